@@ -1,0 +1,54 @@
+/**
+ * `npm run bench`: runs every bench/<area>.bench.ts (each exports one `run<Area>Bench()`),
+ * prints one table and writes bench/results.json. `npm run bench -- stats similarity` runs some.
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import type { BenchResult } from './types.ts';
+
+const dir = new URL('./', import.meta.url);
+const wanted = process.argv.slice(2);
+const areas = readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .map((f) => f.slice(0, -'.bench.ts'.length))
+  .filter((area) => wanted.length === 0 || wanted.includes(area));
+
+const results: Record<string, BenchResult[]> = {};
+for (const area of areas) {
+  const module = (await import(new URL(`${area}.bench.ts`, dir).href)) as Record<string, unknown>;
+  const run = Object.entries(module).find(([name, value]) => /^run\w*Bench$/.test(name) && typeof value === 'function');
+  if (!run) throw new Error(`bench/${area}.bench.ts exports no run<Area>Bench function`);
+  console.log(`\n## ${area}`);
+  results[area] = await (run[1] as () => Promise<BenchResult[]>)();
+  printTable(results[area]);
+}
+
+const output = {
+  date: new Date().toISOString(),
+  runtime: `node ${process.version}`,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: availableParallelism(),
+  results,
+};
+writeFileSync(new URL('results.json', dir), JSON.stringify(output, null, 2) + '\n');
+console.log('\nwrote bench/results.json');
+
+function printTable(rows: BenchResult[]): void {
+  console.table(
+    rows.map((r) => ({
+      name: r.name,
+      value: `${format(r.value)} ${r.unit}`,
+      vs: r.baseline ? `${format(r.ratio ?? NaN)}x ${r.baseline}` : '',
+      target: r.target ? `${r.target} ${r.met === undefined ? '' : r.met ? 'met' : 'MISSED'}` : '',
+    })),
+  );
+}
+
+function format(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const abs = Math.abs(n);
+  if (abs >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (abs >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (abs >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return abs >= 100 ? n.toFixed(0) : n.toPrecision(3);
+}

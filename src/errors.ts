@@ -1,0 +1,38 @@
+/**
+ * Typed errors shared by every stage. Each names the argument or input that was wrong, so a
+ * caller can tell what to fix without reading the source.
+ */
+
+/** Base class: every error the engine throws on purpose extends it. */
+export class X0ttaError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An argument has the wrong type, range or shape. */
+export class ArgumentError extends X0ttaError {
+  constructor(readonly argument: string, message: string) {
+    super(`${argument}: ${message}`);
+  }
+}
+
+/** Vector or matrix sizes do not agree. */
+export class DimensionError extends ArgumentError {}
+
+/** A typed array whose buffer was transferred away (detached) was passed in. */
+export class DetachedBufferError extends ArgumentError {
+  constructor(argument: string) {
+    super(argument, 'buffer is detached (it was transferred to another thread)');
+  }
+}
+
+/** A WebAssembly kernel could not be compiled or instantiated. */
+export class KernelLoadError extends X0ttaError {}
+
+/** A worker died or was terminated while a call to it was in flight. */
+export class WorkerCrashedError extends X0ttaError {}
+
+/** The pool was shut down; no more calls are accepted. */
+export class PoolClosedError extends X0ttaError {}
