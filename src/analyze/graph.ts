@@ -1,0 +1,80 @@
+/**
+ * The mesh as Analyze sees it: node ids and undirected links, nothing about how it was built.
+ * The simulator, a service registry or an operator's inventory can all produce one.
+ */
+import { ArgumentError } from '../errors.ts';
+
+export class MeshGraph {
+  readonly nodeIds: readonly string[];
+  /** Links as node-index pairs, and their ids "a-b". */
+  readonly links: ReadonlyArray<readonly [number, number]>;
+  readonly linkIds: readonly string[];
+  readonly #index = new Map<string, number>();
+  readonly #neighbors: number[][];
+  readonly #linkByPair = new Map<number, number>();
+
+  /** @param links pairs of node ids; the link id is `${a}-${b}` in the order given */
+  constructor(nodeIds: readonly string[], links: ReadonlyArray<readonly [string, string]>) {
+    this.nodeIds = [...nodeIds];
+    this.nodeIds.forEach((id, i) => this.#index.set(id, i));
+    this.#neighbors = this.nodeIds.map(() => []);
+    const pairs: Array<readonly [number, number]> = [];
+    const ids: string[] = [];
+    for (const [a, b] of links) {
+      const i = this.indexOf(a, 'links');
+      const j = this.indexOf(b, 'links');
+      this.#neighbors[i].push(j);
+      this.#neighbors[j].push(i);
+      this.#linkByPair.set(this.#pairKey(i, j), pairs.length);
+      pairs.push([i, j]);
+      ids.push(`${a}-${b}`);
+    }
+    this.links = pairs;
+    this.linkIds = ids;
+  }
+
+  get size(): number {
+    return this.nodeIds.length;
+  }
+
+  /** Index of a node id; throws an ArgumentError naming `argument` when unknown. */
+  indexOf(id: string, argument = 'node'): number {
+    const i = this.#index.get(id);
+    if (i === undefined) throw new ArgumentError(argument, `unknown node "${id}"`);
+    return i;
+  }
+
+  neighbors(i: number): readonly number[] {
+    return this.#neighbors[i];
+  }
+
+  /** Link index between two nodes, or -1. */
+  linkBetween(i: number, j: number): number {
+    return this.#linkByPair.get(this.#pairKey(i, j)) ?? -1;
+  }
+
+  /** Whether `j` is within `hops` of `i` (breadth-first, bounded). */
+  within(i: number, j: number, hops: number): boolean {
+    if (i === j) return true;
+    let frontier = [i];
+    const seen = new Set(frontier);
+    for (let h = 0; h < hops; h++) {
+      const next: number[] = [];
+      for (const u of frontier) {
+        for (const v of this.#neighbors[u]) {
+          if (v === j) return true;
+          if (!seen.has(v)) {
+            seen.add(v);
+            next.push(v);
+          }
+        }
+      }
+      frontier = next;
+    }
+    return false;
+  }
+
+  #pairKey(i: number, j: number): number {
+    return i < j ? i * this.nodeIds.length + j : j * this.nodeIds.length + i;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Groups anomalous nodes into incidents by time and topology: an anomalous node joins an open
+ * incident that has a node within `hops` of it and was active in the last `gap` ticks;
+ * otherwise it opens a new one. Incidents that grow into each other merge. An incident goes
+ * quiet (a candidate for closing) after `quiet` ticks without an anomalous node.
+ */
+import type { MeshGraph } from './graph.ts';
+
+export interface IncidentOptions {
+  /** Topological reach of one incident, in hops (default 2). */
+  hops?: number;
+  /** Ticks of silence after which a node no longer extends an incident (default 30). */
+  gap?: number;
+  /** Ticks without anomalies after which an incident counts as quiet (default 10). */
+  quiet?: number;
+}
+
+/** Per-node evidence gathered while an incident is open. */
+export interface NodeEvidence {
+  node: number;
+  /** Tick the node was first anomalous in this incident (its place in the propagation order). */
+  onset: number;
+  lastSeen: number;
+  /** Highest anomaly score seen. */
+  peak: number;
+  /** Sum of anomaly scores per metric index, to rank which metrics moved. */
+  metricScore: Float64Array;
+}
+
+/** An incident under construction. */
+export interface TrackedIncident {
+  id: string;
+  openedAt: number;
+  lastActive: number;
+  nodes: Map<number, NodeEvidence>;
+}
+
+/** One tick's anomaly evidence: for each anomalous node, its score and per-metric scores. */
+export interface NodeAnomaly {
+  node: number;
+  score: number;
+  metricScores: ArrayLike<number>;
+}
+
+export class IncidentTracker {
+  readonly open = new Map<string, TrackedIncident>();
+  readonly #options: Required<IncidentOptions>;
+  #nextId = 1;
+
+  constructor(
+    private readonly graph: MeshGraph,
+    private readonly metricCount: number,
+    options: IncidentOptions = {},
+  ) {
+    this.#options = { hops: 2, gap: 30, quiet: 10, ...options };
+  }
+
+  /** Adds one tick of anomalies; returns incidents opened at this tick. */
+  observe(ts: number, anomalies: readonly NodeAnomaly[]): TrackedIncident[] {
+    const opened: TrackedIncident[] = [];
+    for (const anomaly of anomalies) {
+      const matches = [...this.open.values()].filter((incident) => this.#reaches(incident, anomaly.node, ts));
+      let incident: TrackedIncident;
+      if (matches.length === 0) {
+        incident = { id: `inc-${this.#nextId++}`, openedAt: ts, lastActive: ts, nodes: new Map() };
+        this.open.set(incident.id, incident);
+        opened.push(incident);
+      } else {
+        incident = matches[0];
+        for (const other of matches.slice(1)) this.#merge(incident, other);
+      }
+      this.#record(incident, ts, anomaly);
+    }
+    return opened.filter((incident) => this.open.has(incident.id));
+  }
+
+  /** Incidents with no anomaly for `quiet` ticks as of `ts`. */
+  quiet(ts: number): TrackedIncident[] {
+    return [...this.open.values()].filter((i) => ts - i.lastActive >= this.#options.quiet);
+  }
+
+  /** Stops tracking an incident (resolved or escalated). */
+  close(id: string): void {
+    this.open.delete(id);
+  }
+
+  #reaches(incident: TrackedIncident, node: number, ts: number): boolean {
+    if (ts - incident.lastActive > this.#options.gap) return false;
+    for (const evidence of incident.nodes.values()) {
+      if (ts - evidence.lastSeen <= this.#options.gap && this.graph.within(evidence.node, node, this.#options.hops)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #record(incident: TrackedIncident, ts: number, anomaly: NodeAnomaly): void {
+    incident.lastActive = ts;
+    let evidence = incident.nodes.get(anomaly.node);
+    if (!evidence) {
+      evidence = { node: anomaly.node, onset: ts, lastSeen: ts, peak: 0, metricScore: new Float64Array(this.metricCount) };
+      incident.nodes.set(anomaly.node, evidence);
+    }
+    evidence.lastSeen = ts;
+    evidence.peak = Math.max(evidence.peak, anomaly.score);
+    for (let m = 0; m < this.metricCount; m++) evidence.metricScore[m] += anomaly.metricScores[m];
+  }
+
+  /** Folds `other` into `into`; the earlier incident keeps its id. */
+  #merge(into: TrackedIncident, other: TrackedIncident): void {
+    into.openedAt = Math.min(into.openedAt, other.openedAt);
+    into.lastActive = Math.max(into.lastActive, other.lastActive);
+    for (const [node, evidence] of other.nodes) {
+      const mine = into.nodes.get(node);
+      if (!mine) into.nodes.set(node, evidence);
+      else {
+        mine.onset = Math.min(mine.onset, evidence.onset);
+        mine.lastSeen = Math.max(mine.lastSeen, evidence.lastSeen);
+        mine.peak = Math.max(mine.peak, evidence.peak);
+        for (let m = 0; m < this.metricCount; m++) mine.metricScore[m] += evidence.metricScore[m];
+      }
+    }
+    this.open.delete(other.id);
+  }
+}

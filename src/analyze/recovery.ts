@@ -1,0 +1,51 @@
+/**
+ * Has an incident's telemetry returned to normal? Detector scores cannot say: the return to a
+ * baseline is itself a change and scores high. So recovery compares raw values with a band
+ * taken from before the incident: band = median +- max(k * MAD, floor * |median|). Bands are
+ * captured when a series joins an incident, while its pre-incident samples are still in the
+ * window.
+ */
+import type { SeriesWindows } from '../monitor/ring.ts';
+
+/** The normal range of one series. */
+export interface Band {
+  center: number;
+  halfWidth: number;
+}
+
+export interface BandOptions {
+  /** Half-width in robust standard deviations (1.4826 MAD; default 4). */
+  k?: number;
+  /** Floor of the half-width as a share of the level, for flat series (default 0.1). */
+  floor?: number;
+  /** Fewest baseline samples needed (default 8). */
+  minSamples?: number;
+}
+
+/** The band of series `s` from its samples before `before`, or undefined with too few of them. */
+export function captureBand(windows: SeriesWindows, s: number, before: number, options: BandOptions = {}): Band | undefined {
+  const { ts, values } = windows.last(s);
+  const baseline: number[] = [];
+  for (let i = 0; i < ts.length; i++) if (ts[i] < before) baseline.push(values[i]);
+  if (baseline.length < (options.minSamples ?? 8)) return undefined;
+  const center = median(baseline);
+  const mad = median(baseline.map((v) => Math.abs(v - center)));
+  const halfWidth = Math.max((options.k ?? 4) * 1.4826 * mad, (options.floor ?? 0.1) * Math.abs(center), 1e-9);
+  return { center, halfWidth };
+}
+
+/**
+ * Whether the median of the last `recent` samples of series `s`, all taken after `since`, is
+ * within `band`. False when fewer than `recent` samples arrived since then (a silent node).
+ */
+export function withinBand(windows: SeriesWindows, s: number, band: Band, since: number, recent = 3): boolean {
+  const { ts, values } = windows.last(s, recent);
+  if (ts.length < recent || ts[0] <= since) return false;
+  return Math.abs(median(values) - band.center) <= band.halfWidth;
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

@@ -1,0 +1,33 @@
+/**
+ * The executor interface: how the engine touches the world. The simulator implements it; so can
+ * a Kubernetes client, an SSH runner or a mesh controller. Whether an action healed anything is
+ * judged by the loop from telemetry, not by the executor's say-so; `verify` is an optional
+ * extra check such as a health probe.
+ */
+
+/** One action the engine wants carried out. */
+export interface ActionRequest {
+  id: string;
+  incidentId: string;
+  action: string;
+  /** A node id, or a link id "a-b". */
+  target: string;
+}
+
+/** Outcome of a dry run or an application. */
+export interface ExecutionResult {
+  ok: boolean;
+  /** Why it failed or was refused. */
+  reason?: string;
+}
+
+export interface Executor {
+  /** Checks the action could be applied (known action, existing target) without doing it. */
+  dryRun(request: ActionRequest): Promise<ExecutionResult>;
+  /** Carries the action out; resolves when it has completed or failed. */
+  apply(request: ActionRequest): Promise<ExecutionResult>;
+  /** Undoes an applied action's lasting effects (a quarantine, a reroute, a rate limit). */
+  rollback(request: ActionRequest): Promise<ExecutionResult>;
+  /** Optional out-of-band check that the target is healthy after the action. */
+  verify?(request: ActionRequest): Promise<boolean>;
+}

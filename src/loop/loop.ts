@@ -1,0 +1,396 @@
+/**
+ * The MAPE-K loop: Monitor -> Analyze -> Plan -> Execute over Knowledge, one tick at a time.
+ * `tick(ts, batch)` ingests a batch of telemetry and advances every open incident one step:
+ * diagnose once its evidence is confirmed, plan, act behind the safety rails, verify from
+ * telemetry, then resolve, try the next candidate, or escalate. Nothing here blocks on the
+ * knowledge store, and no failure of an executor or a store stops the loop.
+ */
+import { Analyzer, type IncidentSummary } from '../analyze/analyzer.ts';
+import type { MeshGraph } from '../analyze/graph.ts';
+import type { TrackedIncident } from '../analyze/incidents.ts';
+import { captureBand, withinBand, type Band } from '../analyze/recovery.ts';
+import type { ActionRequest, Executor, ExecutionResult } from '../execute/executor.ts';
+import { SafetyRails, type RailOptions } from '../execute/rails.ts';
+import { MemoryStore } from '../knowledge/memory-store.ts';
+import type { ActionRecord, IncidentRecord } from '../knowledge/records.ts';
+import type { KnowledgeStore } from '../knowledge/store.ts';
+import { WriteQueue } from '../knowledge/write-queue.ts';
+import { Monitor, type ColumnarBatch, type MetricSpec } from '../monitor/ingest.ts';
+import type { Candidate, DecisionEngine, Diagnosis } from '../plan/decision.ts';
+import type { AuditRecord, AuditSink, BatchScorer, Diagnoser } from './contracts.ts';
+import { LoopEvents, type LoopEvent } from './events.ts';
+
+export interface LoopOptions {
+  graph: MeshGraph;
+  metrics: readonly MetricSpec[];
+  /** Metrics that describe a node itself (cpu, memory, errors) rather than its network. */
+  localMetrics: readonly string[];
+  detector: BatchScorer;
+  /** Detector score at or above which a series is anomalous. */
+  threshold: number;
+  planner: DecisionEngine;
+  executor: Executor;
+  store?: KnowledgeStore;
+  diagnoser?: Diagnoser;
+  audit?: AuditSink;
+  rails?: RailOptions;
+  /** Ticks an incident must show evidence before it is diagnosed and acted on (default 2). */
+  confirmTicks?: number;
+  /** Ticks after an action completes before recovery is judged (default 2). */
+  settleTicks?: number;
+  /** Further ticks to wait for recovery before an action counts as not healing (default 8). */
+  patienceTicks?: number;
+  /** Actions tried per incident before escalating (default 3). */
+  maxAttempts?: number;
+  /** Ticks a healed node's anomalies are ignored while its metrics settle (default 15). */
+  holdDownTicks?: number;
+  /** Samples kept per series (default 256). */
+  window?: number;
+}
+
+interface InFlight {
+  record: ActionRecord;
+  request: ActionRequest;
+  candidate: Candidate;
+  result?: ExecutionResult;
+  doneAt?: number;
+}
+
+interface ActiveIncident {
+  record: IncidentRecord;
+  tracked: TrackedIncident;
+  evidenceTicks: number;
+  bands: Map<number, Band | null>;
+  diagnosis?: Diagnosis;
+  tried: Set<string>;
+  attempts: number;
+  flight?: InFlight;
+  escalated: boolean;
+}
+
+/** Running counts, for the CLI, the facade and readiness checks. */
+export interface LoopStats {
+  ticks: number;
+  samplesAccepted: number;
+  samplesRejected: number;
+  incidentsOpened: number;
+  incidentsResolved: number;
+  incidentsEscalated: number;
+  actionsStarted: number;
+  actionsHealed: number;
+  actionsFailed: number;
+  storePending: number;
+  storeFailures: number;
+}
+
+export class MapeKLoop {
+  readonly events = new LoopEvents();
+  readonly monitor: Monitor;
+  readonly analyzer: Analyzer;
+  readonly rails: SafetyRails;
+  readonly store: KnowledgeStore;
+  readonly #writes: WriteQueue;
+  readonly #options: LoopOptions;
+  readonly #scores: Float64Array;
+  readonly #active = new Map<string, ActiveIncident>();
+  readonly #stats = { ticks: 0, incidentsOpened: 0, incidentsResolved: 0, incidentsEscalated: 0, actionsStarted: 0, actionsHealed: 0, actionsFailed: 0 };
+  #now = -Infinity;
+  #nextAction = 1;
+
+  constructor(options: LoopOptions) {
+    this.#options = options;
+    const metricNames = options.metrics.map((m) => m.name);
+    this.monitor = new Monitor({ sources: options.graph.nodeIds, metrics: options.metrics, window: options.window });
+    this.analyzer = new Analyzer({
+      graph: options.graph,
+      metrics: metricNames,
+      localMetrics: options.localMetrics,
+      threshold: options.threshold,
+    });
+    this.rails = new SafetyRails(options.rails);
+    this.store = options.store ?? new MemoryStore();
+    this.#writes = new WriteQueue(this.store, (error) =>
+      this.#emit({ type: 'store-fault', ts: this.#now, error: (error as Error)?.message ?? String(error) }),
+    );
+    this.#scores = new Float64Array(this.monitor.seriesCount);
+    this.monitor.onReject((rejection) => this.#emit({ type: 'sample-rejected', ts: this.#now, rejection }));
+  }
+
+  /** Incidents not yet resolved or escalated-and-quiet. */
+  get openIncidents(): IncidentRecord[] {
+    return [...this.#active.values()].map((a) => structuredClone(a.record));
+  }
+
+  stats(): LoopStats {
+    return {
+      ...this.#stats,
+      samplesAccepted: this.monitor.stats.accepted,
+      samplesRejected: this.monitor.stats.rejected,
+      storePending: this.#writes.stats.pending,
+      storeFailures: this.#writes.stats.failures,
+    };
+  }
+
+  /** Runs one tick: ingest `batch` (if any), score, group, and advance every open incident. */
+  async tick(ts: number, batch?: ColumnarBatch): Promise<void> {
+    this.#now = ts;
+    this.#stats.ticks++;
+    this.monitor.beginTick();
+    if (batch) this.monitor.ingestBatch(batch);
+    await this.#options.detector.update(ts, this.monitor.latest, this.#scores);
+    const { anomalies, opened } = this.analyzer.step(ts, this.monitor.latest, this.#scores);
+    const names = this.#options.metrics;
+    for (const a of anomalies) {
+      const metrics = names.filter((_, j) => a.metricScores[j] > 0).map((m) => m.name);
+      this.#emit({ type: 'anomaly', ts, node: this.#options.graph.nodeIds[a.node], score: a.score, metrics });
+    }
+    for (const tracked of opened) this.#open(tracked, ts);
+    const healthy = 1 - anomalies.length / this.#options.graph.size;
+    for (const incident of [...this.#active.values()]) await this.#advance(incident, ts, healthy);
+  }
+
+  /** Waits for queued knowledge writes (e.g. before shutdown). */
+  flush(): Promise<void> {
+    return this.#writes.flush();
+  }
+
+  #open(tracked: TrackedIncident, ts: number): void {
+    const record: IncidentRecord = {
+      id: tracked.id,
+      openedAt: ts,
+      status: 'open',
+      signature: '',
+      nodes: [...tracked.nodes.keys()].map((n) => this.#options.graph.nodeIds[n]),
+      metrics: [],
+      rootCauses: [],
+      citations: [],
+    };
+    this.#active.set(tracked.id, { record, tracked, evidenceTicks: 0, bands: new Map(), tried: new Set(), attempts: 0, escalated: false });
+    this.#stats.incidentsOpened++;
+    this.#emit({ type: 'incident-opened', ts, incident: structuredClone(record) });
+    this.#persistIncident(record);
+  }
+
+  async #advance(incident: ActiveIncident, ts: number, healthy: number): Promise<void> {
+    // Merged into another incident by the tracker: the survivor carries on.
+    if (!this.analyzer.tracker.open.has(incident.record.id)) {
+      this.#active.delete(incident.record.id);
+      return;
+    }
+    if (incident.tracked.lastActive === ts) incident.evidenceTicks++;
+    this.#captureBands(incident);
+
+    if (incident.flight) return this.#followAction(incident, ts);
+    // Quiet and back to normal with nothing in flight: it passed on its own (or was a transient).
+    // Quiet but still abnormal means the detector adapted to a fault that is still there.
+    if (this.analyzer.tracker.quiet(ts).includes(incident.tracked) && this.#recovered(incident, incident.tracked.lastActive)) {
+      return this.#resolve(incident, ts, undefined);
+    }
+    if (incident.escalated) return;
+    if (!incident.diagnosis && incident.evidenceTicks >= (this.#options.confirmTicks ?? 2)) {
+      await this.#diagnose(incident, ts);
+    }
+    if (incident.diagnosis) this.#act(incident, ts, healthy);
+  }
+
+  async #diagnose(incident: ActiveIncident, ts: number): Promise<void> {
+    const summary = this.analyzer.summarize(incident.tracked);
+    Object.assign(incident.record, {
+      nodes: summary.nodes,
+      metrics: summary.metrics,
+      rootCauses: summary.rootCauses.slice(0, 5),
+    });
+    let kind: string | undefined;
+    let citations: string[] = [];
+    let recommended: Diagnosis['recommended'] = [];
+    if (this.#options.diagnoser) {
+      const result = await this.#options.diagnoser.diagnose(structuredClone(incident.record), summary);
+      ({ kind, citations, recommended } = result);
+    }
+    incident.record.diagnosedKind = kind;
+    incident.record.citations = citations;
+    incident.record.signature = signatureOf(kind, summary);
+    incident.diagnosis = {
+      incidentId: incident.record.id,
+      signature: incident.record.signature,
+      kind,
+      severity: summary.severity,
+      metrics: summary.metrics,
+      rootCauses: summary.rootCauses,
+      recommended,
+    };
+    this.#emit({ type: 'diagnosis', ts, incident: structuredClone(incident.record) });
+    this.#persistIncident(incident.record);
+  }
+
+  #act(incident: ActiveIncident, ts: number, healthy: number): void {
+    const diagnosis = incident.diagnosis!;
+    // Root causes sharpen as evidence accumulates: re-rank before each attempt.
+    const summary = this.analyzer.summarize(incident.tracked);
+    diagnosis.rootCauses = summary.rootCauses;
+    diagnosis.severity = summary.severity;
+    const plan = this.#options.planner.plan(diagnosis, incident.tried);
+    const chosen = plan.chosen;
+    if (!chosen) return this.#escalate(incident, ts, 'no candidate action left');
+    const verdict = this.rails.check(incident.record.id, chosen.target, ts, healthy);
+    if (!verdict.allowed) {
+      if (verdict.reason === 'quorum') this.#escalate(incident, ts, `only ${(healthy * 100).toFixed(0)}% of nodes healthy`);
+      return;
+    }
+    this.#emit({ type: 'plan', ts, plan });
+    this.#audit({ type: 'plan', ts, incidentId: incident.record.id, detail: { action: chosen.action, target: chosen.target, score: chosen.score, explanation: chosen.explanation } });
+
+    const record: ActionRecord = {
+      id: `act-${this.#nextAction++}`,
+      incidentId: incident.record.id,
+      action: chosen.action,
+      target: chosen.target,
+      startedAt: ts,
+      outcome: 'pending',
+      score: chosen.score,
+      explanation: chosen.explanation,
+    };
+    const request: ActionRequest = { id: record.id, incidentId: record.incidentId, action: record.action, target: record.target };
+    const flight: InFlight = { record, request, candidate: chosen };
+    incident.flight = flight;
+    incident.attempts++;
+    this.rails.started(incident.record.id, chosen.target, ts);
+    this.#stats.actionsStarted++;
+    this.#emit({ type: 'action-started', ts, action: { ...record } });
+    this.#audit({ type: 'action', ts, incidentId: record.incidentId, detail: { id: record.id, action: record.action, target: record.target } });
+    this.#writes.enqueue((s) => s.putAction({ ...record }));
+    this.#options.executor.apply(request).then(
+      (result) => (flight.result = result),
+      (error) => (flight.result = { ok: false, reason: `executor threw: ${(error as Error)?.message ?? error}` }),
+    );
+  }
+
+  #followAction(incident: ActiveIncident, ts: number): void {
+    const flight = incident.flight!;
+    if (!flight.result) return;
+    if (!flight.result.ok) {
+      this.#finishAction(incident, ts, 'failed', false);
+      return;
+    }
+    flight.doneAt ??= ts;
+    const settle = this.#options.settleTicks ?? 2;
+    const patience = this.#options.patienceTicks ?? 8;
+    if (ts < flight.doneAt + settle) return;
+    if (this.#recovered(incident, flight.doneAt)) {
+      this.#finishAction(incident, ts, 'healed', true);
+      this.#resolve(incident, ts, flight);
+    } else if (ts >= flight.doneAt + settle + patience) {
+      this.#finishAction(incident, ts, 'not-healed', false);
+      this.#rollback(flight, ts);
+      if (incident.attempts >= (this.#options.maxAttempts ?? 3)) this.#escalate(incident, ts, `${incident.attempts} actions did not heal it`);
+    }
+  }
+
+  #finishAction(incident: ActiveIncident, ts: number, outcome: ActionRecord['outcome'], healed: boolean): void {
+    const flight = incident.flight!;
+    incident.flight = undefined;
+    flight.record.outcome = outcome;
+    flight.record.finishedAt = ts;
+    this.rails.finished(incident.record.id, ts, healed);
+    if (outcome === 'failed') this.#stats.actionsFailed++;
+    else {
+      // Only a completed action says something about whether it fits this kind of incident.
+      incident.tried.add(`${flight.record.action}@${flight.record.target}`);
+      this.#options.planner.learn(incident.diagnosis!, flight.candidate, healed);
+      const posterior = this.#options.planner.successRates.get(incident.record.signature, flight.record.action);
+      this.#writes.enqueue((s) => s.putPosterior(posterior));
+    }
+    if (healed) this.#stats.actionsHealed++;
+    this.#emit({ type: 'action-result', ts, action: { ...flight.record } });
+    this.#audit({ type: 'result', ts, incidentId: incident.record.id, detail: { id: flight.record.id, outcome, reason: flight.result?.reason } });
+    this.#writes.enqueue((s) => s.putAction({ ...flight.record }));
+  }
+
+  #rollback(flight: InFlight, ts: number): void {
+    this.#audit({ type: 'rollback', ts, incidentId: flight.record.incidentId, detail: { id: flight.record.id, action: flight.record.action, target: flight.record.target } });
+    this.#options.executor.rollback(flight.request).catch((error) =>
+      this.#emit({ type: 'escalation', ts, incident: structuredClone(this.#active.get(flight.record.incidentId)!.record), reason: `rollback of ${flight.record.id} failed: ${(error as Error)?.message ?? error}` }),
+    );
+  }
+
+  #resolve(incident: ActiveIncident, ts: number, healedBy: InFlight | undefined): void {
+    incident.record.status = incident.escalated ? 'escalated' : 'resolved';
+    incident.record.closedAt = ts;
+    this.#active.delete(incident.record.id);
+    this.analyzer.tracker.close(incident.record.id);
+    this.rails.forget(incident.record.id);
+    const holdDown = this.#options.holdDownTicks ?? 15;
+    for (const node of incident.tracked.nodes.keys()) this.analyzer.holdDown(node, ts + holdDown);
+    if (!incident.escalated) this.#stats.incidentsResolved++;
+    this.#emit({ type: 'incident-resolved', ts, incident: structuredClone(incident.record) });
+    this.#audit({ type: 'resolution', ts, incidentId: incident.record.id, detail: { status: incident.record.status, healedBy: healedBy?.record.id } });
+    this.#persistIncident(incident.record);
+    const learn = this.#options.diagnoser?.learn;
+    if (learn) {
+      const by = healedBy ? { action: healedBy.record.action, target: healedBy.record.target } : undefined;
+      Promise.resolve(learn.call(this.#options.diagnoser, structuredClone(incident.record), by)).catch((error) =>
+        this.#emit({ type: 'store-fault', ts, error: `diagnoser.learn: ${(error as Error)?.message ?? error}` }),
+      );
+    }
+  }
+
+  #escalate(incident: ActiveIncident, ts: number, reason: string): void {
+    if (incident.escalated) return;
+    incident.escalated = true;
+    incident.record.status = 'escalated';
+    this.#stats.incidentsEscalated++;
+    this.#emit({ type: 'escalation', ts, incident: structuredClone(incident.record), reason });
+    this.#audit({ type: 'escalation', ts, incidentId: incident.record.id, detail: { reason } });
+    this.#persistIncident(incident.record);
+  }
+
+  /** Captures the normal band of each anomalous series when it first joins the incident. */
+  #captureBands(incident: ActiveIncident): void {
+    const m = this.#options.metrics.length;
+    for (const evidence of incident.tracked.nodes.values()) {
+      for (let j = 0; j < m; j++) {
+        const s = evidence.node * m + j;
+        if (evidence.metricScore[j] > 0 && !incident.bands.has(s)) {
+          incident.bands.set(s, captureBand(this.monitor.windows, s, evidence.onset) ?? null);
+        }
+      }
+    }
+  }
+
+  /** Whether every anomalous series is back in its band and every silent node reports again. */
+  #recovered(incident: ActiveIncident, since: number): boolean {
+    for (const node of incident.tracked.nodes.keys()) if (this.analyzer.isSilent(node)) return false;
+    let judged = 0;
+    let within = 0;
+    for (const [s, band] of incident.bands) {
+      if (!band) continue;
+      judged++;
+      if (withinBand(this.monitor.windows, s, band, since)) within++;
+    }
+    // With no baseline to judge by, fall back on the detector: no anomaly since `since`.
+    if (judged === 0) return incident.tracked.lastActive <= since;
+    return within / judged >= 0.9;
+  }
+
+  #persistIncident(record: IncidentRecord): void {
+    const copy = structuredClone(record);
+    this.#writes.enqueue((s) => s.putIncident(copy));
+  }
+
+  #audit(entry: AuditRecord): void {
+    const sink = this.#options.audit;
+    if (!sink) return;
+    Promise.resolve()
+      .then(() => sink.record(entry))
+      .catch((error) => this.#emit({ type: 'store-fault', ts: entry.ts, error: `audit: ${(error as Error)?.message ?? error}` }));
+  }
+
+  #emit(event: LoopEvent): void {
+    this.events.emit(event);
+  }
+}
+
+/** Signature = diagnosed kind + the two strongest metrics: what success rates are learned per. */
+function signatureOf(kind: string | undefined, summary: IncidentSummary): string {
+  return `${kind ?? 'unknown'}|${summary.metrics.slice(0, 2).join('+')}${summary.silentNodes.length ? '|silent' : ''}`;
+}

@@ -1,0 +1,218 @@
+/**
+ * Validated telemetry ingest. Every sample is checked against the schema (known source and
+ * metric, finite value inside the metric's range, timestamp strictly after the series' last
+ * one); what fails is counted by reason and reported to the caller, never silently dropped.
+ * Accepted values land in per-series windows and in `latest`, which Analyze reads each tick.
+ */
+import { ArgumentError } from '../errors.ts';
+import { SeriesWindows } from './ring.ts';
+
+/** One metric of the schema; values outside [min, max] are rejected as out-of-range. */
+export interface MetricSpec {
+  name: string;
+  min?: number;
+  max?: number;
+}
+
+/** Why a sample was refused. */
+export type RejectReason =
+  | 'unknown-series'
+  | 'non-finite'
+  | 'out-of-range'
+  | 'out-of-order'
+  | 'duplicate'
+  | 'oversized'
+  | 'malformed';
+
+/** A refused sample or batch, as reported to listeners. */
+export interface Rejection {
+  reason: RejectReason;
+  /** How many samples this rejection covers (a whole oversized batch counts all of them). */
+  count: number;
+  source?: string;
+  metric?: string;
+  ts?: number;
+}
+
+/** A single sample in row form. */
+export interface Sample {
+  source: string;
+  metric: string;
+  ts: number;
+  value: number;
+}
+
+/**
+ * Columnar batch: one timestamp, one Float64Array per metric, one value per source. `sources`
+ * (indices into the monitor's sources) selects a subset; without it, column i is source i.
+ */
+export interface ColumnarBatch {
+  ts: number;
+  columns: Record<string, Float64Array>;
+  sources?: Uint32Array;
+}
+
+export interface MonitorOptions {
+  /** Telemetry sources (nodes, services), in a fixed order. */
+  sources: readonly string[];
+  metrics: readonly MetricSpec[];
+  /** Samples kept per series (default 256). */
+  window?: number;
+  /** Largest batch accepted, in samples (default 1,000,000). */
+  maxBatchSamples?: number;
+}
+
+/** Counts of accepted and rejected samples. */
+export interface MonitorStats {
+  accepted: number;
+  rejected: number;
+  rejectedBy: Record<RejectReason, number>;
+}
+
+/** Validated ingest and per-series windows. Series index = sourceIndex * metrics + metricIndex. */
+export class Monitor {
+  readonly sources: readonly string[];
+  readonly metrics: readonly MetricSpec[];
+  readonly windows: SeriesWindows;
+  /** Latest accepted value per series for the current tick; NaN where none arrived. */
+  readonly latest: Float64Array;
+  readonly stats: MonitorStats = {
+    accepted: 0,
+    rejected: 0,
+    rejectedBy: {
+      'unknown-series': 0,
+      'non-finite': 0,
+      'out-of-range': 0,
+      'out-of-order': 0,
+      duplicate: 0,
+      oversized: 0,
+      malformed: 0,
+    },
+  };
+  readonly #sourceIndex = new Map<string, number>();
+  readonly #metricIndex = new Map<string, number>();
+  readonly #lastTs: Float64Array;
+  readonly #maxBatch: number;
+  readonly #listeners = new Set<(r: Rejection) => void>();
+
+  constructor(options: MonitorOptions) {
+    if (!options.sources?.length) throw new ArgumentError('sources', 'at least one source is required');
+    if (!options.metrics?.length) throw new ArgumentError('metrics', 'at least one metric is required');
+    this.sources = [...options.sources];
+    this.metrics = options.metrics.map((m) => ({ ...m }));
+    this.sources.forEach((s, i) => {
+      if (this.#sourceIndex.has(s)) throw new ArgumentError('sources', `duplicate source "${s}"`);
+      this.#sourceIndex.set(s, i);
+    });
+    this.metrics.forEach((m, i) => {
+      if (this.#metricIndex.has(m.name)) throw new ArgumentError('metrics', `duplicate metric "${m.name}"`);
+      this.#metricIndex.set(m.name, i);
+    });
+    const series = this.sources.length * this.metrics.length;
+    this.windows = new SeriesWindows(series, options.window ?? 256);
+    this.latest = new Float64Array(series).fill(NaN);
+    this.#lastTs = new Float64Array(series).fill(-Infinity);
+    this.#maxBatch = options.maxBatchSamples ?? 1_000_000;
+  }
+
+  /** Number of series (sources x metrics). */
+  get seriesCount(): number {
+    return this.latest.length;
+  }
+
+  /** Series index of (source, metric), or -1 when either is unknown. */
+  seriesIndex(source: string, metric: string): number {
+    const s = this.#sourceIndex.get(source);
+    const m = this.#metricIndex.get(metric);
+    return s === undefined || m === undefined ? -1 : s * this.metrics.length + m;
+  }
+
+  /** Calls `listener` for every rejection; returns a function that unsubscribes. */
+  onReject(listener: (r: Rejection) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Starts a new tick: `latest` is cleared to NaN. */
+  beginTick(): void {
+    this.latest.fill(NaN);
+  }
+
+  /** Ingests one sample; returns whether it was accepted. */
+  ingest(sample: Sample): boolean {
+    if (typeof sample !== 'object' || sample === null || typeof sample.ts !== 'number') {
+      this.#reject({ reason: 'malformed', count: 1 });
+      return false;
+    }
+    const series = this.seriesIndex(sample.source, sample.metric);
+    if (series < 0) {
+      this.#reject({ reason: 'unknown-series', count: 1, source: sample.source, metric: sample.metric, ts: sample.ts });
+      return false;
+    }
+    return this.#accept(series, sample.ts, sample.value);
+  }
+
+  /** Ingests a columnar batch; returns how many samples were accepted. */
+  ingestBatch(batch: ColumnarBatch): number {
+    if (typeof batch !== 'object' || batch === null || typeof batch.columns !== 'object') {
+      this.#reject({ reason: 'malformed', count: 1 });
+      return 0;
+    }
+    const width = batch.sources?.length ?? this.sources.length;
+    const names = Object.keys(batch.columns);
+    const total = width * names.length;
+    if (total > this.#maxBatch) {
+      this.#reject({ reason: 'oversized', count: total, ts: batch.ts });
+      return 0;
+    }
+    let accepted = 0;
+    for (const name of names) {
+      const column = batch.columns[name];
+      const m = this.#metricIndex.get(name);
+      if (m === undefined) {
+        this.#reject({ reason: 'unknown-series', count: column?.length ?? 0, metric: name, ts: batch.ts });
+        continue;
+      }
+      if (!(column instanceof Float64Array) || column.length !== width) {
+        this.#reject({ reason: 'malformed', count: width, metric: name, ts: batch.ts });
+        continue;
+      }
+      for (let i = 0; i < width; i++) {
+        const s = batch.sources ? batch.sources[i] : i;
+        if (s >= this.sources.length) {
+          this.#reject({ reason: 'unknown-series', count: 1, metric: name, ts: batch.ts });
+          continue;
+        }
+        if (this.#accept(s * this.metrics.length + m, batch.ts, column[i])) accepted++;
+      }
+    }
+    return accepted;
+  }
+
+  #accept(series: number, ts: number, value: number): boolean {
+    const metric = this.metrics[series % this.metrics.length];
+    let reason: RejectReason | undefined;
+    if (!Number.isFinite(ts) || typeof value !== 'number' || !Number.isFinite(value)) reason = 'non-finite';
+    else if (ts === this.#lastTs[series]) reason = 'duplicate';
+    else if (ts < this.#lastTs[series]) reason = 'out-of-order';
+    else if ((metric.min !== undefined && value < metric.min) || (metric.max !== undefined && value > metric.max)) {
+      reason = 'out-of-range';
+    }
+    if (reason) {
+      const source = this.sources[Math.floor(series / this.metrics.length)];
+      this.#reject({ reason, count: 1, source, metric: metric.name, ts });
+      return false;
+    }
+    this.#lastTs[series] = ts;
+    this.windows.push(series, ts, value);
+    this.latest[series] = value;
+    this.stats.accepted++;
+    return true;
+  }
+
+  #reject(rejection: Rejection): void {
+    this.stats.rejected += rejection.count;
+    this.stats.rejectedBy[rejection.reason] += rejection.count;
+    for (const listener of this.#listeners) listener(rejection);
+  }
+}

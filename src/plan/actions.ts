@@ -1,0 +1,26 @@
+/**
+ * The action catalogue the planner chooses from: what each action costs, how risky it is, and
+ * what kind of target it takes. Costs and risks are on a 0..1 scale relative to each other.
+ */
+
+/** A remediation the executor can carry out. */
+export interface ActionSpec {
+  name: string;
+  /** Whether the action takes a node, a link, or either (reroute around a node or a link). */
+  target: 'node' | 'link' | 'any';
+  cost: number;
+  risk: number;
+}
+
+/** The engine's action set (the simulator implements every one of them). */
+export const DEFAULT_ACTIONS: readonly ActionSpec[] = [
+  { name: 'restart-service', target: 'node', cost: 0.2, risk: 0.15 },
+  { name: 'clear-cache', target: 'node', cost: 0.05, risk: 0.05 },
+  { name: 'scale-up', target: 'node', cost: 0.3, risk: 0.05 },
+  { name: 'scale-down', target: 'node', cost: 0.1, risk: 0.2 },
+  { name: 'rate-limit', target: 'node', cost: 0.15, risk: 0.1 },
+  { name: 'rollback-config', target: 'node', cost: 0.2, risk: 0.1 },
+  { name: 'quarantine-node', target: 'node', cost: 0.35, risk: 0.3 },
+  { name: 'failover', target: 'node', cost: 0.3, risk: 0.2 },
+  { name: 'reroute', target: 'any', cost: 0.1, risk: 0.1 },
+];

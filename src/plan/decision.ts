@@ -1,0 +1,223 @@
+/**
+ * The decision engine: turns a diagnosis into scored (action, target) candidates and picks one.
+ * Each candidate is a feature vector scored in the wasm scoring kernel as expected utility
+ * (learned success probability x benefit - cost - risk, plus evidence from runbooks and
+ * policies), with a LoRA-style low-rank adapter that learns a correction from outcomes.
+ * Every score comes with the per-feature contributions that produced it.
+ */
+import type { CauseCandidate } from '../knowledge/records.ts';
+import { createScorer, type Scorer } from '../kernels/scoring/index.ts';
+import { ArgumentError } from '../errors.ts';
+import { DEFAULT_ACTIONS, type ActionSpec } from './actions.ts';
+import { PolicyRegistry } from './policy.ts';
+import { mean, spread, SuccessRates } from './posteriors.ts';
+
+/** What the planner needs to know about an incident. */
+export interface Diagnosis {
+  incidentId: string;
+  /** Symptom pattern the success rates are learned per. */
+  signature: string;
+  kind?: string;
+  /** 0..1: how bad the incident is (share of the mesh affected, peak anomaly). */
+  severity: number;
+  metrics: readonly string[];
+  /** Ranked causes: node ids and link ids ("a-b"). */
+  rootCauses: readonly CauseCandidate[];
+  /** Actions recommended by retrieved runbooks, with rank-weighted support in 0..1. */
+  recommended: ReadonlyArray<{ action: string; support: number }>;
+}
+
+/** Names of the features, in vector order. */
+export const FEATURES = [
+  'success-probability',
+  'benefit',
+  'expected-gain',
+  'cost',
+  'risk',
+  'runbook-support',
+  'policy-priority',
+  'uncertainty',
+] as const;
+
+/**
+ * Base weights of expected utility. Expected gain dominates; cost and risk subtract; runbook and
+ * policy support break ties between actions never tried; uncertainty adds a little exploration.
+ */
+const BASE_WEIGHTS = new Float32Array([0, 0, 2, -1, -1, 0.5, 0.1, 0.3]);
+
+/** One scored (action, target) pair. */
+export interface Candidate {
+  action: string;
+  target: string;
+  score: number;
+  probability: number;
+  features: Record<(typeof FEATURES)[number], number>;
+  /** The features that moved the score most, e.g. "expected-gain +1.20, cost -0.20". */
+  explanation: string;
+  /** Whether a constraint excluded it (it then has score -Infinity). */
+  excluded?: string;
+}
+
+/** The planner's answer for one incident. */
+export interface Plan {
+  incidentId: string;
+  candidates: Candidate[];
+  /** The best allowed candidate, if any. */
+  chosen?: Candidate;
+}
+
+export interface DecisionEngineOptions {
+  actions?: readonly ActionSpec[];
+  /** Adapter rank (default 4). */
+  rank?: number;
+  /** Adapter learning rate (default 0.05). */
+  learningRate?: number;
+  /** How many root-cause targets to consider (default 3). */
+  targets?: number;
+  backend?: 'auto' | 'wasm' | 'ts';
+}
+
+/** Scores candidates, explains them, and learns from outcomes. Create with `DecisionEngine.create`. */
+export class DecisionEngine {
+  readonly policies = new PolicyRegistry();
+  readonly successRates: SuccessRates;
+  readonly #actions: Map<string, ActionSpec>;
+  readonly #options: Required<Omit<DecisionEngineOptions, 'actions' | 'backend'>>;
+
+  private constructor(
+    private readonly scorer: Scorer,
+    actions: readonly ActionSpec[],
+    options: DecisionEngineOptions,
+    successRates: SuccessRates,
+  ) {
+    this.#actions = new Map(actions.map((a) => [a.name, a]));
+    this.#options = { rank: 4, learningRate: 0.05, targets: 3, ...stripUndefined(options) };
+    this.successRates = successRates;
+  }
+
+  static async create(options: DecisionEngineOptions = {}, successRates = new SuccessRates()): Promise<DecisionEngine> {
+    const scorer = await createScorer({
+      features: FEATURES.length,
+      rank: options.rank ?? 4,
+      backend: options.backend,
+      weights: BASE_WEIGHTS,
+    });
+    return new DecisionEngine(scorer, options.actions ?? DEFAULT_ACTIONS, options, successRates);
+  }
+
+  /** Known actions. */
+  get actions(): ActionSpec[] {
+    return [...this.#actions.values()];
+  }
+
+  /** Scores every candidate for `diagnosis`; `tried` lists "action@target" pairs to exclude. */
+  plan(diagnosis: Diagnosis, tried: ReadonlySet<string> = new Set()): Plan {
+    if (!(diagnosis.severity >= 0 && diagnosis.severity <= 1)) {
+      throw new ArgumentError('diagnosis.severity', `expected 0..1, got ${diagnosis.severity}`);
+    }
+    const rows = this.#candidates(diagnosis, tried);
+    const x = new Float32Array(rows.length * FEATURES.length);
+    const allowed = new Uint8Array(rows.length);
+    rows.forEach((row, i) => {
+      x.set(row.vector, i * FEATURES.length);
+      allowed[i] = row.excluded ? 0 : 1;
+    });
+    const result = this.scorer.score(x, { allowed, temperature: 0.25 });
+    const candidates = rows
+      .map((row, i): Candidate => ({
+        action: row.action,
+        target: row.target,
+        score: result.scores[i],
+        probability: result.probabilities[i],
+        features: Object.fromEntries(FEATURES.map((f, j) => [f, row.vector[j]])) as Candidate['features'],
+        explanation: explain(row.vector, result.scores[i]),
+        ...(row.excluded ? { excluded: row.excluded } : {}),
+      }))
+      .sort((a, b) => b.score - a.score || (a.action + a.target < b.action + b.target ? -1 : 1));
+    const chosen = result.best >= 0 ? candidates.find((c) => !c.excluded) : undefined;
+    return { incidentId: diagnosis.incidentId, candidates, ...(chosen ? { chosen } : {}) };
+  }
+
+  /**
+   * Learns from a verified outcome: the success posterior of (signature, action) and one
+   * adapter step towards the utility that was realised.
+   */
+  learn(diagnosis: Diagnosis, candidate: Candidate, healed: boolean): void {
+    const support = diagnosis.recommended.find((r) => r.action === candidate.action)?.support ?? 0;
+    this.successRates.observe(diagnosis.signature, candidate.action, healed, priorFromSupport(support));
+    const f = candidate.features;
+    const realised = (healed ? f.benefit * 2 : 0) - f.cost - f.risk;
+    const x = Float32Array.from(FEATURES.map((name) => f[name]));
+    this.scorer.update(x, realised, { learningRate: this.#options.learningRate });
+  }
+
+  #candidates(d: Diagnosis, tried: ReadonlySet<string>) {
+    const support = new Map(d.recommended.map((r) => [r.action, r.support]));
+    const context = { kind: d.kind, metrics: d.metrics, severity: d.severity };
+    const policyPriority = new Map<string, number>();
+    const forbidden = new Map<string, Set<string>>();
+    for (const target of d.rootCauses) {
+      for (const policy of this.policies.matching({ ...context, target: target.target })) {
+        policyPriority.set(policy.action, Math.max(policyPriority.get(policy.action) ?? 0, policy.priority));
+        for (const t of policy.forbiddenTargets ?? []) {
+          if (!forbidden.has(policy.action)) forbidden.set(policy.action, new Set());
+          forbidden.get(policy.action)!.add(t);
+        }
+      }
+    }
+    const names = new Set([...support.keys(), ...policyPriority.keys()]);
+    // With no runbook or policy advice, every action is a candidate.
+    const actions = names.size ? [...names].map((n) => this.#actions.get(n)).filter((a) => a !== undefined) : this.actions;
+    const nodes = d.rootCauses.filter((c) => !c.target.includes('-')).slice(0, this.#options.targets);
+    const links = d.rootCauses.filter((c) => c.target.includes('-')).slice(0, this.#options.targets);
+
+    const rows: Array<{ action: string; target: string; vector: Float32Array; excluded?: string }> = [];
+    for (const action of actions) {
+      const targets = action.target === 'node' ? nodes : action.target === 'link' ? links : [...nodes, ...links];
+      for (const target of targets) {
+        const prior = priorFromSupport(support.get(action.name) ?? 0);
+        const posterior = this.successRates.get(d.signature, action.name, prior);
+        const p = mean(posterior);
+        const benefit = d.severity * target.score;
+        const vector = new Float32Array([
+          p,
+          benefit,
+          p * benefit * 2,
+          action.cost,
+          action.risk,
+          support.get(action.name) ?? 0,
+          (policyPriority.get(action.name) ?? 0) / 4,
+          spread(posterior),
+        ]);
+        const key = `${action.name}@${target.target}`;
+        const excluded = tried.has(key)
+          ? 'already tried for this incident'
+          : forbidden.get(action.name)?.has(target.target)
+            ? 'forbidden by policy'
+            : undefined;
+        rows.push({ action: action.name, target: target.target, vector, ...(excluded ? { excluded } : {}) });
+      }
+    }
+    return rows;
+  }
+}
+
+/** Runbook support s in 0..1 counts as 4s prior successes. */
+function priorFromSupport(support: number): number {
+  return 4 * support;
+}
+
+function explain(vector: Float32Array, score: number): string {
+  const parts = FEATURES.map((name, j) => ({ name, value: BASE_WEIGHTS[j] * vector[j] }))
+    .filter((p) => p.value !== 0)
+    .sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
+  const base = parts.reduce((sum, p) => sum + p.value, 0);
+  const learned = Number.isFinite(score) ? score - base : 0;
+  const terms = parts.slice(0, 3).map((p) => `${p.name} ${p.value >= 0 ? '+' : ''}${p.value.toFixed(2)}`);
+  if (Math.abs(learned) >= 0.01) terms.push(`learned ${learned >= 0 ? '+' : ''}${learned.toFixed(2)}`);
+  return terms.join(', ');
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

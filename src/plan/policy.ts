@@ -1,0 +1,67 @@
+/**
+ * Policies: the operator's rules for which actions may be considered, in what priority, under
+ * what constraints. Names follow the Python system's (`Policy`, `PolicyPriority`) so its users
+ * can port their code.
+ */
+import { ArgumentError } from '../errors.ts';
+
+/** Higher is more important; the value enters the score as a feature. */
+export enum PolicyPriority {
+  LOW = 1,
+  MEDIUM = 2,
+  HIGH = 3,
+  CRITICAL = 4,
+}
+
+/** What a policy can see of an incident to decide whether it applies. */
+export interface PolicyContext {
+  kind?: string;
+  metrics: readonly string[];
+  severity: number;
+  target: string;
+}
+
+/** A rule proposing an action for incidents it matches. */
+export interface Policy {
+  name: string;
+  action: string;
+  priority: PolicyPriority;
+  /** Fault kinds the policy addresses; empty or absent means any. */
+  kinds?: readonly string[];
+  /** Extra condition; the policy applies when it returns true. */
+  when?: (context: PolicyContext) => boolean;
+  /** Targets the action must never touch (e.g. gateways for quarantine). */
+  forbiddenTargets?: readonly string[];
+}
+
+/** The set of registered policies. */
+export class PolicyRegistry {
+  readonly #policies = new Map<string, Policy>();
+
+  /** Registers (or replaces) a policy by name. */
+  register(policy: Policy): void {
+    if (!policy?.name) throw new ArgumentError('policy.name', 'a policy needs a name');
+    if (!policy.action) throw new ArgumentError('policy.action', `policy "${policy.name}" needs an action`);
+    if (!(policy.priority in PolicyPriority)) {
+      throw new ArgumentError('policy.priority', `policy "${policy.name}": unknown priority ${policy.priority}`);
+    }
+    this.#policies.set(policy.name, policy);
+  }
+
+  /** Removes a policy; returns whether it existed. */
+  unregister(name: string): boolean {
+    return this.#policies.delete(name);
+  }
+
+  get policies(): Policy[] {
+    return [...this.#policies.values()];
+  }
+
+  /** Policies that apply to the context, highest priority first. */
+  matching(context: PolicyContext): Policy[] {
+    return this.policies
+      .filter((p) => !p.kinds?.length || (context.kind !== undefined && p.kinds.includes(context.kind)))
+      .filter((p) => !p.when || p.when(context))
+      .sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : 1));
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Scores a run against the simulator's ground truth, from the loop's events alone: what the
+ * engine saw, when, what it blamed and what it touched.
+ *
+ * Definitions (times in ticks):
+ * - detected: an incident opened during the fault (or up to `lateTicks` after it ended) whose
+ *   nodes include a node the fault perturbed; time to detect = its opening tick - fault start.
+ * - root cause top-1/top-3: the fault's target (node id, or link id) is first / in the first
+ *   three of that incident's ranking at its first diagnosis.
+ * - healed: an action of the engine's ended the fault; time to recover = the tick the healing
+ *   action completed - the tick the fault was detected.
+ * - false alarm: an incident none of whose nodes any fault perturbed while it was open.
+ * - action on a healthy target: an action whose target was not the root cause of a fault
+ *   active when it started.
+ */
+import type { LoopEvents } from '../loop/events.ts';
+import type { FaultKind, FaultRecord, MeshSimulator } from '../sim/index.ts';
+
+/** Per fault kind, and overall. */
+export interface KindReport {
+  injected: number;
+  detected: number;
+  detectionRate: number;
+  mttdMedian: number | null;
+  rootCauseTop1: number;
+  rootCauseTop3: number;
+  healed: number;
+  healedRate: number;
+  mttrMedian: number | null;
+  falseAlarms: number;
+  actionsOnHealthy: number;
+}
+
+export interface HealingReport {
+  seed: number;
+  nodes: number;
+  hours: number;
+  ticks: number;
+  overall: KindReport & { actions: number; falseAlarmsPerHour: number; actionsOnHealthyShare: number; escalations: number };
+  byKind: Record<string, KindReport>;
+  /** Diagnoses' cited runbooks for the first incidents, to show what the diagnosis relied on. */
+  citations: Array<{ incident: string; kind?: string; citations: string[] }>;
+}
+
+interface SeenIncident {
+  id: string;
+  openedAt: number;
+  closedAt?: number;
+  nodes: Set<string>;
+  rootCauses?: string[];
+  kind?: string;
+  citations: string[];
+}
+
+interface SeenAction {
+  target: string;
+  startedAt: number;
+  healthyTarget: boolean;
+}
+
+/** Collects events during a run; `report()` compares them with the ground truth. */
+export class Evaluator {
+  readonly #incidents = new Map<string, SeenIncident>();
+  readonly #actions: SeenAction[] = [];
+  #escalations = 0;
+
+  constructor(
+    private readonly sim: MeshSimulator,
+    events: LoopEvents,
+    private readonly lateTicks = 5,
+  ) {
+    events.addEventListener('incident-opened', (e) => {
+      const { incident, ts } = (e as unknown as { detail: { incident: { id: string; nodes: string[] }; ts: number } }).detail;
+      this.#incidents.set(incident.id, { id: incident.id, openedAt: ts, nodes: new Set(incident.nodes), citations: [] });
+    });
+    const update = (e: Event) => {
+      const { incident } = (e as unknown as { detail: { incident: { id: string; nodes: string[]; rootCauses: Array<{ target: string }>; diagnosedKind?: string; citations: string[]; closedAt?: number } } }).detail;
+      const seen = this.#incidents.get(incident.id);
+      if (!seen) return;
+      for (const n of incident.nodes) seen.nodes.add(n);
+      if (e.type === 'diagnosis' && !seen.rootCauses) {
+        seen.rootCauses = incident.rootCauses.map((c) => c.target);
+        seen.kind = incident.diagnosedKind;
+        seen.citations = incident.citations;
+      }
+      if (incident.closedAt !== undefined) seen.closedAt = incident.closedAt;
+    };
+    events.addEventListener('diagnosis', update);
+    events.addEventListener('incident-resolved', update);
+    events.addEventListener('escalation', () => this.#escalations++);
+    events.addEventListener('action-started', (e) => {
+      const { action, ts } = (e as unknown as { detail: { action: { target: string }; ts: number } }).detail;
+      const truth = this.sim.truthAt(ts);
+      const topo = this.sim.topology;
+      const healthy = action.target.includes('-')
+        ? !truth.faultyLinks[topo.linkIndex(action.target)]
+        : !truth.faultyNodes[topo.nodeIndex(action.target)];
+      this.#actions.push({ target: action.target, startedAt: ts, healthyTarget: healthy });
+    });
+  }
+
+  report(options: { seed: number; hours: number }): HealingReport {
+    const faults = this.sim.groundTruth();
+    const completes = new Map(this.sim.actions().map((t) => [t.id, t.completes]));
+
+    const incidents = [...this.#incidents.values()];
+    const perturbing = new Set<string>();
+    const rows = faults.map((fault) => {
+      const affected = new Set(fault.affectedNodes);
+      const match = incidents
+        .filter((i) => i.openedAt >= fault.start && i.openedAt < fault.end + this.lateTicks)
+        .filter((i) => [...i.nodes].some((n) => affected.has(n)))
+        .sort((a, b) => a.openedAt - b.openedAt)[0];
+      for (const i of incidents) if ([...i.nodes].some((n) => affected.has(n)) && overlaps(i, fault)) perturbing.add(i.id);
+      const target = fault.target.node ?? fault.target.link!;
+      const causes = match?.rootCauses ?? [];
+      const healTick = fault.healedBy === undefined ? undefined : completes.get(fault.healedBy);
+      return {
+        kind: fault.kind,
+        detected: !!match,
+        ttd: match ? match.openedAt - fault.start : undefined,
+        top1: causes[0] === target,
+        top3: causes.slice(0, 3).includes(target),
+        healed: healTick !== undefined,
+        ttr: healTick !== undefined && match ? healTick - match.openedAt : undefined,
+        incident: match?.id,
+      };
+    });
+    const falseAlarms = incidents.filter((i) => !perturbing.has(i.id));
+
+    const kinds = [...new Set(faults.map((f) => f.kind))].sort();
+    const byKind: Record<string, KindReport> = {};
+    for (const kind of kinds) {
+      byKind[kind] = summarize(rows.filter((r) => r.kind === kind), 0, countActionsOnHealthy(this.#actions, faults, kind));
+    }
+    const overall = summarize(rows, falseAlarms.length, this.#actions.filter((a) => a.healthyTarget).length);
+    const hours = options.hours;
+    return {
+      seed: options.seed,
+      nodes: this.sim.topology.nodeCount,
+      hours,
+      ticks: this.sim.now,
+      overall: {
+        ...overall,
+        actions: this.#actions.length,
+        falseAlarmsPerHour: falseAlarms.length / hours,
+        actionsOnHealthyShare: this.#actions.length ? overall.actionsOnHealthy / this.#actions.length : 0,
+        escalations: this.#escalations,
+      },
+      byKind,
+      citations: incidents
+        .filter((i) => i.citations.length)
+        .slice(0, 20)
+        .map((i) => ({ incident: i.id, ...(i.kind ? { kind: i.kind } : {}), citations: i.citations })),
+    };
+  }
+}
+
+type Row = { detected: boolean; ttd?: number; top1: boolean; top3: boolean; healed: boolean; ttr?: number };
+
+function summarize(rows: Row[], falseAlarms: number, actionsOnHealthy: number): KindReport {
+  const detected = rows.filter((r) => r.detected);
+  const healed = rows.filter((r) => r.healed);
+  return {
+    injected: rows.length,
+    detected: detected.length,
+    detectionRate: rows.length ? detected.length / rows.length : 0,
+    mttdMedian: median(detected.map((r) => r.ttd!)),
+    rootCauseTop1: detected.length ? detected.filter((r) => r.top1).length / detected.length : 0,
+    rootCauseTop3: detected.length ? detected.filter((r) => r.top3).length / detected.length : 0,
+    healed: healed.length,
+    healedRate: rows.length ? healed.length / rows.length : 0,
+    mttrMedian: median(healed.filter((r) => r.ttr !== undefined).map((r) => r.ttr!)),
+    falseAlarms,
+    actionsOnHealthy,
+  };
+}
+
+/** Actions on healthy targets taken while a fault of `kind` was active. */
+function countActionsOnHealthy(actions: SeenAction[], faults: FaultRecord[], kind: FaultKind): number {
+  return actions.filter((a) => a.healthyTarget && faults.some((f) => f.kind === kind && a.startedAt >= f.start && a.startedAt < f.end)).length;
+}
+
+function overlaps(i: SeenIncident, f: FaultRecord): boolean {
+  return i.openedAt < f.end && (i.closedAt ?? Infinity) >= f.start;
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
