@@ -43,5 +43,7 @@ export default defineConfig({
       },
     ],
   },
+  // Pre-bundled up front so the browser run does not reload midway to optimise it.
+  optimizeDeps: { include: ['yaml'] },
   worker: { format: 'es' },
 });

@@ -1,0 +1,98 @@
+/**
+ * Okapi BM25 over an incremental inverted index: add, replace and delete documents without
+ * rebuilding. Scores use the collection statistics at query time, so they stay exact as the
+ * index changes.
+ */
+import { ArgumentError } from '../errors.ts';
+import { byScore, type Hit } from './ranking.ts';
+import { tokenize } from './text.ts';
+
+/** BM25 parameters (defaults: the usual k1 = 1.2, b = 0.75). */
+export interface Bm25Options {
+  k1?: number;
+  b?: number;
+}
+
+interface Entry<D> {
+  doc: D;
+  length: number;
+  terms: Map<string, number>;
+}
+
+/** A BM25 lexical index over documents of type `D`. */
+export class Bm25Index<D extends { id: string }> {
+  readonly k1: number;
+  readonly b: number;
+  readonly #docs = new Map<string, Entry<D>>();
+  readonly #postings = new Map<string, Map<string, number>>();
+  #totalLength = 0;
+
+  constructor(options: Bm25Options = {}) {
+    this.k1 = options.k1 ?? 1.2;
+    this.b = options.b ?? 0.75;
+    if (!(this.k1 >= 0)) throw new ArgumentError('options.k1', `expected >= 0, got ${this.k1}`);
+    if (!(this.b >= 0 && this.b <= 1)) throw new ArgumentError('options.b', `expected in [0, 1], got ${this.b}`);
+  }
+
+  /** Number of indexed documents. */
+  get size(): number {
+    return this.#docs.size;
+  }
+
+  /** Adds `doc` with its text, replacing any document with the same id. */
+  upsert(doc: D, text: string): void {
+    this.delete(doc.id);
+    const terms = new Map<string, number>();
+    const tokens = tokenize(text);
+    for (const t of tokens) terms.set(t, (terms.get(t) ?? 0) + 1);
+    for (const [term, tf] of terms) {
+      let posting = this.#postings.get(term);
+      if (!posting) this.#postings.set(term, (posting = new Map()));
+      posting.set(doc.id, tf);
+    }
+    this.#docs.set(doc.id, { doc, length: tokens.length, terms });
+    this.#totalLength += tokens.length;
+  }
+
+  /** Removes a document; returns whether it was present. */
+  delete(id: string): boolean {
+    const entry = this.#docs.get(id);
+    if (!entry) return false;
+    for (const term of entry.terms.keys()) {
+      const posting = this.#postings.get(term)!;
+      posting.delete(id);
+      if (posting.size === 0) this.#postings.delete(term);
+    }
+    this.#docs.delete(id);
+    this.#totalLength -= entry.length;
+    return true;
+  }
+
+  /** The document stored under `id`. */
+  get(id: string): D | undefined {
+    return this.#docs.get(id)?.doc;
+  }
+
+  /** Top `k` documents for `query` that pass `accept`; documents sharing no term are left out. */
+  search(query: string, k: number, accept?: (doc: D) => boolean): Hit[] {
+    const n = this.#docs.size;
+    if (n === 0 || k <= 0) return [];
+    const avgLength = this.#totalLength / n;
+    const scores = new Map<string, number>();
+    for (const term of new Set(tokenize(query))) {
+      const posting = this.#postings.get(term);
+      if (!posting) continue;
+      const idf = Math.log(1 + (n - posting.size + 0.5) / (posting.size + 0.5));
+      for (const [id, tf] of posting) {
+        const length = this.#docs.get(id)!.length;
+        const norm = tf + this.k1 * (1 - this.b + (this.b * length) / avgLength);
+        scores.set(id, (scores.get(id) ?? 0) + (idf * tf * (this.k1 + 1)) / norm);
+      }
+    }
+    const hits: Hit[] = [];
+    for (const [id, score] of scores) {
+      if (!accept || accept(this.#docs.get(id)!.doc)) hits.push({ id, score });
+    }
+    return hits.sort(byScore).slice(0, k);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The RAG analyzer as the loop's diagnoser: it matches the loop's `Diagnoser` contract
+ * (src/loop/contracts.ts) structurally, so this stage does not import the loop. Diagnoses name
+ * the fault kind the retrieved runbooks and past incidents point to, cite them, and pass their
+ * recommended actions to the planner; resolved incidents are indexed so later diagnoses learn.
+ */
+import { ArgumentError } from '../errors.ts';
+import { RAGAnalyzer, type RAGAnalyzerOptions } from './analyzer.ts';
+
+/** What the diagnoser reads of the loop's incident record. */
+export interface DiagnosedIncident {
+  readonly id: string;
+  readonly nodes?: readonly string[];
+  readonly metrics?: readonly string[];
+  /** Fault kind the diagnosis settled on (set by the loop from our answer). */
+  readonly diagnosedKind?: string;
+  /** When the incident closed, in the loop's clock. */
+  readonly closedAt?: number;
+  readonly openedAt?: number;
+}
+
+/** The diagnosis answer, in the loop's terms. */
+export interface DiagnoserAnswer {
+  kind?: string;
+  /** Runbook and past-incident ids, best first. */
+  citations: string[];
+  /** Recommended actions, support in 0..1 relative to the best-supported one. */
+  recommended: Array<{ action: string; support: number }>;
+}
+
+/** Options of {@link RagDiagnoser.create}. */
+export interface RagDiagnoserOptions extends RAGAnalyzerOptions {
+  /** Only consider runbooks about these fault kinds (e.g. the ones the simulator injects). */
+  kinds?: readonly string[];
+  /** Runbooks and incidents retrieved per diagnosis (default 3). */
+  k?: number;
+}
+
+/** Adapter from RAGAnalyzer to the loop's diagnoser contract. */
+export class RagDiagnoser {
+  /** Descriptions of incidents diagnosed and not yet resolved, to index on resolution. */
+  readonly #pending = new Map<string, string>();
+
+  private constructor(
+    readonly analyzer: RAGAnalyzer,
+    private readonly kinds: readonly string[] | undefined,
+    private readonly k: number,
+  ) {}
+
+  /** Creates the analyzer (indexing the shipped runbooks on first use) and the adapter. */
+  static async create(options: RagDiagnoserOptions = {}): Promise<RagDiagnoser> {
+    const k = options.k ?? 3;
+    if (!Number.isInteger(k) || k < 1) throw new ArgumentError('options.k', `expected an integer >= 1, got ${String(k)}`);
+    if (options.kinds !== undefined && !(Array.isArray(options.kinds) && options.kinds.every((x) => typeof x === 'string'))) {
+      throw new ArgumentError('options.kinds', 'expected an array of fault kinds');
+    }
+    return new RagDiagnoser(await RAGAnalyzer.create(options), options.kinds, k);
+  }
+
+  /** Diagnoses an incident from the loop's operator-language description of its symptoms. */
+  async diagnose(incident: DiagnosedIncident, context: { description: string }): Promise<DiagnoserAnswer> {
+    if (typeof context?.description !== 'string') throw new ArgumentError('context.description', 'expected a string');
+    const summary = [context.description, ...(incident.metrics ?? []).map((m) => m.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase())].join('. ');
+    this.#pending.set(incident.id, summary);
+    const d = await this.analyzer.augmentAnalysis({ id: incident.id, summary, nodes: incident.nodes }, { k: this.k, faults: this.kinds });
+    const strength = (prior: number) => Math.max(0, prior - 0.5);
+    const top = strength(d.candidateActions[0]?.prior ?? 0.5) || 1;
+    return {
+      kind: d.likelyFaults[0]?.fault,
+      citations: [...d.runbooks, ...d.similarIncidents].map((c) => c.id),
+      recommended: d.candidateActions.map((a) => ({ action: a.action, support: strength(a.prior) / top })),
+    };
+  }
+
+  /** Indexes a resolved incident with its outcome (healed by an action, or not). */
+  async learn(incident: DiagnosedIncident, healedBy: { action: string; target: string } | undefined): Promise<void> {
+    const summary = this.#pending.get(incident.id);
+    this.#pending.delete(incident.id);
+    if (!summary || !incident.diagnosedKind) return; // nothing to learn from without a diagnosis
+    await this.analyzer.recordResolved({
+      id: incident.id,
+      summary,
+      fault: incident.diagnosedKind,
+      actions: healedBy ? [healedBy.action] : [],
+      resolvedBy: healedBy?.action,
+      resolvedAt: incident.closedAt ?? incident.openedAt ?? 0,
+    });
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * What a retrieval returns: the ranked documents with their scores and the evidence for each,
+ * iterable and with a `length` like the list the Python users know.
+ */
+import type { RagDocument } from './document.ts';
+
+/** One retrieved document and why it ranked where it did. */
+export interface RetrievalHit {
+  readonly document: RagDocument;
+  /** Final score in [0, 1]: fused RRF score over the best achievable (1 = first everywhere). */
+  readonly score: number;
+  /** 1-based rank in the BM25 ranking, if it was there. */
+  readonly lexicalRank?: number;
+  /** 1-based rank in the vector ranking, if it was there. */
+  readonly vectorRank?: number;
+  /** Cosine similarity of query and document embeddings, if the vector ranking saw it. */
+  readonly similarity?: number;
+  /** Query words and thesaurus concepts the document shares with the query. */
+  readonly matched: readonly string[];
+}
+
+/** Milliseconds spent per stage of one retrieval. */
+export interface RetrievalTimings {
+  readonly embedMs: number;
+  readonly lexicalMs: number;
+  readonly vectorMs: number;
+  readonly fusionMs: number;
+  readonly totalMs: number;
+}
+
+/** Ranked retrieval output, best first. */
+export class RetrievalResult implements Iterable<RetrievalHit> {
+  /** The documents, best first. */
+  readonly documents: readonly RagDocument[];
+  /** `scores[i]` belongs to `documents[i]`. */
+  readonly scores: readonly number[];
+
+  constructor(
+    /** The query text as given. */
+    readonly query: string,
+    /** Per-document details, best first. */
+    readonly hits: readonly RetrievalHit[],
+    /**
+     * Candidates that passed the filter and the threshold before the cut to k; each ranking
+     * contributes at most max(4k, 50) candidates, so this is capped for large corpora.
+     */
+    readonly totalResults: number,
+    readonly timings: RetrievalTimings,
+  ) {
+    this.documents = hits.map((h) => h.document);
+    this.scores = hits.map((h) => h.score);
+  }
+
+  /** Number of returned documents. */
+  get length(): number {
+    return this.hits.length;
+  }
+
+  [Symbol.iterator](): Iterator<RetrievalHit> {
+    return this.hits[Symbol.iterator]();
+  }
+}

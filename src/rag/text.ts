@@ -1,0 +1,63 @@
+/**
+ * Text normalisation shared by the lexical index and the hashed embedder: lower-case word
+ * tokens, English stop words removed, and a light suffix stemmer so "crashed", "crashes" and
+ * "crashing" meet at "crash". Deliberately small: a full Porter stemmer buys little on short
+ * operator sentences and would be one more thing to keep identical across runtimes.
+ */
+
+/** Bump whenever tokenisation changes: embedder ids include it, so stored vectors get rebuilt. */
+export const TEXT_VERSION = 2;
+
+const STOP_WORDS = new Set(
+  ('a about above after again all also am an and any are as at be because been before being ' +
+    'below between both but by can could did do does doing down during each either else even ' +
+    'ever every everything anything something few for from further get gets got had has have having he her here hers him his ' +
+    'how i if in into is it its itself just let me more most much my no nor not now of off on ' +
+    'once one only or other our ours out over own same she should so some still such than that ' +
+    'the their theirs them then there these they this those though through to too under until ' +
+    'up us very via was we were what when where whether which while who whom why will with ' +
+    'within without would yet you your yours')
+    .split(' '),
+);
+// "down", "up", "out", "no" and "not" matter in operations ("link down", "out of memory",
+// "no space left") but appear in almost every runbook too; they stay stop words for ranking and
+// the thesaurus gives the meaningful phrases their own concepts instead.
+
+const TOKEN = /[\p{L}\p{N}]+/gu;
+
+/** Lower-cases, splits on anything that is not a letter or digit, drops stop words, stems. */
+export function tokenize(text: string): string[] {
+  return words(text).map(stem);
+}
+
+/** The lower-case words {@link tokenize} keeps, before stemming (for showing matches). */
+export function words(text: string): string[] {
+  const kept: string[] = [];
+  for (const match of text.toLowerCase().matchAll(TOKEN)) {
+    if (!STOP_WORDS.has(match[0])) kept.push(match[0]);
+  }
+  return kept;
+}
+
+/** Strips common English inflections (plural -s/-es/-ies, -ed, -ing, -ly). "caches" keeps its e. */
+export function stem(word: string): string {
+  if (word.length <= 3 || /\d/.test(word)) return word;
+  if (word.endsWith('ies') && word.length > 4) return word.slice(0, -3) + 'y';
+  if (word.endsWith('sses') || /(sh|tch|x|zz)es$/.test(word)) return word.slice(0, -2);
+  if (word.endsWith('ing') && word.length > 5) return undouble(word.slice(0, -3));
+  if (word.endsWith('ed') && word.length > 4) return undouble(word.slice(0, -2));
+  if (word.endsWith('ly') && word.length > 5) return word.slice(0, -2);
+  if (word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us') && !word.endsWith('is')) {
+    return word.slice(0, -1);
+  }
+  return word;
+}
+
+// "dropped" -> "dropp" -> "drop"; keeps "ll", "ss" and "zz" ("stalled" -> "stall").
+function undouble(stemmed: string): string {
+  const n = stemmed.length;
+  if (n >= 3 && stemmed[n - 1] === stemmed[n - 2] && !'lsz'.includes(stemmed[n - 1])) {
+    return stemmed.slice(0, -1);
+  }
+  return stemmed;
+}

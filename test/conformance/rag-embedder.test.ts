@@ -1,0 +1,111 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ArgumentError } from '../../src/errors.ts';
+import { HashedEmbedder } from '../../src/rag/hashed-embedder.ts';
+import { HashedKernel } from '../../src/rag/hashed-kernel.ts';
+import { hashedEmbedTwin } from '../../src/rag/hashed-twin.ts';
+import { stem, tokenize } from '../../src/rag/text.ts';
+
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
+
+describe('text normalisation', () => {
+  it('lower-cases, drops stop words and stems inflections', () => {
+    expect(tokenize('The node CRASHED and was crashing; crashes!')).toEqual(['node', 'crash', 'crash', 'crash']);
+    expect(stem('dropped')).toBe('drop');
+    expect(stem('stalled')).toBe('stall');
+    expect(stem('replicas')).toBe('replica');
+    expect(stem('retries')).toBe('retry');
+    expect(stem('status')).toBe('status');
+    expect(stem('switches')).toBe('switch');
+    expect(stem('caches')).toBe('cache');
+    expect(stem('boxes')).toBe('box');
+    expect(tokenize('日本語 ünïcode e2e')).toEqual(['日本語', 'ünïcode', 'e2e']);
+  });
+});
+
+describe('HashedEmbedder', () => {
+  let wasm: HashedEmbedder;
+  let ts: HashedEmbedder;
+  beforeAll(async () => {
+    wasm = await HashedEmbedder.create({ backend: 'wasm' });
+    ts = await HashedEmbedder.create({ backend: 'ts' });
+  });
+
+  it('runs the wasm kernel where SIMD exists, with the same id as the twin', () => {
+    expect(wasm.backend).toBe('wasm');
+    expect(ts.backend).toBe('ts');
+    expect(wasm.id).toBe(ts.id);
+    expect(wasm.dim).toBe(384);
+  });
+
+  it('wasm kernel and TypeScript twin agree on random prepared texts (property)', async () => {
+    const kernel = await HashedKernel.create();
+    // Tokens with '#' (concepts), non-ASCII and digits; runs of spaces make empty tokens.
+    const token = fc.stringMatching(/^#?[a-z0-9éü日]{1,12}$/);
+    const text = fc.array(token, { maxLength: 30 }).map((w) => w.join(' '));
+    const weights = fc.record({
+      word: fc.float({ min: 0, max: 4, noNaN: true }),
+      bigram: fc.float({ min: 0, max: 4, noNaN: true }),
+      char: fc.float({ min: 0, max: 4, noNaN: true }),
+      concept: fc.float({ min: 0, max: 4, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 6 }), fc.constantFrom(4, 8, 20, 384), weights, (texts, dim, w) => {
+        const twin = hashedEmbedTwin(texts, dim, w);
+        const wasm = kernel.embed(texts, dim, w);
+        expect(wasm.length).toBe(texts.length * dim);
+        for (let i = 0; i < twin.length; i++) expect(Math.abs(twin[i] - wasm[i])).toBeLessThanOrEqual(1e-6);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('embeds identically on both backends, including the thesaurus', () => {
+    const texts = ['node crashed, heartbeat gone', 'OOM killer hit the service', '', 'a', 'x'.repeat(500)];
+    const a = wasm.embedSync(texts);
+    const b = ts.embedSync(texts);
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('returns unit vectors, and a zero vector for text with no words', () => {
+    const m = wasm.embedSync(['disk full on node 3', '   ', 'the and of']);
+    const rows = [0, 1, 2].map((i) => m.subarray(i * 384, (i + 1) * 384));
+    expect(dot(rows[0], rows[0])).toBeCloseTo(1, 5);
+    expect(dot(rows[1], rows[1])).toBe(0);
+    expect(dot(rows[2], rows[2])).toBe(0);
+  });
+
+  it('is deterministic and batch-independent', async () => {
+    const one = await wasm.embed(['link flapping between relays']);
+    const many = await wasm.embed(['memory leak', 'link flapping between relays', 'dns down']);
+    expect(Array.from(one)).toEqual(Array.from(many.subarray(384, 768)));
+  });
+
+  it('places paraphrases closer than unrelated texts, via shared concepts', () => {
+    const [q, para, other] = [0, 1, 2];
+    const m = wasm.embedSync(['box ran out of ram, oom killer fired', 'memory leak until the process is killed', 'certificate expired, tls handshake fails']);
+    const row = (i: number) => m.subarray(i * 384, (i + 1) * 384);
+    expect(dot(row(q), row(para))).toBeGreaterThan(dot(row(q), row(other)));
+    const plain = HashedEmbedder.create({ thesaurus: null });
+    return plain.then((p) => {
+      const n = p.embedSync(['box ran out of ram, oom killer fired', 'memory leak until the process is killed']);
+      expect(dot(row(q), row(para))).toBeGreaterThan(dot(n.subarray(0, 384), n.subarray(384)));
+    });
+  });
+
+  it('changes its id when a parameter changes', async () => {
+    const other = await HashedEmbedder.create({ dim: 256, weights: { char: 0.5 } });
+    expect(other.id).not.toBe(wasm.id);
+    expect((await HashedEmbedder.create({ thesaurus: { x: 'a b' } })).id).not.toBe(wasm.id);
+  });
+
+  it('names bad arguments', async () => {
+    await expect(HashedEmbedder.create({ dim: 10 })).rejects.toThrow(ArgumentError);
+    await expect(HashedEmbedder.create({ dim: 10 })).rejects.toThrow(/options.dim/);
+    await expect(HashedEmbedder.create({ weights: { char: -1 } })).rejects.toThrow(/options.weights.char/);
+    await expect(HashedEmbedder.create({ backend: 'gpu' as 'ts' })).rejects.toThrow(/options.backend/);
+    expect(() => wasm.embedSync('text' as unknown as string[])).toThrow(/texts/);
+    expect(() => wasm.embedSync(['ok', 7 as unknown as string])).toThrow(/texts\[1\]/);
+    await expect(wasm.embed([null as unknown as string])).rejects.toThrow(ArgumentError);
+  });
+});
