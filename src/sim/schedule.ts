@@ -1,0 +1,89 @@
+/**
+ * Seeded fault schedules for evaluation runs: `perKind` faults of each kind spread over the
+ * run, each in its own time slot so that no two faults overlap at all (let alone on the same
+ * target), and each on a target where it has something to break (a link that carries traffic,
+ * a relay that forwards for others).
+ */
+import { ArgumentError } from '../errors.ts';
+import { FAULT_KINDS, FAULT_TARGET_TYPE, FAULT_VARIANTS, type FaultKind, type FaultSpec } from './faults.ts';
+import { Rng } from './rng.ts';
+import { computeRoutes, emptyRouteTable, nominalLinkCosts } from './routing.ts';
+import { Topology } from './topology.ts';
+
+/** What to schedule. */
+export interface ScheduleOptions {
+  readonly seed: number;
+  /** The mesh the faults will hit (e.g. `simulator.topology`). */
+  readonly topology: Topology;
+  /** Length of the run in simulated hours; default 24. */
+  readonly hours?: number;
+  /** Faults of each kind; default 20. */
+  readonly perKind?: number;
+  /** Kinds to schedule; default all. */
+  readonly kinds?: readonly FaultKind[];
+  /** Fault-free ticks at the start, for detectors to learn the baseline; default 600. */
+  readonly warmup?: number;
+  /** Shortest and longest fault, ticks; defaults 60 and 600 (capped to fit the slot). */
+  readonly minDuration?: number;
+  readonly maxDuration?: number;
+}
+
+/** A deterministic list of fault specs sorted by start tick, ready for `MeshSimulator.inject`. */
+export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
+  if (options === null || typeof options !== 'object') throw new ArgumentError('options', 'must be an object');
+  const { topology, hours = 24, perKind = 20, kinds = FAULT_KINDS, warmup = 600, minDuration = 60, maxDuration = 600 } = options;
+  const rng = new Rng(options.seed);
+  if (!(topology instanceof Topology)) throw new ArgumentError('topology', 'must be a Topology (e.g. simulator.topology)');
+  if (!(typeof hours === 'number' && hours > 0 && Number.isFinite(hours))) throw new ArgumentError('hours', `must be a positive number, got ${String(hours)}`);
+  if (!Number.isInteger(perKind) || perKind < 1) throw new ArgumentError('perKind', `must be a positive integer, got ${String(perKind)}`);
+  if (!Array.isArray(kinds) || kinds.length === 0) throw new ArgumentError('kinds', 'must be a non-empty array of fault kinds');
+  for (const kind of kinds) if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new ArgumentError('kinds', `unknown fault kind ${JSON.stringify(kind)}`);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new ArgumentError('warmup', `must be a non-negative integer, got ${String(warmup)}`);
+  if (!Number.isInteger(minDuration) || minDuration < 1) throw new ArgumentError('minDuration', `must be a positive integer, got ${String(minDuration)}`);
+  if (!Number.isInteger(maxDuration) || maxDuration < minDuration) throw new ArgumentError('maxDuration', `must be an integer >= minDuration, got ${String(maxDuration)}`);
+
+  const total = kinds.length * perKind;
+  const slot = Math.floor((Math.floor(hours * 3600) - warmup) / total);
+  // Each slot holds a fault plus a quiet gap at least as long, so every fault can be told apart.
+  if (slot < 2 * minDuration) {
+    throw new ArgumentError('perKind', `${total} faults of at least ${minDuration} ticks do not fit in ${hours} h after a ${warmup}-tick warm-up`);
+  }
+  const order: FaultKind[] = rng.shuffle((kinds as readonly FaultKind[]).flatMap((kind) => Array.from({ length: perKind }, () => kind)));
+  const targets = targetPools(topology);
+  return order.map((kind, k) => {
+    const duration = minDuration + rng.int(Math.min(maxDuration, Math.floor(slot / 2)) - minDuration + 1);
+    const start = warmup + k * slot + rng.int(slot - duration - minDuration + 1);
+    const pool = targets[poolOf(kind)];
+    const index = pool[rng.int(pool.length)];
+    const target = FAULT_TARGET_TYPE[kind] === 'node' ? { node: topology.nodeIds[index] } : { link: topology.linkIds[index] };
+    const variants = FAULT_VARIANTS[kind];
+    const severity = Math.round(rng.range(0.3, 1) * 100) / 100;
+    const spec: FaultSpec = { kind, target, start, duration, severity, ...(variants ? { variant: variants[rng.int(variants.length)] } : {}) };
+    return spec;
+  });
+}
+
+type Pool = 'nodes' | 'relays' | 'treeLinks' | 'trunks';
+
+function poolOf(kind: FaultKind): Pool {
+  if (kind === 'misbehaving-node') return 'relays';
+  if (kind === 'partition') return 'trunks';
+  return FAULT_TARGET_TYPE[kind] === 'node' ? 'nodes' : 'treeLinks';
+}
+
+/** Candidate targets: relays forward for others; tree links carry traffic; trunks also have a non-gateway end. */
+function targetPools(topology: Topology): Record<Pool, number[]> {
+  const n = topology.nodeCount;
+  const zeroLinks = new Float64Array(topology.linkCount);
+  const routes = computeRoutes(topology, nominalLinkCosts(topology), zeroLinks, new Float64Array(n), emptyRouteTable(n));
+  const relays = new Set<number>();
+  const treeLinks: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (routes.nextHop[i] < 0) continue;
+    relays.add(routes.nextHop[i]);
+    treeLinks.push(routes.nextLink[i]);
+  }
+  treeLinks.sort((a, b) => a - b);
+  const trunks = treeLinks.filter((l) => !(topology.isGateway[topology.linkFrom[l]] && topology.isGateway[topology.linkTo[l]]));
+  return { nodes: Array.from({ length: n }, (_, i) => i), relays: [...relays].sort((a, b) => a - b), treeLinks, trunks };
+}
