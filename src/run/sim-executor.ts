@@ -30,7 +30,7 @@ export class SimulatorExecutor implements Executor {
   }
 
   async rollback(request: ActionRequest): Promise<ExecutionResult> {
-    return (this.sim as any).revert?.({ kind: request.action as ActionKind, target: targetOf(request.target) });
+    return this.sim.revert({ kind: request.action as ActionKind, target: targetOf(request.target) });
   }
 
   /** Resolves the promises of tickets the simulator has completed. */

@@ -161,6 +161,44 @@ export class MeshSimulator {
     return ticket;
   }
 
+  /**
+   * Undoes the lasting effect of an action on a target at the next tick: lifts a reroute,
+   * quarantine or rate limit, or halves/doubles back a scale-up/down. Actions with nothing
+   * lasting to undo (a restart, clearing a cache, a failover, a config rollback) cannot be
+   * reverted and say so. Throws ArgumentError on an unknown kind or target.
+   */
+  revert(action: ActionSpec): { ok: boolean; reason?: string } {
+    const { type, index } = resolveAction(action, this.topology);
+    const state = this.state;
+    const t = this.nextTick;
+    switch (action.kind) {
+      case 'reroute': {
+        const holds = type === 'node' ? state.nodeRerouteUntil : state.linkRerouteUntil;
+        if (holds[index] <= t) return { ok: false, reason: 'no reroute in force on this target' };
+        holds[index] = t;
+        this.refreshPenalties(t);
+        return { ok: true };
+      }
+      case 'quarantine-node':
+        if (state.quarantineUntil[index] <= t) return { ok: false, reason: 'node is not quarantined' };
+        state.quarantineUntil[index] = t;
+        this.refreshPenalties(t);
+        return { ok: true };
+      case 'rate-limit':
+        if (state.rateLimitUntil[index] <= t) return { ok: false, reason: 'no rate limit in force' };
+        state.rateLimitUntil[index] = t;
+        return { ok: true };
+      case 'scale-up':
+        state.capacityScale[index] = Math.max(0.25, state.capacityScale[index] / 2);
+        return { ok: true };
+      case 'scale-down':
+        state.capacityScale[index] = Math.min(8, state.capacityScale[index] * 2);
+        return { ok: true };
+      default:
+        return { ok: false, reason: `${action.kind} has no lasting effect to revert` };
+    }
+  }
+
   /** Every ticket issued so far, in order. */
   actions(): readonly ActionTicket[] {
     return this.tickets;

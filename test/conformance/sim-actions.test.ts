@@ -248,3 +248,18 @@ describe('actions', () => {
     expect(sim.actions()).toEqual([]);
   });
 });
+
+describe('reverting actions', () => {
+  it('lifts a quarantine and a rate limit, and refuses what has nothing lasting to undo', () => {
+    const sim = new MeshSimulator({ seed: 3, topology: { kind: 'grid', nodes: 16 } });
+    const node = sim.topology.nodeIds[5];
+    sim.apply({ kind: 'quarantine-node', target: { node } });
+    sim.apply({ kind: 'rate-limit', target: { node: sim.topology.nodeIds[6] } });
+    for (let t = 0; t < 5; t++) sim.tick();
+    expect(sim.revert({ kind: 'quarantine-node', target: { node } })).toEqual({ ok: true });
+    expect(sim.revert({ kind: 'quarantine-node', target: { node } }).ok).toBe(false);
+    expect(sim.revert({ kind: 'rate-limit', target: { node: sim.topology.nodeIds[6] } })).toEqual({ ok: true });
+    expect(sim.revert({ kind: 'restart-service', target: { node } })).toMatchObject({ ok: false, reason: /no lasting effect/ });
+    expect(() => sim.revert({ kind: 'quarantine-node', target: { node: 'nope' } })).toThrow(/action.target/);
+  });
+});
