@@ -44,6 +44,18 @@ export default defineConfig({
     ],
   },
   // Pre-bundled up front so the browser run does not reload midway to optimise it.
-  optimizeDeps: { include: ['yaml'] },
+  optimizeDeps: {
+    include: [
+      'yaml',
+      'fast-check',
+      '@noble/post-quantum/ml-kem.js',
+      '@noble/post-quantum/ml-dsa.js',
+      '@noble/curves/ed25519.js',
+      '@noble/hashes/hkdf.js',
+      '@noble/hashes/sha2.js',
+      '@noble/hashes/scrypt.js',
+      '@noble/ciphers/aes.js',
+    ],
+  },
   worker: { format: 'es' },
 });
