@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, DetachedBufferError, DimensionError } from '../../src/errors.ts';
 import { createSimilarityIndex, init, type Metric, type Precision, type SimilarityIndex, type TopK } from '../../src/kernels/similarity/index.ts';
+import { simdSupported } from '../../src/kernels/loader.ts';
 import { normalizeInPlace } from '../../src/kernels/similarity/twin.ts';
 
 beforeAll(() => init());
@@ -337,6 +338,17 @@ describe('similarity: argument validation', () => {
     await rejects(make({ backend: 'gpu' }), 'backend');
     await rejects(make({ module: new Uint8Array(8) }), 'module');
     await rejects(make({ capacity: -1 }), 'capacity');
+    for (const backend of ['wasm', 'ts']) {
+      // 65536 floats + id = 262148 bytes a row: 16127 rows fit below 4 GiB - 64 MiB.
+      const big = await make({ dim: 65536, backend });
+      expect(big.maxRows).toBe(16127);
+      await rejects(make({ dim: 65536, backend, capacity: 16128 }), 'capacity');
+    }
+  });
+
+  it('auto picks wasm where SIMD is supported, else the twin', async () => {
+    const index = await make({});
+    expect(index.backend).toBe(simdSupported() ? 'wasm' : 'ts');
   });
 
   for (const backend of ['wasm', 'ts'] as const) {
