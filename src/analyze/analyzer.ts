@@ -2,6 +2,11 @@
  * Analyze, per tick: per-series anomaly scores -> anomalous nodes -> incidents; and, per
  * incident, the root-cause ranking and the symptom summary the diagnosis and plan start from.
  * A node that stops reporting altogether is itself a symptom (a crashed node sends nothing).
+ *
+ * Streaming detectors flag change, and a return to normal after a fault ends is a change too.
+ * So a detector's alarm only counts when the value is also outside the series' normal range:
+ * a slow EWMA of level and absolute deviation, learnt only from samples that raised no alarm on
+ * nodes outside any open incident.
  */
 import type { CauseCandidate } from '../knowledge/records.ts';
 import type { MeshGraph } from './graph.ts';
@@ -18,7 +23,13 @@ export interface AnalyzerOptions extends IncidentOptions {
   threshold: number;
   /** Consecutive silent ticks after which a node that used to report counts as anomalous (default 2). */
   silenceTicks?: number;
+  /** Half-width of the normal range, in mean absolute deviations (default 6, about 4.8 sigma). */
+  normalWidth?: number;
 }
+
+/** Smoothing of the normal range (about a 100-sample memory) and the samples it needs first. */
+const NORMAL_ALPHA = 0.01;
+const NORMAL_WARMUP = 60;
 
 /** What Analyze concluded about an incident. */
 export interface IncidentSummary {
@@ -42,6 +53,9 @@ export class Analyzer {
   readonly #metricScores: Float64Array;
   /** Tick until which a node's anomalies are ignored (recovery transients after a fix). */
   readonly #holdUntil: Float64Array;
+  readonly #normalLevel: Float64Array;
+  readonly #normalSpread: Float64Array;
+  readonly #normalCount: Uint32Array;
 
   constructor(options: AnalyzerOptions) {
     this.#options = options;
@@ -52,6 +66,9 @@ export class Analyzer {
     this.#reported = new Uint8Array(graph.size);
     this.#metricScores = new Float64Array(graph.size * metrics.length);
     this.#holdUntil = new Float64Array(graph.size).fill(-Infinity);
+    this.#normalLevel = new Float64Array(graph.size * metrics.length);
+    this.#normalSpread = new Float64Array(graph.size * metrics.length);
+    this.#normalCount = new Uint32Array(graph.size * metrics.length);
   }
 
   /** Ignores `node`'s anomalies until tick `until`: its metrics are settling after a fix. */
@@ -65,13 +82,24 @@ export class Analyzer {
     const m = metrics.length;
     const silenceTicks = this.#options.silenceTicks ?? 2;
     const anomalies: NodeAnomaly[] = [];
+    // Nodes inside an open incident do not teach the normal range: their values are suspect.
+    const involved = new Set<number>();
+    for (const incident of this.tracker.open.values()) for (const n of incident.nodes.keys()) involved.add(n);
     for (let node = 0; node < graph.size; node++) {
+      const learning = !involved.has(node);
       let reported = false;
       let peak = 0;
       for (let j = 0; j < m; j++) {
         const s = node * m + j;
-        if (!Number.isNaN(values[s])) reported = true;
-        const score = scores[s] >= threshold ? scores[s] : 0;
+        const x = values[s];
+        if (Number.isNaN(x)) {
+          this.#metricScores[s] = 0;
+          continue;
+        }
+        reported = true;
+        const alarm = scores[s] >= threshold;
+        const score = alarm && !this.#withinNormal(s, x) ? scores[s] : 0;
+        if (!alarm && learning) this.#learnNormal(s, x);
         this.#metricScores[s] = score;
         if (score > peak) peak = score;
       }
@@ -88,6 +116,21 @@ export class Analyzer {
       }
     }
     return { anomalies, opened: this.tracker.observe(ts, anomalies) };
+  }
+
+  /** Whether x lies inside series s's learnt normal range (never, before it has one). */
+  #withinNormal(s: number, x: number): boolean {
+    if (this.#normalCount[s] < NORMAL_WARMUP) return false;
+    const width = (this.#options.normalWidth ?? 6) * this.#normalSpread[s];
+    return Math.abs(x - this.#normalLevel[s]) <= Math.max(width, 1e-9);
+  }
+
+  #learnNormal(s: number, x: number): void {
+    const n = ++this.#normalCount[s];
+    const alpha = Math.max(NORMAL_ALPHA, 1 / n);
+    const deviation = Math.abs(x - this.#normalLevel[s]);
+    this.#normalLevel[s] += alpha * (x - this.#normalLevel[s]);
+    this.#normalSpread[s] += alpha * (deviation - this.#normalSpread[s]);
   }
 
   /** Whether `node` is silent now (stopped reporting for at least `silenceTicks`). */

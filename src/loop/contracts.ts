@@ -1,6 +1,7 @@
 /** What the loop needs from parts that live outside it: a detector, a diagnoser, an audit sink. */
 import type { IncidentRecord } from '../knowledge/records.ts';
 import type { IncidentSummary } from '../analyze/analyzer.ts';
+import type { Symptom } from '../analyze/symptoms.ts';
 
 /** Scores many series at once: one value in, one anomaly score in [0, 1] out, per series. */
 export interface BatchScorer {
@@ -10,15 +11,24 @@ export interface BatchScorer {
   update(ts: number, values: Float64Array, scores: Float64Array): void | Promise<void>;
 }
 
+/** What Analyze knows of an incident when it asks for a diagnosis. */
+export interface DiagnosisContext extends IncidentSummary {
+  symptoms: Symptom[];
+  /** The symptoms written out as an operator would describe them (the retrieval query). */
+  description: string;
+}
+
 /** Names the fault kind of an incident and cites what supports it (e.g. the RAG analyzer). */
 export interface Diagnoser {
-  diagnose(incident: IncidentRecord, summary: IncidentSummary): Promise<DiagnoserResult> | DiagnoserResult;
+  diagnose(incident: IncidentRecord, context: DiagnosisContext): Promise<DiagnoserResult> | DiagnoserResult;
   /** Called when an incident is resolved, so its story can inform later diagnoses. */
   learn?(incident: IncidentRecord, healedBy: { action: string; target: string } | undefined): Promise<void> | void;
 }
 
 export interface DiagnoserResult {
   kind?: string;
+  /** Whether that kind of fault lives on a node or a link: remedies then target only that. */
+  scope?: 'node' | 'link';
   /** Runbook (and past incident) ids that support the diagnosis, best first. */
   citations: string[];
   /** Actions the cited runbooks recommend, with rank-weighted support in 0..1. */

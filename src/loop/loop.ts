@@ -8,7 +8,8 @@
 import { Analyzer, type IncidentSummary } from '../analyze/analyzer.ts';
 import type { MeshGraph } from '../analyze/graph.ts';
 import type { TrackedIncident } from '../analyze/incidents.ts';
-import { captureBand, withinBand, type Band } from '../analyze/recovery.ts';
+import { captureBand, recovered, type Band } from '../analyze/recovery.ts';
+import { describeIncident, describeSeries, type Symptom } from '../analyze/symptoms.ts';
 import type { ActionRequest, Executor, ExecutionResult } from '../execute/executor.ts';
 import { SafetyRails, type RailOptions } from '../execute/rails.ts';
 import { MemoryStore } from '../knowledge/memory-store.ts';
@@ -17,7 +18,7 @@ import type { KnowledgeStore } from '../knowledge/store.ts';
 import { WriteQueue } from '../knowledge/write-queue.ts';
 import { Monitor, type ColumnarBatch, type MetricSpec } from '../monitor/ingest.ts';
 import type { Candidate, DecisionEngine, Diagnosis } from '../plan/decision.ts';
-import type { AuditRecord, AuditSink, BatchScorer, Diagnoser } from './contracts.ts';
+import type { AuditRecord, AuditSink, BatchScorer, DiagnosisContext, Diagnoser } from './contracts.ts';
 import { LoopEvents, type LoopEvent } from './events.ts';
 
 export interface LoopOptions {
@@ -203,9 +204,10 @@ export class MapeKLoop {
     let kind: string | undefined;
     let citations: string[] = [];
     let recommended: Diagnosis['recommended'] = [];
+    let scope: Diagnosis['scope'];
     if (this.#options.diagnoser) {
-      const result = await this.#options.diagnoser.diagnose(structuredClone(incident.record), summary);
-      ({ kind, citations, recommended } = result);
+      const result = await this.#options.diagnoser.diagnose(structuredClone(incident.record), this.#context(incident, summary));
+      ({ kind, citations, recommended, scope } = result);
     }
     incident.record.diagnosedKind = kind;
     incident.record.citations = citations;
@@ -214,6 +216,7 @@ export class MapeKLoop {
       incidentId: incident.record.id,
       signature: incident.record.signature,
       kind,
+      scope,
       severity: summary.severity,
       metrics: summary.metrics,
       rootCauses: summary.rootCauses,
@@ -270,13 +273,14 @@ export class MapeKLoop {
     if (!flight.result) return;
     if (!flight.result.ok) {
       this.#finishAction(incident, ts, 'failed', false);
+      if (incident.attempts >= (this.#options.maxAttempts ?? 3)) this.#escalate(incident, ts, `${incident.attempts} actions failed or did not heal it`);
       return;
     }
     flight.doneAt ??= ts;
     const settle = this.#options.settleTicks ?? 2;
     const patience = this.#options.patienceTicks ?? 8;
     if (ts < flight.doneAt + settle) return;
-    if (this.#recovered(incident, flight.doneAt)) {
+    if (this.#recovered(incident, flight.doneAt, this.#nodesOf(flight.record.target))) {
       this.#finishAction(incident, ts, 'healed', true);
       this.#resolve(incident, ts, flight);
     } else if (ts >= flight.doneAt + settle + patience) {
@@ -292,15 +296,17 @@ export class MapeKLoop {
     flight.record.outcome = outcome;
     flight.record.finishedAt = ts;
     this.rails.finished(incident.record.id, ts, healed);
+    incident.tried.add(`${flight.record.action}@${flight.record.target}`);
     if (outcome === 'failed') this.#stats.actionsFailed++;
     else {
       // Only a completed action says something about whether it fits this kind of incident.
-      incident.tried.add(`${flight.record.action}@${flight.record.target}`);
       this.#options.planner.learn(incident.diagnosis!, flight.candidate, healed);
       const posterior = this.#options.planner.successRates.get(incident.record.signature, flight.record.action);
       this.#writes.enqueue((s) => s.putPosterior(posterior));
     }
     if (healed) this.#stats.actionsHealed++;
+    // The evidence has grown since the last diagnosis: take a fresh look before the next attempt.
+    else incident.diagnosis = undefined;
     this.#emit({ type: 'action-result', ts, action: { ...flight.record } });
     this.#audit({ type: 'result', ts, incidentId: incident.record.id, detail: { id: flight.record.id, outcome, reason: flight.result?.reason } });
     this.#writes.enqueue((s) => s.putAction({ ...flight.record }));
@@ -344,6 +350,24 @@ export class MapeKLoop {
     this.#persistIncident(incident.record);
   }
 
+  /** Symptoms of the incident in operator terms, for the diagnoser. */
+  #context(incident: ActiveIncident, summary: IncidentSummary): DiagnosisContext {
+    const m = this.#options.metrics.length;
+    const cause = summary.rootCauses[0]?.target;
+    const causeNodes = cause ? this.#nodesOf(cause) : new Set<number>();
+    const symptoms: Symptom[] = [];
+    for (const [s, band] of incident.bands) {
+      const node = Math.floor(s / m);
+      const evidence = incident.tracked.nodes.get(node);
+      if (!band || !evidence) continue;
+      const shape = describeSeries(this.monitor.windows, s, band, evidence.onset);
+      if (!shape) continue;
+      symptoms.push({ node: this.#options.graph.nodeIds[node], metric: this.#options.metrics[s % m].name, atCause: causeNodes.has(node), ...shape });
+    }
+    const description = describeIncident(symptoms, summary.silentNodes, summary.nodes.length, !!cause?.includes('-'));
+    return { ...summary, symptoms, description };
+  }
+
   /** Captures the normal band of each anomalous series when it first joins the incident. */
   #captureBands(incident: ActiveIncident): void {
     const m = this.#options.metrics.length;
@@ -357,19 +381,34 @@ export class MapeKLoop {
     }
   }
 
-  /** Whether every anomalous series is back in its band and every silent node reports again. */
-  #recovered(incident: ActiveIncident, since: number): boolean {
+  /**
+   * Whether the incident's telemetry has recovered since `since`: every silent node reports
+   * again, and most anomalous series of the `focus` nodes (default: all of the incident's) are
+   * back to normal; only when no series has a baseline to judge by, the focus nodes must have
+   * been free of anomalies for a few ticks.
+   */
+  #recovered(incident: ActiveIncident, since: number, focus?: ReadonlySet<number>): boolean {
     for (const node of incident.tracked.nodes.keys()) if (this.analyzer.isSilent(node)) return false;
+    const m = this.#options.metrics.length;
     let judged = 0;
-    let within = 0;
+    let ok = 0;
     for (const [s, band] of incident.bands) {
-      if (!band) continue;
+      const node = Math.floor(s / m);
+      const evidence = incident.tracked.nodes.get(node);
+      if (!band || !evidence || (focus && !focus.has(node))) continue;
       judged++;
-      if (withinBand(this.monitor.windows, s, band, since)) within++;
+      if (recovered(this.monitor.windows, s, band, evidence.onset, since)) ok++;
     }
-    // With no baseline to judge by, fall back on the detector: no anomaly since `since`.
-    if (judged === 0) return incident.tracked.lastActive <= since;
-    return within / judged >= 0.9;
+    if (judged > 0) return ok / judged >= 0.8;
+    const quietSince = Math.max(since, ...[...incident.tracked.nodes.values()].filter((e) => !focus || focus.has(e.node)).map((e) => e.lastSeen));
+    return this.#now - quietSince >= QUIET_TICKS;
+  }
+
+  /** Node indices of a target: the node, or both ends of a link "a-b". */
+  #nodesOf(target: string): Set<number> {
+    const graph = this.#options.graph;
+    const ids = target.includes('-') ? target.split('-') : [target];
+    return new Set(ids.map((id) => graph.indexOf(id, 'target')));
   }
 
   #persistIncident(record: IncidentRecord): void {
@@ -389,6 +428,9 @@ export class MapeKLoop {
     this.events.emit(event);
   }
 }
+
+/** Ticks without an anomaly that count as recovered when no series has a baseline. */
+const QUIET_TICKS = 5;
 
 /** Signature = diagnosed kind + the two strongest metrics: what success rates are learned per. */
 function signatureOf(kind: string | undefined, summary: IncidentSummary): string {

@@ -10,17 +10,22 @@ export interface ActionSpec {
   target: 'node' | 'link' | 'any';
   cost: number;
   risk: number;
+  /** Ticks until the action takes effect; slower remedies leave the fault in place longer. */
+  duration: number;
 }
 
-/** The engine's action set (the simulator implements every one of them). */
+/**
+ * The engine's action set with typical durations in seconds (the simulator implements every one
+ * of them; an executor with its own catalogue passes it to the planner instead).
+ */
 export const DEFAULT_ACTIONS: readonly ActionSpec[] = [
-  { name: 'restart-service', target: 'node', cost: 0.2, risk: 0.15 },
-  { name: 'clear-cache', target: 'node', cost: 0.05, risk: 0.05 },
-  { name: 'scale-up', target: 'node', cost: 0.3, risk: 0.05 },
-  { name: 'scale-down', target: 'node', cost: 0.1, risk: 0.2 },
-  { name: 'rate-limit', target: 'node', cost: 0.15, risk: 0.1 },
-  { name: 'rollback-config', target: 'node', cost: 0.2, risk: 0.1 },
-  { name: 'quarantine-node', target: 'node', cost: 0.35, risk: 0.3 },
-  { name: 'failover', target: 'node', cost: 0.3, risk: 0.2 },
-  { name: 'reroute', target: 'any', cost: 0.1, risk: 0.1 },
+  { name: 'restart-service', target: 'node', cost: 0.2, risk: 0.15, duration: 15 },
+  { name: 'clear-cache', target: 'node', cost: 0.05, risk: 0.05, duration: 1 },
+  { name: 'scale-up', target: 'node', cost: 0.3, risk: 0.05, duration: 30 },
+  { name: 'scale-down', target: 'node', cost: 0.1, risk: 0.2, duration: 10 },
+  { name: 'rate-limit', target: 'node', cost: 0.15, risk: 0.1, duration: 1 },
+  { name: 'rollback-config', target: 'node', cost: 0.2, risk: 0.1, duration: 5 },
+  { name: 'quarantine-node', target: 'node', cost: 0.35, risk: 0.3, duration: 3 },
+  { name: 'failover', target: 'any', cost: 0.3, risk: 0.2, duration: 5 },
+  { name: 'reroute', target: 'any', cost: 0.1, risk: 0.1, duration: 2 },
 ];

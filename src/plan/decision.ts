@@ -18,6 +18,8 @@ export interface Diagnosis {
   /** Symptom pattern the success rates are learned per. */
   signature: string;
   kind?: string;
+  /** Where the diagnosed kind of fault lives; when known, only targets of that type are considered. */
+  scope?: 'node' | 'link';
   /** 0..1: how bad the incident is (share of the mesh affected, peak anomaly). */
   severity: number;
   metrics: readonly string[];
@@ -37,13 +39,18 @@ export const FEATURES = [
   'runbook-support',
   'policy-priority',
   'uncertainty',
+  'slowness',
 ] as const;
 
 /**
- * Base weights of expected utility. Expected gain dominates; cost and risk subtract; runbook and
- * policy support break ties between actions never tried; uncertainty adds a little exploration.
+ * Base weights of expected utility. Expected gain dominates; cost, risk and slowness subtract;
+ * runbook and policy support break ties between actions never tried; uncertainty adds a little
+ * exploration.
  */
-const BASE_WEIGHTS = new Float32Array([0, 0, 2, -1, -1, 0.5, 0.1, 0.3]);
+const BASE_WEIGHTS = new Float32Array([0, 0, 2, -1, -1, 0.5, 0.1, 0.3, -0.5]);
+
+/** Durations are compared on this scale (ticks): a one-minute action counts as fully slow. */
+const SLOW_TICKS = 60;
 
 /** One scored (action, target) pair. */
 export interface Candidate {
@@ -168,8 +175,8 @@ export class DecisionEngine {
     const names = new Set([...support.keys(), ...policyPriority.keys()]);
     // With no runbook or policy advice, every action is a candidate.
     const actions = names.size ? [...names].map((n) => this.#actions.get(n)).filter((a) => a !== undefined) : this.actions;
-    const nodes = d.rootCauses.filter((c) => !c.target.includes('-')).slice(0, this.#options.targets);
-    const links = d.rootCauses.filter((c) => c.target.includes('-')).slice(0, this.#options.targets);
+    const nodes = d.scope === 'link' ? [] : d.rootCauses.filter((c) => !c.target.includes('-')).slice(0, this.#options.targets);
+    const links = d.scope === 'node' ? [] : d.rootCauses.filter((c) => c.target.includes('-')).slice(0, this.#options.targets);
 
     const rows: Array<{ action: string; target: string; vector: Float32Array; excluded?: string }> = [];
     for (const action of actions) {
@@ -188,6 +195,7 @@ export class DecisionEngine {
           support.get(action.name) ?? 0,
           (policyPriority.get(action.name) ?? 0) / 4,
           spread(posterior),
+          Math.min(1, action.duration / SLOW_TICKS),
         ]);
         const key = `${action.name}@${target.target}`;
         const excluded = tried.has(key)

@@ -6,6 +6,7 @@
  */
 import { ArgumentError } from '../errors.ts';
 import { RAGAnalyzer, type RAGAnalyzerOptions } from './analyzer.ts';
+import { LINK_FAULTS } from './document.ts';
 
 /** What the diagnoser reads of the loop's incident record. */
 export interface DiagnosedIncident {
@@ -22,6 +23,8 @@ export interface DiagnosedIncident {
 /** The diagnosis answer, in the loop's terms. */
 export interface DiagnoserAnswer {
   kind?: string;
+  /** Whether that kind of fault lives on a node or on a link. */
+  scope?: 'node' | 'link';
   /** Runbook and past-incident ids, best first. */
   citations: string[];
   /** Recommended actions, support in 0..1 relative to the best-supported one. */
@@ -65,8 +68,10 @@ export class RagDiagnoser {
     const d = await this.analyzer.augmentAnalysis({ id: incident.id, summary, nodes: incident.nodes }, { k: this.k, faults: this.kinds });
     const strength = (prior: number) => Math.max(0, prior - 0.5);
     const top = strength(d.candidateActions[0]?.prior ?? 0.5) || 1;
+    const kind = d.likelyFaults[0]?.fault;
     return {
-      kind: d.likelyFaults[0]?.fault,
+      kind,
+      ...(kind ? { scope: LINK_FAULTS.has(kind) ? 'link' : 'node' } : {}),
       citations: [...d.runbooks, ...d.similarIncidents].map((c) => c.id),
       recommended: d.candidateActions.map((a) => ({ action: a.action, support: strength(a.prior) / top })),
     };

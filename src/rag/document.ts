@@ -16,6 +16,9 @@ export const FAULT_KINDS = [
   'connection-leak', 'dependency-timeout', 'ddos',
 ] as const;
 
+/** Fault kinds that live on a link (their remedy targets the link); every other kind lives on a node. */
+export const LINK_FAULTS: ReadonlySet<string> = new Set(['link-degradation', 'flapping-link', 'partition', 'mtu-mismatch']);
+
 /** Remedies: the engine's action set, then operator actions some fault kinds need. */
 export const ACTIONS = [
   'reroute', 'restart-service', 'clear-cache', 'scale-up', 'scale-down', 'quarantine-node',

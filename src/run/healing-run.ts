@@ -10,7 +10,7 @@ import type { MetricSpec } from '../monitor/ingest.ts';
 import { DecisionEngine } from '../plan/decision.ts';
 import { MeshSimulator, METRIC_NAMES, scheduleFaults, type TickFrame, type TopologyKind } from '../sim/index.ts';
 import { Evaluator, type HealingReport } from './evaluate.ts';
-import { SimulatorExecutor } from './sim-executor.ts';
+import { SimulatorExecutor, simulatorActions } from './sim-executor.ts';
 
 /** The simulator's metrics with their physical ranges (values outside are rejected). */
 export const SIM_METRICS: readonly MetricSpec[] = [
@@ -25,7 +25,7 @@ export const SIM_METRICS: readonly MetricSpec[] = [
 ];
 
 /** Metrics that describe a node itself; the others describe its network. */
-export const LOCAL_METRICS = ['cpu', 'memory', 'errorRate'] as const;
+export const LOCAL_METRICS = ['cpu', 'memory', 'errorRate', 'queueDepth'] as const;
 
 export interface HealingRunOptions {
   nodes?: number;
@@ -65,7 +65,7 @@ export async function runHealing(options: HealingRunOptions): Promise<{ report: 
     localMetrics: LOCAL_METRICS,
     detector: await options.detector(graph.size * SIM_METRICS.length),
     threshold: options.threshold,
-    planner: await DecisionEngine.create(),
+    planner: await DecisionEngine.create({ actions: simulatorActions() }),
     executor,
     store: options.store,
     diagnoser: options.diagnoser,

@@ -4,7 +4,8 @@
  * every simulator tick to deliver those completions.
  */
 import type { ActionRequest, Executor, ExecutionResult } from '../execute/executor.ts';
-import { ACTION_KINDS, type ActionKind, type ActionTicket, type MeshSimulator } from '../sim/index.ts';
+import type { ActionSpec } from '../plan/actions.ts';
+import { ACTION_KINDS, ACTIONS, type ActionKind, type ActionTicket, type MeshSimulator } from '../sim/index.ts';
 
 export class SimulatorExecutor implements Executor {
   readonly #waiting: Array<{ ticket: ActionTicket; resolve: (r: ExecutionResult) => void }> = [];
@@ -46,4 +47,16 @@ export class SimulatorExecutor implements Executor {
 
 function targetOf(id: string): { node: string } | { link: string } {
   return id.includes('-') ? { link: id } : { node: id };
+}
+
+/**
+ * The simulator's action catalogue in the planner's terms: cost scaled to 0..1, risk = the
+ * chance it fails plus a share for lasting side effects (holds), duration in ticks.
+ */
+export function simulatorActions(): ActionSpec[] {
+  return ACTION_KINDS.map((name) => {
+    const p = ACTIONS[name];
+    const target = p.heals.node && p.heals.link ? 'any' : p.heals.link ? 'link' : 'node';
+    return { name, target, cost: p.cost / 10, risk: p.failureProbability + (p.holdTicks > 0 ? 0.1 : 0), duration: p.duration };
+  });
 }

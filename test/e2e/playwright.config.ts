@@ -22,7 +22,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npx vite demo --host 127.0.0.1 --port 5174 --strictPort',
+    command: 'node node_modules/vite/bin/vite.js demo --host 127.0.0.1 --port 5174 --strictPort',
+    cwd: '../..',
     url: 'http://127.0.0.1:5174',
     reuseExistingServer: false,
     timeout: 60_000,

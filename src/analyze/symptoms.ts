@@ -1,0 +1,97 @@
+/**
+ * Symptoms in the terms an operator (and a runbook) uses: which metric moved, which way, in
+ * what shape, and whether at the suspected cause or around it. They are what the diagnosis
+ * query is written from.
+ */
+import type { SeriesWindows } from '../monitor/ring.ts';
+import type { Band } from './recovery.ts';
+
+/** How a metric moved since the incident began. */
+export type Shape = 'step' | 'trend' | 'oscillating' | 'silent';
+
+export interface Symptom {
+  node: string;
+  metric: string;
+  direction: 'up' | 'down';
+  shape: Shape;
+  /** Whether the node is the top suspected cause (or an end of the suspected link). */
+  atCause: boolean;
+  /** Deviation from the baseline in band half-widths. */
+  strength: number;
+}
+
+/** Describes series `s` since `onset` against its baseline band; undefined when it has not moved. */
+export function describeSeries(windows: SeriesWindows, s: number, band: Band, onset: number): Pick<Symptom, 'direction' | 'shape' | 'strength'> | undefined {
+  const { ts, values } = windows.last(s);
+  const since: number[] = [];
+  for (let i = 0; i < ts.length; i++) if (ts[i] >= onset) since.push(values[i]);
+  if (since.length === 0) return undefined;
+  const deviations = since.map((v) => (v - band.center) / band.halfWidth);
+  const mean = deviations.reduce((a, b) => a + b, 0) / deviations.length;
+  const peak = deviations.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
+  if (Math.abs(peak) < 1) return undefined;
+  const direction = (Math.abs(mean) >= 0.5 ? mean : peak) > 0 ? 'up' : 'down';
+  return { direction, shape: shapeOf(deviations), strength: Math.abs(peak) };
+}
+
+function shapeOf(deviations: number[]): Shape {
+  // Oscillating: the series keeps crossing in and out of its band.
+  let crossings = 0;
+  for (let i = 1; i < deviations.length; i++) {
+    if ((Math.abs(deviations[i]) > 1) !== (Math.abs(deviations[i - 1]) > 1)) crossings++;
+  }
+  if (deviations.length >= 6 && crossings >= deviations.length / 3) return 'oscillating';
+  // Trend: deviation keeps growing with time (rank correlation with time above 0.8).
+  if (deviations.length >= 6 && spearman(deviations) > 0.8 && Math.abs(deviations.at(-1)!) > Math.abs(deviations[0]) * 1.5) {
+    return 'trend';
+  }
+  return 'step';
+}
+
+/** Spearman rank correlation of a sequence with its index, sign-adjusted to the sequence's direction. */
+function spearman(xs: number[]): number {
+  const n = xs.length;
+  const signed = xs.at(-1)! >= xs[0] ? xs : xs.map((x) => -x);
+  const order = signed.map((x, i) => ({ x, i })).sort((a, b) => a.x - b.x);
+  let d2 = 0;
+  order.forEach(({ i }, rank) => (d2 += (rank - i) ** 2));
+  return 1 - (6 * d2) / (n * (n * n - 1));
+}
+
+/** Labels for describing metrics in operator language. */
+const WORDS: Record<string, { up: string; down: string }> = {
+  cpu: { up: 'CPU usage high, processor saturated', down: 'CPU usage dropped' },
+  memory: { up: 'memory usage growing, RAM filling up', down: 'memory usage dropped' },
+  packetLoss: { up: 'packet loss rising, packets dropped', down: 'packet loss fell' },
+  latencyP95: { up: 'p95 latency up, responses slow', down: 'latency dropped' },
+  throughput: { up: 'throughput surge, traffic volume up', down: 'throughput collapsed, traffic dropped' },
+  errorRate: { up: 'error rate up, requests failing', down: 'error rate fell' },
+  queueDepth: { up: 'queue depth growing, buffers backing up', down: 'queues drained' },
+  linkQuality: { up: 'link quality improved', down: 'link quality degraded, signal weak' },
+};
+
+const SHAPES: Record<Shape, string> = {
+  step: 'suddenly',
+  trend: 'steadily over time',
+  oscillating: 'up and down repeatedly, flapping',
+  silent: '',
+};
+
+/**
+ * Writes the symptoms as an incident description: the suspected cause first, then what its
+ * neighbours show, then the spread. Silent nodes are described as having stopped reporting.
+ */
+export function describeIncident(symptoms: readonly Symptom[], silentNodes: readonly string[], nodeCount: number, causeIsLink: boolean): string {
+  const parts: string[] = [];
+  if (silentNodes.length) parts.push('node stopped reporting telemetry, no heartbeat, unreachable host down');
+  const phrase = (s: Symptom) => `${WORDS[s.metric]?.[s.direction] ?? `${s.metric} ${s.direction}`} ${SHAPES[s.shape]}`.trim();
+  const strongest = (atCause: boolean, n: number) => [
+    ...new Set(symptoms.filter((s) => s.atCause === atCause).sort((a, b) => b.strength - a.strength).map(phrase)),
+  ].slice(0, n);
+  const atCause = strongest(true, 4);
+  const around = strongest(false, 3);
+  if (atCause.length) parts.push(`${causeIsLink ? 'on both ends of one link' : 'on the suspect node'}: ${atCause.join('; ')}`);
+  if (around.length) parts.push(`on neighbouring nodes: ${around.join('; ')}`);
+  if (nodeCount > 6) parts.push(`${nodeCount} nodes affected across a region of the mesh`);
+  return parts.join('. ');
+}

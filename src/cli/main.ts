@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/**
+ * The `x0tta6bl4` command. Each subcommand lives in its own module, loaded only when used, so
+ * `x0tta6bl4 run` does not pay for the crypto or the load tester.
+ */
+const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
+  run: {
+    summary: 'run the self-healing loop over a simulated mesh and print the healing report',
+    run: async (argv) => (await import('./run.ts')).runCommand(argv),
+  },
+  rag: {
+    summary: 'query the runbooks and past incidents, or index your own Markdown runbooks',
+    run: async (argv) => (await import('./rag.ts')).runRagCommand(argv),
+  },
+  audit: {
+    summary: 'verify or show a signed audit log: audit verify <store> [--keys k.json] | audit show <store>',
+    run: async (argv) => (await import('./audit.ts')).runAuditCommand(argv),
+  },
+};
+
+const [name = 'help', ...argv] = process.argv.slice(2);
+const command = commands[name];
+if (!command) {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  console.log('usage: x0tta6bl4 <command> [options]\n');
+  for (const [key, { summary }] of Object.entries(commands)) console.log(`  ${key.padEnd(width)}  ${summary}`);
+  process.exitCode = name === 'help' || name === '--help' ? 0 : 2;
+} else {
+  process.exitCode = await command.run(argv);
+}

@@ -1,0 +1,17 @@
+/**
+ * Compat: the Python system's ML API as thin adapters over the engine, so its users can port
+ * their code name for name. `MLEnhancedMAPEK` runs the real MAPE-K loop for one component;
+ * `AnomalyDetectionSystem` scores metric vectors against learned baselines with the stats
+ * kernel; `DecisionEngine` (not src/plan's class of the same name, which it wraps) ranks
+ * `Policy` objects with the planner and learns from outcomes.
+ */
+export { AnomalyDetectionSystem, type Anomaly, type AnomalyConfig, type AnomalyStats, type TrainingResult } from './anomaly.ts';
+export { ComponentDetector, type VectorScore } from './component-detector.ts';
+export {
+  DecisionEngine, type Decision, type DecisionContext, type DecisionEngineOptions, type DecisionStats, type PolicyOutcomes, type RankedPolicy,
+} from './decision.ts';
+export { Policy, PolicyPriority, PolicyRanker, type PolicyOptions } from './policy.ts';
+export type { LoopAction, LoopActionSpec } from './actions.ts';
+export type { ActionHandler, ActionHandlers } from './handler-executor.ts';
+export type { IterationResult, LearnedRate } from './iteration.ts';
+export { MLEnhancedMAPEK, type MLEnhancedMAPEKOptions, type MLStatistics } from './mapek.ts';
