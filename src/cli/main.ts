@@ -16,6 +16,10 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
     summary: 'verify or show a signed audit log: audit verify <store> [--keys k.json] | audit show <store>',
     run: async (argv) => (await import('./audit.ts')).runAuditCommand(argv),
   },
+  readiness: {
+    summary: 'check production readiness (40 checks, six categories); write JSON and HTML reports',
+    run: async (argv) => (await import('./readiness.ts')).runReadinessCommand(argv),
+  },
 };
 
 const [name = 'help', ...argv] = process.argv.slice(2);

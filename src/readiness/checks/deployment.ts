@@ -1,0 +1,221 @@
+/**
+ * Deployment: what an operator needs before shipping. A previous configuration and model to roll
+ * back to, and a valid current configuration (both read from the deployment's knowledge store,
+ * --store); a runtime that satisfies the package's engines field; wasm kernels present and
+ * valid in the build; the package's entry points on disk; the shipped runbook corpus in sync
+ * with its Markdown; a lockfile that matches package.json (checkout only).
+ */
+import { notApplicable, verdict, type Check, type CheckContext, type Observation } from '../check.ts';
+import { describeError } from '../runner.ts';
+import { sample } from '../scan.ts';
+import { readJson, readSources } from '../source-files.ts';
+import { withSources } from './with-sources.ts';
+import type { VersionRecord } from '../versions.ts';
+
+interface PackageJson {
+  name?: string;
+  engines?: Record<string, string>;
+  bin?: Record<string, string>;
+  exports?: Record<string, string | Record<string, string>>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+/** Version histories read once from the deployment store, shared by the two checks using them. */
+function deploymentVersions(context: CheckContext): Promise<{ config: VersionRecord[]; model: VersionRecord[] }> {
+  return context.shared('deployment-versions', async () => {
+    const fs = await import('node:fs/promises');
+    const stat = await fs.stat(context.storePath!).catch(() => undefined);
+    if (!stat?.isDirectory()) throw new Error(`knowledge store directory ${context.storePath} does not exist`);
+    const { PGliteStore } = await import('../../knowledge/pglite-store.ts');
+    const { versionHistory } = await import('../versions.ts');
+    const store = await PGliteStore.open(context.storePath!);
+    try {
+      return { config: await versionHistory(store, 'config'), model: await versionHistory(store, 'model') };
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+/** Runs `inspect` with the store's histories, or not-applicable without --store. */
+function withStore(inspect: (versions: { config: VersionRecord[]; model: VersionRecord[] }, context: CheckContext) => Promise<Observation>) {
+  return async (context: CheckContext): Promise<Observation> =>
+    context.storePath === null
+      ? notApplicable('no deployment store given', { rule: 'pass --store <knowledge-store-dir> to inspect recorded versions' })
+      : inspect(await deploymentVersions(context), context);
+}
+
+/** True when `version` (x.y.z) satisfies a `>=x.y[.z]` range; undefined for other range forms. */
+export function satisfiesMinimum(version: string, range: string): boolean | undefined {
+  const m = /^\s*>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?\s*$/.exec(range);
+  if (!m) return undefined;
+  const want = [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
+  const have = version.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  for (let i = 0; i < 3; i++) if ((have[i] ?? 0) !== want[i]) return (have[i] ?? 0) > want[i];
+  return true;
+}
+
+const KERNELS = ['stats', 'scoring', 'similarity', 'embed', 'detector'] as const;
+
+/** The Deployment checks. */
+export const deploymentChecks: readonly Check[] = [
+  {
+    id: 'deploy.rollback-versions',
+    title: 'A previous configuration and model version exist to roll back to',
+    category: 'Deployment',
+    critical: true,
+    expected: "the store's versions/config and versions/model each hold an intact version before the current one",
+    timeoutMs: 45_000,
+    run: withStore(async (versions) => {
+      const { rollbackTarget } = await import('../versions.ts');
+      const describe = (history: VersionRecord[]) => {
+        const target = rollbackTarget(history);
+        return { versions: history.length, current: history.at(-1)?.version ?? null, rollbackTo: target?.version ?? null };
+      };
+      const config = describe(versions.config);
+      const model = describe(versions.model);
+      return verdict(config.rollbackTo !== null && model.rollbackTo !== null, `config -> v${config.rollbackTo ?? 'none'}, model -> v${model.rollbackTo ?? 'none'}`, { config, model });
+    }),
+  },
+  {
+    id: 'deploy.config-valid',
+    title: 'The current engine configuration is valid',
+    category: 'Deployment',
+    critical: true,
+    expected: 'the newest versions/config record is intact and passes the EngineConfig schema',
+    timeoutMs: 45_000,
+    run: withStore(async (versions) => {
+      const { isIntact } = await import('../versions.ts');
+      const { configProblems } = await import('../engine-config.ts');
+      const current = versions.config.at(-1);
+      if (!current) return verdict(false, 'no configuration recorded', { versions: 0 });
+      const problems = [...(isIntact(current) ? [] : ['digest does not match the value']), ...configProblems(current.value)];
+      return verdict(problems.length === 0, `v${current.version}: ${problems.length} problems`, { version: current.version, createdAt: new Date(current.createdAt).toISOString(), problems });
+    }),
+  },
+  {
+    id: 'deploy.engines',
+    title: "This runtime satisfies the package's engines field",
+    category: 'Deployment',
+    critical: true,
+    expected: 'package.json engines.node is a >= range that this runtime meets',
+    async run(context) {
+      if (context.packageRoot === null) return verdict(false, 'package.json not found', { searchedFrom: import.meta.url });
+      const pkg = await readJson<PackageJson>(context.packageRoot, 'package.json');
+      const range = pkg?.engines?.node;
+      const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+      if (range === undefined) return verdict(false, 'no engines.node field', { engines: pkg?.engines ?? null });
+      if (node === undefined) return verdict(false, 'this runtime reports no Node version', { range });
+      const ok = satisfiesMinimum(node, range);
+      return verdict(ok === true, ok === undefined ? `range "${range}" not understood` : `node ${node} ${ok ? 'meets' : 'does not meet'} ${range}`, { range, node });
+    },
+  },
+  {
+    id: 'deploy.wasm-artifacts',
+    title: 'Every wasm kernel is embedded in the build and valid',
+    category: 'Deployment',
+    critical: true,
+    expected: `${KERNELS.join(', ')}: embedded bytes validate and export memory and heapBase`,
+    async run() {
+      const { decodeBase64 } = await import('../../kernels/loader.ts');
+      const modules: Record<string, string> = {};
+      const loaders: Record<(typeof KERNELS)[number], () => Promise<{ wasmBase64: string }>> = {
+        stats: () => import('../../kernels/wasm/stats.ts'),
+        scoring: () => import('../../kernels/wasm/scoring.ts'),
+        similarity: () => import('../../kernels/wasm/similarity.ts'),
+        embed: () => import('../../kernels/wasm/embed.ts'),
+        detector: () => import('../../kernels/wasm/detector.ts'),
+      };
+      for (const kernel of KERNELS) {
+        try {
+          const bytes = decodeBase64((await loaders[kernel]()).wasmBase64);
+          const module = new WebAssembly.Module(new Uint8Array(bytes));
+          const names = WebAssembly.Module.exports(module).map((e) => e.name);
+          const missing = ['memory', 'heapBase'].filter((n) => !names.includes(n));
+          modules[kernel] = missing.length === 0 ? `ok: ${bytes.length} bytes, ${names.length} exports` : `missing exports ${missing.join(', ')}`;
+        } catch (error) {
+          modules[kernel] = describeError(error);
+        }
+      }
+      const ok = Object.values(modules).every((m) => m.startsWith('ok'));
+      return verdict(ok, `${Object.values(modules).filter((m) => m.startsWith('ok')).length}/${KERNELS.length} kernels valid`, modules);
+    },
+  },
+  {
+    id: 'deploy.entry-points',
+    title: "The package's bin and exports point at files that exist",
+    category: 'Deployment',
+    critical: false,
+    expected: 'every bin and exports target in package.json exists (run `npm run build` in a checkout)',
+    async run(context) {
+      if (context.packageRoot === null) return verdict(false, 'package.json not found', { searchedFrom: import.meta.url });
+      const fs = await import('node:fs/promises');
+      const path = await import('node:path');
+      const pkg = (await readJson<PackageJson>(context.packageRoot, 'package.json')) ?? {};
+      const targets = [
+        ...Object.values(pkg.bin ?? {}),
+        ...Object.values(pkg.exports ?? {}).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t))),
+      ];
+      const missing: string[] = [];
+      for (const target of targets) {
+        await fs.access(path.join(context.packageRoot, target)).catch(() => missing.push(target));
+      }
+      return verdict(targets.length > 0 && missing.length === 0, `${targets.length - missing.length}/${targets.length} targets exist`, {
+        root: context.packageRoot,
+        targets: targets.length,
+        missing: sample(missing),
+      });
+    },
+  },
+  {
+    id: 'deploy.runbook-corpus',
+    title: 'The embedded runbook corpus matches the shipped Markdown',
+    category: 'Deployment',
+    critical: false,
+    expected: 'knowledge/runbooks/*.md parse to exactly the documents in runbooks.generated.ts',
+    async run(context) {
+      if (context.packageRoot === null) return verdict(false, 'package.json not found', { searchedFrom: import.meta.url });
+      const { RUNBOOKS } = await import('../../rag/runbooks.generated.ts');
+      const { parseRunbook } = await import('../../rag/runbook.ts');
+      const { canonicalJson } = await import('../../security/canonical.ts');
+      const files = await readSources(context.packageRoot, 'knowledge/runbooks', ['.md']);
+      const embedded = new Map(RUNBOOKS.map((r) => [r.id, canonicalJson(r)]));
+      const differing: string[] = [];
+      const parsedIds = new Set<string>();
+      for (const file of files) {
+        const doc = parseRunbook(file.text, file.path);
+        parsedIds.add(doc.id);
+        if (embedded.get(doc.id) !== canonicalJson(doc)) differing.push(file.path);
+      }
+      const notShipped = [...embedded.keys()].filter((id) => !parsedIds.has(id));
+      return verdict(files.length > 0 && differing.length === 0 && notShipped.length === 0, `${files.length} files, ${differing.length} differ, ${notShipped.length} missing`, {
+        markdownFiles: files.length,
+        embedded: RUNBOOKS.length,
+        differing,
+        embeddedWithoutMarkdown: notShipped,
+      });
+    },
+  },
+  {
+    id: 'deploy.lockfile',
+    title: 'A lockfile pins exactly the dependencies package.json declares',
+    category: 'Deployment',
+    critical: false,
+    expected: 'package-lock.json (v2+) lists the same dependencies and devDependencies as package.json',
+    run: withSources(async (root) => {
+      const pkg = (await readJson<PackageJson>(root, 'package.json')) ?? {};
+      const lock = await readJson<{ lockfileVersion?: number; packages?: Record<string, PackageJson> }>(root, 'package-lock.json');
+      if (!lock) return verdict(false, 'no package-lock.json', { root });
+      const locked = lock.packages?.[''] ?? {};
+      const diff = (kind: 'dependencies' | 'devDependencies') => {
+        const a = pkg[kind] ?? {};
+        const b = locked[kind] ?? {};
+        return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((n) => a[n] !== b[n]).map((n) => `${kind}.${n}: ${a[n] ?? '-'} vs ${b[n] ?? '-'}`);
+      };
+      const mismatches = [...diff('dependencies'), ...diff('devDependencies')];
+      const ok = (lock.lockfileVersion ?? 0) >= 2 && mismatches.length === 0;
+      return verdict(ok, `lockfile v${lock.lockfileVersion}, ${mismatches.length} mismatches`, { lockfileVersion: lock.lockfileVersion ?? null, mismatches });
+    }),
+  },
+];
