@@ -1,15 +1,19 @@
 /**
  * `x0tta6bl4 audit verify <store>` and `x0tta6bl4 audit show <store>`: check or print a signed
- * audit log saved as an AuditFile (JSON: entries, seals and the signer's public keys).
+ * audit log. `<store>` is either an AuditFile (JSON: entries, seals and the signer's public
+ * keys) or a PGlite data directory holding the audit tables (PGliteAuditStore, possibly shared
+ * with the knowledge store). PGlite takes no lock on its directory: check a directory while no
+ * engine has it open.
  *
  *   audit verify <store> [--keys <keys.json>] [--expect-entries <n>] [--json]
  *   audit show <store> [--from <seq>] [--limit <n>] [--json]
  *
  * Exit codes: 0 verified / shown, 1 the log failed verification, 2 usage or unreadable input.
- * Without --keys, verify trusts the public keys stored in the file itself, which proves the log
- * is intact but not who wrote it; pass the engine's exported public keys to prove that too.
+ * Without --keys, verify trusts the public keys stored with the log itself, which proves the
+ * log is intact but not who wrote it; pass the engine's exported public keys to prove that too.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MemoryAuditStore, exportAuditFile, type AuditFile, type AuditStore } from '../security/audit-store.ts';
 import { verifyAuditLog } from '../security/audit-verify.ts';
 import { KeyRing, type PublicKeysJson } from '../security/keys.ts';
@@ -78,26 +82,55 @@ async function readJson<T>(path: string, what: string): Promise<T> {
   }
 }
 
-async function verify(parsed: Parsed, file: AuditFile, io: AuditCommandIo): Promise<number> {
+/** An opened audit store, the public keys stored with it, and how to let it go. */
+interface OpenedStore {
+  store: AuditStore;
+  embeddedKeys(): Promise<KeyRing>;
+  close(): Promise<void>;
+}
+
+async function openStore(path: string): Promise<OpenedStore> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(path)).isDirectory();
+  } catch (error) {
+    throw new UsageError(`cannot read audit store ${path}: ${(error as Error).message}`);
+  }
+  if (!isDirectory) {
+    const file = await readJson<AuditFile>(path, 'audit store');
+    if (!file || file.format !== 'x0tta6bl4-audit/1') throw new UsageError(`${path} is not an x0tta6bl4 audit file`);
+    return { store: MemoryAuditStore.fromFile(file), embeddedKeys: async () => KeyRing.fromJSON(file.keys), close: async () => {} };
+  }
+  // PGlite would create a fresh, empty (and trivially valid) database in any other directory.
+  if (!(await stat(join(path, 'PG_VERSION')).catch(() => undefined))) {
+    throw new UsageError(`${path} is not a PGlite data directory`);
+  }
+  const { PGliteAuditStore } = await import('../knowledge/pglite-audit-store.ts');
+  const store = await PGliteAuditStore.open(path);
+  return { store, embeddedKeys: () => store.keyRing(), close: () => store.close() };
+}
+
+async function verify(parsed: Parsed, opened: OpenedStore, io: AuditCommandIo): Promise<number> {
   const keysPath = parsed.flags.get('--keys');
   let ring: KeyRing;
   if (typeof keysPath === 'string') ring = KeyRing.fromJSON(await readJson<PublicKeysJson>(keysPath, 'key file'));
   else {
     io.err('warning: trusting the public keys stored in the log itself (use --keys to check who signed it)');
-    ring = KeyRing.fromJSON(file.keys);
+    ring = await opened.embeddedKeys();
   }
-  const verdict = await verifyAuditLog(MemoryAuditStore.fromFile(file), ring, { expectedEntries: intFlag(parsed.flags, '--expect-entries') });
+  const verdict = await verifyAuditLog(opened.store, ring, { expectedEntries: intFlag(parsed.flags, '--expect-entries') });
   if (parsed.flags.has('--json')) io.out(JSON.stringify(verdict));
   else if (verdict.ok) io.out(`OK: ${verdict.entries} entries in ${verdict.batches} signed batches, head ${verdict.head}`);
   else io.out(`FAILED: ${verdict.reason} at position ${verdict.position}${verdict.batch === undefined ? '' : ` (batch ${verdict.batch})`}: ${verdict.detail}`);
   return verdict.ok ? 0 : 1;
 }
 
-function show(parsed: Parsed, file: AuditFile, io: AuditCommandIo): number {
+async function show(parsed: Parsed, store: AuditStore, io: AuditCommandIo): Promise<number> {
   const from = intFlag(parsed.flags, '--from') ?? 0;
   const limit = intFlag(parsed.flags, '--limit') ?? Number.MAX_SAFE_INTEGER;
-  if (!Array.isArray(file.entries)) throw new UsageError('audit store has no entries array');
-  for (const e of file.entries.slice(from, from + limit)) {
+  const { entries: total } = await store.size();
+  const entries = from < total ? await store.entries(from, Math.min(total, from + limit)) : [];
+  for (const e of entries) {
     if (parsed.flags.has('--json')) io.out(JSON.stringify(e));
     else io.out(`${e.seq}\t${new Date(e.ts).toISOString()}\t${e.kind}\t${e.actor}\t${JSON.stringify(e.data)}`);
   }
@@ -113,9 +146,12 @@ export async function saveAuditFile(path: string, store: AuditStore, keys: KeyRi
 export async function runAuditCommand(argv: string[], io: AuditCommandIo = consoleIo): Promise<number> {
   try {
     const parsed = parse(argv);
-    const file = await readJson<AuditFile>(parsed.store, 'audit store');
-    if (!file || file.format !== 'x0tta6bl4-audit/1') throw new UsageError(`${parsed.store} is not an x0tta6bl4 audit file`);
-    return parsed.command === 'verify' ? await verify(parsed, file, io) : show(parsed, file, io);
+    const opened = await openStore(parsed.store);
+    try {
+      return parsed.command === 'verify' ? await verify(parsed, opened, io) : await show(parsed, opened.store, io);
+    } finally {
+      await opened.close();
+    }
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`audit: ${error.message}`);

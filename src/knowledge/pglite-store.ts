@@ -10,6 +10,11 @@ import { SCHEMA_SQL } from './schema.sql.ts';
 export class PGliteStore implements KnowledgeStore {
   private constructor(private readonly db: PGlite) {}
 
+  /** The open database, so the audit log can share it (`PGliteAuditStore.fromDatabase`). */
+  get database(): PGlite {
+    return this.db;
+  }
+
   /** Opens (creating if needed) the store at `dataDir`; see the class comment for its forms. */
   static async open(dataDir: string): Promise<PGliteStore> {
     const db = await PGlite.create(dataDir);

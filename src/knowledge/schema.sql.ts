@@ -29,3 +29,42 @@ CREATE TABLE IF NOT EXISTS kv (
   value       JSONB NOT NULL
 );
 `;
+
+/**
+ * The signed audit log (see src/security/audit-*.ts), kept beside the knowledge tables so both
+ * can live in one database. Rows are addressed by position from 0; records are the exact JSON
+ * text (not JSONB, which rejects "\u0000" in strings and reorders keys) because a verifier
+ * re-hashes what it reads. Public signing keys are kept so a store can be verified on its own.
+ */
+export const AUDIT_SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS audit_entries (
+  position    BIGINT PRIMARY KEY,
+  record      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_seals (
+  position    BIGINT PRIMARY KEY,
+  record      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_keys (
+  id          TEXT PRIMARY KEY,
+  created     DOUBLE PRECISION NOT NULL,
+  record      TEXT NOT NULL
+);
+`;
+
+/**
+ * The RAG analyzer's documents (src/rag/store.ts), kept beside the knowledge tables so the
+ * retrieval indexes are rebuilt from the same database. `seq` orders documents by their last
+ * write, as `RagStore.listDocuments` promises; `embedding` holds the f32 rows as little-endian
+ * bytes (every target runtime's byte order), exactly as the embedder produced them.
+ */
+export const RAG_SCHEMA_SQL = `
+CREATE SEQUENCE IF NOT EXISTS rag_documents_seq;
+CREATE TABLE IF NOT EXISTS rag_documents (
+  id          TEXT PRIMARY KEY,
+  seq         BIGINT NOT NULL DEFAULT nextval('rag_documents_seq'),
+  document    JSONB NOT NULL,
+  embedder_id TEXT NOT NULL,
+  embedding   BYTEA NOT NULL
+);
+`;

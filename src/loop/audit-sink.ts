@@ -5,7 +5,7 @@
  * engine's decisions do not wait for 255 more before they are signed and stored.
  */
 import { ArgumentError } from '../errors.ts';
-import type { AuditLog, AuditReceipt } from '../security/audit-log.ts';
+import type { AuditLog } from '../security/audit-log.ts';
 import type { JsonValue } from '../security/canonical.ts';
 import { SecurityError } from '../security/errors.ts';
 import type { AuditRecord, AuditSink } from './contracts.ts';
@@ -55,26 +55,24 @@ export class AuditLogSink implements AuditSink {
    * appended (the loop reports that as a store fault); the rejection is also counted here, so
    * a caller that drops the promise causes no unhandled rejection.
    */
-  record(entry: AuditRecord): Promise<AuditReceipt> {
+  record(entry: AuditRecord): Promise<void> {
     // AuditLog.append takes its place in the chain synchronously, so calling it right away
     // keeps entries in the order the loop recorded them, whatever the write latency.
-    let appended: Promise<AuditReceipt>;
+    let appended: Promise<unknown>;
     try {
       if (this.#closed) throw new SecurityError('audit sink is closed');
       appended = this.#log.append({ kind: entry.type, actor: this.#actor, data: toData(entry) });
     } catch (error) {
       appended = Promise.reject(error);
     }
-    const tracked = appended.then(
-      () => {
-        this.stats.appended++;
-      },
-      (error) => this.#fail(error),
-    );
+    const done = appended.then(() => {
+      this.stats.appended++;
+    });
+    const tracked = done.catch((error) => this.#fail(error));
     this.#inFlight.add(tracked);
     void tracked.finally(() => this.#inFlight.delete(tracked));
     this.#scheduleSeal();
-    return appended;
+    return done;
   }
 
   /** Seals and stores every entry recorded so far; rejects if any append or seal has failed. */

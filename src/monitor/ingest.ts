@@ -22,7 +22,9 @@ export type RejectReason =
   | 'out-of-order'
   | 'duplicate'
   | 'oversized'
-  | 'malformed';
+  | 'malformed'
+  /** A sealed envelope that failed to open (see sealed.ts); `error` names the error class. */
+  | 'sealed-rejected';
 
 /** A refused sample or batch, as reported to listeners. */
 export interface Rejection {
@@ -32,6 +34,8 @@ export interface Rejection {
   source?: string;
   metric?: string;
   ts?: number;
+  /** The error class behind a rejection made in front of the Monitor (sealed.ts), e.g. 'ReplayError'. */
+  error?: string;
 }
 
 /** A single sample in row form. */
@@ -87,6 +91,7 @@ export class Monitor {
       duplicate: 0,
       oversized: 0,
       malformed: 0,
+      'sealed-rejected': 0,
     },
   };
   readonly #sourceIndex = new Map<string, number>();
@@ -187,6 +192,18 @@ export class Monitor {
       }
     }
     return accepted;
+  }
+
+  /**
+   * Counts a refusal made in front of the Monitor (a sealed envelope that did not open), so it
+   * shows in `stats` and reaches listeners like the Monitor's own rejections.
+   */
+  countRejection(rejection: Rejection): void {
+    if (!rejection || !Object.hasOwn(this.stats.rejectedBy, rejection.reason)) {
+      throw new ArgumentError('rejection.reason', `expected one of ${Object.keys(this.stats.rejectedBy).join(', ')}`);
+    }
+    if (!Number.isSafeInteger(rejection.count) || rejection.count < 1) throw new ArgumentError('rejection.count', 'expected an integer >= 1');
+    this.#reject(rejection);
   }
 
   #accept(series: number, ts: number, value: number): boolean {

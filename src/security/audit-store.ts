@@ -27,9 +27,16 @@ export interface AuditFile {
   entries: AuditEntry[];
 }
 
-function checkRange(from: number, to: number): void {
+/** Throws an ArgumentError unless [from, to) is a valid position range; shared by the stores. */
+export function checkRange(from: number, to: number): void {
   if (!Number.isSafeInteger(from) || from < 0) throw new ArgumentError('from', 'expected an integer >= 0');
   if (!Number.isSafeInteger(to) || to < from) throw new ArgumentError('to', 'expected an integer >= from');
+}
+
+/** Throws an ArgumentError unless `entries` is a non-empty array and `seal` an object; shared by the stores. */
+export function checkBatch(entries: readonly AuditEntry[], seal: BatchSeal): void {
+  if (!Array.isArray(entries) || entries.length === 0) throw new ArgumentError('entries', 'expected a non-empty array');
+  if (!seal || typeof seal !== 'object') throw new ArgumentError('seal', 'expected a batch seal');
 }
 
 /** An AuditStore in memory. It keeps the objects it is given: callers must not mutate them. */
@@ -47,8 +54,7 @@ export class MemoryAuditStore implements AuditStore {
 
   /** Appends entries and seal together. */
   async appendBatch(entries: readonly AuditEntry[], seal: BatchSeal): Promise<void> {
-    if (!Array.isArray(entries) || entries.length === 0) throw new ArgumentError('entries', 'expected a non-empty array');
-    if (!seal || typeof seal !== 'object') throw new ArgumentError('seal', 'expected a batch seal');
+    checkBatch(entries, seal);
     this.#entries.push(...entries);
     this.#seals.push(seal);
   }

@@ -43,6 +43,9 @@ export class FutureTimestampError extends SecurityError {}
 /** The message is addressed to a different node or key. */
 export class WrongRecipientError extends SecurityError {}
 
+/** An authenticated peer sent telemetry for a source it is not allowed to report. */
+export class UnauthorizedSourceError extends SecurityError {}
+
 /** A handshake message's ML-DSA-65 signature does not verify. */
 export class HandshakeSignatureError extends SecurityError {}
 

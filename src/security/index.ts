@@ -6,6 +6,9 @@
  *   interface and its verifier.
  * - handshake.ts, session.ts, oneshot.ts, freshness.ts: sealed telemetry (hybrid handshake,
  *   AES-256-GCM envelopes with re-keying, one-shot sealed messages, replay/freshness checks).
+ * - aead.ts: AES-256-GCM for envelopes over node:crypto, WebCrypto or @noble/ciphers.
+ * The durable audit store is src/knowledge/pglite-audit-store.ts, the loop's audit sink
+ * src/loop/audit-sink.ts, and sealed telemetry into the Monitor src/monitor/sealed.ts.
  * - pq.ts: the only file that touches the primitives (@noble/post-quantum, curves, hashes).
  * - errors.ts: one error class per rejection.
  */
@@ -24,6 +27,8 @@ export type { AuditFailure, AuditFailureReason, AuditSuccess, VerifyOptions } fr
 export { initiateHandshake, HandshakeResponder } from './handshake.ts';
 export type { HandshakeOptions, PendingHandshake } from './handshake.ts';
 export { Session } from './session.ts';
+export { aeadKey, availableAeadBackends } from './aead.ts';
+export type { AeadBackend, AeadKey } from './aead.ts';
 export type { SessionOptions } from './session.ts';
 export { sealOneShot, OneShotReceiver } from './oneshot.ts';
 export type { OneShotReceiverOptions, OpenedMessage, SealOneShotOptions } from './oneshot.ts';

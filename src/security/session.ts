@@ -6,11 +6,12 @@
  *   [0] version = 1  [1] type = 1  [2..10) key id  [10..18) sequence (u64 BE)
  *   [18..26) timestamp ms (u64 BE)  [26..) ciphertext || 16-byte tag
  * The GCM nonce is the sequence number, never sent, so a changed sequence fails authentication.
- * Uses WebCrypto (globalThis.crypto.subtle): it is available on every supported runtime and
- * several calls in flight at once reach far higher throughput than a JavaScript AES.
+ * AES-256-GCM comes from aead.ts: the runtime's synchronous node:crypto where it exists,
+ * WebCrypto elsewhere (or a backend named in the options); all of them interoperate.
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { ArgumentError } from '../errors.ts';
+import { aeadKey, resolveAeadBackend, type AeadBackend, type AeadKey } from './aead.ts';
 import { checkBytes, checkNumber, readU64, toHex, utf8, writeU64 } from './bytes.ts';
 import {
   ExpiredKeyError,
@@ -51,6 +52,8 @@ export interface SessionOptions {
   replayWindow?: number;
   /** How long the previous key still opens envelopes after the peer moved on (default 30 s). */
   previousKeyGraceMs?: number;
+  /** AES-256-GCM implementation (default: the fastest this runtime offers, see aead.ts). */
+  aead?: AeadBackend;
 }
 
 type ResolvedOptions = Required<SessionOptions>;
@@ -69,6 +72,7 @@ export function resolveSessionOptions(options: SessionOptions = {}): ResolvedOpt
     maxFutureMs: n(options.maxFutureMs, 30_000, 'maxFutureMs'),
     replayWindow: n(options.replayWindow, 1024, 'replayWindow'),
     previousKeyGraceMs: n(options.previousKeyGraceMs, 30_000, 'previousKeyGraceMs'),
+    aead: resolveAeadBackend(options.aead, 'options.aead'),
   };
 }
 
@@ -78,25 +82,20 @@ interface EpochKey {
   id: string;
   idBytes: Uint8Array;
   raw: Uint8Array;
-  key: Promise<CryptoKey>;
-  /** The imported key once `key` has resolved, saving an await per envelope. */
-  ready?: CryptoKey;
+  aead: AeadKey;
 }
 
 const REKEY_INFO = utf8('x0tta6bl4/session/rekey/v1');
 const KEY_ID_INFO = utf8('x0tta6bl4/session/key-id/v1');
 
-function epochKey(raw: Uint8Array, epoch: number): EpochKey {
+function epochKey(raw: Uint8Array, epoch: number, backend: AeadBackend): EpochKey {
   const idBytes = hkdf(sha256, raw, undefined, KEY_ID_INFO, 8);
-  const key = globalThis.crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
-  const epochKey: EpochKey = { epoch, id: toHex(idBytes), idBytes, raw, key };
-  key.then((k) => (epochKey.ready = k), () => undefined); // a failed import surfaces at first use
-  return epochKey;
+  return { epoch, id: toHex(idBytes), idBytes, raw, aead: aeadKey(raw, backend) };
 }
 
 // The next key is a one-way function of the current one: a leaked key does not reveal older ones.
 function nextKey(current: EpochKey): EpochKey {
-  return epochKey(hkdf(sha256, current.raw, undefined, REKEY_INFO, 32), current.epoch + 1);
+  return epochKey(hkdf(sha256, current.raw, undefined, REKEY_INFO, 32), current.epoch + 1, current.aead.backend);
 }
 
 /** The `count` keys following `from` in its chain. */
@@ -148,9 +147,9 @@ export class Session {
     this.id = keys.id;
     this.peerKeyId = peerKeyId;
     this.createdAt = this.#options.now();
-    this.#send = epochKey(keys.sendKey, 0);
+    this.#send = epochKey(keys.sendKey, 0, this.#options.aead);
     this.#sendEpochStart = this.createdAt;
-    this.#receive = epochKey(keys.receiveKey, 0);
+    this.#receive = epochKey(keys.receiveKey, 0, this.#options.aead);
     this.#receiveAhead = chain(this.#receive, EPOCHS_AHEAD);
     this.#window = new ReplayWindow(this.#options.replayWindow);
   }
@@ -188,13 +187,7 @@ export class Session {
     envelope.set(epoch.idBytes, 2);
     writeU64(view, 10, seq);
     writeU64(view, 18, now);
-    const header = envelope.subarray(0, ENVELOPE_HEADER);
-    const sealed = await globalThis.crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv: nonceFor(seq), additionalData: header },
-      epoch.ready ?? (await epoch.key),
-      payload as Uint8Array<ArrayBuffer>,
-    );
-    envelope.set(new Uint8Array(sealed), ENVELOPE_HEADER);
+    envelope.set(await epoch.aead.seal(nonceFor(seq), envelope.subarray(0, ENVELOPE_HEADER), payload), ENVELOPE_HEADER);
     return envelope;
   }
 
@@ -245,14 +238,10 @@ export class Session {
     const view = new DataView(envelope.buffer, envelope.byteOffset, envelope.byteLength);
     const seq = readU64(view, 10);
     const ts = readU64(view, 18);
-    let plaintext: ArrayBuffer;
+    let plaintext: Uint8Array;
     try {
       if (Number.isNaN(seq) || Number.isNaN(ts)) throw new RangeError('out of range');
-      plaintext = await globalThis.crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: nonceFor(seq), additionalData: envelope.subarray(0, ENVELOPE_HEADER) as Uint8Array<ArrayBuffer> },
-        epoch.ready ?? (await epoch.key),
-        envelope.subarray(ENVELOPE_HEADER) as Uint8Array<ArrayBuffer>,
-      );
+      plaintext = await epoch.aead.open(nonceFor(seq), envelope.subarray(0, ENVELOPE_HEADER), envelope.subarray(ENVELOPE_HEADER));
     } catch {
       throw new TamperedError(`envelope ${seq} failed authentication (header or ciphertext altered)`);
     }
@@ -262,6 +251,6 @@ export class Session {
     checkTimestamp(ts, now, o.maxAgeMs, o.maxFutureMs);
     this.#window.mark(seq);
     if (epoch.epoch > this.#receive.epoch) this.#advance(epoch, now);
-    return new Uint8Array(plaintext);
+    return plaintext;
   }
 }
