@@ -8,6 +8,10 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
     summary: 'run the self-healing loop over a simulated mesh and print the healing report',
     run: async (argv) => (await import('./run.ts')).runCommand(argv),
   },
+  nab: {
+    summary: 'run the default detector over a NAB-layout data folder; with --windows, score it',
+    run: async (argv) => (await import('./nab.ts')).runNabCommand(argv),
+  },
   rag: {
     summary: 'query the runbooks and past incidents, or index your own Markdown runbooks',
     run: async (argv) => (await import('./rag.ts')).runRagCommand(argv),

@@ -1,0 +1,329 @@
+/**
+ * The detector API the engine and users share: a `SeriesDetector` per series (`update(ts, value)
+ * -> score`), a `DetectorBank` that updates many series at once in the wasm kernel, and state
+ * that saves to a plain JSON-serialisable object and restores into either of them.
+ */
+import { ArgumentError, DimensionError } from '../../errors.ts';
+import { simdSupported } from '../../kernels/loader.ts';
+import { checkArray } from '../../kernels/validate.ts';
+import { BLOCK_TICKS, DetectorInstance, SERIES_CHUNK, detectorModule } from './kernel.ts';
+import {
+  DEFAULT_PARAMS,
+  S,
+  checkParams,
+  deriveConstants,
+  stateLayout,
+  type DerivedConstants,
+  type DetectorParams,
+  type StateLayout,
+} from './params.ts';
+import { initState, updateState } from './resonance.ts';
+
+/** Version of the saved-state format. */
+export const STATE_VERSION = 1;
+
+/** Saved state of one series: plain data, safe to JSON.stringify and store. */
+export interface SeriesState {
+  readonly version: number;
+  readonly params: DetectorParams;
+  /** The series' state block (see params.ts for its layout). */
+  readonly state: number[];
+}
+
+/** Saved state of a bank: one block per series, in series order. */
+export interface BankState {
+  readonly version: number;
+  readonly params: DetectorParams;
+  readonly series: number[][];
+}
+
+/** Which implementation a bank uses. `auto`: wasm when SIMD is supported, else the TS twin. */
+export type Backend = 'auto' | 'wasm' | 'ts';
+
+/** Options of `DetectorBank.create` and `DetectorBank.restore`. */
+export interface BankOptions {
+  /** Detector parameters; default `DEFAULT_PARAMS`. Ignored by `restore` (the state carries them). */
+  params?: DetectorParams;
+  /** Default `auto`. */
+  backend?: Backend;
+  /** A compiled detector module to use instead of the embedded SIMD build (e.g. the scalar build). */
+  module?: WebAssembly.Module;
+}
+
+/**
+ * Anomaly detector for one series, on the TypeScript twin of the kernel (a JIT runs it fast for a
+ * single series; banks use the kernel). Scores are in [0, 1]; see resonance.ts for what they mean.
+ * Non-finite values or timestamps and timestamps earlier than the previous one score 0 and are
+ * counted in `rejected`.
+ */
+export class SeriesDetector {
+  readonly params: DetectorParams;
+  readonly #layout: StateLayout;
+  readonly #constants: DerivedConstants;
+  readonly #state: Float64Array;
+
+  constructor(params: DetectorParams = DEFAULT_PARAMS) {
+    this.params = Object.freeze({ ...checkParams(params) });
+    this.#layout = stateLayout(this.params);
+    this.#constants = deriveConstants(this.params);
+    this.#state = new Float64Array(this.#layout.length);
+    initState(this.#state, 0, this.#layout);
+  }
+
+  /** Feeds one point (`ts` in any increasing unit, e.g. epoch ms); returns its anomaly score. */
+  update(ts: number, value: number): number {
+    return updateState(this.#state, 0, this.params, this.#layout, this.#constants, ts, value);
+  }
+
+  /** Points accepted so far. */
+  get count(): number {
+    return this.#state[S.count];
+  }
+
+  /** Points rejected so far (non-finite, or out of time order). */
+  get rejected(): number {
+    return this.#state[S.rejected];
+  }
+
+  /** Plain-object copy of the state. */
+  save(): SeriesState {
+    return { version: STATE_VERSION, params: { ...this.params }, state: Array.from(this.#state) };
+  }
+
+  /** A detector continuing exactly where the saved one stopped. */
+  static restore(saved: SeriesState): SeriesDetector {
+    const params = checkSaved(saved, 'saved');
+    const detector = new SeriesDetector(params);
+    detector.#state.set(checkBlock(saved.state, detector.#layout, 'saved.state'));
+    return detector;
+  }
+}
+
+/**
+ * Detectors for `size` series updated together: one call feeds one point to every series (the
+ * engine's per-tick path), or many points to one series. Runs in its own wasm instance of the
+ * detector kernel, or on the TS twin when SIMD is missing or `backend: 'ts'` is asked for; both
+ * give the same scores (within 1e-12: only `log` may differ in the last bit). As for
+ * `SeriesDetector`, non-finite points and timestamps going back in time score 0 and are counted
+ * per series in `rejected(index)`.
+ */
+export class DetectorBank {
+  readonly params: DetectorParams;
+  readonly size: number;
+  readonly backend: 'wasm' | 'ts';
+  readonly #layout: StateLayout;
+  readonly #constants: DerivedConstants;
+  readonly #wasm: DetectorInstance | null;
+  readonly #twin: Float64Array | null;
+
+  private constructor(size: number, params: DetectorParams, instance: DetectorInstance | null) {
+    this.params = Object.freeze({ ...params });
+    this.size = size;
+    this.#layout = stateLayout(params);
+    this.#constants = deriveConstants(params);
+    this.#wasm = instance;
+    this.backend = instance ? 'wasm' : 'ts';
+    if (instance) this.#twin = null;
+    else {
+      this.#twin = new Float64Array(size * this.#layout.length);
+      for (let k = 0; k < size; k++) initState(this.#twin, k * this.#layout.length, this.#layout);
+    }
+  }
+
+  /** A bank of `size` fresh series. */
+  static async create(size: number, options: BankOptions = {}): Promise<DetectorBank> {
+    if (!Number.isInteger(size) || size < 1) {
+      throw new ArgumentError('size', `expected an integer >= 1, got ${String(size)}`);
+    }
+    const params = checkParams(options.params ?? DEFAULT_PARAMS);
+    const backend = options.backend ?? 'auto';
+    if (backend !== 'auto' && backend !== 'wasm' && backend !== 'ts') {
+      throw new ArgumentError('backend', `expected 'auto', 'wasm' or 'ts', got ${String(backend)}`);
+    }
+    if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
+      throw new ArgumentError('module', 'expected a WebAssembly.Module');
+    }
+    const useWasm = backend === 'wasm' || (backend === 'auto' && (options.module !== undefined || simdSupported()));
+    const instance = useWasm
+      ? new DetectorInstance(await detectorModule(options.module), params, stateLayout(params), size)
+      : null;
+    return new DetectorBank(size, params, instance);
+  }
+
+  /** A bank continuing exactly where the saved one stopped (on any backend). */
+  static async restore(saved: BankState, options: Omit<BankOptions, 'params'> = {}): Promise<DetectorBank> {
+    const params = checkSaved(saved, 'saved');
+    if (!Array.isArray(saved.series) || saved.series.length < 1) {
+      throw new ArgumentError('saved.series', 'expected a non-empty array of state blocks');
+    }
+    const bank = await DetectorBank.create(saved.series.length, { ...options, params });
+    const L = bank.#layout.length;
+    const target = bank.#wasm ? bank.#wasm.stateView() : bank.#twin!;
+    saved.series.forEach((block, k) => target.set(checkBlock(block, bank.#layout, `saved.series[${k}]`), k * L));
+    return bank;
+  }
+
+  /**
+   * One point for every series: `values[k]` (and `timestamps[k]`, or one shared timestamp) goes to
+   * series k; returns the scores (in `out` if given).
+   */
+  update(timestamps: Float64Array | number, values: Float64Array, out = new Float64Array(this.size)): Float64Array {
+    checkArray<Float64Array>('values', values, Float64Array);
+    if (values.length !== this.size) {
+      throw new DimensionError('values', `expected ${this.size} values (one per series), got ${values.length}`);
+    }
+    checkArray<Float64Array>('out', out, Float64Array);
+    if (out.length !== this.size) throw new DimensionError('out', `expected length ${this.size}, got ${out.length}`);
+    let stamps: Float64Array;
+    if (typeof timestamps === 'number') stamps = new Float64Array(this.size).fill(timestamps);
+    else {
+      stamps = checkArray<Float64Array>('timestamps', timestamps, Float64Array);
+      if (stamps.length !== this.size) {
+        throw new DimensionError('timestamps', `expected ${this.size} timestamps, got ${stamps.length}`);
+      }
+    }
+    const wasm = this.#wasm;
+    if (!wasm) {
+      const L = this.#layout.length;
+      for (let k = 0; k < this.size; k++) {
+        out[k] = updateState(this.#twin!, k * L, this.params, this.#layout, this.#constants, stamps[k], values[k]);
+      }
+      return out;
+    }
+    const { memory, exports } = wasm;
+    memory.f64(wasm.timestamps, this.size).set(stamps);
+    memory.f64(wasm.values, this.size).set(values);
+    exports.updateMany(wasm.params, wasm.states, this.size, wasm.timestamps, wasm.values, wasm.out);
+    out.set(memory.f64(wasm.out, this.size));
+    return out;
+  }
+
+  /**
+   * Many ticks for every series at once: `timestamps[t]` is tick t's time, `values` holds
+   * `size * ticks` values series-major (series k's points at k * ticks ... (k + 1) * ticks - 1),
+   * and the scores come back in the same layout. Equal to calling `update` tick by tick, but the
+   * kernel walks series by series so each state stays in cache: the fast path for backfills and
+   * for engines that buffer a few ticks.
+   */
+  updateBlock(timestamps: Float64Array, values: Float64Array, out = new Float64Array(values.length)): Float64Array {
+    checkArray<Float64Array>('timestamps', timestamps, Float64Array);
+    checkArray<Float64Array>('values', values, Float64Array);
+    checkArray<Float64Array>('out', out, Float64Array);
+    const ticks = timestamps.length;
+    if (values.length !== this.size * ticks) {
+      throw new DimensionError('values', `expected ${this.size} series x ${ticks} ticks = ${this.size * ticks}, got ${values.length}`);
+    }
+    if (out.length !== values.length) throw new DimensionError('out', `expected length ${values.length}, got ${out.length}`);
+    const wasm = this.#wasm;
+    if (!wasm) {
+      const L = this.#layout.length;
+      for (let k = 0; k < this.size; k++) {
+        for (let t = 0; t < ticks; t++) {
+          const at = k * ticks + t;
+          out[at] = updateState(this.#twin!, k * L, this.params, this.#layout, this.#constants, timestamps[t], values[at]);
+        }
+      }
+      return out;
+    }
+    const { memory, exports } = wasm;
+    const buffers = wasm.blockBuffers();
+    for (let first = 0; first < ticks; first += BLOCK_TICKS) {
+      const n = Math.min(BLOCK_TICKS, ticks - first);
+      memory.f64(wasm.timestamps, n).set(timestamps.subarray(first, first + n));
+      const input = memory.f64(buffers.values, this.size * n);
+      for (let k = 0; k < this.size; k++) input.set(values.subarray(k * ticks + first, k * ticks + first + n), k * n);
+      exports.updateBlock(wasm.params, wasm.states, this.size, n, wasm.timestamps, buffers.values, buffers.out);
+      const output = memory.f64(buffers.out, this.size * n);
+      for (let k = 0; k < this.size; k++) out.set(output.subarray(k * n, k * n + n), k * ticks + first);
+    }
+    return out;
+  }
+
+  /** Many consecutive points of series `index`; returns their scores (in `out` if given). */
+  updateSeries(
+    index: number,
+    timestamps: Float64Array,
+    values: Float64Array,
+    out = new Float64Array(values.length),
+  ): Float64Array {
+    this.#checkIndex(index);
+    checkArray<Float64Array>('timestamps', timestamps, Float64Array);
+    checkArray<Float64Array>('values', values, Float64Array);
+    checkArray<Float64Array>('out', out, Float64Array);
+    if (timestamps.length !== values.length) {
+      throw new DimensionError('timestamps', `expected ${values.length} timestamps, got ${timestamps.length}`);
+    }
+    if (out.length !== values.length) throw new DimensionError('out', `expected length ${values.length}, got ${out.length}`);
+    const wasm = this.#wasm;
+    if (!wasm) {
+      const base = index * this.#layout.length;
+      for (let i = 0; i < values.length; i++) {
+        out[i] = updateState(this.#twin!, base, this.params, this.#layout, this.#constants, timestamps[i], values[i]);
+      }
+      return out;
+    }
+    const { memory, exports } = wasm;
+    for (let at = 0; at < values.length; at += SERIES_CHUNK) {
+      const n = Math.min(SERIES_CHUNK, values.length - at);
+      memory.f64(wasm.timestamps, n).set(timestamps.subarray(at, at + n));
+      memory.f64(wasm.values, n).set(values.subarray(at, at + n));
+      exports.updateSeries(wasm.params, wasm.stateOf(index), wasm.timestamps, wasm.values, n, wasm.out);
+      out.set(memory.f64(wasm.out, n), at);
+    }
+    return out;
+  }
+
+  /** Points rejected so far by series `index`. */
+  rejected(index: number): number {
+    return this.#block(index)[S.rejected];
+  }
+
+  /** Points accepted so far by series `index`. */
+  count(index: number): number {
+    return this.#block(index)[S.count];
+  }
+
+  /** Plain-object copy of every series' state. */
+  save(): BankState {
+    const series: number[][] = [];
+    for (let k = 0; k < this.size; k++) series.push(Array.from(this.#block(k)));
+    return { version: STATE_VERSION, params: { ...this.params }, series };
+  }
+
+  /** Saved state of one series, restorable as a `SeriesDetector`. */
+  saveSeries(index: number): SeriesState {
+    this.#checkIndex(index);
+    return { version: STATE_VERSION, params: { ...this.params }, state: Array.from(this.#block(index)) };
+  }
+
+  #block(index: number): Float64Array {
+    this.#checkIndex(index);
+    const L = this.#layout.length;
+    const all = this.#wasm ? this.#wasm.stateView() : this.#twin!;
+    return all.subarray(index * L, index * L + L);
+  }
+
+  #checkIndex(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.size) {
+      throw new ArgumentError('index', `expected an integer in [0, ${this.size - 1}], got ${String(index)}`);
+    }
+  }
+}
+
+function checkSaved(saved: SeriesState | BankState, name: string): DetectorParams {
+  if (saved === null || typeof saved !== 'object') throw new ArgumentError(name, 'expected a saved detector state');
+  if (saved.version !== STATE_VERSION) {
+    throw new ArgumentError(`${name}.version`, `expected ${STATE_VERSION}, got ${String(saved.version)}`);
+  }
+  return checkParams(saved.params);
+}
+
+function checkBlock(block: unknown, layout: StateLayout, name: string): number[] {
+  if (!Array.isArray(block) || block.length !== layout.length) {
+    throw new DimensionError(name, `expected an array of ${layout.length} numbers`);
+  }
+  if (!block.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new ArgumentError(name, 'expected finite numbers only');
+  }
+  return block;
+}

@@ -1,0 +1,165 @@
+/**
+ * Parameters of the default detector and the layout of one series' state: a flat Float64Array
+ * block that the TypeScript twin and the wasm kernel (assembly/detector.ts) read and write
+ * identically, so state saved from one restores into the other.
+ */
+import { ArgumentError } from '../../errors.ts';
+
+/** Tunable parameters of the resonance detector (see `resonance.ts` for what each one does). */
+export interface DetectorParams {
+  /** Points averaged into one feature (the pattern window is `FEATURE_DIMS * bucket` points). */
+  readonly bucket: number;
+  /** Pattern prototypes remembered per series (least recently matched is replaced). */
+  readonly prototypes: number;
+  /** Vigilance: a pattern farther than this fraction of the seen range is a new category. */
+  readonly vigilance: number;
+  /** How far a matched prototype moves towards the pattern that matched it. */
+  readonly learningRate: number;
+  /** Per-point forgetting factor of the surprise calibrators (memory about 1/(1-x) points). */
+  readonly forgetting: number;
+  /** A value beyond the seen range by more than this fraction of it scores even if its pattern is known. */
+  readonly breakout: number;
+  /** Smoothing of the running mean and variance behind the z-score. */
+  readonly zAlpha: number;
+  /** Deviations beyond this many standard deviations update the mean and variance as if at it. */
+  readonly zClip: number;
+  /** Weight of the z-score surprise against the pattern surprise in the fusion. */
+  readonly zWeight: number;
+  /** Points after an alarm during which the detector reports 0 (one alarm per event). */
+  readonly refractory: number;
+  /** Fused score at or above which an output counts as an alarm that starts the refractory. */
+  readonly alarmLevel: number;
+}
+
+/**
+ * Defaults chosen by seeded random searches on NAB's 31-file development split (standard
+ * profile, NAB's optimal corpus threshold), a handful of values per parameter, some 2,000
+ * configurations in all; nothing is specific to a file. `prototypes` trades score for speed:
+ * 64 / 96 / 128 / 256 scored 73.8 / 75.1 / 75.7 / 75.9.
+ */
+export const DEFAULT_PARAMS: DetectorParams = Object.freeze({
+  bucket: 3,
+  prototypes: 128,
+  vigilance: 0.11,
+  learningRate: 0.02,
+  forgetting: 0.999,
+  breakout: 0.1,
+  zAlpha: 0.003,
+  zClip: 8,
+  zWeight: 1.5,
+  refractory: 120,
+  alarmLevel: 0.65,
+});
+
+/** Dimensions of a pattern feature; fixed so the kernel keeps a feature in four registers. */
+export const FEATURE_DIMS = 4;
+/** Points after which z-score deviations are clipped (before, the variance is not yet known). */
+export const CLIP_AFTER = 30;
+/** Bins of a surprise calibrator: quarter octaves from 2^-16 to 2^8. */
+export const CAL_BINS = 96;
+
+/** Offsets (in f64 slots) of the scalar fields at the start of a state block. */
+export const S = Object.freeze({
+  count: 0,
+  lastTs: 1,
+  min: 2,
+  max: 3,
+  mean: 4,
+  variance: 5,
+  hold: 6,
+  used: 7,
+  rejected: 8,
+  patternWeight: 9,
+  patternTotal: 10,
+  zWeight: 11,
+  zTotal: 12,
+  lastSlot: 13,
+  header: 16,
+});
+
+/** Where each part of a series' state lives inside its block (f64 slots). */
+export interface StateLayout {
+  readonly window: number;
+  readonly ring: number;
+  readonly protos: number;
+  readonly lastMatch: number;
+  readonly patternBins: number;
+  readonly zBins: number;
+  /** Slots per series, a multiple of 2 so every block starts 16-byte aligned. */
+  readonly length: number;
+}
+
+/** Computes the state layout for `params`. */
+export function stateLayout(params: DetectorParams): StateLayout {
+  const window = FEATURE_DIMS * params.bucket;
+  const ring = S.header;
+  const protos = ring + window + (window & 1);
+  const lastMatch = protos + params.prototypes * FEATURE_DIMS;
+  const patternBins = lastMatch + params.prototypes;
+  const zBins = patternBins + CAL_BINS;
+  const end = zBins + CAL_BINS;
+  return { window, ring, protos, lastMatch, patternBins, zBins, length: end + (end & 1) };
+}
+
+/**
+ * Constants derived once from the parameters. The alarm test is done on tail probabilities
+ * rather than on the logged score, so the twin and the kernel take identical decisions even if
+ * their `log` differ in the last bit.
+ */
+export interface DerivedConstants {
+  /** ln(1/(1-forgetting)): a surprise of this many nats scores 1. */
+  readonly scale: number;
+  /** A pattern tail probability at or below this raises an alarm. */
+  readonly patternAlarmP: number;
+  /** A z-score tail probability at or below this raises an alarm. */
+  readonly zAlarmP: number;
+}
+
+/** Derives the constants the per-point update needs. */
+export function deriveConstants(params: DetectorParams): DerivedConstants {
+  const scale = Math.log(1 / (1 - params.forgetting));
+  return {
+    scale,
+    patternAlarmP: Math.exp(-params.alarmLevel * scale),
+    zAlarmP: Math.exp((-params.alarmLevel * scale) / params.zWeight),
+  };
+}
+
+/** Validates parameters, naming the first bad one. */
+export function checkParams(params: DetectorParams): DetectorParams {
+  if (params === null || typeof params !== 'object') {
+    throw new ArgumentError('params', 'expected an object of detector parameters');
+  }
+  const int = (name: keyof DetectorParams, lo: number, hi: number) => {
+    const v = params[name];
+    if (!Number.isInteger(v) || v < lo || v > hi) {
+      throw new ArgumentError(`params.${name}`, `expected an integer in [${lo}, ${hi}], got ${v}`);
+    }
+  };
+  const real = (name: keyof DetectorParams, lo: number, hi: number, loIncluded = false) => {
+    const v = params[name];
+    if (typeof v !== 'number' || !((loIncluded ? v >= lo : v > lo) && v < hi)) {
+      const range = `${loIncluded ? '[' : '('}${lo}, ${hi})`;
+      throw new ArgumentError(`params.${name}`, `expected a number in ${range}, got ${v}`);
+    }
+  };
+  int('bucket', 1, 64);
+  int('prototypes', 1, 4096);
+  real('vigilance', 0, 1);
+  real('learningRate', 0, 1, true);
+  real('forgetting', 0, 1);
+  real('breakout', 0, 100, true);
+  real('zAlpha', 0, 1);
+  real('zClip', 0, Infinity);
+  real('zWeight', 0, 100);
+  int('refractory', 0, 1e9);
+  real('alarmLevel', 0, 1);
+  return params;
+}
+
+/**
+ * Score at or above which the engine treats a point as anomalous: the single corpus threshold
+ * NAB's optimiser picked for `DEFAULT_PARAMS` on the 31-file development split, standard profile
+ * (`x0tta6bl4 nab --data ../shared/nab/data --windows ../shared/nab/combined_windows.json`).
+ */
+export const ALARM_THRESHOLD = 0.7474086850697879;

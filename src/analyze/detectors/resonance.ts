@@ -1,0 +1,225 @@
+/**
+ * The per-point arithmetic of the default detector, in TypeScript: the twin of
+ * assembly/detector.ts and its test oracle. It works on the same flat state block.
+ *
+ * Two complementary views of each point are fused:
+ * - pattern novelty (an adaptive-resonance memory): the last `FEATURE_DIMS * bucket` points,
+ *   averaged in buckets, are matched against remembered prototypes by the largest coordinate
+ *   gap, measured in units of the range seen so far. A gap above the vigilance makes a new
+ *   prototype (replacing the least recently matched); a smaller one pulls the match closer.
+ * - magnitude: the z-score of the value against a slow running mean and variance, updated with
+ *   deviations clipped at `zClip` standard deviations.
+ * Each raw signal is calibrated online into a tail probability against its own history (a
+ * histogram over quarter octaves with exponential forgetting), and scored as surprise
+ * -ln(p) / ln(memory), capped at 1. A point scores only when it created a new pattern category
+ * or broke out of the range seen so far by more than `breakout` of its width (so a large but
+ * familiar swing is not news), with the larger of the two surprises. After an alarm the
+ * detector is quiet for `refractory` points: one event, one alarm.
+ *
+ * Non-finite values or timestamps, and timestamps that go back in time, are rejected: they
+ * score 0, leave the state untouched and are counted in the `rejected` slot.
+ */
+import {
+  CAL_BINS,
+  CLIP_AFTER,
+  FEATURE_DIMS,
+  S,
+  type DerivedConstants,
+  type DetectorParams,
+  type StateLayout,
+} from './params.ts';
+
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+// Little-endian word order holds on every target runtime (x86, ARM, wasm).
+const HI = 1;
+
+/** Calibrator bin of a non-negative signal: quarter octaves from the float's exponent bits. */
+export function calibratorBin(d: number): number {
+  if (!(d > 0)) return 0;
+  bits[0] = d;
+  const hi = words[HI];
+  const exponent = (hi >>> 20) & 0x7ff;
+  const b = (exponent - 1023 + 16) * 4 + ((hi >>> 18) & 3);
+  return b < 0 ? 0 : b >= CAL_BINS ? CAL_BINS - 1 : b;
+}
+
+/**
+ * Tail probability of bin `b` before the new observation joins the histogram. The summation
+ * order (four accumulators, bin i into (i - b) % 4, then (a0 + a2) + (a1 + a3)) is the kernel's
+ * SIMD order, so twin and kernel agree to the bit.
+ */
+function tail(s: Float64Array, bins: number, b: number, weight: number, total: number): number {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  let i = bins + b;
+  const end = bins + CAL_BINS;
+  for (; i + 4 <= end; i += 4) {
+    a0 += s[i];
+    a1 += s[i + 1];
+    a2 += s[i + 2];
+    a3 += s[i + 3];
+  }
+  if (i < end) a0 += s[i];
+  if (i + 1 < end) a1 += s[i + 1];
+  if (i + 2 < end) a2 += s[i + 2];
+  return (a0 + a2 + (a1 + a3) + weight) / (total + weight);
+}
+
+/** Adds one observation to a calibrator; weights grow instead of old counts shrinking. */
+function learn(s: Float64Array, bins: number, b: number, wSlot: number, tSlot: number, forgetting: number): void {
+  const w = s[wSlot];
+  s[bins + b] += w;
+  s[tSlot] += w;
+  let next = w / forgetting;
+  if (next > 1e100) {
+    for (let i = bins; i < bins + CAL_BINS; i++) s[i] /= next;
+    s[tSlot] /= next;
+    next = 1;
+  }
+  s[wSlot] = next;
+}
+
+/** Initialises a fresh state block at `base` (the kernel's `init` does the same). */
+export function initState(s: Float64Array, base: number, layout: StateLayout): void {
+  s.fill(0, base, base + layout.length);
+  s[base + S.patternWeight] = 1;
+  s[base + S.zWeight] = 1;
+}
+
+const feature = new Float64Array(FEATURE_DIMS);
+
+/**
+ * Largest coordinate gap between `feature` and prototype `q`. Prototypes are stored dimension
+ * by dimension (coordinate j of prototype q at `protos + j * capacity + q`), so the first-
+ * coordinate screen of the search reads one contiguous run.
+ */
+function gapTo(s: Float64Array, protos: number, capacity: number, q: number): number {
+  let gap = 0;
+  for (let j = 0; j < FEATURE_DIMS; j++) {
+    const e = Math.abs(feature[j] - s[protos + j * capacity + q]);
+    if (e > gap) gap = e;
+  }
+  return gap;
+}
+
+/**
+ * Feeds one point to the series whose state block starts at `base`; returns its score in [0, 1].
+ */
+export function updateState(
+  s: Float64Array,
+  base: number,
+  p: DetectorParams,
+  layout: StateLayout,
+  k: DerivedConstants,
+  ts: number,
+  x: number,
+): number {
+  const t = s[base + S.count];
+  if (!Number.isFinite(x) || !Number.isFinite(ts) || (t > 0 && ts < s[base + S.lastTs])) {
+    s[base + S.rejected] += 1;
+    return 0;
+  }
+  s[base + S.lastTs] = ts;
+  s[base + S.count] = t + 1;
+  const lowest = s[base + S.min];
+  const highest = s[base + S.max];
+  const reach = p.breakout * (highest - lowest);
+  const breakout = t > 0 && (x > highest + reach || x < lowest - reach);
+  if (t === 0 || x < s[base + S.min]) s[base + S.min] = x;
+  if (t === 0 || x > s[base + S.max]) s[base + S.max] = x;
+  const range = s[base + S.max] - s[base + S.min];
+  const span = range > 0 ? range : 1;
+
+  // Magnitude: z against the running mean and variance before this point.
+  const a = Math.max(p.zAlpha, 1 / (t + 1));
+  const mean = s[base + S.mean];
+  const variance = s[base + S.variance];
+  const d = x - mean;
+  const z = t > 0 ? Math.abs(d) / Math.sqrt(variance + 1e-12 * (1 + mean * mean)) : 0;
+  // Winsorised update: one huge spike must not inflate the variance and hide the next anomaly.
+  const limit = t > CLIP_AFTER ? p.zClip * Math.sqrt(variance) : Infinity;
+  const dc = d > limit ? limit : d < -limit ? -limit : d;
+  s[base + S.mean] = mean + a * dc;
+  s[base + S.variance] = (1 - a) * (variance + a * dc * dc);
+  const zBin = calibratorBin(z);
+
+  // Pattern novelty once the window is full.
+  const W = layout.window;
+  const ring = base + layout.ring;
+  const head = t % W;
+  s[ring + head] = x;
+  let created = false;
+  let patternBin = -1;
+  if (t >= W - 1) {
+    // The oldest point of the window sits just after the newest one.
+    let at = head + 1 === W ? 0 : head + 1;
+    for (let j = 0; j < FEATURE_DIMS; j++) {
+      let sum = 0;
+      for (let i = 0; i < p.bucket; i++) {
+        sum += s[ring + at];
+        at = at + 1 === W ? 0 : at + 1;
+      }
+      feature[j] = sum / p.bucket;
+    }
+    const protos = base + layout.protos;
+    const M = p.prototypes;
+    const lastMatch = base + layout.lastMatch;
+    const used = s[base + S.used];
+    // Nearest prototype by the largest coordinate gap. Starting from the last match gives a tight
+    // bound, so most prototypes are ruled out by their first coordinate; ties go to the lowest
+    // slot, exactly as a plain scan would pick.
+    let match = -1;
+    let best = Infinity;
+    if (used > 0) {
+      match = s[base + S.lastSlot] < used ? s[base + S.lastSlot] : 0;
+      best = gapTo(s, protos, M, match);
+    }
+    for (let q = 0; q < used; q++) {
+      if (q === match || Math.abs(feature[0] - s[protos + q]) > best) continue;
+      const gap = gapTo(s, protos, M, q);
+      if (gap < best || (gap === best && q < match)) {
+        best = gap;
+        match = q;
+      }
+    }
+    const novelty = used === 0 ? 1 : Math.min(1, best / span);
+    created = novelty > p.vigilance;
+    if (created) {
+      let slot = used;
+      if (used < p.prototypes) s[base + S.used] = used + 1;
+      else {
+        slot = 0;
+        for (let q = 1; q < p.prototypes; q++) if (s[lastMatch + q] < s[lastMatch + slot]) slot = q;
+      }
+      for (let j = 0; j < FEATURE_DIMS; j++) s[protos + j * M + slot] = feature[j];
+      s[lastMatch + slot] = t;
+      s[base + S.lastSlot] = slot;
+    } else {
+      for (let j = 0; j < FEATURE_DIMS; j++) {
+        const o = protos + j * M + match;
+        s[o] += p.learningRate * (feature[j] - s[o]);
+      }
+      s[lastMatch + match] = t;
+      s[base + S.lastSlot] = match;
+    }
+    patternBin = calibratorBin(novelty);
+  }
+
+  let score = 0;
+  // During the refractory period the score is 0 whatever the surprise, so it is not computed.
+  if ((created || breakout) && s[base + S.hold] === 0) {
+    const pb = base + layout.patternBins;
+    const zb = base + layout.zBins;
+    const pp = patternBin >= 0 ? tail(s, pb, patternBin, s[base + S.patternWeight], s[base + S.patternTotal]) : 1;
+    const pz = tail(s, zb, zBin, s[base + S.zWeight], s[base + S.zTotal]);
+    const surprise = Math.max(-Math.log(pp), p.zWeight * -Math.log(pz)) / k.scale;
+    score = surprise < 1 ? surprise : 1;
+    if (pp <= k.patternAlarmP || pz <= k.zAlarmP) s[base + S.hold] = p.refractory + 1;
+  }
+  if (s[base + S.hold] > 0) s[base + S.hold] -= 1;
+  if (patternBin >= 0) {
+    learn(s, base + layout.patternBins, patternBin, base + S.patternWeight, base + S.patternTotal, p.forgetting);
+  }
+  learn(s, base + layout.zBins, zBin, base + S.zWeight, base + S.zTotal, p.forgetting);
+  return score;
+}

@@ -1,0 +1,163 @@
+// The default detector on every runtime: scores in [0, 1], deterministic, the wasm kernel equal
+// to its TS twin, batch equal to one-by-one, state that survives JSON, counted rejections, and
+// an alarm at an injected anomaly on an otherwise steady series.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ArgumentError, DimensionError } from '../../src/errors.ts';
+import { DetectorBank, SeriesDetector } from '../../src/analyze/detectors/detector.ts';
+import { ALARM_THRESHOLD, DEFAULT_PARAMS } from '../../src/analyze/detectors/params.ts';
+
+/** Seeded PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A daily-seasonal series with noise; `spikeAt` adds one large spike. */
+function seasonal(n: number, seed: number, spikeAt = -1): Float64Array {
+  const rnd = prng(seed);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) v[i] = 50 + 10 * Math.sin((2 * Math.PI * i) / 96) + 2 * (rnd() - 0.5);
+  if (spikeAt >= 0) v[spikeAt] += 40;
+  return v;
+}
+
+const stamps = (n: number) => Float64Array.from({ length: n }, (_, i) => i * 300_000);
+
+function runTwin(values: Float64Array): Float64Array {
+  const d = new SeriesDetector();
+  return values.map((x, i) => d.update(i * 300_000, x));
+}
+
+const series = fc
+  .array(fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.integer({ min: -3, max: 3 })), {
+    minLength: 1,
+    maxLength: 300,
+  })
+  .map((a) => Float64Array.from(a));
+
+describe('default detector', () => {
+  it('scores every point in [0, 1], deterministically', () => {
+    fc.assert(
+      fc.property(series, (values) => {
+        const a = runTwin(values);
+        const b = runTwin(values);
+        expect(Array.from(a)).toEqual(Array.from(b));
+        for (const s of a) expect(s >= 0 && s <= 1).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('wasm kernel gives the TS twin scores (within 1e-12: only log differs)', async () => {
+    await fc.assert(
+      fc.asyncProperty(series, async (values) => {
+        const bank = await DetectorBank.create(1, { backend: 'wasm' });
+        expect(bank.backend).toBe('wasm');
+        const wasm = bank.updateSeries(0, stamps(values.length), values);
+        const twin = runTwin(values);
+        for (let i = 0; i < values.length; i++) expect(Math.abs(wasm[i] - twin[i])).toBeLessThanOrEqual(1e-12);
+      }),
+      { numRuns: 25 },
+    );
+    const values = seasonal(3000, 7, 2500);
+    const bank = await DetectorBank.create(1, { backend: 'wasm' });
+    const wasm = bank.updateSeries(0, stamps(values.length), values);
+    const twin = runTwin(values);
+    for (let i = 0; i < values.length; i++) expect(Math.abs(wasm[i] - twin[i])).toBeLessThanOrEqual(1e-12);
+    expect(bank.saveSeries(0).state.every(Number.isFinite)).toBe(true);
+  });
+
+  it('alarms at an injected spike and stays quiet on the steady part', () => {
+    const n = 3000;
+    const spike = 2500;
+    const scores = runTwin(seasonal(n, 11, spike));
+    expect(scores[spike]).toBeGreaterThanOrEqual(ALARM_THRESHOLD);
+    let falseAlarms = 0;
+    for (let i = 500; i < n; i++) if (i !== spike && scores[i] >= ALARM_THRESHOLD) falseAlarms++;
+    expect(falseAlarms).toBeLessThanOrEqual(2);
+  });
+
+  it('batch and block updates of many series equal feeding each series alone, on both backends', async () => {
+    const size = 5;
+    const n = 400;
+    const data = Array.from({ length: size }, (_, k) => seasonal(n, 100 + k, k * 70 + 100));
+    const alone = data.map(runTwin);
+    for (const backend of ['wasm', 'ts'] as const) {
+      const bank = await DetectorBank.create(size, { backend });
+      const tick = new Float64Array(size);
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < size; k++) tick[k] = data[k][i];
+        const out = bank.update(i * 300_000, tick);
+        for (let k = 0; k < size; k++) expect(Math.abs(out[k] - alone[k][i])).toBeLessThanOrEqual(1e-12);
+      }
+      expect(bank.count(size - 1)).toBe(n);
+      // Blocks of ticks (series-major) give the same scores; 150 ticks spans several kernel calls.
+      const blockBank = await DetectorBank.create(size, { backend });
+      const ticks = 150;
+      for (let first = 0; first < n; first += ticks) {
+        const m = Math.min(ticks, n - first);
+        const values = new Float64Array(size * m);
+        for (let k = 0; k < size; k++) values.set(data[k].subarray(first, first + m), k * m);
+        const times = Float64Array.from({ length: m }, (_, t) => (first + t) * 300_000);
+        const out = blockBank.updateBlock(times, values);
+        for (let k = 0; k < size; k++) {
+          for (let t = 0; t < m; t++) expect(Math.abs(out[k * m + t] - alone[k][first + t])).toBeLessThanOrEqual(1e-12);
+        }
+      }
+      expect(() => blockBank.updateBlock(new Float64Array(2), new Float64Array(3))).toThrow(DimensionError);
+    }
+  });
+
+  it('saved state round-trips through JSON and moves between TS and wasm', async () => {
+    const values = seasonal(1200, 5, 1000);
+    const full = runTwin(values);
+    const first = new SeriesDetector();
+    for (let i = 0; i < 600; i++) first.update(i * 300_000, values[i]);
+    const saved = JSON.parse(JSON.stringify(first.save()));
+    const resumed = SeriesDetector.restore(saved);
+    const bank = await DetectorBank.restore({ version: saved.version, params: saved.params, series: [saved.state] }, { backend: 'wasm' });
+    const rest = bank.updateSeries(0, stamps(1200).subarray(600), values.subarray(600));
+    for (let i = 600; i < 1200; i++) {
+      expect(resumed.update(i * 300_000, values[i])).toBe(full[i]);
+      expect(Math.abs(rest[i - 600] - full[i])).toBeLessThanOrEqual(1e-12);
+    }
+    // Memory is bounded: the state does not grow with the stream.
+    expect(resumed.save().state.length).toBe(saved.state.length);
+  });
+
+  it('counts non-finite values and time going backwards as rejections, without changing state', () => {
+    const values = seasonal(300, 3);
+    const clean = runTwin(values);
+    const d = new SeriesDetector();
+    for (let i = 0; i < 300; i++) {
+      if (i === 150) {
+        expect(d.update(i * 300_000, Number.NaN)).toBe(0);
+        expect(d.update((i - 5) * 300_000, values[i])).toBe(0);
+        expect(d.update(Number.POSITIVE_INFINITY, values[i])).toBe(0);
+      }
+      expect(d.update(i * 300_000, values[i])).toBe(clean[i]);
+    }
+    expect(d.rejected).toBe(3);
+    expect(d.count).toBe(300);
+  });
+
+  it('rejects bad arguments with errors naming them', async () => {
+    expect(() => new SeriesDetector({ ...DEFAULT_PARAMS, vigilance: 2 })).toThrow(/params\.vigilance/);
+    expect(() => new SeriesDetector({ ...DEFAULT_PARAMS, prototypes: 0 })).toThrow(ArgumentError);
+    await expect(DetectorBank.create(0)).rejects.toThrow(/size/);
+    await expect(DetectorBank.create(2, { backend: 'gpu' as never })).rejects.toThrow(/backend/);
+    const bank = await DetectorBank.create(2, { backend: 'ts' });
+    expect(() => bank.update(0, new Float64Array(3))).toThrow(DimensionError);
+    expect(() => bank.update(0, [1, 2] as never)).toThrow(/values/);
+    expect(() => bank.updateSeries(2, new Float64Array(1), new Float64Array(1))).toThrow(/index/);
+    expect(() => SeriesDetector.restore({ version: 99, params: DEFAULT_PARAMS, state: [] })).toThrow(/saved\.version/);
+    const saved = new SeriesDetector().save();
+    expect(() => SeriesDetector.restore({ ...saved, state: saved.state.slice(1) })).toThrow(/saved\.state/);
+  });
+});
