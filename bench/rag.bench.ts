@@ -1,6 +1,7 @@
 /**
- * RAG benchmark: retrieval quality on the labelled query set (hybrid vs BM25 alone vs vectors
- * alone, per held-out half), fault-kind accuracy, end-to-end retrieval latency, default
+ * RAG benchmark: retrieval quality on the labelled query set (hybrid vs plain BM25 alone vs
+ * BM25 over thesaurus-expanded terms (the hybrid's lexical ranking) vs vectors alone, on the
+ * whole set and on each half), fault-kind accuracy, end-to-end retrieval latency, default
  * embedder throughput (wasm vs its TS twin), and exact top-10 over 100,000 x 384 vectors through
  * the RAG vector index (f32, int8, batched) against a plain TypeScript brute-force scan measured
  * in the same run. Times are medians of several samples. Run: `npx tsx bench/rag.bench.ts`.
@@ -28,30 +29,35 @@ export async function runRagBench(): Promise<BenchResult[]> {
 
 async function quality(): Promise<BenchResult[]> {
   const analyzer = await RAGAnalyzer.create();
+  const plain = await RAGAnalyzer.create({ thesaurus: null });
   const queries = data.queries as (LabelledQuery & { split: string; kind: string })[];
   const results: BenchResult[] = [];
   const latencies: number[] = [];
-  const ranked: Record<string, string[][]> = { hybrid: [], lexical: [], vector: [] };
+  // bm25: plain BM25; lexical: BM25 over thesaurus-expanded terms, the hybrid's lexical ranking.
+  const ranked: Record<string, string[][]> = { hybrid: [], lexical: [], vector: [], bm25: [] };
   for (const q of queries) {
     for (const mode of ['hybrid', 'lexical', 'vector'] as const) {
       const r = await analyzer.retrieveContext(q.text, { k: 10, mode });
       if (mode === 'hybrid') latencies.push(r.timings.totalMs);
       ranked[mode].push(r.documents.map((d) => d.id));
     }
+    ranked.bm25.push((await plain.retrieveContext(q.text, { k: 10, mode: 'lexical' })).documents.map((d) => d.id));
   }
   for (const split of ['all', 'dev', 'holdout']) {
     const pick = queries.map((q, i) => [q, i] as const).filter(([q]) => split === 'all' || q.split === split);
     const qs = pick.map(([q]) => q);
     const of = (mode: string) => evaluateRankings(qs, pick.map(([, i]) => ranked[mode][i]));
-    const [hybrid, lexical, vector] = [of('hybrid'), of('lexical'), of('vector')];
+    const [hybrid, lexical, vector, bm25] = [of('hybrid'), of('lexical'), of('vector'), of('bm25')];
     const tag = `${split}, ${qs.length} queries`;
     const isAll = split === 'all';
     results.push(
-      { name: `Recall@3 hybrid (${tag})`, value: hybrid.recallAt3, unit: '', baseline: 'BM25 alone', ratio: hybrid.recallAt3 / lexical.recallAt3, ...(isAll && { target: '>= 0.95', met: hybrid.recallAt3 >= 0.95 }) },
-      { name: `Recall@3 BM25 alone (${tag})`, value: lexical.recallAt3, unit: '' },
+      { name: `Recall@3 hybrid (${tag})`, value: hybrid.recallAt3, unit: '', baseline: 'BM25 alone', ratio: hybrid.recallAt3 / bm25.recallAt3, ...(isAll && { target: '>= 0.95', met: hybrid.recallAt3 >= 0.95 }) },
+      { name: `Recall@3 BM25 alone (${tag})`, value: bm25.recallAt3, unit: '' },
+      { name: `Recall@3 BM25 + thesaurus (${tag})`, value: lexical.recallAt3, unit: '' },
       { name: `Recall@3 vectors alone (${tag})`, value: vector.recallAt3, unit: '' },
-      { name: `MRR hybrid (${tag})`, value: hybrid.mrr, unit: '', baseline: 'BM25 alone', ratio: hybrid.mrr / lexical.mrr, ...(isAll && { target: '>= 0.85', met: hybrid.mrr >= 0.85 }) },
-      { name: `MRR BM25 alone (${tag})`, value: lexical.mrr, unit: '' },
+      { name: `MRR hybrid (${tag})`, value: hybrid.mrr, unit: '', baseline: 'BM25 alone', ratio: hybrid.mrr / bm25.mrr, ...(isAll && { target: '>= 0.85', met: hybrid.mrr >= 0.85 }) },
+      { name: `MRR BM25 alone (${tag})`, value: bm25.mrr, unit: '' },
+      { name: `MRR BM25 + thesaurus (${tag})`, value: lexical.mrr, unit: '' },
       { name: `MRR vectors alone (${tag})`, value: vector.mrr, unit: '' },
     );
   }

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runRagCommand } from '../src/cli/rag.ts';
+import { PGliteRagStore } from '../src/knowledge/pglite-rag-store.ts';
+import { PGliteStore } from '../src/knowledge/pglite-store.ts';
 
 let dir: string;
 let out: string[];
@@ -54,6 +56,26 @@ describe('x0tta6bl4 rag', () => {
     capture();
     expect(await runRagCommand(['query', 'burning smell by the rack', '--k', '1', '--store', store])).toBe(0);
     expect(out[0]).toMatch(/^1\. toaster-smoke/);
+  });
+
+  it('index and query use a PGlite data directory as the store, shared with the knowledge tables', async () => {
+    const books = join(dir, 'books-pg');
+    mkdirSync(books);
+    writeFileSync(join(books, 'kettle.md'), '---\nid: kettle-steam\ntitle: Kettle steam trips the smoke alarm\nfaults: [node-crash]\nsymptoms: [steam cloud over the switch]\nmetrics: [humidity]\nactions: [failover]\nseverity: high\n---\nMove the kettle.\n');
+    const store = join(dir, 'knowledge-db');
+    const knowledge = await PGliteStore.open(store);
+    await knowledge.putValue('thresholds', { cpu: 0.7 });
+    await knowledge.close();
+    capture();
+    expect(await runRagCommand(['index', books, '--store', store])).toBe(0);
+    expect(out.join('\n')).toMatch(/indexed 1 runbooks/);
+    capture();
+    expect(await runRagCommand(['query', 'steam over the switch', '--k', '1', '--store', store])).toBe(0);
+    expect(out[0]).toMatch(/^1\. kettle-steam/);
+    const reopened = await PGliteStore.open(store);
+    expect(await reopened.getValue('thresholds')).toEqual({ cpu: 0.7 });
+    expect((await (await PGliteRagStore.fromDatabase(reopened.database)).listDocuments()).map((s) => s.document.id)).toContain('kettle-steam');
+    await reopened.close();
   });
 
   it('reports bad runbooks and usage errors with exit codes', async () => {

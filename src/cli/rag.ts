@@ -1,22 +1,27 @@
 /**
  * `x0tta6bl4 rag`: query the runbooks and past incidents, or add your own Markdown runbooks.
  *
- *   rag query "<text>" [--k 5] [--json] [--store <file>]
- *   rag index <dir> [--store <file>]
+ *   rag query "<text>" [--k 5] [--json] [--store <file|dir>]
+ *   rag index <dir> [--store <file|dir>]
  *
- * The store file (default .x0tta6bl4/rag.json) keeps indexed runbooks and their embeddings;
- * the shipped runbooks are always searched.
+ * The store keeps indexed runbooks and their embeddings; the shipped runbooks are always
+ * searched. A `.json` path (default .x0tta6bl4/rag.json) or an existing file is a JSON file
+ * store; anything else is a PGlite data directory, which may be the engine's knowledge
+ * database (the RAG table sits beside the knowledge tables).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X0ttaError } from '../errors.ts';
+import { PGliteRagStore } from '../knowledge/pglite-rag-store.ts';
 import { RAGAnalyzer } from '../rag/analyzer.ts';
+import type { RagDocument } from '../rag/document.ts';
 import { FileRagStore } from '../rag/file-store.ts';
 import { parseRunbook } from '../rag/runbook.ts';
+import type { RagStore } from '../rag/store.ts';
 
 const USAGE = `usage:
-  x0tta6bl4 rag query "<text>" [--k 5] [--json] [--store <file>]
-  x0tta6bl4 rag index <dir> [--store <file>]`;
+  x0tta6bl4 rag query "<text>" [--k 5] [--json] [--store <file.json|dir>]
+  x0tta6bl4 rag index <dir> [--store <file.json|dir>]`;
 const DEFAULT_STORE = '.x0tta6bl4/rag.json';
 
 interface Parsed {
@@ -60,7 +65,7 @@ function parseArgs(argv: string[]): Parsed {
       if (!Number.isInteger(k) || k < 1) throw new Error(`--k: expected an integer >= 1, got ${argv[i] ?? 'nothing'}`);
       parsed.k = k;
     } else if (a === '--store') {
-      if (!argv[i + 1]) throw new Error('--store: expected a file path');
+      if (!argv[i + 1]) throw new Error('--store: expected a file or directory path');
       parsed.store = argv[++i];
     } else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else parsed.positional.push(a);
@@ -68,9 +73,20 @@ function parseArgs(argv: string[]): Parsed {
   return parsed;
 }
 
+/** Opens the store at `path` (see the module comment), runs `use` on it and closes it. */
+async function withStore<T>(path: string, use: (store: RagStore) => Promise<T>): Promise<T> {
+  const isFile = path.endsWith('.json') || (await stat(path).catch(() => undefined))?.isFile();
+  if (isFile) return use(await FileRagStore.open(path));
+  const store = await PGliteRagStore.open(path);
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
 async function query(text: string, args: Parsed): Promise<number> {
-  const analyzer = await RAGAnalyzer.create({ store: await FileRagStore.open(args.store) });
-  const result = await analyzer.retrieveContext(text, { k: args.k });
+  const result = await withStore(args.store, async (store) => (await RAGAnalyzer.create({ store })).retrieveContext(text, { k: args.k }));
   if (args.json) {
     console.log(JSON.stringify({
       query: result.query,
@@ -113,10 +129,13 @@ async function index(dir: string, args: Parsed): Promise<number> {
     console.error(`rag: no .md files in ${dir}`);
     return 1;
   }
-  const docs = [];
+  const docs: RagDocument[] = [];
   for (const f of files) docs.push(parseRunbook(await readFile(join(dir, f), 'utf8'), f));
-  const analyzer = await RAGAnalyzer.create({ store: await FileRagStore.open(args.store) });
-  await analyzer.indexKnowledge(docs);
-  console.log(`indexed ${docs.length} runbooks from ${dir} into ${args.store} (${analyzer.size} documents in total)`);
+  const total = await withStore(args.store, async (store) => {
+    const analyzer = await RAGAnalyzer.create({ store });
+    await analyzer.indexKnowledge(docs);
+    return analyzer.size;
+  });
+  console.log(`indexed ${docs.length} runbooks from ${dir} into ${args.store} (${total} documents in total)`);
   return 0;
 }

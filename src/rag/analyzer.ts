@@ -26,6 +26,8 @@ export interface RAGAnalyzerOptions {
   precision?: VectorPrecision;
   /** RRF weights (default equal). */
   weights?: { lexical: number; vector: number };
+  /** Concepts the lexical index expands terms with (default the ops thesaurus; `null`: plain BM25). */
+  thesaurus?: Readonly<Record<string, string>> | null;
   /** Index the shipped runbook corpus when the store holds no runbook yet (default true). */
   shippedRunbooks?: boolean;
 }
@@ -104,7 +106,8 @@ export class RAGAnalyzer {
   static async create(options: RAGAnalyzerOptions = {}): Promise<RAGAnalyzer> {
     const embedder = options.embedder ?? (await HashedEmbedder.create());
     const store = options.store ?? new MemoryRagStore();
-    const retriever = await HybridRetriever.open({ embedder, store, precision: options.precision, weights: options.weights });
+    const { precision, weights, thesaurus } = options;
+    const retriever = await HybridRetriever.open({ embedder, store, precision, weights, thesaurus });
     const analyzer = new RAGAnalyzer(retriever);
     const hasRunbooks = RUNBOOKS.some((r) => retriever.get(r.id));
     if ((options.shippedRunbooks ?? true) && !hasRunbooks) await analyzer.indexKnowledge(RUNBOOKS);

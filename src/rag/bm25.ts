@@ -1,16 +1,22 @@
 /**
  * Okapi BM25 over an incremental inverted index: add, replace and delete documents without
  * rebuilding. Scores use the collection statistics at query time, so they stay exact as the
- * index changes.
+ * index changes. Query terms count with their frequency in the query, saturated by k3 as in
+ * Robertson's original formulation: a word repeated in a description (or a thesaurus concept
+ * several of its words evoke) weighs more, with diminishing returns.
  */
 import { ArgumentError } from '../errors.ts';
 import { byScore, type Hit } from './ranking.ts';
 import { tokenize } from './text.ts';
 
-/** BM25 parameters (defaults: the usual k1 = 1.2, b = 0.75). */
+/** BM25 parameters (defaults: the usual k1 = 1.2, b = 0.75, k3 = 8) and text analysis. */
 export interface Bm25Options {
   k1?: number;
   b?: number;
+  /** Saturation of query term frequency (0: each distinct query term counts once). */
+  k3?: number;
+  /** Text to terms, for documents and queries alike (default {@link tokenize}). */
+  analyze?: (text: string) => string[];
 }
 
 interface Entry<D> {
@@ -23,6 +29,8 @@ interface Entry<D> {
 export class Bm25Index<D extends { id: string }> {
   readonly k1: number;
   readonly b: number;
+  readonly k3: number;
+  readonly #analyze: (text: string) => string[];
   readonly #docs = new Map<string, Entry<D>>();
   readonly #postings = new Map<string, Map<string, number>>();
   #totalLength = 0;
@@ -30,8 +38,11 @@ export class Bm25Index<D extends { id: string }> {
   constructor(options: Bm25Options = {}) {
     this.k1 = options.k1 ?? 1.2;
     this.b = options.b ?? 0.75;
+    this.k3 = options.k3 ?? 8;
+    this.#analyze = options.analyze ?? tokenize;
     if (!(this.k1 >= 0)) throw new ArgumentError('options.k1', `expected >= 0, got ${this.k1}`);
     if (!(this.b >= 0 && this.b <= 1)) throw new ArgumentError('options.b', `expected in [0, 1], got ${this.b}`);
+    if (!(this.k3 >= 0)) throw new ArgumentError('options.k3', `expected >= 0, got ${this.k3}`);
   }
 
   /** Number of indexed documents. */
@@ -43,7 +54,7 @@ export class Bm25Index<D extends { id: string }> {
   upsert(doc: D, text: string): void {
     this.delete(doc.id);
     const terms = new Map<string, number>();
-    const tokens = tokenize(text);
+    const tokens = this.#analyze(text);
     for (const t of tokens) terms.set(t, (terms.get(t) ?? 0) + 1);
     for (const [term, tf] of terms) {
       let posting = this.#postings.get(term);
@@ -79,14 +90,17 @@ export class Bm25Index<D extends { id: string }> {
     if (n === 0 || k <= 0) return [];
     const avgLength = this.#totalLength / n;
     const scores = new Map<string, number>();
-    for (const term of new Set(tokenize(query))) {
+    const queryTerms = new Map<string, number>();
+    for (const t of this.#analyze(query)) queryTerms.set(t, (queryTerms.get(t) ?? 0) + 1);
+    for (const [term, qtf] of queryTerms) {
       const posting = this.#postings.get(term);
       if (!posting) continue;
       const idf = Math.log(1 + (n - posting.size + 0.5) / (posting.size + 0.5));
+      const weight = (idf * (this.k3 + 1) * qtf) / (this.k3 + qtf);
       for (const [id, tf] of posting) {
         const length = this.#docs.get(id)!.length;
         const norm = tf + this.k1 * (1 - this.b + (this.b * length) / avgLength);
-        scores.set(id, (scores.get(id) ?? 0) + (idf * tf * (this.k1 + 1)) / norm);
+        scores.set(id, (scores.get(id) ?? 0) + (weight * tf * (this.k1 + 1)) / norm);
       }
     }
     const hits: Hit[] = [];

@@ -10,7 +10,7 @@ import type { Embedder } from './embedder.ts';
 import { HashedKernel } from './hashed-kernel.ts';
 import { hashedEmbedTwin, type FeatureWeights } from './hashed-twin.ts';
 import { TEXT_VERSION, tokenize } from './text.ts';
-import { buildConceptMap, OPS_THESAURUS, type ConceptMap } from './thesaurus.ts';
+import { buildConceptMap, expandConcepts, OPS_THESAURUS, type ConceptMap } from './thesaurus.ts';
 
 /** Options of {@link HashedEmbedder.create}. */
 export interface HashedEmbedderOptions {
@@ -86,13 +86,7 @@ export class HashedEmbedder implements Embedder {
 
   /** The normalised token stream the kernel hashes: words, each followed by its concept tags. */
   prepare(text: string): string {
-    const parts: string[] = [];
-    for (const token of tokenize(text)) {
-      parts.push(token);
-      const tags = this.#concepts.get(token);
-      if (tags) parts.push(...tags);
-    }
-    return parts.join(' ');
+    return expandConcepts(tokenize(text), this.#concepts).join(' ');
   }
 
   /** Synchronous {@link embed}: the hashed embedder never waits on I/O. */

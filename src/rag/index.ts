@@ -4,7 +4,8 @@
  * wasm; transformers.js in ./transformers-embedder.ts, imported separately because it is heavy),
  * the BM25 and vector indexes, hybrid rank fusion, RAGAnalyzer, which the analyze and plan
  * stages use to cite runbooks and past incidents, and RagDiagnoser, its adapter to the loop's
- * diagnoser contract. ./file-store.ts (node:fs) backs the CLI and is not exported here.
+ * diagnoser contract. ./file-store.ts (node:fs) backs the CLI and is not exported here; the
+ * durable store in the knowledge database is src/knowledge/pglite-rag-store.ts.
  */
 export { RAGAnalyzer } from './analyzer.ts';
 export type { CandidateAction, Citation, Diagnosis, FaultEvidence, IncidentCitation, RAGAnalyzerOptions, RetrieveOptions } from './analyzer.ts';

@@ -1,7 +1,8 @@
 /**
- * Hybrid retrieval: a BM25 lexical index and an exact vector index over the same documents,
- * fused by weighted reciprocal rank fusion. Every change goes to the {@link RagStore} first and
- * then to both in-memory indexes; `open` rebuilds the indexes from the store.
+ * Hybrid retrieval: a BM25 lexical index (its terms expanded with thesaurus concepts) and an
+ * exact vector index over the same documents, fused by weighted reciprocal rank fusion. Every
+ * change goes to the {@link RagStore} first and then to both in-memory indexes; `open` rebuilds
+ * the indexes from the store.
  */
 import { ArgumentError } from '../errors.ts';
 import { Bm25Index } from './bm25.ts';
@@ -13,14 +14,18 @@ import { reciprocalRankFusion, RRF_K } from './fusion.ts';
 import type { Hit } from './ranking.ts';
 import { RetrievalResult, type RetrievalHit } from './result.ts';
 import type { RagStore, StoredDocument } from './store.ts';
+import { tokenize } from './text.ts';
+import { buildConceptMap, expandConcepts, OPS_THESAURUS, type ConceptMap } from './thesaurus.ts';
 import { VectorIndex, type VectorPrecision } from './vector-index.ts';
 
 /** Which rankings a search uses. */
 export type RetrievalMode = 'hybrid' | 'lexical' | 'vector';
 
 /**
- * RRF weights. Equal weights: on the dev half of the query set the vector ranking (with the
- * thesaurus) and BM25 fail on different queries, and neither dominates; see bench/rag.bench.ts.
+ * RRF weights. Equal weights: on the dev half of the query set the vector ranking and BM25 (both
+ * with the thesaurus) fail on different queries and neither dominates; weighting BM25 1.5x or 2x
+ * and score-based fusions (min-max, z-score, margin-weighted RRF) did no better there. See
+ * bench/rag.bench.ts for both halves.
  */
 export const DEFAULT_FUSION_WEIGHTS = { lexical: 1, vector: 1 } as const;
 
@@ -34,6 +39,11 @@ export interface RetrieverOptions {
   weights?: { lexical: number; vector: number };
   /** RRF rank constant (default {@link RRF_K}). */
   fusionK?: number;
+  /**
+   * Concepts BM25 expands document and query terms with (default {@link OPS_THESAURUS});
+   * `null` gives plain BM25.
+   */
+  thesaurus?: Readonly<Record<string, string>> | null;
 }
 
 /** Options of one search. */
@@ -68,7 +78,7 @@ const ROW_LAYOUT = 'rows-v1';
 
 /** Hybrid BM25 + vector retriever over a persistent store. */
 export class HybridRetriever {
-  readonly #lexical = new Bm25Index<RagDocument>();
+  readonly #lexical: Bm25Index<RagDocument>;
   /** Vector rows per document id. */
   readonly #rowCount = new Map<string, number>();
   readonly #weights: { lexical: number; vector: number };
@@ -79,8 +89,10 @@ export class HybridRetriever {
     readonly vectors: VectorIndex,
     weights: { lexical: number; vector: number },
     readonly fusionK: number,
+    concepts: ConceptMap,
   ) {
     this.#weights = weights;
+    this.#lexical = new Bm25Index({ analyze: (text) => expandConcepts(tokenize(text), concepts) });
   }
 
   /**
@@ -99,8 +111,10 @@ export class HybridRetriever {
     if (!(typeof fusionK === 'number' && fusionK > 0 && Number.isFinite(fusionK))) {
       throw new ArgumentError('options.fusionK', `expected a finite number > 0, got ${String(fusionK)}`);
     }
+    const thesaurus = options.thesaurus === undefined ? OPS_THESAURUS : options.thesaurus;
+    const concepts = thesaurus === null ? new Map<string, string[]>() : buildConceptMap(thesaurus);
     const vectors = await VectorIndex.create({ dim: embedder.dim, precision: options.precision ?? 'f32' });
-    const retriever = new HybridRetriever(embedder, store, vectors, weights, fusionK);
+    const retriever = new HybridRetriever(embedder, store, vectors, weights, fusionK, concepts);
     const stored = await store.listDocuments();
     const fresh = (s: StoredDocument) =>
       s.embedderId === storedId(embedder) && s.embedding.length === vectorTexts(s.document).length * embedder.dim;

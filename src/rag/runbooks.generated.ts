@@ -1239,7 +1239,7 @@ export const RUNBOOKS: readonly RagDocument[] = [
   "symptoms": [
    "checksum and integrity errors reported by receivers, all via the same relay",
    "garbled messages, signature verification failures downstream",
-   "bit flips on one path, faulty memory or NIC suspected"
+   "bit flips in payloads that crossed one path, clean data everywhere else"
   ],
   "metrics": [
    "checksum_errors",
@@ -1537,6 +1537,32 @@ export const RUNBOOKS: readonly RagDocument[] = [
    "reroute"
   ],
   "body": "## Diagnose\nIn a partition each side is healthy but cannot reach the other: reachability matrices split into\ntwo blocks. Look for the cut edges: a switch, a trunk, a relay node or a firewall rule.\n\n## Remediate\n1. Fence the minority side (quarantine) so only one side accepts writes.\n2. Fail over leadership to the majority side.\n3. Reroute through any remaining bridge path and reconcile once connectivity is back."
+ },
+ {
+  "id": "partition-trunk-cut",
+  "source": "runbook",
+  "title": "Trunk link failure splits the mesh into two regions",
+  "faults": [
+   "partition"
+  ],
+  "severity": "critical",
+  "symptoms": [
+   "traffic between two regions of the mesh collapsed at the same moment",
+   "many nodes lost their peers on the far side at once, while traffic inside each region still flows",
+   "the trunk links that join the regions are down, the far side is unreachable",
+   "routing finds no path around the cut"
+  ],
+  "metrics": [
+   "throughput",
+   "packet_loss",
+   "reachable_peers",
+   "link_quality"
+  ],
+  "actions": [
+   "reroute",
+   "failover"
+  ],
+  "body": "## Diagnose\nA partition shows up as many nodes losing reachability together rather than as one failed node:\nnodes on each side keep talking among themselves and report healthy, but every flow between the\nregions stops. Find the link or links whose loss cuts the graph in two (the trunk or\nbridge links shared by every failing path). If a backup path exists that routing has not taken,\nthe cut can be bridged by rerouting.\n\n## Remediate\n1. Reroute traffic over any remaining path between the regions (a backup link, a longer chain of\n   relays, a satellite or LTE uplink).\n2. Fail over services whose clients are on the other side to replicas in the same region.\n3. Repair or replace the trunk link; keep the reroute until the link has been stable for a while."
  },
  {
   "id": "routing-loop-redistribution",

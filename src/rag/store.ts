@@ -1,7 +1,8 @@
 /**
  * Persistence the RAG analyzer needs from the knowledge store: documents with their embeddings
- * (and the id of the embedder that made them). The engine's KnowledgeStore implements this;
- * {@link MemoryRagStore} is the in-process backend.
+ * (and the id of the embedder that made them). Backends: {@link MemoryRagStore} in process,
+ * `PGliteRagStore` (src/knowledge/pglite-rag-store.ts) durable in the knowledge database, and
+ * `FileRagStore` (./file-store.ts) a JSON file for the CLI.
  */
 import type { RagDocument } from './document.ts';
 

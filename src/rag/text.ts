@@ -6,26 +6,34 @@
  */
 
 /** Bump whenever tokenisation changes: embedder ids include it, so stored vectors get rebuilt. */
-export const TEXT_VERSION = 2;
+export const TEXT_VERSION = 3;
 
 const STOP_WORDS = new Set(
   ('a about above after again all also am an and any are as at be because been before being ' +
     'below between both but by can could did do does doing down during each either else even ' +
     'ever every everything anything something few for from further get gets got had has have having he her here hers him his ' +
     'how i if in into is it its itself just let me more most much my no nor not now of off on ' +
-    'once one only or other our ours out over own same she should so some still such than that ' +
-    'the their theirs them then there these they this those though through to too under until ' +
-    'up us very via was we were what when where whether which while who whom why will with ' +
-    'within without would yet you your yours')
+    'once one only or other our ours out over own same she should so some still such suspect ' +
+    'suspected than that the their theirs them then there these they this those though through ' +
+    'to too under until up us very via was we were what when where whether which while who whom ' +
+    'why will with within without would yet you your yours')
     .split(' '),
 );
 // "down", "up", "out", "no" and "not" matter in operations ("link down", "out of memory",
 // "no space left") but appear in almost every runbook too; they stay stop words for ranking and
-// the thesaurus gives the meaningful phrases their own concepts instead.
+// the thesaurus gives the meaningful phrases their own concepts instead. "suspect(ed)" says how
+// sure the writer is, not what they saw ("on the suspect node", "faulty NIC suspected"): it
+// matched unrelated runbooks on their wording alone.
 
 const TOKEN = /[\p{L}\p{N}]+/gu;
+// A lower-case letter or digit followed by an upper-case letter: a camelCase word boundary.
+const CAMEL = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})/u;
 
-/** Lower-cases, splits on anything that is not a letter or digit, drops stop words, stems. */
+/**
+ * Lower-cases, splits on anything that is not a letter or digit, drops stop words, stems.
+ * snake_case names fall apart at the underscores; a camelCase name ("queueDepth") is kept whole
+ * and followed by its parts ("queuedepth", "queue", "depth"), so metric identifiers meet prose.
+ */
 export function tokenize(text: string): string[] {
   return words(text).map(stem);
 }
@@ -33,8 +41,13 @@ export function tokenize(text: string): string[] {
 /** The lower-case words {@link tokenize} keeps, before stemming (for showing matches). */
 export function words(text: string): string[] {
   const kept: string[] = [];
-  for (const match of text.toLowerCase().matchAll(TOKEN)) {
-    if (!STOP_WORDS.has(match[0])) kept.push(match[0]);
+  const keep = (word: string) => {
+    if (!STOP_WORDS.has(word)) kept.push(word);
+  };
+  for (const [token] of text.matchAll(TOKEN)) {
+    keep(token.toLowerCase());
+    const parts = token.split(CAMEL);
+    if (parts.length > 1) for (const part of parts) keep(part.toLowerCase());
   }
   return kept;
 }

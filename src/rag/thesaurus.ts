@@ -1,9 +1,10 @@
 /**
  * A small operations thesaurus: each concept lists words operators use for the same thing
- * ("oom", "rss", "swap" -> memory). The hashed embedder adds a `#concept` feature beside every
- * word that belongs to a concept, so a query and a runbook that describe one problem in
- * different words still share features. Written as general domain vocabulary (not from the
- * evaluation queries), shipped as data, and replaceable through `HashedEmbedderOptions`.
+ * ("oom", "rss", "swap" -> memory). Every word that belongs to a concept is followed by a
+ * `#concept` tag ({@link expandConcepts}), a feature for the hashed embedder and a term for
+ * BM25, so a query and a runbook that describe one problem in different words still meet.
+ * Written as general domain vocabulary (not from the evaluation queries), shipped as data, and
+ * replaceable through `HashedEmbedderOptions` and `RetrieverOptions.thesaurus`.
  * Words that are common outside their concept ("full", "log", "slow", "push") are left out:
  * they tagged unrelated text with the concept more often than they bridged a paraphrase.
  */
@@ -65,6 +66,7 @@ export type ConceptMap = ReadonlyMap<string, readonly string[]>;
  * must be single words ("time_wait" would become the generic "time" and "wait"): others throw.
  */
 export function buildConceptMap(thesaurus: Readonly<Record<string, string>> = OPS_THESAURUS): ConceptMap {
+  if (typeof thesaurus !== 'object' || thesaurus === null) throw new ArgumentError('thesaurus', 'expected { concept: "word word ..." }');
   const map = new Map<string, string[]>();
   for (const [concept, words] of Object.entries(thesaurus)) {
     if (typeof words !== 'string') throw new ArgumentError(`thesaurus.${concept}`, 'expected a space-separated word list');
@@ -78,4 +80,20 @@ export function buildConceptMap(thesaurus: Readonly<Record<string, string>> = OP
     }
   }
   return map;
+}
+
+/**
+ * Follows every token that belongs to a concept with its tags ("oom" -> "oom", "#memory"), so
+ * texts that name one problem in different words share terms. Both rankers use it: the
+ * embedder hashes the tags as features, BM25 indexes them as terms (query expansion with a
+ * controlled vocabulary, weighted by the tags' own IDF).
+ */
+export function expandConcepts(tokens: readonly string[], concepts: ConceptMap): string[] {
+  const out: string[] = [];
+  for (const token of tokens) {
+    out.push(token);
+    const tags = concepts.get(token);
+    if (tags) out.push(...tags);
+  }
+  return out;
 }

@@ -20,6 +20,9 @@ describe('text normalisation', () => {
     expect(stem('caches')).toBe('cache');
     expect(stem('boxes')).toBe('box');
     expect(tokenize('日本語 ünïcode e2e')).toEqual(['日本語', 'ünïcode', 'e2e']);
+    expect(tokenize('queueDepth and latencyP95 up, link_utilisation at NXDOMAIN')).toEqual(
+      ['queuedepth', 'queue', 'depth', 'latencyp95', 'latency', 'p95', 'link', 'utilisation', 'nxdomain'],
+    );
   });
 });
 

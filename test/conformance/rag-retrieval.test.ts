@@ -26,6 +26,32 @@ describe('BM25 index', () => {
     expect(hits[0].score).toBeGreaterThan(hits[1].score);
   });
 
+  it('counts repeated query terms, saturating with k3', () => {
+    const index = new Bm25Index<{ id: string }>();
+    index.upsert({ id: 'flap' }, 'link flapping');
+    index.upsert({ id: 'weak' }, 'link signal weak');
+    index.upsert({ id: 'other' }, 'disk full');
+    const score = (q: string, id: string, k3?: number) => {
+      const i = new Bm25Index<{ id: string }>({ k3 });
+      for (const [d, t] of [['flap', 'link flapping'], ['weak', 'link signal weak'], ['other', 'disk full']]) i.upsert({ id: d }, t);
+      return i.search(q, 3).find((h) => h.id === id)!.score;
+    };
+    // "flap" is the shorter document, so it leads until the query repeats the other's word.
+    expect(index.search('weak flapping', 3).map((h) => h.id)).toEqual(['flap', 'weak']);
+    expect(index.search('weak weak flapping', 3).map((h) => h.id)).toEqual(['weak', 'flap']);
+    const once = score('flapping', 'flap');
+    expect(score('flapping flapping', 'flap')).toBeCloseTo((once * 2 * 9) / 10, 9);
+    expect(score('flapping flapping flapping', 'flap', 0)).toBeCloseTo(once, 9);
+  });
+
+  it('analyses documents and queries with the given function', () => {
+    const index = new Bm25Index<{ id: string }>({ analyze: (t) => t.split(/\s+/).map((w) => (w === 'oom' ? 'memory' : w)) });
+    index.upsert({ id: 'a' }, 'memory grows');
+    index.upsert({ id: 'b' }, 'disk full');
+    expect(index.search('oom', 2).map((h) => h.id)).toEqual(['a']);
+    expect(() => new Bm25Index({ k3: -1 })).toThrow(/options.k3/);
+  });
+
   it('updates and deletes incrementally, scoring as a fresh index would', () => {
     fc.assert(
       fc.property(
@@ -172,12 +198,16 @@ describe('HybridRetriever', () => {
     expect(result.hits[0].matched.length).toBeGreaterThan(0);
   });
 
-  it('finds paraphrases with no shared word through the vector ranking', async () => {
+  it('finds paraphrases with no shared word through thesaurus concepts, in both rankings', async () => {
+    const plain = await HybridRetriever.open({ embedder, store: new MemoryRagStore(), thesaurus: null });
     const r = await HybridRetriever.open({ embedder, store: new MemoryRagStore() });
+    await plain.upsert(docs);
     await r.upsert(docs);
-    const lexical = await r.search('ram exhausted, process killed', { mode: 'lexical' });
-    const hybrid = await r.search('ram exhausted, process killed', { k: 1 });
-    expect(lexical.documents.map((d) => d.id)).not.toContain('leak');
+    const query = 'ram exhausted, process killed';
+    expect((await plain.search(query, { mode: 'lexical' })).documents.map((d) => d.id)).not.toContain('leak');
+    expect((await r.search(query, { k: 1, mode: 'lexical' })).documents[0].id).toBe('leak');
+    expect((await plain.search(query, { k: 1, mode: 'vector' })).documents[0].id).toBe('leak');
+    const hybrid = await r.search(query, { k: 1 });
     expect(hybrid.documents[0].id).toBe('leak');
     expect(hybrid.hits[0].matched).toContain('#memory');
   });
@@ -238,5 +268,7 @@ describe('HybridRetriever', () => {
     await expect(r.search(5 as unknown as string)).rejects.toThrow(/query/);
     await expect(r.upsert([{ ...docs[0], faults: 'dns' as unknown as string[] }])).rejects.toThrow(/docs\[0\].faults/);
     await expect(HybridRetriever.open({ embedder, store: new MemoryRagStore(), weights: { lexical: -1, vector: 1 } })).rejects.toThrow(/options.weights.lexical/);
+    await expect(HybridRetriever.open({ embedder, store: new MemoryRagStore(), thesaurus: 'oom ram' as never })).rejects.toThrow(/thesaurus/);
+    await expect(HybridRetriever.open({ embedder, store: new MemoryRagStore(), thesaurus: { memory: 'time_wait' } })).rejects.toThrow(/thesaurus.memory/);
   });
 });
