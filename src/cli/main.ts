@@ -20,6 +20,17 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
     summary: 'verify or show a signed audit log: audit verify <store> [--keys k.json] | audit show <store>',
     run: async (argv) => (await import('./audit.ts')).runAuditCommand(argv),
   },
+  load: {
+    summary: 'load-test the engine (default target) or a built-in/HTTP target: presets, k6-style thresholds, JSON and HTML reports',
+    run: async (argv) => {
+      const [{ runLoadCommand }, { builtinTargets }, { engineTickTarget }] = await Promise.all([
+        import('./load.ts'),
+        import('../load/builtin-targets.ts'),
+        import('../load/engine-target.ts'),
+      ]);
+      return runLoadCommand(argv, { default: await engineTickTarget(), ...builtinTargets() });
+    },
+  },
   readiness: {
     summary: 'check production readiness (40 checks, six categories); write JSON and HTML reports',
     run: async (argv) => (await import('./readiness.ts')).runReadinessCommand(argv),
