@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../runtime/chromium.ts';
 
-// The system Chromium (apt), never a downloaded browser; flags from TOOLCHAIN.md gotcha 9.
 export default defineConfig({
   testDir: '.',
   outputDir: '../../test-results',
@@ -8,18 +8,7 @@ export default defineConfig({
   reporter: 'line',
   use: {
     baseURL: 'http://127.0.0.1:5174',
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
   },
   webServer: {
     command: 'node node_modules/vite/bin/vite.js demo --host 127.0.0.1 --port 5174 --strictPort',
