@@ -31,3 +31,36 @@ $('score').addEventListener('click', async () => {
     await pool.close();
   }
 });
+
+$('heal').addEventListener('click', async () => {
+  const out = $('heal-result');
+  out.dataset.state = 'running';
+  out.textContent = 'building the engine...';
+  try {
+    const [{ runHealing }, { createEngineParts }] = await Promise.all([
+      import('../src/run/healing-run.ts'),
+      import('../src/run/defaults.ts'),
+    ]);
+    const started = performance.now();
+    const { report } = await runHealing({
+      nodes: 30,
+      hours: 1,
+      faultsPerKind: 1,
+      seed: 7,
+      ...(await createEngineParts()),
+      progressEvery: 300,
+      onProgress: (tick, total) => (out.textContent = `simulated ${tick} of ${total} s...`),
+    });
+    const rows = Object.entries(report.byKind)
+      .map(([kind, r]) => `<tr><td>${kind}</td><td>${r.injected}</td><td>${r.detected}</td><td>${r.mttdMedian ?? '-'}</td><td>${r.healed}</td><td>${r.mttrMedian ?? '-'}</td></tr>`)
+      .join('');
+    out.innerHTML =
+      `<table><tr><th>fault kind</th><th>injected</th><th>detected</th><th>ttd p50</th><th>healed</th><th>ttr p50</th></tr>${rows}</table>` +
+      `<p>${report.overall.actions} actions, ${report.overall.falseAlarms} false alarms, ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s in this page</p>`;
+    out.dataset.state = 'done';
+  } catch (error) {
+    out.textContent = `failed: ${(error as Error).message}`;
+    out.dataset.state = 'failed';
+  }
+});

@@ -4,7 +4,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../runtime/chromium.ts';
 export default defineConfig({
   testDir: '.',
   outputDir: '../../test-results',
-  timeout: 60_000,
+  timeout: 180_000,
   reporter: 'line',
   use: {
     baseURL: 'http://127.0.0.1:5174',
