@@ -6,20 +6,9 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ArgumentError } from '../errors.ts';
+import { Rng } from '../random.ts';
 import { type ColumnarBatch, Monitor } from '../monitor/index.ts';
 import { LoadCallError, type LoadTarget } from './target.ts';
-
-/** Deterministic 32-bit PRNG (mulberry32) so generated telemetry is reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Hashes a `payloadBytes` payload (stamped with the iteration number) with SHA-256 per call. */
 export function sha256Target(payloadBytes = 1024): LoadTarget {
@@ -55,11 +44,11 @@ export function monitorIngestTarget(options: MonitorIngestOptions = {}): LoadTar
   const feeds = new Map<number, Feed>();
   let tick = 0;
   const feed = (size: number): Feed => {
-    const random = mulberry32(seed + size);
+    const rng = new Rng(seed + size);
     const level = new Float64Array(size).fill(50);
     // A bounded random walk per source, so consecutive batches look like real gauges.
     const columns = Array.from({ length: pool }, () => {
-      for (let i = 0; i < size; i++) level[i] = Math.min(100, Math.max(0, level[i] + random() - 0.5));
+      for (let i = 0; i < size; i++) level[i] = Math.min(100, Math.max(0, level[i] + rng.next() - 0.5));
       return level.slice();
     });
     const sources = Array.from({ length: size }, (_, i) => `node-${i}`);

@@ -18,4 +18,4 @@ export { ACTIONS, ACTION_KINDS, type ActionKind, type ActionProfile, type Action
 export { scheduleFaults, type ScheduleOptions } from './schedule.ts';
 export { type TruthSnapshot } from './truth.ts';
 export { type RouteTable } from './routing.ts';
-export { Rng } from './rng.ts';
+export { Rng } from '../random.ts';

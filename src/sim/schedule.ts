@@ -6,7 +6,7 @@
  */
 import { ArgumentError } from '../errors.ts';
 import { FAULT_KINDS, FAULT_TARGET_TYPE, FAULT_VARIANTS, type FaultKind, type FaultSpec } from './faults.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../random.ts';
 import { computeRoutes, emptyRouteTable, nominalLinkCosts } from './routing.ts';
 import { Topology } from './topology.ts';
 

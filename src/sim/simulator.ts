@@ -7,7 +7,7 @@ import { ArgumentError } from '../errors.ts';
 import { ACTIONS, addresses, resolveAction, type ActionSpec, type ActionTicket } from './actions.ts';
 import { activateFault, applyFault, clearFault, createFault, FAULT_TARGET_TYPE, resolveTarget, type Fault, type FaultRecord, type FaultSpec, type Target } from './faults.ts';
 import { allocateFrame, type TickFrame } from './frame.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../random.ts';
 import { computeRoutes, emptyRouteTable, nominalLinkCosts, type RouteTable } from './routing.ts';
 import { MeshState } from './state.ts';
 import { buildTopology, Topology, type TopologyOptions } from './topology.ts';

@@ -4,7 +4,7 @@
  * capacity, administrative holds) and per-tick overlays that active faults write and the traffic
  * model reads; overlays are reset at the start of every tick, so a fault's effect ends with it.
  */
-import type { Rng } from './rng.ts';
+import type { Rng } from '../random.ts';
 import type { RouteTable } from './routing.ts';
 import type { Topology } from './topology.ts';
 

@@ -4,7 +4,7 @@
  * latency, base loss and bandwidth follow; gateways (traffic sinks) are spread farthest-first.
  */
 import { ArgumentError } from '../errors.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../random.ts';
 
 /** The three generators. */
 export type TopologyKind = 'geometric' | 'scale-free' | 'grid';

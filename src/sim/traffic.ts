@@ -7,7 +7,7 @@
  */
 import type { TickFrame } from './frame.ts';
 import { LinkQuality } from './link-quality.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../random.ts';
 import type { RouteTable } from './routing.ts';
 import type { Topology } from './topology.ts';
 import { BENIGN_EVENT_MAX, BENIGN_EVENT_MEAN_GAP, type MeshState } from './state.ts';

@@ -6,7 +6,7 @@ import { studentTwoSidedTail } from '../../src/compat/student-t.ts';
 import { ArgumentError, DimensionError } from '../../src/errors.ts';
 import { MemoryStore } from '../../src/knowledge/memory-store.ts';
 import type { KnowledgeStore } from '../../src/knowledge/store.ts';
-import { Rng } from '../../src/sim/rng.ts';
+import { Rng } from '../../src/random.ts';
 
 /** Standard normal draws by Box-Muller from a seeded generator: true tails, unlike a table. */
 function gaussian(rng: Rng): () => number {

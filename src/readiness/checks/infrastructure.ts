@@ -45,7 +45,7 @@ export const infrastructureChecks: readonly Check[] = [
     async run() {
       const { createKernelPool } = await import('../../runtime/kernel-pool.ts');
       const { createScorer } = await import('../../kernels/scoring/index.ts');
-      const { Rng } = await import('../../sim/rng.ts');
+      const { Rng } = await import('../../random.ts');
       const rng = new Rng(3);
       const features = 12;
       const rank = 2;

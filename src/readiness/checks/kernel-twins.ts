@@ -4,7 +4,7 @@
  * These run wherever the engine runs, sources or not.
  */
 import { verdict, type Check } from '../check.ts';
-import { Rng } from '../../sim/rng.ts';
+import { Rng } from '../../random.ts';
 
 const sig6 = (x: number) => Number(x.toPrecision(6));
 

@@ -172,7 +172,7 @@ export const performanceChecks: readonly Check[] = [
     expected: '< 1 microsecond per point',
     async run() {
       const { DetectorBank } = await import('../../analyze/detectors/index.ts');
-      const { Rng } = await import('../../sim/rng.ts');
+      const { Rng } = await import('../../random.ts');
       const series = 10_000;
       const bank = await DetectorBank.create(series);
       const rng = new Rng(5);

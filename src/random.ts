@@ -1,9 +1,10 @@
 /**
- * The simulator's one pseudo-random generator: sfc32 (Chris Doty-Humphrey's Small Fast Chaotic
- * generator, 128-bit state, passes PractRand), seeded through splitmix32. Every random choice in
- * src/sim draws from an Rng derived from the user's seed, so equal seeds give equal runs.
+ * The project's one pseudo-random generator: sfc32 (Chris Doty-Humphrey's Small Fast Chaotic
+ * generator, 128-bit state, passes PractRand), seeded through splitmix32. Everything that must
+ * be reproducible (the simulator, generated load, tests) draws from an Rng derived from a seed,
+ * never from Math.random, so equal seeds give equal runs.
  */
-import { ArgumentError } from '../errors.ts';
+import { ArgumentError } from './errors.ts';
 
 const TWO_POW_32 = 4294967296;
 /** Resolution of the inverse-normal table; with interpolation its error is far below the noise. */
