@@ -5,8 +5,19 @@
  *
  * Streaming detectors flag change, and a return to normal after a fault ends is a change too.
  * So a detector's alarm only counts when the value is also outside the series' normal range:
- * a slow EWMA of level and absolute deviation, learnt only from samples that raised no alarm on
- * nodes outside any open incident.
+ * a slow EWMA of level and absolute deviation, learnt from samples that raised no alarm, and
+ * only very slowly from those of an anomalous series or of a node in an open incident.
+ *
+ * A detector tuned for NAB alarms once per change and then stays quiet, but a fault lasts: so
+ * an alarm starts a series' anomaly, and the anomaly lasts while the value stays outside a
+ * narrower exit range (hysteresis, so noise at the edge does not make it flicker). An alarm
+ * also arms its series for a while: a slow drift (a leak) that the detector caught before it
+ * left the normal range still counts once it does. Where a metric has a harmful direction (loss
+ * up, throughput down), only a move that way starts an anomaly: more traffic served well, or
+ * less loss, is a change but not a fault. Likewise load metrics (cpu, queue depth) that rise
+ * alone show a busy node, not a failing one: a node is anomalous only once some other metric of
+ * it (loss, latency, errors, memory...) is too, or a load metric is far beyond any busy day
+ * (`LOAD_ALONE` times the normal width), and then all of its anomalous series count.
  */
 import type { CauseCandidate } from '../knowledge/records.ts';
 import type { MeshGraph } from './graph.ts';
@@ -25,11 +36,31 @@ export interface AnalyzerOptions extends IncidentOptions {
   silenceTicks?: number;
   /** Half-width of the normal range, in mean absolute deviations (default 6, about 4.8 sigma). */
   normalWidth?: number;
+  /** Half-width a started anomaly must fall back inside to end, in mean absolute deviations (default 4). */
+  exitWidth?: number;
+  /** Ticks after an alarm during which leaving the normal range starts an anomaly (default 30). */
+  armTicks?: number;
+  /** The harmful direction of metrics that have one; others are anomalous either way. */
+  harmful?: Readonly<Record<string, 'up' | 'down'>>;
+  /** Metrics that rise with demand; anomalous alone, they do not make a node anomalous. */
+  loadMetrics?: readonly string[];
+  /** The metric that counts loss through a node's next hop (it blames a neighbour; see `rankRootCauses`). */
+  lossMetric?: string;
+  /** The metric of a node's links' quality (a fall next to loss blames a link). */
+  linkMetric?: string;
+  /** The throughput metric (a fall marks the next hop that lost a lossy node's traffic). */
+  throughputMetric?: string;
 }
 
 /** Smoothing of the normal range (about a 100-sample memory) and the samples it needs first. */
 const NORMAL_ALPHA = 0.01;
 const NORMAL_WARMUP = 60;
+/** Smoothing from suspect values: a memory of about 2,000 samples, longer than most faults. */
+const SUSPECT_ALPHA = 0.0005;
+/** How many normal widths out a load metric must be to count as a symptom on its own. */
+const LOAD_ALONE = 4;
+/** Smoothing while a node is held down after a fix: its range moves to the new normal within the hold. */
+const HOLD_ALPHA = 0.2;
 
 /** What Analyze concluded about an incident. */
 export interface IncidentSummary {
@@ -56,6 +87,15 @@ export class Analyzer {
   readonly #normalLevel: Float64Array;
   readonly #normalSpread: Float64Array;
   readonly #normalCount: Uint32Array;
+  /** 1 while a series is anomalous (between its start and its return inside the exit range). */
+  readonly #active: Uint8Array;
+  /** Last tick a series' detector alarmed. */
+  readonly #alarmedAt: Float64Array;
+  /** Nodes of open incidents, refreshed once per tick: they teach the normal range only slowly. */
+  readonly #involved: Uint8Array;
+  /** Per metric: +1 when only a rise is harmful, -1 when only a fall is, 0 when both are. */
+  readonly #harm: Int8Array;
+  readonly #load: Uint8Array;
 
   constructor(options: AnalyzerOptions) {
     this.#options = options;
@@ -69,11 +109,25 @@ export class Analyzer {
     this.#normalLevel = new Float64Array(graph.size * metrics.length);
     this.#normalSpread = new Float64Array(graph.size * metrics.length);
     this.#normalCount = new Uint32Array(graph.size * metrics.length);
+    this.#active = new Uint8Array(graph.size * metrics.length);
+    this.#alarmedAt = new Float64Array(graph.size * metrics.length).fill(-Infinity);
+    this.#involved = new Uint8Array(graph.size);
+    this.#load = Uint8Array.from(metrics, (name) => (options.loadMetrics?.includes(name) ? 1 : 0));
+    this.#harm = Int8Array.from(metrics, (name) => {
+      const way = options.harmful?.[name];
+      return way === 'up' ? 1 : way === 'down' ? -1 : 0;
+    });
   }
 
-  /** Ignores `node`'s anomalies until tick `until`: its metrics are settling after a fix. */
+  /**
+   * Ignores `node`'s anomalies until tick `until`: its metrics are settling after a fix. Its
+   * anomalies end, and meanwhile its normal ranges follow its values quickly, because a remedy
+   * such as a reroute or a scale-up leaves a new normal rather than the old one.
+   */
   holdDown(node: number, until: number): void {
     this.#holdUntil[node] = Math.max(this.#holdUntil[node], until);
+    const m = this.#options.metrics.length;
+    this.#active.fill(0, node * m, node * m + m);
   }
 
   /** Folds one tick of values and scores into incidents; returns this tick's anomalies and new incidents. */
@@ -81,14 +135,18 @@ export class Analyzer {
     const { graph, metrics, threshold } = this.#options;
     const m = metrics.length;
     const silenceTicks = this.#options.silenceTicks ?? 2;
+    const enter = this.#options.normalWidth ?? 6;
+    const exit = this.#options.exitWidth ?? 4;
+    const arm = this.#options.armTicks ?? 30;
     const anomalies: NodeAnomaly[] = [];
-    // Nodes inside an open incident do not teach the normal range: their values are suspect.
-    const involved = new Set<number>();
-    for (const incident of this.tracker.open.values()) for (const n of incident.nodes.keys()) involved.add(n);
+    const involved = this.#involved;
+    involved.fill(0);
+    for (const incident of this.tracker.open.values()) for (const n of incident.nodes.keys()) involved[n] = 1;
     for (let node = 0; node < graph.size; node++) {
-      const learning = !involved.has(node);
+      const held = ts < this.#holdUntil[node];
       let reported = false;
       let peak = 0;
+      let symptom = false;
       for (let j = 0; j < m; j++) {
         const s = node * m + j;
         const x = values[s];
@@ -98,11 +156,25 @@ export class Analyzer {
         }
         reported = true;
         const alarm = scores[s] >= threshold;
-        const score = alarm && !this.#withinNormal(s, x) ? scores[s] : 0;
-        if (!alarm && learning) this.#learnNormal(s, x);
+        if (alarm) this.#alarmedAt[s] = ts;
+        const deviation = this.#deviation(s, x);
+        if (this.#active[s]) {
+          if (deviation <= exit) this.#active[s] = 0;
+        } else if (deviation > enter && ts - this.#alarmedAt[s] <= arm && !held && this.#harmful(j, x - this.#normalLevel[s])) {
+          this.#active[s] = 1;
+        }
+        // Values of an anomalous series, or of an incident's node, are suspect: they teach the
+        // range only slowly, so that it still follows the daily cycle and slow benign drifts
+        // (which would otherwise keep a long incident's nodes anomalous for ever).
+        if (held) this.#learnNormal(s, x, HOLD_ALPHA);
+        else if (!alarm) this.#learnNormal(s, x, this.#active[s] || involved[node] ? SUSPECT_ALPHA : NORMAL_ALPHA);
+        // The score of an ongoing anomaly: the detector's, or how far out the value is.
+        const score = this.#active[s] ? Math.max(scores[s], 1 - enter / (deviation + enter)) : 0;
         this.#metricScores[s] = score;
         if (score > peak) peak = score;
+        if (score > 0 && (!this.#load[j] || deviation > LOAD_ALONE * enter)) symptom = true;
       }
+      if (!symptom) peak = 0;
       if (reported) {
         this.#reported[node] = 1;
         this.#silentFor[node] = 0;
@@ -111,23 +183,36 @@ export class Analyzer {
         for (const j of this.#local) this.#metricScores[node * m + j] = 1;
         peak = 1;
       }
-      if (peak > 0 && ts >= this.#holdUntil[node]) {
+      if (peak > 0 && !held) {
         anomalies.push({ node, score: peak, metricScores: this.#metricScores.subarray(node * m, node * m + m) });
       }
     }
     return { anomalies, opened: this.tracker.observe(ts, anomalies) };
   }
 
-  /** Whether x lies inside series s's learnt normal range (never, before it has one). */
-  #withinNormal(s: number, x: number): boolean {
-    if (this.#normalCount[s] < NORMAL_WARMUP) return false;
-    const width = (this.#options.normalWidth ?? 6) * this.#normalSpread[s];
-    return Math.abs(x - this.#normalLevel[s]) <= Math.max(width, 1e-9);
+  /**
+   * Distance of x from series s's normal level in mean absolute deviations; Infinity before the
+   * range is learnt, so that an alarm then counts (a fault does not wait for the warm-up).
+   */
+  #deviation(s: number, x: number): number {
+    if (this.#normalCount[s] < NORMAL_WARMUP) return Infinity;
+    return Math.abs(x - this.#normalLevel[s]) / Math.max(this.#normalSpread[s], 1e-9);
   }
 
-  #learnNormal(s: number, x: number): void {
+  /** Index of a named metric, or undefined when unnamed or unknown. */
+  #index(name: string | undefined): number | undefined {
+    const i = name === undefined ? -1 : this.#options.metrics.indexOf(name);
+    return i >= 0 ? i : undefined;
+  }
+
+  /** Whether a move of `delta` in metric j is in a harmful direction. */
+  #harmful(j: number, delta: number): boolean {
+    return this.#harm[j] === 0 || Math.sign(delta) === this.#harm[j];
+  }
+
+  #learnNormal(s: number, x: number, rate: number): void {
     const n = ++this.#normalCount[s];
-    const alpha = Math.max(NORMAL_ALPHA, 1 / n);
+    const alpha = Math.max(rate, 1 / n);
     const deviation = Math.abs(x - this.#normalLevel[s]);
     this.#normalLevel[s] += alpha * (x - this.#normalLevel[s]);
     this.#normalSpread[s] += alpha * (deviation - this.#normalSpread[s]);
@@ -155,7 +240,13 @@ export class Analyzer {
     const nodes = [...incident.nodes.keys()];
     const share = Math.min(1, nodes.length / Math.max(1, graph.size * 0.2));
     return {
-      rootCauses: rankRootCauses(incident, graph, { localMetrics: this.#local }),
+      rootCauses: rankRootCauses(incident, graph, {
+        localMetrics: this.#local,
+        lossMetric: this.#index(this.#options.lossMetric),
+        linkMetric: this.#index(this.#options.linkMetric),
+        throughputMetric: this.#index(this.#options.throughputMetric),
+        silent: new Set(nodes.filter((n) => this.isSilent(n))),
+      }),
       metrics: ranked,
       severity: Math.min(1, 0.5 * peak + 0.5 * share),
       nodes: nodes.map((n) => graph.nodeIds[n]),

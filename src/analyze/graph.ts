@@ -74,6 +74,18 @@ export class MeshGraph {
     return false;
   }
 
+  /** Nodes within `hops` of node `i` (itself included), breadth-first. */
+  around(i: number, hops: number): number[] {
+    const seen = new Set([i]);
+    let frontier = [i];
+    for (let h = 0; h < hops && frontier.length; h++) {
+      const next: number[] = [];
+      for (const u of frontier) for (const v of this.#neighbors[u]) if (!seen.has(v)) seen.add(v), next.push(v);
+      frontier = next;
+    }
+    return [...seen];
+  }
+
   #pairKey(i: number, j: number): number {
     return i < j ? i * this.nodeIds.length + j : j * this.nodeIds.length + i;
   }

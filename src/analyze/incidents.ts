@@ -2,7 +2,10 @@
  * Groups anomalous nodes into incidents by time and topology: an anomalous node joins an open
  * incident that has a node within `hops` of it and was active in the last `gap` ticks;
  * otherwise it opens a new one. Incidents that grow into each other merge. An incident goes
- * quiet (a candidate for closing) after `quiet` ticks without an anomalous node.
+ * quiet (a candidate for closing) after `quiet` ticks without an anomalous node. A frozen
+ * incident (one handed to a human) only takes in more of what it already holds, the same metrics
+ * of the same nodes, so that a later fault nearby, or a new symptom on one of its nodes, opens
+ * an incident of its own.
  */
 import type { MeshGraph } from './graph.ts';
 
@@ -33,6 +36,8 @@ export interface TrackedIncident {
   openedAt: number;
   lastActive: number;
   nodes: Map<number, NodeEvidence>;
+  /** Takes in no new nodes (see `freeze`). */
+  frozen?: boolean;
 }
 
 /** One tick's anomaly evidence: for each anomalous node, its score and per-metric scores. */
@@ -59,24 +64,31 @@ export class IncidentTracker {
   observe(ts: number, anomalies: readonly NodeAnomaly[]): TrackedIncident[] {
     const opened: TrackedIncident[] = [];
     for (const anomaly of anomalies) {
-      const matches = [...this.open.values()].filter((incident) => this.#reaches(incident, anomaly.node, ts));
+      const matches = [...this.open.values()].filter((incident) => this.#reaches(incident, anomaly, ts));
       let incident: TrackedIncident;
       if (matches.length === 0) {
         incident = { id: `inc-${this.#nextId++}`, openedAt: ts, lastActive: ts, nodes: new Map() };
         this.open.set(incident.id, incident);
         opened.push(incident);
       } else {
-        incident = matches[0];
-        for (const other of matches.slice(1)) this.#merge(incident, other);
+        // A frozen incident keeps to itself: it never merges with another.
+        incident = matches.find((m) => m.frozen) ?? matches[0];
+        if (!incident.frozen) for (const other of matches.slice(1)) if (!other.frozen) this.#merge(incident, other);
       }
       this.#record(incident, ts, anomaly);
     }
     return opened.filter((incident) => this.open.has(incident.id));
   }
 
-  /** Incidents with no anomaly for `quiet` ticks as of `ts`. */
-  quiet(ts: number): TrackedIncident[] {
-    return [...this.open.values()].filter((i) => ts - i.lastActive >= this.#options.quiet);
+  /** Whether `incident` has had no anomaly for `quiet` ticks as of `ts`. */
+  isQuiet(incident: TrackedIncident, ts: number): boolean {
+    return ts - incident.lastActive >= this.#options.quiet;
+  }
+
+  /** Stops an incident from taking in nodes it does not already hold. */
+  freeze(id: string): void {
+    const incident = this.open.get(id);
+    if (incident) incident.frozen = true;
   }
 
   /** Stops tracking an incident (resolved or escalated). */
@@ -84,8 +96,15 @@ export class IncidentTracker {
     this.open.delete(id);
   }
 
-  #reaches(incident: TrackedIncident, node: number, ts: number): boolean {
+  #reaches(incident: TrackedIncident, anomaly: NodeAnomaly, ts: number): boolean {
+    const node = anomaly.node;
     if (ts - incident.lastActive > this.#options.gap) return false;
+    if (incident.frozen) {
+      const held = incident.nodes.get(node);
+      if (!held) return false;
+      for (let m = 0; m < this.metricCount; m++) if (anomaly.metricScores[m] > 0 && held.metricScore[m] === 0) return false;
+      return true;
+    }
     for (const evidence of incident.nodes.values()) {
       if (ts - evidence.lastSeen <= this.#options.gap && this.graph.within(evidence.node, node, this.#options.hops)) {
         return true;

@@ -35,13 +35,19 @@ export function captureBand(windows: SeriesWindows, s: number, before: number, o
 }
 
 /**
- * Whether the median of the last `recent` samples of series `s`, all taken after `since`, is
- * within `band`. False when fewer than `recent` samples arrived since then (a silent node).
+ * Whether series `s` has recovered: the median of its last `recent` samples, all taken after
+ * `since`, is within the band, or has come back at least `share` of the way from the largest
+ * deviation seen since `onset` (remedies such as a reroute leave a new normal, not the old one).
+ * False when fewer than `recent` samples arrived since `since` (a silent node).
  */
-export function withinBand(windows: SeriesWindows, s: number, band: Band, since: number, recent = 3): boolean {
-  const { ts, values } = windows.last(s, recent);
-  if (ts.length < recent || ts[0] <= since) return false;
-  return Math.abs(median(values) - band.center) <= band.halfWidth;
+export function recovered(windows: SeriesWindows, s: number, band: Band, onset: number, since: number, recent = 3, share = 0.7): boolean {
+  const { ts, values } = windows.last(s);
+  if (ts.length < recent || ts[ts.length - recent] <= since) return false;
+  const now = Math.abs(median(values.slice(-recent)) - band.center);
+  if (now <= band.halfWidth) return true;
+  let worst = 0;
+  for (let i = 0; i < ts.length; i++) if (ts[i] >= onset) worst = Math.max(worst, Math.abs(values[i] - band.center));
+  return now <= (1 - share) * worst;
 }
 
 function median(xs: number[]): number {

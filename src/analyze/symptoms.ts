@@ -78,12 +78,97 @@ const SHAPES: Record<Shape, string> = {
 };
 
 /**
- * Writes the symptoms as an incident description: the suspected cause first, then what its
- * neighbours show, then the spread. Silent nodes are described as having stopped reporting.
+ * Symptom patterns that an operator names by what they look like, not metric by metric, in the
+ * words runbooks use for them. Each test looks only at the telemetry symptoms and at where they
+ * are (at the suspected cause, on its neighbours, across a region).
+ */
+const PATTERNS: ReadonlyArray<{ when: (v: SymptomView) => boolean; words: string }> = [
+  {
+    when: (v) => v.anywhere('linkQuality', 'down', 'oscillating') || v.anywhere('packetLoss', 'up', 'oscillating'),
+    words: 'link flapping up and down, interface toggling, bursts of loss each time the link drops and then it looks fine again',
+  },
+  {
+    when: (v) => v.nodesWith('linkQuality', 'down') >= 3 && !v.silent,
+    words: 'a group of nodes cut off from the rest of the mesh, site unreachable from the core, all paths to them through one failed link',
+  },
+  {
+    when: (v) => v.causeIsLink && (v.atCause('linkQuality', 'down') || v.atCause('packetLoss', 'up')) && v.nodesWith('linkQuality', 'down') < 3,
+    words: 'packet loss and weak signal on one link, one hop degraded, interference on a single edge',
+  },
+  {
+    // Pegged, not merely busy: the service fails requests or stops forwarding.
+    when: (v) => !v.causeIsLink && v.atCause('cpu', 'up') && (v.atCause('errorRate', 'up') || v.atCause('throughput', 'down')),
+    words: 'cpu pegged at 100 percent, a runaway process eating all processors, others starved',
+  },
+  {
+    // Overloaded but still serving: more traffic, or queues backing up without errors or a fall in throughput.
+    when: (v) => !v.causeIsLink && (v.atCause('throughput', 'up') || (v.atCause('queueDepth', 'up') && !v.atCause('errorRate', 'up') && !v.atCause('throughput', 'down'))),
+    words: 'traffic surge, request rate far above normal, queue backlog growing, node overloaded',
+  },
+  {
+    // Memory that grows on its own, not the buffers of a node whose queues back up.
+    when: (v) => !v.causeIsLink && v.atCause('memory', 'up') && !v.atCause('queueDepth', 'up'),
+    words: 'memory climbing, resident memory grows and never comes down',
+  },
+  {
+    when: (v) => !v.causeIsLink && v.atCause('errorRate', 'up') && !v.atCause('cpu', 'up') && !v.atCause('memory', 'up'),
+    words: 'the service rejects requests it accepted before, errors started right after a config change',
+  },
+  {
+    // Loss while every radio link looks fine and no queue overflows: something forwards badly.
+    when: (v) => !v.silent && v.anywhere('packetLoss', 'up') && v.nodesWith('linkQuality', 'down') === 0 && !v.atCause('queueDepth', 'up') && !v.atCauseLocal(),
+    words: 'packets go into one relay and never come out, loss on every route crossing one hop while the node itself looks healthy',
+  },
+  {
+    when: (v) => !v.causeIsLink && !v.silent && !v.atCause('errorRate', 'up') && v.aroundCause('errorRate', 'up'),
+    words: 'corrupted packets forwarded by one relay, checksum errors at the next hop',
+  },
+];
+
+/** Questions the patterns ask of an incident's symptoms. */
+class SymptomView {
+  constructor(
+    private readonly symptoms: readonly Symptom[],
+    readonly silent: boolean,
+    readonly causeIsLink: boolean,
+  ) {}
+
+  #match(s: Symptom, metric: string, direction: Symptom['direction'], shape?: Shape): boolean {
+    return s.metric === metric && s.direction === direction && (shape === undefined || s.shape === shape);
+  }
+
+  atCause(metric: string, direction: Symptom['direction']): boolean {
+    return this.symptoms.some((s) => s.atCause && this.#match(s, metric, direction));
+  }
+
+  aroundCause(metric: string, direction: Symptom['direction']): boolean {
+    return this.symptoms.some((s) => !s.atCause && this.#match(s, metric, direction));
+  }
+
+  anywhere(metric: string, direction: Symptom['direction'], shape?: Shape): boolean {
+    return this.symptoms.some((s) => this.#match(s, metric, direction, shape));
+  }
+
+  nodesWith(metric: string, direction: Symptom['direction']): number {
+    return new Set(this.symptoms.filter((s) => this.#match(s, metric, direction)).map((s) => s.node)).size;
+  }
+
+  /** Whether the suspect shows any of its own (cpu, memory, errors) metrics moving up. */
+  atCauseLocal(): boolean {
+    return ['cpu', 'memory', 'errorRate'].some((m) => this.atCause(m, 'up'));
+  }
+}
+
+/**
+ * Writes the symptoms as an incident description: the patterns they form, then the suspected
+ * cause's own symptoms, then what its neighbours show, then the spread. Silent nodes are
+ * described as having stopped reporting.
  */
 export function describeIncident(symptoms: readonly Symptom[], silentNodes: readonly string[], nodeCount: number, causeIsLink: boolean): string {
   const parts: string[] = [];
-  if (silentNodes.length) parts.push('node stopped reporting telemetry, no heartbeat, unreachable host down');
+  if (silentNodes.length) parts.push('node stopped reporting telemetry, no heartbeat, unreachable host down, box crashed');
+  const view = new SymptomView(symptoms, silentNodes.length > 0, causeIsLink);
+  for (const pattern of PATTERNS) if (pattern.when(view)) parts.push(pattern.words);
   const phrase = (s: Symptom) => `${WORDS[s.metric]?.[s.direction] ?? `${s.metric} ${s.direction}`} ${SHAPES[s.shape]}`.trim();
   const strongest = (atCause: boolean, n: number) => [
     ...new Set(symptoms.filter((s) => s.atCause === atCause).sort((a, b) => b.strength - a.strength).map(phrase)),

@@ -82,6 +82,7 @@ function printReport(report: HealingReport, out: string): void {
     'ttd p50': ticks(r.mttdMedian),
     'cause top1': pct(r.rootCauseTop1),
     'cause top3': pct(r.rootCauseTop3),
+    'kind right': pct(r.diagnosisAccuracy),
     healed: `${r.healed} (${pct(r.healedRate)})`,
     'ttr p50': ticks(r.mttrMedian),
     'false alarms': r.falseAlarms,

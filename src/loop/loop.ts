@@ -1,9 +1,14 @@
 /**
  * The MAPE-K loop: Monitor -> Analyze -> Plan -> Execute over Knowledge, one tick at a time.
  * `tick(ts, batch)` ingests a batch of telemetry and advances every open incident one step:
- * diagnose once its evidence is confirmed, plan, act behind the safety rails, verify from
- * telemetry, then resolve, try the next candidate, or escalate. Nothing here blocks on the
- * knowledge store, and no failure of an executor or a store stops the loop.
+ * announce and diagnose it once its evidence is confirmed, plan, act behind the safety rails,
+ * verify from telemetry, then resolve, try the next candidate, or escalate. Nothing here blocks
+ * on the knowledge store, and no failure of an executor or a store stops the loop.
+ *
+ * An incident is announced (opened) only once it has shown evidence on `confirmTicks` ticks: a
+ * one-tick blip is noise, not an incident, and is dropped without a trace. An escalated
+ * incident is a human's from then on: it is frozen (takes in no new nodes, so a later fault
+ * nearby opens its own incident) and closes once its telemetry is back to normal.
  */
 import { Analyzer, type IncidentSummary } from '../analyze/analyzer.ts';
 import type { MeshGraph } from '../analyze/graph.ts';
@@ -26,6 +31,16 @@ export interface LoopOptions {
   metrics: readonly MetricSpec[];
   /** Metrics that describe a node itself (cpu, memory, errors) rather than its network. */
   localMetrics: readonly string[];
+  /** The harmful direction of metrics that have one (loss 'up', throughput 'down'); see `Analyzer`. */
+  harmful?: Readonly<Record<string, 'up' | 'down'>>;
+  /** Metrics that rise with demand (cpu, queue depth): alone they do not make a node anomalous. */
+  loadMetrics?: readonly string[];
+  /** The metric that counts loss through a node's next hop (packet loss): it blames neighbours. */
+  lossMetric?: string;
+  /** The metric of a node's links' quality: its fall next to loss blames a link. */
+  linkMetric?: string;
+  /** The throughput metric: its fall marks the next hop that lost a lossy node's traffic. */
+  throughputMetric?: string;
   detector: BatchScorer;
   /** Detector score at or above which a series is anomalous. */
   threshold: number;
@@ -35,18 +50,28 @@ export interface LoopOptions {
   diagnoser?: Diagnoser;
   audit?: AuditSink;
   rails?: RailOptions;
-  /** Ticks an incident must show evidence before it is diagnosed and acted on (default 2). */
+  /** Ticks an incident must show evidence before it is announced, diagnosed and acted on (default 2). */
   confirmTicks?: number;
   /** Ticks after an action completes before recovery is judged (default 2). */
   settleTicks?: number;
   /** Further ticks to wait for recovery before an action counts as not healing (default 8). */
   patienceTicks?: number;
+  /**
+   * Ticks a recovery must hold before the action counts as healing (default 10): an intermittent
+   * fault (a flapping link) looks healed between its bursts.
+   */
+  stableTicks?: number;
   /** Actions tried per incident before escalating (default 3). */
   maxAttempts?: number;
   /** Ticks a healed node's anomalies are ignored while its metrics settle (default 15). */
   holdDownTicks?: number;
   /** Samples kept per series (default 256). */
   window?: number;
+  /**
+   * Ticks an incident may stay quiet without its telemetry returning to its baseline before it
+   * is handed to a human and closed (default 600): the mesh has settled into a different state.
+   */
+  staleTicks?: number;
 }
 
 interface InFlight {
@@ -55,6 +80,8 @@ interface InFlight {
   candidate: Candidate;
   result?: ExecutionResult;
   doneAt?: number;
+  /** First tick of the current run of recovered ticks. */
+  recoveredAt?: number;
 }
 
 interface ActiveIncident {
@@ -67,6 +94,8 @@ interface ActiveIncident {
   attempts: number;
   flight?: InFlight;
   escalated: boolean;
+  /** Whether its evidence was confirmed and it was announced (opened). */
+  announced: boolean;
 }
 
 /** Running counts, for the CLI, the facade and readiness checks. */
@@ -107,6 +136,11 @@ export class MapeKLoop {
       metrics: metricNames,
       localMetrics: options.localMetrics,
       threshold: options.threshold,
+      harmful: options.harmful,
+      loadMetrics: options.loadMetrics,
+      lossMetric: options.lossMetric,
+      linkMetric: options.linkMetric,
+      throughputMetric: options.throughputMetric,
     });
     this.rails = new SafetyRails(options.rails);
     this.store = options.store ?? new MemoryStore();
@@ -155,6 +189,7 @@ export class MapeKLoop {
     return this.#writes.flush();
   }
 
+  /** Starts following a candidate incident; it is announced once confirmed (see `#announce`). */
   #open(tracked: TrackedIncident, ts: number): void {
     const record: IncidentRecord = {
       id: tracked.id,
@@ -166,10 +201,16 @@ export class MapeKLoop {
       rootCauses: [],
       citations: [],
     };
-    this.#active.set(tracked.id, { record, tracked, evidenceTicks: 0, bands: new Map(), tried: new Set(), attempts: 0, escalated: false });
+    this.#active.set(tracked.id, { record, tracked, evidenceTicks: 0, bands: new Map(), tried: new Set(), attempts: 0, escalated: false, announced: false });
+  }
+
+  #announce(incident: ActiveIncident, ts: number): void {
+    incident.announced = true;
+    incident.record.openedAt = ts;
+    incident.record.nodes = [...incident.tracked.nodes.keys()].map((n) => this.#options.graph.nodeIds[n]);
     this.#stats.incidentsOpened++;
-    this.#emit({ type: 'incident-opened', ts, incident: structuredClone(record) });
-    this.#persistIncident(record);
+    this.#emit({ type: 'incident-opened', ts, incident: structuredClone(incident.record) });
+    this.#persistIncident(incident.record);
   }
 
   async #advance(incident: ActiveIncident, ts: number, healthy: number): Promise<void> {
@@ -179,19 +220,29 @@ export class MapeKLoop {
       return;
     }
     if (incident.tracked.lastActive === ts) incident.evidenceTicks++;
+    const quiet = this.analyzer.tracker.isQuiet(incident.tracked, ts);
+    if (!incident.announced) {
+      if (incident.evidenceTicks >= (this.#options.confirmTicks ?? 2)) this.#announce(incident, ts);
+      else {
+        if (quiet) this.#drop(incident);
+        return;
+      }
+    }
     this.#captureBands(incident);
 
     if (incident.flight) return this.#followAction(incident, ts);
     // Quiet and back to normal with nothing in flight: it passed on its own (or was a transient).
-    // Quiet but still abnormal means the detector adapted to a fault that is still there.
-    if (this.analyzer.tracker.quiet(ts).includes(incident.tracked) && this.#recovered(incident, incident.tracked.lastActive)) {
+    // Quiet but still abnormal means the fault is still there.
+    if (quiet && this.#recovered(incident, incident.tracked.lastActive)) {
+      return this.#resolve(incident, ts, undefined);
+    }
+    if (ts - incident.tracked.lastActive >= (this.#options.staleTicks ?? 600)) {
+      this.#escalate(incident, ts, 'quiet for a long time but not back to its baseline');
       return this.#resolve(incident, ts, undefined);
     }
     if (incident.escalated) return;
-    if (!incident.diagnosis && incident.evidenceTicks >= (this.#options.confirmTicks ?? 2)) {
-      await this.#diagnose(incident, ts);
-    }
-    if (incident.diagnosis) this.#act(incident, ts, healthy);
+    if (!incident.diagnosis) await this.#diagnose(incident, ts);
+    this.#act(incident, ts, healthy);
   }
 
   async #diagnose(incident: ActiveIncident, ts: number): Promise<void> {
@@ -280,10 +331,12 @@ export class MapeKLoop {
     const settle = this.#options.settleTicks ?? 2;
     const patience = this.#options.patienceTicks ?? 8;
     if (ts < flight.doneAt + settle) return;
-    if (this.#recovered(incident, flight.doneAt, this.#nodesOf(flight.record.target))) {
+    if (this.#recovered(incident, flight.doneAt, this.#nodesOf(flight.record.target))) flight.recoveredAt ??= ts;
+    else flight.recoveredAt = undefined;
+    if (flight.recoveredAt !== undefined && ts - flight.recoveredAt >= (this.#options.stableTicks ?? 10)) {
       this.#finishAction(incident, ts, 'healed', true);
       this.#resolve(incident, ts, flight);
-    } else if (ts >= flight.doneAt + settle + patience) {
+    } else if (flight.recoveredAt === undefined && ts >= flight.doneAt + settle + patience) {
       this.#finishAction(incident, ts, 'not-healed', false);
       this.#rollback(flight, ts);
       if (incident.attempts >= (this.#options.maxAttempts ?? 3)) this.#escalate(incident, ts, `${incident.attempts} actions did not heal it`);
@@ -319,14 +372,24 @@ export class MapeKLoop {
     );
   }
 
+  /** Forgets an unconfirmed candidate incident. */
+  #drop(incident: ActiveIncident): void {
+    this.#active.delete(incident.record.id);
+    this.analyzer.tracker.close(incident.record.id);
+  }
+
   #resolve(incident: ActiveIncident, ts: number, healedBy: InFlight | undefined): void {
     incident.record.status = incident.escalated ? 'escalated' : 'resolved';
     incident.record.closedAt = ts;
     this.#active.delete(incident.record.id);
     this.analyzer.tracker.close(incident.record.id);
     this.rails.forget(incident.record.id);
+    // The incident's nodes settle after the fix; a remedy that moved traffic (a reroute, a
+    // quarantine) also gives the nodes around its target a new normal: all of them re-learn it.
+    const settling = new Set(incident.tracked.nodes.keys());
+    if (healedBy) for (const node of this.#nodesOf(healedBy.record.target)) for (const n of this.#options.graph.around(node, 2)) settling.add(n);
     const holdDown = this.#options.holdDownTicks ?? 15;
-    for (const node of incident.tracked.nodes.keys()) this.analyzer.holdDown(node, ts + holdDown);
+    for (const node of settling) this.analyzer.holdDown(node, ts + holdDown);
     if (!incident.escalated) this.#stats.incidentsResolved++;
     this.#emit({ type: 'incident-resolved', ts, incident: structuredClone(incident.record) });
     this.#audit({ type: 'resolution', ts, incidentId: incident.record.id, detail: { status: incident.record.status, healedBy: healedBy?.record.id } });
@@ -345,6 +408,7 @@ export class MapeKLoop {
     incident.escalated = true;
     incident.record.status = 'escalated';
     this.#stats.incidentsEscalated++;
+    this.analyzer.tracker.freeze(incident.record.id);
     this.#emit({ type: 'escalation', ts, incident: structuredClone(incident.record), reason });
     this.#audit({ type: 'escalation', ts, incidentId: incident.record.id, detail: { reason } });
     this.#persistIncident(incident.record);
@@ -356,7 +420,18 @@ export class MapeKLoop {
     const cause = summary.rootCauses[0]?.target;
     const causeNodes = cause ? this.#nodesOf(cause) : new Set<number>();
     const symptoms: Symptom[] = [];
-    for (const [s, band] of incident.bands) {
+    // Every metric of the suspect, not only those that turned anomalous: at the start of an
+    // incident the telling ones (a traffic surge, a fall in throughput) may still be in range
+    // of the detector but already away from their baseline.
+    const series = new Map(incident.bands);
+    for (const node of causeNodes) {
+      const evidence = incident.tracked.nodes.get(node);
+      for (let j = 0; evidence && j < m; j++) {
+        const s = node * m + j;
+        if (!series.has(s)) series.set(s, captureBand(this.monitor.windows, s, evidence.onset) ?? null);
+      }
+    }
+    for (const [s, band] of series) {
       const node = Math.floor(s / m);
       const evidence = incident.tracked.nodes.get(node);
       if (!band || !evidence) continue;
@@ -432,7 +507,11 @@ export class MapeKLoop {
 /** Ticks without an anomaly that count as recovered when no series has a baseline. */
 const QUIET_TICKS = 5;
 
-/** Signature = diagnosed kind + the two strongest metrics: what success rates are learned per. */
+/**
+ * Signature = diagnosed kind, and whether nodes went silent: what success rates are learned per.
+ * Coarse on purpose: finer keys (say, the strongest metrics) split the few outcomes of a kind
+ * over many keys, and the engine would learn almost nothing from each.
+ */
 function signatureOf(kind: string | undefined, summary: IncidentSummary): string {
-  return `${kind ?? 'unknown'}|${summary.metrics.slice(0, 2).join('+')}${summary.silentNodes.length ? '|silent' : ''}`;
+  return `${kind ?? 'unknown'}${summary.silentNodes.length ? '|silent' : ''}`;
 }

@@ -45,9 +45,10 @@ export const FEATURES = [
 /**
  * Base weights of expected utility. Expected gain dominates; cost, risk and slowness subtract;
  * runbook and policy support break ties between actions never tried; uncertainty adds a little
- * exploration.
+ * exploration. Time is what an outage costs most, so slowness weighs as much as spend: a remedy
+ * that heals in 5 ticks beats a cheaper one that needs 15.
  */
-const BASE_WEIGHTS = new Float32Array([0, 0, 2, -1, -1, 0.5, 0.1, 0.3, -0.5]);
+const BASE_WEIGHTS = new Float32Array([0, 0, 2, -0.5, -1, 0.5, 0.1, 0.3, -2]);
 
 /** Durations are compared on this scale (ticks): a one-minute action counts as fully slow. */
 const SLOW_TICKS = 60;
@@ -175,8 +176,12 @@ export class DecisionEngine {
     const names = new Set([...support.keys(), ...policyPriority.keys()]);
     // With no runbook or policy advice, every action is a candidate.
     const actions = names.size ? [...names].map((n) => this.#actions.get(n)).filter((a) => a !== undefined) : this.actions;
-    const nodes = d.scope === 'link' ? [] : d.rootCauses.filter((c) => !c.target.includes('-')).slice(0, this.#options.targets);
-    const links = d.scope === 'node' ? [] : d.rootCauses.filter((c) => c.target.includes('-')).slice(0, this.#options.targets);
+    // Targets of the diagnosed scope; when the ranking holds none of that type, the other type
+    // rather than nothing (a wrong scope guess should cost an attempt, not the whole incident).
+    const allNodes = d.rootCauses.filter((c) => !c.target.includes('-')).slice(0, this.#options.targets);
+    const allLinks = d.rootCauses.filter((c) => c.target.includes('-')).slice(0, this.#options.targets);
+    const nodes = d.scope === 'link' && allLinks.length ? [] : allNodes;
+    const links = d.scope === 'node' && allNodes.length ? [] : allLinks;
 
     const rows: Array<{ action: string; target: string; vector: Float32Array; excluded?: string }> = [];
     for (const action of actions) {

@@ -5,7 +5,7 @@
  * recommended actions to the planner; resolved incidents are indexed so later diagnoses learn.
  */
 import { ArgumentError } from '../errors.ts';
-import { RAGAnalyzer, type RAGAnalyzerOptions } from './analyzer.ts';
+import { RAGAnalyzer, type Citation, type IncidentCitation, type RAGAnalyzerOptions } from './analyzer.ts';
 import { LINK_FAULTS } from './document.ts';
 
 /** What the diagnoser reads of the loop's incident record. */
@@ -66,14 +66,12 @@ export class RagDiagnoser {
     const summary = [context.description, ...(incident.metrics ?? []).map((m) => m.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase())].join('. ');
     this.#pending.set(incident.id, summary);
     const d = await this.analyzer.augmentAnalysis({ id: incident.id, summary, nodes: incident.nodes }, { k: this.k, faults: this.kinds });
-    const strength = (prior: number) => Math.max(0, prior - 0.5);
-    const top = strength(d.candidateActions[0]?.prior ?? 0.5) || 1;
     const kind = d.likelyFaults[0]?.fault;
     return {
       kind,
       ...(kind ? { scope: LINK_FAULTS.has(kind) ? 'link' : 'node' } : {}),
       citations: [...d.runbooks, ...d.similarIncidents].map((c) => c.id),
-      recommended: d.candidateActions.map((a) => ({ action: a.action, support: strength(a.prior) / top })),
+      recommended: kind ? recommendFor(kind, d.runbooks, d.similarIncidents) : [],
     };
   }
 
@@ -91,4 +89,26 @@ export class RagDiagnoser {
       resolvedAt: incident.closedAt ?? incident.openedAt ?? 0,
     });
   }
+}
+
+/**
+ * The remedies for the diagnosed kind: only what runbooks and past incidents *of that kind*
+ * advise, since a remedy another kind's runbook lists (a reroute, say) is advice for a different
+ * fault. A runbook at rank r (among those of the kind) gives 1 / (r x position in its action
+ * list); a past incident of the kind at rank r gives 1 / r to the action that healed it (fused
+ * retrieval scores are too flat to weigh with). Support is relative to the best-supported action.
+ */
+function recommendFor(kind: string, runbooks: readonly Citation[], incidents: readonly IncidentCitation[]): DiagnoserAnswer['recommended'] {
+  const votes = new Map<string, number>();
+  runbooks
+    .filter((r) => r.faults.includes(kind))
+    .forEach((r, rank) => r.actions.forEach((action, j) => votes.set(action, (votes.get(action) ?? 0) + 1 / ((rank + 1) * (j + 1)))));
+  incidents
+    .filter((i) => i.faults.includes(kind))
+    .forEach((i, rank) => i.resolvedBy && votes.set(i.resolvedBy, (votes.get(i.resolvedBy) ?? 0) + 1 / (rank + 1)));
+  const best = Math.max(0, ...votes.values());
+  if (best === 0) return [];
+  return [...votes]
+    .map(([action, v]) => ({ action, support: v / best }))
+    .sort((a, b) => b.support - a.support || (a.action < b.action ? -1 : 1));
 }

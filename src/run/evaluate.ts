@@ -7,6 +7,8 @@
  *   nodes include a node the fault perturbed; time to detect = its opening tick - fault start.
  * - root cause top-1/top-3: the fault's target (node id, or link id) is first / in the first
  *   three of that incident's ranking at its first diagnosis.
+ * - diagnosis accuracy: among detected faults whose incident was diagnosed, the share whose
+ *   incident's first diagnosis named the fault's kind.
  * - healed: an action of the engine's ended the fault; time to recover = the tick the healing
  *   action completed - the tick the fault was detected.
  * - false alarm: an incident none of whose nodes any fault perturbed while it was open.
@@ -24,6 +26,10 @@ export interface KindReport {
   mttdMedian: number | null;
   rootCauseTop1: number;
   rootCauseTop3: number;
+  /** Detected faults whose incident was diagnosed. */
+  diagnosed: number;
+  /** Share of `diagnosed` whose first diagnosis named the right fault kind. */
+  diagnosisAccuracy: number;
   healed: number;
   healedRate: number;
   mttrMedian: number | null;
@@ -121,6 +127,8 @@ export class Evaluator {
         ttd: match ? match.openedAt - fault.start : undefined,
         top1: causes[0] === target,
         top3: causes.slice(0, 3).includes(target),
+        diagnosed: match?.rootCauses !== undefined,
+        kindRight: match?.kind === fault.kind,
         healed: healTick !== undefined,
         ttr: healTick !== undefined && match ? healTick - match.openedAt : undefined,
         incident: match?.id,
@@ -156,11 +164,12 @@ export class Evaluator {
   }
 }
 
-type Row = { detected: boolean; ttd?: number; top1: boolean; top3: boolean; healed: boolean; ttr?: number };
+type Row = { detected: boolean; ttd?: number; top1: boolean; top3: boolean; diagnosed: boolean; kindRight: boolean; healed: boolean; ttr?: number };
 
 function summarize(rows: Row[], falseAlarms: number, actionsOnHealthy: number): KindReport {
   const detected = rows.filter((r) => r.detected);
   const healed = rows.filter((r) => r.healed);
+  const diagnosed = detected.filter((r) => r.diagnosed);
   return {
     injected: rows.length,
     detected: detected.length,
@@ -168,6 +177,8 @@ function summarize(rows: Row[], falseAlarms: number, actionsOnHealthy: number): 
     mttdMedian: median(detected.map((r) => r.ttd!)),
     rootCauseTop1: detected.length ? detected.filter((r) => r.top1).length / detected.length : 0,
     rootCauseTop3: detected.length ? detected.filter((r) => r.top3).length / detected.length : 0,
+    diagnosed: diagnosed.length,
+    diagnosisAccuracy: diagnosed.length ? diagnosed.filter((r) => r.kindRight).length / diagnosed.length : 0,
     healed: healed.length,
     healedRate: rows.length ? healed.length / rows.length : 0,
     mttrMedian: median(healed.filter((r) => r.ttr !== undefined).map((r) => r.ttr!)),

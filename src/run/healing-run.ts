@@ -24,6 +24,21 @@ export const SIM_METRICS: readonly MetricSpec[] = [
   { name: 'linkQuality', min: 0, max: 1 },
 ];
 
+/** Which way each metric goes when something is wrong (a drop in cpu or a traffic surge alone is no fault). */
+export const HARMFUL_DIRECTIONS: Readonly<Record<string, 'up' | 'down'>> = {
+  cpu: 'up',
+  memory: 'up',
+  packetLoss: 'up',
+  latencyP95: 'up',
+  throughput: 'down',
+  errorRate: 'up',
+  queueDepth: 'up',
+  linkQuality: 'down',
+};
+
+/** Metrics that rise with demand: a busy node shows them without anything being wrong. */
+export const LOAD_METRICS = ['cpu', 'queueDepth'] as const;
+
 /** Metrics that describe a node itself; the others describe its network. */
 export const LOCAL_METRICS = ['cpu', 'memory', 'errorRate', 'queueDepth'] as const;
 
@@ -63,6 +78,11 @@ export async function runHealing(options: HealingRunOptions): Promise<{ report: 
     graph,
     metrics: SIM_METRICS,
     localMetrics: LOCAL_METRICS,
+    harmful: HARMFUL_DIRECTIONS,
+    loadMetrics: LOAD_METRICS,
+    lossMetric: 'packetLoss',
+    linkMetric: 'linkQuality',
+    throughputMetric: 'throughput',
     detector: await options.detector(graph.size * SIM_METRICS.length),
     threshold: options.threshold,
     planner: await DecisionEngine.create({ actions: simulatorActions() }),

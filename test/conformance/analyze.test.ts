@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { Analyzer } from '../../src/analyze/analyzer.ts';
+import { MeshGraph } from '../../src/analyze/graph.ts';
+import { describeIncident, type Symptom } from '../../src/analyze/symptoms.ts';
+
+/** A line n0 - n1 - n2 - n3 - n4 with metrics cpu (load), loss and throughput. */
+const IDS = ['n0', 'n1', 'n2', 'n3', 'n4'];
+const METRICS = ['cpu', 'loss', 'throughput'];
+const graph = new MeshGraph(IDS, IDS.slice(1).map((id, i) => [IDS[i], id] as const));
+
+function analyzer() {
+  return new Analyzer({
+    graph,
+    metrics: METRICS,
+    localMetrics: ['cpu'],
+    threshold: 0.5,
+    harmful: { cpu: 'up', loss: 'up', throughput: 'down' },
+    loadMetrics: ['cpu'],
+    lossMetric: 'loss',
+    linkMetric: undefined,
+    throughputMetric: 'throughput',
+  });
+}
+
+/** Normal values with a small deterministic wobble, per series. */
+const normal = (t: number, s: number) => [50, 0.01, 100][s % 3] * (1 + 0.02 * Math.sin(t * 1.3 + s));
+
+/** Feeds ticks [from, to) where `override(t, s)` may replace a value and `alarm(t, s)` raises the detector score. */
+function feed(a: Analyzer, from: number, to: number, override: (t: number, s: number) => number | undefined, alarm: (t: number, s: number) => boolean) {
+  const size = IDS.length * METRICS.length;
+  const values = new Float64Array(size);
+  const scores = new Float64Array(size);
+  const anomalous: Array<Set<string>> = [];
+  for (let t = from; t < to; t++) {
+    for (let s = 0; s < size; s++) {
+      values[s] = override(t, s) ?? normal(t, s);
+      scores[s] = alarm(t, s) ? 1 : 0;
+    }
+    anomalous.push(new Set(a.step(t, values, scores).anomalies.map((x) => IDS[x.node])));
+  }
+  return anomalous;
+}
+
+const series = (node: number, metric: string) => node * METRICS.length + METRICS.indexOf(metric);
+
+describe('Analyzer', () => {
+  it('keeps a series anomalous after a single alarm for as long as its value stays out of range', () => {
+    const a = analyzer();
+    feed(a, 0, 100, () => undefined, () => false);
+    const loss = series(2, 'loss');
+    // The detector alarms once at the change (as a NAB-tuned detector does) and then stays quiet.
+    const during = feed(a, 100, 140, (t, s) => (s === loss && t < 130 ? 0.3 : undefined), (t, s) => s === loss && t === 100);
+    expect(during.slice(0, 30).every((nodes) => nodes.has('n2'))).toBe(true);
+    expect(during.slice(32).some((nodes) => nodes.has('n2'))).toBe(false);
+  });
+
+  it('ignores an alarm while the value is inside its normal range, and a move in the harmless direction', () => {
+    const a = analyzer();
+    feed(a, 0, 100, () => undefined, () => false);
+    const throughput = series(1, 'throughput');
+    const loss = series(3, 'loss');
+    const seen = feed(
+      a,
+      100,
+      120,
+      (_t, s) => (s === throughput ? 300 : undefined), // more traffic served: not a fault
+      (_t, s) => s === throughput || s === loss, // the loss detector alarms on an unchanged value
+    );
+    expect(seen.every((nodes) => nodes.size === 0)).toBe(true);
+  });
+
+  it('does not flag a node for load alone, but does once another of its metrics moves', () => {
+    const a = analyzer();
+    feed(a, 0, 100, () => undefined, () => false);
+    const cpu = series(4, 'cpu');
+    const loss = series(4, 'loss');
+    const busy = feed(a, 100, 110, (_t, s) => (s === cpu ? 60 : undefined), (t, s) => s === cpu && t === 100);
+    expect(busy.every((nodes) => nodes.size === 0)).toBe(true);
+    const hurt = feed(a, 110, 115, (_t, s) => (s === cpu ? 60 : s === loss ? 0.4 : undefined), (t, s) => s === loss && t === 110);
+    expect(hurt.every((nodes) => nodes.has('n4'))).toBe(true);
+  });
+
+  it('opens one incident for a fault and blames the relay its lossy neighbours forward through', () => {
+    const a = analyzer();
+    feed(a, 0, 100, () => undefined, () => false);
+    // n2 drops what it forwards: n1 and n3 see loss, n2's throughput falls, n2 itself looks fine otherwise.
+    const hit = new Map([
+      [series(1, 'loss'), 0.5],
+      [series(3, 'loss'), 0.5],
+      [series(2, 'throughput'), 20],
+    ]);
+    feed(a, 100, 110, (_t, s) => hit.get(s), (t, s) => hit.has(s) && t === 100);
+    expect(a.tracker.open.size).toBe(1);
+    const [incident] = a.tracker.open.values();
+    expect(a.summarize(incident).rootCauses[0].target).toBe('n2');
+  });
+
+  it('lets a frozen incident keep its own symptoms but not swallow a new one nearby', () => {
+    const a = analyzer();
+    feed(a, 0, 100, () => undefined, () => false);
+    const first = series(1, 'loss');
+    feed(a, 100, 105, (_t, s) => (s === first ? 0.5 : undefined), (t, s) => s === first && t === 100);
+    const [incident] = a.tracker.open.values();
+    a.tracker.freeze(incident.id);
+    const second = series(2, 'loss');
+    feed(a, 105, 110, (_t, s) => (s === first || s === second ? 0.5 : undefined), (t, s) => s === second && t === 105);
+    expect(a.tracker.open.size).toBe(2);
+    expect([...incident.nodes.keys()]).toEqual([1]);
+  });
+});
+
+describe('describeIncident', () => {
+  const symptom = (node: string, metric: string, direction: 'up' | 'down', atCause: boolean, shape: Symptom['shape'] = 'step'): Symptom => ({
+    node,
+    metric,
+    direction,
+    shape,
+    atCause,
+    strength: 3,
+  });
+
+  it('names patterns in runbook words: a pegged cpu versus a backlog of a node that still serves', () => {
+    const pegged = describeIncident([symptom('n1', 'cpu', 'up', true), symptom('n1', 'errorRate', 'up', true)], [], 1, false);
+    expect(pegged).toMatch(/runaway process/);
+    expect(pegged).not.toMatch(/traffic surge/);
+    const busy = describeIncident([symptom('n1', 'cpu', 'up', true), symptom('n1', 'queueDepth', 'up', true), symptom('n1', 'latencyP95', 'up', true)], [], 1, false);
+    expect(busy).toMatch(/traffic surge/);
+    expect(busy).not.toMatch(/runaway process/);
+  });
+
+  it('describes silence, flapping and a region cut off', () => {
+    expect(describeIncident([], ['n3'], 1, false)).toMatch(/stopped reporting/);
+    expect(describeIncident([symptom('n1', 'linkQuality', 'down', true, 'oscillating')], [], 2, true)).toMatch(/flapping/);
+    const cut = ['n1', 'n2', 'n3'].map((n) => symptom(n, 'linkQuality', 'down', n === 'n1'));
+    expect(describeIncident(cut, [], 3, true)).toMatch(/cut off/);
+  });
+});

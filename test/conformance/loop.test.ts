@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import { MeshGraph } from '../../src/analyze/graph.ts';
+import type { ActionRequest, Executor, ExecutionResult } from '../../src/execute/executor.ts';
+import { MemoryStore } from '../../src/knowledge/memory-store.ts';
+import type { KnowledgeStore } from '../../src/knowledge/store.ts';
+import type { BatchScorer, Diagnoser } from '../../src/loop/contracts.ts';
+import type { LoopEvent } from '../../src/loop/events.ts';
+import { MapeKLoop } from '../../src/loop/loop.ts';
+import { DecisionEngine } from '../../src/plan/decision.ts';
+import { RagDiagnoser } from '../../src/rag/diagnoser.ts';
+import { detectorScorer } from '../../src/run/defaults.ts';
+import { LOCAL_METRICS, SIM_METRICS } from '../../src/run/healing-run.ts';
+import { SimulatorExecutor, simulatorActions } from '../../src/run/sim-executor.ts';
+import { ALARM_THRESHOLD } from '../../src/analyze/detectors/params.ts';
+import { FAULT_KINDS, MeshSimulator, METRIC_NAMES, type TickFrame } from '../../src/sim/index.ts';
+
+/** A line of `n` nodes with one metric, 'cpu', and a plain z-score detector: a tiny, fully known world. */
+const LINE = 6;
+const METRICS = [{ name: 'cpu', min: 0, max: 100 }];
+
+/** Scores |z| against a running mean and variance; alarms (score 1) beyond 5 sigma. */
+function zScorer(series: number): BatchScorer {
+  const mean = new Float64Array(series);
+  const m2 = new Float64Array(series);
+  const count = new Float64Array(series);
+  return {
+    series,
+    update(_ts, values, scores) {
+      for (let s = 0; s < series; s++) {
+        const x = values[s];
+        if (Number.isNaN(x)) {
+          scores[s] = 0;
+          continue;
+        }
+        const sd = count[s] > 10 ? Math.sqrt(m2[s] / count[s]) : Infinity;
+        scores[s] = Math.abs(x - mean[s]) / (sd + 1e-9) > 5 ? 1 : 0;
+        if (scores[s] === 0) {
+          const d = x - mean[s];
+          mean[s] += d / ++count[s];
+          m2[s] += d * (x - mean[s]);
+        }
+      }
+    },
+  };
+}
+
+/** Baseline cpu of node i at tick t: a level per node plus small deterministic wobble. */
+const cpu = (i: number, t: number) => 30 + i + 0.5 * Math.sin(t * 1.7 + i) + 0.3 * Math.cos(t * 0.37 * (i + 1));
+
+/** Always blames the node with the most evidence, and recommends restarting it. */
+const simpleDiagnoser: Diagnoser = {
+  diagnose: () => ({ kind: 'cpu-exhaustion', scope: 'node', citations: ['test'], recommended: [{ action: 'restart-service', support: 1 }] }),
+};
+
+async function lineLoop(options: { executor: Executor; store?: KnowledgeStore; quorum?: number }) {
+  const ids = Array.from({ length: LINE }, (_, i) => `n${i}`);
+  const graph = new MeshGraph(ids, ids.slice(1).map((id, i) => [ids[i], id] as const));
+  const loop = new MapeKLoop({
+    graph,
+    metrics: METRICS,
+    localMetrics: ['cpu'],
+    detector: zScorer(LINE),
+    threshold: 0.5,
+    planner: await DecisionEngine.create({ backend: 'ts' }),
+    executor: options.executor,
+    diagnoser: simpleDiagnoser,
+    store: options.store,
+    rails: { cooldown: 0, backoffBase: 0, ...(options.quorum !== undefined ? { quorum: options.quorum } : {}) },
+    settleTicks: 1,
+    patienceTicks: 3,
+  });
+  const events: LoopEvent[] = [];
+  for (const type of ['sample-rejected', 'incident-opened', 'diagnosis', 'action-started', 'action-result', 'incident-resolved', 'escalation', 'store-fault']) {
+    loop.events.addEventListener(type, (e) => events.push((e as unknown as { detail: LoopEvent }).detail));
+  }
+  /** Runs ticks [from, to) with the cpu of the nodes `hot(t)` names at 95. */
+  const run = async (from: number, to: number, hot: (t: number) => ReadonlySet<number>) => {
+    for (let t = from; t < to; t++) {
+      const column = Float64Array.from(ids, (_, i) => (hot(t).has(i) ? 95 : cpu(i, t)));
+      await loop.tick(t, { ts: t, columns: { cpu: column } });
+      // Let executor promises settle between ticks, as a real clock would.
+      await Promise.resolve();
+    }
+  };
+  return { loop, events, run };
+}
+
+/** An executor that heals by clearing `hot` when a restart completes, or fails in a chosen way. */
+class ScriptedExecutor implements Executor {
+  readonly hot = new Set<number>();
+  applied: string[] = [];
+  constructor(private readonly mode: 'heal' | 'reject' | 'throw') {}
+  async dryRun(): Promise<ExecutionResult> {
+    return { ok: true };
+  }
+  async apply(request: ActionRequest): Promise<ExecutionResult> {
+    this.applied.push(`${request.action}@${request.target}`);
+    if (this.mode === 'throw') throw new Error('executor crashed');
+    if (this.mode === 'reject') return { ok: false, reason: 'refused' };
+    if (request.action === 'restart-service') this.hot.delete(Number(request.target.slice(1)));
+    return { ok: true };
+  }
+  async rollback(): Promise<ExecutionResult> {
+    return { ok: true };
+  }
+}
+
+describe('MAPE-K loop on a small known world', () => {
+  it('detects a hot node, acts on it and resolves the incident once telemetry is back to normal', async () => {
+    const executor = new ScriptedExecutor('heal');
+    const { loop, events, run } = await lineLoop({ executor });
+    await run(0, 100, () => executor.hot);
+    expect(events.filter((e) => e.type === 'incident-opened')).toHaveLength(0); // a quiet world raises nothing
+    executor.hot.add(3);
+    await run(100, 160, () => executor.hot);
+    const opened = events.find((e) => e.type === 'incident-opened');
+    expect(opened && opened.ts - 100).toBeLessThanOrEqual(3);
+    expect(executor.applied).toContain('restart-service@n3');
+    expect(events.some((e) => e.type === 'action-result' && e.action.outcome === 'healed')).toBe(true);
+    expect(events.some((e) => e.type === 'incident-resolved' && e.incident.status === 'resolved')).toBe(true);
+    expect(loop.stats()).toMatchObject({ incidentsResolved: 1, actionsHealed: 1 });
+  });
+
+  it('does not take a lull of an intermittent fault for a cure', async () => {
+    const executor = new ScriptedExecutor('heal');
+    const { events, run } = await lineLoop({ executor });
+    await run(0, 100, () => new Set());
+    // n2 runs hot for 4 ticks out of every 8, whatever is done to it.
+    await run(100, 200, (t) => new Set(t % 8 < 4 ? [2] : []));
+    const outcomes = events.filter((e) => e.type === 'action-result').map((e) => e.type === 'action-result' && e.action.outcome);
+    expect(outcomes.length).toBeGreaterThanOrEqual(1);
+    expect(outcomes).not.toContain('healed');
+  });
+
+  it('ignores a one-tick blip: an incident needs confirmed evidence', async () => {
+    const executor = new ScriptedExecutor('heal');
+    const { events, run } = await lineLoop({ executor });
+    await run(0, 100, () => executor.hot);
+    await run(100, 101, () => new Set([2]));
+    await run(101, 140, () => executor.hot);
+    expect(events.filter((e) => e.type === 'incident-opened')).toHaveLength(0);
+    expect(executor.applied).toHaveLength(0);
+  });
+
+  it('keeps running when the executor throws, counts the failures and escalates after its attempts', async () => {
+    const executor = new ScriptedExecutor('throw');
+    const { loop, events, run } = await lineLoop({ executor });
+    await run(0, 100, () => new Set());
+    await run(100, 200, () => new Set([3]));
+    const results = events.filter((e) => e.type === 'action-result');
+    expect(results.length).toBeGreaterThanOrEqual(1);
+    expect(results.every((e) => e.type === 'action-result' && e.action.outcome === 'failed')).toBe(true);
+    expect(events.some((e) => e.type === 'escalation')).toBe(true);
+    expect(loop.stats().ticks).toBe(200);
+    expect(loop.stats().actionsFailed).toBe(results.length);
+  });
+
+  it('queues writes while the store fails and delivers all of them once it is back', async () => {
+    const inner = new MemoryStore();
+    let down = true;
+    const guard = <A extends unknown[]>(f: (...a: A) => Promise<void>) => (...a: A) => (down ? Promise.reject(new Error('store down')) : f(...a));
+    const store: KnowledgeStore = Object.assign(Object.create(inner) as KnowledgeStore, {
+      putIncident: guard(inner.putIncident.bind(inner)),
+      putAction: guard(inner.putAction.bind(inner)),
+      putPosterior: guard(inner.putPosterior.bind(inner)),
+      putValue: guard(inner.putValue.bind(inner)),
+    });
+    const executor = new ScriptedExecutor('heal');
+    const { loop, events, run } = await lineLoop({ executor, store });
+    await run(0, 100, () => executor.hot);
+    executor.hot.add(1);
+    await run(100, 160, () => executor.hot);
+    expect(events.some((e) => e.type === 'store-fault')).toBe(true);
+    expect(loop.stats().storePending).toBeGreaterThan(0);
+    expect(loop.stats().incidentsResolved).toBe(1); // the loop healed regardless
+    down = false;
+    await loop.flush();
+    expect(loop.stats().storePending).toBe(0);
+    const [incident] = await inner.listIncidents();
+    expect(incident.status).toBe('resolved');
+    expect((await inner.listActions(incident.id)).map((a) => a.outcome)).toEqual(['healed']);
+  });
+
+  it('counts and reports bad telemetry without losing the good samples of a batch', async () => {
+    const executor = new ScriptedExecutor('heal');
+    const { loop, events } = await lineLoop({ executor });
+    await loop.tick(0, { ts: 0, columns: { cpu: Float64Array.from([1, NaN, 2, 500, 3, 4]) } });
+    await loop.tick(1, { ts: 1, columns: { cpu: Float64Array.from([1, 2]), disk: Float64Array.from([1, 2]) }, sources: Uint32Array.from([0, 1]) });
+    loop.monitor.ingest({ source: 'nope', metric: 'cpu', ts: 2, value: 1 });
+    const stats = loop.stats();
+    expect(stats.samplesRejected).toBeGreaterThanOrEqual(4);
+    expect(stats.samplesAccepted).toBeGreaterThanOrEqual(6);
+    expect(events.filter((e) => e.type === 'sample-rejected').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('escalates instead of acting when too few nodes are healthy', async () => {
+    const executor = new ScriptedExecutor('heal');
+    const { events, run } = await lineLoop({ executor });
+    await run(0, 100, () => new Set());
+    await run(100, 130, () => new Set([0, 1, 2, 3]));
+    expect(executor.applied).toHaveLength(0);
+    const escalation = events.find((e) => e.type === 'escalation');
+    expect(escalation?.type === 'escalation' && escalation.reason).toMatch(/healthy/);
+  });
+});
+
+describe('MAPE-K loop over the simulated mesh with the default detector and RAG diagnoser', () => {
+  it('detects, diagnoses and heals a crashed node', async () => {
+    const sim = new MeshSimulator({ seed: 3, topology: { kind: 'geometric', nodes: 16 } });
+    const topology = sim.topology;
+    const graph = new MeshGraph(
+      topology.nodeIds,
+      topology.linkIds.map((_, l) => [topology.nodeIds[topology.linkFrom[l]], topology.nodeIds[topology.linkTo[l]]] as const),
+    );
+    const executor = new SimulatorExecutor(sim);
+    const loop = new MapeKLoop({
+      graph,
+      metrics: SIM_METRICS,
+      localMetrics: LOCAL_METRICS,
+      detector: await detectorScorer(graph.size * SIM_METRICS.length),
+      threshold: ALARM_THRESHOLD,
+      planner: await DecisionEngine.create({ actions: simulatorActions() }),
+      executor,
+      diagnoser: await RagDiagnoser.create({ kinds: FAULT_KINDS }),
+    });
+    const events: LoopEvent[] = [];
+    for (const type of ['incident-opened', 'diagnosis', 'action-result']) loop.events.addEventListener(type, (e) => events.push((e as unknown as { detail: LoopEvent }).detail));
+    const fault = sim.inject({ kind: 'node-crash', target: { node: topology.nodeIds[5] }, start: 400 });
+    for (let t = 0; t < 520; t++) {
+      const frame = sim.tick();
+      executor.settle();
+      await loop.tick(frame.tick, batchOf(frame));
+    }
+    const opened = events.find((e) => e.type === 'incident-opened');
+    expect(opened && opened.ts - fault.start).toBeLessThanOrEqual(5);
+    const diagnosis = events.find((e) => e.type === 'diagnosis');
+    expect(diagnosis?.type === 'diagnosis' && diagnosis.incident.diagnosedKind).toBe('node-crash');
+    expect(diagnosis?.type === 'diagnosis' && diagnosis.incident.rootCauses[0].target).toBe(topology.nodeIds[5]);
+    const truth = sim.groundTruth().find((f) => f.id === fault.id)!;
+    expect(truth.healedBy).toBeDefined();
+  });
+});
+
+function batchOf(frame: TickFrame) {
+  const sources: number[] = [];
+  for (let i = 0; i < frame.reporting.length; i++) if (frame.reporting[i]) sources.push(i);
+  const columns: Record<string, Float64Array> = {};
+  for (const m of METRIC_NAMES) columns[m] = Float64Array.from(sources, (i) => frame.metrics[m][i]);
+  return { ts: frame.tick, columns, sources: Uint32Array.from(sources) };
+}

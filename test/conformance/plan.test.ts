@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { DecisionEngine, type Diagnosis } from '../../src/plan/decision.ts';
+import { PolicyPriority } from '../../src/plan/policy.ts';
+
+const base: Diagnosis = {
+  incidentId: 'i1',
+  signature: 'node-crash',
+  kind: 'node-crash',
+  scope: 'node',
+  severity: 0.8,
+  metrics: ['cpu'],
+  rootCauses: [{ target: 'n1', score: 0.9 }, { target: 'n1-n2', score: 0.1 }],
+  recommended: [
+    { action: 'failover', support: 1 },
+    { action: 'restart-service', support: 1 },
+  ],
+};
+
+describe('DecisionEngine', () => {
+  it('prefers the faster of two equally supported remedies', async () => {
+    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const plan = engine.plan(base);
+    // failover takes 5 ticks, a restart 15: the outage costs more than the failover's extra spend.
+    expect(plan.chosen).toMatchObject({ action: 'failover', target: 'n1' });
+    expect(plan.chosen!.explanation).toMatch(/expected-gain/);
+  });
+
+  it('falls back to the other target type when the diagnosed scope has no candidate', async () => {
+    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const plan = engine.plan({ ...base, scope: 'link', rootCauses: [{ target: 'n1', score: 1 }], recommended: [{ action: 'reroute', support: 1 }] });
+    expect(plan.chosen).toMatchObject({ action: 'reroute', target: 'n1' });
+    const linkOnly = engine.plan({ ...base, scope: 'link', recommended: [{ action: 'reroute', support: 1 }] });
+    expect(linkOnly.candidates.map((c) => c.target)).toEqual(['n1-n2']);
+  });
+
+  it('learns from outcomes: a remedy that keeps failing for a signature loses its place', async () => {
+    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const first = engine.plan(base).chosen!;
+    for (let i = 0; i < 4; i++) engine.learn(base, first, false);
+    const next = engine.plan(base).chosen!;
+    expect(next.action).not.toBe(first.action);
+    expect(engine.successRates.get(base.signature, first.action).beta).toBe(5);
+  });
+
+  it('excludes tried pairs and targets a policy forbids', async () => {
+    const engine = await DecisionEngine.create({ backend: 'ts' });
+    engine.policies.register({ name: 'no-failover-n1', action: 'failover', priority: PolicyPriority.HIGH, forbiddenTargets: ['n1'] });
+    const plan = engine.plan(base, new Set(['restart-service@n1']));
+    expect(plan.chosen).toBeUndefined();
+    expect(plan.candidates.map((c) => c.excluded).sort()).toEqual(['already tried for this incident', 'forbidden by policy']);
+  });
+});
