@@ -5,13 +5,18 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { KnowledgeStore } from '../knowledge/store.ts';
+import type { AuditLogSink } from '../loop/audit-sink.ts';
+import type { RagStore } from '../rag/store.ts';
 import { createEngineParts } from '../run/defaults.ts';
 import type { HealingReport, KindReport } from '../run/evaluate.ts';
 import { runHealing } from '../run/healing-run.ts';
 import { intOption, numberOption } from './args.ts';
 
-const USAGE = `usage: x0tta6bl4 run [--nodes 50] [--hours 24] [--faults 20] [--seed 1]
-                     [--store memory|<dir>] [--out report.json] [--json] [--quiet]`;
+const USAGE = `usage: x0tta6bl4 run [--nodes 50] [--hours 24] [--faults 20] [--seed 1] [--workers 0]
+                     [--store memory|<dir>] [--audit audit.json] [--out report.json] [--json] [--quiet]
+--store <dir> keeps the knowledge, the RAG documents and the signed audit log in one PGlite
+database there; with --store memory the audit log is written to the --audit file. Check it with
+x0tta6bl4 audit verify <dir-or-file>. --workers N scores the series in N worker threads.`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -22,6 +27,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       faults: { type: 'string' },
       seed: { type: 'string' },
       store: { type: 'string', default: 'memory' },
+      audit: { type: 'string', default: 'audit.json' },
+      workers: { type: 'string' },
       out: { type: 'string', default: 'report.json' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
@@ -36,8 +43,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const hours = numberOption('hours', values.hours, 24);
   const faultsPerKind = intOption('faults', values.faults, 20);
   const seed = intOption('seed', values.seed, 1, 0);
+  const workers = intOption('workers', values.workers, 0, 0);
   const store = await openStore(values.store!);
-  const parts = await createEngineParts();
+  const audit = await openAudit(store, values.audit!);
+  const parts = await createEngineParts({ detectorWorkers: workers, ragStore: await ragStoreOf(store) });
   const started = performance.now();
   const progress = !values.quiet && !values.json && process.stderr.isTTY !== false;
 
@@ -47,6 +56,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     faultsPerKind,
     seed,
     store,
+    audit: audit.sink,
     ...parts,
     onProgress: progress
       ? (tick, total, l) => {
@@ -58,6 +68,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       : undefined,
   });
   if (progress) process.stderr.write('\n');
+  await parts.close();
+  await audit.close();
   await store.close();
 
   const output = { ...report, elapsedSeconds: (performance.now() - started) / 1000, loop: loop.stats() };
@@ -70,6 +82,45 @@ export async function runCommand(argv: string[]): Promise<number> {
 async function openStore(spec: string): Promise<KnowledgeStore> {
   if (spec === 'memory') return new (await import('../knowledge/memory-store.ts')).MemoryStore();
   return (await import('../knowledge/pglite-store.ts')).PGliteStore.open(spec);
+}
+
+/** The RAG documents live in the knowledge database when that is PGlite; else in memory. */
+async function ragStoreOf(store: KnowledgeStore): Promise<RagStore | undefined> {
+  const { PGliteStore } = await import('../knowledge/pglite-store.ts');
+  if (!(store instanceof PGliteStore)) return undefined;
+  const { PGliteRagStore } = await import('../knowledge/pglite-rag-store.ts');
+  return PGliteRagStore.fromDatabase(store.database);
+}
+
+/**
+ * The signed audit log of the run, under a fresh engine identity: in the knowledge database
+ * (with the public keys) when that is PGlite, else kept in memory and saved to `file` at close.
+ */
+async function openAudit(store: KnowledgeStore, file: string): Promise<{ sink: AuditLogSink; close(): Promise<void> }> {
+  const [{ NodeKeys }, { AuditLog }, { AuditLogSink }, { PGliteStore }] = await Promise.all([
+    import('../security/keys.ts'),
+    import('../security/audit-log.ts'),
+    import('../loop/audit-sink.ts'),
+    import('../knowledge/pglite-store.ts'),
+  ]);
+  const keys = NodeKeys.generate({ owner: 'engine' });
+  if (store instanceof PGliteStore) {
+    const { PGliteAuditStore } = await import('../knowledge/pglite-audit-store.ts');
+    const auditStore = await PGliteAuditStore.fromDatabase(store.database);
+    await auditStore.putKeys(keys.ring());
+    const sink = new AuditLogSink(await AuditLog.open(auditStore, keys));
+    return { sink, close: () => sink.close() };
+  }
+  const [{ MemoryAuditStore }, { saveAuditFile }] = await Promise.all([import('../security/audit-store.ts'), import('./audit.ts')]);
+  const auditStore = new MemoryAuditStore();
+  const sink = new AuditLogSink(await AuditLog.open(auditStore, keys));
+  return {
+    sink,
+    async close() {
+      await sink.close();
+      await saveAuditFile(file, auditStore, keys.ring());
+    },
+  };
 }
 
 function printReport(report: HealingReport, out: string): void {

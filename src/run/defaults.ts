@@ -1,30 +1,51 @@
 /**
- * The engine's embedded defaults for the main job: the streaming detector bank (wasm) with its
- * shipped alarm threshold, and the RAG diagnoser over the shipped runbooks.
+ * The engine's embedded defaults for the main job: the streaming detector bank (wasm, on this
+ * thread or sharded across worker threads) with its shipped alarm threshold, and the RAG
+ * diagnoser over the shipped runbooks.
  */
 import { ALARM_THRESHOLD } from '../analyze/detectors/params.ts';
 import { DetectorBank } from '../analyze/detectors/detector.ts';
 import type { BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import { RagDiagnoser } from '../rag/diagnoser.ts';
+import type { RagStore } from '../rag/store.ts';
+import { DetectorPool } from '../runtime/detector-pool.ts';
 import { FAULT_KINDS } from '../sim/index.ts';
 
 export interface EngineParts {
   detector: (series: number) => Promise<BatchScorer>;
   threshold: number;
   diagnoser: Diagnoser;
+  /** Stops what the parts started (detector workers). */
+  close(): Promise<void>;
 }
 
-/** A detector bank as the loop's batch scorer. */
+export interface EnginePartsOptions {
+  /** Worker threads the detectors run in; 0 (default) scores on the calling thread. */
+  detectorWorkers?: number;
+  /** Where the RAG analyzer keeps its documents (default: in memory). */
+  ragStore?: RagStore;
+}
+
+/** A detector bank on this thread as the loop's batch scorer. */
 export async function detectorScorer(series: number): Promise<BatchScorer> {
   const bank = await DetectorBank.create(series);
   return { series, update: (ts, values, scores) => void bank.update(ts, values, scores as Float64Array<ArrayBuffer>) };
 }
 
 /** Default parts; diagnoses are restricted to the fault kinds the simulator can inject. */
-export async function createEngineParts(): Promise<EngineParts> {
+export async function createEngineParts(options: EnginePartsOptions = {}): Promise<EngineParts> {
+  const workers = options.detectorWorkers ?? 0;
+  const pools: DetectorPool[] = [];
   return {
-    detector: detectorScorer,
+    detector: workers > 0
+      ? async (series) => {
+          const pool = await DetectorPool.open(series, { shards: workers });
+          pools.push(pool);
+          return pool;
+        }
+      : detectorScorer,
     threshold: ALARM_THRESHOLD,
-    diagnoser: await RagDiagnoser.create({ kinds: FAULT_KINDS }),
+    diagnoser: await RagDiagnoser.create({ kinds: FAULT_KINDS, ...(options.ragStore ? { store: options.ragStore } : {}) }),
+    close: async () => void (await Promise.all(pools.map((p) => p.close()))),
   };
 }
