@@ -4,9 +4,11 @@
 //
 // Layout is owned by the host (src/kernels/similarity/wasm.ts). Rows are padded with zeros to
 // `stride` floats (a multiple of 4) and int8 rows to `stride8` bytes (a multiple of 16), so the
-// v128 loops need no tails. Heaps hold a key (higher is better: the score, or minus the L2
-// distance; NaN is stored as -Infinity) and a row slot; ties go to the lower external id
-// (`ids[slot]`); slot SENTINEL marks an empty entry, worse than any real one.
+// v128 loops need no tails; int8 rows keep their even bytes offset by +128 (see quantize).
+// Heaps hold a key (higher is better: the score, or minus the L2 distance; NaN is stored as
+// -Infinity) and a row slot; ties go to the lower external id (`ids[slot]`); slot SENTINEL
+// marks an empty entry, worse than any real one. int8 dot products are exact integers: their
+// partial sums may wrap modulo 2^32, but every final value lies within i32.
 // Normalisation and quantisation run in f64 in a fixed order that the TS twin reproduces bit
 // for bit; only the scoring loops are reordered by SIMD.
 import { alignedHeapBase } from './lib/heap';
@@ -50,7 +52,10 @@ export function normalize(rows: usize, n: i32, stride: i32): void {
 
 /**
  * Quantises `n` f32 rows to int8 with one scale per row (max |x| / 127), writing `stride8`
- * bytes per row (zero padded) and the scales.
+ * bytes per row (zero padded) and the scales. Even bytes hold value + 128 (0..255), odd bytes
+ * the value itself: read as a little-endian i16, bytes 2j and 2j+1 are then exactly
+ * 256 * x[2j+1] + x[2j] + 128, which the scans multiply as loaded (see quantizeQueries), so a
+ * row costs one shift per 16 bytes instead of two sign extensions.
  */
 export function quantize(rows: usize, rows8: usize, scales: usize, n: i32, stride: i32, stride8: i32): void {
   for (let r = 0; r < n; r++) {
@@ -60,24 +65,58 @@ export function quantize(rows: usize, rows8: usize, scales: usize, n: i32, strid
     store<f32>(scales + (<usize>r << 2), <f32>(<f64>max / 127.0));
     const inv = quantInverse(max);
     for (let i = 0; i < stride8; i++) {
-      store<i8>(out + <usize>i, i < stride ? <i8>quantOne(row + (<usize>i << 2), inv) : 0);
+      const x = i < stride ? quantOne(row + (<usize>i << 2), inv) : 0;
+      store<u8>(out + <usize>i, <u8>(i & 1 ? x : x + 128));
     }
   }
 }
 
 /**
- * Quantises `nq` f32 queries to int8 values widened to i16 (for i32x4.dot_i16x8_s). The query
- * scale is a positive factor common to every row, so ranking does not need it.
+ * Quantises `nq` f32 queries to int8 values (the query scale is a positive factor common to
+ * every row, so ranking does not need it) and lays them out as i16 for i32x4.dot_i16x8_s
+ * against the stored row pairs p_j = 256 * x[2j+1] + x[2j] + 128: each 16 dimensions become
+ * eight e_j = q[2j] and eight o_j = q[2j+1] - 256 * q[2j] (all within i16), so that
+ * p_j * e_j + (p_j >> 8) * o_j = x[2j] q[2j] + x[2j+1] q[2j+1] + 128 q[2j]; the scans subtract
+ * the query's constant 128 * sum(e) (queryBias). Full groups of four queries are interleaved
+ * chunk by chunk for the batched scan (see queryOffset); the last nq % 4 stand alone. A group
+ * or a lone query starts at q16 + q * stride8 * 2 either way.
  */
 export function quantizeQueries(queries: usize, q16: usize, nq: i32, stride: i32, stride8: i32): void {
+  const grouped = nq & ~3;
   for (let q = 0; q < nq; q++) {
     const row = queries + (<usize>q * <usize>stride << 2);
-    const out = q16 + (<usize>q * <usize>stride8 << 1);
     const inv = quantInverse(maxAbs(row, stride));
-    for (let i = 0; i < stride8; i++) {
-      store<i16>(out + (<usize>i << 1), i < stride ? <i16>quantOne(row + (<usize>i << 2), inv) : 0);
+    const group = q < grouped ? 4 : 1;
+    const out = q16 + (<usize>(q & -group) * <usize>stride8 << 1);
+    for (let i = 0; i < stride8; i += 2) {
+      const e = i < stride ? quantOne(row + (<usize>i << 2), inv) : 0;
+      const o = i + 1 < stride ? quantOne(row + (<usize>(i + 1) << 2), inv) : 0;
+      const at = out + queryOffset(group, q & (group - 1), i);
+      store<i16>(at, <i16>e);
+      store<i16>(at, <i16>(o - 256 * e), 16);
     }
   }
+}
+
+// Byte offset of e for even dimension `i` of query `j` in a group of `group` queries (1 or 4);
+// its o follows 16 bytes later. Per 16 dimensions the group holds, query after query, 32 bytes:
+// the eight e (i & 14 is two bytes per pair), then the eight o, so one sequential stream feeds
+// every query of the group.
+// @ts-ignore: decorator
+@inline
+function queryOffset(group: i32, j: i32, i: i32): usize {
+  return <usize>(i >> 4) * <usize>(group << 5) + (<usize>j << 5) + <usize>(i & 14);
+}
+
+// 128 * the sum of a query's e values: what the stored +128 of even row bytes adds to every
+// dot product with that query. `chunkBytes` is 32 for a lone query, 128 in a group of four.
+function queryBias(q: usize, bytes: i32, chunkBytes: i32): i32 {
+  let sum: i32 = 0;
+  for (let i = 0; i < bytes; i += 16) {
+    const p = q + <usize>(i >> 4) * <usize>chunkBytes;
+    for (let j = 0; j < 16; j += 2) sum += <i32>load<i16>(p + <usize>j);
+  }
+  return sum << 7;
 }
 
 function maxAbs(row: usize, stride: i32): f32 {
@@ -99,9 +138,9 @@ function quantOne(p: usize, inv: f64): i32 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scoring. `dot`/`l2` return one key; the batched versions (dot2x4, row4, dotI84) score rows
+// Scoring. `dot`/`l2` return one key; the batched f32 versions (dot2x4, row4) score rows
 // against four queries at once, leaving results in the globals below, so each row load feeds
-// four accumulators.
+// four accumulators. dotI84 returns its four int8 sums as one vector.
 
 let k0: f32 = 0;
 let k1: f32 = 0;
@@ -111,10 +150,6 @@ let k4: f32 = 0;
 let k5: f32 = 0;
 let k6: f32 = 0;
 let k7: f32 = 0;
-let i0: i32 = 0;
-let i1: i32 = 0;
-let i2: i32 = 0;
-let i3: i32 = 0;
 
 // @ts-ignore: decorator
 @inline
@@ -312,62 +347,49 @@ function row4(row: usize, q: usize, bytes: i32, isL2: bool): void {
   }
 }
 
-// int8 row against an i16-widened query: exact integer dot product. (i32x4.dot_i16x8_s maps to
-// one pmaddwd on x64; i16x8.extmul of two int8 vectors measured slower here.)
-function dotI8(row: usize, q: usize, bytes: i32): i32 {
+// Exact integer dot product of a stored int8 row and a lone query (quantizeQueries layout)
+// whose queryBias is `bias`. Each 16 bytes: the row as eight i16 pairs times e, plus the odd
+// bytes (one shift) times o. (i32x4.dot_i16x8_s maps to one pmaddwd on x64.)
+function dotI8(row: usize, q: usize, bytes: i32, bias: i32): i32 {
   if (ASC_FEATURE_SIMD) {
     let s0 = i32x4.splat(0), s1 = i32x4.splat(0);
     for (let i = 0; i < bytes; i += 16) {
-      const r = v128.load(row + <usize>i);
+      const v = v128.load(row + <usize>i);
       const p = q + (<usize>i << 1);
-      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(r), v128.load(p)));
-      s1 = i32x4.add(s1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(r), v128.load(p, 16)));
+      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v, v128.load(p)));
+      s1 = i32x4.add(s1, i32x4.dot_i16x8_s(i16x8.shr_s(v, 8), v128.load(p, 16)));
     }
-    return isum(i32x4.add(s0, s1));
+    return isum(i32x4.add(s0, s1)) - bias;
   } else {
-    let s0: i32 = 0, s1: i32 = 0;
+    let s: i32 = 0;
     for (let i = 0; i < bytes; i += 2) {
-      const p = q + (<usize>i << 1);
-      s0 += <i32>load<i8>(row + <usize>i) * <i32>load<i16>(p);
-      s1 += <i32>load<i8>(row + <usize>i, 1) * <i32>load<i16>(p, 2);
+      const pair = <i32>load<i16>(row + <usize>i);
+      const p = q + queryOffset(1, 0, i);
+      s += pair * <i32>load<i16>(p) + (pair >> 8) * <i32>load<i16>(p, 16);
     }
-    return s0 + s1;
+    return s - bias;
   }
 }
 
-// One int8 row (widened once) against four i16 queries spaced `qBytes` apart; results in i0..i3.
-function dotI84(row: usize, q: usize, qBytes: i32, bytes: i32): void {
-  const qa = q, qb = q + <usize>qBytes, qc = qb + <usize>qBytes, qd = qc + <usize>qBytes;
-  if (ASC_FEATURE_SIMD) {
-    let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
-    for (let i = 0; i < bytes; i += 16) {
-      const r = v128.load(row + <usize>i);
-      const lo = i16x8.extend_low_i8x16_s(r), hi = i16x8.extend_high_i8x16_s(r);
-      const o = <usize>i << 1;
-      s0 = i32x4.add(s0, i32x4.add(i32x4.dot_i16x8_s(lo, v128.load(qa + o)), i32x4.dot_i16x8_s(hi, v128.load(qa + o, 16))));
-      s1 = i32x4.add(s1, i32x4.add(i32x4.dot_i16x8_s(lo, v128.load(qb + o)), i32x4.dot_i16x8_s(hi, v128.load(qb + o, 16))));
-      s2 = i32x4.add(s2, i32x4.add(i32x4.dot_i16x8_s(lo, v128.load(qc + o)), i32x4.dot_i16x8_s(hi, v128.load(qc + o, 16))));
-      s3 = i32x4.add(s3, i32x4.add(i32x4.dot_i16x8_s(lo, v128.load(qd + o)), i32x4.dot_i16x8_s(hi, v128.load(qd + o, 16))));
-    }
-    i0 = isum(s0);
-    i1 = isum(s1);
-    i2 = isum(s2);
-    i3 = isum(s3);
-  } else {
-    let s0: i32 = 0, s1: i32 = 0, s2: i32 = 0, s3: i32 = 0;
-    for (let i = 0; i < bytes; i++) {
-      const r = <i32>load<i8>(row + <usize>i);
-      const o = <usize>i << 1;
-      s0 += r * <i32>load<i16>(qa + o);
-      s1 += r * <i32>load<i16>(qb + o);
-      s2 += r * <i32>load<i16>(qc + o);
-      s3 += r * <i32>load<i16>(qd + o);
-    }
-    i0 = s0;
-    i1 = s1;
-    i2 = s2;
-    i3 = s3;
+// One stored int8 row against a group of four queries (SIMD builds only): lane j of the result
+// is the exact dot product with query j, whose queryBias is lane j of `bias`. The row needs
+// one shift per 16 bytes, shared by the four queries.
+function dotI84(row: usize, q: usize, bytes: i32, bias: v128): v128 {
+  let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+  const end = row + <usize>bytes;
+  for (let p = row; p < end; p += 16) {
+    const v = v128.load(p);
+    const odd = i16x8.shr_s(v, 8);
+    s0 = i32x4.add(s0, i32x4.add(i32x4.dot_i16x8_s(v, v128.load(q)), i32x4.dot_i16x8_s(odd, v128.load(q, 16))));
+    s1 = i32x4.add(s1, i32x4.add(i32x4.dot_i16x8_s(v, v128.load(q, 32)), i32x4.dot_i16x8_s(odd, v128.load(q, 48))));
+    s2 = i32x4.add(s2, i32x4.add(i32x4.dot_i16x8_s(v, v128.load(q, 64)), i32x4.dot_i16x8_s(odd, v128.load(q, 80))));
+    s3 = i32x4.add(s3, i32x4.add(i32x4.dot_i16x8_s(v, v128.load(q, 96)), i32x4.dot_i16x8_s(odd, v128.load(q, 112))));
+    q += 128;
   }
+  // Transpose-and-add: lane j becomes the total of s_j.
+  const u0 = i32x4.add(v128.shuffle<i32>(s0, s1, 0, 4, 1, 5), v128.shuffle<i32>(s0, s1, 2, 6, 3, 7));
+  const u1 = i32x4.add(v128.shuffle<i32>(s2, s3, 0, 4, 1, 5), v128.shuffle<i32>(s2, s3, 2, 6, 3, 7));
+  return i32x4.sub(i32x4.add(v128.shuffle<i64>(u0, u1, 0, 2), v128.shuffle<i64>(u0, u1, 1, 3)), bias);
 }
 
 // @ts-ignore: decorator
@@ -440,6 +462,13 @@ function offer4(ids: usize, keys: usize, slots: usize, heapBytes: usize, k: i32,
   offer(ids, keys + 3 * heapBytes, slots + 3 * heapBytes, k, k3, slot);
 }
 
+// The root keys (worst kept entries) of four heaps `heapBytes` apart, as one vector.
+// @ts-ignore: decorator
+@inline
+function heapRoots4(hk: usize, heapBytes: usize): v128 {
+  return f32x4(load<f32>(hk), load<f32>(hk + heapBytes), load<f32>(hk + 2 * heapBytes), load<f32>(hk + 3 * heapBytes));
+}
+
 // Heapsort in place: the worst entry goes last each round, leaving the heap best-first.
 function sortHeap(ids: usize, keys: usize, slots: usize, k: i32): void {
   for (let end = k - 1; end > 0; end--) {
@@ -500,8 +529,8 @@ export function searchF32(metric: i32, rows: usize, ids: usize, n: i32, stride: 
 }
 
 /**
- * Approximate top-k dot products of `nq` int8 queries (i16-widened, from quantizeQueries) over
- * `n` int8 rows: key = isum * row scale. Heaps are left unsorted for `rescore`.
+ * Approximate top-k dot products of `nq` int8 queries (from quantizeQueries) over `n` int8
+ * rows: key = exact integer dot product * row scale. Heaps are left unsorted for `rescore`.
  */
 export function searchI8(rows8: usize, scales: usize, ids: usize, n: i32, stride8: i32, q16: usize, nq: i32, k: i32, keys: usize, slots: usize): void {
   resetHeaps(keys, slots, nq * k);
@@ -512,25 +541,59 @@ export function searchI8(rows8: usize, scales: usize, ids: usize, n: i32, stride
     const end = min(n, start + block);
     let q = 0;
     for (; q + 4 <= nq; q += 4) {
-      const qp = q16 + <usize>q * <usize>qBytes;
-      const hk = keys + <usize>q * heapBytes, hs = slots + <usize>q * heapBytes;
-      for (let r = start; r < end; r++) {
-        dotI84(rows8 + <usize>r * <usize>stride8, qp, qBytes, stride8);
-        const rs = load<f32>(scales + (<usize>r << 2));
-        k0 = <f32>i0 * rs;
-        k1 = <f32>i1 * rs;
-        k2 = <f32>i2 * rs;
-        k3 = <f32>i3 * rs;
-        offer4(ids, hk, hs, heapBytes, k, r);
-      }
+      scanI84(rows8, scales, ids, start, end, stride8, q16 + <usize>q * <usize>qBytes, keys + <usize>q * heapBytes, slots + <usize>q * heapBytes, heapBytes, k);
     }
     for (; q < nq; q++) {
       const qp = q16 + <usize>q * <usize>qBytes;
       const hk = keys + <usize>q * heapBytes, hs = slots + <usize>q * heapBytes;
+      const bias = queryBias(qp, stride8, 32);
       for (let r = start; r < end; r++) {
-        const key = <f32>dotI8(rows8 + <usize>r * <usize>stride8, qp, stride8) * load<f32>(scales + (<usize>r << 2));
+        const key = <f32>dotI8(rows8 + <usize>r * <usize>stride8, qp, stride8, bias) * load<f32>(scales + (<usize>r << 2));
         offer(ids, hk, hs, k, key, r);
       }
+    }
+  }
+}
+
+// Rows start..end-1 against a group of four queries at `qp` (see quantizeQueries), offered to
+// the four heaps at hk/hs (`heapBytes` apart). The four sums of a row come back as one vector,
+// scaled and compared with the four heap roots at once, so a row that beats no root (nearly
+// all of them once the heaps fill) costs no scalar work. Keys are never NaN (finite sums times
+// finite scales), so `key >= root` is exactly offer's own first test.
+function scanI84(rows8: usize, scales: usize, ids: usize, start: i32, end: i32, stride8: i32, qp: usize, hk: usize, hs: usize, heapBytes: usize, k: i32): void {
+  const b0 = queryBias(qp, stride8, 128), b1 = queryBias(qp + 32, stride8, 128);
+  const b2 = queryBias(qp + 64, stride8, 128), b3 = queryBias(qp + 96, stride8, 128);
+  if (ASC_FEATURE_SIMD) {
+    const bias = i32x4(b0, b1, b2, b3);
+    let roots = heapRoots4(hk, heapBytes);
+    for (let r = start; r < end; r++) {
+      const sums = dotI84(rows8 + <usize>r * <usize>stride8, qp, stride8, bias);
+      const key = f32x4.mul(f32x4.convert_i32x4_s(sums), f32x4.splat(load<f32>(scales + (<usize>r << 2))));
+      if (v128.any_true(f32x4.ge(key, roots))) {
+        offer(ids, hk, hs, k, f32x4.extract_lane(key, 0), r);
+        offer(ids, hk + heapBytes, hs + heapBytes, k, f32x4.extract_lane(key, 1), r);
+        offer(ids, hk + 2 * heapBytes, hs + 2 * heapBytes, k, f32x4.extract_lane(key, 2), r);
+        offer(ids, hk + 3 * heapBytes, hs + 3 * heapBytes, k, f32x4.extract_lane(key, 3), r);
+        roots = heapRoots4(hk, heapBytes);
+      }
+    }
+  } else {
+    for (let r = start; r < end; r++) {
+      const row = rows8 + <usize>r * <usize>stride8;
+      let s0 = -b0, s1 = -b1, s2 = -b2, s3 = -b3;
+      for (let i = 0; i < stride8; i += 2) {
+        const pair = <i32>load<i16>(row + <usize>i), odd = pair >> 8;
+        const p = qp + queryOffset(4, 0, i);
+        s0 += pair * <i32>load<i16>(p) + odd * <i32>load<i16>(p, 16);
+        s1 += pair * <i32>load<i16>(p, 32) + odd * <i32>load<i16>(p, 48);
+        s2 += pair * <i32>load<i16>(p, 64) + odd * <i32>load<i16>(p, 80);
+        s3 += pair * <i32>load<i16>(p, 96) + odd * <i32>load<i16>(p, 112);
+      }
+      const rs = load<f32>(scales + (<usize>r << 2));
+      offer(ids, hk, hs, k, <f32>s0 * rs, r);
+      offer(ids, hk + heapBytes, hs + heapBytes, k, <f32>s1 * rs, r);
+      offer(ids, hk + 2 * heapBytes, hs + 2 * heapBytes, k, <f32>s2 * rs, r);
+      offer(ids, hk + 3 * heapBytes, hs + 3 * heapBytes, k, <f32>s3 * rs, r);
     }
   }
 }
