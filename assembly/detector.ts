@@ -26,9 +26,16 @@ const P_Z_BINS = 16;
 const P_LENGTH = 17;
 const P_BREAKOUT = 18;
 const P_Z_CLIP = 19;
+const P_LANES = 20;
+const P_CUSUM_SLACK = 21;
+const P_CUSUM_GATE = 22;
+const P_CUSUM_BINS = 23;
+const P_Z_FLOOR = 24;
 
 // Points after which z-score deviations are clipped (CLIP_AFTER in params.ts).
 const CLIP_AFTER: f64 = 30;
+// Clip of the standardised deviations entering the CUSUM (CUSUM_CLIP in params.ts).
+const CUSUM_CLIP: f64 = 4;
 
 // Scalar state slots (same as S in params.ts).
 const S_COUNT = 0;
@@ -45,6 +52,14 @@ const S_PATTERN_TOTAL = 10;
 const S_Z_WEIGHT = 11;
 const S_Z_TOTAL = 12;
 const S_LAST_SLOT = 13;
+const S_ORIGIN = 14;
+const S_CUSUM_UP = 15;
+const S_CUSUM_DOWN = 16;
+const S_CUSUM_WEIGHT = 17;
+const S_CUSUM_TOTAL = 18;
+const S_PATTERN_BIN = 19;
+const S_Z_BIN = 20;
+const S_CUSUM_BIN = 21;
 
 const DIMS = 4;
 const CAL_BINS = 96;
@@ -142,23 +157,86 @@ function learn(state: usize, bins: usize, b: i32, wSlot: i32, tSlot: i32, forget
 }
 
 /**
- * Largest coordinate gap between the feature (f0..f3) and prototype `q`; prototypes are stored
- * dimension by dimension (`dim` bytes apart), as in the TS twin.
+ * Largest coordinate gap between the feature (f0..f3) and prototype `q`, in f32; prototypes are
+ * f32, stored dimension by dimension (`dim` bytes apart), as in the TS twin.
  */
 // @ts-ignore: decorator
 @inline
-function gapTo(protos: usize, dim: usize, q: i32, f0: f64, f1: f64, f2: f64, f3: f64): f64 {
-  const o = protos + (<usize>q << 3);
-  let gap: f64 = 0;
-  let e = abs<f64>(f0 - load<f64>(o));
+function gapTo(protos: usize, dim: usize, q: i32, f0: f32, f1: f32, f2: f32, f3: f32): f32 {
+  const o = protos + (<usize>q << 2);
+  let gap: f32 = abs<f32>(f0 - load<f32>(o));
+  let e = abs<f32>(f1 - load<f32>(o + dim));
   if (e > gap) gap = e;
-  e = abs<f64>(f1 - load<f64>(o + dim));
+  e = abs<f32>(f2 - load<f32>(o + 2 * dim));
   if (e > gap) gap = e;
-  e = abs<f64>(f2 - load<f64>(o + 2 * dim));
-  if (e > gap) gap = e;
-  e = abs<f64>(f3 - load<f64>(o + 3 * dim));
+  e = abs<f32>(f3 - load<f32>(o + 3 * dim));
   if (e > gap) gap = e;
   return gap;
+}
+
+/**
+ * Nearest of the `used` prototypes to the feature by the largest coordinate gap, ties to the
+ * lowest slot, starting from slot `match` (gap `best`); returns the slot, and the gap in
+ * `nearestGap`. The SIMD build screens four prototypes per load on their first coordinate and
+ * takes the full gap only of groups with a lane within the bound; the result is a plain scan's.
+ */
+let nearestGap: f32 = 0;
+function nearest(protos: usize, dim: usize, used: i32, match: i32, best: f32, f0: f32, f1: f32, f2: f32, f3: f32): i32 {
+  if (ASC_FEATURE_SIMD) {
+    const v0 = f32x4.splat(f0);
+    const v1 = f32x4.splat(f1);
+    const v2 = f32x4.splat(f2);
+    const v3 = f32x4.splat(f3);
+    const infinity = f32x4.splat(Infinity);
+    const iota = i32x4(0, 1, 2, 3);
+    for (let g = 0; g < used; g += 4) {
+      const at = protos + (<usize>g << 2);
+      const d0 = f32x4.abs(f32x4.sub(v0, v128.load(at)));
+      if (!v128.any_true(f32x4.le(d0, f32x4.splat(best)))) continue;
+      let gaps = f32x4.max(d0, f32x4.abs(f32x4.sub(v1, v128.load(at + dim))));
+      gaps = f32x4.max(gaps, f32x4.abs(f32x4.sub(v2, v128.load(at + 2 * dim))));
+      gaps = f32x4.max(gaps, f32x4.abs(f32x4.sub(v3, v128.load(at + 3 * dim))));
+      // The group's nearest lane (lowest slot among equal gaps), then the usual comparison.
+      if (used - g < 4) gaps = v128.bitselect(gaps, infinity, i32x4.lt_s(iota, i32x4.splat(used - g)));
+      const half = f32x4.min(gaps, v128.shuffle<f32>(gaps, gaps, 2, 3, 0, 1));
+      const gap = f32x4.extract_lane(f32x4.min(half, v128.shuffle<f32>(half, half, 1, 0, 3, 2)), 0);
+      if (gap <= best) {
+        const q = g + ctz<i32>(i32x4.bitmask(f32x4.eq(gaps, f32x4.splat(gap))));
+        if (gap < best || q < match) {
+          best = gap;
+          match = q;
+        }
+      }
+    }
+  } else {
+    for (let q = 0; q < used; q++) {
+      if (abs<f32>(f0 - load<f32>(protos + (<usize>q << 2))) > best) continue;
+      const gap = gapTo(protos, dim, q, f0, f1, f2, f3);
+      if (gap < best || (gap == best && q < match)) {
+        best = gap;
+        match = q;
+      }
+    }
+  }
+  nearestGap = best;
+  return match;
+}
+
+/** Moves the f32 prototype coordinate at `at` towards `f` (in f64, then rounded, as the twin). */
+// @ts-ignore: decorator
+@inline
+function learnCoordinate(at: usize, f: f32, rate: f64): void {
+  const p = <f64>load<f32>(at);
+  store<f32>(at, <f32>(p + rate * (<f64>f - p)));
+}
+
+/** Starts the refractory period and restarts the CUSUM (see the TS twin). */
+// @ts-ignore: decorator
+@inline
+function alarm(params: usize, state: usize): void {
+  set(state, S_HOLD, param(params, P_REFRACTORY) + 1);
+  set(state, S_CUSUM_UP, 0);
+  set(state, S_CUSUM_DOWN, 0);
 }
 
 /** Resets `count` state blocks of `length` f64 slots each, starting at `states`. */
@@ -168,6 +246,7 @@ export function init(states: usize, count: i32, length: i32): void {
     memory.fill(state, 0, <usize>length << 3);
     set(state, S_PATTERN_WEIGHT, 1);
     set(state, S_Z_WEIGHT, 1);
+    set(state, S_CUSUM_WEIGHT, 1);
   }
 }
 
@@ -180,6 +259,7 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   }
   set(state, S_LAST_TS, ts);
   set(state, S_COUNT, t + 1);
+  if (t == 0) set(state, S_ORIGIN, x);
   const lowest = get(state, S_MIN);
   const highest = get(state, S_MAX);
   const reach = param(params, P_BREAKOUT) * (highest - lowest);
@@ -193,12 +273,25 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   const mean = get(state, S_MEAN);
   const variance = get(state, S_VARIANCE);
   const d = x - mean;
-  const z = t > 0 ? abs<f64>(d) / Math.sqrt(variance + 1e-12 * (1 + mean * mean)) : 0;
+  const deviation = t > 0 ? d / Math.sqrt(variance + 1e-12 * (1 + mean * mean)) : 0;
+  const z = abs<f64>(deviation);
   const limit = t > CLIP_AFTER ? param(params, P_Z_CLIP) * Math.sqrt(variance) : Infinity;
   const dc = d > limit ? limit : d < -limit ? -limit : d;
   set(state, S_MEAN, mean + a * dc);
   set(state, S_VARIANCE, (1 - a) * (variance + a * dc * dc));
   const zBin = calibratorBin(z);
+
+  // Persistence: two-sided CUSUM of the clipped standardised deviation (see the TS twin).
+  const zc = deviation > CUSUM_CLIP ? CUSUM_CLIP : deviation < -CUSUM_CLIP ? -CUSUM_CLIP : deviation;
+  const slack = param(params, P_CUSUM_SLACK);
+  const rise = get(state, S_CUSUM_UP) + zc - slack;
+  const fall = get(state, S_CUSUM_DOWN) - zc - slack;
+  const up = rise > 0 ? rise : 0;
+  const down = fall > 0 ? fall : 0;
+  set(state, S_CUSUM_UP, up);
+  set(state, S_CUSUM_DOWN, down);
+  const cusum = up > down ? up : down;
+  const cusumBin = calibratorBin(cusum);
 
   const W = <i32>param(params, P_WINDOW);
   const bucket = <i32>param(params, P_BUCKET);
@@ -208,16 +301,18 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   let created = false;
   let patternBin = -1;
   if (t >= <f64>(W - 1)) {
-    // The oldest point of the window sits just after the newest one.
+    // The oldest point of the window sits just after the newest one; features are f32, relative
+    // to the series' first value (see the TS twin).
+    const origin = get(state, S_ORIGIN);
     let at = head + 1 == W ? 0 : head + 1;
-    let f0: f64 = 0, f1: f64 = 0, f2: f64 = 0, f3: f64 = 0;
+    let f0: f32 = 0, f1: f32 = 0, f2: f32 = 0, f3: f32 = 0;
     for (let j = 0; j < DIMS; j++) {
       let sum: f64 = 0;
       for (let i = 0; i < bucket; i++) {
         sum += load<f64>(ring + (<usize>at << 3));
         at = at + 1 == W ? 0 : at + 1;
       }
-      const f = sum / <f64>bucket;
+      const f = <f32>(sum / <f64>bucket - origin);
       if (j == 0) f0 = f;
       else if (j == 1) f1 = f;
       else if (j == 2) f2 = f;
@@ -227,22 +322,14 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
     const lastMatch = slotPtr(state, <i32>param(params, P_LAST_MATCH));
     const capacity = <i32>param(params, P_PROTOTYPES);
     const used = <i32>get(state, S_USED);
-    // Nearest prototype, starting from the last match for a tight bound (see the TS twin).
-    const dim = <usize>capacity << 3;
+    const dim = <usize>param(params, P_LANES) << 2;
     let match = -1;
-    let best = Infinity;
+    let best: f64 = Infinity;
     if (used > 0) {
       const last = <i32>get(state, S_LAST_SLOT);
-      match = last < used ? last : 0;
-      best = gapTo(protos, dim, match, f0, f1, f2, f3);
-    }
-    for (let q = 0; q < used; q++) {
-      if (q == match || abs<f64>(f0 - load<f64>(protos + (<usize>q << 3))) > best) continue;
-      const gap = gapTo(protos, dim, q, f0, f1, f2, f3);
-      if (gap < best || (gap == best && q < match)) {
-        best = gap;
-        match = q;
-      }
+      const start = last < used ? last : 0;
+      match = nearest(protos, dim, used, start, gapTo(protos, dim, start, f0, f1, f2, f3), f0, f1, f2, f3);
+      best = <f64>nearestGap;
     }
     const novelty = used == 0 ? 1 : min<f64>(1, best / span);
     created = novelty > param(params, P_VIGILANCE);
@@ -260,20 +347,20 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
           }
         }
       }
-      const o = protos + (<usize>slot << 3);
-      store<f64>(o, f0);
-      store<f64>(o + dim, f1);
-      store<f64>(o + 2 * dim, f2);
-      store<f64>(o + 3 * dim, f3);
+      const o = protos + (<usize>slot << 2);
+      store<f32>(o, f0);
+      store<f32>(o + dim, f1);
+      store<f32>(o + 2 * dim, f2);
+      store<f32>(o + 3 * dim, f3);
       store<f64>(lastMatch + (<usize>slot << 3), t);
       set(state, S_LAST_SLOT, <f64>slot);
     } else {
-      const o = protos + (<usize>match << 3);
+      const o = protos + (<usize>match << 2);
       const rate = param(params, P_LEARNING_RATE);
-      store<f64>(o, load<f64>(o) + rate * (f0 - load<f64>(o)));
-      store<f64>(o + dim, load<f64>(o + dim) + rate * (f1 - load<f64>(o + dim)));
-      store<f64>(o + 2 * dim, load<f64>(o + 2 * dim) + rate * (f2 - load<f64>(o + 2 * dim)));
-      store<f64>(o + 3 * dim, load<f64>(o + 3 * dim) + rate * (f3 - load<f64>(o + 3 * dim)));
+      learnCoordinate(o, f0, rate);
+      learnCoordinate(o + dim, f1, rate);
+      learnCoordinate(o + 2 * dim, f2, rate);
+      learnCoordinate(o + 3 * dim, f3, rate);
       store<f64>(lastMatch + (<usize>match << 3), t);
       set(state, S_LAST_SLOT, <f64>match);
     }
@@ -282,34 +369,97 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
 
   const patternBins = slotPtr(state, <i32>param(params, P_PATTERN_BINS));
   const zBins = slotPtr(state, <i32>param(params, P_Z_BINS));
+  const cusumBins = slotPtr(state, <i32>param(params, P_CUSUM_BINS));
   let score: f64 = 0;
   // During the refractory period the score is 0 whatever the surprise, so it is not computed.
+  // A CUSUM beyond the gate scores its own surprise.
+  if (cusum > param(params, P_CUSUM_GATE) && get(state, S_HOLD) == 0) {
+    const pc = tail(cusumBins, cusumBin, get(state, S_CUSUM_WEIGHT), get(state, S_CUSUM_TOTAL));
+    const surprise = -Math.log(pc) / param(params, P_SCALE);
+    score = surprise < 1 ? surprise : 1;
+    if (pc <= param(params, P_PATTERN_ALARM_P)) alarm(params, state);
+  }
   if ((created || breakout) && get(state, S_HOLD) == 0) {
     const pp = patternBin >= 0 ? tail(patternBins, patternBin, get(state, S_PATTERN_WEIGHT), get(state, S_PATTERN_TOTAL)) : 1;
-    const pz = tail(zBins, zBin, get(state, S_Z_WEIGHT), get(state, S_Z_TOTAL));
+    const pz = z >= param(params, P_Z_FLOOR) ? tail(zBins, zBin, get(state, S_Z_WEIGHT), get(state, S_Z_TOTAL)) : 1;
     const surprise = max<f64>(-Math.log(pp), param(params, P_Z_WEIGHT) * -Math.log(pz)) / param(params, P_SCALE);
-    score = surprise < 1 ? surprise : 1;
-    if (pp <= param(params, P_PATTERN_ALARM_P) || pz <= param(params, P_Z_ALARM_P)) {
-      set(state, S_HOLD, param(params, P_REFRACTORY) + 1);
-    }
+    if (surprise > score) score = surprise < 1 ? surprise : 1;
+    if (pp <= param(params, P_PATTERN_ALARM_P) || pz <= param(params, P_Z_ALARM_P)) alarm(params, state);
   }
   if (get(state, S_HOLD) > 0) set(state, S_HOLD, get(state, S_HOLD) - 1);
   const forgetting = param(params, P_FORGETTING);
   if (patternBin >= 0) learn(state, patternBins, patternBin, S_PATTERN_WEIGHT, S_PATTERN_TOTAL, forgetting);
   learn(state, zBins, zBin, S_Z_WEIGHT, S_Z_TOTAL, forgetting);
+  learn(state, cusumBins, cusumBin, S_CUSUM_WEIGHT, S_CUSUM_TOTAL, forgetting);
+  set(state, S_PATTERN_BIN, <f64>patternBin);
+  set(state, S_Z_BIN, <f64>zBin);
+  set(state, S_CUSUM_BIN, <f64>cusumBin);
   return score;
+}
+
+// Series ahead whose state updateMany starts loading, so their cache misses overlap this step:
+// first the lines every step reads, then (NEAR series ahead, once that series' header is in
+// cache) the lines of its last match, the likeliest match of its next point.
+const AHEAD = 4;
+const NEAR = 2;
+
+/**
+ * Loads the lines of a state block that every step reads (header, ring, first prototype
+ * coordinates) so that the memory system fetches them early; wasm has no prefetch instruction.
+ */
+// @ts-ignore: decorator
+@inline
+function touch(state: usize, protos: usize): f64 {
+  return load<f64>(state) + load<f64>(state, 64) + load<f64>(state, 128) + load<f64>(state, 192)
+    + load<f64>(state + protos) + load<f64>(state + protos, 64) + load<f64>(state + protos, 128)
+    + load<f64>(state + protos, 192);
+}
+
+/**
+ * Loads the lines the next point most likely reads after the header: its last match's other
+ * coordinates and last-match entry, and the calibrator bins it hit last (see `touch`).
+ */
+// @ts-ignore: decorator
+@inline
+function touchMatch(params: usize, state: usize, protos: usize, lastMatch: usize, dim: usize, capacity: i32): f64 {
+  let slot = <i32>get(state, S_LAST_SLOT);
+  if (<u32>slot >= <u32>capacity) slot = 0;
+  const q = <usize>slot;
+  const o = state + protos + (q << 2);
+  const matched = <f64>(load<f32>(o + dim) + load<f32>(o + 2 * dim) + load<f32>(o + 3 * dim)) + load<f64>(state + lastMatch + (q << 3));
+  return matched + binLine(state, <i32>param(params, P_PATTERN_BINS), S_PATTERN_BIN)
+    + binLine(state, <i32>param(params, P_Z_BINS), S_Z_BIN) + binLine(state, <i32>param(params, P_CUSUM_BINS), S_CUSUM_BIN);
+}
+
+/** The calibrator bin last hit (slot `last`) of the calibrator at slot `bins`, clamped into it. */
+// @ts-ignore: decorator
+@inline
+function binLine(state: usize, bins: i32, last: i32): f64 {
+  let b = <i32>get(state, last);
+  if (<u32>b >= <u32>CAL_BINS) b = 0;
+  return get(state, bins + b);
 }
 
 /**
  * One point for each of `count` series (struct of arrays: `timestamps[k]`, `values[k]` and
- * `out[k]` belong to the series whose state block is the k-th one at `states`).
+ * `out[k]` belong to the series whose state block is the k-th one at `states`). Each step first
+ * touches the state AHEAD series on, so the misses of several series overlap; the touched sum
+ * goes to `out[count]` only so that no optimiser drops the loads (`out` has `count + 1` slots).
  */
 export function updateMany(params: usize, states: usize, count: i32, timestamps: usize, values: usize, out: usize): void {
   const stride = <usize>param(params, P_LENGTH) << 3;
+  const protos = <usize>param(params, P_PROTOS) << 3;
+  const lastMatch = <usize>param(params, P_LAST_MATCH) << 3;
+  const dim = <usize>param(params, P_LANES) << 2;
+  const capacity = <i32>param(params, P_PROTOTYPES);
+  let touched: f64 = 0;
   for (let k = 0; k < count; k++) {
+    if (k + AHEAD < count) touched += touch(states + <usize>(k + AHEAD) * stride, protos);
+    if (k + NEAR < count) touched += touchMatch(params, states + <usize>(k + NEAR) * stride, protos, lastMatch, dim, capacity);
     const at = <usize>k << 3;
     store<f64>(out + at, step(params, states + <usize>k * stride, load<f64>(timestamps + at), load<f64>(values + at)));
   }
+  store<f64>(out + (<usize>count << 3), touched);
 }
 
 /** `length` consecutive points of one series; scores go to `out`. */

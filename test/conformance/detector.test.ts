@@ -83,6 +83,45 @@ describe('default detector', () => {
     expect(falseAlarms).toBeLessThanOrEqual(2);
   });
 
+  it('alarms at a lasting shift hidden inside the range of an old spike, by its CUSUM alone', () => {
+    // The failure mode of range-gated detectors: after a +400 spike, a +5 shift is neither a new
+    // pattern nor a breakout, but it lasts. Without the persistence view it goes unnoticed.
+    const rnd = prng(12);
+    const n = 3000;
+    const values = Float64Array.from({ length: n }, (_, i) => {
+      const shift = i >= 2300 && i < 2400 ? 5 : 0;
+      return 50 + 2 * Math.sin((2 * Math.PI * i) / 96) + 2 * (rnd() - 0.5) + (i === 800 ? 400 : 0) + shift;
+    });
+    const alarms = (params: typeof DEFAULT_PARAMS) => {
+      const d = new SeriesDetector(params);
+      return Array.from(values, (x, i) => d.update(i * 300_000, x)).flatMap((s, i) => (s >= ALARM_THRESHOLD ? [i] : []));
+    };
+    const found = alarms(DEFAULT_PARAMS);
+    expect(found[0]).toBe(800);
+    expect(found.slice(1).length).toBe(1);
+    expect(found[1]).toBeGreaterThanOrEqual(2300);
+    expect(found[1]).toBeLessThan(2330);
+    expect(alarms({ ...DEFAULT_PARAMS, cusumGate: 1e9 })).toEqual([800]);
+  });
+
+  it('keeps f32 pattern precision whatever the offset: the same shapes at 1e12 score the same', () => {
+    // A square wave with a pattern break; f32 near 1e12 has a step of 65536, so features taken
+    // from the raw values instead of relative to the first one would blur the shapes.
+    const n = 3000;
+    const values = Float64Array.from({ length: n }, (_, i) =>
+      i >= 2500 && i < 2560 ? 50_000 : (i % 96 < 48 ? 0 : 100_000) + ((i * 7919) % 13) * 100,
+    );
+    // Pattern view only: the z-score and CUSUM floors scale with the offset by design.
+    const params = { ...DEFAULT_PARAMS, zFloor: 1e9, cusumGate: 1e9 };
+    const run = (offset: number) => {
+      const d = new SeriesDetector(params);
+      return Array.from(values, (x, i) => d.update(i, x + offset));
+    };
+    const near = run(0);
+    expect(run(1e12)).toEqual(near);
+    expect(near.flatMap((s, i) => (s >= ALARM_THRESHOLD ? [i] : []))).toEqual([2500]);
+  });
+
   it('batch and block updates of many series equal feeding each series alone, on both backends', async () => {
     const size = 5;
     const n = 400;

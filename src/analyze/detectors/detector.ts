@@ -19,14 +19,17 @@ import {
 } from './params.ts';
 import { initState, updateState } from './resonance.ts';
 
-/** Version of the saved-state format. */
-export const STATE_VERSION = 1;
+/** Version of the saved-state format (2: f32 prototypes, features relative to the first value). */
+export const STATE_VERSION = 2;
 
 /** Saved state of one series: plain data, safe to JSON.stringify and store. */
 export interface SeriesState {
   readonly version: number;
   readonly params: DetectorParams;
-  /** The series' state block (see params.ts for its layout). */
+  /**
+   * The series' state block as f64 numbers (see params.ts for its layout; the slots holding the
+   * f32 prototypes carry two of them each, bit for bit, and are always finite).
+   */
   readonly state: number[];
 }
 
@@ -61,18 +64,20 @@ export class SeriesDetector {
   readonly #layout: StateLayout;
   readonly #constants: DerivedConstants;
   readonly #state: Float64Array;
+  readonly #state32: Float32Array;
 
   constructor(params: DetectorParams = DEFAULT_PARAMS) {
     this.params = Object.freeze({ ...checkParams(params) });
     this.#layout = stateLayout(this.params);
     this.#constants = deriveConstants(this.params);
     this.#state = new Float64Array(this.#layout.length);
+    this.#state32 = new Float32Array(this.#state.buffer);
     initState(this.#state, 0, this.#layout);
   }
 
   /** Feeds one point (`ts` in any increasing unit, e.g. epoch ms); returns its anomaly score. */
   update(ts: number, value: number): number {
-    return updateState(this.#state, 0, this.params, this.#layout, this.#constants, ts, value);
+    return updateState(this.#state, this.#state32, 0, this.params, this.#layout, this.#constants, ts, value);
   }
 
   /** Points accepted so far. */
@@ -115,6 +120,7 @@ export class DetectorBank {
   readonly #constants: DerivedConstants;
   readonly #wasm: DetectorInstance | null;
   readonly #twin: Float64Array | null;
+  readonly #twin32: Float32Array | null;
 
   private constructor(size: number, params: DetectorParams, instance: DetectorInstance | null) {
     this.params = Object.freeze({ ...params });
@@ -123,9 +129,10 @@ export class DetectorBank {
     this.#constants = deriveConstants(params);
     this.#wasm = instance;
     this.backend = instance ? 'wasm' : 'ts';
-    if (instance) this.#twin = null;
+    if (instance) this.#twin = this.#twin32 = null;
     else {
       this.#twin = new Float64Array(size * this.#layout.length);
+      this.#twin32 = new Float32Array(this.#twin.buffer);
       for (let k = 0; k < size; k++) initState(this.#twin, k * this.#layout.length, this.#layout);
     }
   }
@@ -174,24 +181,25 @@ export class DetectorBank {
     }
     checkArray<Float64Array>('out', out, Float64Array);
     if (out.length !== this.size) throw new DimensionError('out', `expected length ${this.size}, got ${out.length}`);
-    let stamps: Float64Array;
-    if (typeof timestamps === 'number') stamps = new Float64Array(this.size).fill(timestamps);
-    else {
-      stamps = checkArray<Float64Array>('timestamps', timestamps, Float64Array);
-      if (stamps.length !== this.size) {
-        throw new DimensionError('timestamps', `expected ${this.size} timestamps, got ${stamps.length}`);
+    if (typeof timestamps !== 'number') {
+      checkArray<Float64Array>('timestamps', timestamps, Float64Array);
+      if (timestamps.length !== this.size) {
+        throw new DimensionError('timestamps', `expected ${this.size} timestamps, got ${timestamps.length}`);
       }
     }
     const wasm = this.#wasm;
     if (!wasm) {
       const L = this.#layout.length;
       for (let k = 0; k < this.size; k++) {
-        out[k] = updateState(this.#twin!, k * L, this.params, this.#layout, this.#constants, stamps[k], values[k]);
+        const ts = typeof timestamps === 'number' ? timestamps : timestamps[k];
+        out[k] = updateState(this.#twin!, this.#twin32!, k * L, this.params, this.#layout, this.#constants, ts, values[k]);
       }
       return out;
     }
     const { memory, exports } = wasm;
-    memory.f64(wasm.timestamps, this.size).set(stamps);
+    const stamps = memory.f64(wasm.timestamps, this.size);
+    if (typeof timestamps === 'number') stamps.fill(timestamps);
+    else stamps.set(timestamps);
     memory.f64(wasm.values, this.size).set(values);
     exports.updateMany(wasm.params, wasm.states, this.size, wasm.timestamps, wasm.values, wasm.out);
     out.set(memory.f64(wasm.out, this.size));
@@ -220,7 +228,7 @@ export class DetectorBank {
       for (let k = 0; k < this.size; k++) {
         for (let t = 0; t < ticks; t++) {
           const at = k * ticks + t;
-          out[at] = updateState(this.#twin!, k * L, this.params, this.#layout, this.#constants, timestamps[t], values[at]);
+          out[at] = updateState(this.#twin!, this.#twin32!, k * L, this.params, this.#layout, this.#constants, timestamps[t], values[at]);
         }
       }
       return out;
@@ -258,7 +266,7 @@ export class DetectorBank {
     if (!wasm) {
       const base = index * this.#layout.length;
       for (let i = 0; i < values.length; i++) {
-        out[i] = updateState(this.#twin!, base, this.params, this.#layout, this.#constants, timestamps[i], values[i]);
+        out[i] = updateState(this.#twin!, this.#twin32!, base, this.params, this.#layout, this.#constants, timestamps[i], values[i]);
       }
       return out;
     }

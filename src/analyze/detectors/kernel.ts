@@ -24,7 +24,7 @@ export function initDetectorKernel(options?: InitOptions): Promise<WebAssembly.M
 }
 
 /** f64 slots of the params block (its order is fixed by assembly/detector.ts). */
-const PARAM_SLOTS = 20;
+const PARAM_SLOTS = 25;
 
 /** Points per call of `updateSeries`: bounds the buffers a bank keeps in its memory. */
 export const SERIES_CHUNK = 4096;
@@ -38,7 +38,7 @@ export class DetectorInstance {
   readonly memory: LinearMemory;
   readonly params: number;
   readonly states: number;
-  /** Buffers of `max(size, SERIES_CHUNK)` f64 each. */
+  /** Buffers of `max(size, SERIES_CHUNK) + 1` f64 each (`updateMany` writes one past the scores). */
   readonly timestamps: number;
   readonly values: number;
   readonly out: number;
@@ -52,10 +52,11 @@ export class DetectorInstance {
   ) {
     this.exports = kernel.instantiate(module);
     this.memory = new LinearMemory(this.exports);
-    const io = Math.max(size, SERIES_CHUNK) * 8;
+    const io = (Math.max(size, SERIES_CHUNK) + 1) * 8;
     try {
       this.params = this.memory.alloc(PARAM_SLOTS * 8);
-      this.states = this.memory.alloc(size * layout.length * 8);
+      // Blocks are whole cache lines (see stateLayout), so the first one starts on a line too.
+      this.states = (this.memory.alloc(size * layout.length * 8 + 48) + 63) & ~63;
       this.timestamps = this.memory.alloc(io);
       this.values = this.memory.alloc(io);
       this.out = this.memory.alloc(io);
@@ -70,7 +71,8 @@ export class DetectorInstance {
       params.bucket, params.prototypes, params.vigilance, params.learningRate, params.forgetting,
       params.zAlpha, params.zWeight, params.refractory, k.scale, k.patternAlarmP, k.zAlarmP,
       layout.window, layout.ring, layout.protos, layout.lastMatch, layout.patternBins, layout.zBins,
-      layout.length, params.breakout, params.zClip,
+      layout.length, params.breakout, params.zClip, layout.lanes, params.cusumSlack, params.cusumGate,
+      layout.cusumBins, params.zFloor,
     ]);
     this.exports.init(this.states, size, layout.length);
   }

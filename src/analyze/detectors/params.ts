@@ -23,8 +23,14 @@ export interface DetectorParams {
   readonly zAlpha: number;
   /** Deviations beyond this many standard deviations update the mean and variance as if at it. */
   readonly zClip: number;
+  /** The z-score view scores only at or beyond this many standard deviations (a three-sigma floor). */
+  readonly zFloor: number;
   /** Weight of the z-score surprise against the pattern surprise in the fusion. */
   readonly zWeight: number;
+  /** CUSUM slack: standardised deviations up to this size do not build up evidence of a shift. */
+  readonly cusumSlack: number;
+  /** CUSUM (in standard deviations) above which a sustained shift may score, whatever the range. */
+  readonly cusumGate: number;
   /** Points after an alarm during which the detector reports 0 (one alarm per event). */
   readonly refractory: number;
   /** Fused score at or above which an output counts as an alarm that starts the refractory. */
@@ -32,10 +38,13 @@ export interface DetectorParams {
 }
 
 /**
- * Defaults chosen by seeded random searches on NAB's 31-file development split (standard
- * profile, NAB's optimal corpus threshold), a handful of values per parameter, some 2,000
- * configurations in all; nothing is specific to a file. `prototypes` trades score for speed:
- * 64 / 96 / 128 / 256 scored 73.8 / 75.1 / 75.7 / 75.9.
+ * Defaults chosen on NAB's 31-file development split (standard profile, NAB's optimal corpus
+ * threshold); nothing is specific to a file. The resonance and z-score parameters come from
+ * seeded random searches (some 2,000 configurations); `prototypes` trades score for speed:
+ * 64 / 96 / 128 / 256 scored 73.8 / 75.1 / 75.7 / 75.9 before the CUSUM (75.4 / - / 78.6 / 78.7
+ * with it). The CUSUM and the z floor were then set by one-at-a-time scans: cusumGate 20 / 25 /
+ * 30 scored 77.5 / 78.6 / 78.1, cusumSlack 0.75 / 1 / 1.5 scored 76.1 / 78.6 / 75.8, and zFloor
+ * 0 / 2 / 3 / 4 scored 78.1 / 78.5 / 78.6 / 77.6.
  */
 export const DEFAULT_PARAMS: DetectorParams = Object.freeze({
   bucket: 3,
@@ -46,7 +55,10 @@ export const DEFAULT_PARAMS: DetectorParams = Object.freeze({
   breakout: 0.1,
   zAlpha: 0.003,
   zClip: 8,
+  zFloor: 3,
   zWeight: 1.5,
+  cusumSlack: 1,
+  cusumGate: 25,
   refractory: 120,
   alarmLevel: 0.65,
 });
@@ -55,6 +67,8 @@ export const DEFAULT_PARAMS: DetectorParams = Object.freeze({
 export const FEATURE_DIMS = 4;
 /** Points after which z-score deviations are clipped (before, the variance is not yet known). */
 export const CLIP_AFTER = 30;
+/** Standardised deviations are clipped here before they enter the CUSUM (one point adds at most this). */
+export const CUSUM_CLIP = 4;
 /** Bins of a surprise calibrator: quarter octaves from 2^-16 to 2^8. */
 export const CAL_BINS = 96;
 
@@ -74,18 +88,33 @@ export const S = Object.freeze({
   zWeight: 11,
   zTotal: 12,
   lastSlot: 13,
-  header: 16,
+  origin: 14,
+  cusumUp: 15,
+  cusumDown: 16,
+  cusumWeight: 17,
+  cusumTotal: 18,
+  patternBin: 19,
+  zBin: 20,
+  cusumBin: 21,
+  header: 22,
 });
 
-/** Where each part of a series' state lives inside its block (f64 slots). */
+/**
+ * Where each part of a series' state lives inside its block (f64 slots). The prototypes are f32,
+ * two to a slot: coordinate j of prototype q is f32 number `2 * protos + j * lanes + q` of the
+ * block, so the kernel screens four prototypes per SIMD load.
+ */
 export interface StateLayout {
   readonly window: number;
   readonly ring: number;
   readonly protos: number;
+  /** f32 entries per prototype coordinate: `prototypes` rounded up to a multiple of 4. */
+  readonly lanes: number;
   readonly lastMatch: number;
   readonly patternBins: number;
   readonly zBins: number;
-  /** Slots per series, a multiple of 2 so every block starts 16-byte aligned. */
+  readonly cusumBins: number;
+  /** Slots per series: an odd multiple of 8 (whole cache lines, and every block 16-byte aligned). */
   readonly length: number;
 }
 
@@ -94,11 +123,16 @@ export function stateLayout(params: DetectorParams): StateLayout {
   const window = FEATURE_DIMS * params.bucket;
   const ring = S.header;
   const protos = ring + window + (window & 1);
-  const lastMatch = protos + params.prototypes * FEATURE_DIMS;
-  const patternBins = lastMatch + params.prototypes;
+  const lanes = (params.prototypes + 3) & ~3;
+  const lastMatch = protos + (lanes * FEATURE_DIMS) / 2;
+  const patternBins = lastMatch + params.prototypes + (params.prototypes & 1);
   const zBins = patternBins + CAL_BINS;
-  const end = zBins + CAL_BINS;
-  return { window, ring, protos, lastMatch, patternBins, zBins, length: end + (end & 1) };
+  const cusumBins = zBins + CAL_BINS;
+  const end = cusumBins + CAL_BINS;
+  // An odd number of 64-byte lines per block, so that the same field of consecutive series falls
+  // in different cache sets (with an even count, a bank's series alias and thrash the cache).
+  const lines = Math.ceil(end / 8);
+  return { window, ring, protos, lanes, lastMatch, patternBins, zBins, cusumBins, length: 8 * (lines | 1) };
 }
 
 /**
@@ -151,7 +185,10 @@ export function checkParams(params: DetectorParams): DetectorParams {
   real('breakout', 0, 100, true);
   real('zAlpha', 0, 1);
   real('zClip', 0, Infinity);
+  real('zFloor', 0, Infinity, true);
   real('zWeight', 0, 100);
+  real('cusumSlack', 0, CUSUM_CLIP, true);
+  real('cusumGate', 0, Infinity);
   int('refractory', 0, 1e9);
   real('alarmLevel', 0, 1);
   return params;

@@ -2,19 +2,25 @@
  * The per-point arithmetic of the default detector, in TypeScript: the twin of
  * assembly/detector.ts and its test oracle. It works on the same flat state block.
  *
- * Two complementary views of each point are fused:
+ * Three complementary views of each point are fused:
  * - pattern novelty (an adaptive-resonance memory): the last `FEATURE_DIMS * bucket` points,
- *   averaged in buckets, are matched against remembered prototypes by the largest coordinate
- *   gap, measured in units of the range seen so far. A gap above the vigilance makes a new
- *   prototype (replacing the least recently matched); a smaller one pulls the match closer.
+ *   averaged in buckets (f32, relative to the first value), are matched against remembered f32
+ *   prototypes by the largest coordinate gap, measured in units of the range seen so far. A gap
+ *   above the vigilance makes a new prototype (replacing the least recently matched); a smaller
+ *   one pulls the match closer.
  * - magnitude: the z-score of the value against a slow running mean and variance, updated with
  *   deviations clipped at `zClip` standard deviations.
+ * - persistence: a two-sided CUSUM of the same standardised deviations (clipped at
+ *   `CUSUM_CLIP`, less `cusumSlack` per point), for shifts that stay inside the range seen so far
+ *   (e.g. below an old spike) but last.
  * Each raw signal is calibrated online into a tail probability against its own history (a
  * histogram over quarter octaves with exponential forgetting), and scored as surprise
- * -ln(p) / ln(memory), capped at 1. A point scores only when it created a new pattern category
- * or broke out of the range seen so far by more than `breakout` of its width (so a large but
- * familiar swing is not news), with the larger of the two surprises. After an alarm the
- * detector is quiet for `refractory` points: one event, one alarm.
+ * -ln(p) / ln(memory), capped at 1. Pattern and magnitude score only when the point created a
+ * new pattern category or broke out of the range seen so far by more than `breakout` of its
+ * width (so a large but familiar swing is not news), with the larger of their two surprises;
+ * magnitude counts only from `zFloor` standard deviations on; persistence scores only while the
+ * CUSUM exceeds `cusumGate`. After an alarm the detector is quiet for `refractory` points and
+ * the CUSUM restarts: one event, one alarm.
  *
  * Non-finite values or timestamps, and timestamps that go back in time, are rejected: they
  * score 0, leave the state untouched and are counted in the `rejected` slot.
@@ -22,6 +28,7 @@
 import {
   CAL_BINS,
   CLIP_AFTER,
+  CUSUM_CLIP,
   FEATURE_DIMS,
   S,
   type DerivedConstants,
@@ -79,24 +86,32 @@ function learn(s: Float64Array, bins: number, b: number, wSlot: number, tSlot: n
   s[wSlot] = next;
 }
 
+/** Starts the refractory period and restarts the CUSUM: whatever view raised it, the event is told. */
+function alarm(s: Float64Array, base: number, p: DetectorParams): void {
+  s[base + S.hold] = p.refractory + 1;
+  s[base + S.cusumUp] = 0;
+  s[base + S.cusumDown] = 0;
+}
+
 /** Initialises a fresh state block at `base` (the kernel's `init` does the same). */
 export function initState(s: Float64Array, base: number, layout: StateLayout): void {
   s.fill(0, base, base + layout.length);
   s[base + S.patternWeight] = 1;
   s[base + S.zWeight] = 1;
+  s[base + S.cusumWeight] = 1;
 }
 
-const feature = new Float64Array(FEATURE_DIMS);
+const feature = new Float32Array(FEATURE_DIMS);
 
 /**
- * Largest coordinate gap between `feature` and prototype `q`. Prototypes are stored dimension
- * by dimension (coordinate j of prototype q at `protos + j * capacity + q`), so the first-
- * coordinate screen of the search reads one contiguous run.
+ * Largest coordinate gap between `feature` and prototype `q`, in f32 arithmetic (`fround` of a
+ * difference of two f32 values is the f32 difference: f64 carries more than twice f32's bits, so
+ * rounding twice is exact), as the kernel computes it four prototypes at a time.
  */
-function gapTo(s: Float64Array, protos: number, capacity: number, q: number): number {
+function gapTo(p32: Float32Array, protos: number, lanes: number, q: number): number {
   let gap = 0;
   for (let j = 0; j < FEATURE_DIMS; j++) {
-    const e = Math.abs(feature[j] - s[protos + j * capacity + q]);
+    const e = Math.abs(Math.fround(feature[j] - p32[protos + j * lanes + q]));
     if (e > gap) gap = e;
   }
   return gap;
@@ -104,9 +119,11 @@ function gapTo(s: Float64Array, protos: number, capacity: number, q: number): nu
 
 /**
  * Feeds one point to the series whose state block starts at `base`; returns its score in [0, 1].
+ * `p32` is an f32 view of the same buffer as `s` (the prototypes are f32).
  */
 export function updateState(
   s: Float64Array,
+  p32: Float32Array,
   base: number,
   p: DetectorParams,
   layout: StateLayout,
@@ -121,6 +138,7 @@ export function updateState(
   }
   s[base + S.lastTs] = ts;
   s[base + S.count] = t + 1;
+  if (t === 0) s[base + S.origin] = x;
   const lowest = s[base + S.min];
   const highest = s[base + S.max];
   const reach = p.breakout * (highest - lowest);
@@ -135,13 +153,26 @@ export function updateState(
   const mean = s[base + S.mean];
   const variance = s[base + S.variance];
   const d = x - mean;
-  const z = t > 0 ? Math.abs(d) / Math.sqrt(variance + 1e-12 * (1 + mean * mean)) : 0;
+  const deviation = t > 0 ? d / Math.sqrt(variance + 1e-12 * (1 + mean * mean)) : 0;
+  const z = Math.abs(deviation);
   // Winsorised update: one huge spike must not inflate the variance and hide the next anomaly.
   const limit = t > CLIP_AFTER ? p.zClip * Math.sqrt(variance) : Infinity;
   const dc = d > limit ? limit : d < -limit ? -limit : d;
   s[base + S.mean] = mean + a * dc;
   s[base + S.variance] = (1 - a) * (variance + a * dc * dc);
   const zBin = calibratorBin(z);
+
+  // Persistence: a two-sided CUSUM of the clipped standardised deviation. It measures a shift by
+  // how long it lasts, not by where it sits in the range, so an old spike cannot hide it.
+  const zc = deviation > CUSUM_CLIP ? CUSUM_CLIP : deviation < -CUSUM_CLIP ? -CUSUM_CLIP : deviation;
+  const rise = s[base + S.cusumUp] + zc - p.cusumSlack;
+  const fall = s[base + S.cusumDown] - zc - p.cusumSlack;
+  const up = rise > 0 ? rise : 0;
+  const down = fall > 0 ? fall : 0;
+  s[base + S.cusumUp] = up;
+  s[base + S.cusumDown] = down;
+  const cusum = up > down ? up : down;
+  const cusumBin = calibratorBin(cusum);
 
   // Pattern novelty once the window is full.
   const W = layout.window;
@@ -151,7 +182,10 @@ export function updateState(
   let created = false;
   let patternBin = -1;
   if (t >= W - 1) {
-    // The oldest point of the window sits just after the newest one.
+    // The oldest point of the window sits just after the newest one. Features are taken relative
+    // to the series' first value, so f32 keeps their precision relative to the range, whatever
+    // the series' offset.
+    const origin = s[base + S.origin];
     let at = head + 1 === W ? 0 : head + 1;
     for (let j = 0; j < FEATURE_DIMS; j++) {
       let sum = 0;
@@ -159,24 +193,23 @@ export function updateState(
         sum += s[ring + at];
         at = at + 1 === W ? 0 : at + 1;
       }
-      feature[j] = sum / p.bucket;
+      feature[j] = sum / p.bucket - origin;
     }
-    const protos = base + layout.protos;
-    const M = p.prototypes;
+    const protos = 2 * (base + layout.protos);
+    const lanes = layout.lanes;
     const lastMatch = base + layout.lastMatch;
     const used = s[base + S.used];
-    // Nearest prototype by the largest coordinate gap. Starting from the last match gives a tight
-    // bound, so most prototypes are ruled out by their first coordinate; ties go to the lowest
-    // slot, exactly as a plain scan would pick.
+    // Nearest prototype by the largest coordinate gap, ties to the lowest slot. Starting from the
+    // last match gives a tight bound, so most prototypes are ruled out by their first coordinate.
     let match = -1;
     let best = Infinity;
     if (used > 0) {
       match = s[base + S.lastSlot] < used ? s[base + S.lastSlot] : 0;
-      best = gapTo(s, protos, M, match);
+      best = gapTo(p32, protos, lanes, match);
     }
     for (let q = 0; q < used; q++) {
-      if (q === match || Math.abs(feature[0] - s[protos + q]) > best) continue;
-      const gap = gapTo(s, protos, M, q);
+      if (Math.abs(Math.fround(feature[0] - p32[protos + q])) > best) continue;
+      const gap = gapTo(p32, protos, lanes, q);
       if (gap < best || (gap === best && q < match)) {
         best = gap;
         match = q;
@@ -191,13 +224,13 @@ export function updateState(
         slot = 0;
         for (let q = 1; q < p.prototypes; q++) if (s[lastMatch + q] < s[lastMatch + slot]) slot = q;
       }
-      for (let j = 0; j < FEATURE_DIMS; j++) s[protos + j * M + slot] = feature[j];
+      for (let j = 0; j < FEATURE_DIMS; j++) p32[protos + j * lanes + slot] = feature[j];
       s[lastMatch + slot] = t;
       s[base + S.lastSlot] = slot;
     } else {
       for (let j = 0; j < FEATURE_DIMS; j++) {
-        const o = protos + j * M + match;
-        s[o] += p.learningRate * (feature[j] - s[o]);
+        const o = protos + j * lanes + match;
+        p32[o] = p32[o] + p.learningRate * (feature[j] - p32[o]);
       }
       s[lastMatch + match] = t;
       s[base + S.lastSlot] = match;
@@ -207,19 +240,31 @@ export function updateState(
 
   let score = 0;
   // During the refractory period the score is 0 whatever the surprise, so it is not computed.
+  // A CUSUM beyond the gate scores its own surprise.
+  if (cusum > p.cusumGate && s[base + S.hold] === 0) {
+    const pc = tail(s, base + layout.cusumBins, cusumBin, s[base + S.cusumWeight], s[base + S.cusumTotal]);
+    const surprise = -Math.log(pc) / k.scale;
+    score = surprise < 1 ? surprise : 1;
+    if (pc <= k.patternAlarmP) alarm(s, base, p);
+  }
   if ((created || breakout) && s[base + S.hold] === 0) {
     const pb = base + layout.patternBins;
     const zb = base + layout.zBins;
     const pp = patternBin >= 0 ? tail(s, pb, patternBin, s[base + S.patternWeight], s[base + S.patternTotal]) : 1;
-    const pz = tail(s, zb, zBin, s[base + S.zWeight], s[base + S.zTotal]);
+    const pz = z >= p.zFloor ? tail(s, zb, zBin, s[base + S.zWeight], s[base + S.zTotal]) : 1;
     const surprise = Math.max(-Math.log(pp), p.zWeight * -Math.log(pz)) / k.scale;
-    score = surprise < 1 ? surprise : 1;
-    if (pp <= k.patternAlarmP || pz <= k.zAlarmP) s[base + S.hold] = p.refractory + 1;
+    if (surprise > score) score = surprise < 1 ? surprise : 1;
+    if (pp <= k.patternAlarmP || pz <= k.zAlarmP) alarm(s, base, p);
   }
   if (s[base + S.hold] > 0) s[base + S.hold] -= 1;
   if (patternBin >= 0) {
     learn(s, base + layout.patternBins, patternBin, base + S.patternWeight, base + S.patternTotal, p.forgetting);
   }
   learn(s, base + layout.zBins, zBin, base + S.zWeight, base + S.zTotal, p.forgetting);
+  learn(s, base + layout.cusumBins, cusumBin, base + S.cusumWeight, base + S.cusumTotal, p.forgetting);
+  // The bins just hit: the likeliest next ones, which the kernel loads early for the next point.
+  s[base + S.patternBin] = patternBin;
+  s[base + S.zBin] = zBin;
+  s[base + S.cusumBin] = cusumBin;
   return score;
 }
