@@ -275,7 +275,9 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   const d = x - mean;
   const deviation = t > 0 ? d / Math.sqrt(variance + 1e-12 * (1 + mean * mean)) : 0;
   const z = abs<f64>(deviation);
-  const limit = t > CLIP_AFTER ? param(params, P_Z_CLIP) * Math.sqrt(variance) : Infinity;
+  // During the quiet period after an alarm, deviations are clipped at the z floor (see the twin).
+  const clip = get(state, S_HOLD) > 0 ? param(params, P_Z_FLOOR) : param(params, P_Z_CLIP);
+  const limit = t > CLIP_AFTER ? clip * Math.sqrt(variance) : Infinity;
   const dc = d > limit ? limit : d < -limit ? -limit : d;
   set(state, S_MEAN, mean + a * dc);
   set(state, S_VARIANCE, (1 - a) * (variance + a * dc * dc));

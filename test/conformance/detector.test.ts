@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, DimensionError } from '../../src/errors.ts';
 import { DetectorBank, SeriesDetector } from '../../src/analyze/detectors/detector.ts';
-import { ALARM_THRESHOLD, DEFAULT_PARAMS } from '../../src/analyze/detectors/params.ts';
+import { ALARM_THRESHOLD, DEFAULT_PARAMS, S } from '../../src/analyze/detectors/params.ts';
 
 /** Seeded PRNG (mulberry32). */
 function prng(seed: number): () => number {
@@ -102,6 +102,36 @@ describe('default detector', () => {
     expect(found[1]).toBeGreaterThanOrEqual(2300);
     expect(found[1]).toBeLessThan(2330);
     expect(alarms({ ...DEFAULT_PARAMS, cusumGate: 1e9 })).toEqual([800]);
+  });
+
+  it('an event in its quiet period barely widens the baseline: its points count at most as zFloor deviations', async () => {
+    // Steady noise, then a 20-point dip far below it. The dip's first point alarms; the rest fall
+    // in the quiet period, where they enter the running variance clipped at zFloor standard
+    // deviations (a zClip clip would let them multiply the variance several times over).
+    const rnd = prng(11);
+    const n = 1200;
+    const values = Float64Array.from({ length: n }, (_, i) => 50 + (rnd() - 0.5) * 2 - (i >= 1000 && i < 1020 ? 30 : 0));
+    const d = new SeriesDetector();
+    const scores = values.map((x, i) => d.update(i * 300_000, x));
+    const before = new SeriesDetector();
+    for (let i = 0; i < 1000; i++) before.update(i * 300_000, values[i]);
+    const after = new SeriesDetector();
+    for (let i = 0; i < 1020; i++) after.update(i * 300_000, values[i]);
+    expect(scores[1000]).toBeGreaterThanOrEqual(ALARM_THRESHOLD);
+    const sdBefore = Math.sqrt(before.save().state[S.variance]);
+    const sdAfter = Math.sqrt(after.save().state[S.variance]);
+    // About 1.36 here; clipped at zClip instead, the dip would widen it about 5.6 times.
+    expect(sdAfter / sdBefore).toBeLessThan(1.6);
+    // The alarming point moves the mean by at most zAlpha * zClip standard deviations, each of the
+    // 19 quiet points after it by at most zAlpha * zFloor.
+    const { zAlpha, zClip, zFloor } = DEFAULT_PARAMS;
+    const shift = before.save().state[S.mean] - after.save().state[S.mean];
+    expect(shift).toBeGreaterThan(0);
+    expect(shift).toBeLessThanOrEqual(zAlpha * (zClip + 19 * zFloor) * sdAfter);
+    // The kernel does the same.
+    const bank = await DetectorBank.create(1, { backend: 'wasm' });
+    bank.updateSeries(0, stamps(1020), values.subarray(0, 1020));
+    expect(Math.abs(bank.saveSeries(0).state[S.variance] - after.save().state[S.variance])).toBeLessThanOrEqual(1e-12);
   });
 
   it('keeps f32 pattern precision whatever the offset: the same shapes at 1e12 score the same', () => {

@@ -9,7 +9,8 @@
  *   above the vigilance makes a new prototype (replacing the least recently matched); a smaller
  *   one pulls the match closer.
  * - magnitude: the z-score of the value against a slow running mean and variance, updated with
- *   deviations clipped at `zClip` standard deviations.
+ *   deviations clipped at `zClip` standard deviations (at `zFloor` during the quiet period after
+ *   an alarm, so an ongoing event barely moves the baseline).
  * - persistence: a two-sided CUSUM of the same standardised deviations (clipped at
  *   `CUSUM_CLIP`, less `cusumSlack` per point), for shifts that stay inside the range seen so far
  *   (e.g. below an old spike) but last.
@@ -156,7 +157,11 @@ export function updateState(
   const deviation = t > 0 ? d / Math.sqrt(variance + 1e-12 * (1 + mean * mean)) : 0;
   const z = Math.abs(deviation);
   // Winsorised update: one huge spike must not inflate the variance and hide the next anomaly.
-  const limit = t > CLIP_AFTER ? p.zClip * Math.sqrt(variance) : Infinity;
+  // During the quiet period after an alarm the points belong to the event just told, so they
+  // count at most as a `zFloor` deviation: an event that lasts must not widen the baseline and
+  // mask the next one (e.g. a second dip soon after a first).
+  const clip = s[base + S.hold] > 0 ? p.zFloor : p.zClip;
+  const limit = t > CLIP_AFTER ? clip * Math.sqrt(variance) : Infinity;
   const dc = d > limit ? limit : d < -limit ? -limit : d;
   s[base + S.mean] = mean + a * dc;
   s[base + S.variance] = (1 - a) * (variance + a * dc * dc);
