@@ -1,6 +1,7 @@
 /**
- * The mesh as Analyze sees it: node ids and undirected links, nothing about how it was built.
- * The simulator, a service registry or an operator's inventory can all produce one.
+ * The mesh as Analyze sees it: node ids, undirected links and, when known, which nodes are
+ * gateways (where traffic leaves the mesh), nothing about how it was built. The simulator, a
+ * service registry or an operator's inventory can all produce one.
  */
 import { ArgumentError } from '../errors.ts';
 
@@ -12,9 +13,14 @@ export class MeshGraph {
   readonly #index = new Map<string, number>();
   readonly #neighbors: number[][];
   readonly #linkByPair = new Map<number, number>();
+  /** Hops from each node to its nearest gateway (Infinity when none is known or reachable). */
+  readonly #hops: Float64Array;
 
-  /** @param links pairs of node ids; the link id is `${a}-${b}` in the order given */
-  constructor(nodeIds: readonly string[], links: ReadonlyArray<readonly [string, string]>) {
+  /**
+   * @param links pairs of node ids; the link id is `${a}-${b}` in the order given
+   * @param gateways ids of the nodes where traffic leaves the mesh, if known
+   */
+  constructor(nodeIds: readonly string[], links: ReadonlyArray<readonly [string, string]>, gateways: readonly string[] = []) {
     this.nodeIds = [...nodeIds];
     this.nodeIds.forEach((id, i) => this.#index.set(id, i));
     this.#neighbors = this.nodeIds.map(() => []);
@@ -31,6 +37,14 @@ export class MeshGraph {
     }
     this.links = pairs;
     this.linkIds = ids;
+    this.#hops = new Float64Array(this.nodeIds.length).fill(Infinity);
+    let frontier = gateways.map((id) => this.indexOf(id, 'gateways'));
+    for (const g of frontier) this.#hops[g] = 0;
+    for (let h = 1; frontier.length; h++) {
+      const next: number[] = [];
+      for (const u of frontier) for (const v of this.#neighbors[u]) if (this.#hops[v] === Infinity) (this.#hops[v] = h), next.push(v);
+      frontier = next;
+    }
   }
 
   get size(): number {
@@ -46,6 +60,14 @@ export class MeshGraph {
 
   neighbors(i: number): readonly number[] {
     return this.#neighbors[i];
+  }
+
+  /**
+   * Neighbours of `i` one hop nearer a gateway: where its traffic most likely goes next (routes
+   * follow link costs, which mostly track hops). Empty when no gateways are known.
+   */
+  upstream(i: number): number[] {
+    return this.#neighbors[i].filter((j) => this.#hops[j] < this.#hops[i]);
   }
 
   /** Link index between two nodes, or -1. */

@@ -39,14 +39,19 @@ export function captureBand(windows: SeriesWindows, s: number, before: number, o
  * `since`, is within the band, or has come back at least `share` of the way from the largest
  * deviation seen since `onset` (remedies such as a reroute leave a new normal, not the old one).
  * False when fewer than `recent` samples arrived since `since` (a silent node).
+ *
+ * `harm` is the metric's harmful direction (+1 up, -1 down, 0 either): a value past the band on
+ * the harmless side counts as recovered, since a fix often overshoots there (clearing a cache
+ * leaves memory below its usual level, a reroute can leave a node less loss than before).
  */
-export function recovered(windows: SeriesWindows, s: number, band: Band, onset: number, since: number, recent = 3, share = 0.7): boolean {
+export function recovered(windows: SeriesWindows, s: number, band: Band, onset: number, since: number, harm: -1 | 0 | 1 = 0, recent = 3, share = 0.7): boolean {
   const { ts, values } = windows.last(s);
   if (ts.length < recent || ts[ts.length - recent] <= since) return false;
-  const now = Math.abs(median(values.slice(-recent)) - band.center);
+  const excess = (v: number) => (harm === 0 ? Math.abs(v - band.center) : Math.max(0, harm * (v - band.center)));
+  const now = excess(median(values.slice(-recent)));
   if (now <= band.halfWidth) return true;
   let worst = 0;
-  for (let i = 0; i < ts.length; i++) if (ts[i] >= onset) worst = Math.max(worst, Math.abs(values[i] - band.center));
+  for (let i = 0; i < ts.length; i++) if (ts[i] >= onset) worst = Math.max(worst, excess(values[i]));
   return now <= (1 - share) * worst;
 }
 

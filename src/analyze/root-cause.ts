@@ -9,7 +9,10 @@
  * that any anomalous neighbour. When the lossy node's link quality fell too, the link to that
  * next hop is blamed; otherwise the next hop itself (a relay that silently drops forwarded
  * traffic is anomalous only in its neighbours' telemetry), and a silent next hop always (a dead
- * node explains both the loss and the dead link). The cues are combined as a weighted sum and
+ * node explains both the loss and the dead link). Traffic flows towards the gateways, so when
+ * they are known the next hop is sought among the neighbours nearer one. A node whose link
+ * quality fell without loss blames its other links. A node that shows nothing but loss or weak
+ * links is a witness, not a cause, and scores lower. The cues are combined as a weighted sum and
  * turned into confidences with a softmax. (5) The cause tends to show the broadest anomaly:
  * a congested node moves in cpu, memory, queue and latency, its busier neighbour in its queue
  * (a link counts the mean breadth of its ends).
@@ -55,6 +58,11 @@ export function rankRootCauses(
 
   const widest = Math.max(...evidence.map(breadth));
   for (const e of evidence) {
+    // A lossy node, or one whose links weakened, that shows nothing of its own is a witness:
+    // what it sees points elsewhere.
+    const witness =
+      locality(e, options.localMetrics) === 0 &&
+      [options.lossMetric, options.linkMetric].some((m) => m !== undefined && e.metricScore[m] > 0);
     const neighbors = graph.neighbors(e.node);
     const anomalousNeighbors = neighbors.filter((n) => incident.nodes.has(n)).length;
     const centrality = neighbors.length ? anomalousNeighbors / neighbors.length : 0;
@@ -64,13 +72,15 @@ export function rankRootCauses(
       WEIGHTS.locality * locality(e, options.localMetrics) +
       WEIGHTS.peak * e.peak +
       WEIGHTS.blame * blameOf(e.node) +
-      WEIGHTS.breadth * (breadth(e) / widest);
+      WEIGHTS.breadth * (breadth(e) / widest) -
+      (witness ? WEIGHTS.blame : 0);
     raw.push({ target: graph.nodeIds[e.node], score });
   }
   // A node outside the incident that its lossy neighbours forward through: it shows nothing
-  // itself, only their loss gives it away. Blamed by a single node, it is just a guess.
+  // itself, only their loss gives it away. Blamed by a single node that shares its blame with
+  // other suspects, it is just a guess.
   for (const [node, b] of nodeBlame) {
-    if (incident.nodes.has(node) || b.count < 2) continue;
+    if (incident.nodes.has(node) || (b.count < 2 && b.weight < 1)) continue;
     const score = WEIGHTS.onset * Math.exp(-(b.onset - first) / onsetScale) + WEIGHTS.blame * blameOf(node) + WEIGHTS.centrality * (b.count / graph.neighbors(node).length);
     raw.push({ target: graph.nodeIds[node], score });
   }
@@ -115,15 +125,23 @@ function blameDownstream(incident: TrackedIncident, graph: MeshGraph, options: R
   if (lossMetric === undefined) return { nodeBlame, linkBlame, lossy };
   const moved = (node: number, metric: number | undefined) => metric !== undefined && (incident.nodes.get(node)?.metricScore[metric] ?? 0) > 0;
   for (const e of incident.nodes.values()) {
-    if (e.metricScore[lossMetric] <= 0) continue;
+    const lossyNode = e.metricScore[lossMetric] > 0;
+    // Loss with the node's link quality intact is dropped beyond the link, at the next hop.
+    const linkTrouble = moved(e.node, linkMetric);
+    if (!lossyNode && !linkTrouble) continue;
     lossy++;
     const neighbors = graph.neighbors(e.node);
     const anomalous = neighbors.filter((n) => incident.nodes.has(n));
     const starved = anomalous.filter((n) => moved(n, throughputMetric) || silent?.has(n));
-    const hops = starved.length ? starved : anomalous.length ? anomalous : neighbors;
-    // With no anomalous neighbour to point at, its link and its next hop are equally suspect.
-    const linkTrouble = moved(e.node, linkMetric) || anomalous.length === 0;
-    const nodeTrouble = !moved(e.node, linkMetric);
+    // Traffic flows towards a gateway: a lossy node's suspects are its neighbours nearer one;
+    // a node whose link quality fell without loss still sends fine, so the bad link is another.
+    const upstream = new Set(graph.upstream(e.node));
+    const toward = (xs: readonly number[]) => {
+      const picked = xs.filter((n) => upstream.has(n) === lossyNode);
+      return picked.length ? picked : xs;
+    };
+    const hops = toward(starved.length ? starved : anomalous.length ? anomalous : neighbors);
+    const nodeTrouble = lossyNode && !linkTrouble;
     for (const hop of hops) {
       const share = 1 / hops.length;
       const link = graph.linkBetween(e.node, hop);

@@ -18,10 +18,12 @@ export interface Symptom {
   atCause: boolean;
   /** Deviation from the baseline in band half-widths. */
   strength: number;
+  /** The value furthest from the baseline (how far it went in the metric's own units: total loss is 1). */
+  worst: number;
 }
 
 /** Describes series `s` since `onset` against its baseline band; undefined when it has not moved. */
-export function describeSeries(windows: SeriesWindows, s: number, band: Band, onset: number): Pick<Symptom, 'direction' | 'shape' | 'strength'> | undefined {
+export function describeSeries(windows: SeriesWindows, s: number, band: Band, onset: number): Pick<Symptom, 'direction' | 'shape' | 'strength' | 'worst'> | undefined {
   const { ts, values } = windows.last(s);
   const since: number[] = [];
   for (let i = 0; i < ts.length; i++) if (ts[i] >= onset) since.push(values[i]);
@@ -31,7 +33,7 @@ export function describeSeries(windows: SeriesWindows, s: number, band: Band, on
   const peak = deviations.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
   if (Math.abs(peak) < 1) return undefined;
   const direction = (Math.abs(mean) >= 0.5 ? mean : peak) > 0 ? 'up' : 'down';
-  return { direction, shape: shapeOf(deviations), strength: Math.abs(peak) };
+  return { direction, shape: shapeOf(deviations), strength: Math.abs(peak), worst: band.center + peak * band.halfWidth };
 }
 
 function shapeOf(deviations: number[]): Shape {
@@ -88,6 +90,13 @@ const PATTERNS: ReadonlyArray<{ when: (v: SymptomView) => boolean; words: string
     words: 'link flapping up and down, interface toggling, bursts of loss each time the link drops and then it looks fine again',
   },
   {
+    // A hop that carries nothing at all while its neighbours' links look weak: the link is down
+    // outright, not degraded (a degraded link still carries some traffic). Early in a flap this
+    // is all there is to see; it has not come back yet.
+    when: (v) => !v.silent && v.total('packetLoss') && v.nodesWith('linkQuality', 'down') > 0 && v.nodesWith('linkQuality', 'down') < 3,
+    words: 'the link goes down completely, 100 percent loss on one hop, then it is back',
+  },
+  {
     when: (v) => v.nodesWith('linkQuality', 'down') >= 3 && !v.silent,
     words: 'a group of nodes cut off from the rest of the mesh, site unreachable from the core, all paths to them through one failed link',
   },
@@ -125,6 +134,9 @@ const PATTERNS: ReadonlyArray<{ when: (v: SymptomView) => boolean; words: string
   },
 ];
 
+/** A ratio this close to 1 is total: nothing gets through. */
+const TOTAL = 0.95;
+
 /** Questions the patterns ask of an incident's symptoms. */
 class SymptomView {
   constructor(
@@ -147,6 +159,11 @@ class SymptomView {
 
   anywhere(metric: string, direction: Symptom['direction'], shape?: Shape): boolean {
     return this.symptoms.some((s) => this.#match(s, metric, direction, shape));
+  }
+
+  /** Whether some node lost (nearly) all of `metric`'s share: a loss ratio at 1. */
+  total(metric: string): boolean {
+    return this.symptoms.some((s) => s.metric === metric && s.direction === 'up' && s.worst >= TOTAL);
   }
 
   nodesWith(metric: string, direction: Symptom['direction']): number {

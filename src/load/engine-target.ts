@@ -4,7 +4,7 @@
  * sequential by nature, so concurrent calls queue behind each other, and their latency includes
  * the wait, as a caller of a real engine would see it.
  */
-import { MeshLoop, type MeshLoopOptions } from '../readiness/mesh-loop.ts';
+import { MeshLoop, type MeshLoopOptions } from '../run/mesh-loop.ts';
 import type { LoadTarget } from './target.ts';
 
 /** Builds the engine over a simulated mesh and returns a target that advances it one tick per call. */

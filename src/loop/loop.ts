@@ -6,7 +6,9 @@
  * on the knowledge store, and no failure of an executor or a store stops the loop.
  *
  * An incident is announced (opened) only once it has shown evidence on `confirmTicks` ticks: a
- * one-tick blip is noise, not an incident, and is dropped without a trace. An escalated
+ * one-tick blip is noise, not an incident, and is dropped without a trace. An announced incident
+ * whose likeliest cause is still unclear gathers a few more ticks of evidence before it is
+ * diagnosed and acted on: a fault's picture fills in as it spreads. An escalated
  * incident is a human's from then on: it is frozen (takes in no new nodes, so a later fault
  * nearby opens its own incident) and closes once its telemetry is back to normal.
  */
@@ -61,6 +63,14 @@ export interface LoopOptions {
    * fault (a flapping link) looks healed between its bursts.
    */
   stableTicks?: number;
+  /**
+   * Confidence (0..1) of the top root cause at which an incident is diagnosed and acted on at
+   * once (default 0.5); below it the loop gathers up to `evidenceTicks` more ticks of evidence
+   * first, since acting on a guess costs an action on a healthy target and a wrong first remedy.
+   */
+  confidence?: number;
+  /** Ticks after its announcement an unclear incident waits for evidence before it is diagnosed anyway (default 6). */
+  evidenceTicks?: number;
   /** Actions tried per incident before escalating (default 3). */
   maxAttempts?: number;
   /** Ticks a healed node's anomalies are ignored while its metrics settle (default 15). */
@@ -122,6 +132,8 @@ export class MapeKLoop {
   readonly #writes: WriteQueue;
   readonly #options: LoopOptions;
   readonly #scores: Float64Array;
+  /** Per metric: +1 when only a rise is harmful, -1 when only a fall is, 0 when both are. */
+  readonly #harm: Array<-1 | 0 | 1>;
   readonly #active = new Map<string, ActiveIncident>();
   readonly #stats = { ticks: 0, incidentsOpened: 0, incidentsResolved: 0, incidentsEscalated: 0, actionsStarted: 0, actionsHealed: 0, actionsFailed: 0 };
   #now = -Infinity;
@@ -148,6 +160,7 @@ export class MapeKLoop {
       this.#emit({ type: 'store-fault', ts: this.#now, error: (error as Error)?.message ?? String(error) }),
     );
     this.#scores = new Float64Array(this.monitor.seriesCount);
+    this.#harm = metricNames.map((name) => (options.harmful?.[name] === 'up' ? 1 : options.harmful?.[name] === 'down' ? -1 : 0));
     this.monitor.onReject((rejection) => this.#emit({ type: 'sample-rejected', ts: this.#now, rejection }));
   }
 
@@ -241,12 +254,16 @@ export class MapeKLoop {
       return this.#resolve(incident, ts, undefined);
     }
     if (incident.escalated) return;
-    if (!incident.diagnosis) await this.#diagnose(incident, ts);
+    if (!incident.diagnosis) {
+      const summary = this.analyzer.summarize(incident.tracked);
+      const unclear = (summary.rootCauses[0]?.score ?? 0) < (this.#options.confidence ?? 0.5);
+      if (unclear && ts - incident.record.openedAt < (this.#options.evidenceTicks ?? 12)) return;
+      await this.#diagnose(incident, ts, summary);
+    }
     this.#act(incident, ts, healthy);
   }
 
-  async #diagnose(incident: ActiveIncident, ts: number): Promise<void> {
-    const summary = this.analyzer.summarize(incident.tracked);
+  async #diagnose(incident: ActiveIncident, ts: number, summary: IncidentSummary): Promise<void> {
     Object.assign(incident.record, {
       nodes: summary.nodes,
       metrics: summary.metrics,
@@ -472,7 +489,7 @@ export class MapeKLoop {
       const evidence = incident.tracked.nodes.get(node);
       if (!band || !evidence || (focus && !focus.has(node))) continue;
       judged++;
-      if (recovered(this.monitor.windows, s, band, evidence.onset, since)) ok++;
+      if (recovered(this.monitor.windows, s, band, evidence.onset, since, this.#harm[s % m])) ok++;
     }
     if (judged > 0) return ok / judged >= 0.8;
     const quietSince = Math.max(since, ...[...incident.tracked.nodes.values()].filter((e) => !focus || focus.has(e.node)).map((e) => e.lastSeen));

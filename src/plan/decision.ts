@@ -82,6 +82,11 @@ export interface DecisionEngineOptions {
   learningRate?: number;
   /** How many root-cause targets to consider (default 3). */
   targets?: number;
+  /**
+   * Share of the best target's confidence another target needs to be considered (default 0.5):
+   * a remedy aimed at an unlikely cause mostly lands on a healthy node or link.
+   */
+  plausible?: number;
   backend?: 'auto' | 'wasm' | 'ts';
 }
 
@@ -99,7 +104,7 @@ export class DecisionEngine {
     successRates: SuccessRates,
   ) {
     this.#actions = new Map(actions.map((a) => [a.name, a]));
-    this.#options = { rank: 4, learningRate: 0.05, targets: 3, ...stripUndefined(options) };
+    this.#options = { rank: 4, learningRate: 0.05, targets: 3, plausible: 0.5, ...stripUndefined(options) };
     this.successRates = successRates;
   }
 
@@ -180,8 +185,12 @@ export class DecisionEngine {
     // rather than nothing (a wrong scope guess should cost an attempt, not the whole incident).
     const allNodes = d.rootCauses.filter((c) => !c.target.includes('-')).slice(0, this.#options.targets);
     const allLinks = d.rootCauses.filter((c) => c.target.includes('-')).slice(0, this.#options.targets);
-    const nodes = d.scope === 'link' && allLinks.length ? [] : allNodes;
-    const links = d.scope === 'node' && allNodes.length ? [] : allLinks;
+    const scopedNodes = d.scope === 'link' && allLinks.length ? [] : allNodes;
+    const scopedLinks = d.scope === 'node' && allNodes.length ? [] : allLinks;
+    const best = Math.max(0, ...[...scopedNodes, ...scopedLinks].map((c) => c.score));
+    const plausible = (c: CauseCandidate) => c.score >= best * this.#options.plausible;
+    const nodes = scopedNodes.filter(plausible);
+    const links = scopedLinks.filter(plausible);
 
     const rows: Array<{ action: string; target: string; vector: Float32Array; excluded?: string }> = [];
     for (const action of actions) {

@@ -485,11 +485,12 @@ export const RUNBOOKS: readonly RagDocument[] = [
    "run_queue"
   ],
   "actions": [
+   "failover",
    "restart-service",
    "quarantine-node",
    "scale-up"
   ],
-  "body": "## Diagnose\nFind the process that holds the CPU. A tight loop, a regex gone quadratic or a stuck retry loop\nkeeps all cores busy with no matching increase in useful throughput.\n\n## Remediate\n1. Restart the offending service; capture a profile first if possible.\n2. Quarantine the node from the load balancer while it recovers.\n3. Scale up the pool so the remaining nodes absorb the work."
+  "body": "## Diagnose\nFind the process that holds the CPU. A tight loop, a regex gone quadratic or a stuck retry loop\nkeeps all cores busy with no matching increase in useful throughput.\n\n## Remediate\n1. Fail over to the standby: it takes the role in seconds, while a restart of a box that\n   barely responds takes minutes.\n2. Restart the offending service; capture a profile first if possible.\n3. Quarantine the node from the load balancer while it recovers.\n4. Scale up the pool so the remaining nodes absorb the work."
  },
  {
   "id": "cpu-exhaustion-throttled-container",
@@ -894,6 +895,7 @@ export const RUNBOOKS: readonly RagDocument[] = [
    "interface toggling up and down every few seconds",
    "routing adjacency keeps resetting, routes churn",
    "bursts of loss each time the link drops, then it looks fine again",
+   "the link goes down completely, 100 percent loss on one hop, then it is back",
    "syslog full of link up / link down messages"
   ],
   "metrics": [
@@ -904,9 +906,10 @@ export const RUNBOOKS: readonly RagDocument[] = [
   ],
   "actions": [
    "reroute",
+   "failover",
    "quarantine-node"
   ],
-  "body": "## Diagnose\nCount state changes per minute on each interface. A flapping link forces the routing protocol to\nrecompute over and over, which hurts the whole mesh more than a link that is simply down.\n\n## Remediate\n1. Take the link out of the routing (reroute with it excluded) until it is stable.\n2. If the flapping interface belongs to a node that flaps on every link, quarantine the node."
+  "body": "## Diagnose\nCount state changes per minute on each interface. A flapping link forces the routing protocol to\nrecompute over and over, which hurts the whole mesh more than a link that is simply down.\n\n## Remediate\n1. Take the link out of the routing (reroute with it excluded) until it is stable.\n2. Fail the link over to its backup if routing around it leaves no good path.\n3. If the flapping interface belongs to a node that flaps on every link, quarantine the node."
  },
  {
   "id": "gc-pause-allocation-storm",
@@ -999,7 +1002,8 @@ export const RUNBOOKS: readonly RagDocument[] = [
    "interface negotiated down to a lower speed",
    "transfers between two sites suddenly take several times longer",
    "link utilisation pegged near its new lower ceiling",
-   "no errors reported by the applications, just slowness"
+   "no errors reported by the applications, just slowness",
+   "partial loss and weak signal on the link, which still carries traffic"
   ],
   "metrics": [
    "link_capacity",
@@ -1009,10 +1013,9 @@ export const RUNBOOKS: readonly RagDocument[] = [
   ],
   "actions": [
    "reroute",
-   "scale-down",
-   "rate-limit"
+   "failover"
   ],
-  "body": "## Diagnose\nCompare the current link rate with its usual one. A link that renegotiated to a fraction of its\nrate (duplex mismatch, damaged cable, radio falling back to a robust modulation) looks like slow\napplications with no errors.\n\n## Remediate\n1. Reroute heavy flows onto links with spare capacity.\n2. Rate-limit or shed non-essential bulk transfers on the slow edge.\n3. Schedule a physical check of the link."
+  "body": "## Diagnose\nCompare the current link rate with its usual one. A link that renegotiated to a fraction of its\nrate (duplex mismatch, damaged cable, radio falling back to a robust modulation) looks like slow\napplications with no errors.\n\n## Remediate\n1. Reroute heavy flows onto links with spare capacity.\n2. Fail over to a backup link when no other path has spare capacity.\n3. Schedule a physical check of the link."
  },
  {
   "id": "link-degradation-packet-loss",
@@ -1024,6 +1027,7 @@ export const RUNBOOKS: readonly RagDocument[] = [
   "severity": "high",
   "symptoms": [
    "steady drops on one hop, a few percent and growing",
+   "partial loss and a weak signal, but the link is up and still carries traffic",
    "tcp throughput collapses over that path even though the pipe is not full",
    "latency jitter and spikes on one route only",
    "voice and streaming users complain about choppy sessions"
@@ -1037,9 +1041,9 @@ export const RUNBOOKS: readonly RagDocument[] = [
   ],
   "actions": [
    "reroute",
-   "rate-limit"
+   "failover"
   ],
-  "body": "## Diagnose\nLoss that is confined to one edge and does not follow load points to a degrading link: a bad\ncable or connector, a failing transceiver, a noisy channel. Congestion loss, by contrast, rises\nand falls with traffic volume.\n\n## Remediate\n1. Reroute traffic away from the lossy edge.\n2. If no alternate path has capacity, rate-limit bulk flows so interactive traffic survives.\n3. Open a hardware ticket for the link."
+  "body": "## Diagnose\nLoss that is confined to one edge and does not follow load points to a degrading link: a bad\ncable or connector, a failing transceiver, a noisy channel. Congestion loss, by contrast, rises\nand falls with traffic volume.\n\n## Remediate\n1. Reroute traffic away from the lossy edge.\n2. If no alternate path has capacity, fail over to a backup link.\n3. Open a hardware ticket for the link."
  },
  {
   "id": "link-degradation-rf-interference",
@@ -1117,11 +1121,12 @@ export const RUNBOOKS: readonly RagDocument[] = [
    "restart_count"
   ],
   "actions": [
+   "failover",
    "restart-service",
    "rollback-config",
    "scale-up"
   ],
-  "body": "## Diagnose\nA leak is a monotone climb of resident memory that does not follow load, ending in an\nout-of-memory kill. If the climb began with a release or a configuration change, that change is\nthe prime suspect.\n\n## Remediate\n1. Restart the service to reclaim memory (a stopgap that buys hours).\n2. Roll back the release or configuration that started the climb.\n3. Scale up replicas so staggered restarts do not cost capacity."
+  "body": "## Diagnose\nA leak is a monotone climb of resident memory that does not follow load, ending in an\nout-of-memory kill. If the climb began with a release or a configuration change, that change is\nthe prime suspect.\n\n## Remediate\n1. Fail over to the standby, which starts with clean memory, and restart the leaking service\n   out of the traffic path; a restart in place reclaims memory too but is slower.\n2. Roll back the release or configuration that started the climb.\n3. Scale up replicas so staggered restarts do not cost capacity."
  },
  {
   "id": "memory-leak-native-fragmentation",
@@ -1143,10 +1148,11 @@ export const RUNBOOKS: readonly RagDocument[] = [
    "container_memory_limit"
   ],
   "actions": [
+   "failover",
    "restart-service",
    "scale-up"
   ],
-  "body": "## Diagnose\nWhen resident size and heap size diverge, the leak is native: buffers from a driver, compression\ncontexts never freed, or allocator fragmentation.\n\n## Remediate\n1. Restart the service on a schedule that stays ahead of the growth.\n2. Scale up replicas so restarts are rolling and invisible to users."
+  "body": "## Diagnose\nWhen resident size and heap size diverge, the leak is native: buffers from a driver, compression\ncontexts never freed, or allocator fragmentation.\n\n## Remediate\n1. Fail over to the standby when the working set nears its limit: it starts with clean memory.\n2. Restart the service on a schedule that stays ahead of the growth.\n3. Scale up replicas so restarts are rolling and invisible to users."
  },
  {
   "id": "memory-leak-pressure-swapping",
@@ -1497,7 +1503,8 @@ export const RUNBOOKS: readonly RagDocument[] = [
   "symptoms": [
    "a whole branch went offline from the core's point of view",
    "the site still works internally but cannot reach central services",
-   "all paths to a group of nodes go through one failed relay"
+   "all paths to a group of nodes go through one failed relay",
+   "the links around a few nodes went down together and the node behind the failed hop lost every packet, while traffic fell at the nodes downstream"
   ],
   "metrics": [
    "reachable_peers",
@@ -1506,10 +1513,10 @@ export const RUNBOOKS: readonly RagDocument[] = [
    "link_quality"
   ],
   "actions": [
-   "reroute",
-   "failover"
+   "failover",
+   "reroute"
   ],
-  "body": "## Diagnose\nA cluster of nodes disappears together while still talking among themselves. Find the articulation\npoint (relay node or trunk link) that all their paths shared.\n\n## Remediate\n1. Reroute through a backup link or a satellite/LTE path if one exists.\n2. Fail over the site's central dependencies to a local replica."
+  "body": "## Diagnose\nA cluster of nodes disappears together while still talking among themselves. Find the articulation\npoint (relay node or trunk link) that all their paths shared.\n\n## Remediate\n1. Fail over the failed trunk link to its backup uplink.\n2. Reroute through a satellite/LTE path if one exists.\n3. Fail over the site's central dependencies to a local replica."
  },
  {
   "id": "partition-split-brain",
@@ -1550,7 +1557,8 @@ export const RUNBOOKS: readonly RagDocument[] = [
    "traffic between two regions of the mesh collapsed at the same moment",
    "many nodes lost their peers on the far side at once, while traffic inside each region still flows",
    "the trunk links that join the regions are down, the far side is unreachable",
-   "routing finds no path around the cut"
+   "routing finds no path around the cut",
+   "at first several links down around a few nodes, one node with total packet loss, throughput falling downstream"
   ],
   "metrics": [
    "throughput",
@@ -1559,10 +1567,10 @@ export const RUNBOOKS: readonly RagDocument[] = [
    "link_quality"
   ],
   "actions": [
-   "reroute",
-   "failover"
+   "failover",
+   "reroute"
   ],
-  "body": "## Diagnose\nA partition shows up as many nodes losing reachability together rather than as one failed node:\nnodes on each side keep talking among themselves and report healthy, but every flow between the\nregions stops. Find the link or links whose loss cuts the graph in two (the trunk or\nbridge links shared by every failing path). If a backup path exists that routing has not taken,\nthe cut can be bridged by rerouting.\n\n## Remediate\n1. Reroute traffic over any remaining path between the regions (a backup link, a longer chain of\n   relays, a satellite or LTE uplink).\n2. Fail over services whose clients are on the other side to replicas in the same region.\n3. Repair or replace the trunk link; keep the reroute until the link has been stable for a while."
+  "body": "## Diagnose\nA partition shows up as many nodes losing reachability together rather than as one failed node:\nnodes on each side keep talking among themselves and report healthy, but every flow between the\nregions stops. Find the link or links whose loss cuts the graph in two (the trunk or\nbridge links shared by every failing path). If a backup path exists that routing has not taken,\nthe cut can be bridged by rerouting.\n\n## Remediate\n1. Fail the trunk over to its backup link: it restores the cut in seconds.\n2. Reroute traffic over any remaining path between the regions (a longer chain of relays, a\n   satellite or LTE uplink); this only helps where such a path has capacity.\n3. Repair or replace the trunk link; keep the reroute until the link has been stable for a while."
  },
  {
   "id": "routing-loop-redistribution",

@@ -4,7 +4,7 @@
  * (Node: V8's gc through node:vm; Bun: Bun.gc) a collection is forced before each heap sample
  * so the slope measures retained memory, not garbage awaiting collection.
  */
-import { MeshLoop } from './mesh-loop.ts';
+import { MeshLoop } from '../run/mesh-loop.ts';
 
 /** One memory sample. */
 export interface MemorySample {

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze/analyzer.ts';
 import { MeshGraph } from '../../src/analyze/graph.ts';
+import { captureBand, recovered } from '../../src/analyze/recovery.ts';
 import { describeIncident, type Symptom } from '../../src/analyze/symptoms.ts';
+import { SeriesWindows } from '../../src/monitor/ring.ts';
 
 /** A line n0 - n1 - n2 - n3 - n4 with metrics cpu (load), loss and throughput. */
 const IDS = ['n0', 'n1', 'n2', 'n3', 'n4'];
 const METRICS = ['cpu', 'loss', 'throughput'];
 const graph = new MeshGraph(IDS, IDS.slice(1).map((id, i) => [IDS[i], id] as const));
 
-function analyzer() {
+function analyzer(g = graph) {
   return new Analyzer({
-    graph,
+    graph: g,
     metrics: METRICS,
     localMetrics: ['cpu'],
     threshold: 0.5,
@@ -95,6 +97,24 @@ describe('Analyzer', () => {
     expect(a.summarize(incident).rootCauses[0].target).toBe('n2');
   });
 
+  it('with the gateways known, blames the next hop towards them of a lone lossy node, a relay that drops quietly', () => {
+    // Traffic flows from n0 towards the gateway n4; n2 drops what n1 forwards through it.
+    const withGateway = new MeshGraph(IDS, IDS.slice(1).map((id, i) => [IDS[i], id] as const), ['n4']);
+    expect(withGateway.upstream(1)).toEqual([2]);
+    expect(graph.upstream(1)).toEqual([]);
+    const causes = (g: MeshGraph) => {
+      const a = analyzer(g);
+      feed(a, 0, 100, () => undefined, () => false);
+      const loss = series(1, 'loss');
+      feed(a, 100, 110, (_t, s) => (s === loss ? 0.5 : undefined), (t, s) => s === loss && t === 100);
+      const [incident] = a.tracker.open.values();
+      return a.summarize(incident).rootCauses.map((c) => c.target);
+    };
+    expect(causes(withGateway)[0]).toBe('n2');
+    // Without them, n1's loss could come from either side: no guess is made about n2.
+    expect(causes(graph)).not.toContain('n2');
+  });
+
   it('lets a frozen incident keep its own symptoms but not swallow a new one nearby', () => {
     const a = analyzer();
     feed(a, 0, 100, () => undefined, () => false);
@@ -110,13 +130,14 @@ describe('Analyzer', () => {
 });
 
 describe('describeIncident', () => {
-  const symptom = (node: string, metric: string, direction: 'up' | 'down', atCause: boolean, shape: Symptom['shape'] = 'step'): Symptom => ({
+  const symptom = (node: string, metric: string, direction: 'up' | 'down', atCause: boolean, shape: Symptom['shape'] = 'step', worst = 0.5): Symptom => ({
     node,
     metric,
     direction,
     shape,
     atCause,
     strength: 3,
+    worst,
   });
 
   it('names patterns in runbook words: a pegged cpu versus a backlog of a node that still serves', () => {
@@ -133,5 +154,28 @@ describe('describeIncident', () => {
     expect(describeIncident([symptom('n1', 'linkQuality', 'down', true, 'oscillating')], [], 2, true)).toMatch(/flapping/);
     const cut = ['n1', 'n2', 'n3'].map((n) => symptom(n, 'linkQuality', 'down', n === 'n1'));
     expect(describeIncident(cut, [], 3, true)).toMatch(/cut off/);
+  });
+
+  it('tells a link that is down outright from one that only degrades, by how much of the hop is lost', () => {
+    const hop = (loss: number) => [symptom('n1', 'packetLoss', 'up', true, 'step', loss), symptom('n1', 'linkQuality', 'down', true), symptom('n2', 'linkQuality', 'down', true)];
+    expect(describeIncident(hop(1), [], 2, true)).toMatch(/down completely/);
+    expect(describeIncident(hop(0.3), [], 2, true)).not.toMatch(/down completely/);
+    expect(describeIncident(hop(0.3), [], 2, true)).toMatch(/one hop degraded/);
+  });
+});
+
+describe('recovered', () => {
+  it('counts an overshoot on the harmless side as recovered only when the metric has a harmful direction', () => {
+    // Memory at 50, then a leak to 90 from tick 20, then a cleared cache leaves it at 20.
+    const windows = new SeriesWindows(1, 64);
+    for (let t = 0; t < 40; t++) windows.push(0, t, t < 20 ? 50 + (t % 3) : t < 30 ? 90 : 20);
+    const band = captureBand(windows, 0, 20)!;
+    expect(recovered(windows, 0, band, 20, 30, 1)).toBe(true);
+    expect(recovered(windows, 0, band, 20, 30, 0)).toBe(false);
+    // Still leaking: not recovered whichever way harm is counted.
+    windows.push(0, 40, 90);
+    windows.push(0, 41, 90);
+    windows.push(0, 42, 90);
+    expect(recovered(windows, 0, band, 20, 30, 1)).toBe(false);
   });
 });

@@ -9,7 +9,7 @@ import { MapeKLoop } from '../../src/loop/loop.ts';
 import { DecisionEngine } from '../../src/plan/decision.ts';
 import { RagDiagnoser } from '../../src/rag/diagnoser.ts';
 import { detectorScorer } from '../../src/run/defaults.ts';
-import { LOCAL_METRICS, SIM_METRICS } from '../../src/run/healing-run.ts';
+import { LOCAL_METRICS, SIM_METRICS } from '../../src/run/mesh-loop.ts';
 import { SimulatorExecutor, simulatorActions } from '../../src/run/sim-executor.ts';
 import { ALARM_THRESHOLD } from '../../src/analyze/detectors/params.ts';
 import { FAULT_KINDS, MeshSimulator, METRIC_NAMES, type TickFrame } from '../../src/sim/index.ts';
@@ -52,7 +52,7 @@ const simpleDiagnoser: Diagnoser = {
   diagnose: () => ({ kind: 'cpu-exhaustion', scope: 'node', citations: ['test'], recommended: [{ action: 'restart-service', support: 1 }] }),
 };
 
-async function lineLoop(options: { executor: Executor; store?: KnowledgeStore; quorum?: number }) {
+async function lineLoop(options: { executor: Executor; store?: KnowledgeStore; quorum?: number; confidence?: number; evidenceTicks?: number }) {
   const ids = Array.from({ length: LINE }, (_, i) => `n${i}`);
   const graph = new MeshGraph(ids, ids.slice(1).map((id, i) => [ids[i], id] as const));
   const loop = new MapeKLoop({
@@ -68,6 +68,8 @@ async function lineLoop(options: { executor: Executor; store?: KnowledgeStore; q
     rails: { cooldown: 0, backoffBase: 0, ...(options.quorum !== undefined ? { quorum: options.quorum } : {}) },
     settleTicks: 1,
     patienceTicks: 3,
+    confidence: options.confidence,
+    evidenceTicks: options.evidenceTicks,
   });
   const events: LoopEvent[] = [];
   for (const type of ['sample-rejected', 'incident-opened', 'diagnosis', 'action-started', 'action-result', 'incident-resolved', 'escalation', 'store-fault']) {
@@ -119,6 +121,21 @@ describe('MAPE-K loop on a small known world', () => {
     expect(events.some((e) => e.type === 'action-result' && e.action.outcome === 'healed')).toBe(true);
     expect(events.some((e) => e.type === 'incident-resolved' && e.incident.status === 'resolved')).toBe(true);
     expect(loop.stats()).toMatchObject({ incidentsResolved: 1, actionsHealed: 1 });
+  });
+
+  it('acts at once on a clear cause, but gathers more evidence while two suspects look alike', async () => {
+    const delay = async (hot: number[]) => {
+      const executor = new ScriptedExecutor('heal');
+      const { events, run } = await lineLoop({ executor, confidence: 0.6, evidenceTicks: 5 });
+      await run(0, 100, () => new Set());
+      await run(100, 120, () => new Set(hot));
+      const opened = events.find((e) => e.type === 'incident-opened')!;
+      const diagnosed = events.find((e) => e.type === 'diagnosis')!;
+      return diagnosed.ts - opened.ts;
+    };
+    expect(await delay([3])).toBe(0);
+    // n2 and n3 turned hot together and look the same: neither is a confident cause yet.
+    expect(await delay([2, 3])).toBe(5);
   });
 
   it('does not take a lull of an intermittent fault for a cure', async () => {

@@ -33,6 +33,14 @@ describe('DecisionEngine', () => {
     expect(linkOnly.candidates.map((c) => c.target)).toEqual(['n1-n2']);
   });
 
+  it('leaves out targets far less likely than the best one', async () => {
+    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const targets = (scores: number[]) =>
+      new Set(engine.plan({ ...base, rootCauses: scores.map((score, i) => ({ target: `n${i + 1}`, score })) }).candidates.map((c) => c.target));
+    expect(targets([0.7, 0.2, 0.1])).toEqual(new Set(['n1']));
+    expect(targets([0.5, 0.4, 0.1])).toEqual(new Set(['n1', 'n2']));
+  });
+
   it('learns from outcomes: a remedy that keeps failing for a signature loses its place', async () => {
     const engine = await DecisionEngine.create({ backend: 'ts' });
     const first = engine.plan(base).chosen!;

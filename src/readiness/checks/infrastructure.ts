@@ -5,7 +5,7 @@
  * loop; the health and readiness probes answer over a running loop, also over HTTP.
  */
 import { verdict, type Check } from '../check.ts';
-import type { MeshLoop } from '../mesh-loop.ts';
+import type { MeshLoop } from '../../run/mesh-loop.ts';
 
 /** Ticks `mesh` in the background, yielding to the event loop between ticks, until stopped. */
 function drive(mesh: MeshLoop): { stop(): Promise<void> } {
@@ -123,7 +123,7 @@ export const infrastructureChecks: readonly Check[] = [
     expected: 'incidents, actions, posteriors and values written by a loop run read back identical after close and reopen',
     timeoutMs: 60_000,
     async run(context) {
-      const { MeshLoop } = await import('../mesh-loop.ts');
+      const { MeshLoop } = await import('../../run/mesh-loop.ts');
       const { MemoryStore } = await import('../../knowledge/memory-store.ts');
       const { PGliteStore } = await import('../../knowledge/pglite-store.ts');
       const source = new MemoryStore();
@@ -167,7 +167,7 @@ export const infrastructureChecks: readonly Check[] = [
     expected: 'every tick completes while every store write rejects; the failures are counted',
     timeoutMs: 30_000,
     async run() {
-      const { MeshLoop } = await import('../mesh-loop.ts');
+      const { MeshLoop } = await import('../../run/mesh-loop.ts');
       const down = () => Promise.reject(new Error('store unavailable'));
       const broken = {
         putIncident: down, putAction: down, putPosterior: down, putValue: down, getValue: down,
@@ -193,7 +193,7 @@ export const infrastructureChecks: readonly Check[] = [
     critical: true,
     expected: 'both probes ok while the loop runs; liveness fails once it has stopped for longer than staleAfterMs',
     async run() {
-      const { MeshLoop } = await import('../mesh-loop.ts');
+      const { MeshLoop } = await import('../../run/mesh-loop.ts');
       const { LoopProbes } = await import('../probes.ts');
       const mesh = await MeshLoop.create();
       const probes = new LoopProbes(mesh.loop, { staleAfterMs: 250 });
@@ -218,7 +218,7 @@ export const infrastructureChecks: readonly Check[] = [
     critical: false,
     expected: '200 with JSON from both while the loop runs; 503 from /healthz after it stalls; 404 elsewhere',
     async run() {
-      const { MeshLoop } = await import('../mesh-loop.ts');
+      const { MeshLoop } = await import('../../run/mesh-loop.ts');
       const { LoopProbes } = await import('../probes.ts');
       const { serveProbes } = await import('../probe-server.ts');
       const mesh = await MeshLoop.create();

@@ -52,7 +52,7 @@ export const performanceChecks: readonly Check[] = [
     expected: 'p99 < 100 ms at 100 ticks/s for 5 s (50-node mesh with faults), no failed or dropped ticks',
     timeoutMs: 45_000,
     async run() {
-      const { MeshLoop } = await import('../mesh-loop.ts');
+      const { MeshLoop } = await import('../../run/mesh-loop.ts');
       const { runScenario } = await import('../../load/run.ts');
       const mesh = await MeshLoop.create({ hours: 1, faultsPerKind: 2 });
       // Past the simulator's warm-up, so faults are live and the detector has baselines.

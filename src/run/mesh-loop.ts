@@ -1,0 +1,148 @@
+/**
+ * The engine wired to a simulated mesh: a MapeKLoop over a seeded MeshSimulator with a fault
+ * schedule injected, advanced one `step()` (one simulated second) at a time. The main job
+ * (src/run/healing-run.ts) drives it to the end of the schedule; the readiness checks and the
+ * load tester's engine target pace it themselves.
+ */
+import { MeshGraph } from '../analyze/graph.ts';
+import type { KnowledgeStore } from '../knowledge/store.ts';
+import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
+import { MapeKLoop } from '../loop/loop.ts';
+import type { MetricSpec } from '../monitor/ingest.ts';
+import { DecisionEngine } from '../plan/decision.ts';
+import { MeshSimulator, METRIC_NAMES, scheduleFaults, type TickFrame, type TopologyKind } from '../sim/index.ts';
+import { createEngineParts } from './defaults.ts';
+import { SimulatorExecutor, simulatorActions } from './sim-executor.ts';
+
+/** The simulator's metrics with their physical ranges (values outside are rejected). */
+export const SIM_METRICS: readonly MetricSpec[] = [
+  { name: 'cpu', min: 0, max: 100 },
+  { name: 'memory', min: 0, max: 100 },
+  { name: 'packetLoss', min: 0, max: 1 },
+  { name: 'latencyP95', min: 0 },
+  { name: 'throughput', min: 0 },
+  { name: 'errorRate', min: 0, max: 1 },
+  { name: 'queueDepth', min: 0 },
+  { name: 'linkQuality', min: 0, max: 1 },
+];
+
+/** Which way each metric goes when something is wrong (a drop in cpu or a traffic surge alone is no fault). */
+export const HARMFUL_DIRECTIONS: Readonly<Record<string, 'up' | 'down'>> = {
+  cpu: 'up',
+  memory: 'up',
+  packetLoss: 'up',
+  latencyP95: 'up',
+  throughput: 'down',
+  errorRate: 'up',
+  queueDepth: 'up',
+  linkQuality: 'down',
+};
+
+/** Metrics that rise with demand: a busy node shows them without anything being wrong. */
+export const LOAD_METRICS = ['cpu', 'queueDepth'] as const;
+
+/** Metrics that describe a node itself; the others describe its network. */
+export const LOCAL_METRICS = ['cpu', 'memory', 'errorRate', 'queueDepth'] as const;
+
+/** Options of {@link MeshLoop.create}. */
+export interface MeshLoopOptions {
+  /** Mesh size (default 50). */
+  nodes?: number;
+  seed?: number;
+  topology?: TopologyKind;
+  /** Length of the fault schedule in simulated hours (default 1). */
+  hours?: number;
+  /** Faults of each kind in that schedule (default 2). */
+  faultsPerKind?: number;
+  /**
+   * Builds the detector for `series` series; with `threshold`, the score at or above which a
+   * series is anomalous. Default: the engine's defaults (src/run/defaults.ts), whose RAG
+   * diagnoser then also becomes the default `diagnoser`.
+   */
+  detector?: (series: number) => BatchScorer | Promise<BatchScorer>;
+  threshold?: number;
+  diagnoser?: Diagnoser;
+  store?: KnowledgeStore;
+  audit?: AuditSink;
+}
+
+/** A loop over a simulated mesh, advanced tick by tick. */
+export class MeshLoop {
+  readonly #batch: FrameBatch;
+
+  private constructor(
+    readonly loop: MapeKLoop,
+    readonly sim: MeshSimulator,
+    private readonly executor: SimulatorExecutor,
+  ) {
+    this.#batch = new FrameBatch(sim.topology.nodeIds.length);
+  }
+
+  /** Builds the simulator, its fault schedule, the engine's parts and the loop. */
+  static async create(options: MeshLoopOptions = {}): Promise<MeshLoop> {
+    const seed = options.seed ?? 1;
+    const sim = new MeshSimulator({ seed, topology: { kind: options.topology ?? 'geometric', nodes: options.nodes ?? 50 } });
+    for (const spec of scheduleFaults({ seed, topology: sim.topology, hours: options.hours ?? 1, perKind: options.faultsPerKind ?? 2 })) {
+      sim.inject(spec);
+    }
+    const t = sim.topology;
+    const graph = new MeshGraph(
+      t.nodeIds,
+      t.linkIds.map((_, l) => [t.nodeIds[t.linkFrom[l]], t.nodeIds[t.linkTo[l]]] as const),
+      t.nodeIds.filter((_, i) => t.isGateway[i]),
+    );
+    const parts = options.detector && options.threshold !== undefined
+      ? { detector: options.detector, threshold: options.threshold, diagnoser: options.diagnoser }
+      : { ...(await createEngineParts()), ...(options.diagnoser ? { diagnoser: options.diagnoser } : {}) };
+    const executor = new SimulatorExecutor(sim);
+    const loop = new MapeKLoop({
+      graph,
+      metrics: SIM_METRICS,
+      localMetrics: LOCAL_METRICS,
+      harmful: HARMFUL_DIRECTIONS,
+      loadMetrics: LOAD_METRICS,
+      lossMetric: 'packetLoss',
+      linkMetric: 'linkQuality',
+      throughputMetric: 'throughput',
+      detector: await parts.detector(graph.size * SIM_METRICS.length),
+      threshold: parts.threshold,
+      planner: await DecisionEngine.create({ actions: simulatorActions() }),
+      executor,
+      store: options.store,
+      diagnoser: parts.diagnoser,
+      audit: options.audit,
+    });
+    return new MeshLoop(loop, sim, executor);
+  }
+
+  /** One simulated second: the mesh ticks, finished actions land, the loop runs one tick. */
+  async step(): Promise<void> {
+    const frame = this.sim.tick();
+    this.executor.settle();
+    await this.loop.tick(frame.tick, this.#batch.from(frame));
+  }
+}
+
+/** A simulator frame as the columnar batch of the nodes that reported, reusing its buffers. */
+class FrameBatch {
+  readonly #sources: Uint32Array;
+  readonly #columns: Record<string, Float64Array>;
+
+  constructor(nodes: number) {
+    this.#sources = new Uint32Array(nodes);
+    this.#columns = Object.fromEntries(METRIC_NAMES.map((m) => [m, new Float64Array(nodes)]));
+  }
+
+  from(frame: TickFrame) {
+    let n = 0;
+    for (let i = 0; i < frame.reporting.length; i++) if (frame.reporting[i]) this.#sources[n++] = i;
+    const columns: Record<string, Float64Array> = {};
+    for (const m of METRIC_NAMES) {
+      const out = this.#columns[m];
+      const values = frame.metrics[m];
+      for (let k = 0; k < n; k++) out[k] = values[this.#sources[k]];
+      columns[m] = out.subarray(0, n);
+    }
+    return { ts: frame.tick, columns, sources: this.#sources.subarray(0, n) };
+  }
+}
