@@ -15,6 +15,7 @@ import { DetectorBank, SeriesDetector, type Backend } from '../src/analyze/detec
 import { initDetectorKernel } from '../src/analyze/detectors/kernel.ts';
 import { parseNabCsv } from '../src/analyze/nab/csv.ts';
 import type { BenchResult } from './types.ts';
+import { Rng } from '../src/random.ts';
 
 const SERIES = 10_000;
 const ROWS = 384; // four whole daily cycles, so cycling the rows does not break the pattern
@@ -23,15 +24,10 @@ const SAMPLES = 11;
 const TARGET = 5e6;
 const BLOCK = 64;
 
-/** Seeded PRNG (mulberry32), so every run benches the same data. */
+/** Seeded uniform draws from the project's generator, so every run sees the same data. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** Value of series `k` at tick `t`: a daily cycle of 96 ticks, noise, and a spike now and then. */

@@ -6,16 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError, DimensionError } from '../../src/errors.ts';
 import { DetectorBank, SeriesDetector } from '../../src/analyze/detectors/detector.ts';
 import { ALARM_THRESHOLD, DEFAULT_PARAMS, S } from '../../src/analyze/detectors/params.ts';
+import { Rng } from '../../src/random.ts';
 
-/** Seeded PRNG (mulberry32). */
+/** Seeded uniform draws from the project's generator, so every run sees the same data. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** A daily-seasonal series with noise; `spikeAt` adds one large spike. */
