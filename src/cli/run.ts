@@ -48,7 +48,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const audit = await openAudit(store, values.audit!);
   const parts = await createEngineParts({ detectorWorkers: workers, ragStore: await ragStoreOf(store) });
   const started = performance.now();
-  const progress = !values.quiet && !values.json && process.stderr.isTTY !== false;
+  const progress = !values.quiet && !values.json && process.stderr.isTTY === true;
 
   const { report, loop } = await runHealing({
     nodes,
