@@ -75,6 +75,7 @@ export interface IncidentSummary {
   silentNodes: string[];
 }
 
+/** Analyze for one mesh: call `step` every tick, `summarize` when an incident needs a diagnosis. */
 export class Analyzer {
   readonly tracker: IncidentTracker;
   readonly #options: AnalyzerOptions;

@@ -5,6 +5,7 @@
  */
 import { ArgumentError } from '../errors.ts';
 
+/** Nodes, links and (optionally) gateways of a mesh, with bounded hop queries. */
 export class MeshGraph {
   readonly nodeIds: readonly string[];
   /** Links as node-index pairs, and their ids "a-b". */

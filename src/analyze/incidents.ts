@@ -47,6 +47,7 @@ export interface NodeAnomaly {
   metricScores: ArrayLike<number>;
 }
 
+/** Open incidents, grown and merged tick by tick from anomalous nodes. */
 export class IncidentTracker {
   readonly open = new Map<string, TrackedIncident>();
   readonly #options: Required<IncidentOptions>;

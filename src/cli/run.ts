@@ -18,6 +18,7 @@ const USAGE = `usage: x0tta6bl4 run [--nodes 50] [--hours 24] [--faults 20] [--s
 database there; with --store memory the audit log is written to the --audit file. Check it with
 x0tta6bl4 audit verify <dir-or-file>. --workers N scores the series in N worker threads.`;
 
+/** Runs `x0tta6bl4 run` with `argv` (the arguments after `run`); resolves to the exit code. */
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,

@@ -7,6 +7,7 @@ import type { KnowledgeStore } from './store.ts';
 import type { ActionRecord, IncidentRecord, Posterior } from './records.ts';
 import { SCHEMA_SQL } from './schema.sql.ts';
 
+/** The durable knowledge store; open with `PGliteStore.open(dataDir)`. */
 export class PGliteStore implements KnowledgeStore {
   private constructor(private readonly db: PGlite) {}
 

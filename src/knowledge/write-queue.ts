@@ -14,6 +14,7 @@ export interface WriteQueueStats {
   lastError?: string;
 }
 
+/** An ordered, retrying queue of store writes (see the file comment). */
 export class WriteQueue {
   readonly #queue: Write[] = [];
   #flushing: Promise<void> | undefined;

@@ -123,6 +123,7 @@ export interface LoopStats {
   storeFailures: number;
 }
 
+/** One MAPE-K loop over one mesh: feed it `tick(ts, batch)` once per second of telemetry. */
 export class MapeKLoop {
   readonly events = new LoopEvents();
   readonly monitor: Monitor;

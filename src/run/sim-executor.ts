@@ -7,6 +7,7 @@ import type { ActionRequest, Executor, ExecutionResult } from '../execute/execut
 import type { ActionSpec } from '../plan/actions.ts';
 import { ACTION_KINDS, ACTIONS, type ActionKind, type ActionTicket, type MeshSimulator } from '../sim/index.ts';
 
+/** The simulator as an Executor; call `settle()` after each simulator tick. */
 export class SimulatorExecutor implements Executor {
   readonly #waiting: Array<{ ticket: ActionTicket; resolve: (r: ExecutionResult) => void }> = [];
 

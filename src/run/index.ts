@@ -1,0 +1,10 @@
+/**
+ * Run: the main job. The loop over the simulated mesh (MeshLoop, one wiring shared by the CLI,
+ * the load tester and the readiness checks), the embedded default parts, the simulator behind
+ * the Executor interface, and the evaluator that scores a run against the ground truth.
+ */
+export { runHealing, type HealingRunOptions } from './healing-run.ts';
+export { MeshLoop, LOCAL_METRICS, SIM_METRICS, type MeshLoopOptions } from './mesh-loop.ts';
+export { createEngineParts, detectorScorer, type EngineParts, type EnginePartsOptions } from './defaults.ts';
+export { SimulatorExecutor, simulatorActions } from './sim-executor.ts';
+export { Evaluator, type HealingReport, type KindReport } from './evaluate.ts';
