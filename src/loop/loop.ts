@@ -13,76 +13,22 @@
  * nearby opens its own incident) and closes once its telemetry is back to normal.
  */
 import { Analyzer, type IncidentSummary } from '../analyze/analyzer.ts';
-import type { MeshGraph } from '../analyze/graph.ts';
 import type { TrackedIncident } from '../analyze/incidents.ts';
-import { captureBand, recovered, type Band } from '../analyze/recovery.ts';
-import { describeIncident, describeSeries, type Symptom } from '../analyze/symptoms.ts';
-import type { ActionRequest, Executor, ExecutionResult } from '../execute/executor.ts';
-import { SafetyRails, type RailOptions } from '../execute/rails.ts';
+import type { Band } from '../analyze/recovery.ts';
+import type { ActionRequest, ExecutionResult } from '../execute/executor.ts';
+import { SafetyRails } from '../execute/rails.ts';
 import { MemoryStore } from '../knowledge/memory-store.ts';
 import type { ActionRecord, IncidentRecord } from '../knowledge/records.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import { WriteQueue } from '../knowledge/write-queue.ts';
-import { Monitor, type ColumnarBatch, type MetricSpec } from '../monitor/ingest.ts';
-import type { Candidate, DecisionEngine, Diagnosis } from '../plan/decision.ts';
-import type { AuditRecord, AuditSink, BatchScorer, DiagnosisContext, Diagnoser } from './contracts.ts';
+import { Monitor, type ColumnarBatch } from '../monitor/ingest.ts';
+import type { Candidate, Diagnosis } from '../plan/decision.ts';
+import type { AuditRecord } from './contracts.ts';
+import { captureBands, diagnosisContext, hasRecovered, nodesOf, type EvidenceSource } from './evidence.ts';
 import { LoopEvents, type LoopEvent } from './events.ts';
+import type { LoopOptions, LoopStats } from './options.ts';
 
-export interface LoopOptions {
-  graph: MeshGraph;
-  metrics: readonly MetricSpec[];
-  /** Metrics that describe a node itself (cpu, memory, errors) rather than its network. */
-  localMetrics: readonly string[];
-  /** The harmful direction of metrics that have one (loss 'up', throughput 'down'); see `Analyzer`. */
-  harmful?: Readonly<Record<string, 'up' | 'down'>>;
-  /** Metrics that rise with demand (cpu, queue depth): alone they do not make a node anomalous. */
-  loadMetrics?: readonly string[];
-  /** The metric that counts loss through a node's next hop (packet loss): it blames neighbours. */
-  lossMetric?: string;
-  /** The metric of a node's links' quality: its fall next to loss blames a link. */
-  linkMetric?: string;
-  /** The throughput metric: its fall marks the next hop that lost a lossy node's traffic. */
-  throughputMetric?: string;
-  detector: BatchScorer;
-  /** Detector score at or above which a series is anomalous. */
-  threshold: number;
-  planner: DecisionEngine;
-  executor: Executor;
-  store?: KnowledgeStore;
-  diagnoser?: Diagnoser;
-  audit?: AuditSink;
-  rails?: RailOptions;
-  /** Ticks an incident must show evidence before it is announced, diagnosed and acted on (default 2). */
-  confirmTicks?: number;
-  /** Ticks after an action completes before recovery is judged (default 2). */
-  settleTicks?: number;
-  /** Further ticks to wait for recovery before an action counts as not healing (default 8). */
-  patienceTicks?: number;
-  /**
-   * Ticks a recovery must hold before the action counts as healing (default 10): an intermittent
-   * fault (a flapping link) looks healed between its bursts.
-   */
-  stableTicks?: number;
-  /**
-   * Confidence (0..1) of the top root cause at which an incident is diagnosed and acted on at
-   * once (default 0.5); below it the loop gathers up to `evidenceTicks` more ticks of evidence
-   * first, since acting on a guess costs an action on a healthy target and a wrong first remedy.
-   */
-  confidence?: number;
-  /** Ticks after its announcement an unclear incident waits for evidence before it is diagnosed anyway (default 6). */
-  evidenceTicks?: number;
-  /** Actions tried per incident before escalating (default 3). */
-  maxAttempts?: number;
-  /** Ticks a healed node's anomalies are ignored while its metrics settle (default 15). */
-  holdDownTicks?: number;
-  /** Samples kept per series (default 256). */
-  window?: number;
-  /**
-   * Ticks an incident may stay quiet without its telemetry returning to its baseline before it
-   * is handed to a human and closed (default 600): the mesh has settled into a different state.
-   */
-  staleTicks?: number;
-}
+export type { LoopOptions, LoopStats } from './options.ts';
 
 interface InFlight {
   record: ActionRecord;
@@ -108,21 +54,6 @@ interface ActiveIncident {
   announced: boolean;
 }
 
-/** Running counts, for the CLI, the facade and readiness checks. */
-export interface LoopStats {
-  ticks: number;
-  samplesAccepted: number;
-  samplesRejected: number;
-  incidentsOpened: number;
-  incidentsResolved: number;
-  incidentsEscalated: number;
-  actionsStarted: number;
-  actionsHealed: number;
-  actionsFailed: number;
-  storePending: number;
-  storeFailures: number;
-}
-
 /** One MAPE-K loop over one mesh: feed it `tick(ts, batch)` once per second of telemetry. */
 export class MapeKLoop {
   readonly events = new LoopEvents();
@@ -133,8 +64,8 @@ export class MapeKLoop {
   readonly #writes: WriteQueue;
   readonly #options: LoopOptions;
   readonly #scores: Float64Array;
-  /** Per metric: +1 when only a rise is harmful, -1 when only a fall is, 0 when both are. */
-  readonly #harm: Array<-1 | 0 | 1>;
+  /** What the incident-evidence helpers read: windows, metrics, topology, harm directions. */
+  readonly #evidence: EvidenceSource;
   readonly #active = new Map<string, ActiveIncident>();
   readonly #stats = { ticks: 0, incidentsOpened: 0, incidentsResolved: 0, incidentsEscalated: 0, actionsStarted: 0, actionsHealed: 0, actionsFailed: 0 };
   #now = -Infinity;
@@ -161,7 +92,13 @@ export class MapeKLoop {
       this.#emit({ type: 'store-fault', ts: this.#now, error: (error as Error)?.message ?? String(error) }),
     );
     this.#scores = new Float64Array(this.monitor.seriesCount);
-    this.#harm = metricNames.map((name) => (options.harmful?.[name] === 'up' ? 1 : options.harmful?.[name] === 'down' ? -1 : 0));
+    this.#evidence = {
+      windows: this.monitor.windows,
+      metrics: options.metrics,
+      graph: options.graph,
+      harm: metricNames.map((name) => (options.harmful?.[name] === 'up' ? 1 : options.harmful?.[name] === 'down' ? -1 : 0)),
+      isSilent: (node) => this.analyzer.isSilent(node),
+    };
     this.monitor.onReject((rejection) => this.#emit({ type: 'sample-rejected', ts: this.#now, rejection }));
   }
 
@@ -242,12 +179,12 @@ export class MapeKLoop {
         return;
       }
     }
-    this.#captureBands(incident);
+    captureBands(this.#evidence, incident);
 
     if (incident.flight) return this.#followAction(incident, ts);
     // Quiet and back to normal with nothing in flight: it passed on its own (or was a transient).
     // Quiet but still abnormal means the fault is still there.
-    if (quiet && this.#recovered(incident, incident.tracked.lastActive)) {
+    if (quiet && hasRecovered(this.#evidence, incident, incident.tracked.lastActive, this.#now)) {
       return this.#resolve(incident, ts, undefined);
     }
     if (ts - incident.tracked.lastActive >= (this.#options.staleTicks ?? 600)) {
@@ -275,7 +212,7 @@ export class MapeKLoop {
     let recommended: Diagnosis['recommended'] = [];
     let scope: Diagnosis['scope'];
     if (this.#options.diagnoser) {
-      const result = await this.#options.diagnoser.diagnose(structuredClone(incident.record), this.#context(incident, summary));
+      const result = await this.#options.diagnoser.diagnose(structuredClone(incident.record), diagnosisContext(this.#evidence, incident, summary));
       ({ kind, citations, recommended, scope } = result);
     }
     incident.record.diagnosedKind = kind;
@@ -349,7 +286,7 @@ export class MapeKLoop {
     const settle = this.#options.settleTicks ?? 2;
     const patience = this.#options.patienceTicks ?? 8;
     if (ts < flight.doneAt + settle) return;
-    if (this.#recovered(incident, flight.doneAt, this.#nodesOf(flight.record.target))) flight.recoveredAt ??= ts;
+    if (hasRecovered(this.#evidence, incident, flight.doneAt, this.#now, nodesOf(this.#options.graph, flight.record.target))) flight.recoveredAt ??= ts;
     else flight.recoveredAt = undefined;
     if (flight.recoveredAt !== undefined && ts - flight.recoveredAt >= (this.#options.stableTicks ?? 10)) {
       this.#finishAction(incident, ts, 'healed', true);
@@ -405,7 +342,7 @@ export class MapeKLoop {
     // The incident's nodes settle after the fix; a remedy that moved traffic (a reroute, a
     // quarantine) also gives the nodes around its target a new normal: all of them re-learn it.
     const settling = new Set(incident.tracked.nodes.keys());
-    if (healedBy) for (const node of this.#nodesOf(healedBy.record.target)) for (const n of this.#options.graph.around(node, 2)) settling.add(n);
+    if (healedBy) for (const node of nodesOf(this.#options.graph, healedBy.record.target)) for (const n of this.#options.graph.around(node, 2)) settling.add(n);
     const holdDown = this.#options.holdDownTicks ?? 15;
     for (const node of settling) this.analyzer.holdDown(node, ts + holdDown);
     if (!incident.escalated) this.#stats.incidentsResolved++;
@@ -432,78 +369,6 @@ export class MapeKLoop {
     this.#persistIncident(incident.record);
   }
 
-  /** Symptoms of the incident in operator terms, for the diagnoser. */
-  #context(incident: ActiveIncident, summary: IncidentSummary): DiagnosisContext {
-    const m = this.#options.metrics.length;
-    const cause = summary.rootCauses[0]?.target;
-    const causeNodes = cause ? this.#nodesOf(cause) : new Set<number>();
-    const symptoms: Symptom[] = [];
-    // Every metric of the suspect, not only those that turned anomalous: at the start of an
-    // incident the telling ones (a traffic surge, a fall in throughput) may still be in range
-    // of the detector but already away from their baseline.
-    const series = new Map(incident.bands);
-    for (const node of causeNodes) {
-      const evidence = incident.tracked.nodes.get(node);
-      for (let j = 0; evidence && j < m; j++) {
-        const s = node * m + j;
-        if (!series.has(s)) series.set(s, captureBand(this.monitor.windows, s, evidence.onset) ?? null);
-      }
-    }
-    for (const [s, band] of series) {
-      const node = Math.floor(s / m);
-      const evidence = incident.tracked.nodes.get(node);
-      if (!band || !evidence) continue;
-      const shape = describeSeries(this.monitor.windows, s, band, evidence.onset);
-      if (!shape) continue;
-      symptoms.push({ node: this.#options.graph.nodeIds[node], metric: this.#options.metrics[s % m].name, atCause: causeNodes.has(node), ...shape });
-    }
-    const description = describeIncident(symptoms, summary.silentNodes, summary.nodes.length, !!cause?.includes('-'));
-    return { ...summary, symptoms, description };
-  }
-
-  /** Captures the normal band of each anomalous series when it first joins the incident. */
-  #captureBands(incident: ActiveIncident): void {
-    const m = this.#options.metrics.length;
-    for (const evidence of incident.tracked.nodes.values()) {
-      for (let j = 0; j < m; j++) {
-        const s = evidence.node * m + j;
-        if (evidence.metricScore[j] > 0 && !incident.bands.has(s)) {
-          incident.bands.set(s, captureBand(this.monitor.windows, s, evidence.onset) ?? null);
-        }
-      }
-    }
-  }
-
-  /**
-   * Whether the incident's telemetry has recovered since `since`: every silent node reports
-   * again, and most anomalous series of the `focus` nodes (default: all of the incident's) are
-   * back to normal; only when no series has a baseline to judge by, the focus nodes must have
-   * been free of anomalies for a few ticks.
-   */
-  #recovered(incident: ActiveIncident, since: number, focus?: ReadonlySet<number>): boolean {
-    for (const node of incident.tracked.nodes.keys()) if (this.analyzer.isSilent(node)) return false;
-    const m = this.#options.metrics.length;
-    let judged = 0;
-    let ok = 0;
-    for (const [s, band] of incident.bands) {
-      const node = Math.floor(s / m);
-      const evidence = incident.tracked.nodes.get(node);
-      if (!band || !evidence || (focus && !focus.has(node))) continue;
-      judged++;
-      if (recovered(this.monitor.windows, s, band, evidence.onset, since, this.#harm[s % m])) ok++;
-    }
-    if (judged > 0) return ok / judged >= 0.8;
-    const quietSince = Math.max(since, ...[...incident.tracked.nodes.values()].filter((e) => !focus || focus.has(e.node)).map((e) => e.lastSeen));
-    return this.#now - quietSince >= QUIET_TICKS;
-  }
-
-  /** Node indices of a target: the node, or both ends of a link "a-b". */
-  #nodesOf(target: string): Set<number> {
-    const graph = this.#options.graph;
-    const ids = target.includes('-') ? target.split('-') : [target];
-    return new Set(ids.map((id) => graph.indexOf(id, 'target')));
-  }
-
   #persistIncident(record: IncidentRecord): void {
     const copy = structuredClone(record);
     this.#writes.enqueue((s) => s.putIncident(copy));
@@ -521,9 +386,6 @@ export class MapeKLoop {
     this.events.emit(event);
   }
 }
-
-/** Ticks without an anomaly that count as recovered when no series has a baseline. */
-const QUIET_TICKS = 5;
 
 /**
  * Signature = diagnosed kind, and whether nodes went silent: what success rates are learned per.

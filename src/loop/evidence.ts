@@ -1,0 +1,105 @@
+/**
+ * What the loop knows about an incident's telemetry beyond the detector's scores: the normal
+ * band of each series captured when it joined the incident, the symptoms in operator terms for
+ * the diagnoser, and whether the telemetry has recovered (judged from raw values, since a
+ * return to normal is itself a change that detectors flag).
+ */
+import type { IncidentSummary } from '../analyze/analyzer.ts';
+import type { MeshGraph } from '../analyze/graph.ts';
+import type { TrackedIncident } from '../analyze/incidents.ts';
+import { captureBand, recovered, type Band } from '../analyze/recovery.ts';
+import { describeIncident, describeSeries, type Symptom } from '../analyze/symptoms.ts';
+import type { MetricSpec } from '../monitor/ingest.ts';
+import type { SeriesWindows } from '../monitor/ring.ts';
+import type { DiagnosisContext } from './contracts.ts';
+
+/** The loop's view of the mesh and its telemetry that these helpers read. */
+export interface EvidenceSource {
+  windows: SeriesWindows;
+  metrics: readonly MetricSpec[];
+  graph: MeshGraph;
+  /** Per metric: +1 when only a rise is harmful, -1 when only a fall is, 0 when both are. */
+  harm: ReadonlyArray<-1 | 0 | 1>;
+  isSilent(node: number): boolean;
+}
+
+/** An incident as these helpers see it: its tracked nodes and the bands captured so far. */
+export interface IncidentEvidence {
+  tracked: TrackedIncident;
+  /** Series index -> its pre-incident band, or null when there were too few samples. */
+  bands: Map<number, Band | null>;
+}
+
+/** Ticks without an anomaly that count as recovered when no series has a baseline. */
+const QUIET_TICKS = 5;
+
+/** Captures the normal band of each anomalous series when it first joins the incident. */
+export function captureBands(source: EvidenceSource, incident: IncidentEvidence): void {
+  const m = source.metrics.length;
+  for (const evidence of incident.tracked.nodes.values()) {
+    for (let j = 0; j < m; j++) {
+      const s = evidence.node * m + j;
+      if (evidence.metricScore[j] > 0 && !incident.bands.has(s)) {
+        incident.bands.set(s, captureBand(source.windows, s, evidence.onset) ?? null);
+      }
+    }
+  }
+}
+
+/** Symptoms of the incident in operator terms, for the diagnoser. */
+export function diagnosisContext(source: EvidenceSource, incident: IncidentEvidence, summary: IncidentSummary): DiagnosisContext {
+  const m = source.metrics.length;
+  const cause = summary.rootCauses[0]?.target;
+  const causeNodes = cause ? nodesOf(source.graph, cause) : new Set<number>();
+  const symptoms: Symptom[] = [];
+  // Every metric of the suspect, not only those that turned anomalous: at the start of an
+  // incident the telling ones (a traffic surge, a fall in throughput) may still be in range
+  // of the detector but already away from their baseline.
+  const series = new Map(incident.bands);
+  for (const node of causeNodes) {
+    const evidence = incident.tracked.nodes.get(node);
+    for (let j = 0; evidence && j < m; j++) {
+      const s = node * m + j;
+      if (!series.has(s)) series.set(s, captureBand(source.windows, s, evidence.onset) ?? null);
+    }
+  }
+  for (const [s, band] of series) {
+    const node = Math.floor(s / m);
+    const evidence = incident.tracked.nodes.get(node);
+    if (!band || !evidence) continue;
+    const shape = describeSeries(source.windows, s, band, evidence.onset);
+    if (!shape) continue;
+    symptoms.push({ node: source.graph.nodeIds[node], metric: source.metrics[s % m].name, atCause: causeNodes.has(node), ...shape });
+  }
+  const description = describeIncident(symptoms, summary.silentNodes, summary.nodes.length, !!cause?.includes('-'));
+  return { ...summary, symptoms, description };
+}
+
+/**
+ * Whether the incident's telemetry has recovered since `since` (as of `now`): every silent node
+ * reports again, and most anomalous series of the `focus` nodes (default: all of the
+ * incident's) are back to normal; only when no series has a baseline to judge by, the focus
+ * nodes must have been free of anomalies for a few ticks.
+ */
+export function hasRecovered(source: EvidenceSource, incident: IncidentEvidence, since: number, now: number, focus?: ReadonlySet<number>): boolean {
+  for (const node of incident.tracked.nodes.keys()) if (source.isSilent(node)) return false;
+  const m = source.metrics.length;
+  let judged = 0;
+  let ok = 0;
+  for (const [s, band] of incident.bands) {
+    const node = Math.floor(s / m);
+    const evidence = incident.tracked.nodes.get(node);
+    if (!band || !evidence || (focus && !focus.has(node))) continue;
+    judged++;
+    if (recovered(source.windows, s, band, evidence.onset, since, source.harm[s % m])) ok++;
+  }
+  if (judged > 0) return ok / judged >= 0.8;
+  const quietSince = Math.max(since, ...[...incident.tracked.nodes.values()].filter((e) => !focus || focus.has(e.node)).map((e) => e.lastSeen));
+  return now - quietSince >= QUIET_TICKS;
+}
+
+/** Node indices of a target: the node, or both ends of a link "a-b". */
+export function nodesOf(graph: MeshGraph, target: string): Set<number> {
+  const ids = target.includes('-') ? target.split('-') : [target];
+  return new Set(ids.map((id) => graph.indexOf(id, 'target')));
+}

@@ -1,0 +1,80 @@
+/** How a MapeKLoop is configured, and the counts it reports. */
+import type { MeshGraph } from '../analyze/graph.ts';
+import type { Executor } from '../execute/executor.ts';
+import type { RailOptions } from '../execute/rails.ts';
+import type { KnowledgeStore } from '../knowledge/store.ts';
+import type { MetricSpec } from '../monitor/ingest.ts';
+import type { DecisionEngine } from '../plan/decision.ts';
+import type { AuditSink, BatchScorer, Diagnoser } from './contracts.ts';
+
+/** Options of `new MapeKLoop(options)`: the mesh, its metrics and the parts of each stage. */
+export interface LoopOptions {
+  graph: MeshGraph;
+  metrics: readonly MetricSpec[];
+  /** Metrics that describe a node itself (cpu, memory, errors) rather than its network. */
+  localMetrics: readonly string[];
+  /** The harmful direction of metrics that have one (loss 'up', throughput 'down'); see `Analyzer`. */
+  harmful?: Readonly<Record<string, 'up' | 'down'>>;
+  /** Metrics that rise with demand (cpu, queue depth): alone they do not make a node anomalous. */
+  loadMetrics?: readonly string[];
+  /** The metric that counts loss through a node's next hop (packet loss): it blames neighbours. */
+  lossMetric?: string;
+  /** The metric of a node's links' quality: its fall next to loss blames a link. */
+  linkMetric?: string;
+  /** The throughput metric: its fall marks the next hop that lost a lossy node's traffic. */
+  throughputMetric?: string;
+  detector: BatchScorer;
+  /** Detector score at or above which a series is anomalous. */
+  threshold: number;
+  planner: DecisionEngine;
+  executor: Executor;
+  store?: KnowledgeStore;
+  diagnoser?: Diagnoser;
+  audit?: AuditSink;
+  rails?: RailOptions;
+  /** Ticks an incident must show evidence before it is announced, diagnosed and acted on (default 2). */
+  confirmTicks?: number;
+  /** Ticks after an action completes before recovery is judged (default 2). */
+  settleTicks?: number;
+  /** Further ticks to wait for recovery before an action counts as not healing (default 8). */
+  patienceTicks?: number;
+  /**
+   * Ticks a recovery must hold before the action counts as healing (default 10): an intermittent
+   * fault (a flapping link) looks healed between its bursts.
+   */
+  stableTicks?: number;
+  /**
+   * Confidence (0..1) of the top root cause at which an incident is diagnosed and acted on at
+   * once (default 0.5); below it the loop gathers up to `evidenceTicks` more ticks of evidence
+   * first, since acting on a guess costs an action on a healthy target and a wrong first remedy.
+   */
+  confidence?: number;
+  /** Ticks after its announcement an unclear incident waits for evidence before it is diagnosed anyway (default 6). */
+  evidenceTicks?: number;
+  /** Actions tried per incident before escalating (default 3). */
+  maxAttempts?: number;
+  /** Ticks a healed node's anomalies are ignored while its metrics settle (default 15). */
+  holdDownTicks?: number;
+  /** Samples kept per series (default 256). */
+  window?: number;
+  /**
+   * Ticks an incident may stay quiet without its telemetry returning to its baseline before it
+   * is handed to a human and closed (default 600): the mesh has settled into a different state.
+   */
+  staleTicks?: number;
+}
+
+/** Running counts, for the CLI, the facade and readiness checks. */
+export interface LoopStats {
+  ticks: number;
+  samplesAccepted: number;
+  samplesRejected: number;
+  incidentsOpened: number;
+  incidentsResolved: number;
+  incidentsEscalated: number;
+  actionsStarted: number;
+  actionsHealed: number;
+  actionsFailed: number;
+  storePending: number;
+  storeFailures: number;
+}
