@@ -190,6 +190,21 @@ export function activateFault(fault: Fault, topology: Topology, routes: RouteTab
     downstream(a);
     downstream(b);
   }
+  // Traffic that crosses the fault's hops or the path below it shares their queues and losses,
+  // so every node whose route reaches one of those hops is perturbed too.
+  const core = new Set<number>();
+  if (FAULT_TARGET_TYPE[fault.kind] === 'node') core.add(fault.index);
+  else if (fault.kind !== 'partition') core.add(topology.linkFrom[fault.index]).add(topology.linkTo[fault.index]);
+  else for (const i of touched) core.add(i);
+  for (const i of [...core]) for (let hop = routes.nextHop[i]; hop >= 0; hop = routes.nextHop[hop]) core.add(hop);
+  for (let j = 0; j < topology.nodeCount; j++) {
+    for (let hop = j; hop >= 0; hop = routes.nextHop[hop]) {
+      if (core.has(hop)) {
+        touched.add(j);
+        break;
+      }
+    }
+  }
   fault.affected = Int32Array.from([...touched].sort((p, q) => p - q));
   fault.affectedNodes = Array.from(fault.affected, (i) => topology.nodeIds[i]);
 }

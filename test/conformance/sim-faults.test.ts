@@ -240,7 +240,7 @@ describe('fault injection', () => {
           return true;
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 
