@@ -10,6 +10,7 @@ import { defaultPoolSize, runtimeName } from '../src/runtime/detect.ts';
 import { workerEntry } from '../src/runtime/spawn.ts';
 import { PoolClosedError, WorkerCrashedError } from '../src/errors.ts';
 import type { ProbeApi } from './fixtures/workers/probe.ts';
+import { failure } from './runtime/failure.ts';
 
 const SLOW = 60_000;
 const probe = new URL('./fixtures/workers/probe.ts', import.meta.url);
@@ -29,15 +30,6 @@ function jsWorker(name: string, body: string): URL {
 
 const comlink = pathToFileURL(join(process.cwd(), 'node_modules/comlink/dist/esm/comlink.mjs')).href;
 const adapter = pathToFileURL(join(process.cwd(), 'node_modules/comlink/dist/esm/node-adapter.mjs')).href;
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('worker pool on Node', () => {
   it('detects Node and sizes the pool to cores - 1 (at least 1)', () => {

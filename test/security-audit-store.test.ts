@@ -2,22 +2,15 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAuditCommand } from '../src/cli/audit.ts';
 import { PGliteAuditStore } from '../src/knowledge/pglite-audit-store.ts';
 import { PGliteStore } from '../src/knowledge/pglite-store.ts';
 import type { AuditEntry, BatchSeal } from '../src/security/audit-entry.ts';
 import { AuditLog } from '../src/security/audit-log.ts';
 import { verifyAuditLog } from '../src/security/audit-verify.ts';
 import { NodeKeys } from '../src/security/keys.ts';
+import { runAudit } from './audit-cli.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
-
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runAuditCommand(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 async function everything(store: PGliteAuditStore): Promise<{ entries: AuditEntry[]; seals: BatchSeal[] }> {
   const size = await store.size();
@@ -78,17 +71,17 @@ describe('PGlite audit store on disk', () => {
     });
 
     it('verifies the store against the engine keys, or the keys stored with it', async () => {
-      const withKeys = await run(['verify', path, '--keys', keysPath]);
+      const withKeys = await runAudit(['verify', path, '--keys', keysPath]);
       expect(withKeys).toMatchObject({ code: 0, err: [] });
       expect(withKeys.out[0]).toMatch(/^OK: 5 entries in 2 signed batches/);
-      const embedded = await run(['verify', path]);
+      const embedded = await runAudit(['verify', path]);
       expect(embedded.code).toBe(0);
       expect(embedded.err[0]).toMatch(/trusting the public keys stored in the log/);
-      expect((await run(['verify', path, '--expect-entries', '6'])).code).toBe(1);
+      expect((await runAudit(['verify', path, '--expect-entries', '6'])).code).toBe(1);
     });
 
     it('shows entries from the store', async () => {
-      const { code, out } = await run(['show', path, '--from', '1', '--limit', '3', '--json']);
+      const { code, out } = await runAudit(['show', path, '--from', '1', '--limit', '3', '--json']);
       expect(code).toBe(0);
       expect(out.map((l) => JSON.parse(l).kind)).toEqual(['action', 'result', 'rollback']);
     });
@@ -97,7 +90,7 @@ describe('PGlite audit store on disk', () => {
       const knowledge = await PGliteStore.open(path);
       await knowledge.database.query(`UPDATE audit_entries SET record = replace(record, '"kind":"rollback"', '"kind":"result"') WHERE position = 3`);
       await knowledge.close();
-      const { code, out } = await run(['verify', path, '--keys', keysPath, '--json']);
+      const { code, out } = await runAudit(['verify', path, '--keys', keysPath, '--json']);
       expect(code).toBe(1);
       expect(JSON.parse(out[0])).toMatchObject({ ok: false, reason: 'altered', position: 3 });
       const reopened = await PGliteStore.open(path);
@@ -109,11 +102,11 @@ describe('PGlite audit store on disk', () => {
       const empty = join(dir, 'not-a-store');
       await rm(empty, { recursive: true, force: true });
       await mkdir(empty);
-      const { code, err } = await run(['verify', empty]);
+      const { code, err } = await runAudit(['verify', empty]);
       expect(code).toBe(2);
       expect(err[0]).toMatch(/not a PGlite data directory/);
       expect(await readdir(empty)).toEqual([]);
-      expect((await run(['verify', join(dir, 'missing')])).code).toBe(2);
+      expect((await runAudit(['verify', join(dir, 'missing')])).code).toBe(2);
     });
   });
 });

@@ -2,19 +2,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAuditCommand, saveAuditFile } from '../src/cli/audit.ts';
+import { saveAuditFile } from '../src/cli/audit.ts';
 import { AuditLog } from '../src/security/audit-log.ts';
 import { MemoryAuditStore, exportAuditFile, type AuditFile } from '../src/security/audit-store.ts';
 import { NodeKeys } from '../src/security/keys.ts';
+import { runAudit } from './audit-cli.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
-
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runAuditCommand(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 describe('x0tta6bl4 audit (CLI)', () => {
   let dir: string;
@@ -50,13 +44,13 @@ describe('x0tta6bl4 audit (CLI)', () => {
   });
 
   it('verifies an intact log against the engine keys', async () => {
-    const { code, out } = await run(['verify', storePath, '--keys', keysPath]);
+    const { code, out } = await runAudit(['verify', storePath, '--keys', keysPath]);
     expect(code).toBe(0);
     expect(out[0]).toMatch(/^OK: 5 entries in 2 signed batches/);
   });
 
   it('warns when it can only trust the keys inside the store', async () => {
-    const { code, err } = await run(['verify', storePath]);
+    const { code, err } = await runAudit(['verify', storePath]);
     expect(code).toBe(0);
     expect(err[0]).toMatch(/trusting the public keys stored in the log/);
   });
@@ -75,7 +69,7 @@ describe('x0tta6bl4 audit (CLI)', () => {
       edit(file);
       const path = join(dir, `edited-${name}.json`);
       await writeFile(path, JSON.stringify(file));
-      const { code, out } = await run(['verify', path, '--keys', keysPath, '--json']);
+      const { code, out } = await runAudit(['verify', path, '--keys', keysPath, '--json']);
       expect(code, name).toBe(1);
       expect(JSON.parse(out[0]).reason, name).toBe(reason);
     }
@@ -89,7 +83,7 @@ describe('x0tta6bl4 audit (CLI)', () => {
     await log.flush();
     const path = join(dir, 'forged.json');
     await writeFile(path, JSON.stringify(await exportAuditFile(store, forgerKeys.ring())));
-    const { code, out } = await run(['verify', path, '--keys', keysPath]);
+    const { code, out } = await runAudit(['verify', path, '--keys', keysPath]);
     expect(code).toBe(1);
     expect(out[0]).toMatch(/^FAILED: unknown-key at position 0/);
   });
@@ -100,29 +94,29 @@ describe('x0tta6bl4 audit (CLI)', () => {
     file.seals = file.seals.slice(0, 1);
     const path = join(dir, 'cut.json');
     await writeFile(path, JSON.stringify(file));
-    expect((await run(['verify', path, '--keys', keysPath])).code).toBe(0);
-    const { code, out } = await run(['verify', path, '--keys', keysPath, '--expect-entries', '5']);
+    expect((await runAudit(['verify', path, '--keys', keysPath])).code).toBe(0);
+    const { code, out } = await runAudit(['verify', path, '--keys', keysPath, '--expect-entries', '5']);
     expect(code).toBe(1);
     expect(out[0]).toMatch(/truncated/);
   });
 
   it('shows entries, with --from, --limit and --json', async () => {
-    const all = await run(['show', storePath]);
+    const all = await runAudit(['show', storePath]);
     expect(all.code).toBe(0);
     expect(all.out).toHaveLength(5);
     expect(all.out[4]).toMatch(/^4\t2026-01-01T00:00:00.006Z\tescalation\tengine\t\{"to":"on-call"\}$/);
-    const some = await run(['show', storePath, '--from', '1', '--limit', '2', '--json']);
+    const some = await runAudit(['show', storePath, '--from', '1', '--limit', '2', '--json']);
     expect(some.out.map((l) => JSON.parse(l).kind)).toEqual(['action', 'result']);
   });
 
   it('exits 2 with usage on bad arguments or unreadable files', async () => {
-    expect((await run([])).code).toBe(2);
-    expect((await run(['verify'])).code).toBe(2);
-    expect((await run(['verify', join(dir, 'missing.json')])).code).toBe(2);
-    expect((await run(['show', storePath, '--limit', '-1'])).code).toBe(2);
-    expect((await run(['show', storePath, '--bogus'])).err[0]).toMatch(/unknown option --bogus/);
+    expect((await runAudit([])).code).toBe(2);
+    expect((await runAudit(['verify'])).code).toBe(2);
+    expect((await runAudit(['verify', join(dir, 'missing.json')])).code).toBe(2);
+    expect((await runAudit(['show', storePath, '--limit', '-1'])).code).toBe(2);
+    expect((await runAudit(['show', storePath, '--bogus'])).err[0]).toMatch(/unknown option --bogus/);
     await writeFile(join(dir, 'not-json.json'), '{');
-    expect((await run(['verify', join(dir, 'not-json.json')])).code).toBe(2);
+    expect((await runAudit(['verify', join(dir, 'not-json.json')])).code).toBe(2);
     expect(await readFile(storePath, 'utf8')).toBe(original);
   });
 });

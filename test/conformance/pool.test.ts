@@ -8,21 +8,9 @@ import { createSimilarityIndex } from '../../src/kernels/similarity/index.ts';
 import { init as initStats, SeriesStatsBatch } from '../../src/kernels/stats/index.ts';
 import { ArgumentError, PoolClosedError, WorkerCrashedError } from '../../src/errors.ts';
 import type { ProbeApi } from '../fixtures/workers/probe.ts';
+import { failure } from '../runtime/failure.ts';
 
 const SLOW = 60_000;
-
-/**
- * The error a promise rejects with. Bun's `await expect(p).rejects` never sees a rejection that
- * arrives through a Worker message (oven-sh/bun#37189, #43819), so assertions go through this.
- */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A pool of probe workers; the literal `new Worker(new URL(...))` lets Vite bundle the probe. */
 function probePool(size: number, options: { callTimeout?: number } = {}): WorkerPool<ProbeApi> {

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RAGAnalyzer } from '../../src/rag/analyzer.ts';
-import { FAULT_KINDS } from '../../src/rag/document.ts';
 import { evaluateRankings } from '../../src/rag/evaluate.ts';
 import { MemoryRagStore } from '../../src/rag/store.ts';
 import data from '../fixtures/rag/queries.json' with { type: 'json' };
