@@ -97,6 +97,8 @@ export class Analyzer {
   /** Per metric: +1 when only a rise is harmful, -1 when only a fall is, 0 when both are. */
   readonly #harm: Int8Array;
   readonly #load: Uint8Array;
+  /** The values of the last step (the monitor's latest-values buffer). */
+  #latest: ArrayLike<number> = new Float64Array(0);
 
   constructor(options: AnalyzerOptions) {
     this.#options = options;
@@ -135,6 +137,7 @@ export class Analyzer {
   step(ts: number, values: Float64Array, scores: Float64Array): { anomalies: NodeAnomaly[]; opened: TrackedIncident[] } {
     const { graph, metrics, threshold } = this.#options;
     const m = metrics.length;
+    this.#latest = values;
     const silenceTicks = this.#options.silenceTicks ?? 2;
     const enter = this.#options.normalWidth ?? 6;
     const exit = this.#options.exitWidth ?? 4;
@@ -200,6 +203,18 @@ export class Analyzer {
     return Math.abs(x - this.#normalLevel[s]) / Math.max(this.#normalSpread[s], 1e-9);
   }
 
+  /**
+   * How far node's metric j is now from its normal level, in mean absolute deviations, counted
+   * only in the metric's harmful direction (0 otherwise, and before its range is learnt): a
+   * softer view than the anomaly flags, for symptoms too small for the detector to alarm on.
+   */
+  harmfulDeviation(node: number, j: number): number {
+    const s = node * this.#options.metrics.length + j;
+    const x = this.#latest[s] ?? NaN;
+    if (Number.isNaN(x) || this.#normalCount[s] < NORMAL_WARMUP || !this.#harmful(j, x - this.#normalLevel[s])) return 0;
+    return this.#deviation(s, x);
+  }
+
   /** Index of a named metric, or undefined when unnamed or unknown. */
   #index(name: string | undefined): number | undefined {
     const i = name === undefined ? -1 : this.#options.metrics.indexOf(name);
@@ -243,10 +258,12 @@ export class Analyzer {
     return {
       rootCauses: rankRootCauses(incident, graph, {
         localMetrics: this.#local,
+        loadMetrics: new Set(metrics.flatMap((_, j) => (this.#load[j] ? [j] : []))),
         lossMetric: this.#index(this.#options.lossMetric),
         linkMetric: this.#index(this.#options.linkMetric),
         throughputMetric: this.#index(this.#options.throughputMetric),
         silent: new Set(nodes.filter((n) => this.isSilent(n))),
+        drift: (node, j) => this.harmfulDeviation(node, j),
       }),
       metrics: ranked,
       severity: Math.min(1, 0.5 * peak + 0.5 * share),

@@ -1,7 +1,8 @@
 /**
  * The mesh as Analyze sees it: node ids, undirected links and, when known, which nodes are
- * gateways (where traffic leaves the mesh), nothing about how it was built. The simulator, a
- * service registry or an operator's inventory can all produce one.
+ * gateways (where traffic leaves the mesh) and each node's current next hop towards one (the
+ * routing table a mesh protocol such as BATMAN, OLSR or Babel keeps on every node), nothing about
+ * how it was built. The simulator, a service registry or an operator's inventory can all produce one.
  */
 import { ArgumentError } from '../errors.ts';
 
@@ -16,6 +17,8 @@ export class MeshGraph {
   readonly #linkByPair = new Map<number, number>();
   /** Hops from each node to its nearest gateway (Infinity when none is known or reachable). */
   readonly #hops: Float64Array;
+  /** Each node's next hop from the routing table, -1 for none; absent until `setRoutes`. */
+  #nextHop?: Int32Array;
 
   /**
    * @param links pairs of node ids; the link id is `${a}-${b}` in the order given
@@ -64,11 +67,43 @@ export class MeshGraph {
   }
 
   /**
-   * Neighbours of `i` one hop nearer a gateway: where its traffic most likely goes next (routes
-   * follow link costs, which mostly track hops). Empty when no gateways are known.
+   * Records the routing table: `nextHop[i]` is the node index node i forwards through, -1 at a
+   * gateway or where no route exists. Call again whenever routes change.
+   */
+  setRoutes(nextHop: ArrayLike<number>): void {
+    if (nextHop?.length !== this.size) throw new ArgumentError('nextHop', `expected ${this.size} next hops, got ${nextHop?.length}`);
+    const table = Int32Array.from(nextHop);
+    table.forEach((hop, i) => {
+      if (hop !== -1 && this.linkBetween(i, hop) < 0) throw new ArgumentError('nextHop', `node "${this.nodeIds[i]}" routes through ${hop}, which is not a neighbour`);
+    });
+    this.#nextHop = table;
+  }
+
+  /** The routing table last set, if any (read-only view). */
+  get routes(): Readonly<Int32Array> | undefined {
+    return this.#nextHop;
+  }
+
+  /**
+   * Where `i`'s traffic goes next: its next hop when routes are known, else its neighbours one
+   * hop nearer a gateway (routes follow link costs, which mostly track hops); empty when neither
+   * is known.
    */
   upstream(i: number): number[] {
+    if (this.#nextHop) return this.#nextHop[i] >= 0 ? [this.#nextHop[i]] : [];
     return this.#neighbors[i].filter((j) => this.#hops[j] < this.#hops[i]);
+  }
+
+  /** Nodes whose traffic goes through `i` next: those routing through it, or (without routes) its neighbours one hop farther from a gateway. */
+  downstream(i: number): number[] {
+    const next = this.#nextHop;
+    if (next) return this.#neighbors[i].filter((j) => next[j] === i);
+    return this.#neighbors[i].filter((j) => this.#hops[j] > this.#hops[i] && this.#hops[i] !== Infinity);
+  }
+
+  /** Whether node `i` is a gateway (false for every node when none are known). */
+  isGateway(i: number): boolean {
+    return this.#hops[i] === 0;
   }
 
   /** Link index between two nodes, or -1. */

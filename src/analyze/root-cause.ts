@@ -1,176 +1,228 @@
 /**
- * Root-cause ranking over an incident's evidence. Faults spread outwards from their cause, so the
- * cause tends to be (1) among the first to turn anomalous, (2) at the centre of the anomalous
- * region, and (3) anomalous in metrics that describe itself (cpu, memory, errors) rather than
- * in metrics that describe its network (loss, latency, link quality), which neighbours inherit.
- * A link is a candidate when both of its ends are anomalous mostly in network metrics. (4) Loss
- * points downstream: a node's loss metric counts what its link and its next hop drop. Its next
- * hop is the neighbour whose throughput fell (it lost the traffic it used to receive), or failing
- * that any anomalous neighbour. When the lossy node's link quality fell too, the link to that
- * next hop is blamed; otherwise the next hop itself (a relay that silently drops forwarded
- * traffic is anomalous only in its neighbours' telemetry), and a silent next hop always (a dead
- * node explains both the loss and the dead link). Traffic flows towards the gateways, so when
- * they are known the next hop is sought among the neighbours nearer one. A node whose link
- * quality fell without loss blames its other links. A node that shows nothing but loss or weak
- * links is a witness, not a cause, and scores lower. The cues are combined as a weighted sum and
- * turned into confidences with a softmax. (5) The cause tends to show the broadest anomaly:
- * a congested node moves in cpu, memory, queue and latency, its busier neighbour in its queue
- * (a link counts the mean breadth of its ends).
+ * Root-cause ranking by explanation: every candidate (a node, a link, a partition's cut) scores
+ * by how much of the incident's evidence its failure would explain, given how faults show in a
+ * mesh:
+ * - a node's own metrics (cpu, memory, errors, queue) move only when something is wrong at it;
+ * - a node's loss counts what its own queue, its link to its next hop and that next hop drop, so
+ *   loss points along the route: at the link when the node's link quality fell too, at a silent
+ *   next hop, else at the next hop itself (a relay that drops or corrupts forwarded traffic shows
+ *   nothing of its own; only the nodes that forward through it see it);
+ * - a link's fault weakens the link quality at both of its ends;
+ * - overload travels with the traffic towards the gateways: an overloaded node whose downstream
+ *   neighbour (one that forwards through it) was overloaded first is a victim of that node's
+ *   surge, and so is a node whose only symptom is errors on the traffic a blamed relay corrupts;
+ * - links that weakened together and cut a region without a gateway off the mesh are one cause,
+ *   a partition, ranked as its links.
+ * Routes come from the graph's routing table (or, without one, from hops to the gateways).
+ * Earlier onset breaks near-ties. Scores become confidences with a softmax.
  */
 import type { CauseCandidate } from '../knowledge/records.ts';
 import type { MeshGraph } from './graph.ts';
-import type { NodeEvidence, TrackedIncident } from './incidents.ts';
+import type { TrackedIncident } from './incidents.ts';
 
 export interface RootCauseOptions {
   /** Metric indices that describe the node itself; the rest describe its network. */
   localMetrics: ReadonlySet<number>;
+  /** Local metric indices that rise with demand (cpu, queue): what an overload moves. */
+  loadMetrics?: ReadonlySet<number>;
   /** Index of the metric that measures loss on the way through a node's next hop, if any. */
   lossMetric?: number;
   /** Index of the metric of a node's links' quality, if any. */
   linkMetric?: number;
-  /** Index of the throughput metric, if any (a fall marks the next hop of a lossy node). */
+  /** Index of the throughput metric, if any (without routes, a fall marks a lossy node's next hop). */
   throughputMetric?: number;
   /** Nodes that went silent. */
   silent?: ReadonlySet<number>;
+  /** How far (node, metric) is now from normal in its harmful direction, in deviations; sees symptoms too small to alarm. */
+  drift?: (node: number, metric: number) => number;
   /** Ticks over which an onset advantage decays (default 3). */
   onsetScale?: number;
   /** Softmax temperature of the confidences (default 0.25). */
   temperature?: number;
 }
 
-/** Weights of the cues; chosen by reasoning about propagation, then checked on the simulator. */
-const WEIGHTS = { onset: 1.0, centrality: 0.8, locality: 0.9, peak: 0.3, blame: 1.0, breadth: 0.5 } as const;
+/** Weights of the cues: what a cause's own metrics, the loss pointing at it, silence and onset are worth. */
+const WEIGHTS = { own: 1.0, blame: 1.2, silent: 1.5, link: 0.6, cut: 2.5, onset: 0.3 } as const;
+/** Deviations below normal at which a node's link quality counts as fallen without an alarm. */
+const WEAK_LINK_DRIFT = 3;
+/** What is left of a victim's own evidence (an overloaded upstream node, a witness of corruption). */
+const VICTIM = 0.3;
 
 /** Ranks nodes and links of an incident as its likely cause, best first, with confidences. */
-export function rankRootCauses(
-  incident: TrackedIncident,
-  graph: MeshGraph,
-  options: RootCauseOptions,
-): CauseCandidate[] {
+export function rankRootCauses(incident: TrackedIncident, graph: MeshGraph, options: RootCauseOptions): CauseCandidate[] {
   const evidence = [...incident.nodes.values()];
   if (evidence.length === 0) return [];
+  const view = new View(incident, graph, options);
   const first = Math.min(...evidence.map((e) => e.onset));
-  const onsetScale = options.onsetScale ?? 3;
+  const early = (onset: number) => WEIGHTS.onset * Math.exp(-(onset - first) / (options.onsetScale ?? 3));
+  const blame = blameLoss(view);
+  const share = (weight: number | undefined) => (blame.lossy ? (weight ?? 0) / blame.lossy : 0);
   const raw: Array<{ target: string; score: number }> = [];
 
-  const { nodeBlame, linkBlame, lossy } = blameDownstream(incident, graph, options);
-  const blameOf = (node: number) => (lossy ? (nodeBlame.get(node)?.weight ?? 0) / lossy : 0);
-
-  const widest = Math.max(...evidence.map(breadth));
-  for (const e of evidence) {
-    // A lossy node, or one whose links weakened, that shows nothing of its own is a witness:
-    // what it sees points elsewhere.
-    const witness =
-      locality(e, options.localMetrics) === 0 &&
-      [options.lossMetric, options.linkMetric].some((m) => m !== undefined && e.metricScore[m] > 0);
-    const neighbors = graph.neighbors(e.node);
-    const anomalousNeighbors = neighbors.filter((n) => incident.nodes.has(n)).length;
-    const centrality = neighbors.length ? anomalousNeighbors / neighbors.length : 0;
+  const widest = Math.max(1, ...evidence.map((e) => view.ownBreadth(e.node)));
+  for (const node of new Set([...incident.nodes.keys(), ...blame.nodes.keys()])) {
+    const e = incident.nodes.get(node);
+    const victim = view.overloadVictim(node) || view.corruptionWitness(node, blame.nodes);
     const score =
-      WEIGHTS.onset * Math.exp(-(e.onset - first) / onsetScale) +
-      WEIGHTS.centrality * centrality +
-      WEIGHTS.locality * locality(e, options.localMetrics) +
-      WEIGHTS.peak * e.peak +
-      WEIGHTS.blame * blameOf(e.node) +
-      WEIGHTS.breadth * (breadth(e) / widest) -
-      (witness ? WEIGHTS.blame : 0);
-    raw.push({ target: graph.nodeIds[e.node], score });
-  }
-  // A node outside the incident that its lossy neighbours forward through: it shows nothing
-  // itself, only their loss gives it away. Blamed by a single node that shares its blame with
-  // other suspects, it is just a guess.
-  for (const [node, b] of nodeBlame) {
-    if (incident.nodes.has(node) || (b.count < 2 && b.weight < 1)) continue;
-    const score = WEIGHTS.onset * Math.exp(-(b.onset - first) / onsetScale) + WEIGHTS.blame * blameOf(node) + WEIGHTS.centrality * (b.count / graph.neighbors(node).length);
+      (victim ? VICTIM : 1) * (WEIGHTS.own * (view.ownBreadth(node) / widest) + WEIGHTS.blame * share(blame.nodes.get(node)?.weight)) +
+      WEIGHTS.silent * (view.silent(node) ? 1 : 0) +
+      early(e?.onset ?? blame.nodes.get(node)!.onset);
     raw.push({ target: graph.nodeIds[node], score });
   }
 
-  const links = new Set(linkBlame.keys());
+  const cut = partitionCut(view);
+  const links = new Set([...blame.links.keys(), ...cut]);
   for (const e of evidence) {
-    for (const n of graph.neighbors(e.node)) {
-      const link = graph.linkBetween(e.node, n);
-      if (link >= 0 && incident.nodes.has(n)) links.add(link);
-    }
+    for (const n of graph.neighbors(e.node)) if (incident.nodes.has(n)) links.add(graph.linkBetween(e.node, n));
   }
   for (const link of links) {
     const [a, b] = graph.links[link];
-    const ea = incident.nodes.get(a);
-    const eb = incident.nodes.get(b);
-    const ends = [ea, eb].filter((e) => e !== undefined);
-    // Both ends show network symptoms and started together: a link looks like the cause.
-    const network = ea && eb ? (2 - locality(ea, options.localMetrics) - locality(eb, options.localMetrics)) / 2 : 0;
-    const together = ea && eb ? Math.exp(-Math.abs(ea.onset - eb.onset) / onsetScale) : 0;
-    const onset = Math.min(...ends.map((e) => e.onset));
-    const score =
-      WEIGHTS.onset * Math.exp(-(onset - first) / onsetScale) +
-      WEIGHTS.locality * network * together +
-      WEIGHTS.peak * Math.min(...ends.map((e) => e.peak)) * (ends.length / 2) +
-      WEIGHTS.blame * (lossy ? (linkBlame.get(link) ?? 0) / lossy : 0) +
-      WEIGHTS.breadth * (ends.reduce((sum, e) => sum + breadth(e), 0) / 2 / widest);
+    // A link to a silent node is dead because the node is: the node explains it.
+    if (view.silent(a) || view.silent(b)) continue;
+    const weakEnds = (view.weakLinks(a) ? 1 : 0) + (view.weakLinks(b) ? 1 : 0);
+    const onset = Math.min(...[a, b].map((n) => incident.nodes.get(n)?.onset ?? Infinity));
+    const score = WEIGHTS.link * (weakEnds / 2) + WEIGHTS.blame * share(blame.links.get(link)) + (cut.has(link) ? WEIGHTS.cut : 0) + early(onset);
     raw.push({ target: graph.linkIds[link], score });
   }
-
   return softmaxRank(raw, options.temperature ?? 0.25);
 }
 
+/** The incident's evidence as questions about one node. */
+class View {
+  readonly #load: ReadonlySet<number>;
+
+  constructor(
+    readonly incident: TrackedIncident,
+    readonly graph: MeshGraph,
+    readonly options: RootCauseOptions,
+  ) {
+    this.#load = options.loadMetrics ?? new Set();
+  }
+
+  moved(node: number, metric: number | undefined): boolean {
+    return metric !== undefined && (this.incident.nodes.get(node)?.metricScore[metric] ?? 0) > 0;
+  }
+
+  silent(node: number): boolean {
+    return this.options.silent?.has(node) ?? false;
+  }
+
+  lossy(node: number): boolean {
+    return this.moved(node, this.options.lossMetric);
+  }
+
+  /** Its link quality fell: flagged, or (too little to alarm on when one of several links weakens) clearly below normal. */
+  weakLinks(node: number): boolean {
+    const m = this.options.linkMetric;
+    return this.moved(node, m) || (m !== undefined && (this.options.drift?.(node, m) ?? 0) >= WEAK_LINK_DRIFT);
+  }
+
+  /** How many of the node's own metrics moved. */
+  ownBreadth(node: number): number {
+    let moved = 0;
+    for (const m of this.options.localMetrics) if (this.moved(node, m)) moved++;
+    return moved;
+  }
+
+  overloaded(node: number): boolean {
+    for (const m of this.#load) if (this.moved(node, m)) return true;
+    return false;
+  }
+
+  /** Overloaded after (or with) a node that forwards through it and was overloaded too. */
+  overloadVictim(node: number): boolean {
+    const e = this.incident.nodes.get(node);
+    if (!e || !this.overloaded(node)) return false;
+    return this.graph.downstream(node).some((d) => this.overloaded(d) && this.incident.nodes.get(d)!.onset <= e.onset);
+  }
+
+  /** Its only own symptom is errors, and a node forwarding through it is blamed for lossy forwarding. */
+  corruptionWitness(node: number, blamed: ReadonlyMap<number, unknown>): boolean {
+    if (this.ownBreadth(node) !== 1 || this.overloaded(node)) return false;
+    return this.graph.downstream(node).some((d) => blamed.has(d) && this.ownBreadth(d) === 0);
+  }
+}
+
 /**
- * Follows each lossy node's loss to its next hop (see the module comment): blame per node (with
- * how many lossy nodes point at it and from when) and per link, and how many lossy nodes there are.
+ * Follows each lossy node's loss along its route (see the module comment): blame per node (with
+ * the onset of the first node pointing at it) and per link, and how many lossy nodes there are.
+ * A node whose own queue overflows explains its loss itself.
  */
-function blameDownstream(incident: TrackedIncident, graph: MeshGraph, options: RootCauseOptions) {
-  const nodeBlame = new Map<number, { weight: number; count: number; onset: number }>();
-  const linkBlame = new Map<number, number>();
-  const { lossMetric, linkMetric, throughputMetric, silent } = options;
+function blameLoss(view: View) {
+  const nodes = new Map<number, { weight: number; onset: number }>();
+  const links = new Map<number, number>();
   let lossy = 0;
-  if (lossMetric === undefined) return { nodeBlame, linkBlame, lossy };
-  const moved = (node: number, metric: number | undefined) => metric !== undefined && (incident.nodes.get(node)?.metricScore[metric] ?? 0) > 0;
+  const { graph, incident } = view;
   for (const e of incident.nodes.values()) {
-    const lossyNode = e.metricScore[lossMetric] > 0;
-    // Loss with the node's link quality intact is dropped beyond the link, at the next hop.
-    const linkTrouble = moved(e.node, linkMetric);
-    if (!lossyNode && !linkTrouble) continue;
+    if (!view.lossy(e.node) || view.overloaded(e.node)) continue;
     lossy++;
-    const neighbors = graph.neighbors(e.node);
-    const anomalous = neighbors.filter((n) => incident.nodes.has(n));
-    const starved = anomalous.filter((n) => moved(n, throughputMetric) || silent?.has(n));
-    // Traffic flows towards a gateway: a lossy node's suspects are its neighbours nearer one;
-    // a node whose link quality fell without loss still sends fine, so the bad link is another.
-    const upstream = new Set(graph.upstream(e.node));
-    const toward = (xs: readonly number[]) => {
-      const picked = xs.filter((n) => upstream.has(n) === lossyNode);
-      return picked.length ? picked : xs;
-    };
-    const hops = toward(starved.length ? starved : anomalous.length ? anomalous : neighbors);
-    const nodeTrouble = lossyNode && !linkTrouble;
+    const hops = nextHops(view, e.node);
     for (const hop of hops) {
       const share = 1 / hops.length;
       const link = graph.linkBetween(e.node, hop);
-      if (linkTrouble && !silent?.has(hop) && link >= 0) linkBlame.set(link, (linkBlame.get(link) ?? 0) + share);
-      if (nodeTrouble || silent?.has(hop)) {
-        const b = nodeBlame.get(hop) ?? { weight: 0, count: 0, onset: Infinity };
-        nodeBlame.set(hop, { weight: b.weight + share, count: b.count + 1, onset: Math.min(b.onset, e.onset) });
+      if (view.weakLinks(e.node) && !view.silent(hop) && link >= 0) {
+        links.set(link, (links.get(link) ?? 0) + share);
+      } else {
+        const b = nodes.get(hop) ?? { weight: 0, onset: Infinity };
+        nodes.set(hop, { weight: b.weight + share, onset: Math.min(b.onset, e.onset) });
       }
     }
   }
-  return { nodeBlame, linkBlame, lossy };
+  return { nodes, links, lossy };
 }
 
-/** How many of a node's metrics moved. */
-function breadth(e: NodeEvidence): number {
-  let moved = 0;
-  for (let m = 0; m < e.metricScore.length; m++) if (e.metricScore[m] > 0) moved++;
-  return moved;
+/**
+ * Where a node's traffic goes next: its route when the routing table is known; otherwise the
+ * neighbours nearer a gateway (or, with no gateways known, any neighbour), narrowed to those that
+ * lost throughput or went silent (they lost the traffic the node used to hand them).
+ */
+function nextHops(view: View, node: number): readonly number[] {
+  const { graph } = view;
+  const upstream = graph.upstream(node);
+  if (graph.routes || upstream.length === 1) return upstream;
+  const starved = (upstream.length ? upstream : graph.neighbors(node)).filter((n) => view.moved(n, view.options.throughputMetric) || view.silent(n));
+  return starved.length ? starved : upstream;
 }
 
-/** Share of a node's anomaly that is in its own (local) metrics, 0..1. */
-function locality(e: NodeEvidence, local: ReadonlySet<number>): number {
-  let mine = 0;
-  let total = 0;
-  for (let m = 0; m < e.metricScore.length; m++) {
-    total += e.metricScore[m];
-    if (local.has(m)) mine += e.metricScore[m];
+/**
+ * The links of a partition's cut, if the incident shows one: links whose ends both lost link
+ * quality and which, taken out together, leave a region without a gateway. Empty otherwise (or
+ * when no gateways are known).
+ */
+function partitionCut(view: View): Set<number> {
+  const { graph, incident } = view;
+  const dead = new Set<number>();
+  for (const e of incident.nodes.values()) {
+    if (!view.weakLinks(e.node) || view.silent(e.node)) continue;
+    for (const n of graph.neighbors(e.node)) if (view.weakLinks(n) && !view.silent(n)) dead.add(graph.linkBetween(e.node, n));
   }
-  return total > 0 ? mine / total : 0;
+  const cut = new Set<number>();
+  if (dead.size < 2) return cut;
+  const reached = new Set<number>();
+  for (const start of new Set([...dead].flatMap((l) => graph.links[l]))) {
+    if (reached.has(start)) continue;
+    const region = componentWithout(graph, start, dead);
+    region.forEach((n) => reached.add(n));
+    if ([...region].some((n) => graph.isGateway(n))) continue;
+    for (const l of dead) if (region.has(graph.links[l][0]) !== region.has(graph.links[l][1])) cut.add(l);
+  }
+  return cut;
+}
+
+/** Nodes reachable from `start` without crossing `removed` links. */
+function componentWithout(graph: MeshGraph, start: number, removed: ReadonlySet<number>): Set<number> {
+  const seen = new Set([start]);
+  const stack = [start];
+  while (stack.length) {
+    const u = stack.pop()!;
+    for (const v of graph.neighbors(u)) {
+      if (!seen.has(v) && !removed.has(graph.linkBetween(u, v))) {
+        seen.add(v);
+        stack.push(v);
+      }
+    }
+  }
+  return seen;
 }
 
 function softmaxRank(raw: Array<{ target: string; score: number }>, temperature: number): CauseCandidate[] {

@@ -135,6 +135,32 @@ export class MapeKLoop {
     for (const incident of [...this.#active.values()]) await this.#advance(incident, ts, healthy);
   }
 
+  /**
+   * Takes the mesh's routing table (`nextHop[i]`: the node index node i forwards through, -1 at
+   * a gateway), as node agents report it; call it whenever routes change. Moved traffic changes
+   * the load on the old and the new path of every node whose route changed, so those nodes
+   * re-learn their normal for a while instead of raising alarms (a lapsing reroute would
+   * otherwise look like a fault each time).
+   */
+  updateRoutes(nextHop: ArrayLike<number>): void {
+    const graph = this.#options.graph;
+    const before = graph.routes;
+    graph.setRoutes(nextHop);
+    if (!before) return;
+    const after = graph.routes!;
+    const moved = new Set<number>();
+    const walk = (table: Readonly<Int32Array>, from: number) => {
+      for (let hop = from, steps = 0; hop >= 0 && steps <= table.length; hop = table[hop], steps++) moved.add(hop);
+    };
+    for (let i = 0; i < after.length; i++) {
+      if (before[i] === after[i]) continue;
+      walk(before, i);
+      walk(after, i);
+    }
+    const until = this.#now + 1 + (this.#options.holdDownTicks ?? 15);
+    for (const node of moved) this.analyzer.holdDown(node, until);
+  }
+
   /** Waits for queued knowledge writes (e.g. before shutdown). */
   flush(): Promise<void> {
     return this.#writes.flush();

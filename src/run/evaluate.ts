@@ -5,8 +5,9 @@
  * Definitions (times in ticks):
  * - detected: an incident opened during the fault (or up to `lateTicks` after it ended) whose
  *   nodes include a node the fault perturbed; time to detect = its opening tick - fault start.
- * - root cause top-1/top-3: the fault's target (node id, or link id) is first / in the first
- *   three of that incident's ranking at its first diagnosis.
+ * - root cause top-1/top-3: the fault's root cause (its target node or link, or any link of a
+ *   partition's cut) is first / in the first three of that incident's ranking at its first
+ *   diagnosis.
  * - diagnosis accuracy: among detected faults whose incident was diagnosed, the share whose
  *   incident's first diagnosis named the fault's kind.
  * - healed: an action of the engine's ended the fault; time to recover = the tick the healing
@@ -118,15 +119,15 @@ export class Evaluator {
         .filter((i) => [...i.nodes].some((n) => affected.has(n)))
         .sort((a, b) => a.openedAt - b.openedAt)[0];
       for (const i of incidents) if ([...i.nodes].some((n) => affected.has(n)) && overlaps(i, fault)) perturbing.add(i.id);
-      const target = fault.target.node ?? fault.target.link!;
-      const causes = match?.rootCauses ?? [];
+      const cause = new Set(fault.cut.length ? fault.cut : [fault.target.node ?? fault.target.link!]);
+      const ranked = match?.rootCauses ?? [];
       const healTick = fault.healedBy === undefined ? undefined : completes.get(fault.healedBy);
       return {
         kind: fault.kind,
         detected: !!match,
         ttd: match ? match.openedAt - fault.start : undefined,
-        top1: causes[0] === target,
-        top3: causes.slice(0, 3).includes(target),
+        top1: cause.has(ranked[0]),
+        top3: ranked.slice(0, 3).some((c) => cause.has(c)),
         diagnosed: match?.rootCauses !== undefined,
         kindRight: match?.kind === fault.kind,
         healed: healTick !== undefined,

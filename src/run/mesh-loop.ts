@@ -69,6 +69,7 @@ export interface MeshLoopOptions {
 /** A loop over a simulated mesh, advanced tick by tick. */
 export class MeshLoop {
   readonly #batch: FrameBatch;
+  #routesVersion = -1;
 
   private constructor(
     readonly loop: MapeKLoop,
@@ -119,6 +120,12 @@ export class MeshLoop {
   async step(): Promise<void> {
     const frame = this.sim.tick();
     this.executor.settle();
+    // Every node knows its next hop: the engine reads the routing table as a node agent would.
+    const routes = this.sim.routes;
+    if (routes.version !== this.#routesVersion) {
+      this.loop.updateRoutes(routes.nextHop);
+      this.#routesVersion = routes.version;
+    }
     await this.loop.tick(frame.tick, this.#batch.from(frame));
   }
 }

@@ -107,7 +107,8 @@ export function resolveAction(spec: ActionSpec, topology: Topology): { type: 'no
 /** Whether an action of `kind` on target (type, index) heals `fault`, ignoring routing. */
 export function addresses(kind: ActionKind, type: 'node' | 'link', index: number, fault: Fault): boolean {
   const targetType = fault.target.node !== undefined ? 'node' : 'link';
-  if (targetType !== type || fault.index !== index) return false;
+  const cause = fault.kind === 'partition' ? fault.cutLinks.includes(index) : fault.index === index;
+  if (targetType !== type || !cause) return false;
   if (!ACTIONS[kind].heals[type]?.includes(fault.kind)) return false;
   return kind !== 'clear-cache' || fault.variant === 'cache';
 }

@@ -25,7 +25,12 @@ export const FAULT_KINDS = [
 /** One of FAULT_KINDS. */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** Whether a kind's root cause is a node or a link (a partition's is the trunk link of its cut). */
+/**
+ * Whether a kind's root cause is a node or a link. A partition is injected at a trunk link, but
+ * every link between the region it cuts off and the rest goes down with it (as when a site's
+ * backhaul fails), so its root cause is that whole cut: telemetry cannot tell one of its links
+ * from another, naming any of them locates it, and failing any of them over reconnects the region.
+ */
 export const FAULT_TARGET_TYPE: Readonly<Record<FaultKind, 'node' | 'link'>> = {
   'node-crash': 'node',
   'link-degradation': 'link',
@@ -82,6 +87,8 @@ export interface FaultRecord {
    * cut-off region and its rim) and the route downstream to the gateway. Empty until it starts.
    */
   readonly affectedNodes: readonly string[];
+  /** A partition's cut (every link of it counts as its root cause); empty for other kinds. */
+  readonly cut: readonly string[];
 }
 
 /** The simulator's mutable view of a fault. */
@@ -91,8 +98,9 @@ export class Fault implements FaultRecord {
   affectedNodes: readonly string[] = [];
   /** Node indices in affectedNodes. */
   affected: Int32Array = new Int32Array(0);
-  /** Links a partition takes down. */
-  cut: Int32Array = new Int32Array(0);
+  cut: readonly string[] = [];
+  /** Link indices in `cut`. */
+  cutLinks: Int32Array = new Int32Array(0);
   readonly variant?: FaultVariant;
 
   constructor(
@@ -117,8 +125,8 @@ export class Fault implements FaultRecord {
 
   /** The ground-truth record, detached from later mutation. */
   record(): FaultRecord {
-    const { id, kind, target, start, end, severity, variant, healedBy, affectedNodes } = this;
-    return { id, kind, target, start, end, severity, affectedNodes, ...(variant ? { variant } : {}), ...(healedBy !== undefined ? { healedBy } : {}) };
+    const { id, kind, target, start, end, severity, variant, healedBy, affectedNodes, cut } = this;
+    return { id, kind, target, start, end, severity, affectedNodes, cut, ...(variant ? { variant } : {}), ...(healedBy !== undefined ? { healedBy } : {}) };
   }
 }
 
@@ -180,7 +188,8 @@ export function activateFault(fault: Fault, topology: Topology, routes: RouteTab
     for (let l = 0; l < topology.linkCount; l++) {
       if (region.has(topology.linkFrom[l]) !== region.has(topology.linkTo[l])) cut.push(l);
     }
-    fault.cut = Int32Array.from(cut);
+    fault.cutLinks = Int32Array.from(cut);
+    fault.cut = cut.map((l) => topology.linkIds[l]);
     for (const i of region) withNeighbours(i);
     for (const i of [...touched]) downstream(i);
   } else {
@@ -278,7 +287,7 @@ export function applyFault(fault: Fault, tick: number, state: MeshState): void {
       break;
     }
     case 'partition':
-      for (const l of fault.cut) {
+      for (const l of fault.cutLinks) {
         state.linkDown[l] = 1;
         state.touchLink(l);
       }

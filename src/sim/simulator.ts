@@ -219,7 +219,7 @@ export class MeshSimulator {
   isFaulty(target: Target, tick = Math.max(0, this.nextTick - 1)): boolean {
     const type = target !== null && typeof target === 'object' && typeof target.link === 'string' ? 'link' : 'node';
     const index = resolveTarget(target, type, this.topology, 'target', 'isFaulty');
-    return this.faults.some((f) => f.index === index && FAULT_TARGET_TYPE[f.kind] === type && f.activeAt(tick));
+    return this.faults.some((f) => FAULT_TARGET_TYPE[f.kind] === type && (f.index === index || f.cutLinks.includes(index)) && f.activeAt(tick));
   }
 
   private completeActions(t: number): void {

@@ -13,7 +13,7 @@ export interface TruthSnapshot {
   readonly active: readonly FaultRecord[];
   /** 1 where the node is the root cause of an active fault. */
   readonly faultyNodes: Uint8Array;
-  /** 1 where the link is the root cause of an active fault (a partition's trunk link). */
+  /** 1 where the link is the root cause of an active fault (every link of a partition's cut). */
   readonly faultyLinks: Uint8Array;
   /** 1 where an active fault perturbs the node's metrics (causes included). */
   readonly affectedNodes: Uint8Array;
@@ -33,6 +33,7 @@ export function truthAt(faults: readonly Fault[], tick: number, topology: Topolo
       affectedNodes[fault.index] = 1;
     } else {
       faultyLinks[fault.index] = 1;
+      for (const l of fault.cutLinks) faultyLinks[l] = 1;
     }
     for (const i of fault.affected) affectedNodes[i] = 1;
   }
