@@ -43,8 +43,9 @@ export interface RootCauseOptions {
 
 /** Weights of the cues: what a cause's own metrics, the loss pointing at it, silence and onset are worth. */
 const WEIGHTS = { own: 1.0, blame: 1.2, silent: 1.5, link: 0.6, cut: 2.5, onset: 0.3 } as const;
-/** Deviations below normal at which a node's link quality counts as fallen without an alarm. */
+/** Deviations from normal at which a node's link quality counts as fallen, and its loss as risen, without an alarm. */
 const WEAK_LINK_DRIFT = 3;
+const LOSS_DRIFT = 6;
 /** What is left of a victim's own evidence (an overloaded upstream node, a witness of corruption). */
 const VICTIM = 0.3;
 
@@ -107,14 +108,19 @@ class View {
     return this.options.silent?.has(node) ?? false;
   }
 
+  /** Flagged, or now at least `drift` deviations out in its harmful direction. */
+  #off(node: number, metric: number | undefined, drift: number): boolean {
+    return this.moved(node, metric) || (metric !== undefined && (this.options.drift?.(node, metric) ?? 0) >= drift);
+  }
+
+  /** Its loss rose (a detector that has just alarmed on it may be quiet for a while, so far out counts too). */
   lossy(node: number): boolean {
-    return this.moved(node, this.options.lossMetric);
+    return this.#off(node, this.options.lossMetric, LOSS_DRIFT);
   }
 
   /** Its link quality fell: flagged, or (too little to alarm on when one of several links weakens) clearly below normal. */
   weakLinks(node: number): boolean {
-    const m = this.options.linkMetric;
-    return this.moved(node, m) || (m !== undefined && (this.options.drift?.(node, m) ?? 0) >= WEAK_LINK_DRIFT);
+    return this.#off(node, this.options.linkMetric, WEAK_LINK_DRIFT);
   }
 
   /** How many of the node's own metrics moved. */

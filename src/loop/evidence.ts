@@ -77,9 +77,9 @@ export function diagnosisContext(source: EvidenceSource, incident: IncidentEvide
 
 /**
  * Whether the incident's telemetry has recovered since `since` (as of `now`): every silent node
- * reports again, and most anomalous series of the `focus` nodes (default: all of the
- * incident's) are back to normal; only when no series has a baseline to judge by, the focus
- * nodes must have been free of anomalies for a few ticks.
+ * reports again, and most anomalous series of the `focus` nodes (default, or when none of theirs
+ * moved: all of the incident's) are back to normal; only when no series has a baseline to judge
+ * by, the nodes must have been free of anomalies for a few ticks.
  */
 export function hasRecovered(source: EvidenceSource, incident: IncidentEvidence, since: number, now: number, focus?: ReadonlySet<number>): boolean {
   for (const node of incident.tracked.nodes.keys()) if (source.isSilent(node)) return false;
@@ -94,7 +94,9 @@ export function hasRecovered(source: EvidenceSource, incident: IncidentEvidence,
     if (recovered(source.windows, s, band, evidence.onset, since, source.harm[s % m])) ok++;
   }
   if (judged > 0) return ok / judged >= 0.8;
-  const quietSince = Math.max(since, ...[...incident.tracked.nodes.values()].filter((e) => !focus || focus.has(e.node)).map((e) => e.lastSeen));
+  // Nothing of the focus moved (a quiet relay that drops forwarded traffic): judge by the incident.
+  if (focus) return hasRecovered(source, incident, since, now);
+  const quietSince = Math.max(since, ...[...incident.tracked.nodes.values()].map((e) => e.lastSeen));
   return now - quietSince >= QUIET_TICKS;
 }
 

@@ -312,7 +312,7 @@ export class MapeKLoop {
     const settle = this.#options.settleTicks ?? 2;
     const patience = this.#options.patienceTicks ?? 8;
     if (ts < flight.doneAt + settle) return;
-    if (hasRecovered(this.#evidence, incident, flight.doneAt, this.#now, nodesOf(this.#options.graph, flight.record.target))) flight.recoveredAt ??= ts;
+    if (hasRecovered(this.#evidence, incident, flight.doneAt, this.#now, this.#verifiedAt(incident, flight))) flight.recoveredAt ??= ts;
     else flight.recoveredAt = undefined;
     if (flight.recoveredAt !== undefined && ts - flight.recoveredAt >= (this.#options.stableTicks ?? 10)) {
       this.#finishAction(incident, ts, 'healed', true);
@@ -322,6 +322,13 @@ export class MapeKLoop {
       this.#rollback(flight, ts);
       if (incident.attempts >= (this.#options.maxAttempts ?? 3)) this.#escalate(incident, ts, `${incident.attempts} actions did not heal it`);
     }
+  }
+
+  /** Where an action's effect is judged: at its target, or around it when the action takes the target out of service. */
+  #verifiedAt(incident: ActiveIncident, flight: InFlight): Set<number> {
+    const target = nodesOf(this.#options.graph, flight.record.target);
+    const isolates = this.#options.planner.actions.find((a) => a.name === flight.record.action)?.isolates;
+    return isolates ? new Set([...incident.tracked.nodes.keys()].filter((n) => !target.has(n))) : target;
   }
 
   #finishAction(incident: ActiveIncident, ts: number, outcome: ActionRecord['outcome'], healed: boolean): void {

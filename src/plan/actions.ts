@@ -12,6 +12,14 @@ export interface ActionSpec {
   risk: number;
   /** Ticks until the action takes effect; slower remedies leave the fault in place longer. */
   duration: number;
+  /**
+   * Target type on which the action only moves traffic away from the fault instead of repairing
+   * it (rerouting around a node leaves the node broken): a stopgap, planned only when no remedy
+   * is left for that target.
+   */
+  stopgapOn?: 'node' | 'link';
+  /** Takes its target out of service (a quarantine): the target's own telemetry stays off its normal, so recovery is judged around it. */
+  isolates?: boolean;
 }
 
 /**
@@ -25,7 +33,7 @@ export const DEFAULT_ACTIONS: readonly ActionSpec[] = [
   { name: 'scale-down', target: 'node', cost: 0.1, risk: 0.2, duration: 10 },
   { name: 'rate-limit', target: 'node', cost: 0.15, risk: 0.1, duration: 1 },
   { name: 'rollback-config', target: 'node', cost: 0.2, risk: 0.1, duration: 5 },
-  { name: 'quarantine-node', target: 'node', cost: 0.35, risk: 0.3, duration: 3 },
+  { name: 'quarantine-node', target: 'node', cost: 0.35, risk: 0.3, duration: 3, isolates: true },
   { name: 'failover', target: 'any', cost: 0.3, risk: 0.2, duration: 5 },
-  { name: 'reroute', target: 'any', cost: 0.1, risk: 0.1, duration: 2 },
+  { name: 'reroute', target: 'any', cost: 0.1, risk: 0.1, duration: 2, stopgapOn: 'node' },
 ];

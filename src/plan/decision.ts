@@ -192,7 +192,7 @@ export class DecisionEngine {
     const nodes = scopedNodes.filter(plausible);
     const links = scopedLinks.filter(plausible);
 
-    const rows: Array<{ action: string; target: string; vector: Float32Array; excluded?: string }> = [];
+    const rows: Array<{ action: string; target: string; vector: Float32Array; stopgap: boolean; excluded?: string }> = [];
     for (const action of actions) {
       const targets = action.target === 'node' ? nodes : action.target === 'link' ? links : [...nodes, ...links];
       for (const target of targets) {
@@ -217,9 +217,14 @@ export class DecisionEngine {
           : forbidden.get(action.name)?.has(target.target)
             ? 'forbidden by policy'
             : undefined;
-        rows.push({ action: action.name, target: target.target, vector, ...(excluded ? { excluded } : {}) });
+        const stopgap = action.stopgapOn === (target.target.includes('-') ? 'link' : 'node');
+        rows.push({ action: action.name, target: target.target, vector, stopgap, ...(excluded ? { excluded } : {}) });
       }
     }
+    // A stopgap only while no remedy is left for its target: moving traffic off a broken node
+    // clears the symptoms but not the fault.
+    const remedied = new Set(rows.filter((r) => !r.stopgap && !r.excluded).map((r) => r.target));
+    for (const row of rows) if (row.stopgap && !row.excluded && remedied.has(row.target)) row.excluded = 'a stopgap, while a remedy is left for the target';
     return rows;
   }
 }
