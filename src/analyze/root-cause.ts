@@ -58,7 +58,7 @@ export function rankRootCauses(incident: TrackedIncident, graph: MeshGraph, opti
   const early = (onset: number) => WEIGHTS.onset * Math.exp(-(onset - first) / (options.onsetScale ?? 3));
   const blame = blameLoss(view);
   const share = (weight: number | undefined) => (blame.lossy ? (weight ?? 0) / blame.lossy : 0);
-  const raw: Array<{ target: string; score: number }> = [];
+  const raw: CauseCandidate[] = [];
 
   const widest = Math.max(1, ...evidence.map((e) => view.ownBreadth(e.node)));
   for (const node of new Set([...incident.nodes.keys(), ...blame.nodes.keys()])) {
@@ -83,7 +83,7 @@ export function rankRootCauses(incident: TrackedIncident, graph: MeshGraph, opti
     const weakEnds = (view.weakLinks(a) ? 1 : 0) + (view.weakLinks(b) ? 1 : 0);
     const onset = Math.min(...[a, b].map((n) => incident.nodes.get(n)?.onset ?? Infinity));
     const score = WEIGHTS.link * (weakEnds / 2) + WEIGHTS.blame * share(blame.links.get(link)) + (cut.has(link) ? WEIGHTS.cut : 0) + early(onset);
-    raw.push({ target: graph.linkIds[link], score });
+    raw.push({ target: graph.linkIds[link], score, ...(cut.has(link) ? { cut: true } : {}) });
   }
   return softmaxRank(raw, options.temperature ?? 0.25);
 }
@@ -204,14 +204,16 @@ function partitionCut(view: View): Set<number> {
   }
   const cut = new Set<number>();
   if (dead.size < 2) return cut;
+  // Every node that only those links connect to a gateway, in one region (links inside it are not part of the cut).
+  const region = new Set<number>();
   const reached = new Set<number>();
   for (const start of new Set([...dead].flatMap((l) => graph.links[l]))) {
     if (reached.has(start)) continue;
-    const region = componentWithout(graph, start, dead);
-    region.forEach((n) => reached.add(n));
-    if ([...region].some((n) => graph.isGateway(n))) continue;
-    for (const l of dead) if (region.has(graph.links[l][0]) !== region.has(graph.links[l][1])) cut.add(l);
+    const component = componentWithout(graph, start, dead);
+    component.forEach((n) => reached.add(n));
+    if (![...component].some((n) => graph.isGateway(n))) component.forEach((n) => region.add(n));
   }
+  for (const l of dead) if (region.has(graph.links[l][0]) !== region.has(graph.links[l][1])) cut.add(l);
   return cut;
 }
 
@@ -231,11 +233,11 @@ function componentWithout(graph: MeshGraph, start: number, removed: ReadonlySet<
   return seen;
 }
 
-function softmaxRank(raw: Array<{ target: string; score: number }>, temperature: number): CauseCandidate[] {
+function softmaxRank(raw: readonly CauseCandidate[], temperature: number): CauseCandidate[] {
   const max = Math.max(...raw.map((r) => r.score));
   const weights = raw.map((r) => Math.exp((r.score - max) / temperature));
   const sum = weights.reduce((a, b) => a + b, 0);
   return raw
-    .map((r, i) => ({ target: r.target, score: weights[i] / sum }))
+    .map((r, i) => ({ ...r, score: weights[i] / sum }))
     .sort((a, b) => b.score - a.score || (a.target < b.target ? -1 : 1));
 }

@@ -93,15 +93,15 @@ const PATTERNS: ReadonlyArray<{ when: (v: SymptomView) => boolean; words: string
     // A hop that carries nothing at all while its neighbours' links look weak: the link is down
     // outright, not degraded (a degraded link still carries some traffic). Early in a flap this
     // is all there is to see; it has not come back yet.
-    when: (v) => !v.silent && v.total('packetLoss') && v.nodesWith('linkQuality', 'down') > 0 && v.nodesWith('linkQuality', 'down') < 3,
+    when: (v) => !v.silent && !v.cut && v.total('packetLoss') && v.nodesWith('linkQuality', 'down') > 0 && v.nodesWith('linkQuality', 'down') < 3,
     words: 'the link goes down completely, 100 percent loss on one hop, then it is back',
   },
   {
-    when: (v) => v.nodesWith('linkQuality', 'down') >= 3 && !v.silent,
+    when: (v) => v.cut || (v.nodesWith('linkQuality', 'down') >= 3 && !v.silent),
     words: 'a group of nodes cut off from the rest of the mesh, site unreachable from the core, all paths to them through one failed link',
   },
   {
-    when: (v) => v.causeIsLink && (v.atCause('linkQuality', 'down') || v.atCause('packetLoss', 'up')) && v.nodesWith('linkQuality', 'down') < 3,
+    when: (v) => v.causeIsLink && !v.cut && (v.atCause('linkQuality', 'down') || v.atCause('packetLoss', 'up')) && v.nodesWith('linkQuality', 'down') < 3,
     words: 'packet loss and weak signal on one link, one hop degraded, interference on a single edge',
   },
   {
@@ -143,6 +143,8 @@ class SymptomView {
     private readonly symptoms: readonly Symptom[],
     readonly silent: boolean,
     readonly causeIsLink: boolean,
+    /** The suspected cause is a partition's cut. */
+    readonly cut: boolean,
   ) {}
 
   #match(s: Symptom, metric: string, direction: Symptom['direction'], shape?: Shape): boolean {
@@ -181,10 +183,15 @@ class SymptomView {
  * cause's own symptoms, then what its neighbours show, then the spread. Silent nodes are
  * described as having stopped reporting.
  */
-export function describeIncident(symptoms: readonly Symptom[], silentNodes: readonly string[], nodeCount: number, causeIsLink: boolean): string {
+export function describeIncident(
+  symptoms: readonly Symptom[],
+  silentNodes: readonly string[],
+  nodeCount: number,
+  cause: { readonly isLink: boolean; readonly cut?: boolean },
+): string {
   const parts: string[] = [];
   if (silentNodes.length) parts.push('node stopped reporting telemetry, no heartbeat, unreachable host down, box crashed');
-  const view = new SymptomView(symptoms, silentNodes.length > 0, causeIsLink);
+  const view = new SymptomView(symptoms, silentNodes.length > 0, cause.isLink, !!cause.cut);
   for (const pattern of PATTERNS) if (pattern.when(view)) parts.push(pattern.words);
   const phrase = (s: Symptom) => `${WORDS[s.metric]?.[s.direction] ?? `${s.metric} ${s.direction}`} ${SHAPES[s.shape]}`.trim();
   const strongest = (atCause: boolean, n: number) => [
@@ -192,7 +199,7 @@ export function describeIncident(symptoms: readonly Symptom[], silentNodes: read
   ].slice(0, n);
   const atCause = strongest(true, 4);
   const around = strongest(false, 3);
-  if (atCause.length) parts.push(`${causeIsLink ? 'on both ends of one link' : 'on the suspect node'}: ${atCause.join('; ')}`);
+  if (atCause.length) parts.push(`${cause.isLink ? 'on both ends of one link' : 'on the suspect node'}: ${atCause.join('; ')}`);
   if (around.length) parts.push(`on neighbouring nodes: ${around.join('; ')}`);
   if (nodeCount > 6) parts.push(`${nodeCount} nodes affected across a region of the mesh`);
   return parts.join('. ');

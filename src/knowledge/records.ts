@@ -4,6 +4,8 @@
 export interface CauseCandidate {
   target: string;
   score: number;
+  /** A link of a partition's cut: the links that went down together and strand a region without a gateway. */
+  cut?: boolean;
 }
 
 /** An incident: anomalies grouped by time and topology, with its diagnosis and outcome. */

@@ -71,7 +71,8 @@ export function diagnosisContext(source: EvidenceSource, incident: IncidentEvide
     if (!shape) continue;
     symptoms.push({ node: source.graph.nodeIds[node], metric: source.metrics[s % m].name, atCause: causeNodes.has(node), ...shape });
   }
-  const description = describeIncident(symptoms, summary.silentNodes, summary.nodes.length, !!cause?.includes('-'));
+  const top = summary.rootCauses[0];
+  const description = describeIncident(symptoms, summary.silentNodes, summary.nodes.length, { isLink: !!cause?.includes('-'), cut: !!top?.cut });
   return { ...summary, symptoms, description };
 }
 

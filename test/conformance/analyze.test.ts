@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze/analyzer.ts';
 import { MeshGraph } from '../../src/analyze/graph.ts';
+import type { TrackedIncident } from '../../src/analyze/incidents.ts';
+import { rankRootCauses } from '../../src/analyze/root-cause.ts';
+import { ArgumentError } from '../../src/errors.ts';
 import { captureBand, recovered } from '../../src/analyze/recovery.ts';
 import { describeIncident, type Symptom } from '../../src/analyze/symptoms.ts';
 import { SeriesWindows } from '../../src/monitor/ring.ts';
@@ -129,6 +132,66 @@ describe('Analyzer', () => {
   });
 });
 
+describe('MeshGraph routes', () => {
+  it('follows the routing table once set, and names a next hop that is no neighbour', () => {
+    const g = new MeshGraph(IDS, IDS.slice(1).map((id, i) => [IDS[i], id] as const), ['n4']);
+    g.setRoutes([1, 2, 3, 4, -1]);
+    expect(g.upstream(1)).toEqual([2]);
+    expect(g.downstream(2)).toEqual([1]);
+    expect(g.isGateway(4)).toBe(true);
+    expect(() => g.setRoutes([2, 2, 3, 4, -1])).toThrow(/n0.*not a neighbour/);
+    expect(() => g.setRoutes([1, 2])).toThrow(ArgumentError);
+  });
+});
+
+describe('rankRootCauses', () => {
+  // A 3x3 grid, gateway n8 in a corner: n0 n1 n2 / n3 n4 n5 / n6 n7 n8, routes along rows then down.
+  const ids = Array.from({ length: 9 }, (_, i) => `n${i}`);
+  const links: Array<[string, string]> = [];
+  for (let i = 0; i < 9; i++) {
+    if (i % 3 < 2) links.push([ids[i], ids[i + 1]]);
+    if (i < 6) links.push([ids[i], ids[i + 3]]);
+  }
+  const grid = new MeshGraph(ids, links, ['n8']);
+  grid.setRoutes([1, 2, 5, 4, 5, 8, 7, 8, -1]);
+  const METRIC = { cpu: 0, queue: 1, loss: 2, linkQuality: 3 };
+  const options = { localMetrics: new Set([0, 1]), loadMetrics: new Set([0, 1]), lossMetric: 2, linkMetric: 3 };
+  /** An incident whose nodes show the given metrics (name lists), each from the given onset. */
+  const incident = (shown: Record<string, { metrics: Array<keyof typeof METRIC>; onset?: number }>): TrackedIncident => ({
+    id: 'i',
+    openedAt: 0,
+    lastActive: 0,
+    nodes: new Map(
+      Object.entries(shown).map(([id, { metrics, onset = 0 }]) => {
+        const score = new Float64Array(4);
+        for (const m of metrics) score[METRIC[m]] = 1;
+        const node = grid.indexOf(id);
+        return [node, { node, onset, lastSeen: onset, peak: 1, metricScore: score }];
+      }),
+    ),
+  });
+  const top = (shown: Parameters<typeof incident>[0]) => rankRootCauses(incident(shown), grid, options)[0];
+
+  it('follows loss along the route: to the link when link quality fell at both ends, else to the next hop', () => {
+    expect(top({ n1: { metrics: ['loss', 'linkQuality'] }, n2: { metrics: ['linkQuality'] } }).target).toBe('n1-n2');
+    // n2 and n4 both forward through n5, which shows nothing itself: it drops what they send it.
+    expect(top({ n2: { metrics: ['loss'] }, n4: { metrics: ['loss'] } }).target).toBe('n5');
+  });
+
+  it('blames the source of a surge, not the node it overloads upstream', () => {
+    const surge = top({ n1: { metrics: ['cpu', 'queue'], onset: 0 }, n2: { metrics: ['cpu', 'queue'], onset: 1 }, n0: { metrics: ['loss'] } });
+    expect(surge.target).toBe('n1');
+  });
+
+  it('names the links that strand a region without a gateway as a partition cut', () => {
+    // n0 and n3 cut off: links n0-n1, n3-n4 and n3-n6 down, link quality weak at all their ends.
+    const causes = rankRootCauses(incident(Object.fromEntries(['n0', 'n1', 'n3', 'n4', 'n6'].map((n) => [n, { metrics: ['linkQuality'] }]))), grid, options);
+    const cut = causes.filter((c) => c.cut).map((c) => c.target).sort();
+    expect(cut).toEqual(['n0-n1', 'n3-n4', 'n3-n6']);
+    expect(causes[0].cut).toBe(true);
+  });
+});
+
 describe('describeIncident', () => {
   const symptom = (node: string, metric: string, direction: 'up' | 'down', atCause: boolean, shape: Symptom['shape'] = 'step', worst = 0.5): Symptom => ({
     node,
@@ -141,26 +204,27 @@ describe('describeIncident', () => {
   });
 
   it('names patterns in runbook words: a pegged cpu versus a backlog of a node that still serves', () => {
-    const pegged = describeIncident([symptom('n1', 'cpu', 'up', true), symptom('n1', 'errorRate', 'up', true)], [], 1, false);
+    const pegged = describeIncident([symptom('n1', 'cpu', 'up', true), symptom('n1', 'errorRate', 'up', true)], [], 1, { isLink: false });
     expect(pegged).toMatch(/runaway process/);
     expect(pegged).not.toMatch(/traffic surge/);
-    const busy = describeIncident([symptom('n1', 'cpu', 'up', true), symptom('n1', 'queueDepth', 'up', true), symptom('n1', 'latencyP95', 'up', true)], [], 1, false);
+    const busy = describeIncident([symptom('n1', 'cpu', 'up', true), symptom('n1', 'queueDepth', 'up', true), symptom('n1', 'latencyP95', 'up', true)], [], 1, { isLink: false });
     expect(busy).toMatch(/traffic surge/);
     expect(busy).not.toMatch(/runaway process/);
   });
 
   it('describes silence, flapping and a region cut off', () => {
-    expect(describeIncident([], ['n3'], 1, false)).toMatch(/stopped reporting/);
-    expect(describeIncident([symptom('n1', 'linkQuality', 'down', true, 'oscillating')], [], 2, true)).toMatch(/flapping/);
+    expect(describeIncident([], ['n3'], 1, { isLink: false })).toMatch(/stopped reporting/);
+    expect(describeIncident([symptom('n1', 'linkQuality', 'down', true, 'oscillating')], [], 2, { isLink: true })).toMatch(/flapping/);
     const cut = ['n1', 'n2', 'n3'].map((n) => symptom(n, 'linkQuality', 'down', n === 'n1'));
-    expect(describeIncident(cut, [], 3, true)).toMatch(/cut off/);
+    expect(describeIncident(cut, [], 3, { isLink: true })).toMatch(/cut off/);
+    expect(describeIncident([], [], 3, { isLink: true, cut: true })).toMatch(/cut off/);
   });
 
   it('tells a link that is down outright from one that only degrades, by how much of the hop is lost', () => {
     const hop = (loss: number) => [symptom('n1', 'packetLoss', 'up', true, 'step', loss), symptom('n1', 'linkQuality', 'down', true), symptom('n2', 'linkQuality', 'down', true)];
-    expect(describeIncident(hop(1), [], 2, true)).toMatch(/down completely/);
-    expect(describeIncident(hop(0.3), [], 2, true)).not.toMatch(/down completely/);
-    expect(describeIncident(hop(0.3), [], 2, true)).toMatch(/one hop degraded/);
+    expect(describeIncident(hop(1), [], 2, { isLink: true })).toMatch(/down completely/);
+    expect(describeIncident(hop(0.3), [], 2, { isLink: true })).not.toMatch(/down completely/);
+    expect(describeIncident(hop(0.3), [], 2, { isLink: true })).toMatch(/one hop degraded/);
   });
 });
 

@@ -50,6 +50,15 @@ describe('DecisionEngine', () => {
     expect(engine.successRates.get(base.signature, first.action).beta).toBe(5);
   });
 
+  it('plans a stopgap (rerouting around a node) only once no remedy is left for the target', async () => {
+    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const diagnosis = { ...base, rootCauses: [{ target: 'n1', score: 1 }], recommended: [{ action: 'reroute', support: 1 }, { action: 'quarantine-node', support: 0.5 }] };
+    const plan = engine.plan(diagnosis);
+    expect(plan.chosen).toMatchObject({ action: 'quarantine-node', target: 'n1' });
+    expect(plan.candidates.find((c) => c.action === 'reroute')!.excluded).toMatch(/stopgap/);
+    expect(engine.plan(diagnosis, new Set(['quarantine-node@n1'])).chosen).toMatchObject({ action: 'reroute', target: 'n1' });
+  });
+
   it('excludes tried pairs and targets a policy forbids', async () => {
     const engine = await DecisionEngine.create({ backend: 'ts' });
     engine.policies.register({ name: 'no-failover-n1', action: 'failover', priority: PolicyPriority.HIGH, forbiddenTargets: ['n1'] });

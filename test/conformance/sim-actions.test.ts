@@ -74,6 +74,23 @@ describe('actions', () => {
     });
   }
 
+  it('partition: its whole cut is the root cause, and a failover on any link of it reconnects the region', () => {
+    const sim = new MeshSimulator(OPTIONS);
+    const fault = sim.inject({ kind: 'partition', target: { link: uplink }, start: 5 });
+    ticks(sim, 10);
+    const { cut } = sim.groundTruth()[fault.id];
+    expect(cut).toContain(uplink);
+    expect(cut.length).toBeGreaterThan(1);
+    const other = cut.find((l) => l !== uplink)!;
+    const truth = sim.truthAt();
+    for (const link of cut) expect(truth.faultyLinks[topology.linkIndex(link)]).toBe(1);
+    expect(sim.isFaulty({ link: other })).toBe(true);
+    const ticket = sim.apply({ kind: 'failover', target: { link: other } });
+    ticks(sim, ACTIONS.failover.duration + 1);
+    expect(ticket.healed).toEqual([fault.id]);
+    expect(sim.groundTruth()[fault.id].healedBy).toBe(ticket.id);
+  });
+
   it('clear-cache heals a cache leak but not a heap leak', () => {
     expect(treat('memory-leak', 'clear-cache', 'cache').ticket.healed.length).toBe(1);
     expect(treat('memory-leak', 'clear-cache', 'heap').ticket.healed).toEqual([]);
