@@ -97,7 +97,12 @@ export function hasRecovered(source: EvidenceSource, incident: IncidentEvidence,
   if (judged > 0) return ok / judged >= 0.8;
   // Nothing of the focus moved (a quiet relay that drops forwarded traffic): judge by the incident.
   if (focus) return hasRecovered(source, incident, since, now);
-  const quietSince = Math.max(since, ...[...incident.tracked.nodes.values()].map((e) => e.lastSeen));
+  return isQuiet(incident, since, now);
+}
+
+/** Whether the incident's nodes (or the `focus` among them) have shown no anomaly for a few ticks since `since`. */
+export function isQuiet(incident: IncidentEvidence, since: number, now: number, focus?: ReadonlySet<number>): boolean {
+  const quietSince = Math.max(since, ...[...incident.tracked.nodes.values()].filter((e) => !focus || focus.has(e.node)).map((e) => e.lastSeen));
   return now - quietSince >= QUIET_TICKS;
 }
 

@@ -24,7 +24,7 @@ import { WriteQueue } from '../knowledge/write-queue.ts';
 import { Monitor, type ColumnarBatch } from '../monitor/ingest.ts';
 import type { Candidate, Diagnosis } from '../plan/decision.ts';
 import type { AuditRecord } from './contracts.ts';
-import { captureBands, diagnosisContext, hasRecovered, nodesOf, type EvidenceSource } from './evidence.ts';
+import { captureBands, diagnosisContext, hasRecovered, isQuiet, nodesOf, type EvidenceSource } from './evidence.ts';
 import { LoopEvents, type LoopEvent } from './events.ts';
 import type { LoopOptions, LoopStats } from './options.ts';
 
@@ -312,7 +312,7 @@ export class MapeKLoop {
     const settle = this.#options.settleTicks ?? 2;
     const patience = this.#options.patienceTicks ?? 8;
     if (ts < flight.doneAt + settle) return;
-    if (hasRecovered(this.#evidence, incident, flight.doneAt, this.#now, this.#verifiedAt(incident, flight))) flight.recoveredAt ??= ts;
+    if (this.#recovered(incident, flight)) flight.recoveredAt ??= ts;
     else flight.recoveredAt = undefined;
     if (flight.recoveredAt !== undefined && ts - flight.recoveredAt >= (this.#options.stableTicks ?? 10)) {
       this.#finishAction(incident, ts, 'healed', true);
@@ -324,11 +324,16 @@ export class MapeKLoop {
     }
   }
 
-  /** Where an action's effect is judged: at its target, or around it when the action takes the target out of service. */
-  #verifiedAt(incident: ActiveIncident, flight: InFlight): Set<number> {
+  /**
+   * Whether an action's effect shows: its target's telemetry is back to normal; or, for an action
+   * that takes its target out of service (whose traffic then takes new routes, with a new normal
+   * on them), the nodes around it have stopped raising anomalies.
+   */
+  #recovered(incident: ActiveIncident, flight: InFlight): boolean {
     const target = nodesOf(this.#options.graph, flight.record.target);
     const isolates = this.#options.planner.actions.find((a) => a.name === flight.record.action)?.isolates;
-    return isolates ? new Set([...incident.tracked.nodes.keys()].filter((n) => !target.has(n))) : target;
+    if (!isolates) return hasRecovered(this.#evidence, incident, flight.doneAt!, this.#now, target);
+    return isQuiet(incident, flight.doneAt!, this.#now, new Set([...incident.tracked.nodes.keys()].filter((n) => !target.has(n))));
   }
 
   #finishAction(incident: ActiveIncident, ts: number, outcome: ActionRecord['outcome'], healed: boolean): void {

@@ -8,6 +8,9 @@ import { ArgumentError } from '../errors.ts';
 import { RAGAnalyzer, type Citation, type IncidentCitation, type RAGAnalyzerOptions } from './analyzer.ts';
 import { LINK_FAULTS } from './document.ts';
 
+/** Confidence of the top root cause above which its type (node or link) constrains the diagnosed kind. */
+const CONFIDENT_CAUSE = 0.5;
+
 /** What the diagnoser reads of the loop's incident record. */
 export interface DiagnosedIncident {
   readonly id: string;
@@ -60,13 +63,22 @@ export class RagDiagnoser {
     return new RagDiagnoser(await RAGAnalyzer.create(options), options.kinds, k);
   }
 
-  /** Diagnoses an incident from the loop's operator-language description of its symptoms. */
-  async diagnose(incident: DiagnosedIncident, context: { description: string }): Promise<DiagnoserAnswer> {
+  /**
+   * Diagnoses an incident from the loop's operator-language description of its symptoms. When
+   * the root-cause ranking is confident that the cause is a link (or a node), only kinds of fault
+   * that live there are considered: where the evidence puts the cause outweighs what the words
+   * resemble.
+   */
+  async diagnose(incident: DiagnosedIncident, context: { description: string; rootCauses?: ReadonlyArray<{ target: string; score: number }> }): Promise<DiagnoserAnswer> {
     if (typeof context?.description !== 'string') throw new ArgumentError('context.description', 'expected a string');
     const summary = [context.description, ...(incident.metrics ?? []).map((m) => m.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase())].join('. ');
     this.#pending.set(incident.id, summary);
-    const d = await this.analyzer.augmentAnalysis({ id: incident.id, summary, nodes: incident.nodes }, { k: this.k, faults: this.kinds });
-    const kind = d.likelyFaults[0]?.fault;
+    const top = context.rootCauses?.[0];
+    const where = top && top.score >= CONFIDENT_CAUSE ? (top.target.includes('-') ? 'link' : 'node') : undefined;
+    const fits = (kind: string) => !where || (LINK_FAULTS.has(kind) ? 'link' : 'node') === where;
+    const kinds = this.kinds?.filter(fits);
+    const d = await this.analyzer.augmentAnalysis({ id: incident.id, summary, nodes: incident.nodes }, { k: this.k, faults: kinds?.length ? kinds : this.kinds });
+    const kind = (d.likelyFaults.find((f) => fits(f.fault)) ?? d.likelyFaults[0])?.fault;
     return {
       kind,
       ...(kind ? { scope: LINK_FAULTS.has(kind) ? 'link' : 'node' } : {}),
