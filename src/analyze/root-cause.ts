@@ -4,9 +4,10 @@
  * mesh:
  * - a node's own metrics (cpu, memory, errors, queue) move only when something is wrong at it;
  * - a node's loss counts what its own queue, its link to its next hop and that next hop drop, so
- *   loss points along the route: at the link when the node's link quality fell too, at a silent
- *   next hop, else at the next hop itself (a relay that drops or corrupts forwarded traffic shows
- *   nothing of its own; only the nodes that forward through it see it);
+ *   loss points along the route: at a silent next hop; at the link when the node's link quality
+ *   fell too, or when others forward through the same next hop without loss; else at the next
+ *   hop itself (a relay that drops or corrupts forwarded traffic shows nothing of its own; only
+ *   the nodes that forward through it see it);
  * - a link's fault weakens the link quality at both of its ends;
  * - overload travels with the traffic towards the gateways: an overloaded node whose downstream
  *   neighbour (one that forwards through it) was overloaded first is a victim of that node's
@@ -123,6 +124,15 @@ class View {
     return this.#off(node, this.options.linkMetric, WEAK_LINK_DRIFT);
   }
 
+  /**
+   * Whether `node` is the only one losing traffic through `hop` although others forward through
+   * it too: a relay drops what it forwards from everyone alike, so the loss is on this one link.
+   */
+  onlyLossyThrough(node: number, hop: number): boolean {
+    const others = this.graph.downstream(hop).filter((n) => n !== node);
+    return others.length > 0 && others.every((n) => !this.lossy(n));
+  }
+
   /** How many of the node's own metrics moved. */
   ownBreadth(node: number): number {
     let moved = 0;
@@ -166,7 +176,7 @@ function blameLoss(view: View) {
     for (const hop of hops) {
       const share = 1 / hops.length;
       const link = graph.linkBetween(e.node, hop);
-      if (view.weakLinks(e.node) && !view.silent(hop) && link >= 0) {
+      if (link >= 0 && !view.silent(hop) && (view.weakLinks(e.node) || view.onlyLossyThrough(e.node, hop))) {
         links.set(link, (links.get(link) ?? 0) + share);
       } else {
         const b = nodes.get(hop) ?? { weight: 0, onset: Infinity };

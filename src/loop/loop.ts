@@ -308,7 +308,10 @@ export class MapeKLoop {
       if (incident.attempts >= (this.#options.maxAttempts ?? 3)) this.#escalate(incident, ts, `${incident.attempts} actions failed or did not heal it`);
       return;
     }
-    flight.doneAt ??= ts;
+    if (flight.doneAt === undefined) {
+      flight.doneAt = ts;
+      this.#settleAround(flight);
+    }
     const settle = this.#options.settleTicks ?? 2;
     const patience = this.#options.patienceTicks ?? 8;
     if (ts < flight.doneAt + settle) return;
@@ -324,16 +327,32 @@ export class MapeKLoop {
     }
   }
 
+  /** An action that took its target out of service darkened the links to it: its neighbours re-learn their normal. */
+  #settleAround(flight: InFlight): void {
+    if (!this.#isolates(flight)) return;
+    const graph = this.#options.graph;
+    const until = this.#now + (this.#options.holdDownTicks ?? 15);
+    for (const node of nodesOf(graph, flight.record.target)) for (const n of graph.neighbors(node)) this.analyzer.holdDown(n, until);
+  }
+
+  #isolates(flight: InFlight): boolean {
+    return this.#options.planner.actions.find((a) => a.name === flight.record.action)?.isolates ?? false;
+  }
+
   /**
    * Whether an action's effect shows: its target's telemetry is back to normal; or, for an action
-   * that takes its target out of service (whose traffic then takes new routes, with a new normal
-   * on them), the nodes around it have stopped raising anomalies.
+   * that takes its target out of service to stop the harm it does to others (its traffic then
+   * takes new routes, with a new normal on them), the nodes around it have stopped raising
+   * anomalies. Isolation cures nothing wrong with the target itself, so a target that showed
+   * symptoms of its own (or harmed no one) is judged by its own telemetry.
    */
   #recovered(incident: ActiveIncident, flight: InFlight): boolean {
     const target = nodesOf(this.#options.graph, flight.record.target);
-    const isolates = this.#options.planner.actions.find((a) => a.name === flight.record.action)?.isolates;
-    if (!isolates) return hasRecovered(this.#evidence, incident, flight.doneAt!, this.#now, target);
-    return isQuiet(incident, flight.doneAt!, this.#now, new Set([...incident.tracked.nodes.keys()].filter((n) => !target.has(n))));
+    const around = new Set([...incident.tracked.nodes.keys()].filter((n) => !target.has(n)));
+    const local = this.#options.localMetrics.map((name) => this.#options.metrics.findIndex((m) => m.name === name));
+    const ownSymptoms = [...target].some((n) => local.some((j) => j >= 0 && (incident.tracked.nodes.get(n)?.metricScore[j] ?? 0) > 0));
+    if (!this.#isolates(flight) || around.size === 0 || ownSymptoms) return hasRecovered(this.#evidence, incident, flight.doneAt!, this.#now, target);
+    return isQuiet(incident, flight.doneAt!, this.#now, around);
   }
 
   #finishAction(incident: ActiveIncident, ts: number, outcome: ActionRecord['outcome'], healed: boolean): void {
