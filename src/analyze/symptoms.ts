@@ -101,7 +101,8 @@ const PATTERNS: ReadonlyArray<{ when: (v: SymptomView) => boolean; words: string
     words: 'a group of nodes cut off from the rest of the mesh, site unreachable from the core, all paths to them through one failed link',
   },
   {
-    when: (v) => v.causeIsLink && !v.cut && (v.atCause('linkQuality', 'down') || v.atCause('packetLoss', 'up')) && v.nodesWith('linkQuality', 'down') < 3,
+    // Degraded, not down: some of the hop's traffic still gets through.
+    when: (v) => v.causeIsLink && !v.cut && !v.total('packetLoss') && (v.atCause('linkQuality', 'down') || v.atCause('packetLoss', 'up')) && v.nodesWith('linkQuality', 'down') < 3,
     words: 'packet loss and weak signal on one link, one hop degraded, interference on a single edge',
   },
   {
@@ -125,7 +126,7 @@ const PATTERNS: ReadonlyArray<{ when: (v: SymptomView) => boolean; words: string
   },
   {
     // Loss while every radio link looks fine and no queue overflows: something forwards badly.
-    when: (v) => !v.silent && v.anywhere('packetLoss', 'up') && v.nodesWith('linkQuality', 'down') === 0 && !v.atCause('queueDepth', 'up') && !v.atCauseLocal(),
+    when: (v) => !v.silent && !v.causeIsLink && v.anywhere('packetLoss', 'up') && v.nodesWith('linkQuality', 'down') === 0 && !v.atCause('queueDepth', 'up') && !v.atCauseLocal(),
     words: 'packets go into one relay and never come out, loss on every route crossing one hop while the node itself looks healthy',
   },
   {
@@ -199,7 +200,10 @@ export function describeIncident(
   ].slice(0, n);
   const atCause = strongest(true, 4);
   const around = strongest(false, 3);
-  if (atCause.length) parts.push(`${cause.isLink ? 'on both ends of one link' : 'on the suspect node'}: ${atCause.join('; ')}`);
+  // A hop that lost everything is down, not weak: its metric-by-metric account (loss rising, signal
+  // weak) would describe a degraded link instead.
+  const down = cause.isLink && view.total('packetLoss');
+  if (atCause.length && !down) parts.push(`${cause.isLink ? 'on both ends of one link' : 'on the suspect node'}: ${atCause.join('; ')}`);
   if (around.length) parts.push(`on neighbouring nodes: ${around.join('; ')}`);
   if (nodeCount > 6) parts.push(`${nodeCount} nodes affected across a region of the mesh`);
   return parts.join('. ');

@@ -220,7 +220,7 @@ export class MapeKLoop {
     if (incident.escalated) return;
     if (!incident.diagnosis) {
       const summary = this.analyzer.summarize(incident.tracked);
-      const unclear = (summary.rootCauses[0]?.score ?? 0) < (this.#options.confidence ?? 0.5);
+      const unclear = confidence(summary) < (this.#options.confidence ?? 0.5);
       if (unclear && ts - incident.record.openedAt < (this.#options.evidenceTicks ?? 12)) return;
       await this.#diagnose(incident, ts, summary);
     }
@@ -442,6 +442,13 @@ export class MapeKLoop {
   #emit(event: LoopEvent): void {
     this.events.emit(event);
   }
+}
+
+/** Confidence in the top root cause; the links of a partition's cut are one cause together. */
+function confidence(summary: IncidentSummary): number {
+  const top = summary.rootCauses[0];
+  if (!top?.cut) return top?.score ?? 0;
+  return summary.rootCauses.filter((c) => c.cut).reduce((sum, c) => sum + c.score, 0);
 }
 
 /**

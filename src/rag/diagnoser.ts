@@ -66,16 +66,17 @@ export class RagDiagnoser {
   /**
    * Diagnoses an incident from the loop's operator-language description of its symptoms. When
    * the root-cause ranking is confident that the cause is a link (or a node), only kinds of fault
-   * that live there are considered: where the evidence puts the cause outweighs what the words
-   * resemble.
+   * that live there are considered, and a partition's cut makes it a partition: where the
+   * evidence puts the cause outweighs what the words resemble.
    */
-  async diagnose(incident: DiagnosedIncident, context: { description: string; rootCauses?: ReadonlyArray<{ target: string; score: number }> }): Promise<DiagnoserAnswer> {
+  async diagnose(incident: DiagnosedIncident, context: { description: string; rootCauses?: ReadonlyArray<{ target: string; score: number; cut?: boolean }> }): Promise<DiagnoserAnswer> {
     if (typeof context?.description !== 'string') throw new ArgumentError('context.description', 'expected a string');
     const summary = [context.description, ...(incident.metrics ?? []).map((m) => m.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase())].join('. ');
     this.#pending.set(incident.id, summary);
     const top = context.rootCauses?.[0];
     const where = top && top.score >= CONFIDENT_CAUSE ? (top.target.includes('-') ? 'link' : 'node') : undefined;
-    const fits = (kind: string) => !where || (LINK_FAULTS.has(kind) ? 'link' : 'node') === where;
+    // A cut that strands a region is a partition, whatever else the words resemble.
+    const fits = (kind: string) => (top?.cut ? kind === 'partition' : !where || (LINK_FAULTS.has(kind) ? 'link' : 'node') === where);
     const kinds = this.kinds?.filter(fits);
     const d = await this.analyzer.augmentAnalysis({ id: incident.id, summary, nodes: incident.nodes }, { k: this.k, faults: kinds?.length ? kinds : this.kinds });
     const kind = (d.likelyFaults.find((f) => fits(f.fault)) ?? d.likelyFaults[0])?.fault;
