@@ -18,6 +18,8 @@ export interface ActionSpec {
    * is left for that target.
    */
   stopgapOn?: 'node' | 'link';
+  /** Moves traffic onto other paths (a reroute): no use across a partition's cut, where no other path is left. */
+  detours?: boolean;
   /** Takes its target out of service (a quarantine): the target's own telemetry stays off its normal, so recovery is judged around it. */
   isolates?: boolean;
 }
@@ -35,5 +37,5 @@ export const DEFAULT_ACTIONS: readonly ActionSpec[] = [
   { name: 'rollback-config', target: 'node', cost: 0.2, risk: 0.1, duration: 5 },
   { name: 'quarantine-node', target: 'node', cost: 0.35, risk: 0.3, duration: 3, isolates: true },
   { name: 'failover', target: 'any', cost: 0.3, risk: 0.2, duration: 5 },
-  { name: 'reroute', target: 'any', cost: 0.1, risk: 0.1, duration: 2, stopgapOn: 'node' },
+  { name: 'reroute', target: 'any', cost: 0.1, risk: 0.1, duration: 2, stopgapOn: 'node', detours: true },
 ];

@@ -216,7 +216,9 @@ export class DecisionEngine {
           ? 'already tried for this incident'
           : forbidden.get(action.name)?.has(target.target)
             ? 'forbidden by policy'
-            : undefined;
+            : action.detours && target.cut
+              ? 'no way around a partition cut'
+              : undefined;
         const stopgap = action.stopgapOn === (target.target.includes('-') ? 'link' : 'node');
         rows.push({ action: action.name, target: target.target, vector, stopgap, ...(excluded ? { excluded } : {}) });
       }

@@ -59,6 +59,16 @@ describe('DecisionEngine', () => {
     expect(engine.plan(diagnosis, new Set(['quarantine-node@n1'])).chosen).toMatchObject({ action: 'reroute', target: 'n1' });
   });
 
+  it('does not try to route around a partition cut: there is no other path', async () => {
+    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const cut = { ...base, kind: 'partition', scope: 'link' as const, rootCauses: [{ target: 'n1-n2', score: 0.5, cut: true }, { target: 'n1-n3', score: 0.5, cut: true }], recommended: [{ action: 'reroute', support: 1 }, { action: 'failover', support: 0.5 }] };
+    const plan = engine.plan(cut);
+    expect(plan.chosen?.action).toBe('failover');
+    expect(plan.candidates.filter((c) => c.action === 'reroute').map((c) => c.excluded)).toEqual(['no way around a partition cut', 'no way around a partition cut']);
+    // A link that is not part of a cut can be routed around.
+    expect(engine.plan({ ...cut, rootCauses: [{ target: 'n1-n2', score: 1 }] }).chosen?.action).toBe('reroute');
+  });
+
   it('excludes tried pairs and targets a policy forbids', async () => {
     const engine = await DecisionEngine.create({ backend: 'ts' });
     engine.policies.register({ name: 'no-failover-n1', action: 'failover', priority: PolicyPriority.HIGH, forbiddenTargets: ['n1'] });
