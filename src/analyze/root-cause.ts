@@ -74,8 +74,11 @@ export function rankRootCauses(incident: TrackedIncident, graph: MeshGraph, opti
 
   const cut = partitionCut(view);
   const links = new Set([...blame.links.keys(), ...cut]);
+  // Links between incident nodes, and links whose far end's quality fell too, even if too little to alarm on.
   for (const e of evidence) {
-    for (const n of graph.neighbors(e.node)) if (incident.nodes.has(n)) links.add(graph.linkBetween(e.node, n));
+    for (const n of graph.neighbors(e.node)) {
+      if (incident.nodes.has(n) || (view.weakLinks(e.node) && view.weakLinks(n))) links.add(graph.linkBetween(e.node, n));
+    }
   }
   for (const link of links) {
     const [a, b] = graph.links[link];

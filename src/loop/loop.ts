@@ -343,16 +343,17 @@ export class MapeKLoop {
    * Whether an action's effect shows: its target's telemetry is back to normal; or, for an action
    * that takes its target out of service to stop the harm it does to others (its traffic then
    * takes new routes, with a new normal on them), the nodes around it have stopped raising
-   * anomalies. Isolation cures nothing wrong with the target itself, so a target that showed
-   * symptoms of its own (or harmed no one) is judged by its own telemetry.
+   * anomalies. Isolation cures nothing wrong with the target itself and hides its own symptoms
+   * (a node without traffic has no queue), so it never counts as curing a target that showed
+   * symptoms of its own, or that harmed no one.
    */
   #recovered(incident: ActiveIncident, flight: InFlight): boolean {
     const target = nodesOf(this.#options.graph, flight.record.target);
+    if (!this.#isolates(flight)) return hasRecovered(this.#evidence, incident, flight.doneAt!, this.#now, target);
     const around = new Set([...incident.tracked.nodes.keys()].filter((n) => !target.has(n)));
     const local = this.#options.localMetrics.map((name) => this.#options.metrics.findIndex((m) => m.name === name));
     const ownSymptoms = [...target].some((n) => local.some((j) => j >= 0 && (incident.tracked.nodes.get(n)?.metricScore[j] ?? 0) > 0));
-    if (!this.#isolates(flight) || around.size === 0 || ownSymptoms) return hasRecovered(this.#evidence, incident, flight.doneAt!, this.#now, target);
-    return isQuiet(incident, flight.doneAt!, this.#now, around);
+    return around.size > 0 && !ownSymptoms && isQuiet(incident, flight.doneAt!, this.#now, around);
   }
 
   #finishAction(incident: ActiveIncident, ts: number, outcome: ActionRecord['outcome'], healed: boolean): void {
