@@ -10,8 +10,8 @@
  *   the nodes that forward through it see it);
  * - a link's fault weakens the link quality at both of its ends;
  * - overload travels with the traffic towards the gateways: an overloaded node whose downstream
- *   neighbour (one that forwards through it) was overloaded first is a victim of that node's
- *   surge, and so is a node whose only symptom is errors on the traffic a blamed relay corrupts;
+ *   neighbour (one that forwards through it) is overloaded too is a victim of that node's surge,
+ *   and so is a node whose only symptom is errors on the traffic a blamed relay corrupts;
  * - links that weakened together and cut a region without a gateway off the mesh are one cause,
  *   a partition, ranked as its links.
  * Routes come from the graph's routing table (or, without one, from hops to the gateways).
@@ -47,6 +47,8 @@ const WEIGHTS = { own: 1.0, blame: 1.2, silent: 1.5, link: 0.6, cut: 2.5, onset:
 /** Deviations from normal at which a node's link quality counts as fallen, and its loss as risen, without an alarm. */
 const WEAK_LINK_DRIFT = 3;
 const LOSS_DRIFT = 6;
+/** Ticks by which an overloaded upstream node may be seen before the node whose surge it carries. */
+const OVERLOAD_LAG = 3;
 /** What is left of a victim's own evidence (an overloaded upstream node, a witness of corruption). */
 const VICTIM = 0.3;
 
@@ -148,11 +150,15 @@ class View {
     return false;
   }
 
-  /** Overloaded after (or with) a node that forwards through it and was overloaded too. */
+  /**
+   * Overloaded together with a node that forwards through it: the surge came from there (a node
+   * that itself loses capacity drops what it is sent and leaves its senders unloaded). Detection
+   * order says little here, as the upstream node may be closer to its limit.
+   */
   overloadVictim(node: number): boolean {
     const e = this.incident.nodes.get(node);
     if (!e || !this.overloaded(node)) return false;
-    return this.graph.downstream(node).some((d) => this.overloaded(d) && this.incident.nodes.get(d)!.onset <= e.onset);
+    return this.graph.downstream(node).some((d) => this.overloaded(d) && this.incident.nodes.get(d)!.onset <= e.onset + OVERLOAD_LAG);
   }
 
   /** Its only own symptom is errors, and a node forwarding through it is blamed for lossy forwarding. */
