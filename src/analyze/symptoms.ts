@@ -106,8 +106,9 @@ const PATTERNS: ReadonlyArray<{ when: (v: SymptomView) => boolean; words: string
     words: 'packet loss and weak signal on one link, one hop degraded, interference on a single edge',
   },
   {
-    // Pegged, not merely busy: the service fails requests or stops forwarding.
-    when: (v) => !v.causeIsLink && v.atCause('cpu', 'up') && (v.atCause('errorRate', 'up') || v.atCause('throughput', 'down')),
+    // Pegged, not merely busy: the service fails requests or stops forwarding, or works harder
+    // without any more traffic to show for it.
+    when: (v) => !v.causeIsLink && v.atCause('cpu', 'up') && (v.atCause('errorRate', 'up') || v.atCause('throughput', 'down') || !v.atCause('throughput', 'up')),
     words: 'cpu pegged at 100 percent, a runaway process eating all processors, others starved',
   },
   {

@@ -203,13 +203,15 @@ describe('describeIncident', () => {
     worst,
   });
 
-  it('names patterns in runbook words: a pegged cpu versus a backlog of a node that still serves', () => {
+  it('names patterns in runbook words: a pegged cpu versus a node busy with more traffic', () => {
     const pegged = describeIncident([symptom('n1', 'cpu', 'up', true), symptom('n1', 'errorRate', 'up', true)], [], 1, { isLink: false });
     expect(pegged).toMatch(/runaway process/);
     expect(pegged).not.toMatch(/traffic surge/);
-    const busy = describeIncident([symptom('n1', 'cpu', 'up', true), symptom('n1', 'queueDepth', 'up', true), symptom('n1', 'latencyP95', 'up', true)], [], 1, { isLink: false });
+    const busy = describeIncident(['cpu', 'queueDepth', 'latencyP95', 'throughput'].map((m) => symptom('n1', m, 'up', true)), [], 1, { isLink: false });
     expect(busy).toMatch(/traffic surge/);
     expect(busy).not.toMatch(/runaway process/);
+    // Working harder with no more traffic to show for it.
+    expect(describeIncident([symptom('n1', 'cpu', 'up', true)], [], 1, { isLink: false })).toMatch(/runaway process/);
   });
 
   it('describes silence, flapping and a region cut off', () => {
