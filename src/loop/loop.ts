@@ -350,7 +350,8 @@ export class MapeKLoop {
   #recovered(incident: ActiveIncident, flight: InFlight): boolean {
     const target = nodesOf(this.#options.graph, flight.record.target);
     if (!this.#isolates(flight)) return hasRecovered(this.#evidence, incident, flight.doneAt!, this.#now, target);
-    const around = new Set([...incident.tracked.nodes.keys()].filter((n) => !target.has(n)));
+    // The harm it was meant to stop: what the nodes around it showed before it was taken out.
+    const around = new Set([...incident.tracked.nodes.values()].filter((e) => !target.has(e.node) && e.onset < flight.record.startedAt).map((e) => e.node));
     const local = this.#options.localMetrics.map((name) => this.#options.metrics.findIndex((m) => m.name === name));
     const ownSymptoms = [...target].some((n) => local.some((j) => j >= 0 && (incident.tracked.nodes.get(n)?.metricScore[j] ?? 0) > 0));
     return around.size > 0 && !ownSymptoms && isQuiet(incident, flight.doneAt!, this.#now, around);
