@@ -15,7 +15,8 @@
  * left the normal range still counts once it does. Where a metric has a harmful direction (loss
  * up, throughput down), only a move that way starts an anomaly: more traffic served well, or
  * less loss, is a change but not a fault. Likewise load metrics (cpu, queue depth) that rise
- * alone show a busy node, not a failing one: a node is anomalous only once some other metric of
+ * alone show a busy node, not a failing one, and throughput that falls alone a quieter one
+ * (demand metrics): a node is anomalous only once some other metric of
  * it (loss, latency, errors, memory...) is too, or a load metric is far beyond any busy day
  * (`LOAD_ALONE` times the normal width), and then all of its anomalous series count.
  */
@@ -44,6 +45,8 @@ export interface AnalyzerOptions extends IncidentOptions {
   harmful?: Readonly<Record<string, 'up' | 'down'>>;
   /** Metrics that rise with demand; anomalous alone, they do not make a node anomalous. */
   loadMetrics?: readonly string[];
+  /** Metrics that follow demand either way (throughput): like load metrics, alone they do not make a node anomalous. */
+  demandMetrics?: readonly string[];
   /** The metric that counts loss through a node's next hop (it blames a neighbour; see `rankRootCauses`). */
   lossMetric?: string;
   /** The metric of a node's links' quality (a fall next to loss blames a link). */
@@ -97,6 +100,8 @@ export class Analyzer {
   /** Per metric: +1 when only a rise is harmful, -1 when only a fall is, 0 when both are. */
   readonly #harm: Int8Array;
   readonly #load: Uint8Array;
+  /** Load metrics and the others that follow demand: alone, not a symptom. */
+  readonly #demand: Uint8Array;
   /** The values of the last step (the monitor's latest-values buffer). */
   #latest: ArrayLike<number> = new Float64Array(0);
 
@@ -116,6 +121,7 @@ export class Analyzer {
     this.#alarmedAt = new Float64Array(graph.size * metrics.length).fill(-Infinity);
     this.#involved = new Uint8Array(graph.size);
     this.#load = Uint8Array.from(metrics, (name) => (options.loadMetrics?.includes(name) ? 1 : 0));
+    this.#demand = Uint8Array.from(metrics, (name) => (this.#load[metrics.indexOf(name)] || options.demandMetrics?.includes(name) ? 1 : 0));
     this.#harm = Int8Array.from(metrics, (name) => {
       const way = options.harmful?.[name];
       return way === 'up' ? 1 : way === 'down' ? -1 : 0;
@@ -176,7 +182,7 @@ export class Analyzer {
         const score = this.#active[s] ? Math.max(scores[s], 1 - enter / (deviation + enter)) : 0;
         this.#metricScores[s] = score;
         if (score > peak) peak = score;
-        if (score > 0 && (!this.#load[j] || deviation > LOAD_ALONE * enter)) symptom = true;
+        if (score > 0 && (!this.#demand[j] || deviation > LOAD_ALONE * enter)) symptom = true;
       }
       if (!symptom) peak = 0;
       if (reported) {

@@ -82,6 +82,7 @@ export class MapeKLoop {
       threshold: options.threshold,
       harmful: options.harmful,
       loadMetrics: options.loadMetrics,
+      demandMetrics: options.demandMetrics,
       lossMetric: options.lossMetric,
       linkMetric: options.linkMetric,
       throughputMetric: options.throughputMetric,

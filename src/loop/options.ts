@@ -17,6 +17,8 @@ export interface LoopOptions {
   harmful?: Readonly<Record<string, 'up' | 'down'>>;
   /** Metrics that rise with demand (cpu, queue depth): alone they do not make a node anomalous. */
   loadMetrics?: readonly string[];
+  /** Metrics that follow demand either way (throughput): alone they do not make a node anomalous either. */
+  demandMetrics?: readonly string[];
   /** The metric that counts loss through a node's next hop (packet loss): it blames neighbours. */
   lossMetric?: string;
   /** The metric of a node's links' quality: its fall next to loss blames a link. */

@@ -41,6 +41,9 @@ export const HARMFUL_DIRECTIONS: Readonly<Record<string, 'up' | 'down'>> = {
 /** Metrics that rise with demand: a busy node shows them without anything being wrong. */
 export const LOAD_METRICS = ['cpu', 'queueDepth'] as const;
 
+/** Metrics that follow demand either way: a node whose traffic merely falls is quieter, not broken. */
+export const DEMAND_METRICS = ['throughput'] as const;
+
 /** Metrics that describe a node itself; the others describe its network. */
 export const LOCAL_METRICS = ['cpu', 'memory', 'errorRate', 'queueDepth'] as const;
 
@@ -102,6 +105,7 @@ export class MeshLoop {
       localMetrics: LOCAL_METRICS,
       harmful: HARMFUL_DIRECTIONS,
       loadMetrics: LOAD_METRICS,
+      demandMetrics: DEMAND_METRICS,
       lossMetric: 'packetLoss',
       linkMetric: 'linkQuality',
       throughputMetric: 'throughput',

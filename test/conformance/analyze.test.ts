@@ -13,8 +13,9 @@ const IDS = ['n0', 'n1', 'n2', 'n3', 'n4'];
 const METRICS = ['cpu', 'loss', 'throughput'];
 const graph = new MeshGraph(IDS, IDS.slice(1).map((id, i) => [IDS[i], id] as const));
 
-function analyzer(g = graph) {
+function analyzer(g = graph, extra: { demandMetrics?: string[] } = {}) {
   return new Analyzer({
+    ...extra,
     graph: g,
     metrics: METRICS,
     localMetrics: ['cpu'],
@@ -82,6 +83,17 @@ describe('Analyzer', () => {
     const busy = feed(a, 100, 110, (_t, s) => (s === cpu ? 60 : undefined), (t, s) => s === cpu && t === 100);
     expect(busy.every((nodes) => nodes.size === 0)).toBe(true);
     const hurt = feed(a, 110, 115, (_t, s) => (s === cpu ? 60 : s === loss ? 0.4 : undefined), (t, s) => s === loss && t === 110);
+    expect(hurt.every((nodes) => nodes.has('n4'))).toBe(true);
+  });
+
+  it('does not flag a node whose traffic merely falls, when throughput is a demand metric', () => {
+    const a = analyzer(graph, { demandMetrics: ['throughput'] });
+    feed(a, 0, 100, () => undefined, () => false);
+    const throughput = series(4, 'throughput');
+    const loss = series(4, 'loss');
+    const quiet = feed(a, 100, 110, (_t, s) => (s === throughput ? 85 : undefined), (t, s) => s === throughput && t === 100);
+    expect(quiet.every((nodes) => nodes.size === 0)).toBe(true);
+    const hurt = feed(a, 110, 115, (_t, s) => (s === throughput ? 85 : s === loss ? 0.4 : undefined), (t, s) => s === loss && t === 110);
     expect(hurt.every((nodes) => nodes.has('n4'))).toBe(true);
   });
 
