@@ -10,11 +10,13 @@
  *   the nodes that forward through it see it);
  * - a link's fault weakens the link quality at both of its ends;
  * - overload travels with the traffic towards the gateways: an overloaded node whose downstream
- *   neighbour (one that forwards through it) is overloaded too is a victim of that node's surge,
- *   and so is a node whose only symptom is errors on the traffic a blamed relay corrupts;
+ *   neighbour (one that forwards through it) is overloaded too is a victim of that node's surge
+ *   (which is a suspect even if it looks merely busy), and so is a node whose only symptom is
+ *   errors on the traffic a blamed relay corrupts;
  * - links that weakened together and cut a region without a gateway off the mesh are one cause,
  *   a partition, ranked as its links.
- * Routes come from the graph's routing table (or, without one, from hops to the gateways).
+ * A metric far off its normal counts as moved even when its detector has not (or no longer)
+ * alarmed. Routes come from the graph's routing table (or, without one, from hops to the gateways).
  * Earlier onset breaks near-ties. Scores become confidences with a softmax.
  */
 import type { CauseCandidate } from '../knowledge/records.ts';
@@ -47,6 +49,8 @@ const WEIGHTS = { own: 1.0, blame: 1.2, silent: 1.5, link: 0.6, cut: 2.5, onset:
 /** Deviations from normal at which a node's link quality counts as fallen, and its loss as risen, without an alarm. */
 const WEAK_LINK_DRIFT = 3;
 const LOSS_DRIFT = 6;
+/** Deviations at which a node's own metric counts as moved without an alarm. */
+const OWN_DRIFT = 6;
 /** Ticks by which an overloaded upstream node may be seen before the node whose surge it carries. */
 const OVERLOAD_LAG = 3;
 /** What is left of a victim's own evidence (an overloaded upstream node, a witness of corruption). */
@@ -64,13 +68,15 @@ export function rankRootCauses(incident: TrackedIncident, graph: MeshGraph, opti
   const raw: CauseCandidate[] = [];
 
   const widest = Math.max(1, ...evidence.map((e) => view.ownBreadth(e.node)));
-  for (const node of new Set([...incident.nodes.keys(), ...blame.nodes.keys()])) {
+  // A surge's source may look merely busy: the overloaded nodes forwarding into an overloaded one are suspects too.
+  const sources = evidence.filter((e) => view.overloaded(e.node)).flatMap((e) => graph.downstream(e.node).filter((d) => view.overloaded(d)));
+  for (const node of new Set([...incident.nodes.keys(), ...blame.nodes.keys(), ...sources])) {
     const e = incident.nodes.get(node);
     const victim = view.overloadVictim(node) || view.corruptionWitness(node, blame.nodes);
     const score =
       (victim ? VICTIM : 1) * (WEIGHTS.own * (view.ownBreadth(node) / widest) + WEIGHTS.blame * share(blame.nodes.get(node)?.weight)) +
       WEIGHTS.silent * (view.silent(node) ? 1 : 0) +
-      early(e?.onset ?? blame.nodes.get(node)!.onset);
+      early(e?.onset ?? blame.nodes.get(node)?.onset ?? first);
     raw.push({ target: graph.nodeIds[node], score });
   }
 
@@ -141,12 +147,12 @@ class View {
   /** How many of the node's own metrics moved. */
   ownBreadth(node: number): number {
     let moved = 0;
-    for (const m of this.options.localMetrics) if (this.moved(node, m)) moved++;
+    for (const m of this.options.localMetrics) if (this.#off(node, m, OWN_DRIFT)) moved++;
     return moved;
   }
 
   overloaded(node: number): boolean {
-    for (const m of this.#load) if (this.moved(node, m)) return true;
+    for (const m of this.#load) if (this.#off(node, m, OWN_DRIFT)) return true;
     return false;
   }
 
@@ -158,7 +164,7 @@ class View {
   overloadVictim(node: number): boolean {
     const e = this.incident.nodes.get(node);
     if (!e || !this.overloaded(node)) return false;
-    return this.graph.downstream(node).some((d) => this.overloaded(d) && this.incident.nodes.get(d)!.onset <= e.onset + OVERLOAD_LAG);
+    return this.graph.downstream(node).some((d) => this.overloaded(d) && (this.incident.nodes.get(d)?.onset ?? -Infinity) <= e.onset + OVERLOAD_LAG);
   }
 
   /** Its only own symptom is errors, and a node forwarding through it is blamed for lossy forwarding. */
