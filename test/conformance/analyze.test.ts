@@ -193,6 +193,10 @@ describe('rankRootCauses', () => {
   it('blames the source of a surge, not the node it overloads upstream', () => {
     const surge = top({ n1: { metrics: ['cpu', 'queue'], onset: 0 }, n2: { metrics: ['cpu', 'queue'], onset: 1 }, n0: { metrics: ['loss'] } });
     expect(surge.target).toBe('n1');
+    // The source may not alarm at all, only sit far above its normal load: it is still the suspect.
+    const busy = (node: number, metric: number) => (node === grid.indexOf('n1') && metric === METRIC.cpu ? 10 : 0);
+    const quietSource = rankRootCauses(incident({ n2: { metrics: ['cpu', 'queue'] } }), grid, { ...options, drift: busy })[0];
+    expect(quietSource.target).toBe('n1');
   });
 
   it('names the links that strand a region without a gateway as a partition cut', () => {
