@@ -67,6 +67,8 @@ export class MapeKLoop {
   /** What the incident-evidence helpers read: windows, metrics, topology, harm directions. */
   readonly #evidence: EvidenceSource;
   readonly #active = new Map<string, ActiveIncident>();
+  /** Nodes whose action's effect lapses at a tick: they return to their old state then and re-learn it. */
+  #lapses: Array<{ at: number; nodes: readonly number[] }> = [];
   readonly #stats = { ticks: 0, incidentsOpened: 0, incidentsResolved: 0, incidentsEscalated: 0, actionsStarted: 0, actionsHealed: 0, actionsFailed: 0 };
   #now = -Infinity;
   #nextAction = 1;
@@ -125,6 +127,7 @@ export class MapeKLoop {
     this.monitor.beginTick();
     if (batch) this.monitor.ingestBatch(batch);
     await this.#options.detector.update(ts, this.monitor.latest, this.#scores);
+    this.#settleLapsed(ts);
     const { anomalies, opened } = this.analyzer.step(ts, this.monitor.latest, this.#scores);
     const names = this.#options.metrics;
     for (const a of anomalies) {
@@ -312,6 +315,8 @@ export class MapeKLoop {
     if (flight.doneAt === undefined) {
       flight.doneAt = ts;
       this.#settleAround(flight);
+      const lapse = this.#spec(flight)?.lapsesAfter;
+      if (lapse !== undefined) this.#lapses.push({ at: ts + lapse, nodes: this.#area(flight) });
     }
     const settle = this.#options.settleTicks ?? 2;
     const patience = this.#options.patienceTicks ?? 8;
@@ -331,13 +336,31 @@ export class MapeKLoop {
   /** An action that took its target out of service darkened the links to it: its neighbours re-learn their normal. */
   #settleAround(flight: InFlight): void {
     if (!this.#isolates(flight)) return;
-    const graph = this.#options.graph;
     const until = this.#now + (this.#options.holdDownTicks ?? 15);
-    for (const node of nodesOf(graph, flight.record.target)) for (const n of graph.neighbors(node)) this.analyzer.holdDown(n, until);
+    for (const node of this.#area(flight)) this.analyzer.holdDown(node, until);
+  }
+
+  /** Lets the area of every action whose effect lapses now (or was rolled back) settle into its old state. */
+  #settleLapsed(ts: number): void {
+    const due = this.#lapses.filter((l) => l.at <= ts);
+    if (due.length === 0) return;
+    this.#lapses = this.#lapses.filter((l) => l.at > ts);
+    const until = ts + (this.#options.holdDownTicks ?? 15);
+    for (const lapse of due) for (const node of lapse.nodes) this.analyzer.holdDown(node, until);
+  }
+
+  /** The action's target nodes and their neighbours. */
+  #area(flight: InFlight): number[] {
+    const graph = this.#options.graph;
+    return [...new Set([...nodesOf(graph, flight.record.target)].flatMap((node) => graph.around(node, 1)))];
+  }
+
+  #spec(flight: InFlight) {
+    return this.#options.planner.actions.find((a) => a.name === flight.record.action);
   }
 
   #isolates(flight: InFlight): boolean {
-    return this.#options.planner.actions.find((a) => a.name === flight.record.action)?.isolates ?? false;
+    return this.#spec(flight)?.isolates ?? false;
   }
 
   /**
@@ -381,6 +404,8 @@ export class MapeKLoop {
   }
 
   #rollback(flight: InFlight, ts: number): void {
+    // Undone now rather than when its hold would have lapsed.
+    if (this.#spec(flight)?.lapsesAfter !== undefined) this.#lapses.push({ at: ts + 1, nodes: this.#area(flight) });
     this.#audit({ type: 'rollback', ts, incidentId: flight.record.incidentId, detail: { id: flight.record.id, action: flight.record.action, target: flight.record.target } });
     this.#options.executor.rollback(flight.request).catch((error) =>
       this.#emit({ type: 'escalation', ts, incident: structuredClone(this.#active.get(flight.record.incidentId)!.record), reason: `rollback of ${flight.record.id} failed: ${(error as Error)?.message ?? error}` }),

@@ -18,6 +18,11 @@ export interface ActionSpec {
    * is left for that target.
    */
   stopgapOn?: 'node' | 'link';
+  /**
+   * Ticks after it completes until its effect lapses by itself (a quarantine's or a rate limit's
+   * hold), if it does: the target then returns to its old state, which is no new fault.
+   */
+  lapsesAfter?: number;
   /** Moves traffic onto other paths (a reroute): no use across a partition's cut, where no other path is left. */
   detours?: boolean;
   /** Takes its target out of service (a quarantine): the target's own telemetry stays off its normal, so recovery is judged around it. */

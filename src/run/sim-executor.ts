@@ -52,7 +52,7 @@ function targetOf(id: string): { node: string } | { link: string } {
 
 /**
  * The simulator's action catalogue in the planner's terms: cost scaled to 0..1, risk = the
- * chance it fails plus a share for lasting side effects (holds), duration in ticks. Rerouting
+ * chance it fails plus a share for lasting side effects (holds), duration and hold in ticks. Rerouting
  * around a node is a stopgap (it moves the traffic; the node stays as it was) that needs another
  * path to exist, and a quarantine takes its node out of service, as everywhere.
  */
@@ -60,7 +60,14 @@ export function simulatorActions(): ActionSpec[] {
   return ACTION_KINDS.map((name) => {
     const p = ACTIONS[name];
     const target = p.heals.node && p.heals.link ? 'any' : p.heals.link ? 'link' : 'node';
-    const spec: ActionSpec = { name, target, cost: p.cost / 10, risk: p.failureProbability + (p.holdTicks > 0 ? 0.1 : 0), duration: p.duration };
+    const spec: ActionSpec = {
+      name,
+      target,
+      cost: p.cost / 10,
+      risk: p.failureProbability + (p.holdTicks > 0 ? 0.1 : 0),
+      duration: p.duration,
+      ...(p.holdTicks > 0 ? { lapsesAfter: p.holdTicks } : {}),
+    };
     if (name === 'reroute') return { ...spec, stopgapOn: 'node', detours: true };
     return name === 'quarantine-node' ? { ...spec, isolates: true } : spec;
   });
