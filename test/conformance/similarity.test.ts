@@ -309,27 +309,66 @@ describe('similarity: edge cases', () => {
   });
 
   it('int8 searchBatch returns exactly what one query at a time returns (grouped vs single scan)', async () => {
-    // Batches scan queries in groups of four with their own layout and kernel, single queries
-    // with another; both must compute the same integer sums and break ties the same way.
-    // rescore = 1 makes the int8 candidates the final ids, so any difference shows. Every third
-    // row repeats an earlier one under a lower id, so equal int8 keys meet at the heap roots.
+    // Batches scan queries in groups of four with their own layout and kernel (from 32
+    // queries, a Strassen scan over blocks of rows), single queries with another; all must
+    // compute the same integer sums and break ties the same way. rescore = 1 makes the int8
+    // candidates the final ids, so any difference shows. Every third row repeats an earlier one
+    // under a lower id, so equal int8 keys meet at the heap roots. 701 rows leave a last block
+    // padded with zero rows; d = 130 and 2001 span several blocks of the Strassen scan.
     let s = 7;
     const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
-    for (const dim of [5, 16, 37, 130]) {
+    for (const dim of [5, 16, 37, 130, 2001]) {
       for (const metric of ['dot', 'cosine'] as const) {
         const index = await createSimilarityIndex({ dim, metric, precision: 'int8', rescore: 1, backend: 'wasm' });
-        const data = Float32Array.from({ length: 700 * dim }, next);
-        for (let r = 3; r < 700; r += 3) data.copyWithin(r * dim, (r / 3) * dim, (r / 3 + 1) * dim);
-        index.addMany(Array.from({ length: 700 }, (_, i) => 5000 - 3 * i), data);
-        const queries = Float32Array.from({ length: 11 * dim }, next);
-        const batch = index.searchBatch(queries, 8);
-        batch.forEach((r, q) => {
-          const one = index.search(queries.slice(q * dim, (q + 1) * dim), 8);
+        const rows = dim > 1000 ? 97 : 701;
+        const data = Float32Array.from({ length: rows * dim }, next);
+        for (let r = 3; r < rows; r += 3) data.copyWithin(r * dim, (r / 3) * dim, (r / 3 + 1) * dim);
+        index.addMany(Array.from({ length: rows }, (_, i) => 5000 - 3 * i), data);
+        for (const nq of [11, 45]) {
+          const queries = Float32Array.from({ length: nq * dim }, next);
+          const batch = index.searchBatch(queries, 8);
+          batch.forEach((r, q) => {
+            const one = index.search(queries.slice(q * dim, (q + 1) * dim), 8);
+            expect(r.ids).toEqual(one.ids);
+            expect(r.scores).toEqual(one.scores);
+          });
+        }
+      }
+    }
+  });
+
+  it('int8 batches of 32 to 70 queries (Strassen scan): random matrices match single queries and the twin', async () => {
+    // Extreme and repeated components, ties, empty and tiny matrices (blocks of 1 to 3 rows
+    // padded with zero rows), and batch sizes that leave 1 to 7 queries to the other scans.
+    const wide = fc
+      .record({ dim: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 0, max: 40 }), nq: fc.integer({ min: 32, max: 70 }), k: fc.integer({ min: 1, max: 12 }) })
+      .chain(({ dim, n, nq, k }) =>
+        fc.record({
+          dim: fc.constant(dim),
+          k: fc.constant(k),
+          ids: fc.uniqueArray(fc.integer({ min: 0, max: 0xffffffff }), { minLength: n, maxLength: n }),
+          rows: fc.array(fc.array(component, { minLength: dim, maxLength: dim }), { minLength: n, maxLength: n }),
+          duplicates: fc.array(fc.nat(), { minLength: n, maxLength: n }),
+          queries: fc.array(component, { minLength: nq * dim, maxLength: nq * dim }),
+        }),
+      );
+    await fc.assert(
+      fc.asyncProperty(wide, fc.constantFrom<Metric>('dot', 'cosine'), async ({ dim, k, ids, rows, duplicates, queries }, metric) => {
+        const wasm = await createSimilarityIndex({ dim, metric, precision: 'int8', rescore: 1, backend: 'wasm' });
+        const twin = await createSimilarityIndex({ dim, metric, precision: 'int8', rescore: 1, backend: 'ts' });
+        const data = matrix(rows, duplicates, dim);
+        wasm.addMany(ids, data);
+        twin.addMany(ids, data);
+        const q = Float32Array.from(queries);
+        expectBackendsAgree(wasm, twin, q, k);
+        wasm.searchBatch(q, k).forEach((r, j) => {
+          const one = wasm.search(q.slice(j * dim, (j + 1) * dim), k);
           expect(r.ids).toEqual(one.ids);
           expect(r.scores).toEqual(one.scores);
         });
-      }
-    }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 

@@ -236,7 +236,9 @@ export class SimilarityIndex {
   /**
    * Top-k of many queries (row-major, nq x dim) in one call. The kernel scores each block of
    * rows against four queries at a time, so a row comes from memory once per block of queries
-   * instead of once per query.
+   * instead of once per query. int8 batches of 32 or more queries (wasm) go further: each block
+   * against the whole batch is one integer matrix product, done with one level of Strassen's
+   * algorithm (7/8 of the multiply-adds, exact), so results match single queries exactly.
    */
   searchBatch(queries: Float32Array, k: number): TopK[] {
     checkArray('queries', queries, Float32Array);

@@ -15,7 +15,9 @@ export interface SimilarityExports extends KernelExports {
   quantize(rows: number, rows8: number, scales: number, n: number, stride: number, stride8: number): void;
   quantizeQueries(queries: number, q16: number, nq: number, stride: number, stride8: number): void;
   searchF32(metric: number, rows: number, ids: number, n: number, stride: number, queries: number, nq: number, k: number, keys: number, slots: number): void;
-  searchI8(rows8: number, scales: number, ids: number, n: number, stride8: number, q16: number, nq: number, k: number, keys: number, slots: number): void;
+  /** Bytes of scratch searchI8 needs (0 unless the batch takes the Strassen scan). */
+  searchI8ScratchBytes(nq: number, stride8: number): number;
+  searchI8(rows8: number, scales: number, ids: number, n: number, stride8: number, q16: number, nq: number, k: number, keys: number, slots: number, scratch: number): void;
   rescore(metric: number, rows: number, ids: number, stride: number, queries: number, nq: number, kc: number, candSlots: number, k: number, keys: number, slots: number): void;
 }
 
@@ -100,14 +102,16 @@ export class WasmEngine implements SimilarityEngine {
     const { dim, metric, rescore } = this.config;
     const stride = this.#stride, stride8 = this.#stride8, at = this.#at, x = this.#x;
     const kc = this.#int8 ? Math.min(size, k * rescore) : 0;
-    // Scratch: padded queries, [int8: i16 queries, candidate keys and slots], result heaps.
+    // Scratch: padded queries, [int8: i16 queries, candidate keys and slots], result heaps,
+    // [int8: the scan's own scratch].
     const q = at.end;
     const q16 = align16(q + nq * stride * 4);
     const candKeys = align16(q16 + (this.#int8 ? nq * stride8 * 2 : 0));
     const candSlots = candKeys + nq * kc * 4;
     const keys = align16(candSlots + nq * kc * 4);
     const slots = keys + nq * k * 4;
-    const end = slots + nq * k * 4;
+    const scan = align16(slots + nq * k * 4);
+    const end = scan + (this.#int8 ? x.searchI8ScratchBytes(nq, stride8) : 0);
     if (end > 2 ** 32) throw new ArgumentError('queries', `batch of ${nq} queries with k=${k} exceeds wasm memory`);
     this.#memory.ensure(end);
 
@@ -117,7 +121,7 @@ export class WasmEngine implements SimilarityEngine {
     if (metric === 'cosine') x.normalize(q, nq, stride);
     if (this.#int8) {
       x.quantizeQueries(q, q16, nq, stride, stride8);
-      x.searchI8(at.rows8, at.scales, at.ids, size, stride8, q16, nq, kc, candKeys, candSlots);
+      x.searchI8(at.rows8, at.scales, at.ids, size, stride8, q16, nq, kc, candKeys, candSlots, scan);
       x.rescore(metricCode(metric), at.rows, at.ids, stride, q, nq, kc, candSlots, k, keys, slots);
     } else {
       x.searchF32(metricCode(metric), at.rows, at.ids, size, stride, q, nq, k, keys, slots);
