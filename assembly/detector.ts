@@ -26,11 +26,11 @@ const P_Z_BINS = 16;
 const P_LENGTH = 17;
 const P_BREAKOUT = 18;
 const P_Z_CLIP = 19;
-const P_LANES = 20;
-const P_CUSUM_SLACK = 21;
-const P_CUSUM_GATE = 22;
-const P_CUSUM_BINS = 23;
-const P_Z_FLOOR = 24;
+const P_CUSUM_SLACK = 20;
+const P_CUSUM_GATE = 21;
+const P_CUSUM_BINS = 22;
+const P_Z_FLOOR = 23;
+const P_RANGE_DECAY = 24;
 
 // Points after which z-score deviations are clipped (CLIP_AFTER in params.ts).
 const CLIP_AFTER: f64 = 30;
@@ -55,14 +55,16 @@ const S_LAST_SLOT = 13;
 const S_ORIGIN = 14;
 const S_CUSUM_UP = 15;
 const S_CUSUM_DOWN = 16;
-const S_CUSUM_WEIGHT = 17;
-const S_CUSUM_TOTAL = 18;
-const S_PATTERN_BIN = 19;
-const S_Z_BIN = 20;
-const S_CUSUM_BIN = 21;
+const S_HINTS = 17;
+const S_RECENT_MIN = 18;
+const S_RECENT_MAX = 19;
 
 const DIMS = 4;
 const CAL_BINS = 96;
+// Weight past which a calibrator is rescaled (CAL_RESCALE in params.ts).
+const CAL_RESCALE: f64 = 1e30;
+// Last-match times are kept modulo 2^30 (AGE_MASK in params.ts).
+const AGE_MASK: u32 = 0x3fffffff;
 
 /** First 16-byte aligned address the host may use. */
 export function heapBase(): usize {
@@ -103,9 +105,10 @@ function calibratorBin(d: f64): i32 {
 }
 
 /**
- * Tail probability of bin `b`. The bins from `b` up are summed into four accumulators, bin i into
- * accumulator (i - b) % 4, combined as (a0 + a2) + (a1 + a3): the order two f64x2 lanes give,
- * which the scalar build and the TS twin follow too, so all three agree to the bit.
+ * Tail probability of bin `b` of the f32 bins at `bins`. The bins from `b` up are summed in f64
+ * into four accumulators, bin i into accumulator (i - b) % 4, combined as (a0 + a2) + (a1 + a3):
+ * the order two f64x2 lanes give, which the scalar build and the TS twin follow too, so all three
+ * agree to the bit.
  */
 function tail(bins: usize, b: i32, weight: f64, total: f64): f64 {
   let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
@@ -114,9 +117,9 @@ function tail(bins: usize, b: i32, weight: f64, total: f64): f64 {
     let lo = f64x2.splat(0);
     let hi = f64x2.splat(0);
     for (; i + 4 <= CAL_BINS; i += 4) {
-      const at = bins + (<usize>i << 3);
-      lo = f64x2.add(lo, v128.load(at));
-      hi = f64x2.add(hi, v128.load(at, 16));
+      const v = v128.load(bins + (<usize>i << 2));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
     }
     a0 = f64x2.extract_lane(lo, 0);
     a1 = f64x2.extract_lane(lo, 1);
@@ -124,95 +127,132 @@ function tail(bins: usize, b: i32, weight: f64, total: f64): f64 {
     a3 = f64x2.extract_lane(hi, 1);
   } else {
     for (; i + 4 <= CAL_BINS; i += 4) {
-      const at = bins + (<usize>i << 3);
-      a0 += load<f64>(at);
-      a1 += load<f64>(at, 8);
-      a2 += load<f64>(at, 16);
-      a3 += load<f64>(at, 24);
+      const at = bins + (<usize>i << 2);
+      a0 += <f64>load<f32>(at);
+      a1 += <f64>load<f32>(at, 4);
+      a2 += <f64>load<f32>(at, 8);
+      a3 += <f64>load<f32>(at, 12);
     }
   }
-  if (i < CAL_BINS) a0 += load<f64>(bins + (<usize>i << 3));
-  if (i + 1 < CAL_BINS) a1 += load<f64>(bins + (<usize>(i + 1) << 3));
-  if (i + 2 < CAL_BINS) a2 += load<f64>(bins + (<usize>(i + 2) << 3));
+  if (i < CAL_BINS) a0 += <f64>load<f32>(bins + (<usize>i << 2));
+  if (i + 1 < CAL_BINS) a1 += <f64>load<f32>(bins + (<usize>(i + 1) << 2));
+  if (i + 2 < CAL_BINS) a2 += <f64>load<f32>(bins + (<usize>(i + 2) << 2));
   const sum = (a0 + a2) + (a1 + a3);
   return (sum + weight) / (total + weight);
 }
 
-/** Adds one observation to a calibrator (weights grow instead of old counts shrinking). */
-function learn(state: usize, bins: usize, b: i32, wSlot: i32, tSlot: i32, forgetting: f64): void {
+/**
+ * Adds one observation to a calibrator, bin `b` of the f32 bins at `bins`, and, if `other` is not
+ * 0, bin `ob` of the bins at `other` (the z and CUSUM calibrators share a weight and a total, see
+ * the TS twin). Weights grow instead of old counts shrinking.
+ */
+function learn(state: usize, bins: usize, b: i32, other: usize, ob: i32, wSlot: i32, tSlot: i32, forgetting: f64): void {
   const w = get(state, wSlot);
-  const at = bins + (<usize>b << 3);
-  store<f64>(at, load<f64>(at) + w);
+  addTo(bins + (<usize>b << 2), w);
+  if (other) addTo(other + (<usize>ob << 2), w);
   set(state, tSlot, get(state, tSlot) + w);
   let next = w / forgetting;
-  if (next > 1e100) {
-    for (let i = 0; i < CAL_BINS; i++) {
-      const p = bins + (<usize>i << 3);
-      store<f64>(p, load<f64>(p) / next);
-    }
+  if (next > CAL_RESCALE) {
+    rescale(bins, next);
+    if (other) rescale(other, next);
     set(state, tSlot, get(state, tSlot) / next);
     next = 1;
   }
   set(state, wSlot, next);
 }
 
-/**
- * Largest coordinate gap between the feature (f0..f3) and prototype `q`, in f32; prototypes are
- * f32, stored dimension by dimension (`dim` bytes apart), as in the TS twin.
- */
+/** Adds `w` to the f32 bin at `at` (in f64, then rounded, as the twin). */
 // @ts-ignore: decorator
 @inline
-function gapTo(protos: usize, dim: usize, q: i32, f0: f32, f1: f32, f2: f32, f3: f32): f32 {
-  const o = protos + (<usize>q << 2);
+function addTo(at: usize, w: f64): void {
+  store<f32>(at, <f32>(<f64>load<f32>(at) + w));
+}
+
+/** Divides every f32 bin of a calibrator by `by`. */
+function rescale(bins: usize, by: f64): void {
+  for (let i = 0; i < CAL_BINS; i++) {
+    const p = bins + (<usize>i << 2);
+    store<f32>(p, <f32>(<f64>load<f32>(p) / by));
+  }
+}
+
+/** Byte address of coordinate 0 of prototype `q`: groups of four, one line each (see params.ts). */
+// @ts-ignore: decorator
+@inline
+function entry(protos: usize, q: i32): usize {
+  return protos + (<usize>(q >> 2) << 6) + (<usize>(q & 3) << 2);
+}
+
+/** Largest coordinate gap between the feature (f0..f3) and the prototype at `o`, in f32. */
+// @ts-ignore: decorator
+@inline
+function gapTo(o: usize, f0: f32, f1: f32, f2: f32, f3: f32): f32 {
   let gap: f32 = abs<f32>(f0 - load<f32>(o));
-  let e = abs<f32>(f1 - load<f32>(o + dim));
+  let e = abs<f32>(f1 - load<f32>(o, 16));
   if (e > gap) gap = e;
-  e = abs<f32>(f2 - load<f32>(o + 2 * dim));
+  e = abs<f32>(f2 - load<f32>(o, 32));
   if (e > gap) gap = e;
-  e = abs<f32>(f3 - load<f32>(o + 3 * dim));
+  e = abs<f32>(f3 - load<f32>(o, 48));
   if (e > gap) gap = e;
   return gap;
 }
 
 /**
- * Nearest of the `used` prototypes to the feature by the largest coordinate gap, ties to the
- * lowest slot, starting from slot `match` (gap `best`); returns the slot, and the gap in
- * `nearestGap`. The SIMD build screens four prototypes per load on their first coordinate and
- * takes the full gap only of groups with a lane within the bound; the result is a plain scan's.
+ * Nearest of the `used` prototypes (sorted by first coordinate) to the feature by the largest
+ * coordinate gap, ties to the lowest index, starting from prototype `start`; returns the index,
+ * and the gap in `nearestGap`. Walking away from `start` stops at the first prototype (the SIMD
+ * build: group of four) whose first coordinate alone is farther than the best gap: every one
+ * beyond is farther still, so the result is a full scan's, as in the TS twin.
  */
 let nearestGap: f32 = 0;
-function nearest(protos: usize, dim: usize, used: i32, match: i32, best: f32, f0: f32, f1: f32, f2: f32, f3: f32): i32 {
+function nearest(protos: usize, used: i32, start: i32, f0: f32, f1: f32, f2: f32, f3: f32): i32 {
+  let match = start;
+  let best: f32 = 0;
   if (ASC_FEATURE_SIMD) {
     const v0 = f32x4.splat(f0);
     const v1 = f32x4.splat(f1);
     const v2 = f32x4.splat(f2);
     const v3 = f32x4.splat(f3);
-    const infinity = f32x4.splat(Infinity);
-    const iota = i32x4(0, 1, 2, 3);
-    for (let g = 0; g < used; g += 4) {
-      const at = protos + (<usize>g << 2);
-      const d0 = f32x4.abs(f32x4.sub(v0, v128.load(at)));
-      if (!v128.any_true(f32x4.le(d0, f32x4.splat(best)))) continue;
-      let gaps = f32x4.max(d0, f32x4.abs(f32x4.sub(v1, v128.load(at + dim))));
-      gaps = f32x4.max(gaps, f32x4.abs(f32x4.sub(v2, v128.load(at + 2 * dim))));
-      gaps = f32x4.max(gaps, f32x4.abs(f32x4.sub(v3, v128.load(at + 3 * dim))));
-      // The group's nearest lane (lowest slot among equal gaps), then the usual comparison.
-      if (used - g < 4) gaps = v128.bitselect(gaps, infinity, i32x4.lt_s(iota, i32x4.splat(used - g)));
-      const half = f32x4.min(gaps, v128.shuffle<f32>(gaps, gaps, 2, 3, 0, 1));
-      const gap = f32x4.extract_lane(f32x4.min(half, v128.shuffle<f32>(half, half, 1, 0, 3, 2)), 0);
-      if (gap <= best) {
-        const q = g + ctz<i32>(i32x4.bitmask(f32x4.eq(gaps, f32x4.splat(gap))));
-        if (gap < best || q < match) {
-          best = gap;
-          match = q;
-        }
-      }
+    const groups = (used + 3) >> 2;
+    const first = start >> 2;
+    // The start's group first: its lowest nearest lane is the lowest index so far, whether or not
+    // it is the start. Then up, then down, taking a group's minimum only if a lane can win.
+    let at = protos + (<usize>first << 6);
+    let gaps = gaps4(at, first, used, v0, v1, v2, v3);
+    best = smallest(gaps);
+    match = (first << 2) + ctz<i32>(i32x4.bitmask(f32x4.eq(gaps, f32x4.splat(best))));
+    for (let g = first + 1; g < groups; g++) {
+      at = protos + (<usize>g << 6);
+      if (load<f32>(at) - f0 > best) break;
+      gaps = gaps4(at, g, used, v0, v1, v2, v3);
+      if (!v128.any_true(f32x4.lt(gaps, f32x4.splat(best)))) continue;
+      best = smallest(gaps);
+      match = (g << 2) + ctz<i32>(i32x4.bitmask(f32x4.eq(gaps, f32x4.splat(best))));
+    }
+    for (let g = first - 1; g >= 0; g--) {
+      at = protos + (<usize>g << 6);
+      if (f0 - load<f32>(at, 12) > best) break;
+      gaps = gaps4(at, g, used, v0, v1, v2, v3);
+      if (!v128.any_true(f32x4.le(gaps, f32x4.splat(best)))) continue;
+      best = smallest(gaps);
+      match = (g << 2) + ctz<i32>(i32x4.bitmask(f32x4.eq(gaps, f32x4.splat(best))));
     }
   } else {
-    for (let q = 0; q < used; q++) {
-      if (abs<f32>(f0 - load<f32>(protos + (<usize>q << 2))) > best) continue;
-      const gap = gapTo(protos, dim, q, f0, f1, f2, f3);
-      if (gap < best || (gap == best && q < match)) {
+    best = gapTo(entry(protos, start), f0, f1, f2, f3);
+    for (let q = start + 1; q < used; q++) {
+      const o = entry(protos, q);
+      if (load<f32>(o) - f0 > best) break;
+      const gap = gapTo(o, f0, f1, f2, f3);
+      if (gap < best) {
+        best = gap;
+        match = q;
+      }
+    }
+    for (let q = start - 1; q >= 0; q--) {
+      const o = entry(protos, q);
+      if (f0 - load<f32>(o) > best) break;
+      const gap = gapTo(o, f0, f1, f2, f3);
+      if (gap <= best) {
         best = gap;
         match = q;
       }
@@ -220,6 +260,74 @@ function nearest(protos: usize, dim: usize, used: i32, match: i32, best: f32, f0
   }
   nearestGap = best;
   return match;
+}
+
+/** The four gaps of group `g` (lanes past `used` are +Infinity). */
+// @ts-ignore: decorator
+@inline
+function gaps4(at: usize, g: i32, used: i32, v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  let gaps = f32x4.abs(f32x4.sub(v0, v128.load(at)));
+  gaps = f32x4.max(gaps, f32x4.abs(f32x4.sub(v1, v128.load(at, 16))));
+  gaps = f32x4.max(gaps, f32x4.abs(f32x4.sub(v2, v128.load(at, 32))));
+  gaps = f32x4.max(gaps, f32x4.abs(f32x4.sub(v3, v128.load(at, 48))));
+  const left = used - (g << 2);
+  if (left < 4) gaps = v128.bitselect(gaps, f32x4.splat(Infinity), i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(left)));
+  return gaps;
+}
+
+/** Smallest of four gaps. */
+// @ts-ignore: decorator
+@inline
+function smallest(gaps: v128): f32 {
+  const half = f32x4.min(gaps, v128.shuffle<f32>(gaps, gaps, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.min(half, v128.shuffle<f32>(half, half, 1, 0, 3, 2)), 0);
+}
+
+/**
+ * Moves prototype `q` (and its last-match time) to where the prototypes are sorted by first
+ * coordinate again, equal ones keeping their order, shifting the ones in between by one; returns
+ * its new index (see the TS twin).
+ */
+function reorder(protos: usize, lastMatch: usize, used: i32, q: i32): i32 {
+  const o = entry(protos, q);
+  const c0 = load<f32>(o);
+  const c1 = load<f32>(o, 16);
+  const c2 = load<f32>(o, 32);
+  const c3 = load<f32>(o, 48);
+  const age = load<u32>(lastMatch + (<usize>q << 2));
+  const from = q;
+  while (q + 1 < used && load<f32>(entry(protos, q + 1)) < c0) {
+    move(protos, lastMatch, q + 1, q);
+    q++;
+  }
+  if (q == from) {
+    while (q > 0 && load<f32>(entry(protos, q - 1)) > c0) {
+      move(protos, lastMatch, q - 1, q);
+      q--;
+    }
+  }
+  if (q != from) {
+    const t = entry(protos, q);
+    store<f32>(t, c0);
+    store<f32>(t, c1, 16);
+    store<f32>(t, c2, 32);
+    store<f32>(t, c3, 48);
+    store<u32>(lastMatch + (<usize>q << 2), age);
+  }
+  return q;
+}
+
+/** Copies prototype `from` (with its last-match time) over prototype `to`. */
+// @ts-ignore: decorator
+@inline
+function move(protos: usize, lastMatch: usize, from: i32, to: i32): void {
+  const a = entry(protos, from);
+  const b = entry(protos, to);
+  store<f32>(b, load<f32>(a));
+  store<f32>(b, load<f32>(a, 16), 16);
+  store<f32>(b, load<f32>(a, 32), 32);
+  store<f32>(b, load<f32>(a, 48), 48);
+  store<u32>(lastMatch + (<usize>to << 2), load<u32>(lastMatch + (<usize>from << 2)));
 }
 
 /** Moves the f32 prototype coordinate at `at` towards `f` (in f64, then rounded, as the twin). */
@@ -246,7 +354,6 @@ export function init(states: usize, count: i32, length: i32): void {
     memory.fill(state, 0, <usize>length << 3);
     set(state, S_PATTERN_WEIGHT, 1);
     set(state, S_Z_WEIGHT, 1);
-    set(state, S_CUSUM_WEIGHT, 1);
   }
 }
 
@@ -260,10 +367,20 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   set(state, S_LAST_TS, ts);
   set(state, S_COUNT, t + 1);
   if (t == 0) set(state, S_ORIGIN, x);
-  const lowest = get(state, S_MIN);
-  const highest = get(state, S_MAX);
-  const reach = param(params, P_BREAKOUT) * (highest - lowest);
-  const breakout = t > 0 && (x > highest + reach || x < lowest - reach);
+  // Breakout: beyond the recent range, whose edges relax towards the mean (see the TS twin).
+  let low = get(state, S_RECENT_MIN);
+  let high = get(state, S_RECENT_MAX);
+  const reach = param(params, P_BREAKOUT) * (high - low);
+  const breakout = t > 0 && (x > high + reach || x < low - reach);
+  if (t == 0) low = high = x;
+  else {
+    const m = get(state, S_MEAN);
+    const decay = param(params, P_RANGE_DECAY);
+    high -= decay * (high - m);
+    low += decay * (m - low);
+  }
+  set(state, S_RECENT_MIN, x < low ? x : low);
+  set(state, S_RECENT_MAX, x > high ? x : high);
   if (t == 0 || x < get(state, S_MIN)) set(state, S_MIN, x);
   if (t == 0 || x > get(state, S_MAX)) set(state, S_MAX, x);
   const range = get(state, S_MAX) - get(state, S_MIN);
@@ -324,48 +441,47 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
     const lastMatch = slotPtr(state, <i32>param(params, P_LAST_MATCH));
     const capacity = <i32>param(params, P_PROTOTYPES);
     const used = <i32>get(state, S_USED);
-    const dim = <usize>param(params, P_LANES) << 2;
     let match = -1;
     let best: f64 = Infinity;
     if (used > 0) {
       const last = <i32>get(state, S_LAST_SLOT);
-      const start = last < used ? last : 0;
-      match = nearest(protos, dim, used, start, gapTo(protos, dim, start, f0, f1, f2, f3), f0, f1, f2, f3);
+      match = nearest(protos, used, last < used ? last : 0, f0, f1, f2, f3);
       best = <f64>nearestGap;
     }
     const novelty = used == 0 ? 1 : min<f64>(1, best / span);
     created = novelty > param(params, P_VIGILANCE);
+    let slot = match;
     if (created) {
-      let slot = used;
+      slot = used;
       if (used < capacity) set(state, S_USED, used + 1);
       else {
+        // The least recently matched: the largest age, in wrapping 30-bit arithmetic.
+        const now = <u32><i64>t & AGE_MASK;
         slot = 0;
-        let oldest = load<f64>(lastMatch);
+        let oldest = (now - load<u32>(lastMatch)) & AGE_MASK;
         for (let q = 1; q < capacity; q++) {
-          const seen = load<f64>(lastMatch + (<usize>q << 3));
-          if (seen < oldest) {
-            oldest = seen;
+          const age = (now - load<u32>(lastMatch + (<usize>q << 2))) & AGE_MASK;
+          if (age > oldest) {
+            oldest = age;
             slot = q;
           }
         }
       }
-      const o = protos + (<usize>slot << 2);
+      const o = entry(protos, slot);
       store<f32>(o, f0);
-      store<f32>(o + dim, f1);
-      store<f32>(o + 2 * dim, f2);
-      store<f32>(o + 3 * dim, f3);
-      store<f64>(lastMatch + (<usize>slot << 3), t);
-      set(state, S_LAST_SLOT, <f64>slot);
+      store<f32>(o, f1, 16);
+      store<f32>(o, f2, 32);
+      store<f32>(o, f3, 48);
     } else {
-      const o = protos + (<usize>match << 2);
+      const o = entry(protos, match);
       const rate = param(params, P_LEARNING_RATE);
       learnCoordinate(o, f0, rate);
-      learnCoordinate(o + dim, f1, rate);
-      learnCoordinate(o + 2 * dim, f2, rate);
-      learnCoordinate(o + 3 * dim, f3, rate);
-      store<f64>(lastMatch + (<usize>match << 3), t);
-      set(state, S_LAST_SLOT, <f64>match);
+      learnCoordinate(o + 16, f1, rate);
+      learnCoordinate(o + 32, f2, rate);
+      learnCoordinate(o + 48, f3, rate);
     }
+    store<u32>(lastMatch + (<usize>slot << 2), <u32><i64>t & AGE_MASK);
+    set(state, S_LAST_SLOT, <f64>reorder(protos, lastMatch, <i32>get(state, S_USED), slot));
     patternBin = calibratorBin(novelty);
   }
 
@@ -376,7 +492,7 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   // During the refractory period the score is 0 whatever the surprise, so it is not computed.
   // A CUSUM beyond the gate scores its own surprise.
   if (cusum > param(params, P_CUSUM_GATE) && get(state, S_HOLD) == 0) {
-    const pc = tail(cusumBins, cusumBin, get(state, S_CUSUM_WEIGHT), get(state, S_CUSUM_TOTAL));
+    const pc = tail(cusumBins, cusumBin, get(state, S_Z_WEIGHT), get(state, S_Z_TOTAL));
     const surprise = -Math.log(pc) / param(params, P_SCALE);
     score = surprise < 1 ? surprise : 1;
     if (pc <= param(params, P_PATTERN_ALARM_P)) alarm(params, state);
@@ -390,12 +506,9 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   }
   if (get(state, S_HOLD) > 0) set(state, S_HOLD, get(state, S_HOLD) - 1);
   const forgetting = param(params, P_FORGETTING);
-  if (patternBin >= 0) learn(state, patternBins, patternBin, S_PATTERN_WEIGHT, S_PATTERN_TOTAL, forgetting);
-  learn(state, zBins, zBin, S_Z_WEIGHT, S_Z_TOTAL, forgetting);
-  learn(state, cusumBins, cusumBin, S_CUSUM_WEIGHT, S_CUSUM_TOTAL, forgetting);
-  set(state, S_PATTERN_BIN, <f64>patternBin);
-  set(state, S_Z_BIN, <f64>zBin);
-  set(state, S_CUSUM_BIN, <f64>cusumBin);
+  if (patternBin >= 0) learn(state, patternBins, patternBin, 0, 0, S_PATTERN_WEIGHT, S_PATTERN_TOTAL, forgetting);
+  learn(state, zBins, zBin, cusumBins, cusumBin, S_Z_WEIGHT, S_Z_TOTAL, forgetting);
+  set(state, S_HINTS, <f64>(patternBin + 1 + 256 * zBin + 65536 * cusumBin));
   return score;
 }
 
@@ -406,40 +519,41 @@ const AHEAD = 4;
 const NEAR = 2;
 
 /**
- * Loads the lines of a state block that every step reads (header, ring, first prototype
- * coordinates) so that the memory system fetches them early; wasm has no prefetch instruction.
+ * Loads the lines of a state block that every step reads (header and ring, the block's first
+ * four lines) so that the memory system fetches them early; wasm has no prefetch instruction.
  */
 // @ts-ignore: decorator
 @inline
 function touch(state: usize, protos: usize): f64 {
-  return load<f64>(state) + load<f64>(state, 64) + load<f64>(state, 128) + load<f64>(state, 192)
-    + load<f64>(state + protos) + load<f64>(state + protos, 64) + load<f64>(state + protos, 128)
-    + load<f64>(state + protos, 192);
+  return load<f64>(state) + load<f64>(state, 64) + load<f64>(state, 128) + load<f64>(state, 192);
 }
 
 /**
- * Loads the lines the next point most likely reads after the header: its last match's other
- * coordinates and last-match entry, and the calibrator bins it hit last (see `touch`).
+ * Loads the lines the next point most likely reads after the header: its last match's group and
+ * the groups either side (where the search walks), its last-match time, and the calibrator bins
+ * it hit last (see `touch`).
  */
 // @ts-ignore: decorator
 @inline
-function touchMatch(params: usize, state: usize, protos: usize, lastMatch: usize, dim: usize, capacity: i32): f64 {
+function touchMatch(params: usize, state: usize, protos: usize, lastMatch: usize, capacity: i32): f64 {
   let slot = <i32>get(state, S_LAST_SLOT);
   if (<u32>slot >= <u32>capacity) slot = 0;
   const q = <usize>slot;
-  const o = state + protos + (q << 2);
-  const matched = <f64>(load<f32>(o + dim) + load<f32>(o + 2 * dim) + load<f32>(o + 3 * dim)) + load<f64>(state + lastMatch + (q << 3));
-  return matched + binLine(state, <i32>param(params, P_PATTERN_BINS), S_PATTERN_BIN)
-    + binLine(state, <i32>param(params, P_Z_BINS), S_Z_BIN) + binLine(state, <i32>param(params, P_CUSUM_BINS), S_CUSUM_BIN);
+  const o = state + protos + ((q >> 2) << 6);
+  const low = q >= 4 ? o - 64 : o;
+  const high = q + 4 < <usize>capacity ? o + 64 : o;
+  const matched = <f64>(load<f32>(o) + load<f32>(low) + load<f32>(high)) + <f64>load<u32>(state + lastMatch + (q << 2));
+  const hints = <i32>get(state, S_HINTS);
+  return matched + binLine(state, <i32>param(params, P_PATTERN_BINS), (hints & 255) - 1)
+    + binLine(state, <i32>param(params, P_Z_BINS), (hints >> 8) & 255) + binLine(state, <i32>param(params, P_CUSUM_BINS), hints >> 16);
 }
 
-/** The calibrator bin last hit (slot `last`) of the calibrator at slot `bins`, clamped into it. */
+/** Bin `b` (clamped into range) of the calibrator at slot `bins`. */
 // @ts-ignore: decorator
 @inline
-function binLine(state: usize, bins: i32, last: i32): f64 {
-  let b = <i32>get(state, last);
+function binLine(state: usize, bins: i32, b: i32): f64 {
   if (<u32>b >= <u32>CAL_BINS) b = 0;
-  return get(state, bins + b);
+  return <f64>load<f32>(slotPtr(state, bins) + (<usize>b << 2));
 }
 
 /**
@@ -452,12 +566,11 @@ export function updateMany(params: usize, states: usize, count: i32, timestamps:
   const stride = <usize>param(params, P_LENGTH) << 3;
   const protos = <usize>param(params, P_PROTOS) << 3;
   const lastMatch = <usize>param(params, P_LAST_MATCH) << 3;
-  const dim = <usize>param(params, P_LANES) << 2;
   const capacity = <i32>param(params, P_PROTOTYPES);
   let touched: f64 = 0;
   for (let k = 0; k < count; k++) {
     if (k + AHEAD < count) touched += touch(states + <usize>(k + AHEAD) * stride, protos);
-    if (k + NEAR < count) touched += touchMatch(params, states + <usize>(k + NEAR) * stride, protos, lastMatch, dim, capacity);
+    if (k + NEAR < count) touched += touchMatch(params, states + <usize>(k + NEAR) * stride, protos, lastMatch, capacity);
     const at = <usize>k << 3;
     store<f64>(out + at, step(params, states + <usize>k * stride, load<f64>(timestamps + at), load<f64>(values + at)));
   }

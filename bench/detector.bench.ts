@@ -5,7 +5,8 @@
  * plain TypeScript EWMA z-score on the same inputs in the same run. The inputs are seasonal
  * telemetry with noise and rare spikes, cycled so every series keeps streaming; then, for the
  * per-tick path, real NAB series (the test fixtures, each series at its own phase), whose
- * patterns fill the prototype memory and make the search costlier. Backends must agree before anything is timed. Samples
+ * patterns fill the prototype memory and widen the search, against the z-score on the same rows.
+ * Backends must agree before anything is timed. Samples
  * of the variants are interleaved and each figure is the best of SAMPLES (the machine is shared;
  * interference only slows a sample down). Run: `npx tsx bench/detector.bench.ts`.
  */

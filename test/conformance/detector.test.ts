@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, DimensionError } from '../../src/errors.ts';
 import { DetectorBank, SeriesDetector } from '../../src/analyze/detectors/detector.ts';
-import { ALARM_THRESHOLD, DEFAULT_PARAMS, S } from '../../src/analyze/detectors/params.ts';
+import { ALARM_THRESHOLD, DEFAULT_PARAMS, S, stateLayout } from '../../src/analyze/detectors/params.ts';
 import { Rng } from '../../src/random.ts';
 
 /** Seeded uniform draws from the project's generator, so every run sees the same data. */
@@ -130,6 +130,22 @@ describe('default detector', () => {
     expect(Math.abs(bank.saveSeries(0).state[S.variance] - after.save().state[S.variance])).toBeLessThanOrEqual(1e-12);
   });
 
+  it('an extreme from long ago stops masking a new one: breakouts are judged against the recent range', () => {
+    // Pattern novelty is switched off (vigilance near 1), so only a breakout can score the spike.
+    const params = { ...DEFAULT_PARAMS, vigilance: 0.99 };
+    const rnd = prng(9);
+    const n = 20_200;
+    const values = Float64Array.from({ length: n }, () => 50 + 2 * (rnd() - 0.5));
+    values[100] = 100;
+    values[20_100] = 80;
+    const run = (p: typeof params) => {
+      const d = new SeriesDetector(p);
+      return values.map((x, i) => d.update(i * 300_000, x));
+    };
+    expect(run(params)[20_100]).toBeGreaterThanOrEqual(ALARM_THRESHOLD);
+    expect(run({ ...params, rangeDecay: 0 })[20_100]).toBe(0);
+  });
+
   it('keeps f32 pattern precision whatever the offset: the same shapes at 1e12 score the same', () => {
     // A square wave with a pattern break; f32 near 1e12 has a step of 65536, so features taken
     // from the raw values instead of relative to the first one would blur the shapes.
@@ -194,6 +210,38 @@ describe('default detector', () => {
     }
     // Memory is bounded: the state does not grow with the stream.
     expect(resumed.save().state.length).toBe(saved.state.length);
+  });
+
+  it('kernel and twin keep the same state bit for bit while prototypes are replaced, sorted by first coordinate', async () => {
+    // Few prototypes and a wandering series, so the memory fills, evicts and reorders often; then
+    // the point count jumps near 2^30, where the 30-bit last-match ages wrap.
+    const params = { ...DEFAULT_PARAMS, prototypes: 7 };
+    const rnd = prng(11);
+    let level = 0;
+    const values = Float64Array.from({ length: 2000 }, () => (level += rnd() - 0.5) + 3 * rnd());
+    const twin = new SeriesDetector(params);
+    const bank = await DetectorBank.create(1, { backend: 'wasm', params });
+    const layout = stateLayout(params);
+    const check = () => {
+      const state = twin.save().state;
+      expect(bank.saveSeries(0).state).toEqual(state);
+      const p32 = new Float32Array(Float64Array.from(state).buffer);
+      const first = (q: number) => p32[2 * layout.protos + 16 * (q >> 2) + (q & 3)];
+      for (let q = 1; q < state[S.used]; q++) expect(first(q - 1) <= first(q)).toBe(true);
+    };
+    for (let i = 0; i < 1000; i++) twin.update(i, values[i]);
+    bank.updateSeries(0, Float64Array.from({ length: 1000 }, (_, i) => i), values.subarray(0, 1000));
+    check();
+    const saved = twin.save();
+    const state = saved.state.slice();
+    state[S.count] = 2 ** 30 - 500;
+    const jumpedTwin = SeriesDetector.restore({ ...saved, state });
+    const jumpedBank = await DetectorBank.restore({ version: saved.version, params: saved.params, series: [state] }, { backend: 'wasm' });
+    const times = Float64Array.from({ length: 1000 }, (_, i) => 2000 + i);
+    const wasm = jumpedBank.updateSeries(0, times, values.subarray(1000));
+    for (let i = 0; i < 1000; i++) expect(Math.abs(jumpedTwin.update(times[i], values[1000 + i]) - wasm[i])).toBeLessThanOrEqual(1e-12);
+    expect(jumpedBank.saveSeries(0).state).toEqual(jumpedTwin.save().state);
+    expect(jumpedTwin.save().state.every(Number.isFinite)).toBe(true);
   });
 
   it('counts non-finite values and time going backwards as rejections, without changing state', () => {

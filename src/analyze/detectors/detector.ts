@@ -19,8 +19,11 @@ import {
 } from './params.ts';
 import { initState, updateState } from './resonance.ts';
 
-/** Version of the saved-state format (2: f32 prototypes, features relative to the first value). */
-export const STATE_VERSION = 2;
+/**
+ * Version of the saved-state format (2: f32 prototypes, features relative to the first value;
+ * 3: prototypes as sorted four-f32 entries).
+ */
+export const STATE_VERSION = 3;
 
 /** Saved state of one series: plain data, safe to JSON.stringify and store. */
 export interface SeriesState {
@@ -65,6 +68,7 @@ export class SeriesDetector {
   readonly #constants: DerivedConstants;
   readonly #state: Float64Array;
   readonly #state32: Float32Array;
+  readonly #stateU32: Uint32Array;
 
   constructor(params: DetectorParams = DEFAULT_PARAMS) {
     this.params = Object.freeze({ ...checkParams(params) });
@@ -72,12 +76,13 @@ export class SeriesDetector {
     this.#constants = deriveConstants(this.params);
     this.#state = new Float64Array(this.#layout.length);
     this.#state32 = new Float32Array(this.#state.buffer);
+    this.#stateU32 = new Uint32Array(this.#state.buffer);
     initState(this.#state, 0, this.#layout);
   }
 
   /** Feeds one point (`ts` in any increasing unit, e.g. epoch ms); returns its anomaly score. */
   update(ts: number, value: number): number {
-    return updateState(this.#state, this.#state32, 0, this.params, this.#layout, this.#constants, ts, value);
+    return updateState(this.#state, this.#state32, this.#stateU32, 0, this.params, this.#layout, this.#constants, ts, value);
   }
 
   /** Points accepted so far. */
@@ -121,6 +126,7 @@ export class DetectorBank {
   readonly #wasm: DetectorInstance | null;
   readonly #twin: Float64Array | null;
   readonly #twin32: Float32Array | null;
+  readonly #twinU32: Uint32Array | null;
 
   private constructor(size: number, params: DetectorParams, instance: DetectorInstance | null) {
     this.params = Object.freeze({ ...params });
@@ -129,10 +135,11 @@ export class DetectorBank {
     this.#constants = deriveConstants(params);
     this.#wasm = instance;
     this.backend = instance ? 'wasm' : 'ts';
-    if (instance) this.#twin = this.#twin32 = null;
+    if (instance) this.#twin = this.#twin32 = this.#twinU32 = null;
     else {
       this.#twin = new Float64Array(size * this.#layout.length);
       this.#twin32 = new Float32Array(this.#twin.buffer);
+      this.#twinU32 = new Uint32Array(this.#twin.buffer);
       for (let k = 0; k < size; k++) initState(this.#twin, k * this.#layout.length, this.#layout);
     }
   }
@@ -192,7 +199,7 @@ export class DetectorBank {
       const L = this.#layout.length;
       for (let k = 0; k < this.size; k++) {
         const ts = typeof timestamps === 'number' ? timestamps : timestamps[k];
-        out[k] = updateState(this.#twin!, this.#twin32!, k * L, this.params, this.#layout, this.#constants, ts, values[k]);
+        out[k] = updateState(this.#twin!, this.#twin32!, this.#twinU32!, k * L, this.params, this.#layout, this.#constants, ts, values[k]);
       }
       return out;
     }
@@ -228,7 +235,7 @@ export class DetectorBank {
       for (let k = 0; k < this.size; k++) {
         for (let t = 0; t < ticks; t++) {
           const at = k * ticks + t;
-          out[at] = updateState(this.#twin!, this.#twin32!, k * L, this.params, this.#layout, this.#constants, timestamps[t], values[at]);
+          out[at] = updateState(this.#twin!, this.#twin32!, this.#twinU32!, k * L, this.params, this.#layout, this.#constants, timestamps[t], values[at]);
         }
       }
       return out;
@@ -266,7 +273,7 @@ export class DetectorBank {
     if (!wasm) {
       const base = index * this.#layout.length;
       for (let i = 0; i < values.length; i++) {
-        out[i] = updateState(this.#twin!, this.#twin32!, base, this.params, this.#layout, this.#constants, timestamps[i], values[i]);
+        out[i] = updateState(this.#twin!, this.#twin32!, this.#twinU32!, base, this.params, this.#layout, this.#constants, timestamps[i], values[i]);
       }
       return out;
     }

@@ -71,8 +71,8 @@ export class DetectorInstance {
       params.bucket, params.prototypes, params.vigilance, params.learningRate, params.forgetting,
       params.zAlpha, params.zWeight, params.refractory, k.scale, k.patternAlarmP, k.zAlarmP,
       layout.window, layout.ring, layout.protos, layout.lastMatch, layout.patternBins, layout.zBins,
-      layout.length, params.breakout, params.zClip, layout.lanes, params.cusumSlack, params.cusumGate,
-      layout.cusumBins, params.zFloor,
+      layout.length, params.breakout, params.zClip, params.cusumSlack, params.cusumGate,
+      layout.cusumBins, params.zFloor, params.rangeDecay,
     ]);
     this.exports.init(this.states, size, layout.length);
   }

@@ -5,7 +5,8 @@
  * Three complementary views of each point are fused:
  * - pattern novelty (an adaptive-resonance memory): the last `FEATURE_DIMS * bucket` points,
  *   averaged in buckets (f32, relative to the first value), are matched against remembered f32
- *   prototypes by the largest coordinate gap, measured in units of the range seen so far. A gap
+ *   prototypes (kept sorted by first coordinate, see `StateLayout`) by the largest coordinate
+ *   gap, measured in units of the range seen so far. A gap
  *   above the vigilance makes a new prototype (replacing the least recently matched); a smaller
  *   one pulls the match closer.
  * - magnitude: the z-score of the value against a slow running mean and variance, updated with
@@ -17,8 +18,9 @@
  * Each raw signal is calibrated online into a tail probability against its own history (a
  * histogram over quarter octaves with exponential forgetting), and scored as surprise
  * -ln(p) / ln(memory), capped at 1. Pattern and magnitude score only when the point created a
- * new pattern category or broke out of the range seen so far by more than `breakout` of its
- * width (so a large but familiar swing is not news), with the larger of their two surprises;
+ * new pattern category or broke out of the recent range (its edges relax towards the mean at
+ * `rangeDecay` per point) by more than `breakout` of its width (so a large but familiar swing is
+ * not news), with the larger of their two surprises;
  * magnitude counts only from `zFloor` standard deviations on; persistence scores only while the
  * CUSUM exceeds `cusumGate`. After an alarm the detector is quiet for `refractory` points and
  * the CUSUM restarts: one event, one alarm.
@@ -27,7 +29,9 @@
  * score 0, leave the state untouched and are counted in the `rejected` slot.
  */
 import {
+  AGE_MASK,
   CAL_BINS,
+  CAL_RESCALE,
   CLIP_AFTER,
   CUSUM_CLIP,
   FEATURE_DIMS,
@@ -53,34 +57,43 @@ export function calibratorBin(d: number): number {
 }
 
 /**
- * Tail probability of bin `b` before the new observation joins the histogram. The summation
- * order (four accumulators, bin i into (i - b) % 4, then (a0 + a2) + (a1 + a3)) is the kernel's
- * SIMD order, so twin and kernel agree to the bit.
+ * Tail probability of bin `b` (of the f32 bins from f32 index `bins`) before the new observation
+ * joins the histogram. The summation order (four f64 accumulators, bin i into (i - b) % 4, then
+ * (a0 + a2) + (a1 + a3)) is the kernel's SIMD order, so twin and kernel agree to the bit.
  */
-function tail(s: Float64Array, bins: number, b: number, weight: number, total: number): number {
+function tail(b32: Float32Array, bins: number, b: number, weight: number, total: number): number {
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   let i = bins + b;
   const end = bins + CAL_BINS;
   for (; i + 4 <= end; i += 4) {
-    a0 += s[i];
-    a1 += s[i + 1];
-    a2 += s[i + 2];
-    a3 += s[i + 3];
+    a0 += b32[i];
+    a1 += b32[i + 1];
+    a2 += b32[i + 2];
+    a3 += b32[i + 3];
   }
-  if (i < end) a0 += s[i];
-  if (i + 1 < end) a1 += s[i + 1];
-  if (i + 2 < end) a2 += s[i + 2];
+  if (i < end) a0 += b32[i];
+  if (i + 1 < end) a1 += b32[i + 1];
+  if (i + 2 < end) a2 += b32[i + 2];
   return (a0 + a2 + (a1 + a3) + weight) / (total + weight);
 }
 
-/** Adds one observation to a calibrator; weights grow instead of old counts shrinking. */
-function learn(s: Float64Array, bins: number, b: number, wSlot: number, tSlot: number, forgetting: number): void {
+/**
+ * Adds one observation to a calibrator, bin `b` of the f32 bins at `bins`, and, if `other` is not
+ * negative, bin `ob` of the bins at `other`: the z and CUSUM calibrators learn at every point, so
+ * they share one weight and one total. Weights grow instead of old counts shrinking.
+ */
+function learn(
+  s: Float64Array, b32: Float32Array, bins: number, b: number, other: number, ob: number,
+  wSlot: number, tSlot: number, forgetting: number,
+): void {
   const w = s[wSlot];
-  s[bins + b] += w;
+  b32[bins + b] += w;
+  if (other >= 0) b32[other + ob] += w;
   s[tSlot] += w;
   let next = w / forgetting;
-  if (next > 1e100) {
-    for (let i = bins; i < bins + CAL_BINS; i++) s[i] /= next;
+  if (next > CAL_RESCALE) {
+    for (let i = 0; i < CAL_BINS; i++) b32[bins + i] /= next;
+    if (other >= 0) for (let i = 0; i < CAL_BINS; i++) b32[other + i] /= next;
     s[tSlot] /= next;
     next = 1;
   }
@@ -99,32 +112,71 @@ export function initState(s: Float64Array, base: number, layout: StateLayout): v
   s.fill(0, base, base + layout.length);
   s[base + S.patternWeight] = 1;
   s[base + S.zWeight] = 1;
-  s[base + S.cusumWeight] = 1;
 }
 
 const feature = new Float32Array(FEATURE_DIMS);
 
+/** f32 index of coordinate 0 of prototype `q` (see `StateLayout`: coordinate j is 4j further). */
+function entry(protos: number, q: number): number {
+  return protos + 16 * (q >> 2) + (q & 3);
+}
+
 /**
- * Largest coordinate gap between `feature` and prototype `q`, in f32 arithmetic (`fround` of a
- * difference of two f32 values is the f32 difference: f64 carries more than twice f32's bits, so
- * rounding twice is exact), as the kernel computes it four prototypes at a time.
+ * Largest coordinate gap between `feature` and the prototype whose coordinate 0 is at f32 index
+ * `o`, in f32 arithmetic (`fround` of a difference of two f32 values is the f32 difference: f64
+ * carries more than twice f32's bits, so rounding twice is exact), as the kernel computes it.
  */
-function gapTo(p32: Float32Array, protos: number, lanes: number, q: number): number {
+function gapTo(p32: Float32Array, o: number): number {
   let gap = 0;
   for (let j = 0; j < FEATURE_DIMS; j++) {
-    const e = Math.abs(Math.fround(feature[j] - p32[protos + j * lanes + q]));
+    const e = Math.abs(Math.fround(feature[j] - p32[o + 4 * j]));
     if (e > gap) gap = e;
   }
   return gap;
 }
 
 /**
+ * Moves prototype `q` (and its last-match time) to where the prototypes are sorted by first
+ * coordinate again, equal ones keeping their order, shifting the ones in between by one; returns
+ * its new index.
+ */
+function reorder(p32: Float32Array, u32: Uint32Array, protos: number, lastMatch: number, used: number, q: number): number {
+  const o = entry(protos, q);
+  const c0 = p32[o], c1 = p32[o + 4], c2 = p32[o + 8], c3 = p32[o + 12];
+  const age = u32[lastMatch + q];
+  const from = q;
+  while (q + 1 < used && p32[entry(protos, q + 1)] < c0) move(p32, u32, protos, lastMatch, q + 1, q++);
+  if (q === from) while (q > 0 && p32[entry(protos, q - 1)] > c0) move(p32, u32, protos, lastMatch, q - 1, q--);
+  if (q !== from) {
+    const t = entry(protos, q);
+    p32[t] = c0;
+    p32[t + 4] = c1;
+    p32[t + 8] = c2;
+    p32[t + 12] = c3;
+    u32[lastMatch + q] = age;
+  }
+  return q;
+}
+
+/** Copies prototype `from` (with its last-match time) over prototype `to`. */
+function move(p32: Float32Array, u32: Uint32Array, protos: number, lastMatch: number, from: number, to: number): void {
+  const a = entry(protos, from);
+  const b = entry(protos, to);
+  p32[b] = p32[a];
+  p32[b + 4] = p32[a + 4];
+  p32[b + 8] = p32[a + 8];
+  p32[b + 12] = p32[a + 12];
+  u32[lastMatch + to] = u32[lastMatch + from];
+}
+
+/**
  * Feeds one point to the series whose state block starts at `base`; returns its score in [0, 1].
- * `p32` is an f32 view of the same buffer as `s` (the prototypes are f32).
+ * `p32` and `u32` are f32 and u32 views of the same buffer as `s` (see `StateLayout`).
  */
 export function updateState(
   s: Float64Array,
   p32: Float32Array,
+  u32: Uint32Array,
   base: number,
   p: DetectorParams,
   layout: StateLayout,
@@ -140,10 +192,20 @@ export function updateState(
   s[base + S.lastTs] = ts;
   s[base + S.count] = t + 1;
   if (t === 0) s[base + S.origin] = x;
-  const lowest = s[base + S.min];
-  const highest = s[base + S.max];
-  const reach = p.breakout * (highest - lowest);
-  const breakout = t > 0 && (x > highest + reach || x < lowest - reach);
+  // Breakout: beyond the recent range, whose edges relax towards the running mean (before this
+  // point) and then take in the point.
+  let low = s[base + S.recentMin];
+  let high = s[base + S.recentMax];
+  const reach = p.breakout * (high - low);
+  const breakout = t > 0 && (x > high + reach || x < low - reach);
+  if (t === 0) low = high = x;
+  else {
+    const m = s[base + S.mean];
+    high -= p.rangeDecay * (high - m);
+    low += p.rangeDecay * (m - low);
+  }
+  s[base + S.recentMin] = x < low ? x : low;
+  s[base + S.recentMax] = x > high ? x : high;
   if (t === 0 || x < s[base + S.min]) s[base + S.min] = x;
   if (t === 0 || x > s[base + S.max]) s[base + S.max] = x;
   const range = s[base + S.max] - s[base + S.min];
@@ -201,45 +263,62 @@ export function updateState(
       feature[j] = sum / p.bucket - origin;
     }
     const protos = 2 * (base + layout.protos);
-    const lanes = layout.lanes;
-    const lastMatch = base + layout.lastMatch;
+    const lastMatch = 2 * (base + layout.lastMatch);
     const used = s[base + S.used];
-    // Nearest prototype by the largest coordinate gap, ties to the lowest slot. Starting from the
-    // last match gives a tight bound, so most prototypes are ruled out by their first coordinate.
+    // Nearest prototype by the largest coordinate gap, ties to the lowest index. The last match
+    // gives a tight first bound; the entries are sorted by first coordinate, so each walk away
+    // from it stops at the first entry whose first coordinate alone is farther than the best gap.
     let match = -1;
     let best = Infinity;
     if (used > 0) {
       match = s[base + S.lastSlot] < used ? s[base + S.lastSlot] : 0;
-      best = gapTo(p32, protos, lanes, match);
-    }
-    for (let q = 0; q < used; q++) {
-      if (Math.abs(Math.fround(feature[0] - p32[protos + q])) > best) continue;
-      const gap = gapTo(p32, protos, lanes, q);
-      if (gap < best || (gap === best && q < match)) {
-        best = gap;
-        match = q;
+      best = gapTo(p32, entry(protos, match));
+      const start = match;
+      for (let q = start + 1; q < used; q++) {
+        if (Math.fround(p32[entry(protos, q)] - feature[0]) > best) break;
+        const gap = gapTo(p32, entry(protos, q));
+        if (gap < best) {
+          best = gap;
+          match = q;
+        }
+      }
+      for (let q = start - 1; q >= 0; q--) {
+        if (Math.fround(feature[0] - p32[entry(protos, q)]) > best) break;
+        const gap = gapTo(p32, entry(protos, q));
+        if (gap <= best) {
+          best = gap;
+          match = q;
+        }
       }
     }
     const novelty = used === 0 ? 1 : Math.min(1, best / span);
     created = novelty > p.vigilance;
+    let slot = match;
     if (created) {
-      let slot = used;
+      slot = used;
       if (used < p.prototypes) s[base + S.used] = used + 1;
       else {
+        // The least recently matched: the largest age, in wrapping 30-bit arithmetic.
+        const now = t & AGE_MASK;
         slot = 0;
-        for (let q = 1; q < p.prototypes; q++) if (s[lastMatch + q] < s[lastMatch + slot]) slot = q;
+        let oldest = (now - u32[lastMatch]) & AGE_MASK;
+        for (let q = 1; q < p.prototypes; q++) {
+          const age = (now - u32[lastMatch + q]) & AGE_MASK;
+          if (age > oldest) {
+            oldest = age;
+            slot = q;
+          }
+        }
       }
-      for (let j = 0; j < FEATURE_DIMS; j++) p32[protos + j * lanes + slot] = feature[j];
-      s[lastMatch + slot] = t;
-      s[base + S.lastSlot] = slot;
+      for (let j = 0; j < FEATURE_DIMS; j++) p32[entry(protos, slot) + 4 * j] = feature[j];
     } else {
       for (let j = 0; j < FEATURE_DIMS; j++) {
-        const o = protos + j * lanes + match;
+        const o = entry(protos, match) + 4 * j;
         p32[o] = p32[o] + p.learningRate * (feature[j] - p32[o]);
       }
-      s[lastMatch + match] = t;
-      s[base + S.lastSlot] = match;
     }
+    u32[lastMatch + slot] = t & AGE_MASK;
+    s[base + S.lastSlot] = reorder(p32, u32, protos, lastMatch, s[base + S.used], slot);
     patternBin = calibratorBin(novelty);
   }
 
@@ -247,29 +326,26 @@ export function updateState(
   // During the refractory period the score is 0 whatever the surprise, so it is not computed.
   // A CUSUM beyond the gate scores its own surprise.
   if (cusum > p.cusumGate && s[base + S.hold] === 0) {
-    const pc = tail(s, base + layout.cusumBins, cusumBin, s[base + S.cusumWeight], s[base + S.cusumTotal]);
+    const pc = tail(p32, 2 * (base + layout.cusumBins), cusumBin, s[base + S.zWeight], s[base + S.zTotal]);
     const surprise = -Math.log(pc) / k.scale;
     score = surprise < 1 ? surprise : 1;
     if (pc <= k.patternAlarmP) alarm(s, base, p);
   }
   if ((created || breakout) && s[base + S.hold] === 0) {
-    const pb = base + layout.patternBins;
-    const zb = base + layout.zBins;
-    const pp = patternBin >= 0 ? tail(s, pb, patternBin, s[base + S.patternWeight], s[base + S.patternTotal]) : 1;
-    const pz = z >= p.zFloor ? tail(s, zb, zBin, s[base + S.zWeight], s[base + S.zTotal]) : 1;
+    const pb = 2 * (base + layout.patternBins);
+    const zb = 2 * (base + layout.zBins);
+    const pp = patternBin >= 0 ? tail(p32, pb, patternBin, s[base + S.patternWeight], s[base + S.patternTotal]) : 1;
+    const pz = z >= p.zFloor ? tail(p32, zb, zBin, s[base + S.zWeight], s[base + S.zTotal]) : 1;
     const surprise = Math.max(-Math.log(pp), p.zWeight * -Math.log(pz)) / k.scale;
     if (surprise > score) score = surprise < 1 ? surprise : 1;
     if (pp <= k.patternAlarmP || pz <= k.zAlarmP) alarm(s, base, p);
   }
   if (s[base + S.hold] > 0) s[base + S.hold] -= 1;
   if (patternBin >= 0) {
-    learn(s, base + layout.patternBins, patternBin, base + S.patternWeight, base + S.patternTotal, p.forgetting);
+    learn(s, p32, 2 * (base + layout.patternBins), patternBin, -1, 0, base + S.patternWeight, base + S.patternTotal, p.forgetting);
   }
-  learn(s, base + layout.zBins, zBin, base + S.zWeight, base + S.zTotal, p.forgetting);
-  learn(s, base + layout.cusumBins, cusumBin, base + S.cusumWeight, base + S.cusumTotal, p.forgetting);
+  learn(s, p32, 2 * (base + layout.zBins), zBin, 2 * (base + layout.cusumBins), cusumBin, base + S.zWeight, base + S.zTotal, p.forgetting);
   // The bins just hit: the likeliest next ones, which the kernel loads early for the next point.
-  s[base + S.patternBin] = patternBin;
-  s[base + S.zBin] = zBin;
-  s[base + S.cusumBin] = cusumBin;
+  s[base + S.hints] = patternBin + 1 + 256 * zBin + 65536 * cusumBin;
   return score;
 }
