@@ -135,6 +135,7 @@ function printReport(report: HealingReport, out: string): void {
     'cause top1': pct(r.rootCauseTop1),
     'cause top3': pct(r.rootCauseTop3),
     'kind right': pct(r.diagnosisAccuracy),
+    'runbook right': pct(r.topRunbookRight),
     healed: `${r.healed} (${pct(r.healedRate)})`,
     'ttr p50': ticks(r.mttrMedian),
     'false alarms': r.falseAlarms,

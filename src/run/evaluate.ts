@@ -9,7 +9,8 @@
  *   partition's cut) is first / in the first three of that incident's ranking at its first
  *   diagnosis.
  * - diagnosis accuracy: among detected faults whose incident was diagnosed, the share whose
- *   incident's first diagnosis named the fault's kind.
+ *   incident's first diagnosis named the fault's kind; top runbook right: the share whose first
+ *   diagnosis cited first a runbook about the fault's kind (when the runbooks' kinds are known).
  * - healed: an action of the engine's ended the fault; time to recover = the tick the healing
  *   action completed - the tick the fault was detected.
  * - false alarm: an incident none of whose nodes any fault perturbed while it was open.
@@ -31,6 +32,8 @@ export interface KindReport {
   diagnosed: number;
   /** Share of `diagnosed` whose first diagnosis named the right fault kind. */
   diagnosisAccuracy: number;
+  /** Share of `diagnosed` whose first diagnosis cited first a runbook about the right kind. */
+  topRunbookRight: number;
   healed: number;
   healedRate: number;
   mttrMedian: number | null;
@@ -71,9 +74,14 @@ export class Evaluator {
   readonly #actions: SeenAction[] = [];
   #escalations = 0;
 
+  /**
+   * @param runbookFaults the fault kinds a cited runbook is about (undefined for other citations,
+   *   such as past incidents)
+   */
   constructor(
     private readonly sim: MeshSimulator,
     events: LoopEvents,
+    private readonly runbookFaults: (id: string) => readonly string[] | undefined = () => undefined,
     private readonly lateTicks = 5,
   ) {
     events.addEventListener('incident-opened', (e) => {
@@ -130,6 +138,7 @@ export class Evaluator {
         top3: ranked.slice(0, 3).some((c) => cause.has(c)),
         diagnosed: match?.rootCauses !== undefined,
         kindRight: match?.kind === fault.kind,
+        runbookRight: (match?.citations.map((id) => this.runbookFaults(id)).find((kinds) => kinds !== undefined) ?? []).includes(fault.kind),
         healed: healTick !== undefined,
         ttr: healTick !== undefined && match ? healTick - match.openedAt : undefined,
         incident: match?.id,
@@ -165,7 +174,7 @@ export class Evaluator {
   }
 }
 
-type Row = { detected: boolean; ttd?: number; top1: boolean; top3: boolean; diagnosed: boolean; kindRight: boolean; healed: boolean; ttr?: number };
+type Row = { detected: boolean; ttd?: number; top1: boolean; top3: boolean; diagnosed: boolean; kindRight: boolean; runbookRight: boolean; healed: boolean; ttr?: number };
 
 function summarize(rows: Row[], falseAlarms: number, actionsOnHealthy: number): KindReport {
   const detected = rows.filter((r) => r.detected);
@@ -180,6 +189,7 @@ function summarize(rows: Row[], falseAlarms: number, actionsOnHealthy: number): 
     rootCauseTop3: detected.length ? detected.filter((r) => r.top3).length / detected.length : 0,
     diagnosed: diagnosed.length,
     diagnosisAccuracy: diagnosed.length ? diagnosed.filter((r) => r.kindRight).length / diagnosed.length : 0,
+    topRunbookRight: diagnosed.length ? diagnosed.filter((r) => r.runbookRight).length / diagnosed.length : 0,
     healed: healed.length,
     healedRate: rows.length ? healed.length / rows.length : 0,
     mttrMedian: median(healed.filter((r) => r.ttr !== undefined).map((r) => r.ttr!)),

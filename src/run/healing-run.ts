@@ -6,6 +6,7 @@ import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
 import type { TopologyKind } from '../sim/index.ts';
+import { RUNBOOKS } from '../rag/runbooks.generated.ts';
 import { Evaluator, type HealingReport } from './evaluate.ts';
 import { MeshLoop } from './mesh-loop.ts';
 
@@ -34,7 +35,8 @@ export async function runHealing(options: HealingRunOptions): Promise<{ report: 
   const hours = options.hours ?? 24;
   const mesh = await MeshLoop.create({ ...options, seed, hours, faultsPerKind: options.faultsPerKind ?? 20 });
   // The evaluator listens from the first tick, so it sees every incident the loop opens.
-  const evaluator = new Evaluator(mesh.sim, mesh.loop.events);
+  const runbookFaults = new Map(RUNBOOKS.map((r) => [r.id, r.faults]));
+  const evaluator = new Evaluator(mesh.sim, mesh.loop.events, (id) => runbookFaults.get(id));
   const total = Math.floor(hours * 3600);
   const every = options.progressEvery ?? 600;
   for (let t = 0; t < total; t++) {
