@@ -142,9 +142,9 @@ export class MapeKLoop {
   /**
    * Takes the mesh's routing table (`nextHop[i]`: the node index node i forwards through, -1 at
    * a gateway), as node agents report it; call it whenever routes change. Moved traffic changes
-   * the load on the old and the new path of every node whose route changed, so those nodes
-   * re-learn their normal for a while instead of raising alarms (a lapsing reroute would
-   * otherwise look like a fault each time).
+   * the load on the old and the new path of every node whose route changed, and what the nodes
+   * forwarding into those paths see, so those nodes re-learn their normal for a while instead of
+   * raising alarms (a lapsing reroute would otherwise look like a fault each time).
    */
   updateRoutes(nextHop: ArrayLike<number>): void {
     const graph = this.#options.graph;
@@ -161,6 +161,8 @@ export class MapeKLoop {
       walk(before, i);
       walk(after, i);
     }
+    // A node's loss covers its next hop: those forwarding into the moved paths see the change too.
+    for (const node of [...moved]) for (const d of graph.downstream(node)) moved.add(d);
     const until = this.#now + 1 + (this.#options.holdDownTicks ?? 15);
     for (const node of moved) this.analyzer.holdDown(node, until);
   }
