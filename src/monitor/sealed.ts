@@ -100,7 +100,8 @@ export function decodeColumnarBatch(bytes: Uint8Array): ColumnarBatch {
     sources = new Uint32Array(width);
     for (let i = 0; i < width; i++, offset += 4) sources[i] = view.getUint32(offset, true);
   }
-  const columns: Record<string, Float64Array> = {};
+  // No prototype: a metric named "__proto__" (or anything else) from the wire stays a plain column.
+  const columns: Record<string, Float64Array> = Object.create(null);
   for (const name of names) {
     const column = new Float64Array(width);
     for (let i = 0; i < width; i++, offset += 8) column[i] = view.getFloat64(offset, true);

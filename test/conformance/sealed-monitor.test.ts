@@ -26,12 +26,12 @@ describe('columnar batch encoding', () => {
       .record({
         ts: fc.double(),
         width: fc.nat(20),
-        names: fc.uniqueArray(fc.string({ minLength: 1, maxLength: 20 }), { maxLength: 5 }),
+        names: fc.uniqueArray(fc.oneof(fc.constantFrom('__proto__', 'length', 'constructor'), fc.string({ minLength: 1, maxLength: 20 })), { maxLength: 5 }),
         withSources: fc.boolean(),
         seed: fc.array(fc.double(), { minLength: 1, maxLength: 100 }),
       })
       .map(({ ts, width, names, withSources, seed }): ColumnarBatch => {
-        const columns: Record<string, Float64Array> = {};
+        const columns: Record<string, Float64Array> = Object.create(null);
         names.forEach((name, m) => (columns[name] = Float64Array.from({ length: width }, (_, i) => seed[(i + m * 7) % seed.length])));
         return withSources ? { ts, columns, sources: Uint32Array.from({ length: width }, (_, i) => (i * 2654435761) >>> 0) } : { ts, columns };
       });
