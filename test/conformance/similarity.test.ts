@@ -84,19 +84,23 @@ const component = fc.oneof(
   fc.constantFrom(0, -0, 1e-40, -3e-42, 1, -1),
 );
 
-const case_ = fc
-  .record({ dim: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 0, max: 60 }), nq: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 70 }) })
-  .chain(({ dim, n, nq, k }) =>
-    fc.record({
-      dim: fc.constant(dim),
-      k: fc.constant(k),
-      ids: fc.uniqueArray(fc.integer({ min: 0, max: 0xffffffff }), { minLength: n, maxLength: n }),
-      // Few distinct rows so that exact ties (resolved by id) are common.
-      rows: fc.array(fc.array(component, { minLength: dim, maxLength: dim }), { minLength: n, maxLength: n }),
-      duplicates: fc.array(fc.nat(), { minLength: n, maxLength: n }),
-      queries: fc.array(component, { minLength: nq * dim, maxLength: nq * dim }),
-    }),
-  );
+/** Random search cases: up to `rows` rows of 1 to 40 dimensions, `queries` and `k` in the given ranges. */
+const searchCases = (rows: number, queries: { min: number; max: number }, k: { min: number; max: number }) =>
+  fc
+    .record({ dim: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 0, max: rows }), nq: fc.integer(queries), k: fc.integer(k) })
+    .chain(({ dim, n, nq, k }) =>
+      fc.record({
+        dim: fc.constant(dim),
+        k: fc.constant(k),
+        ids: fc.uniqueArray(fc.integer({ min: 0, max: 0xffffffff }), { minLength: n, maxLength: n }),
+        // Few distinct rows so that exact ties (resolved by id) are common.
+        rows: fc.array(fc.array(component, { minLength: dim, maxLength: dim }), { minLength: n, maxLength: n }),
+        duplicates: fc.array(fc.nat(), { minLength: n, maxLength: n }),
+        queries: fc.array(component, { minLength: nq * dim, maxLength: nq * dim }),
+      }),
+    );
+
+const case_ = searchCases(60, { min: 1, max: 9 }, { min: 1, max: 70 });
 
 function matrix(rows: number[][], duplicates: number[], dim: number): Float32Array {
   const out = new Float32Array(rows.length * dim);
@@ -340,18 +344,7 @@ describe('similarity: edge cases', () => {
   it('int8 batches of 32 to 70 queries (Strassen scan): random matrices match single queries and the twin', async () => {
     // Extreme and repeated components, ties, empty and tiny matrices (blocks of 1 to 3 rows
     // padded with zero rows), and batch sizes that leave 1 to 7 queries to the other scans.
-    const wide = fc
-      .record({ dim: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 0, max: 40 }), nq: fc.integer({ min: 32, max: 70 }), k: fc.integer({ min: 1, max: 12 }) })
-      .chain(({ dim, n, nq, k }) =>
-        fc.record({
-          dim: fc.constant(dim),
-          k: fc.constant(k),
-          ids: fc.uniqueArray(fc.integer({ min: 0, max: 0xffffffff }), { minLength: n, maxLength: n }),
-          rows: fc.array(fc.array(component, { minLength: dim, maxLength: dim }), { minLength: n, maxLength: n }),
-          duplicates: fc.array(fc.nat(), { minLength: n, maxLength: n }),
-          queries: fc.array(component, { minLength: nq * dim, maxLength: nq * dim }),
-        }),
-      );
+    const wide = searchCases(40, { min: 32, max: 70 }, { min: 1, max: 12 });
     await fc.assert(
       fc.asyncProperty(wide, fc.constantFrom<Metric>('dot', 'cosine'), async ({ dim, k, ids, rows, duplicates, queries }, metric) => {
         const wasm = await createSimilarityIndex({ dim, metric, precision: 'int8', rescore: 1, backend: 'wasm' });
