@@ -26,6 +26,7 @@ import type { Candidate, Diagnosis } from '../plan/decision.ts';
 import type { AuditRecord } from './contracts.ts';
 import { captureBands, diagnosisContext, hasRecovered, isQuiet, nodesOf, type EvidenceSource } from './evidence.ts';
 import { LoopEvents, type LoopEvent } from './events.ts';
+import { Settling } from './settling.ts';
 import type { LoopOptions, LoopStats } from './options.ts';
 
 export type { LoopOptions, LoopStats } from './options.ts';
@@ -67,8 +68,7 @@ export class MapeKLoop {
   /** What the incident-evidence helpers read: windows, metrics, topology, harm directions. */
   readonly #evidence: EvidenceSource;
   readonly #active = new Map<string, ActiveIncident>();
-  /** Nodes whose action's effect lapses at a tick: they return to their old state then and re-learn it. */
-  #lapses: Array<{ at: number; nodes: readonly number[] }> = [];
+  readonly #settling: Settling;
   readonly #stats = { ticks: 0, incidentsOpened: 0, incidentsResolved: 0, incidentsEscalated: 0, actionsStarted: 0, actionsHealed: 0, actionsFailed: 0 };
   #now = -Infinity;
   #nextAction = 1;
@@ -90,6 +90,7 @@ export class MapeKLoop {
       throughputMetric: options.throughputMetric,
     });
     this.rails = new SafetyRails(options.rails);
+    this.#settling = new Settling(options.graph, this.analyzer, options.holdDownTicks ?? 15);
     this.store = options.store ?? new MemoryStore();
     this.#writes = new WriteQueue(this.store, (error) =>
       this.#emit({ type: 'store-fault', ts: this.#now, error: (error as Error)?.message ?? String(error) }),
@@ -127,7 +128,7 @@ export class MapeKLoop {
     this.monitor.beginTick();
     if (batch) this.monitor.ingestBatch(batch);
     await this.#options.detector.update(ts, this.monitor.latest, this.#scores);
-    this.#settleLapsed(ts);
+    this.#settling.step(ts);
     const { anomalies, opened } = this.analyzer.step(ts, this.monitor.latest, this.#scores);
     const names = this.#options.metrics;
     for (const a of anomalies) {
@@ -147,24 +148,7 @@ export class MapeKLoop {
    * raising alarms (a lapsing reroute would otherwise look like a fault each time).
    */
   updateRoutes(nextHop: ArrayLike<number>): void {
-    const graph = this.#options.graph;
-    const before = graph.routes;
-    graph.setRoutes(nextHop);
-    if (!before) return;
-    const after = graph.routes!;
-    const moved = new Set<number>();
-    const walk = (table: Readonly<Int32Array>, from: number) => {
-      for (let hop = from, steps = 0; hop >= 0 && steps <= table.length; hop = table[hop], steps++) moved.add(hop);
-    };
-    for (let i = 0; i < after.length; i++) {
-      if (before[i] === after[i]) continue;
-      walk(before, i);
-      walk(after, i);
-    }
-    // A node's loss covers its next hop: those forwarding into the moved paths see the change too.
-    for (const node of [...moved]) for (const d of graph.downstream(node)) moved.add(d);
-    const until = this.#now + 1 + (this.#options.holdDownTicks ?? 15);
-    for (const node of moved) this.analyzer.holdDown(node, until);
+    this.#settling.updateRoutes(nextHop, this.#now);
   }
 
   /** Waits for queued knowledge writes (e.g. before shutdown). */
@@ -316,9 +300,7 @@ export class MapeKLoop {
     }
     if (flight.doneAt === undefined) {
       flight.doneAt = ts;
-      this.#settleAround(flight);
-      const lapse = this.#spec(flight)?.lapsesAfter;
-      if (lapse !== undefined) this.#lapses.push({ at: ts + lapse, nodes: this.#area(flight) });
+      this.#settling.actionDone(flight.record.target, this.#spec(flight), ts);
     }
     const settle = this.#options.settleTicks ?? 2;
     const patience = this.#options.patienceTicks ?? 8;
@@ -333,28 +315,6 @@ export class MapeKLoop {
       this.#rollback(flight, ts);
       if (incident.attempts >= (this.#options.maxAttempts ?? 3)) this.#escalate(incident, ts, `${incident.attempts} actions did not heal it`);
     }
-  }
-
-  /** An action that took its target out of service darkened the links to it: its neighbours re-learn their normal. */
-  #settleAround(flight: InFlight): void {
-    if (!this.#isolates(flight)) return;
-    const until = this.#now + (this.#options.holdDownTicks ?? 15);
-    for (const node of this.#area(flight)) this.analyzer.holdDown(node, until);
-  }
-
-  /** Lets the area of every action whose effect lapses now (or was rolled back) settle into its old state. */
-  #settleLapsed(ts: number): void {
-    const due = this.#lapses.filter((l) => l.at <= ts);
-    if (due.length === 0) return;
-    this.#lapses = this.#lapses.filter((l) => l.at > ts);
-    const until = ts + (this.#options.holdDownTicks ?? 15);
-    for (const lapse of due) for (const node of lapse.nodes) this.analyzer.holdDown(node, until);
-  }
-
-  /** The action's target nodes and their neighbours. */
-  #area(flight: InFlight): number[] {
-    const graph = this.#options.graph;
-    return [...new Set([...nodesOf(graph, flight.record.target)].flatMap((node) => graph.around(node, 1)))];
   }
 
   #spec(flight: InFlight) {
@@ -406,8 +366,7 @@ export class MapeKLoop {
   }
 
   #rollback(flight: InFlight, ts: number): void {
-    // Undone now rather than when its hold would have lapsed.
-    if (this.#spec(flight)?.lapsesAfter !== undefined) this.#lapses.push({ at: ts + 1, nodes: this.#area(flight) });
+    this.#settling.actionUndone(flight.record.target, this.#spec(flight), ts);
     this.#audit({ type: 'rollback', ts, incidentId: flight.record.incidentId, detail: { id: flight.record.id, action: flight.record.action, target: flight.record.target } });
     this.#options.executor.rollback(flight.request).catch((error) =>
       this.#emit({ type: 'escalation', ts, incident: structuredClone(this.#active.get(flight.record.incidentId)!.record), reason: `rollback of ${flight.record.id} failed: ${(error as Error)?.message ?? error}` }),

@@ -1,0 +1,78 @@
+/**
+ * Keeps the engine's own doing from looking like faults. When routes change, traffic moves onto
+ * new paths; when an action takes a node out of service, the links to it go dark; when an
+ * action's effect lapses (or is rolled back), its target returns to its old state. Each time, the
+ * nodes whose traffic or links change re-learn their normal for a while (the analyzer's
+ * hold-down) instead of raising alarms.
+ */
+import type { Analyzer } from '../analyze/analyzer.ts';
+import type { MeshGraph } from '../analyze/graph.ts';
+import type { ActionSpec } from '../plan/actions.ts';
+import { nodesOf } from './evidence.ts';
+
+/** Hold-downs for route changes and for the effects of actions, now and when they lapse. */
+export class Settling {
+  /** Nodes whose action's effect lapses at a tick. */
+  #lapses: Array<{ at: number; nodes: readonly number[] }> = [];
+
+  constructor(
+    private readonly graph: MeshGraph,
+    private readonly analyzer: Analyzer,
+    /** Ticks a hold-down lasts. */
+    private readonly ticks: number,
+  ) {}
+
+  /**
+   * Takes a new routing table at tick `now`. Moved traffic changes the load on the old and the
+   * new path of every node whose next hop changed, and what the nodes forwarding into those paths
+   * see (a node's loss covers its next hop).
+   */
+  updateRoutes(nextHop: ArrayLike<number>, now: number): void {
+    const before = this.graph.routes;
+    this.graph.setRoutes(nextHop);
+    if (!before) return;
+    const after = this.graph.routes!;
+    const moved = new Set<number>();
+    const walk = (table: Readonly<Int32Array>, from: number) => {
+      for (let hop = from, steps = 0; hop >= 0 && steps <= table.length; hop = table[hop], steps++) moved.add(hop);
+    };
+    for (let i = 0; i < after.length; i++) {
+      if (before[i] === after[i]) continue;
+      walk(before, i);
+      walk(after, i);
+    }
+    for (const node of [...moved]) for (const d of this.graph.downstream(node)) moved.add(d);
+    this.#hold(moved, now + 1);
+  }
+
+  /**
+   * An action on `target` completed at `now`: if it took the target out of service, the area
+   * around it settles now; if its effect lapses by itself, the area settles again then.
+   */
+  actionDone(target: string, spec: ActionSpec | undefined, now: number): void {
+    if (spec?.isolates) this.#hold(this.#area(target), now);
+    if (spec?.lapsesAfter !== undefined) this.#lapses.push({ at: now + spec.lapsesAfter, nodes: this.#area(target) });
+  }
+
+  /** An action on `target` was undone at `now`, ahead of its lapse: its area settles next tick. */
+  actionUndone(target: string, spec: ActionSpec | undefined, now: number): void {
+    if (spec?.lapsesAfter !== undefined) this.#lapses.push({ at: now + 1, nodes: this.#area(target) });
+  }
+
+  /** Settles whatever lapses at `ts`; call it before each analysis step. */
+  step(ts: number): void {
+    const due = this.#lapses.filter((l) => l.at <= ts);
+    if (due.length === 0) return;
+    this.#lapses = this.#lapses.filter((l) => l.at > ts);
+    this.#hold(due.flatMap((l) => l.nodes), ts);
+  }
+
+  #hold(nodes: Iterable<number>, from: number): void {
+    for (const node of nodes) this.analyzer.holdDown(node, from + this.ticks);
+  }
+
+  /** The target's nodes and their neighbours. */
+  #area(target: string): number[] {
+    return [...new Set([...nodesOf(this.graph, target)].flatMap((node) => this.graph.around(node, 1)))];
+  }
+}
