@@ -75,11 +75,13 @@ export class RagDiagnoser {
     this.#pending.set(incident.id, summary);
     const top = context.rootCauses?.[0];
     const where = top && top.score >= CONFIDENT_CAUSE ? (top.target.includes('-') ? 'link' : 'node') : undefined;
+    // A runbook may cover kinds besides those asked for: only those count.
+    const allowed = (kind: string) => !this.kinds || this.kinds.includes(kind);
     // A cut that strands a region is a partition, whatever else the words resemble.
-    const fits = (kind: string) => (top?.cut ? kind === 'partition' : !where || (LINK_FAULTS.has(kind) ? 'link' : 'node') === where);
+    const fits = (kind: string) => allowed(kind) && (top?.cut ? kind === 'partition' : !where || (LINK_FAULTS.has(kind) ? 'link' : 'node') === where);
     const kinds = this.kinds?.filter(fits);
     const d = await this.analyzer.augmentAnalysis({ id: incident.id, summary, nodes: incident.nodes }, { k: this.k, faults: kinds?.length ? kinds : this.kinds });
-    const kind = (d.likelyFaults.find((f) => fits(f.fault)) ?? d.likelyFaults[0])?.fault;
+    const kind = (d.likelyFaults.find((f) => fits(f.fault)) ?? d.likelyFaults.find((f) => allowed(f.fault)))?.fault;
     return {
       kind,
       ...(kind ? { scope: LINK_FAULTS.has(kind) ? 'link' : 'node' } : {}),

@@ -10,7 +10,7 @@ const FLAP = 'on both ends of one link: link quality degraded, signal weak up an
 describe('RagDiagnoser (the loop diagnoser contract)', () => {
   let diagnoser: RagDiagnoser;
   beforeAll(async () => {
-    diagnoser = await RagDiagnoser.create({ kinds: ['node-crash', 'memory-leak', 'flapping-link', 'link-degradation', 'congestion'] });
+    diagnoser = await RagDiagnoser.create({ kinds: ['node-crash', 'memory-leak', 'flapping-link', 'link-degradation', 'congestion', 'partition'] });
   });
 
   it('names the fault kind, cites runbooks and recommends actions with relative support', async () => {
@@ -25,7 +25,18 @@ describe('RagDiagnoser (the loop diagnoser contract)', () => {
 
   it('keeps to the given fault kinds', async () => {
     const answer = await diagnoser.diagnose({ id: 'x' }, { description: 'certificate expired, tls handshake errors' });
-    expect(['node-crash', 'memory-leak', 'flapping-link', 'link-degradation', 'congestion']).toContain(answer.kind);
+    expect(['node-crash', 'memory-leak', 'flapping-link', 'link-degradation', 'congestion', 'partition']).toContain(answer.kind);
+  });
+
+  it('names only kinds that fit where a confident root cause lies: a node, a link, or a partition cut', async () => {
+    const onNode = await diagnoser.diagnose({ id: 'a' }, { description: FLAP, rootCauses: [{ target: 'n1', score: 0.9 }] });
+    expect(['node-crash', 'memory-leak', 'congestion']).toContain(onNode.kind);
+    expect(onNode.scope).toBe('node');
+    const cut = await diagnoser.diagnose({ id: 'b' }, { description: FLAP, rootCauses: [{ target: 'n1-n2', score: 0.3, cut: true }] });
+    expect(cut.kind).toBe('partition');
+    // An unsure ranking leaves the words to decide.
+    const unsure = await diagnoser.diagnose({ id: 'c' }, { description: FLAP, rootCauses: [{ target: 'n1', score: 0.3 }] });
+    expect(unsure.kind).toBe('flapping-link');
   });
 
   it('learns resolved incidents and cites them next time', async () => {
