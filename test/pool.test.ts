@@ -10,7 +10,7 @@ import { defaultPoolSize, runtimeName } from '../src/runtime/detect.ts';
 import { workerEntry } from '../src/runtime/spawn.ts';
 import { PoolClosedError, WorkerCrashedError } from '../src/errors.ts';
 import type { ProbeApi } from './fixtures/workers/probe.ts';
-import { failure } from './runtime/failure.ts';
+import { failure } from './conformance/helpers/failure.ts';
 
 const SLOW = 60_000;
 const probe = new URL('./fixtures/workers/probe.ts', import.meta.url);

@@ -68,6 +68,8 @@ const HOLD_ALPHA = 0.2;
 /** What Analyze concluded about an incident. */
 export interface IncidentSummary {
   rootCauses: CauseCandidate[];
+  /** Confidence in the top root cause, 0..1 (the links of a partition's cut count as one cause). */
+  confidence: number;
   /** Metric names ranked by accumulated anomaly, strongest first. */
   metrics: string[];
   /** 0..1: share of the mesh involved, blended with the peak anomaly. */
@@ -261,8 +263,7 @@ export class Analyzer {
       .map((x) => x.name);
     const nodes = [...incident.nodes.keys()];
     const share = Math.min(1, nodes.length / Math.max(1, graph.size * 0.2));
-    return {
-      rootCauses: rankRootCauses(incident, graph, {
+    const rootCauses = rankRootCauses(incident, graph, {
         localMetrics: this.#local,
         loadMetrics: new Set(metrics.flatMap((_, j) => (this.#load[j] ? [j] : []))),
         lossMetric: this.#index(this.#options.lossMetric),
@@ -270,7 +271,11 @@ export class Analyzer {
         throughputMetric: this.#index(this.#options.throughputMetric),
         silent: new Set(nodes.filter((n) => this.isSilent(n))),
         drift: (node, j) => this.harmfulDeviation(node, j),
-      }),
+    });
+    const top = rootCauses[0];
+    return {
+      rootCauses,
+      confidence: top?.cut ? rootCauses.filter((c) => c.cut).reduce((sum, c) => sum + c.score, 0) : (top?.score ?? 0),
       metrics: ranked,
       severity: Math.min(1, 0.5 * peak + 0.5 * share),
       nodes: nodes.map((n) => graph.nodeIds[n]),

@@ -20,6 +20,8 @@ export interface EvidenceSource {
   graph: MeshGraph;
   /** Per metric: +1 when only a rise is harmful, -1 when only a fall is, 0 when both are. */
   harm: ReadonlyArray<-1 | 0 | 1>;
+  /** Indices of the metrics that describe a node itself. */
+  local: ReadonlySet<number>;
   isSilent(node: number): boolean;
 }
 
@@ -100,6 +102,31 @@ export function hasRecovered(source: EvidenceSource, incident: IncidentEvidence,
   return isQuiet(incident, since, now);
 }
 
+/**
+ * Whether an action on `action.target`, done at `doneAt`, shows its effect as of `now`: its
+ * target's telemetry is back to normal; or, for an action that takes its target out of service to
+ * stop the harm it does to others (its traffic then takes new routes, with a new normal on them),
+ * the nodes around it that showed that harm before it was taken out have stopped raising
+ * anomalies. Isolation cures nothing wrong with the target itself and hides its own symptoms (a
+ * node without traffic has no queue), so it never counts as curing a target that showed symptoms
+ * of its own, or that harmed no one.
+ */
+export function tookEffect(
+  source: EvidenceSource,
+  incident: IncidentEvidence,
+  action: { readonly target: string; readonly startedAt: number },
+  doneAt: number,
+  now: number,
+  isolates: boolean,
+): boolean {
+  const target = nodesOf(source.graph, action.target);
+  if (!isolates) return hasRecovered(source, incident, doneAt, now, target);
+  const evidence = [...incident.tracked.nodes.values()];
+  const around = new Set(evidence.filter((e) => !target.has(e.node) && e.onset < action.startedAt).map((e) => e.node));
+  const ownSymptoms = evidence.some((e) => target.has(e.node) && [...source.local].some((j) => e.metricScore[j] > 0));
+  return around.size > 0 && !ownSymptoms && isQuiet(incident, doneAt, now, around);
+}
+
 /** Whether the incident's nodes (or the `focus` among them) have shown no anomaly for a few ticks since `since`. */
 export function isQuiet(incident: IncidentEvidence, since: number, now: number, focus?: ReadonlySet<number>): boolean {
   const quietSince = Math.max(since, ...[...incident.tracked.nodes.values()].filter((e) => !focus || focus.has(e.node)).map((e) => e.lastSeen));
@@ -110,4 +137,13 @@ export function isQuiet(incident: IncidentEvidence, since: number, now: number, 
 export function nodesOf(graph: MeshGraph, target: string): Set<number> {
   const ids = target.includes('-') ? target.split('-') : [target];
   return new Set(ids.map((id) => graph.indexOf(id, 'target')));
+}
+
+/**
+ * Signature = diagnosed kind, and whether nodes went silent: what success rates are learned per.
+ * Coarse on purpose: finer keys (say, the strongest metrics) split the few outcomes of a kind
+ * over many keys, and the engine would learn almost nothing from each.
+ */
+export function signatureOf(kind: string | undefined, summary: IncidentSummary): string {
+  return `${kind ?? 'unknown'}${summary.silentNodes.length ? '|silent' : ''}`;
 }

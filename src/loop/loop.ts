@@ -24,8 +24,8 @@ import { WriteQueue } from '../knowledge/write-queue.ts';
 import { Monitor, type ColumnarBatch } from '../monitor/ingest.ts';
 import type { Candidate, Diagnosis } from '../plan/decision.ts';
 import type { AuditRecord } from './contracts.ts';
-import { captureBands, diagnosisContext, hasRecovered, isQuiet, nodesOf, type EvidenceSource } from './evidence.ts';
-import { LoopEvents, type LoopEvent } from './events.ts';
+import { captureBands, diagnosisContext, hasRecovered, signatureOf, tookEffect, type EvidenceSource } from './evidence.ts';
+import { LoopEvents } from './events.ts';
 import { Settling } from './settling.ts';
 import type { LoopOptions, LoopStats } from './options.ts';
 
@@ -93,7 +93,7 @@ export class MapeKLoop {
     this.#settling = new Settling(options.graph, this.analyzer, options.holdDownTicks ?? 15);
     this.store = options.store ?? new MemoryStore();
     this.#writes = new WriteQueue(this.store, (error) =>
-      this.#emit({ type: 'store-fault', ts: this.#now, error: (error as Error)?.message ?? String(error) }),
+      this.events.emit({ type: 'store-fault', ts: this.#now, error: (error as Error)?.message ?? String(error) }),
     );
     this.#scores = new Float64Array(this.monitor.seriesCount);
     this.#evidence = {
@@ -101,9 +101,10 @@ export class MapeKLoop {
       metrics: options.metrics,
       graph: options.graph,
       harm: metricNames.map((name) => (options.harmful?.[name] === 'up' ? 1 : options.harmful?.[name] === 'down' ? -1 : 0)),
+      local: new Set(options.localMetrics.map((name) => metricNames.indexOf(name)).filter((j) => j >= 0)),
       isSilent: (node) => this.analyzer.isSilent(node),
     };
-    this.monitor.onReject((rejection) => this.#emit({ type: 'sample-rejected', ts: this.#now, rejection }));
+    this.monitor.onReject((rejection) => this.events.emit({ type: 'sample-rejected', ts: this.#now, rejection }));
   }
 
   /** Incidents not yet resolved or escalated-and-quiet. */
@@ -133,7 +134,7 @@ export class MapeKLoop {
     const names = this.#options.metrics;
     for (const a of anomalies) {
       const metrics = names.filter((_, j) => a.metricScores[j] > 0).map((m) => m.name);
-      this.#emit({ type: 'anomaly', ts, node: this.#options.graph.nodeIds[a.node], score: a.score, metrics });
+      this.events.emit({ type: 'anomaly', ts, node: this.#options.graph.nodeIds[a.node], score: a.score, metrics });
     }
     for (const tracked of opened) this.#open(tracked, ts);
     const healthy = 1 - anomalies.length / this.#options.graph.size;
@@ -176,7 +177,7 @@ export class MapeKLoop {
     incident.record.openedAt = ts;
     incident.record.nodes = [...incident.tracked.nodes.keys()].map((n) => this.#options.graph.nodeIds[n]);
     this.#stats.incidentsOpened++;
-    this.#emit({ type: 'incident-opened', ts, incident: structuredClone(incident.record) });
+    this.events.emit({ type: 'incident-opened', ts, incident: structuredClone(incident.record) });
     this.#persistIncident(incident.record);
   }
 
@@ -210,7 +211,7 @@ export class MapeKLoop {
     if (incident.escalated) return;
     if (!incident.diagnosis) {
       const summary = this.analyzer.summarize(incident.tracked);
-      const unclear = confidence(summary) < (this.#options.confidence ?? 0.5);
+      const unclear = summary.confidence < (this.#options.confidence ?? 0.5);
       if (unclear && ts - incident.record.openedAt < (this.#options.evidenceTicks ?? 12)) return;
       await this.#diagnose(incident, ts, summary);
     }
@@ -223,14 +224,9 @@ export class MapeKLoop {
       metrics: summary.metrics,
       rootCauses: summary.rootCauses.slice(0, 5),
     });
-    let kind: string | undefined;
-    let citations: string[] = [];
-    let recommended: Diagnosis['recommended'] = [];
-    let scope: Diagnosis['scope'];
-    if (this.#options.diagnoser) {
-      const result = await this.#options.diagnoser.diagnose(structuredClone(incident.record), diagnosisContext(this.#evidence, incident, summary));
-      ({ kind, citations, recommended, scope } = result);
-    }
+    const diagnoser = this.#options.diagnoser;
+    const answer = diagnoser ? await diagnoser.diagnose(structuredClone(incident.record), diagnosisContext(this.#evidence, incident, summary)) : undefined;
+    const { kind, citations = [], recommended = [], scope } = answer ?? {};
     incident.record.diagnosedKind = kind;
     incident.record.citations = citations;
     incident.record.signature = signatureOf(kind, summary);
@@ -244,7 +240,7 @@ export class MapeKLoop {
       rootCauses: summary.rootCauses,
       recommended,
     };
-    this.#emit({ type: 'diagnosis', ts, incident: structuredClone(incident.record) });
+    this.events.emit({ type: 'diagnosis', ts, incident: structuredClone(incident.record) });
     this.#persistIncident(incident.record);
   }
 
@@ -262,7 +258,7 @@ export class MapeKLoop {
       if (verdict.reason === 'quorum') this.#escalate(incident, ts, `only ${(healthy * 100).toFixed(0)}% of nodes healthy`);
       return;
     }
-    this.#emit({ type: 'plan', ts, plan });
+    this.events.emit({ type: 'plan', ts, plan });
     this.#audit({ type: 'plan', ts, incidentId: incident.record.id, detail: { action: chosen.action, target: chosen.target, score: chosen.score, explanation: chosen.explanation } });
 
     const record: ActionRecord = {
@@ -281,7 +277,7 @@ export class MapeKLoop {
     incident.attempts++;
     this.rails.started(incident.record.id, chosen.target, ts);
     this.#stats.actionsStarted++;
-    this.#emit({ type: 'action-started', ts, action: { ...record } });
+    this.events.emit({ type: 'action-started', ts, action: { ...record } });
     this.#audit({ type: 'action', ts, incidentId: record.incidentId, detail: { id: record.id, action: record.action, target: record.target } });
     this.#writes.enqueue((s) => s.putAction({ ...record }));
     this.#options.executor.apply(request).then(
@@ -305,7 +301,7 @@ export class MapeKLoop {
     const settle = this.#options.settleTicks ?? 2;
     const patience = this.#options.patienceTicks ?? 8;
     if (ts < flight.doneAt + settle) return;
-    if (this.#recovered(incident, flight)) flight.recoveredAt ??= ts;
+    if (tookEffect(this.#evidence, incident, flight.record, flight.doneAt, this.#now, (this.#spec(flight)?.isolates ?? false))) flight.recoveredAt ??= ts;
     else flight.recoveredAt = undefined;
     if (flight.recoveredAt !== undefined && ts - flight.recoveredAt >= (this.#options.stableTicks ?? 10)) {
       this.#finishAction(incident, ts, 'healed', true);
@@ -319,28 +315,6 @@ export class MapeKLoop {
 
   #spec(flight: InFlight) {
     return this.#options.planner.actions.find((a) => a.name === flight.record.action);
-  }
-
-  #isolates(flight: InFlight): boolean {
-    return this.#spec(flight)?.isolates ?? false;
-  }
-
-  /**
-   * Whether an action's effect shows: its target's telemetry is back to normal; or, for an action
-   * that takes its target out of service to stop the harm it does to others (its traffic then
-   * takes new routes, with a new normal on them), the nodes around it have stopped raising
-   * anomalies. Isolation cures nothing wrong with the target itself and hides its own symptoms
-   * (a node without traffic has no queue), so it never counts as curing a target that showed
-   * symptoms of its own, or that harmed no one.
-   */
-  #recovered(incident: ActiveIncident, flight: InFlight): boolean {
-    const target = nodesOf(this.#options.graph, flight.record.target);
-    if (!this.#isolates(flight)) return hasRecovered(this.#evidence, incident, flight.doneAt!, this.#now, target);
-    // The harm it was meant to stop: what the nodes around it showed before it was taken out.
-    const around = new Set([...incident.tracked.nodes.values()].filter((e) => !target.has(e.node) && e.onset < flight.record.startedAt).map((e) => e.node));
-    const local = this.#options.localMetrics.map((name) => this.#options.metrics.findIndex((m) => m.name === name));
-    const ownSymptoms = [...target].some((n) => local.some((j) => j >= 0 && (incident.tracked.nodes.get(n)?.metricScore[j] ?? 0) > 0));
-    return around.size > 0 && !ownSymptoms && isQuiet(incident, flight.doneAt!, this.#now, around);
   }
 
   #finishAction(incident: ActiveIncident, ts: number, outcome: ActionRecord['outcome'], healed: boolean): void {
@@ -360,7 +334,7 @@ export class MapeKLoop {
     if (healed) this.#stats.actionsHealed++;
     // The evidence has grown since the last diagnosis: take a fresh look before the next attempt.
     else incident.diagnosis = undefined;
-    this.#emit({ type: 'action-result', ts, action: { ...flight.record } });
+    this.events.emit({ type: 'action-result', ts, action: { ...flight.record } });
     this.#audit({ type: 'result', ts, incidentId: incident.record.id, detail: { id: flight.record.id, outcome, reason: flight.result?.reason } });
     this.#writes.enqueue((s) => s.putAction({ ...flight.record }));
   }
@@ -369,7 +343,7 @@ export class MapeKLoop {
     this.#settling.actionUndone(flight.record.target, this.#spec(flight), ts);
     this.#audit({ type: 'rollback', ts, incidentId: flight.record.incidentId, detail: { id: flight.record.id, action: flight.record.action, target: flight.record.target } });
     this.#options.executor.rollback(flight.request).catch((error) =>
-      this.#emit({ type: 'escalation', ts, incident: structuredClone(this.#active.get(flight.record.incidentId)!.record), reason: `rollback of ${flight.record.id} failed: ${(error as Error)?.message ?? error}` }),
+      this.events.emit({ type: 'escalation', ts, incident: structuredClone(this.#active.get(flight.record.incidentId)!.record), reason: `rollback of ${flight.record.id} failed: ${(error as Error)?.message ?? error}` }),
     );
   }
 
@@ -385,21 +359,16 @@ export class MapeKLoop {
     this.#active.delete(incident.record.id);
     this.analyzer.tracker.close(incident.record.id);
     this.rails.forget(incident.record.id);
-    // The incident's nodes settle after the fix; a remedy that moved traffic (a reroute, a
-    // quarantine) also gives the nodes around its target a new normal: all of them re-learn it.
-    const settling = new Set(incident.tracked.nodes.keys());
-    if (healedBy) for (const node of nodesOf(this.#options.graph, healedBy.record.target)) for (const n of this.#options.graph.around(node, 2)) settling.add(n);
-    const holdDown = this.#options.holdDownTicks ?? 15;
-    for (const node of settling) this.analyzer.holdDown(node, ts + holdDown);
+    this.#settling.resolved(incident.tracked.nodes.keys(), healedBy?.record.target, ts);
     if (!incident.escalated) this.#stats.incidentsResolved++;
-    this.#emit({ type: 'incident-resolved', ts, incident: structuredClone(incident.record) });
+    this.events.emit({ type: 'incident-resolved', ts, incident: structuredClone(incident.record) });
     this.#audit({ type: 'resolution', ts, incidentId: incident.record.id, detail: { status: incident.record.status, healedBy: healedBy?.record.id } });
     this.#persistIncident(incident.record);
     const learn = this.#options.diagnoser?.learn;
     if (learn) {
       const by = healedBy ? { action: healedBy.record.action, target: healedBy.record.target } : undefined;
       Promise.resolve(learn.call(this.#options.diagnoser, structuredClone(incident.record), by)).catch((error) =>
-        this.#emit({ type: 'store-fault', ts, error: `diagnoser.learn: ${(error as Error)?.message ?? error}` }),
+        this.events.emit({ type: 'store-fault', ts, error: `diagnoser.learn: ${(error as Error)?.message ?? error}` }),
       );
     }
   }
@@ -410,7 +379,7 @@ export class MapeKLoop {
     incident.record.status = 'escalated';
     this.#stats.incidentsEscalated++;
     this.analyzer.tracker.freeze(incident.record.id);
-    this.#emit({ type: 'escalation', ts, incident: structuredClone(incident.record), reason });
+    this.events.emit({ type: 'escalation', ts, incident: structuredClone(incident.record), reason });
     this.#audit({ type: 'escalation', ts, incidentId: incident.record.id, detail: { reason } });
     this.#persistIncident(incident.record);
   }
@@ -425,26 +394,6 @@ export class MapeKLoop {
     if (!sink) return;
     Promise.resolve()
       .then(() => sink.record(entry))
-      .catch((error) => this.#emit({ type: 'store-fault', ts: entry.ts, error: `audit: ${(error as Error)?.message ?? error}` }));
+      .catch((error) => this.events.emit({ type: 'store-fault', ts: entry.ts, error: `audit: ${(error as Error)?.message ?? error}` }));
   }
-
-  #emit(event: LoopEvent): void {
-    this.events.emit(event);
-  }
-}
-
-/** Confidence in the top root cause; the links of a partition's cut are one cause together. */
-function confidence(summary: IncidentSummary): number {
-  const top = summary.rootCauses[0];
-  if (!top?.cut) return top?.score ?? 0;
-  return summary.rootCauses.filter((c) => c.cut).reduce((sum, c) => sum + c.score, 0);
-}
-
-/**
- * Signature = diagnosed kind, and whether nodes went silent: what success rates are learned per.
- * Coarse on purpose: finer keys (say, the strongest metrics) split the few outcomes of a kind
- * over many keys, and the engine would learn almost nothing from each.
- */
-function signatureOf(kind: string | undefined, summary: IncidentSummary): string {
-  return `${kind ?? 'unknown'}${summary.silentNodes.length ? '|silent' : ''}`;
 }

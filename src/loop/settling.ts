@@ -59,6 +59,16 @@ export class Settling {
     if (spec?.lapsesAfter !== undefined) this.#lapses.push({ at: now + 1, nodes: this.#area(target) });
   }
 
+  /**
+   * An incident was resolved at `now`: its nodes settle after the fix, and a remedy that moved
+   * traffic (a reroute, a quarantine) gives the nodes around its target a new normal too.
+   */
+  resolved(nodes: Iterable<number>, healedBy: string | undefined, now: number): void {
+    const settling = new Set(nodes);
+    if (healedBy) for (const node of nodesOf(this.graph, healedBy)) for (const n of this.graph.around(node, 2)) settling.add(n);
+    this.#hold(settling, now);
+  }
+
   /** Settles whatever lapses at `ts`; call it before each analysis step. */
   step(ts: number): void {
     const due = this.#lapses.filter((l) => l.at <= ts);

@@ -8,7 +8,7 @@ import { createSimilarityIndex } from '../../src/kernels/similarity/index.ts';
 import { init as initStats, SeriesStatsBatch } from '../../src/kernels/stats/index.ts';
 import { ArgumentError, PoolClosedError, WorkerCrashedError } from '../../src/errors.ts';
 import type { ProbeApi } from '../fixtures/workers/probe.ts';
-import { failure } from '../runtime/failure.ts';
+import { failure } from './helpers/failure.ts';
 
 const SLOW = 60_000;
 

@@ -19,7 +19,7 @@ function importsOf(text: string): string[] {
   );
 }
 
-const PORTABLE_IMPORT = /^(vitest|fast-check|\.\.\/\.\.\/src\/.+|\.\.\/fixtures\/.+)$/;
+const PORTABLE_IMPORT = /^(vitest|fast-check|\.\.\/\.\.\/src\/.+|\.\.\/fixtures\/.+|\.\/helpers\/.+)$/;
 
 /** The Testing checks that read the test sources. */
 export const testingRepoChecks: readonly Check[] = [
@@ -63,7 +63,7 @@ export const testingRepoChecks: readonly Check[] = [
     title: 'Conformance suites import only what every runtime has',
     category: 'Testing',
     critical: false,
-    expected: "test/conformance imports only 'vitest', 'fast-check', ../../src/ and ../fixtures/",
+    expected: "test/conformance imports only 'vitest', 'fast-check', ../../src/, ../fixtures/ and its own ./helpers/",
     run: withSources(async (root) => {
       const suites = await readSources(root, 'test/conformance');
       const bad = suites.flatMap((s) => importsOf(s.text).filter((spec) => !PORTABLE_IMPORT.test(spec)).map((spec) => `${s.path}: ${spec}`));
