@@ -31,6 +31,7 @@ const P_CUSUM_GATE = 21;
 const P_CUSUM_BINS = 22;
 const P_Z_FLOOR = 23;
 const P_RANGE_DECAY = 24;
+const P_REJECTED = 25;
 
 // Points after which z-score deviations are clipped (CLIP_AFTER in params.ts).
 const CLIP_AFTER: f64 = 30;
@@ -46,7 +47,8 @@ const S_MEAN = 4;
 const S_VARIANCE = 5;
 const S_HOLD = 6;
 const S_USED = 7;
-const S_REJECTED = 8;
+// Running mean square of the first difference (the rejection count lives at P_REJECTED).
+const S_RATE_VARIANCE = 8;
 const S_PATTERN_WEIGHT = 9;
 const S_PATTERN_TOTAL = 10;
 const S_Z_WEIGHT = 11;
@@ -105,19 +107,26 @@ function calibratorBin(d: f64): i32 {
 }
 
 /**
- * Tail probability of bin `b` of the f32 bins at `bins`. The bins from `b` up are summed in f64
- * into four accumulators, bin i into accumulator (i - b) % 4, combined as (a0 + a2) + (a1 + a3):
- * the order two f64x2 lanes give, which the scalar build and the TS twin follow too, so all three
- * agree to the bit.
+ * Tail probability of bin `b` of a calibrator whose bin i is the f32 at `bins + (i << shift)`
+ * (shift 2: contiguous; 3: the interleaved z and rate calibrators). The bins from `b` up are
+ * summed in f64 into four accumulators, bin i into accumulator (i - b) % 4, combined as
+ * (a0 + a2) + (a1 + a3): the order two f64x2 lanes give, which the scalar build and the TS twin
+ * follow too, so all three agree to the bit.
  */
-function tail(bins: usize, b: i32, weight: f64, total: f64): f64 {
+function tail(bins: usize, b: i32, weight: f64, total: f64, shift: i32): f64 {
   let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
   let i = b;
   if (ASC_FEATURE_SIMD) {
     let lo = f64x2.splat(0);
     let hi = f64x2.splat(0);
     for (; i + 4 <= CAL_BINS; i += 4) {
-      const v = v128.load(bins + (<usize>i << 2));
+      let v: v128;
+      if (shift == 2) v = v128.load(bins + (<usize>i << 2));
+      else {
+        // Every other f32 of two loads: bins i .. i + 3 of this calibrator.
+        const at = bins + (<usize>i << 3);
+        v = v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+      }
       lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
       hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
     }
@@ -127,38 +136,54 @@ function tail(bins: usize, b: i32, weight: f64, total: f64): f64 {
     a3 = f64x2.extract_lane(hi, 1);
   } else {
     for (; i + 4 <= CAL_BINS; i += 4) {
-      const at = bins + (<usize>i << 2);
-      a0 += <f64>load<f32>(at);
-      a1 += <f64>load<f32>(at, 4);
-      a2 += <f64>load<f32>(at, 8);
-      a3 += <f64>load<f32>(at, 12);
+      a0 += <f64>load<f32>(bins + (<usize>i << shift));
+      a1 += <f64>load<f32>(bins + (<usize>(i + 1) << shift));
+      a2 += <f64>load<f32>(bins + (<usize>(i + 2) << shift));
+      a3 += <f64>load<f32>(bins + (<usize>(i + 3) << shift));
     }
   }
-  if (i < CAL_BINS) a0 += <f64>load<f32>(bins + (<usize>i << 2));
-  if (i + 1 < CAL_BINS) a1 += <f64>load<f32>(bins + (<usize>(i + 1) << 2));
-  if (i + 2 < CAL_BINS) a2 += <f64>load<f32>(bins + (<usize>(i + 2) << 2));
+  if (i < CAL_BINS) a0 += <f64>load<f32>(bins + (<usize>i << shift));
+  if (i + 1 < CAL_BINS) a1 += <f64>load<f32>(bins + (<usize>(i + 1) << shift));
+  if (i + 2 < CAL_BINS) a2 += <f64>load<f32>(bins + (<usize>(i + 2) << shift));
   const sum = (a0 + a2) + (a1 + a3);
   return (sum + weight) / (total + weight);
 }
 
 /**
- * Adds one observation to a calibrator, bin `b` of the f32 bins at `bins`, and, if `other` is not
- * 0, bin `ob` of the bins at `other` (the z and CUSUM calibrators share a weight and a total, see
- * the TS twin). Weights grow instead of old counts shrinking.
+ * Adds one observation to the pattern calibrator, bin `b` of the f32 bins at `bins`. Weights grow
+ * instead of old counts shrinking.
  */
-function learn(state: usize, bins: usize, b: i32, other: usize, ob: i32, wSlot: i32, tSlot: i32, forgetting: f64): void {
-  const w = get(state, wSlot);
+function learn(state: usize, bins: usize, b: i32, forgetting: f64): void {
+  const w = get(state, S_PATTERN_WEIGHT);
   addTo(bins + (<usize>b << 2), w);
-  if (other) addTo(other + (<usize>ob << 2), w);
-  set(state, tSlot, get(state, tSlot) + w);
+  set(state, S_PATTERN_TOTAL, get(state, S_PATTERN_TOTAL) + w);
   let next = w / forgetting;
   if (next > CAL_RESCALE) {
-    rescale(bins, next);
-    if (other) rescale(other, next);
-    set(state, tSlot, get(state, tSlot) / next);
+    rescale(bins, CAL_BINS, next);
+    set(state, S_PATTERN_TOTAL, get(state, S_PATTERN_TOTAL) / next);
     next = 1;
   }
-  set(state, wSlot, next);
+  set(state, S_PATTERN_WEIGHT, next);
+}
+
+/**
+ * Adds one observation to each of the z, rate and CUSUM calibrators, which share a weight and a
+ * total (see the TS twin); `zr` is the interleaved z and rate block.
+ */
+function learnShared(state: usize, zr: usize, zBin: i32, rateBin: i32, cusum: usize, cusumBin: i32, forgetting: f64): void {
+  const w = get(state, S_Z_WEIGHT);
+  addTo(zr + (<usize>zBin << 3), w);
+  addTo(zr + 4 + (<usize>rateBin << 3), w);
+  addTo(cusum + (<usize>cusumBin << 2), w);
+  set(state, S_Z_TOTAL, get(state, S_Z_TOTAL) + w);
+  let next = w / forgetting;
+  if (next > CAL_RESCALE) {
+    rescale(zr, 2 * CAL_BINS, next);
+    rescale(cusum, CAL_BINS, next);
+    set(state, S_Z_TOTAL, get(state, S_Z_TOTAL) / next);
+    next = 1;
+  }
+  set(state, S_Z_WEIGHT, next);
 }
 
 /** Adds `w` to the f32 bin at `at` (in f64, then rounded, as the twin). */
@@ -168,9 +193,9 @@ function addTo(at: usize, w: f64): void {
   store<f32>(at, <f32>(<f64>load<f32>(at) + w));
 }
 
-/** Divides every f32 bin of a calibrator by `by`. */
-function rescale(bins: usize, by: f64): void {
-  for (let i = 0; i < CAL_BINS; i++) {
+/** Divides `count` f32 bins from `bins` by `by`. */
+function rescale(bins: usize, count: i32, by: f64): void {
+  for (let i = 0; i < count; i++) {
     const p = bins + (<usize>i << 2);
     store<f32>(p, <f32>(<f64>load<f32>(p) / by));
   }
@@ -361,7 +386,8 @@ export function init(states: usize, count: i32, length: i32): void {
 function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   const t = get(state, S_COUNT);
   if (!isFinite<f64>(x) || !isFinite<f64>(ts) || (t > 0 && ts < get(state, S_LAST_TS))) {
-    set(state, S_REJECTED, get(state, S_REJECTED) + 1);
+    const rejected = <i32>param(params, P_REJECTED);
+    set(state, rejected, get(state, rejected) + 1);
     return 0;
   }
   set(state, S_LAST_TS, ts);
@@ -400,6 +426,20 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   set(state, S_VARIANCE, (1 - a) * (variance + a * dc * dc));
   const zBin = calibratorBin(z);
 
+  // Rate of change: the first difference against its running mean square (see the twin).
+  const W = <i32>param(params, P_WINDOW);
+  const ring = slotPtr(state, <i32>param(params, P_RING));
+  const step = t > 0 ? x - load<f64>(ring + (<usize>(<i64>(t - 1) % <i64>W) << 3)) : 0;
+  const rateVariance = get(state, S_RATE_VARIANCE);
+  const rate = t > 1 ? abs<f64>(step) / Math.sqrt(rateVariance + 1e-12 * (1 + mean * mean)) : 0;
+  if (t > 0) {
+    const ar = max<f64>(param(params, P_Z_ALPHA), 1 / t);
+    const rateLimit = t > CLIP_AFTER ? param(params, P_Z_CLIP) * Math.sqrt(rateVariance) : Infinity;
+    const sc = step > rateLimit ? rateLimit : step < -rateLimit ? -rateLimit : step;
+    set(state, S_RATE_VARIANCE, (1 - ar) * (rateVariance + ar * sc * sc));
+  }
+  const rateBin = calibratorBin(rate);
+
   // Persistence: two-sided CUSUM of the clipped standardised deviation (see the TS twin).
   const zc = deviation > CUSUM_CLIP ? CUSUM_CLIP : deviation < -CUSUM_CLIP ? -CUSUM_CLIP : deviation;
   const slack = param(params, P_CUSUM_SLACK);
@@ -412,9 +452,7 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   const cusum = up > down ? up : down;
   const cusumBin = calibratorBin(cusum);
 
-  const W = <i32>param(params, P_WINDOW);
   const bucket = <i32>param(params, P_BUCKET);
-  const ring = slotPtr(state, <i32>param(params, P_RING));
   const head = <i32>(<i64>t % <i64>W);
   store<f64>(ring + (<usize>head << 3), x);
   let created = false;
@@ -492,22 +530,24 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   // During the refractory period the score is 0 whatever the surprise, so it is not computed.
   // A CUSUM beyond the gate scores its own surprise.
   if (cusum > param(params, P_CUSUM_GATE) && get(state, S_HOLD) == 0) {
-    const pc = tail(cusumBins, cusumBin, get(state, S_Z_WEIGHT), get(state, S_Z_TOTAL));
+    const pc = tail(cusumBins, cusumBin, get(state, S_Z_WEIGHT), get(state, S_Z_TOTAL), 2);
     const surprise = -Math.log(pc) / param(params, P_SCALE);
     score = surprise < 1 ? surprise : 1;
     if (pc <= param(params, P_PATTERN_ALARM_P)) alarm(params, state);
   }
   if ((created || breakout) && get(state, S_HOLD) == 0) {
-    const pp = patternBin >= 0 ? tail(patternBins, patternBin, get(state, S_PATTERN_WEIGHT), get(state, S_PATTERN_TOTAL)) : 1;
-    const pz = z >= param(params, P_Z_FLOOR) ? tail(zBins, zBin, get(state, S_Z_WEIGHT), get(state, S_Z_TOTAL)) : 1;
-    const surprise = max<f64>(-Math.log(pp), param(params, P_Z_WEIGHT) * -Math.log(pz)) / param(params, P_SCALE);
+    const pp = patternBin >= 0 ? tail(patternBins, patternBin, get(state, S_PATTERN_WEIGHT), get(state, S_PATTERN_TOTAL), 2) : 1;
+    const pz = z >= param(params, P_Z_FLOOR) ? tail(zBins, zBin, get(state, S_Z_WEIGHT), get(state, S_Z_TOTAL), 3) : 1;
+    const pr = rate >= param(params, P_Z_FLOOR) ? tail(zBins + 4, rateBin, get(state, S_Z_WEIGHT), get(state, S_Z_TOTAL), 3) : 1;
+    const surprise = max<f64>(max<f64>(-Math.log(pp), param(params, P_Z_WEIGHT) * -Math.log(pz)), -Math.log(pr)) / param(params, P_SCALE);
     if (surprise > score) score = surprise < 1 ? surprise : 1;
-    if (pp <= param(params, P_PATTERN_ALARM_P) || pz <= param(params, P_Z_ALARM_P)) alarm(params, state);
+    const alarmP = param(params, P_PATTERN_ALARM_P);
+    if (pp <= alarmP || pz <= param(params, P_Z_ALARM_P) || pr <= alarmP) alarm(params, state);
   }
   if (get(state, S_HOLD) > 0) set(state, S_HOLD, get(state, S_HOLD) - 1);
   const forgetting = param(params, P_FORGETTING);
-  if (patternBin >= 0) learn(state, patternBins, patternBin, 0, 0, S_PATTERN_WEIGHT, S_PATTERN_TOTAL, forgetting);
-  learn(state, zBins, zBin, cusumBins, cusumBin, S_Z_WEIGHT, S_Z_TOTAL, forgetting);
+  if (patternBin >= 0) learn(state, patternBins, patternBin, forgetting);
+  learnShared(state, zBins, zBin, rateBin, cusumBins, cusumBin, forgetting);
   set(state, S_HINTS, <f64>(patternBin + 1 + 256 * zBin + 65536 * cusumBin));
   return score;
 }
@@ -544,16 +584,16 @@ function touchMatch(params: usize, state: usize, protos: usize, lastMatch: usize
   const high = q + 4 < <usize>capacity ? o + 64 : o;
   const matched = <f64>(load<f32>(o) + load<f32>(low) + load<f32>(high)) + <f64>load<u32>(state + lastMatch + (q << 2));
   const hints = <i32>get(state, S_HINTS);
-  return matched + binLine(state, <i32>param(params, P_PATTERN_BINS), (hints & 255) - 1)
-    + binLine(state, <i32>param(params, P_Z_BINS), (hints >> 8) & 255) + binLine(state, <i32>param(params, P_CUSUM_BINS), hints >> 16);
+  return matched + binLine(state, <i32>param(params, P_PATTERN_BINS), (hints & 255) - 1, 2)
+    + binLine(state, <i32>param(params, P_Z_BINS), (hints >> 8) & 255, 3) + binLine(state, <i32>param(params, P_CUSUM_BINS), hints >> 16, 2);
 }
 
-/** Bin `b` (clamped into range) of the calibrator at slot `bins`. */
+/** Bin `b` (clamped into range) of the calibrator at slot `bins` (bin i at `i << shift` bytes). */
 // @ts-ignore: decorator
 @inline
-function binLine(state: usize, bins: i32, b: i32): f64 {
+function binLine(state: usize, bins: i32, b: i32, shift: i32): f64 {
   if (<u32>b >= <u32>CAL_BINS) b = 0;
-  return <f64>load<f32>(slotPtr(state, bins) + (<usize>b << 2));
+  return <f64>load<f32>(slotPtr(state, bins) + (<usize>b << shift));
 }
 
 /**

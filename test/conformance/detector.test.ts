@@ -244,6 +244,20 @@ describe('default detector', () => {
     expect(jumpedTwin.save().state.every(Number.isFinite)).toBe(true);
   });
 
+  it('kernel and twin keep the same state bit for bit across calibrator rescales', async () => {
+    // Fast forgetting makes the shared weight of the z, CUSUM and rate calibrators pass
+    // CAL_RESCALE every ~650 points, so all four calibrators are rescaled several times.
+    const params = { ...DEFAULT_PARAMS, forgetting: 0.9 };
+    const rnd = prng(13);
+    const values = Float64Array.from({ length: 3000 }, (_, i) => 20 * Math.sin(i / 15) + 5 * rnd() + (i % 400 === 0 ? 60 : 0));
+    const twin = new SeriesDetector(params);
+    const bank = await DetectorBank.create(1, { backend: 'wasm', params });
+    const times = Float64Array.from({ length: values.length }, (_, i) => i);
+    const wasm = bank.updateSeries(0, times, values);
+    for (let i = 0; i < values.length; i++) expect(Math.abs(twin.update(times[i], values[i]) - wasm[i])).toBeLessThanOrEqual(1e-12);
+    expect(bank.saveSeries(0).state).toEqual(twin.save().state);
+  });
+
   it('counts non-finite values and time going backwards as rejections, without changing state', () => {
     const values = seasonal(300, 3);
     const clean = runTwin(values);

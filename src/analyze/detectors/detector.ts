@@ -21,9 +21,10 @@ import { initState, updateState } from './resonance.ts';
 
 /**
  * Version of the saved-state format (2: f32 prototypes, features relative to the first value;
- * 3: prototypes as sorted four-f32 entries).
+ * 3: prototypes as sorted four-f32 entries; 4: the rate-of-change view's mean square and
+ * calibrator, interleaved with the z-score's, and the rejection count at the block's end).
  */
-export const STATE_VERSION = 3;
+export const STATE_VERSION = 4;
 
 /** Saved state of one series: plain data, safe to JSON.stringify and store. */
 export interface SeriesState {
@@ -92,7 +93,7 @@ export class SeriesDetector {
 
   /** Points rejected so far (non-finite, or out of time order). */
   get rejected(): number {
-    return this.#state[S.rejected];
+    return this.#state[this.#layout.rejected];
   }
 
   /** Plain-object copy of the state. */
@@ -290,7 +291,7 @@ export class DetectorBank {
 
   /** Points rejected so far by series `index`. */
   rejected(index: number): number {
-    return this.#block(index)[S.rejected];
+    return this.#block(index)[this.#layout.rejected];
   }
 
   /** Points accepted so far by series `index`. */

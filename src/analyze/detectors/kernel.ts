@@ -24,7 +24,7 @@ export function initDetectorKernel(options?: InitOptions): Promise<WebAssembly.M
 }
 
 /** f64 slots of the params block (its order is fixed by assembly/detector.ts). */
-const PARAM_SLOTS = 25;
+const PARAM_SLOTS = 26;
 
 /** Points per call of `updateSeries`: bounds the buffers a bank keeps in its memory. */
 export const SERIES_CHUNK = 4096;
@@ -72,7 +72,7 @@ export class DetectorInstance {
       params.zAlpha, params.zWeight, params.refractory, k.scale, k.patternAlarmP, k.zAlarmP,
       layout.window, layout.ring, layout.protos, layout.lastMatch, layout.patternBins, layout.zBins,
       layout.length, params.breakout, params.zClip, params.cusumSlack, params.cusumGate,
-      layout.cusumBins, params.zFloor, params.rangeDecay,
+      layout.cusumBins, params.zFloor, params.rangeDecay, layout.rejected,
     ]);
     this.exports.init(this.states, size, layout.length);
   }

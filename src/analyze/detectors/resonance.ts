@@ -12,21 +12,25 @@
  * - magnitude: the z-score of the value against a slow running mean and variance, updated with
  *   deviations clipped at `zClip` standard deviations (at `zFloor` during the quiet period after
  *   an alarm, so an ongoing event barely moves the baseline).
+ * - rate of change: the first difference `x - previous x`, standardised by its own running root
+ *   mean square (same smoothing and clipping as the magnitude's variance), for a jump far larger
+ *   than the usual step even where the level it lands on is familiar.
  * - persistence: a two-sided CUSUM of the same standardised deviations (clipped at
  *   `CUSUM_CLIP`, less `cusumSlack` per point), for shifts that stay inside the range seen so far
  *   (e.g. below an old spike) but last.
  * Each raw signal is calibrated online into a tail probability against its own history (a
  * histogram over quarter octaves with exponential forgetting), and scored as surprise
- * -ln(p) / ln(memory), capped at 1. Pattern and magnitude score only when the point created a
- * new pattern category or broke out of the recent range (its edges relax towards the mean at
- * `rangeDecay` per point) by more than `breakout` of its width (so a large but familiar swing is
- * not news), with the larger of their two surprises;
- * magnitude counts only from `zFloor` standard deviations on; persistence scores only while the
- * CUSUM exceeds `cusumGate`. After an alarm the detector is quiet for `refractory` points and
+ * -ln(p) / ln(memory), capped at 1. Pattern, magnitude and rate of change score only when the
+ * point created a new pattern category or broke out of the recent range (its edges relax towards
+ * the mean at `rangeDecay` per point) by more than `breakout` of its width (so a large but
+ * familiar swing is not news), with the largest of their surprises (magnitude's weighted by
+ * `zWeight`, rate of change's by 1 like the pattern's); magnitude and rate of change count only
+ * from `zFloor` standard deviations on; persistence scores only while the CUSUM exceeds
+ * `cusumGate`. After an alarm the detector is quiet for `refractory` points and
  * the CUSUM restarts: one event, one alarm.
  *
  * Non-finite values or timestamps, and timestamps that go back in time, are rejected: they
- * score 0, leave the state untouched and are counted in the `rejected` slot.
+ * score 0, leave the state untouched and are counted in the `rejected` slot (`StateLayout`).
  */
 import {
   AGE_MASK,
@@ -57,47 +61,69 @@ export function calibratorBin(d: number): number {
 }
 
 /**
- * Tail probability of bin `b` (of the f32 bins from f32 index `bins`) before the new observation
+ * Tail probability of bin `b` of a calibrator whose bin i is f32 number `bins + stride * i` (stride
+ * 2 for the interleaved z and rate calibrators, see `StateLayout`), before the new observation
  * joins the histogram. The summation order (four f64 accumulators, bin i into (i - b) % 4, then
  * (a0 + a2) + (a1 + a3)) is the kernel's SIMD order, so twin and kernel agree to the bit.
  */
-function tail(b32: Float32Array, bins: number, b: number, weight: number, total: number): number {
+function tail(b32: Float32Array, bins: number, b: number, weight: number, total: number, stride = 1): number {
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  let i = bins + b;
-  const end = bins + CAL_BINS;
-  for (; i + 4 <= end; i += 4) {
-    a0 += b32[i];
-    a1 += b32[i + 1];
-    a2 += b32[i + 2];
-    a3 += b32[i + 3];
+  let i = b;
+  for (; i + 4 <= CAL_BINS; i += 4) {
+    a0 += b32[bins + stride * i];
+    a1 += b32[bins + stride * (i + 1)];
+    a2 += b32[bins + stride * (i + 2)];
+    a3 += b32[bins + stride * (i + 3)];
   }
-  if (i < end) a0 += b32[i];
-  if (i + 1 < end) a1 += b32[i + 1];
-  if (i + 2 < end) a2 += b32[i + 2];
+  if (i < CAL_BINS) a0 += b32[bins + stride * i];
+  if (i + 1 < CAL_BINS) a1 += b32[bins + stride * (i + 1)];
+  if (i + 2 < CAL_BINS) a2 += b32[bins + stride * (i + 2)];
   return (a0 + a2 + (a1 + a3) + weight) / (total + weight);
 }
 
 /**
- * Adds one observation to a calibrator, bin `b` of the f32 bins at `bins`, and, if `other` is not
- * negative, bin `ob` of the bins at `other`: the z and CUSUM calibrators learn at every point, so
- * they share one weight and one total. Weights grow instead of old counts shrinking.
+ * Adds one observation to the pattern calibrator (bin `b` of the f32 bins at `bins`). Weights
+ * grow instead of old counts shrinking.
  */
-function learn(
-  s: Float64Array, b32: Float32Array, bins: number, b: number, other: number, ob: number,
-  wSlot: number, tSlot: number, forgetting: number,
-): void {
+function learn(s: Float64Array, b32: Float32Array, bins: number, b: number, wSlot: number, tSlot: number, forgetting: number): void {
   const w = s[wSlot];
   b32[bins + b] += w;
-  if (other >= 0) b32[other + ob] += w;
   s[tSlot] += w;
   let next = w / forgetting;
   if (next > CAL_RESCALE) {
-    for (let i = 0; i < CAL_BINS; i++) b32[bins + i] /= next;
-    if (other >= 0) for (let i = 0; i < CAL_BINS; i++) b32[other + i] /= next;
+    rescale(b32, bins, CAL_BINS, next);
     s[tSlot] /= next;
     next = 1;
   }
   s[wSlot] = next;
+}
+
+/**
+ * Adds one observation to each of the z, rate and CUSUM calibrators: they learn at every point, so
+ * they share one weight and one total. `zr` is the interleaved z and rate block (see `StateLayout`).
+ */
+function learnShared(
+  s: Float64Array, b32: Float32Array, base: number, zr: number, zBin: number, rateBin: number,
+  cusum: number, cusumBin: number, forgetting: number,
+): void {
+  const w = s[base + S.zWeight];
+  b32[zr + 2 * zBin] += w;
+  b32[zr + 2 * rateBin + 1] += w;
+  b32[cusum + cusumBin] += w;
+  s[base + S.zTotal] += w;
+  let next = w / forgetting;
+  if (next > CAL_RESCALE) {
+    rescale(b32, zr, 2 * CAL_BINS, next);
+    rescale(b32, cusum, CAL_BINS, next);
+    s[base + S.zTotal] /= next;
+    next = 1;
+  }
+  s[base + S.zWeight] = next;
+}
+
+/** Divides `count` f32 bins from `bins` by `by`. */
+function rescale(b32: Float32Array, bins: number, count: number, by: number): void {
+  for (let i = 0; i < count; i++) b32[bins + i] /= by;
 }
 
 /** Starts the refractory period and restarts the CUSUM: whatever view raised it, the event is told. */
@@ -186,7 +212,7 @@ export function updateState(
 ): number {
   const t = s[base + S.count];
   if (!Number.isFinite(x) || !Number.isFinite(ts) || (t > 0 && ts < s[base + S.lastTs])) {
-    s[base + S.rejected] += 1;
+    s[base + layout.rejected] += 1;
     return 0;
   }
   s[base + S.lastTs] = ts;
@@ -229,6 +255,21 @@ export function updateState(
   s[base + S.variance] = (1 - a) * (variance + a * dc * dc);
   const zBin = calibratorBin(z);
 
+  // Rate of change: the first difference (the previous point is still in the ring) against its
+  // running mean square, updated like the magnitude's variance (winsorised at `zClip`). Its mean is
+  // taken as 0: a series that does not drift without end has first differences averaging 0.
+  const ringAt = base + layout.ring;
+  const step = t > 0 ? x - s[ringAt + ((t - 1) % layout.window)] : 0;
+  const rateVariance = s[base + S.rateVariance];
+  const rate = t > 1 ? Math.abs(step) / Math.sqrt(rateVariance + 1e-12 * (1 + mean * mean)) : 0;
+  if (t > 0) {
+    const ar = Math.max(p.zAlpha, 1 / t);
+    const rateLimit = t > CLIP_AFTER ? p.zClip * Math.sqrt(rateVariance) : Infinity;
+    const sc = step > rateLimit ? rateLimit : step < -rateLimit ? -rateLimit : step;
+    s[base + S.rateVariance] = (1 - ar) * (rateVariance + ar * sc * sc);
+  }
+  const rateBin = calibratorBin(rate);
+
   // Persistence: a two-sided CUSUM of the clipped standardised deviation. It measures a shift by
   // how long it lasts, not by where it sits in the range, so an old spike cannot hide it.
   const zc = deviation > CUSUM_CLIP ? CUSUM_CLIP : deviation < -CUSUM_CLIP ? -CUSUM_CLIP : deviation;
@@ -243,7 +284,7 @@ export function updateState(
 
   // Pattern novelty once the window is full.
   const W = layout.window;
-  const ring = base + layout.ring;
+  const ring = ringAt;
   const head = t % W;
   s[ring + head] = x;
   let created = false;
@@ -335,16 +376,17 @@ export function updateState(
     const pb = 2 * (base + layout.patternBins);
     const zb = 2 * (base + layout.zBins);
     const pp = patternBin >= 0 ? tail(p32, pb, patternBin, s[base + S.patternWeight], s[base + S.patternTotal]) : 1;
-    const pz = z >= p.zFloor ? tail(p32, zb, zBin, s[base + S.zWeight], s[base + S.zTotal]) : 1;
-    const surprise = Math.max(-Math.log(pp), p.zWeight * -Math.log(pz)) / k.scale;
+    const pz = z >= p.zFloor ? tail(p32, zb, zBin, s[base + S.zWeight], s[base + S.zTotal], 2) : 1;
+    const pr = rate >= p.zFloor ? tail(p32, zb + 1, rateBin, s[base + S.zWeight], s[base + S.zTotal], 2) : 1;
+    const surprise = Math.max(-Math.log(pp), p.zWeight * -Math.log(pz), -Math.log(pr)) / k.scale;
     if (surprise > score) score = surprise < 1 ? surprise : 1;
-    if (pp <= k.patternAlarmP || pz <= k.zAlarmP) alarm(s, base, p);
+    if (pp <= k.patternAlarmP || pz <= k.zAlarmP || pr <= k.patternAlarmP) alarm(s, base, p);
   }
   if (s[base + S.hold] > 0) s[base + S.hold] -= 1;
   if (patternBin >= 0) {
-    learn(s, p32, 2 * (base + layout.patternBins), patternBin, -1, 0, base + S.patternWeight, base + S.patternTotal, p.forgetting);
+    learn(s, p32, 2 * (base + layout.patternBins), patternBin, base + S.patternWeight, base + S.patternTotal, p.forgetting);
   }
-  learn(s, p32, 2 * (base + layout.zBins), zBin, 2 * (base + layout.cusumBins), cusumBin, base + S.zWeight, base + S.zTotal, p.forgetting);
+  learnShared(s, p32, base, 2 * (base + layout.zBins), zBin, rateBin, 2 * (base + layout.cusumBins), cusumBin, p.forgetting);
   // The bins just hit: the likeliest next ones, which the kernel loads early for the next point.
   s[base + S.hints] = patternBin + 1 + 256 * zBin + 65536 * cusumBin;
   return score;
