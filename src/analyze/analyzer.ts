@@ -102,6 +102,7 @@ export class Analyzer {
   /** Per metric: +1 when only a rise is harmful, -1 when only a fall is, 0 when both are. */
   readonly #harm: Int8Array;
   readonly #load: Uint8Array;
+  readonly #loadIndices: ReadonlySet<number>;
   /** Load metrics and the others that follow demand: alone, not a symptom. */
   readonly #demand: Uint8Array;
   /** The values of the last step (the monitor's latest-values buffer). */
@@ -123,6 +124,7 @@ export class Analyzer {
     this.#alarmedAt = new Float64Array(graph.size * metrics.length).fill(-Infinity);
     this.#involved = new Uint8Array(graph.size);
     this.#load = Uint8Array.from(metrics, (name) => (options.loadMetrics?.includes(name) ? 1 : 0));
+    this.#loadIndices = new Set(metrics.flatMap((_, j) => (this.#load[j] ? [j] : [])));
     this.#demand = Uint8Array.from(metrics, (name) => (this.#load[metrics.indexOf(name)] || options.demandMetrics?.includes(name) ? 1 : 0));
     this.#harm = Int8Array.from(metrics, (name) => {
       const way = options.harmful?.[name];
@@ -265,7 +267,7 @@ export class Analyzer {
     const share = Math.min(1, nodes.length / Math.max(1, graph.size * 0.2));
     const rootCauses = rankRootCauses(incident, graph, {
         localMetrics: this.#local,
-        loadMetrics: new Set(metrics.flatMap((_, j) => (this.#load[j] ? [j] : []))),
+        loadMetrics: this.#loadIndices,
         lossMetric: this.#index(this.#options.lossMetric),
         linkMetric: this.#index(this.#options.linkMetric),
         throughputMetric: this.#index(this.#options.throughputMetric),

@@ -77,18 +77,9 @@ export class MapeKLoop {
     this.#options = options;
     const metricNames = options.metrics.map((m) => m.name);
     this.monitor = new Monitor({ sources: options.graph.nodeIds, metrics: options.metrics, window: options.window });
-    this.analyzer = new Analyzer({
-      graph: options.graph,
-      metrics: metricNames,
-      localMetrics: options.localMetrics,
-      threshold: options.threshold,
-      harmful: options.harmful,
-      loadMetrics: options.loadMetrics,
-      demandMetrics: options.demandMetrics,
-      lossMetric: options.lossMetric,
-      linkMetric: options.linkMetric,
-      throughputMetric: options.throughputMetric,
-    });
+    const { localMetrics, harmful, loadMetrics, demandMetrics, lossMetric, linkMetric, throughputMetric } = options;
+    const roles = { localMetrics, harmful, loadMetrics, demandMetrics, lossMetric, linkMetric, throughputMetric };
+    this.analyzer = new Analyzer({ graph: options.graph, metrics: metricNames, threshold: options.threshold, ...roles });
     this.rails = new SafetyRails(options.rails);
     this.#settling = new Settling(options.graph, this.analyzer, options.holdDownTicks ?? 15);
     this.store = options.store ?? new MemoryStore();

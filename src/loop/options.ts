@@ -1,4 +1,5 @@
 /** How a MapeKLoop is configured, and the counts it reports. */
+import type { AnalyzerOptions } from '../analyze/analyzer.ts';
 import type { MeshGraph } from '../analyze/graph.ts';
 import type { Executor } from '../execute/executor.ts';
 import type { RailOptions } from '../execute/rails.ts';
@@ -7,24 +8,13 @@ import type { MetricSpec } from '../monitor/ingest.ts';
 import type { DecisionEngine } from '../plan/decision.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from './contracts.ts';
 
-/** Options of `new MapeKLoop(options)`: the mesh, its metrics and the parts of each stage. */
-export interface LoopOptions {
+/** What the loop hands to Analyze about its metrics' meaning (local, harmful directions, load, loss, links); see `AnalyzerOptions`. */
+export type MetricRoles = Pick<AnalyzerOptions, 'localMetrics' | 'harmful' | 'loadMetrics' | 'demandMetrics' | 'lossMetric' | 'linkMetric' | 'throughputMetric'>;
+
+/** Options of `new MapeKLoop(options)`: the mesh, its metrics and their roles, and the parts of each stage. */
+export interface LoopOptions extends MetricRoles {
   graph: MeshGraph;
   metrics: readonly MetricSpec[];
-  /** Metrics that describe a node itself (cpu, memory, errors) rather than its network. */
-  localMetrics: readonly string[];
-  /** The harmful direction of metrics that have one (loss 'up', throughput 'down'); see `Analyzer`. */
-  harmful?: Readonly<Record<string, 'up' | 'down'>>;
-  /** Metrics that rise with demand (cpu, queue depth): alone they do not make a node anomalous. */
-  loadMetrics?: readonly string[];
-  /** Metrics that follow demand either way (throughput): alone they do not make a node anomalous either. */
-  demandMetrics?: readonly string[];
-  /** The metric that counts loss through a node's next hop (packet loss): it blames neighbours. */
-  lossMetric?: string;
-  /** The metric of a node's links' quality: its fall next to loss blames a link. */
-  linkMetric?: string;
-  /** The throughput metric: its fall marks the next hop that lost a lossy node's traffic. */
-  throughputMetric?: string;
   detector: BatchScorer;
   /** Detector score at or above which a series is anomalous. */
   threshold: number;
