@@ -41,7 +41,10 @@ function telemetry(random: () => number, k: number, t: number): number {
 class ZScoreBaseline {
   readonly #mean: Float64Array;
   readonly #variance: Float64Array;
-  constructor(size: number, private readonly alpha = 0.005) {
+  constructor(
+    size: number,
+    private readonly alpha = 0.005,
+  ) {
     this.#mean = new Float64Array(size);
     this.#variance = new Float64Array(size);
   }
@@ -79,16 +82,21 @@ function measure(runners: Runner[], calls: number): Map<string, number> {
 
 function agree(name: string, a: Float64Array, b: Float64Array): void {
   for (let i = 0; i < a.length; i++) {
-    if (!(Math.abs(a[i] - b[i]) <= 1e-12)) throw new Error(`${name}: backends disagree at ${i}: ${a[i]} vs ${b[i]}`);
+    if (!(Math.abs(a[i] - b[i]) <= 1e-12))
+      throw new Error(`${name}: backends disagree at ${i}: ${a[i]} vs ${b[i]}`);
   }
 }
 
 /** Runs the detector benchmark and returns its figures (points/s and ratios to the z-score). */
 export async function runDetectorBench(): Promise<BenchResult[]> {
   await initDetectorKernel();
-  const scalar = new WebAssembly.Module(readFileSync(new URL('../build/detector.scalar.wasm', import.meta.url)));
+  const scalar = new WebAssembly.Module(
+    readFileSync(new URL('../build/detector.scalar.wasm', import.meta.url)),
+  );
   const random = seeded(42);
-  const rows = Array.from({ length: ROWS }, (_, t) => Float64Array.from({ length: SERIES }, (_, k) => telemetry(random, k, t)));
+  const rows = Array.from({ length: ROWS }, (_, t) =>
+    Float64Array.from({ length: SERIES }, (_, k) => telemetry(random, k, t)),
+  );
   const results: BenchResult[] = [];
 
   // 1. Many series, one point each per call: the engine's per-tick path.
@@ -97,7 +105,9 @@ export async function runDetectorBench(): Promise<BenchResult[]> {
     { name: 'wasm scalar', backend: 'wasm', module: scalar },
     { name: 'TS twin', backend: 'ts' },
   ];
-  const banks = await Promise.all(variants.map((v) => DetectorBank.create(SERIES, { backend: v.backend, module: v.module })));
+  const banks = await Promise.all(
+    variants.map((v) => DetectorBank.create(SERIES, { backend: v.backend, module: v.module })),
+  );
   const outs = banks.map(() => new Float64Array(SERIES));
   // Warm up through two cycles of the rows (prototypes learnt), checking the backends agree.
   for (let t = 0; t < 2 * ROWS; t++) {
@@ -124,7 +134,11 @@ export async function runDetectorBench(): Promise<BenchResult[]> {
     20,
   );
   const zBatched = batched.get('z-score')!;
-  results.push({ name: `plain TS EWMA z-score, ${SERIES} series batched`, value: zBatched, unit: 'points/s' });
+  results.push({
+    name: `plain TS EWMA z-score, ${SERIES} series batched`,
+    value: zBatched,
+    unit: 'points/s',
+  });
   for (const v of variants) {
     const value = batched.get(v.name)!;
     const row: BenchResult = {
@@ -141,12 +155,15 @@ export async function runDetectorBench(): Promise<BenchResult[]> {
   // 2. The same series fed in blocks of BLOCK ticks (series-major), so each state stays in cache.
   const blocks = Array.from({ length: ROWS / BLOCK }, (_, b) => {
     const block = new Float64Array(SERIES * BLOCK);
-    for (let k = 0; k < SERIES; k++) for (let t = 0; t < BLOCK; t++) block[k * BLOCK + t] = rows[b * BLOCK + t][k];
+    for (let k = 0; k < SERIES; k++)
+      for (let t = 0; t < BLOCK; t++) block[k * BLOCK + t] = rows[b * BLOCK + t][k];
     return block;
   });
   // Timestamps only have to not go back in time; a constant one keeps every block valid.
   const blockTimes = new Float64Array(BLOCK);
-  const blockBanks = await Promise.all(variants.map((v) => DetectorBank.create(SERIES, { backend: v.backend, module: v.module })));
+  const blockBanks = await Promise.all(
+    variants.map((v) => DetectorBank.create(SERIES, { backend: v.backend, module: v.module })),
+  );
   const blockOuts = blockBanks.map(() => new Float64Array(SERIES * BLOCK));
   for (let b = 0; b < 2 * blocks.length; b++) {
     blockBanks.forEach((bank, i) => bank.updateBlock(blockTimes, blocks[b % blocks.length], blockOuts[i]));
@@ -214,7 +231,11 @@ export async function runDetectorBench(): Promise<BenchResult[]> {
   let realZTick = 0;
   const real = measure(
     [
-      { name: 'wasm SIMD', points: SERIES, run: () => realBank.update(realTick, fillReal(realTick++), realOut) },
+      {
+        name: 'wasm SIMD',
+        points: SERIES,
+        run: () => realBank.update(realTick, fillReal(realTick++), realOut),
+      },
       { name: 'z-score', points: SERIES, run: () => realBaseline.update(fillReal(realZTick++), zOut) },
     ],
     20,
@@ -251,7 +272,11 @@ export async function runDetectorBench(): Promise<BenchResult[]> {
   const perSeries = measure(
     [
       { name: 'wasm SIMD', points: LONG, run: () => single.updateSeries(0, longTimes, longValues, out) },
-      { name: 'wasm scalar', points: LONG, run: () => singleScalar.updateSeries(0, longTimes, longValues, out) },
+      {
+        name: 'wasm scalar',
+        points: LONG,
+        run: () => singleScalar.updateSeries(0, longTimes, longValues, out),
+      },
       {
         name: 'TS twin',
         points: LONG,

@@ -36,11 +36,22 @@ async function measure(nodes: number, ticks: number): Promise<{ loop: number[]; 
   const sim = new MeshSimulator({ seed: 1, topology: { kind: 'geometric', nodes } });
   const hours = Math.max(1, (WARMUP + ticks) / 3600);
   // Faults from the first measured tick on, so incidents are opened, diagnosed and acted on.
-  for (const spec of scheduleFaults({ seed: 1, topology: sim.topology, hours, perKind: 1, warmup: WARMUP, minDuration: 20, maxDuration: 60 })) sim.inject(spec);
+  for (const spec of scheduleFaults({
+    seed: 1,
+    topology: sim.topology,
+    hours,
+    perKind: 1,
+    warmup: WARMUP,
+    minDuration: 20,
+    maxDuration: 60,
+  }))
+    sim.inject(spec);
   const topology = sim.topology;
   const graph = new MeshGraph(
     topology.nodeIds,
-    topology.linkIds.map((_, l) => [topology.nodeIds[topology.linkFrom[l]], topology.nodeIds[topology.linkTo[l]]] as const),
+    topology.linkIds.map(
+      (_, l) => [topology.nodeIds[topology.linkFrom[l]], topology.nodeIds[topology.linkTo[l]]] as const,
+    ),
   );
   const series = nodes * SIM_METRICS.length;
   const executor = new SimulatorExecutor(sim);
@@ -130,18 +141,72 @@ export async function runEngineBench(): Promise<BenchResult[]> {
   }
 
   const started = performance.now();
-  const { report } = await runHealing({ nodes: 50, hours: 2, faultsPerKind: 2, seed: 1, ...(await createEngineParts()) });
+  const { report } = await runHealing({
+    nodes: 50,
+    hours: 2,
+    faultsPerKind: 2,
+    seed: 1,
+    ...(await createEngineParts()),
+  });
   const o = report.overall;
   const run = '2 h, 50 nodes, 2 faults per kind, seed 1';
   results.push(
-    { name: `detected (${run})`, value: o.detectionRate, unit: 'share', target: '>= 0.95', met: o.detectionRate >= 0.95 },
-    { name: `median time to detect (${run})`, value: o.mttdMedian ?? NaN, unit: 'ticks', target: '<= 3', met: o.mttdMedian !== null && o.mttdMedian <= 3 },
-    { name: `root cause top-1 (${run})`, value: o.rootCauseTop1, unit: 'share', target: '>= 0.8', met: o.rootCauseTop1 >= 0.8 },
-    { name: `diagnosis kind right (${run})`, value: o.diagnosisAccuracy, unit: 'share', target: '>= 0.9', met: o.diagnosisAccuracy >= 0.9 },
-    { name: `healed (${run})`, value: o.healedRate, unit: 'share', target: '>= 0.9', met: o.healedRate >= 0.9 },
-    { name: `median time to recover (${run})`, value: o.mttrMedian ?? NaN, unit: 'ticks', target: '<= 10', met: o.mttrMedian !== null && o.mttrMedian <= 10 },
-    { name: `actions on healthy targets (${run})`, value: o.actionsOnHealthyShare, unit: 'share', target: '<= 0.02', met: o.actionsOnHealthyShare <= 0.02 },
-    { name: `false alarms (${run})`, value: o.falseAlarmsPerHour, unit: 'per hour', target: '<= 1', met: o.falseAlarmsPerHour <= 1 },
+    {
+      name: `detected (${run})`,
+      value: o.detectionRate,
+      unit: 'share',
+      target: '>= 0.95',
+      met: o.detectionRate >= 0.95,
+    },
+    {
+      name: `median time to detect (${run})`,
+      value: o.mttdMedian ?? NaN,
+      unit: 'ticks',
+      target: '<= 3',
+      met: o.mttdMedian !== null && o.mttdMedian <= 3,
+    },
+    {
+      name: `root cause top-1 (${run})`,
+      value: o.rootCauseTop1,
+      unit: 'share',
+      target: '>= 0.8',
+      met: o.rootCauseTop1 >= 0.8,
+    },
+    {
+      name: `diagnosis kind right (${run})`,
+      value: o.diagnosisAccuracy,
+      unit: 'share',
+      target: '>= 0.9',
+      met: o.diagnosisAccuracy >= 0.9,
+    },
+    {
+      name: `healed (${run})`,
+      value: o.healedRate,
+      unit: 'share',
+      target: '>= 0.9',
+      met: o.healedRate >= 0.9,
+    },
+    {
+      name: `median time to recover (${run})`,
+      value: o.mttrMedian ?? NaN,
+      unit: 'ticks',
+      target: '<= 10',
+      met: o.mttrMedian !== null && o.mttrMedian <= 10,
+    },
+    {
+      name: `actions on healthy targets (${run})`,
+      value: o.actionsOnHealthyShare,
+      unit: 'share',
+      target: '<= 0.02',
+      met: o.actionsOnHealthyShare <= 0.02,
+    },
+    {
+      name: `false alarms (${run})`,
+      value: o.falseAlarmsPerHour,
+      unit: 'per hour',
+      target: '<= 1',
+      met: o.falseAlarmsPerHour <= 1,
+    },
     { name: `wall time (${run})`, value: (performance.now() - started) / 1000, unit: 's' },
   );
   return results;

@@ -16,7 +16,9 @@ const areas = readdirSync(dir)
 const results: Record<string, BenchResult[]> = {};
 for (const area of areas) {
   const module = (await import(new URL(`${area}.bench.ts`, dir).href)) as Record<string, unknown>;
-  const run = Object.entries(module).find(([name, value]) => /^run\w*Bench$/.test(name) && typeof value === 'function');
+  const run = Object.entries(module).find(
+    ([name, value]) => /^run\w*Bench$/.test(name) && typeof value === 'function',
+  );
   if (!run) throw new Error(`bench/${area}.bench.ts exports no run<Area>Bench function`);
   console.log(`\n## ${area}`);
   results[area] = await (run[1] as () => Promise<BenchResult[]>)();
@@ -30,7 +32,7 @@ const output = {
   cores: availableParallelism(),
   results,
 };
-writeFileSync(new URL('results.json', dir), JSON.stringify(output, null, 2) + '\n');
+writeFileSync(new URL('results.json', dir), `${JSON.stringify(output, null, 2)}\n`);
 console.log('\nwrote bench/results.json');
 
 function printTable(rows: BenchResult[]): void {

@@ -29,8 +29,18 @@ function percentile(sorted: Float64Array, p: number): number {
 
 async function rateAccuracy(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
-  for (const [rate, seconds] of [[10, 5], [100, 2], [1000, 2], [10_000, 2], [100_000, 2]] as const) {
-    const r = await runScenario(noop, { name: `noop ${rate}`, model: 'open', stages: [{ rate, durationMs: seconds * 1000 }] });
+  for (const [rate, seconds] of [
+    [10, 5],
+    [100, 2],
+    [1000, 2],
+    [10_000, 2],
+    [100_000, 2],
+  ] as const) {
+    const r = await runScenario(noop, {
+      name: `noop ${rate}`,
+      model: 'open',
+      stages: [{ rate, durationMs: seconds * 1000 }],
+    });
     const ratio = r.summary.achievedRate / rate;
     results.push({
       name: `open model, no-op at ${rate.toLocaleString('en-US')} ops/s (${r.summary.started} started, ${r.summary.dropped} dropped)`,
@@ -42,7 +52,11 @@ async function rateAccuracy(): Promise<BenchResult[]> {
       met: Math.abs(ratio - 1) <= 0.01 && r.summary.dropped === 0,
     });
     if (rate === 100_000) {
-      results.push({ name: 'start lag at 100,000 ops/s, p99 (no-op corrected latency)', value: r.summary.latency.p99, unit: 'ms' });
+      results.push({
+        name: 'start lag at 100,000 ops/s, p99 (no-op corrected latency)',
+        value: r.summary.latency.p99,
+        unit: 'ms',
+      });
     }
   }
   return results;
@@ -57,12 +71,26 @@ async function overhead(): Promise<BenchResult[]> {
   const bareNs = ((performance.now() - began) * 1e6) / calls;
   if (sink !== calls) throw new Error('bare loop was optimised away');
   // Ask for far more than the scheduler can start: it runs flat out, so its achieved rate is its capacity.
-  const r = await runScenario(noop, { name: 'saturated', model: 'open', stages: [{ rate: 5_000_000, durationMs: 200 }] });
+  const r = await runScenario(noop, {
+    name: 'saturated',
+    model: 'open',
+    stages: [{ rate: 5_000_000, durationMs: 200 }],
+  });
   const perIterationNs = 1e9 / r.summary.achievedRate;
   return [
     { name: 'scheduler capacity, no-op target (saturated)', value: r.summary.achievedRate, unit: 'ops/s' },
-    { name: 'scheduler cost per iteration (start, time, record 2 HDR + series)', value: perIterationNs, unit: 'ns', baseline: 'bare no-op call', ratio: perIterationNs / bareNs },
-    { name: 'scheduler CPU share at 100,000 ops/s (100k x cost per iteration)', value: (100_000 * perIterationNs) / 1e7, unit: '% of one core' },
+    {
+      name: 'scheduler cost per iteration (start, time, record 2 HDR + series)',
+      value: perIterationNs,
+      unit: 'ns',
+      baseline: 'bare no-op call',
+      ratio: perIterationNs / bareNs,
+    },
+    {
+      name: 'scheduler CPU share at 100,000 ops/s (100k x cost per iteration)',
+      value: (100_000 * perIterationNs) / 1e7,
+      unit: '% of one core',
+    },
   ];
 }
 
@@ -110,8 +138,7 @@ class StallingServer {
       if (wait <= 0) {
         this.lateness.push(-wait);
         this.queue.shift()!.resolve();
-      }
-      else if (wait > 3) await new Promise((r) => setTimeout(r, wait - 1.5));
+      } else if (wait > 3) await new Promise((r) => setTimeout(r, wait - 1.5));
       else await new Promise((r) => setImmediate(r));
     }
     this.driving = false;
@@ -122,7 +149,9 @@ class StallingServer {
  * Runs `scenario` on a fresh server up to CO_TRIALS times and keeps the quietest run (lowest
  * release lateness, which is judged without looking at the latency figures being checked).
  */
-async function quietestRun(scenario: Scenario): Promise<{ result: LoadResult; lateness: number; trials: number }> {
+async function quietestRun(
+  scenario: Scenario,
+): Promise<{ result: LoadResult; lateness: number; trials: number }> {
   let best: { result: LoadResult; lateness: number; trials: number } | undefined;
   for (let trial = 1; trial <= CO_TRIALS && !(best && best.lateness <= CO_QUIET_MS); trial++) {
     const server = new StallingServer();
@@ -136,9 +165,17 @@ async function quietestRun(scenario: Scenario): Promise<{ result: LoadResult; la
 
 async function coordinatedOmission(): Promise<BenchResult[]> {
   const durationMs = CO_SECONDS * 1000;
-  const openRun = await quietestRun({ name: 'stalling server, open model', model: 'open', stages: [{ rate: CO_RATE, durationMs }] });
+  const openRun = await quietestRun({
+    name: 'stalling server, open model',
+    model: 'open',
+    stages: [{ rate: CO_RATE, durationMs }],
+  });
   // A closed-loop tester (one request at a time, as wrk and most naive testers do) on the same server.
-  const closedRun = await quietestRun({ name: 'stalling server, closed loop', model: 'closed', stages: [{ concurrency: 1, durationMs }] });
+  const closedRun = await quietestRun({
+    name: 'stalling server, closed loop',
+    model: 'closed',
+    stages: [{ concurrency: 1, durationMs }],
+  });
   const open = openRun.result;
   const closed = closedRun.result;
   // Truth: arrivals every 2 ms into the FIFO server: the Lindley recursion, exactly.
@@ -151,20 +188,35 @@ async function coordinatedOmission(): Promise<BenchResult[]> {
     truth[i] = free - arrival;
   }
   truth.sort();
-  const rows: BenchResult[] = [{
-    name: `stalling server: machine interference, completion release lateness p99 (quietest of ${openRun.trials} runs)`,
-    value: openRun.lateness, unit: 'ms',
-  }];
-  for (const [label, p, key] of [['p50', 50, 'p50'], ['p99', 99, 'p99'], ['p99.9', 99.9, 'p999']] as const) {
+  const rows: BenchResult[] = [
+    {
+      name: `stalling server: machine interference, completion release lateness p99 (quietest of ${openRun.trials} runs)`,
+      value: openRun.lateness,
+      unit: 'ms',
+    },
+  ];
+  for (const [label, p, key] of [
+    ['p50', 50, 'p50'],
+    ['p99', 99, 'p99'],
+    ['p99.9', 99.9, 'p999'],
+  ] as const) {
     const expected = percentile(truth, p);
     const measured = open.summary.latency[key];
     rows.push({
-      name: `stalling server ${label}, open model, CO-corrected`, value: measured, unit: 'ms', baseline: `truth ${expected.toFixed(3)} ms`,
-      ratio: measured / expected, target: 'within 5%', met: Math.abs(measured / expected - 1) <= 0.05,
+      name: `stalling server ${label}, open model, CO-corrected`,
+      value: measured,
+      unit: 'ms',
+      baseline: `truth ${expected.toFixed(3)} ms`,
+      ratio: measured / expected,
+      target: 'within 5%',
+      met: Math.abs(measured / expected - 1) <= 0.05,
     });
     rows.push({
-      name: `stalling server ${label}, closed-loop tester (uncorrected)`, value: closed.summary.latency[key], unit: 'ms',
-      baseline: `truth ${expected.toFixed(3)} ms`, ratio: closed.summary.latency[key] / expected,
+      name: `stalling server ${label}, closed-loop tester (uncorrected)`,
+      value: closed.summary.latency[key],
+      unit: 'ms',
+      baseline: `truth ${expected.toFixed(3)} ms`,
+      ratio: closed.summary.latency[key] / expected,
     });
   }
   return rows;
@@ -173,10 +225,15 @@ async function coordinatedOmission(): Promise<BenchResult[]> {
 async function ingestLimit(): Promise<BenchResult[]> {
   const r = await runScenario(builtinTargets().ingest, presetScenario('ingest', 0.1));
   const stable = r.stress?.highestStableRate ?? 0;
-  return [{
-    name: `ingest preset (scale 0.1), engine Monitor, batches of ${r.batchSize}`,
-    value: stable * r.batchSize, unit: 'samples/s', target: '>= 1M samples/s', met: stable * r.batchSize >= 1_000_000,
-  }];
+  return [
+    {
+      name: `ingest preset (scale 0.1), engine Monitor, batches of ${r.batchSize}`,
+      value: stable * r.batchSize,
+      unit: 'samples/s',
+      target: '>= 1M samples/s',
+      met: stable * r.batchSize >= 1_000_000,
+    },
+  ];
 }
 
 /** Runs the load benchmark and returns its figures. */
@@ -187,5 +244,11 @@ export async function runLoadBench(): Promise<BenchResult[]> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const results = await runLoadBench();
-  console.table(results.map((r) => ({ ...r, value: Number(r.value.toPrecision(6)), ratio: r.ratio && Number(r.ratio.toPrecision(4)) })));
+  console.table(
+    results.map((r) => ({
+      ...r,
+      value: Number(r.value.toPrecision(6)),
+      ratio: r.ratio && Number(r.ratio.toPrecision(4)),
+    })),
+  );
 }

@@ -41,44 +41,94 @@ async function quality(): Promise<BenchResult[]> {
       if (mode === 'hybrid') latencies.push(r.timings.totalMs);
       ranked[mode].push(r.documents.map((d) => d.id));
     }
-    ranked.bm25.push((await plain.retrieveContext(q.text, { k: 10, mode: 'lexical' })).documents.map((d) => d.id));
+    ranked.bm25.push(
+      (await plain.retrieveContext(q.text, { k: 10, mode: 'lexical' })).documents.map((d) => d.id),
+    );
   }
   for (const split of ['all', 'dev', 'holdout']) {
     const pick = queries.map((q, i) => [q, i] as const).filter(([q]) => split === 'all' || q.split === split);
     const qs = pick.map(([q]) => q);
-    const of = (mode: string) => evaluateRankings(qs, pick.map(([, i]) => ranked[mode][i]));
+    const of = (mode: string) =>
+      evaluateRankings(
+        qs,
+        pick.map(([, i]) => ranked[mode][i]),
+      );
     const [hybrid, lexical, vector, bm25] = [of('hybrid'), of('lexical'), of('vector'), of('bm25')];
     const tag = `${split}, ${qs.length} queries`;
     const isAll = split === 'all';
     results.push(
-      { name: `Recall@3 hybrid (${tag})`, value: hybrid.recallAt3, unit: '', baseline: 'BM25 alone', ratio: hybrid.recallAt3 / bm25.recallAt3, ...(isAll && { target: '>= 0.95', met: hybrid.recallAt3 >= 0.95 }) },
+      {
+        name: `Recall@3 hybrid (${tag})`,
+        value: hybrid.recallAt3,
+        unit: '',
+        baseline: 'BM25 alone',
+        ratio: hybrid.recallAt3 / bm25.recallAt3,
+        ...(isAll && { target: '>= 0.95', met: hybrid.recallAt3 >= 0.95 }),
+      },
       { name: `Recall@3 BM25 alone (${tag})`, value: bm25.recallAt3, unit: '' },
       { name: `Recall@3 BM25 + thesaurus (${tag})`, value: lexical.recallAt3, unit: '' },
       { name: `Recall@3 vectors alone (${tag})`, value: vector.recallAt3, unit: '' },
-      { name: `MRR hybrid (${tag})`, value: hybrid.mrr, unit: '', baseline: 'BM25 alone', ratio: hybrid.mrr / bm25.mrr, ...(isAll && { target: '>= 0.85', met: hybrid.mrr >= 0.85 }) },
+      {
+        name: `MRR hybrid (${tag})`,
+        value: hybrid.mrr,
+        unit: '',
+        baseline: 'BM25 alone',
+        ratio: hybrid.mrr / bm25.mrr,
+        ...(isAll && { target: '>= 0.85', met: hybrid.mrr >= 0.85 }),
+      },
       { name: `MRR BM25 alone (${tag})`, value: bm25.mrr, unit: '' },
       { name: `MRR BM25 + thesaurus (${tag})`, value: lexical.mrr, unit: '' },
       { name: `MRR vectors alone (${tag})`, value: vector.mrr, unit: '' },
     );
   }
   let right = 0;
-  for (const q of queries) if ((await analyzer.augmentAnalysis({ id: q.id, summary: q.text })).likelyFaults[0]?.fault === q.kind) right++;
-  results.push({ name: 'top fault kind = labelled kind (all queries)', value: right / queries.length, unit: '' });
-  results.push({ name: `hybrid retrieval latency, ${analyzer.size} docs (median)`, value: median(latencies), unit: 'ms' });
+  for (const q of queries)
+    if ((await analyzer.augmentAnalysis({ id: q.id, summary: q.text })).likelyFaults[0]?.fault === q.kind)
+      right++;
+  results.push({
+    name: 'top fault kind = labelled kind (all queries)',
+    value: right / queries.length,
+    unit: '',
+  });
+  results.push({
+    name: `hybrid retrieval latency, ${analyzer.size} docs (median)`,
+    value: median(latencies),
+    unit: 'ms',
+  });
   return results;
 }
 
 async function embedderThroughput(): Promise<BenchResult[]> {
   const subjects = ['node', 'relay', 'gateway', 'db', 'api', 'cache', 'edge router', 'resolver'];
-  const problems = ['crashed', 'is out of memory', 'drops packets', 'has high cpu', 'cert expired', 'disk full', 'keeps flapping', 'times out'];
-  const texts = Array.from({ length: 20_000 }, (_, i) => `${subjects[i % 8]} ${i % 97} ${problems[(i * 7) % 8]} since ${i % 24}:00, p95 latency up`);
+  const problems = [
+    'crashed',
+    'is out of memory',
+    'drops packets',
+    'has high cpu',
+    'cert expired',
+    'disk full',
+    'keeps flapping',
+    'times out',
+  ];
+  const texts = Array.from(
+    { length: 20_000 },
+    (_, i) => `${subjects[i % 8]} ${i % 97} ${problems[(i * 7) % 8]} since ${i % 24}:00, p95 latency up`,
+  );
   const wasm = await HashedEmbedder.create({ backend: 'wasm' });
   const twin = await HashedEmbedder.create({ backend: 'ts' });
   const rate = (e: HashedEmbedder) => texts.length / (timeMedian(() => e.embedSync(texts), 5) / 1000);
   const twinRate = rate(twin);
   const wasmRate = rate(wasm);
   return [
-    { name: 'default embedder, short texts (wasm)', value: wasmRate, unit: 'texts/s', baseline: 'TS twin', ratio: wasmRate / twinRate, target: '>= 20k texts/s', met: wasmRate >= 20_000 },
+    {
+      name: 'default embedder, short texts (wasm)',
+      value: wasmRate,
+      unit: 'texts/s',
+      baseline: 'TS twin',
+      ratio: wasmRate / twinRate,
+      target: '>= 20k texts/s',
+      met: wasmRate >= 20_000,
+    },
     { name: 'default embedder, short texts (TS twin)', value: twinRate, unit: 'texts/s' },
   ];
 }
@@ -96,7 +146,9 @@ async function vectorSearch(): Promise<BenchResult[]> {
 
   const baselineMs = timeMedian(() => bruteForceTopK(vectors, one, K), 5);
   const expected = bruteForceTopK(vectors, one, K);
-  const results: BenchResult[] = [{ name: `plain TS brute force, top-${K} of ${N / 1000}k x ${DIM}`, value: baselineMs, unit: 'ms/query' }];
+  const results: BenchResult[] = [
+    { name: `plain TS brute force, top-${K} of ${N / 1000}k x ${DIM}`, value: baselineMs, unit: 'ms/query' },
+  ];
   for (const precision of ['f32', 'int8'] as const) {
     const index = await VectorIndex.create({ dim: DIM, precision });
     index.upsertMany(ids, vectors);
@@ -106,8 +158,24 @@ async function vectorSearch(): Promise<BenchResult[]> {
     const batch = timeMedian(() => index.searchBatch(queries, K), 3) / BATCH;
     const limit = precision === 'f32' ? 6 : 2;
     results.push(
-      { name: `RAG vector index top-${K}, ${precision}, 1 query`, value: single, unit: 'ms/query', baseline: 'TS brute force', ratio: baselineMs / single, target: `<= ${limit} ms`, met: single <= limit },
-      { name: `RAG vector index top-${K}, ${precision}, batch of ${BATCH}`, value: batch, unit: 'ms/query', baseline: '1 query at a time', ratio: single / batch, target: '>= 2x cheaper', met: single / batch >= 2 },
+      {
+        name: `RAG vector index top-${K}, ${precision}, 1 query`,
+        value: single,
+        unit: 'ms/query',
+        baseline: 'TS brute force',
+        ratio: baselineMs / single,
+        target: `<= ${limit} ms`,
+        met: single <= limit,
+      },
+      {
+        name: `RAG vector index top-${K}, ${precision}, batch of ${BATCH}`,
+        value: batch,
+        unit: 'ms/query',
+        baseline: '1 query at a time',
+        ratio: single / batch,
+        target: '>= 2x cheaper',
+        met: single / batch >= 2,
+      },
       { name: `RAG vector index top-${K}, ${precision}, recall@${K} vs exact`, value: recall, unit: '' },
     );
   }
@@ -157,6 +225,13 @@ function median(xs: number[]): number {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const results = await runRagBench();
-  console.table(results.map((r) => ({ name: r.name, value: `${r.value.toPrecision(4)} ${r.unit}`, vs: r.baseline ? `${r.ratio?.toFixed(2)}x ${r.baseline}` : '', target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '' })));
+  console.table(
+    results.map((r) => ({
+      name: r.name,
+      value: `${r.value.toPrecision(4)} ${r.unit}`,
+      vs: r.baseline ? `${r.ratio?.toFixed(2)}x ${r.baseline}` : '',
+      target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '',
+    })),
+  );
   console.log(JSON.stringify(results));
 }

@@ -25,7 +25,9 @@ export async function runScoringBench(): Promise<BenchResult[]> {
   const b = Float32Array.from({ length: RANK }, () => random() - 0.5);
   const rows = Float32Array.from({ length: CANDIDATES * FEATURES }, () => random() * 2 - 1);
   const allowed = Uint8Array.from({ length: CANDIDATES }, () => (random() < 0.9 ? 1 : 0));
-  const scalar = new WebAssembly.Module(readFileSync(new URL('../build/scoring.scalar.wasm', import.meta.url)));
+  const scalar = new WebAssembly.Module(
+    readFileSync(new URL('../build/scoring.scalar.wasm', import.meta.url)),
+  );
   const options = { features: FEATURES, rank: RANK, weights, a, b };
   const scorers: [string, Scorer][] = [
     ['wasm SIMD', await createScorer({ ...options, backend: 'wasm' })],
@@ -43,17 +45,34 @@ export async function runScoringBench(): Promise<BenchResult[]> {
   const x = rows.subarray(0, FEATURES);
   for (const [name, scorer] of scorers) {
     const saved = scorer.parameters();
-    updates.set(name, 1 / median(SAMPLES, 500, () => scorer.update(x, 1, { learningRate: 1e-4, loss: 'logistic' })));
+    updates.set(
+      name,
+      1 / median(SAMPLES, 500, () => scorer.update(x, 1, { learningRate: 1e-4, loss: 'logistic' })),
+    );
     scorer.setParameters(saved);
   }
 
-  const pooled = await pooledPerSecond({ features: FEATURES, rank: RANK, weights, a, b, candidates: rows, allowed, temperature: 0.5 });
+  const pooled = await pooledPerSecond({
+    features: FEATURES,
+    rank: RANK,
+    weights,
+    a,
+    b,
+    candidates: rows,
+    allowed,
+    temperature: 0.5,
+  });
 
   const simd = perSecond.get('wasm SIMD')!;
   const results: BenchResult[] = [];
   for (const [name, value] of perSecond) {
-    const result: BenchResult = { name: `score 1000 x 32, rank 8, masked softmax, ${name}`, value, unit: 'candidates/s' };
-    if (name !== 'TS twin') Object.assign(result, { baseline: 'TS twin', ratio: value / perSecond.get('TS twin')! });
+    const result: BenchResult = {
+      name: `score 1000 x 32, rank 8, masked softmax, ${name}`,
+      value,
+      unit: 'candidates/s',
+    };
+    if (name !== 'TS twin')
+      Object.assign(result, { baseline: 'TS twin', ratio: value / perSecond.get('TS twin')! });
     if (name === 'wasm SIMD') Object.assign(result, { target: '>= 1M candidates/s', met: value >= TARGET });
     results.push(result);
   }
@@ -65,8 +84,13 @@ export async function runScoringBench(): Promise<BenchResult[]> {
     ratio: simd / perSecond.get('wasm scalar')!,
   });
   for (const [name, value] of updates) {
-    const result: BenchResult = { name: `adapter update (f 32, r 8, logistic), ${name}`, value, unit: 'updates/s' };
-    if (name !== 'TS twin') Object.assign(result, { baseline: 'TS twin', ratio: value / updates.get('TS twin')! });
+    const result: BenchResult = {
+      name: `adapter update (f 32, r 8, logistic), ${name}`,
+      value,
+      unit: 'updates/s',
+    };
+    if (name !== 'TS twin')
+      Object.assign(result, { baseline: 'TS twin', ratio: value / updates.get('TS twin')! });
     results.push(result);
   }
   results.push({
@@ -101,9 +125,14 @@ async function pooledPerSecond(request: ScoreRequest): Promise<number> {
 function checkAgreement(scorers: [string, Scorer][], rows: Float32Array, allowed: Uint8Array): void {
   const [reference, ...others] = scorers.map(([name, s]) => [name, s.score(rows, { allowed })] as const);
   for (const [name, result] of others) {
-    const maxError = result.scores.reduce((m, s, i) => Math.max(m, Math.abs(s - reference[1].scores[i]) || 0), 0);
+    const maxError = result.scores.reduce(
+      (m, s, i) => Math.max(m, Math.abs(s - reference[1].scores[i]) || 0),
+      0,
+    );
     if (result.best !== reference[1].best || maxError > 1e-4) {
-      throw new Error(`${name} disagrees with ${reference[0]}: best ${result.best} vs ${reference[1].best}, max error ${maxError}`);
+      throw new Error(
+        `${name} disagrees with ${reference[0]}: best ${result.best} vs ${reference[1].best}, max error ${maxError}`,
+      );
     }
   }
 }
@@ -130,6 +159,14 @@ function seeded(seed: number): () => number {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const results = await runScoringBench();
-  console.table(results.map((r) => ({ name: r.name, value: r.value.toExponential(3), unit: r.unit, ratio: r.ratio?.toFixed(2) ?? '', target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '' })));
+  console.table(
+    results.map((r) => ({
+      name: r.name,
+      value: r.value.toExponential(3),
+      unit: r.unit,
+      ratio: r.ratio?.toFixed(2) ?? '',
+      target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '',
+    })),
+  );
   console.log(JSON.stringify(results));
 }

@@ -17,7 +17,14 @@ import { availableAeadBackends } from '../src/security/aead.ts';
 import { HandshakeResponder, initiateHandshake, type HandshakeOptions } from '../src/security/handshake.ts';
 import { NodeKeys } from '../src/security/keys.ts';
 import { OneShotReceiver, sealOneShot } from '../src/security/oneshot.ts';
-import { dsaKeygen, dsaSign, dsaVerify, kemDecapsulate, kemEncapsulate, kemKeygen } from '../src/security/pq.ts';
+import {
+  dsaKeygen,
+  dsaSign,
+  dsaVerify,
+  kemDecapsulate,
+  kemEncapsulate,
+  kemKeygen,
+} from '../src/security/pq.ts';
 import type { Session } from '../src/security/session.ts';
 import type { BenchResult } from './types.ts';
 
@@ -29,10 +36,15 @@ const IN_FLIGHT = 256;
 const OP_SAMPLES = 100;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 /** Median rate (items/s) of `samples` runs of `body`, which processes `items` items. */
-async function rate(items: number, body: () => Promise<unknown> | unknown, samples = SAMPLES): Promise<number> {
+async function rate(
+  items: number,
+  body: () => Promise<unknown> | unknown,
+  samples = SAMPLES,
+): Promise<number> {
   const rates: number[] = [];
   for (let s = 0; s < samples; s++) {
     const start = performance.now();
@@ -42,7 +54,11 @@ async function rate(items: number, body: () => Promise<unknown> | unknown, sampl
   return median(rates);
 }
 
-const EVENT = { kind: 'action', actor: 'execute', data: { plan: 'p-17', action: 'restart', target: 'svc-checkout-3', attempt: 1 } };
+const EVENT = {
+  kind: 'action',
+  actor: 'execute',
+  data: { plan: 'p-17', action: 'restart', target: 'svc-checkout-3', attempt: 1 },
+};
 
 async function buildLog(keys: NodeKeys, entries: number, batchSize: number): Promise<MemoryAuditStore> {
   const store = new MemoryAuditStore();
@@ -67,13 +83,33 @@ async function auditFigures(): Promise<BenchResult[]> {
   const verifyBatched = await rate(BATCHED_ENTRIES, () => check(batchedStore));
   return [
     { name: 'audit append, one signature per entry', value: perEntry, unit: 'entries/s' },
-    { name: 'audit append, batch of 256', value: batched, unit: 'entries/s', baseline: 'one signature per entry', ratio: batched / perEntry, target: '>= 5000 entries/s', met: batched >= 5000 },
+    {
+      name: 'audit append, batch of 256',
+      value: batched,
+      unit: 'entries/s',
+      baseline: 'one signature per entry',
+      ratio: batched / perEntry,
+      target: '>= 5000 entries/s',
+      met: batched >= 5000,
+    },
     { name: 'audit verify, one signature per entry', value: verifyPerEntry, unit: 'entries/s' },
-    { name: 'audit verify, batch of 256', value: verifyBatched, unit: 'entries/s', baseline: 'one signature per entry', ratio: verifyBatched / verifyPerEntry, target: '>= 20000 entries/s', met: verifyBatched >= 20000 },
+    {
+      name: 'audit verify, batch of 256',
+      value: verifyBatched,
+      unit: 'entries/s',
+      baseline: 'one signature per entry',
+      ratio: verifyBatched / verifyPerEntry,
+      target: '>= 20000 entries/s',
+      met: verifyBatched >= 20000,
+    },
   ];
 }
 
-function connect(options: HandshakeOptions = {}): { node: NodeKeys; engine: NodeKeys; handshake: () => { a: Session; b: Session } } {
+function connect(options: HandshakeOptions = {}): {
+  node: NodeKeys;
+  engine: NodeKeys;
+  handshake: () => { a: Session; b: Session };
+} {
   const node = NodeKeys.generate({ owner: 'node' });
   const engine = NodeKeys.generate({ owner: 'engine' });
   const responder = new HandshakeResponder(engine, node.ring(), options);
@@ -95,14 +131,24 @@ async function envelopeFigures(): Promise<BenchResult[]> {
   const backends = availableAeadBackends();
   const sessions = backends.map((aead) => connect({ aead }).handshake);
   const payload = globalThis.crypto.getRandomValues(new Uint8Array(1024));
-  const rawKey = await globalThis.crypto.subtle.importKey('raw', globalThis.crypto.getRandomValues(new Uint8Array(32)), 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const rawKey = await globalThis.crypto.subtle.importKey(
+    'raw',
+    globalThis.crypto.getRandomValues(new Uint8Array(32)),
+    'AES-GCM',
+    false,
+    ['encrypt', 'decrypt'],
+  );
   const header = new Uint8Array(26);
   const ivs = Array.from({ length: ENVELOPES }, (_, i) => {
     const iv = new Uint8Array(12);
     new DataView(iv.buffer).setUint32(8, i);
     return iv;
   });
-  const rawSealed = await Promise.all(ivs.map((iv) => globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: header }, rawKey, payload)));
+  const rawSealed = await Promise.all(
+    ivs.map((iv) =>
+      globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: header }, rawKey, payload),
+    ),
+  );
   const indices = ivs.map((_, i) => i);
   const rawSeal: number[] = [];
   const rawOpen: number[] = [];
@@ -116,8 +162,20 @@ async function envelopeFigures(): Promise<BenchResult[]> {
   // Baselines and every backend alternate within a sample so that load from other processes
   // hits them alike.
   for (let s = 0; s < SAMPLES + 2; s++) {
-    await timed(rawSeal, () => pipelined(ivs, (iv) => globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: header }, rawKey, payload)));
-    await timed(rawOpen, () => pipelined(indices, (i) => globalThis.crypto.subtle.decrypt({ name: 'AES-GCM', iv: ivs[i], additionalData: header }, rawKey, rawSealed[i])));
+    await timed(rawSeal, () =>
+      pipelined(ivs, (iv) =>
+        globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: header }, rawKey, payload),
+      ),
+    );
+    await timed(rawOpen, () =>
+      pipelined(indices, (i) =>
+        globalThis.crypto.subtle.decrypt(
+          { name: 'AES-GCM', iv: ivs[i], additionalData: header },
+          rawKey,
+          rawSealed[i],
+        ),
+      ),
+    );
     for (let b = 0; b < backends.length; b++) {
       const { a, b: receiver } = sessions[b](); // a fresh session per sample: the replay window accepts each envelope once
       const envelopes: Uint8Array[] = [];
@@ -135,8 +193,24 @@ async function envelopeFigures(): Promise<BenchResult[]> {
     const chosen = b === 0 ? ` (default on ${runtimeName()})` : '';
     const [sealRate, openRate] = [median(seal[b]), median(open[b])];
     figures.push(
-      { name: `envelope seal, 1 KB, ${backend}${chosen}`, value: sealRate, unit: 'envelopes/s', baseline: 'bare WebCrypto encrypt', ratio: sealRate / rawSealRate, target, met: sealRate >= 50000 },
-      { name: `envelope open, 1 KB, ${backend}${chosen}`, value: openRate, unit: 'envelopes/s', baseline: 'bare WebCrypto decrypt', ratio: openRate / rawOpenRate, target, met: openRate >= 50000 },
+      {
+        name: `envelope seal, 1 KB, ${backend}${chosen}`,
+        value: sealRate,
+        unit: 'envelopes/s',
+        baseline: 'bare WebCrypto encrypt',
+        ratio: sealRate / rawSealRate,
+        target,
+        met: sealRate >= 50000,
+      },
+      {
+        name: `envelope open, 1 KB, ${backend}${chosen}`,
+        value: openRate,
+        unit: 'envelopes/s',
+        baseline: 'bare WebCrypto decrypt',
+        ratio: openRate / rawOpenRate,
+        target,
+        met: openRate >= 50000,
+      },
     );
   });
   return figures;
@@ -154,8 +228,14 @@ async function protocolFigures(): Promise<BenchResult[]> {
     for (let i = 0; i < 10; i++) receiver.open(sealOneShot(node, engine.kemKey(Date.now()), payload));
   });
   return [
-    { name: 'handshake (hello + reply + both sides\' checks)', value: handshakes, unit: 'handshakes/s' },
-    { name: 'one-shot message 1 KB (seal + open)', value: oneShots, unit: 'messages/s', baseline: 'handshake', ratio: oneShots / handshakes },
+    { name: "handshake (hello + reply + both sides' checks)", value: handshakes, unit: 'handshakes/s' },
+    {
+      name: 'one-shot message 1 KB (seal + open)',
+      value: oneShots,
+      unit: 'messages/s',
+      baseline: 'handshake',
+      ratio: oneShots / handshakes,
+    },
   ];
 }
 
@@ -195,7 +275,12 @@ function operationFigures(): BenchResult[] {
 
 /** Runs every security benchmark and returns the figures. */
 export async function runSecurityBench(): Promise<BenchResult[]> {
-  return [...(await auditFigures()), ...(await envelopeFigures()), ...(await protocolFigures()), ...operationFigures()];
+  return [
+    ...(await auditFigures()),
+    ...(await envelopeFigures()),
+    ...(await protocolFigures()),
+    ...operationFigures(),
+  ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

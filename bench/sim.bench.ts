@@ -69,7 +69,12 @@ export async function runSimBench(): Promise<BenchResult[]> {
         naive.tick();
       },
     );
-    const target = nodes === 1_000 ? `>= ${10 * ENGINE_TICKS_PER_S} ticks/s` : nodes === 10_000 ? `>= ${ENGINE_TICKS_PER_S} ticks/s` : undefined;
+    const target =
+      nodes === 1_000
+        ? `>= ${10 * ENGINE_TICKS_PER_S} ticks/s`
+        : nodes === 10_000
+          ? `>= ${ENGINE_TICKS_PER_S} ticks/s`
+          : undefined;
     const floor = nodes === 1_000 ? 10 * ENGINE_TICKS_PER_S : ENGINE_TICKS_PER_S;
     results.push({
       name: `sim tick, ${nodes.toLocaleString('en-US')}-node geometric mesh, 8 metrics`,
@@ -79,14 +84,26 @@ export async function runSimBench(): Promise<BenchResult[]> {
       ratio: cached / rerouting,
       ...(target ? { target, met: cached >= floor } : {}),
     });
-    results.push({ name: `samples emitted, ${nodes.toLocaleString('en-US')} nodes`, value: cached * nodes * 8, unit: 'samples/s' });
+    results.push({
+      name: `samples emitted, ${nodes.toLocaleString('en-US')} nodes`,
+      value: cached * nodes * 8,
+      unit: 'samples/s',
+    });
     await Promise.resolve();
   }
 
   // 180 faults packed into one simulated hour on 1,000 nodes: a fault starts or ends every ~10 ticks.
   const faulted = mesh(1_000);
   const clean = mesh(1_000);
-  const specs = scheduleFaults({ seed: 1, topology: faulted.topology, hours: 1, perKind: 20, warmup: 0, minDuration: 5, maxDuration: 9 });
+  const specs = scheduleFaults({
+    seed: 1,
+    topology: faulted.topology,
+    hours: 1,
+    perKind: 20,
+    warmup: 0,
+    minDuration: 5,
+    maxDuration: 9,
+  });
   for (const spec of specs) faulted.inject(spec);
   const { value: withFaults, base: withoutFaults } = compare(
     () => faulted.tick(),
@@ -102,12 +119,23 @@ export async function runSimBench(): Promise<BenchResult[]> {
 
   const begin = performance.now();
   mesh(10_000);
-  results.push({ name: 'build a 10,000-node geometric mesh (topology, routes, state)', value: performance.now() - begin, unit: 'ms' });
+  results.push({
+    name: 'build a 10,000-node geometric mesh (topology, routes, state)',
+    value: performance.now() - begin,
+    unit: 'ms',
+  });
   return results;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const results = await runSimBench();
-  console.table(results.map((r) => ({ name: r.name, value: `${r.value.toFixed(1)} ${r.unit}`, vs: r.baseline ? `${r.ratio?.toFixed(2)}x ${r.baseline}` : '', target: r.target ?? '' })));
+  console.table(
+    results.map((r) => ({
+      name: r.name,
+      value: `${r.value.toFixed(1)} ${r.unit}`,
+      vs: r.baseline ? `${r.ratio?.toFixed(2)}x ${r.baseline}` : '',
+      target: r.target ?? '',
+    })),
+  );
   console.log(JSON.stringify(results));
 }

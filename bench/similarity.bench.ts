@@ -8,7 +8,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { createSimilarityIndex, init, type SimilarityIndex, type SimilarityIndexOptions } from '../src/kernels/similarity/index.ts';
+import {
+  createSimilarityIndex,
+  init,
+  type SimilarityIndex,
+  type SimilarityIndexOptions,
+} from '../src/kernels/similarity/index.ts';
 import type { BenchResult } from './types.ts';
 
 const N = 100_000;
@@ -28,7 +33,8 @@ function gaussian(length: number, seed: number): Float32Array {
     return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32;
   };
   const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  for (let i = 0; i < length; i++)
+    out[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
   return out;
 }
 
@@ -53,7 +59,11 @@ function bestOf(reps: number, fns: (() => void)[]): number[] {
   return best;
 }
 
-async function build(options: Omit<SimilarityIndexOptions, 'dim'>, ids: Uint32Array, data: Float32Array): Promise<SimilarityIndex> {
+async function build(
+  options: Omit<SimilarityIndexOptions, 'dim'>,
+  ids: Uint32Array,
+  data: Float32Array,
+): Promise<SimilarityIndex> {
   const index = await createSimilarityIndex({ dim: DIM, capacity: N, ...options });
   index.addMany(ids, data);
   return index;
@@ -76,7 +86,9 @@ function target(result: BenchResult, text: string, min: number, measured = resul
 /** Runs the similarity benchmarks and returns their figures (queries/s, ratios, recall). */
 export async function runSimilarityBench(): Promise<BenchResult[]> {
   await init();
-  const scalar = new WebAssembly.Module(readFileSync(new URL('../build/similarity.scalar.wasm', import.meta.url)));
+  const scalar = new WebAssembly.Module(
+    readFileSync(new URL('../build/similarity.scalar.wasm', import.meta.url)),
+  );
   const data = gaussian(N * DIM, 1);
   const ids = Uint32Array.from({ length: N }, (_, i) => i);
   const queries = gaussian(BATCH * DIM, 2);
@@ -104,24 +116,73 @@ export async function runSimilarityBench(): Promise<BenchResult[]> {
   const scan = SCAN_BYTES / (tSimd / 1000) / 1e9;
   const name = 'cosine top-10, 1 x 384-d query vs 100k f32';
   results.push(
-    target({ name: `${name}, wasm SIMD`, value: 1000 / tSimd, unit: 'queries/s', baseline: 'TS twin', ratio: tTwin / tSimd }, '>= 6x', 6),
-    { name: `${name}, wasm SIMD`, value: 1000 / tSimd, unit: 'queries/s', baseline: 'wasm scalar', ratio: tScalar / tSimd },
-    { name: `${name}, wasm scalar`, value: 1000 / tScalar, unit: 'queries/s', baseline: 'TS twin', ratio: tTwin / tScalar },
+    target(
+      {
+        name: `${name}, wasm SIMD`,
+        value: 1000 / tSimd,
+        unit: 'queries/s',
+        baseline: 'TS twin',
+        ratio: tTwin / tSimd,
+      },
+      '>= 6x',
+      6,
+    ),
+    {
+      name: `${name}, wasm SIMD`,
+      value: 1000 / tSimd,
+      unit: 'queries/s',
+      baseline: 'wasm scalar',
+      ratio: tScalar / tSimd,
+    },
+    {
+      name: `${name}, wasm scalar`,
+      value: 1000 / tScalar,
+      unit: 'queries/s',
+      baseline: 'TS twin',
+      ratio: tTwin / tScalar,
+    },
     { name: `${name}, TS twin`, value: 1000 / tTwin, unit: 'queries/s' },
-    target({ name: `${name}, wasm SIMD: vectors scanned`, value: scan, unit: 'GB/s' }, '>= 20 GB/s', 20, scan),
-    { name: 'cosine addMany 100k x 384 (normalised in place), wasm', value: addWasm, unit: 'rows/s', baseline: 'TS twin', ratio: addWasm / addTwin },
+    target(
+      { name: `${name}, wasm SIMD: vectors scanned`, value: scan, unit: 'GB/s' },
+      '>= 20 GB/s',
+      20,
+      scan,
+    ),
+    {
+      name: 'cosine addMany 100k x 384 (normalised in place), wasm',
+      value: addWasm,
+      unit: 'rows/s',
+      baseline: 'TS twin',
+      ratio: addWasm / addTwin,
+    },
   );
 
   for (const metric of ['dot', 'l2'] as const) {
     const index = await build({ metric, backend: 'wasm' }, ids, data);
     const [t, tCosine] = bestOf(15, [one(index), one(simd)]);
-    results.push({ name: `${metric} top-10, 1 query vs 100k f32, wasm SIMD`, value: 1000 / t, unit: 'queries/s', baseline: 'cosine', ratio: tCosine / t });
+    results.push({
+      name: `${metric} top-10, 1 query vs 100k f32, wasm SIMD`,
+      value: 1000 / t,
+      unit: 'queries/s',
+      baseline: 'cosine',
+      ratio: tCosine / t,
+    });
   }
 
   // 64 queries in one call vs the same 64 queries one call each.
   const [tEach, tBatch] = bestOf(5, [each(simd), batch(simd)]);
   results.push(
-    target({ name: 'cosine top-10, 64 queries in one call, f32 wasm SIMD', value: (1000 * BATCH) / tBatch, unit: 'queries/s', baseline: '64 calls of 1 query', ratio: tEach / tBatch }, '>= 2x', 2),
+    target(
+      {
+        name: 'cosine top-10, 64 queries in one call, f32 wasm SIMD',
+        value: (1000 * BATCH) / tBatch,
+        unit: 'queries/s',
+        baseline: '64 calls of 1 query',
+        ratio: tEach / tBatch,
+      },
+      '>= 2x',
+      2,
+    ),
   );
 
   // int8: speed vs f32, recall@10 vs exact f32 over the 64 queries.
@@ -132,11 +193,48 @@ export async function runSimilarityBench(): Promise<BenchResult[]> {
   const [tInt8Each, tInt8Batch, tF32Batch] = bestOf(7, [each(int8), batch(int8), batch(simd)]);
   const int8Name = 'cosine int8 (rescore 4) top-10, 1 query vs 100k';
   results.push(
-    target({ name: `${int8Name}, wasm SIMD`, value: 1000 / tInt8, unit: 'queries/s', baseline: 'f32 wasm SIMD', ratio: tF32 / tInt8 }, '>= 2.5x', 2.5),
-    { name: `${int8Name}, wasm SIMD`, value: 1000 / tInt8, unit: 'queries/s', baseline: 'int8 wasm scalar', ratio: tInt8Scalar / tInt8 },
-    target({ name: `${int8Name}: recall@10 vs exact f32 (64 queries)`, value: recall, unit: 'fraction' }, '>= 0.99', 0.99, recall),
-    target({ name: 'cosine int8 top-10, 64 queries in one call, wasm SIMD', value: (1000 * BATCH) / tInt8Batch, unit: 'queries/s', baseline: '64 calls of 1 query', ratio: tInt8Each / tInt8Batch }, '>= 2x', 2),
-    { name: 'cosine int8 top-10, 64 queries in one call, wasm SIMD', value: (1000 * BATCH) / tInt8Batch, unit: 'queries/s', baseline: 'f32, 64 in one call', ratio: tF32Batch / tInt8Batch },
+    target(
+      {
+        name: `${int8Name}, wasm SIMD`,
+        value: 1000 / tInt8,
+        unit: 'queries/s',
+        baseline: 'f32 wasm SIMD',
+        ratio: tF32 / tInt8,
+      },
+      '>= 2.5x',
+      2.5,
+    ),
+    {
+      name: `${int8Name}, wasm SIMD`,
+      value: 1000 / tInt8,
+      unit: 'queries/s',
+      baseline: 'int8 wasm scalar',
+      ratio: tInt8Scalar / tInt8,
+    },
+    target(
+      { name: `${int8Name}: recall@10 vs exact f32 (64 queries)`, value: recall, unit: 'fraction' },
+      '>= 0.99',
+      0.99,
+      recall,
+    ),
+    target(
+      {
+        name: 'cosine int8 top-10, 64 queries in one call, wasm SIMD',
+        value: (1000 * BATCH) / tInt8Batch,
+        unit: 'queries/s',
+        baseline: '64 calls of 1 query',
+        ratio: tInt8Each / tInt8Batch,
+      },
+      '>= 2x',
+      2,
+    ),
+    {
+      name: 'cosine int8 top-10, 64 queries in one call, wasm SIMD',
+      value: (1000 * BATCH) / tInt8Batch,
+      unit: 'queries/s',
+      baseline: 'f32, 64 in one call',
+      ratio: tF32Batch / tInt8Batch,
+    },
   );
   return results;
 }
@@ -146,7 +244,7 @@ function printTable(results: BenchResult[]): void {
     r.name,
     `${r.value.toPrecision(4)} ${r.unit}`,
     r.baseline ?? '',
-    r.ratio === undefined ? '' : r.ratio.toFixed(2) + 'x',
+    r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`,
     r.target === undefined ? '' : `${r.target} ${r.met ? 'met' : 'MISSED'}`,
   ]);
   const head = ['benchmark', 'value', 'baseline', 'ratio', 'target'];

@@ -9,7 +9,14 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  histogram, init, ksDistance, RollingMedian, RollingMedianBatch, SeriesStats, SeriesStatsBatch, type Backend,
+  histogram,
+  init,
+  ksDistance,
+  RollingMedian,
+  RollingMedianBatch,
+  SeriesStats,
+  SeriesStatsBatch,
+  type Backend,
 } from '../src/kernels/stats/index.ts';
 import type { BenchResult } from './types.ts';
 
@@ -37,46 +44,70 @@ export async function runStatsBench(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
 
   // 1. Batched moments: one value per series per call.
-  const rows = Array.from({ length: ROWS }, () => Float64Array.from({ length: SERIES }, () => gaussian(random) * 10 + 100));
-  results.push(...compare('Welford+EWMA+z+min/max+CUSUM update, 10k series', 'series-updates/s', variants, (v) => {
-    const s = new SeriesStatsBatch({ series: SERIES, alpha: 0.05, backend: v.backend, module: v.module });
-    let t = 0;
-    return { perCall: SERIES, calls: 200, run: () => s.update(rows[t++ % ROWS]), state: () => s.save() };
-  }, { target: TARGET, text: '>= 100M series-updates/s' }));
+  const rows = Array.from({ length: ROWS }, () =>
+    Float64Array.from({ length: SERIES }, () => gaussian(random) * 10 + 100),
+  );
+  results.push(
+    ...compare(
+      'Welford+EWMA+z+min/max+CUSUM update, 10k series',
+      'series-updates/s',
+      variants,
+      (v) => {
+        const s = new SeriesStatsBatch({ series: SERIES, alpha: 0.05, backend: v.backend, module: v.module });
+        let t = 0;
+        return { perCall: SERIES, calls: 200, run: () => s.update(rows[t++ % ROWS]), state: () => s.save() };
+      },
+      { target: TARGET, text: '>= 100M series-updates/s' },
+    ),
+  );
 
   // 2. Rolling median and MAD of 1,000 series, window 64, one value per series per call.
   const medianRows = rows.map((r) => r.subarray(0, 1000));
-  results.push(...compare('rolling median+MAD update, 1k series, window 64', 'series-updates/s', variants, (v) => {
-    const m = new RollingMedianBatch({ series: 1000, window: 64, backend: v.backend, module: v.module });
-    for (let t = 0; t < 64; t++) m.update(medianRows[t]); // full windows: every update evicts
-    let t = 0;
-    return { perCall: 1000, calls: 20, run: () => m.update(medianRows[t++ % ROWS]), state: () => m.save() };
-  }));
+  results.push(
+    ...compare('rolling median+MAD update, 1k series, window 64', 'series-updates/s', variants, (v) => {
+      const m = new RollingMedianBatch({ series: 1000, window: 64, backend: v.backend, module: v.module });
+      for (let t = 0; t < 64; t++) m.update(medianRows[t]); // full windows: every update evicts
+      let t = 0;
+      return { perCall: 1000, calls: 20, run: () => m.update(medianRows[t++ % ROWS]), state: () => m.save() };
+    }),
+  );
 
   // 3. One long series: moments and rolling median over 100,000 values per call.
   const long = Float64Array.from({ length: 100_000 }, () => gaussian(random) * 3 + 50);
   const z = new Float64Array(long.length);
-  results.push(...compare('one series, moments with per-value z, 100k values', 'values/s', variants, (v) => {
-    const s = new SeriesStats({ backend: v.backend, module: v.module });
-    return { perCall: long.length, calls: 2, run: () => s.push(long, z), state: () => s.save() };
-  }));
-  results.push(...compare('one series, rolling median+MAD, window 256, 100k values', 'values/s', variants, (v) => {
-    const m = new RollingMedian({ window: 256, backend: v.backend, module: v.module });
-    return { perCall: long.length, calls: 1, run: () => m.push(long), state: () => m.save() };
-  }));
+  results.push(
+    ...compare('one series, moments with per-value z, 100k values', 'values/s', variants, (v) => {
+      const s = new SeriesStats({ backend: v.backend, module: v.module });
+      return { perCall: long.length, calls: 2, run: () => s.push(long, z), state: () => s.save() };
+    }),
+  );
+  results.push(
+    ...compare('one series, rolling median+MAD, window 256, 100k values', 'values/s', variants, (v) => {
+      const m = new RollingMedian({ window: 256, backend: v.backend, module: v.module });
+      return { perCall: long.length, calls: 1, run: () => m.push(long), state: () => m.save() };
+    }),
+  );
 
   // 4. Drift: histogram of 1M values into 32 bins, KS distance of two 100k samples.
   const big = Float64Array.from({ length: 1_000_000 }, () => gaussian(random));
   const spec = { bins: 32, min: -4, max: 4 };
-  results.push(...compare('histogram, 1M values, 32 bins', 'values/s', variants, (v) => ({
-    perCall: big.length, calls: 2, run: () => histogram(big, spec, v),
-    state: () => histogram(big, spec, v).counts,
-  })));
+  results.push(
+    ...compare('histogram, 1M values, 32 bins', 'values/s', variants, (v) => ({
+      perCall: big.length,
+      calls: 2,
+      run: () => histogram(big, spec, v),
+      state: () => histogram(big, spec, v).counts,
+    })),
+  );
   const other = long.map((x) => x + 0.1);
-  results.push(...compare('KS distance, 100k vs 100k samples', 'values/s', variants, (v) => ({
-    perCall: 2 * long.length, calls: 2, run: () => ksDistance(long, other, v),
-    state: () => Float64Array.of(ksDistance(long, other, v)),
-  })));
+  results.push(
+    ...compare('KS distance, 100k vs 100k samples', 'values/s', variants, (v) => ({
+      perCall: 2 * long.length,
+      calls: 2,
+      run: () => ksDistance(long, other, v),
+      state: () => Float64Array.of(ksDistance(long, other, v)),
+    })),
+  );
   return results;
 }
 
@@ -90,7 +121,10 @@ interface Workload {
 
 /** Times one workload on every variant; SIMD is reported against the TS twin and the scalar build. */
 function compare(
-  what: string, unit: string, variants: Variant[], make: (v: Variant) => Workload,
+  what: string,
+  unit: string,
+  variants: Variant[],
+  make: (v: Variant) => Workload,
   target?: { target: number; text: string },
 ): BenchResult[] {
   const workloads = variants.map((v) => [v, make(v)] as const);
@@ -115,7 +149,8 @@ function compare(
     if (v.name === 'wasm SIMD' && rates.has('wasm scalar')) {
       result.name += ` (${(value / rates.get('wasm scalar')!).toFixed(2)}x scalar)`;
     }
-    if (v.name === 'wasm SIMD' && target) Object.assign(result, { target: target.text, met: value >= target.target });
+    if (v.name === 'wasm SIMD' && target)
+      Object.assign(result, { target: target.text, met: value >= target.target });
     return result;
   });
 }
@@ -145,9 +180,14 @@ function gaussian(random: () => number): number {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const results = await runStatsBench();
-  console.table(results.map((r) => ({
-    name: r.name, value: r.value.toExponential(3), unit: r.unit, ratio: r.ratio?.toFixed(2) ?? '',
-    target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '',
-  })));
+  console.table(
+    results.map((r) => ({
+      name: r.name,
+      value: r.value.toExponential(3),
+      unit: r.unit,
+      ratio: r.ratio?.toFixed(2) ?? '',
+      target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '',
+    })),
+  );
   console.log(JSON.stringify(results));
 }

@@ -52,7 +52,10 @@ $('heal').addEventListener('click', async () => {
       onProgress: (tick, total) => (out.textContent = `simulated ${tick} of ${total} s...`),
     });
     const rows = Object.entries(report.byKind)
-      .map(([kind, r]) => `<tr><td>${kind}</td><td>${r.injected}</td><td>${r.detected}</td><td>${r.mttdMedian ?? '-'}</td><td>${r.healed}</td><td>${r.mttrMedian ?? '-'}</td></tr>`)
+      .map(
+        ([kind, r]) =>
+          `<tr><td>${kind}</td><td>${r.injected}</td><td>${r.detected}</td><td>${r.mttdMedian ?? '-'}</td><td>${r.healed}</td><td>${r.mttrMedian ?? '-'}</td></tr>`,
+      )
       .join('');
     out.innerHTML =
       `<table><tr><th>fault kind</th><th>injected</th><th>detected</th><th>ttd p50</th><th>healed</th><th>ttr p50</th></tr>${rows}</table>` +

@@ -17,11 +17,20 @@ mkdirSync(join(root, 'src/kernels/wasm'), { recursive: true });
 
 for (const kernel of kernels) {
   for (const target of ['simd', 'scalar']) {
-    execFileSync(process.execPath, [
-      asc, `assembly/${kernel}.ts`,
-      '--config', 'asconfig.json', '--target', target,
-      '--outFile', `build/${kernel}.${target}.wasm`,
-    ], { cwd: root, stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [
+        asc,
+        `assembly/${kernel}.ts`,
+        '--config',
+        'asconfig.json',
+        '--target',
+        target,
+        '--outFile',
+        `build/${kernel}.${target}.wasm`,
+      ],
+      { cwd: root, stdio: 'inherit' },
+    );
   }
   const bytes = readFileSync(join(root, `build/${kernel}.simd.wasm`));
   writeFileSync(

@@ -13,7 +13,10 @@ export class X0ttaError extends Error {
 
 /** An argument has the wrong type, range or shape. */
 export class ArgumentError extends X0ttaError {
-  constructor(readonly argument: string, message: string) {
+  constructor(
+    readonly argument: string,
+    message: string,
+  ) {
     super(`${argument}: ${message}`);
   }
 }

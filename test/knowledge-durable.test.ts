@@ -11,7 +11,16 @@ describe('PGlite store on disk', () => {
   it('keeps everything across a close and reopen', async () => {
     const first = await PGliteStore.open(dir);
     for (let i = 0; i < 50; i++) {
-      await first.putAction({ id: `a${i}`, incidentId: 'i', action: 'reroute', target: 'n1-n2', startedAt: i, outcome: 'healed', score: i, explanation: '' });
+      await first.putAction({
+        id: `a${i}`,
+        incidentId: 'i',
+        action: 'reroute',
+        target: 'n1-n2',
+        startedAt: i,
+        outcome: 'healed',
+        score: i,
+        explanation: '',
+      });
     }
     await first.putPosterior({ signature: 's', action: 'reroute', alpha: 9, beta: 2 });
     await first.close();

@@ -32,7 +32,11 @@ describe('x0tta6bl4 load', () => {
     const io = capture();
     const json = join(dir, 'r.json');
     const html = join(dir, 'r.html');
-    const code = await runLoadCommand(['--preset', 'baseline', '--scale', '0.05', '--json', json, '--html', html], targets, io);
+    const code = await runLoadCommand(
+      ['--preset', 'baseline', '--scale', '0.05', '--json', json, '--html', html],
+      targets,
+      io,
+    );
     expect(code).toBe(0);
     expect(io.text()).toContain('scenario baseline');
     expect(io.text()).toContain('all thresholds held');
@@ -45,7 +49,21 @@ describe('x0tta6bl4 load', () => {
 
   it('exits 1 when a threshold breaks', async () => {
     const io = capture();
-    const code = await runLoadCommand(['--target', 'failing', '--rate', '100', '--duration', '0.2', '--threshold', 'error_rate<0.01', '--quiet'], targets, io);
+    const code = await runLoadCommand(
+      [
+        '--target',
+        'failing',
+        '--rate',
+        '100',
+        '--duration',
+        '0.2',
+        '--threshold',
+        'error_rate<0.01',
+        '--quiet',
+      ],
+      targets,
+      io,
+    );
     expect(code).toBe(1);
     expect(io.text()).toContain('FAIL error_rate<0.01');
     expect(io.text()).toContain('TypeError 20');

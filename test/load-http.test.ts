@@ -42,7 +42,12 @@ afterAll(async () => {
 describe('httpTarget (Node test server)', () => {
   it('loads an endpoint at a constant rate', async () => {
     hits = 0;
-    const result = await runScenario(httpTarget(`${base}/ok`), { name: 'http', model: 'open', stages: [{ rate: 100, durationMs: 500 }], thresholds: ['error_rate==0'] });
+    const result = await runScenario(httpTarget(`${base}/ok`), {
+      name: 'http',
+      model: 'open',
+      stages: [{ rate: 100, durationMs: 500 }],
+      thresholds: ['error_rate==0'],
+    });
     expect(result.summary.ok).toBe(50);
     expect(hits).toBe(50);
     expect(result.passed).toBe(true);
@@ -50,20 +55,41 @@ describe('httpTarget (Node test server)', () => {
 
   it('counts error statuses by kind and sends method and body', async () => {
     hits = 0;
-    const flaky = await runScenario(httpTarget(`${base}/flaky`), { name: 'flaky', model: 'closed', stages: [{ concurrency: 1, durationMs: 200 }] });
+    const flaky = await runScenario(httpTarget(`${base}/flaky`), {
+      name: 'flaky',
+      model: 'closed',
+      stages: [{ concurrency: 1, durationMs: 200 }],
+    });
     expect(flaky.summary.errorsByKind.http_503).toBe(flaky.summary.failed);
     expect(flaky.summary.failed).toBeGreaterThan(0);
     expect(Math.abs(flaky.summary.failed - flaky.summary.ok)).toBeLessThanOrEqual(1);
-    const post = await runScenario(httpTarget(`${base}/echo`, { method: 'POST', body: 'ping' }), { name: 'post', model: 'open', stages: [{ rate: 50, durationMs: 100 }] });
+    const post = await runScenario(httpTarget(`${base}/echo`, { method: 'POST', body: 'ping' }), {
+      name: 'post',
+      model: 'open',
+      stages: [{ rate: 50, durationMs: 100 }],
+    });
     expect(post.summary.ok).toBe(5);
-    const missing = await runScenario(httpTarget(`${base}/nope`), { name: 'missing', model: 'open', stages: [{ rate: 50, durationMs: 100 }] });
+    const missing = await runScenario(httpTarget(`${base}/nope`), {
+      name: 'missing',
+      model: 'open',
+      stages: [{ rate: 50, durationMs: 100 }],
+    });
     expect(missing.summary.errorsByKind).toEqual({ http_404: 5 });
   });
 
   it('times out a hanging endpoint and a refused connection is a network error', async () => {
-    const hang = await runScenario(httpTarget(`${base}/hang`), { name: 'hang', model: 'open', stages: [{ rate: 50, durationMs: 100 }], timeoutMs: 100 });
+    const hang = await runScenario(httpTarget(`${base}/hang`), {
+      name: 'hang',
+      model: 'open',
+      stages: [{ rate: 50, durationMs: 100 }],
+      timeoutMs: 100,
+    });
     expect(hang.summary.errorsByKind).toEqual({ timeout: 5 });
-    const refused = await runScenario(httpTarget('http://127.0.0.1:1/'), { name: 'refused', model: 'open', stages: [{ rate: 20, durationMs: 100 }] });
+    const refused = await runScenario(httpTarget('http://127.0.0.1:1/'), {
+      name: 'refused',
+      model: 'open',
+      stages: [{ rate: 20, durationMs: 100 }],
+    });
     expect(refused.summary.errorsByKind).toEqual({ network: 2 });
   });
 

@@ -25,7 +25,12 @@ describe('a target that never returns, run in a worker', () => {
       return pool.run('spin', [1e12]); // a synchronous loop that would never end
     };
     const began = performance.now();
-    const result = await runScenario(target, { name: 'spinning worker', model: 'open', stages: [{ rate: 40, durationMs: 1000 }], timeoutMs: 150 });
+    const result = await runScenario(target, {
+      name: 'spinning worker',
+      model: 'open',
+      stages: [{ rate: 40, durationMs: 1000 }],
+      timeoutMs: 150,
+    });
     const s = result.summary;
     expect(performance.now() - began).toBeLessThan(1000 + 150 + 1000);
     expect(s.scheduled).toBe(40);

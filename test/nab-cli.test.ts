@@ -43,7 +43,10 @@ describe('nab command', () => {
       await readFile(join(out, 'realKnownCause', `${NAB_DETECTOR_NAME}_rogue_agent_key_hold.csv`), 'utf8'),
       'result',
     );
-    const input = parseNabCsv(await readFile(join(data, 'realKnownCause', 'rogue_agent_key_hold.csv'), 'utf8'), 'input');
+    const input = parseNabCsv(
+      await readFile(join(data, 'realKnownCause', 'rogue_agent_key_hold.csv'), 'utf8'),
+      'input',
+    );
     expect(result.stamps).toEqual(input.stamps);
     expect(Array.from(result.columns.value)).toEqual(Array.from(input.columns.value));
     const twin = new SeriesDetector();
@@ -52,13 +55,18 @@ describe('nab command', () => {
     for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - expected[i])).toBeLessThanOrEqual(1e-12);
 
     const report = lines.join('\n');
-    for (const profile of ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate']) expect(report).toContain(profile);
+    for (const profile of ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'])
+      expect(report).toContain(profile);
     expect(report).toContain('realTraffic/speed_7578.csv');
     expect(report).toMatch(/scored 4 files/);
   });
 
   it('returns 2 with the usage for missing or unknown flags and unreadable input', async () => {
-    for (const argv of [['--data', data], ['--out', '/tmp/x', '--data'], ['--data', data, '--out', '/tmp/x', '--fast', '1']]) {
+    for (const argv of [
+      ['--data', data],
+      ['--out', '/tmp/x', '--data'],
+      ['--data', data, '--out', '/tmp/x', '--fast', '1'],
+    ]) {
       const { io, err } = capture();
       expect(await runNabCommand(argv, io)).toBe(2);
       expect(err.join('\n')).toMatch(/usage: x0tta6bl4 nab/);
@@ -68,7 +76,9 @@ describe('nab command', () => {
     expect(await runNabCommand(['--data', join(fixtures, 'missing'), '--out', out], io)).toBe(2);
     expect(err.join('\n')).toMatch(/missing/);
     const bad = capture();
-    expect(await runNabCommand(['--data', data, '--out', out, '--params', '{"vigilance":-1}'], bad.io)).toBe(2);
+    expect(await runNabCommand(['--data', data, '--out', out, '--params', '{"vigilance":-1}'], bad.io)).toBe(
+      2,
+    );
     expect(bad.err.join('\n')).toMatch(/params\.vigilance/);
   });
 });

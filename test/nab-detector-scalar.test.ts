@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { DetectorBank } from '../src/analyze/detectors/detector.ts';
 import { parseNabCsv } from '../src/analyze/nab/csv.ts';
 
-const scalar = new WebAssembly.Module(readFileSync(new URL('../build/detector.scalar.wasm', import.meta.url)));
+const scalar = new WebAssembly.Module(
+  readFileSync(new URL('../build/detector.scalar.wasm', import.meta.url)),
+);
 
 async function both(time: Float64Array, values: Float64Array): Promise<[number[], number[]]> {
   const simd = await DetectorBank.create(1, { backend: 'wasm' });
@@ -15,7 +17,10 @@ async function both(time: Float64Array, values: Float64Array): Promise<[number[]
 
 describe('detector kernel, scalar build', () => {
   it('equals the SIMD build on a NAB series', async () => {
-    const text = readFileSync(new URL('./fixtures/nab/data/realTraffic/speed_7578.csv', import.meta.url), 'utf8');
+    const text = readFileSync(
+      new URL('./fixtures/nab/data/realTraffic/speed_7578.csv', import.meta.url),
+      'utf8',
+    );
     const table = parseNabCsv(text, 'speed_7578.csv');
     const [simd, plain] = await both(table.time, table.columns.value);
     expect(plain).toEqual(simd);
@@ -24,7 +29,7 @@ describe('detector kernel, scalar build', () => {
 
   it('equals the SIMD build on seeded noise with jumps', async () => {
     let seed = 99;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const values = Float64Array.from({ length: 4000 }, (_, i) => random() * 10 + (i > 3000 ? 50 : 0));
     const time = Float64Array.from({ length: 4000 }, (_, i) => i);
     const [simd, plain] = await both(time, values);

@@ -36,7 +36,14 @@ function published(profile: string) {
     .map((line) => line.split(','))
     .filter((cells) => keys.includes(cells[2]))
     .map(([, , file, threshold, score, tp, tn, fp, fn, total]) => ({
-      file, threshold: +threshold, score: +score, tp: +tp, tn: +tn, fp: +fp, fn: +fn, total: +total,
+      file,
+      threshold: +threshold,
+      score: +score,
+      tp: +tp,
+      tn: +tn,
+      fp: +fp,
+      fn: +fn,
+      total: +total,
     }));
 }
 
@@ -49,7 +56,13 @@ describe('NAB scorer reproduces ARTime', () => {
         const file = artime.find((f) => f.key === row.file)!;
         const got = scoreFile(file.prepared, file.scores, row.threshold, NAB_PROFILES[profile]);
         expect(got.score, row.file).toBeCloseTo(row.score, 9);
-        expect([got.tp, got.tn, got.fp, got.fn, got.total], row.file).toEqual([row.tp, row.tn, row.fp, row.fn, row.total]);
+        expect([got.tp, got.tn, got.fp, got.fn, got.total], row.file).toEqual([
+          row.tp,
+          row.tn,
+          row.fp,
+          row.fn,
+          row.total,
+        ]);
       }
     });
   }
@@ -64,9 +77,13 @@ describe('threshold optimiser', () => {
     for (const profile of PROFILE_NAMES) {
       const best = optimiseThreshold(files, scores, NAB_PROFILES[profile]);
       let bruteBest = -Infinity;
-      for (const t of distinct) bruteBest = Math.max(bruteBest, scoreCorpus(files, scores, t, NAB_PROFILES[profile]).normalised);
+      for (const t of distinct)
+        bruteBest = Math.max(bruteBest, scoreCorpus(files, scores, t, NAB_PROFILES[profile]).normalised);
       expect(best.normalised).toBeCloseTo(bruteBest, 9);
-      expect(scoreCorpus(files, scores, best.threshold, NAB_PROFILES[profile]).normalised).toBeCloseTo(best.normalised, 9);
+      expect(scoreCorpus(files, scores, best.threshold, NAB_PROFILES[profile]).normalised).toBeCloseTo(
+        best.normalised,
+        9,
+      );
     }
   });
 
@@ -105,10 +122,16 @@ describe('scoring rules', () => {
 
   it('rejects mismatched lengths and malformed input, naming the argument', () => {
     const [first] = artime;
-    expect(() => scoreFile(first.prepared, new Float64Array(3), 0.5, NAB_PROFILES.standard)).toThrow(DimensionError);
-    expect(() => scoreFile(first.prepared, new Float64Array(3), 0.5, NAB_PROFILES.standard)).toThrow(/scores/);
+    expect(() => scoreFile(first.prepared, new Float64Array(3), 0.5, NAB_PROFILES.standard)).toThrow(
+      DimensionError,
+    );
+    expect(() => scoreFile(first.prepared, new Float64Array(3), 0.5, NAB_PROFILES.standard)).toThrow(
+      /scores/,
+    );
     expect(() => parseTimestamp('2014-13-01', 'when')).toThrow(/when/);
-    expect(() => parseNabCsv('timestamp,value\n2014-01-01 00:00:00,1\n2013-01-01 00:00:00,2\n', 'x.csv')).toThrow(ArgumentError);
+    expect(() =>
+      parseNabCsv('timestamp,value\n2014-01-01 00:00:00,1\n2013-01-01 00:00:00,2\n', 'x.csv'),
+    ).toThrow(ArgumentError);
     expect(() => parseWindows([1, 2])).toThrow(/windows/);
   });
 });

@@ -41,81 +41,104 @@ describe('worker pool on Node', () => {
   it('maps a .ts entry to its compiled .js twin only when the importer is compiled', () => {
     const entry = new URL('file:///app/workers/kernels.ts');
     expect(workerEntry(entry, 'file:///app/src/runtime/kernel-pool.ts').href).toBe(entry.href);
-    expect(workerEntry(entry, 'file:///app/dist/src/runtime/kernel-pool.js').href).toBe('file:///app/workers/kernels.js');
+    expect(workerEntry(entry, 'file:///app/dist/src/runtime/kernel-pool.js').href).toBe(
+      'file:///app/workers/kernels.js',
+    );
     expect(workerEntry(new URL('file:///a/w.js'), 'file:///a/p.js').href).toBe('file:///a/w.js');
   });
 
-  it('runs a compiled JavaScript entry without tsx', async () => {
-    const url = jsWorker(
-      'echo.mjs',
-      `import * as Comlink from '${comlink}';
+  it(
+    'runs a compiled JavaScript entry without tsx',
+    async () => {
+      const url = jsWorker(
+        'echo.mjs',
+        `import * as Comlink from '${comlink}';
        import nodeEndpoint from '${adapter}';
        import { parentPort } from 'node:worker_threads';
        Comlink.expose({ twice: (x) => 2 * x }, nodeEndpoint(parentPort));
        parentPort.postMessage('x0tta6bl4:worker-ready');`,
-    );
-    const pool = new WorkerPool<{ twice(x: number): number }>({ url }, { size: 1 });
-    try {
-      expect(await pool.run('twice', [21])).toBe(42);
-    } finally {
-      await pool.close();
-    }
-  }, SLOW);
+      );
+      const pool = new WorkerPool<{ twice(x: number): number }>({ url }, { size: 1 });
+      try {
+        expect(await pool.run('twice', [21])).toBe(42);
+      } finally {
+        await pool.close();
+      }
+    },
+    SLOW,
+  );
 
-  it('gives up on a worker that never says it is ready', async () => {
-    const url = jsWorker('silent.mjs', 'setInterval(() => {}, 1000);');
-    const pool = new WorkerPool<{ twice(x: number): number }>({ url }, { size: 1, startTimeout: 300 });
-    const started = Date.now();
-    const error = await failure(pool.run('twice', [1]));
-    expect(error).toBeInstanceOf(WorkerCrashedError);
-    expect(error.message).toMatch(/did not start within 300 ms/);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    await pool.close();
-  }, SLOW);
-
-  it('reports the exit code of a worker that calls process.exit', async () => {
-    const pool = new WorkerPool<ProbeApi>({ url: probe }, { size: 1 });
-    try {
-      const error = await failure(pool.run('exit', [7]));
+  it(
+    'gives up on a worker that never says it is ready',
+    async () => {
+      const url = jsWorker('silent.mjs', 'setInterval(() => {}, 1000);');
+      const pool = new WorkerPool<{ twice(x: number): number }>({ url }, { size: 1, startTimeout: 300 });
+      const started = Date.now();
+      const error = await failure(pool.run('twice', [1]));
       expect(error).toBeInstanceOf(WorkerCrashedError);
-      expect(error.message).toMatch(/exited \(code 7\)/);
-    } finally {
+      expect(error.message).toMatch(/did not start within 300 ms/);
+      expect(Date.now() - started).toBeLessThan(10_000);
       await pool.close();
-    }
-  }, SLOW);
+    },
+    SLOW,
+  );
 
-  it('loses only the crashed worker’s calls under load, and never leaves one hanging', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    const pool = new WorkerPool<ProbeApi>({ url: probe }, { size: 2 });
-    try {
+  it(
+    'reports the exit code of a worker that calls process.exit',
+    async () => {
+      const pool = new WorkerPool<ProbeApi>({ url: probe }, { size: 1 });
+      try {
+        const error = await failure(pool.run('exit', [7]));
+        expect(error).toBeInstanceOf(WorkerCrashedError);
+        expect(error.message).toMatch(/exited \(code 7\)/);
+      } finally {
+        await pool.close();
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'loses only the crashed worker’s calls under load, and never leaves one hanging',
+    async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      const pool = new WorkerPool<ProbeApi>({ url: probe }, { size: 2 });
+      try {
+        await pool.start();
+        const calls = Array.from({ length: 40 }, (_, i) => pool.run('sleep', [20 + (i % 5)]));
+        const crash = pool.run('crash', []);
+        const outcomes = await Promise.allSettled([...calls, crash]);
+        const failed = outcomes.filter((o) => o.status === 'rejected');
+        for (const o of failed)
+          expect((o as PromiseRejectedResult).reason).toBeInstanceOf(WorkerCrashedError);
+        expect(failed.length).toBeGreaterThanOrEqual(1); // the crash itself
+        expect(failed.length).toBeLessThan(outcomes.length); // the other worker kept serving
+        expect(pool.load).toEqual([0, 0]);
+        expect(pool.crashes).toBe(1);
+        const after = await Promise.all(Array.from({ length: 4 }, () => pool.run('echo', ['ok'])));
+        expect(after).toEqual(['ok', 'ok', 'ok', 'ok']);
+      } finally {
+        await pool.close();
+        process.off('unhandledRejection', onUnhandled);
+      }
+      expect(unhandled).toEqual([]);
+    },
+    SLOW,
+  );
+
+  it(
+    'does not replace workers once closed, and close is idempotent',
+    async () => {
+      const pool = new WorkerPool<ProbeApi>({ url: probe }, { size: 1 });
       await pool.start();
-      const calls = Array.from({ length: 40 }, (_, i) => pool.run('sleep', [20 + (i % 5)]));
-      const crash = pool.run('crash', []);
-      const outcomes = await Promise.allSettled([...calls, crash]);
-      const failed = outcomes.filter((o) => o.status === 'rejected');
-      for (const o of failed) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(WorkerCrashedError);
-      expect(failed.length).toBeGreaterThanOrEqual(1); // the crash itself
-      expect(failed.length).toBeLessThan(outcomes.length); // the other worker kept serving
-      expect(pool.load).toEqual([0, 0]);
-      expect(pool.crashes).toBe(1);
-      const after = await Promise.all(Array.from({ length: 4 }, () => pool.run('echo', ['ok'])));
-      expect(after).toEqual(['ok', 'ok', 'ok', 'ok']);
-    } finally {
+      const crash = failure(pool.run('crash', []));
+      await pool.close({ drain: false });
+      expect(await crash).toBeInstanceOf(PoolClosedError);
       await pool.close();
-      process.off('unhandledRejection', onUnhandled);
-    }
-    expect(unhandled).toEqual([]);
-  }, SLOW);
-
-  it('does not replace workers once closed, and close is idempotent', async () => {
-    const pool = new WorkerPool<ProbeApi>({ url: probe }, { size: 1 });
-    await pool.start();
-    const crash = failure(pool.run('crash', []));
-    await pool.close({ drain: false });
-    expect(await crash).toBeInstanceOf(PoolClosedError);
-    await pool.close();
-    expect(pool.crashes).toBe(0);
-  }, SLOW);
+      expect(pool.crashes).toBe(0);
+    },
+    SLOW,
+  );
 });

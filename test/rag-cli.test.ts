@@ -26,7 +26,14 @@ function capture(): void {
 describe('x0tta6bl4 rag', () => {
   it('query prints ranked runbooks with ids, fault kinds, scores and why they matched', async () => {
     capture();
-    const code = await runRagCommand(['query', 'certificate expired, browsers warn', '--k', '3', '--store', join(dir, 's1.json')]);
+    const code = await runRagCommand([
+      'query',
+      'certificate expired, browsers warn',
+      '--k',
+      '3',
+      '--store',
+      join(dir, 's1.json'),
+    ]);
     expect(code).toBe(0);
     const text = out.join('\n');
     expect(text).toMatch(/^1\. cert-expiry-[\w-]+ {2}\[cert-expiry/m);
@@ -37,7 +44,9 @@ describe('x0tta6bl4 rag', () => {
 
   it('query --json emits machine-readable results', async () => {
     capture();
-    expect(await runRagCommand(['query', 'disk is full', '--json', '--k', '2', '--store', join(dir, 's1.json')])).toBe(0);
+    expect(
+      await runRagCommand(['query', 'disk is full', '--json', '--k', '2', '--store', join(dir, 's1.json')]),
+    ).toBe(0);
     const json = JSON.parse(out.join('\n'));
     expect(json.results).toHaveLength(2);
     expect(json.results[0].faults).toContain('disk-full');
@@ -48,7 +57,10 @@ describe('x0tta6bl4 rag', () => {
   it('index adds a directory of Markdown runbooks that later queries find', async () => {
     const books = join(dir, 'books');
     mkdirSync(books);
-    writeFileSync(join(books, 'toaster.md'), '---\nid: toaster-smoke\ntitle: Toaster emits smoke in rack 4\nfaults: [node-crash]\nsymptoms: [burning smell near rack four]\nmetrics: [temperature]\nactions: [failover]\nseverity: critical\n---\nUnplug the toaster.\n');
+    writeFileSync(
+      join(books, 'toaster.md'),
+      '---\nid: toaster-smoke\ntitle: Toaster emits smoke in rack 4\nfaults: [node-crash]\nsymptoms: [burning smell near rack four]\nmetrics: [temperature]\nactions: [failover]\nseverity: critical\n---\nUnplug the toaster.\n',
+    );
     const store = join(dir, 's2.json');
     capture();
     expect(await runRagCommand(['index', books, '--store', store])).toBe(0);
@@ -61,7 +73,10 @@ describe('x0tta6bl4 rag', () => {
   it('index and query use a PGlite data directory as the store, shared with the knowledge tables', async () => {
     const books = join(dir, 'books-pg');
     mkdirSync(books);
-    writeFileSync(join(books, 'kettle.md'), '---\nid: kettle-steam\ntitle: Kettle steam trips the smoke alarm\nfaults: [node-crash]\nsymptoms: [steam cloud over the switch]\nmetrics: [humidity]\nactions: [failover]\nseverity: high\n---\nMove the kettle.\n');
+    writeFileSync(
+      join(books, 'kettle.md'),
+      '---\nid: kettle-steam\ntitle: Kettle steam trips the smoke alarm\nfaults: [node-crash]\nsymptoms: [steam cloud over the switch]\nmetrics: [humidity]\nactions: [failover]\nseverity: high\n---\nMove the kettle.\n',
+    );
     const store = join(dir, 'knowledge-db');
     const knowledge = await PGliteStore.open(store);
     await knowledge.putValue('thresholds', { cpu: 0.7 });
@@ -74,7 +89,11 @@ describe('x0tta6bl4 rag', () => {
     expect(out[0]).toMatch(/^1\. kettle-steam/);
     const reopened = await PGliteStore.open(store);
     expect(await reopened.getValue('thresholds')).toEqual({ cpu: 0.7 });
-    expect((await (await PGliteRagStore.fromDatabase(reopened.database)).listDocuments()).map((s) => s.document.id)).toContain('kettle-steam');
+    expect(
+      (await (await PGliteRagStore.fromDatabase(reopened.database)).listDocuments()).map(
+        (s) => s.document.id,
+      ),
+    ).toContain('kettle-steam');
     await reopened.close();
   });
 

@@ -8,7 +8,9 @@ const dir = new URL('../knowledge/runbooks/', import.meta.url).pathname;
 
 describe('knowledge/runbooks', () => {
   it('every Markdown file parses, and the generated module matches them (run scripts/build-runbooks.ts if not)', () => {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.md')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.md'))
+      .sort();
     const parsed = files.map((f) => parseRunbook(readFileSync(join(dir, f), 'utf8'), f));
     expect(RUNBOOKS).toEqual(parsed);
   });

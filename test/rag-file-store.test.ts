@@ -11,15 +11,30 @@ import { HashedEmbedder } from '../src/rag/hashed-embedder.ts';
 const dir = mkdtempSync(join(tmpdir(), 'x0-rag-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const doc = (id: string) => ({ id, source: 'runbook' as const, title: id, faults: ['ddos'], severity: 'low' as const, symptoms: ['s'], metrics: [], actions: ['rate-limit'], body: '' });
+const doc = (id: string) => ({
+  id,
+  source: 'runbook' as const,
+  title: id,
+  faults: ['ddos'],
+  severity: 'low' as const,
+  symptoms: ['s'],
+  metrics: [],
+  actions: ['rate-limit'],
+  body: '',
+});
 
 describe('FileRagStore', () => {
   it('persists documents and exact embeddings across opens, with replace and delete', async () => {
     const path = join(dir, 'nested', 'a.json');
     const store = await FileRagStore.open(path);
     const e = Float32Array.from([0.1, -2.5e-8, 3e30, -0]);
-    await store.putDocuments([{ document: doc('a'), embedding: e, embedderId: 'm' }, { document: doc('b'), embedding: e, embedderId: 'm' }]);
-    await store.putDocuments([{ document: { ...doc('a'), title: 'new' }, embedding: e.map((x) => x * 2), embedderId: 'm' }]);
+    await store.putDocuments([
+      { document: doc('a'), embedding: e, embedderId: 'm' },
+      { document: doc('b'), embedding: e, embedderId: 'm' },
+    ]);
+    await store.putDocuments([
+      { document: { ...doc('a'), title: 'new' }, embedding: e.map((x) => x * 2), embedderId: 'm' },
+    ]);
     expect(await store.deleteDocument('b')).toBe(true);
     expect(await store.deleteDocument('b')).toBe(false);
     const reopened = await FileRagStore.open(path);
@@ -33,7 +48,11 @@ describe('FileRagStore', () => {
     const path = join(dir, 'b.json');
     const hashed = await HashedEmbedder.create();
     let embedded = 0;
-    const counting: Embedder = { id: hashed.id, dim: hashed.dim, embed: (texts) => ((embedded += texts.length), hashed.embed(texts)) };
+    const counting: Embedder = {
+      id: hashed.id,
+      dim: hashed.dim,
+      embed: (texts) => ((embedded += texts.length), hashed.embed(texts)),
+    };
     const first = await RAGAnalyzer.create({ store: await FileRagStore.open(path), embedder: counting });
     const before = await first.retrieveContext('tls handshake fails after expiry', { k: 3 });
     expect(embedded).toBeGreaterThan(first.size);

@@ -11,8 +11,15 @@ const dir = mkdtempSync(join(tmpdir(), 'x0-rag-pglite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const toaster = {
-  id: 'toaster-smoke', source: 'runbook' as const, title: 'Toaster emits smoke in rack 4', faults: ['node-crash'],
-  severity: 'critical' as const, symptoms: ['burning smell near rack four'], metrics: ['temperature'], actions: ['failover'], body: 'Unplug it.',
+  id: 'toaster-smoke',
+  source: 'runbook' as const,
+  title: 'Toaster emits smoke in rack 4',
+  faults: ['node-crash'],
+  severity: 'critical' as const,
+  symptoms: ['burning smell near rack four'],
+  metrics: ['temperature'],
+  actions: ['failover'],
+  body: 'Unplug it.',
 };
 
 describe('PGliteRagStore on disk', () => {
@@ -21,7 +28,14 @@ describe('PGliteRagStore on disk', () => {
     const knowledge = await PGliteStore.open(path);
     const first = await RAGAnalyzer.create({ store: await PGliteRagStore.fromDatabase(knowledge.database) });
     await first.indexKnowledge([toaster]);
-    await first.recordResolved({ id: 'i7', summary: 'smoke again in rack 4', fault: 'node-crash', actions: ['failover'], resolvedBy: 'failover', resolvedAt: 9 });
+    await first.recordResolved({
+      id: 'i7',
+      summary: 'smoke again in rack 4',
+      fault: 'node-crash',
+      actions: ['failover'],
+      resolvedBy: 'failover',
+      resolvedAt: 9,
+    });
     const query = 'burning smell by the rack and the disk is full';
     const before = await first.retrieveContext(query, { k: 5 });
     const stored = await (await PGliteRagStore.fromDatabase(knowledge.database)).listDocuments();
@@ -32,7 +46,9 @@ describe('PGliteRagStore on disk', () => {
     const again = await store.listDocuments();
     expect(again.length).toBe(RUNBOOKS.length + 2);
     expect(again.map((s) => s.document)).toEqual(stored.map((s) => s.document));
-    again.forEach((s, i) => expect(new Uint8Array(s.embedding.buffer)).toEqual(new Uint8Array(stored[i].embedding.buffer)));
+    again.forEach((s, i) =>
+      expect(new Uint8Array(s.embedding.buffer)).toEqual(new Uint8Array(stored[i].embedding.buffer)),
+    );
     const second = await RAGAnalyzer.create({ store });
     const after = await second.retrieveContext(query, { k: 5 });
     expect(after.documents.map((d) => d.id)).toEqual(before.documents.map((d) => d.id));
@@ -47,7 +63,9 @@ describe('PGliteRagStore on disk', () => {
     await store.putDocuments([{ document: toaster, embedding: Float32Array.of(1, 2), embedderId: 'e' }]);
     await store.close();
     const again = await PGliteRagStore.open(path);
-    expect((await again.listDocuments()).map((s) => [s.document.id, Array.from(s.embedding)])).toEqual([['toaster-smoke', [1, 2]]]);
+    expect((await again.listDocuments()).map((s) => [s.document.id, Array.from(s.embedding)])).toEqual([
+      ['toaster-smoke', [1, 2]],
+    ]);
     await again.close();
   });
 });

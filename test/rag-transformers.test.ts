@@ -27,16 +27,36 @@ function buildModel(): Uint8Array {
   const io = (name: string, type: number, dims: string[]) =>
     onnx.ValueInfoProto.create({
       name,
-      type: { tensorType: { elemType: type, shape: { dim: dims.map((d) => (/^\d+$/.test(d) ? { dimValue: Number(d) } : { dimParam: d })) } } },
+      type: {
+        tensorType: {
+          elemType: type,
+          shape: { dim: dims.map((d) => (/^\d+$/.test(d) ? { dimValue: Number(d) } : { dimParam: d })) },
+        },
+      },
     });
   const graph = onnx.GraphProto.create({
     name: 'tiny-bert',
     node: [
-      onnx.NodeProto.create({ opType: 'Gather', input: ['embeddings', 'input_ids'], output: ['gathered'], name: 'lookup' }),
-      onnx.NodeProto.create({ opType: 'Tanh', input: ['gathered'], output: ['last_hidden_state'], name: 'act' }),
+      onnx.NodeProto.create({
+        opType: 'Gather',
+        input: ['embeddings', 'input_ids'],
+        output: ['gathered'],
+        name: 'lookup',
+      }),
+      onnx.NodeProto.create({
+        opType: 'Tanh',
+        input: ['gathered'],
+        output: ['last_hidden_state'],
+        name: 'act',
+      }),
     ],
     initializer: [
-      onnx.TensorProto.create({ name: 'embeddings', dataType: float, dims: [VOCAB.length, HIDDEN], rawData: new Uint8Array(table.buffer) }),
+      onnx.TensorProto.create({
+        name: 'embeddings',
+        dataType: float,
+        dims: [VOCAB.length, HIDDEN],
+        rawData: new Uint8Array(table.buffer),
+      }),
     ],
     input: [
       io('input_ids', int64, ['batch', 'sequence']),
@@ -45,7 +65,12 @@ function buildModel(): Uint8Array {
     ],
     output: [io('last_hidden_state', float, ['batch', 'sequence', String(HIDDEN)])],
   });
-  const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 14 }], producerName: 'x0tta6bl4-test', graph });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 14 }],
+    producerName: 'x0tta6bl4-test',
+    graph,
+  });
   return onnx.ModelProto.encode(model).finish();
 }
 
@@ -53,25 +78,72 @@ function writeModelFolder(root: string, name: string): void {
   const dir = join(root, name);
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   writeFileSync(join(dir, 'onnx/model.onnx'), buildModel());
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', hidden_size: HIDDEN, architectures: ['BertModel'] }));
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 64, pad_token: '[PAD]', unk_token: '[UNK]', cls_token: '[CLS]', sep_token: '[SEP]' }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({ model_type: 'bert', hidden_size: HIDDEN, architectures: ['BertModel'] }),
+  );
+  writeFileSync(
+    join(dir, 'tokenizer_config.json'),
+    JSON.stringify({
+      tokenizer_class: 'BertTokenizer',
+      do_lower_case: true,
+      model_max_length: 64,
+      pad_token: '[PAD]',
+      unk_token: '[UNK]',
+      cls_token: '[CLS]',
+      sep_token: '[SEP]',
+    }),
+  );
   writeFileSync(
     join(dir, 'tokenizer.json'),
     JSON.stringify({
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: VOCAB.slice(0, 4).map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-      normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+      added_tokens: VOCAB.slice(0, 4).map((content, id) => ({
+        id,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      })),
+      normalizer: {
+        type: 'BertNormalizer',
+        clean_text: true,
+        handle_chinese_chars: true,
+        strip_accents: null,
+        lowercase: true,
+      },
       pre_tokenizer: { type: 'BertPreTokenizer' },
       post_processor: {
         type: 'TemplateProcessing',
-        single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-        pair: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } }],
-        special_tokens: { '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] } },
+        single: [
+          { SpecialToken: { id: '[CLS]', type_id: 0 } },
+          { Sequence: { id: 'A', type_id: 0 } },
+          { SpecialToken: { id: '[SEP]', type_id: 0 } },
+        ],
+        pair: [
+          { SpecialToken: { id: '[CLS]', type_id: 0 } },
+          { Sequence: { id: 'A', type_id: 0 } },
+          { SpecialToken: { id: '[SEP]', type_id: 0 } },
+          { Sequence: { id: 'B', type_id: 1 } },
+          { SpecialToken: { id: '[SEP]', type_id: 1 } },
+        ],
+        special_tokens: {
+          '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] },
+          '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] },
+        },
       },
       decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-      model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(VOCAB.map((w, i) => [w, i])) },
+      model: {
+        type: 'WordPiece',
+        unk_token: '[UNK]',
+        continuing_subword_prefix: '##',
+        max_input_chars_per_word: 100,
+        vocab: Object.fromEntries(VOCAB.map((w, i) => [w, i])),
+      },
     }),
   );
 }
@@ -103,7 +175,9 @@ describe('TransformersEmbedder (tiny local BERT-like model)', () => {
       expect(cosine(r, r)).toBeCloseTo(1, 5);
     }
     const again = await embedder.embed([texts[3]]);
-    expect(Array.from(again)).toEqual(Array.from(m.subarray(3 * HIDDEN, 4 * HIDDEN)).map((x) => expect.closeTo(x, 6)));
+    expect(Array.from(again)).toEqual(
+      Array.from(m.subarray(3 * HIDDEN, 4 * HIDDEN)).map((x) => expect.closeTo(x, 6)),
+    );
   });
 
   it('mean-pools the tokens: shared words give closer vectors', async () => {
@@ -115,12 +189,24 @@ describe('TransformersEmbedder (tiny local BERT-like model)', () => {
   it('drives the hybrid retriever and its store like the default embedder', async () => {
     const store = new MemoryRagStore();
     const retriever = await HybridRetriever.open({ embedder, store });
-    const doc = (id: string, title: string) => ({ id, source: 'runbook' as const, title, faults: ['disk-full'], severity: 'high' as const, symptoms: [], metrics: [], actions: ['expand-disk'], body: '' });
+    const doc = (id: string, title: string) => ({
+      id,
+      source: 'runbook' as const,
+      title,
+      faults: ['disk-full'],
+      severity: 'high' as const,
+      symptoms: [],
+      metrics: [],
+      actions: ['expand-disk'],
+      body: '',
+    });
     await retriever.upsert([doc('disk', 'disk is full'), doc('cert', 'certificate expired')]);
     const result = await retriever.search('the certificate', { k: 1, mode: 'vector' });
     expect(result.documents[0].id).toBe('cert');
     const stored = await store.listDocuments();
-    expect(stored.every((s) => s.embedderId === storedId(embedder) && s.embedding.length % HIDDEN === 0)).toBe(true);
+    expect(
+      stored.every((s) => s.embedderId === storedId(embedder) && s.embedding.length % HIDDEN === 0),
+    ).toBe(true);
   });
 
   it('never fetches: a missing model fails instead of downloading', async () => {
@@ -128,8 +214,12 @@ describe('TransformersEmbedder (tiny local BERT-like model)', () => {
   });
 
   it('names bad arguments', async () => {
-    await expect(TransformersEmbedder.create({ model: '', localModelPath: root })).rejects.toThrow(ArgumentError);
-    await expect(TransformersEmbedder.create({ model: 'x', localModelPath: root, pooling: 'max' as 'mean' })).rejects.toThrow(/options.pooling/);
+    await expect(TransformersEmbedder.create({ model: '', localModelPath: root })).rejects.toThrow(
+      ArgumentError,
+    );
+    await expect(
+      TransformersEmbedder.create({ model: 'x', localModelPath: root, pooling: 'max' as 'mean' }),
+    ).rejects.toThrow(/options.pooling/);
     await expect(embedder.embed([42 as unknown as string])).rejects.toThrow(/texts\[0\]/);
   });
 });

@@ -82,8 +82,16 @@ describe('repository checks', () => {
     await mkdir(join(installed, 'dist'));
     const ctx = await context({ root: installed });
     expect(ctx.sourceRoot).toBeNull();
-    const results = await run(['quality.typecheck', 'quality.markers', 'testing.no-skip-only', 'deploy.lockfile'], ctx);
-    expect(results.map((r) => r.status)).toEqual(['not-applicable', 'not-applicable', 'not-applicable', 'not-applicable']);
+    const results = await run(
+      ['quality.typecheck', 'quality.markers', 'testing.no-skip-only', 'deploy.lockfile'],
+      ctx,
+    );
+    expect(results.map((r) => r.status)).toEqual([
+      'not-applicable',
+      'not-applicable',
+      'not-applicable',
+      'not-applicable',
+    ]);
     expect(String(results[0].evidence.rule)).toContain('checkout');
   });
 
@@ -98,29 +106,58 @@ describe('repository checks', () => {
     const ctx = await context({ root });
     expect(ctx.sourceRoot).toBe(root);
     const results = await run(
-      ['quality.markers', 'quality.folder-headers', 'quality.seeded-randomness', 'quality.module-conventions', 'quality.doc-comments', 'testing.no-skip-only', 'testing.folders-covered', 'testing.conformance-portable'],
+      [
+        'quality.markers',
+        'quality.folder-headers',
+        'quality.seeded-randomness',
+        'quality.module-conventions',
+        'quality.doc-comments',
+        'testing.no-skip-only',
+        'testing.folders-covered',
+        'testing.conformance-portable',
+      ],
       ctx,
     );
     const by = Object.fromEntries(results.map((r) => [r.id, r]));
     for (const r of results) expect(r.status, r.id).toBe('fail');
     expect(by['quality.markers'].evidence.found).toEqual([`src/bad/index.ts:1: // ${MARKER} later`]);
-    expect(by['quality.folder-headers'].evidence).toMatchObject({ missing: ['src/none/index.ts'], headerless: ['src/bad/index.ts'] });
+    expect(by['quality.folder-headers'].evidence).toMatchObject({
+      missing: ['src/none/index.ts'],
+      headerless: ['src/bad/index.ts'],
+    });
     expect(by['quality.seeded-randomness'].actual).toBe('1 calls');
-    expect(by['quality.module-conventions'].evidence).toMatchObject({ badImports: ['src/bad/index.ts: ./y'] });
+    expect(by['quality.module-conventions'].evidence).toMatchObject({
+      badImports: ['src/bad/index.ts: ./y'],
+    });
     expect(by['quality.doc-comments'].evidence.undocumented).toEqual(['src/none/y.ts:4: export class Z {}']);
-    expect(by['testing.no-skip-only'].evidence.found).toEqual([`test/a.test.ts:2: ${FOCUSED}('x', () => {});`]);
+    expect(by['testing.no-skip-only'].evidence.found).toEqual([
+      `test/a.test.ts:2: ${FOCUSED}('x', () => {});`,
+    ]);
     expect(by['testing.folders-covered'].evidence.untested).toEqual(['bad', 'good', 'none']);
-    expect(by['testing.conformance-portable'].evidence.nonPortable).toEqual(['test/conformance/c.test.ts: node:fs']);
+    expect(by['testing.conformance-portable'].evidence.nonPortable).toEqual([
+      'test/conformance/c.test.ts: node:fs',
+    ]);
   });
 
   it('pass on a clean checkout', async () => {
     const root = await checkout({
       'src/good/index.ts': "/** The good folder. */\nexport { y } from './y.ts';\n",
       'src/good/y.ts': '/** Y. */\nexport function y() {\n  return 1;\n}\n',
-      'test/conformance/good.test.ts': "import { it, expect } from 'vitest';\nimport { y } from '../../src/good/index.ts';\nit('y', () => expect(y()).toBe(1));\n",
+      'test/conformance/good.test.ts':
+        "import { it, expect } from 'vitest';\nimport { y } from '../../src/good/index.ts';\nit('y', () => expect(y()).toBe(1));\n",
     });
     const results = await run(
-      ['quality.markers', 'quality.folder-headers', 'quality.seeded-randomness', 'quality.module-conventions', 'quality.doc-comments', 'quality.file-length', 'testing.no-skip-only', 'testing.folders-covered', 'testing.conformance-portable'],
+      [
+        'quality.markers',
+        'quality.folder-headers',
+        'quality.seeded-randomness',
+        'quality.module-conventions',
+        'quality.doc-comments',
+        'quality.file-length',
+        'testing.no-skip-only',
+        'testing.folders-covered',
+        'testing.conformance-portable',
+      ],
       await context({ root }),
     );
     for (const r of results) expect(r.status, `${r.id}: ${JSON.stringify(r.evidence)}`).toBe('pass');
@@ -136,14 +173,28 @@ describe('repository checks', () => {
 
 describe('runtime checks on this machine', () => {
   it('kernel twins agree, wasm artefacts validate, the runbook corpus is in sync', async () => {
-    const ids = ['testing.twin-stats', 'testing.twin-scoring', 'testing.twin-similarity', 'testing.twin-embed', 'deploy.wasm-artifacts', 'deploy.runbook-corpus', 'deploy.engines'];
+    const ids = [
+      'testing.twin-stats',
+      'testing.twin-scoring',
+      'testing.twin-similarity',
+      'testing.twin-embed',
+      'deploy.wasm-artifacts',
+      'deploy.runbook-corpus',
+      'deploy.engines',
+    ];
     const results = await run(ids, await context());
     for (const r of results) expect(r.status, `${r.id}: ${JSON.stringify(r.evidence)}`).toBe('pass');
     expect(results[0].evidence).toMatchObject({ backends: ['wasm', 'ts'], zDiffering: 0, stateDiffering: 0 });
   });
 
   it('post-quantum known answers, audit log, sealed messages and key lifecycle hold', async () => {
-    const ids = ['security.ml-kem-kat', 'security.ml-dsa-kat', 'security.audit-log', 'security.sealed-messages', 'security.key-lifecycle'];
+    const ids = [
+      'security.ml-kem-kat',
+      'security.ml-dsa-kat',
+      'security.audit-log',
+      'security.sealed-messages',
+      'security.key-lifecycle',
+    ];
     const results = await run(ids, await context());
     for (const r of results) expect(r.status, `${r.id}: ${JSON.stringify(r.evidence)}`).toBe('pass');
     expect(results[2].evidence.alteredEntry42).toMatch(/^altered at 42/);
@@ -175,7 +226,10 @@ describe('deployment keys', () => {
     const fresh = await run(check, await context({ keysPath: file, now: () => created + 60_000 }));
     expect(fresh[0].status).toBe('pass');
     expect(fresh[0].evidence.keys).toHaveLength(2);
-    const nearExpiry = await run(check, await context({ keysPath: file, now: () => created + 24 * 3_600_000 - 10 * 60_000 }));
+    const nearExpiry = await run(
+      check,
+      await context({ keysPath: file, now: () => created + 24 * 3_600_000 - 10 * 60_000 }),
+    );
     expect(nearExpiry[0].status).toBe('fail');
     expect(nearExpiry[0].actual).toBe('0/2 current keys healthy');
     const broken = join(await tempDir(), 'broken.json');
@@ -224,7 +278,21 @@ describe('probe HTTP server', () => {
   it('answers 200 when ok, 503 when not, 404 elsewhere', async () => {
     let ticks = 0;
     let now = 0;
-    const loop = { stats: () => ({ ticks, samplesAccepted: 0, samplesRejected: 0, incidentsOpened: 0, incidentsResolved: 0, incidentsEscalated: 0, actionsStarted: 0, actionsHealed: 0, actionsFailed: 0, storePending: 0, storeFailures: 0 }) };
+    const loop = {
+      stats: () => ({
+        ticks,
+        samplesAccepted: 0,
+        samplesRejected: 0,
+        incidentsOpened: 0,
+        incidentsResolved: 0,
+        incidentsEscalated: 0,
+        actionsStarted: 0,
+        actionsHealed: 0,
+        actionsFailed: 0,
+        storePending: 0,
+        storeFailures: 0,
+      }),
+    };
     const server = await serveProbes(new LoopProbes(loop, { staleAfterMs: 100, now: () => now }));
     try {
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503); // not started
@@ -246,10 +314,21 @@ describe('x0tta6bl4 readiness command', () => {
     const dir = await tempDir();
     const out = join(dir, 'r.json');
     const html = join(dir, 'r.html');
-    const code = await runReadinessCommand(['--only', 'security.ml', '--out', out, '--html', html, '--quiet']);
+    const code = await runReadinessCommand([
+      '--only',
+      'security.ml',
+      '--out',
+      out,
+      '--html',
+      html,
+      '--quiet',
+    ]);
     expect(code).toBe(0);
     const report = JSON.parse(await readFile(out, 'utf8'));
-    expect(report.checks.map((c: { id: string }) => c.id)).toEqual(['security.ml-kem-kat', 'security.ml-dsa-kat']);
+    expect(report.checks.map((c: { id: string }) => c.id)).toEqual([
+      'security.ml-kem-kat',
+      'security.ml-dsa-kat',
+    ]);
     expect(report.ready).toBe(true);
     expect(await readFile(html, 'utf8')).toContain('READY');
   });
@@ -259,7 +338,9 @@ describe('x0tta6bl4 readiness command', () => {
     const files = ['--out', join(dir, 'r.json'), '--html', join(dir, 'r.html'), '--quiet'];
     const broken = join(dir, 'keys.json');
     await writeFile(broken, 'not json');
-    expect(await runReadinessCommand(['--only', 'security.deployment-keys', '--keys', broken, ...files])).toBe(1);
+    expect(
+      await runReadinessCommand(['--only', 'security.deployment-keys', '--keys', broken, ...files]),
+    ).toBe(1);
     expect(await runReadinessCommand(['--only', 'security.deployment-keys', ...files])).toBe(0);
     expect(await runReadinessCommand(['--only', 'security.deployment-keys', '--strict', ...files])).toBe(1);
     expect(await runReadinessCommand(['--bogus'])).toBe(2);

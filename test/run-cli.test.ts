@@ -28,13 +28,36 @@ describe('x0tta6bl4 run', () => {
     const report = join(dir, 'report.json');
     const audit = join(dir, 'audit.json');
     const run = await quietly(() =>
-      runCommand(['--hours', '0.5', '--faults', '1', '--seed', '4', '--quiet', '--out', report, '--audit', audit]),
+      runCommand([
+        '--hours',
+        '0.5',
+        '--faults',
+        '1',
+        '--seed',
+        '4',
+        '--quiet',
+        '--out',
+        report,
+        '--audit',
+        audit,
+      ]),
     );
     expect(run.code).toBe(0);
     const written = JSON.parse(await readFile(report, 'utf8'));
     expect(written.overall.injected).toBe(9);
     expect(Object.keys(written.byKind)).toHaveLength(9);
-    for (const key of ['detected', 'detectionRate', 'mttdMedian', 'rootCauseTop1', 'rootCauseTop3', 'healed', 'healedRate', 'mttrMedian', 'falseAlarms', 'actionsOnHealthy']) {
+    for (const key of [
+      'detected',
+      'detectionRate',
+      'mttdMedian',
+      'rootCauseTop1',
+      'rootCauseTop3',
+      'healed',
+      'healedRate',
+      'mttrMedian',
+      'falseAlarms',
+      'actionsOnHealthy',
+    ]) {
       expect(written.overall).toHaveProperty(key);
     }
     expect(written.overall.actions).toBeGreaterThan(0);

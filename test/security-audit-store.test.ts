@@ -61,7 +61,8 @@ describe('PGlite audit store on disk', () => {
       const audit = await PGliteAuditStore.fromDatabase(knowledge.database);
       let clock = T0;
       const log = await AuditLog.open(audit, keys, { batchSize: 4, now: () => ++clock });
-      for (const kind of ['plan', 'action', 'result', 'rollback', 'escalation']) await log.append({ kind, actor: 'engine', data: { incidentId: 'inc-1' } });
+      for (const kind of ['plan', 'action', 'result', 'rollback', 'escalation'])
+        await log.append({ kind, actor: 'engine', data: { incidentId: 'inc-1' } });
       await log.flush();
       await audit.putKeys(keys.ring());
       await knowledge.putValue('thresholds', { cpu: 0.7 });
@@ -88,7 +89,9 @@ describe('PGlite audit store on disk', () => {
 
     it('fails verification after an edit of the stored log, and the knowledge is untouched', async () => {
       const knowledge = await PGliteStore.open(path);
-      await knowledge.database.query(`UPDATE audit_entries SET record = replace(record, '"kind":"rollback"', '"kind":"result"') WHERE position = 3`);
+      await knowledge.database.query(
+        `UPDATE audit_entries SET record = replace(record, '"kind":"rollback"', '"kind":"result"') WHERE position = 3`,
+      );
       await knowledge.close();
       const { code, out } = await runAudit(['verify', path, '--keys', keysPath, '--json']);
       expect(code).toBe(1);

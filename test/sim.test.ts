@@ -31,13 +31,22 @@ describe('scheduled faults on a 50-node mesh', () => {
         for (const id of fault.affectedNodes) {
           const i = sim.topology.nodeIndex(id);
           if (expected.reporting[i] && !actual.reporting[i]) z = Infinity;
-          else for (const name of METRIC_NAMES) z = Math.max(z, Math.abs(actual.metrics[name][i] - expected.metrics[name][i]) / NOISE[name](expected.metrics[name][i]));
+          else
+            for (const name of METRIC_NAMES)
+              z = Math.max(
+                z,
+                Math.abs(actual.metrics[name][i] - expected.metrics[name][i]) /
+                  NOISE[name](expected.metrics[name][i]),
+              );
         }
         strongest.set(fault.id, z);
       }
     }
     expect(strongest.size).toBe(specs.length);
-    const weak = sim.groundTruth().filter((f) => strongest.get(f.id)! < 5).map((f) => `${f.kind} #${f.id}`);
+    const weak = sim
+      .groundTruth()
+      .filter((f) => strongest.get(f.id)! < 5)
+      .map((f) => `${f.kind} #${f.id}`);
     expect(weak).toEqual([]);
   });
 });

@@ -22,7 +22,12 @@
  */
 import type { CauseCandidate } from '../knowledge/records.ts';
 import type { MeshGraph } from './graph.ts';
-import { IncidentTracker, type IncidentOptions, type NodeAnomaly, type TrackedIncident } from './incidents.ts';
+import {
+  IncidentTracker,
+  type IncidentOptions,
+  type NodeAnomaly,
+  type TrackedIncident,
+} from './incidents.ts';
 import { rankRootCauses } from './root-cause.ts';
 
 export interface AnalyzerOptions extends IncidentOptions {
@@ -125,7 +130,9 @@ export class Analyzer {
     this.#involved = new Uint8Array(graph.size);
     this.#load = Uint8Array.from(metrics, (name) => (options.loadMetrics?.includes(name) ? 1 : 0));
     this.#loadIndices = new Set(metrics.flatMap((_, j) => (this.#load[j] ? [j] : [])));
-    this.#demand = Uint8Array.from(metrics, (name) => (this.#load[metrics.indexOf(name)] || options.demandMetrics?.includes(name) ? 1 : 0));
+    this.#demand = Uint8Array.from(metrics, (name) =>
+      this.#load[metrics.indexOf(name)] || options.demandMetrics?.includes(name) ? 1 : 0,
+    );
     this.#harm = Int8Array.from(metrics, (name) => {
       const way = options.harmful?.[name];
       return way === 'up' ? 1 : way === 'down' ? -1 : 0;
@@ -144,7 +151,11 @@ export class Analyzer {
   }
 
   /** Folds one tick of values and scores into incidents; returns this tick's anomalies and new incidents. */
-  step(ts: number, values: Float64Array, scores: Float64Array): { anomalies: NodeAnomaly[]; opened: TrackedIncident[] } {
+  step(
+    ts: number,
+    values: Float64Array,
+    scores: Float64Array,
+  ): { anomalies: NodeAnomaly[]; opened: TrackedIncident[] } {
     const { graph, metrics, threshold } = this.#options;
     const m = metrics.length;
     this.#latest = values;
@@ -174,14 +185,20 @@ export class Analyzer {
         const deviation = this.#deviation(s, x);
         if (this.#active[s]) {
           if (deviation <= exit) this.#active[s] = 0;
-        } else if (deviation > enter && ts - this.#alarmedAt[s] <= arm && !held && this.#harmful(j, x - this.#normalLevel[s])) {
+        } else if (
+          deviation > enter &&
+          ts - this.#alarmedAt[s] <= arm &&
+          !held &&
+          this.#harmful(j, x - this.#normalLevel[s])
+        ) {
           this.#active[s] = 1;
         }
         // Values of an anomalous series, or of an incident's node, are suspect: they teach the
         // range only slowly, so that it still follows the daily cycle and slow benign drifts
         // (which would otherwise keep a long incident's nodes anomalous for ever).
         if (held) this.#learnNormal(s, x, HOLD_ALPHA);
-        else if (!alarm) this.#learnNormal(s, x, this.#active[s] || involved[node] ? SUSPECT_ALPHA : NORMAL_ALPHA);
+        else if (!alarm)
+          this.#learnNormal(s, x, this.#active[s] || involved[node] ? SUSPECT_ALPHA : NORMAL_ALPHA);
         // The score of an ongoing anomaly: the detector's, or how far out the value is.
         const score = this.#active[s] ? Math.max(scores[s], 1 - enter / (deviation + enter)) : 0;
         this.#metricScores[s] = score;
@@ -198,7 +215,11 @@ export class Analyzer {
         peak = 1;
       }
       if (peak > 0 && !held) {
-        anomalies.push({ node, score: peak, metricScores: this.#metricScores.subarray(node * m, node * m + m) });
+        anomalies.push({
+          node,
+          score: peak,
+          metricScores: this.#metricScores.subarray(node * m, node * m + m),
+        });
       }
     }
     return { anomalies, opened: this.tracker.observe(ts, anomalies) };
@@ -221,7 +242,12 @@ export class Analyzer {
   harmfulDeviation(node: number, j: number): number {
     const s = node * this.#options.metrics.length + j;
     const x = this.#latest[s] ?? NaN;
-    if (Number.isNaN(x) || this.#normalCount[s] < NORMAL_WARMUP || !this.#harmful(j, x - this.#normalLevel[s])) return 0;
+    if (
+      Number.isNaN(x) ||
+      this.#normalCount[s] < NORMAL_WARMUP ||
+      !this.#harmful(j, x - this.#normalLevel[s])
+    )
+      return 0;
     return this.#deviation(s, x);
   }
 
@@ -266,18 +292,20 @@ export class Analyzer {
     const nodes = [...incident.nodes.keys()];
     const share = Math.min(1, nodes.length / Math.max(1, graph.size * 0.2));
     const rootCauses = rankRootCauses(incident, graph, {
-        localMetrics: this.#local,
-        loadMetrics: this.#loadIndices,
-        lossMetric: this.#index(this.#options.lossMetric),
-        linkMetric: this.#index(this.#options.linkMetric),
-        throughputMetric: this.#index(this.#options.throughputMetric),
-        silent: new Set(nodes.filter((n) => this.isSilent(n))),
-        drift: (node, j) => this.harmfulDeviation(node, j),
+      localMetrics: this.#local,
+      loadMetrics: this.#loadIndices,
+      lossMetric: this.#index(this.#options.lossMetric),
+      linkMetric: this.#index(this.#options.linkMetric),
+      throughputMetric: this.#index(this.#options.throughputMetric),
+      silent: new Set(nodes.filter((n) => this.isSilent(n))),
+      drift: (node, j) => this.harmfulDeviation(node, j),
     });
     const top = rootCauses[0];
     return {
       rootCauses,
-      confidence: top?.cut ? rootCauses.filter((c) => c.cut).reduce((sum, c) => sum + c.score, 0) : (top?.score ?? 0),
+      confidence: top?.cut
+        ? rootCauses.filter((c) => c.cut).reduce((sum, c) => sum + c.score, 0)
+        : (top?.score ?? 0),
       metrics: ranked,
       severity: Math.min(1, 0.5 * peak + 0.5 * share),
       nodes: nodes.map((n) => graph.nodeIds[n]),

@@ -24,7 +24,11 @@ export class MeshGraph {
    * @param links pairs of node ids; the link id is `${a}-${b}` in the order given
    * @param gateways ids of the nodes where traffic leaves the mesh, if known
    */
-  constructor(nodeIds: readonly string[], links: ReadonlyArray<readonly [string, string]>, gateways: readonly string[] = []) {
+  constructor(
+    nodeIds: readonly string[],
+    links: ReadonlyArray<readonly [string, string]>,
+    gateways: readonly string[] = [],
+  ) {
     this.nodeIds = [...nodeIds];
     this.nodeIds.forEach((id, i) => this.#index.set(id, i));
     this.#neighbors = this.nodeIds.map(() => []);
@@ -46,7 +50,8 @@ export class MeshGraph {
     for (const g of frontier) this.#hops[g] = 0;
     for (let h = 1; frontier.length; h++) {
       const next: number[] = [];
-      for (const u of frontier) for (const v of this.#neighbors[u]) if (this.#hops[v] === Infinity) (this.#hops[v] = h), next.push(v);
+      for (const u of frontier)
+        for (const v of this.#neighbors[u]) if (this.#hops[v] === Infinity) (this.#hops[v] = h), next.push(v);
       frontier = next;
     }
   }
@@ -71,10 +76,15 @@ export class MeshGraph {
    * gateway or where no route exists. Call again whenever routes change.
    */
   setRoutes(nextHop: ArrayLike<number>): void {
-    if (nextHop?.length !== this.size) throw new ArgumentError('nextHop', `expected ${this.size} next hops, got ${nextHop?.length}`);
+    if (nextHop?.length !== this.size)
+      throw new ArgumentError('nextHop', `expected ${this.size} next hops, got ${nextHop?.length}`);
     const table = Int32Array.from(nextHop);
     table.forEach((hop, i) => {
-      if (hop !== -1 && this.linkBetween(i, hop) < 0) throw new ArgumentError('nextHop', `node "${this.nodeIds[i]}" routes through ${hop}, which is not a neighbour`);
+      if (hop !== -1 && this.linkBetween(i, hop) < 0)
+        throw new ArgumentError(
+          'nextHop',
+          `node "${this.nodeIds[i]}" routes through ${hop}, which is not a neighbour`,
+        );
     });
     this.#nextHop = table;
   }
@@ -138,7 +148,8 @@ export class MeshGraph {
     let frontier = [i];
     for (let h = 0; h < hops && frontier.length; h++) {
       const next: number[] = [];
-      for (const u of frontier) for (const v of this.#neighbors[u]) if (!seen.has(v)) seen.add(v), next.push(v);
+      for (const u of frontier)
+        for (const v of this.#neighbors[u]) if (!seen.has(v)) seen.add(v), next.push(v);
       frontier = next;
     }
     return [...seen];

@@ -74,7 +74,8 @@ export class IncidentTracker {
       } else {
         // A frozen incident keeps to itself: it never merges with another.
         incident = matches.find((m) => m.frozen) ?? matches[0];
-        if (!incident.frozen) for (const other of matches.slice(1)) if (!other.frozen) this.#merge(incident, other);
+        if (!incident.frozen)
+          for (const other of matches.slice(1)) if (!other.frozen) this.#merge(incident, other);
       }
       this.#record(incident, ts, anomaly);
     }
@@ -103,11 +104,15 @@ export class IncidentTracker {
     if (incident.frozen) {
       const held = incident.nodes.get(node);
       if (!held) return false;
-      for (let m = 0; m < this.metricCount; m++) if (anomaly.metricScores[m] > 0 && held.metricScore[m] === 0) return false;
+      for (let m = 0; m < this.metricCount; m++)
+        if (anomaly.metricScores[m] > 0 && held.metricScore[m] === 0) return false;
       return true;
     }
     for (const evidence of incident.nodes.values()) {
-      if (ts - evidence.lastSeen <= this.#options.gap && this.graph.within(evidence.node, node, this.#options.hops)) {
+      if (
+        ts - evidence.lastSeen <= this.#options.gap &&
+        this.graph.within(evidence.node, node, this.#options.hops)
+      ) {
         return true;
       }
     }
@@ -118,7 +123,13 @@ export class IncidentTracker {
     incident.lastActive = ts;
     let evidence = incident.nodes.get(anomaly.node);
     if (!evidence) {
-      evidence = { node: anomaly.node, onset: ts, lastSeen: ts, peak: 0, metricScore: new Float64Array(this.metricCount) };
+      evidence = {
+        node: anomaly.node,
+        onset: ts,
+        lastSeen: ts,
+        peak: 0,
+        metricScore: new Float64Array(this.metricCount),
+      };
       incident.nodes.set(anomaly.node, evidence);
     }
     evidence.lastSeen = ts;

@@ -6,7 +6,13 @@
  */
 export { Analyzer, type AnalyzerOptions, type IncidentSummary } from './analyzer.ts';
 export { MeshGraph } from './graph.ts';
-export { IncidentTracker, type IncidentOptions, type NodeAnomaly, type NodeEvidence, type TrackedIncident } from './incidents.ts';
+export {
+  IncidentTracker,
+  type IncidentOptions,
+  type NodeAnomaly,
+  type NodeEvidence,
+  type TrackedIncident,
+} from './incidents.ts';
 export { rankRootCauses, type RootCauseOptions } from './root-cause.ts';
 export { captureBand, recovered, type Band, type BandOptions } from './recovery.ts';
 export { describeIncident, describeSeries, type Shape, type Symptom } from './symptoms.ts';

@@ -23,14 +23,23 @@ export interface BandOptions {
 }
 
 /** The band of series `s` from its samples before `before`, or undefined with too few of them. */
-export function captureBand(windows: SeriesWindows, s: number, before: number, options: BandOptions = {}): Band | undefined {
+export function captureBand(
+  windows: SeriesWindows,
+  s: number,
+  before: number,
+  options: BandOptions = {},
+): Band | undefined {
   const { ts, values } = windows.last(s);
   const baseline: number[] = [];
   for (let i = 0; i < ts.length; i++) if (ts[i] < before) baseline.push(values[i]);
   if (baseline.length < (options.minSamples ?? 8)) return undefined;
   const center = median(baseline);
   const mad = median(baseline.map((v) => Math.abs(v - center)));
-  const halfWidth = Math.max((options.k ?? 4) * 1.4826 * mad, (options.floor ?? 0.1) * Math.abs(center), 1e-9);
+  const halfWidth = Math.max(
+    (options.k ?? 4) * 1.4826 * mad,
+    (options.floor ?? 0.1) * Math.abs(center),
+    1e-9,
+  );
   return { center, halfWidth };
 }
 
@@ -44,10 +53,20 @@ export function captureBand(windows: SeriesWindows, s: number, before: number, o
  * the harmless side counts as recovered, since a fix often overshoots there (clearing a cache
  * leaves memory below its usual level, a reroute can leave a node less loss than before).
  */
-export function recovered(windows: SeriesWindows, s: number, band: Band, onset: number, since: number, harm: -1 | 0 | 1 = 0, recent = 3, share = 0.7): boolean {
+export function recovered(
+  windows: SeriesWindows,
+  s: number,
+  band: Band,
+  onset: number,
+  since: number,
+  harm: -1 | 0 | 1 = 0,
+  recent = 3,
+  share = 0.7,
+): boolean {
   const { ts, values } = windows.last(s);
   if (ts.length < recent || ts[ts.length - recent] <= since) return false;
-  const excess = (v: number) => (harm === 0 ? Math.abs(v - band.center) : Math.max(0, harm * (v - band.center)));
+  const excess = (v: number) =>
+    harm === 0 ? Math.abs(v - band.center) : Math.max(0, harm * (v - band.center));
   const now = excess(median(values.slice(-recent)));
   if (now <= band.halfWidth) return true;
   let worst = 0;

@@ -57,7 +57,11 @@ const OVERLOAD_LAG = 3;
 const VICTIM = 0.3;
 
 /** Ranks nodes and links of an incident as its likely cause, best first, with confidences. */
-export function rankRootCauses(incident: TrackedIncident, graph: MeshGraph, options: RootCauseOptions): CauseCandidate[] {
+export function rankRootCauses(
+  incident: TrackedIncident,
+  graph: MeshGraph,
+  options: RootCauseOptions,
+): CauseCandidate[] {
   const evidence = [...incident.nodes.values()];
   if (evidence.length === 0) return [];
   const view = new View(incident, graph, options);
@@ -69,12 +73,16 @@ export function rankRootCauses(incident: TrackedIncident, graph: MeshGraph, opti
 
   const widest = Math.max(1, ...evidence.map((e) => view.ownBreadth(e.node)));
   // A surge's source may look merely busy: the overloaded nodes forwarding into an overloaded one are suspects too.
-  const sources = evidence.filter((e) => view.overloaded(e.node)).flatMap((e) => graph.downstream(e.node).filter((d) => view.overloaded(d)));
+  const sources = evidence
+    .filter((e) => view.overloaded(e.node))
+    .flatMap((e) => graph.downstream(e.node).filter((d) => view.overloaded(d)));
   for (const node of new Set([...incident.nodes.keys(), ...blame.nodes.keys(), ...sources])) {
     const e = incident.nodes.get(node);
     const victim = view.overloadVictim(node) || view.corruptionWitness(node, blame.nodes);
     const score =
-      (victim ? VICTIM : 1) * (WEIGHTS.own * (view.ownBreadth(node) / widest) + WEIGHTS.blame * share(blame.nodes.get(node)?.weight)) +
+      (victim ? VICTIM : 1) *
+        (WEIGHTS.own * (view.ownBreadth(node) / widest) +
+          WEIGHTS.blame * share(blame.nodes.get(node)?.weight)) +
       WEIGHTS.silent * (view.silent(node) ? 1 : 0) +
       early(e?.onset ?? blame.nodes.get(node)?.onset ?? first);
     raw.push({ target: graph.nodeIds[node], score });
@@ -85,7 +93,8 @@ export function rankRootCauses(incident: TrackedIncident, graph: MeshGraph, opti
   // Links between incident nodes, and links whose far end's quality fell too, even if too little to alarm on.
   for (const e of evidence) {
     for (const n of graph.neighbors(e.node)) {
-      if (incident.nodes.has(n) || (view.weakLinks(e.node) && view.weakLinks(n))) links.add(graph.linkBetween(e.node, n));
+      if (incident.nodes.has(n) || (view.weakLinks(e.node) && view.weakLinks(n)))
+        links.add(graph.linkBetween(e.node, n));
     }
   }
   for (const link of links) {
@@ -94,7 +103,11 @@ export function rankRootCauses(incident: TrackedIncident, graph: MeshGraph, opti
     if (view.silent(a) || view.silent(b)) continue;
     const weakEnds = (view.weakLinks(a) ? 1 : 0) + (view.weakLinks(b) ? 1 : 0);
     const onset = Math.min(...[a, b].map((n) => incident.nodes.get(n)?.onset ?? Infinity));
-    const score = WEIGHTS.link * (weakEnds / 2) + WEIGHTS.blame * share(blame.links.get(link)) + (cut.has(link) ? WEIGHTS.cut : 0) + early(onset);
+    const score =
+      WEIGHTS.link * (weakEnds / 2) +
+      WEIGHTS.blame * share(blame.links.get(link)) +
+      (cut.has(link) ? WEIGHTS.cut : 0) +
+      early(onset);
     raw.push({ target: graph.linkIds[link], score, ...(cut.has(link) ? { cut: true } : {}) });
   }
   return softmaxRank(raw, options.temperature ?? 0.25);
@@ -122,7 +135,9 @@ class View {
 
   /** Flagged, or now at least `drift` deviations out in its harmful direction. */
   #off(node: number, metric: number | undefined, drift: number): boolean {
-    return this.moved(node, metric) || (metric !== undefined && (this.options.drift?.(node, metric) ?? 0) >= drift);
+    return (
+      this.moved(node, metric) || (metric !== undefined && (this.options.drift?.(node, metric) ?? 0) >= drift)
+    );
   }
 
   /** Its loss rose (a detector that has just alarmed on it may be quiet for a while, so far out counts too). */
@@ -164,7 +179,12 @@ class View {
   overloadVictim(node: number): boolean {
     const e = this.incident.nodes.get(node);
     if (!e || !this.overloaded(node)) return false;
-    return this.graph.downstream(node).some((d) => this.overloaded(d) && (this.incident.nodes.get(d)?.onset ?? -Infinity) <= e.onset + OVERLOAD_LAG);
+    return this.graph
+      .downstream(node)
+      .some(
+        (d) =>
+          this.overloaded(d) && (this.incident.nodes.get(d)?.onset ?? -Infinity) <= e.onset + OVERLOAD_LAG,
+      );
   }
 
   /** Its only own symptom is errors, and a node forwarding through it is blamed for lossy forwarding. */
@@ -211,7 +231,9 @@ function nextHops(view: View, node: number): readonly number[] {
   const { graph } = view;
   const upstream = graph.upstream(node);
   if (graph.routes || upstream.length === 1) return upstream;
-  const starved = (upstream.length ? upstream : graph.neighbors(node)).filter((n) => view.moved(n, view.options.throughputMetric) || view.silent(n));
+  const starved = (upstream.length ? upstream : graph.neighbors(node)).filter(
+    (n) => view.moved(n, view.options.throughputMetric) || view.silent(n),
+  );
   return starved.length ? starved : upstream;
 }
 
@@ -225,7 +247,8 @@ function partitionCut(view: View): Set<number> {
   const dead = new Set<number>();
   for (const e of incident.nodes.values()) {
     if (!view.weakLinks(e.node) || view.silent(e.node)) continue;
-    for (const n of graph.neighbors(e.node)) if (view.weakLinks(n) && !view.silent(n)) dead.add(graph.linkBetween(e.node, n));
+    for (const n of graph.neighbors(e.node))
+      if (view.weakLinks(n) && !view.silent(n)) dead.add(graph.linkBetween(e.node, n));
   }
   const cut = new Set<number>();
   if (dead.size < 2) return cut;

@@ -23,7 +23,12 @@ export interface Symptom {
 }
 
 /** Describes series `s` since `onset` against its baseline band; undefined when it has not moved. */
-export function describeSeries(windows: SeriesWindows, s: number, band: Band, onset: number): Pick<Symptom, 'direction' | 'shape' | 'strength' | 'worst'> | undefined {
+export function describeSeries(
+  windows: SeriesWindows,
+  s: number,
+  band: Band,
+  onset: number,
+): Pick<Symptom, 'direction' | 'shape' | 'strength' | 'worst'> | undefined {
   const { ts, values } = windows.last(s);
   const since: number[] = [];
   for (let i = 0; i < ts.length; i++) if (ts[i] >= onset) since.push(values[i]);
@@ -33,18 +38,27 @@ export function describeSeries(windows: SeriesWindows, s: number, band: Band, on
   const peak = deviations.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
   if (Math.abs(peak) < 1) return undefined;
   const direction = (Math.abs(mean) >= 0.5 ? mean : peak) > 0 ? 'up' : 'down';
-  return { direction, shape: shapeOf(deviations), strength: Math.abs(peak), worst: band.center + peak * band.halfWidth };
+  return {
+    direction,
+    shape: shapeOf(deviations),
+    strength: Math.abs(peak),
+    worst: band.center + peak * band.halfWidth,
+  };
 }
 
 function shapeOf(deviations: number[]): Shape {
   // Oscillating: the series keeps crossing in and out of its band.
   let crossings = 0;
   for (let i = 1; i < deviations.length; i++) {
-    if ((Math.abs(deviations[i]) > 1) !== (Math.abs(deviations[i - 1]) > 1)) crossings++;
+    if (Math.abs(deviations[i]) > 1 !== Math.abs(deviations[i - 1]) > 1) crossings++;
   }
   if (deviations.length >= 6 && crossings >= deviations.length / 3) return 'oscillating';
   // Trend: deviation keeps growing with time (rank correlation with time above 0.8).
-  if (deviations.length >= 6 && spearman(deviations) > 0.8 && Math.abs(deviations.at(-1)!) > Math.abs(deviations[0]) * 1.5) {
+  if (
+    deviations.length >= 6 &&
+    spearman(deviations) > 0.8 &&
+    Math.abs(deviations.at(-1)!) > Math.abs(deviations[0]) * 1.5
+  ) {
     return 'trend';
   }
   return 'step';
@@ -86,34 +100,53 @@ const SHAPES: Record<Shape, string> = {
  */
 const PATTERNS: ReadonlyArray<{ when: (v: SymptomView) => boolean; words: string }> = [
   {
-    when: (v) => v.anywhere('linkQuality', 'down', 'oscillating') || v.anywhere('packetLoss', 'up', 'oscillating'),
-    words: 'link flapping up and down, interface toggling, bursts of loss each time the link drops and then it looks fine again',
+    when: (v) =>
+      v.anywhere('linkQuality', 'down', 'oscillating') || v.anywhere('packetLoss', 'up', 'oscillating'),
+    words:
+      'link flapping up and down, interface toggling, bursts of loss each time the link drops and then it looks fine again',
   },
   {
     // A hop that carries nothing at all while its neighbours' links look weak: the link is down
     // outright, not degraded (a degraded link still carries some traffic). Early in a flap this
     // is all there is to see; it has not come back yet.
-    when: (v) => !v.silent && !v.cut && v.total('packetLoss') && v.nodesWith('linkQuality', 'down') > 0 && v.nodesWith('linkQuality', 'down') < 3,
+    when: (v) =>
+      !v.silent &&
+      !v.cut &&
+      v.total('packetLoss') &&
+      v.nodesWith('linkQuality', 'down') > 0 &&
+      v.nodesWith('linkQuality', 'down') < 3,
     words: 'the link goes down completely, 100 percent loss on one hop, then it is back',
   },
   {
     when: (v) => v.cut || (v.nodesWith('linkQuality', 'down') >= 3 && !v.silent),
-    words: 'a group of nodes cut off from the rest of the mesh, site unreachable from the core, all paths to them through one failed link',
+    words:
+      'a group of nodes cut off from the rest of the mesh, site unreachable from the core, all paths to them through one failed link',
   },
   {
     // Degraded, not down: some of the hop's traffic still gets through.
-    when: (v) => v.causeIsLink && !v.cut && !v.total('packetLoss') && (v.atCause('linkQuality', 'down') || v.atCause('packetLoss', 'up')) && v.nodesWith('linkQuality', 'down') < 3,
+    when: (v) =>
+      v.causeIsLink &&
+      !v.cut &&
+      !v.total('packetLoss') &&
+      (v.atCause('linkQuality', 'down') || v.atCause('packetLoss', 'up')) &&
+      v.nodesWith('linkQuality', 'down') < 3,
     words: 'packet loss and weak signal on one link, one hop degraded, interference on a single edge',
   },
   {
     // Pegged, not merely busy: the service fails requests or stops forwarding, or works harder
     // without any more traffic to show for it.
-    when: (v) => !v.causeIsLink && v.atCause('cpu', 'up') && (v.atCause('errorRate', 'up') || v.atCause('throughput', 'down') || !v.atCause('throughput', 'up')),
+    when: (v) =>
+      !v.causeIsLink &&
+      v.atCause('cpu', 'up') &&
+      (v.atCause('errorRate', 'up') || v.atCause('throughput', 'down') || !v.atCause('throughput', 'up')),
     words: 'cpu pegged at 100 percent, a runaway process eating all processors, others starved',
   },
   {
     // Overloaded but still serving: more traffic, or queues backing up without errors or a fall in throughput.
-    when: (v) => !v.causeIsLink && (v.atCause('throughput', 'up') || (v.atCause('queueDepth', 'up') && !v.atCause('errorRate', 'up') && !v.atCause('throughput', 'down'))),
+    when: (v) =>
+      !v.causeIsLink &&
+      (v.atCause('throughput', 'up') ||
+        (v.atCause('queueDepth', 'up') && !v.atCause('errorRate', 'up') && !v.atCause('throughput', 'down'))),
     words: 'traffic surge, request rate far above normal, queue backlog growing, node overloaded',
   },
   {
@@ -122,16 +155,25 @@ const PATTERNS: ReadonlyArray<{ when: (v: SymptomView) => boolean; words: string
     words: 'memory climbing, resident memory grows and never comes down',
   },
   {
-    when: (v) => !v.causeIsLink && v.atCause('errorRate', 'up') && !v.atCause('cpu', 'up') && !v.atCause('memory', 'up'),
+    when: (v) =>
+      !v.causeIsLink && v.atCause('errorRate', 'up') && !v.atCause('cpu', 'up') && !v.atCause('memory', 'up'),
     words: 'the service rejects requests it accepted before, errors started right after a config change',
   },
   {
     // Loss while every radio link looks fine and no queue overflows: something forwards badly.
-    when: (v) => !v.silent && !v.causeIsLink && v.anywhere('packetLoss', 'up') && v.nodesWith('linkQuality', 'down') === 0 && !v.atCause('queueDepth', 'up') && !v.atCauseLocal(),
-    words: 'packets go into one relay and never come out, loss on every route crossing one hop while the node itself looks healthy',
+    when: (v) =>
+      !v.silent &&
+      !v.causeIsLink &&
+      v.anywhere('packetLoss', 'up') &&
+      v.nodesWith('linkQuality', 'down') === 0 &&
+      !v.atCause('queueDepth', 'up') &&
+      !v.atCauseLocal(),
+    words:
+      'packets go into one relay and never come out, loss on every route crossing one hop while the node itself looks healthy',
   },
   {
-    when: (v) => !v.causeIsLink && !v.silent && !v.atCause('errorRate', 'up') && v.aroundCause('errorRate', 'up'),
+    when: (v) =>
+      !v.causeIsLink && !v.silent && !v.atCause('errorRate', 'up') && v.aroundCause('errorRate', 'up'),
     words: 'corrupted packets forwarded by one relay, checksum errors at the next hop',
   },
 ];
@@ -192,19 +234,28 @@ export function describeIncident(
   cause: { readonly isLink: boolean; readonly cut?: boolean },
 ): string {
   const parts: string[] = [];
-  if (silentNodes.length) parts.push('node stopped reporting telemetry, no heartbeat, unreachable host down, box crashed');
+  if (silentNodes.length)
+    parts.push('node stopped reporting telemetry, no heartbeat, unreachable host down, box crashed');
   const view = new SymptomView(symptoms, silentNodes.length > 0, cause.isLink, !!cause.cut);
   for (const pattern of PATTERNS) if (pattern.when(view)) parts.push(pattern.words);
-  const phrase = (s: Symptom) => `${WORDS[s.metric]?.[s.direction] ?? `${s.metric} ${s.direction}`} ${SHAPES[s.shape]}`.trim();
-  const strongest = (atCause: boolean, n: number) => [
-    ...new Set(symptoms.filter((s) => s.atCause === atCause).sort((a, b) => b.strength - a.strength).map(phrase)),
-  ].slice(0, n);
+  const phrase = (s: Symptom) =>
+    `${WORDS[s.metric]?.[s.direction] ?? `${s.metric} ${s.direction}`} ${SHAPES[s.shape]}`.trim();
+  const strongest = (atCause: boolean, n: number) =>
+    [
+      ...new Set(
+        symptoms
+          .filter((s) => s.atCause === atCause)
+          .sort((a, b) => b.strength - a.strength)
+          .map(phrase),
+      ),
+    ].slice(0, n);
   const atCause = strongest(true, 4);
   const around = strongest(false, 3);
   // A hop that lost everything is down, not weak: its metric-by-metric account (loss rising, signal
   // weak) would describe a degraded link instead.
   const down = cause.isLink && view.total('packetLoss');
-  if (atCause.length && !down) parts.push(`${cause.isLink ? 'on both ends of one link' : 'on the suspect node'}: ${atCause.join('; ')}`);
+  if (atCause.length && !down)
+    parts.push(`${cause.isLink ? 'on both ends of one link' : 'on the suspect node'}: ${atCause.join('; ')}`);
   if (around.length) parts.push(`on neighbouring nodes: ${around.join('; ')}`);
   if (nodeCount > 6) parts.push(`${nodeCount} nodes affected across a region of the mesh`);
   return parts.join('. ');

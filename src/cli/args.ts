@@ -5,7 +5,8 @@ import { ArgumentError } from '../errors.ts';
 export function intOption(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new ArgumentError(`--${name}`, `expected an integer >= ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new ArgumentError(`--${name}`, `expected an integer >= ${min}, got "${value}"`);
   return n;
 }
 
@@ -13,6 +14,7 @@ export function intOption(name: string, value: string | undefined, fallback: num
 export function numberOption(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new ArgumentError(`--${name}`, `expected a number > 0, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ArgumentError(`--${name}`, `expected a number > 0, got "${value}"`);
   return n;
 }

@@ -14,7 +14,12 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MemoryAuditStore, exportAuditFile, type AuditFile, type AuditStore } from '../security/audit-store.ts';
+import {
+  MemoryAuditStore,
+  exportAuditFile,
+  type AuditFile,
+  type AuditStore,
+} from '../security/audit-store.ts';
 import { verifyAuditLog } from '../security/audit-verify.ts';
 import { KeyRing, type PublicKeysJson } from '../security/keys.ts';
 
@@ -44,7 +49,8 @@ const BOOLEAN_FLAGS = new Set(['--json']);
 
 function parse(argv: string[]): Parsed {
   const [command, ...rest] = argv;
-  if (command !== 'verify' && command !== 'show') throw new UsageError(`unknown audit command ${command ?? '(none)'}`);
+  if (command !== 'verify' && command !== 'show')
+    throw new UsageError(`unknown audit command ${command ?? '(none)'}`);
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -64,7 +70,8 @@ function intFlag(flags: Parsed['flags'], name: string): number | undefined {
   const raw = flags.get(name);
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (raw === true || !Number.isSafeInteger(value) || value < 0) throw new UsageError(`${name} expects a non-negative integer`);
+  if (raw === true || !Number.isSafeInteger(value) || value < 0)
+    throw new UsageError(`${name} expects a non-negative integer`);
   return value;
 }
 
@@ -98,8 +105,12 @@ async function openStore(path: string): Promise<OpenedStore> {
   }
   if (!isDirectory) {
     const file = await readJson<AuditFile>(path, 'audit store');
-    if (!file || file.format !== 'x0tta6bl4-audit/1') throw new UsageError(`${path} is not an x0tta6bl4 audit file`);
-    return { store: MemoryAuditStore.fromFile(file), embeddedKeys: async () => KeyRing.fromJSON(file.keys), close: async () => {} };
+    if (file?.format !== 'x0tta6bl4-audit/1') throw new UsageError(`${path} is not an x0tta6bl4 audit file`);
+    return {
+      store: MemoryAuditStore.fromFile(file),
+      embeddedKeys: async () => KeyRing.fromJSON(file.keys),
+      close: async () => {},
+    };
   }
   // PGlite would create a fresh, empty (and trivially valid) database in any other directory.
   if (!(await stat(join(path, 'PG_VERSION')).catch(() => undefined))) {
@@ -113,15 +124,22 @@ async function openStore(path: string): Promise<OpenedStore> {
 async function verify(parsed: Parsed, opened: OpenedStore, io: AuditCommandIo): Promise<number> {
   const keysPath = parsed.flags.get('--keys');
   let ring: KeyRing;
-  if (typeof keysPath === 'string') ring = KeyRing.fromJSON(await readJson<PublicKeysJson>(keysPath, 'key file'));
+  if (typeof keysPath === 'string')
+    ring = KeyRing.fromJSON(await readJson<PublicKeysJson>(keysPath, 'key file'));
   else {
     io.err('warning: trusting the public keys stored in the log itself (use --keys to check who signed it)');
     ring = await opened.embeddedKeys();
   }
-  const verdict = await verifyAuditLog(opened.store, ring, { expectedEntries: intFlag(parsed.flags, '--expect-entries') });
+  const verdict = await verifyAuditLog(opened.store, ring, {
+    expectedEntries: intFlag(parsed.flags, '--expect-entries'),
+  });
   if (parsed.flags.has('--json')) io.out(JSON.stringify(verdict));
-  else if (verdict.ok) io.out(`OK: ${verdict.entries} entries in ${verdict.batches} signed batches, head ${verdict.head}`);
-  else io.out(`FAILED: ${verdict.reason} at position ${verdict.position}${verdict.batch === undefined ? '' : ` (batch ${verdict.batch})`}: ${verdict.detail}`);
+  else if (verdict.ok)
+    io.out(`OK: ${verdict.entries} entries in ${verdict.batches} signed batches, head ${verdict.head}`);
+  else
+    io.out(
+      `FAILED: ${verdict.reason} at position ${verdict.position}${verdict.batch === undefined ? '' : ` (batch ${verdict.batch})`}: ${verdict.detail}`,
+    );
   return verdict.ok ? 0 : 1;
 }
 
@@ -132,7 +150,8 @@ async function show(parsed: Parsed, store: AuditStore, io: AuditCommandIo): Prom
   const entries = from < total ? await store.entries(from, Math.min(total, from + limit)) : [];
   for (const e of entries) {
     if (parsed.flags.has('--json')) io.out(JSON.stringify(e));
-    else io.out(`${e.seq}\t${new Date(e.ts).toISOString()}\t${e.kind}\t${e.actor}\t${JSON.stringify(e.data)}`);
+    else
+      io.out(`${e.seq}\t${new Date(e.ts).toISOString()}\t${e.kind}\t${e.actor}\t${JSON.stringify(e.data)}`);
   }
   return 0;
 }
@@ -148,7 +167,9 @@ export async function runAuditCommand(argv: string[], io: AuditCommandIo = conso
     const parsed = parse(argv);
     const opened = await openStore(parsed.store);
     try {
-      return parsed.command === 'verify' ? await verify(parsed, opened, io) : await show(parsed, opened.store, io);
+      return parsed.command === 'verify'
+        ? await verify(parsed, opened, io)
+        : await show(parsed, opened.store, io);
     } finally {
       await opened.close();
     }

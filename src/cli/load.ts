@@ -78,7 +78,8 @@ function parseArgs(argv: readonly string[]): Options {
       if (name === 'threshold') options.thresholds.push(value);
       else if (NUMERIC.has(name)) {
         const n = Number(value);
-        if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new ArgumentError(`--${name}`, `must be a positive number, got '${value}'`);
+        if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+          throw new ArgumentError(`--${name}`, `must be a positive number, got '${value}'`);
         record[name === 'max-in-flight' ? 'maxInFlight' : name] = n;
       } else record[name] = value;
     } else throw new ArgumentError(arg, 'unexpected argument');
@@ -91,32 +92,46 @@ function customScenario(o: Options): Scenario {
   const durationMs = o.duration * 1000;
   const common = { name: 'custom', timeoutMs: o.timeout, batchSize: o.batch, thresholds: o.thresholds };
   if (o.rate !== undefined) {
-    return { ...common, model: 'open', stages: [{ rate: o.rate, durationMs }], maxInFlight: o.maxInFlight ?? o.concurrency };
+    return {
+      ...common,
+      model: 'open',
+      stages: [{ rate: o.rate, durationMs }],
+      maxInFlight: o.maxInFlight ?? o.concurrency,
+    };
   }
-  if (o.concurrency !== undefined) return { ...common, model: 'closed', stages: [{ concurrency: o.concurrency, durationMs }] };
+  if (o.concurrency !== undefined)
+    return { ...common, model: 'closed', stages: [{ concurrency: o.concurrency, durationMs }] };
   throw new ArgumentError('--rate', 'give --preset, or --rate and/or --concurrency with --duration');
 }
 
 /** Applies command-line overrides to a preset's scenario. */
 function tuned(scenario: Scenario, o: Options): Scenario {
   const thresholds = [...(scenario.thresholds ?? []), ...o.thresholds];
-  const base = { ...scenario, thresholds, timeoutMs: o.timeout ?? scenario.timeoutMs, batchSize: o.batch ?? scenario.batchSize };
+  const base = {
+    ...scenario,
+    thresholds,
+    timeoutMs: o.timeout ?? scenario.timeoutMs,
+    batchSize: o.batch ?? scenario.batchSize,
+  };
   return base.model === 'open' ? { ...base, maxInFlight: o.maxInFlight ?? base.maxInFlight } : base;
 }
 
 function pickTarget(o: Options, targets: Record<string, LoadTarget>, preset: string | undefined): LoadTarget {
   if (o.url !== undefined) return httpTarget(o.url, { method: o.method });
   const names = Object.keys(targets);
-  const name = o.target ?? (preset === 'ingest' && targets.ingest ? 'ingest' : targets.default ? 'default' : names[0]);
+  const name =
+    o.target ?? (preset === 'ingest' && targets.ingest ? 'ingest' : targets.default ? 'default' : names[0]);
   if (name === undefined) throw new ArgumentError('--target', 'no targets are registered; use --url');
   const target = targets[name];
-  if (typeof target !== 'function') throw new ArgumentError('--target', `unknown target '${name}' (known: ${names.join(', ')})`);
+  if (typeof target !== 'function')
+    throw new ArgumentError('--target', `unknown target '${name}' (known: ${names.join(', ')})`);
   return target;
 }
 
 /** The default IO: console, a '\r' status line on a TTY, node:fs for files (Node, Deno, Bun). */
 function defaultIO(): LoadCommandIO {
-  const stdout = (globalThis as { process?: { stdout?: { isTTY?: boolean; write(s: string): boolean } } }).process?.stdout;
+  const stdout = (globalThis as { process?: { stdout?: { isTTY?: boolean; write(s: string): boolean } } })
+    .process?.stdout;
   return {
     out: (text) => console.log(text),
     err: (text) => console.error(text),
@@ -145,10 +160,14 @@ export async function runLoadCommand(
       io.out(LOAD_USAGE);
       return 0;
     }
-    const names = options.preset === 'all' ? PLAN_PRESETS : options.preset !== undefined ? [options.preset] : [];
+    const names =
+      options.preset === 'all' ? PLAN_PRESETS : options.preset !== undefined ? [options.preset] : [];
     plan =
       names.length > 0
-        ? names.map((name) => ({ scenario: tuned(presetScenario(name, options.scale), options), target: pickTarget(options, targets, name) }))
+        ? names.map((name) => ({
+            scenario: tuned(presetScenario(name, options.scale), options),
+            target: pickTarget(options, targets, name),
+          }))
         : [{ scenario: customScenario(options), target: pickTarget(options, targets, undefined) }];
   } catch (error) {
     if (!(error instanceof ArgumentError)) throw error;
@@ -160,7 +179,9 @@ export async function runLoadCommand(
   for (const { scenario, target } of plan) {
     const progress = options.quiet ? undefined : io.progress;
     try {
-      const result = await runScenario(target, scenario, { onProgress: progress && ((p) => progress(formatProgress(p))) });
+      const result = await runScenario(target, scenario, {
+        onProgress: progress && ((p) => progress(formatProgress(p))),
+      });
       if (progress) progress('');
       results.push(result);
       io.out(formatSummary(result));
@@ -171,8 +192,16 @@ export async function runLoadCommand(
     }
   }
   const passed = results.every((r) => r.passed);
-  if (options.json) await io.writeFile(options.json, JSON.stringify({ tool: 'x0tta6bl4 load', passed, results }, null, 2));
+  if (options.json)
+    await io.writeFile(options.json, JSON.stringify({ tool: 'x0tta6bl4 load', passed, results }, null, 2));
   if (options.html) await io.writeFile(options.html, renderHtmlReport(results));
-  io.out(passed ? 'all thresholds held' : `thresholds broken in: ${results.filter((r) => !r.passed).map((r) => r.scenario).join(', ')}`);
+  io.out(
+    passed
+      ? 'all thresholds held'
+      : `thresholds broken in: ${results
+          .filter((r) => !r.passed)
+          .map((r) => r.scenario)
+          .join(', ')}`,
+  );
   return passed ? 0 : 1;
 }

@@ -21,7 +21,8 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
     run: async (argv) => (await import('./audit.ts')).runAuditCommand(argv),
   },
   load: {
-    summary: 'load-test the engine (default target) or a built-in/HTTP target: presets, k6-style thresholds, JSON and HTML reports',
+    summary:
+      'load-test the engine (default target) or a built-in/HTTP target: presets, k6-style thresholds, JSON and HTML reports',
     run: async (argv) => {
       const [{ runLoadCommand }, { builtinTargets }, { engineTickTarget }] = await Promise.all([
         import('./load.ts'),
@@ -42,7 +43,8 @@ const command = commands[name];
 if (!command) {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   console.log('usage: x0tta6bl4 <command> [options]\n');
-  for (const [key, { summary }] of Object.entries(commands)) console.log(`  ${key.padEnd(width)}  ${summary}`);
+  for (const [key, { summary }] of Object.entries(commands))
+    console.log(`  ${key.padEnd(width)}  ${summary}`);
   process.exitCode = name === 'help' || name === '--help' ? 0 : 2;
 } else {
   process.exitCode = await command.run(argv);

@@ -14,9 +14,20 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X0ttaError } from '../errors.ts';
 import type { Backend } from '../analyze/detectors/detector.ts';
-import { ALARM_THRESHOLD, DEFAULT_PARAMS, checkParams, type DetectorParams } from '../analyze/detectors/params.ts';
+import {
+  ALARM_THRESHOLD,
+  DEFAULT_PARAMS,
+  checkParams,
+  type DetectorParams,
+} from '../analyze/detectors/params.ts';
 import { parseNabCsv, parseWindows } from '../analyze/nab/csv.ts';
-import { detectCorpus, evaluateCorpus, formatEvaluation, resultCsv, type NabFile } from '../analyze/nab/runner.ts';
+import {
+  detectCorpus,
+  evaluateCorpus,
+  formatEvaluation,
+  resultCsv,
+  type NabFile,
+} from '../analyze/nab/runner.ts';
 
 /** Name of the detector in result file names, as NAB names its detectors. */
 export const NAB_DETECTOR_NAME = 'x0tta6bl4';
@@ -46,7 +57,8 @@ function parse(argv: string[]): Map<string, string> {
     if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
     flags.set(arg, argv[++i]);
   }
-  for (const required of ['--data', '--out']) if (!flags.has(required)) throw new UsageError(`${required} is required`);
+  for (const required of ['--data', '--out'])
+    if (!flags.has(required)) throw new UsageError(`${required} is required`);
   return flags;
 }
 
@@ -78,7 +90,8 @@ export async function runNabCommand(argv: string[], io: NabCommandIo = consoleIo
       : DEFAULT_PARAMS;
     const backend = (flags.get('--backend') ?? 'auto') as Backend;
     const threshold = flags.has('--threshold') ? Number(flags.get('--threshold')) : ALARM_THRESHOLD;
-    if (!Number.isFinite(threshold)) throw new UsageError(`--threshold: expected a number, got ${flags.get('--threshold')}`);
+    if (!Number.isFinite(threshold))
+      throw new UsageError(`--threshold: expected a number, got ${flags.get('--threshold')}`);
     const windows = flags.has('--windows')
       ? parseWindows(JSON.parse(await readFile(flags.get('--windows')!, 'utf8')))
       : undefined;
@@ -89,9 +102,14 @@ export async function runNabCommand(argv: string[], io: NabCommandIo = consoleIo
     for (let k = 0; k < files.length; k++) {
       const [category, name] = files[k].key.split('/');
       await mkdir(join(out, category), { recursive: true });
-      await writeFile(join(out, category, `${NAB_DETECTOR_NAME}_${name}`), resultCsv(files[k].table, scores[k]));
+      await writeFile(
+        join(out, category, `${NAB_DETECTOR_NAME}_${name}`),
+        resultCsv(files[k].table, scores[k]),
+      );
     }
-    io.out(`scored ${files.length} files, ${scores.reduce((n, s) => n + s.length, 0)} points; results in ${out}`);
+    io.out(
+      `scored ${files.length} files, ${scores.reduce((n, s) => n + s.length, 0)} points; results in ${out}`,
+    );
     if (windows) io.out(formatEvaluation(evaluateCorpus(files, scores, windows, threshold)));
     return 0;
   } catch (error) {

@@ -62,7 +62,8 @@ function parseArgs(argv: string[]): Parsed {
     if (a === '--json') parsed.json = true;
     else if (a === '--k') {
       const k = Number(argv[++i]);
-      if (!Number.isInteger(k) || k < 1) throw new Error(`--k: expected an integer >= 1, got ${argv[i] ?? 'nothing'}`);
+      if (!Number.isInteger(k) || k < 1)
+        throw new Error(`--k: expected an integer >= 1, got ${argv[i] ?? 'nothing'}`);
       parsed.k = k;
     } else if (a === '--store') {
       if (!argv[i + 1]) throw new Error('--store: expected a file or directory path');
@@ -86,26 +87,34 @@ async function withStore<T>(path: string, use: (store: RagStore) => Promise<T>):
 }
 
 async function query(text: string, args: Parsed): Promise<number> {
-  const result = await withStore(args.store, async (store) => (await RAGAnalyzer.create({ store })).retrieveContext(text, { k: args.k }));
+  const result = await withStore(args.store, async (store) =>
+    (await RAGAnalyzer.create({ store })).retrieveContext(text, { k: args.k }),
+  );
   if (args.json) {
-    console.log(JSON.stringify({
-      query: result.query,
-      totalResults: result.totalResults,
-      timings: result.timings,
-      results: result.hits.map((h) => ({
-        id: h.document.id,
-        source: h.document.source,
-        title: h.document.title,
-        faults: h.document.faults,
-        severity: h.document.severity,
-        actions: h.document.actions,
-        score: h.score,
-        lexicalRank: h.lexicalRank ?? null,
-        vectorRank: h.vectorRank ?? null,
-        similarity: h.similarity ?? null,
-        matched: h.matched,
-      })),
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          query: result.query,
+          totalResults: result.totalResults,
+          timings: result.timings,
+          results: result.hits.map((h) => ({
+            id: h.document.id,
+            source: h.document.source,
+            title: h.document.title,
+            faults: h.document.faults,
+            severity: h.document.severity,
+            actions: h.document.actions,
+            score: h.score,
+            lexicalRank: h.lexicalRank ?? null,
+            vectorRank: h.vectorRank ?? null,
+            similarity: h.similarity ?? null,
+            matched: h.matched,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   if (result.length === 0) {
@@ -115,11 +124,17 @@ async function query(text: string, args: Parsed): Promise<number> {
   result.hits.forEach((h, i) => {
     console.log(`${i + 1}. ${h.document.id}  [${h.document.faults.join(', ')}]  score ${h.score.toFixed(3)}`);
     console.log(`   ${h.document.title}`);
-    const ranks = [h.lexicalRank && `bm25 #${h.lexicalRank}`, h.vectorRank && `vector #${h.vectorRank}`].filter(Boolean).join(', ');
-    console.log(`   why: ${h.matched.length ? h.matched.join(', ') : 'no shared terms'}${ranks ? ` (${ranks})` : ''}`);
+    const ranks = [h.lexicalRank && `bm25 #${h.lexicalRank}`, h.vectorRank && `vector #${h.vectorRank}`]
+      .filter(Boolean)
+      .join(', ');
+    console.log(
+      `   why: ${h.matched.length ? h.matched.join(', ') : 'no shared terms'}${ranks ? ` (${ranks})` : ''}`,
+    );
     console.log(`   actions: ${h.document.actions.join(', ')}`);
   });
-  console.log(`${result.length} of ${result.totalResults} matches in ${result.timings.totalMs.toFixed(1)} ms`);
+  console.log(
+    `${result.length} of ${result.totalResults} matches in ${result.timings.totalMs.toFixed(1)} ms`,
+  );
   return 0;
 }
 

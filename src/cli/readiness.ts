@@ -52,9 +52,16 @@ export async function runReadinessCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const only = values.only ?? [];
-  const checks = READINESS_CHECKS.filter((c) => only.length === 0 || only.some((p) => c.id.startsWith(p) || c.category.toLowerCase().startsWith(p.toLowerCase())));
+  const checks = READINESS_CHECKS.filter(
+    (c) =>
+      only.length === 0 ||
+      only.some((p) => c.id.startsWith(p) || c.category.toLowerCase().startsWith(p.toLowerCase())),
+  );
   if (values.list) {
-    for (const c of checks) console.log(`${c.id.padEnd(32)} ${c.category.padEnd(15)} ${c.critical ? 'critical ' : '         '}${c.title}`);
+    for (const c of checks)
+      console.log(
+        `${c.id.padEnd(32)} ${c.category.padEnd(15)} ${c.critical ? 'critical ' : '         '}${c.title}`,
+      );
     return 0;
   }
   if (checks.length === 0) {
@@ -64,7 +71,9 @@ export async function runReadinessCommand(argv: string[]): Promise<number> {
 
   const context = await createContext({ root: values.root, keysPath: values.keys, storePath: values.store });
   if (values.root !== undefined && context.sourceRoot === null) {
-    console.error(`--root ${values.root} is not a source checkout (package.json named x0tta6bl4, tsconfig.json, src/, test/)`);
+    console.error(
+      `--root ${values.root} is not a source checkout (package.json named x0tta6bl4, tsconfig.json, src/, test/)`,
+    );
     return 2;
   }
   const progress = !values.quiet && !values.json && process.stderr.isTTY === true;
@@ -74,16 +83,19 @@ export async function runReadinessCommand(argv: string[]): Promise<number> {
     report = await runChecks(checks, context, {
       strict: values.strict,
       runtime: `node ${process.versions.node}, ${process.platform}-${process.arch}, ${availableParallelism()} cores, load ${loadavg()[0].toFixed(1)}`,
-      onCheckStart: progress ? (c, i, n) => process.stderr.write(`\r\x1b[K[${i + 1}/${n}] ${c.id} ...`) : undefined,
+      onCheckStart: progress
+        ? (c, i, n) => process.stderr.write(`\r\x1b[K[${i + 1}/${n}] ${c.id} ...`)
+        : undefined,
     });
   } finally {
     if (progress) process.stderr.write('\r\x1b[K');
     await context.dispose();
   }
-  const json = JSON.stringify(report, null, 2) + '\n';
+  const json = `${JSON.stringify(report, null, 2)}\n`;
   await writeFile(values.out!, json);
   await writeFile(values.html!, renderHtmlReport(report));
   if (values.json) process.stdout.write(json);
-  else if (!values.quiet) console.log(`\n${formatReport(report, { colour })}\nreports written to ${values.out} and ${values.html}`);
+  else if (!values.quiet)
+    console.log(`\n${formatReport(report, { colour })}\nreports written to ${values.out} and ${values.html}`);
   return exitCode(report);
 }

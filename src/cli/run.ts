@@ -74,7 +74,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   await store.close();
 
   const output = { ...report, elapsedSeconds: (performance.now() - started) / 1000, loop: loop.stats() };
-  writeFileSync(values.out!, JSON.stringify(output, null, 2) + '\n');
+  writeFileSync(values.out!, `${JSON.stringify(output, null, 2)}\n`);
   if (values.json) console.log(JSON.stringify(output, null, 2));
   else if (!values.quiet) printReport(report, values.out!);
   return 0;
@@ -97,7 +97,10 @@ async function ragStoreOf(store: KnowledgeStore): Promise<RagStore | undefined> 
  * The signed audit log of the run, under a fresh engine identity: in the knowledge database
  * (with the public keys) when that is PGlite, else kept in memory and saved to `file` at close.
  */
-async function openAudit(store: KnowledgeStore, file: string): Promise<{ sink: AuditLogSink; close(): Promise<void> }> {
+async function openAudit(
+  store: KnowledgeStore,
+  file: string,
+): Promise<{ sink: AuditLogSink; close(): Promise<void> }> {
   const [{ NodeKeys }, { AuditLog }, { AuditLogSink }, { PGliteStore }] = await Promise.all([
     import('../security/keys.ts'),
     import('../security/audit-log.ts'),
@@ -112,7 +115,10 @@ async function openAudit(store: KnowledgeStore, file: string): Promise<{ sink: A
     const sink = new AuditLogSink(await AuditLog.open(auditStore, keys));
     return { sink, close: () => sink.close() };
   }
-  const [{ MemoryAuditStore }, { saveAuditFile }] = await Promise.all([import('../security/audit-store.ts'), import('./audit.ts')]);
+  const [{ MemoryAuditStore }, { saveAuditFile }] = await Promise.all([
+    import('../security/audit-store.ts'),
+    import('./audit.ts'),
+  ]);
   const auditStore = new MemoryAuditStore();
   const sink = new AuditLogSink(await AuditLog.open(auditStore, keys));
   return {
@@ -142,7 +148,10 @@ function printReport(report: HealingReport, out: string): void {
     'on healthy': r.actionsOnHealthy,
   });
   console.log(`\nx0tta6bl4: ${report.nodes} nodes, ${report.hours} h simulated, seed ${report.seed}`);
-  console.table([...Object.entries(report.byKind).map(([k, r]) => row(k, r)), row('overall', report.overall)]);
+  console.table([
+    ...Object.entries(report.byKind).map(([k, r]) => row(k, r)),
+    row('overall', report.overall),
+  ]);
   const o = report.overall;
   console.log(
     `actions ${o.actions}, on healthy targets ${pct(o.actionsOnHealthyShare)}, ` +

@@ -31,12 +31,16 @@ export interface NormalizedAction {
 /** Validates `actions` (non-empty, unique names) and normalizes each entry. */
 export function normalizeActions(actions: readonly LoopAction[]): NormalizedAction[] {
   if (!Array.isArray(actions) || actions.length === 0) {
-    throw new ArgumentError('actions', 'expected a non-empty array of action names, Policy objects or { name, apply }');
+    throw new ArgumentError(
+      'actions',
+      'expected a non-empty array of action names, Policy objects or { name, apply }',
+    );
   }
   const seen = new Set<string>();
   return actions.map((action, i) => {
     const normalized = normalize(action, `actions[${i}]`);
-    if (seen.has(normalized.policy.id)) throw new ArgumentError(`actions[${i}]`, `duplicate action "${normalized.policy.id}"`);
+    if (seen.has(normalized.policy.id))
+      throw new ArgumentError(`actions[${i}]`, `duplicate action "${normalized.policy.id}"`);
     seen.add(normalized.policy.id);
     return normalized;
   });
@@ -48,7 +52,12 @@ function normalize(action: LoopAction, argument: string): NormalizedAction {
     if (action === '') throw new ArgumentError(argument, 'an action name must not be empty');
     return { policy: new Policy(action) };
   }
-  if (action === null || typeof action !== 'object' || typeof action.name !== 'string' || action.name === '') {
+  if (
+    action === null ||
+    typeof action !== 'object' ||
+    typeof action.name !== 'string' ||
+    action.name === ''
+  ) {
     throw new ArgumentError(argument, 'expected an action name, a Policy or { name, apply?, rollback? }');
   }
   for (const step of ['apply', 'rollback'] as const) {
@@ -56,6 +65,10 @@ function normalize(action: LoopAction, argument: string): NormalizedAction {
       throw new ArgumentError(`${argument}.${step}`, 'expected a function');
     }
   }
-  const policy = new Policy(action.name, action.name, '', action.priority ?? PolicyPriority.MEDIUM, { cost: action.cost, risk: action.risk, duration: action.duration });
+  const policy = new Policy(action.name, action.name, '', action.priority ?? PolicyPriority.MEDIUM, {
+    cost: action.cost,
+    risk: action.risk,
+    duration: action.duration,
+  });
   return { policy, handlers: { apply: action.apply, rollback: action.rollback } };
 }

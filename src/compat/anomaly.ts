@@ -83,7 +83,8 @@ export class AnomalyDetectionSystem {
    * metrics, optionally named so anomalies say which metric moved.
    */
   registerComponent(component: string, inputDim: number, metricNames?: readonly string[]): ComponentDetector {
-    if (typeof component !== 'string' || component === '') throw new ArgumentError('component', 'expected a non-empty string');
+    if (typeof component !== 'string' || component === '')
+      throw new ArgumentError('component', 'expected a non-empty string');
     checkInt('inputDim', inputDim, 1, 1 << 16);
     if (metricNames !== undefined && (!Array.isArray(metricNames) || metricNames.length !== inputDim)) {
       throw new ArgumentError('metricNames', `expected ${inputDim} names`);
@@ -97,12 +98,21 @@ export class AnomalyDetectionSystem {
    * Adds normal samples to a component's baseline; registers the component with the samples'
    * length when unknown. Training accumulates over calls.
    */
-  async trainOnComponent(component: string, samples: ReadonlyArray<ArrayLike<number>>): Promise<TrainingResult> {
-    if (!Array.isArray(samples) || samples.length === 0) throw new ArgumentError('samples', 'expected a non-empty array of vectors');
+  async trainOnComponent(
+    component: string,
+    samples: ReadonlyArray<ArrayLike<number>>,
+  ): Promise<TrainingResult> {
+    if (!Array.isArray(samples) || samples.length === 0)
+      throw new ArgumentError('samples', 'expected a non-empty array of vectors');
     const detector = this.#components.get(component) ?? this.registerComponent(component, dimsOf(samples[0]));
     const vectors = samples.map((s, i) => toVector(`samples[${i}]`, s, detector.inputDim));
     for (const vector of vectors) await detector.learn(vector);
-    return { component, samplesUsed: vectors.length, baselineSamples: detector.samples, trained: detector.trained };
+    return {
+      component,
+      samplesUsed: vectors.length,
+      baselineSamples: detector.samples,
+      trained: detector.trained,
+    };
   }
 
   /**

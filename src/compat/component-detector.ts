@@ -54,7 +54,9 @@ export class ComponentDetector {
     readonly minSamples: number,
     metricNames?: readonly string[],
   ) {
-    this.metricNames = metricNames ? [...metricNames] : Array.from({ length: inputDim }, (_, i) => `dim_${i}`);
+    this.metricNames = metricNames
+      ? [...metricNames]
+      : Array.from({ length: inputDim }, (_, i) => `dim_${i}`);
     this.#variance = new Float64Array(inputDim);
     this.#perMetric = new Float64Array(inputDim);
   }

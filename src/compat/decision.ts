@@ -120,7 +120,10 @@ export class DecisionEngine {
    * Picks the best of `availablePolicies` (registered ids) for `context`. Throws an
    * ArgumentError when the list is empty or names a policy that is not registered.
    */
-  async decideOnAction(availablePolicies: readonly string[], context: DecisionContext = {}): Promise<Decision> {
+  async decideOnAction(
+    availablePolicies: readonly string[],
+    context: DecisionContext = {},
+  ): Promise<Decision> {
     this.#checkAvailable(availablePolicies);
     const diagnosis = diagnosisFor(context, `decision-${this.#decisions + 1}`);
     const plan = (await this.#ready()).plan(diagnosis, this.#excludedBut(availablePolicies, diagnosis));
@@ -162,10 +165,13 @@ export class DecisionEngine {
     durationMs = 0,
     context: DecisionContext = {},
   ): Promise<void> {
-    if (!this.ranker.policies.has(policyId)) throw new ArgumentError('policyId', `unknown policy "${policyId}"`);
-    if (typeof success !== 'boolean') throw new ArgumentError('success', `expected a boolean, got ${String(success)}`);
+    if (!this.ranker.policies.has(policyId))
+      throw new ArgumentError('policyId', `unknown policy "${policyId}"`);
+    if (typeof success !== 'boolean')
+      throw new ArgumentError('success', `expected a boolean, got ${String(success)}`);
     checkFinite('reward', reward);
-    if (checkFinite('durationMs', durationMs) < 0) throw new ArgumentError('durationMs', `expected >= 0, got ${durationMs}`);
+    if (checkFinite('durationMs', durationMs) < 0)
+      throw new ArgumentError('durationMs', `expected >= 0, got ${durationMs}`);
     const diagnosis = diagnosisFor(context, `outcome-${policyId}`);
     const planner = await this.#ready();
     const candidate: Candidate = planner.plan(diagnosis, this.#excludedBut([policyId], diagnosis)).chosen!;
@@ -204,7 +210,13 @@ export class DecisionEngine {
       uniquePolicies: unique,
       totalOutcomes,
       policies,
-      successRates: this.successRates.all().map((p) => ({ signature: p.signature, policy: p.action, alpha: p.alpha, beta: p.beta, mean: mean(p) })),
+      successRates: this.successRates.all().map((p) => ({
+        signature: p.signature,
+        policy: p.action,
+        alpha: p.alpha,
+        beta: p.beta,
+        mean: mean(p),
+      })),
     };
   }
 
@@ -213,14 +225,25 @@ export class DecisionEngine {
     for (;;) {
       const key = catalogueKey(this.ranker);
       if (this.#planner?.key !== key) {
-        const actions: ActionSpec[] = [...this.ranker.policies.values()].map((p) => ({ name: p.id, target: 'any', cost: p.cost, risk: p.risk, duration: p.duration }));
-        this.#planner = { key, ready: Planner.create({ actions, backend: this.#backend }, this.successRates) };
+        const actions: ActionSpec[] = [...this.ranker.policies.values()].map((p) => ({
+          name: p.id,
+          target: 'any',
+          cost: p.cost,
+          risk: p.risk,
+          duration: p.duration,
+        }));
+        this.#planner = {
+          key,
+          ready: Planner.create({ actions, backend: this.#backend }, this.successRates),
+        };
       }
       const planner = await this.#planner.ready;
       // Policies may have changed while the planner was being built: build again for them.
       if (catalogueKey(this.ranker) !== key) continue;
-      for (const p of planner.policies.policies) if (!this.ranker.policies.has(p.name)) planner.policies.unregister(p.name);
-      for (const p of this.ranker.policies.values()) planner.policies.register({ name: p.id, action: p.id, priority: p.priority });
+      for (const p of planner.policies.policies)
+        if (!this.ranker.policies.has(p.name)) planner.policies.unregister(p.name);
+      for (const p of this.ranker.policies.values())
+        planner.policies.register({ name: p.id, action: p.id, priority: p.priority });
       return planner;
     }
   }
@@ -229,7 +252,9 @@ export class DecisionEngine {
   #excludedBut(keep: readonly string[], diagnosis: Diagnosis): Set<string> {
     const target = diagnosis.rootCauses[0].target;
     const kept = new Set(keep);
-    return new Set([...this.ranker.policies.keys()].filter((id) => !kept.has(id)).map((id) => `${id}@${target}`));
+    return new Set(
+      [...this.ranker.policies.keys()].filter((id) => !kept.has(id)).map((id) => `${id}@${target}`),
+    );
   }
 
   #checkAvailable(available: readonly string[]): void {
@@ -237,23 +262,28 @@ export class DecisionEngine {
       throw new ArgumentError('availablePolicies', 'expected a non-empty array of policy ids');
     }
     for (const id of available) {
-      if (!this.ranker.policies.has(id)) throw new ArgumentError('availablePolicies', `unknown policy "${String(id)}"`);
+      if (!this.ranker.policies.has(id))
+        throw new ArgumentError('availablePolicies', `unknown policy "${String(id)}"`);
     }
   }
 
   #tally(id: string): Tally {
     let tally = this.#tallies.get(id);
-    if (!tally) this.#tallies.set(id, (tally = { selected: 0, successes: 0, failures: 0, reward: 0, duration: 0 }));
+    if (!tally)
+      this.#tallies.set(id, (tally = { selected: 0, successes: 0, failures: 0, reward: 0, duration: 0 }));
     return tally;
   }
 }
 
 /** The planner's view of a decision context. */
 function diagnosisFor(context: DecisionContext, id: string): Diagnosis {
-  if (context === null || typeof context !== 'object') throw new ArgumentError('context', 'expected an object');
+  if (context === null || typeof context !== 'object')
+    throw new ArgumentError('context', 'expected an object');
   const { kind, target = 'system', severity = 1 } = context;
-  if (kind !== undefined && (typeof kind !== 'string' || kind === '')) throw new ArgumentError('context.kind', 'expected a non-empty string');
-  if (typeof target !== 'string' || target === '') throw new ArgumentError('context.target', 'expected a non-empty string');
+  if (kind !== undefined && (typeof kind !== 'string' || kind === ''))
+    throw new ArgumentError('context.kind', 'expected a non-empty string');
+  if (typeof target !== 'string' || target === '')
+    throw new ArgumentError('context.target', 'expected a non-empty string');
   if (typeof severity !== 'number' || !(severity >= 0 && severity <= 1)) {
     throw new ArgumentError('context.severity', `expected a number in [0, 1], got ${String(severity)}`);
   }
@@ -270,5 +300,7 @@ function diagnosisFor(context: DecisionContext, id: string): Diagnosis {
 
 /** What the planner's action catalogue depends on. */
 function catalogueKey(ranker: PolicyRanker): string {
-  return [...ranker.policies.values()].map((p) => `${p.id}\u0000${p.cost}\u0000${p.risk}\u0000${p.duration}`).join('\u0001');
+  return [...ranker.policies.values()]
+    .map((p) => `${p.id}\u0000${p.cost}\u0000${p.risk}\u0000${p.duration}`)
+    .join('\u0001');
 }

@@ -6,6 +6,7 @@
 import type { ActionRequest, ExecutionResult, Executor } from '../execute/executor.ts';
 
 /** Carries out one action; `false` (or a throw) means it failed. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing succeeded
 export type ActionHandler = (request: ActionRequest) => boolean | void | Promise<boolean | void>;
 
 /** Handlers of one action: `apply` and, when its effect can be undone, `rollback`. */
@@ -34,10 +35,16 @@ export class HandlerExecutor implements Executor {
   }
 }
 
-async function run(request: ActionRequest, handler: ActionHandler | undefined, step: 'apply' | 'rollback'): Promise<ExecutionResult> {
+async function run(
+  request: ActionRequest,
+  handler: ActionHandler | undefined,
+  step: 'apply' | 'rollback',
+): Promise<ExecutionResult> {
   if (!handler) return missing(request, step);
   const result = await handler({ ...request });
-  return result === false ? { ok: false, reason: `${step} handler of "${request.action}" returned false` } : { ok: true };
+  return result === false
+    ? { ok: false, reason: `${step} handler of "${request.action}" returned false` }
+    : { ok: true };
 }
 
 function missing(request: ActionRequest, step: 'apply' | 'rollback'): ExecutionResult {

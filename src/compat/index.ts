@@ -5,10 +5,22 @@
  * kernel; `DecisionEngine` (not src/plan's class of the same name, which it wraps) ranks
  * `Policy` objects with the planner and learns from outcomes.
  */
-export { AnomalyDetectionSystem, type Anomaly, type AnomalyConfig, type AnomalyStats, type TrainingResult } from './anomaly.ts';
+export {
+  AnomalyDetectionSystem,
+  type Anomaly,
+  type AnomalyConfig,
+  type AnomalyStats,
+  type TrainingResult,
+} from './anomaly.ts';
 export { ComponentDetector, type VectorScore } from './component-detector.ts';
 export {
-  DecisionEngine, type Decision, type DecisionContext, type DecisionEngineOptions, type DecisionStats, type PolicyOutcomes, type RankedPolicy,
+  DecisionEngine,
+  type Decision,
+  type DecisionContext,
+  type DecisionEngineOptions,
+  type DecisionStats,
+  type PolicyOutcomes,
+  type RankedPolicy,
 } from './decision.ts';
 export { Policy, PolicyPriority, PolicyRanker, type PolicyOptions } from './policy.ts';
 export type { LoopAction, LoopActionSpec } from './actions.ts';

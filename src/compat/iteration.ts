@@ -61,7 +61,8 @@ export interface ReportContext {
 
 /** Sorts one iteration's loop events into its report. */
 export function iterationReport(events: readonly LoopEvent[], context: ReportContext): IterationResult {
-  const of = <T extends LoopEventType>(type: T) => events.filter((e): e is Extract<LoopEvent, { type: T }> => e.type === type);
+  const of = <T extends LoopEventType>(type: T) =>
+    events.filter((e): e is Extract<LoopEvent, { type: T }> => e.type === type);
   const anomaly = of('anomaly').find((e) => e.ts === context.tick);
   const finished = of('action-result').map((e) => e.action);
   const learned = finished

@@ -125,9 +125,20 @@ export class MLEnhancedMAPEK {
    * are rejected and counted, later actions must come from the catalogue. Concurrent calls run
    * one after another, in call order.
    */
-  async autonomicLoopIteration(metrics: Record<string, number>, actions: readonly LoopAction[]): Promise<IterationResult> {
-    if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics) || Object.keys(metrics).length === 0) {
-      throw new ArgumentError('metrics', 'expected an object of metric name -> value with at least one metric');
+  async autonomicLoopIteration(
+    metrics: Record<string, number>,
+    actions: readonly LoopAction[],
+  ): Promise<IterationResult> {
+    if (
+      metrics === null ||
+      typeof metrics !== 'object' ||
+      Array.isArray(metrics) ||
+      Object.keys(metrics).length === 0
+    ) {
+      throw new ArgumentError(
+        'metrics',
+        'expected an object of metric name -> value with at least one metric',
+      );
     }
     const offered = normalizeActions(actions);
     const sample = { ...metrics };
@@ -165,12 +176,20 @@ export class MLEnhancedMAPEK {
     const engine = (this.#engine ??= await this.#build(Object.keys(sample), offered));
     for (const { policy } of offered) {
       if (!engine.actions.has(policy.id)) {
-        throw new ArgumentError('actions', `"${policy.id}" is not in the catalogue fixed by the first iteration (${[...engine.actions].join(', ')})`);
+        throw new ArgumentError(
+          'actions',
+          `"${policy.id}" is not in the catalogue fixed by the first iteration (${[...engine.actions].join(', ')})`,
+        );
       }
     }
     this.#offer(engine, offered);
     const ts = this.#tick++;
-    const columns = Object.fromEntries(Object.entries(sample).map(([name, value]) => [name, Float64Array.of(typeof value === 'number' ? value : NaN)]));
+    const columns = Object.fromEntries(
+      Object.entries(sample).map(([name, value]) => [
+        name,
+        Float64Array.of(typeof value === 'number' ? value : NaN),
+      ]),
+    );
     await engine.loop.tick(ts, { ts, columns });
     const events = this.#events;
     this.#events = [];
@@ -181,7 +200,9 @@ export class MLEnhancedMAPEK {
       openIncidents: engine.loop.openIncidents.length,
       posteriorOf: (action) => {
         const signature = this.#signatures.get(action.incidentId);
-        return signature === undefined ? undefined : engine.planner.successRates.get(signature, action.action);
+        return signature === undefined
+          ? undefined
+          : engine.planner.successRates.get(signature, action.action);
       },
     });
     this.#accepted = accepted;
@@ -196,7 +217,12 @@ export class MLEnhancedMAPEK {
       this.#offered.add(policy.id);
       if (handlers) this.#executor.handlers.set(policy.id, handlers);
       const name = policy.id;
-      engine.planner.policies.register({ name, action: name, priority: policy.priority, when: () => this.#offered.has(name) });
+      engine.planner.policies.register({
+        name,
+        action: name,
+        priority: policy.priority,
+        when: () => this.#offered.has(name),
+      });
     }
   }
 
@@ -206,7 +232,13 @@ export class MLEnhancedMAPEK {
     const threshold = this.anomalySystem.threshold;
     const detector = this.anomalySystem.registerComponent(this.#component, metrics.length, metrics);
     const planner = await Planner.create({
-      actions: offered.map(({ policy }) => ({ name: policy.id, target: 'any', cost: policy.cost, risk: policy.risk, duration: policy.duration })),
+      actions: offered.map(({ policy }) => ({
+        name: policy.id,
+        target: 'any',
+        cost: policy.cost,
+        risk: policy.risk,
+        duration: policy.duration,
+      })),
       backend: this.#options.backend,
     });
     const loop = new MapeKLoop({
@@ -230,7 +262,10 @@ export class MLEnhancedMAPEK {
     if (event.type === 'anomaly') this.#counts.anomalies++;
     else if (event.type === 'plan') this.#counts.decisions++;
     else if (event.type === 'diagnosis') this.#signatures.set(event.incident.id, event.incident.signature);
-    else if (event.type === 'action-result' && (event.action.outcome === 'healed' || event.action.outcome === 'not-healed')) {
+    else if (
+      event.type === 'action-result' &&
+      (event.action.outcome === 'healed' || event.action.outcome === 'not-healed')
+    ) {
       this.#counts.outcomes++;
       if (event.action.outcome === 'not-healed') this.#counts.notHealed++;
     }
@@ -239,8 +274,13 @@ export class MLEnhancedMAPEK {
 }
 
 function checkSchema(argument: string, metrics: readonly string[]): void {
-  if (!Array.isArray(metrics) || metrics.length === 0 || metrics.some((m) => typeof m !== 'string' || m === '')) {
+  if (
+    !Array.isArray(metrics) ||
+    metrics.length === 0 ||
+    metrics.some((m) => typeof m !== 'string' || m === '')
+  ) {
     throw new ArgumentError(argument, 'expected a non-empty array of metric names');
   }
-  if (new Set(metrics).size !== metrics.length) throw new ArgumentError(argument, 'metric names must be unique');
+  if (new Set(metrics).size !== metrics.length)
+    throw new ArgumentError(argument, 'metric names must be unique');
 }

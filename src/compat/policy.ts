@@ -39,7 +39,8 @@ export class Policy {
     options: PolicyOptions = {},
   ) {
     if (typeof id !== 'string' || id === '') throw new ArgumentError('id', 'a policy needs a non-empty id');
-    if (!(priority in PolicyPriority)) throw new ArgumentError('priority', `unknown priority ${String(priority)}`);
+    if (!(priority in PolicyPriority))
+      throw new ArgumentError('priority', `unknown priority ${String(priority)}`);
     this.cost = unit('options.cost', options.cost ?? 0.1);
     this.risk = unit('options.risk', options.risk ?? 0.1);
     this.duration = checkFinite('options.duration', options.duration ?? 0);
@@ -55,7 +56,8 @@ export class PolicyRanker {
 
   /** Registers a policy, replacing one with the same id. */
   registerPolicy(policy: Policy): void {
-    if (!(policy instanceof Policy)) throw new ArgumentError('policy', 'expected a Policy (new Policy(id, name, description, priority))');
+    if (!(policy instanceof Policy))
+      throw new ArgumentError('policy', 'expected a Policy (new Policy(id, name, description, priority))');
     this.#policies.set(policy.id, policy);
   }
 

@@ -27,7 +27,11 @@ export interface RailOptions {
 /** Why the rails refused an action. `quorum` means: escalate to a human instead. */
 export type RailVerdict =
   | { allowed: true }
-  | { allowed: false; reason: 'rate-limit' | 'circuit-open' | 'cooldown' | 'backoff' | 'busy' | 'quorum'; until?: number };
+  | {
+      allowed: false;
+      reason: 'rate-limit' | 'circuit-open' | 'cooldown' | 'backoff' | 'busy' | 'quorum';
+      until?: number;
+    };
 
 /** Rate limit, circuit breaker, per-target cooldown, per-incident back-off, one action per incident, quorum. */
 export class SafetyRails {
@@ -53,7 +57,8 @@ export class SafetyRails {
       ...options,
     };
     for (const [name, value] of Object.entries(this.options)) {
-      if (!Number.isFinite(value) || value < 0) throw new ArgumentError(name, `expected a finite number >= 0, got ${value}`);
+      if (!Number.isFinite(value) || value < 0)
+        throw new ArgumentError(name, `expected a finite number >= 0, got ${value}`);
     }
   }
 
@@ -62,7 +67,8 @@ export class SafetyRails {
     const o = this.options;
     if (healthyFraction < o.quorum) return { allowed: false, reason: 'quorum' };
     if (this.#busyIncidents.has(incident)) return { allowed: false, reason: 'busy' };
-    if (now < this.#breakerOpenUntil) return { allowed: false, reason: 'circuit-open', until: this.#breakerOpenUntil };
+    if (now < this.#breakerOpenUntil)
+      return { allowed: false, reason: 'circuit-open', until: this.#breakerOpenUntil };
     const retryAt = this.#incidentRetryAt.get(incident) ?? -Infinity;
     if (now < retryAt) return { allowed: false, reason: 'backoff', until: retryAt };
     const freeAt = this.#targetFreeAt.get(target) ?? -Infinity;

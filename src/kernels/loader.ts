@@ -31,8 +31,8 @@ export interface InitOptions {
 
 // The smallest module that uses a v128 instruction (from wasm-feature-detect).
 const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
-  15, 253, 98, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98,
+  11,
 ]);
 
 let simd: boolean | undefined;
@@ -60,8 +60,7 @@ export async function compileWasm(source: WasmSource): Promise<WebAssembly.Modul
       const view = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
       return await WebAssembly.compile(view.slice());
     }
-    const response =
-      typeof source === 'string' || source instanceof URL ? await fetch(source) : await source;
+    const response = typeof source === 'string' || source instanceof URL ? await fetch(source) : await source;
     if (!response.ok) throw new Error(`HTTP ${response.status} for ${response.url}`);
     return await WebAssembly.compile(await response.arrayBuffer());
   } catch (cause) {

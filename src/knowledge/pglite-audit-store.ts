@@ -56,7 +56,10 @@ export class PGliteAuditStore implements AuditStore {
          SELECT $1::bigint + ord - 1, record FROM unnest($2::text[]) WITH ORDINALITY AS t(record, ord)`,
         [first, records],
       );
-      await tx.query(`INSERT INTO audit_seals (position, record) VALUES ($1, $2)`, [rows[0].seals, sealRecord]);
+      await tx.query(`INSERT INTO audit_seals (position, record) VALUES ($1, $2)`, [
+        rows[0].seals,
+        sealRecord,
+      ]);
     });
   }
 
@@ -105,8 +108,13 @@ export class PGliteAuditStore implements AuditStore {
    * editor of the database can replace them too, so verify against independently held keys.
    */
   async keyRing(): Promise<KeyRing> {
-    const { rows } = await this.#db.query<{ record: string }>(`SELECT record FROM audit_keys ORDER BY created, id`);
-    return KeyRing.fromJSON({ format: 'x0tta6bl4-keys/1', keys: rows.map((r) => JSON.parse(r.record) as KeyJson) });
+    const { rows } = await this.#db.query<{ record: string }>(
+      `SELECT record FROM audit_keys ORDER BY created, id`,
+    );
+    return KeyRing.fromJSON({
+      format: 'x0tta6bl4-keys/1',
+      keys: rows.map((r) => JSON.parse(r.record) as KeyJson),
+    });
   }
 
   /** Closes the database if this store opened it; a shared database stays open for its owner. */

@@ -37,7 +37,8 @@ export class PGliteRagStore implements RagStore {
 
   /** Opens (creating if needed) a database of its own: a directory, `idb://<name>` or `memory://`. */
   static async open(dataDir: string): Promise<PGliteRagStore> {
-    if (typeof dataDir !== 'string' || dataDir === '') throw new ArgumentError('dataDir', 'expected a data directory or a PGlite URL');
+    if (typeof dataDir !== 'string' || dataDir === '')
+      throw new ArgumentError('dataDir', 'expected a data directory or a PGlite URL');
     const db = await PGlite.create(dataDir);
     await db.exec(RAG_SCHEMA_SQL);
     return new PGliteRagStore(db, true);
@@ -53,8 +54,10 @@ export class PGliteRagStore implements RagStore {
   async putDocuments(batch: readonly StoredDocument[]): Promise<void> {
     if (!Array.isArray(batch)) throw new ArgumentError('batch', 'expected an array of stored documents');
     batch.forEach((s, i) => {
-      if (!(s?.embedding instanceof Float32Array)) throw new ArgumentError(`batch[${i}].embedding`, 'expected a Float32Array');
-      if (typeof s.document?.id !== 'string') throw new ArgumentError(`batch[${i}].document.id`, 'expected a string');
+      if (!(s?.embedding instanceof Float32Array))
+        throw new ArgumentError(`batch[${i}].embedding`, 'expected a Float32Array');
+      if (typeof s.document?.id !== 'string')
+        throw new ArgumentError(`batch[${i}].document.id`, 'expected a string');
     });
     await this.#db.transaction(async (tx) => {
       for (const { document, embedding, embedderId } of batch) {
@@ -62,7 +65,12 @@ export class PGliteRagStore implements RagStore {
           `INSERT INTO rag_documents (id, document, embedder_id, embedding) VALUES ($1, $2, $3, $4)
            ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, document = EXCLUDED.document,
            embedder_id = EXCLUDED.embedder_id, embedding = EXCLUDED.embedding`,
-          [document.id, JSON.stringify(document), embedderId, new Uint8Array(embedding.buffer, embedding.byteOffset, embedding.byteLength)],
+          [
+            document.id,
+            JSON.stringify(document),
+            embedderId,
+            new Uint8Array(embedding.buffer, embedding.byteOffset, embedding.byteLength),
+          ],
         );
       }
     });
@@ -74,7 +82,9 @@ export class PGliteRagStore implements RagStore {
   }
 
   async listDocuments(): Promise<StoredDocument[]> {
-    const { rows } = await this.#db.query<Row>(`SELECT document, embedder_id, embedding FROM rag_documents ORDER BY seq`);
+    const { rows } = await this.#db.query<Row>(
+      `SELECT document, embedder_id, embedding FROM rag_documents ORDER BY seq`,
+    );
     return rows.map((r) => ({
       document: r.document,
       embedderId: r.embedder_id,

@@ -68,12 +68,13 @@ export class PGliteStore implements KnowledgeStore {
   }
 
   async listActions(incidentId?: string): Promise<ActionRecord[]> {
-    const { rows } = incidentId === undefined
-      ? await this.db.query<{ record: ActionRecord }>(`SELECT record FROM actions ORDER BY started_at, id`)
-      : await this.db.query<{ record: ActionRecord }>(
-          `SELECT record FROM actions WHERE incident_id = $1 ORDER BY started_at, id`,
-          [incidentId],
-        );
+    const { rows } =
+      incidentId === undefined
+        ? await this.db.query<{ record: ActionRecord }>(`SELECT record FROM actions ORDER BY started_at, id`)
+        : await this.db.query<{ record: ActionRecord }>(
+            `SELECT record FROM actions WHERE incident_id = $1 ORDER BY started_at, id`,
+            [incidentId],
+          );
     return rows.map((r) => r.record);
   }
 

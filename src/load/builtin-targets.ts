@@ -12,7 +12,8 @@ import { LoadCallError, type LoadTarget } from './target.ts';
 
 /** Hashes a `payloadBytes` payload (stamped with the iteration number) with SHA-256 per call. */
 export function sha256Target(payloadBytes = 1024): LoadTarget {
-  if (!Number.isInteger(payloadBytes) || payloadBytes < 4) throw new ArgumentError('payloadBytes', 'must be an integer >= 4');
+  if (!Number.isInteger(payloadBytes) || payloadBytes < 4)
+    throw new ArgumentError('payloadBytes', 'must be an integer >= 4');
   const payload = new Uint8Array(payloadBytes);
   const view = new DataView(payload.buffer);
   return (context) => {
@@ -40,7 +41,8 @@ interface Feed {
  */
 export function monitorIngestTarget(options: MonitorIngestOptions = {}): LoadTarget {
   const { seed = 1, pool = 8 } = options;
-  if (!Number.isInteger(pool) || pool < 1) throw new ArgumentError('options.pool', 'must be a positive integer');
+  if (!Number.isInteger(pool) || pool < 1)
+    throw new ArgumentError('options.pool', 'must be a positive integer');
   const feeds = new Map<number, Feed>();
   let tick = 0;
   const feed = (size: number): Feed => {
@@ -58,7 +60,10 @@ export function monitorIngestTarget(options: MonitorIngestOptions = {}): LoadTar
     let f = feeds.get(context.batchSize);
     if (!f) feeds.set(context.batchSize, (f = feed(context.batchSize)));
     // Timestamps must rise per series across runs too, so they come from this target, not the run.
-    const batch: ColumnarBatch = { ts: ++tick, columns: { value: f.columns[context.iteration % f.columns.length] } };
+    const batch: ColumnarBatch = {
+      ts: ++tick,
+      columns: { value: f.columns[context.iteration % f.columns.length] },
+    };
     f.monitor.beginTick();
     const accepted = f.monitor.ingestBatch(batch);
     if (accepted !== context.batchSize) {

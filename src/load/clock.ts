@@ -51,7 +51,10 @@ export function waitUntil(deadline: number): Promise<void> {
 export async function raceTimeout(promise: Promise<void>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))))]);
+    await Promise.race([
+      promise,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms)))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

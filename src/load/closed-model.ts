@@ -23,7 +23,14 @@ export async function runClosedModel(
 ): Promise<number> {
   const scenario = resolved.scenario as ClosedScenario;
   const origin = now();
-  const tracker = new CallTracker(target, recorder, resolved.timeoutMs, resolved.batchSize, systemClock, origin);
+  const tracker = new CallTracker(
+    target,
+    recorder,
+    resolved.timeoutMs,
+    resolved.batchSize,
+    systemClock,
+    origin,
+  );
   const plannedMs = totalDurationMs(scenario.stages);
   const progressEveryMs = hooks.progressEveryMs ?? 1000;
   const running: boolean[] = [];
@@ -50,7 +57,10 @@ export async function runClosedModel(
   };
 
   // Timeouts are enforced by this watchdog, since a loop waits on its own call.
-  const watchdog = setInterval(() => tracker.expire(now() - origin), Math.max(1, Math.min(resolved.timeoutMs / 4, 25)));
+  const watchdog = setInterval(
+    () => tracker.expire(now() - origin),
+    Math.max(1, Math.min(resolved.timeoutMs / 4, 25)),
+  );
   try {
     let stageEndMs = 0;
     for (stage = 0; stage < scenario.stages.length; stage++) {
@@ -59,7 +69,9 @@ export async function runClosedModel(
       stageEndMs += scenario.stages[stage].durationMs;
       for (let t = now() - origin; t < stageEndMs; t = now() - origin) {
         await sleep(Math.min(stageEndMs - t, progressEveryMs));
-        hooks.onProgress?.(snapshot(scenario.name, recorder, now() - origin, plannedMs, stage, tracker.inFlight));
+        hooks.onProgress?.(
+          snapshot(scenario.name, recorder, now() - origin, plannedMs, stage, tracker.inFlight),
+        );
       }
     }
     stage = scenario.stages.length - 1;

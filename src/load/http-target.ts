@@ -26,7 +26,12 @@ export function httpTarget(url: string | URL, options: HttpTargetOptions = {}): 
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new ArgumentError('url', `protocol must be http: or https:, got ${parsed.protocol}`);
   }
-  const { method = 'GET', headers, body, okStatus = (status: number) => status >= 200 && status < 400 } = options;
+  const {
+    method = 'GET',
+    headers,
+    body,
+    okStatus = (status: number) => status >= 200 && status < 400,
+  } = options;
   const href = parsed.href;
   return async (context) => {
     const signal = context.signal;
@@ -38,6 +43,7 @@ export function httpTarget(url: string | URL, options: HttpTargetOptions = {}): 
       if (signal.aborted) throw signal.reason;
       throw new LoadCallError('network', error instanceof Error ? error.message : String(error));
     }
-    if (!okStatus(response.status)) throw new LoadCallError(`http_${response.status}`, `${method} ${href} answered ${response.status}`);
+    if (!okStatus(response.status))
+      throw new LoadCallError(`http_${response.status}`, `${method} ${href} answered ${response.status}`);
   };
 }

@@ -7,14 +7,25 @@
  */
 export { type CallContext, type LoadTarget, LoadCallError } from './target.ts';
 export { httpTarget, type HttpTargetOptions } from './http-target.ts';
-export { builtinTargets, monitorIngestTarget, type MonitorIngestOptions, sha256Target } from './builtin-targets.ts';
+export {
+  builtinTargets,
+  monitorIngestTarget,
+  type MonitorIngestOptions,
+  sha256Target,
+} from './builtin-targets.ts';
 export type { ConcurrencyStage, RateStage } from './schedule.ts';
 export type { ClosedScenario, OpenScenario, Scenario } from './scenario.ts';
 export type { LoadProgress, RunHooks } from './progress.ts';
 export { type Clock, systemClock } from './clock.ts';
 export { type LoadResult, runScenario, type StageResult } from './run.ts';
 export type { LatencyStats, LoadSummary, PercentilePoint, SecondPoint } from './summary.ts';
-export { evaluateThreshold, parseThreshold, parseThresholds, type Threshold, type ThresholdResult } from './thresholds.ts';
+export {
+  evaluateThreshold,
+  parseThreshold,
+  parseThresholds,
+  type Threshold,
+  type ThresholdResult,
+} from './thresholds.ts';
 export { rampScenario, type StressOptions, StressTester } from './stress.ts';
 export { analyzeSteps, findKnee, type StressAnalysis } from './knee.ts';
 export { PLAN_PRESETS, PRESETS, type Preset, presetScenario } from './presets.ts';

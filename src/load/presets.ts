@@ -20,8 +20,21 @@ export interface Preset {
  */
 const HEALTHY = ['error_rate<0.01', 'dropped_rate<0.01', 'rate>=0.95*target'];
 
-function constant(name: string, rate: number, seconds: number, scale: number, thresholds: string[], extra: Partial<OpenScenario> = {}): OpenScenario {
-  return { name, model: 'open', stages: [{ rate, durationMs: seconds * 1000 * scale }], thresholds, ...extra };
+function constant(
+  name: string,
+  rate: number,
+  seconds: number,
+  scale: number,
+  thresholds: string[],
+  extra: Partial<OpenScenario> = {},
+): OpenScenario {
+  return {
+    name,
+    model: 'open',
+    stages: [{ rate, durationMs: seconds * 1000 * scale }],
+    thresholds,
+    ...extra,
+  };
 }
 
 /** Every preset by name; `all` in the CLI means the five plan presets (not `ingest`). */
@@ -46,7 +59,14 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     name: 'stress',
     description: 'ramp 50 -> 300 ops/s in six 30 s steps, stopping at the first broken threshold',
     scenario: (scale) =>
-      rampScenario({ name: 'stress', startRate: 50, maxRate: 300, step: 50, stepDurationMs: 30_000 * scale, thresholds: ['p(99)<250', ...HEALTHY] }),
+      rampScenario({
+        name: 'stress',
+        startRate: 50,
+        maxRate: 300,
+        step: 50,
+        stepDurationMs: 30_000 * scale,
+        thresholds: ['p(99)<250', ...HEALTHY],
+      }),
   },
   'latency-consistency': {
     name: 'latency-consistency',
@@ -60,7 +80,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   },
   ingest: {
     name: 'ingest',
-    description: 'batches of 1,000 samples, 125k -> 16M samples/s doubling every 10 s until a threshold breaks',
+    description:
+      'batches of 1,000 samples, 125k -> 16M samples/s doubling every 10 s until a threshold breaks',
     scenario: (scale) =>
       rampScenario({
         name: 'ingest',
@@ -76,12 +97,20 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
 };
 
 /** The five presets of the original validation plan, in its order. */
-export const PLAN_PRESETS: readonly string[] = ['baseline', 'throughput', 'high-concurrency', 'stress', 'latency-consistency'];
+export const PLAN_PRESETS: readonly string[] = [
+  'baseline',
+  'throughput',
+  'high-concurrency',
+  'stress',
+  'latency-consistency',
+];
 
 /** The scenario of preset `name` scaled by `scale`; ArgumentError for an unknown name or bad scale. */
 export function presetScenario(name: string, scale = 1): Scenario {
   const preset = PRESETS[name];
-  if (!preset) throw new ArgumentError('preset', `unknown preset '${name}' (known: ${Object.keys(PRESETS).join(', ')})`);
-  if (!(typeof scale === 'number' && scale > 0 && Number.isFinite(scale))) throw new ArgumentError('scale', `must be a positive number, got ${String(scale)}`);
+  if (!preset)
+    throw new ArgumentError('preset', `unknown preset '${name}' (known: ${Object.keys(PRESETS).join(', ')})`);
+  if (!(typeof scale === 'number' && scale > 0 && Number.isFinite(scale)))
+    throw new ArgumentError('scale', `must be a positive number, got ${String(scale)}`);
   return preset.scenario(scale);
 }

@@ -49,5 +49,15 @@ export function snapshot(
     errors += s.failed + s.timeouts;
     dropped += s.dropped;
   }
-  return { scenario, elapsedMs, plannedMs, stage: stage ?? recorder.stages.length - 1, started, completed, errors, dropped, inFlight };
+  return {
+    scenario,
+    elapsedMs,
+    plannedMs,
+    stage: stage ?? recorder.stages.length - 1,
+    started,
+    completed,
+    errors,
+    dropped,
+    inFlight,
+  };
 }

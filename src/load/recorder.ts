@@ -53,7 +53,8 @@ export class Tally {
     this.lastIntendedMs = Math.max(this.lastIntendedMs, other.lastIntendedMs);
     this.firstStartMs = Math.min(this.firstStartMs, other.firstStartMs);
     this.lastStartMs = Math.max(this.lastStartMs, other.lastStartMs);
-    for (const [kind, n] of other.errorsByKind) this.errorsByKind.set(kind, (this.errorsByKind.get(kind) ?? 0) + n);
+    for (const [kind, n] of other.errorsByKind)
+      this.errorsByKind.set(kind, (this.errorsByKind.get(kind) ?? 0) + n);
     this.corrected.add(other.corrected);
     this.uncorrected.add(other.uncorrected);
   }

@@ -41,10 +41,25 @@ function section(result: LoadResult): string {
     title: 'Latency by percentile',
     xLabel: 'percentile',
     yLabel: 'ms',
-    xTicks: [[0, '0%'], [1, '90%'], [2, '99%'], [3, '99.9%'], [4, '99.99%'], [5, '99.999%']],
+    xTicks: [
+      [0, '0%'],
+      [1, '90%'],
+      [2, '99%'],
+      [3, '99.9%'],
+      [4, '99.99%'],
+      [5, '99.999%'],
+    ],
     series: [
-      { name: 'corrected', color: '#c22', points: result.distribution.map((p) => [nines(p.percentile), p.corrected]) },
-      { name: 'uncorrected', color: '#27c', points: result.distribution.map((p) => [nines(p.percentile), p.uncorrected]) },
+      {
+        name: 'corrected',
+        color: '#c22',
+        points: result.distribution.map((p) => [nines(p.percentile), p.corrected]),
+      },
+      {
+        name: 'uncorrected',
+        color: '#27c',
+        points: result.distribution.map((p) => [nines(p.percentile), p.uncorrected]),
+      },
     ],
   });
   const stages = result.stages
@@ -62,7 +77,10 @@ function section(result: LoadResult): string {
         `<td>${escapeXml(t.scope)}</td><td>${f(t.actual)}</td><td>${f(t.limit)}</td></tr>`,
     )
     .join('\n');
-  const errors = Object.entries(s.errorsByKind).map(([k, n]) => `${escapeXml(k)}: ${n}`).join(', ') || 'none';
+  const errors =
+    Object.entries(s.errorsByKind)
+      .map(([k, n]) => `${escapeXml(k)}: ${n}`)
+      .join(', ') || 'none';
   const stress = result.stress
     ? `<p>Highest stable rate: ${result.stress.highestStableRate ?? 'none'} ops/s; first broken: ${result.stress.breakingRate ?? 'none'}; ` +
       `knee: ${result.stress.knee ? `${result.stress.knee.rate} ops/s (p99 ${f(result.stress.knee.p99)} ms)` : 'none'}.</p>`

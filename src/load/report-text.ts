@@ -3,7 +3,8 @@ import type { LoadProgress } from './progress.ts';
 import type { LoadResult } from './run.ts';
 import type { LatencyStats } from './summary.ts';
 
-const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
+const fixed = (value: number, digits = 2): string =>
+  Number.isFinite(value) ? value.toFixed(digits) : String(value);
 const count = (value: number): string => value.toLocaleString('en-US');
 
 /** One line for a terminal status display (the CLI rewrites it in place with '\r'). */
@@ -18,13 +19,15 @@ export function formatProgress(p: LoadProgress): string {
 
 const COLUMNS = ['min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'];
 const latencyRow = (label: string, s: LatencyStats): string =>
-  label.padEnd(14) + [s.min, s.mean, s.p50, s.p90, s.p95, s.p99, s.p999, s.max].map((v) => fixed(v, 3).padStart(10)).join('');
+  label.padEnd(14) +
+  [s.min, s.mean, s.p50, s.p90, s.p95, s.p99, s.p999, s.max].map((v) => fixed(v, 3).padStart(10)).join('');
 
 /** A multi-line human summary: counts, rates, latency (corrected and not), stages, thresholds. */
 export function formatSummary(result: LoadResult): string {
   const s = result.summary;
   const lines: string[] = [];
-  const shape = result.model === 'open' ? `open model, max ${count(result.maxInFlight ?? 0)} in flight` : 'closed model';
+  const shape =
+    result.model === 'open' ? `open model, max ${count(result.maxInFlight ?? 0)} in flight` : 'closed model';
   lines.push(`scenario ${result.scenario} (${shape}, ${fixed(result.durationMs / 1000, 1)} s)`);
   lines.push(
     `  iterations   scheduled ${count(s.scheduled)}  started ${count(s.started)}  ok ${count(s.ok)}  ` +
@@ -37,9 +40,9 @@ export function formatSummary(result: LoadResult): string {
   lines.push(`  error rate   ${fixed(100 * s.errorRate, 3)}%  dropped ${fixed(100 * s.droppedRate, 3)}%`);
   const kinds = Object.entries(s.errorsByKind);
   if (kinds.length > 0) lines.push(`  errors       ${kinds.map(([k, n]) => `${k} ${count(n)}`).join(', ')}`);
-  lines.push('  latency ms  ' + COLUMNS.map((c) => c.padStart(10)).join(''));
-  lines.push('  ' + latencyRow('corrected', s.latency));
-  lines.push('  ' + latencyRow('uncorrected', s.uncorrectedLatency));
+  lines.push(`  latency ms  ${COLUMNS.map((c) => c.padStart(10)).join('')}`);
+  lines.push(`  ${latencyRow('corrected', s.latency)}`);
+  lines.push(`  ${latencyRow('uncorrected', s.uncorrectedLatency)}`);
   if (result.stages.length > 1) {
     lines.push('  stages');
     for (const stage of result.stages) {
@@ -61,7 +64,9 @@ export function formatSummary(result: LoadResult): string {
   if (result.thresholds.length > 0) {
     lines.push('  thresholds');
     for (const t of result.thresholds) {
-      lines.push(`    ${t.passed ? 'ok  ' : 'FAIL'} ${t.expression.padEnd(22)} ${t.scope.padEnd(18)} actual ${fixed(t.actual, 3)} limit ${fixed(t.limit, 3)}`);
+      lines.push(
+        `    ${t.passed ? 'ok  ' : 'FAIL'} ${t.expression.padEnd(22)} ${t.scope.padEnd(18)} actual ${fixed(t.actual, 3)} limit ${fixed(t.limit, 3)}`,
+      );
     }
   }
   lines.push(`  result       ${result.passed ? 'PASSED' : 'FAILED'}`);

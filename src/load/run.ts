@@ -76,16 +76,28 @@ function checkStage(resolved: ResolvedScenario, stage: StageResult): ThresholdRe
  * Runs `scenario` against `target`. Throws ArgumentError for a bad target or scenario; the
  * target's own failures are counted, never thrown.
  */
-export async function runScenario(target: LoadTarget, scenario: Scenario, hooks: RunHooks = {}): Promise<LoadResult> {
+export async function runScenario(
+  target: LoadTarget,
+  scenario: Scenario,
+  hooks: RunHooks = {},
+): Promise<LoadResult> {
   if (typeof target !== 'function') throw new ArgumentError('target', 'must be a function');
   const resolved = resolveScenario(scenario);
-  if (hooks.clock && scenario.model === 'closed') throw new ArgumentError('hooks.clock', 'only an open-model run takes a clock');
+  if (hooks.clock && scenario.model === 'closed')
+    throw new ArgumentError('hooks.clock', 'only an open-model run takes a clock');
   const recorder = new LoadRecorder(scenario.stages.length);
   const open = scenario.model === 'open';
   const stageResult = (index: number, complete: boolean): StageResult => {
     const { target: stageGoal, label } = stageTarget(resolved, index);
     const summary = summarize(recorder.stages[index], open, open ? stageGoal : undefined);
-    return { index, label, durationMs: scenario.stages[index].durationMs, target: stageGoal, complete, summary };
+    return {
+      index,
+      label,
+      durationMs: scenario.stages[index].durationMs,
+      target: stageGoal,
+      complete,
+      summary,
+    };
   };
 
   let lastComplete = scenario.stages.length - 1;
@@ -109,7 +121,8 @@ export async function runScenario(target: LoadTarget, scenario: Scenario, hooks:
   const overall = recorder.overall();
   const summary = summarize(overall, open);
   const thresholds = resolved.thresholds.map((t) => evaluateThreshold(t, summary));
-  if (stages.length > 1) for (const stage of stages) if (stage.complete) thresholds.push(...checkStage(resolved, stage));
+  if (stages.length > 1)
+    for (const stage of stages) if (stage.complete) thresholds.push(...checkStage(resolved, stage));
 
   const result: LoadResult = {
     scenario: scenario.name,

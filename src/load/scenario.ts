@@ -3,7 +3,12 @@
  * defaults and validation in one place.
  */
 import { ArgumentError } from '../errors.ts';
-import { type ConcurrencyStage, type RateStage, validateConcurrencyStages, validateRateStages } from './schedule.ts';
+import {
+  type ConcurrencyStage,
+  type RateStage,
+  validateConcurrencyStages,
+  validateRateStages,
+} from './schedule.ts';
 import { parseThresholds, type Threshold } from './thresholds.ts';
 
 interface ScenarioBase {
@@ -46,19 +51,33 @@ export interface ResolvedScenario {
 
 function positive(argument: string, value: number | undefined, fallback: number, integer: boolean): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new ArgumentError(argument, `must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`);
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value <= 0 ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new ArgumentError(
+      argument,
+      `must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
+    );
   }
   return value;
 }
 
 /** Validates a scenario (ArgumentError names the bad field) and fills in defaults. */
 export function resolveScenario(scenario: Scenario): ResolvedScenario {
-  if (scenario === null || typeof scenario !== 'object') throw new ArgumentError('scenario', 'must be an object');
-  if (typeof scenario.name !== 'string' || scenario.name === '') throw new ArgumentError('scenario.name', 'must be a non-empty string');
+  if (scenario === null || typeof scenario !== 'object')
+    throw new ArgumentError('scenario', 'must be an object');
+  if (typeof scenario.name !== 'string' || scenario.name === '')
+    throw new ArgumentError('scenario.name', 'must be a non-empty string');
   if (scenario.model === 'open') validateRateStages(scenario.stages, 'scenario.stages');
   else if (scenario.model === 'closed') validateConcurrencyStages(scenario.stages, 'scenario.stages');
-  else throw new ArgumentError('scenario.model', `must be 'open' or 'closed', got ${String((scenario as { model?: unknown }).model)}`);
+  else
+    throw new ArgumentError(
+      'scenario.model',
+      `must be 'open' or 'closed', got ${String((scenario as { model?: unknown }).model)}`,
+    );
   const thresholds = parseThresholds(scenario.thresholds ?? [], 'scenario.thresholds');
   if (scenario.model === 'closed' && thresholds.some((t) => t.relativeToTarget)) {
     throw new ArgumentError('scenario.thresholds', 'a closed-model run has no target rate to compare with');
@@ -67,7 +86,12 @@ export function resolveScenario(scenario: Scenario): ResolvedScenario {
     scenario,
     timeoutMs: positive('scenario.timeoutMs', scenario.timeoutMs, 10_000, false),
     batchSize: positive('scenario.batchSize', scenario.batchSize, 1, true),
-    maxInFlight: positive('scenario.maxInFlight', scenario.model === 'open' ? scenario.maxInFlight : undefined, 10_000, true),
+    maxInFlight: positive(
+      'scenario.maxInFlight',
+      scenario.model === 'open' ? scenario.maxInFlight : undefined,
+      10_000,
+      true,
+    ),
     thresholds,
   };
 }

@@ -19,14 +19,23 @@ export interface ConcurrencyStage {
 }
 
 function requireFinite(argument: string, value: unknown, min: number, integer = false): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new ArgumentError(argument, `must be a finite ${integer ? 'integer' : 'number'} >= ${min}, got ${String(value)}`);
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new ArgumentError(
+      argument,
+      `must be a finite ${integer ? 'integer' : 'number'} >= ${min}, got ${String(value)}`,
+    );
   }
 }
 
 /** Throws ArgumentError naming the bad field unless every rate stage is well formed. */
 export function validateRateStages(stages: readonly RateStage[], argument = 'stages'): void {
-  if (!Array.isArray(stages) || stages.length === 0) throw new ArgumentError(argument, 'needs at least one stage');
+  if (!Array.isArray(stages) || stages.length === 0)
+    throw new ArgumentError(argument, 'needs at least one stage');
   stages.forEach((stage, i) => {
     requireFinite(`${argument}[${i}].durationMs`, stage.durationMs, 1);
     requireFinite(`${argument}[${i}].rate`, stage.rate, 0);
@@ -36,7 +45,8 @@ export function validateRateStages(stages: readonly RateStage[], argument = 'sta
 
 /** Throws ArgumentError naming the bad field unless every concurrency stage is well formed. */
 export function validateConcurrencyStages(stages: readonly ConcurrencyStage[], argument = 'stages'): void {
-  if (!Array.isArray(stages) || stages.length === 0) throw new ArgumentError(argument, 'needs at least one stage');
+  if (!Array.isArray(stages) || stages.length === 0)
+    throw new ArgumentError(argument, 'needs at least one stage');
   stages.forEach((stage, i) => {
     requireFinite(`${argument}[${i}].durationMs`, stage.durationMs, 1);
     requireFinite(`${argument}[${i}].concurrency`, stage.concurrency, 1, true);
@@ -118,7 +128,8 @@ export class ArrivalPlan {
     const s = this.stages[this.stage];
     this.current.iteration = this.iteration++;
     this.current.stage = this.stage;
-    this.current.intendedMs = this.stageStartMs + arrivalTime(this.k++, s.fromRate ?? s.rate, s.rate, s.durationMs);
+    this.current.intendedMs =
+      this.stageStartMs + arrivalTime(this.k++, s.fromRate ?? s.rate, s.rate, s.durationMs);
     return this.current;
   }
 

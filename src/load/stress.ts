@@ -29,16 +29,27 @@ const MAX_STEPS = 100;
 /** The stop-on-break open scenario a ramp runs; throws ArgumentError naming a bad option. */
 export function rampScenario(options: StressOptions): OpenScenario {
   const { startRate, maxRate, step, factor, stepDurationMs, thresholds } = options;
-  if (!(startRate > 0 && Number.isFinite(startRate))) throw new ArgumentError('startRate', 'must be a positive number');
-  if (!(maxRate >= startRate && Number.isFinite(maxRate))) throw new ArgumentError('maxRate', 'must be a number >= startRate');
-  if ((step === undefined) === (factor === undefined)) throw new ArgumentError('step', 'give exactly one of step or factor');
-  if (step !== undefined && !(step > 0 && Number.isFinite(step))) throw new ArgumentError('step', 'must be a positive number');
-  if (factor !== undefined && !(factor > 1 && Number.isFinite(factor))) throw new ArgumentError('factor', 'must be a number > 1');
-  if (!Array.isArray(thresholds) || thresholds.length === 0) throw new ArgumentError('thresholds', 'a ramp needs at least one threshold to break');
+  if (!(startRate > 0 && Number.isFinite(startRate)))
+    throw new ArgumentError('startRate', 'must be a positive number');
+  if (!(maxRate >= startRate && Number.isFinite(maxRate)))
+    throw new ArgumentError('maxRate', 'must be a number >= startRate');
+  if ((step === undefined) === (factor === undefined))
+    throw new ArgumentError('step', 'give exactly one of step or factor');
+  if (step !== undefined && !(step > 0 && Number.isFinite(step)))
+    throw new ArgumentError('step', 'must be a positive number');
+  if (factor !== undefined && !(factor > 1 && Number.isFinite(factor)))
+    throw new ArgumentError('factor', 'must be a number > 1');
+  if (!Array.isArray(thresholds) || thresholds.length === 0)
+    throw new ArgumentError('thresholds', 'a ramp needs at least one threshold to break');
   const rates: number[] = [];
-  for (let rate = startRate; rate < maxRate * (1 - 1e-9); rate = step !== undefined ? rate + step : rate * factor!) {
+  for (
+    let rate = startRate;
+    rate < maxRate * (1 - 1e-9);
+    rate = step !== undefined ? rate + step : rate * factor!
+  ) {
     rates.push(Number(rate.toPrecision(10)));
-    if (rates.length >= MAX_STEPS) throw new ArgumentError('step', `ramp would take more than ${MAX_STEPS} steps`);
+    if (rates.length >= MAX_STEPS)
+      throw new ArgumentError('step', `ramp would take more than ${MAX_STEPS} steps`);
   }
   rates.push(maxRate);
   return {

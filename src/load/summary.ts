@@ -123,7 +123,8 @@ export function summarize(tally: Tally, openModel: boolean, nominalRate?: number
 export function secondSeries(seconds: readonly SecondTally[]): SecondPoint[] {
   return seconds.map((s, second) => {
     const empty = s.latency.totalCount === 0;
-    const at = (p: number): number => (empty ? 0 : ms(Math.min(s.latency.getValueAtPercentile(p), s.latency.maxValue)));
+    const at = (p: number): number =>
+      empty ? 0 : ms(Math.min(s.latency.getValueAtPercentile(p), s.latency.maxValue));
     return {
       second,
       scheduled: s.scheduled,
@@ -141,8 +142,8 @@ export function secondSeries(seconds: readonly SecondTally[]): SecondPoint[] {
 
 /** Percentiles spaced evenly on the "number of nines" axis, as HDR percentile plots are. */
 export const DISTRIBUTION_PERCENTILES: readonly number[] = [
-  0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.5, 99.7, 99.8, 99.9, 99.95, 99.97,
-  99.99, 99.995, 99.999, 100,
+  0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.5, 99.7, 99.8, 99.9, 99.95,
+  99.97, 99.99, 99.995, 99.999, 100,
 ];
 
 /** The corrected and uncorrected percentile curves of a tally. */

@@ -34,7 +34,8 @@ function niceTicks(max: number): number[] {
   return ticks;
 }
 
-const label = (v: number): string => (Math.abs(v) >= 1000 ? v.toExponential(1) : String(Number(v.toPrecision(4))));
+const label = (v: number): string =>
+  Math.abs(v) >= 1000 ? v.toExponential(1) : String(Number(v.toPrecision(4)));
 
 /** Renders a line chart as an <svg> element string. */
 export function lineChart(options: ChartOptions): string {
@@ -59,19 +60,33 @@ export function lineChart(options: ChartOptions): string {
   for (const t of yTicks) {
     const y = py(t).toFixed(1);
     parts.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${y}" y2="${y}" stroke="#eee"/>`);
-    parts.push(`<text x="${margin.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${label(t)}</text>`);
+    parts.push(
+      `<text x="${margin.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${label(t)}</text>`,
+    );
   }
-  const xTicks = options.xTicks ?? niceTicks(xMax).filter((t) => t >= xMin).map((t) => [t, label(t)] as const);
+  const xTicks =
+    options.xTicks ??
+    niceTicks(xMax)
+      .filter((t) => t >= xMin)
+      .map((t) => [t, label(t)] as const);
   for (const [value, text] of xTicks) {
     const x = px(value).toFixed(1);
-    parts.push(`<text x="${x}" y="${margin.top + plotH + 16}" text-anchor="middle" font-size="11">${escapeXml(text)}</text>`);
+    parts.push(
+      `<text x="${x}" y="${margin.top + plotH + 16}" text-anchor="middle" font-size="11">${escapeXml(text)}</text>`,
+    );
   }
-  parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 6}" text-anchor="middle" font-size="12">${escapeXml(options.xLabel)}</text>`);
-  parts.push(`<text transform="translate(14 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(options.yLabel)}</text>`);
+  parts.push(
+    `<text x="${margin.left + plotW / 2}" y="${height - 6}" text-anchor="middle" font-size="12">${escapeXml(options.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(14 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(options.yLabel)}</text>`,
+  );
   options.series.forEach((s, i) => {
     if (s.points.length > 0) {
       const d = s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
-      parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${d}"><title>${escapeXml(s.name)}</title></polyline>`);
+      parts.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${d}"><title>${escapeXml(s.name)}</title></polyline>`,
+      );
     }
     const lx = margin.left + 8 + i * 150;
     parts.push(`<rect x="${lx}" y="${margin.top + 6}" width="12" height="3" fill="${s.color}"/>`);

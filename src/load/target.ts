@@ -19,7 +19,10 @@ export type LoadTarget = (context: CallContext) => unknown;
 
 /** Error a target throws to be counted under a specific kind (e.g. `http_503`). */
 export class LoadCallError extends Error {
-  constructor(readonly kind: string, message: string) {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'LoadCallError';
   }
@@ -39,7 +42,10 @@ export function errorKind(error: unknown): string {
 export class IterationContext implements CallContext {
   private controller: AbortController | undefined;
 
-  constructor(readonly iteration: number, readonly batchSize: number) {}
+  constructor(
+    readonly iteration: number,
+    readonly batchSize: number,
+  ) {}
 
   get signal(): AbortSignal {
     this.controller ??= new AbortController();

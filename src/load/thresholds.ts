@@ -70,18 +70,32 @@ function parseLimit(text: string, argument: string): { factor: number; relativeT
 export function parseThreshold(expression: string, argument = 'threshold'): Threshold {
   if (typeof expression !== 'string') throw new ArgumentError(argument, 'must be a string');
   const match = SYNTAX.exec(expression);
-  if (!match) throw new ArgumentError(argument, `'${expression}' is not of the form metric<op>limit, e.g. p(95)<100`);
+  if (!match)
+    throw new ArgumentError(argument, `'${expression}' is not of the form metric<op>limit, e.g. p(95)<100`);
   const [, metric, operator, limitText] = match;
   let read = Object.hasOwn(NAMED, metric) ? NAMED[metric] : undefined;
   if (metric.startsWith('p(')) {
     const percentile = PERCENTILES[Number(metric.slice(2, -1).trim())];
-    if (!percentile) throw new ArgumentError(argument, `'${metric}' is not reported; use p(50), p(90), p(95), p(99), p(99.9) or p(100)`);
+    if (!percentile)
+      throw new ArgumentError(
+        argument,
+        `'${metric}' is not reported; use p(50), p(90), p(95), p(99), p(99.9) or p(100)`,
+      );
     read = percentile;
   }
   if (!read) {
-    throw new ArgumentError(argument, `unknown metric '${metric}' (use p(N), ${Object.keys(NAMED).join(', ')})`);
+    throw new ArgumentError(
+      argument,
+      `unknown metric '${metric}' (use p(N), ${Object.keys(NAMED).join(', ')})`,
+    );
   }
-  return { expression: expression.trim(), metric, operator: operator as Operator, ...parseLimit(limitText, argument), read };
+  return {
+    expression: expression.trim(),
+    metric,
+    operator: operator as Operator,
+    ...parseLimit(limitText, argument),
+    read,
+  };
 }
 
 /** Parses a list of thresholds, naming the index of a bad one. */
@@ -92,17 +106,34 @@ export function parseThresholds(expressions: readonly string[], argument = 'thre
 
 function compare(actual: number, operator: Operator, limit: number): boolean {
   switch (operator) {
-    case '<': return actual < limit;
-    case '<=': return actual <= limit;
-    case '>': return actual > limit;
-    case '>=': return actual >= limit;
-    case '==': return actual === limit;
+    case '<':
+      return actual < limit;
+    case '<=':
+      return actual <= limit;
+    case '>':
+      return actual > limit;
+    case '>=':
+      return actual >= limit;
+    case '==':
+      return actual === limit;
   }
 }
 
 /** Checks a threshold against a summary. A relative limit with no target rate fails. */
-export function evaluateThreshold(threshold: Threshold, summary: LoadSummary, scope = 'overall'): ThresholdResult {
+export function evaluateThreshold(
+  threshold: Threshold,
+  summary: LoadSummary,
+  scope = 'overall',
+): ThresholdResult {
   const actual = threshold.read(summary);
-  const limit = threshold.relativeToTarget ? threshold.factor * (summary.targetRate ?? NaN) : threshold.factor;
-  return { expression: threshold.expression, scope, actual, limit, passed: compare(actual, threshold.operator, limit) };
+  const limit = threshold.relativeToTarget
+    ? threshold.factor * (summary.targetRate ?? NaN)
+    : threshold.factor;
+  return {
+    expression: threshold.expression,
+    scope,
+    actual,
+    limit,
+    passed: compare(actual, threshold.operator, limit),
+  };
 }

@@ -42,9 +42,11 @@ export class AuditLogSink implements AuditSink {
   constructor(log: AuditLog, options: AuditLogSinkOptions = {}) {
     if (!log || typeof log.append !== 'function') throw new ArgumentError('log', 'expected an AuditLog');
     const actor = options.actor ?? 'engine';
-    if (typeof actor !== 'string' || actor === '') throw new ArgumentError('options.actor', 'expected a non-empty string');
+    if (typeof actor !== 'string' || actor === '')
+      throw new ArgumentError('options.actor', 'expected a non-empty string');
     const sealAfterMs = options.sealAfterMs ?? 1000;
-    if (!Number.isFinite(sealAfterMs) || sealAfterMs < 0) throw new ArgumentError('options.sealAfterMs', 'expected a number >= 0');
+    if (!Number.isFinite(sealAfterMs) || sealAfterMs < 0)
+      throw new ArgumentError('options.sealAfterMs', 'expected a number >= 0');
     this.#log = log;
     this.#actor = actor;
     this.#sealAfterMs = sealAfterMs;
@@ -85,7 +87,9 @@ export class AuditLogSink implements AuditSink {
       this.#fail(error);
     }
     if (this.stats.failures > 0) {
-      throw new SecurityError(`${this.stats.failures} audit appends or seals failed`, { cause: this.#firstFailure });
+      throw new SecurityError(`${this.stats.failures} audit appends or seals failed`, {
+        cause: this.#firstFailure,
+      });
     }
   }
 
@@ -121,5 +125,7 @@ export class AuditLogSink implements AuditSink {
  * JSON.stringify so optional fields left undefined are dropped rather than refused.
  */
 function toData(entry: AuditRecord): JsonValue {
-  return JSON.parse(JSON.stringify({ tick: entry.ts, incidentId: entry.incidentId, ...entry.detail })) as JsonValue;
+  return JSON.parse(
+    JSON.stringify({ tick: entry.ts, incidentId: entry.incidentId, ...entry.detail }),
+  ) as JsonValue;
 }

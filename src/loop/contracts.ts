@@ -22,7 +22,10 @@ export interface DiagnosisContext extends IncidentSummary {
 export interface Diagnoser {
   diagnose(incident: IncidentRecord, context: DiagnosisContext): Promise<DiagnoserResult> | DiagnoserResult;
   /** Called when an incident is resolved, so its story can inform later diagnoses. */
-  learn?(incident: IncidentRecord, healedBy: { action: string; target: string } | undefined): Promise<void> | void;
+  learn?(
+    incident: IncidentRecord,
+    healedBy: { action: string; target: string } | undefined,
+  ): Promise<void> | void;
 }
 
 export interface DiagnoserResult {

@@ -49,7 +49,11 @@ export function captureBands(source: EvidenceSource, incident: IncidentEvidence)
 }
 
 /** Symptoms of the incident in operator terms, for the diagnoser. */
-export function diagnosisContext(source: EvidenceSource, incident: IncidentEvidence, summary: IncidentSummary): DiagnosisContext {
+export function diagnosisContext(
+  source: EvidenceSource,
+  incident: IncidentEvidence,
+  summary: IncidentSummary,
+): DiagnosisContext {
   const m = source.metrics.length;
   const cause = summary.rootCauses[0]?.target;
   const causeNodes = cause ? nodesOf(source.graph, cause) : new Set<number>();
@@ -71,10 +75,18 @@ export function diagnosisContext(source: EvidenceSource, incident: IncidentEvide
     if (!band || !evidence) continue;
     const shape = describeSeries(source.windows, s, band, evidence.onset);
     if (!shape) continue;
-    symptoms.push({ node: source.graph.nodeIds[node], metric: source.metrics[s % m].name, atCause: causeNodes.has(node), ...shape });
+    symptoms.push({
+      node: source.graph.nodeIds[node],
+      metric: source.metrics[s % m].name,
+      atCause: causeNodes.has(node),
+      ...shape,
+    });
   }
   const top = summary.rootCauses[0];
-  const description = describeIncident(symptoms, summary.silentNodes, summary.nodes.length, { isLink: !!cause?.includes('-'), cut: !!top?.cut });
+  const description = describeIncident(symptoms, summary.silentNodes, summary.nodes.length, {
+    isLink: !!cause?.includes('-'),
+    cut: !!top?.cut,
+  });
   return { ...summary, symptoms, description };
 }
 
@@ -84,7 +96,13 @@ export function diagnosisContext(source: EvidenceSource, incident: IncidentEvide
  * moved: all of the incident's) are back to normal; only when no series has a baseline to judge
  * by, the nodes must have been free of anomalies for a few ticks.
  */
-export function hasRecovered(source: EvidenceSource, incident: IncidentEvidence, since: number, now: number, focus?: ReadonlySet<number>): boolean {
+export function hasRecovered(
+  source: EvidenceSource,
+  incident: IncidentEvidence,
+  since: number,
+  now: number,
+  focus?: ReadonlySet<number>,
+): boolean {
   for (const node of incident.tracked.nodes.keys()) if (source.isSilent(node)) return false;
   const m = source.metrics.length;
   let judged = 0;
@@ -122,14 +140,26 @@ export function tookEffect(
   const target = nodesOf(source.graph, action.target);
   if (!isolates) return hasRecovered(source, incident, doneAt, now, target);
   const evidence = [...incident.tracked.nodes.values()];
-  const around = new Set(evidence.filter((e) => !target.has(e.node) && e.onset < action.startedAt).map((e) => e.node));
-  const ownSymptoms = evidence.some((e) => target.has(e.node) && [...source.local].some((j) => e.metricScore[j] > 0));
+  const around = new Set(
+    evidence.filter((e) => !target.has(e.node) && e.onset < action.startedAt).map((e) => e.node),
+  );
+  const ownSymptoms = evidence.some(
+    (e) => target.has(e.node) && [...source.local].some((j) => e.metricScore[j] > 0),
+  );
   return around.size > 0 && !ownSymptoms && isQuiet(incident, doneAt, now, around);
 }
 
 /** Whether the incident's nodes (or the `focus` among them) have shown no anomaly for a few ticks since `since`. */
-export function isQuiet(incident: IncidentEvidence, since: number, now: number, focus?: ReadonlySet<number>): boolean {
-  const quietSince = Math.max(since, ...[...incident.tracked.nodes.values()].filter((e) => !focus || focus.has(e.node)).map((e) => e.lastSeen));
+export function isQuiet(
+  incident: IncidentEvidence,
+  since: number,
+  now: number,
+  focus?: ReadonlySet<number>,
+): boolean {
+  const quietSince = Math.max(
+    since,
+    ...[...incident.tracked.nodes.values()].filter((e) => !focus || focus.has(e.node)).map((e) => e.lastSeen),
+  );
   return now - quietSince >= QUIET_TICKS;
 }
 

@@ -24,7 +24,14 @@ import { WriteQueue } from '../knowledge/write-queue.ts';
 import { Monitor, type ColumnarBatch } from '../monitor/ingest.ts';
 import type { Candidate, Diagnosis } from '../plan/decision.ts';
 import type { AuditRecord } from './contracts.ts';
-import { captureBands, diagnosisContext, hasRecovered, signatureOf, tookEffect, type EvidenceSource } from './evidence.ts';
+import {
+  captureBands,
+  diagnosisContext,
+  hasRecovered,
+  signatureOf,
+  tookEffect,
+  type EvidenceSource,
+} from './evidence.ts';
 import { LoopEvents } from './events.ts';
 import { Settling } from './settling.ts';
 import type { LoopOptions, LoopStats } from './options.ts';
@@ -69,33 +76,67 @@ export class MapeKLoop {
   readonly #evidence: EvidenceSource;
   readonly #active = new Map<string, ActiveIncident>();
   readonly #settling: Settling;
-  readonly #stats = { ticks: 0, incidentsOpened: 0, incidentsResolved: 0, incidentsEscalated: 0, actionsStarted: 0, actionsHealed: 0, actionsFailed: 0 };
+  readonly #stats = {
+    ticks: 0,
+    incidentsOpened: 0,
+    incidentsResolved: 0,
+    incidentsEscalated: 0,
+    actionsStarted: 0,
+    actionsHealed: 0,
+    actionsFailed: 0,
+  };
   #now = -Infinity;
   #nextAction = 1;
 
   constructor(options: LoopOptions) {
     this.#options = options;
     const metricNames = options.metrics.map((m) => m.name);
-    this.monitor = new Monitor({ sources: options.graph.nodeIds, metrics: options.metrics, window: options.window });
-    const { localMetrics, harmful, loadMetrics, demandMetrics, lossMetric, linkMetric, throughputMetric } = options;
-    const roles = { localMetrics, harmful, loadMetrics, demandMetrics, lossMetric, linkMetric, throughputMetric };
-    this.analyzer = new Analyzer({ graph: options.graph, metrics: metricNames, threshold: options.threshold, ...roles });
+    this.monitor = new Monitor({
+      sources: options.graph.nodeIds,
+      metrics: options.metrics,
+      window: options.window,
+    });
+    const { localMetrics, harmful, loadMetrics, demandMetrics, lossMetric, linkMetric, throughputMetric } =
+      options;
+    const roles = {
+      localMetrics,
+      harmful,
+      loadMetrics,
+      demandMetrics,
+      lossMetric,
+      linkMetric,
+      throughputMetric,
+    };
+    this.analyzer = new Analyzer({
+      graph: options.graph,
+      metrics: metricNames,
+      threshold: options.threshold,
+      ...roles,
+    });
     this.rails = new SafetyRails(options.rails);
     this.#settling = new Settling(options.graph, this.analyzer, options.holdDownTicks ?? 15);
     this.store = options.store ?? new MemoryStore();
     this.#writes = new WriteQueue(this.store, (error) =>
-      this.events.emit({ type: 'store-fault', ts: this.#now, error: (error as Error)?.message ?? String(error) }),
+      this.events.emit({
+        type: 'store-fault',
+        ts: this.#now,
+        error: (error as Error)?.message ?? String(error),
+      }),
     );
     this.#scores = new Float64Array(this.monitor.seriesCount);
     this.#evidence = {
       windows: this.monitor.windows,
       metrics: options.metrics,
       graph: options.graph,
-      harm: metricNames.map((name) => (options.harmful?.[name] === 'up' ? 1 : options.harmful?.[name] === 'down' ? -1 : 0)),
+      harm: metricNames.map((name) =>
+        options.harmful?.[name] === 'up' ? 1 : options.harmful?.[name] === 'down' ? -1 : 0,
+      ),
       local: new Set(options.localMetrics.map((name) => metricNames.indexOf(name)).filter((j) => j >= 0)),
       isSilent: (node) => this.analyzer.isSilent(node),
     };
-    this.monitor.onReject((rejection) => this.events.emit({ type: 'sample-rejected', ts: this.#now, rejection }));
+    this.monitor.onReject((rejection) =>
+      this.events.emit({ type: 'sample-rejected', ts: this.#now, rejection }),
+    );
   }
 
   /** Incidents not yet resolved or escalated-and-quiet. */
@@ -125,7 +166,13 @@ export class MapeKLoop {
     const names = this.#options.metrics;
     for (const a of anomalies) {
       const metrics = names.filter((_, j) => a.metricScores[j] > 0).map((m) => m.name);
-      this.events.emit({ type: 'anomaly', ts, node: this.#options.graph.nodeIds[a.node], score: a.score, metrics });
+      this.events.emit({
+        type: 'anomaly',
+        ts,
+        node: this.#options.graph.nodeIds[a.node],
+        score: a.score,
+        metrics,
+      });
     }
     for (const tracked of opened) this.#open(tracked, ts);
     const healthy = 1 - anomalies.length / this.#options.graph.size;
@@ -160,7 +207,16 @@ export class MapeKLoop {
       rootCauses: [],
       citations: [],
     };
-    this.#active.set(tracked.id, { record, tracked, evidenceTicks: 0, bands: new Map(), tried: new Set(), attempts: 0, escalated: false, announced: false });
+    this.#active.set(tracked.id, {
+      record,
+      tracked,
+      evidenceTicks: 0,
+      bands: new Map(),
+      tried: new Set(),
+      attempts: 0,
+      escalated: false,
+      announced: false,
+    });
   }
 
   #announce(incident: ActiveIncident, ts: number): void {
@@ -216,7 +272,12 @@ export class MapeKLoop {
       rootCauses: summary.rootCauses.slice(0, 5),
     });
     const diagnoser = this.#options.diagnoser;
-    const answer = diagnoser ? await diagnoser.diagnose(structuredClone(incident.record), diagnosisContext(this.#evidence, incident, summary)) : undefined;
+    const answer = diagnoser
+      ? await diagnoser.diagnose(
+          structuredClone(incident.record),
+          diagnosisContext(this.#evidence, incident, summary),
+        )
+      : undefined;
     const { kind, citations = [], recommended = [], scope } = answer ?? {};
     incident.record.diagnosedKind = kind;
     incident.record.citations = citations;
@@ -246,11 +307,22 @@ export class MapeKLoop {
     if (!chosen) return this.#escalate(incident, ts, 'no candidate action left');
     const verdict = this.rails.check(incident.record.id, chosen.target, ts, healthy);
     if (!verdict.allowed) {
-      if (verdict.reason === 'quorum') this.#escalate(incident, ts, `only ${(healthy * 100).toFixed(0)}% of nodes healthy`);
+      if (verdict.reason === 'quorum')
+        this.#escalate(incident, ts, `only ${(healthy * 100).toFixed(0)}% of nodes healthy`);
       return;
     }
     this.events.emit({ type: 'plan', ts, plan });
-    this.#audit({ type: 'plan', ts, incidentId: incident.record.id, detail: { action: chosen.action, target: chosen.target, score: chosen.score, explanation: chosen.explanation } });
+    this.#audit({
+      type: 'plan',
+      ts,
+      incidentId: incident.record.id,
+      detail: {
+        action: chosen.action,
+        target: chosen.target,
+        score: chosen.score,
+        explanation: chosen.explanation,
+      },
+    });
 
     const record: ActionRecord = {
       id: `act-${this.#nextAction++}`,
@@ -262,18 +334,29 @@ export class MapeKLoop {
       score: chosen.score,
       explanation: chosen.explanation,
     };
-    const request: ActionRequest = { id: record.id, incidentId: record.incidentId, action: record.action, target: record.target };
+    const request: ActionRequest = {
+      id: record.id,
+      incidentId: record.incidentId,
+      action: record.action,
+      target: record.target,
+    };
     const flight: InFlight = { record, request, candidate: chosen };
     incident.flight = flight;
     incident.attempts++;
     this.rails.started(incident.record.id, chosen.target, ts);
     this.#stats.actionsStarted++;
     this.events.emit({ type: 'action-started', ts, action: { ...record } });
-    this.#audit({ type: 'action', ts, incidentId: record.incidentId, detail: { id: record.id, action: record.action, target: record.target } });
+    this.#audit({
+      type: 'action',
+      ts,
+      incidentId: record.incidentId,
+      detail: { id: record.id, action: record.action, target: record.target },
+    });
     this.#writes.enqueue((s) => s.putAction({ ...record }));
     this.#options.executor.apply(request).then(
       (result) => (flight.result = result),
-      (error) => (flight.result = { ok: false, reason: `executor threw: ${(error as Error)?.message ?? error}` }),
+      (error) =>
+        (flight.result = { ok: false, reason: `executor threw: ${(error as Error)?.message ?? error}` }),
     );
   }
 
@@ -282,7 +365,8 @@ export class MapeKLoop {
     if (!flight.result) return;
     if (!flight.result.ok) {
       this.#finishAction(incident, ts, 'failed', false);
-      if (incident.attempts >= (this.#options.maxAttempts ?? 3)) this.#escalate(incident, ts, `${incident.attempts} actions failed or did not heal it`);
+      if (incident.attempts >= (this.#options.maxAttempts ?? 3))
+        this.#escalate(incident, ts, `${incident.attempts} actions failed or did not heal it`);
       return;
     }
     if (flight.doneAt === undefined) {
@@ -292,7 +376,17 @@ export class MapeKLoop {
     const settle = this.#options.settleTicks ?? 2;
     const patience = this.#options.patienceTicks ?? 8;
     if (ts < flight.doneAt + settle) return;
-    if (tookEffect(this.#evidence, incident, flight.record, flight.doneAt, this.#now, (this.#spec(flight)?.isolates ?? false))) flight.recoveredAt ??= ts;
+    if (
+      tookEffect(
+        this.#evidence,
+        incident,
+        flight.record,
+        flight.doneAt,
+        this.#now,
+        this.#spec(flight)?.isolates ?? false,
+      )
+    )
+      flight.recoveredAt ??= ts;
     else flight.recoveredAt = undefined;
     if (flight.recoveredAt !== undefined && ts - flight.recoveredAt >= (this.#options.stableTicks ?? 10)) {
       this.#finishAction(incident, ts, 'healed', true);
@@ -300,7 +394,8 @@ export class MapeKLoop {
     } else if (flight.recoveredAt === undefined && ts >= flight.doneAt + settle + patience) {
       this.#finishAction(incident, ts, 'not-healed', false);
       this.#rollback(flight, ts);
-      if (incident.attempts >= (this.#options.maxAttempts ?? 3)) this.#escalate(incident, ts, `${incident.attempts} actions did not heal it`);
+      if (incident.attempts >= (this.#options.maxAttempts ?? 3))
+        this.#escalate(incident, ts, `${incident.attempts} actions did not heal it`);
     }
   }
 
@@ -308,7 +403,12 @@ export class MapeKLoop {
     return this.#options.planner.actions.find((a) => a.name === flight.record.action);
   }
 
-  #finishAction(incident: ActiveIncident, ts: number, outcome: ActionRecord['outcome'], healed: boolean): void {
+  #finishAction(
+    incident: ActiveIncident,
+    ts: number,
+    outcome: ActionRecord['outcome'],
+    healed: boolean,
+  ): void {
     const flight = incident.flight!;
     incident.flight = undefined;
     flight.record.outcome = outcome;
@@ -319,22 +419,40 @@ export class MapeKLoop {
     else {
       // Only a completed action says something about whether it fits this kind of incident.
       this.#options.planner.learn(incident.diagnosis!, flight.candidate, healed);
-      const posterior = this.#options.planner.successRates.get(incident.record.signature, flight.record.action);
+      const posterior = this.#options.planner.successRates.get(
+        incident.record.signature,
+        flight.record.action,
+      );
       this.#writes.enqueue((s) => s.putPosterior(posterior));
     }
     if (healed) this.#stats.actionsHealed++;
     // The evidence has grown since the last diagnosis: take a fresh look before the next attempt.
     else incident.diagnosis = undefined;
     this.events.emit({ type: 'action-result', ts, action: { ...flight.record } });
-    this.#audit({ type: 'result', ts, incidentId: incident.record.id, detail: { id: flight.record.id, outcome, reason: flight.result?.reason } });
+    this.#audit({
+      type: 'result',
+      ts,
+      incidentId: incident.record.id,
+      detail: { id: flight.record.id, outcome, reason: flight.result?.reason },
+    });
     this.#writes.enqueue((s) => s.putAction({ ...flight.record }));
   }
 
   #rollback(flight: InFlight, ts: number): void {
     this.#settling.actionUndone(flight.record.target, this.#spec(flight), ts);
-    this.#audit({ type: 'rollback', ts, incidentId: flight.record.incidentId, detail: { id: flight.record.id, action: flight.record.action, target: flight.record.target } });
+    this.#audit({
+      type: 'rollback',
+      ts,
+      incidentId: flight.record.incidentId,
+      detail: { id: flight.record.id, action: flight.record.action, target: flight.record.target },
+    });
     this.#options.executor.rollback(flight.request).catch((error) =>
-      this.events.emit({ type: 'escalation', ts, incident: structuredClone(this.#active.get(flight.record.incidentId)!.record), reason: `rollback of ${flight.record.id} failed: ${(error as Error)?.message ?? error}` }),
+      this.events.emit({
+        type: 'escalation',
+        ts,
+        incident: structuredClone(this.#active.get(flight.record.incidentId)!.record),
+        reason: `rollback of ${flight.record.id} failed: ${(error as Error)?.message ?? error}`,
+      }),
     );
   }
 
@@ -353,13 +471,23 @@ export class MapeKLoop {
     this.#settling.resolved(incident.tracked.nodes.keys(), healedBy?.record.target, ts);
     if (!incident.escalated) this.#stats.incidentsResolved++;
     this.events.emit({ type: 'incident-resolved', ts, incident: structuredClone(incident.record) });
-    this.#audit({ type: 'resolution', ts, incidentId: incident.record.id, detail: { status: incident.record.status, healedBy: healedBy?.record.id } });
+    this.#audit({
+      type: 'resolution',
+      ts,
+      incidentId: incident.record.id,
+      detail: { status: incident.record.status, healedBy: healedBy?.record.id },
+    });
     this.#persistIncident(incident.record);
     const learn = this.#options.diagnoser?.learn;
     if (learn) {
       const by = healedBy ? { action: healedBy.record.action, target: healedBy.record.target } : undefined;
-      Promise.resolve(learn.call(this.#options.diagnoser, structuredClone(incident.record), by)).catch((error) =>
-        this.events.emit({ type: 'store-fault', ts, error: `diagnoser.learn: ${(error as Error)?.message ?? error}` }),
+      Promise.resolve(learn.call(this.#options.diagnoser, structuredClone(incident.record), by)).catch(
+        (error) =>
+          this.events.emit({
+            type: 'store-fault',
+            ts,
+            error: `diagnoser.learn: ${(error as Error)?.message ?? error}`,
+          }),
       );
     }
   }
@@ -385,6 +513,12 @@ export class MapeKLoop {
     if (!sink) return;
     Promise.resolve()
       .then(() => sink.record(entry))
-      .catch((error) => this.events.emit({ type: 'store-fault', ts: entry.ts, error: `audit: ${(error as Error)?.message ?? error}` }));
+      .catch((error) =>
+        this.events.emit({
+          type: 'store-fault',
+          ts: entry.ts,
+          error: `audit: ${(error as Error)?.message ?? error}`,
+        }),
+      );
   }
 }

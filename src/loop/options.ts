@@ -9,7 +9,16 @@ import type { DecisionEngine } from '../plan/decision.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from './contracts.ts';
 
 /** What the loop hands to Analyze about its metrics' meaning (local, harmful directions, load, loss, links); see `AnalyzerOptions`. */
-export type MetricRoles = Pick<AnalyzerOptions, 'localMetrics' | 'harmful' | 'loadMetrics' | 'demandMetrics' | 'lossMetric' | 'linkMetric' | 'throughputMetric'>;
+export type MetricRoles = Pick<
+  AnalyzerOptions,
+  | 'localMetrics'
+  | 'harmful'
+  | 'loadMetrics'
+  | 'demandMetrics'
+  | 'lossMetric'
+  | 'linkMetric'
+  | 'throughputMetric'
+>;
 
 /** Options of `new MapeKLoop(options)`: the mesh, its metrics and their roles, and the parts of each stage. */
 export interface LoopOptions extends MetricRoles {

@@ -34,7 +34,8 @@ export class Settling {
     const after = this.graph.routes!;
     const moved = new Set<number>();
     const walk = (table: Readonly<Int32Array>, from: number) => {
-      for (let hop = from, steps = 0; hop >= 0 && steps <= table.length; hop = table[hop], steps++) moved.add(hop);
+      for (let hop = from, steps = 0; hop >= 0 && steps <= table.length; hop = table[hop], steps++)
+        moved.add(hop);
     };
     for (let i = 0; i < after.length; i++) {
       if (before[i] === after[i]) continue;
@@ -51,7 +52,8 @@ export class Settling {
    */
   actionDone(target: string, spec: ActionSpec | undefined, now: number): void {
     if (spec?.isolates) this.#hold(this.#area(target), now);
-    if (spec?.lapsesAfter !== undefined) this.#lapses.push({ at: now + spec.lapsesAfter, nodes: this.#area(target) });
+    if (spec?.lapsesAfter !== undefined)
+      this.#lapses.push({ at: now + spec.lapsesAfter, nodes: this.#area(target) });
   }
 
   /** An action on `target` was undone at `now`, ahead of its lapse: its area settles next tick. */
@@ -65,7 +67,9 @@ export class Settling {
    */
   resolved(nodes: Iterable<number>, healedBy: string | undefined, now: number): void {
     const settling = new Set(nodes);
-    if (healedBy) for (const node of nodesOf(this.graph, healedBy)) for (const n of this.graph.around(node, 2)) settling.add(n);
+    if (healedBy)
+      for (const node of nodesOf(this.graph, healedBy))
+        for (const n of this.graph.around(node, 2)) settling.add(n);
     this.#hold(settling, now);
   }
 
@@ -74,7 +78,10 @@ export class Settling {
     const due = this.#lapses.filter((l) => l.at <= ts);
     if (due.length === 0) return;
     this.#lapses = this.#lapses.filter((l) => l.at > ts);
-    this.#hold(due.flatMap((l) => l.nodes), ts);
+    this.#hold(
+      due.flatMap((l) => l.nodes),
+      ts,
+    );
   }
 
   #hold(nodes: Iterable<number>, from: number): void {

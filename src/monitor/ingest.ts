@@ -151,7 +151,13 @@ export class Monitor {
     }
     const series = this.seriesIndex(sample.source, sample.metric);
     if (series < 0) {
-      this.#reject({ reason: 'unknown-series', count: 1, source: sample.source, metric: sample.metric, ts: sample.ts });
+      this.#reject({
+        reason: 'unknown-series',
+        count: 1,
+        source: sample.source,
+        metric: sample.metric,
+        ts: sample.ts,
+      });
       return false;
     }
     return this.#accept(series, sample.ts, sample.value);
@@ -200,9 +206,13 @@ export class Monitor {
    */
   countRejection(rejection: Rejection): void {
     if (!rejection || !Object.hasOwn(this.stats.rejectedBy, rejection.reason)) {
-      throw new ArgumentError('rejection.reason', `expected one of ${Object.keys(this.stats.rejectedBy).join(', ')}`);
+      throw new ArgumentError(
+        'rejection.reason',
+        `expected one of ${Object.keys(this.stats.rejectedBy).join(', ')}`,
+      );
     }
-    if (!Number.isSafeInteger(rejection.count) || rejection.count < 1) throw new ArgumentError('rejection.count', 'expected an integer >= 1');
+    if (!Number.isSafeInteger(rejection.count) || rejection.count < 1)
+      throw new ArgumentError('rejection.count', 'expected an integer >= 1');
     this.#reject(rejection);
   }
 
@@ -212,7 +222,10 @@ export class Monitor {
     if (!Number.isFinite(ts) || typeof value !== 'number' || !Number.isFinite(value)) reason = 'non-finite';
     else if (ts === this.#lastTs[series]) reason = 'duplicate';
     else if (ts < this.#lastTs[series]) reason = 'out-of-order';
-    else if ((metric.min !== undefined && value < metric.min) || (metric.max !== undefined && value > metric.max)) {
+    else if (
+      (metric.min !== undefined && value < metric.min) ||
+      (metric.max !== undefined && value > metric.max)
+    ) {
       reason = 'out-of-range';
     }
     if (reason) {

@@ -14,7 +14,12 @@
  *   M x W x value (f64), one column after another, in name order
  */
 import { ArgumentError, X0ttaError } from '../errors.ts';
-import { MalformedMessageError, SecurityError, UnauthorizedSourceError, UnsupportedVersionError } from '../security/errors.ts';
+import {
+  MalformedMessageError,
+  SecurityError,
+  UnauthorizedSourceError,
+  UnsupportedVersionError,
+} from '../security/errors.ts';
 import type { Session } from '../security/session.ts';
 import type { ColumnarBatch, Monitor } from './ingest.ts';
 
@@ -35,11 +40,13 @@ export function encodeColumnarBatch(batch: ColumnarBatch): Uint8Array {
   const names = Object.keys(batch.columns);
   if (names.length > 0xffff) throw new ArgumentError('batch.columns', 'at most 65,535 metrics');
   const sources = batch.sources;
-  if (sources !== undefined && !(sources instanceof Uint32Array)) throw new ArgumentError('batch.sources', 'expected a Uint32Array');
+  if (sources !== undefined && !(sources instanceof Uint32Array))
+    throw new ArgumentError('batch.sources', 'expected a Uint32Array');
   const width = sources?.length ?? batch.columns[names[0]]?.length ?? 0;
   const encodedNames = names.map((name) => {
     const bytes = encoder.encode(name);
-    if (bytes.length === 0 || bytes.length > 255) throw new ArgumentError(`batch.columns.${name}`, 'metric names take 1 to 255 UTF-8 bytes');
+    if (bytes.length === 0 || bytes.length > 255)
+      throw new ArgumentError(`batch.columns.${name}`, 'metric names take 1 to 255 UTF-8 bytes');
     const column = batch.columns[name];
     if (!(column instanceof Float64Array) || column.length !== width) {
       throw new ArgumentError(`batch.columns.${name}`, `expected a Float64Array of ${width} values`);
@@ -71,8 +78,10 @@ export function encodeColumnarBatch(batch: ColumnarBatch): Uint8Array {
 /** Decodes {@link encodeColumnarBatch} output; throws MalformedMessageError or UnsupportedVersionError. */
 export function decodeColumnarBatch(bytes: Uint8Array): ColumnarBatch {
   if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', 'expected a Uint8Array');
-  if (bytes.length < FIXED) throw new MalformedMessageError(`batch of ${bytes.length} bytes is shorter than its header`);
-  if (bytes[0] !== BATCH_FORMAT_VERSION) throw new UnsupportedVersionError(`batch format ${bytes[0]} (expected ${BATCH_FORMAT_VERSION})`);
+  if (bytes.length < FIXED)
+    throw new MalformedMessageError(`batch of ${bytes.length} bytes is shorter than its header`);
+  if (bytes[0] !== BATCH_FORMAT_VERSION)
+    throw new UnsupportedVersionError(`batch format ${bytes[0]} (expected ${BATCH_FORMAT_VERSION})`);
   if ((bytes[1] & ~HAS_SOURCES) !== 0) throw new MalformedMessageError(`unknown batch flags ${bytes[1]}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const metrics = view.getUint16(2, true);
@@ -82,7 +91,8 @@ export function decodeColumnarBatch(bytes: Uint8Array): ColumnarBatch {
   const names: string[] = [];
   for (let m = 0; m < metrics; m++) {
     const length = bytes[offset];
-    if (!length || offset + 1 + length > bytes.length) throw new MalformedMessageError(`metric name ${m} is empty or runs past the end`);
+    if (!length || offset + 1 + length > bytes.length)
+      throw new MalformedMessageError(`metric name ${m} is empty or runs past the end`);
     try {
       names.push(decoder.decode(bytes.subarray(offset + 1, offset + 1 + length)));
     } catch {
@@ -94,7 +104,8 @@ export function decodeColumnarBatch(bytes: Uint8Array): ColumnarBatch {
   const hasSources = (bytes[1] & HAS_SOURCES) !== 0;
   // Checked before anything is allocated, so a forged width cannot make us allocate gigabytes.
   const expected = offset + (hasSources ? 4 * width : 0) + 8 * width * metrics;
-  if (bytes.length !== expected) throw new MalformedMessageError(`batch of ${bytes.length} bytes, its header implies ${expected}`);
+  if (bytes.length !== expected)
+    throw new MalformedMessageError(`batch of ${bytes.length} bytes, its header implies ${expected}`);
   let sources: Uint32Array | undefined;
   if (hasSources) {
     sources = new Uint32Array(width);
@@ -136,8 +147,10 @@ export class SealedTelemetry {
 
   /** `session` is the engine's side of the handshake with one node. */
   constructor(session: Session, monitor: Monitor, options: SealedTelemetryOptions = {}) {
-    if (!session || typeof session.open !== 'function') throw new ArgumentError('session', 'expected a Session');
-    if (!monitor || typeof monitor.ingestBatch !== 'function') throw new ArgumentError('monitor', 'expected a Monitor');
+    if (!session || typeof session.open !== 'function')
+      throw new ArgumentError('session', 'expected a Session');
+    if (!monitor || typeof monitor.ingestBatch !== 'function')
+      throw new ArgumentError('monitor', 'expected a Monitor');
     this.#session = session;
     this.#monitor = monitor;
     if (options.allowedSources !== undefined) {
@@ -156,7 +169,10 @@ export class SealedTelemetry {
     const width = batch.sources?.length ?? allowed.length;
     for (let i = 0; i < width; i++) {
       const s = batch.sources ? batch.sources[i] : i;
-      if (allowed[s] !== 1) throw new UnauthorizedSourceError(`the peer may not report source ${this.#monitor.sources[s] ?? `#${s}`}`);
+      if (allowed[s] !== 1)
+        throw new UnauthorizedSourceError(
+          `the peer may not report source ${this.#monitor.sources[s] ?? `#${s}`}`,
+        );
     }
   }
 

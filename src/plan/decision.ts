@@ -108,7 +108,10 @@ export class DecisionEngine {
     this.successRates = successRates;
   }
 
-  static async create(options: DecisionEngineOptions = {}, successRates = new SuccessRates()): Promise<DecisionEngine> {
+  static async create(
+    options: DecisionEngineOptions = {},
+    successRates = new SuccessRates(),
+  ): Promise<DecisionEngine> {
     const scorer = await createScorer({
       features: FEATURES.length,
       rank: options.rank ?? 4,
@@ -137,15 +140,17 @@ export class DecisionEngine {
     });
     const result = this.scorer.score(x, { allowed, temperature: 0.25 });
     const candidates = rows
-      .map((row, i): Candidate => ({
-        action: row.action,
-        target: row.target,
-        score: result.scores[i],
-        probability: result.probabilities[i],
-        features: Object.fromEntries(FEATURES.map((f, j) => [f, row.vector[j]])) as Candidate['features'],
-        explanation: explain(row.vector, result.scores[i]),
-        ...(row.excluded ? { excluded: row.excluded } : {}),
-      }))
+      .map(
+        (row, i): Candidate => ({
+          action: row.action,
+          target: row.target,
+          score: result.scores[i],
+          probability: result.probabilities[i],
+          features: Object.fromEntries(FEATURES.map((f, j) => [f, row.vector[j]])) as Candidate['features'],
+          explanation: explain(row.vector, result.scores[i]),
+          ...(row.excluded ? { excluded: row.excluded } : {}),
+        }),
+      )
       .sort((a, b) => b.score - a.score || (a.action + a.target < b.action + b.target ? -1 : 1));
     const chosen = result.best >= 0 ? candidates.find((c) => !c.excluded) : undefined;
     return { incidentId: diagnosis.incidentId, candidates, ...(chosen ? { chosen } : {}) };
@@ -180,7 +185,9 @@ export class DecisionEngine {
     }
     const names = new Set([...support.keys(), ...policyPriority.keys()]);
     // With no runbook or policy advice, every action is a candidate.
-    const actions = names.size ? [...names].map((n) => this.#actions.get(n)).filter((a) => a !== undefined) : this.actions;
+    const actions = names.size
+      ? [...names].map((n) => this.#actions.get(n)).filter((a) => a !== undefined)
+      : this.actions;
     // Targets of the diagnosed scope; when the ranking holds none of that type, the other type
     // rather than nothing (a wrong scope guess should cost an attempt, not the whole incident).
     const allNodes = d.rootCauses.filter((c) => !c.target.includes('-')).slice(0, this.#options.targets);
@@ -192,9 +199,16 @@ export class DecisionEngine {
     const nodes = scopedNodes.filter(plausible);
     const links = scopedLinks.filter(plausible);
 
-    const rows: Array<{ action: string; target: string; vector: Float32Array; stopgap: boolean; excluded?: string }> = [];
+    const rows: Array<{
+      action: string;
+      target: string;
+      vector: Float32Array;
+      stopgap: boolean;
+      excluded?: string;
+    }> = [];
     for (const action of actions) {
-      const targets = action.target === 'node' ? nodes : action.target === 'link' ? links : [...nodes, ...links];
+      const targets =
+        action.target === 'node' ? nodes : action.target === 'link' ? links : [...nodes, ...links];
       for (const target of targets) {
         const prior = priorFromSupport(support.get(action.name) ?? 0);
         const posterior = this.successRates.get(d.signature, action.name, prior);
@@ -220,13 +234,21 @@ export class DecisionEngine {
               ? 'no way around a partition cut'
               : undefined;
         const stopgap = action.stopgapOn === (target.target.includes('-') ? 'link' : 'node');
-        rows.push({ action: action.name, target: target.target, vector, stopgap, ...(excluded ? { excluded } : {}) });
+        rows.push({
+          action: action.name,
+          target: target.target,
+          vector,
+          stopgap,
+          ...(excluded ? { excluded } : {}),
+        });
       }
     }
     // A stopgap only while no remedy is left for its target: moving traffic off a broken node
     // clears the symptoms but not the fault.
     const remedied = new Set(rows.filter((r) => !r.stopgap && !r.excluded).map((r) => r.target));
-    for (const row of rows) if (row.stopgap && !row.excluded && remedied.has(row.target)) row.excluded = 'a stopgap, while a remedy is left for the target';
+    for (const row of rows)
+      if (row.stopgap && !row.excluded && remedied.has(row.target))
+        row.excluded = 'a stopgap, while a remedy is left for the target';
     return rows;
   }
 }

@@ -43,7 +43,10 @@ export class PolicyRegistry {
     if (!policy?.name) throw new ArgumentError('policy.name', 'a policy needs a name');
     if (!policy.action) throw new ArgumentError('policy.action', `policy "${policy.name}" needs an action`);
     if (!(policy.priority in PolicyPriority)) {
-      throw new ArgumentError('policy.priority', `policy "${policy.name}": unknown priority ${policy.priority}`);
+      throw new ArgumentError(
+        'policy.priority',
+        `policy "${policy.name}": unknown priority ${policy.priority}`,
+      );
     }
     this.#policies.set(policy.name, policy);
   }

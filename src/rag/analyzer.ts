@@ -9,7 +9,13 @@ import type { RagDocument } from './document.ts';
 import type { Embedder } from './embedder.ts';
 import type { RetrievalFilter } from './filter.ts';
 import { HashedEmbedder } from './hashed-embedder.ts';
-import { checkIncident, incidentDocument, incidentQuery, type IncidentInput, type ResolvedIncident } from './incident.ts';
+import {
+  checkIncident,
+  incidentDocument,
+  incidentQuery,
+  type IncidentInput,
+  type ResolvedIncident,
+} from './incident.ts';
 import type { RetrievalHit, RetrievalResult, RetrievalTimings } from './result.ts';
 import { HybridRetriever, type RetrievalMode } from './retriever.ts';
 import { RUNBOOKS } from './runbooks.generated.ts';
@@ -138,11 +144,13 @@ export class RAGAnalyzer {
   /** Indexes a resolved incident, so later diagnoses can cite it and learn from its outcome. */
   async recordResolved(incident: ResolvedIncident): Promise<void> {
     checkIncident(incident);
-    if (typeof incident.fault !== 'string' || incident.fault === '') throw new ArgumentError('incident.fault', 'expected a fault kind');
+    if (typeof incident.fault !== 'string' || incident.fault === '')
+      throw new ArgumentError('incident.fault', 'expected a fault kind');
     if (!Array.isArray(incident.actions) || !incident.actions.every((a) => typeof a === 'string')) {
       throw new ArgumentError('incident.actions', 'expected an array of action names');
     }
-    if (!Number.isFinite(incident.resolvedAt)) throw new ArgumentError('incident.resolvedAt', 'expected a time in ms');
+    if (!Number.isFinite(incident.resolvedAt))
+      throw new ArgumentError('incident.resolvedAt', 'expected a time in ms');
     await this.retriever.upsert([incidentDocument(incident)]);
   }
 
@@ -156,15 +164,23 @@ export class RAGAnalyzer {
    * and the similarity of past incidents it healed, b the similarity of past incidents where
    * it was tried and did not heal. `options.faults` restricts both searches to those kinds.
    */
-  async augmentAnalysis(incident: IncidentInput, options: { k?: number; faults?: readonly string[] } = {}): Promise<Diagnosis> {
+  async augmentAnalysis(
+    incident: IncidentInput,
+    options: { k?: number; faults?: readonly string[] } = {},
+  ): Promise<Diagnosis> {
     checkIncident(incident);
     const k = options.k ?? 3;
-    if (!Number.isInteger(k) || k < 1) throw new ArgumentError('options.k', `expected an integer >= 1, got ${String(k)}`);
+    if (!Number.isInteger(k) || k < 1)
+      throw new ArgumentError('options.k', `expected an integer >= 1, got ${String(k)}`);
     const query = incidentQuery(incident);
-    if (query.trim() === '') throw new ArgumentError('incident', 'has no summary, symptoms or metrics to search with');
+    if (query.trim() === '')
+      throw new ArgumentError('incident', 'has no summary, symptoms or metrics to search with');
     const kinds = options.faults;
     const runbooks = await this.retriever.search(query, { k, filter: { source: 'runbook', faults: kinds } });
-    const incidents = await this.retriever.search(query, { k, filter: { source: 'incident', faults: kinds } });
+    const incidents = await this.retriever.search(query, {
+      k,
+      filter: { source: 'incident', faults: kinds },
+    });
 
     const faults = new Map<string, number>();
     const evidence = (hits: readonly RetrievalHit[], weight: number) => {
@@ -234,17 +250,23 @@ function explain(
   incidents: readonly IncidentCitation[],
   actions: readonly CandidateAction[],
 ): string {
-  if (runbooks.length === 0 && incidents.length === 0) return 'No runbook or past incident matched this incident.';
+  if (runbooks.length === 0 && incidents.length === 0)
+    return 'No runbook or past incident matched this incident.';
   const parts: string[] = [];
   if (faults[0]) parts.push(`Most likely ${faults[0].fault} (${faults[0].score.toFixed(2)}).`);
   if (runbooks[0]) {
-    const why = runbooks[0].matched.length ? `, matched on ${runbooks[0].matched.slice(0, 5).join(', ')}` : '';
-    parts.push(`Runbook ${runbooks[0].id} "${runbooks[0].title}" (score ${runbooks[0].score.toFixed(2)}${why}).`);
+    const why = runbooks[0].matched.length
+      ? `, matched on ${runbooks[0].matched.slice(0, 5).join(', ')}`
+      : '';
+    parts.push(
+      `Runbook ${runbooks[0].id} "${runbooks[0].title}" (score ${runbooks[0].score.toFixed(2)}${why}).`,
+    );
   }
   if (incidents[0]) {
     const outcome = incidents[0].resolvedBy ? `healed by ${incidents[0].resolvedBy}` : 'not healed';
     parts.push(`Similar past incident ${incidents[0].id} (${outcome}).`);
   }
-  if (actions[0]) parts.push(`Suggested action: ${actions[0].action} (prior ${actions[0].prior.toFixed(2)}).`);
+  if (actions[0])
+    parts.push(`Suggested action: ${actions[0].action} (prior ${actions[0].prior.toFixed(2)}).`);
   return parts.join(' ');
 }

@@ -41,7 +41,8 @@ export class Bm25Index<D extends { id: string }> {
     this.k3 = options.k3 ?? 8;
     this.#analyze = options.analyze ?? tokenize;
     if (!(this.k1 >= 0)) throw new ArgumentError('options.k1', `expected >= 0, got ${this.k1}`);
-    if (!(this.b >= 0 && this.b <= 1)) throw new ArgumentError('options.b', `expected in [0, 1], got ${this.b}`);
+    if (!(this.b >= 0 && this.b <= 1))
+      throw new ArgumentError('options.b', `expected in [0, 1], got ${this.b}`);
     if (!(this.k3 >= 0)) throw new ArgumentError('options.k3', `expected >= 0, got ${this.k3}`);
   }
 

@@ -56,8 +56,12 @@ export class RagDiagnoser {
   /** Creates the analyzer (indexing the shipped runbooks on first use) and the adapter. */
   static async create(options: RagDiagnoserOptions = {}): Promise<RagDiagnoser> {
     const k = options.k ?? 3;
-    if (!Number.isInteger(k) || k < 1) throw new ArgumentError('options.k', `expected an integer >= 1, got ${String(k)}`);
-    if (options.kinds !== undefined && !(Array.isArray(options.kinds) && options.kinds.every((x) => typeof x === 'string'))) {
+    if (!Number.isInteger(k) || k < 1)
+      throw new ArgumentError('options.k', `expected an integer >= 1, got ${String(k)}`);
+    if (
+      options.kinds !== undefined &&
+      !(Array.isArray(options.kinds) && options.kinds.every((x) => typeof x === 'string'))
+    ) {
       throw new ArgumentError('options.kinds', 'expected an array of fault kinds');
     }
     return new RagDiagnoser(await RAGAnalyzer.create(options), options.kinds, k);
@@ -69,19 +73,36 @@ export class RagDiagnoser {
    * that live there are considered, and a partition's cut makes it a partition: where the
    * evidence puts the cause outweighs what the words resemble.
    */
-  async diagnose(incident: DiagnosedIncident, context: { description: string; rootCauses?: ReadonlyArray<{ target: string; score: number; cut?: boolean }> }): Promise<DiagnoserAnswer> {
-    if (typeof context?.description !== 'string') throw new ArgumentError('context.description', 'expected a string');
-    const summary = [context.description, ...(incident.metrics ?? []).map((m) => m.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase())].join('. ');
+  async diagnose(
+    incident: DiagnosedIncident,
+    context: {
+      description: string;
+      rootCauses?: ReadonlyArray<{ target: string; score: number; cut?: boolean }>;
+    },
+  ): Promise<DiagnoserAnswer> {
+    if (typeof context?.description !== 'string')
+      throw new ArgumentError('context.description', 'expected a string');
+    const summary = [
+      context.description,
+      ...(incident.metrics ?? []).map((m) => m.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()),
+    ].join('. ');
     this.#pending.set(incident.id, summary);
     const top = context.rootCauses?.[0];
-    const where = top && top.score >= CONFIDENT_CAUSE ? (top.target.includes('-') ? 'link' : 'node') : undefined;
+    const where =
+      top && top.score >= CONFIDENT_CAUSE ? (top.target.includes('-') ? 'link' : 'node') : undefined;
     // A runbook may cover kinds besides those asked for: only those count.
     const allowed = (kind: string) => !this.kinds || this.kinds.includes(kind);
     // A cut that strands a region is a partition, whatever else the words resemble.
-    const fits = (kind: string) => allowed(kind) && (top?.cut ? kind === 'partition' : !where || (LINK_FAULTS.has(kind) ? 'link' : 'node') === where);
+    const fits = (kind: string) =>
+      allowed(kind) &&
+      (top?.cut ? kind === 'partition' : !where || (LINK_FAULTS.has(kind) ? 'link' : 'node') === where);
     const kinds = this.kinds?.filter(fits);
-    const d = await this.analyzer.augmentAnalysis({ id: incident.id, summary, nodes: incident.nodes }, { k: this.k, faults: kinds?.length ? kinds : this.kinds });
-    const kind = (d.likelyFaults.find((f) => fits(f.fault)) ?? d.likelyFaults.find((f) => allowed(f.fault)))?.fault;
+    const d = await this.analyzer.augmentAnalysis(
+      { id: incident.id, summary, nodes: incident.nodes },
+      { k: this.k, faults: kinds?.length ? kinds : this.kinds },
+    );
+    const kind = (d.likelyFaults.find((f) => fits(f.fault)) ?? d.likelyFaults.find((f) => allowed(f.fault)))
+      ?.fault;
     return {
       kind,
       ...(kind ? { scope: LINK_FAULTS.has(kind) ? 'link' : 'node' } : {}),
@@ -91,7 +112,10 @@ export class RagDiagnoser {
   }
 
   /** Indexes a resolved incident with its outcome (healed by an action, or not). */
-  async learn(incident: DiagnosedIncident, healedBy: { action: string; target: string } | undefined): Promise<void> {
+  async learn(
+    incident: DiagnosedIncident,
+    healedBy: { action: string; target: string } | undefined,
+  ): Promise<void> {
     const summary = this.#pending.get(incident.id);
     this.#pending.delete(incident.id);
     if (!summary || !incident.diagnosedKind) return; // nothing to learn from without a diagnosis
@@ -113,14 +137,24 @@ export class RagDiagnoser {
  * list); a past incident of the kind at rank r gives 1 / r to the action that healed it (fused
  * retrieval scores are too flat to weigh with). Support is relative to the best-supported action.
  */
-function recommendFor(kind: string, runbooks: readonly Citation[], incidents: readonly IncidentCitation[]): DiagnoserAnswer['recommended'] {
+function recommendFor(
+  kind: string,
+  runbooks: readonly Citation[],
+  incidents: readonly IncidentCitation[],
+): DiagnoserAnswer['recommended'] {
   const votes = new Map<string, number>();
   runbooks
     .filter((r) => r.faults.includes(kind))
-    .forEach((r, rank) => r.actions.forEach((action, j) => votes.set(action, (votes.get(action) ?? 0) + 1 / ((rank + 1) * (j + 1)))));
+    .forEach((r, rank) =>
+      r.actions.forEach((action, j) =>
+        votes.set(action, (votes.get(action) ?? 0) + 1 / ((rank + 1) * (j + 1))),
+      ),
+    );
   incidents
     .filter((i) => i.faults.includes(kind))
-    .forEach((i, rank) => i.resolvedBy && votes.set(i.resolvedBy, (votes.get(i.resolvedBy) ?? 0) + 1 / (rank + 1)));
+    .forEach(
+      (i, rank) => i.resolvedBy && votes.set(i.resolvedBy, (votes.get(i.resolvedBy) ?? 0) + 1 / (rank + 1)),
+    );
   const best = Math.max(0, ...votes.values());
   if (best === 0) return [];
   return [...votes]

@@ -10,20 +10,52 @@ export type Severity = (typeof SEVERITIES)[number];
 
 /** The fault kinds the engine injects and diagnoses. */
 export const FAULT_KINDS = [
-  'node-crash', 'link-degradation', 'congestion', 'cpu-exhaustion', 'memory-leak', 'partition',
-  'misbehaving-node', 'flapping-link', 'bad-config', 'disk-full', 'dns-failure', 'cert-expiry',
-  'clock-skew', 'mtu-mismatch', 'routing-loop', 'thread-pool-exhaustion', 'gc-pause',
-  'connection-leak', 'dependency-timeout', 'ddos',
+  'node-crash',
+  'link-degradation',
+  'congestion',
+  'cpu-exhaustion',
+  'memory-leak',
+  'partition',
+  'misbehaving-node',
+  'flapping-link',
+  'bad-config',
+  'disk-full',
+  'dns-failure',
+  'cert-expiry',
+  'clock-skew',
+  'mtu-mismatch',
+  'routing-loop',
+  'thread-pool-exhaustion',
+  'gc-pause',
+  'connection-leak',
+  'dependency-timeout',
+  'ddos',
 ] as const;
 
 /** Fault kinds that live on a link (their remedy targets the link); every other kind lives on a node. */
-export const LINK_FAULTS: ReadonlySet<string> = new Set(['link-degradation', 'flapping-link', 'partition', 'mtu-mismatch']);
+export const LINK_FAULTS: ReadonlySet<string> = new Set([
+  'link-degradation',
+  'flapping-link',
+  'partition',
+  'mtu-mismatch',
+]);
 
 /** Remedies: the engine's action set, then operator actions some fault kinds need. */
 export const ACTIONS = [
-  'reroute', 'restart-service', 'clear-cache', 'scale-up', 'scale-down', 'quarantine-node',
-  'failover', 'rate-limit', 'rollback-config',
-  'renew-certificate', 'resync-clock', 'flush-dns', 'expand-disk', 'fix-mtu',
+  'reroute',
+  'restart-service',
+  'clear-cache',
+  'scale-up',
+  'scale-down',
+  'quarantine-node',
+  'failover',
+  'rate-limit',
+  'rollback-config',
+  'renew-certificate',
+  'resync-clock',
+  'flush-dns',
+  'expand-disk',
+  'fix-mtu',
 ] as const;
 
 /** A retrievable document: a runbook or a resolved incident. */

@@ -15,4 +15,3 @@ export interface Embedder {
   /** Embeds `texts` into one row-major `texts.length x dim` matrix. */
   embed(texts: readonly string[]): Promise<Float32Array>;
 }
-

@@ -23,8 +23,13 @@ export interface RetrievalQuality {
 }
 
 /** Scores rankings (`ranked[i]` = ids for `queries[i]`, best first). */
-export function evaluateRankings(queries: readonly LabelledQuery[], ranked: readonly (readonly string[])[]): RetrievalQuality {
-  let r1 = 0, r3 = 0, mrr = 0;
+export function evaluateRankings(
+  queries: readonly LabelledQuery[],
+  ranked: readonly (readonly string[])[],
+): RetrievalQuality {
+  let r1 = 0,
+    r3 = 0,
+    mrr = 0;
   const misses: string[] = [];
   queries.forEach((q, i) => {
     const rank = ranked[i].findIndex((id) => q.relevant.includes(id)) + 1;

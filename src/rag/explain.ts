@@ -17,7 +17,8 @@ export class MatchExplainer {
   constructor(query: string, concepts?: ConceptMap) {
     this.#concepts = concepts ?? (defaultConcepts ??= buildConceptMap());
     for (const word of words(query)) if (!this.#words.has(stem(word))) this.#words.set(stem(word), word);
-    for (const word of this.#words.keys()) for (const tag of this.#concepts.get(word) ?? []) this.#queryConcepts.add(tag);
+    for (const word of this.#words.keys())
+      for (const tag of this.#concepts.get(word) ?? []) this.#queryConcepts.add(tag);
   }
 
   /** Shared words first, then shared concepts as `#concept` that no shared word already explains. */

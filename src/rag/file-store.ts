@@ -38,7 +38,8 @@ export class FileRagStore implements RagStore {
     } catch (cause) {
       throw new ArgumentError('path', `${path} is not a RAG store file: ${(cause as Error).message}`);
     }
-    if (data?.version !== 1 || !Array.isArray(data.documents)) throw new ArgumentError('path', `${path} is not a RAG store file`);
+    if (data?.version !== 1 || !Array.isArray(data.documents))
+      throw new ArgumentError('path', `${path} is not a RAG store file`);
     for (const d of data.documents) {
       const bytes = Buffer.from(d.embedding, 'base64');
       const embedding = new Float32Array(bytes.length / 4);
@@ -72,7 +73,9 @@ export class FileRagStore implements RagStore {
       documents: [...this.#docs.values()].map((s) => ({
         document: s.document,
         embedderId: s.embedderId,
-        embedding: Buffer.from(s.embedding.buffer, s.embedding.byteOffset, s.embedding.byteLength).toString('base64'),
+        embedding: Buffer.from(s.embedding.buffer, s.embedding.byteOffset, s.embedding.byteLength).toString(
+          'base64',
+        ),
       })),
     };
     await mkdir(dirname(this.path), { recursive: true });

@@ -30,13 +30,19 @@ export function compileFilter(filter: RetrievalFilter | undefined, name = 'filte
   if (faults !== undefined && !(Array.isArray(faults) && faults.every((f) => typeof f === 'string'))) {
     throw new ArgumentError(`${name}.faults`, 'expected an array of fault kinds');
   }
-  if (severity !== undefined && !(Array.isArray(severity) && severity.every((s) => (SEVERITIES as readonly string[]).includes(s)))) {
+  if (
+    severity !== undefined &&
+    !(Array.isArray(severity) && severity.every((s) => (SEVERITIES as readonly string[]).includes(s)))
+  ) {
     throw new ArgumentError(`${name}.severity`, `expected an array of ${SEVERITIES.join(', ')}`);
   }
   if (source !== undefined && source !== 'runbook' && source !== 'incident') {
     throw new ArgumentError(`${name}.source`, `expected 'runbook' or 'incident', got ${String(source)}`);
   }
-  for (const [key, value] of [['since', since], ['until', until]] as const) {
+  for (const [key, value] of [
+    ['since', since],
+    ['until', until],
+  ] as const) {
     if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value))) {
       throw new ArgumentError(`${name}.${key}`, `expected a time in ms, got ${String(value)}`);
     }

@@ -46,7 +46,13 @@ export class HashedEmbedder implements Embedder {
   readonly #concepts: ConceptMap;
   readonly #kernel: HashedKernel | undefined;
 
-  private constructor(dim: number, weights: FeatureWeights, concepts: ConceptMap, thesaurusTag: string, kernel?: HashedKernel) {
+  private constructor(
+    dim: number,
+    weights: FeatureWeights,
+    concepts: ConceptMap,
+    thesaurusTag: string,
+    kernel?: HashedKernel,
+  ) {
     this.dim = dim;
     this.weights = weights;
     this.#concepts = concepts;
@@ -64,7 +70,10 @@ export class HashedEmbedder implements Embedder {
     const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
     for (const [name, value] of Object.entries(weights)) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        throw new ArgumentError(`options.weights.${name}`, `expected a finite number >= 0, got ${String(value)}`);
+        throw new ArgumentError(
+          `options.weights.${name}`,
+          `expected a finite number >= 0, got ${String(value)}`,
+        );
       }
     }
     const backend = options.backend ?? 'auto';

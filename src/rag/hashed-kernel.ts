@@ -9,8 +9,15 @@ import type { FeatureWeights } from './hashed-twin.ts';
 
 interface EmbedExports extends KernelExports {
   embedBatch(
-    chars: number, offsets: number, count: number, out: number, dim: number,
-    wWord: number, wBigram: number, wChar: number, wConcept: number,
+    chars: number,
+    offsets: number,
+    count: number,
+    out: number,
+    dim: number,
+    wWord: number,
+    wBigram: number,
+    wChar: number,
+    wConcept: number,
   ): void;
 }
 

@@ -96,7 +96,11 @@ function finish(row: Float32Array): void {
  * Embeds prepared texts (tokens separated by single spaces, concept tags prefixed with '#')
  * into a row-major `texts.length x dim` matrix.
  */
-export function hashedEmbedTwin(texts: readonly string[], dim: number, weights: FeatureWeights): Float32Array {
+export function hashedEmbedTwin(
+  texts: readonly string[],
+  dim: number,
+  weights: FeatureWeights,
+): Float32Array {
   const w: FeatureWeights = {
     word: Math.fround(weights.word),
     bigram: Math.fround(weights.bigram),

@@ -44,9 +44,12 @@ export interface ResolvedIncident extends IncidentInput {
 
 /** Validates an incident; errors name the field. */
 export function checkIncident(incident: IncidentInput, name = 'incident'): void {
-  if (typeof incident !== 'object' || incident === null) throw new ArgumentError(name, 'expected an incident object');
-  if (typeof incident.id !== 'string' || incident.id === '') throw new ArgumentError(`${name}.id`, 'expected a non-empty string');
-  if (incident.summary !== undefined && typeof incident.summary !== 'string') throw new ArgumentError(`${name}.summary`, 'expected a string');
+  if (typeof incident !== 'object' || incident === null)
+    throw new ArgumentError(name, 'expected an incident object');
+  if (typeof incident.id !== 'string' || incident.id === '')
+    throw new ArgumentError(`${name}.id`, 'expected a non-empty string');
+  if (incident.summary !== undefined && typeof incident.summary !== 'string')
+    throw new ArgumentError(`${name}.summary`, 'expected a string');
   for (const key of ['symptoms', 'nodes', 'links'] as const) {
     const list = incident[key];
     if (list !== undefined && !(Array.isArray(list) && list.every((s) => typeof s === 'string'))) {
@@ -57,7 +60,10 @@ export function checkIncident(incident: IncidentInput, name = 'incident'): void 
     if (!Array.isArray(incident.metrics)) throw new ArgumentError(`${name}.metrics`, 'expected an array');
     incident.metrics.forEach((m, i) => {
       if (typeof m?.name !== 'string' || !Number.isFinite(m.deviation)) {
-        throw new ArgumentError(`${name}.metrics[${i}]`, 'expected { name: string, deviation: finite number }');
+        throw new ArgumentError(
+          `${name}.metrics[${i}]`,
+          'expected { name: string, deviation: finite number }',
+        );
       }
     });
   }

@@ -8,7 +8,15 @@
  * durable store in the knowledge database is src/knowledge/pglite-rag-store.ts.
  */
 export { RAGAnalyzer } from './analyzer.ts';
-export type { CandidateAction, Citation, Diagnosis, FaultEvidence, IncidentCitation, RAGAnalyzerOptions, RetrieveOptions } from './analyzer.ts';
+export type {
+  CandidateAction,
+  Citation,
+  Diagnosis,
+  FaultEvidence,
+  IncidentCitation,
+  RAGAnalyzerOptions,
+  RetrieveOptions,
+} from './analyzer.ts';
 export { Bm25Index } from './bm25.ts';
 export { ACTIONS, documentText, FAULT_KINDS, SEVERITIES } from './document.ts';
 export { RagDiagnoser } from './diagnoser.ts';

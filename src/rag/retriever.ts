@@ -101,11 +101,14 @@ export class HybridRetriever {
    */
   static async open(options: RetrieverOptions): Promise<HybridRetriever> {
     const { embedder, store } = options;
-    if (!embedder || typeof embedder.embed !== 'function') throw new ArgumentError('options.embedder', 'expected an Embedder');
-    if (!store || typeof store.listDocuments !== 'function') throw new ArgumentError('options.store', 'expected a RagStore');
+    if (!embedder || typeof embedder.embed !== 'function')
+      throw new ArgumentError('options.embedder', 'expected an Embedder');
+    if (!store || typeof store.listDocuments !== 'function')
+      throw new ArgumentError('options.store', 'expected a RagStore');
     const weights = { ...DEFAULT_FUSION_WEIGHTS, ...options.weights };
     for (const [name, w] of Object.entries(weights)) {
-      if (!(typeof w === 'number' && w >= 0 && Number.isFinite(w))) throw new ArgumentError(`options.weights.${name}`, `expected a finite number >= 0, got ${String(w)}`);
+      if (!(typeof w === 'number' && w >= 0 && Number.isFinite(w)))
+        throw new ArgumentError(`options.weights.${name}`, `expected a finite number >= 0, got ${String(w)}`);
     }
     const fusionK = options.fusionK ?? RRF_K;
     if (!(typeof fusionK === 'number' && fusionK > 0 && Number.isFinite(fusionK))) {
@@ -117,7 +120,8 @@ export class HybridRetriever {
     const retriever = new HybridRetriever(embedder, store, vectors, weights, fusionK, concepts);
     const stored = await store.listDocuments();
     const fresh = (s: StoredDocument) =>
-      s.embedderId === storedId(embedder) && s.embedding.length === vectorTexts(s.document).length * embedder.dim;
+      s.embedderId === storedId(embedder) &&
+      s.embedding.length === vectorTexts(s.document).length * embedder.dim;
     const stale = stored.filter((s) => !fresh(s));
     for (const s of stored) if (fresh(s)) retriever.#index(s.document, s.embedding);
     if (stale.length > 0) await retriever.upsert(stale.map((s) => s.document));
@@ -144,7 +148,11 @@ export class HybridRetriever {
     const batch: StoredDocument[] = [];
     let at = 0;
     for (const [i, document] of docs.entries()) {
-      batch.push({ document, embedding: matrix.slice(at * dim, (at + texts[i].length) * dim), embedderId: storedId(this.embedder) });
+      batch.push({
+        document,
+        embedding: matrix.slice(at * dim, (at + texts[i].length) * dim),
+        embedderId: storedId(this.embedder),
+      });
       at += texts[i].length;
     }
     await this.store.putDocuments(batch);
@@ -165,14 +173,18 @@ export class HybridRetriever {
     const t0 = performance.now();
     if (typeof query !== 'string') throw new ArgumentError('query', `expected a string, got ${typeof query}`);
     const k = options.k ?? 5;
-    if (!Number.isInteger(k) || k < 1) throw new ArgumentError('options.k', `expected an integer >= 1, got ${String(k)}`);
+    if (!Number.isInteger(k) || k < 1)
+      throw new ArgumentError('options.k', `expected an integer >= 1, got ${String(k)}`);
     const threshold = options.threshold ?? 0;
     if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) {
       throw new ArgumentError('options.threshold', `expected a number in [0, 1], got ${String(threshold)}`);
     }
     const mode = options.mode ?? 'hybrid';
     if (mode !== 'hybrid' && mode !== 'lexical' && mode !== 'vector') {
-      throw new ArgumentError('options.mode', `expected 'hybrid', 'lexical' or 'vector', got ${String(mode)}`);
+      throw new ArgumentError(
+        'options.mode',
+        `expected 'hybrid', 'lexical' or 'vector', got ${String(mode)}`,
+      );
     }
     const accept = compileFilter(options.filter, 'options.filter');
     const pool = Math.max(k * 4, MIN_POOL);
@@ -201,7 +213,10 @@ export class HybridRetriever {
     if (mode !== 'vector') rankings.push({ hits: lexical, weight: this.#weights.lexical });
     if (mode !== 'lexical') rankings.push({ hits: vector, weight: this.#weights.vector });
     const best = rankings.reduce((s, r) => s + r.weight, 0) / (this.fusionK + 1);
-    const fused = reciprocalRankFusion(rankings, this.fusionK).map((h) => ({ id: h.id, score: best > 0 ? h.score / best : 0 }));
+    const fused = reciprocalRankFusion(rankings, this.fusionK).map((h) => ({
+      id: h.id,
+      score: best > 0 ? h.score / best : 0,
+    }));
     const passing = fused.filter((h) => h.score >= threshold);
     const lexicalRank = new Map(lexical.map((h, i) => [h.id, i + 1]));
     const vectorRank = new Map(vector.map((h, i) => [h.id, i + 1]));
@@ -233,7 +248,8 @@ export class HybridRetriever {
     const count = embedding.length / dim;
     this.#lexical.upsert(document, documentText(document));
     this.#dropRows(document.id, count);
-    for (let j = 0; j < count; j++) this.vectors.upsert(`${document.id}${ROW}${j}`, embedding.subarray(j * dim, (j + 1) * dim));
+    for (let j = 0; j < count; j++)
+      this.vectors.upsert(`${document.id}${ROW}${j}`, embedding.subarray(j * dim, (j + 1) * dim));
     this.#rowCount.set(document.id, count);
   }
 
@@ -252,7 +268,8 @@ export function storedId(embedder: Embedder): string {
 
 function checkDocument(doc: RagDocument, name: string): void {
   if (typeof doc !== 'object' || doc === null) throw new ArgumentError(name, 'expected a document object');
-  if (typeof doc.id !== 'string' || doc.id === '') throw new ArgumentError(`${name}.id`, 'expected a non-empty string');
+  if (typeof doc.id !== 'string' || doc.id === '')
+    throw new ArgumentError(`${name}.id`, 'expected a non-empty string');
   if (typeof doc.title !== 'string') throw new ArgumentError(`${name}.title`, 'expected a string');
   if (typeof doc.body !== 'string') throw new ArgumentError(`${name}.body`, 'expected a string');
   for (const key of ['faults', 'symptoms', 'metrics', 'actions'] as const) {
@@ -260,5 +277,6 @@ function checkDocument(doc: RagDocument, name: string): void {
       throw new ArgumentError(`${name}.${key}`, 'expected an array of strings');
     }
   }
-  if (doc.source !== 'runbook' && doc.source !== 'incident') throw new ArgumentError(`${name}.source`, "expected 'runbook' or 'incident'");
+  if (doc.source !== 'runbook' && doc.source !== 'incident')
+    throw new ArgumentError(`${name}.source`, "expected 'runbook' or 'incident'");
 }

@@ -28,10 +28,17 @@ export function parseRunbook(markdown: string, origin = 'runbook'): RagDocument 
   }
   const m = meta as Record<string, unknown>;
   const id = text(m, 'id', origin);
-  if (!ID.test(id)) throw new ArgumentError(`${origin}: id`, `expected lower-case letters, digits, '.', '_' or '-', got "${id}"`);
+  if (!ID.test(id))
+    throw new ArgumentError(
+      `${origin}: id`,
+      `expected lower-case letters, digits, '.', '_' or '-', got "${id}"`,
+    );
   const severity = text(m, 'severity', origin);
   if (!(SEVERITIES as readonly string[]).includes(severity)) {
-    throw new ArgumentError(`${origin}: severity`, `expected one of ${SEVERITIES.join(', ')}, got "${severity}"`);
+    throw new ArgumentError(
+      `${origin}: severity`,
+      `expected one of ${SEVERITIES.join(', ')}, got "${severity}"`,
+    );
   }
   return {
     id,
@@ -56,7 +63,11 @@ function text(meta: Record<string, unknown>, key: string, origin: string): strin
 
 function list(meta: Record<string, unknown>, key: string, origin: string): string[] {
   const value = meta[key];
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v.trim() !== '')) {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    !value.every((v) => typeof v === 'string' && v.trim() !== '')
+  ) {
     throw new ArgumentError(`${origin}: ${key}`, 'expected a non-empty list of strings');
   }
   return value.map((v: string) => v.trim());

@@ -9,15 +9,16 @@
 export const TEXT_VERSION = 3;
 
 const STOP_WORDS = new Set(
-  ('a about above after again all also am an and any are as at be because been before being ' +
+  (
+    'a about above after again all also am an and any are as at be because been before being ' +
     'below between both but by can could did do does doing down during each either else even ' +
     'ever every everything anything something few for from further get gets got had has have having he her here hers him his ' +
     'how i if in into is it its itself just let me more most much my no nor not now of off on ' +
     'once one only or other our ours out over own same she should so some still such suspect ' +
     'suspected than that the their theirs them then there these they this those though through ' +
     'to too under until up us very via was we were what when where whether which while who whom ' +
-    'why will with within without would yet you your yours')
-    .split(' '),
+    'why will with within without would yet you your yours'
+  ).split(' '),
 );
 // "down", "up", "out", "no" and "not" matter in operations ("link down", "out of memory",
 // "no space left") but appear in almost every runbook too; they stay stop words for ranking and
@@ -55,7 +56,7 @@ export function words(text: string): string[] {
 /** Strips common English inflections (plural -s/-es/-ies, -ed, -ing, -ly). "caches" keeps its e. */
 export function stem(word: string): string {
   if (word.length <= 3 || /\d/.test(word)) return word;
-  if (word.endsWith('ies') && word.length > 4) return word.slice(0, -3) + 'y';
+  if (word.endsWith('ies') && word.length > 4) return `${word.slice(0, -3)}y`;
   if (word.endsWith('sses') || /(sh|tch|x|zz)es$/.test(word)) return word.slice(0, -2);
   if (word.endsWith('ing') && word.length > 5) return undouble(word.slice(0, -3));
   if (word.endsWith('ed') && word.length > 4) return undouble(word.slice(0, -2));

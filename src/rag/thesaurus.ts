@@ -13,47 +13,62 @@ import { tokenize } from './text.ts';
 
 /** Concept name -> words (any inflection; they are stemmed like the text). */
 export const OPS_THESAURUS: Readonly<Record<string, string>> = {
-  down: 'crash crashed died dead dies down dark silent vanished gone offline unreachable exited exit ' +
+  down:
+    'crash crashed died dead dies down dark silent vanished gone offline unreachable exited exit ' +
     'segfault panic killed reboot rebooted heartbeat outage unresponsive',
   restart: 'restart restarted restarts respawn crashloop crashloopbackoff loop supervisor systemd',
-  memory: 'memory ram rss heap oom leak leaking swap swapping paging kswapd evicted resident ' +
+  memory:
+    'memory ram rss heap oom leak leaking swap swapping paging kswapd evicted resident ' +
     'allocation allocator',
-  cpu: 'cpu cpus processor processors core cores load pegged spinning maxed utilisation ' +
+  cpu:
+    'cpu cpus processor processors core cores load pegged spinning maxed utilisation ' +
     'utilization throttled throttling cgroup',
   disk: 'disk disks storage volume filesystem inode inodes space quota',
-  dns: 'dns resolver resolvers nameserver nameservers lookup lookups resolve resolution ' +
+  dns:
+    'dns resolver resolvers nameserver nameservers lookup lookups resolve resolution ' +
     'getaddrinfo servfail nxdomain hostname record records zone',
-  cert: 'certificate certificates cert certs tls ssl https handshake expired expiry expire ' +
+  cert:
+    'certificate certificates cert certs tls ssl https handshake expired expiry expire ' +
     'renewal renew letsencrypt acme issuer intermediate ca mtls chain x509',
-  time: 'clock clocks ntp chrony skew drift drifted ahead behind timestamp timestamps ' +
-    'future lease leases',
-  mtu: 'mtu mss fragmentation fragment fragmented frame frames jumbo giants oversize ' +
+  time:
+    'clock clocks ntp chrony skew drift drifted ahead behind timestamp timestamps ' + 'future lease leases',
+  mtu:
+    'mtu mss fragmentation fragment fragmented frame frames jumbo giants oversize ' +
     'tunnel vpn overlay vxlan wireguard ipsec encapsulation',
-  loop: 'loop loops looping traceroute ttl bounce bouncing circle circling infinity ' +
+  loop:
+    'loop loops looping traceroute ttl bounce bouncing circle circling infinity ' +
     'hops hop redistribution static',
-  threads: 'thread threads pool pools executor executors worker workers blocked deadlock lock ' +
+  threads:
+    'thread threads pool pools executor executors worker workers blocked deadlock lock ' +
     'locks waiting parked rejectedexecution tomcat frozen hang hangs',
-  gc: 'gc garbage collector collection collections jvm pause pauses xmx heap ' +
-    'generation freeze freezes',
-  connection: 'connection connections socket sockets fd fds descriptor descriptors ' +
+  gc: 'gc garbage collector collection collections jvm pause pauses xmx heap ' + 'generation freeze freezes',
+  connection:
+    'connection connections socket sockets fd fds descriptor descriptors ' +
     'ephemeral port ports pool clients hikari ulimit',
-  timeout: 'timeout timeouts timed hang hung 504 gateway upstream downstream ' +
+  timeout:
+    'timeout timeouts timed hang hung 504 gateway upstream downstream ' +
     'backend dependency vendor provider api external',
-  attack: 'ddos dos flood flooding botnet bots attack attacker malicious syn spoofed ' +
+  attack:
+    'ddos dos flood flooding botnet bots attack attacker malicious syn spoofed ' +
     'amplification reflection abuse stuffing scrubbing',
-  congestion: 'congestion congested queue queues queueing buffer buffers backlog peak rush ' +
+  congestion:
+    'congestion congested queue queues queueing buffer buffers backlog peak rush ' +
     'surge spike saturated saturation bottleneck busy overload overloaded demand',
-  link: 'link links signal rssi snr radio wireless wifi antenna modulation interference ' +
+  link:
+    'link links signal rssi snr radio wireless wifi antenna modulation interference ' +
     'backhaul trunk cable uplink hop fiber attenuation',
-  flap: 'flap flapping flaps toggling unstable intermittent churn reconverge reconverging ' +
+  flap:
+    'flap flapping flaps toggling unstable intermittent churn reconverge reconverging ' +
     'bouncing adjacency sporadic',
-  partition: 'partition partitioned split quorum isolated island majority ' +
-    'minority reachability',
-  config: 'config configuration configured setting settings yaml deploy deployed ' +
+  partition: 'partition partitioned split quorum isolated island majority ' + 'minority reachability',
+  config:
+    'config configuration configured setting settings yaml deploy deployed ' +
     'rollout change changed flag version typo misconfigured',
-  misbehave: 'blackhole corrupt corrupted corruption garbled checksum checksums ' +
+  misbehave:
+    'blackhole corrupt corrupted corruption garbled checksum checksums ' +
     'byzantine lying rogue compromised bogus',
-  loss: 'loss lost drop drops dropped dropping disappear disappearing resend retransmit ' +
+  loss:
+    'loss lost drop drops dropped dropping disappear disappearing resend retransmit ' +
     'retransmits retransmission choppy',
   capacity: 'scale replicas instances autoscaler capacity idle cost provisioned',
 };
@@ -66,12 +81,15 @@ export type ConceptMap = ReadonlyMap<string, readonly string[]>;
  * must be single words ("time_wait" would become the generic "time" and "wait"): others throw.
  */
 export function buildConceptMap(thesaurus: Readonly<Record<string, string>> = OPS_THESAURUS): ConceptMap {
-  if (typeof thesaurus !== 'object' || thesaurus === null) throw new ArgumentError('thesaurus', 'expected { concept: "word word ..." }');
+  if (typeof thesaurus !== 'object' || thesaurus === null)
+    throw new ArgumentError('thesaurus', 'expected { concept: "word word ..." }');
   const map = new Map<string, string[]>();
   for (const [concept, words] of Object.entries(thesaurus)) {
-    if (typeof words !== 'string') throw new ArgumentError(`thesaurus.${concept}`, 'expected a space-separated word list');
+    if (typeof words !== 'string')
+      throw new ArgumentError(`thesaurus.${concept}`, 'expected a space-separated word list');
     for (const entry of words.split(/\s+/).filter(Boolean)) {
-      if (tokenize(entry).length > 1) throw new ArgumentError(`thesaurus.${concept}`, `"${entry}" is not a single word`);
+      if (tokenize(entry).length > 1)
+        throw new ArgumentError(`thesaurus.${concept}`, `"${entry}" is not a single word`);
     }
     for (const word of tokenize(words)) {
       const tags = map.get(word) ?? [];

@@ -25,7 +25,10 @@ interface Tensor {
   readonly data: Float32Array;
   readonly dims: number[];
 }
-type Extractor = (texts: string[], options: { pooling: 'mean' | 'cls'; normalize: boolean }) => Promise<Tensor>;
+type Extractor = (
+  texts: string[],
+  options: { pooling: 'mean' | 'cls'; normalize: boolean },
+) => Promise<Tensor>;
 
 /** transformers.js feature-extraction embedder (mean pooling and L2 normalisation by default). */
 export class TransformersEmbedder implements Embedder {
@@ -39,27 +42,40 @@ export class TransformersEmbedder implements Embedder {
 
   /** Loads the model from the local folder (never from the network) and probes its dimension. */
   static async create(options: TransformersEmbedderOptions): Promise<TransformersEmbedder> {
-    if (typeof options !== 'object' || options === null) throw new ArgumentError('options', 'expected an object');
+    if (typeof options !== 'object' || options === null)
+      throw new ArgumentError('options', 'expected an object');
     const { model, localModelPath } = options;
-    if (typeof model !== 'string' || model === '') throw new ArgumentError('options.model', 'expected a model folder name');
+    if (typeof model !== 'string' || model === '')
+      throw new ArgumentError('options.model', 'expected a model folder name');
     if (typeof localModelPath !== 'string' || localModelPath === '') {
       throw new ArgumentError('options.localModelPath', 'expected the folder that holds the model');
     }
     const pooling = options.pooling ?? 'mean';
-    if (pooling !== 'mean' && pooling !== 'cls') throw new ArgumentError('options.pooling', `expected 'mean' or 'cls', got ${String(pooling)}`);
+    if (pooling !== 'mean' && pooling !== 'cls')
+      throw new ArgumentError('options.pooling', `expected 'mean' or 'cls', got ${String(pooling)}`);
     const dtype = options.dtype ?? 'fp32';
-    if (dtype !== 'fp32' && dtype !== 'q8') throw new ArgumentError('options.dtype', `expected 'fp32' or 'q8', got ${String(dtype)}`);
+    if (dtype !== 'fp32' && dtype !== 'q8')
+      throw new ArgumentError('options.dtype', `expected 'fp32' or 'q8', got ${String(dtype)}`);
     const batchSize = options.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('options.batchSize', `expected an integer >= 1, got ${String(batchSize)}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new ArgumentError('options.batchSize', `expected an integer >= 1, got ${String(batchSize)}`);
 
     const transformers = await import('@huggingface/transformers');
     transformers.env.allowRemoteModels = false;
     transformers.env.allowLocalModels = true;
     transformers.env.localModelPath = localModelPath.endsWith('/') ? localModelPath : `${localModelPath}/`;
-    const extractor = (await transformers.pipeline('feature-extraction', model, { dtype })) as unknown as Extractor;
+    const extractor = (await transformers.pipeline('feature-extraction', model, {
+      dtype,
+    })) as unknown as Extractor;
     const probe = await extractor(['probe'], { pooling, normalize: true });
     const dim = probe.dims[probe.dims.length - 1];
-    return new TransformersEmbedder(`transformers/${model}/${dtype}/${pooling}/d${dim}`, dim, extractor, pooling, batchSize);
+    return new TransformersEmbedder(
+      `transformers/${model}/${dtype}/${pooling}/d${dim}`,
+      dim,
+      extractor,
+      pooling,
+      batchSize,
+    );
   }
 
   /** Embeds `texts` into a row-major `texts.length x dim` matrix of unit vectors. */

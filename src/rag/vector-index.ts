@@ -41,7 +41,12 @@ export class VectorIndex {
     if (precision !== 'f32' && precision !== 'int8') {
       throw new ArgumentError('options.precision', `expected 'f32' or 'int8', got ${String(precision)}`);
     }
-    const index = await createSimilarityIndex({ dim: options.dim, metric: 'cosine', precision, backend: options.backend });
+    const index = await createSimilarityIndex({
+      dim: options.dim,
+      metric: 'cosine',
+      precision,
+      backend: options.backend,
+    });
     return new VectorIndex(index);
   }
 
@@ -79,13 +84,17 @@ export class VectorIndex {
   /** Adds or replaces many vectors (row-major `ids.length x dim`). */
   upsertMany(ids: readonly string[], vectors: Float32Array): void {
     if (vectors.length !== ids.length * this.dim) {
-      throw new ArgumentError('vectors', `expected ${ids.length} x ${this.dim} floats, got ${vectors.length}`);
+      throw new ArgumentError(
+        'vectors',
+        `expected ${ids.length} x ${this.dim} floats, got ${vectors.length}`,
+      );
     }
     const fresh: number[] = [];
     const freshRows: number[] = [];
     ids.forEach((id, i) => {
       const numeric = this.#numeric.get(id);
-      if (numeric !== undefined) this.#index.update(numeric, vectors.subarray(i * this.dim, (i + 1) * this.dim));
+      if (numeric !== undefined)
+        this.#index.update(numeric, vectors.subarray(i * this.dim, (i + 1) * this.dim));
       else {
         fresh.push(this.#nextId + fresh.length);
         freshRows.push(i);
@@ -132,7 +141,8 @@ export class VectorIndex {
 
   #hits(top: TopK): Hit[] {
     const hits: Hit[] = [];
-    for (let i = 0; i < top.ids.length; i++) hits.push({ id: this.#names.get(top.ids[i])!, score: top.scores[i] });
+    for (let i = 0; i < top.ids.length; i++)
+      hits.push({ id: this.#names.get(top.ids[i])!, score: top.scores[i] });
     // The kernel breaks ties by numeric id (insertion order); re-sort so ties go by string id.
     return hits.sort(byScore);
   }

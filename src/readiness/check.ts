@@ -5,7 +5,14 @@
  */
 
 /** The six areas a production-readiness review covers. */
-export const CATEGORIES = ['Code Quality', 'Testing', 'Performance', 'Security', 'Infrastructure', 'Deployment'] as const;
+export const CATEGORIES = [
+  'Code Quality',
+  'Testing',
+  'Performance',
+  'Security',
+  'Infrastructure',
+  'Deployment',
+] as const;
 
 /** One of {@link CATEGORIES}. */
 export type Category = (typeof CATEGORIES)[number];

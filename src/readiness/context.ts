@@ -33,7 +33,9 @@ export async function createContext(options: ContextOptions = {}): Promise<RunCo
   const here = path.dirname(fileURLToPath(import.meta.url));
   const sourceRoot =
     options.root !== undefined
-      ? ((await isCheckout(path.resolve(options.root))) ? path.resolve(options.root) : null)
+      ? (await isCheckout(path.resolve(options.root)))
+        ? path.resolve(options.root)
+        : null
       : await findUp(here, isCheckout);
   const temps: string[] = [];
   const memo = new Map<string, Promise<unknown>>();

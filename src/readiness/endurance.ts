@@ -35,7 +35,8 @@ export function memoryUsage(): { heapUsed: number; rss: number } | undefined {
 
 /** Runs the loop over a `nodes`-node mesh for `iterations` ticks, sampling memory `samples` times. */
 export async function runEndurance(iterations = 10_000, nodes = 25, samples = 40): Promise<EnduranceResult> {
-  if (memoryUsage() === undefined) throw new Error('this runtime exposes no memory figures (process.memoryUsage)');
+  if (memoryUsage() === undefined)
+    throw new Error('this runtime exposes no memory figures (process.memoryUsage)');
   const collector = await garbageCollector();
   const mesh = await MeshLoop.create({ nodes, hours: Math.ceil(iterations / 3600), faultsPerKind: 3 });
   const every = Math.max(1, Math.floor(iterations / samples));
@@ -91,7 +92,11 @@ export function slope(points: ReadonlyArray<{ x: number; y: number }>): number {
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 100) / 100;
 
 async function garbageCollector(): Promise<{ kind: EnduranceResult['gc']; collect(): void }> {
-  const g = globalThis as { Bun?: { gc(force: boolean): void }; process?: { versions?: { node?: string } }; Deno?: unknown };
+  const g = globalThis as {
+    Bun?: { gc(force: boolean): void };
+    process?: { versions?: { node?: string } };
+    Deno?: unknown;
+  };
   if (g.Bun) return { kind: 'bun', collect: () => g.Bun!.gc(true) };
   if (g.process?.versions?.node && !g.Deno) {
     const v8 = await import('node:v8');

@@ -10,8 +10,23 @@ export interface EngineConfig {
   rails?: Partial<Record<(typeof RAIL_FIELDS)[number] | 'quorum', number>>;
 }
 
-const LOOP_FIELDS = ['confirmTicks', 'settleTicks', 'patienceTicks', 'maxAttempts', 'holdDownTicks', 'window'] as const;
-const RAIL_FIELDS = ['rateLimit', 'rateWindow', 'breakerThreshold', 'breakerOpenFor', 'cooldown', 'backoffBase', 'backoffMax'] as const;
+const LOOP_FIELDS = [
+  'confirmTicks',
+  'settleTicks',
+  'patienceTicks',
+  'maxAttempts',
+  'holdDownTicks',
+  'window',
+] as const;
+const RAIL_FIELDS = [
+  'rateLimit',
+  'rateWindow',
+  'breakerThreshold',
+  'breakerOpenFor',
+  'cooldown',
+  'backoffBase',
+  'backoffMax',
+] as const;
 
 /** The problems of `value` as an EngineConfig (empty when it is valid). */
 export function configProblems(value: unknown): string[] {
@@ -20,7 +35,11 @@ export function configProblems(value: unknown): string[] {
   for (const section of Object.keys(value)) {
     if (section !== 'loop' && section !== 'rails') problems.push(`${section}: unknown section`);
   }
-  const fields = (section: 'loop' | 'rails', allowed: readonly string[], check: (field: string, v: unknown) => string | undefined) => {
+  const fields = (
+    section: 'loop' | 'rails',
+    allowed: readonly string[],
+    check: (field: string, v: unknown) => string | undefined,
+  ) => {
     const body = value[section];
     if (body === undefined) return;
     if (!isObject(body)) return void problems.push(`${section}: expected an object`);
@@ -32,13 +51,23 @@ export function configProblems(value: unknown): string[] {
       }
     }
   };
-  const positiveInteger = (_f: string, v: unknown) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : `expected an integer >= 1, got ${String(v)}`);
+  const positiveInteger = (_f: string, v: unknown) =>
+    Number.isInteger(v) && (v as number) >= 1 ? undefined : `expected an integer >= 1, got ${String(v)}`;
   fields('loop', LOOP_FIELDS, positiveInteger);
   fields('rails', [...RAIL_FIELDS, 'quorum'], (f, v) =>
-    f === 'quorum' ? (typeof v === 'number' && v > 0 && v <= 1 ? undefined : `expected a number in (0, 1], got ${String(v)}`) : positiveInteger(f, v),
+    f === 'quorum'
+      ? typeof v === 'number' && v > 0 && v <= 1
+        ? undefined
+        : `expected a number in (0, 1], got ${String(v)}`
+      : positiveInteger(f, v),
   );
   const rails = value.rails;
-  if (isObject(rails) && typeof rails.backoffBase === 'number' && typeof rails.backoffMax === 'number' && rails.backoffBase > rails.backoffMax) {
+  if (
+    isObject(rails) &&
+    typeof rails.backoffBase === 'number' &&
+    typeof rails.backoffMax === 'number' &&
+    rails.backoffBase > rails.backoffMax
+  ) {
     problems.push('rails.backoffBase: larger than rails.backoffMax');
   }
   return problems;

@@ -5,13 +5,46 @@
  * catalog.ts), the terminal, JSON and HTML reports, the loop's health and readiness probes and
  * their HTTP endpoint, and the versioned configuration/model records a rollback needs.
  */
-export { CATEGORIES, notApplicable, verdict, type Category, type Check, type CheckContext, type CheckStatus, type Evidence, type Observation } from './check.ts';
-export { describeError, exitCode, runChecks, summarize, type CheckResult, type ReadinessReport, type ReadinessSummary, type RunOptions } from './runner.ts';
+export {
+  CATEGORIES,
+  notApplicable,
+  verdict,
+  type Category,
+  type Check,
+  type CheckContext,
+  type CheckStatus,
+  type Evidence,
+  type Observation,
+} from './check.ts';
+export {
+  describeError,
+  exitCode,
+  runChecks,
+  summarize,
+  type CheckResult,
+  type ReadinessReport,
+  type ReadinessSummary,
+  type RunOptions,
+} from './runner.ts';
 export { createContext, type ContextOptions, type RunContext } from './context.ts';
 export { READINESS_CHECKS } from './catalog.ts';
 export { formatCheckLine, formatReport } from './report-text.ts';
 export { renderHtmlReport } from './report-html.ts';
-export { LoopProbes, type ProbeCondition, type ProbeOptions, type ProbeResult, type ProbedLoop } from './probes.ts';
+export {
+  LoopProbes,
+  type ProbeCondition,
+  type ProbeOptions,
+  type ProbeResult,
+  type ProbedLoop,
+} from './probes.ts';
 export { serveProbes, type ProbeServer } from './probe-server.ts';
-export { digestOf, isIntact, recordVersion, rollbackTarget, versionHistory, type VersionKind, type VersionRecord } from './versions.ts';
+export {
+  digestOf,
+  isIntact,
+  recordVersion,
+  rollbackTarget,
+  versionHistory,
+  type VersionKind,
+  type VersionRecord,
+} from './versions.ts';
 export { configProblems, type EngineConfig } from './engine-config.ts';

@@ -12,16 +12,26 @@ export interface ProbeServer {
 }
 
 /** Serves `probes` on `host:port` (port 0 picks a free one). */
-export async function serveProbes(probes: LoopProbes, options: { host?: string; port?: number } = {}): Promise<ProbeServer> {
+export async function serveProbes(
+  probes: LoopProbes,
+  options: { host?: string; port?: number } = {},
+): Promise<ProbeServer> {
   const http = await import('node:http');
   const server = http.createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://probe').pathname;
-    const probe = request.method === 'GET' && path === '/healthz' ? probes.health() : request.method === 'GET' && path === '/readyz' ? probes.readiness() : null;
+    const probe =
+      request.method === 'GET' && path === '/healthz'
+        ? probes.health()
+        : request.method === 'GET' && path === '/readyz'
+          ? probes.readiness()
+          : null;
     if (!probe) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
-    response.writeHead(probe.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(probe));
+    response
+      .writeHead(probe.ok ? 200 : 503, { 'content-type': 'application/json' })
+      .end(JSON.stringify(probe));
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -32,6 +42,7 @@ export async function serveProbes(probes: LoopProbes, options: { host?: string; 
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return {
     url: `http://${host}:${port}`,
-    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }

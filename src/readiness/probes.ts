@@ -71,8 +71,14 @@ export class LoopProbes {
     return result(at, {
       progressing: this.#progressing(at, stats),
       started: { ok: stats.ticks > 0, detail: `${stats.ticks} ticks` },
-      storeBacklog: { ok: stats.storePending <= this.#maxPending, detail: `${stats.storePending} writes pending (max ${this.#maxPending})` },
-      storeHealthy: { ok: newFailures === 0, detail: `${newFailures} store failures since the last readiness probe` },
+      storeBacklog: {
+        ok: stats.storePending <= this.#maxPending,
+        detail: `${stats.storePending} writes pending (max ${this.#maxPending})`,
+      },
+      storeHealthy: {
+        ok: newFailures === 0,
+        detail: `${newFailures} store failures since the last readiness probe`,
+      },
     });
   }
 
@@ -88,7 +94,10 @@ export class LoopProbes {
 
   #progressing(at: number, stats: LoopStats): ProbeCondition {
     const idle = at - this.#lastProgress;
-    return { ok: idle <= this.#staleAfterMs, detail: `tick ${stats.ticks}, last progress ${idle} ms ago (stale after ${this.#staleAfterMs} ms)` };
+    return {
+      ok: idle <= this.#staleAfterMs,
+      detail: `tick ${stats.ticks}, last progress ${idle} ms ago (stale after ${this.#staleAfterMs} ms)`,
+    };
   }
 }
 

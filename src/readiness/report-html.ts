@@ -7,7 +7,10 @@ import type { CheckResult, ReadinessReport } from './runner.ts';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const STYLE = `
@@ -22,9 +25,11 @@ code{font-size:.85em}pre{background:#f6f8fa;padding:.5rem;overflow:auto;max-heig
 `;
 
 function row(c: CheckResult): string {
-  return `<tr><td class="${c.status}">${c.status}</td><td><code>${escapeHtml(c.id)}</code>${c.critical ? '<span class="critical">critical</span>' : ''}<br>${escapeHtml(c.title)}</td>` +
+  return (
+    `<tr><td class="${c.status}">${c.status}</td><td><code>${escapeHtml(c.id)}</code>${c.critical ? '<span class="critical">critical</span>' : ''}<br>${escapeHtml(c.title)}</td>` +
     `<td>${escapeHtml(c.expected)}</td><td>${escapeHtml(c.actual)}<details><summary>evidence (${c.durationMs} ms)</summary>` +
-    `<pre>${escapeHtml(JSON.stringify(c.evidence, null, 2))}</pre></details></td></tr>`;
+    `<pre>${escapeHtml(JSON.stringify(c.evidence, null, 2))}</pre></details></td></tr>`
+  );
 }
 
 /** The report as a standalone HTML document. */
@@ -34,8 +39,10 @@ export function renderHtmlReport(report: ReadinessReport): string {
     const results = report.checks.filter((c) => c.category === category);
     if (results.length === 0) return '';
     const passed = results.filter((c) => c.status === 'pass').length;
-    return `<h2>${escapeHtml(category)} <small>${passed}/${results.length} passed</small></h2>` +
-      `<table><thead><tr><th>Status</th><th>Check</th><th>Expected</th><th>Actual</th></tr></thead><tbody>${results.map(row).join('')}</tbody></table>`;
+    return (
+      `<h2>${escapeHtml(category)} <small>${passed}/${results.length} passed</small></h2>` +
+      `<table><thead><tr><th>Status</th><th>Check</th><th>Expected</th><th>Actual</th></tr></thead><tbody>${results.map(row).join('')}</tbody></table>`
+    );
   }).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>x0tta6bl4 readiness report</title><style>${STYLE}</style></head>

@@ -8,7 +8,9 @@ const RESET = '\x1b[0m';
 
 /** One check as a table row: status, criticality, id, actual, and for failures what was expected. */
 export function formatCheckLine(result: CheckResult, options: { colour?: boolean } = {}): string {
-  const label = options.colour ? `${COLOUR[result.status]}${LABEL[result.status]}${RESET}` : LABEL[result.status];
+  const label = options.colour
+    ? `${COLOUR[result.status]}${LABEL[result.status]}${RESET}`
+    : LABEL[result.status];
   const line = `${label} ${result.critical ? '!' : ' '} ${result.id.padEnd(32)} ${result.actual}`;
   return result.status === 'fail' ? `${line}\n${' '.repeat(40)}expected: ${result.expected}` : line;
 }
@@ -34,8 +36,13 @@ export function formatReport(report: ReadinessReport, options: { colour?: boolea
 
 function notReadyReason(report: ReadinessReport): string {
   const failed = report.checks.filter((c) => c.critical && c.status === 'fail').map((c) => c.id);
-  const missing = report.strict ? report.checks.filter((c) => c.critical && c.status === 'not-applicable').map((c) => c.id) : [];
-  return [failed.length ? `critical checks failed: ${failed.join(', ')}` : '', missing.length ? `critical checks not applicable under --strict: ${missing.join(', ')}` : '']
+  const missing = report.strict
+    ? report.checks.filter((c) => c.critical && c.status === 'not-applicable').map((c) => c.id)
+    : [];
+  return [
+    failed.length ? `critical checks failed: ${failed.join(', ')}` : '',
+    missing.length ? `critical checks not applicable under --strict: ${missing.join(', ')}` : '',
+  ]
     .filter(Boolean)
     .join('; ');
 }

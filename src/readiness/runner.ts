@@ -5,7 +5,15 @@
  * its evidence: nothing passes by default.
  */
 import { ArgumentError } from '../errors.ts';
-import { CATEGORIES, type Category, type Check, type CheckContext, type CheckStatus, type Evidence, type Observation } from './check.ts';
+import {
+  CATEGORIES,
+  type Category,
+  type Check,
+  type CheckContext,
+  type CheckStatus,
+  type Evidence,
+  type Observation,
+} from './check.ts';
 
 /** One check's outcome, as it appears in every report format. */
 export interface CheckResult {
@@ -59,7 +67,11 @@ export interface RunOptions {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Runs `checks` in order against `context` and reports. Ids must be unique. */
-export async function runChecks(checks: readonly Check[], context: CheckContext, options: RunOptions = {}): Promise<ReadinessReport> {
+export async function runChecks(
+  checks: readonly Check[],
+  context: CheckContext,
+  options: RunOptions = {},
+): Promise<ReadinessReport> {
   validate(checks);
   const startedAt = new Date(context.now()).toISOString();
   const start = performance.now();
@@ -135,14 +147,27 @@ async function observe(check: Check, context: CheckContext): Promise<Observation
 
 // A malformed or evidence-free observation is a failure, so a careless check cannot pass.
 function sanitize(observation: Observation): Observation {
-  if (observation === null || typeof observation !== 'object' || !['pass', 'fail', 'not-applicable'].includes(observation.status)) {
-    return { status: 'fail', actual: 'the check returned no valid observation', evidence: { returned: String(observation) } };
+  if (
+    observation === null ||
+    typeof observation !== 'object' ||
+    !['pass', 'fail', 'not-applicable'].includes(observation.status)
+  ) {
+    return {
+      status: 'fail',
+      actual: 'the check returned no valid observation',
+      evidence: { returned: String(observation) },
+    };
   }
-  const raw = observation.evidence !== null && typeof observation.evidence === 'object' ? observation.evidence : {};
+  const raw =
+    observation.evidence !== null && typeof observation.evidence === 'object' ? observation.evidence : {};
   const evidence = jsonSafe(raw) as Evidence;
   const actual = typeof observation.actual === 'string' ? observation.actual : String(observation.actual);
   if (Object.keys(evidence).length === 0) {
-    return { status: 'fail', actual, evidence: { rejected: `reported '${observation.status}' without evidence` } };
+    return {
+      status: 'fail',
+      actual,
+      evidence: { rejected: `reported '${observation.status}' without evidence` },
+    };
   }
   return { status: observation.status, actual, evidence };
 }
@@ -157,7 +182,11 @@ export function describeError(error: unknown): string {
 // Evidence goes into JSON and HTML: round-trip it so non-finite numbers and cycles cannot break them.
 function jsonSafe(value: unknown): unknown {
   try {
-    return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : typeof v === 'bigint' ? String(v) : v)));
+    return JSON.parse(
+      JSON.stringify(value, (_k, v: unknown) =>
+        typeof v === 'number' && !Number.isFinite(v) ? String(v) : typeof v === 'bigint' ? String(v) : v,
+      ),
+    );
   } catch (error) {
     return { unserializable: describeError(error) };
   }

@@ -5,7 +5,11 @@ import type { SourceFile } from './source-files.ts';
 export type Finding = string;
 
 /** Lines of `files` that match `pattern`; with `codeOnly`, comments are ignored. */
-export function findLines(files: readonly SourceFile[], pattern: RegExp, options: { codeOnly?: boolean } = {}): Finding[] {
+export function findLines(
+  files: readonly SourceFile[],
+  pattern: RegExp,
+  options: { codeOnly?: boolean } = {},
+): Finding[] {
   const found: Finding[] = [];
   for (const file of files) {
     const text = options.codeOnly ? stripComments(file.text) : file.text;
@@ -33,5 +37,7 @@ export function isGenerated(path: string): boolean {
 
 /** The first `limit` findings plus a count of the rest, for evidence. */
 export function sample(findings: readonly Finding[], limit = 10): string[] {
-  return findings.length <= limit ? [...findings] : [...findings.slice(0, limit), `... and ${findings.length - limit} more`];
+  return findings.length <= limit
+    ? [...findings]
+    : [...findings.slice(0, limit), `... and ${findings.length - limit} more`];
 }

@@ -7,7 +7,11 @@ export interface SourceFile {
 }
 
 /** Every file under `root/dir` whose name ends with one of `extensions`, sorted by path. */
-export async function readSources(root: string, dir: string, extensions: readonly string[] = ['.ts']): Promise<SourceFile[]> {
+export async function readSources(
+  root: string,
+  dir: string,
+  extensions: readonly string[] = ['.ts'],
+): Promise<SourceFile[]> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
   const entries = await fs.readdir(path.join(root, dir), { recursive: true, withFileTypes: true });
@@ -16,7 +20,9 @@ export async function readSources(root: string, dir: string, extensions: readonl
     .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
     .filter((p) => !p.split('/').includes('node_modules'))
     .sort();
-  return Promise.all(files.map(async (p) => ({ path: p, text: await fs.readFile(path.join(root, p), 'utf8') })));
+  return Promise.all(
+    files.map(async (p) => ({ path: p, text: await fs.readFile(path.join(root, p), 'utf8') })),
+  );
 }
 
 /** The names of the direct sub-directories of `root/dir`, sorted. */
@@ -24,7 +30,10 @@ export async function subdirectories(root: string, dir: string): Promise<string[
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
   const entries = await fs.readdir(path.join(root, dir), { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 /** Parsed JSON of `root/file`, or undefined when the file does not exist. */

@@ -33,10 +33,21 @@ export function digestOf(value: unknown): string {
 }
 
 /** Appends `value` as the next version of `kind` and returns its record. */
-export async function recordVersion(store: KnowledgeStore, kind: VersionKind, value: unknown, now: number): Promise<VersionRecord> {
-  if (kind !== 'config' && kind !== 'model') throw new ArgumentError('kind', `expected 'config' or 'model', got ${String(kind)}`);
+export async function recordVersion(
+  store: KnowledgeStore,
+  kind: VersionKind,
+  value: unknown,
+  now: number,
+): Promise<VersionRecord> {
+  if (kind !== 'config' && kind !== 'model')
+    throw new ArgumentError('kind', `expected 'config' or 'model', got ${String(kind)}`);
   const history = await versionHistory(store, kind);
-  const record: VersionRecord = { version: (history.at(-1)?.version ?? 0) + 1, createdAt: now, digest: digestOf(value), value };
+  const record: VersionRecord = {
+    version: (history.at(-1)?.version ?? 0) + 1,
+    createdAt: now,
+    digest: digestOf(value),
+    value,
+  };
   await store.putValue(key(kind), [...history, record]);
   return record;
 }

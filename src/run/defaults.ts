@@ -29,7 +29,10 @@ export interface EnginePartsOptions {
 /** A detector bank on this thread as the loop's batch scorer. */
 export async function detectorScorer(series: number): Promise<BatchScorer> {
   const bank = await DetectorBank.create(series);
-  return { series, update: (ts, values, scores) => void bank.update(ts, values, scores as Float64Array<ArrayBuffer>) };
+  return {
+    series,
+    update: (ts, values, scores) => void bank.update(ts, values, scores as Float64Array<ArrayBuffer>),
+  };
 }
 
 /** Default parts; diagnoses are restricted to the fault kinds the simulator can inject. */
@@ -37,15 +40,19 @@ export async function createEngineParts(options: EnginePartsOptions = {}): Promi
   const workers = options.detectorWorkers ?? 0;
   const pools: DetectorPool[] = [];
   return {
-    detector: workers > 0
-      ? async (series) => {
-          const pool = await DetectorPool.open(series, { shards: workers });
-          pools.push(pool);
-          return pool;
-        }
-      : detectorScorer,
+    detector:
+      workers > 0
+        ? async (series) => {
+            const pool = await DetectorPool.open(series, { shards: workers });
+            pools.push(pool);
+            return pool;
+          }
+        : detectorScorer,
     threshold: ALARM_THRESHOLD,
-    diagnoser: await RagDiagnoser.create({ kinds: FAULT_KINDS, ...(options.ragStore ? { store: options.ragStore } : {}) }),
+    diagnoser: await RagDiagnoser.create({
+      kinds: FAULT_KINDS,
+      ...(options.ragStore ? { store: options.ragStore } : {}),
+    }),
     close: async () => void (await Promise.all(pools.map((p) => p.close()))),
   };
 }

@@ -46,7 +46,12 @@ export interface HealingReport {
   nodes: number;
   hours: number;
   ticks: number;
-  overall: KindReport & { actions: number; falseAlarmsPerHour: number; actionsOnHealthyShare: number; escalations: number };
+  overall: KindReport & {
+    actions: number;
+    falseAlarmsPerHour: number;
+    actionsOnHealthyShare: number;
+    escalations: number;
+  };
   byKind: Record<string, KindReport>;
   /** Diagnoses' cited runbooks for the first incidents, to show what the diagnosis relied on. */
   citations: Array<{ incident: string; kind?: string; citations: string[] }>;
@@ -85,11 +90,31 @@ export class Evaluator {
     private readonly lateTicks = 5,
   ) {
     events.addEventListener('incident-opened', (e) => {
-      const { incident, ts } = (e as unknown as { detail: { incident: { id: string; nodes: string[] }; ts: number } }).detail;
-      this.#incidents.set(incident.id, { id: incident.id, openedAt: ts, nodes: new Set(incident.nodes), citations: [] });
+      const { incident, ts } = (
+        e as unknown as { detail: { incident: { id: string; nodes: string[] }; ts: number } }
+      ).detail;
+      this.#incidents.set(incident.id, {
+        id: incident.id,
+        openedAt: ts,
+        nodes: new Set(incident.nodes),
+        citations: [],
+      });
     });
     const update = (e: Event) => {
-      const { incident } = (e as unknown as { detail: { incident: { id: string; nodes: string[]; rootCauses: Array<{ target: string }>; diagnosedKind?: string; citations: string[]; closedAt?: number } } }).detail;
+      const { incident } = (
+        e as unknown as {
+          detail: {
+            incident: {
+              id: string;
+              nodes: string[];
+              rootCauses: Array<{ target: string }>;
+              diagnosedKind?: string;
+              citations: string[];
+              closedAt?: number;
+            };
+          };
+        }
+      ).detail;
       const seen = this.#incidents.get(incident.id);
       if (!seen) return;
       for (const n of incident.nodes) seen.nodes.add(n);
@@ -126,7 +151,8 @@ export class Evaluator {
         .filter((i) => i.openedAt >= fault.start && i.openedAt < fault.end + this.lateTicks)
         .filter((i) => [...i.nodes].some((n) => affected.has(n)))
         .sort((a, b) => a.openedAt - b.openedAt)[0];
-      for (const i of incidents) if ([...i.nodes].some((n) => affected.has(n)) && overlaps(i, fault)) perturbing.add(i.id);
+      for (const i of incidents)
+        if ([...i.nodes].some((n) => affected.has(n)) && overlaps(i, fault)) perturbing.add(i.id);
       const cause = new Set(fault.cut.length ? fault.cut : [fault.target.node ?? fault.target.link!]);
       const ranked = match?.rootCauses ?? [];
       const healTick = fault.healedBy === undefined ? undefined : completes.get(fault.healedBy);
@@ -138,7 +164,9 @@ export class Evaluator {
         top3: ranked.slice(0, 3).some((c) => cause.has(c)),
         diagnosed: match?.rootCauses !== undefined,
         kindRight: match?.kind === fault.kind,
-        runbookRight: (match?.citations.map((id) => this.runbookFaults(id)).find((kinds) => kinds !== undefined) ?? []).includes(fault.kind),
+        runbookRight: (
+          match?.citations.map((id) => this.runbookFaults(id)).find((kinds) => kinds !== undefined) ?? []
+        ).includes(fault.kind),
         healed: healTick !== undefined,
         ttr: healTick !== undefined && match ? healTick - match.openedAt : undefined,
         incident: match?.id,
@@ -149,7 +177,11 @@ export class Evaluator {
     const kinds = [...new Set(faults.map((f) => f.kind))].sort();
     const byKind: Record<string, KindReport> = {};
     for (const kind of kinds) {
-      byKind[kind] = summarize(rows.filter((r) => r.kind === kind), 0, countActionsOnHealthy(this.#actions, faults, kind));
+      byKind[kind] = summarize(
+        rows.filter((r) => r.kind === kind),
+        0,
+        countActionsOnHealthy(this.#actions, faults, kind),
+      );
     }
     const overall = summarize(rows, falseAlarms.length, this.#actions.filter((a) => a.healthyTarget).length);
     const hours = options.hours;
@@ -174,7 +206,17 @@ export class Evaluator {
   }
 }
 
-type Row = { detected: boolean; ttd?: number; top1: boolean; top3: boolean; diagnosed: boolean; kindRight: boolean; runbookRight: boolean; healed: boolean; ttr?: number };
+type Row = {
+  detected: boolean;
+  ttd?: number;
+  top1: boolean;
+  top3: boolean;
+  diagnosed: boolean;
+  kindRight: boolean;
+  runbookRight: boolean;
+  healed: boolean;
+  ttr?: number;
+};
 
 function summarize(rows: Row[], falseAlarms: number, actionsOnHealthy: number): KindReport {
   const detected = rows.filter((r) => r.detected);
@@ -200,7 +242,10 @@ function summarize(rows: Row[], falseAlarms: number, actionsOnHealthy: number): 
 
 /** Actions on healthy targets taken while a fault of `kind` was active. */
 function countActionsOnHealthy(actions: SeenAction[], faults: FaultRecord[], kind: FaultKind): number {
-  return actions.filter((a) => a.healthyTarget && faults.some((f) => f.kind === kind && a.startedAt >= f.start && a.startedAt < f.end)).length;
+  return actions.filter(
+    (a) =>
+      a.healthyTarget && faults.some((f) => f.kind === kind && a.startedAt >= f.start && a.startedAt < f.end),
+  ).length;
 }
 
 function overlaps(i: SeenIncident, f: FaultRecord): boolean {

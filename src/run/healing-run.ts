@@ -30,7 +30,9 @@ export interface HealingRunOptions {
 }
 
 /** Runs the loop over the simulator and returns the scored report and the loop (for its stats). */
-export async function runHealing(options: HealingRunOptions): Promise<{ report: HealingReport; loop: MapeKLoop }> {
+export async function runHealing(
+  options: HealingRunOptions,
+): Promise<{ report: HealingReport; loop: MapeKLoop }> {
   const seed = options.seed ?? 1;
   const hours = options.hours ?? 24;
   const mesh = await MeshLoop.create({ ...options, seed, hours, faultsPerKind: options.faultsPerKind ?? 20 });

@@ -10,7 +10,13 @@ import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import { MapeKLoop } from '../loop/loop.ts';
 import type { MetricSpec } from '../monitor/ingest.ts';
 import { DecisionEngine } from '../plan/decision.ts';
-import { MeshSimulator, METRIC_NAMES, scheduleFaults, type TickFrame, type TopologyKind } from '../sim/index.ts';
+import {
+  MeshSimulator,
+  METRIC_NAMES,
+  scheduleFaults,
+  type TickFrame,
+  type TopologyKind,
+} from '../sim/index.ts';
 import { createEngineParts } from './defaults.ts';
 import { SimulatorExecutor, simulatorActions } from './sim-executor.ts';
 
@@ -85,8 +91,16 @@ export class MeshLoop {
   /** Builds the simulator, its fault schedule, the engine's parts and the loop. */
   static async create(options: MeshLoopOptions = {}): Promise<MeshLoop> {
     const seed = options.seed ?? 1;
-    const sim = new MeshSimulator({ seed, topology: { kind: options.topology ?? 'geometric', nodes: options.nodes ?? 50 } });
-    for (const spec of scheduleFaults({ seed, topology: sim.topology, hours: options.hours ?? 1, perKind: options.faultsPerKind ?? 2 })) {
+    const sim = new MeshSimulator({
+      seed,
+      topology: { kind: options.topology ?? 'geometric', nodes: options.nodes ?? 50 },
+    });
+    for (const spec of scheduleFaults({
+      seed,
+      topology: sim.topology,
+      hours: options.hours ?? 1,
+      perKind: options.faultsPerKind ?? 2,
+    })) {
       sim.inject(spec);
     }
     const t = sim.topology;
@@ -95,9 +109,10 @@ export class MeshLoop {
       t.linkIds.map((_, l) => [t.nodeIds[t.linkFrom[l]], t.nodeIds[t.linkTo[l]]] as const),
       t.nodeIds.filter((_, i) => t.isGateway[i]),
     );
-    const parts = options.detector && options.threshold !== undefined
-      ? { detector: options.detector, threshold: options.threshold, diagnoser: options.diagnoser }
-      : { ...(await createEngineParts()), ...(options.diagnoser ? { diagnoser: options.diagnoser } : {}) };
+    const parts =
+      options.detector && options.threshold !== undefined
+        ? { detector: options.detector, threshold: options.threshold, diagnoser: options.diagnoser }
+        : { ...(await createEngineParts()), ...(options.diagnoser ? { diagnoser: options.diagnoser } : {}) };
     const executor = new SimulatorExecutor(sim);
     const loop = new MapeKLoop({
       graph,

@@ -5,7 +5,13 @@
  */
 import type { ActionRequest, Executor, ExecutionResult } from '../execute/executor.ts';
 import type { ActionSpec } from '../plan/actions.ts';
-import { ACTION_KINDS, ACTIONS, type ActionKind, type ActionTicket, type MeshSimulator } from '../sim/index.ts';
+import {
+  ACTION_KINDS,
+  ACTIONS,
+  type ActionKind,
+  type ActionTicket,
+  type MeshSimulator,
+} from '../sim/index.ts';
 
 /** The simulator as an Executor; call `settle()` after each simulator tick. */
 export class SimulatorExecutor implements Executor {
@@ -14,9 +20,12 @@ export class SimulatorExecutor implements Executor {
   constructor(private readonly sim: MeshSimulator) {}
 
   async dryRun(request: ActionRequest): Promise<ExecutionResult> {
-    if (!(ACTION_KINDS as readonly string[]).includes(request.action)) return { ok: false, reason: `unknown action ${request.action}` };
+    if (!(ACTION_KINDS as readonly string[]).includes(request.action))
+      return { ok: false, reason: `unknown action ${request.action}` };
     const isLink = request.target.includes('-');
-    const exists = isLink ? this.sim.topology.linkIds.includes(request.target) : this.sim.topology.nodeIds.includes(request.target);
+    const exists = isLink
+      ? this.sim.topology.linkIds.includes(request.target)
+      : this.sim.topology.nodeIds.includes(request.target);
     return exists ? { ok: true } : { ok: false, reason: `unknown target ${request.target}` };
   }
 
@@ -41,7 +50,9 @@ export class SimulatorExecutor implements Executor {
       const { ticket, resolve } = this.#waiting[i];
       if (ticket.status === 'running') continue;
       this.#waiting.splice(i, 1);
-      resolve(ticket.status === 'succeeded' ? { ok: true } : { ok: false, reason: ticket.reason ?? ticket.status });
+      resolve(
+        ticket.status === 'succeeded' ? { ok: true } : { ok: false, reason: ticket.reason ?? ticket.status },
+      );
     }
   }
 }

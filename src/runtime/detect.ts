@@ -44,7 +44,8 @@ export function nodeBuiltin<T>(id: string): T {
 export function coreCount(): number {
   const cores = g.navigator?.hardwareConcurrency;
   if (cores !== undefined && cores > 0) return cores;
-  if (runtimeName() === 'node') return nodeBuiltin<{ availableParallelism(): number }>('node:os').availableParallelism();
+  if (runtimeName() === 'node')
+    return nodeBuiltin<{ availableParallelism(): number }>('node:os').availableParallelism();
   return 1;
 }
 

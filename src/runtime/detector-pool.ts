@@ -41,9 +41,11 @@ export class DetectorPool {
 
   /** Starts the workers and opens a fresh bank of `series` series across them. */
   static async open(series: number, options: DetectorPoolOptions = {}): Promise<DetectorPool> {
-    if (!Number.isInteger(series) || series < 1) throw new ArgumentError('series', `expected an integer >= 1, got ${series}`);
+    if (!Number.isInteger(series) || series < 1)
+      throw new ArgumentError('series', `expected an integer >= 1, got ${series}`);
     const count = Math.min(series, options.shards ?? defaultPoolSize());
-    if (!Number.isInteger(count) || count < 1) throw new ArgumentError('shards', `expected an integer >= 1, got ${options.shards}`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new ArgumentError('shards', `expected an integer >= 1, got ${options.shards}`);
     const per = Math.ceil(series / count);
     const shards: Shard[] = [];
     for (let start = 0; start < series; start += per) {

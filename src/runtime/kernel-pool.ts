@@ -9,7 +9,12 @@ import { WorkerPool, type PoolOptions } from './pool.ts';
 import { workerEntry } from './spawn.ts';
 
 export type { KernelWorkerApi } from '../../workers/kernels.ts';
-export type { ScoreRequest, SimilaritySearchRequest, StatsUpdateRequest, StatsUpdateResult } from './kernel-tasks.ts';
+export type {
+  ScoreRequest,
+  SimilaritySearchRequest,
+  StatsUpdateRequest,
+  StatsUpdateResult,
+} from './kernel-tasks.ts';
 
 /** A pool of kernel workers; call `close()` when done (live workers keep a process running). */
 export function createKernelPool(options?: PoolOptions): WorkerPool<KernelWorkerApi> {

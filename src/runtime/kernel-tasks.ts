@@ -4,8 +4,18 @@
  * can serve it, and a crashed worker loses no state. Results are fresh arrays, safe to transfer.
  */
 import { ArgumentError } from '../errors.ts';
-import { createScorer, type AdapterParameters, type Scorer, type ScoreResult } from '../kernels/scoring/index.ts';
-import { createSimilarityIndex, type Metric, type Precision, type TopK } from '../kernels/similarity/index.ts';
+import {
+  createScorer,
+  type AdapterParameters,
+  type Scorer,
+  type ScoreResult,
+} from '../kernels/scoring/index.ts';
+import {
+  createSimilarityIndex,
+  type Metric,
+  type Precision,
+  type TopK,
+} from '../kernels/similarity/index.ts';
 import { init as initStats, SeriesStatsBatch } from '../kernels/stats/index.ts';
 import { checkArray, checkInt } from '../kernels/validate.ts';
 
@@ -80,7 +90,8 @@ function scorerFor(features: number, rank: number): Promise<Scorer> {
 }
 
 function checkRequest(request: unknown, name: string): void {
-  if (typeof request !== 'object' || request === null) throw new ArgumentError('request', `expected a ${name} object`);
+  if (typeof request !== 'object' || request === null)
+    throw new ArgumentError('request', `expected a ${name} object`);
 }
 
 /** Scores one batch (semantics of `Scorer.score` in src/kernels/scoring). */
@@ -118,7 +129,11 @@ export async function statsUpdate(request: StatsUpdateRequest): Promise<StatsUpd
 /** Builds an index of the request's vectors and returns each query's top k, best first. */
 export async function similaritySearch(request: SimilaritySearchRequest): Promise<TopK[]> {
   checkRequest(request, 'SimilaritySearchRequest');
-  const index = await createSimilarityIndex({ dim: request.dim, metric: request.metric, precision: request.precision });
+  const index = await createSimilarityIndex({
+    dim: request.dim,
+    metric: request.metric,
+    precision: request.precision,
+  });
   const ids = checkArray<Uint32Array>('ids', request.ids, Uint32Array);
   index.addMany(ids, request.vectors);
   return index.searchBatch(request.queries, checkInt('k', request.k, 1));

@@ -9,9 +9,9 @@ import adapter from 'comlink/dist/esm/node-adapter.mjs';
 /** The side of a worker_threads channel that comlink needs. */
 export interface NodePort {
   postMessage(message: unknown, transfer?: unknown[]): void;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Node's listeners vary by event
+  // biome-ignore lint/suspicious/noExplicitAny: Node's listeners vary by event
   on(type: string, listener: (...args: any[]) => void): void;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: as above
   off(type: string, listener: (...args: any[]) => void): void;
   start?: () => void;
 }

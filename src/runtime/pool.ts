@@ -34,7 +34,9 @@ export type MethodOf<Api> = {
   [K in keyof Api]: Api[K] extends (...args: never[]) => unknown ? K : never;
 }[keyof Api];
 
-type Method<Api, K extends MethodOf<Api>> = Api[K] extends (...args: infer A) => infer R ? { args: A; result: Awaited<R> } : never;
+type Method<Api, K extends MethodOf<Api>> = Api[K] extends (...args: infer A) => infer R
+  ? { args: A; result: Awaited<R> }
+  : never;
 
 /** One started (or starting) worker and the calls sent to it. */
 interface Life<Api> {
@@ -73,7 +75,8 @@ export class WorkerPool<Api extends object> {
     this.#source = source;
     this.size = checkInt('size', options.size ?? defaultPoolSize(), 1, 1024);
     this.#startTimeout = checkInt('startTimeout', options.startTimeout ?? 30_000, 1);
-    this.#callTimeout = options.callTimeout === undefined ? undefined : checkInt('callTimeout', options.callTimeout, 1);
+    this.#callTimeout =
+      options.callTimeout === undefined ? undefined : checkInt('callTimeout', options.callTimeout, 1);
     this.#slots = Array.from({ length: this.size }, () => ({ life: undefined, busy: 0 }));
   }
 
@@ -103,7 +106,8 @@ export class WorkerPool<Api extends object> {
     args: Method<Api, K>['args'],
     transfer: Transferable[] = [],
   ): Promise<Method<Api, K>['result']> {
-    if (!Array.isArray(args)) return Promise.reject(new ArgumentError('args', 'expected an array of arguments'));
+    if (!Array.isArray(args))
+      return Promise.reject(new ArgumentError('args', 'expected an array of arguments'));
     if (transfer.length > 0) {
       const carrier = args.find((arg: unknown) => typeof arg === 'object' && arg !== null);
       if (carrier === undefined) {
@@ -128,7 +132,8 @@ export class WorkerPool<Api extends object> {
       fail = reject;
       life.remote
         .then((remote) => {
-          if (this.#callTimeout !== undefined) deadline = setTimeout(() => this.#hung(slot, life), this.#callTimeout);
+          if (this.#callTimeout !== undefined)
+            deadline = setTimeout(() => this.#hung(slot, life), this.#callTimeout);
           return task(remote);
         })
         .then(resolve, reject);
@@ -194,7 +199,11 @@ export class WorkerPool<Api extends object> {
 
   #hung(slot: Slot<Api>, life: Life<Api>): void {
     void life.worker.terminate();
-    this.#died(slot, life, new WorkerCrashedError(`a call got no answer within ${this.#callTimeout} ms; worker replaced`));
+    this.#died(
+      slot,
+      life,
+      new WorkerCrashedError(`a call got no answer within ${this.#callTimeout} ms; worker replaced`),
+    );
   }
 
   #died(slot: Slot<Api>, life: Life<Api>, error: WorkerCrashedError): void {

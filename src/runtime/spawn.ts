@@ -80,12 +80,15 @@ export function spawnWorker(
     if (cause instanceof WorkerCrashedError) throw cause;
     state = 'ended';
     clearTimeout(timer);
-    throw new WorkerCrashedError(`worker ${name} could not be created: ${(cause as Error).message}`, { cause });
+    throw new WorkerCrashedError(`worker ${name} could not be created: ${(cause as Error).message}`, {
+      cause,
+    });
   });
   return {
     ready,
     terminate: async () => {
-      if (state === 'starting') fail(new WorkerCrashedError(`worker ${name} was terminated before it started`));
+      if (state === 'starting')
+        fail(new WorkerCrashedError(`worker ${name} was terminated before it started`));
       state = 'ended';
       clearTimeout(timer);
       await raw?.terminate();
@@ -109,7 +112,9 @@ function webWorker(source: WorkerSource, die: Die): RawWorker {
   });
   worker.addEventListener('messageerror', () => die('sent a message that could not be read'));
   // Bun reports a worker that exited (process.exit, self.close) with a 'close' event.
-  worker.addEventListener('close', (event: Event) => die(`exited (code ${(event as CloseEvent).code ?? '?'})`));
+  worker.addEventListener('close', (event: Event) =>
+    die(`exited (code ${(event as CloseEvent).code ?? '?'})`),
+  );
   return { endpoint: worker as unknown as Endpoint, terminate: () => worker.terminate() };
 }
 
@@ -154,6 +159,6 @@ function resolveTsx(): string {
 export function workerEntry(entry: URL, importer: string): URL {
   if (!importer.endsWith('.js') || !entry.pathname.endsWith('.ts')) return entry;
   const compiled = new URL(entry.href);
-  compiled.pathname = entry.pathname.slice(0, -3) + '.js';
+  compiled.pathname = `${entry.pathname.slice(0, -3)}.js`;
   return compiled;
 }

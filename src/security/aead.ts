@@ -81,17 +81,35 @@ function nodeKey(crypto: NodeCrypto, raw: Uint8Array): AeadKey {
 
 function webCryptoKey(raw: Uint8Array): AeadKey {
   const subtle = globalThis.crypto.subtle;
-  const pending = subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const pending = subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, [
+    'encrypt',
+    'decrypt',
+  ]);
   let ready: CryptoKey | undefined; // saves an await per call once the import has finished
-  pending.then((k) => (ready = k), () => undefined); // a failed import surfaces at first use
-  const params = (nonce: Uint8Array, aad: Uint8Array) => ({ name: 'AES-GCM', iv: nonce as Uint8Array<ArrayBuffer>, additionalData: aad as Uint8Array<ArrayBuffer> });
+  pending.then(
+    (k) => (ready = k),
+    () => undefined,
+  ); // a failed import surfaces at first use
+  const params = (nonce: Uint8Array, aad: Uint8Array) => ({
+    name: 'AES-GCM',
+    iv: nonce as Uint8Array<ArrayBuffer>,
+    additionalData: aad as Uint8Array<ArrayBuffer>,
+  });
   return {
     backend: 'webcrypto',
     async seal(nonce, aad, plaintext) {
-      return new Uint8Array(await subtle.encrypt(params(nonce, aad), ready ?? (await pending), plaintext as Uint8Array<ArrayBuffer>));
+      return new Uint8Array(
+        await subtle.encrypt(
+          params(nonce, aad),
+          ready ?? (await pending),
+          plaintext as Uint8Array<ArrayBuffer>,
+        ),
+      );
     },
     async open(nonce, aad, sealed) {
-      return new Uint8Array(await subtle.decrypt(params(nonce, aad), ready ?? (await pending), sealed as Uint8Array<ArrayBuffer>));
+      return new Uint8Array(
+        await subtle.decrypt(params(nonce, aad), ready ?? (await pending), sealed as Uint8Array<ArrayBuffer>),
+      );
     },
   };
 }
@@ -110,7 +128,10 @@ export function resolveAeadBackend(backend: AeadBackend | undefined, argument = 
   const available = availableAeadBackends();
   if (backend === undefined) return available[0];
   if (!available.includes(backend)) {
-    throw new ArgumentError(argument, `expected one of ${available.join(', ')} on this runtime, got ${String(backend)}`);
+    throw new ArgumentError(
+      argument,
+      `expected one of ${available.join(', ')} on this runtime, got ${String(backend)}`,
+    );
   }
   return backend;
 }

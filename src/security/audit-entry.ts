@@ -74,12 +74,15 @@ export function checkEvent(event: AuditEvent): void {
   if (typeof event.kind !== 'string' || !KIND.test(event.kind)) {
     throw new ArgumentError('event.kind', 'expected a lower-case name such as "plan" or "rollback"');
   }
-  if (typeof event.actor !== 'string' || event.actor === '') throw new ArgumentError('event.actor', 'expected a non-empty string');
+  if (typeof event.actor !== 'string' || event.actor === '')
+    throw new ArgumentError('event.actor', 'expected a non-empty string');
   canonicalJson(event.data ?? null, 'event.data');
 }
 
 /** SHA-256 of an entry's signed content: everything but its hash, batch position and proof. */
-export function entryHash(entry: Pick<AuditEntry, 'v' | 'seq' | 'ts' | 'kind' | 'actor' | 'data' | 'prev'>): Uint8Array {
+export function entryHash(
+  entry: Pick<AuditEntry, 'v' | 'seq' | 'ts' | 'kind' | 'actor' | 'data' | 'prev'>,
+): Uint8Array {
   // Equal to canonicalJson({ v, seq, ts, kind, actor, data, prev }), with the fixed top-level
   // keys written in sorted order directly: verification hashes every entry, so this is hot.
   const field = (value: unknown, name: string) => canonicalJson(value, `entry.${name}`);
@@ -92,7 +95,9 @@ export function entryHash(entry: Pick<AuditEntry, 'v' | 'seq' | 'ts' | 'kind' | 
 /** The bytes a seal's signature covers: the seal without its signature, canonically. */
 export function sealMessage(seal: Omit<BatchSeal, 'signature'> & { signature?: string }): Uint8Array {
   const { v, batch, firstSeq, count, root, head, prevSeal, ts, keyId, algorithm } = seal;
-  return utf8(canonicalJson({ v, batch, firstSeq, count, root, head, prevSeal, ts, keyId, algorithm }, 'seal'));
+  return utf8(
+    canonicalJson({ v, batch, firstSeq, count, root, head, prevSeal, ts, keyId, algorithm }, 'seal'),
+  );
 }
 
 /** Hex SHA-256 of a whole seal (signature included), chaining seals together. */

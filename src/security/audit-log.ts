@@ -54,7 +54,12 @@ export class AuditLog {
   #writes: Promise<unknown> = Promise.resolve();
   #failure: unknown;
 
-  private constructor(store: AuditStore, keys: NodeKeys, options: Required<AuditLogOptions>, tail: { seq: number; head: string; batch: number; prevSeal: string }) {
+  private constructor(
+    store: AuditStore,
+    keys: NodeKeys,
+    options: Required<AuditLogOptions>,
+    tail: { seq: number; head: string; batch: number; prevSeal: string },
+  ) {
     this.#store = store;
     this.#keys = keys;
     this.batchSize = options.batchSize;
@@ -67,19 +72,25 @@ export class AuditLog {
 
   /** Opens a log on `store`, continuing after its last sealed batch; signs with `keys`. */
   static async open(store: AuditStore, keys: NodeKeys, options: AuditLogOptions = {}): Promise<AuditLog> {
-    if (!store || typeof store.appendBatch !== 'function') throw new ArgumentError('store', 'expected an AuditStore');
+    if (!store || typeof store.appendBatch !== 'function')
+      throw new ArgumentError('store', 'expected an AuditStore');
     const batchSize = checkNumber(options.batchSize ?? 256, 'options.batchSize', 1, true);
     const now = options.now ?? Date.now;
     if (typeof now !== 'function') throw new ArgumentError('options.now', 'expected a function');
     const size = await store.size();
     const [lastEntry] = size.entries > 0 ? await store.entries(size.entries - 1, size.entries) : [];
     const [lastSeal] = size.seals > 0 ? await store.seals(size.seals - 1, size.seals) : [];
-    return new AuditLog(store, keys, { batchSize, now }, {
-      seq: size.entries,
-      head: lastEntry?.hash ?? GENESIS_HASH,
-      batch: size.seals,
-      prevSeal: lastSeal ? sealHash(lastSeal) : GENESIS_HASH,
-    });
+    return new AuditLog(
+      store,
+      keys,
+      { batchSize, now },
+      {
+        seq: size.entries,
+        head: lastEntry?.hash ?? GENESIS_HASH,
+        batch: size.seals,
+        prevSeal: lastSeal ? sealHash(lastSeal) : GENESIS_HASH,
+      },
+    );
   }
 
   /** Entries appended but not yet sealed and stored. */
@@ -89,9 +100,18 @@ export class AuditLog {
 
   /** Appends an event; seals and stores the batch when it reaches `batchSize`. */
   async append(event: AuditEvent): Promise<AuditReceipt> {
-    if (this.#failure) throw new SecurityError('audit log is unusable after a failed write', { cause: this.#failure });
+    if (this.#failure)
+      throw new SecurityError('audit log is unusable after a failed write', { cause: this.#failure });
     checkEvent(event);
-    const draft = { v: 1 as const, seq: this.#nextSeq, ts: this.#now(), kind: event.kind, actor: event.actor, data: event.data ?? null, prev: this.#head };
+    const draft = {
+      v: 1 as const,
+      seq: this.#nextSeq,
+      ts: this.#now(),
+      kind: event.kind,
+      actor: event.actor,
+      data: event.data ?? null,
+      prev: this.#head,
+    };
     const hashBytes = entryHash(draft);
     const hash = toHex(hashBytes);
     this.#pending.push({ ...draft, hash, hashBytes });
@@ -131,7 +151,10 @@ export class AuditLog {
       keyId: key.id,
       algorithm: key.algorithm as BatchSeal['algorithm'],
     };
-    const seal: BatchSeal = { ...unsigned, signature: toBase64(sign(unsigned.algorithm, key.secretKey, sealMessage(unsigned), SEAL_CONTEXT)) };
+    const seal: BatchSeal = {
+      ...unsigned,
+      signature: toBase64(sign(unsigned.algorithm, key.secretKey, sealMessage(unsigned), SEAL_CONTEXT)),
+    };
     this.#prevSeal = sealHash(seal);
     // Writes are chained so batches reach the store in order even if flushes overlap.
     const write = this.#writes.then(() => this.#store.appendBatch(entries, seal));

@@ -35,7 +35,8 @@ export function checkRange(from: number, to: number): void {
 
 /** Throws an ArgumentError unless `entries` is a non-empty array and `seal` an object; shared by the stores. */
 export function checkBatch(entries: readonly AuditEntry[], seal: BatchSeal): void {
-  if (!Array.isArray(entries) || entries.length === 0) throw new ArgumentError('entries', 'expected a non-empty array');
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new ArgumentError('entries', 'expected a non-empty array');
   if (!seal || typeof seal !== 'object') throw new ArgumentError('seal', 'expected a batch seal');
 }
 
@@ -78,7 +79,8 @@ export class MemoryAuditStore implements AuditStore {
 
   /** A store over a parsed {@link AuditFile}. */
   static fromFile(file: AuditFile): MemoryAuditStore {
-    if (!file || file.format !== 'x0tta6bl4-audit/1') throw new ArgumentError('file', "expected format 'x0tta6bl4-audit/1'");
+    if (file?.format !== 'x0tta6bl4-audit/1')
+      throw new ArgumentError('file', "expected format 'x0tta6bl4-audit/1'");
     return new MemoryAuditStore(file.entries, file.seals);
   }
 }

@@ -8,7 +8,15 @@
 import { fromBase64, toHex } from './bytes.ts';
 import { canonicalJson } from './canonical.ts';
 import { UnknownKeyError } from './errors.ts';
-import { GENESIS_HASH, SEAL_CONTEXT, entryHash, sealHash, sealMessage, type AuditEntry, type BatchSeal } from './audit-entry.ts';
+import {
+  GENESIS_HASH,
+  SEAL_CONTEXT,
+  entryHash,
+  sealHash,
+  sealMessage,
+  type AuditEntry,
+  type BatchSeal,
+} from './audit-entry.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { KeyRing } from './keys.ts';
 import { leafHash, merkleLevels, rootFromProof } from './merkle.ts';
@@ -62,7 +70,11 @@ function isEntryShape(e: AuditEntry): boolean {
   if (!e || typeof e !== 'object' || Object.keys(e).length !== ENTRY_KEYS || e.v !== 1) return false;
   const ints = [e.seq, e.batch, e.index].every((n) => Number.isSafeInteger(n) && n >= 0);
   const strings = typeof e.kind === 'string' && typeof e.actor === 'string' && Number.isFinite(e.ts);
-  const hashes = HEX64.test(e.prev) && HEX64.test(e.hash) && Array.isArray(e.proof) && e.proof.every((p) => typeof p === 'string' && HEX64.test(p));
+  const hashes =
+    HEX64.test(e.prev) &&
+    HEX64.test(e.hash) &&
+    Array.isArray(e.proof) &&
+    e.proof.every((p) => typeof p === 'string' && HEX64.test(p));
   if (!ints || !strings || !hashes) return false;
   try {
     canonicalJson(e.data);
@@ -74,21 +86,34 @@ function isEntryShape(e: AuditEntry): boolean {
 
 function isSealShape(s: BatchSeal): boolean {
   return (
-    !!s && typeof s === 'object' && Object.keys(s).length === 11 && s.v === 1 &&
-    [s.batch, s.firstSeq, s.count].every((n) => Number.isSafeInteger(n) && n >= 0) && s.count > 0 &&
-    Number.isSafeInteger(s.ts) && typeof s.keyId === 'string' && typeof s.signature === 'string' &&
-    SIGNATURE_ALGORITHMS.includes(s.algorithm) && [s.root, s.head, s.prevSeal].every((h) => HEX64.test(h))
+    !!s &&
+    typeof s === 'object' &&
+    Object.keys(s).length === 11 &&
+    s.v === 1 &&
+    [s.batch, s.firstSeq, s.count].every((n) => Number.isSafeInteger(n) && n >= 0) &&
+    s.count > 0 &&
+    Number.isSafeInteger(s.ts) &&
+    typeof s.keyId === 'string' &&
+    typeof s.signature === 'string' &&
+    SIGNATURE_ALGORITHMS.includes(s.algorithm) &&
+    [s.root, s.head, s.prevSeal].every((h) => HEX64.test(h))
   );
 }
 
 /** Checks a seal's key and signature; returns a failure description or undefined. */
-function checkSeal(seal: BatchSeal, ring: KeyRing): { reason: AuditFailureReason; detail: string } | undefined {
+function checkSeal(
+  seal: BatchSeal,
+  ring: KeyRing,
+): { reason: AuditFailureReason; detail: string } | undefined {
   let key;
   try {
     key = ring.require(seal.keyId, seal.ts, [seal.algorithm]);
   } catch (error) {
     const unknown = error instanceof UnknownKeyError;
-    return { reason: unknown ? 'unknown-key' : 'expired-key', detail: `batch ${seal.batch}: ${(error as Error).message}` };
+    return {
+      reason: unknown ? 'unknown-key' : 'expired-key',
+      detail: `batch ${seal.batch}: ${(error as Error).message}`,
+    };
   }
   let signature: Uint8Array;
   try {
@@ -103,18 +128,32 @@ function checkSeal(seal: BatchSeal, ring: KeyRing): { reason: AuditFailureReason
 }
 
 /** Verifies one entry on its own against its batch seal and a trusted key ring. */
-export function verifyAuditEntry(entry: AuditEntry, seal: BatchSeal, ring: KeyRing): { ok: true } | Omit<AuditFailure, 'verifiedEntries'> {
+export function verifyAuditEntry(
+  entry: AuditEntry,
+  seal: BatchSeal,
+  ring: KeyRing,
+): { ok: true } | Omit<AuditFailure, 'verifiedEntries'> {
   const position = entry?.seq ?? -1;
-  const fail = (reason: AuditFailureReason, detail: string) => ({ ok: false as const, reason, position, batch: seal?.batch, detail });
+  const fail = (reason: AuditFailureReason, detail: string) => ({
+    ok: false as const,
+    reason,
+    position,
+    batch: seal?.batch,
+    detail,
+  });
   if (!isEntryShape(entry)) return fail('malformed', 'entry does not have the audit entry shape');
   if (!isSealShape(seal)) return fail('malformed', 'seal does not have the batch seal shape');
   const hash = entryHash(entry);
   if (toHex(hash) !== entry.hash) return fail('altered', 'entry content does not match its hash');
   if (entry.batch !== seal.batch || entry.seq !== seal.firstSeq + entry.index) {
-    return fail('altered', `entry claims batch ${entry.batch} index ${entry.index}, seal covers batch ${seal.batch} from seq ${seal.firstSeq}`);
+    return fail(
+      'altered',
+      `entry claims batch ${entry.batch} index ${entry.index}, seal covers batch ${seal.batch} from seq ${seal.firstSeq}`,
+    );
   }
   const root = rootFromProof(leafHash(hash), entry.index, seal.count, entry.proof.map(hashBytes));
-  if (!root || toHex(root) !== seal.root) return fail('altered', 'inclusion proof does not lead to the signed batch root');
+  if (!root || toHex(root) !== seal.root)
+    return fail('altered', 'inclusion proof does not lead to the signed batch root');
   const bad = checkSeal(seal, ring);
   return bad ? fail(bad.reason, bad.detail) : { ok: true };
 }
@@ -143,21 +182,33 @@ async function storedLater(store: AuditStore, from: number, total: number, seq: 
  * by an unknown or expired key. Whole batches cut from the end are only detectable against a
  * checkpoint: pass `expectedEntries`, or compare the returned `head` with a saved one.
  */
-export async function verifyAuditLog(store: AuditStore, ring: KeyRing, options: VerifyOptions = {}): Promise<AuditSuccess | AuditFailure> {
+export async function verifyAuditLog(
+  store: AuditStore,
+  ring: KeyRing,
+  options: VerifyOptions = {},
+): Promise<AuditSuccess | AuditFailure> {
   const size = await store.size();
   let position = 0;
   let head = GENESIS_HASH;
   let prevSeal = GENESIS_HASH;
-  const failure = (reason: AuditFailureReason, at: number, detail: string, batch?: number): AuditFailure =>
-    ({ ok: false, reason, position: at, batch, detail, verifiedEntries: at });
+  const failure = (reason: AuditFailureReason, at: number, detail: string, batch?: number): AuditFailure => ({
+    ok: false,
+    reason,
+    position: at,
+    batch,
+    detail,
+    verifiedEntries: at,
+  });
 
   for (let sealStart = 0; sealStart < size.seals; sealStart += PAGE) {
     const seals = await store.seals(sealStart, Math.min(size.seals, sealStart + PAGE));
     for (let k = 0; k < seals.length; k++) {
       const b = sealStart + k;
       const seal = seals[k];
-      if (!isSealShape(seal)) return failure('malformed', position, `seal ${b} does not have the batch seal shape`, b);
-      if (seal.batch > b) return failure('deleted', position, `seal of batch ${b} is missing (found batch ${seal.batch})`, b);
+      if (!isSealShape(seal))
+        return failure('malformed', position, `seal ${b} does not have the batch seal shape`, b);
+      if (seal.batch > b)
+        return failure('deleted', position, `seal of batch ${b} is missing (found batch ${seal.batch})`, b);
       if (seal.batch < b) return failure('inserted', position, `a second seal for batch ${seal.batch}`, b);
       if (seal.firstSeq !== position || seal.prevSeal !== prevSeal) {
         return failure('altered', position, `seal ${b} does not continue the previous seal`, b);
@@ -176,10 +227,18 @@ export async function verifyAuditLog(store: AuditStore, ring: KeyRing, options: 
     }
   }
   if (size.entries > position) {
-    return failure('inserted', position, `${size.entries - position} entries are not covered by any signed batch`);
+    return failure(
+      'inserted',
+      position,
+      `${size.entries - position} entries are not covered by any signed batch`,
+    );
   }
   if (options.expectedEntries !== undefined && position < options.expectedEntries) {
-    return failure('truncated', position, `log holds ${position} entries, checkpoint says ${options.expectedEntries}`);
+    return failure(
+      'truncated',
+      position,
+      `log holds ${position} entries, checkpoint says ${options.expectedEntries}`,
+    );
   }
   return { ok: true, entries: position, batches: size.seals, head };
 }
@@ -200,11 +259,19 @@ function fastBatch(entries: AuditEntry[], seal: BatchSeal, head: string): boolea
   }
   const levels = merkleLevels(leaves);
   const hexLevels = levels.map((level) => level.map(toHex));
-  if (hexLevels[hexLevels.length - 1][0] !== seal.root || entries[entries.length - 1].hash !== seal.head) return false;
+  if (hexLevels[hexLevels.length - 1][0] !== seal.root || entries[entries.length - 1].hash !== seal.head)
+    return false;
   let prev = head;
   for (let index = 0; index < entries.length; index++) {
     const e = entries[index];
-    if (e.v !== 1 || e.seq !== seal.firstSeq + index || e.prev !== prev || e.batch !== seal.batch || e.index !== index) return false;
+    if (
+      e.v !== 1 ||
+      e.seq !== seal.firstSeq + index ||
+      e.prev !== prev ||
+      e.batch !== seal.batch ||
+      e.index !== index
+    )
+      return false;
     if (!Array.isArray(e.proof)) return false;
     let used = 0;
     for (let depth = 0, i = index; depth < hexLevels.length - 1; depth++, i >>= 1) {
@@ -230,7 +297,11 @@ async function slowBatch(
   for (let index = 0; index < entries.length; index++) {
     const position = firstPosition + index;
     const e = entries[index];
-    const at = (reason: AuditFailureReason, detail: string) => ({ reason, position, detail: `entry at position ${position}: ${detail}` });
+    const at = (reason: AuditFailureReason, detail: string) => ({
+      reason,
+      position,
+      detail: `entry at position ${position}: ${detail}`,
+    });
     if (!isEntryShape(e)) return at('malformed', 'does not have the audit entry shape');
     const hash = entryHash(e);
     if (toHex(hash) !== e.hash) return at('altered', 'content does not match its hash');
@@ -240,7 +311,8 @@ async function slowBatch(
         ? at('reordered', `holds seq ${e.seq}; seq ${position} is stored later`)
         : at('deleted', `holds seq ${e.seq}; entries ${position}..${e.seq - 1} are missing`);
     }
-    if (e.batch !== seal.batch || e.index !== index) return at('altered', `claims batch ${e.batch} index ${e.index}`);
+    if (e.batch !== seal.batch || e.index !== index)
+      return at('altered', `claims batch ${e.batch} index ${e.index}`);
     const root = rootFromProof(leafHash(hash), index, seal.count, e.proof.map(hashBytes));
     if (!root || toHex(root) !== seal.root) {
       const next = entries[index + 1] ?? (await store.entries(position + 1, position + 2))[0];
@@ -252,6 +324,15 @@ async function slowBatch(
     prev = e.hash;
   }
   const end = firstPosition + entries.length;
-  if (entries.length === seal.count) return { reason: 'altered', position: end - 1, detail: `batch ${seal.batch} does not match its seal's head` };
-  return { reason: 'truncated', position: end, detail: `batch ${seal.batch} is sealed with ${seal.count} entries, ${entries.length} are stored` };
+  if (entries.length === seal.count)
+    return {
+      reason: 'altered',
+      position: end - 1,
+      detail: `batch ${seal.batch} does not match its seal's head`,
+    };
+  return {
+    reason: 'truncated',
+    position: end,
+    detail: `batch ${seal.batch} is sealed with ${seal.count} entries, ${entries.length} are stored`,
+  };
 }

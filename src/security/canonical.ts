@@ -9,7 +9,10 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 // Thrown inside encode(); the path is assembled while unwinding, so the happy path builds no paths.
 class NotJson {
-  constructor(readonly reason: string, public path = '') {}
+  constructor(
+    readonly reason: string,
+    public path = '',
+  ) {}
 }
 
 function encode(value: unknown): string {
@@ -29,11 +32,13 @@ function encode(value: unknown): string {
         return `${out}]`;
       }
       const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) throw new NotJson('only plain objects, arrays and primitives are JSON');
+      if (proto !== Object.prototype && proto !== null)
+        throw new NotJson('only plain objects, arrays and primitives are JSON');
       const record = value as Record<string, unknown>;
       const keys = Object.keys(record).sort();
       let out = '{';
-      for (let i = 0; i < keys.length; i++) out += `${i ? ',' : ''}${JSON.stringify(keys[i])}:${inside(record[keys[i]], `.${keys[i]}`)}`;
+      for (let i = 0; i < keys.length; i++)
+        out += `${i ? ',' : ''}${JSON.stringify(keys[i])}:${inside(record[keys[i]], `.${keys[i]}`)}`;
       return `${out}}`;
     }
     default:

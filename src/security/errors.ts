@@ -16,14 +16,20 @@ export class UnsupportedVersionError extends SecurityError {}
 
 /** The key id named by a message or seal is not in the key ring or session. */
 export class UnknownKeyError extends SecurityError {
-  constructor(readonly keyId: string, message = `unknown key ${keyId}`) {
+  constructor(
+    readonly keyId: string,
+    message = `unknown key ${keyId}`,
+  ) {
     super(message);
   }
 }
 
 /** The key exists but was not valid at the time of use (expired, retired or not yet valid). */
 export class ExpiredKeyError extends SecurityError {
-  constructor(readonly keyId: string, message = `key ${keyId} has expired`) {
+  constructor(
+    readonly keyId: string,
+    message = `key ${keyId} has expired`,
+  ) {
     super(message);
   }
 }

@@ -20,9 +20,11 @@ export class ReplayWindow {
   /** Throws ReplayError if `seq` was already marked or lies behind the window. */
   check(seq: number): void {
     if (seq > this.#highest) return;
-    if (seq <= this.#highest - this.size) throw new ReplayError(`sequence ${seq} is behind the replay window (highest ${this.#highest})`);
+    if (seq <= this.#highest - this.size)
+      throw new ReplayError(`sequence ${seq} is behind the replay window (highest ${this.#highest})`);
     const slot = seq % this.size;
-    if (this.#bits[slot >>> 5] & (1 << (slot & 31))) throw new ReplayError(`sequence ${seq} was already accepted`);
+    if (this.#bits[slot >>> 5] & (1 << (slot & 31)))
+      throw new ReplayError(`sequence ${seq} was already accepted`);
   }
 
   /** Marks `seq` as accepted (call after check() and authentication). */
@@ -62,6 +64,8 @@ export class SeenIds {
 
 /** Throws StaleTimestampError or FutureTimestampError unless now - maxAgeMs <= ts <= now + maxFutureMs. */
 export function checkTimestamp(ts: number, now: number, maxAgeMs: number, maxFutureMs: number): void {
-  if (ts < now - maxAgeMs) throw new StaleTimestampError(`timestamp ${ts} is ${now - ts} ms old (limit ${maxAgeMs} ms)`);
-  if (ts > now + maxFutureMs) throw new FutureTimestampError(`timestamp ${ts} is ${ts - now} ms ahead (limit ${maxFutureMs} ms)`);
+  if (ts < now - maxAgeMs)
+    throw new StaleTimestampError(`timestamp ${ts} is ${now - ts} ms old (limit ${maxAgeMs} ms)`);
+  if (ts > now + maxFutureMs)
+    throw new FutureTimestampError(`timestamp ${ts} is ${ts - now} ms ahead (limit ${maxFutureMs} ms)`);
 }

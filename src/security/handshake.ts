@@ -13,7 +13,17 @@
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { ArgumentError } from '../errors.ts';
-import { concatBytes, equalBytes, fromHex, readU64, secureRandom, toHex, utf8, writeU64, type RandomSource } from './bytes.ts';
+import {
+  concatBytes,
+  equalBytes,
+  fromHex,
+  readU64,
+  secureRandom,
+  toHex,
+  utf8,
+  writeU64,
+  type RandomSource,
+} from './bytes.ts';
 import {
   HandshakeSignatureError,
   MalformedMessageError,
@@ -61,7 +71,14 @@ interface Prefix {
   ts: number;
 }
 
-function writePrefix(type: number, sender: string, addressee: string, ts: number, nonce: Uint8Array, bodyLength: number): Uint8Array {
+function writePrefix(
+  type: number,
+  sender: string,
+  addressee: string,
+  ts: number,
+  nonce: Uint8Array,
+  bodyLength: number,
+): Uint8Array {
   const out = new Uint8Array(bodyLength);
   out[0] = VERSION;
   out[1] = type;
@@ -74,19 +91,30 @@ function writePrefix(type: number, sender: string, addressee: string, ts: number
 
 function readPrefix(message: Uint8Array, type: number, minLength: number): Prefix {
   if (!(message instanceof Uint8Array)) throw new ArgumentError('message', 'expected a Uint8Array');
-  if (message.length < minLength) throw new MalformedMessageError(`handshake message of ${message.length} bytes is too short`);
-  if (message[0] !== VERSION) throw new UnsupportedVersionError(`handshake version ${message[0]} (expected ${VERSION})`);
-  if (message[1] !== type) throw new MalformedMessageError(`handshake message type ${message[1]} (expected ${type})`);
+  if (message.length < minLength)
+    throw new MalformedMessageError(`handshake message of ${message.length} bytes is too short`);
+  if (message[0] !== VERSION)
+    throw new UnsupportedVersionError(`handshake version ${message[0]} (expected ${VERSION})`);
+  if (message[1] !== type)
+    throw new MalformedMessageError(`handshake message type ${message[1]} (expected ${type})`);
   const ts = readU64(new DataView(message.buffer, message.byteOffset, message.byteLength), 34);
   if (Number.isNaN(ts)) throw new MalformedMessageError('handshake timestamp out of range');
   return { sender: toHex(message.subarray(2, 18)), addressee: toHex(message.subarray(18, 34)), ts };
 }
 
 /** Looks up the peer's signing key and checks the signature that ends `message`. */
-function checkSigned(message: Uint8Array, bodyLength: number, signedPrefix: Uint8Array, peer: PublicKeyRecord, context: Uint8Array): void {
+function checkSigned(
+  message: Uint8Array,
+  bodyLength: number,
+  signedPrefix: Uint8Array,
+  peer: PublicKeyRecord,
+  context: Uint8Array,
+): void {
   const algorithm = peer.algorithm as SignatureAlgorithm;
   if (message.length !== bodyLength + signatureLength(algorithm)) {
-    throw new MalformedMessageError(`handshake message of ${message.length} bytes does not fit a ${algorithm} signature`);
+    throw new MalformedMessageError(
+      `handshake message of ${message.length} bytes does not fit a ${algorithm} signature`,
+    );
   }
   const signed = concatBytes(signedPrefix, message.subarray(0, bodyLength));
   if (!verify(algorithm, peer.publicKey, message.subarray(bodyLength), signed, context)) {
@@ -94,7 +122,11 @@ function checkSigned(message: Uint8Array, bodyLength: number, signedPrefix: Uint
   }
 }
 
-function sessionKeys(secret: Uint8Array, transcript: Uint8Array, role: 'initiator' | 'responder'): { id: string; sendKey: Uint8Array; receiveKey: Uint8Array } {
+function sessionKeys(
+  secret: Uint8Array,
+  transcript: Uint8Array,
+  role: 'initiator' | 'responder',
+): { id: string; sendKey: Uint8Array; receiveKey: Uint8Array } {
   const okm = hkdf(sha256, secret, sha256(transcript), SESSION_INFO, 80);
   const initiatorToResponder = okm.slice(0, 32);
   const responderToInitiator = okm.slice(32, 64);
@@ -117,7 +149,12 @@ export interface PendingHandshake {
 }
 
 /** Starts a handshake from `local` to the responder whose signing key id is `responderKeyId` in `trust`. */
-export function initiateHandshake(local: NodeKeys, trust: KeyRing, responderKeyId: string, options: HandshakeOptions = {}): PendingHandshake {
+export function initiateHandshake(
+  local: NodeKeys,
+  trust: KeyRing,
+  responderKeyId: string,
+  options: HandshakeOptions = {},
+): PendingHandshake {
   const resolved = resolveSessionOptions(options);
   const random = options.random ?? secureRandom;
   const now = resolved.now();
@@ -126,7 +163,10 @@ export function initiateHandshake(local: NodeKeys, trust: KeyRing, responderKeyI
   const ephemeral = hybridKemKeygen(random);
   const body = writePrefix(HELLO, own.id, responder.id, now, random(32), HELLO_BODY);
   body.set(ephemeral.publicKey, PREFIX);
-  const hello = concatBytes(body, sign(own.algorithm as SignatureAlgorithm, own.secretKey, body, HELLO_CONTEXT));
+  const hello = concatBytes(
+    body,
+    sign(own.algorithm as SignatureAlgorithm, own.secretKey, body, HELLO_CONTEXT),
+  );
   const helloHash = sha256(hello);
   let used = false;
 
@@ -135,9 +175,12 @@ export function initiateHandshake(local: NodeKeys, trust: KeyRing, responderKeyI
     complete(reply: Uint8Array): Session {
       if (used) throw new ReplayError('this handshake was already completed');
       const prefix = readPrefix(reply, REPLY, REPLY_BODY);
-      if (prefix.addressee !== own.id) throw new WrongRecipientError(`reply is addressed to key ${prefix.addressee}, not ${own.id}`);
-      if (prefix.sender !== responder.id) throw new WrongRecipientError(`reply comes from key ${prefix.sender}, hello went to ${responder.id}`);
-      if (!equalBytes(reply.subarray(PREFIX, PREFIX + 32), helloHash)) throw new ReplayError('reply answers a different hello');
+      if (prefix.addressee !== own.id)
+        throw new WrongRecipientError(`reply is addressed to key ${prefix.addressee}, not ${own.id}`);
+      if (prefix.sender !== responder.id)
+        throw new WrongRecipientError(`reply comes from key ${prefix.sender}, hello went to ${responder.id}`);
+      if (!equalBytes(reply.subarray(PREFIX, PREFIX + 32), helloHash))
+        throw new ReplayError('reply answers a different hello');
       checkTimestamp(prefix.ts, resolved.now(), resolved.maxAgeMs, resolved.maxFutureMs);
       const peer = trust.require(prefix.sender, prefix.ts, SIGNATURE_ALGORITHMS);
       checkSigned(reply, REPLY_BODY, hello, peer, REPLY_CONTEXT);
@@ -180,7 +223,8 @@ export class HandshakeResponder {
     const prefix = readPrefix(hello, HELLO, HELLO_BODY);
     const now = o.now();
     const own = this.#local.signingKey(now);
-    if (prefix.addressee !== own.id) throw new WrongRecipientError(`hello is addressed to key ${prefix.addressee}, not ${own.id}`);
+    if (prefix.addressee !== own.id)
+      throw new WrongRecipientError(`hello is addressed to key ${prefix.addressee}, not ${own.id}`);
     checkTimestamp(prefix.ts, now, o.maxAgeMs, o.maxFutureMs);
     const peer = this.#trust.require(prefix.sender, prefix.ts, SIGNATURE_ALGORITHMS);
     // A replayed hello is refused before the costly signature check (it is marked only once accepted).
@@ -198,8 +242,18 @@ export class HandshakeResponder {
     const body = writePrefix(REPLY, own.id, peer.id, now, random(32), REPLY_BODY);
     body.set(helloHash, PREFIX);
     body.set(ciphertext, PREFIX + 32);
-    const reply = concatBytes(body, sign(own.algorithm as SignatureAlgorithm, own.secretKey, concatBytes(hello, body), REPLY_CONTEXT));
+    const reply = concatBytes(
+      body,
+      sign(own.algorithm as SignatureAlgorithm, own.secretKey, concatBytes(hello, body), REPLY_CONTEXT),
+    );
     this.#seen.mark(helloId, prefix.ts, now - o.maxAgeMs);
-    return { reply, session: new Session(sessionKeys(sharedSecret, concatBytes(hello, reply), 'responder'), peer.id, this.#options) };
+    return {
+      reply,
+      session: new Session(
+        sessionKeys(sharedSecret, concatBytes(hello, reply), 'responder'),
+        peer.id,
+        this.#options,
+      ),
+    };
   }
 }

@@ -32,7 +32,16 @@ export interface EncryptedKeysJson {
   signatureAlgorithm: SignatureAlgorithm;
   rotationMs: number;
   public: PublicKeysJson;
-  secret: { kdf: 'scrypt'; N: number; r: number; p: number; salt: string; cipher: 'aes-256-gcm'; nonce: string; ciphertext: string };
+  secret: {
+    kdf: 'scrypt';
+    N: number;
+    r: number;
+    p: number;
+    salt: string;
+    cipher: 'aes-256-gcm';
+    nonce: string;
+    ciphertext: string;
+  };
 }
 
 function checkPassphrase(passphrase: unknown): string {
@@ -42,9 +51,19 @@ function checkPassphrase(passphrase: unknown): string {
   return passphrase;
 }
 
-function header(file: Pick<EncryptedKeysJson, 'owner' | 'signatureAlgorithm' | 'rotationMs' | 'public'>): Uint8Array {
+function header(
+  file: Pick<EncryptedKeysJson, 'owner' | 'signatureAlgorithm' | 'rotationMs' | 'public'>,
+): Uint8Array {
   const { owner, signatureAlgorithm, rotationMs } = file;
-  return utf8(canonicalJson({ format: 'x0tta6bl4-keyfile/1', owner, signatureAlgorithm, rotationMs, public: file.public }));
+  return utf8(
+    canonicalJson({
+      format: 'x0tta6bl4-keyfile/1',
+      owner,
+      signatureAlgorithm,
+      rotationMs,
+      public: file.public,
+    }),
+  );
 }
 
 /** Encrypts `keys` (all public keys, held secrets) into a key file under `passphrase`. */
@@ -69,14 +88,28 @@ export async function exportEncryptedKeys(
   return {
     format: 'x0tta6bl4-keyfile/1',
     ...publicPart,
-    secret: { kdf: 'scrypt', N, r, p, salt: toBase64(salt), cipher: 'aes-256-gcm', nonce: toBase64(nonce), ciphertext: toBase64(ciphertext) },
+    secret: {
+      kdf: 'scrypt',
+      N,
+      r,
+      p,
+      salt: toBase64(salt),
+      cipher: 'aes-256-gcm',
+      nonce: toBase64(nonce),
+      ciphertext: toBase64(ciphertext),
+    },
   };
 }
 
 /** Decrypts a key file; throws KeyFileError for a wrong passphrase or any altered byte. */
 export async function importEncryptedKeys(file: EncryptedKeysJson, passphrase: string): Promise<NodeKeys> {
   checkPassphrase(passphrase);
-  if (!file || file.format !== 'x0tta6bl4-keyfile/1' || !file.secret || file.secret.kdf !== 'scrypt' || file.secret.cipher !== 'aes-256-gcm') {
+  if (
+    file?.format !== 'x0tta6bl4-keyfile/1' ||
+    !file.secret ||
+    file.secret.kdf !== 'scrypt' ||
+    file.secret.cipher !== 'aes-256-gcm'
+  ) {
     throw new ArgumentError('file', "expected an 'x0tta6bl4-keyfile/1' with scrypt and aes-256-gcm");
   }
   const { N, r, p } = file.secret;

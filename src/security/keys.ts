@@ -6,7 +6,16 @@
  * sealed during a rotation still open.
  */
 import { ArgumentError } from '../errors.ts';
-import { checkNumber, concatBytes, fromBase64, secureRandom, toBase64, toHex, utf8, type RandomSource } from './bytes.ts';
+import {
+  checkNumber,
+  concatBytes,
+  fromBase64,
+  secureRandom,
+  toBase64,
+  toHex,
+  utf8,
+  type RandomSource,
+} from './bytes.ts';
 import { ExpiredKeyError, UnknownKeyError } from './errors.ts';
 import {
   HYBRID_SIZES,
@@ -38,7 +47,14 @@ export interface KeyPairRecord extends PublicKeyRecord {
 /** JSON form of a set of public keys (bytes as base64). */
 export interface PublicKeysJson {
   format: 'x0tta6bl4-keys/1';
-  keys: { id: string; owner: string; algorithm: KeyAlgorithm; publicKey: string; created: number; expires: number }[];
+  keys: {
+    id: string;
+    owner: string;
+    algorithm: KeyAlgorithm;
+    publicKey: string;
+    created: number;
+    expires: number;
+  }[];
 }
 
 /** Default rotation period: 24 hours. */
@@ -63,11 +79,16 @@ export function isValidAt(record: PublicKeyRecord, at: number): boolean {
 function checkRecord(record: PublicKeyRecord, argument: string): PublicKeyRecord {
   if (!record || typeof record !== 'object') throw new ArgumentError(argument, 'expected a key record');
   const expectedLength = PUBLIC_KEY_LENGTH[record.algorithm];
-  if (expectedLength === undefined) throw new ArgumentError(`${argument}.algorithm`, `unsupported ${String(record.algorithm)}`);
+  if (expectedLength === undefined)
+    throw new ArgumentError(`${argument}.algorithm`, `unsupported ${String(record.algorithm)}`);
   if (!(record.publicKey instanceof Uint8Array) || record.publicKey.length !== expectedLength) {
-    throw new ArgumentError(`${argument}.publicKey`, `expected ${expectedLength} bytes for ${record.algorithm}`);
+    throw new ArgumentError(
+      `${argument}.publicKey`,
+      `expected ${expectedLength} bytes for ${record.algorithm}`,
+    );
   }
-  if (typeof record.owner !== 'string' || record.owner === '') throw new ArgumentError(`${argument}.owner`, 'expected a non-empty string');
+  if (typeof record.owner !== 'string' || record.owner === '')
+    throw new ArgumentError(`${argument}.owner`, 'expected a non-empty string');
   checkNumber(record.created, `${argument}.created`, 0, true);
   checkNumber(record.expires, `${argument}.expires`, record.created, true);
   if (record.id !== keyId(record.algorithm, record.publicKey)) {
@@ -110,7 +131,10 @@ export class KeyRing {
     const record = this.#keys.get(id);
     if (!record || !algorithms.includes(record.algorithm)) throw new UnknownKeyError(id);
     if (!isValidAt(record, at)) {
-      throw new ExpiredKeyError(id, `key ${id} is valid ${new Date(record.created).toISOString()} to ${new Date(record.expires).toISOString()}, used at ${new Date(at).toISOString()}`);
+      throw new ExpiredKeyError(
+        id,
+        `key ${id} is valid ${new Date(record.created).toISOString()} to ${new Date(record.expires).toISOString()}, used at ${new Date(at).toISOString()}`,
+      );
     }
     return record;
   }
@@ -130,10 +154,12 @@ export class KeyRing {
 
   /** Parses {@link KeyRing.toJSON} output; every record is re-checked against its id. */
   static fromJSON(json: PublicKeysJson): KeyRing {
-    if (!json || json.format !== 'x0tta6bl4-keys/1' || !Array.isArray(json.keys)) {
+    if (json?.format !== 'x0tta6bl4-keys/1' || !Array.isArray(json.keys)) {
       throw new ArgumentError('json', "expected { format: 'x0tta6bl4-keys/1', keys: [...] }");
     }
-    return new KeyRing(json.keys.map((k, i) => ({ ...k, publicKey: fromBase64(k.publicKey, `json.keys[${i}].publicKey`) })));
+    return new KeyRing(
+      json.keys.map((k, i) => ({ ...k, publicKey: fromBase64(k.publicKey, `json.keys[${i}].publicKey`) })),
+    );
   }
 }
 
@@ -161,8 +187,15 @@ interface Settings {
 }
 
 /** One generation of keys: a signing pair and a KEM pair, both valid from `now` for `rotationMs`. */
-function generation(settings: Settings, now: number, random: RandomSource): { signing: KeyPairRecord; kem: KeyPairRecord } {
-  const make = (algorithm: KeyAlgorithm, pair: { publicKey: Uint8Array; secretKey: Uint8Array }): KeyPairRecord => ({
+function generation(
+  settings: Settings,
+  now: number,
+  random: RandomSource,
+): { signing: KeyPairRecord; kem: KeyPairRecord } {
+  const make = (
+    algorithm: KeyAlgorithm,
+    pair: { publicKey: Uint8Array; secretKey: Uint8Array },
+  ): KeyPairRecord => ({
     id: keyId(algorithm, pair.publicKey),
     owner: settings.owner,
     algorithm,
@@ -186,7 +219,13 @@ export class NodeKeys {
   #signing: KeyPairRecord;
   #kem: KeyPairRecord[];
 
-  private constructor(settings: Settings, random: RandomSource, signing: KeyPairRecord, kem: KeyPairRecord[], ring: KeyRing) {
+  private constructor(
+    settings: Settings,
+    random: RandomSource,
+    signing: KeyPairRecord,
+    kem: KeyPairRecord[],
+    ring: KeyRing,
+  ) {
     this.owner = settings.owner;
     this.signatureAlgorithm = settings.signatureAlgorithm;
     this.rotationMs = settings.rotationMs;
@@ -214,14 +253,21 @@ export class NodeKeys {
   }
 
   /** Rebuilds keys from stored public records and the secrets still held (the key-file import). */
-  static restore(settings: Settings, publicKeys: PublicKeyRecord[], secrets: Map<string, Uint8Array>, random: RandomSource = secureRandom): NodeKeys {
+  static restore(
+    settings: Settings,
+    publicKeys: PublicKeyRecord[],
+    secrets: Map<string, Uint8Array>,
+    random: RandomSource = secureRandom,
+  ): NodeKeys {
     const ring = new KeyRing(publicKeys);
     const withSecret = (r: PublicKeyRecord): KeyPairRecord[] => {
       const secretKey = secrets.get(r.id);
       return secretKey ? [{ ...r, secretKey }] : [];
     };
     const newestFirst = ring.records().reverse();
-    const signing = newestFirst.filter((r) => r.algorithm === settings.signatureAlgorithm).flatMap(withSecret);
+    const signing = newestFirst
+      .filter((r) => r.algorithm === settings.signatureAlgorithm)
+      .flatMap(withSecret);
     const kem = newestFirst.filter((r) => r.algorithm === 'ml-kem-768+x25519').flatMap(withSecret);
     if (signing.length !== 1 || kem.length === 0) {
       throw new ArgumentError('secrets', 'expected exactly one signing secret and at least one KEM secret');

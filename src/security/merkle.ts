@@ -49,7 +49,12 @@ export function merkleProof(levels: Uint8Array[][], index: number): Uint8Array[]
 }
 
 /** Recomputes the root from a leaf and its proof; undefined when the proof has the wrong shape. */
-export function rootFromProof(leaf: Uint8Array, index: number, count: number, proof: Uint8Array[]): Uint8Array | undefined {
+export function rootFromProof(
+  leaf: Uint8Array,
+  index: number,
+  count: number,
+  proof: Uint8Array[],
+): Uint8Array | undefined {
   if (!Number.isInteger(index) || !Number.isInteger(count) || index < 0 || index >= count) return undefined;
   let node = leaf;
   let used = 0;

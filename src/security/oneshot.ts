@@ -12,7 +12,18 @@
  */
 import { gcm } from '@noble/ciphers/aes.js';
 import { ArgumentError } from '../errors.ts';
-import { checkBytes, checkNumber, concatBytes, fromHex, readU64, secureRandom, toHex, utf8, writeU64, type RandomSource } from './bytes.ts';
+import {
+  checkBytes,
+  checkNumber,
+  concatBytes,
+  fromHex,
+  readU64,
+  secureRandom,
+  toHex,
+  utf8,
+  writeU64,
+  type RandomSource,
+} from './bytes.ts';
 import {
   ExpiredKeyError,
   MalformedMessageError,
@@ -23,7 +34,16 @@ import {
 } from './errors.ts';
 import { SeenIds, checkTimestamp } from './freshness.ts';
 import type { KeyRing, NodeKeys, PublicKeyRecord } from './keys.ts';
-import { HYBRID_SIZES, hybridDecapsulate, hybridEncapsulate, sha256, sign, signatureLength, verify, type SignatureAlgorithm } from './pq.ts';
+import {
+  HYBRID_SIZES,
+  hybridDecapsulate,
+  hybridEncapsulate,
+  sha256,
+  sign,
+  signatureLength,
+  verify,
+  type SignatureAlgorithm,
+} from './pq.ts';
 
 const VERSION = 1;
 const TYPE = 0x20;
@@ -42,9 +62,15 @@ export interface SealOneShotOptions {
 }
 
 /** Seals `payload` from `sender` to the recipient's KEM public key record, signed by the sender. */
-export function sealOneShot(sender: NodeKeys, recipient: PublicKeyRecord, payload: Uint8Array, options: SealOneShotOptions = {}): Uint8Array {
+export function sealOneShot(
+  sender: NodeKeys,
+  recipient: PublicKeyRecord,
+  payload: Uint8Array,
+  options: SealOneShotOptions = {},
+): Uint8Array {
   checkBytes(payload, 'payload');
-  if (!recipient || recipient.algorithm !== 'ml-kem-768+x25519') throw new ArgumentError('recipient', 'expected an ml-kem-768+x25519 key record');
+  if (recipient?.algorithm !== 'ml-kem-768+x25519')
+    throw new ArgumentError('recipient', 'expected an ml-kem-768+x25519 key record');
   const random = options.random ?? secureRandom;
   const now = options.now ?? Date.now();
   const own = sender.signingKey(now);
@@ -55,7 +81,11 @@ export function sealOneShot(sender: NodeKeys, recipient: PublicKeyRecord, payloa
   header.set(fromHex(own.id), 18);
   writeU64(new DataView(header.buffer), 34, now);
   header.set(random(16), 42);
-  const { ciphertext: kemCiphertext, sharedSecret } = hybridEncapsulate(recipient.publicKey, sha256(header), random);
+  const { ciphertext: kemCiphertext, sharedSecret } = hybridEncapsulate(
+    recipient.publicKey,
+    sha256(header),
+    random,
+  );
   const sealed = gcm(sharedSecret, ZERO_NONCE, concatBytes(header, kemCiphertext)).encrypt(payload);
   const body = concatBytes(header, kemCiphertext, sealed);
   return concatBytes(body, sign(own.algorithm as SignatureAlgorithm, own.secretKey, body, CONTEXT));
@@ -104,14 +134,20 @@ export class OneShotReceiver {
    */
   open(message: Uint8Array): OpenedMessage {
     checkBytes(message, 'message');
-    if (message.length < BODY_START + TAG) throw new MalformedMessageError(`sealed message of ${message.length} bytes is too short`);
-    if (message[0] !== VERSION) throw new UnsupportedVersionError(`sealed message version ${message[0]} (expected ${VERSION})`);
-    if (message[1] !== TYPE) throw new MalformedMessageError(`message type ${message[1]} is not a one-shot message`);
+    if (message.length < BODY_START + TAG)
+      throw new MalformedMessageError(`sealed message of ${message.length} bytes is too short`);
+    if (message[0] !== VERSION)
+      throw new UnsupportedVersionError(`sealed message version ${message[0]} (expected ${VERSION})`);
+    if (message[1] !== TYPE)
+      throw new MalformedMessageError(`message type ${message[1]} is not a one-shot message`);
     const recipientId = toHex(message.subarray(2, 18));
     const kem = this.#local.kemSecret(recipientId);
     if (!kem) {
-      if (this.#local.ring().get(recipientId)) throw new ExpiredKeyError(recipientId, `KEM key ${recipientId} is retired; its secret is gone`);
-      throw new WrongRecipientError(`message is addressed to key ${recipientId}, not to ${this.#local.owner}`);
+      if (this.#local.ring().get(recipientId))
+        throw new ExpiredKeyError(recipientId, `KEM key ${recipientId} is retired; its secret is gone`);
+      throw new WrongRecipientError(
+        `message is addressed to key ${recipientId}, not to ${this.#local.owner}`,
+      );
     }
     const ts = readU64(new DataView(message.buffer, message.byteOffset, message.byteLength), 34);
     if (Number.isNaN(ts)) throw new MalformedMessageError('timestamp out of range');
@@ -119,12 +155,21 @@ export class OneShotReceiver {
     checkTimestamp(ts, now, this.#maxAgeMs, this.#maxFutureMs);
     const sender = this.#trust.require(toHex(message.subarray(18, 34)), ts, SIGNATURE_ALGORITHMS);
     const signatureStart = message.length - signatureLength(sender.algorithm as SignatureAlgorithm);
-    if (signatureStart < BODY_START + TAG) throw new MalformedMessageError('sealed message too short for its signature');
+    if (signatureStart < BODY_START + TAG)
+      throw new MalformedMessageError('sealed message too short for its signature');
     // A replay is refused before the costly signature check (ids are marked only once accepted).
     const messageId = toHex(message.subarray(42, 58));
     this.#seen.check(messageId);
     const body = message.subarray(0, signatureStart);
-    if (!verify(sender.algorithm as SignatureAlgorithm, sender.publicKey, message.subarray(signatureStart), body, CONTEXT)) {
+    if (
+      !verify(
+        sender.algorithm as SignatureAlgorithm,
+        sender.publicKey,
+        message.subarray(signatureStart),
+        body,
+        CONTEXT,
+      )
+    ) {
       throw new SignatureError(`signature by key ${sender.id} does not verify`);
     }
     const header = message.subarray(0, HEADER);
@@ -132,7 +177,9 @@ export class OneShotReceiver {
     let payload: Uint8Array;
     try {
       const secret = hybridDecapsulate(kemCiphertext, kem.secretKey, kem.publicKey, sha256(header));
-      payload = gcm(secret, ZERO_NONCE, concatBytes(header, kemCiphertext)).decrypt(message.subarray(BODY_START, signatureStart));
+      payload = gcm(secret, ZERO_NONCE, concatBytes(header, kemCiphertext)).decrypt(
+        message.subarray(BODY_START, signatureStart),
+      );
     } catch {
       throw new TamperedError('sealed message does not decrypt under the recipient key');
     }

@@ -120,7 +120,10 @@ export function signatureLength(algorithm: SignatureAlgorithm): number {
 }
 
 /** Generates a signing key pair; hybrid keys are ML-DSA-65 || Ed25519 concatenations. */
-export function signingKeygen(algorithm: SignatureAlgorithm, random: RandomSource = secureRandom): RawKeyPair {
+export function signingKeygen(
+  algorithm: SignatureAlgorithm,
+  random: RandomSource = secureRandom,
+): RawKeyPair {
   const dsa = dsaKeygen(random(SIZES.dsaSeed));
   if (algorithm === 'ml-dsa-65') return dsa;
   checkAlgorithm(algorithm);
@@ -252,8 +255,15 @@ export function hybridDecapsulate(
   checkBytes(ciphertext, 'ciphertext', HYBRID_SIZES.ciphertext);
   checkBytes(secretKey, 'secretKey', HYBRID_SIZES.secretKey);
   checkBytes(publicKey, 'publicKey', HYBRID_SIZES.publicKey);
-  const kemSecret = kemDecapsulate(ciphertext.subarray(0, SIZES.kemCiphertext), secretKey.subarray(0, SIZES.kemSecretKey));
-  const xSecret = x25519Shared(secretKey.subarray(SIZES.kemSecretKey), ciphertext.subarray(SIZES.kemCiphertext), 'ciphertext');
+  const kemSecret = kemDecapsulate(
+    ciphertext.subarray(0, SIZES.kemCiphertext),
+    secretKey.subarray(0, SIZES.kemSecretKey),
+  );
+  const xSecret = x25519Shared(
+    secretKey.subarray(SIZES.kemSecretKey),
+    ciphertext.subarray(SIZES.kemCiphertext),
+    'ciphertext',
+  );
   return combine(kemSecret, xSecret, ciphertext, publicKey, salt);
 }
 

@@ -62,7 +62,8 @@ type ResolvedOptions = Required<SessionOptions>;
 export function resolveSessionOptions(options: SessionOptions = {}): ResolvedOptions {
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw new ArgumentError('options.now', 'expected a function');
-  const n = (value: number | undefined, fallback: number, name: string) => checkNumber(value ?? fallback, `options.${name}`, 1, true);
+  const n = (value: number | undefined, fallback: number, name: string) =>
+    checkNumber(value ?? fallback, `options.${name}`, 1, true);
   return {
     now,
     rekeyAfterEnvelopes: n(options.rekeyAfterEnvelopes, 65536, 'rekeyAfterEnvelopes'),
@@ -95,7 +96,11 @@ function epochKey(raw: Uint8Array, epoch: number, backend: AeadBackend): EpochKe
 
 // The next key is a one-way function of the current one: a leaked key does not reveal older ones.
 function nextKey(current: EpochKey): EpochKey {
-  return epochKey(hkdf(sha256, current.raw, undefined, REKEY_INFO, 32), current.epoch + 1, current.aead.backend);
+  return epochKey(
+    hkdf(sha256, current.raw, undefined, REKEY_INFO, 32),
+    current.epoch + 1,
+    current.aead.backend,
+  );
 }
 
 /** The `count` keys following `from` in its chain. */
@@ -176,7 +181,8 @@ export class Session {
       this.#sendEpochStart = now;
       this.#sendEpochCount = 0;
     }
-    if (this.#nextSeq >= MAX_SEQ) throw new ExpiredKeyError(this.id, 'sequence numbers exhausted; run a new handshake');
+    if (this.#nextSeq >= MAX_SEQ)
+      throw new ExpiredKeyError(this.id, 'sequence numbers exhausted; run a new handshake');
     const seq = this.#nextSeq++;
     this.#sendEpochCount++;
     const epoch = this.#send;
@@ -187,7 +193,10 @@ export class Session {
     envelope.set(epoch.idBytes, 2);
     writeU64(view, 10, seq);
     writeU64(view, 18, now);
-    envelope.set(await epoch.aead.seal(nonceFor(seq), envelope.subarray(0, ENVELOPE_HEADER), payload), ENVELOPE_HEADER);
+    envelope.set(
+      await epoch.aead.seal(nonceFor(seq), envelope.subarray(0, ENVELOPE_HEADER), payload),
+      ENVELOPE_HEADER,
+    );
     return envelope;
   }
 
@@ -198,7 +207,10 @@ export class Session {
     const previous = this.#receivePrevious;
     if (previous && id === previous.key.id) {
       if (now <= previous.until) return previous.key;
-      throw new ExpiredKeyError(id, `key ${id} was replaced more than ${this.#options.previousKeyGraceMs} ms ago`);
+      throw new ExpiredKeyError(
+        id,
+        `key ${id} was replaced more than ${this.#options.previousKeyGraceMs} ms ago`,
+      );
     }
     if (this.#retired.has(id)) throw new ExpiredKeyError(id, `key ${id} has been retired`);
     throw new UnknownKeyError(id, `key ${id} belongs to no epoch of session ${this.id}`);
@@ -206,13 +218,18 @@ export class Session {
 
   #advance(to: EpochKey, now: number): void {
     // The epoch just before `to` keeps a grace time for late envelopes; all older ones retire.
-    const older = [this.#receivePrevious?.key, this.#receive, ...this.#receiveAhead.filter((k) => k.epoch < to.epoch)];
+    const older = [
+      this.#receivePrevious?.key,
+      this.#receive,
+      ...this.#receiveAhead.filter((k) => k.epoch < to.epoch),
+    ];
     const previous = older.pop() as EpochKey;
     for (const key of older) {
       if (!key) continue;
       this.#retired.add(key.id);
       // Remember recent retired ids only; older ones are reported as unknown instead of expired.
-      if (this.#retired.size > RETIRED_IDS_KEPT) this.#retired.delete(this.#retired.values().next().value as string);
+      if (this.#retired.size > RETIRED_IDS_KEPT)
+        this.#retired.delete(this.#retired.values().next().value as string);
     }
     this.#receivePrevious = { key: previous, until: now + this.#options.previousKeyGraceMs };
     this.#receive = to;
@@ -229,9 +246,12 @@ export class Session {
   async open(envelope: Uint8Array): Promise<Uint8Array> {
     checkBytes(envelope, 'envelope');
     const o = this.#options;
-    if (envelope.length < ENVELOPE_HEADER + TAG) throw new MalformedMessageError(`envelope of ${envelope.length} bytes is too short`);
-    if (envelope[0] !== ENVELOPE_VERSION) throw new UnsupportedVersionError(`envelope version ${envelope[0]} (expected ${ENVELOPE_VERSION})`);
-    if (envelope[1] !== ENVELOPE_TYPE) throw new MalformedMessageError(`envelope type ${envelope[1]} is not a session envelope`);
+    if (envelope.length < ENVELOPE_HEADER + TAG)
+      throw new MalformedMessageError(`envelope of ${envelope.length} bytes is too short`);
+    if (envelope[0] !== ENVELOPE_VERSION)
+      throw new UnsupportedVersionError(`envelope version ${envelope[0]} (expected ${ENVELOPE_VERSION})`);
+    if (envelope[1] !== ENVELOPE_TYPE)
+      throw new MalformedMessageError(`envelope type ${envelope[1]} is not a session envelope`);
     const now = o.now();
     this.#checkAlive(now);
     const epoch = this.#keyFor(toHex(envelope.subarray(2, 10)), now);
@@ -241,7 +261,11 @@ export class Session {
     let plaintext: Uint8Array;
     try {
       if (Number.isNaN(seq) || Number.isNaN(ts)) throw new RangeError('out of range');
-      plaintext = await epoch.aead.open(nonceFor(seq), envelope.subarray(0, ENVELOPE_HEADER), envelope.subarray(ENVELOPE_HEADER));
+      plaintext = await epoch.aead.open(
+        nonceFor(seq),
+        envelope.subarray(0, ENVELOPE_HEADER),
+        envelope.subarray(ENVELOPE_HEADER),
+      );
     } catch {
       throw new TamperedError(`envelope ${seq} failed authentication (header or ciphertext altered)`);
     }

@@ -46,13 +46,55 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionProfile>> = {
   // filters); rerouting is configured at the neighbours. Rerouting around a node only moves
   // traffic (mitigation); around a link it takes the link out
   // of service, which ends a link fault if no traffic still has to cross it.
-  reroute: { inBand: false, cost: 1, duration: 2, failureProbability: 0.02, holdTicks: 1800, heals: { node: [], link: ['link-degradation', 'flapping-link'] } },
-  'restart-service': { inBand: false, cost: 5, duration: 15, failureProbability: 0.05, holdTicks: 0, heals: { node: ['node-crash', 'cpu-exhaustion', 'memory-leak'] } },
+  reroute: {
+    inBand: false,
+    cost: 1,
+    duration: 2,
+    failureProbability: 0.02,
+    holdTicks: 1800,
+    heals: { node: [], link: ['link-degradation', 'flapping-link'] },
+  },
+  'restart-service': {
+    inBand: false,
+    cost: 5,
+    duration: 15,
+    failureProbability: 0.05,
+    holdTicks: 0,
+    heals: { node: ['node-crash', 'cpu-exhaustion', 'memory-leak'] },
+  },
   // Only a leak that lives in the cache (variant 'cache') is healed by clearing it.
-  'clear-cache': { inBand: true, cost: 1, duration: 1, failureProbability: 0.02, holdTicks: 0, heals: { node: ['memory-leak'] } },
-  'scale-up': { inBand: true, cost: 8, duration: 30, failureProbability: 0.05, holdTicks: 0, heals: { node: ['congestion'] } },
-  'scale-down': { inBand: true, cost: 2, duration: 10, failureProbability: 0.03, holdTicks: 0, heals: { node: [] } },
-  'quarantine-node': { inBand: false, cost: 6, duration: 3, failureProbability: 0.02, holdTicks: 1800, heals: { node: ['misbehaving-node'] } },
+  'clear-cache': {
+    inBand: true,
+    cost: 1,
+    duration: 1,
+    failureProbability: 0.02,
+    holdTicks: 0,
+    heals: { node: ['memory-leak'] },
+  },
+  'scale-up': {
+    inBand: true,
+    cost: 8,
+    duration: 30,
+    failureProbability: 0.05,
+    holdTicks: 0,
+    heals: { node: ['congestion'] },
+  },
+  'scale-down': {
+    inBand: true,
+    cost: 2,
+    duration: 10,
+    failureProbability: 0.03,
+    holdTicks: 0,
+    heals: { node: [] },
+  },
+  'quarantine-node': {
+    inBand: false,
+    cost: 6,
+    duration: 3,
+    failureProbability: 0.02,
+    holdTicks: 1800,
+    heals: { node: ['misbehaving-node'] },
+  },
   // A standby node takes over a node's role; a backup link replaces a failed one.
   failover: {
     inBand: false,
@@ -60,10 +102,27 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionProfile>> = {
     duration: 5,
     failureProbability: 0.05,
     holdTicks: 0,
-    heals: { node: ['node-crash', 'cpu-exhaustion', 'memory-leak'], link: ['partition', 'link-degradation', 'flapping-link'] },
+    heals: {
+      node: ['node-crash', 'cpu-exhaustion', 'memory-leak'],
+      link: ['partition', 'link-degradation', 'flapping-link'],
+    },
   },
-  'rate-limit': { inBand: true, cost: 2, duration: 1, failureProbability: 0.02, holdTicks: 900, heals: { node: ['congestion'] } },
-  'rollback-config': { inBand: true, cost: 3, duration: 10, failureProbability: 0.05, holdTicks: 0, heals: { node: ['bad-config'] } },
+  'rate-limit': {
+    inBand: true,
+    cost: 2,
+    duration: 1,
+    failureProbability: 0.02,
+    holdTicks: 900,
+    heals: { node: ['congestion'] },
+  },
+  'rollback-config': {
+    inBand: true,
+    cost: 3,
+    duration: 10,
+    failureProbability: 0.05,
+    holdTicks: 0,
+    heals: { node: ['bad-config'] },
+  },
 };
 
 /** An action to apply. */
@@ -92,15 +151,26 @@ export interface ActionTicket {
 }
 
 /** Validates an action spec; returns the target's index or throws ArgumentError naming the field. */
-export function resolveAction(spec: ActionSpec, topology: Topology): { type: 'node' | 'link'; index: number } {
+export function resolveAction(
+  spec: ActionSpec,
+  topology: Topology,
+): { type: 'node' | 'link'; index: number } {
   if (spec === null || typeof spec !== 'object') throw new ArgumentError('action', 'must be an object');
   if (!(ACTION_KINDS as readonly string[]).includes(spec.kind)) {
-    throw new ArgumentError('action.kind', `must be one of ${ACTION_KINDS.join(', ')}, got ${JSON.stringify(spec.kind)}`);
+    throw new ArgumentError(
+      'action.kind',
+      `must be one of ${ACTION_KINDS.join(', ')}, got ${JSON.stringify(spec.kind)}`,
+    );
   }
   const heals = ACTIONS[spec.kind].heals;
   const target = spec.target as Target | null;
-  const type = target !== null && typeof target === 'object' && typeof target.link === 'string' ? 'link' : 'node';
-  if (!heals[type]) throw new ArgumentError('action.target', `${spec.kind} acts on a ${type === 'node' ? 'link' : 'node'}, not a ${type}`);
+  const type =
+    target !== null && typeof target === 'object' && typeof target.link === 'string' ? 'link' : 'node';
+  if (!heals[type])
+    throw new ArgumentError(
+      'action.target',
+      `${spec.kind} acts on a ${type === 'node' ? 'link' : 'node'}, not a ${type}`,
+    );
   return { type, index: resolveTarget(spec.target, type, topology, 'action.target', spec.kind) };
 }
 

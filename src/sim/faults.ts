@@ -44,7 +44,9 @@ export const FAULT_TARGET_TYPE: Readonly<Record<FaultKind, 'node' | 'link'>> = {
 };
 
 /** A node or a link, by id. */
-export type Target = { readonly node: string; readonly link?: undefined } | { readonly link: string; readonly node?: undefined };
+export type Target =
+  | { readonly node: string; readonly link?: undefined }
+  | { readonly link: string; readonly node?: undefined };
 
 /** Sub-kinds: a leak in the heap or in an unbounded cache; a relay that drops or corrupts. */
 export type FaultVariant = 'heap' | 'cache' | 'drop' | 'corrupt';
@@ -126,7 +128,18 @@ export class Fault implements FaultRecord {
   /** The ground-truth record, detached from later mutation. */
   record(): FaultRecord {
     const { id, kind, target, start, end, severity, variant, healedBy, affectedNodes, cut } = this;
-    return { id, kind, target, start, end, severity, affectedNodes, cut, ...(variant ? { variant } : {}), ...(healedBy !== undefined ? { healedBy } : {}) };
+    return {
+      id,
+      kind,
+      target,
+      start,
+      end,
+      severity,
+      affectedNodes,
+      cut,
+      ...(variant ? { variant } : {}),
+      ...(healedBy !== undefined ? { healedBy } : {}),
+    };
   }
 }
 
@@ -135,37 +148,64 @@ export function createFault(id: number, spec: FaultSpec, topology: Topology, now
   if (spec === null || typeof spec !== 'object') throw new ArgumentError('fault', 'must be an object');
   const { kind } = spec;
   if (!(FAULT_KINDS as readonly string[]).includes(kind)) {
-    throw new ArgumentError('fault.kind', `must be one of ${FAULT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+    throw new ArgumentError(
+      'fault.kind',
+      `must be one of ${FAULT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
+    );
   }
   const type = FAULT_TARGET_TYPE[kind];
   const index = resolveTarget(spec.target, type, topology, 'fault.target', kind);
   const start = spec.start ?? now;
-  if (!Number.isInteger(start) || start < now) throw new ArgumentError('fault.start', `must be an integer tick >= ${now}, got ${String(spec.start)}`);
+  if (!Number.isInteger(start) || start < now)
+    throw new ArgumentError('fault.start', `must be an integer tick >= ${now}, got ${String(spec.start)}`);
   if (spec.duration !== undefined && (!Number.isInteger(spec.duration) || spec.duration < 1)) {
-    throw new ArgumentError('fault.duration', `must be a positive integer number of ticks, got ${String(spec.duration)}`);
+    throw new ArgumentError(
+      'fault.duration',
+      `must be a positive integer number of ticks, got ${String(spec.duration)}`,
+    );
   }
   const severity = spec.severity ?? 0.5;
-  if (typeof severity !== 'number' || !(severity > 0 && severity <= 1)) throw new ArgumentError('fault.severity', `must be in (0, 1], got ${String(spec.severity)}`);
+  if (typeof severity !== 'number' || !(severity > 0 && severity <= 1))
+    throw new ArgumentError('fault.severity', `must be in (0, 1], got ${String(spec.severity)}`);
   const allowed = FAULT_VARIANTS[kind];
   if (spec.variant !== undefined && !allowed?.includes(spec.variant)) {
-    throw new ArgumentError('fault.variant', allowed ? `${kind} takes ${allowed.join(' or ')}, got ${JSON.stringify(spec.variant)}` : `${kind} takes no variant`);
+    throw new ArgumentError(
+      'fault.variant',
+      allowed
+        ? `${kind} takes ${allowed.join(' or ')}, got ${JSON.stringify(spec.variant)}`
+        : `${kind} takes no variant`,
+    );
   }
-  if (kind === 'partition' && topology.isGateway[topology.linkFrom[index]] && topology.isGateway[topology.linkTo[index]]) {
+  if (
+    kind === 'partition' &&
+    topology.isGateway[topology.linkFrom[index]] &&
+    topology.isGateway[topology.linkTo[index]]
+  ) {
     throw new ArgumentError('fault.target', 'a partition needs a link with at least one non-gateway end');
   }
-  const target: Target = type === 'node' ? { node: topology.nodeIds[index] } : { link: topology.linkIds[index] };
+  const target: Target =
+    type === 'node' ? { node: topology.nodeIds[index] } : { link: topology.linkIds[index] };
   const end = spec.duration === undefined ? Infinity : start + spec.duration;
   return new Fault(id, kind, target, index, start, end, severity, spec.variant ?? allowed?.[0]);
 }
 
 /** Index of a node or link target of the expected type; throws ArgumentError naming `argument`. */
-export function resolveTarget(target: Target, type: 'node' | 'link', topology: Topology, argument: string, what: string): number {
-  if (target === null || typeof target !== 'object') throw new ArgumentError(argument, `must be { ${type}: id }`);
+export function resolveTarget(
+  target: Target,
+  type: 'node' | 'link',
+  topology: Topology,
+  argument: string,
+  what: string,
+): number {
+  if (target === null || typeof target !== 'object')
+    throw new ArgumentError(argument, `must be { ${type}: id }`);
   if (type === 'node') {
-    if (typeof target.node !== 'string') throw new ArgumentError(argument, `${what} targets a node: pass { node: id }`);
+    if (typeof target.node !== 'string')
+      throw new ArgumentError(argument, `${what} targets a node: pass { node: id }`);
     return topology.nodeIndex(target.node, `${argument}.node`);
   }
-  if (typeof target.link !== 'string') throw new ArgumentError(argument, `${what} targets a link: pass { link: id }`);
+  if (typeof target.link !== 'string')
+    throw new ArgumentError(argument, `${what} targets a link: pass { link: id }`);
   return topology.linkIndex(target.link, `${argument}.link`);
 }
 
@@ -203,9 +243,11 @@ export function activateFault(fault: Fault, topology: Topology, routes: RouteTab
   // so every node whose route reaches one of those hops is perturbed too.
   const core = new Set<number>();
   if (FAULT_TARGET_TYPE[fault.kind] === 'node') core.add(fault.index);
-  else if (fault.kind !== 'partition') core.add(topology.linkFrom[fault.index]).add(topology.linkTo[fault.index]);
+  else if (fault.kind !== 'partition')
+    core.add(topology.linkFrom[fault.index]).add(topology.linkTo[fault.index]);
   else for (const i of touched) core.add(i);
-  for (const i of [...core]) for (let hop = routes.nextHop[i]; hop >= 0; hop = routes.nextHop[hop]) core.add(hop);
+  for (const i of [...core])
+    for (let hop = routes.nextHop[i]; hop >= 0; hop = routes.nextHop[hop]) core.add(hop);
   for (let j = 0; j < topology.nodeCount; j++) {
     for (let hop = j; hop >= 0; hop = routes.nextHop[hop]) {
       if (core.has(hop)) {
@@ -263,7 +305,8 @@ export function applyFault(fault: Fault, tick: number, state: MeshState): void {
       state.leak[i] = Math.min(100, state.leak[i] + 0.4 + 1.2 * s);
       break;
     case 'misbehaving-node':
-      if (fault.variant === 'corrupt') state.corruptFraction[i] = Math.max(state.corruptFraction[i], 0.2 + 0.6 * s);
+      if (fault.variant === 'corrupt')
+        state.corruptFraction[i] = Math.max(state.corruptFraction[i], 0.2 + 0.6 * s);
       else state.transitDrop[i] = Math.max(state.transitDrop[i], 0.3 + 0.6 * s);
       break;
     case 'bad-config':

@@ -5,7 +5,16 @@
  */
 
 /** The eight per-node metrics, in column order. */
-export const METRIC_NAMES = ['cpu', 'memory', 'packetLoss', 'latencyP95', 'throughput', 'errorRate', 'queueDepth', 'linkQuality'] as const;
+export const METRIC_NAMES = [
+  'cpu',
+  'memory',
+  'packetLoss',
+  'latencyP95',
+  'throughput',
+  'errorRate',
+  'queueDepth',
+  'linkQuality',
+] as const;
 
 /** One of METRIC_NAMES. */
 export type MetricName = (typeof METRIC_NAMES)[number];
@@ -31,12 +40,17 @@ export interface TickFrame {
 /** A frame with zeroed columns for `nodeIds`. */
 export function allocateFrame(nodeIds: readonly string[]): TickFrame {
   const n = nodeIds.length;
-  const metrics = Object.fromEntries(METRIC_NAMES.map((name) => [name, new Float64Array(n)])) as Record<MetricName, Float64Array>;
+  const metrics = Object.fromEntries(METRIC_NAMES.map((name) => [name, new Float64Array(n)])) as Record<
+    MetricName,
+    Float64Array
+  >;
   return { tick: -1, nodeIds, metrics, reporting: new Uint8Array(n) };
 }
 
 /** A deep copy of a frame, for keeping it past the next tick. */
 export function copyFrame(frame: TickFrame): TickFrame {
-  const metrics = Object.fromEntries(METRIC_NAMES.map((name) => [name, frame.metrics[name].slice()])) as Record<MetricName, Float64Array>;
+  const metrics = Object.fromEntries(
+    METRIC_NAMES.map((name) => [name, frame.metrics[name].slice()]),
+  ) as Record<MetricName, Float64Array>;
   return { tick: frame.tick, nodeIds: frame.nodeIds, metrics, reporting: frame.reporting.slice() };
 }

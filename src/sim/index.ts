@@ -11,11 +11,35 @@
  * nothing: its `reporting` flag is 0 and its metrics are NaN for that tick.
  */
 export { MeshSimulator, type SimOptions } from './simulator.ts';
-export { Topology, buildTopology, MIN_NODES, MAX_NODES, type TopologyKind, type TopologyOptions } from './topology.ts';
+export {
+  Topology,
+  buildTopology,
+  MIN_NODES,
+  MAX_NODES,
+  type TopologyKind,
+  type TopologyOptions,
+} from './topology.ts';
 export { METRIC_NAMES, copyFrame, type MetricName, type TickFrame } from './frame.ts';
-export { FAULT_KINDS, FAULT_TARGET_TYPE, FAULT_VARIANTS, type FaultKind, type FaultRecord, type FaultSpec, type FaultVariant, type Target } from './faults.ts';
-export { ACTIONS, ACTION_KINDS, type ActionKind, type ActionProfile, type ActionSpec, type ActionStatus, type ActionTicket } from './actions.ts';
+export {
+  FAULT_KINDS,
+  FAULT_TARGET_TYPE,
+  FAULT_VARIANTS,
+  type FaultKind,
+  type FaultRecord,
+  type FaultSpec,
+  type FaultVariant,
+  type Target,
+} from './faults.ts';
+export {
+  ACTIONS,
+  ACTION_KINDS,
+  type ActionKind,
+  type ActionProfile,
+  type ActionSpec,
+  type ActionStatus,
+  type ActionTicket,
+} from './actions.ts';
 export { scheduleFaults, type ScheduleOptions } from './schedule.ts';
-export { type TruthSnapshot } from './truth.ts';
-export { type RouteTable } from './routing.ts';
+export type { TruthSnapshot } from './truth.ts';
+export type { RouteTable } from './routing.ts';
 export { Rng } from '../random.ts';

@@ -60,7 +60,8 @@ export class LinkQuality {
     for (const l of state.touchedLinks) this.patchLink(state, l);
     for (let i = 0; i < n; i++) {
       if (!this.dead[i]) continue;
-      for (let k = topology.adjStart[i]; k < topology.adjStart[i + 1]; k++) this.patchLink(state, topology.adjLink[k]);
+      for (let k = topology.adjStart[i]; k < topology.adjStart[i + 1]; k++)
+        this.patchLink(state, topology.adjLink[k]);
     }
     for (const i of this.dirtyNodes) {
       let sum = 0;

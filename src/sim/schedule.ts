@@ -30,35 +30,68 @@ export interface ScheduleOptions {
 
 /** A deterministic list of fault specs sorted by start tick, ready for `MeshSimulator.inject`. */
 export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
-  if (options === null || typeof options !== 'object') throw new ArgumentError('options', 'must be an object');
-  const { topology, hours = 24, perKind = 20, kinds = FAULT_KINDS, warmup = 600, minDuration = 60, maxDuration = 600 } = options;
+  if (options === null || typeof options !== 'object')
+    throw new ArgumentError('options', 'must be an object');
+  const {
+    topology,
+    hours = 24,
+    perKind = 20,
+    kinds = FAULT_KINDS,
+    warmup = 600,
+    minDuration = 60,
+    maxDuration = 600,
+  } = options;
   const rng = new Rng(options.seed);
-  if (!(topology instanceof Topology)) throw new ArgumentError('topology', 'must be a Topology (e.g. simulator.topology)');
-  if (!(typeof hours === 'number' && hours > 0 && Number.isFinite(hours))) throw new ArgumentError('hours', `must be a positive number, got ${String(hours)}`);
-  if (!Number.isInteger(perKind) || perKind < 1) throw new ArgumentError('perKind', `must be a positive integer, got ${String(perKind)}`);
-  if (!Array.isArray(kinds) || kinds.length === 0) throw new ArgumentError('kinds', 'must be a non-empty array of fault kinds');
-  for (const kind of kinds) if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new ArgumentError('kinds', `unknown fault kind ${JSON.stringify(kind)}`);
-  if (!Number.isInteger(warmup) || warmup < 0) throw new ArgumentError('warmup', `must be a non-negative integer, got ${String(warmup)}`);
-  if (!Number.isInteger(minDuration) || minDuration < 1) throw new ArgumentError('minDuration', `must be a positive integer, got ${String(minDuration)}`);
-  if (!Number.isInteger(maxDuration) || maxDuration < minDuration) throw new ArgumentError('maxDuration', `must be an integer >= minDuration, got ${String(maxDuration)}`);
+  if (!(topology instanceof Topology))
+    throw new ArgumentError('topology', 'must be a Topology (e.g. simulator.topology)');
+  if (!(typeof hours === 'number' && hours > 0 && Number.isFinite(hours)))
+    throw new ArgumentError('hours', `must be a positive number, got ${String(hours)}`);
+  if (!Number.isInteger(perKind) || perKind < 1)
+    throw new ArgumentError('perKind', `must be a positive integer, got ${String(perKind)}`);
+  if (!Array.isArray(kinds) || kinds.length === 0)
+    throw new ArgumentError('kinds', 'must be a non-empty array of fault kinds');
+  for (const kind of kinds)
+    if (!(FAULT_KINDS as readonly string[]).includes(kind))
+      throw new ArgumentError('kinds', `unknown fault kind ${JSON.stringify(kind)}`);
+  if (!Number.isInteger(warmup) || warmup < 0)
+    throw new ArgumentError('warmup', `must be a non-negative integer, got ${String(warmup)}`);
+  if (!Number.isInteger(minDuration) || minDuration < 1)
+    throw new ArgumentError('minDuration', `must be a positive integer, got ${String(minDuration)}`);
+  if (!Number.isInteger(maxDuration) || maxDuration < minDuration)
+    throw new ArgumentError('maxDuration', `must be an integer >= minDuration, got ${String(maxDuration)}`);
 
   const total = kinds.length * perKind;
   const slot = Math.floor((Math.floor(hours * 3600) - warmup) / total);
   // Each slot holds a fault plus a quiet gap at least as long, so every fault can be told apart.
   if (slot < 2 * minDuration) {
-    throw new ArgumentError('perKind', `${total} faults of at least ${minDuration} ticks do not fit in ${hours} h after a ${warmup}-tick warm-up`);
+    throw new ArgumentError(
+      'perKind',
+      `${total} faults of at least ${minDuration} ticks do not fit in ${hours} h after a ${warmup}-tick warm-up`,
+    );
   }
-  const order: FaultKind[] = rng.shuffle((kinds as readonly FaultKind[]).flatMap((kind) => Array.from({ length: perKind }, () => kind)));
+  const order: FaultKind[] = rng.shuffle(
+    (kinds as readonly FaultKind[]).flatMap((kind) => Array.from({ length: perKind }, () => kind)),
+  );
   const targets = targetPools(topology);
   return order.map((kind, k) => {
     const duration = minDuration + rng.int(Math.min(maxDuration, Math.floor(slot / 2)) - minDuration + 1);
     const start = warmup + k * slot + rng.int(slot - duration - minDuration + 1);
     const pool = targets[poolOf(kind)];
     const index = pool[rng.int(pool.length)];
-    const target = FAULT_TARGET_TYPE[kind] === 'node' ? { node: topology.nodeIds[index] } : { link: topology.linkIds[index] };
+    const target =
+      FAULT_TARGET_TYPE[kind] === 'node'
+        ? { node: topology.nodeIds[index] }
+        : { link: topology.linkIds[index] };
     const variants = FAULT_VARIANTS[kind];
     const severity = Math.round(rng.range(0.3, 1) * 100) / 100;
-    const spec: FaultSpec = { kind, target, start, duration, severity, ...(variants ? { variant: variants[rng.int(variants.length)] } : {}) };
+    const spec: FaultSpec = {
+      kind,
+      target,
+      start,
+      duration,
+      severity,
+      ...(variants ? { variant: variants[rng.int(variants.length)] } : {}),
+    };
     return spec;
   });
 }
@@ -75,7 +108,13 @@ function poolOf(kind: FaultKind): Pool {
 function targetPools(topology: Topology): Record<Pool, number[]> {
   const n = topology.nodeCount;
   const zeroLinks = new Float64Array(topology.linkCount);
-  const routes = computeRoutes(topology, nominalLinkCosts(topology), zeroLinks, new Float64Array(n), emptyRouteTable(n));
+  const routes = computeRoutes(
+    topology,
+    nominalLinkCosts(topology),
+    zeroLinks,
+    new Float64Array(n),
+    emptyRouteTable(n),
+  );
   const relays = new Set<number>();
   const treeLinks: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -84,6 +123,13 @@ function targetPools(topology: Topology): Record<Pool, number[]> {
     treeLinks.push(routes.nextLink[i]);
   }
   treeLinks.sort((a, b) => a - b);
-  const trunks = treeLinks.filter((l) => !(topology.isGateway[topology.linkFrom[l]] && topology.isGateway[topology.linkTo[l]]));
-  return { nodes: Array.from({ length: n }, (_, i) => i), relays: [...relays].sort((a, b) => a - b), treeLinks, trunks };
+  const trunks = treeLinks.filter(
+    (l) => !(topology.isGateway[topology.linkFrom[l]] && topology.isGateway[topology.linkTo[l]]),
+  );
+  return {
+    nodes: Array.from({ length: n }, (_, i) => i),
+    relays: [...relays].sort((a, b) => a - b),
+    treeLinks,
+    trunks,
+  };
 }

@@ -5,7 +5,18 @@
  */
 import { ArgumentError } from '../errors.ts';
 import { ACTIONS, addresses, resolveAction, type ActionSpec, type ActionTicket } from './actions.ts';
-import { activateFault, applyFault, clearFault, createFault, FAULT_TARGET_TYPE, resolveTarget, type Fault, type FaultRecord, type FaultSpec, type Target } from './faults.ts';
+import {
+  activateFault,
+  applyFault,
+  clearFault,
+  createFault,
+  FAULT_TARGET_TYPE,
+  resolveTarget,
+  type Fault,
+  type FaultRecord,
+  type FaultSpec,
+  type Target,
+} from './faults.ts';
 import { allocateFrame, type TickFrame } from './frame.ts';
 import { Rng } from '../random.ts';
 import { computeRoutes, emptyRouteTable, nominalLinkCosts, type RouteTable } from './routing.ts';
@@ -56,15 +67,24 @@ export class MeshSimulator {
   private nextTick = 0;
 
   constructor(options: SimOptions) {
-    if (options === null || typeof options !== 'object') throw new ArgumentError('options', 'must be an object');
+    if (options === null || typeof options !== 'object')
+      throw new ArgumentError('options', 'must be an object');
     const master = new Rng(options.seed);
     const noise = options.noise ?? 1;
-    if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0) throw new ArgumentError('options.noise', `must be a finite number >= 0, got ${String(noise)}`);
+    if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0)
+      throw new ArgumentError('options.noise', `must be a finite number >= 0, got ${String(noise)}`);
     this.noise = noise;
     const startTick = options.startTick ?? 0;
-    if (!Number.isInteger(startTick) || startTick < 0) throw new ArgumentError('options.startTick', `must be a non-negative integer, got ${String(startTick)}`);
+    if (!Number.isInteger(startTick) || startTick < 0)
+      throw new ArgumentError(
+        'options.startTick',
+        `must be a non-negative integer, got ${String(startTick)}`,
+      );
     this.nextTick = startTick;
-    this.topology = options.topology instanceof Topology ? options.topology : buildTopology(options.topology, master.uint32());
+    this.topology =
+      options.topology instanceof Topology
+        ? options.topology
+        : buildTopology(options.topology, master.uint32());
     const stateRng = master.fork();
     this.loadRng = master.fork();
     this.noiseRng = master.fork();
@@ -73,7 +93,13 @@ export class MeshSimulator {
     this.linkCost = nominalLinkCosts(this.topology);
     this.linkPenalty = new Float64Array(this.topology.linkCount);
     this.nodePenalty = new Float64Array(n);
-    this.routeTable = computeRoutes(this.topology, this.linkCost, this.linkPenalty, this.nodePenalty, emptyRouteTable(n));
+    this.routeTable = computeRoutes(
+      this.topology,
+      this.linkCost,
+      this.linkPenalty,
+      this.nodePenalty,
+      emptyRouteTable(n),
+    );
     this.state = new MeshState(this.topology, this.routeTable, stateRng, startTick);
     this.traffic = new TrafficModel(this.topology);
     this.frame = allocateFrame(this.topology.nodeIds);
@@ -93,7 +119,12 @@ export class MeshSimulator {
   path(node: string): string[] {
     const ids = this.topology.nodeIds;
     const hops = [node];
-    for (let i = this.routeTable.nextHop[this.topology.nodeIndex(node)]; i >= 0; i = this.routeTable.nextHop[i]) hops.push(ids[i]);
+    for (
+      let i = this.routeTable.nextHop[this.topology.nodeIndex(node)];
+      i >= 0;
+      i = this.routeTable.nextHop[i]
+    )
+      hops.push(ids[i]);
     return hops;
   }
 
@@ -130,8 +161,14 @@ export class MeshSimulator {
    */
   inject(spec: FaultSpec): FaultRecord {
     const fault = createFault(this.faults.length, spec, this.topology, this.nextTick);
-    const clash = this.live.find((f) => f.kind === fault.kind && f.index === fault.index && f.start < fault.end && fault.start < f.end);
-    if (clash) throw new ArgumentError('fault.start', `overlaps fault #${clash.id} (${clash.kind} on the same target)`);
+    const clash = this.live.find(
+      (f) => f.kind === fault.kind && f.index === fault.index && f.start < fault.end && fault.start < f.end,
+    );
+    if (clash)
+      throw new ArgumentError(
+        'fault.start',
+        `overlaps fault #${clash.id} (${clash.kind} on the same target)`,
+      );
     this.faults.push(fault);
     this.live.push(fault);
     return fault.record();
@@ -147,8 +184,20 @@ export class MeshSimulator {
     const profile = ACTIONS[action.kind];
     const issued = this.nextTick;
     // Keep a copy of the spec, so that a caller reusing its object cannot rewrite history.
-    const spec: ActionSpec = { kind: action.kind, target: type === 'node' ? { node: this.topology.nodeIds[index] } : { link: this.topology.linkIds[index] } };
-    const ticket: ActionTicket = { id: this.tickets.length, action: spec, issued, completes: issued + profile.duration, cost: profile.cost, status: 'running', healed: [] };
+    const spec: ActionSpec = {
+      kind: action.kind,
+      target:
+        type === 'node' ? { node: this.topology.nodeIds[index] } : { link: this.topology.linkIds[index] },
+    };
+    const ticket: ActionTicket = {
+      id: this.tickets.length,
+      action: spec,
+      issued,
+      completes: issued + profile.duration,
+      cost: profile.cost,
+      status: 'running',
+      healed: [],
+    };
     this.tickets.push(ticket);
     if (this.running.some((r) => r.type === type && r.index === index)) {
       ticket.status = 'rejected';
@@ -211,15 +260,22 @@ export class MeshSimulator {
 
   /** What was faulty at `tick` (default: the last simulated tick). */
   truthAt(tick = Math.max(0, this.nextTick - 1)): TruthSnapshot {
-    if (!Number.isInteger(tick) || tick < 0) throw new ArgumentError('tick', `must be a non-negative integer, got ${String(tick)}`);
+    if (!Number.isInteger(tick) || tick < 0)
+      throw new ArgumentError('tick', `must be a non-negative integer, got ${String(tick)}`);
     return truthAt(this.faults, tick, this.topology);
   }
 
   /** Whether `target` is the root cause of a fault active at `tick` (default: the last simulated tick). */
   isFaulty(target: Target, tick = Math.max(0, this.nextTick - 1)): boolean {
-    const type = target !== null && typeof target === 'object' && typeof target.link === 'string' ? 'link' : 'node';
+    const type =
+      target !== null && typeof target === 'object' && typeof target.link === 'string' ? 'link' : 'node';
     const index = resolveTarget(target, type, this.topology, 'target', 'isFaulty');
-    return this.faults.some((f) => FAULT_TARGET_TYPE[f.kind] === type && (f.index === index || f.cutLinks.includes(index)) && f.activeAt(tick));
+    return this.faults.some(
+      (f) =>
+        FAULT_TARGET_TYPE[f.kind] === type &&
+        (f.index === index || f.cutLinks.includes(index)) &&
+        f.activeAt(tick),
+    );
   }
 
   private completeActions(t: number): void {
@@ -234,8 +290,10 @@ export class MeshSimulator {
   private complete(ticket: ActionTicket, type: 'node' | 'link', index: number, t: number): void {
     const { kind } = ticket.action;
     const profile = ACTIONS[kind];
-    if (this.actionRng.chance(profile.failureProbability)) return fail(ticket, 'the action did not take effect');
-    if (profile.inBand && this.nodeDown(index, t)) return fail(ticket, 'target unreachable: the node is down');
+    if (this.actionRng.chance(profile.failureProbability))
+      return fail(ticket, 'the action did not take effect');
+    if (profile.inBand && this.nodeDown(index, t))
+      return fail(ticket, 'target unreachable: the node is down');
     const state = this.state;
     const until = t + profile.holdTicks;
     switch (kind) {
@@ -283,17 +341,29 @@ export class MeshSimulator {
 
   /** Whether node i is crashed or in a restart outage at tick t. */
   private nodeDown(i: number, t: number): boolean {
-    return this.state.restartUntil[i] > t || this.live.some((f) => f.kind === 'node-crash' && f.index === i && f.activeAt(t));
+    return (
+      this.state.restartUntil[i] > t ||
+      this.live.some((f) => f.kind === 'node-crash' && f.index === i && f.activeAt(t))
+    );
   }
 
   /** Rebuilds route penalties from the holds in force at `t` and recomputes routes. */
   private refreshPenalties(t: number): void {
     const { state } = this;
     for (let i = 0; i < this.nodePenalty.length; i++) {
-      this.nodePenalty[i] = (state.quarantineUntil[i] > t ? QUARANTINE_PENALTY : 0) + (state.nodeRerouteUntil[i] > t ? REROUTE_PENALTY : 0);
+      this.nodePenalty[i] =
+        (state.quarantineUntil[i] > t ? QUARANTINE_PENALTY : 0) +
+        (state.nodeRerouteUntil[i] > t ? REROUTE_PENALTY : 0);
     }
-    for (let l = 0; l < this.linkPenalty.length; l++) this.linkPenalty[l] = state.linkRerouteUntil[l] > t ? REROUTE_PENALTY : 0;
-    this.routeTable = computeRoutes(this.topology, this.linkCost, this.linkPenalty, this.nodePenalty, this.routeTable);
+    for (let l = 0; l < this.linkPenalty.length; l++)
+      this.linkPenalty[l] = state.linkRerouteUntil[l] > t ? REROUTE_PENALTY : 0;
+    this.routeTable = computeRoutes(
+      this.topology,
+      this.linkCost,
+      this.linkPenalty,
+      this.nodePenalty,
+      this.routeTable,
+    );
   }
 }
 

@@ -70,7 +70,12 @@ export class MeshState {
   /** Links whose overlays were written this tick (may repeat), so link quality is recomputed only there. */
   readonly touchedLinks: number[] = [];
 
-  constructor(readonly topology: Topology, routes: RouteTable, rng: Rng, startTick: number) {
+  constructor(
+    readonly topology: Topology,
+    routes: RouteTable,
+    rng: Rng,
+    startTick: number,
+  ) {
     const n = topology.nodeCount;
     const m = topology.linkCount;
     this.baseLoad = new Float64Array(n);

@@ -121,7 +121,8 @@ export class Topology {
 
   /** Index of the link joining nodes a and b, or -1. */
   linkBetween(a: number, b: number): number {
-    for (let k = this.adjStart[a]; k < this.adjStart[a + 1]; k++) if (this.adjNode[k] === b) return this.adjLink[k];
+    for (let k = this.adjStart[a]; k < this.adjStart[a + 1]; k++)
+      if (this.adjNode[k] === b) return this.adjLink[k];
     return -1;
   }
 
@@ -134,14 +135,21 @@ export class Topology {
 /** Builds a connected topology of the requested kind and size; equal seeds give equal meshes. */
 export function buildTopology(options: TopologyOptions, seed: number): Topology {
   const rng = new Rng(seed);
-  if (options === null || typeof options !== 'object') throw new ArgumentError('topology', 'must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new ArgumentError('topology', 'must be an object');
   const { kind, nodes } = options;
   if (!Number.isInteger(nodes) || nodes < MIN_NODES || nodes > MAX_NODES) {
-    throw new ArgumentError('topology.nodes', `must be an integer in ${MIN_NODES}..${MAX_NODES}, got ${String(nodes)}`);
+    throw new ArgumentError(
+      'topology.nodes',
+      `must be an integer in ${MIN_NODES}..${MAX_NODES}, got ${String(nodes)}`,
+    );
   }
   const gatewayCount = options.gateways ?? Math.max(1, Math.round(nodes / 25));
   if (!Number.isInteger(gatewayCount) || gatewayCount < 1 || gatewayCount >= nodes) {
-    throw new ArgumentError('topology.gateways', `must be an integer in 1..${nodes - 1}, got ${String(options.gateways)}`);
+    throw new ArgumentError(
+      'topology.gateways',
+      `must be an integer in 1..${nodes - 1}, got ${String(options.gateways)}`,
+    );
   }
   const x = new Float64Array(nodes);
   const y = new Float64Array(nodes);
@@ -153,7 +161,11 @@ export function buildTopology(options: TopologyOptions, seed: number): Topology 
   if (kind === 'geometric') edges = geometricEdges(x, y);
   else if (kind === 'scale-free') edges = scaleFreeEdges(nodes, rng);
   else if (kind === 'grid') edges = gridEdges(nodes, x, y);
-  else throw new ArgumentError('topology.kind', `must be 'geometric', 'scale-free' or 'grid', got ${JSON.stringify(kind)}`);
+  else
+    throw new ArgumentError(
+      'topology.kind',
+      `must be 'geometric', 'scale-free' or 'grid', got ${JSON.stringify(kind)}`,
+    );
 
   const m = edges.length;
   const from = new Int32Array(m);
@@ -168,7 +180,11 @@ export function buildTopology(options: TopologyOptions, seed: number): Topology 
     from[l] = e.a;
     to[l] = e.b;
     // Log-distance path loss with log-normal shadowing.
-    rssi[l] = TX_POWER_DBM - PATH_LOSS_1M_DB - 10 * PATH_LOSS_EXPONENT * Math.log10(Math.max(1, e.metres)) + 3 * rng.normal();
+    rssi[l] =
+      TX_POWER_DBM -
+      PATH_LOSS_1M_DB -
+      10 * PATH_LOSS_EXPONENT * Math.log10(Math.max(1, e.metres)) +
+      3 * rng.normal();
     snr[l] = rssi[l] - NOISE_FLOOR_DBM;
     // Shannon rate at half efficiency, capped like a real radio's top modulation.
     bandwidth[l] = Math.min(300, Math.max(1, 0.5 * CHANNEL_MHZ * Math.log2(1 + 10 ** (snr[l] / 10))));

@@ -54,7 +54,15 @@ export class TrafficModel {
    * Advances load and queues by one tick and writes every node's metrics into `frame`. `noise`
    * scales measurement noise (0 gives exact model values, useful to isolate a fault's effect).
    */
-  step(state: MeshState, routes: RouteTable, tick: number, loadRng: Rng, noiseRng: Rng, noise: number, frame: TickFrame): void {
+  step(
+    state: MeshState,
+    routes: RouteTable,
+    tick: number,
+    loadRng: Rng,
+    noiseRng: Rng,
+    noise: number,
+    frame: TickFrame,
+  ): void {
     this.offerLoad(state, tick, loadRng);
     this.forward(state, routes, tick);
     this.linkQuality.measure(state, tick);
@@ -73,9 +81,14 @@ export class TrafficModel {
         state.eventFactor[i] = 1;
       }
       state.loadWalk[i] = state.loadWalk[i] * (1 - WALK_REVERSION) + WALK_STEP * rng.normal();
-      let load = state.baseLoad[i] * (1 + state.seasonAmplitude[i] * season) * Math.exp(state.loadWalk[i]) * state.eventFactor[i];
+      let load =
+        state.baseLoad[i] *
+        (1 + state.seasonAmplitude[i] * season) *
+        Math.exp(state.loadWalk[i]) *
+        state.eventFactor[i];
       // A rate limit caps the node's clients at their normal daily peak.
-      if (state.rateLimitUntil[i] > tick) load = Math.min(load, state.baseLoad[i] * (1 + state.seasonAmplitude[i]));
+      if (state.rateLimitUntil[i] > tick)
+        load = Math.min(load, state.baseLoad[i] * (1 + state.seasonAmplitude[i]));
       this.ownLoad[i] = load + state.extraLoad[i];
       this.inbound[i] = 0;
       this.corruptIn[i] = 0;
@@ -98,7 +111,10 @@ export class TrafficModel {
         this.utilization[i] = 0;
       } else {
         const total = own + transit;
-        const queue = Math.min(BUFFER_PACKETS, Math.max(0, state.queue[i] + (total - capacity) * PACKETS_PER_MBIT));
+        const queue = Math.min(
+          BUFFER_PACKETS,
+          Math.max(0, state.queue[i] + (total - capacity) * PACKETS_PER_MBIT),
+        );
         state.queue[i] = queue;
         const overflow = queue >= BUFFER_PACKETS && total > capacity ? 1 - capacity / total : 0;
         const transitOut = transit * (1 - state.transitDrop[i]) * (1 - overflow);
@@ -111,7 +127,9 @@ export class TrafficModel {
       let loss = 0;
       if (l >= 0) {
         const congestion = forwarded > state.bandwidth[l] ? 1 - state.bandwidth[l] / forwarded : 0;
-        loss = state.linkDown[l] ? 1 : 1 - (1 - topology.loss[l]) * (1 - state.linkExtraLoss[l]) * (1 - congestion);
+        loss = state.linkDown[l]
+          ? 1
+          : 1 - (1 - topology.loss[l]) * (1 - state.linkExtraLoss[l]) * (1 - congestion);
       }
       const delivered = forwarded * (1 - loss);
       this.hopLoss[i] = loss;
@@ -126,8 +144,16 @@ export class TrafficModel {
     }
   }
 
-  private writeMetrics(state: MeshState, routes: RouteTable, tick: number, rng: Rng, noise: number, frame: TickFrame): void {
-    const { cpu, memory, packetLoss, latencyP95, throughput, errorRate, queueDepth, linkQuality } = frame.metrics;
+  private writeMetrics(
+    state: MeshState,
+    routes: RouteTable,
+    tick: number,
+    rng: Rng,
+    noise: number,
+    frame: TickFrame,
+  ): void {
+    const { cpu, memory, packetLoss, latencyP95, throughput, errorRate, queueDepth, linkQuality } =
+      frame.metrics;
     const { topology } = state;
     const n = this.ownLoad.length;
     frame.tick = tick;
@@ -136,14 +162,25 @@ export class TrafficModel {
       state.cache[i] += 0.0002 * (10 - state.cache[i]);
       if (state.down[i]) {
         frame.reporting[i] = 0;
-        cpu[i] = memory[i] = packetLoss[i] = latencyP95[i] = throughput[i] = errorRate[i] = queueDepth[i] = linkQuality[i] = NaN;
+        cpu[i] =
+          memory[i] =
+          packetLoss[i] =
+          latencyP95[i] =
+          throughput[i] =
+          errorRate[i] =
+          queueDepth[i] =
+          linkQuality[i] =
+            NaN;
         continue;
       }
       frame.reporting[i] = 1;
       const util = Math.min(this.utilization[i], 2);
       const mem = Math.min(100, state.baseMemory[i] + state.cache[i] + state.leak[i] + 5 * Math.min(util, 1));
       const gcPressure = mem > 85 ? (mem - 85) / 15 : 0;
-      const cpuValue = Math.min(100, state.baseCpu[i] + 55 * Math.min(util, 1.2) + state.cpuExtra[i] + 25 * gcPressure);
+      const cpuValue = Math.min(
+        100,
+        state.baseCpu[i] + 55 * Math.min(util, 1.2) + state.cpuExtra[i] + 25 * gcPressure,
+      );
       const cpuSlowdown = cpuValue > 85 ? (3 * (cpuValue - 85)) / 15 : 0;
 
       // Loss of the node's traffic over its next two hops, as a watchdog overhearing the next
@@ -151,7 +188,11 @@ export class TrafficModel {
       // what the next hop drops or corrupts (corrupted packets are discarded one hop later).
       const p = routes.nextHop[i];
       const nextDrop =
-        p < 0 ? 0 : state.down[p] || state.quarantineUntil[p] > tick ? 1 : 1 - (1 - state.transitDrop[p]) * (1 - state.corruptFraction[p]) * (1 - this.overflow[p]);
+        p < 0
+          ? 0
+          : state.down[p] || state.quarantineUntil[p] > tick
+            ? 1
+            : 1 - (1 - state.transitDrop[p]) * (1 - state.corruptFraction[p]) * (1 - this.overflow[p]);
       const loss = 1 - (1 - this.overflow[i]) * (1 - this.hopLoss[i]) * (1 - nextDrop);
 
       const received = this.ownLoad[i] + this.inbound[i] + this.corruptIn[i];
@@ -162,9 +203,11 @@ export class TrafficModel {
       const capacity = state.capacity[i] * state.capacityScale[i] * state.capacityFactor[i];
       const queueMs = (1000 * state.queue[i]) / (capacity * PACKETS_PER_MBIT);
       const l = routes.nextLink[i];
-      const hopMs = l < 0 ? UPLINK_MS : topology.latency[l] * state.linkLatencyFactor[l] * (1 + 3 * this.hopLoss[i]);
+      const hopMs =
+        l < 0 ? UPLINK_MS : topology.latency[l] * state.linkLatencyFactor[l] * (1 + 3 * this.hopLoss[i]);
       // p95 of an exponential wait is three times its mean.
-      const latency = (3 * (queueMs + PROCESSING_MS * (1 + cpuSlowdown + 2 * gcPressure)) + hopMs) * state.latencyFactor[i];
+      const latency =
+        (3 * (queueMs + PROCESSING_MS * (1 + cpuSlowdown + 2 * gcPressure)) + hopMs) * state.latencyFactor[i];
 
       const busy = Math.min(util, 0.95);
       const queued = state.queue[i] + (busy * busy) / (1 - busy);

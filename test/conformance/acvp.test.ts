@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import vectors from '../fixtures/acvp/ml-kem-768-ml-dsa-65.json' with { type: 'json' };
 import { fromHex, toHex, concatBytes } from '../../src/security/bytes.ts';
-import { dsaKeygen, dsaVerify, kemDecapsulate, kemEncapsulate, kemKeygen, verify } from '../../src/security/pq.ts';
+import {
+  dsaKeygen,
+  dsaVerify,
+  kemDecapsulate,
+  kemEncapsulate,
+  kemKeygen,
+  verify,
+} from '../../src/security/pq.ts';
 
 // NIST ACVP vectors (FIPS 203 ML-KEM-768, FIPS 204 ML-DSA-65) run through our own wrappers.
 const hex = (s: string) => fromHex(s);
@@ -50,7 +57,9 @@ describe('ACVP ML-DSA-65 through the pq.ts wrappers', () => {
       const ok = dsaVerify(hex(v.signature), hex(v.message), hex(v.pk), hex(v.context));
       expect(ok).toBe(v.testPassed);
       // The signature-suite entry point used by the audit log and handshakes agrees.
-      expect(verify('ml-dsa-65', hex(v.pk), hex(v.signature), hex(v.message), hex(v.context))).toBe(v.testPassed);
+      expect(verify('ml-dsa-65', hex(v.pk), hex(v.signature), hex(v.message), hex(v.context))).toBe(
+        v.testPassed,
+      );
     });
   }
 

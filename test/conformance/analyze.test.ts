@@ -11,7 +11,10 @@ import { SeriesWindows } from '../../src/monitor/ring.ts';
 /** A line n0 - n1 - n2 - n3 - n4 with metrics cpu (load), loss and throughput. */
 const IDS = ['n0', 'n1', 'n2', 'n3', 'n4'];
 const METRICS = ['cpu', 'loss', 'throughput'];
-const graph = new MeshGraph(IDS, IDS.slice(1).map((id, i) => [IDS[i], id] as const));
+const graph = new MeshGraph(
+  IDS,
+  IDS.slice(1).map((id, i) => [IDS[i], id] as const),
+);
 
 function analyzer(g = graph, extra: { demandMetrics?: string[] } = {}) {
   return new Analyzer({
@@ -32,7 +35,13 @@ function analyzer(g = graph, extra: { demandMetrics?: string[] } = {}) {
 const normal = (t: number, s: number) => [50, 0.01, 100][s % 3] * (1 + 0.02 * Math.sin(t * 1.3 + s));
 
 /** Feeds ticks [from, to) where `override(t, s)` may replace a value and `alarm(t, s)` raises the detector score. */
-function feed(a: Analyzer, from: number, to: number, override: (t: number, s: number) => number | undefined, alarm: (t: number, s: number) => boolean) {
+function feed(
+  a: Analyzer,
+  from: number,
+  to: number,
+  override: (t: number, s: number) => number | undefined,
+  alarm: (t: number, s: number) => boolean,
+) {
   const size = IDS.length * METRICS.length;
   const values = new Float64Array(size);
   const scores = new Float64Array(size);
@@ -52,17 +61,35 @@ const series = (node: number, metric: string) => node * METRICS.length + METRICS
 describe('Analyzer', () => {
   it('keeps a series anomalous after a single alarm for as long as its value stays out of range', () => {
     const a = analyzer();
-    feed(a, 0, 100, () => undefined, () => false);
+    feed(
+      a,
+      0,
+      100,
+      () => undefined,
+      () => false,
+    );
     const loss = series(2, 'loss');
     // The detector alarms once at the change (as a NAB-tuned detector does) and then stays quiet.
-    const during = feed(a, 100, 140, (t, s) => (s === loss && t < 130 ? 0.3 : undefined), (t, s) => s === loss && t === 100);
+    const during = feed(
+      a,
+      100,
+      140,
+      (t, s) => (s === loss && t < 130 ? 0.3 : undefined),
+      (t, s) => s === loss && t === 100,
+    );
     expect(during.slice(0, 30).every((nodes) => nodes.has('n2'))).toBe(true);
     expect(during.slice(32).some((nodes) => nodes.has('n2'))).toBe(false);
   });
 
   it('ignores an alarm while the value is inside its normal range, and a move in the harmless direction', () => {
     const a = analyzer();
-    feed(a, 0, 100, () => undefined, () => false);
+    feed(
+      a,
+      0,
+      100,
+      () => undefined,
+      () => false,
+    );
     const throughput = series(1, 'throughput');
     const loss = series(3, 'loss');
     const seen = feed(
@@ -77,36 +104,84 @@ describe('Analyzer', () => {
 
   it('does not flag a node for load alone, but does once another of its metrics moves', () => {
     const a = analyzer();
-    feed(a, 0, 100, () => undefined, () => false);
+    feed(
+      a,
+      0,
+      100,
+      () => undefined,
+      () => false,
+    );
     const cpu = series(4, 'cpu');
     const loss = series(4, 'loss');
-    const busy = feed(a, 100, 110, (_t, s) => (s === cpu ? 60 : undefined), (t, s) => s === cpu && t === 100);
+    const busy = feed(
+      a,
+      100,
+      110,
+      (_t, s) => (s === cpu ? 60 : undefined),
+      (t, s) => s === cpu && t === 100,
+    );
     expect(busy.every((nodes) => nodes.size === 0)).toBe(true);
-    const hurt = feed(a, 110, 115, (_t, s) => (s === cpu ? 60 : s === loss ? 0.4 : undefined), (t, s) => s === loss && t === 110);
+    const hurt = feed(
+      a,
+      110,
+      115,
+      (_t, s) => (s === cpu ? 60 : s === loss ? 0.4 : undefined),
+      (t, s) => s === loss && t === 110,
+    );
     expect(hurt.every((nodes) => nodes.has('n4'))).toBe(true);
   });
 
   it('does not flag a node whose traffic merely falls, when throughput is a demand metric', () => {
     const a = analyzer(graph, { demandMetrics: ['throughput'] });
-    feed(a, 0, 100, () => undefined, () => false);
+    feed(
+      a,
+      0,
+      100,
+      () => undefined,
+      () => false,
+    );
     const throughput = series(4, 'throughput');
     const loss = series(4, 'loss');
-    const quiet = feed(a, 100, 110, (_t, s) => (s === throughput ? 85 : undefined), (t, s) => s === throughput && t === 100);
+    const quiet = feed(
+      a,
+      100,
+      110,
+      (_t, s) => (s === throughput ? 85 : undefined),
+      (t, s) => s === throughput && t === 100,
+    );
     expect(quiet.every((nodes) => nodes.size === 0)).toBe(true);
-    const hurt = feed(a, 110, 115, (_t, s) => (s === throughput ? 85 : s === loss ? 0.4 : undefined), (t, s) => s === loss && t === 110);
+    const hurt = feed(
+      a,
+      110,
+      115,
+      (_t, s) => (s === throughput ? 85 : s === loss ? 0.4 : undefined),
+      (t, s) => s === loss && t === 110,
+    );
     expect(hurt.every((nodes) => nodes.has('n4'))).toBe(true);
   });
 
   it('opens one incident for a fault and blames the relay its lossy neighbours forward through', () => {
     const a = analyzer();
-    feed(a, 0, 100, () => undefined, () => false);
+    feed(
+      a,
+      0,
+      100,
+      () => undefined,
+      () => false,
+    );
     // n2 drops what it forwards: n1 and n3 see loss, n2's throughput falls, n2 itself looks fine otherwise.
     const hit = new Map([
       [series(1, 'loss'), 0.5],
       [series(3, 'loss'), 0.5],
       [series(2, 'throughput'), 20],
     ]);
-    feed(a, 100, 110, (_t, s) => hit.get(s), (t, s) => hit.has(s) && t === 100);
+    feed(
+      a,
+      100,
+      110,
+      (_t, s) => hit.get(s),
+      (t, s) => hit.has(s) && t === 100,
+    );
     expect(a.tracker.open.size).toBe(1);
     const [incident] = a.tracker.open.values();
     expect(a.summarize(incident).rootCauses[0].target).toBe('n2');
@@ -114,14 +189,30 @@ describe('Analyzer', () => {
 
   it('with the gateways known, blames the next hop towards them of a lone lossy node, a relay that drops quietly', () => {
     // Traffic flows from n0 towards the gateway n4; n2 drops what n1 forwards through it.
-    const withGateway = new MeshGraph(IDS, IDS.slice(1).map((id, i) => [IDS[i], id] as const), ['n4']);
+    const withGateway = new MeshGraph(
+      IDS,
+      IDS.slice(1).map((id, i) => [IDS[i], id] as const),
+      ['n4'],
+    );
     expect(withGateway.upstream(1)).toEqual([2]);
     expect(graph.upstream(1)).toEqual([]);
     const causes = (g: MeshGraph) => {
       const a = analyzer(g);
-      feed(a, 0, 100, () => undefined, () => false);
+      feed(
+        a,
+        0,
+        100,
+        () => undefined,
+        () => false,
+      );
       const loss = series(1, 'loss');
-      feed(a, 100, 110, (_t, s) => (s === loss ? 0.5 : undefined), (t, s) => s === loss && t === 100);
+      feed(
+        a,
+        100,
+        110,
+        (_t, s) => (s === loss ? 0.5 : undefined),
+        (t, s) => s === loss && t === 100,
+      );
       const [incident] = a.tracker.open.values();
       return a.summarize(incident).rootCauses.map((c) => c.target);
     };
@@ -132,13 +223,31 @@ describe('Analyzer', () => {
 
   it('lets a frozen incident keep its own symptoms but not swallow a new one nearby', () => {
     const a = analyzer();
-    feed(a, 0, 100, () => undefined, () => false);
+    feed(
+      a,
+      0,
+      100,
+      () => undefined,
+      () => false,
+    );
     const first = series(1, 'loss');
-    feed(a, 100, 105, (_t, s) => (s === first ? 0.5 : undefined), (t, s) => s === first && t === 100);
+    feed(
+      a,
+      100,
+      105,
+      (_t, s) => (s === first ? 0.5 : undefined),
+      (t, s) => s === first && t === 100,
+    );
     const [incident] = a.tracker.open.values();
     a.tracker.freeze(incident.id);
     const second = series(2, 'loss');
-    feed(a, 105, 110, (_t, s) => (s === first || s === second ? 0.5 : undefined), (t, s) => s === second && t === 105);
+    feed(
+      a,
+      105,
+      110,
+      (_t, s) => (s === first || s === second ? 0.5 : undefined),
+      (t, s) => s === second && t === 105,
+    );
     expect(a.tracker.open.size).toBe(2);
     expect([...incident.nodes.keys()]).toEqual([1]);
   });
@@ -146,7 +255,11 @@ describe('Analyzer', () => {
 
 describe('MeshGraph routes', () => {
   it('follows the routing table once set, and names a next hop that is no neighbour', () => {
-    const g = new MeshGraph(IDS, IDS.slice(1).map((id, i) => [IDS[i], id] as const), ['n4']);
+    const g = new MeshGraph(
+      IDS,
+      IDS.slice(1).map((id, i) => [IDS[i], id] as const),
+      ['n4'],
+    );
     g.setRoutes([1, 2, 3, 4, -1]);
     expect(g.upstream(1)).toEqual([2]);
     expect(g.downstream(2)).toEqual([1]);
@@ -167,9 +280,16 @@ describe('rankRootCauses', () => {
   const grid = new MeshGraph(ids, links, ['n8']);
   grid.setRoutes([1, 2, 5, 4, 5, 8, 7, 8, -1]);
   const METRIC = { cpu: 0, queue: 1, loss: 2, linkQuality: 3 };
-  const options = { localMetrics: new Set([0, 1]), loadMetrics: new Set([0, 1]), lossMetric: 2, linkMetric: 3 };
+  const options = {
+    localMetrics: new Set([0, 1]),
+    loadMetrics: new Set([0, 1]),
+    lossMetric: 2,
+    linkMetric: 3,
+  };
   /** An incident whose nodes show the given metrics (name lists), each from the given onset. */
-  const incident = (shown: Record<string, { metrics: Array<keyof typeof METRIC>; onset?: number }>): TrackedIncident => ({
+  const incident = (
+    shown: Record<string, { metrics: Array<keyof typeof METRIC>; onset?: number }>,
+  ): TrackedIncident => ({
     id: 'i',
     openedAt: 0,
     lastActive: 0,
@@ -185,31 +305,57 @@ describe('rankRootCauses', () => {
   const top = (shown: Parameters<typeof incident>[0]) => rankRootCauses(incident(shown), grid, options)[0];
 
   it('follows loss along the route: to the link when link quality fell at both ends, else to the next hop', () => {
-    expect(top({ n1: { metrics: ['loss', 'linkQuality'] }, n2: { metrics: ['linkQuality'] } }).target).toBe('n1-n2');
+    expect(top({ n1: { metrics: ['loss', 'linkQuality'] }, n2: { metrics: ['linkQuality'] } }).target).toBe(
+      'n1-n2',
+    );
     // n2 and n4 both forward through n5, which shows nothing itself: it drops what they send it.
     expect(top({ n2: { metrics: ['loss'] }, n4: { metrics: ['loss'] } }).target).toBe('n5');
   });
 
   it('blames the source of a surge, not the node it overloads upstream', () => {
-    const surge = top({ n1: { metrics: ['cpu', 'queue'], onset: 0 }, n2: { metrics: ['cpu', 'queue'], onset: 1 }, n0: { metrics: ['loss'] } });
+    const surge = top({
+      n1: { metrics: ['cpu', 'queue'], onset: 0 },
+      n2: { metrics: ['cpu', 'queue'], onset: 1 },
+      n0: { metrics: ['loss'] },
+    });
     expect(surge.target).toBe('n1');
     // The source may not alarm at all, only sit far above its normal load: it is still the suspect.
-    const busy = (node: number, metric: number) => (node === grid.indexOf('n1') && metric === METRIC.cpu ? 10 : 0);
-    const quietSource = rankRootCauses(incident({ n2: { metrics: ['cpu', 'queue'] } }), grid, { ...options, drift: busy })[0];
+    const busy = (node: number, metric: number) =>
+      node === grid.indexOf('n1') && metric === METRIC.cpu ? 10 : 0;
+    const quietSource = rankRootCauses(incident({ n2: { metrics: ['cpu', 'queue'] } }), grid, {
+      ...options,
+      drift: busy,
+    })[0];
     expect(quietSource.target).toBe('n1');
   });
 
   it('names the links that strand a region without a gateway as a partition cut', () => {
     // n0 and n3 cut off: links n0-n1, n3-n4 and n3-n6 down, link quality weak at all their ends.
-    const causes = rankRootCauses(incident(Object.fromEntries(['n0', 'n1', 'n3', 'n4', 'n6'].map((n) => [n, { metrics: ['linkQuality'] }]))), grid, options);
-    const cut = causes.filter((c) => c.cut).map((c) => c.target).sort();
+    const causes = rankRootCauses(
+      incident(
+        Object.fromEntries(['n0', 'n1', 'n3', 'n4', 'n6'].map((n) => [n, { metrics: ['linkQuality'] }])),
+      ),
+      grid,
+      options,
+    );
+    const cut = causes
+      .filter((c) => c.cut)
+      .map((c) => c.target)
+      .sort();
     expect(cut).toEqual(['n0-n1', 'n3-n4', 'n3-n6']);
     expect(causes[0].cut).toBe(true);
   });
 });
 
 describe('describeIncident', () => {
-  const symptom = (node: string, metric: string, direction: 'up' | 'down', atCause: boolean, shape: Symptom['shape'] = 'step', worst = 0.5): Symptom => ({
+  const symptom = (
+    node: string,
+    metric: string,
+    direction: 'up' | 'down',
+    atCause: boolean,
+    shape: Symptom['shape'] = 'step',
+    worst = 0.5,
+  ): Symptom => ({
     node,
     metric,
     direction,
@@ -220,26 +366,44 @@ describe('describeIncident', () => {
   });
 
   it('names patterns in runbook words: a pegged cpu versus a node busy with more traffic', () => {
-    const pegged = describeIncident([symptom('n1', 'cpu', 'up', true), symptom('n1', 'errorRate', 'up', true)], [], 1, { isLink: false });
+    const pegged = describeIncident(
+      [symptom('n1', 'cpu', 'up', true), symptom('n1', 'errorRate', 'up', true)],
+      [],
+      1,
+      { isLink: false },
+    );
     expect(pegged).toMatch(/runaway process/);
     expect(pegged).not.toMatch(/traffic surge/);
-    const busy = describeIncident(['cpu', 'queueDepth', 'latencyP95', 'throughput'].map((m) => symptom('n1', m, 'up', true)), [], 1, { isLink: false });
+    const busy = describeIncident(
+      ['cpu', 'queueDepth', 'latencyP95', 'throughput'].map((m) => symptom('n1', m, 'up', true)),
+      [],
+      1,
+      { isLink: false },
+    );
     expect(busy).toMatch(/traffic surge/);
     expect(busy).not.toMatch(/runaway process/);
     // Working harder with no more traffic to show for it.
-    expect(describeIncident([symptom('n1', 'cpu', 'up', true)], [], 1, { isLink: false })).toMatch(/runaway process/);
+    expect(describeIncident([symptom('n1', 'cpu', 'up', true)], [], 1, { isLink: false })).toMatch(
+      /runaway process/,
+    );
   });
 
   it('describes silence, flapping and a region cut off', () => {
     expect(describeIncident([], ['n3'], 1, { isLink: false })).toMatch(/stopped reporting/);
-    expect(describeIncident([symptom('n1', 'linkQuality', 'down', true, 'oscillating')], [], 2, { isLink: true })).toMatch(/flapping/);
+    expect(
+      describeIncident([symptom('n1', 'linkQuality', 'down', true, 'oscillating')], [], 2, { isLink: true }),
+    ).toMatch(/flapping/);
     const cut = ['n1', 'n2', 'n3'].map((n) => symptom(n, 'linkQuality', 'down', n === 'n1'));
     expect(describeIncident(cut, [], 3, { isLink: true })).toMatch(/cut off/);
     expect(describeIncident([], [], 3, { isLink: true, cut: true })).toMatch(/cut off/);
   });
 
   it('tells a link that is down outright from one that only degrades, by how much of the hop is lost', () => {
-    const hop = (loss: number) => [symptom('n1', 'packetLoss', 'up', true, 'step', loss), symptom('n1', 'linkQuality', 'down', true), symptom('n2', 'linkQuality', 'down', true)];
+    const hop = (loss: number) => [
+      symptom('n1', 'packetLoss', 'up', true, 'step', loss),
+      symptom('n1', 'linkQuality', 'down', true),
+      symptom('n2', 'linkQuality', 'down', true),
+    ];
     expect(describeIncident(hop(1), [], 2, { isLink: true })).toMatch(/down completely/);
     expect(describeIncident(hop(0.3), [], 2, { isLink: true })).not.toMatch(/down completely/);
     expect(describeIncident(hop(0.3), [], 2, { isLink: true })).toMatch(/one hop degraded/);

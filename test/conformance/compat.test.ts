@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AnomalyDetectionSystem, DecisionEngine, MLEnhancedMAPEK, Policy, PolicyPriority, PolicyRanker,
+  AnomalyDetectionSystem,
+  DecisionEngine,
+  MLEnhancedMAPEK,
+  Policy,
+  PolicyPriority,
+  PolicyRanker,
 } from '../../src/compat/index.ts';
 import { studentTwoSidedTail } from '../../src/compat/student-t.ts';
 import { ArgumentError, DimensionError } from '../../src/errors.ts';
@@ -23,11 +28,27 @@ describe('compat: the five modules', () => {
     const anomalies = new AnomalyDetectionSystem();
     const engine = new DecisionEngine();
     const policy = new Policy('scale_up', 'Scale up', 'Add replicas', PolicyPriority.HIGH);
-    expect(mapek.getMlStatistics()).toMatchObject({ iterations: 0, anomalies: 0, decisions: 0, outcomes: 0, successRates: [] });
+    expect(mapek.getMlStatistics()).toMatchObject({
+      iterations: 0,
+      anomalies: 0,
+      decisions: 0,
+      outcomes: 0,
+      successRates: [],
+    });
     expect(anomalies.components.size).toBe(0);
     expect(engine.ranker.policies.size).toBe(0);
-    expect(engine.getDecisionStats()).toMatchObject({ totalDecisions: 0, avgConfidence: null, totalOutcomes: 0 });
-    expect(policy).toMatchObject({ id: 'scale_up', name: 'Scale up', priority: PolicyPriority.HIGH, cost: 0.1, risk: 0.1 });
+    expect(engine.getDecisionStats()).toMatchObject({
+      totalDecisions: 0,
+      avgConfidence: null,
+      totalOutcomes: 0,
+    });
+    expect(policy).toMatchObject({
+      id: 'scale_up',
+      name: 'Scale up',
+      priority: PolicyPriority.HIGH,
+      cost: 0.1,
+      risk: 0.1,
+    });
     expect(PolicyPriority.CRITICAL).toBeGreaterThan(PolicyPriority.LOW);
   });
 
@@ -106,7 +127,8 @@ describe('compat: AnomalyDetectionSystem', () => {
     system.registerComponent('svc', 16);
     await system.trainOnComponent('svc', vectors(200, 16, draw, 10, 2));
     let flagged = 0;
-    for (const sample of vectors(5000, 16, draw, 10, 2)) if ((await system.checkComponent('svc', sample))[0]) flagged++;
+    for (const sample of vectors(5000, 16, draw, 10, 2))
+      if ((await system.checkComponent('svc', sample))[0]) flagged++;
     expect(flagged).toBeLessThanOrEqual(3);
     expect(system.getStats()).toMatchObject({ totalAnomalies: flagged, detections: 5000 });
   });
@@ -119,7 +141,9 @@ describe('compat: AnomalyDetectionSystem', () => {
       system.registerComponent(c, 16);
       await system.trainOnComponent(c, vectors(100, 16, draw));
     }
-    const results = await Promise.all(components.flatMap((c) => vectors(5, 16, draw).map((v) => system.checkComponent(c, v))));
+    const results = await Promise.all(
+      components.flatMap((c) => vectors(5, 16, draw).map((v) => system.checkComponent(c, v))),
+    );
     expect(results).toHaveLength(15);
     for (const [, score] of results) expect(score).toBeGreaterThanOrEqual(0);
     expect(system.getStats()).toMatchObject({ components: 3, detections: 15, componentsTrained: components });
@@ -132,7 +156,12 @@ describe('compat: AnomalyDetectionSystem', () => {
     await expect(system.checkComponent('c', [1, 2])).rejects.toThrow(DimensionError);
     await expect(system.checkComponent('c', [1, NaN, 3])).rejects.toThrow(/^metrics\[1\]:/);
     await expect(system.trainOnComponent('c', [])).rejects.toThrow(/^samples:/);
-    await expect(system.trainOnComponent('c', [[1, 2, 3], [1, 2, Infinity]])).rejects.toThrow(/^samples\[1\]\[2\]:/);
+    await expect(
+      system.trainOnComponent('c', [
+        [1, 2, 3],
+        [1, 2, Infinity],
+      ]),
+    ).rejects.toThrow(/^samples\[1\]\[2\]:/);
     expect(() => system.registerComponent('d', 0)).toThrow(/^inputDim:/);
   });
 });
@@ -153,7 +182,12 @@ describe('compat: DecisionEngine', () => {
     expect([...engine.ranker.policies.keys()]).toEqual(['scale', 'optimize', 'restart']);
     const decision = await engine.decideOnAction(['scale', 'optimize', 'restart'], { cpu: 0.85 });
     // Nothing learned yet: priority breaks the tie.
-    expect(decision).toMatchObject({ status: 'success', selectedPolicy: 'restart', policyName: 'Restart', signature: 'any' });
+    expect(decision).toMatchObject({
+      status: 'success',
+      selectedPolicy: 'restart',
+      policyName: 'Restart',
+      signature: 'any',
+    });
     expect(decision.rankedCandidates.map((c) => c.id)).toEqual(['restart', 'optimize', 'scale']);
     expect(decision.confidence).toBeGreaterThan(0);
     expect(decision.confidence).toBeLessThanOrEqual(1);
@@ -182,7 +216,14 @@ describe('compat: DecisionEngine', () => {
     expect(after.selectedPolicy).toBe('scale');
     const stats = engine.getDecisionStats();
     expect(stats).toMatchObject({ totalDecisions: 2, uniquePolicies: 2, totalOutcomes: 12 });
-    expect(stats.policies.restart).toMatchObject({ selected: 1, outcomes: 6, successes: 0, failures: 6, meanReward: 0, meanDurationMs: 40 });
+    expect(stats.policies.restart).toMatchObject({
+      selected: 1,
+      outcomes: 6,
+      successes: 0,
+      failures: 6,
+      meanReward: 0,
+      meanDurationMs: 40,
+    });
     expect(stats.policies.scale.meanReward).toBeCloseTo(0.9, 12);
     const rates = Object.fromEntries(stats.successRates.map((r) => [r.policy, r]));
     expect(rates.restart).toMatchObject({ signature: 'any', alpha: 1, beta: 7 });
@@ -191,11 +232,16 @@ describe('compat: DecisionEngine', () => {
 
   it('learns per kind of problem', async () => {
     const engine = engineWith(scale, restart);
-    for (let i = 0; i < 6; i++) await engine.evaluateDecision('restart', false, 0, 0, { kind: 'memory-leak' });
+    for (let i = 0; i < 6; i++)
+      await engine.evaluateDecision('restart', false, 0, 0, { kind: 'memory-leak' });
     const rates = engine.getDecisionStats().successRates;
     expect(rates).toEqual([{ signature: 'memory-leak', policy: 'restart', alpha: 1, beta: 7, mean: 1 / 8 }]);
-    expect((await engine.decideOnAction(['scale', 'restart'], { kind: 'memory-leak' })).selectedPolicy).toBe('scale');
-    expect((await engine.decideOnAction(['scale', 'restart'], { kind: 'memory-leak' })).signature).toBe('memory-leak');
+    expect((await engine.decideOnAction(['scale', 'restart'], { kind: 'memory-leak' })).selectedPolicy).toBe(
+      'scale',
+    );
+    expect((await engine.decideOnAction(['scale', 'restart'], { kind: 'memory-leak' })).signature).toBe(
+      'memory-leak',
+    );
   });
 
   it('takes policies registered after the first decision into account', async () => {
@@ -209,7 +255,9 @@ describe('compat: DecisionEngine', () => {
 
   it('makes 10 concurrent decisions', async () => {
     const engine = engineWith(scale, optimize, restart);
-    const decisions = await Promise.all(Array.from({ length: 10 }, () => engine.decideOnAction(['scale', 'optimize', 'restart'])));
+    const decisions = await Promise.all(
+      Array.from({ length: 10 }, () => engine.decideOnAction(['scale', 'optimize', 'restart'])),
+    );
     expect(decisions.map((d) => d.selectedPolicy)).toEqual(new Array(10).fill('restart'));
     expect(engine.getDecisionStats()).toMatchObject({ totalDecisions: 10, uniquePolicies: 1 });
   });
@@ -217,7 +265,9 @@ describe('compat: DecisionEngine', () => {
   it('rejects bad input with typed errors naming the argument', async () => {
     const engine = engineWith(scale);
     await expect(engine.decideOnAction([])).rejects.toThrow(/^availablePolicies:/);
-    await expect(engine.decideOnAction(['nonexistent'])).rejects.toThrow(/^availablePolicies: unknown policy "nonexistent"/);
+    await expect(engine.decideOnAction(['nonexistent'])).rejects.toThrow(
+      /^availablePolicies: unknown policy "nonexistent"/,
+    );
     await expect(engine.decideOnAction(['scale'], { severity: 2 })).rejects.toThrow(/^context\.severity:/);
     await expect(engine.evaluateDecision('nope', true)).rejects.toThrow(/^policyId:/);
     await expect(engine.evaluateDecision('scale', 'yes' as unknown as boolean)).rejects.toThrow(/^success:/);
@@ -231,9 +281,25 @@ describe('compat: MLEnhancedMAPEK', () => {
 
   it('runs one loop iteration and reports every phase', async () => {
     const mapek = new MLEnhancedMAPEK();
-    const result = await mapek.autonomicLoopIteration({ cpu: 0.5, memory: 0.6, latency_ms: 45, request_count: 1000 }, actions);
-    expect(Object.keys(result).sort()).toEqual(['analysis', 'execution', 'knowledgeUpdate', 'monitoring', 'overallSuccess', 'planning', 'tick']);
-    expect(result).toMatchObject({ tick: 0, overallSuccess: true, monitoring: { accepted: 4, rejected: [] }, planning: [] });
+    const result = await mapek.autonomicLoopIteration(
+      { cpu: 0.5, memory: 0.6, latency_ms: 45, request_count: 1000 },
+      actions,
+    );
+    expect(Object.keys(result).sort()).toEqual([
+      'analysis',
+      'execution',
+      'knowledgeUpdate',
+      'monitoring',
+      'overallSuccess',
+      'planning',
+      'tick',
+    ]);
+    expect(result).toMatchObject({
+      tick: 0,
+      overallSuccess: true,
+      monitoring: { accepted: 4, rejected: [] },
+      planning: [],
+    });
     expect(mapek.getMlStatistics()).toMatchObject({ iterations: 1, samplesAccepted: 4, samplesRejected: 0 });
   });
 
@@ -241,12 +307,21 @@ describe('compat: MLEnhancedMAPEK', () => {
     const mapek = new MLEnhancedMAPEK();
     await expect(mapek.autonomicLoopIteration({}, [])).rejects.toThrow(/^metrics:/);
     await expect(mapek.autonomicLoopIteration({ cpu: 0.5 }, [])).rejects.toThrow(/^actions:/);
-    await expect(mapek.autonomicLoopIteration({ cpu: 0.5 }, [{ name: 'x', apply: 1 } as never])).rejects.toThrow(/^actions\[0\]\.apply:/);
+    await expect(
+      mapek.autonomicLoopIteration({ cpu: 0.5 }, [{ name: 'x', apply: 1 } as never]),
+    ).rejects.toThrow(/^actions\[0\]\.apply:/);
     await mapek.autonomicLoopIteration({ cpu: 0.5, memory: 0.5 }, ['scale_up']);
-    await expect(mapek.autonomicLoopIteration({ cpu: 0.5 }, ['nonexistent_action'])).rejects.toThrow(/^actions:.*catalogue/);
-    const result = await mapek.autonomicLoopIteration({ cpu: 0.5, memory: NaN, latency: 10000 }, ['scale_up']);
+    await expect(mapek.autonomicLoopIteration({ cpu: 0.5 }, ['nonexistent_action'])).rejects.toThrow(
+      /^actions:.*catalogue/,
+    );
+    const result = await mapek.autonomicLoopIteration({ cpu: 0.5, memory: NaN, latency: 10000 }, [
+      'scale_up',
+    ]);
     expect(result.monitoring.accepted).toBe(1);
-    expect(result.monitoring.rejected.map((r) => `${r.reason} ${r.metric}`).sort()).toEqual(['non-finite memory', 'unknown-series latency']);
+    expect(result.monitoring.rejected.map((r) => `${r.reason} ${r.metric}`).sort()).toEqual([
+      'non-finite memory',
+      'unknown-series latency',
+    ]);
     expect(mapek.getMlStatistics()).toMatchObject({ iterations: 2, samplesAccepted: 3, samplesRejected: 2 });
   });
 
@@ -254,10 +329,19 @@ describe('compat: MLEnhancedMAPEK', () => {
     const mapek = new MLEnhancedMAPEK();
     const draw = gaussian(new Rng(21));
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => mapek.autonomicLoopIteration({ cpu: 0.45 + 0.05 * draw(), memory: 0.5 + 0.05 * draw() }, ['scale_up', 'optimize'])),
+      Array.from({ length: 10 }, () =>
+        mapek.autonomicLoopIteration({ cpu: 0.45 + 0.05 * draw(), memory: 0.5 + 0.05 * draw() }, [
+          'scale_up',
+          'optimize',
+        ]),
+      ),
     );
     expect(results.map((r) => r.tick)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(mapek.getMlStatistics()).toMatchObject({ iterations: 10, samplesAccepted: 20, samplesRejected: 0 });
+    expect(mapek.getMlStatistics()).toMatchObject({
+      iterations: 10,
+      samplesAccepted: 20,
+      samplesRejected: 0,
+    });
   });
 
   it('stays stable and bounded over repeated iterations of normal data', async () => {
@@ -265,12 +349,20 @@ describe('compat: MLEnhancedMAPEK', () => {
     const draw = gaussian(new Rng(31));
     let healthy = 0;
     for (let i = 0; i < 300; i++) {
-      const result = await mapek.autonomicLoopIteration({ cpu: 0.5 + 0.05 * draw(), memory: 0.55 + 0.05 * draw() }, actions);
+      const result = await mapek.autonomicLoopIteration(
+        { cpu: 0.5 + 0.05 * draw(), memory: 0.55 + 0.05 * draw() },
+        actions,
+      );
       if (result.overallSuccess) healthy++;
       if (i === 49) expect(mapek.getMlStatistics()).toMatchObject({ iterations: 50, samplesAccepted: 100 });
     }
     const stats = mapek.getMlStatistics();
-    expect(stats).toMatchObject({ iterations: 300, samplesAccepted: 600, samplesRejected: 0, actionsFailed: 0 });
+    expect(stats).toMatchObject({
+      iterations: 300,
+      samplesAccepted: 600,
+      samplesRejected: 0,
+      actionsFailed: 0,
+    });
     expect(stats.anomalies).toBeLessThanOrEqual(2);
     expect(healthy).toBeGreaterThanOrEqual(290);
     expect(stats.openIncidents).toBeLessThanOrEqual(1);
@@ -286,11 +378,21 @@ describe('compat: MLEnhancedMAPEK', () => {
     let scaleUps = 0;
     const offered = [
       { name: 'restart', priority: PolicyPriority.CRITICAL, apply: () => void restarts++ },
-      { name: 'scale_up', priority: PolicyPriority.LOW, apply: () => { scaleUps++; faulty = false; } },
+      {
+        name: 'scale_up',
+        priority: PolicyPriority.LOW,
+        apply: () => {
+          scaleUps++;
+          faulty = false;
+        },
+      },
     ];
     const mapek = new MLEnhancedMAPEK({ rails: { cooldown: 1 } });
     const tick = () =>
-      mapek.autonomicLoopIteration({ cpu: (faulty ? 0.9 : 0.4) + 0.02 * draw(), memory: 0.5 + 0.02 * draw(), latency: 40 + 2 * draw() }, offered);
+      mapek.autonomicLoopIteration(
+        { cpu: (faulty ? 0.9 : 0.4) + 0.02 * draw(), memory: 0.5 + 0.02 * draw(), latency: 40 + 2 * draw() },
+        offered,
+      );
 
     for (let i = 0; i < 100; i++) await tick();
     expect(mapek.getMlStatistics().anomalies).toBe(0);
@@ -309,7 +411,14 @@ describe('compat: MLEnhancedMAPEK', () => {
     expect(resolved).toBe(1);
     const learned = mapek.getMlStatistics();
     expect(learned).toMatchObject({
-      incidentsOpened: 1, incidentsResolved: 1, openIncidents: 0, decisions: 2, actionsStarted: 2, actionsHealed: 1, actionsNotHealed: 1, outcomes: 2,
+      incidentsOpened: 1,
+      incidentsResolved: 1,
+      openIncidents: 0,
+      decisions: 2,
+      actionsStarted: 2,
+      actionsHealed: 1,
+      actionsNotHealed: 1,
+      outcomes: 2,
     });
     const rates = Object.fromEntries(learned.successRates.map((r) => [r.action, r]));
     expect(rates.restart).toMatchObject({ alpha: 1, beta: 2 });
@@ -327,7 +436,8 @@ describe('compat: MLEnhancedMAPEK', () => {
     const memory = new MemoryStore();
     let down = true;
     const store: KnowledgeStore = {
-      putIncident: (incident) => (down ? Promise.reject(new Error('disk full')) : memory.putIncident(incident)),
+      putIncident: (incident) =>
+        down ? Promise.reject(new Error('disk full')) : memory.putIncident(incident),
       putAction: (action) => memory.putAction(action),
       putPosterior: (posterior) => memory.putPosterior(posterior),
       putValue: (key, value) => memory.putValue(key, value),
@@ -340,7 +450,9 @@ describe('compat: MLEnhancedMAPEK', () => {
     const mapek = new MLEnhancedMAPEK({ store });
     const faults: string[] = [];
     for (let i = 0; i < 110; i++) {
-      const result = await mapek.autonomicLoopIteration({ cpu: (i >= 100 ? 0.9 : 0.4) + 0.02 * draw() }, ['scale_up']);
+      const result = await mapek.autonomicLoopIteration({ cpu: (i >= 100 ? 0.9 : 0.4) + 0.02 * draw() }, [
+        'scale_up',
+      ]);
       faults.push(...result.knowledgeUpdate.storeFaults);
     }
     expect(faults[0]).toBe('disk full');

@@ -44,7 +44,8 @@ describe('default detector reproducibility', () => {
     const { time, values } = goldenSeries();
     const want = expected();
     const detector = new SeriesDetector();
-    for (let i = 0; i < values.length; i++) expect(Math.abs(detector.update(time[i], values[i]) - want[i])).toBeLessThanOrEqual(1e-12);
+    for (let i = 0; i < values.length; i++)
+      expect(Math.abs(detector.update(time[i], values[i]) - want[i])).toBeLessThanOrEqual(1e-12);
   });
 
   it('the golden series alarms at its spike and its level shift, and nowhere else', () => {

@@ -57,7 +57,8 @@ describe('default detector', () => {
         expect(bank.backend).toBe('wasm');
         const wasm = bank.updateSeries(0, stamps(values.length), values);
         const twin = runTwin(values);
-        for (let i = 0; i < values.length; i++) expect(Math.abs(wasm[i] - twin[i])).toBeLessThanOrEqual(1e-12);
+        for (let i = 0; i < values.length; i++)
+          expect(Math.abs(wasm[i] - twin[i])).toBeLessThanOrEqual(1e-12);
       }),
       { numRuns: 25 },
     );
@@ -90,7 +91,9 @@ describe('default detector', () => {
     });
     const alarms = (params: typeof DEFAULT_PARAMS) => {
       const d = new SeriesDetector(params);
-      return Array.from(values, (x, i) => d.update(i * 300_000, x)).flatMap((s, i) => (s >= ALARM_THRESHOLD ? [i] : []));
+      return Array.from(values, (x, i) => d.update(i * 300_000, x)).flatMap((s, i) =>
+        s >= ALARM_THRESHOLD ? [i] : [],
+      );
     };
     const found = alarms(DEFAULT_PARAMS);
     expect(found[0]).toBe(800);
@@ -106,7 +109,10 @@ describe('default detector', () => {
     // deviations (a zClip clip would let them multiply the variance several times over).
     const rnd = prng(11);
     const n = 1200;
-    const values = Float64Array.from({ length: n }, (_, i) => 50 + (rnd() - 0.5) * 2 - (i >= 1000 && i < 1020 ? 30 : 0));
+    const values = Float64Array.from(
+      { length: n },
+      (_, i) => 50 + (rnd() - 0.5) * 2 - (i >= 1000 && i < 1020 ? 30 : 0),
+    );
     const d = new SeriesDetector();
     const scores = values.map((x, i) => d.update(i * 300_000, x));
     const before = new SeriesDetector();
@@ -127,7 +133,9 @@ describe('default detector', () => {
     // The kernel does the same.
     const bank = await DetectorBank.create(1, { backend: 'wasm' });
     bank.updateSeries(0, stamps(1020), values.subarray(0, 1020));
-    expect(Math.abs(bank.saveSeries(0).state[S.variance] - after.save().state[S.variance])).toBeLessThanOrEqual(1e-12);
+    expect(
+      Math.abs(bank.saveSeries(0).state[S.variance] - after.save().state[S.variance]),
+    ).toBeLessThanOrEqual(1e-12);
   });
 
   it('an extreme from long ago stops masking a new one: breakouts are judged against the recent range', () => {
@@ -188,7 +196,8 @@ describe('default detector', () => {
         const times = Float64Array.from({ length: m }, (_, t) => (first + t) * 300_000);
         const out = blockBank.updateBlock(times, values);
         for (let k = 0; k < size; k++) {
-          for (let t = 0; t < m; t++) expect(Math.abs(out[k * m + t] - alone[k][first + t])).toBeLessThanOrEqual(1e-12);
+          for (let t = 0; t < m; t++)
+            expect(Math.abs(out[k * m + t] - alone[k][first + t])).toBeLessThanOrEqual(1e-12);
         }
       }
       expect(() => blockBank.updateBlock(new Float64Array(2), new Float64Array(3))).toThrow(DimensionError);
@@ -202,7 +211,10 @@ describe('default detector', () => {
     for (let i = 0; i < 600; i++) first.update(i * 300_000, values[i]);
     const saved = JSON.parse(JSON.stringify(first.save()));
     const resumed = SeriesDetector.restore(saved);
-    const bank = await DetectorBank.restore({ version: saved.version, params: saved.params, series: [saved.state] }, { backend: 'wasm' });
+    const bank = await DetectorBank.restore(
+      { version: saved.version, params: saved.params, series: [saved.state] },
+      { backend: 'wasm' },
+    );
     const rest = bank.updateSeries(0, stamps(1200).subarray(600), values.subarray(600));
     for (let i = 600; i < 1200; i++) {
       expect(resumed.update(i * 300_000, values[i])).toBe(full[i]);
@@ -230,16 +242,24 @@ describe('default detector', () => {
       for (let q = 1; q < state[S.used]; q++) expect(first(q - 1) <= first(q)).toBe(true);
     };
     for (let i = 0; i < 1000; i++) twin.update(i, values[i]);
-    bank.updateSeries(0, Float64Array.from({ length: 1000 }, (_, i) => i), values.subarray(0, 1000));
+    bank.updateSeries(
+      0,
+      Float64Array.from({ length: 1000 }, (_, i) => i),
+      values.subarray(0, 1000),
+    );
     check();
     const saved = twin.save();
     const state = saved.state.slice();
     state[S.count] = 2 ** 30 - 500;
     const jumpedTwin = SeriesDetector.restore({ ...saved, state });
-    const jumpedBank = await DetectorBank.restore({ version: saved.version, params: saved.params, series: [state] }, { backend: 'wasm' });
+    const jumpedBank = await DetectorBank.restore(
+      { version: saved.version, params: saved.params, series: [state] },
+      { backend: 'wasm' },
+    );
     const times = Float64Array.from({ length: 1000 }, (_, i) => 2000 + i);
     const wasm = jumpedBank.updateSeries(0, times, values.subarray(1000));
-    for (let i = 0; i < 1000; i++) expect(Math.abs(jumpedTwin.update(times[i], values[1000 + i]) - wasm[i])).toBeLessThanOrEqual(1e-12);
+    for (let i = 0; i < 1000; i++)
+      expect(Math.abs(jumpedTwin.update(times[i], values[1000 + i]) - wasm[i])).toBeLessThanOrEqual(1e-12);
     expect(jumpedBank.saveSeries(0).state).toEqual(jumpedTwin.save().state);
     expect(jumpedTwin.save().state.every(Number.isFinite)).toBe(true);
   });
@@ -249,12 +269,16 @@ describe('default detector', () => {
     // CAL_RESCALE every ~650 points, so all four calibrators are rescaled several times.
     const params = { ...DEFAULT_PARAMS, forgetting: 0.9 };
     const rnd = prng(13);
-    const values = Float64Array.from({ length: 3000 }, (_, i) => 20 * Math.sin(i / 15) + 5 * rnd() + (i % 400 === 0 ? 60 : 0));
+    const values = Float64Array.from(
+      { length: 3000 },
+      (_, i) => 20 * Math.sin(i / 15) + 5 * rnd() + (i % 400 === 0 ? 60 : 0),
+    );
     const twin = new SeriesDetector(params);
     const bank = await DetectorBank.create(1, { backend: 'wasm', params });
     const times = Float64Array.from({ length: values.length }, (_, i) => i);
     const wasm = bank.updateSeries(0, times, values);
-    for (let i = 0; i < values.length; i++) expect(Math.abs(twin.update(times[i], values[i]) - wasm[i])).toBeLessThanOrEqual(1e-12);
+    for (let i = 0; i < values.length; i++)
+      expect(Math.abs(twin.update(times[i], values[i]) - wasm[i])).toBeLessThanOrEqual(1e-12);
     expect(bank.saveSeries(0).state).toEqual(twin.save().state);
   });
 
@@ -283,7 +307,9 @@ describe('default detector', () => {
     expect(() => bank.update(0, new Float64Array(3))).toThrow(DimensionError);
     expect(() => bank.update(0, [1, 2] as never)).toThrow(/values/);
     expect(() => bank.updateSeries(2, new Float64Array(1), new Float64Array(1))).toThrow(/index/);
-    expect(() => SeriesDetector.restore({ version: 99, params: DEFAULT_PARAMS, state: [] })).toThrow(/saved\.version/);
+    expect(() => SeriesDetector.restore({ version: 99, params: DEFAULT_PARAMS, state: [] })).toThrow(
+      /saved\.version/,
+    );
     const saved = new SeriesDetector().save();
     expect(() => SeriesDetector.restore({ ...saved, state: saved.state.slice(1) })).toThrow(/saved\.state/);
   });

@@ -9,18 +9,41 @@ const OPTIONS = { seed: 7, topology: { kind: 'geometric' as const, nodes: 50 }, 
 /** A relay's uplink: a tree link with two non-gateway ends, where a partition cuts a region off. */
 function trunk(sim: MeshSimulator): string {
   const { topology, routes } = sim;
-  const relay = Array.from(topology.nodeIds.keys()).find((i) => !topology.isGateway[i] && routes.nextHop[i] >= 0 && !topology.isGateway[routes.nextHop[i]])!;
+  const relay = Array.from(topology.nodeIds.keys()).find(
+    (i) => !topology.isGateway[i] && routes.nextHop[i] >= 0 && !topology.isGateway[routes.nextHop[i]],
+  )!;
   return topology.linkIds[routes.nextLink[relay]];
 }
 
-const incident = (fields: Partial<IncidentRecord>): IncidentRecord => ({ id: 'i1', openedAt: 0, status: 'open', signature: '', nodes: [], metrics: [], rootCauses: [], citations: [], ...fields });
-const action = (target: string): ActionRecord => ({ id: `a-${target}`, incidentId: 'i1', action: 'failover', target, startedAt: 0, outcome: 'pending', score: 1, explanation: '' });
+const incident = (fields: Partial<IncidentRecord>): IncidentRecord => ({
+  id: 'i1',
+  openedAt: 0,
+  status: 'open',
+  signature: '',
+  nodes: [],
+  metrics: [],
+  rootCauses: [],
+  citations: [],
+  ...fields,
+});
+const action = (target: string): ActionRecord => ({
+  id: `a-${target}`,
+  incidentId: 'i1',
+  action: 'failover',
+  target,
+  startedAt: 0,
+  outcome: 'pending',
+  score: 1,
+  explanation: '',
+});
 
 describe('Evaluator', () => {
   it("counts any link of a partition's cut as its root cause, and the first cited runbook's kind", () => {
     const sim = new MeshSimulator(OPTIONS);
     const events = new LoopEvents();
-    const evaluator = new Evaluator(sim, events, (id) => (id === 'rb-cut' ? ['partition'] : id === 'rb-link' ? ['link-degradation'] : undefined));
+    const evaluator = new Evaluator(sim, events, (id) =>
+      id === 'rb-cut' ? ['partition'] : id === 'rb-link' ? ['link-degradation'] : undefined,
+    );
     const fault = sim.inject({ kind: 'partition', target: { link: trunk(sim) }, start: 2 });
     for (let t = 0; t < 5; t++) sim.tick();
     const { cut, affectedNodes } = sim.groundTruth()[fault.id];
@@ -28,12 +51,26 @@ describe('Evaluator', () => {
     const healthyLink = sim.topology.linkIds.find((l) => !cut.includes(l))!;
 
     events.emit({ type: 'incident-opened', ts: 3, incident: incident({ nodes: [affectedNodes[0]] }) });
-    events.emit({ type: 'diagnosis', ts: 3, incident: incident({ nodes: [affectedNodes[0]], rootCauses: [{ target: other, score: 1 }], diagnosedKind: 'partition', citations: ['incident:old', 'rb-cut'] }) });
+    events.emit({
+      type: 'diagnosis',
+      ts: 3,
+      incident: incident({
+        nodes: [affectedNodes[0]],
+        rootCauses: [{ target: other, score: 1 }],
+        diagnosedKind: 'partition',
+        citations: ['incident:old', 'rb-cut'],
+      }),
+    });
     events.emit({ type: 'action-started', ts: 3, action: action(other) });
     events.emit({ type: 'action-started', ts: 4, action: action(healthyLink) });
 
     const report = evaluator.report({ seed: 7, hours: 1 });
-    expect(report.byKind.partition).toMatchObject({ detected: 1, rootCauseTop1: 1, diagnosisAccuracy: 1, topRunbookRight: 1 });
+    expect(report.byKind.partition).toMatchObject({
+      detected: 1,
+      rootCauseTop1: 1,
+      diagnosisAccuracy: 1,
+      topRunbookRight: 1,
+    });
     // The failover on a link of the cut is on a faulty target; the one elsewhere is not.
     expect(report.overall).toMatchObject({ actions: 2, actionsOnHealthy: 1 });
   });
@@ -41,12 +78,27 @@ describe('Evaluator', () => {
   it('does not count a runbook about another kind, or a diagnosis that cites none', () => {
     const sim = new MeshSimulator(OPTIONS);
     const events = new LoopEvents();
-    const evaluator = new Evaluator(sim, events, (id) => (id === 'rb-link' ? ['link-degradation'] : undefined));
+    const evaluator = new Evaluator(sim, events, (id) =>
+      id === 'rb-link' ? ['link-degradation'] : undefined,
+    );
     const fault = sim.inject({ kind: 'partition', target: { link: trunk(sim) }, start: 2 });
     for (let t = 0; t < 5; t++) sim.tick();
     const node = sim.groundTruth()[fault.id].affectedNodes[0];
     events.emit({ type: 'incident-opened', ts: 3, incident: incident({ nodes: [node] }) });
-    events.emit({ type: 'diagnosis', ts: 3, incident: incident({ nodes: [node], rootCauses: [{ target: trunk(sim), score: 1 }], diagnosedKind: 'link-degradation', citations: ['rb-link'] }) });
-    expect(evaluator.report({ seed: 7, hours: 1 }).byKind.partition).toMatchObject({ rootCauseTop1: 1, diagnosisAccuracy: 0, topRunbookRight: 0 });
+    events.emit({
+      type: 'diagnosis',
+      ts: 3,
+      incident: incident({
+        nodes: [node],
+        rootCauses: [{ target: trunk(sim), score: 1 }],
+        diagnosedKind: 'link-degradation',
+        citations: ['rb-link'],
+      }),
+    });
+    expect(evaluator.report({ seed: 7, hours: 1 }).byKind.partition).toMatchObject({
+      rootCauseTop1: 1,
+      diagnosisAccuracy: 0,
+      topRunbookRight: 0,
+    });
   });
 });

@@ -34,12 +34,19 @@ function lindley(service: readonly number[], rate: number): Float64Array {
 }
 
 /** HDR's percentile rank: ceil(p% of n), ignoring a floating-point hair above an integer. */
-const at = (sorted: Float64Array, p: number): number => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length - 1e-9)) - 1];
+const at = (sorted: Float64Array, p: number): number =>
+  sorted[Math.max(1, Math.ceil((p / 100) * sorted.length - 1e-9)) - 1];
 /** HDR with 3 significant digits (and whole microseconds) resolves values to about 0.1 %. */
-const close = (actual: number, expected: number): boolean => Math.abs(actual - expected) <= Math.max(0.002 * expected, 0.002);
+const close = (actual: number, expected: number): boolean =>
+  Math.abs(actual - expected) <= Math.max(0.002 * expected, 0.002);
 
 function expectMatches(stats: LatencyStats, truth: Float64Array): void {
-  for (const [p, key] of [[50, 'p50'], [90, 'p90'], [99, 'p99'], [99.9, 'p999']] as const) {
+  for (const [p, key] of [
+    [50, 'p50'],
+    [90, 'p90'],
+    [99, 'p99'],
+    [99.9, 'p999'],
+  ] as const) {
     const expected = at(truth, p);
     if (!close(stats[key], expected)) throw new Error(`${key}: measured ${stats[key]}, truth ${expected}`);
   }
@@ -57,7 +64,10 @@ describe('coordinated-omission correction', () => {
     );
     const s = result.summary;
     expect(s).toMatchObject({ scheduled: 5000, started: 5000, ok: 5000, dropped: 0 });
-    const truth = lindley(Array.from({ length: 5000 }, (_, i) => serviceMs(i)), 500);
+    const truth = lindley(
+      Array.from({ length: 5000 }, (_, i) => serviceMs(i)),
+      500,
+    );
     expectMatches(s.latency, truth);
     expect(at(truth, 99)).toBeCloseTo(90, 6);
     // What a tester without the correction reports: the stalls vanish below p99.9.
@@ -68,7 +78,13 @@ describe('coordinated-omission correction', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 20, max: 2000 }),
-        fc.array(fc.oneof(fc.double({ min: 0.01, max: 3, noNaN: true }), fc.double({ min: 20, max: 200, noNaN: true })), { minLength: 20, maxLength: 200 }),
+        fc.array(
+          fc.oneof(
+            fc.double({ min: 0.01, max: 3, noNaN: true }),
+            fc.double({ min: 20, max: 200, noNaN: true }),
+          ),
+          { minLength: 20, maxLength: 200 },
+        ),
         async (rate, service) => {
           const clock = new VirtualClock();
           // Half an interval short of n intervals: exactly n arrivals, whatever the rounding.

@@ -13,16 +13,26 @@ describe('presets', () => {
     const at = (name: string, scale = 1) => presetScenario(name, scale);
     expect(at('baseline')).toMatchObject({ model: 'open', stages: [{ rate: 50, durationMs: 30_000 }] });
     expect(at('throughput')).toMatchObject({ stages: [{ rate: 100, durationMs: 60_000 }] });
-    expect(at('high-concurrency')).toMatchObject({ stages: [{ rate: 200, durationMs: 45_000 }], maxInFlight: 50 });
+    expect(at('high-concurrency')).toMatchObject({
+      stages: [{ rate: 200, durationMs: 45_000 }],
+      maxInFlight: 50,
+    });
     const stress = at('stress');
     expect(stress.stages.map((s) => (s as { rate: number }).rate)).toEqual([50, 100, 150, 200, 250, 300]);
     expect(stress.stages.every((s) => s.durationMs === 30_000)).toBe(true);
-    expect(at('latency-consistency').stages.map((s) => [(s as { rate: number }).rate, s.durationMs])).toEqual([
-      [50, 20_000], [100, 20_000], [150, 20_000], [200, 20_000],
-    ]);
+    expect(at('latency-consistency').stages.map((s) => [(s as { rate: number }).rate, s.durationMs])).toEqual(
+      [
+        [50, 20_000],
+        [100, 20_000],
+        [150, 20_000],
+        [200, 20_000],
+      ],
+    );
     const ingest = at('ingest');
     expect(ingest).toMatchObject({ batchSize: 1000, stopOnBreak: true });
-    expect(ingest.stages.map((s) => (s as { rate: number }).rate * 1000)).toEqual([125e3, 250e3, 500e3, 1e6, 2e6, 4e6, 8e6, 16e6]);
+    expect(ingest.stages.map((s) => (s as { rate: number }).rate * 1000)).toEqual([
+      125e3, 250e3, 500e3, 1e6, 2e6, 4e6, 8e6, 16e6,
+    ]);
     const allScaled = PLAN_PRESETS.reduce((ms, name) => ms + totalDurationMs(at(name, 0.1).stages), 0);
     expect(allScaled).toBe(39_500);
     for (const name of Object.keys(PRESETS)) expect(at(name).thresholds?.length).toBeGreaterThan(0);
@@ -49,7 +59,12 @@ describe('built-in targets', () => {
   it('ingest pushes every sample through the engine Monitor, run after run', async () => {
     const ingest = monitorIngestTarget({ seed: 3 });
     for (let run = 0; run < 2; run++) {
-      const result = await runScenario(ingest, { name: 'ingest', model: 'open', stages: [{ rate: 200, durationMs: 200 }], batchSize: 500 });
+      const result = await runScenario(ingest, {
+        name: 'ingest',
+        model: 'open',
+        stages: [{ rate: 200, durationMs: 200 }],
+        batchSize: 500,
+      });
       expect(result.summary).toMatchObject({ ok: 40, failed: 0 });
       expect(result.unitsPerSecond).toBeCloseTo(result.summary.achievedRate * 500, 6);
     }
@@ -61,7 +76,15 @@ describe('reports', () => {
   it('render a summary, a progress line and a self-contained HTML page', async () => {
     const result = await runScenario(
       (ctx) => (ctx.iteration % 10 === 0 ? Promise.reject(new TypeError('x')) : undefined),
-      { name: 'report <&> "x"', model: 'open', stages: [{ rate: 200, durationMs: 150 }, { rate: 400, durationMs: 150 }], thresholds: ['p(99)<1000', 'error_rate<0.01'] },
+      {
+        name: 'report <&> "x"',
+        model: 'open',
+        stages: [
+          { rate: 200, durationMs: 150 },
+          { rate: 400, durationMs: 150 },
+        ],
+        thresholds: ['p(99)<1000', 'error_rate<0.01'],
+      },
     );
     const text = formatSummary(result);
     expect(text).toContain('corrected');
@@ -70,7 +93,17 @@ describe('reports', () => {
     expect(text).toMatch(/FAIL error_rate<0\.01/);
     expect(text).toContain('200 ops/s');
     expect(text).toContain('FAILED');
-    const line = formatProgress({ scenario: 's', elapsedMs: 1500, plannedMs: 3000, stage: 0, started: 10, completed: 9, errors: 1, dropped: 2, inFlight: 1 });
+    const line = formatProgress({
+      scenario: 's',
+      elapsedMs: 1500,
+      plannedMs: 3000,
+      stage: 0,
+      started: 10,
+      completed: 9,
+      errors: 1,
+      dropped: 2,
+      inFlight: 1,
+    });
     expect(line).toMatch(/1\.5\/3\.0 s \(50%\).*errors 1 dropped 2 in flight 1/);
 
     const html = renderHtmlReport([result]);

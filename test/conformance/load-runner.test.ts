@@ -12,7 +12,11 @@ const spin = (ms: number) => {
 
 describe('open model', () => {
   it('starts every iteration on schedule at a rate far above timer granularity', async () => {
-    const result = await runScenario(() => undefined, { name: 'noop', model: 'open', stages: [{ rate: 5000, durationMs: 400 }] });
+    const result = await runScenario(() => undefined, {
+      name: 'noop',
+      model: 'open',
+      stages: [{ rate: 5000, durationMs: 400 }],
+    });
     const s = result.summary;
     expect(s.scheduled).toBe(2000);
     expect(s.started).toBe(2000);
@@ -32,7 +36,11 @@ describe('open model', () => {
       await sleep(100);
       inFlight--;
     };
-    const result = await runScenario(slow, { name: 'slow', model: 'open', stages: [{ rate: 200, durationMs: 300 }] });
+    const result = await runScenario(slow, {
+      name: 'slow',
+      model: 'open',
+      stages: [{ rate: 200, durationMs: 300 }],
+    });
     expect(result.summary.started).toBe(60);
     expect(result.summary.ok).toBe(60);
     expect(peak).toBeGreaterThanOrEqual(15);
@@ -47,7 +55,13 @@ describe('open model', () => {
       await sleep(60);
       inFlight--;
     };
-    const result = await runScenario(slow, { name: 'cap', model: 'open', stages: [{ rate: 200, durationMs: 300 }], maxInFlight: 4, thresholds: ['dropped_rate<0.1'] });
+    const result = await runScenario(slow, {
+      name: 'cap',
+      model: 'open',
+      stages: [{ rate: 200, durationMs: 300 }],
+      maxInFlight: 4,
+      thresholds: ['dropped_rate<0.1'],
+    });
     expect(peak).toBe(4);
     expect(result.summary.dropped).toBeGreaterThan(20);
     expect(result.summary.started + result.summary.dropped).toBe(60);
@@ -65,20 +79,35 @@ describe('open model', () => {
       return new Promise(() => {});
     };
     const began = performance.now();
-    const result = await runScenario(target, { name: 'hang', model: 'open', stages: [{ rate: 200, durationMs: 300 }], timeoutMs: 80 });
+    const result = await runScenario(target, {
+      name: 'hang',
+      model: 'open',
+      stages: [{ rate: 200, durationMs: 300 }],
+      timeoutMs: 80,
+    });
     const elapsed = performance.now() - began;
     expect(elapsed).toBeLessThan(300 + 80 + 300);
     const s = result.summary;
     expect(s.scheduled).toBe(60);
     expect(s.started + s.dropped).toBe(60);
     expect(hung).toBeGreaterThanOrEqual(5);
-    expect(s).toMatchObject({ ok: s.started - hung, timeouts: hung, failed: 0, errorsByKind: { timeout: hung } });
+    expect(s).toMatchObject({
+      ok: s.started - hung,
+      timeouts: hung,
+      failed: 0,
+      errorsByKind: { timeout: hung },
+    });
     expect(aborted).toBe(hung);
   });
 
   it('a busy synchronous call is counted as a timeout, and the stall shows in corrected latency only', async () => {
     const target: LoadTarget = (ctx) => (ctx.iteration === 5 ? spin(150) : spin(0.2));
-    const result = await runScenario(target, { name: 'busy', model: 'open', stages: [{ rate: 200, durationMs: 500 }], timeoutMs: 100 });
+    const result = await runScenario(target, {
+      name: 'busy',
+      model: 'open',
+      stages: [{ rate: 200, durationMs: 500 }],
+      timeoutMs: 100,
+    });
     const s = result.summary;
     expect(s.scheduled).toBe(100);
     expect(s.started + s.dropped).toBe(100);
@@ -99,14 +128,23 @@ describe('open model', () => {
       if (ctx.iteration % 4 === 3) return Promise.reject('plain string');
       return Promise.resolve();
     };
-    const result = await runScenario(target, { name: 'errors', model: 'open', stages: [{ rate: 400, durationMs: 100 }], thresholds: ['error_rate<0.5'] });
+    const result = await runScenario(target, {
+      name: 'errors',
+      model: 'open',
+      stages: [{ rate: 400, durationMs: 100 }],
+      thresholds: ['error_rate<0.5'],
+    });
     expect(result.summary.errorsByKind).toEqual({ TypeError: 10, http_503: 10, error: 10 });
     expect(result.summary).toMatchObject({ ok: 10, failed: 30, errorRate: 0.75 });
     expect(result.passed).toBe(false);
   });
 
   it('records a per-second series and a percentile curve', async () => {
-    const result = await runScenario(() => sleep(1), { name: 'series', model: 'open', stages: [{ rate: 100, durationMs: 1100 }] });
+    const result = await runScenario(() => sleep(1), {
+      name: 'series',
+      model: 'open',
+      stages: [{ rate: 100, durationMs: 1100 }],
+    });
     expect(result.series.length).toBeGreaterThanOrEqual(2);
     expect(result.series.reduce((n, p) => n + p.scheduled, 0)).toBe(110);
     expect(result.series.reduce((n, p) => n + p.completed, 0)).toBe(110);
@@ -118,20 +156,50 @@ describe('open model', () => {
 
   it('reports progress while running', async () => {
     const seen: number[] = [];
-    await runScenario(() => undefined, { name: 'progress', model: 'open', stages: [{ rate: 100, durationMs: 350 }] }, { onProgress: (p) => seen.push(p.started), progressEveryMs: 100 });
+    await runScenario(
+      () => undefined,
+      { name: 'progress', model: 'open', stages: [{ rate: 100, durationMs: 350 }] },
+      { onProgress: (p) => seen.push(p.started), progressEveryMs: 100 },
+    );
     expect(seen.length).toBeGreaterThanOrEqual(2);
     const closed: number[] = [];
-    await runScenario(() => undefined, { name: 'progress', model: 'closed', stages: [{ concurrency: 1, durationMs: 250 }] }, { onProgress: (p) => closed.push(p.started), progressEveryMs: 100 });
+    await runScenario(
+      () => undefined,
+      { name: 'progress', model: 'closed', stages: [{ concurrency: 1, durationMs: 250 }] },
+      { onProgress: (p) => closed.push(p.started), progressEveryMs: 100 },
+    );
     expect(closed.length).toBeGreaterThanOrEqual(2);
     expect(closed[1]).toBeGreaterThan(closed[0]);
     expect(seen[1]).toBeGreaterThan(seen[0]);
   });
 
   it('rejects bad scenarios naming the field', async () => {
-    await expect(runScenario(() => 0, { name: 'x', model: 'open', stages: [{ rate: 10, durationMs: 0 }] })).rejects.toThrow(/scenario\.stages\[0\]\.durationMs/);
-    await expect(runScenario(() => 0, { name: 'x', model: 'open', stages: [{ rate: 10, durationMs: 10 }], timeoutMs: -1 })).rejects.toThrow(/scenario\.timeoutMs/);
-    await expect(runScenario(() => 0, { name: 'x', model: 'closed', stages: [{ concurrency: 2, durationMs: 10 }], thresholds: ['rate>=target'] })).rejects.toThrow(ArgumentError);
-    await expect(runScenario('nope' as unknown as LoadTarget, { name: 'x', model: 'open', stages: [{ rate: 1, durationMs: 10 }] })).rejects.toThrow(/target/);
+    await expect(
+      runScenario(() => 0, { name: 'x', model: 'open', stages: [{ rate: 10, durationMs: 0 }] }),
+    ).rejects.toThrow(/scenario\.stages\[0\]\.durationMs/);
+    await expect(
+      runScenario(() => 0, {
+        name: 'x',
+        model: 'open',
+        stages: [{ rate: 10, durationMs: 10 }],
+        timeoutMs: -1,
+      }),
+    ).rejects.toThrow(/scenario\.timeoutMs/);
+    await expect(
+      runScenario(() => 0, {
+        name: 'x',
+        model: 'closed',
+        stages: [{ concurrency: 2, durationMs: 10 }],
+        thresholds: ['rate>=target'],
+      }),
+    ).rejects.toThrow(ArgumentError);
+    await expect(
+      runScenario('nope' as unknown as LoadTarget, {
+        name: 'x',
+        model: 'open',
+        stages: [{ rate: 1, durationMs: 10 }],
+      }),
+    ).rejects.toThrow(/target/);
   });
 });
 
@@ -146,7 +214,14 @@ describe('closed model', () => {
       await sleep(5);
       inFlight--;
     };
-    const run = runScenario(target, { name: 'closed', model: 'closed', stages: [{ concurrency: 3, durationMs: 200 }, { concurrency: 8, durationMs: 200 }] });
+    const run = runScenario(target, {
+      name: 'closed',
+      model: 'closed',
+      stages: [
+        { concurrency: 3, durationMs: 200 },
+        { concurrency: 8, durationMs: 200 },
+      ],
+    });
     setTimeout(() => (phase = 1), 170);
     const result = await run;
     expect(peaks).toEqual([3, 8]);
@@ -158,7 +233,12 @@ describe('closed model', () => {
   it('a synchronous target does not starve timers, and hung calls time out', async () => {
     const target: LoadTarget = (ctx) => (ctx.iteration % 50 === 7 ? new Promise(() => {}) : undefined);
     const began = performance.now();
-    const result = await runScenario(target, { name: 'closed-hang', model: 'closed', stages: [{ concurrency: 2, durationMs: 200 }], timeoutMs: 30 });
+    const result = await runScenario(target, {
+      name: 'closed-hang',
+      model: 'closed',
+      stages: [{ concurrency: 2, durationMs: 200 }],
+      timeoutMs: 30,
+    });
     expect(performance.now() - began).toBeLessThan(200 + 30 + 250);
     expect(result.summary.timeouts).toBeGreaterThanOrEqual(1);
     expect(result.summary.ok).toBeGreaterThan(100);
@@ -178,7 +258,11 @@ describe('StressTester', () => {
       return sleep(freeAt - t);
     };
     const tester = new StressTester(server, {
-      startRate: 25, maxRate: 12_800, factor: 8, stepDurationMs: 600, thresholds: ['p(99)<150'],
+      startRate: 25,
+      maxRate: 12_800,
+      factor: 8,
+      stepDurationMs: 600,
+      thresholds: ['p(99)<150'],
     });
     expect(tester.scenario.stages.map((s) => s.rate)).toEqual([25, 200, 1600, 12_800]);
     const result = await tester.run();
@@ -189,8 +273,30 @@ describe('StressTester', () => {
   }, 15_000);
 
   it('rejects a ramp without a way to break', () => {
-    expect(() => new StressTester(() => 0, { startRate: 1, maxRate: 2, step: 1, stepDurationMs: 10, thresholds: [] })).toThrow(/thresholds/);
-    expect(() => new StressTester(() => 0, { startRate: 1, maxRate: 2, step: 1, factor: 2, stepDurationMs: 10, thresholds: ['p(99)<1'] })).toThrow(/step/);
-    expect(() => new StressTester(() => 0, { startRate: 5, maxRate: 2, step: 1, stepDurationMs: 10, thresholds: ['p(99)<1'] })).toThrow(/maxRate/);
+    expect(
+      () =>
+        new StressTester(() => 0, { startRate: 1, maxRate: 2, step: 1, stepDurationMs: 10, thresholds: [] }),
+    ).toThrow(/thresholds/);
+    expect(
+      () =>
+        new StressTester(() => 0, {
+          startRate: 1,
+          maxRate: 2,
+          step: 1,
+          factor: 2,
+          stepDurationMs: 10,
+          thresholds: ['p(99)<1'],
+        }),
+    ).toThrow(/step/);
+    expect(
+      () =>
+        new StressTester(() => 0, {
+          startRate: 5,
+          maxRate: 2,
+          step: 1,
+          stepDurationMs: 10,
+          thresholds: ['p(99)<1'],
+        }),
+    ).toThrow(/maxRate/);
   });
 });

@@ -20,7 +20,13 @@ describe('ArrivalPlan', () => {
   });
 
   it('restarts each stage at its boundary and numbers iterations globally', () => {
-    const arrivals = drain(new ArrivalPlan([{ rate: 10, durationMs: 1000 }, { rate: 0, durationMs: 500 }, { rate: 4, durationMs: 1000 }]));
+    const arrivals = drain(
+      new ArrivalPlan([
+        { rate: 10, durationMs: 1000 },
+        { rate: 0, durationMs: 500 },
+        { rate: 4, durationMs: 1000 },
+      ]),
+    );
     expect(arrivals.map((a) => a.stage)).toEqual([...Array(10).fill(0), ...Array(4).fill(2)]);
     expect(arrivals.slice(10).map((a) => a.intendedMs)).toEqual([1500, 1750, 2000, 2250]);
     expect(arrivals.at(-1)!.iteration).toBe(13);
@@ -58,7 +64,9 @@ describe('ArrivalPlan', () => {
           }
           start += stage.durationMs;
         });
-        arrivals.slice(1).forEach((a, i) => expect(a.intendedMs).toBeGreaterThanOrEqual(arrivals[i].intendedMs));
+        arrivals
+          .slice(1)
+          .forEach((a, i) => expect(a.intendedMs).toBeGreaterThanOrEqual(arrivals[i].intendedMs));
       }),
       { numRuns: 40 },
     );
@@ -74,7 +82,12 @@ describe('ArrivalPlan', () => {
   it('rejects bad stages naming the field', () => {
     expect(() => validateRateStages([])).toThrow(ArgumentError);
     expect(() => validateRateStages([{ rate: -1, durationMs: 10 }])).toThrow(/stages\[0\]\.rate/);
-    expect(() => validateRateStages([{ rate: 1, durationMs: 10 }, { rate: 1, durationMs: NaN }])).toThrow(/stages\[1\]\.durationMs/);
+    expect(() =>
+      validateRateStages([
+        { rate: 1, durationMs: 10 },
+        { rate: 1, durationMs: NaN },
+      ]),
+    ).toThrow(/stages\[1\]\.durationMs/);
     expect(() => validateRateStages([{ rate: 1, durationMs: 10, fromRate: Infinity }])).toThrow(/fromRate/);
   });
 });

@@ -8,9 +8,20 @@ import { evaluateThreshold, parseThreshold, parseThresholds } from '../../src/lo
 function summary(overrides: Partial<LoadSummary> = {}): LoadSummary {
   const latency = { count: 100, min: 1, mean: 5, p50: 4, p90: 8, p95: 9, p99: 20, p999: 40, max: 50 };
   return {
-    scheduled: 100, started: 100, dropped: 0, ok: 98, failed: 1, timeouts: 1, errorsByKind: { timeout: 1, error: 1 },
-    errorRate: 0.02, droppedRate: 0, targetRate: 100, achievedRate: 99.5, latency,
-    uncorrectedLatency: { ...latency, p99: 2 }, ...overrides,
+    scheduled: 100,
+    started: 100,
+    dropped: 0,
+    ok: 98,
+    failed: 1,
+    timeouts: 1,
+    errorsByKind: { timeout: 1, error: 1 },
+    errorRate: 0.02,
+    droppedRate: 0,
+    targetRate: 100,
+    achievedRate: 99.5,
+    latency,
+    uncorrectedLatency: { ...latency, p99: 2 },
+    ...overrides,
   };
 }
 
@@ -36,11 +47,23 @@ describe('thresholds', () => {
   });
 
   it('fails a relative limit when there is no target rate', () => {
-    expect(evaluateThreshold(parseThreshold('rate>=0.5*target'), summary({ targetRate: null })).passed).toBe(false);
+    expect(evaluateThreshold(parseThreshold('rate>=0.5*target'), summary({ targetRate: null })).passed).toBe(
+      false,
+    );
   });
 
   it('rejects malformed thresholds with an ArgumentError naming the index', () => {
-    for (const bad of ['p95<100', 'constructor<1', 'p(97)<1', 'latency<3', 'p(99)<', 'p(99)<abc', 'rate>=target*target', 'p(99)=<3', '']) {
+    for (const bad of [
+      'p95<100',
+      'constructor<1',
+      'p(97)<1',
+      'latency<3',
+      'p(99)<',
+      'p(99)<abc',
+      'rate>=target*target',
+      'p(99)=<3',
+      '',
+    ]) {
       expect(() => parseThreshold(bad)).toThrow(ArgumentError);
     }
     expect(() => parseThresholds(['p(95)<1', 'nope<1'])).toThrow(/thresholds\[1\]/);
@@ -48,11 +71,15 @@ describe('thresholds', () => {
 
   it('property: comparison semantics hold for any actual and limit', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.integer({ min: 0, max: 1_000_000 }), (p95, limit) => {
-        const s = summary({ latency: { ...summary().latency, p95 } });
-        expect(evaluateThreshold(parseThreshold(`p(95)<${limit}`), s).passed).toBe(p95 < limit);
-        expect(evaluateThreshold(parseThreshold(`p(95)>=${limit}`), s).passed).toBe(p95 >= limit);
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (p95, limit) => {
+          const s = summary({ latency: { ...summary().latency, p95 } });
+          expect(evaluateThreshold(parseThreshold(`p(95)<${limit}`), s).passed).toBe(p95 < limit);
+          expect(evaluateThreshold(parseThreshold(`p(95)>=${limit}`), s).passed).toBe(p95 >= limit);
+        },
+      ),
     );
   });
 });
@@ -64,9 +91,27 @@ describe('knee and stable rate', () => {
   });
 
   it('reports no knee for flat or noisy curves, or too few points', () => {
-    expect(findKnee([{ x: 1, y: 5 }, { x: 2, y: 5 }, { x: 3, y: 5 }])).toBeNull();
-    expect(findKnee([{ x: 1, y: 26 }, { x: 2, y: 33 }, { x: 3, y: 10 }, { x: 4, y: 6 }])).toBeNull();
-    expect(findKnee([{ x: 1, y: 1 }, { x: 2, y: 50 }])).toBeNull();
+    expect(
+      findKnee([
+        { x: 1, y: 5 },
+        { x: 2, y: 5 },
+        { x: 3, y: 5 },
+      ]),
+    ).toBeNull();
+    expect(
+      findKnee([
+        { x: 1, y: 26 },
+        { x: 2, y: 33 },
+        { x: 3, y: 10 },
+        { x: 4, y: 6 },
+      ]),
+    ).toBeNull();
+    expect(
+      findKnee([
+        { x: 1, y: 1 },
+        { x: 2, y: 50 },
+      ]),
+    ).toBeNull();
   });
 
   it('takes the last step of the passing prefix as the highest stable rate', () => {
@@ -76,7 +121,14 @@ describe('knee and stable rate', () => {
       { rate: 150, p99: 400, passed: false },
     ];
     expect(analyzeSteps(steps)).toMatchObject({ highestStableRate: 100, breakingRate: 150 });
-    expect(analyzeSteps([{ rate: 50, p99: 900, passed: false }])).toMatchObject({ highestStableRate: null, breakingRate: 50 });
-    expect(analyzeSteps(steps.slice(0, 2))).toMatchObject({ highestStableRate: 100, breakingRate: null, knee: null });
+    expect(analyzeSteps([{ rate: 50, p99: 900, passed: false }])).toMatchObject({
+      highestStableRate: null,
+      breakingRate: 50,
+    });
+    expect(analyzeSteps(steps.slice(0, 2))).toMatchObject({
+      highestStableRate: 100,
+      breakingRate: null,
+      knee: null,
+    });
   });
 });

@@ -45,16 +45,31 @@ function zScorer(series: number): BatchScorer {
 }
 
 /** Baseline cpu of node i at tick t: a level per node plus small deterministic wobble. */
-const cpu = (i: number, t: number) => 30 + i + 0.5 * Math.sin(t * 1.7 + i) + 0.3 * Math.cos(t * 0.37 * (i + 1));
+const cpu = (i: number, t: number) =>
+  30 + i + 0.5 * Math.sin(t * 1.7 + i) + 0.3 * Math.cos(t * 0.37 * (i + 1));
 
 /** Always blames the node with the most evidence, and recommends restarting it. */
 const simpleDiagnoser: Diagnoser = {
-  diagnose: () => ({ kind: 'cpu-exhaustion', scope: 'node', citations: ['test'], recommended: [{ action: 'restart-service', support: 1 }] }),
+  diagnose: () => ({
+    kind: 'cpu-exhaustion',
+    scope: 'node',
+    citations: ['test'],
+    recommended: [{ action: 'restart-service', support: 1 }],
+  }),
 };
 
-async function lineLoop(options: { executor: Executor; store?: KnowledgeStore; quorum?: number; confidence?: number; evidenceTicks?: number }) {
+async function lineLoop(options: {
+  executor: Executor;
+  store?: KnowledgeStore;
+  quorum?: number;
+  confidence?: number;
+  evidenceTicks?: number;
+}) {
   const ids = Array.from({ length: LINE }, (_, i) => `n${i}`);
-  const graph = new MeshGraph(ids, ids.slice(1).map((id, i) => [ids[i], id] as const));
+  const graph = new MeshGraph(
+    ids,
+    ids.slice(1).map((id, i) => [ids[i], id] as const),
+  );
   const loop = new MapeKLoop({
     graph,
     metrics: METRICS,
@@ -65,14 +80,27 @@ async function lineLoop(options: { executor: Executor; store?: KnowledgeStore; q
     executor: options.executor,
     diagnoser: simpleDiagnoser,
     store: options.store,
-    rails: { cooldown: 0, backoffBase: 0, ...(options.quorum !== undefined ? { quorum: options.quorum } : {}) },
+    rails: {
+      cooldown: 0,
+      backoffBase: 0,
+      ...(options.quorum !== undefined ? { quorum: options.quorum } : {}),
+    },
     settleTicks: 1,
     patienceTicks: 3,
     confidence: options.confidence,
     evidenceTicks: options.evidenceTicks,
   });
   const events: LoopEvent[] = [];
-  for (const type of ['sample-rejected', 'incident-opened', 'diagnosis', 'action-started', 'action-result', 'incident-resolved', 'escalation', 'store-fault']) {
+  for (const type of [
+    'sample-rejected',
+    'incident-opened',
+    'diagnosis',
+    'action-started',
+    'action-result',
+    'incident-resolved',
+    'escalation',
+    'store-fault',
+  ]) {
     loop.events.addEventListener(type, (e) => events.push((e as unknown as { detail: LoopEvent }).detail));
   }
   /** Runs ticks [from, to) with the cpu of the nodes `hot(t)` names at 95. */
@@ -144,7 +172,9 @@ describe('MAPE-K loop on a small known world', () => {
     await run(0, 100, () => new Set());
     // n2 runs hot for 4 ticks out of every 8, whatever is done to it.
     await run(100, 200, (t) => new Set(t % 8 < 4 ? [2] : []));
-    const outcomes = events.filter((e) => e.type === 'action-result').map((e) => e.type === 'action-result' && e.action.outcome);
+    const outcomes = events
+      .filter((e) => e.type === 'action-result')
+      .map((e) => e.type === 'action-result' && e.action.outcome);
     expect(outcomes.length).toBeGreaterThanOrEqual(1);
     expect(outcomes).not.toContain('healed');
   });
@@ -175,7 +205,10 @@ describe('MAPE-K loop on a small known world', () => {
   it('queues writes while the store fails and delivers all of them once it is back', async () => {
     const inner = new MemoryStore();
     let down = true;
-    const guard = <A extends unknown[]>(f: (...a: A) => Promise<void>) => (...a: A) => (down ? Promise.reject(new Error('store down')) : f(...a));
+    const guard =
+      <A extends unknown[]>(f: (...a: A) => Promise<void>) =>
+      (...a: A) =>
+        down ? Promise.reject(new Error('store down')) : f(...a);
     const store: KnowledgeStore = Object.assign(Object.create(inner) as KnowledgeStore, {
       putIncident: guard(inner.putIncident.bind(inner)),
       putAction: guard(inner.putAction.bind(inner)),
@@ -202,7 +235,11 @@ describe('MAPE-K loop on a small known world', () => {
     const executor = new ScriptedExecutor('heal');
     const { loop, events } = await lineLoop({ executor });
     await loop.tick(0, { ts: 0, columns: { cpu: Float64Array.from([1, NaN, 2, 500, 3, 4]) } });
-    await loop.tick(1, { ts: 1, columns: { cpu: Float64Array.from([1, 2]), disk: Float64Array.from([1, 2]) }, sources: Uint32Array.from([0, 1]) });
+    await loop.tick(1, {
+      ts: 1,
+      columns: { cpu: Float64Array.from([1, 2]), disk: Float64Array.from([1, 2]) },
+      sources: Uint32Array.from([0, 1]),
+    });
     loop.monitor.ingest({ source: 'nope', metric: 'cpu', ts: 2, value: 1 });
     const stats = loop.stats();
     expect(stats.samplesRejected).toBeGreaterThanOrEqual(4);
@@ -222,12 +259,37 @@ describe('MAPE-K loop on a small known world', () => {
   it('lets the nodes whose traffic a route change moved settle instead of raising alarms', async () => {
     // A ring n0-n1-n2-n3 with the gateway n1, and n4 behind a gateway of its own, n5.
     const ids = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'];
-    const graph = new MeshGraph(ids, [['n0', 'n1'], ['n1', 'n2'], ['n2', 'n3'], ['n3', 'n0'], ['n4', 'n5']], ['n1', 'n5']);
-    const loop = new MapeKLoop({ graph, metrics: METRICS, localMetrics: ['cpu'], detector: zScorer(6), threshold: 0.5, planner: await DecisionEngine.create({ backend: 'ts' }), executor: new ScriptedExecutor('heal'), diagnoser: simpleDiagnoser });
+    const graph = new MeshGraph(
+      ids,
+      [
+        ['n0', 'n1'],
+        ['n1', 'n2'],
+        ['n2', 'n3'],
+        ['n3', 'n0'],
+        ['n4', 'n5'],
+      ],
+      ['n1', 'n5'],
+    );
+    const loop = new MapeKLoop({
+      graph,
+      metrics: METRICS,
+      localMetrics: ['cpu'],
+      detector: zScorer(6),
+      threshold: 0.5,
+      planner: await DecisionEngine.create({ backend: 'ts' }),
+      executor: new ScriptedExecutor('heal'),
+      diagnoser: simpleDiagnoser,
+    });
     const opened: string[][] = [];
-    loop.events.addEventListener('incident-opened', (e) => opened.push((e as unknown as { detail: { incident: { nodes: string[] } } }).detail.incident.nodes));
+    loop.events.addEventListener('incident-opened', (e) =>
+      opened.push((e as unknown as { detail: { incident: { nodes: string[] } } }).detail.incident.nodes),
+    );
     const run = async (from: number, to: number, hot: ReadonlySet<number>) => {
-      for (let t = from; t < to; t++) await loop.tick(t, { ts: t, columns: { cpu: Float64Array.from(ids, (_, i) => (hot.has(i) ? 95 : cpu(i, t))) } });
+      for (let t = from; t < to; t++)
+        await loop.tick(t, {
+          ts: t,
+          columns: { cpu: Float64Array.from(ids, (_, i) => (hot.has(i) ? 95 : cpu(i, t))) },
+        });
     };
     loop.updateRoutes([1, -1, 1, 2, 5, -1]);
     await run(0, 100, new Set());
@@ -245,7 +307,9 @@ describe('MAPE-K loop over the simulated mesh with the default detector and RAG 
     const topology = sim.topology;
     const graph = new MeshGraph(
       topology.nodeIds,
-      topology.linkIds.map((_, l) => [topology.nodeIds[topology.linkFrom[l]], topology.nodeIds[topology.linkTo[l]]] as const),
+      topology.linkIds.map(
+        (_, l) => [topology.nodeIds[topology.linkFrom[l]], topology.nodeIds[topology.linkTo[l]]] as const,
+      ),
     );
     const executor = new SimulatorExecutor(sim);
     const loop = new MapeKLoop({
@@ -259,7 +323,8 @@ describe('MAPE-K loop over the simulated mesh with the default detector and RAG 
       diagnoser: await RagDiagnoser.create({ kinds: FAULT_KINDS }),
     });
     const events: LoopEvent[] = [];
-    for (const type of ['incident-opened', 'diagnosis', 'action-result']) loop.events.addEventListener(type, (e) => events.push((e as unknown as { detail: LoopEvent }).detail));
+    for (const type of ['incident-opened', 'diagnosis', 'action-result'])
+      loop.events.addEventListener(type, (e) => events.push((e as unknown as { detail: LoopEvent }).detail));
     const fault = sim.inject({ kind: 'node-crash', target: { node: topology.nodeIds[5] }, start: 400 });
     for (let t = 0; t < 520; t++) {
       const frame = sim.tick();
@@ -270,7 +335,9 @@ describe('MAPE-K loop over the simulated mesh with the default detector and RAG 
     expect(opened && opened.ts - fault.start).toBeLessThanOrEqual(5);
     const diagnosis = events.find((e) => e.type === 'diagnosis');
     expect(diagnosis?.type === 'diagnosis' && diagnosis.incident.diagnosedKind).toBe('node-crash');
-    expect(diagnosis?.type === 'diagnosis' && diagnosis.incident.rootCauses[0].target).toBe(topology.nodeIds[5]);
+    expect(diagnosis?.type === 'diagnosis' && diagnosis.incident.rootCauses[0].target).toBe(
+      topology.nodeIds[5],
+    );
     const truth = sim.groundTruth().find((f) => f.id === fault.id)!;
     expect(truth.healedBy).toBeDefined();
   });

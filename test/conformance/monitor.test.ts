@@ -5,7 +5,10 @@ import { ArgumentError } from '../../src/errors.ts';
 function monitor() {
   return new Monitor({
     sources: ['a', 'b', 'c'],
-    metrics: [{ name: 'cpu', min: 0, max: 100 }, { name: 'latency', min: 0 }],
+    metrics: [
+      { name: 'cpu', min: 0, max: 100 },
+      { name: 'latency', min: 0 },
+    ],
     window: 4,
     maxBatchSamples: 10,
   });
@@ -36,7 +39,14 @@ describe('monitor ingest', () => {
     expect(m.ingest({ source: 'a', metric: 'cpu', ts: 7, value: 101 })).toBe(false);
     expect(m.ingest(null as never)).toBe(false);
     expect(seen.map((r) => r.reason)).toEqual([
-      'unknown-series', 'unknown-series', 'non-finite', 'non-finite', 'duplicate', 'out-of-order', 'out-of-range', 'malformed',
+      'unknown-series',
+      'unknown-series',
+      'non-finite',
+      'non-finite',
+      'duplicate',
+      'out-of-order',
+      'out-of-range',
+      'malformed',
     ]);
     expect(m.stats.rejected).toBe(8);
     expect(m.stats.rejectedBy['non-finite']).toBe(2);
@@ -55,7 +65,9 @@ describe('monitor ingest', () => {
     expect(m.latest[m.seriesIndex('a', 'cpu')]).toBe(2);
     expect(m.stats.rejectedBy['non-finite']).toBe(1);
     const big = new Float64Array(6);
-    expect(m.ingestBatch({ ts: 2, columns: { cpu: big, latency: big }, sources: new Uint32Array(6) })).toBe(0);
+    expect(m.ingestBatch({ ts: 2, columns: { cpu: big, latency: big }, sources: new Uint32Array(6) })).toBe(
+      0,
+    );
     expect(m.stats.rejectedBy.oversized).toBe(12);
   });
 

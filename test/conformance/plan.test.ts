@@ -9,7 +9,10 @@ const base: Diagnosis = {
   scope: 'node',
   severity: 0.8,
   metrics: ['cpu'],
-  rootCauses: [{ target: 'n1', score: 0.9 }, { target: 'n1-n2', score: 0.1 }],
+  rootCauses: [
+    { target: 'n1', score: 0.9 },
+    { target: 'n1-n2', score: 0.1 },
+  ],
   recommended: [
     { action: 'failover', support: 1 },
     { action: 'restart-service', support: 1 },
@@ -27,16 +30,29 @@ describe('DecisionEngine', () => {
 
   it('falls back to the other target type when the diagnosed scope has no candidate', async () => {
     const engine = await DecisionEngine.create({ backend: 'ts' });
-    const plan = engine.plan({ ...base, scope: 'link', rootCauses: [{ target: 'n1', score: 1 }], recommended: [{ action: 'reroute', support: 1 }] });
+    const plan = engine.plan({
+      ...base,
+      scope: 'link',
+      rootCauses: [{ target: 'n1', score: 1 }],
+      recommended: [{ action: 'reroute', support: 1 }],
+    });
     expect(plan.chosen).toMatchObject({ action: 'reroute', target: 'n1' });
-    const linkOnly = engine.plan({ ...base, scope: 'link', recommended: [{ action: 'reroute', support: 1 }] });
+    const linkOnly = engine.plan({
+      ...base,
+      scope: 'link',
+      recommended: [{ action: 'reroute', support: 1 }],
+    });
     expect(linkOnly.candidates.map((c) => c.target)).toEqual(['n1-n2']);
   });
 
   it('leaves out targets far less likely than the best one', async () => {
     const engine = await DecisionEngine.create({ backend: 'ts' });
     const targets = (scores: number[]) =>
-      new Set(engine.plan({ ...base, rootCauses: scores.map((score, i) => ({ target: `n${i + 1}`, score })) }).candidates.map((c) => c.target));
+      new Set(
+        engine
+          .plan({ ...base, rootCauses: scores.map((score, i) => ({ target: `n${i + 1}`, score })) })
+          .candidates.map((c) => c.target),
+      );
     expect(targets([0.7, 0.2, 0.1])).toEqual(new Set(['n1']));
     expect(targets([0.5, 0.4, 0.1])).toEqual(new Set(['n1', 'n2']));
   });
@@ -52,28 +68,63 @@ describe('DecisionEngine', () => {
 
   it('plans a stopgap (rerouting around a node) only once no remedy is left for the target', async () => {
     const engine = await DecisionEngine.create({ backend: 'ts' });
-    const diagnosis = { ...base, rootCauses: [{ target: 'n1', score: 1 }], recommended: [{ action: 'reroute', support: 1 }, { action: 'quarantine-node', support: 0.5 }] };
+    const diagnosis = {
+      ...base,
+      rootCauses: [{ target: 'n1', score: 1 }],
+      recommended: [
+        { action: 'reroute', support: 1 },
+        { action: 'quarantine-node', support: 0.5 },
+      ],
+    };
     const plan = engine.plan(diagnosis);
     expect(plan.chosen).toMatchObject({ action: 'quarantine-node', target: 'n1' });
     expect(plan.candidates.find((c) => c.action === 'reroute')!.excluded).toMatch(/stopgap/);
-    expect(engine.plan(diagnosis, new Set(['quarantine-node@n1'])).chosen).toMatchObject({ action: 'reroute', target: 'n1' });
+    expect(engine.plan(diagnosis, new Set(['quarantine-node@n1'])).chosen).toMatchObject({
+      action: 'reroute',
+      target: 'n1',
+    });
   });
 
   it('does not try to route around a partition cut: there is no other path', async () => {
     const engine = await DecisionEngine.create({ backend: 'ts' });
-    const cut = { ...base, kind: 'partition', scope: 'link' as const, rootCauses: [{ target: 'n1-n2', score: 0.5, cut: true }, { target: 'n1-n3', score: 0.5, cut: true }], recommended: [{ action: 'reroute', support: 1 }, { action: 'failover', support: 0.5 }] };
+    const cut = {
+      ...base,
+      kind: 'partition',
+      scope: 'link' as const,
+      rootCauses: [
+        { target: 'n1-n2', score: 0.5, cut: true },
+        { target: 'n1-n3', score: 0.5, cut: true },
+      ],
+      recommended: [
+        { action: 'reroute', support: 1 },
+        { action: 'failover', support: 0.5 },
+      ],
+    };
     const plan = engine.plan(cut);
     expect(plan.chosen?.action).toBe('failover');
-    expect(plan.candidates.filter((c) => c.action === 'reroute').map((c) => c.excluded)).toEqual(['no way around a partition cut', 'no way around a partition cut']);
+    expect(plan.candidates.filter((c) => c.action === 'reroute').map((c) => c.excluded)).toEqual([
+      'no way around a partition cut',
+      'no way around a partition cut',
+    ]);
     // A link that is not part of a cut can be routed around.
-    expect(engine.plan({ ...cut, rootCauses: [{ target: 'n1-n2', score: 1 }] }).chosen?.action).toBe('reroute');
+    expect(engine.plan({ ...cut, rootCauses: [{ target: 'n1-n2', score: 1 }] }).chosen?.action).toBe(
+      'reroute',
+    );
   });
 
   it('excludes tried pairs and targets a policy forbids', async () => {
     const engine = await DecisionEngine.create({ backend: 'ts' });
-    engine.policies.register({ name: 'no-failover-n1', action: 'failover', priority: PolicyPriority.HIGH, forbiddenTargets: ['n1'] });
+    engine.policies.register({
+      name: 'no-failover-n1',
+      action: 'failover',
+      priority: PolicyPriority.HIGH,
+      forbiddenTargets: ['n1'],
+    });
     const plan = engine.plan(base, new Set(['restart-service@n1']));
     expect(plan.chosen).toBeUndefined();
-    expect(plan.candidates.map((c) => c.excluded).sort()).toEqual(['already tried for this incident', 'forbidden by policy']);
+    expect(plan.candidates.map((c) => c.excluded).sort()).toEqual([
+      'already tried for this incident',
+      'forbidden by policy',
+    ]);
   });
 });

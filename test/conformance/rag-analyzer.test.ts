@@ -14,7 +14,17 @@ describe('RAGAnalyzer over the shipped runbooks', () => {
     expect(analyzer.size).toBeGreaterThanOrEqual(60);
     const store = new MemoryRagStore();
     await RAGAnalyzer.create({ store });
-    const custom = { id: 'my-own', source: 'runbook' as const, title: 'Printer on fire', faults: ['node-crash'], severity: 'low' as const, symptoms: [], metrics: [], actions: ['failover'], body: '' };
+    const custom = {
+      id: 'my-own',
+      source: 'runbook' as const,
+      title: 'Printer on fire',
+      faults: ['node-crash'],
+      severity: 'low' as const,
+      symptoms: [],
+      metrics: [],
+      actions: ['failover'],
+      body: '',
+    };
     const first = await RAGAnalyzer.create({ store });
     await first.indexKnowledge([custom]);
     const again = await RAGAnalyzer.create({ store });
@@ -26,7 +36,8 @@ describe('RAGAnalyzer over the shipped runbooks', () => {
     const plain = await RAGAnalyzer.create({ thesaurus: null });
     const quality = async (a: RAGAnalyzer, mode: 'hybrid' | 'lexical' | 'vector') => {
       const ranked = [];
-      for (const q of data.queries) ranked.push((await a.retrieveContext(q.text, { k: 10, mode })).documents.map((d) => d.id));
+      for (const q of data.queries)
+        ranked.push((await a.retrieveContext(q.text, { k: 10, mode })).documents.map((d) => d.id));
       return evaluateRankings(data.queries, ranked);
     };
     const hybrid = await quality(analyzer, 'hybrid');
@@ -48,7 +59,10 @@ describe('RAGAnalyzer over the shipped runbooks', () => {
     const d = await analyzer.augmentAnalysis({
       id: 'inc-1',
       symptoms: ['resident memory keeps climbing', 'service was oom killed'],
-      metrics: [{ name: 'memory', deviation: 6.1 }, { name: 'swap_used', deviation: 3.2 }],
+      metrics: [
+        { name: 'memory', deviation: 6.1 },
+        { name: 'swap_used', deviation: 3.2 },
+      ],
       nodes: ['n4'],
     });
     expect(d.incidentId).toBe('inc-1');
@@ -64,11 +78,23 @@ describe('RAGAnalyzer over the shipped runbooks', () => {
 
   it('learns from resolved incidents: cites them and shifts action priors by outcome', async () => {
     const a = await RAGAnalyzer.create({ store: new MemoryRagStore() });
-    const incident = { id: 'cur', symptoms: ['certificate expired, tls handshake failures'], metrics: [{ name: 'tls_handshake_errors', deviation: 9 }] };
+    const incident = {
+      id: 'cur',
+      symptoms: ['certificate expired, tls handshake failures'],
+      metrics: [{ name: 'tls_handshake_errors', deviation: 9 }],
+    };
     const before = await a.augmentAnalysis(incident);
-    const priorOf = (d: typeof before, action: string) => d.candidateActions.find((c) => c.action === action)?.prior ?? 0;
+    const priorOf = (d: typeof before, action: string) =>
+      d.candidateActions.find((c) => c.action === action)?.prior ?? 0;
     for (let i = 0; i < 3; i++) {
-      await a.recordResolved({ ...incident, id: `past-${i}`, fault: 'cert-expiry', actions: ['restart-service', 'renew-certificate'], resolvedBy: 'renew-certificate', resolvedAt: 1000 + i });
+      await a.recordResolved({
+        ...incident,
+        id: `past-${i}`,
+        fault: 'cert-expiry',
+        actions: ['restart-service', 'renew-certificate'],
+        resolvedBy: 'renew-certificate',
+        resolvedAt: 1000 + i,
+      });
     }
     const after = await a.augmentAnalysis(incident);
     expect(after.similarIncidents.length).toBe(3);
@@ -93,9 +119,15 @@ describe('RAGAnalyzer over the shipped runbooks', () => {
   it('names bad incidents', async () => {
     await expect(analyzer.augmentAnalysis({ id: '' })).rejects.toThrow(/incident.id/);
     await expect(analyzer.augmentAnalysis({ id: 'x' })).rejects.toThrow(/nothing|no summary/);
-    await expect(analyzer.augmentAnalysis({ id: 'x', metrics: [{ name: 'cpu', deviation: Number.NaN }] })).rejects.toThrow(/incident.metrics\[0\]/);
+    await expect(
+      analyzer.augmentAnalysis({ id: 'x', metrics: [{ name: 'cpu', deviation: Number.NaN }] }),
+    ).rejects.toThrow(/incident.metrics\[0\]/);
     await expect(analyzer.augmentAnalysis({ id: 'x', summary: 'y' }, { k: 0 })).rejects.toThrow(/options.k/);
-    await expect(analyzer.recordResolved({ id: 'x', fault: '', actions: [], resolvedAt: 1 })).rejects.toThrow(/incident.fault/);
-    await expect(analyzer.recordResolved({ id: 'x', fault: 'ddos', actions: [], resolvedAt: Number.NaN })).rejects.toThrow(/incident.resolvedAt/);
+    await expect(analyzer.recordResolved({ id: 'x', fault: '', actions: [], resolvedAt: 1 })).rejects.toThrow(
+      /incident.fault/,
+    );
+    await expect(
+      analyzer.recordResolved({ id: 'x', fault: 'ddos', actions: [], resolvedAt: Number.NaN }),
+    ).rejects.toThrow(/incident.resolvedAt/);
   });
 });

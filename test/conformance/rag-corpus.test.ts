@@ -34,19 +34,34 @@ describe('shipped runbook corpus', () => {
 });
 
 describe('parseRunbook', () => {
-  const good = '---\nid: my-rb\ntitle: T\nfaults: [ddos]\nsymptoms: [a]\nmetrics: [m]\nactions: [rate-limit]\nseverity: low\n---\nBody text\n';
+  const good =
+    '---\nid: my-rb\ntitle: T\nfaults: [ddos]\nsymptoms: [a]\nmetrics: [m]\nactions: [rate-limit]\nseverity: low\n---\nBody text\n';
 
   it('parses front matter and body', () => {
     const r = parseRunbook(good, 'my.md');
-    expect(r).toEqual({ id: 'my-rb', source: 'runbook', title: 'T', faults: ['ddos'], symptoms: ['a'], metrics: ['m'], actions: ['rate-limit'], severity: 'low', body: 'Body text' });
+    expect(r).toEqual({
+      id: 'my-rb',
+      source: 'runbook',
+      title: 'T',
+      faults: ['ddos'],
+      symptoms: ['a'],
+      metrics: ['m'],
+      actions: ['rate-limit'],
+      severity: 'low',
+      body: 'Body text',
+    });
   });
 
   it('rejects bad files with an error naming the file and field', () => {
     expect(() => parseRunbook('no front matter', 'x.md')).toThrow(ArgumentError);
     expect(() => parseRunbook('no front matter', 'x.md')).toThrow(/x\.md/);
-    expect(() => parseRunbook(good.replace('severity: low', 'severity: urgent'), 'x.md')).toThrow(/x\.md: severity/);
+    expect(() => parseRunbook(good.replace('severity: low', 'severity: urgent'), 'x.md')).toThrow(
+      /x\.md: severity/,
+    );
     expect(() => parseRunbook(good.replace('faults: [ddos]', 'faults: []'), 'x.md')).toThrow(/x\.md: faults/);
-    expect(() => parseRunbook(good.replace('symptoms: [a]', 'symptoms:\n  - expiry: soon'), 'x.md')).toThrow(/x\.md: symptoms/);
+    expect(() => parseRunbook(good.replace('symptoms: [a]', 'symptoms:\n  - expiry: soon'), 'x.md')).toThrow(
+      /x\.md: symptoms/,
+    );
     expect(() => parseRunbook(good.replace('id: my-rb', 'id: My RB'), 'x.md')).toThrow(/x\.md: id/);
     expect(() => parseRunbook(good.replace('title: T', 'title: [unclosed'), 'x.md')).toThrow(/front matter/);
   });

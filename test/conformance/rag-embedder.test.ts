@@ -10,7 +10,12 @@ const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * 
 
 describe('text normalisation', () => {
   it('lower-cases, drops stop words and stems inflections', () => {
-    expect(tokenize('The node CRASHED and was crashing; crashes!')).toEqual(['node', 'crash', 'crash', 'crash']);
+    expect(tokenize('The node CRASHED and was crashing; crashes!')).toEqual([
+      'node',
+      'crash',
+      'crash',
+      'crash',
+    ]);
     expect(stem('dropped')).toBe('drop');
     expect(stem('stalled')).toBe('stall');
     expect(stem('replicas')).toBe('replica');
@@ -20,9 +25,17 @@ describe('text normalisation', () => {
     expect(stem('caches')).toBe('cache');
     expect(stem('boxes')).toBe('box');
     expect(tokenize('日本語 ünïcode e2e')).toEqual(['日本語', 'ünïcode', 'e2e']);
-    expect(tokenize('queueDepth and latencyP95 up, link_utilisation at NXDOMAIN')).toEqual(
-      ['queuedepth', 'queue', 'depth', 'latencyp95', 'latency', 'p95', 'link', 'utilisation', 'nxdomain'],
-    );
+    expect(tokenize('queueDepth and latencyP95 up, link_utilisation at NXDOMAIN')).toEqual([
+      'queuedepth',
+      'queue',
+      'depth',
+      'latencyp95',
+      'latency',
+      'p95',
+      'link',
+      'utilisation',
+      'nxdomain',
+    ]);
   });
 });
 
@@ -53,12 +66,17 @@ describe('HashedEmbedder', () => {
       concept: fc.float({ min: 0, max: 4, noNaN: true }),
     });
     fc.assert(
-      fc.property(fc.array(text, { minLength: 1, maxLength: 6 }), fc.constantFrom(4, 8, 20, 384), weights, (texts, dim, w) => {
-        const twin = hashedEmbedTwin(texts, dim, w);
-        const wasm = kernel.embed(texts, dim, w);
-        expect(wasm.length).toBe(texts.length * dim);
-        for (let i = 0; i < twin.length; i++) expect(Math.abs(twin[i] - wasm[i])).toBeLessThanOrEqual(1e-6);
-      }),
+      fc.property(
+        fc.array(text, { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(4, 8, 20, 384),
+        weights,
+        (texts, dim, w) => {
+          const twin = hashedEmbedTwin(texts, dim, w);
+          const wasm = kernel.embed(texts, dim, w);
+          expect(wasm.length).toBe(texts.length * dim);
+          for (let i = 0; i < twin.length; i++) expect(Math.abs(twin[i] - wasm[i])).toBeLessThanOrEqual(1e-6);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -86,12 +104,19 @@ describe('HashedEmbedder', () => {
 
   it('places paraphrases closer than unrelated texts, via shared concepts', () => {
     const [q, para, other] = [0, 1, 2];
-    const m = wasm.embedSync(['box ran out of ram, oom killer fired', 'memory leak until the process is killed', 'certificate expired, tls handshake fails']);
+    const m = wasm.embedSync([
+      'box ran out of ram, oom killer fired',
+      'memory leak until the process is killed',
+      'certificate expired, tls handshake fails',
+    ]);
     const row = (i: number) => m.subarray(i * 384, (i + 1) * 384);
     expect(dot(row(q), row(para))).toBeGreaterThan(dot(row(q), row(other)));
     const plain = HashedEmbedder.create({ thesaurus: null });
     return plain.then((p) => {
-      const n = p.embedSync(['box ran out of ram, oom killer fired', 'memory leak until the process is killed']);
+      const n = p.embedSync([
+        'box ran out of ram, oom killer fired',
+        'memory leak until the process is killed',
+      ]);
       expect(dot(row(q), row(para))).toBeGreaterThan(dot(n.subarray(0, 384), n.subarray(384)));
     });
   });

@@ -9,7 +9,16 @@ import { HashedEmbedder } from '../../src/rag/hashed-embedder.ts';
 import { MemoryRagStore, type RagStore } from '../../src/rag/store.ts';
 
 const doc = (id: string, extra: Partial<RagDocument> = {}): RagDocument => ({
-  id, source: 'runbook', title: id, faults: ['ddos'], severity: 'low', symptoms: ['s'], metrics: [], actions: ['rate-limit'], body: '', ...extra,
+  id,
+  source: 'runbook',
+  title: id,
+  faults: ['ddos'],
+  severity: 'low',
+  symptoms: ['s'],
+  metrics: [],
+  actions: ['rate-limit'],
+  body: '',
+  ...extra,
 });
 // Values a lossy encoding would change: a subnormal-range tiny, a huge, negative zero, NaN.
 const awkward = Float32Array.from([0.1, -2.5e-8, 3e30, -0, Number.NaN, 1 / 3]);
@@ -25,18 +34,28 @@ function behavesLikeARagStore(name: string, open: () => Promise<RagStore & { clo
     it('keeps documents and bit-exact embeddings, replaces by id (moving it last) and deletes', async () => {
       await store.putDocuments([
         { document: doc('a'), embedding: awkward, embedderId: 'm1' },
-        { document: doc('b', { timestamp: 1_700_000_000_123, resolvedBy: 'reroute', source: 'incident' }), embedding: awkward.subarray(2), embedderId: 'm1' },
+        {
+          document: doc('b', { timestamp: 1_700_000_000_123, resolvedBy: 'reroute', source: 'incident' }),
+          embedding: awkward.subarray(2),
+          embedderId: 'm1',
+        },
         { document: doc('c'), embedding: awkward, embedderId: 'm1' },
       ]);
-      await store.putDocuments([{ document: doc('a', { title: 'replaced' }), embedding: awkward.map((x) => x * 2), embedderId: 'm2' }]);
+      await store.putDocuments([
+        { document: doc('a', { title: 'replaced' }), embedding: awkward.map((x) => x * 2), embedderId: 'm2' },
+      ]);
       expect(await store.deleteDocument('c')).toBe(true);
       expect(await store.deleteDocument('c')).toBe(false);
       const listed = await store.listDocuments();
       expect(listed.map((s) => s.document.id)).toEqual(['b', 'a']);
-      expect(listed[0].document).toEqual(doc('b', { timestamp: 1_700_000_000_123, resolvedBy: 'reroute', source: 'incident' }));
+      expect(listed[0].document).toEqual(
+        doc('b', { timestamp: 1_700_000_000_123, resolvedBy: 'reroute', source: 'incident' }),
+      );
       expect(listed[1]).toMatchObject({ document: { title: 'replaced' }, embedderId: 'm2' });
       expect(new Uint8Array(listed[0].embedding.buffer)).toEqual(new Uint8Array(awkward.slice(2).buffer));
-      expect(new Uint8Array(listed[1].embedding.buffer)).toEqual(new Uint8Array(awkward.map((x) => x * 2).buffer));
+      expect(new Uint8Array(listed[1].embedding.buffer)).toEqual(
+        new Uint8Array(awkward.map((x) => x * 2).buffer),
+      );
     });
 
     it('hands out copies: changing a listed embedding changes nothing stored', async () => {
@@ -59,10 +78,30 @@ describe('PGliteRagStore in the knowledge database', () => {
   it('rebuilds an analyzer from the shared database with nothing lost and nothing re-embedded', async () => {
     const hashed = await HashedEmbedder.create();
     let embedded = 0;
-    const counting: Embedder = { id: hashed.id, dim: hashed.dim, embed: (texts) => ((embedded += texts.length), hashed.embed(texts)) };
-    const first = await RAGAnalyzer.create({ store: await PGliteRagStore.fromDatabase(knowledge.database), embedder: counting });
-    await first.indexKnowledge([doc('toaster-smoke', { title: 'Toaster emits smoke in rack 4', faults: ['node-crash'], symptoms: ['burning smell near rack four'] })]);
-    await first.recordResolved({ id: 'i1', summary: 'smoke from the toaster again', fault: 'node-crash', actions: ['failover'], resolvedBy: 'failover', resolvedAt: 5 });
+    const counting: Embedder = {
+      id: hashed.id,
+      dim: hashed.dim,
+      embed: (texts) => ((embedded += texts.length), hashed.embed(texts)),
+    };
+    const first = await RAGAnalyzer.create({
+      store: await PGliteRagStore.fromDatabase(knowledge.database),
+      embedder: counting,
+    });
+    await first.indexKnowledge([
+      doc('toaster-smoke', {
+        title: 'Toaster emits smoke in rack 4',
+        faults: ['node-crash'],
+        symptoms: ['burning smell near rack four'],
+      }),
+    ]);
+    await first.recordResolved({
+      id: 'i1',
+      summary: 'smoke from the toaster again',
+      fault: 'node-crash',
+      actions: ['failover'],
+      resolvedBy: 'failover',
+      resolvedAt: 5,
+    });
     await first.removeKnowledge('cert-expiry-tls-expired');
     const query = 'burning smell by the rack, tls handshake fails after expiry';
     const before = await first.retrieveContext(query, { k: 5 });
@@ -71,13 +110,18 @@ describe('PGliteRagStore in the knowledge database', () => {
     const shared = await PGliteRagStore.fromDatabase(knowledge.database);
     await shared.close();
     embedded = 0;
-    const second = await RAGAnalyzer.create({ store: await PGliteRagStore.fromDatabase(knowledge.database), embedder: counting });
+    const second = await RAGAnalyzer.create({
+      store: await PGliteRagStore.fromDatabase(knowledge.database),
+      embedder: counting,
+    });
     const after = await second.retrieveContext(query, { k: 5 });
     expect(embedded).toBe(1); // the query only
     expect(second.size).toBe(first.size);
     expect(after.documents.map((d) => d.id)).toEqual(before.documents.map((d) => d.id));
     expect(after.scores).toEqual(before.scores);
-    const incidents = await second.retrieveContext('smoke from the toaster', { filter: { source: 'incident' } });
+    const incidents = await second.retrieveContext('smoke from the toaster', {
+      filter: { source: 'incident' },
+    });
     expect(incidents.documents.map((d) => d.id)).toEqual(['incident:i1']);
     expect(second.retriever.get('cert-expiry-tls-expired')).toBeUndefined();
     // The knowledge tables live on beside it: closing a shared RAG store left the database open.
@@ -87,7 +131,11 @@ describe('PGliteRagStore in the knowledge database', () => {
 
   it('names bad arguments', async () => {
     const store = await PGliteRagStore.fromDatabase(knowledge.database);
-    await expect(store.putDocuments([{ document: doc('x'), embedding: [1, 2] as unknown as Float32Array, embedderId: 'm' }])).rejects.toThrow(ArgumentError);
+    await expect(
+      store.putDocuments([
+        { document: doc('x'), embedding: [1, 2] as unknown as Float32Array, embedderId: 'm' },
+      ]),
+    ).rejects.toThrow(ArgumentError);
     await expect(store.putDocuments({} as never)).rejects.toThrow(/batch/);
     await expect(PGliteRagStore.open('')).rejects.toThrow(/dataDir/);
   });

@@ -12,7 +12,18 @@ import { MemoryRagStore } from '../../src/rag/store.ts';
 import { VectorIndex } from '../../src/rag/vector-index.ts';
 
 function doc(id: string, title: string, extra: Partial<RagDocument> = {}): RagDocument {
-  return { id, source: 'runbook', title, faults: ['node-crash'], severity: 'high', symptoms: [], metrics: [], actions: ['restart-service'], body: '', ...extra };
+  return {
+    id,
+    source: 'runbook',
+    title,
+    faults: ['node-crash'],
+    severity: 'high',
+    symptoms: [],
+    metrics: [],
+    actions: ['restart-service'],
+    body: '',
+    ...extra,
+  };
 }
 
 describe('BM25 index', () => {
@@ -33,7 +44,12 @@ describe('BM25 index', () => {
     index.upsert({ id: 'other' }, 'disk full');
     const score = (q: string, id: string, k3?: number) => {
       const i = new Bm25Index<{ id: string }>({ k3 });
-      for (const [d, t] of [['flap', 'link flapping'], ['weak', 'link signal weak'], ['other', 'disk full']]) i.upsert({ id: d }, t);
+      for (const [d, t] of [
+        ['flap', 'link flapping'],
+        ['weak', 'link signal weak'],
+        ['other', 'disk full'],
+      ])
+        i.upsert({ id: d }, t);
       return i.search(q, 3).find((h) => h.id === id)!.score;
     };
     // "flap" is the shorter document, so it leads until the query repeats the other's word.
@@ -45,7 +61,9 @@ describe('BM25 index', () => {
   });
 
   it('analyses documents and queries with the given function', () => {
-    const index = new Bm25Index<{ id: string }>({ analyze: (t) => t.split(/\s+/).map((w) => (w === 'oom' ? 'memory' : w)) });
+    const index = new Bm25Index<{ id: string }>({
+      analyze: (t) => t.split(/\s+/).map((w) => (w === 'oom' ? 'memory' : w)),
+    });
     index.upsert({ id: 'a' }, 'memory grows');
     index.upsert({ id: 'b' }, 'disk full');
     expect(index.search('oom', 2).map((h) => h.id)).toEqual(['a']);
@@ -55,7 +73,13 @@ describe('BM25 index', () => {
   it('updates and deletes incrementally, scoring as a fresh index would', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.array(fc.constantFrom('dns', 'disk', 'cpu', 'leak', 'loop', 'link'), { maxLength: 6 })), { maxLength: 30 }),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 9 }),
+            fc.array(fc.constantFrom('dns', 'disk', 'cpu', 'leak', 'loop', 'link'), { maxLength: 6 }),
+          ),
+          { maxLength: 30 },
+        ),
         fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 5 }),
         (writes, deletes) => {
           const live = new Bm25Index<{ id: string }>();
@@ -89,7 +113,13 @@ describe('BM25 index', () => {
 describe('reciprocal rank fusion', () => {
   it('adds weight / (60 + rank) per ranking', () => {
     const fused = reciprocalRankFusion([
-      { hits: [{ id: 'x', score: 9 }, { id: 'y', score: 1 }], weight: 1 },
+      {
+        hits: [
+          { id: 'x', score: 9 },
+          { id: 'y', score: 1 },
+        ],
+        weight: 1,
+      },
       { hits: [{ id: 'y', score: 0.9 }], weight: 2 },
     ]);
     expect(fused.map((h) => h.id)).toEqual(['y', 'x']);
@@ -104,7 +134,12 @@ describe('reciprocal rank fusion', () => {
 
 describe('filters', () => {
   it('match on fault kinds, severity, source and time', () => {
-    const d = doc('a', 't', { faults: ['dns-failure', 'bad-config'], severity: 'low', source: 'incident', timestamp: 1000 });
+    const d = doc('a', 't', {
+      faults: ['dns-failure', 'bad-config'],
+      severity: 'low',
+      source: 'incident',
+      timestamp: 1000,
+    });
     expect(compileFilter({ faults: ['bad-config'] })!(d)).toBe(true);
     expect(compileFilter({ faults: ['ddos'] })!(d)).toBe(false);
     expect(compileFilter({ severity: ['high', 'critical'] })!(d)).toBe(false);
@@ -122,12 +157,15 @@ describe('filters', () => {
 
 describe('vector index on the similarity kernel', () => {
   const dim = 16;
-  const rand = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const rand = (seed: number) => () =>
+    ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
   const vectors = (n: number, seed: number) => Float32Array.from({ length: n * dim }, rand(seed));
   const bruteForce = (store: Map<string, Float32Array>, q: Float32Array) =>
     [...store]
       .map(([id, v]) => {
-        let d = 0, nv = 0, nq = 0;
+        let d = 0,
+          nv = 0,
+          nq = 0;
         for (let i = 0; i < dim; i++) (d += v[i] * q[i]), (nv += v[i] * v[i]), (nq += q[i] * q[i]);
         return { id, score: d / Math.sqrt(nv * nq) };
       })
@@ -138,7 +176,10 @@ describe('vector index on the similarity kernel', () => {
       const index = await VectorIndex.create({ dim, precision });
       const store = new Map<string, Float32Array>();
       const data = vectors(60, 7);
-      index.upsertMany(Array.from({ length: 40 }, (_, i) => `v${i}`), data.subarray(0, 40 * dim));
+      index.upsertMany(
+        Array.from({ length: 40 }, (_, i) => `v${i}`),
+        data.subarray(0, 40 * dim),
+      );
       for (let i = 0; i < 40; i++) store.set(`v${i}`, data.slice(i * dim, (i + 1) * dim));
       for (let i = 40; i < 60; i++) {
         const v = data.slice(i * dim, (i + 1) * dim);
@@ -156,10 +197,17 @@ describe('vector index on the similarity kernel', () => {
       hits.forEach((h, i) => expect(h.score).toBeCloseTo(expected[i].score, 4));
       const odd = (id: string) => Number(id.slice(1)) % 2 === 1;
       const filtered = index.search(q, 5, odd);
-      expect(filtered.map((h) => h.id)).toEqual(expected.filter((h) => odd(h.id)).slice(0, 5).map((h) => h.id));
+      expect(filtered.map((h) => h.id)).toEqual(
+        expected
+          .filter((h) => odd(h.id))
+          .slice(0, 5)
+          .map((h) => h.id),
+      );
       const batch = index.searchBatch(vectors(3, 5), 4);
       expect(batch.length).toBe(3);
-      expect(batch[1].map((h) => h.id)).toEqual(index.search(vectors(3, 5).subarray(dim, 2 * dim), 4).map((h) => h.id));
+      expect(batch[1].map((h) => h.id)).toEqual(
+        index.search(vectors(3, 5).subarray(dim, 2 * dim), 4).map((h) => h.id),
+      );
     });
   }
 
@@ -174,10 +222,26 @@ describe('vector index on the similarity kernel', () => {
 describe('HybridRetriever', () => {
   let embedder: HashedEmbedder;
   const docs = [
-    doc('dns', 'Resolver down, names do not resolve', { faults: ['dns-failure'], symptoms: ['getaddrinfo fails'], severity: 'critical' }),
-    doc('disk', 'Disk filled by logs', { faults: ['disk-full'], symptoms: ['no space left on device'], severity: 'high' }),
-    doc('leak', 'Memory grows until the OOM killer fires', { faults: ['memory-leak'], symptoms: ['rss climbs'], severity: 'medium' }),
-    doc('old', 'Past incident: resolver outage', { faults: ['dns-failure'], source: 'incident', timestamp: 5000 }),
+    doc('dns', 'Resolver down, names do not resolve', {
+      faults: ['dns-failure'],
+      symptoms: ['getaddrinfo fails'],
+      severity: 'critical',
+    }),
+    doc('disk', 'Disk filled by logs', {
+      faults: ['disk-full'],
+      symptoms: ['no space left on device'],
+      severity: 'high',
+    }),
+    doc('leak', 'Memory grows until the OOM killer fires', {
+      faults: ['memory-leak'],
+      symptoms: ['rss climbs'],
+      severity: 'medium',
+    }),
+    doc('old', 'Past incident: resolver outage', {
+      faults: ['dns-failure'],
+      source: 'incident',
+      timestamp: 5000,
+    }),
   ];
   beforeAll(async () => {
     embedder = await HashedEmbedder.create();
@@ -217,7 +281,9 @@ describe('HybridRetriever', () => {
     await r.upsert(docs);
     const incidents = await r.search('resolver outage', { filter: { source: 'incident', since: 1000 } });
     expect(incidents.documents.map((d) => d.id)).toEqual(['old']);
-    expect((await r.search('resolver outage', { filter: { faults: ['disk-full'] } })).documents.map((d) => d.id)).toEqual(['disk']);
+    expect(
+      (await r.search('resolver outage', { filter: { faults: ['disk-full'] } })).documents.map((d) => d.id),
+    ).toEqual(['disk']);
     expect((await r.search('resolver', { threshold: 1 })).length).toBeLessThanOrEqual(1);
     await r.upsert([doc('disk', 'Certificate expired', { faults: ['cert-expiry'] })]);
     expect(r.size).toBe(4);
@@ -241,7 +307,12 @@ describe('HybridRetriever', () => {
     const migrated = await HybridRetriever.open({ embedder: other, store });
     expect(migrated.size).toBe(docs.length);
     const stored = await store.listDocuments();
-    expect(stored.every((s) => s.embedderId === storedId(other) && s.embedding.length === vectorTexts(s.document).length * 128)).toBe(true);
+    expect(
+      stored.every(
+        (s) =>
+          s.embedderId === storedId(other) && s.embedding.length === vectorTexts(s.document).length * 128,
+      ),
+    ).toBe(true);
   });
 
   it('works with any Embedder implementation', async () => {
@@ -251,7 +322,9 @@ describe('HybridRetriever', () => {
       dim: 28,
       embed: (texts) => {
         const m = new Float32Array(texts.length * 28);
-        texts.forEach((t, i) => (m[i * 28 + Math.min(27, Math.max(0, t.toLowerCase().charCodeAt(0) - 97))] = 1));
+        texts.forEach(
+          (t, i) => (m[i * 28 + Math.min(27, Math.max(0, t.toLowerCase().charCodeAt(0) - 97))] = 1),
+        );
         return Promise.resolve(m);
       },
     };
@@ -266,9 +339,17 @@ describe('HybridRetriever', () => {
     await expect(r.search('x', { threshold: 2 })).rejects.toThrow(/options.threshold/);
     await expect(r.search('x', { mode: 'semantic' as 'hybrid' })).rejects.toThrow(/options.mode/);
     await expect(r.search(5 as unknown as string)).rejects.toThrow(/query/);
-    await expect(r.upsert([{ ...docs[0], faults: 'dns' as unknown as string[] }])).rejects.toThrow(/docs\[0\].faults/);
-    await expect(HybridRetriever.open({ embedder, store: new MemoryRagStore(), weights: { lexical: -1, vector: 1 } })).rejects.toThrow(/options.weights.lexical/);
-    await expect(HybridRetriever.open({ embedder, store: new MemoryRagStore(), thesaurus: 'oom ram' as never })).rejects.toThrow(/thesaurus/);
-    await expect(HybridRetriever.open({ embedder, store: new MemoryRagStore(), thesaurus: { memory: 'time_wait' } })).rejects.toThrow(/thesaurus.memory/);
+    await expect(r.upsert([{ ...docs[0], faults: 'dns' as unknown as string[] }])).rejects.toThrow(
+      /docs\[0\].faults/,
+    );
+    await expect(
+      HybridRetriever.open({ embedder, store: new MemoryRagStore(), weights: { lexical: -1, vector: 1 } }),
+    ).rejects.toThrow(/options.weights.lexical/);
+    await expect(
+      HybridRetriever.open({ embedder, store: new MemoryRagStore(), thesaurus: 'oom ram' as never }),
+    ).rejects.toThrow(/thesaurus/);
+    await expect(
+      HybridRetriever.open({ embedder, store: new MemoryRagStore(), thesaurus: { memory: 'time_wait' } }),
+    ).rejects.toThrow(/thesaurus.memory/);
   });
 });

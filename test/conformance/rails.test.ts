@@ -4,7 +4,10 @@ import { SafetyRails } from '../../src/execute/rails.ts';
 describe('safety rails', () => {
   it('limits the action rate per window', () => {
     const rails = new SafetyRails({ rateLimit: 2, rateWindow: 60, cooldown: 0 });
-    for (const [i, t] of [[1, 0], [2, 1]]) {
+    for (const [i, t] of [
+      [1, 0],
+      [2, 1],
+    ]) {
       expect(rails.check(`i${i}`, `n${i}`, t, 1).allowed).toBe(true);
       rails.started(`i${i}`, `n${i}`, t);
     }

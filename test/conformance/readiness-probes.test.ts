@@ -1,18 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import { LoopProbes } from '../../src/readiness/probes.ts';
 import { configProblems } from '../../src/readiness/engine-config.ts';
-import { digestOf, isIntact, recordVersion, rollbackTarget, versionHistory } from '../../src/readiness/versions.ts';
+import {
+  digestOf,
+  isIntact,
+  recordVersion,
+  rollbackTarget,
+  versionHistory,
+} from '../../src/readiness/versions.ts';
 import { MemoryStore } from '../../src/knowledge/memory-store.ts';
 import type { LoopStats } from '../../src/loop/loop.ts';
 
 /** A loop whose stats the test sets, with a clock the test moves. */
 function fakeLoop() {
   const stats: LoopStats = {
-    ticks: 0, samplesAccepted: 0, samplesRejected: 0, incidentsOpened: 0, incidentsResolved: 0, incidentsEscalated: 0,
-    actionsStarted: 0, actionsHealed: 0, actionsFailed: 0, storePending: 0, storeFailures: 0,
+    ticks: 0,
+    samplesAccepted: 0,
+    samplesRejected: 0,
+    incidentsOpened: 0,
+    incidentsResolved: 0,
+    incidentsEscalated: 0,
+    actionsStarted: 0,
+    actionsHealed: 0,
+    actionsFailed: 0,
+    storePending: 0,
+    storeFailures: 0,
   };
   let now = 1_000;
-  return { stats, loop: { stats: () => ({ ...stats }) }, clock: { now: () => now, advance: (ms: number) => (now += ms) } };
+  return {
+    stats,
+    loop: { stats: () => ({ ...stats }) },
+    clock: { now: () => now, advance: (ms: number) => (now += ms) },
+  };
 }
 
 describe('loop probes', () => {
@@ -55,12 +74,20 @@ describe('loop probes', () => {
 describe('engine configuration', () => {
   it('accepts an empty or well-formed configuration', () => {
     expect(configProblems({})).toEqual([]);
-    expect(configProblems({ loop: { confirmTicks: 2, window: 256 }, rails: { rateLimit: 10, quorum: 0.51 } })).toEqual([]);
+    expect(
+      configProblems({ loop: { confirmTicks: 2, window: 256 }, rails: { rateLimit: 10, quorum: 0.51 } }),
+    ).toEqual([]);
   });
 
   it('names every problem: unknown sections and fields, bad values, inconsistent back-off', () => {
     expect(configProblems(null)).toEqual(['config: expected an object']);
-    expect(configProblems({ loop: { confirmTicks: 0, speed: 3 }, extra: {}, rails: { quorum: 1.5, backoffBase: 10, backoffMax: 5 } })).toEqual([
+    expect(
+      configProblems({
+        loop: { confirmTicks: 0, speed: 3 },
+        extra: {},
+        rails: { quorum: 1.5, backoffBase: 10, backoffMax: 5 },
+      }),
+    ).toEqual([
       'extra: unknown section',
       'loop.confirmTicks: expected an integer >= 1, got 0',
       'loop.speed: unknown field',
@@ -83,7 +110,9 @@ describe('versioned configuration and model records', () => {
     expect(history.map((v) => v.version)).toEqual([1, 2, 3]);
     expect(rollbackTarget(history)?.version).toBe(2);
     // A corrupted record is skipped: the rollback goes further back.
-    const corrupted = history.map((v) => (v.version === 2 ? { ...v, value: { loop: { confirmTicks: 99 } } } : v));
+    const corrupted = history.map((v) =>
+      v.version === 2 ? { ...v, value: { loop: { confirmTicks: 99 } } } : v,
+    );
     expect(isIntact(corrupted[1])).toBe(false);
     expect(rollbackTarget(corrupted)?.version).toBe(1);
     expect(rollbackTarget(history.slice(0, 1))).toBeUndefined();

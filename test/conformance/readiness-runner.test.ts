@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { verdict, notApplicable, type Check, type CheckContext, type Observation } from '../../src/readiness/check.ts';
+import {
+  verdict,
+  notApplicable,
+  type Check,
+  type CheckContext,
+  type Observation,
+} from '../../src/readiness/check.ts';
 import { exitCode, runChecks } from '../../src/readiness/runner.ts';
 import { formatReport } from '../../src/readiness/report-text.ts';
 import { escapeHtml, renderHtmlReport } from '../../src/readiness/report-html.ts';
@@ -22,8 +28,20 @@ function context(): CheckContext {
   };
 }
 
-function check(id: string, run: () => Promise<Observation> | Observation, options: Partial<Check> = {}): Check {
-  return { id, title: `check ${id}`, category: 'Testing', critical: false, expected: 'something', run: async () => run(), ...options };
+function check(
+  id: string,
+  run: () => Promise<Observation> | Observation,
+  options: Partial<Check> = {},
+): Check {
+  return {
+    id,
+    title: `check ${id}`,
+    category: 'Testing',
+    critical: false,
+    expected: 'something',
+    run: async () => run(),
+    ...options,
+  };
 }
 
 describe('readiness runner', () => {
@@ -45,14 +63,29 @@ describe('readiness runner', () => {
     expect(report.checks[1].category).toBe('Performance');
     expect(report.checks[0].expected).toBe('something');
     expect(report.checks[0].durationMs).toBeGreaterThanOrEqual(0);
-    expect(report.summary).toEqual({ total: 2, passed: 1, failed: 1, notApplicable: 0, criticalFailed: 0, criticalNotApplicable: 0 });
+    expect(report.summary).toEqual({
+      total: 2,
+      passed: 1,
+      failed: 1,
+      notApplicable: 0,
+      criticalFailed: 0,
+      criticalNotApplicable: 0,
+    });
     expect(report.runtime).toBe('test');
     expect(report.startedAt).toBe('2026-11-27T00:00:00.000Z');
   });
 
   it('records a check that throws as failed, with the error as evidence', async () => {
     const report = await runChecks(
-      [check('throws', () => { throw new ArgumentError('x', 'broken on purpose'); }, { critical: true })],
+      [
+        check(
+          'throws',
+          () => {
+            throw new ArgumentError('x', 'broken on purpose');
+          },
+          { critical: true },
+        ),
+      ],
       context(),
     );
     const [result] = report.checks;
@@ -64,7 +97,10 @@ describe('readiness runner', () => {
 
   it('fails a pass that carries no evidence, or only undefined evidence', async () => {
     const report = await runChecks(
-      [check('bare', () => verdict(true, 'fine', {})), check('hollow', () => verdict(true, 'fine', { x: undefined }))],
+      [
+        check('bare', () => verdict(true, 'fine', {})),
+        check('hollow', () => verdict(true, 'fine', { x: undefined })),
+      ],
       context(),
     );
     expect(report.checks.map((c) => c.status)).toEqual(['fail', 'fail']);
@@ -84,7 +120,10 @@ describe('readiness runner', () => {
   });
 
   it('keeps evidence JSON-safe: non-finite numbers become strings', async () => {
-    const report = await runChecks([check('nan', () => verdict(false, 'NaN', { value: NaN, big: Infinity }))], context());
+    const report = await runChecks(
+      [check('nan', () => verdict(false, 'NaN', { value: NaN, big: Infinity }))],
+      context(),
+    );
     expect(report.checks[0].evidence).toEqual({ value: 'NaN', big: 'Infinity' });
     expect(JSON.parse(JSON.stringify(report)).checks[0].evidence.value).toBe('NaN');
   });
@@ -92,9 +131,14 @@ describe('readiness runner', () => {
   it('exits non-zero only when a critical check fails, or under strict when one does not apply', async () => {
     const soft = await runChecks([check('soft', () => verdict(false, 'bad', { n: 1 }))], context());
     expect(exitCode(soft)).toBe(0);
-    const hard = await runChecks([check('hard', () => verdict(false, 'bad', { n: 1 }), { critical: true })], context());
+    const hard = await runChecks(
+      [check('hard', () => verdict(false, 'bad', { n: 1 }), { critical: true })],
+      context(),
+    );
     expect(exitCode(hard)).toBe(1);
-    const absent = [check('absent', () => notApplicable('nothing here', { why: 'no store' }), { critical: true })];
+    const absent = [
+      check('absent', () => notApplicable('nothing here', { why: 'no store' }), { critical: true }),
+    ];
     expect(exitCode(await runChecks(absent, context()))).toBe(0);
     const strict = await runChecks(absent, context(), { strict: true });
     expect(strict.summary.criticalNotApplicable).toBe(1);
@@ -106,8 +150,14 @@ describe('readiness runner', () => {
     const shared = (ctx: CheckContext) => ctx.shared('x', async () => ++computed);
     const report = await runChecks(
       [
-        { ...check('one', () => verdict(true, '', { a: 1 })), run: async (ctx) => verdict(true, 'one', { value: await shared(ctx) }) },
-        { ...check('two', () => verdict(true, '', { a: 1 })), run: async (ctx) => verdict(true, 'two', { value: await shared(ctx) }) },
+        {
+          ...check('one', () => verdict(true, '', { a: 1 })),
+          run: async (ctx) => verdict(true, 'one', { value: await shared(ctx) }),
+        },
+        {
+          ...check('two', () => verdict(true, '', { a: 1 })),
+          run: async (ctx) => verdict(true, 'two', { value: await shared(ctx) }),
+        },
       ],
       context(),
     );
@@ -118,7 +168,12 @@ describe('readiness runner', () => {
   it('refuses duplicate ids and unknown categories', async () => {
     const ok = check('same', () => verdict(true, 'x', { a: 1 }));
     await expect(runChecks([ok, ok], context())).rejects.toThrow(ArgumentError);
-    await expect(runChecks([check('odd', () => verdict(true, 'x', { a: 1 }), { category: 'Vibes' as never })], context())).rejects.toThrow(/category/);
+    await expect(
+      runChecks(
+        [check('odd', () => verdict(true, 'x', { a: 1 }), { category: 'Vibes' as never })],
+        context(),
+      ),
+    ).rejects.toThrow(/category/);
   });
 });
 
@@ -127,8 +182,13 @@ describe('readiness reports', () => {
     return runChecks(
       [
         check('quality.ok', () => verdict(true, '0 markers', { files: 3 }), { category: 'Code Quality' }),
-        check('perf.slow', () => verdict(false, 'p99 250 ms', { html: '<script>alert(1)</script>' }), { category: 'Performance', critical: true }),
-        check('deploy.none', () => notApplicable('no store', { rule: 'pass --store' }), { category: 'Deployment' }),
+        check('perf.slow', () => verdict(false, 'p99 250 ms', { html: '<script>alert(1)</script>' }), {
+          category: 'Performance',
+          critical: true,
+        }),
+        check('deploy.none', () => notApplicable('no store', { rule: 'pass --store' }), {
+          category: 'Deployment',
+        }),
       ],
       context(),
       { runtime: 'test runtime' },

@@ -4,7 +4,8 @@ import { createScorer, type Scorer } from '../../src/kernels/scoring/index.ts';
 import { ArgumentError, DetachedBufferError, DimensionError } from '../../src/errors.ts';
 
 const f32 = Math.fround;
-const finite = (max: number) => fc.float({ min: f32(-max), max: f32(max), noNaN: true, noDefaultInfinity: true });
+const finite = (max: number) =>
+  fc.float({ min: f32(-max), max: f32(max), noNaN: true, noDefaultInfinity: true });
 const special = fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e-40, -3e-39, 1e15, -1e15);
 
 interface Case {
@@ -20,14 +21,39 @@ interface Case {
 /** Random shapes (f not a multiple of 4 included, empty batches too) and parameters. */
 const cases = (feature: fc.Arbitrary<number>) =>
   fc
-    .record({ f: fc.integer({ min: 1, max: 37 }), r: fc.integer({ min: 0, max: 9 }), n: fc.integer({ min: 0, max: 40 }) })
+    .record({
+      f: fc.integer({ min: 1, max: 37 }),
+      r: fc.integer({ min: 0, max: 9 }),
+      n: fc.integer({ min: 0, max: 40 }),
+    })
     .chain(({ f, r, n }) =>
       fc.record({
         f: fc.constant(f),
         r: fc.constant(r),
-        weights: fc.float32Array({ minLength: f, maxLength: f, min: f32(-1e6), max: f32(1e6), noNaN: true, noDefaultInfinity: true }),
-        a: fc.float32Array({ minLength: f * r, maxLength: f * r, min: -100, max: 100, noNaN: true, noDefaultInfinity: true }),
-        b: fc.float32Array({ minLength: r, maxLength: r, min: -100, max: 100, noNaN: true, noDefaultInfinity: true }),
+        weights: fc.float32Array({
+          minLength: f,
+          maxLength: f,
+          min: f32(-1e6),
+          max: f32(1e6),
+          noNaN: true,
+          noDefaultInfinity: true,
+        }),
+        a: fc.float32Array({
+          minLength: f * r,
+          maxLength: f * r,
+          min: -100,
+          max: 100,
+          noNaN: true,
+          noDefaultInfinity: true,
+        }),
+        b: fc.float32Array({
+          minLength: r,
+          maxLength: r,
+          min: -100,
+          max: 100,
+          noNaN: true,
+          noDefaultInfinity: true,
+        }),
         rows: fc.array(feature, { minLength: n * f, maxLength: n * f }).map((v) => Float32Array.from(v)),
         allowed: fc.option(fc.uint8Array({ minLength: n, maxLength: n, max: 1 }), { nil: undefined }),
       }),
@@ -35,7 +61,10 @@ const cases = (feature: fc.Arbitrary<number>) =>
 
 async function pair(c: Pick<Case, 'f' | 'r' | 'weights' | 'a' | 'b'>): Promise<[Scorer, Scorer]> {
   const options = { features: c.f, rank: c.r, weights: c.weights, a: c.a, b: c.b };
-  return [await createScorer({ ...options, backend: 'wasm' }), await createScorer({ ...options, backend: 'ts' })];
+  return [
+    await createScorer({ ...options, backend: 'wasm' }),
+    await createScorer({ ...options, backend: 'ts' }),
+  ];
 }
 
 /** The effective weights w + A.B in f64, for error bounds and a direct (unfolded) oracle. */
@@ -104,17 +133,25 @@ describe('scoring: wasm kernel and TS twin agree', () => {
   it('on masks, softmax, argmax and rejections when the scores are exact', async () => {
     // One feature with weight 1 makes score = feature exactly, isolating the softmax stage.
     const one = new Float32Array([1]);
-    const [wasm, twin] = await pair({ f: 1, r: 0, weights: one, a: new Float32Array(0), b: new Float32Array(0) });
+    const [wasm, twin] = await pair({
+      f: 1,
+      r: 0,
+      weights: one,
+      a: new Float32Array(0),
+      b: new Float32Array(0),
+    });
     const score = fc.oneof(finite(1e30), finite(10), special, fc.constantFrom(1, 2, 2));
     await fc.assert(
       fc.property(
-        fc.array(score, { maxLength: 60 }).chain((s) =>
-          fc.tuple(
-            fc.constant(Float32Array.from(s)),
-            fc.option(fc.uint8Array({ minLength: s.length, maxLength: s.length }), { nil: undefined }),
-            fc.constantFrom(1, 0.01, 1e-30, 7.5, 1e30),
+        fc
+          .array(score, { maxLength: 60 })
+          .chain((s) =>
+            fc.tuple(
+              fc.constant(Float32Array.from(s)),
+              fc.option(fc.uint8Array({ minLength: s.length, maxLength: s.length }), { nil: undefined }),
+              fc.constantFrom(1, 0.01, 1e-30, 7.5, 1e30),
+            ),
           ),
-        ),
         ([rows, allowed, temperature]) => {
           const got = wasm.score(rows, { allowed, temperature });
           const want = twin.score(rows, { allowed, temperature });
@@ -133,7 +170,12 @@ describe('scoring: wasm kernel and TS twin agree', () => {
   it('on whole batches of moderate values: probabilities within 1e-4, best within the score bound', async () => {
     await fc.assert(
       fc.asyncProperty(cases(finite(10)), fc.constantFrom(0.5, 1, 3), async (c, temperature) => {
-        const params = { ...c, weights: c.weights.map((w) => w / 1e5), a: c.a.map((v) => v / 100), b: c.b.map((v) => v / 100) };
+        const params = {
+          ...c,
+          weights: c.weights.map((w) => w / 1e5),
+          a: c.a.map((v) => v / 100),
+          b: c.b.map((v) => v / 100),
+        };
         const [wasm, twin] = await pair(params);
         const got = wasm.score(c.rows, { allowed: c.allowed, temperature });
         const want = twin.score(c.rows, { allowed: c.allowed, temperature });
@@ -141,7 +183,8 @@ describe('scoring: wasm kernel and TS twin agree', () => {
           expect(Math.abs(got.probabilities[i] - want.probabilities[i])).toBeLessThanOrEqual(1e-4);
         }
         expect(got.best < 0).toBe(want.best < 0);
-        if (want.best >= 0) expect(Math.abs(want.scores[got.best] - want.scores[want.best])).toBeLessThanOrEqual(1e-4);
+        if (want.best >= 0)
+          expect(Math.abs(want.scores[got.best] - want.scores[want.best])).toBeLessThanOrEqual(1e-4);
       }),
       { numRuns: 100 },
     );
@@ -155,7 +198,13 @@ describe('scoring: wasm kernel and TS twin agree', () => {
         fc.integer({ min: 0, max: 1000 }),
         fc.constantFrom('squared' as const, 'logistic' as const),
         async (f, r, seed, loss) => {
-          const [wasm, twin] = await pair({ f, r, weights: new Float32Array(f).fill(0.1), a: initial(f, r, seed), b: new Float32Array(r) });
+          const [wasm, twin] = await pair({
+            f,
+            r,
+            weights: new Float32Array(f).fill(0.1),
+            a: initial(f, r, seed),
+            b: new Float32Array(r),
+          });
           for (let step = 0; step < 5; step++) {
             const x = Float32Array.from({ length: f }, (_, j) => Math.sin(seed + step * 7 + j));
             const outcome = (step + seed) % 2;
@@ -261,7 +310,10 @@ for (const backend of ['wasm', 'ts'] as const) {
     });
 
     it('grows memory for large batches and gives the same scores as a small batch', async () => {
-      const scorer = await make(5, 2, [1, -1, 0.5, 0.25, 2], { a: [1, 0, 0, 1, 1, 1, 0, 0, 0.5, 0.5], b: [1, 2] });
+      const scorer = await make(5, 2, [1, -1, 0.5, 0.25, 2], {
+        a: [1, 0, 0, 1, 1, 1, 0, 0, 0.5, 0.5],
+        b: [1, 2],
+      });
       const n = 60_000;
       const rows = Float32Array.from({ length: n * 5 }, (_, i) => (i % 17) - 8);
       const all = scorer.score(rows).scores;
@@ -291,13 +343,17 @@ for (const backend of ['wasm', 'ts'] as const) {
       }
       const result = scorer.score(new Float32Array([...bad, ...good]));
       expect(result.best).toBe(1);
-      expect(scorer.update(good, 1, { learningRate: 1e-9, loss: 'logistic' }).prediction).toBeGreaterThan(0.9);
+      expect(scorer.update(good, 1, { learningRate: 1e-9, loss: 'logistic' }).prediction).toBeGreaterThan(
+        0.9,
+      );
     });
 
     it('refuses a step that overflows and keeps the parameters', async () => {
       const scorer = await createScorer({ features: 2, rank: 1, backend, b: new Float32Array([1]) });
       const before = scorer.parameters();
-      expect(() => scorer.update(new Float32Array([1e30, 1e30]), 0, { learningRate: 1e30 })).toThrow(ArgumentError);
+      expect(() => scorer.update(new Float32Array([1e30, 1e30]), 0, { learningRate: 1e30 })).toThrow(
+        ArgumentError,
+      );
       expect(scorer.parameters()).toEqual(before);
     });
 
@@ -319,21 +375,33 @@ describe('scoring argument checks', () => {
     await expect(createScorer({ features: 4, rank: -1 })).rejects.toThrow(/^rank: /);
     await expect(createScorer({ features: 1 << 20, rank: 4096 })).rejects.toThrow(DimensionError);
     await expect(createScorer({ features: 4, backend: 'gpu' as 'ts' })).rejects.toThrow(/^backend: /);
-    await expect(createScorer({ features: 4, module: {} as WebAssembly.Module })).rejects.toThrow(/^module: /);
-    await expect(createScorer({ features: 2, weights: new Float32Array([1, NaN]) })).rejects.toThrow(/^weights: element 1/);
-    await expect(createScorer({ features: 2, rank: 1, a: new Float32Array(3) })).rejects.toThrow(DimensionError);
-    await expect(createScorer({ features: 2, rank: 1, b: new Float32Array([Infinity]) })).rejects.toThrow(/^b: /);
-    await expect(createScorer({ features: 2, weights: [1, 2] as unknown as Float32Array })).rejects.toThrow(/^weights: expected Float32Array/);
+    await expect(createScorer({ features: 4, module: {} as WebAssembly.Module })).rejects.toThrow(
+      /^module: /,
+    );
+    await expect(createScorer({ features: 2, weights: new Float32Array([1, NaN]) })).rejects.toThrow(
+      /^weights: element 1/,
+    );
+    await expect(createScorer({ features: 2, rank: 1, a: new Float32Array(3) })).rejects.toThrow(
+      DimensionError,
+    );
+    await expect(createScorer({ features: 2, rank: 1, b: new Float32Array([Infinity]) })).rejects.toThrow(
+      /^b: /,
+    );
+    await expect(createScorer({ features: 2, weights: [1, 2] as unknown as Float32Array })).rejects.toThrow(
+      /^weights: expected Float32Array/,
+    );
   });
 
   for (const backend of ['wasm', 'ts'] as const) {
     it(`validates batches and updates (${backend})`, async () => {
       const scorer = await createScorer({ features: 3, rank: 1, backend });
       expect(() => scorer.score(new Float32Array(4))).toThrow(DimensionError);
-      expect(() => scorer.score(new Float32Array(3), null as unknown as {})).toThrow(/^options: /);
+      expect(() => scorer.score(new Float32Array(3), null as unknown as object)).toThrow(/^options: /);
       expect(() => scorer.score(new Float64Array(3) as unknown as Float32Array)).toThrow(/^candidates: /);
       expect(() => scorer.score(new Float32Array(6), { allowed: new Uint8Array(3) })).toThrow(/^allowed: /);
-      expect(() => scorer.score(new Float32Array(6), { allowed: [1, 1] as unknown as Uint8Array })).toThrow(/^allowed: /);
+      expect(() => scorer.score(new Float32Array(6), { allowed: [1, 1] as unknown as Uint8Array })).toThrow(
+        /^allowed: /,
+      );
       for (const temperature of [0, -1, NaN, Infinity]) {
         expect(() => scorer.score(new Float32Array(3), { temperature })).toThrow(/^temperature: /);
       }
@@ -347,7 +415,13 @@ describe('scoring argument checks', () => {
       expect(() => scorer.update(x, 2, { learningRate: 0.1, loss: 'logistic' })).toThrow(/^outcome: /);
       expect(() => scorer.update(x, 1, { learningRate: 0 })).toThrow(/^learningRate: /);
       expect(() => scorer.update(x, 1, { learningRate: 0.1, loss: 'hinge' as 'squared' })).toThrow(/^loss: /);
-      expect(() => scorer.setParameters({ weights: new Float32Array(3), a: new Float32Array(3), b: new Float32Array(2) })).toThrow(/^b: /);
+      expect(() =>
+        scorer.setParameters({
+          weights: new Float32Array(3),
+          a: new Float32Array(3),
+          b: new Float32Array(2),
+        }),
+      ).toThrow(/^b: /);
       const flat = await createScorer({ features: 3, backend });
       expect(() => flat.update(x, 1, { learningRate: 0.1 })).toThrow(/^rank: /);
     });

@@ -58,33 +58,48 @@ function frame(tick: number, executor: FakeExecutor): ColumnarBatch {
   return { ts: tick, columns: { cpu } };
 }
 
-async function runLoop(store: AuditStore, keys: NodeKeys, heals: boolean, ticks: number, knowledge?: KnowledgeStore) {
+async function runLoop(
+  store: AuditStore,
+  keys: NodeKeys,
+  heals: boolean,
+  ticks: number,
+  knowledge?: KnowledgeStore,
+) {
   let clock = T0;
   const log = await AuditLog.open(store, keys, { batchSize: 4, now: () => (clock += 10) });
   const sink = new AuditLogSink(log, { actor: 'engine-test' });
   const executor = new FakeExecutor(heals);
-  const graph = new MeshGraph(NODES, NODES.slice(1).map((id, i) => [NODES[i], id] as const));
+  const graph = new MeshGraph(
+    NODES,
+    NODES.slice(1).map((id, i) => [NODES[i], id] as const),
+  );
   const loop = new MapeKLoop({
     graph,
     metrics: METRICS,
     localMetrics: ['cpu'],
     detector,
     threshold: 0.5,
-    planner: await DecisionEngine.create({ backend: 'ts', actions: [{ name: 'restart-service', target: 'node', cost: 0.2, risk: 0.1, duration: 1 }] }),
+    planner: await DecisionEngine.create({
+      backend: 'ts',
+      actions: [{ name: 'restart-service', target: 'node', cost: 0.2, risk: 0.1, duration: 1 }],
+    }),
     executor,
     store: knowledge,
     audit: sink,
     maxAttempts: 1,
   });
   const faults: string[] = [];
-  loop.events.addEventListener('store-fault', (e) => faults.push(String((e as unknown as { detail: { error: string } }).detail.error)));
+  loop.events.addEventListener('store-fault', (e) =>
+    faults.push(String((e as unknown as { detail: { error: string } }).detail.error)),
+  );
   for (let t = 0; t < ticks; t++) await loop.tick(t, frame(t, executor));
   await loop.flush();
   await sink.close();
   return { sink, executor, faults, stats: loop.stats() };
 }
 
-const kinds = async (store: AuditStore) => (await store.entries(0, (await store.size()).entries)).map((e) => e.kind);
+const kinds = async (store: AuditStore) =>
+  (await store.entries(0, (await store.size()).entries)).map((e) => e.kind);
 
 describe('the loop writes a signed audit log through AuditLogSink', () => {
   it('appends and signs every decision and action of a healing run, in order, beside the knowledge in one database', async () => {
@@ -100,7 +115,11 @@ describe('the loop writes a signed audit log through AuditLogSink', () => {
     expect(sink.stats).toEqual({ appended: 4, failures: 0 });
     const entries = await store.entries(0, 4);
     const incidentId = entries[0].data && (entries[0].data as { incidentId: string }).incidentId;
-    expect(entries.every((e) => e.actor === 'engine-test' && (e.data as { incidentId: string }).incidentId === incidentId)).toBe(true);
+    expect(
+      entries.every(
+        (e) => e.actor === 'engine-test' && (e.data as { incidentId: string }).incidentId === incidentId,
+      ),
+    ).toBe(true);
     expect(entries[0].data).toMatchObject({ action: 'restart-service', target: 'n2' });
     expect(entries[2].data).toMatchObject({ outcome: 'healed' });
     expect(entries[2].data).not.toHaveProperty('reason'); // undefined details are dropped, not refused
@@ -113,7 +132,11 @@ describe('the loop writes a signed audit log through AuditLogSink', () => {
     );
     expect(affectedRows).toBe(1);
     expect((await store.entries(2, 3))[0].data).toMatchObject({ outcome: 'not-healed' });
-    expect(await verifyAuditLog(store, keys.ring())).toMatchObject({ ok: false, reason: 'altered', position: 2 });
+    expect(await verifyAuditLog(store, keys.ring())).toMatchObject({
+      ok: false,
+      reason: 'altered',
+      position: 2,
+    });
     await store.close();
     expect((await knowledge.listActions()).length).toBe(1); // a shared database stays open for its owner
     await knowledge.close();
@@ -137,9 +160,17 @@ describe('the loop writes a signed audit log through AuditLogSink', () => {
       edit(e, s);
       return verifyAuditLog(new MemoryAuditStore(e, s), keys.ring());
     };
-    expect(await edited((e) => ((e[2].data as { outcome: string }).outcome = 'healed'))).toMatchObject({ ok: false, reason: 'altered', position: 2 });
+    expect(await edited((e) => ((e[2].data as { outcome: string }).outcome = 'healed'))).toMatchObject({
+      ok: false,
+      reason: 'altered',
+      position: 2,
+    });
     expect(await edited((e) => e.splice(3, 1))).toMatchObject({ ok: false, reason: 'deleted', position: 3 });
-    expect(await edited((e) => ([e[0], e[1]] = [e[1], e[0]]))).toMatchObject({ ok: false, reason: 'reordered', position: 0 });
+    expect(await edited((e) => ([e[0], e[1]] = [e[1], e[0]]))).toMatchObject({
+      ok: false,
+      reason: 'reordered',
+      position: 0,
+    });
     expect(await edited((_, s) => (s[1].ts += 1))).toMatchObject({ ok: false, reason: 'altered' });
   });
 });
@@ -180,10 +211,13 @@ describe('AuditLogSink', () => {
   it('seals a partial batch after sealAfterMs without waiting for it to fill', async () => {
     const keys = NodeKeys.generate({ owner: 'engine', now: T0 });
     const store = new MemoryAuditStore();
-    const sink = new AuditLogSink(await AuditLog.open(store, keys, { batchSize: 256, now: () => T0 + 1 }), { sealAfterMs: 5 });
+    const sink = new AuditLogSink(await AuditLog.open(store, keys, { batchSize: 256, now: () => T0 + 1 }), {
+      sealAfterMs: 5,
+    });
     await sink.record(record);
     expect((await store.size()).seals).toBe(0);
-    for (let i = 0; i < 100 && (await store.size()).seals === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 100 && (await store.size()).seals === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
     expect(await store.size()).toEqual({ entries: 1, seals: 1 });
     await sink.close();
   });

@@ -19,7 +19,11 @@ async function buildLog(keys: NodeKeys, count: number, batchSize: number, step =
   const store = new MemoryAuditStore();
   const log = await AuditLog.open(store, keys, { batchSize, now: () => (t += step) });
   for (let i = 0; i < count; i++) {
-    await log.append({ kind: KINDS[i % KINDS.length], actor: 'execute', data: { i, target: `svc-${i % 3}`, ok: i % 2 === 0 } });
+    await log.append({
+      kind: KINDS[i % KINDS.length],
+      actor: 'execute',
+      data: { i, target: `svc-${i % 3}`, ok: i % 2 === 0 },
+    });
   }
   await log.flush();
   const size = await store.size();
@@ -27,7 +31,8 @@ async function buildLog(keys: NodeKeys, count: number, batchSize: number, step =
 }
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
-const storeOf = (entries: AuditEntry[], seals: BatchSeal[]) => new MemoryAuditStore(copy(entries), copy(seals));
+const storeOf = (entries: AuditEntry[], seals: BatchSeal[]) =>
+  new MemoryAuditStore(copy(entries), copy(seals));
 
 describe('audit log', () => {
   let keys: NodeKeys;
@@ -58,7 +63,8 @@ describe('audit log', () => {
   });
 
   it('verifies any single entry alone with its proof and seal', () => {
-    for (const entry of entries) expect(verifyAuditEntry(entry, seals[entry.batch], ring)).toEqual({ ok: true });
+    for (const entry of entries)
+      expect(verifyAuditEntry(entry, seals[entry.batch], ring)).toEqual({ ok: true });
     const forged = { ...entries[9], data: { i: 999 } };
     expect(verifyAuditEntry(forged, seals[1], ring)).toMatchObject({ ok: false, reason: 'altered' });
     expect(verifyAuditEntry(entries[9], seals[0], ring)).toMatchObject({ ok: false, reason: 'altered' });
@@ -67,40 +73,71 @@ describe('audit log', () => {
   it('reports altered content, and a recomputed hash that the signed root does not cover', async () => {
     const edited = copy(entries);
     edited[10].data = { i: 10, target: 'svc-1', ok: false };
-    expect(await verifyAuditLog(storeOf(edited, seals), ring)).toMatchObject({ ok: false, reason: 'altered', position: 10, verifiedEntries: 10 });
+    expect(await verifyAuditLog(storeOf(edited, seals), ring)).toMatchObject({
+      ok: false,
+      reason: 'altered',
+      position: 10,
+      verifiedEntries: 10,
+    });
     edited[10].hash = toHex(entryHash(edited[10]));
-    expect(await verifyAuditLog(storeOf(edited, seals), ring)).toMatchObject({ ok: false, reason: 'altered', position: 10 });
+    expect(await verifyAuditLog(storeOf(edited, seals), ring)).toMatchObject({
+      ok: false,
+      reason: 'altered',
+      position: 10,
+    });
   });
 
   it('reports reordered, deleted and inserted entries at the first bad position', async () => {
     const swapped = copy(entries);
     [swapped[12], swapped[13]] = [swapped[13], swapped[12]];
-    expect(await verifyAuditLog(storeOf(swapped, seals), ring)).toMatchObject({ reason: 'reordered', position: 12 });
+    expect(await verifyAuditLog(storeOf(swapped, seals), ring)).toMatchObject({
+      reason: 'reordered',
+      position: 12,
+    });
 
     const deleted = copy(entries);
     deleted.splice(3, 1);
-    expect(await verifyAuditLog(storeOf(deleted, seals), ring)).toMatchObject({ reason: 'deleted', position: 3 });
+    expect(await verifyAuditLog(storeOf(deleted, seals), ring)).toMatchObject({
+      reason: 'deleted',
+      position: 3,
+    });
 
     const duplicated = copy(entries);
     duplicated.splice(6, 0, copy(entries[5]));
-    expect(await verifyAuditLog(storeOf(duplicated, seals), ring)).toMatchObject({ reason: 'inserted', position: 6 });
+    expect(await verifyAuditLog(storeOf(duplicated, seals), ring)).toMatchObject({
+      reason: 'inserted',
+      position: 6,
+    });
 
     const forged = copy(entries);
     const fake: AuditEntry = { ...copy(entries[6]), data: { injected: true } };
     fake.hash = toHex(entryHash(fake));
     forged.splice(6, 0, fake);
-    expect(await verifyAuditLog(storeOf(forged, seals), ring)).toMatchObject({ reason: 'inserted', position: 6 });
+    expect(await verifyAuditLog(storeOf(forged, seals), ring)).toMatchObject({
+      reason: 'inserted',
+      position: 6,
+    });
 
     const unsealed = copy(entries);
     unsealed.push({ ...copy(entries[19]), seq: 20, prev: entries[19].hash });
-    expect(await verifyAuditLog(storeOf(unsealed, seals), ring)).toMatchObject({ reason: 'inserted', position: 20 });
+    expect(await verifyAuditLog(storeOf(unsealed, seals), ring)).toMatchObject({
+      reason: 'inserted',
+      position: 20,
+    });
   });
 
   it('reports truncation inside a batch, and of whole batches against a checkpoint', async () => {
-    expect(await verifyAuditLog(storeOf(entries.slice(0, 18), seals), ring)).toMatchObject({ reason: 'truncated', position: 18 });
+    expect(await verifyAuditLog(storeOf(entries.slice(0, 18), seals), ring)).toMatchObject({
+      reason: 'truncated',
+      position: 18,
+    });
     const cut = storeOf(entries.slice(0, 16), seals.slice(0, 2));
     expect(await verifyAuditLog(cut, ring)).toMatchObject({ ok: true, entries: 16 });
-    expect(await verifyAuditLog(cut, ring, { expectedEntries: 20 })).toMatchObject({ ok: false, reason: 'truncated', position: 16 });
+    expect(await verifyAuditLog(cut, ring, { expectedEntries: 20 })).toMatchObject({
+      ok: false,
+      reason: 'truncated',
+      position: 16,
+    });
   });
 
   it('reports deleted or duplicated seals and a broken seal signature', async () => {
@@ -108,22 +145,37 @@ describe('audit log', () => {
     expect(await verifyAuditLog(withoutSeal, ring)).toMatchObject({ reason: 'deleted', position: 0 });
     const badSignature = copy(seals);
     badSignature[1].signature = badSignature[1].signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
-    expect(await verifyAuditLog(storeOf(entries, badSignature), ring)).toMatchObject({ reason: 'altered', position: 8, batch: 1 });
+    expect(await verifyAuditLog(storeOf(entries, badSignature), ring)).toMatchObject({
+      reason: 'altered',
+      position: 8,
+      batch: 1,
+    });
   });
 
   it('reports seals by an unknown key and by an expired key', async () => {
     const stranger = NodeKeys.generate({ owner: 'stranger', now: T0 }).ring();
-    expect(await verifyAuditLog(storeOf(entries, seals), stranger)).toMatchObject({ reason: 'unknown-key', position: 0 });
+    expect(await verifyAuditLog(storeOf(entries, seals), stranger)).toMatchObject({
+      reason: 'unknown-key',
+      position: 0,
+    });
     const short = new KeyRing(ring.records().map((r) => ({ ...r, expires: r.created + 10 })));
-    expect(await verifyAuditLog(storeOf(entries, seals), short)).toMatchObject({ reason: 'expired-key', position: 8, batch: 1 });
+    expect(await verifyAuditLog(storeOf(entries, seals), short)).toMatchObject({
+      reason: 'expired-key',
+      position: 8,
+      batch: 1,
+    });
   });
 
   it('rejects bad events with errors naming the field', async () => {
     const log = await AuditLog.open(new MemoryAuditStore(), keys, { batchSize: 4 });
     await expect(log.append({ kind: 'Not A Kind', actor: 'x' })).rejects.toThrow(ArgumentError);
     await expect(log.append({ kind: 'plan', actor: '' })).rejects.toThrow(/event.actor/);
-    await expect(log.append({ kind: 'plan', actor: 'x', data: { v: Number.NaN } })).rejects.toThrow(/event.data.v/);
-    await expect(AuditLog.open(new MemoryAuditStore(), keys, { batchSize: 0 })).rejects.toThrow(/options.batchSize/);
+    await expect(log.append({ kind: 'plan', actor: 'x', data: { v: Number.NaN } })).rejects.toThrow(
+      /event.data.v/,
+    );
+    await expect(AuditLog.open(new MemoryAuditStore(), keys, { batchSize: 0 })).rejects.toThrow(
+      /options.batchSize/,
+    );
   });
 
   it('rejects every single-bit flip in a serialised entry (fast-check)', async () => {
@@ -187,18 +239,34 @@ describe('audit log across key rotation', () => {
     const verdict = await verifyAuditLog(store, keys.ring());
     expect(verdict).toMatchObject({ ok: true, entries: 25, batches: 7 });
     // A verifier that only learned the newest key cannot vouch for the older batches.
-    const newest = new KeyRing([keys.ring().records().filter((r) => r.algorithm === 'ml-dsa-65').pop()!]);
-    expect(await verifyAuditLog(store, newest)).toMatchObject({ ok: false, reason: 'unknown-key', position: 0 });
+    const newest = new KeyRing([
+      keys
+        .ring()
+        .records()
+        .filter((r) => r.algorithm === 'ml-dsa-65')
+        .pop()!,
+    ]);
+    expect(await verifyAuditLog(store, newest)).toMatchObject({
+      ok: false,
+      reason: 'unknown-key',
+      position: 0,
+    });
   });
 
   it('stays verifiable for any rotation period, batch size and clock step (fast-check)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 5, max: 60 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 20 }), async (rotationMs, batchSize, step) => {
-        const keys = NodeKeys.generate({ owner: 'engine', now: T0, rotationMs });
-        const { store, entries, seals } = await buildLog(keys, 9, batchSize, step);
-        expect(await verifyAuditLog(store, keys.ring())).toMatchObject({ ok: true, entries: 9 });
-        for (const entry of [entries[0], entries[8]]) expect(verifyAuditEntry(entry, seals[entry.batch], keys.ring())).toEqual({ ok: true });
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 5, max: 60 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 20 }),
+        async (rotationMs, batchSize, step) => {
+          const keys = NodeKeys.generate({ owner: 'engine', now: T0, rotationMs });
+          const { store, entries, seals } = await buildLog(keys, 9, batchSize, step);
+          expect(await verifyAuditLog(store, keys.ring())).toMatchObject({ ok: true, entries: 9 });
+          for (const entry of [entries[0], entries[8]])
+            expect(verifyAuditEntry(entry, seals[entry.batch], keys.ring())).toEqual({ ok: true });
+        },
+      ),
       { numRuns: 8, seed: 6 },
     );
   });
@@ -207,11 +275,18 @@ describe('audit log across key rotation', () => {
     const keys = NodeKeys.generate({ owner: 'engine', now: T0, signatureAlgorithm: 'ml-dsa-65+ed25519' });
     const { entries, seals } = await buildLog(keys, 6, 4);
     expect(seals[0].algorithm).toBe('ml-dsa-65+ed25519');
-    expect(await verifyAuditLog(storeOf(entries, seals), keys.ring())).toMatchObject({ ok: true, entries: 6 });
+    expect(await verifyAuditLog(storeOf(entries, seals), keys.ring())).toMatchObject({
+      ok: true,
+      entries: 6,
+    });
     const broken = copy(seals);
     const sig = broken[0].signature;
     const at = sig.length - 10; // inside the trailing Ed25519 signature
     broken[0].signature = sig.slice(0, at) + (sig[at] === 'A' ? 'B' : 'A') + sig.slice(at + 1);
-    expect(await verifyAuditLog(storeOf(entries, broken), keys.ring())).toMatchObject({ ok: false, reason: 'altered', batch: 0 });
+    expect(await verifyAuditLog(storeOf(entries, broken), keys.ring())).toMatchObject({
+      ok: false,
+      reason: 'altered',
+      batch: 0,
+    });
   });
 });

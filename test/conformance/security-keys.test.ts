@@ -54,7 +54,12 @@ describe('node keys', () => {
     const keys = NodeKeys.generate({ owner: 'node-a', now: T0 });
     const json = JSON.parse(JSON.stringify(keys.ring().toJSON()));
     const ring = KeyRing.fromJSON(json);
-    expect(ring.records().map((r) => r.id)).toEqual(keys.ring().records().map((r) => r.id));
+    expect(ring.records().map((r) => r.id)).toEqual(
+      keys
+        .ring()
+        .records()
+        .map((r) => r.id),
+    );
     json.keys[0].id = json.keys[1].id;
     expect(() => KeyRing.fromJSON(json)).toThrow(ArgumentError);
     try {
@@ -67,7 +72,9 @@ describe('node keys', () => {
   it('rejects bad options with errors naming the argument', () => {
     expect(() => NodeKeys.generate({ owner: '' })).toThrow(/options.owner/);
     expect(() => NodeKeys.generate({ owner: 'x', rotationMs: 0 })).toThrow(/options.rotationMs/);
-    expect(() => NodeKeys.generate({ owner: 'x', signatureAlgorithm: 'rsa' as never })).toThrow(/options.signatureAlgorithm/);
+    expect(() => NodeKeys.generate({ owner: 'x', signatureAlgorithm: 'rsa' as never })).toThrow(
+      /options.signatureAlgorithm/,
+    );
   });
 
   it('hybrid ML-DSA-65 + Ed25519 signatures need both halves to verify', () => {
@@ -82,7 +89,9 @@ describe('node keys', () => {
       broken[at] ^= 1;
       expect(verify('ml-dsa-65+ed25519', key.publicKey, broken, message, CTX)).toBe(false);
     }
-    expect(verify('ml-dsa-65+ed25519', key.publicKey, signature, message, new TextEncoder().encode('other'))).toBe(false);
+    expect(
+      verify('ml-dsa-65+ed25519', key.publicKey, signature, message, new TextEncoder().encode('other')),
+    ).toBe(false);
   });
 });
 
@@ -100,7 +109,9 @@ describe('encrypted key files', () => {
     expect(key.id).toBe(keys.signingKey(T0 + 1000).id);
     expect(restored.ring().records()).toHaveLength(4);
     const message = new TextEncoder().encode('m');
-    expect(verify('ml-dsa-65', key.publicKey, sign('ml-dsa-65', key.secretKey, message, CTX), message, CTX)).toBe(true);
+    expect(
+      verify('ml-dsa-65', key.publicKey, sign('ml-dsa-65', key.secretKey, message, CTX), message, CTX),
+    ).toBe(true);
   });
 
   it('rejects a wrong passphrase and an edited public part', async () => {

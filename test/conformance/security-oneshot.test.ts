@@ -27,8 +27,13 @@ describe('one-shot sealed messages', () => {
     engineTrusts = KeyRing.fromJSON(JSON.parse(JSON.stringify(node.ring().toJSON())));
   });
 
-  const receiver = (now = T0) => new OneShotReceiver(engine, engineTrusts, { now: () => now, maxAgeMs: 30_000, maxFutureMs: 5_000 });
-  const engineKem = () => engine.ring().records().find((r) => r.algorithm === 'ml-kem-768+x25519')!;
+  const receiver = (now = T0) =>
+    new OneShotReceiver(engine, engineTrusts, { now: () => now, maxAgeMs: 30_000, maxFutureMs: 5_000 });
+  const engineKem = () =>
+    engine
+      .ring()
+      .records()
+      .find((r) => r.algorithm === 'ml-kem-768+x25519')!;
 
   it('round-trips between separate key stores and names the authenticated sender', () => {
     const message = sealOneShot(node, engineKem(), text('disk full on node-1'), { now: T0 });
@@ -44,11 +49,19 @@ describe('one-shot sealed messages', () => {
     rx.open(message);
     expect(() => rx.open(message)).toThrow(ReplayError);
     const other = NodeKeys.generate({ owner: 'engine-2', now: T0 });
-    expect(() => new OneShotReceiver(other, engineTrusts, { now: () => T0 }).open(message)).toThrow(WrongRecipientError);
+    expect(() => new OneShotReceiver(other, engineTrusts, { now: () => T0 }).open(message)).toThrow(
+      WrongRecipientError,
+    );
     const stranger = NodeKeys.generate({ owner: 'stranger', now: T0 });
-    expect(() => receiver().open(sealOneShot(stranger, engineKem(), text('hi'), { now: T0 }))).toThrow(UnknownKeyError);
-    expect(() => receiver().open(sealOneShot(node, engineKem(), text('old'), { now: T0 - 31_000 }))).toThrow(StaleTimestampError);
-    expect(() => receiver().open(sealOneShot(node, engineKem(), text('new'), { now: T0 + 6_000 }))).toThrow(FutureTimestampError);
+    expect(() => receiver().open(sealOneShot(stranger, engineKem(), text('hi'), { now: T0 }))).toThrow(
+      UnknownKeyError,
+    );
+    expect(() => receiver().open(sealOneShot(node, engineKem(), text('old'), { now: T0 - 31_000 }))).toThrow(
+      StaleTimestampError,
+    );
+    expect(() => receiver().open(sealOneShot(node, engineKem(), text('new'), { now: T0 + 6_000 }))).toThrow(
+      FutureTimestampError,
+    );
   });
 
   it('rejects a forged signature and any altered byte', () => {
@@ -68,7 +81,9 @@ describe('one-shot sealed messages', () => {
     const rx = new OneShotReceiver(keys, engineTrusts, { now: () => T0 + 1_500 });
     expect(new TextDecoder().decode(rx.open(message).payload)).toBe('in flight');
     keys.rotate(T0 + 2_000);
-    expect(() => new OneShotReceiver(keys, engineTrusts, { now: () => T0 + 1_500 }).open(message)).toThrow(ExpiredKeyError);
+    expect(() => new OneShotReceiver(keys, engineTrusts, { now: () => T0 + 1_500 }).open(message)).toThrow(
+      ExpiredKeyError,
+    );
   });
 
   it('rejects single-bit flips anywhere in a sealed message (fast-check)', () => {

@@ -12,14 +12,41 @@ const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3600_000;
 
 function entry(seq: number, batch: number): AuditEntry {
-  return { v: 1, seq, ts: T0 + seq, kind: 'action', actor: 'engine', data: { n: seq }, prev: '0'.repeat(64), hash: seq.toString(16).padStart(64, '0'), batch, index: 0, proof: [] };
+  return {
+    v: 1,
+    seq,
+    ts: T0 + seq,
+    kind: 'action',
+    actor: 'engine',
+    data: { n: seq },
+    prev: '0'.repeat(64),
+    hash: seq.toString(16).padStart(64, '0'),
+    batch,
+    index: 0,
+    proof: [],
+  };
 }
 
 function seal(batch: number, firstSeq: number, count: number): BatchSeal {
-  return { v: 1, batch, firstSeq, count, root: '1'.repeat(64), head: '2'.repeat(64), prevSeal: '3'.repeat(64), ts: T0, keyId: 'k', algorithm: 'ml-dsa-65', signature: 'AAAA' };
+  return {
+    v: 1,
+    batch,
+    firstSeq,
+    count,
+    root: '1'.repeat(64),
+    head: '2'.repeat(64),
+    prevSeal: '3'.repeat(64),
+    ts: T0,
+    keyId: 'k',
+    algorithm: 'ml-dsa-65',
+    signature: 'AAAA',
+  };
 }
 
-function behavesLikeAnAuditStore(name: string, open: () => Promise<AuditStore & { close?(): Promise<void> }>) {
+function behavesLikeAnAuditStore(
+  name: string,
+  open: () => Promise<AuditStore & { close?(): Promise<void> }>,
+) {
   describe(`${name} audit store`, () => {
     let store: AuditStore & { close?(): Promise<void> };
     beforeAll(async () => {
@@ -68,7 +95,11 @@ describe('the audit log on PGlite', () => {
   it('keeps a log that verifies, across key rotation and a fresh AuditLog on the same store', async () => {
     const first = await AuditLog.open(store, keys, { batchSize: 64, now });
     // Odd strings must survive storage byte for byte: the verifier re-hashes what it reads.
-    await first.append({ kind: 'plan', actor: 'engine', data: { note: 'nul \u0000, emoji \u{1F600}, quote " and \\', big: 1e21, tiny: 5e-324 } });
+    await first.append({
+      kind: 'plan',
+      actor: 'engine',
+      data: { note: 'nul \u0000, emoji \u{1F600}, quote " and \\', big: 1e21, tiny: 5e-324 },
+    });
     for (let i = 1; i < 150; i++) await first.append({ kind: 'action', actor: 'engine', data: { i } });
     await first.flush();
     clock += 2 * HOUR; // the next batches are signed by a rotated key
@@ -76,12 +107,16 @@ describe('the audit log on PGlite', () => {
     for (let i = 150; i < 200; i++) await second.append({ kind: 'result', actor: 'engine', data: { i } });
     await second.flush();
     expect(await store.size()).toEqual({ entries: 200, seals: 4 });
-    expect((await store.entries(0, 1))[0].data).toEqual({ note: 'nul \u0000, emoji \u{1F600}, quote " and \\', big: 1e21, tiny: 5e-324 });
+    expect((await store.entries(0, 1))[0].data).toEqual({
+      note: 'nul \u0000, emoji \u{1F600}, quote " and \\',
+      big: 1e21,
+      tiny: 5e-324,
+    });
     expect((await store.entries(150, 151))[0].seq).toBe(150);
     expect(await verifyAuditLog(store, keys.ring())).toMatchObject({ ok: true, entries: 200, batches: 4 });
   });
 
-  it('stores the signers\' public keys, each once', async () => {
+  it("stores the signers' public keys, each once", async () => {
     await store.putKeys(keys.ring());
     await store.putKeys(keys.ring());
     const ring = await store.keyRing();
@@ -97,7 +132,9 @@ describe('the audit log on PGlite', () => {
     // The seal is inserted after the entries; make that insert fail inside the transaction.
     await db.exec(`CREATE FUNCTION refuse_seal() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'seal refused'; END $$;
       CREATE TRIGGER refuse_seal BEFORE INSERT ON audit_seals FOR EACH ROW EXECUTE FUNCTION refuse_seal();`);
-    await expect(store.appendBatch([entry(before.entries, 9)], seal(9, before.entries, 1))).rejects.toThrow(/seal refused/);
+    await expect(store.appendBatch([entry(before.entries, 9)], seal(9, before.entries, 1))).rejects.toThrow(
+      /seal refused/,
+    );
     expect(await store.size()).toEqual(before);
     await db.exec(`DROP TRIGGER refuse_seal ON audit_seals; DROP FUNCTION refuse_seal();`);
     expect((await verifyAuditLog(store, keys.ring())).ok).toBe(true);
@@ -106,12 +143,24 @@ describe('the audit log on PGlite', () => {
   it('reports rows deleted or swapped in the database', async () => {
     const db = knowledge.database;
     await db.query(`UPDATE audit_entries SET position = -position - 1 WHERE position IN (10, 11)`);
-    await db.query(`UPDATE audit_entries SET position = CASE position WHEN -11 THEN 11 ELSE 10 END WHERE position < 0`);
-    expect(await verifyAuditLog(store, keys.ring())).toMatchObject({ ok: false, reason: 'reordered', position: 10 });
+    await db.query(
+      `UPDATE audit_entries SET position = CASE position WHEN -11 THEN 11 ELSE 10 END WHERE position < 0`,
+    );
+    expect(await verifyAuditLog(store, keys.ring())).toMatchObject({
+      ok: false,
+      reason: 'reordered',
+      position: 10,
+    });
     await db.query(`UPDATE audit_entries SET position = -position - 1 WHERE position IN (10, 11)`);
-    await db.query(`UPDATE audit_entries SET position = CASE position WHEN -11 THEN 11 ELSE 10 END WHERE position < 0`);
+    await db.query(
+      `UPDATE audit_entries SET position = CASE position WHEN -11 THEN 11 ELSE 10 END WHERE position < 0`,
+    );
     expect((await verifyAuditLog(store, keys.ring())).ok).toBe(true);
     await db.query(`DELETE FROM audit_entries WHERE position = 70`);
-    expect(await verifyAuditLog(store, keys.ring())).toMatchObject({ ok: false, reason: 'deleted', position: 70 });
+    expect(await verifyAuditLog(store, keys.ring())).toMatchObject({
+      ok: false,
+      reason: 'deleted',
+      position: 70,
+    });
   });
 });

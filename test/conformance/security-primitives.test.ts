@@ -12,7 +12,15 @@ const ascii = (s: string) => new TextEncoder().encode(s);
 
 describe('byte encodings', () => {
   it('matches the RFC 4648 base64 test vectors', () => {
-    const cases: [string, string][] = [['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'], ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy']];
+    const cases: [string, string][] = [
+      ['', ''],
+      ['f', 'Zg=='],
+      ['fo', 'Zm8='],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg=='],
+      ['fooba', 'Zm9vYmE='],
+      ['foobar', 'Zm9vYmFy'],
+    ];
     for (const [plain, encoded] of cases) {
       expect(toBase64(ascii(plain))).toBe(encoded);
       expect(fromBase64(encoded)).toEqual(ascii(plain));
@@ -48,7 +56,9 @@ describe('byte encodings', () => {
   });
 
   it('serialises canonical JSON with sorted keys and rejects non-JSON values by path', () => {
-    expect(canonicalJson({ b: [1, { d: null, c: 'x' }], a: true })).toBe('{"a":true,"b":[1,{"c":"x","d":null}]}');
+    expect(canonicalJson({ b: [1, { d: null, c: 'x' }], a: true })).toBe(
+      '{"a":true,"b":[1,{"c":"x","d":null}]}',
+    );
     expect(() => canonicalJson({ a: [0, { b: Number.POSITIVE_INFINITY }] }, 'data')).toThrow(/data.a\[1\].b/);
     expect(() => canonicalJson({ when: new Date(0) }, 'data')).toThrow(/data.when/);
     expect(() => canonicalJson({ f: undefined }, 'data')).toThrow(/data.f/);

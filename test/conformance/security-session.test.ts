@@ -13,7 +13,11 @@ import {
   UnsupportedVersionError,
   WrongRecipientError,
 } from '../../src/security/errors.ts';
-import { HandshakeResponder, initiateHandshake, type HandshakeOptions } from '../../src/security/handshake.ts';
+import {
+  HandshakeResponder,
+  initiateHandshake,
+  type HandshakeOptions,
+} from '../../src/security/handshake.ts';
 import { KeyRing, NodeKeys } from '../../src/security/keys.ts';
 import type { Session } from '../../src/security/session.ts';
 
@@ -35,9 +39,16 @@ interface Clocks {
   engine: number;
 }
 
-function connect(p: ReturnType<typeof parties>, clocks: Clocks, options: HandshakeOptions = {}): { nodeSession: Session; engineSession: Session } {
+function connect(
+  p: ReturnType<typeof parties>,
+  clocks: Clocks,
+  options: HandshakeOptions = {},
+): { nodeSession: Session; engineSession: Session } {
   const pending = initiateHandshake(p.node, p.nodeTrusts, p.engineId, { ...options, now: () => clocks.node });
-  const responder = new HandshakeResponder(p.engine, p.engineTrusts, { ...options, now: () => clocks.engine });
+  const responder = new HandshakeResponder(p.engine, p.engineTrusts, {
+    ...options,
+    now: () => clocks.engine,
+  });
   const { reply, session: engineSession } = responder.respond(pending.hello);
   return { nodeSession: pending.complete(reply), engineSession };
 }
@@ -58,7 +69,9 @@ describe('sealed telemetry sessions', () => {
     expect(read(await nodeSession.open(await engineSession.seal(text('ack'))))).toBe('ack');
     const other = connect(p, clocks);
     expect(other.nodeSession.id).not.toBe(nodeSession.id);
-    await expect(other.engineSession.open(await nodeSession.seal(text('x')))).rejects.toThrow(UnknownKeyError);
+    await expect(other.engineSession.open(await nodeSession.seal(text('x')))).rejects.toThrow(
+      UnknownKeyError,
+    );
   });
 
   it('rejects replays, accepts reordering inside the window and nothing behind it', async () => {
@@ -81,9 +94,13 @@ describe('sealed telemetry sessions', () => {
     const clocks = { node: T0, engine: T0 };
     const { nodeSession, engineSession } = connect(p, clocks, { maxAgeMs: 60_000, maxFutureMs: 5_000 });
     clocks.node = T0 - 61_000;
-    await expect(engineSession.open(await nodeSession.seal(text('old')))).rejects.toThrow(StaleTimestampError);
+    await expect(engineSession.open(await nodeSession.seal(text('old')))).rejects.toThrow(
+      StaleTimestampError,
+    );
     clocks.node = T0 + 6_000;
-    await expect(engineSession.open(await nodeSession.seal(text('ahead')))).rejects.toThrow(FutureTimestampError);
+    await expect(engineSession.open(await nodeSession.seal(text('ahead')))).rejects.toThrow(
+      FutureTimestampError,
+    );
     clocks.node = T0 + 4_000;
     expect(read(await engineSession.open(await nodeSession.seal(text('skewed'))))).toBe('skewed');
   });
@@ -106,7 +123,10 @@ describe('sealed telemetry sessions', () => {
 
   it('re-keys after N envelopes; the receiver follows, keeps the previous key for a grace time, then retires it', async () => {
     const clocks = { node: T0, engine: T0 };
-    const { nodeSession, engineSession } = connect(p, clocks, { rekeyAfterEnvelopes: 3, previousKeyGraceMs: 1_000 });
+    const { nodeSession, engineSession } = connect(p, clocks, {
+      rekeyAfterEnvelopes: 3,
+      previousKeyGraceMs: 1_000,
+    });
     const envelopes = [];
     for (let i = 0; i < 9; i++) envelopes.push(await nodeSession.seal(text(`e${i}`)));
     expect(nodeSession.sendKey.epoch).toBe(2);
@@ -172,11 +192,17 @@ describe('session handshake', () => {
   it('rejects a hello for another engine, from an unknown node, or from an expired key', () => {
     const pending = initiateHandshake(p.node, p.nodeTrusts, p.engineId, { now: () => T0 });
     const otherEngine = NodeKeys.generate({ owner: 'engine-2', now: T0 });
-    expect(() => new HandshakeResponder(otherEngine, p.engineTrusts, { now: () => T0 }).respond(pending.hello)).toThrow(WrongRecipientError);
-    expect(() => new HandshakeResponder(p.engine, new KeyRing(), { now: () => T0 }).respond(pending.hello)).toThrow(UnknownKeyError);
+    expect(() =>
+      new HandshakeResponder(otherEngine, p.engineTrusts, { now: () => T0 }).respond(pending.hello),
+    ).toThrow(WrongRecipientError);
+    expect(() =>
+      new HandshakeResponder(p.engine, new KeyRing(), { now: () => T0 }).respond(pending.hello),
+    ).toThrow(UnknownKeyError);
     const expired = new KeyRing(p.engineTrusts.records().map((r) => ({ ...r, expires: r.created })));
     const later = initiateHandshake(p.node, p.nodeTrusts, p.engineId, { now: () => T0 + 5 });
-    expect(() => new HandshakeResponder(p.engine, expired, { now: () => T0 + 5 }).respond(later.hello)).toThrow(ExpiredKeyError);
+    expect(() =>
+      new HandshakeResponder(p.engine, expired, { now: () => T0 + 5 }).respond(later.hello),
+    ).toThrow(ExpiredKeyError);
   });
 
   it('rejects a hello or reply whose signature or signed body was altered', () => {
@@ -226,7 +252,10 @@ describe('session handshake', () => {
     expect(() => responder.respond(pending.hello)).toThrow(ReplayError);
     const second = initiateHandshake(p.node, p.nodeTrusts, p.engineId, { now: () => T0 });
     expect(() => second.complete(reply)).toThrow(ReplayError);
-    const lateResponder = new HandshakeResponder(p.engine, p.engineTrusts, { now: () => T0 + 61_000, maxAgeMs: 60_000 });
+    const lateResponder = new HandshakeResponder(p.engine, p.engineTrusts, {
+      now: () => T0 + 61_000,
+      maxAgeMs: 60_000,
+    });
     expect(() => lateResponder.respond(second.hello)).toThrow(StaleTimestampError);
     const badVersion = second.hello.slice();
     badVersion[0] = 9;

@@ -16,8 +16,11 @@ import {
 const OPTIONS = { seed: 7, topology: { kind: 'geometric' as const, nodes: 50 }, noise: 0 };
 const probe = new MeshSimulator(OPTIONS);
 const { topology, routes } = probe;
-const childrenOf = (i: number): number[] => Array.from(routes.nextHop.keys()).filter((c) => routes.nextHop[c] === i);
-const relay = Array.from(topology.nodeIds.keys()).find((i) => !topology.isGateway[i] && childrenOf(i).length >= 2 && !topology.isGateway[routes.nextHop[i]])!;
+const childrenOf = (i: number): number[] =>
+  Array.from(routes.nextHop.keys()).filter((c) => routes.nextHop[c] === i);
+const relay = Array.from(topology.nodeIds.keys()).find(
+  (i) => !topology.isGateway[i] && childrenOf(i).length >= 2 && !topology.isGateway[routes.nextHop[i]],
+)!;
 const relayId = topology.nodeIds[relay];
 const uplinkIndex = routes.nextLink[relay];
 const uplink = topology.linkIds[uplinkIndex];
@@ -215,7 +218,10 @@ describe('actions', () => {
     const sim = new MeshSimulator(OPTIONS);
     const first = sim.apply({ kind: 'scale-up', target: { node: relayId } });
     const second = sim.apply({ kind: 'rate-limit', target: { node: relayId } });
-    const elsewhere = sim.apply({ kind: 'rate-limit', target: { node: topology.nodeIds[routes.nextHop[relay]] } });
+    const elsewhere = sim.apply({
+      kind: 'rate-limit',
+      target: { node: topology.nodeIds[routes.nextHop[relay]] },
+    });
     expect(first.status).toBe('running');
     expect(second.status).toBe('rejected');
     expect(second.reason).toMatch(/still running/);
@@ -227,7 +233,8 @@ describe('actions', () => {
     const sim = new MeshSimulator({ ...OPTIONS, seed: 11 });
     const tickets = [];
     for (let round = 0; round < 16; round++) {
-      for (const id of topology.nodeIds) tickets.push(sim.apply({ kind: 'restart-service', target: { node: id } }));
+      for (const id of topology.nodeIds)
+        tickets.push(sim.apply({ kind: 'restart-service', target: { node: id } }));
       ticks(sim, ACTIONS['restart-service'].duration + 1);
     }
     const failed = tickets.filter((t) => t.status === 'failed').length;
@@ -241,9 +248,16 @@ describe('actions', () => {
     const sim = new MeshSimulator(OPTIONS);
     ticks(sim, 4);
     for (const kind of ACTION_KINDS) {
-      const target = kind === 'reroute' || kind === 'failover' ? { link: uplink } : { node: topology.nodeIds[ACTION_KINDS.indexOf(kind)] };
+      const target =
+        kind === 'reroute' || kind === 'failover'
+          ? { link: uplink }
+          : { node: topology.nodeIds[ACTION_KINDS.indexOf(kind)] };
       const ticket = sim.apply({ kind, target });
-      expect(ticket).toMatchObject({ cost: ACTIONS[kind].cost, issued: 4, completes: 4 + ACTIONS[kind].duration });
+      expect(ticket).toMatchObject({
+        cost: ACTIONS[kind].cost,
+        issued: 4,
+        completes: 4 + ACTIONS[kind].duration,
+      });
       expect(ACTIONS[kind].failureProbability).toBeGreaterThan(0);
     }
   });
@@ -275,7 +289,9 @@ describe('reverting actions', () => {
     for (let t = 0; t < 5; t++) sim.tick();
     expect(sim.revert({ kind: 'quarantine-node', target: { node } })).toEqual({ ok: true });
     expect(sim.revert({ kind: 'quarantine-node', target: { node } }).ok).toBe(false);
-    expect(sim.revert({ kind: 'rate-limit', target: { node: sim.topology.nodeIds[6] } })).toEqual({ ok: true });
+    expect(sim.revert({ kind: 'rate-limit', target: { node: sim.topology.nodeIds[6] } })).toEqual({
+      ok: true,
+    });
     const restart = sim.revert({ kind: 'restart-service', target: { node } });
     expect(restart.ok).toBe(false);
     expect(restart.reason).toMatch(/no lasting effect/);

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../../src/errors.ts';
 import fc from 'fast-check';
-import { copyFrame, FAULT_KINDS, FAULT_TARGET_TYPE, MeshSimulator, METRIC_NAMES, type FaultSpec, type Target, type TickFrame } from '../../src/sim/index.ts';
+import {
+  copyFrame,
+  FAULT_KINDS,
+  FAULT_TARGET_TYPE,
+  MeshSimulator,
+  METRIC_NAMES,
+  type FaultSpec,
+  type Target,
+  type TickFrame,
+} from '../../src/sim/index.ts';
 
 // A 50-node radio mesh without measurement noise: any difference from the fault-free twin run
 // is the fault's doing.
@@ -10,16 +19,22 @@ const START = 10;
 
 const probe = new MeshSimulator(OPTIONS);
 const { topology, routes } = probe;
-const childrenOf = (i: number): number[] => Array.from(routes.nextHop.keys()).filter((c) => routes.nextHop[c] === i);
+const childrenOf = (i: number): number[] =>
+  Array.from(routes.nextHop.keys()).filter((c) => routes.nextHop[c] === i);
 /** A relay: not a gateway, forwarding for at least two nodes, its next hop not a gateway either. */
-const relay = Array.from(topology.nodeIds.keys()).find((i) => !topology.isGateway[i] && childrenOf(i).length >= 2 && !topology.isGateway[routes.nextHop[i]])!;
+const relay = Array.from(topology.nodeIds.keys()).find(
+  (i) => !topology.isGateway[i] && childrenOf(i).length >= 2 && !topology.isGateway[routes.nextHop[i]],
+)!;
 const children = childrenOf(relay);
 const nextHop = routes.nextHop[relay];
 const uplink = topology.linkIds[routes.nextLink[relay]];
 const relayId = topology.nodeIds[relay];
 
 /** Runs the fault-free twin and the faulted mesh side by side for `ticks` ticks. */
-function twinRun(fault: Omit<FaultSpec, 'start'>, ticks = 60): { base: TickFrame[]; hit: TickFrame[]; sim: MeshSimulator } {
+function twinRun(
+  fault: Omit<FaultSpec, 'start'>,
+  ticks = 60,
+): { base: TickFrame[]; hit: TickFrame[]; sim: MeshSimulator } {
   const baseline = new MeshSimulator(OPTIONS);
   const sim = new MeshSimulator(OPTIONS);
   sim.inject({ ...fault, start: START });
@@ -39,7 +54,9 @@ function expectContained(base: TickFrame[], hit: TickFrame[], sim: MeshSimulator
   for (let t = 0; t < hit.length; t++) {
     for (let i = 0; i < topology.nodeCount; i++) {
       if (affected[i] && t >= START) continue;
-      for (const name of METRIC_NAMES) if (!Object.is(hit[t].metrics[name][i], base[t].metrics[name][i])) differing.push(`${name} of n${i} at ${t}`);
+      for (const name of METRIC_NAMES)
+        if (!Object.is(hit[t].metrics[name][i], base[t].metrics[name][i]))
+          differing.push(`${name} of n${i} at ${t}`);
     }
   }
   expect(differing).toEqual([]);
@@ -66,7 +83,8 @@ describe('fault injection', () => {
     const { base, hit, sim } = twinRun({ kind: 'link-degradation', target: { link: uplink }, severity: 0.8 });
     expect(last(hit).metrics.packetLoss[relay]).toBeGreaterThan(last(base).metrics.packetLoss[relay] + 0.2);
     expect(last(hit).metrics.latencyP95[relay]).toBeGreaterThan(1.5 * last(base).metrics.latencyP95[relay]);
-    for (const end of [relay, nextHop]) expect(last(hit).metrics.linkQuality[end]).toBeLessThan(last(base).metrics.linkQuality[end]);
+    for (const end of [relay, nextHop])
+      expect(last(hit).metrics.linkQuality[end]).toBeLessThan(last(base).metrics.linkQuality[end]);
     expect(last(hit).metrics.cpu[relay]).toBeCloseTo(last(base).metrics.cpu[relay], 0);
     expectContained(base, hit, sim);
   });
@@ -76,7 +94,8 @@ describe('fault injection', () => {
     expect(last(hit).metrics.queueDepth[relay]).toBeGreaterThan(500);
     expect(last(hit).metrics.latencyP95[relay]).toBeGreaterThan(10 * last(base).metrics.latencyP95[relay]);
     expect(last(hit).metrics.cpu[relay]).toBeGreaterThan(last(base).metrics.cpu[relay] + 30);
-    for (const c of children) expect(last(hit).metrics.packetLoss[c]).toBeGreaterThan(last(base).metrics.packetLoss[c] + 0.05);
+    for (const c of children)
+      expect(last(hit).metrics.packetLoss[c]).toBeGreaterThan(last(base).metrics.packetLoss[c] + 0.05);
     expectContained(base, hit, sim);
   });
 
@@ -90,7 +109,8 @@ describe('fault injection', () => {
 
   it('memory-leak: memory climbs every tick, then GC pressure and OOM errors', () => {
     const { base, hit, sim } = twinRun({ kind: 'memory-leak', target: { node: relayId }, severity: 0.8 });
-    for (let t = START + 1; t < START + 30; t++) expect(hit[t].metrics.memory[relay]).toBeGreaterThan(hit[t - 1].metrics.memory[relay]);
+    for (let t = START + 1; t < START + 30; t++)
+      expect(hit[t].metrics.memory[relay]).toBeGreaterThan(hit[t - 1].metrics.memory[relay]);
     expect(last(hit).metrics.memory[relay]).toBeGreaterThan(95);
     expect(last(hit).metrics.errorRate[relay]).toBeGreaterThan(0.2);
     expect(last(hit).metrics.cpu[relay]).toBeGreaterThan(last(base).metrics.cpu[relay] + 10);
@@ -109,8 +129,13 @@ describe('fault injection', () => {
   });
 
   it('misbehaving-node (drop): its feeders see loss, the node itself looks healthy', () => {
-    const { base, hit, sim } = twinRun({ kind: 'misbehaving-node', target: { node: relayId }, variant: 'drop' });
-    for (const c of children) expect(last(hit).metrics.packetLoss[c]).toBeGreaterThan(last(base).metrics.packetLoss[c] + 0.3);
+    const { base, hit, sim } = twinRun({
+      kind: 'misbehaving-node',
+      target: { node: relayId },
+      variant: 'drop',
+    });
+    for (const c of children)
+      expect(last(hit).metrics.packetLoss[c]).toBeGreaterThan(last(base).metrics.packetLoss[c] + 0.3);
     expect(last(hit).metrics.packetLoss[relay]).toBe(last(base).metrics.packetLoss[relay]);
     expect(last(hit).metrics.errorRate[relay]).toBe(last(base).metrics.errorRate[relay]);
     expect(last(hit).metrics.throughput[nextHop]).toBeLessThan(last(base).metrics.throughput[nextHop]);
@@ -118,11 +143,18 @@ describe('fault injection', () => {
   });
 
   it('misbehaving-node (corrupt): integrity errors at its next hop, lost traffic for its feeders, nothing at the node', () => {
-    const { base, hit, sim } = twinRun({ kind: 'misbehaving-node', target: { node: relayId }, variant: 'corrupt' });
-    expect(last(hit).metrics.errorRate[nextHop]).toBeGreaterThan(last(base).metrics.errorRate[nextHop] + 0.02);
+    const { base, hit, sim } = twinRun({
+      kind: 'misbehaving-node',
+      target: { node: relayId },
+      variant: 'corrupt',
+    });
+    expect(last(hit).metrics.errorRate[nextHop]).toBeGreaterThan(
+      last(base).metrics.errorRate[nextHop] + 0.02,
+    );
     expect(last(hit).metrics.errorRate[relay]).toBe(last(base).metrics.errorRate[relay]);
     expect(last(hit).metrics.packetLoss[relay]).toBe(last(base).metrics.packetLoss[relay]);
-    for (const c of children) expect(last(hit).metrics.packetLoss[c]).toBeGreaterThan(last(base).metrics.packetLoss[c] + 0.2);
+    for (const c of children)
+      expect(last(hit).metrics.packetLoss[c]).toBeGreaterThan(last(base).metrics.packetLoss[c] + 0.2);
     expectContained(base, hit, sim);
   });
 
@@ -130,7 +162,9 @@ describe('fault injection', () => {
     const { base, hit, sim } = twinRun({ kind: 'flapping-link', target: { link: uplink } });
     const window = hit.slice(START);
     const downTicks = window.filter((f) => f.metrics.packetLoss[relay] > 0.99).length;
-    const upTicks = window.filter((f, k) => f.metrics.packetLoss[relay] === base[START + k].metrics.packetLoss[relay]).length;
+    const upTicks = window.filter(
+      (f, k) => f.metrics.packetLoss[relay] === base[START + k].metrics.packetLoss[relay],
+    ).length;
     expect(downTicks).toBeGreaterThan(10);
     expect(upTicks).toBeGreaterThan(10);
     expect(downTicks + upTicks).toBe(window.length);
@@ -149,7 +183,14 @@ describe('fault injection', () => {
     const sim = new MeshSimulator(OPTIONS);
     const crash = sim.inject({ kind: 'node-crash', target: { node: relayId }, start: 5, duration: 10 });
     const link = sim.inject({ kind: 'link-degradation', target: { link: uplink }, start: 8 });
-    expect(crash).toMatchObject({ id: 0, kind: 'node-crash', target: { node: relayId }, start: 5, end: 15, severity: 0.5 });
+    expect(crash).toMatchObject({
+      id: 0,
+      kind: 'node-crash',
+      target: { node: relayId },
+      start: 5,
+      end: 15,
+      severity: 0.5,
+    });
     expect(link.end).toBe(Infinity);
     for (let t = 0; t < 20; t++) sim.tick();
     expect(sim.truthAt(4).active).toEqual([]);
@@ -221,11 +262,14 @@ describe('fault injection', () => {
           const baseline = new MeshSimulator(options);
           const sim = new MeshSimulator(options);
           const t = sim.topology;
-          const bothGateways = (l: number): boolean => t.isGateway[t.linkFrom[l]] === 1 && t.isGateway[t.linkTo[l]] === 1;
+          const bothGateways = (l: number): boolean =>
+            t.isGateway[t.linkFrom[l]] === 1 && t.isGateway[t.linkTo[l]] === 1;
           const usable: Target[] =
             FAULT_TARGET_TYPE[kind] === 'node'
               ? t.nodeIds.map((node) => ({ node }))
-              : t.linkIds.filter((_, l) => kind !== 'partition' || !bothGateways(l)).map((link) => ({ link }));
+              : t.linkIds
+                  .filter((_, l) => kind !== 'partition' || !bothGateways(l))
+                  .map((link) => ({ link }));
           sim.inject({ kind, target: usable[pick % usable.length], start: 2, severity });
           let affected: Uint8Array = new Uint8Array(0);
           for (let tick = 0; tick < 25; tick++) {
@@ -234,7 +278,8 @@ describe('fault injection', () => {
             if (tick === 2) affected = sim.truthAt(2).affectedNodes;
             for (let i = 0; i < t.nodeCount; i++) {
               if (affected[i]) continue;
-              for (const name of METRIC_NAMES) if (!Object.is(actual.metrics[name][i], expected.metrics[name][i])) return false;
+              for (const name of METRIC_NAMES)
+                if (!Object.is(actual.metrics[name][i], expected.metrics[name][i])) return false;
             }
           }
           return true;
@@ -246,7 +291,17 @@ describe('fault injection', () => {
 
   it('covers every fault kind', () => {
     expect([...FAULT_KINDS].sort()).toEqual(
-      ['bad-config', 'congestion', 'cpu-exhaustion', 'flapping-link', 'link-degradation', 'memory-leak', 'misbehaving-node', 'node-crash', 'partition'].sort(),
+      [
+        'bad-config',
+        'congestion',
+        'cpu-exhaustion',
+        'flapping-link',
+        'link-degradation',
+        'memory-leak',
+        'misbehaving-node',
+        'node-crash',
+        'partition',
+      ].sort(),
     );
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../../src/errors.ts';
-import { buildTopology, FAULT_KINDS, FAULT_TARGET_TYPE, MeshSimulator, scheduleFaults, type FaultKind, type FaultSpec } from '../../src/sim/index.ts';
+import {
+  buildTopology,
+  FAULT_KINDS,
+  FAULT_TARGET_TYPE,
+  MeshSimulator,
+  scheduleFaults,
+  type FaultKind,
+  type FaultSpec,
+} from '../../src/sim/index.ts';
 
 const topology = buildTopology({ kind: 'geometric', nodes: 50 }, 21);
 const targetKey = (spec: FaultSpec): string => spec.target.node ?? spec.target.link!;
@@ -29,7 +37,8 @@ describe('scheduleFaults', () => {
   it('never overlaps two faults, on the same target or anywhere', () => {
     const sorted = [...day].sort((a, b) => a.start! - b.start!);
     expect(sorted).toEqual(day);
-    for (let k = 1; k < sorted.length; k++) expect(sorted[k].start!).toBeGreaterThanOrEqual(sorted[k - 1].start! + sorted[k - 1].duration!);
+    for (let k = 1; k < sorted.length; k++)
+      expect(sorted[k].start!).toBeGreaterThanOrEqual(sorted[k - 1].start! + sorted[k - 1].duration!);
     const byTarget = new Map<string, FaultSpec[]>();
     for (const f of day) byTarget.set(targetKey(f), [...(byTarget.get(targetKey(f)) ?? []), f]);
     expect(byTarget.size).toBeGreaterThan(20);
@@ -42,7 +51,8 @@ describe('scheduleFaults', () => {
     for (const f of day) {
       const type = FAULT_TARGET_TYPE[f.kind];
       expect(type === 'node' ? typeof f.target.node : typeof f.target.link).toBe('string');
-      if (f.kind === 'misbehaving-node') expect(Array.from(nextHop)).toContain(topology.nodeIndex(f.target.node!));
+      if (f.kind === 'misbehaving-node')
+        expect(Array.from(nextHop)).toContain(topology.nodeIndex(f.target.node!));
       if (type === 'link') expect(used.has(topology.linkIndex(f.target.link!))).toBe(true);
       if (f.kind === 'memory-leak') expect(['heap', 'cache']).toContain(f.variant);
       if (f.kind === 'misbehaving-node') expect(['drop', 'corrupt']).toContain(f.variant);
@@ -56,7 +66,16 @@ describe('scheduleFaults', () => {
 
   it('honours kinds, hours and durations', () => {
     const kinds: FaultKind[] = ['node-crash', 'partition'];
-    const specs = scheduleFaults({ seed: 1, topology, hours: 2, perKind: 3, kinds, warmup: 0, minDuration: 30, maxDuration: 90 });
+    const specs = scheduleFaults({
+      seed: 1,
+      topology,
+      hours: 2,
+      perKind: 3,
+      kinds,
+      warmup: 0,
+      minDuration: 30,
+      maxDuration: 90,
+    });
     expect(specs.length).toBe(6);
     for (const f of specs) {
       expect(kinds).toContain(f.kind);
@@ -68,15 +87,28 @@ describe('scheduleFaults', () => {
 
   it('feeds a simulator whose ground truth matches the schedule tick by tick', () => {
     const sim = new MeshSimulator({ seed: 2, topology, noise: 0 });
-    const specs = scheduleFaults({ seed: 2, topology, hours: 1, perKind: 1, warmup: 100, minDuration: 20, maxDuration: 60 });
+    const specs = scheduleFaults({
+      seed: 2,
+      topology,
+      hours: 1,
+      perKind: 1,
+      warmup: 100,
+      minDuration: 20,
+      maxDuration: 60,
+    });
     for (const spec of specs) sim.inject(spec);
     for (let t = 0; t < 3600; t++) sim.tick();
     const truth = sim.groundTruth();
-    expect(truth.map((f) => [f.kind, f.start, f.end])).toEqual(specs.map((s) => [s.kind, s.start, s.start! + s.duration!]));
+    expect(truth.map((f) => [f.kind, f.start, f.end])).toEqual(
+      specs.map((s) => [s.kind, s.start, s.start! + s.duration!]),
+    );
     for (const spec of specs) {
       const mid = sim.truthAt(spec.start! + Math.floor(spec.duration! / 2));
       expect(mid.active.map((f) => f.kind)).toEqual([spec.kind]);
-      const faulty = spec.target.node !== undefined ? mid.faultyNodes[topology.nodeIndex(spec.target.node)] : mid.faultyLinks[topology.linkIndex(spec.target.link!)];
+      const faulty =
+        spec.target.node !== undefined
+          ? mid.faultyNodes[topology.nodeIndex(spec.target.node)]
+          : mid.faultyLinks[topology.linkIndex(spec.target.link!)];
       expect(faulty).toBe(1);
       const after = sim.truthAt(spec.start! + spec.duration!);
       expect(after.active).toEqual([]);

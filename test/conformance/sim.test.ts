@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ArgumentError } from '../../src/errors.ts';
-import { buildTopology, copyFrame, MeshSimulator, METRIC_NAMES, Rng, scheduleFaults, type TickFrame, type Topology, type TopologyKind } from '../../src/sim/index.ts';
+import {
+  buildTopology,
+  copyFrame,
+  MeshSimulator,
+  METRIC_NAMES,
+  Rng,
+  scheduleFaults,
+  type TickFrame,
+  type Topology,
+  type TopologyKind,
+} from '../../src/sim/index.ts';
 
 const KINDS: TopologyKind[] = ['geometric', 'scale-free', 'grid'];
 /** Checksum of the golden run below, the same on Node, Deno, Bun and Chromium; update it when the model changes on purpose. */
@@ -103,7 +113,8 @@ describe('topologies', () => {
   });
 
   it('gives scale-free meshes hubs and grids a bounded degree', () => {
-    const degrees = (t: Topology): number[] => Array.from({ length: t.nodeCount }, (_, i) => t.adjStart[i + 1] - t.adjStart[i]);
+    const degrees = (t: Topology): number[] =>
+      Array.from({ length: t.nodeCount }, (_, i) => t.adjStart[i + 1] - t.adjStart[i]);
     expect(Math.max(...degrees(buildTopology({ kind: 'scale-free', nodes: 400 }, 2)))).toBeGreaterThan(20);
     expect(Math.max(...degrees(buildTopology({ kind: 'grid', nodes: 400 }, 2)))).toBe(4);
   });
@@ -143,7 +154,8 @@ describe('MeshSimulator', () => {
     const b = run(new MeshSimulator({ seed: 5, ...options }), 30);
     const c = run(new MeshSimulator({ seed: 6, ...options }), 30);
     for (let t = 0; t < 30; t++) {
-      for (const name of METRIC_NAMES) expect(Array.from(b[t].metrics[name])).toEqual(Array.from(a[t].metrics[name]));
+      for (const name of METRIC_NAMES)
+        expect(Array.from(b[t].metrics[name])).toEqual(Array.from(a[t].metrics[name]));
     }
     expect(Array.from(c[29].metrics.cpu)).not.toEqual(Array.from(a[29].metrics.cpu));
   });
@@ -162,19 +174,30 @@ describe('MeshSimulator', () => {
     const b = session();
     for (let t = 0; t < a.length; t++) {
       expect(Array.from(b[t].reporting)).toEqual(Array.from(a[t].reporting));
-      for (const name of METRIC_NAMES) expect(Array.from(b[t].metrics[name])).toEqual(Array.from(a[t].metrics[name]));
+      for (const name of METRIC_NAMES)
+        expect(Array.from(b[t].metrics[name])).toEqual(Array.from(a[t].metrics[name]));
     }
   });
 
   it('gives the same frames on every runtime (golden checksum of an hour with faults)', () => {
     const sim = new MeshSimulator({ seed: 12, topology: { kind: 'geometric', nodes: 40 } });
-    for (const spec of scheduleFaults({ seed: 12, topology: sim.topology, hours: 1, perKind: 1, warmup: 10, minDuration: 20, maxDuration: 40 })) sim.inject(spec);
+    for (const spec of scheduleFaults({
+      seed: 12,
+      topology: sim.topology,
+      hours: 1,
+      perKind: 1,
+      warmup: 10,
+      minDuration: 20,
+      maxDuration: 40,
+    }))
+      sim.inject(spec);
     let hash = 0;
     for (let t = 0; t < 3600; t++) {
       const frame = sim.tick();
       for (const name of METRIC_NAMES) {
         // Rounded to 1e-6 so that a last-bit difference in a runtime's Math.exp cannot matter.
-        for (const v of frame.metrics[name]) hash = (Math.imul(hash, 31) + (Number.isNaN(v) ? 7 : Math.round(v * 1e6))) | 0;
+        for (const v of frame.metrics[name])
+          hash = (Math.imul(hash, 31) + (Number.isNaN(v) ? 7 : Math.round(v * 1e6))) | 0;
       }
     }
     expect(hash).toBe(GOLDEN_HASH);
@@ -193,23 +216,34 @@ describe('MeshSimulator', () => {
       expect(column.length).toBe(30);
       for (const v of column) expect(Number.isFinite(v) && v >= 0).toBe(true);
     }
-    for (const name of ['cpu', 'memory'] as const) for (const v of second.metrics[name]) expect(v).toBeLessThanOrEqual(100);
-    for (const name of ['packetLoss', 'errorRate', 'linkQuality'] as const) for (const v of second.metrics[name]) expect(v).toBeLessThanOrEqual(1);
+    for (const name of ['cpu', 'memory'] as const)
+      for (const v of second.metrics[name]) expect(v).toBeLessThanOrEqual(100);
+    for (const name of ['packetLoss', 'errorRate', 'linkQuality'] as const)
+      for (const v of second.metrics[name]) expect(v).toBeLessThanOrEqual(1);
     expect(Array.from(second.reporting).every((r) => r === 1)).toBe(true);
   });
 
   it('adds measurement noise scaled by the noise option', () => {
-    const frames = (noise: number): TickFrame[] => run(new MeshSimulator({ seed: 2, topology: { kind: 'grid', nodes: 16 }, noise }), 20);
+    const frames = (noise: number): TickFrame[] =>
+      run(new MeshSimulator({ seed: 2, topology: { kind: 'grid', nodes: 16 }, noise }), 20);
     const quiet = frames(0);
     const noisy = frames(1);
-    const jitter = (fs: TickFrame[]): number => mean(fs.slice(1).map((f, t) => Math.abs(f.metrics.cpu[3] - fs[t].metrics.cpu[3])));
+    const jitter = (fs: TickFrame[]): number =>
+      mean(fs.slice(1).map((f, t) => Math.abs(f.metrics.cpu[3] - fs[t].metrics.cpu[3])));
     expect(jitter(noisy)).toBeGreaterThan(5 * jitter(quiet));
-    expect(Math.abs(mean(noisy.map((f) => f.metrics.cpu[3])) - mean(quiet.map((f) => f.metrics.cpu[3])))).toBeLessThan(1.5);
+    expect(
+      Math.abs(mean(noisy.map((f) => f.metrics.cpu[3])) - mean(quiet.map((f) => f.metrics.cpu[3]))),
+    ).toBeLessThan(1.5);
   });
 
   it('follows a daily cycle: more traffic at 14:00 than at 02:00', () => {
     const throughputAt = (hour: number): number => {
-      const sim = new MeshSimulator({ seed: 3, topology: { kind: 'grid', nodes: 25 }, noise: 0, startTick: hour * 3600 });
+      const sim = new MeshSimulator({
+        seed: 3,
+        topology: { kind: 'grid', nodes: 25 },
+        noise: 0,
+        startTick: hour * 3600,
+      });
       return mean(run(sim, 30).map((f) => mean(f.metrics.throughput)));
     };
     expect(throughputAt(14)).toBeGreaterThan(1.3 * throughputAt(2));
@@ -239,7 +273,10 @@ describe('MeshSimulator', () => {
       const last = topology.nodeIndex(path[path.length - 1]);
       expect(topology.isGateway[last]).toBe(1);
       expect(last).toBe(routes.gateway[i]);
-      for (let k = 1; k < path.length; k++) expect(topology.linkBetween(topology.nodeIndex(path[k - 1]), topology.nodeIndex(path[k]))).toBeGreaterThanOrEqual(0);
+      for (let k = 1; k < path.length; k++)
+        expect(
+          topology.linkBetween(topology.nodeIndex(path[k - 1]), topology.nodeIndex(path[k])),
+        ).toBeGreaterThanOrEqual(0);
     }
   });
 

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, DetachedBufferError, DimensionError } from '../../src/errors.ts';
-import { createSimilarityIndex, init, type Metric, type Precision, type SimilarityIndex, type TopK } from '../../src/kernels/similarity/index.ts';
+import {
+  createSimilarityIndex,
+  init,
+  type Metric,
+  type Precision,
+  type SimilarityIndex,
+  type TopK,
+} from '../../src/kernels/similarity/index.ts';
 import { simdSupported } from '../../src/kernels/loader.ts';
 import { normalizeInPlace } from '../../src/kernels/similarity/twin.ts';
 
@@ -45,7 +52,9 @@ function expectTopK(index: SimilarityIndex, query: Float32Array, k: number, resu
   const rows = new Map(ids.map((id) => [id, index.get(id)!]));
   const tol = tolerance(metric, q, [...rows.values()]);
   const better = metric === 'l2' ? (a: number, b: number) => a < b : (a: number, b: number) => a > b;
-  const ranked = ids.map((id) => reference(metric, q, rows.get(id)!)).sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  const ranked = ids
+    .map((id) => reference(metric, q, rows.get(id)!))
+    .sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
   const kk = Math.min(k, ids.length);
   for (const r of results) {
     expect(r.ids.length).toBe(kk);
@@ -68,12 +77,18 @@ function expectTopK(index: SimilarityIndex, query: Float32Array, k: number, resu
   }
 }
 
-function expectBackendsAgree(wasm: SimilarityIndex, twin: SimilarityIndex, queries: Float32Array, k: number): void {
+function expectBackendsAgree(
+  wasm: SimilarityIndex,
+  twin: SimilarityIndex,
+  queries: Float32Array,
+  k: number,
+): void {
   const dim = wasm.dim;
   const a = wasm.searchBatch(queries, k);
   const b = twin.searchBatch(queries, k);
   expect(a.length).toBe(queries.length / dim);
-  for (let q = 0; q < a.length; q++) expectTopK(wasm, queries.subarray(q * dim, (q + 1) * dim), k, [a[q], b[q]]);
+  for (let q = 0; q < a.length; q++)
+    expectTopK(wasm, queries.subarray(q * dim, (q + 1) * dim), k, [a[q], b[q]]);
 }
 
 // Finite f32 values across magnitudes, with zeros and subnormals; |x| <= 1e15 keeps every
@@ -87,14 +102,22 @@ const component = fc.oneof(
 /** Random search cases: up to `rows` rows of 1 to 40 dimensions, `queries` and `k` in the given ranges. */
 const searchCases = (rows: number, queries: { min: number; max: number }, k: { min: number; max: number }) =>
   fc
-    .record({ dim: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 0, max: rows }), nq: fc.integer(queries), k: fc.integer(k) })
+    .record({
+      dim: fc.integer({ min: 1, max: 40 }),
+      n: fc.integer({ min: 0, max: rows }),
+      nq: fc.integer(queries),
+      k: fc.integer(k),
+    })
     .chain(({ dim, n, nq, k }) =>
       fc.record({
         dim: fc.constant(dim),
         k: fc.constant(k),
         ids: fc.uniqueArray(fc.integer({ min: 0, max: 0xffffffff }), { minLength: n, maxLength: n }),
         // Few distinct rows so that exact ties (resolved by id) are common.
-        rows: fc.array(fc.array(component, { minLength: dim, maxLength: dim }), { minLength: n, maxLength: n }),
+        rows: fc.array(fc.array(component, { minLength: dim, maxLength: dim }), {
+          minLength: n,
+          maxLength: n,
+        }),
         duplicates: fc.array(fc.nat(), { minLength: n, maxLength: n }),
         queries: fc.array(component, { minLength: nq * dim, maxLength: nq * dim }),
       }),
@@ -104,7 +127,9 @@ const case_ = searchCases(60, { min: 1, max: 9 }, { min: 1, max: 70 });
 
 function matrix(rows: number[][], duplicates: number[], dim: number): Float32Array {
   const out = new Float32Array(rows.length * dim);
-  rows.forEach((row, r) => out.set(duplicates[r] % 3 === 0 && r > 0 ? rows[duplicates[r] % r] : row, r * dim));
+  rows.forEach((row, r) =>
+    out.set(duplicates[r] % 3 === 0 && r > 0 ? rows[duplicates[r] % r] : row, r * dim),
+  );
   return out;
 }
 
@@ -128,40 +153,61 @@ describe('similarity: wasm kernel and TS twin agree', () => {
 
   it('add, update and delete in any order keep both backends equal to a model', async () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('add' as const), id: fc.integer({ min: 0, max: 30 }), seed: fc.integer() }),
-      fc.record({ kind: fc.constant('update' as const), id: fc.integer({ min: 0, max: 30 }), seed: fc.integer() }),
-      fc.record({ kind: fc.constant('delete' as const), id: fc.integer({ min: 0, max: 30 }), seed: fc.integer() }),
+      fc.record({
+        kind: fc.constant('add' as const),
+        id: fc.integer({ min: 0, max: 30 }),
+        seed: fc.integer(),
+      }),
+      fc.record({
+        kind: fc.constant('update' as const),
+        id: fc.integer({ min: 0, max: 30 }),
+        seed: fc.integer(),
+      }),
+      fc.record({
+        kind: fc.constant('delete' as const),
+        id: fc.integer({ min: 0, max: 30 }),
+        seed: fc.integer(),
+      }),
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<Metric>('dot', 'cosine', 'l2'), fc.array(op, { maxLength: 60 }), async (metric, ops) => {
-        const dim = 7;
-        const { wasm, twin } = await pair(dim, metric, metric === 'l2' ? 'f32' : 'int8');
-        const model = new Map<number, Float32Array>();
-        for (const { kind, id, seed } of ops) {
-          const v = Float32Array.from({ length: dim }, (_, i) => Math.sin(seed * (i + 1)));
-          if (kind === 'add' && !model.has(id)) {
-            for (const index of [wasm, twin]) index.add(id, v);
-            model.set(id, v);
-          } else if (kind === 'update' && model.has(id)) {
-            for (const index of [wasm, twin]) index.update(id, v);
-            model.set(id, v);
-          } else if (kind === 'delete') {
-            expect(wasm.delete(id)).toBe(model.has(id));
-            expect(twin.delete(id)).toBe(model.has(id));
-            model.delete(id);
+      fc.asyncProperty(
+        fc.constantFrom<Metric>('dot', 'cosine', 'l2'),
+        fc.array(op, { maxLength: 60 }),
+        async (metric, ops) => {
+          const dim = 7;
+          const { wasm, twin } = await pair(dim, metric, metric === 'l2' ? 'f32' : 'int8');
+          const model = new Map<number, Float32Array>();
+          for (const { kind, id, seed } of ops) {
+            const v = Float32Array.from({ length: dim }, (_, i) => Math.sin(seed * (i + 1)));
+            if (kind === 'add' && !model.has(id)) {
+              for (const index of [wasm, twin]) index.add(id, v);
+              model.set(id, v);
+            } else if (kind === 'update' && model.has(id)) {
+              for (const index of [wasm, twin]) index.update(id, v);
+              model.set(id, v);
+            } else if (kind === 'delete') {
+              expect(wasm.delete(id)).toBe(model.has(id));
+              expect(twin.delete(id)).toBe(model.has(id));
+              model.delete(id);
+            }
           }
-        }
-        for (const index of [wasm, twin]) {
-          expect(index.size).toBe(model.size);
-          expect([...index.ids()].sort((a, b) => a - b)).toEqual([...model.keys()].sort((a, b) => a - b));
-          for (const [id, v] of model) {
-            const expected = v.slice();
-            if (metric === 'cosine') normalizeInPlace(expected);
-            expect(index.get(id)).toEqual(expected);
+          for (const index of [wasm, twin]) {
+            expect(index.size).toBe(model.size);
+            expect([...index.ids()].sort((a, b) => a - b)).toEqual([...model.keys()].sort((a, b) => a - b));
+            for (const [id, v] of model) {
+              const expected = v.slice();
+              if (metric === 'cosine') normalizeInPlace(expected);
+              expect(index.get(id)).toEqual(expected);
+            }
           }
-        }
-        expectBackendsAgree(wasm, twin, Float32Array.from({ length: 3 * dim }, (_, i) => Math.cos(i)), 5);
-      }),
+          expectBackendsAgree(
+            wasm,
+            twin,
+            Float32Array.from({ length: 3 * dim }, (_, i) => Math.cos(i)),
+            5,
+          );
+        },
+      ),
       { numRuns: 80 },
     );
   });
@@ -263,23 +309,44 @@ describe('similarity: edge cases', () => {
     normalizeInPlace(expected);
     expect(wasm.get(2999)).toEqual(expected);
     expect(wasm.get(2999)).toEqual(twin.get(2999));
-    expectBackendsAgree(wasm, twin, Float32Array.from({ length: 5 * dim }, (_, i) => Math.cos(i * 1.3)), 12);
+    expectBackendsAgree(
+      wasm,
+      twin,
+      Float32Array.from({ length: 5 * dim }, (_, i) => Math.cos(i * 1.3)),
+      12,
+    );
   });
 
   it('d = 2001 spans several row blocks of the batched scan (odd rows, 6 queries)', async () => {
     const dim = 2001;
-    for (const [metric, precision] of [['dot', 'f32'], ['l2', 'f32'], ['cosine', 'int8']] as const) {
+    for (const [metric, precision] of [
+      ['dot', 'f32'],
+      ['l2', 'f32'],
+      ['cosine', 'int8'],
+    ] as const) {
       const { wasm, twin } = await pair(dim, metric, precision);
-      const data = Float32Array.from({ length: 251 * dim }, (_, i) => Math.sin(i * 0.013) * Math.cos(i * 0.0007));
-      for (const index of [wasm, twin]) index.addMany(Array.from({ length: 251 }, (_, i) => 1000 - i), data);
-      expectBackendsAgree(wasm, twin, Float32Array.from({ length: 6 * dim }, (_, i) => Math.cos(i * 0.011)), 9);
+      const data = Float32Array.from(
+        { length: 251 * dim },
+        (_, i) => Math.sin(i * 0.013) * Math.cos(i * 0.0007),
+      );
+      for (const index of [wasm, twin])
+        index.addMany(
+          Array.from({ length: 251 }, (_, i) => 1000 - i),
+          data,
+        );
+      expectBackendsAgree(
+        wasm,
+        twin,
+        Float32Array.from({ length: 6 * dim }, (_, i) => Math.cos(i * 0.011)),
+        9,
+      );
     }
   });
 
   it('int8 keeps recall@10 >= 0.99 against exact f32 (2000 x 64 gaussian-like rows)', async () => {
     const dim = 64;
     let s = 12345;
-    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 + (s & 0xff) / 2 ** 40);
+    const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 + (s & 0xff) / 2 ** 40;
     const normal = () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
     const data = Float32Array.from({ length: 2000 * dim }, normal);
     const queries = Float32Array.from({ length: 50 * dim }, normal);
@@ -301,13 +368,18 @@ describe('similarity: edge cases', () => {
     const dim = 24;
     for (const metric of ['dot', 'l2'] as const) {
       const index = await createSimilarityIndex({ dim, metric, backend: 'wasm' });
-      index.addMany(Array.from({ length: 301 }, (_, i) => i), Float32Array.from({ length: 301 * dim }, (_, i) => Math.sin(i * 0.37)));
+      index.addMany(
+        Array.from({ length: 301 }, (_, i) => i),
+        Float32Array.from({ length: 301 * dim }, (_, i) => Math.sin(i * 0.37)),
+      );
       const queries = Float32Array.from({ length: 11 * dim }, (_, i) => Math.cos(i * 0.21));
       const batch = index.searchBatch(queries, 7);
       batch.forEach((r, q) => {
         const one = index.search(queries.slice(q * dim, (q + 1) * dim), 7);
         expect(r.ids).toEqual(one.ids);
-        r.scores.forEach((score, i) => expect(Math.abs(score - one.scores[i])).toBeLessThanOrEqual(1e-5 * Math.abs(score)));
+        r.scores.forEach((score, i) =>
+          expect(Math.abs(score - one.scores[i])).toBeLessThanOrEqual(1e-5 * Math.abs(score)),
+        );
       });
     }
   });
@@ -323,11 +395,20 @@ describe('similarity: edge cases', () => {
     const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
     for (const dim of [5, 16, 37, 130, 2001]) {
       for (const metric of ['dot', 'cosine'] as const) {
-        const index = await createSimilarityIndex({ dim, metric, precision: 'int8', rescore: 1, backend: 'wasm' });
+        const index = await createSimilarityIndex({
+          dim,
+          metric,
+          precision: 'int8',
+          rescore: 1,
+          backend: 'wasm',
+        });
         const rows = dim > 1000 ? 97 : 701;
         const data = Float32Array.from({ length: rows * dim }, next);
         for (let r = 3; r < rows; r += 3) data.copyWithin(r * dim, (r / 3) * dim, (r / 3 + 1) * dim);
-        index.addMany(Array.from({ length: rows }, (_, i) => 5000 - 3 * i), data);
+        index.addMany(
+          Array.from({ length: rows }, (_, i) => 5000 - 3 * i),
+          data,
+        );
         for (const nq of [11, 45]) {
           const queries = Float32Array.from({ length: nq * dim }, next);
           const batch = index.searchBatch(queries, 8);
@@ -346,20 +427,36 @@ describe('similarity: edge cases', () => {
     // padded with zero rows), and batch sizes that leave 1 to 7 queries to the other scans.
     const wide = searchCases(40, { min: 32, max: 70 }, { min: 1, max: 12 });
     await fc.assert(
-      fc.asyncProperty(wide, fc.constantFrom<Metric>('dot', 'cosine'), async ({ dim, k, ids, rows, duplicates, queries }, metric) => {
-        const wasm = await createSimilarityIndex({ dim, metric, precision: 'int8', rescore: 1, backend: 'wasm' });
-        const twin = await createSimilarityIndex({ dim, metric, precision: 'int8', rescore: 1, backend: 'ts' });
-        const data = matrix(rows, duplicates, dim);
-        wasm.addMany(ids, data);
-        twin.addMany(ids, data);
-        const q = Float32Array.from(queries);
-        expectBackendsAgree(wasm, twin, q, k);
-        wasm.searchBatch(q, k).forEach((r, j) => {
-          const one = wasm.search(q.slice(j * dim, (j + 1) * dim), k);
-          expect(r.ids).toEqual(one.ids);
-          expect(r.scores).toEqual(one.scores);
-        });
-      }),
+      fc.asyncProperty(
+        wide,
+        fc.constantFrom<Metric>('dot', 'cosine'),
+        async ({ dim, k, ids, rows, duplicates, queries }, metric) => {
+          const wasm = await createSimilarityIndex({
+            dim,
+            metric,
+            precision: 'int8',
+            rescore: 1,
+            backend: 'wasm',
+          });
+          const twin = await createSimilarityIndex({
+            dim,
+            metric,
+            precision: 'int8',
+            rescore: 1,
+            backend: 'ts',
+          });
+          const data = matrix(rows, duplicates, dim);
+          wasm.addMany(ids, data);
+          twin.addMany(ids, data);
+          const q = Float32Array.from(queries);
+          expectBackendsAgree(wasm, twin, q, k);
+          wasm.searchBatch(q, k).forEach((r, j) => {
+            const one = wasm.search(q.slice(j * dim, (j + 1) * dim), k);
+            expect(r.ids).toEqual(one.ids);
+            expect(r.scores).toEqual(one.scores);
+          });
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -368,7 +465,10 @@ describe('similarity: edge cases', () => {
 describe('similarity: argument validation', () => {
   const make = (options: object) => createSimilarityIndex({ dim: 4, metric: 'dot', ...options } as never);
   const rejects = async (promise: Promise<unknown>, argument: string) => {
-    const error = await promise.then(() => undefined, (e: unknown) => e);
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ArgumentError);
     expect((error as ArgumentError).argument).toBe(argument);
   };

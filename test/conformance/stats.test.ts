@@ -1,7 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  histogram, init, ksDistance, ksDistanceBinned, MAD_TO_SIGMA, psi, RollingMedian, RollingMedianBatch, SeriesStats,
+  histogram,
+  init,
+  ksDistance,
+  ksDistanceBinned,
+  MAD_TO_SIGMA,
+  psi,
+  RollingMedian,
+  RollingMedianBatch,
+  SeriesStats,
   SeriesStatsBatch,
 } from '../../src/kernels/stats/index.ts';
 import { ArgumentError, DetachedBufferError, DimensionError } from '../../src/errors.ts';
@@ -9,7 +17,8 @@ import { ArgumentError, DetachedBufferError, DimensionError } from '../../src/er
 // The twin mirrors the kernel operation for operation in IEEE f64, so the stated tolerance
 // between wasm and twin is zero: every result must be the same bits (NaN equal to NaN, -0 != +0).
 function sameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, what = ''): void {
-  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} !== ${expected.length}`);
+  if (actual.length !== expected.length)
+    throw new Error(`${what}: length ${actual.length} !== ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
     if (!Object.is(actual[i], expected[i])) {
       throw new Error(`${what}[${i}]: ${actual[i]} !== ${expected[i]}`);
@@ -22,7 +31,19 @@ function close(actual: number, expected: number, rel = 1e-9): void {
 }
 
 // Mostly ordinary numbers, plus every edge: NaN, infinities, -0, subnormals, huge magnitudes.
-const edgy = fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 5e-324, -5e-324, 1e-300, 1e300, -1e300, 1.7e308);
+const edgy = fc.constantFrom(
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  5e-324,
+  -5e-324,
+  1e-300,
+  1e300,
+  -1e300,
+  1.7e308,
+);
 const value = fc.oneof(
   { arbitrary: fc.double({ min: -1e3, max: 1e3, noNaN: true }), weight: 6 },
   { arbitrary: fc.integer({ min: -3, max: 3 }), weight: 2 },
@@ -32,7 +53,18 @@ const value = fc.oneof(
 const alpha = fc.double({ min: 1e-3, max: 1, noNaN: true });
 const slack = fc.double({ min: 0, max: 3, noNaN: true });
 
-const FIELDS = ['count', 'mean', 'ewmaMean', 'ewmaVar', 'min', 'max', 'cusumPos', 'cusumNeg', 'z', 'ewmaZ'] as const;
+const FIELDS = [
+  'count',
+  'mean',
+  'ewmaMean',
+  'ewmaVar',
+  'min',
+  'max',
+  'cusumPos',
+  'cusumNeg',
+  'z',
+  'ewmaZ',
+] as const;
 
 function detached(): Float64Array {
   const array = new Float64Array(4);
@@ -55,10 +87,22 @@ describe('backend choice', () => {
     expect(new SeriesStatsBatch({ series: 8 }).backend).toBe('wasm'); // auto, SIMD everywhere we run
     expect(new RollingMedian({ window: 3, backend: 'ts' }).backend).toBe('ts');
     injected.update(values);
-    sameBits(histogram(values, { bins: 4, min: 0, max: 10 }, { module: compiled }).counts, [3, 2, 2, 1], 'counts');
-    expect(ksDistance(values, values.map((x) => x + 100), { module: compiled })).toBe(1);
+    sameBits(
+      histogram(values, { bins: 4, min: 0, max: 10 }, { module: compiled }).counts,
+      [3, 2, 2, 1],
+      'counts',
+    );
+    expect(
+      ksDistance(
+        values,
+        values.map((x) => x + 100),
+        { module: compiled },
+      ),
+    ).toBe(1);
     expect(() => new SeriesStatsBatch({ series: 2, module: {} as WebAssembly.Module })).toThrow(/module/);
-    expect(() => histogram(values, { bins: 2, min: 0, max: 1 }, { backend: 'gpu' as 'ts' })).toThrow(/backend/);
+    expect(() => histogram(values, { bins: 2, min: 0, max: 1 }, { backend: 'gpu' as 'ts' })).toThrow(
+      /backend/,
+    );
   });
 });
 
@@ -66,9 +110,14 @@ describe('SeriesStatsBatch', () => {
   it('wasm and twin agree bit for bit on random update streams', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 37 }).chain((n) =>
-          fc.tuple(fc.constant(n), fc.array(fc.array(value, { minLength: n, maxLength: n }), { maxLength: 30 })),
-        ),
+        fc
+          .integer({ min: 1, max: 37 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.array(fc.array(value, { minLength: n, maxLength: n }), { maxLength: 30 }),
+            ),
+          ),
         alpha,
         slack,
         ([n, rows], a, k) => {
@@ -147,7 +196,16 @@ describe('SeriesStatsBatch', () => {
       const before = s.save();
       expect(s.update(Float64Array.of(NaN, Infinity, -Infinity))).toBe(3);
       expect(s.rejected).toBe(3);
-      for (const f of ['count', 'mean', 'ewmaMean', 'ewmaVar', 'min', 'max', 'cusumPos', 'cusumNeg'] as const) {
+      for (const f of [
+        'count',
+        'mean',
+        'ewmaMean',
+        'ewmaVar',
+        'min',
+        'max',
+        'cusumPos',
+        'cusumNeg',
+      ] as const) {
         const fresh = new SeriesStatsBatch({ series: 3, backend: 'ts' });
         fresh.restore(before);
         sameBits(s[f], fresh[f], f);
@@ -199,7 +257,8 @@ describe('SeriesStatsBatch', () => {
 
   it('saves on one backend and restores on the other, then both continue identically', () => {
     const wasm = new SeriesStatsBatch({ series: 5, alpha: 0.3, backend: 'wasm' });
-    for (let t = 0; t < 20; t++) wasm.update(Float64Array.from({ length: 5 }, (_, i) => Math.sin(t * (i + 1))));
+    for (let t = 0; t < 20; t++)
+      wasm.update(Float64Array.from({ length: 5 }, (_, i) => Math.sin(t * (i + 1))));
     const ts = new SeriesStatsBatch({ series: 5, backend: 'ts' });
     ts.restore(wasm.save());
     for (let t = 0; t < 20; t++) {
@@ -234,7 +293,9 @@ describe('SeriesStatsBatch', () => {
     expect(() => new SeriesStatsBatch({ series: 2, backend: 'gpu' as 'ts' })).toThrow(/backend/);
     const s = new SeriesStatsBatch({ series: 3 });
     expect(() => s.update(new Float64Array(2))).toThrow(DimensionError);
-    expect(() => s.update(new Float32Array(3) as unknown as Float64Array)).toThrow(/values: expected Float64Array/);
+    expect(() => s.update(new Float32Array(3) as unknown as Float64Array)).toThrow(
+      /values: expected Float64Array/,
+    );
     expect(() => s.update(detached())).toThrow(DetachedBufferError);
     expect(() => s.resetCusum(3)).toThrow(/series/);
     expect(() => s.variance(new Float64Array(2))).toThrow(/out/);
@@ -246,22 +307,27 @@ describe('SeriesStatsBatch', () => {
 describe('SeriesStats (one long series)', () => {
   it('wasm and twin agree bit for bit, chunk by chunk and value by value', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(value, { maxLength: 40 }), { maxLength: 6 }), alpha, slack, (chunks, a, k) => {
-        const wasm = new SeriesStats({ alpha: a, cusumSlack: k, backend: 'wasm' });
-        const ts = new SeriesStats({ alpha: a, cusumSlack: k, backend: 'ts' });
-        const one = new SeriesStatsBatch({ series: 1, alpha: a, cusumSlack: k, backend: 'wasm' });
-        for (const chunk of chunks) {
-          const values = Float64Array.from(chunk);
-          const [zw, zt, ew, et] = [0, 1, 2, 3].map(() => new Float64Array(values.length));
-          expect(wasm.push(values, zw, ew)).toBe(ts.push(values, zt, et));
-          sameBits(zw, zt, 'z');
-          sameBits(ew, et, 'ewmaZ');
-          const zOne = values.map((x) => (one.update(Float64Array.of(x)), one.z[0]));
-          sameBits(zw, zOne, 'z of the batch with one series');
-        }
-        sameBits(wasm.save(), ts.save(), 'snapshot');
-        sameBits(wasm.save(), one.save(), 'snapshot of the batch with one series');
-      }),
+      fc.property(
+        fc.array(fc.array(value, { maxLength: 40 }), { maxLength: 6 }),
+        alpha,
+        slack,
+        (chunks, a, k) => {
+          const wasm = new SeriesStats({ alpha: a, cusumSlack: k, backend: 'wasm' });
+          const ts = new SeriesStats({ alpha: a, cusumSlack: k, backend: 'ts' });
+          const one = new SeriesStatsBatch({ series: 1, alpha: a, cusumSlack: k, backend: 'wasm' });
+          for (const chunk of chunks) {
+            const values = Float64Array.from(chunk);
+            const [zw, zt, ew, et] = [0, 1, 2, 3].map(() => new Float64Array(values.length));
+            expect(wasm.push(values, zw, ew)).toBe(ts.push(values, zt, et));
+            sameBits(zw, zt, 'z');
+            sameBits(ew, et, 'ewmaZ');
+            const zOne = values.map((x) => (one.update(Float64Array.of(x)), one.z[0]));
+            sameBits(zw, zOne, 'z of the batch with one series');
+          }
+          sameBits(wasm.save(), ts.save(), 'snapshot');
+          sameBits(wasm.save(), one.save(), 'snapshot of the batch with one series');
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -324,9 +390,14 @@ describe('RollingMedianBatch and RollingMedian', () => {
   it('match the sort-the-window definition and agree bit for bit across backends', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 6 }).chain((n) =>
-          fc.tuple(fc.constant(n), fc.array(fc.array(value, { minLength: n, maxLength: n }), { maxLength: 40 })),
-        ),
+        fc
+          .integer({ min: 1, max: 6 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.array(fc.array(value, { minLength: n, maxLength: n }), { maxLength: 40 }),
+            ),
+          ),
         fc.integer({ min: 1, max: 9 }),
         ([n, rows], window) => {
           const wasm = new RollingMedianBatch({ series: n, window, backend: 'wasm' });
@@ -359,9 +430,10 @@ describe('RollingMedianBatch and RollingMedian', () => {
         const out = [0, 1, 2, 3].map(() => new Float64Array(values.length));
         const wasm = new RollingMedian({ window, backend: 'wasm' });
         const ts = new RollingMedian({ window, backend: 'ts' });
-        expect(wasm.push(values.subarray(0, 50), out[0].subarray(0, 50), out[1].subarray(0, 50)) +
-          wasm.push(values.subarray(50), out[0].subarray(50), out[1].subarray(50)))
-          .toBe(ts.push(values, out[2], out[3]));
+        expect(
+          wasm.push(values.subarray(0, 50), out[0].subarray(0, 50), out[1].subarray(0, 50)) +
+            wasm.push(values.subarray(50), out[0].subarray(50), out[1].subarray(50)),
+        ).toBe(ts.push(values, out[2], out[3]));
         sameBits(out[0], out[2], 'median');
         sameBits(out[1], out[3], 'mad');
         const one = new RollingMedianBatch({ series: 1, window, backend: 'wasm' });
@@ -426,14 +498,18 @@ describe('RollingMedianBatch and RollingMedian', () => {
     const badValue = snapshot.slice();
     badValue[4 + 12] = NaN; // first ring cell
     expect(() => wasm.restore(badValue)).toThrow(/non-finite/);
-    expect(() => wasm.restore(new RollingMedianBatch({ series: 3, window: 5, backend: 'ts' }).save())).toThrow(/window 5/);
+    expect(() =>
+      wasm.restore(new RollingMedianBatch({ series: 3, window: 5, backend: 'ts' }).save()),
+    ).toThrow(/window 5/);
   });
 
   it('validates its arguments', () => {
     expect(() => new RollingMedianBatch({ series: 2, window: 0 })).toThrow(/window/);
     expect(() => new RollingMedianBatch({ series: 0, window: 3 })).toThrow(/series/);
     expect(() => new RollingMedian({ window: 2 ** 21 })).toThrow(/window/);
-    expect(() => new RollingMedianBatch({ series: 2 ** 16, window: 2 ** 11, backend: 'ts' })).toThrow(/series x window/);
+    expect(() => new RollingMedianBatch({ series: 2 ** 16, window: 2 ** 11, backend: 'ts' })).toThrow(
+      /series x window/,
+    );
     const r = new RollingMedianBatch({ series: 2, window: 3 });
     expect(() => r.update(new Float64Array(3))).toThrow(DimensionError);
     expect(() => r.update(detached())).toThrow(DetachedBufferError);
@@ -476,7 +552,11 @@ describe('histogram', () => {
     const into = new Float64Array(10);
     const values = Float64Array.from({ length: 50_000 }, (_, i) => (i % 100) / 10);
     histogram(values, { bins: 10, min: 0, max: 10 }, { into });
-    const r = histogram(Float64Array.of(-1e300, 1e300, -Infinity, Infinity, NaN), { bins: 10, min: 0, max: 10 }, { into });
+    const r = histogram(
+      Float64Array.of(-1e300, 1e300, -Infinity, Infinity, NaN),
+      { bins: 10, min: 0, max: 10 },
+      { into },
+    );
     expect(r.counts).toBe(into);
     expect(r.rejected).toBe(1);
     expect(Array.from(into)).toEqual([5002, 5000, 5000, 5000, 5000, 5000, 5000, 5000, 5000, 5002]);
@@ -500,15 +580,23 @@ describe('psi', () => {
 
   it('is 0 for the same proportions, symmetric and non-negative', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20 }).chain((n) => fc.tuple(counts(n), counts(n))), ([a, b]) => {
-        fc.pre(a.some((c) => c > 0) && b.some((c) => c > 0));
-        const e = Float64Array.from(a);
-        const x = Float64Array.from(b);
-        expect(psi(e, e.map((c) => c * 3))).toBeCloseTo(0, 12);
-        const forward = psi(e, x);
-        expect(forward).toBeGreaterThanOrEqual(0);
-        close(psi(x, e), forward, 1e-12);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20 }).chain((n) => fc.tuple(counts(n), counts(n))),
+        ([a, b]) => {
+          fc.pre(a.some((c) => c > 0) && b.some((c) => c > 0));
+          const e = Float64Array.from(a);
+          const x = Float64Array.from(b);
+          expect(
+            psi(
+              e,
+              e.map((c) => c * 3),
+            ),
+          ).toBeCloseTo(0, 12);
+          const forward = psi(e, x);
+          expect(forward).toBeGreaterThanOrEqual(0);
+          close(psi(x, e), forward, 1e-12);
+        },
+      ),
     );
   });
 
@@ -519,12 +607,17 @@ describe('psi', () => {
     expect(psi(Float64Array.of(1, 0), Float64Array.of(0, 1), { floor: 0 })).toBe(Infinity);
     // Empty bins count as the floor proportion: (1 - 1e-4) ln(1 / 1e-4) on each side.
     close(psi(Float64Array.of(1, 0), Float64Array.of(0, 1)), 2 * (1 - 1e-4) * Math.log(1e4), 1e-14);
-    close(psi(Float64Array.of(1, 0), Float64Array.of(0, 1), { floor: 0.01 }), 2 * 0.99 * Math.log(100), 1e-14);
+    close(
+      psi(Float64Array.of(1, 0), Float64Array.of(0, 1), { floor: 0.01 }),
+      2 * 0.99 * Math.log(100),
+      1e-14,
+    );
   });
 
   it('detects drift in histograms of shifted samples', () => {
     const spec = { bins: 10, min: -4, max: 4 };
-    const sample = (shift: number) => Float64Array.from({ length: 5000 }, (_, i) => Math.sin(i * 12.9898) * 2 + shift);
+    const sample = (shift: number) =>
+      Float64Array.from({ length: 5000 }, (_, i) => Math.sin(i * 12.9898) * 2 + shift);
     const ref = histogram(sample(0), spec).counts;
     expect(psi(ref, histogram(sample(0.01), spec).counts)).toBeLessThan(0.1);
     expect(psi(ref, histogram(sample(1), spec).counts)).toBeGreaterThan(0.25);
@@ -543,7 +636,10 @@ describe('psi', () => {
 });
 
 describe('ksDistance', () => {
-  const sample = fc.array(value.filter((x) => !Number.isNaN(x)), { minLength: 1, maxLength: 80 });
+  const sample = fc.array(
+    value.filter((x) => !Number.isNaN(x)),
+    { minLength: 1, maxLength: 80 },
+  );
 
   /** sup over every sample point of |Fa - Fb|, with F(x) = #(<= x) / n: the definition. */
   function naiveKs(a: number[], b: number[]): number {
@@ -582,12 +678,15 @@ describe('ksDistance', () => {
         const binned = ksDistanceBinned(histogram(fa, spec).counts, histogram(fb, spec).counts);
         close(binned, ksDistance(fa, fb), 1e-12);
         const moved = fb.map((x, i) => x + (i % 2 ? jitter : -jitter));
-        expect(ksDistanceBinned(histogram(fa, spec).counts, histogram(moved, spec).counts))
-          .toBeLessThanOrEqual(ksDistance(fa, moved) + 1e-12);
+        expect(
+          ksDistanceBinned(histogram(fa, spec).counts, histogram(moved, spec).counts),
+        ).toBeLessThanOrEqual(ksDistance(fa, moved) + 1e-12);
       }),
     );
     expect(() => ksDistanceBinned(Float64Array.of(1), Float64Array.of(1, 2))).toThrow(DimensionError);
-    expect(() => ksDistanceBinned(Float64Array.of(0), Float64Array.of(1))).toThrow(/expected: histogram is empty/);
+    expect(() => ksDistanceBinned(Float64Array.of(0), Float64Array.of(1))).toThrow(
+      /expected: histogram is empty/,
+    );
   });
 
   it('is 1 for disjoint samples, treats -0 as +0 and sorts long samples', () => {
@@ -603,6 +702,8 @@ describe('ksDistance', () => {
     expect(() => ksDistance(new Float64Array(0), Float64Array.of(1))).toThrow(/a: sample is empty/);
     expect(() => ksDistance(Float64Array.of(1), Float64Array.of(1, NaN))).toThrow(/b: NaN at index 1/);
     expect(() => ksDistance(Float64Array.of(1), detached())).toThrow(DetachedBufferError);
-    expect(() => ksDistance(Float64Array.of(1), Float64Array.of(1), { backend: 'cuda' as 'ts' })).toThrow(/backend/);
+    expect(() => ksDistance(Float64Array.of(1), Float64Array.of(1), { backend: 'cuda' as 'ts' })).toThrow(
+      /backend/,
+    );
   });
 });

@@ -25,7 +25,16 @@ const root: Scope = newScope('', undefined);
 let current = root;
 
 function newScope(name: string, parent: Scope | undefined): Scope {
-  return { name, parent, beforeAll: [], afterAll: [], beforeEach: [], afterEach: [], started: false, remaining: 0 };
+  return {
+    name,
+    parent,
+    beforeAll: [],
+    afterAll: [],
+    beforeEach: [],
+    afterEach: [],
+    started: false,
+    remaining: 0,
+  };
 }
 
 function chain(scope: Scope): Scope[] {

@@ -83,7 +83,17 @@ export class SeriesDetector {
 
   /** Feeds one point (`ts` in any increasing unit, e.g. epoch ms); returns its anomaly score. */
   update(ts: number, value: number): number {
-    return updateState(this.#state, this.#state32, this.#stateU32, 0, this.params, this.#layout, this.#constants, ts, value);
+    return updateState(
+      this.#state,
+      this.#state32,
+      this.#stateU32,
+      0,
+      this.params,
+      this.#layout,
+      this.#constants,
+      ts,
+      value,
+    );
   }
 
   /** Points accepted so far. */
@@ -158,7 +168,8 @@ export class DetectorBank {
     if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
       throw new ArgumentError('module', 'expected a WebAssembly.Module');
     }
-    const useWasm = backend === 'wasm' || (backend === 'auto' && (options.module !== undefined || simdSupported()));
+    const useWasm =
+      backend === 'wasm' || (backend === 'auto' && (options.module !== undefined || simdSupported()));
     const instance = useWasm
       ? new DetectorInstance(await detectorModule(options.module), params, stateLayout(params), size)
       : null;
@@ -174,7 +185,9 @@ export class DetectorBank {
     const bank = await DetectorBank.create(saved.series.length, { ...options, params });
     const L = bank.#layout.length;
     const target = bank.#wasm ? bank.#wasm.stateView() : bank.#twin!;
-    saved.series.forEach((block, k) => target.set(checkBlock(block, bank.#layout, `saved.series[${k}]`), k * L));
+    saved.series.forEach((block, k) =>
+      target.set(checkBlock(block, bank.#layout, `saved.series[${k}]`), k * L),
+    );
     return bank;
   }
 
@@ -182,13 +195,21 @@ export class DetectorBank {
    * One point for every series: `values[k]` (and `timestamps[k]`, or one shared timestamp) goes to
    * series k; returns the scores (in `out` if given).
    */
-  update(timestamps: Float64Array | number, values: Float64Array, out = new Float64Array(this.size)): Float64Array {
+  update(
+    timestamps: Float64Array | number,
+    values: Float64Array,
+    out = new Float64Array(this.size),
+  ): Float64Array {
     checkArray<Float64Array>('values', values, Float64Array);
     if (values.length !== this.size) {
-      throw new DimensionError('values', `expected ${this.size} values (one per series), got ${values.length}`);
+      throw new DimensionError(
+        'values',
+        `expected ${this.size} values (one per series), got ${values.length}`,
+      );
     }
     checkArray<Float64Array>('out', out, Float64Array);
-    if (out.length !== this.size) throw new DimensionError('out', `expected length ${this.size}, got ${out.length}`);
+    if (out.length !== this.size)
+      throw new DimensionError('out', `expected length ${this.size}, got ${out.length}`);
     if (typeof timestamps !== 'number') {
       checkArray<Float64Array>('timestamps', timestamps, Float64Array);
       if (timestamps.length !== this.size) {
@@ -200,7 +221,17 @@ export class DetectorBank {
       const L = this.#layout.length;
       for (let k = 0; k < this.size; k++) {
         const ts = typeof timestamps === 'number' ? timestamps : timestamps[k];
-        out[k] = updateState(this.#twin!, this.#twin32!, this.#twinU32!, k * L, this.params, this.#layout, this.#constants, ts, values[k]);
+        out[k] = updateState(
+          this.#twin!,
+          this.#twin32!,
+          this.#twinU32!,
+          k * L,
+          this.params,
+          this.#layout,
+          this.#constants,
+          ts,
+          values[k],
+        );
       }
       return out;
     }
@@ -221,22 +252,40 @@ export class DetectorBank {
    * kernel walks series by series so each state stays in cache: the fast path for backfills and
    * for engines that buffer a few ticks.
    */
-  updateBlock(timestamps: Float64Array, values: Float64Array, out = new Float64Array(values.length)): Float64Array {
+  updateBlock(
+    timestamps: Float64Array,
+    values: Float64Array,
+    out = new Float64Array(values.length),
+  ): Float64Array {
     checkArray<Float64Array>('timestamps', timestamps, Float64Array);
     checkArray<Float64Array>('values', values, Float64Array);
     checkArray<Float64Array>('out', out, Float64Array);
     const ticks = timestamps.length;
     if (values.length !== this.size * ticks) {
-      throw new DimensionError('values', `expected ${this.size} series x ${ticks} ticks = ${this.size * ticks}, got ${values.length}`);
+      throw new DimensionError(
+        'values',
+        `expected ${this.size} series x ${ticks} ticks = ${this.size * ticks}, got ${values.length}`,
+      );
     }
-    if (out.length !== values.length) throw new DimensionError('out', `expected length ${values.length}, got ${out.length}`);
+    if (out.length !== values.length)
+      throw new DimensionError('out', `expected length ${values.length}, got ${out.length}`);
     const wasm = this.#wasm;
     if (!wasm) {
       const L = this.#layout.length;
       for (let k = 0; k < this.size; k++) {
         for (let t = 0; t < ticks; t++) {
           const at = k * ticks + t;
-          out[at] = updateState(this.#twin!, this.#twin32!, this.#twinU32!, k * L, this.params, this.#layout, this.#constants, timestamps[t], values[at]);
+          out[at] = updateState(
+            this.#twin!,
+            this.#twin32!,
+            this.#twinU32!,
+            k * L,
+            this.params,
+            this.#layout,
+            this.#constants,
+            timestamps[t],
+            values[at],
+          );
         }
       }
       return out;
@@ -247,8 +296,17 @@ export class DetectorBank {
       const n = Math.min(BLOCK_TICKS, ticks - first);
       memory.f64(wasm.timestamps, n).set(timestamps.subarray(first, first + n));
       const input = memory.f64(buffers.values, this.size * n);
-      for (let k = 0; k < this.size; k++) input.set(values.subarray(k * ticks + first, k * ticks + first + n), k * n);
-      exports.updateBlock(wasm.params, wasm.states, this.size, n, wasm.timestamps, buffers.values, buffers.out);
+      for (let k = 0; k < this.size; k++)
+        input.set(values.subarray(k * ticks + first, k * ticks + first + n), k * n);
+      exports.updateBlock(
+        wasm.params,
+        wasm.states,
+        this.size,
+        n,
+        wasm.timestamps,
+        buffers.values,
+        buffers.out,
+      );
       const output = memory.f64(buffers.out, this.size * n);
       for (let k = 0; k < this.size; k++) out.set(output.subarray(k * n, k * n + n), k * ticks + first);
     }
@@ -267,14 +325,28 @@ export class DetectorBank {
     checkArray<Float64Array>('values', values, Float64Array);
     checkArray<Float64Array>('out', out, Float64Array);
     if (timestamps.length !== values.length) {
-      throw new DimensionError('timestamps', `expected ${values.length} timestamps, got ${timestamps.length}`);
+      throw new DimensionError(
+        'timestamps',
+        `expected ${values.length} timestamps, got ${timestamps.length}`,
+      );
     }
-    if (out.length !== values.length) throw new DimensionError('out', `expected length ${values.length}, got ${out.length}`);
+    if (out.length !== values.length)
+      throw new DimensionError('out', `expected length ${values.length}, got ${out.length}`);
     const wasm = this.#wasm;
     if (!wasm) {
       const base = index * this.#layout.length;
       for (let i = 0; i < values.length; i++) {
-        out[i] = updateState(this.#twin!, this.#twin32!, this.#twinU32!, base, this.params, this.#layout, this.#constants, timestamps[i], values[i]);
+        out[i] = updateState(
+          this.#twin!,
+          this.#twin32!,
+          this.#twinU32!,
+          base,
+          this.params,
+          this.#layout,
+          this.#constants,
+          timestamps[i],
+          values[i],
+        );
       }
       return out;
     }
@@ -327,7 +399,8 @@ export class DetectorBank {
 }
 
 function checkSaved(saved: SeriesState | BankState, name: string): DetectorParams {
-  if (saved === null || typeof saved !== 'object') throw new ArgumentError(name, 'expected a saved detector state');
+  if (saved === null || typeof saved !== 'object')
+    throw new ArgumentError(name, 'expected a saved detector state');
   if (saved.version !== STATE_VERSION) {
     throw new ArgumentError(`${name}.version`, `expected ${STATE_VERSION}, got ${String(saved.version)}`);
   }

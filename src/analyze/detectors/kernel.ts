@@ -11,9 +11,31 @@ import { deriveConstants, type DetectorParams, type StateLayout } from './params
 /** Exports of assembly/detector.ts (pointers are byte addresses in the instance's memory). */
 export interface DetectorExports extends KernelExports {
   init(states: number, count: number, length: number): void;
-  updateMany(params: number, states: number, count: number, timestamps: number, values: number, out: number): void;
-  updateSeries(params: number, state: number, timestamps: number, values: number, length: number, out: number): void;
-  updateBlock(params: number, states: number, count: number, ticks: number, timestamps: number, values: number, out: number): void;
+  updateMany(
+    params: number,
+    states: number,
+    count: number,
+    timestamps: number,
+    values: number,
+    out: number,
+  ): void;
+  updateSeries(
+    params: number,
+    state: number,
+    timestamps: number,
+    values: number,
+    length: number,
+    out: number,
+  ): void;
+  updateBlock(
+    params: number,
+    states: number,
+    count: number,
+    ticks: number,
+    timestamps: number,
+    values: number,
+    out: number,
+  ): void;
 }
 
 const kernel = new Kernel<DetectorExports>('detector', () => wasmBase64);
@@ -67,13 +89,36 @@ export class DetectorInstance {
       throw cause;
     }
     const k = deriveConstants(params);
-    this.memory.f64(this.params, PARAM_SLOTS).set([
-      params.bucket, params.prototypes, params.vigilance, params.learningRate, params.forgetting,
-      params.zAlpha, params.zWeight, params.refractory, k.scale, k.patternAlarmP, k.zAlarmP,
-      layout.window, layout.ring, layout.protos, layout.lastMatch, layout.patternBins, layout.zBins,
-      layout.length, params.breakout, params.zClip, params.cusumSlack, params.cusumGate,
-      layout.cusumBins, params.zFloor, params.rangeDecay, layout.rejected,
-    ]);
+    this.memory
+      .f64(this.params, PARAM_SLOTS)
+      .set([
+        params.bucket,
+        params.prototypes,
+        params.vigilance,
+        params.learningRate,
+        params.forgetting,
+        params.zAlpha,
+        params.zWeight,
+        params.refractory,
+        k.scale,
+        k.patternAlarmP,
+        k.zAlarmP,
+        layout.window,
+        layout.ring,
+        layout.protos,
+        layout.lastMatch,
+        layout.patternBins,
+        layout.zBins,
+        layout.length,
+        params.breakout,
+        params.zClip,
+        params.cusumSlack,
+        params.cusumGate,
+        layout.cusumBins,
+        params.zFloor,
+        params.rangeDecay,
+        layout.rejected,
+      ]);
     this.exports.init(this.states, size, layout.length);
   }
 
@@ -84,7 +129,8 @@ export class DetectorInstance {
       try {
         this.#block = { values: this.memory.alloc(bytes), out: this.memory.alloc(bytes) };
       } catch (cause) {
-        if (cause instanceof RangeError) throw new ArgumentError('size', `${this.size} series are too many for block updates`);
+        if (cause instanceof RangeError)
+          throw new ArgumentError('size', `${this.size} series are too many for block updates`);
         throw cause;
       }
     }

@@ -213,7 +213,17 @@ export function stateLayout(params: DetectorParams): StateLayout {
   // An odd number of 64-byte lines per block, so that the same field of consecutive series falls
   // in different cache sets (with an even count, a bank's series alias and thrash the cache).
   const lines = Math.ceil(end / 8);
-  return { window, ring, protos, lastMatch, patternBins, zBins, cusumBins, rejected, length: 8 * (lines | 1) };
+  return {
+    window,
+    ring,
+    protos,
+    lastMatch,
+    patternBins,
+    zBins,
+    cusumBins,
+    rejected,
+    length: 8 * (lines | 1),
+  };
 }
 
 /**

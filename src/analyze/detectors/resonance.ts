@@ -67,7 +67,10 @@ export function calibratorBin(d: number): number {
  * (a0 + a2) + (a1 + a3)) is the kernel's SIMD order, so twin and kernel agree to the bit.
  */
 function tail(b32: Float32Array, bins: number, b: number, weight: number, total: number, stride = 1): number {
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  let a0 = 0,
+    a1 = 0,
+    a2 = 0,
+    a3 = 0;
   let i = b;
   for (; i + 4 <= CAL_BINS; i += 4) {
     a0 += b32[bins + stride * i];
@@ -85,7 +88,15 @@ function tail(b32: Float32Array, bins: number, b: number, weight: number, total:
  * Adds one observation to the pattern calibrator (bin `b` of the f32 bins at `bins`). Weights
  * grow instead of old counts shrinking.
  */
-function learn(s: Float64Array, b32: Float32Array, bins: number, b: number, wSlot: number, tSlot: number, forgetting: number): void {
+function learn(
+  s: Float64Array,
+  b32: Float32Array,
+  bins: number,
+  b: number,
+  wSlot: number,
+  tSlot: number,
+  forgetting: number,
+): void {
   const w = s[wSlot];
   b32[bins + b] += w;
   s[tSlot] += w;
@@ -103,8 +114,15 @@ function learn(s: Float64Array, b32: Float32Array, bins: number, b: number, wSlo
  * they share one weight and one total. `zr` is the interleaved z and rate block (see `StateLayout`).
  */
 function learnShared(
-  s: Float64Array, b32: Float32Array, base: number, zr: number, zBin: number, rateBin: number,
-  cusum: number, cusumBin: number, forgetting: number,
+  s: Float64Array,
+  b32: Float32Array,
+  base: number,
+  zr: number,
+  zBin: number,
+  rateBin: number,
+  cusum: number,
+  cusumBin: number,
+  forgetting: number,
 ): void {
   const w = s[base + S.zWeight];
   b32[zr + 2 * zBin] += w;
@@ -166,13 +184,24 @@ function gapTo(p32: Float32Array, o: number): number {
  * coordinate again, equal ones keeping their order, shifting the ones in between by one; returns
  * its new index.
  */
-function reorder(p32: Float32Array, u32: Uint32Array, protos: number, lastMatch: number, used: number, q: number): number {
+function reorder(
+  p32: Float32Array,
+  u32: Uint32Array,
+  protos: number,
+  lastMatch: number,
+  used: number,
+  q: number,
+): number {
   const o = entry(protos, q);
-  const c0 = p32[o], c1 = p32[o + 4], c2 = p32[o + 8], c3 = p32[o + 12];
+  const c0 = p32[o],
+    c1 = p32[o + 4],
+    c2 = p32[o + 8],
+    c3 = p32[o + 12];
   const age = u32[lastMatch + q];
   const from = q;
   while (q + 1 < used && p32[entry(protos, q + 1)] < c0) move(p32, u32, protos, lastMatch, q + 1, q++);
-  if (q === from) while (q > 0 && p32[entry(protos, q - 1)] > c0) move(p32, u32, protos, lastMatch, q - 1, q--);
+  if (q === from)
+    while (q > 0 && p32[entry(protos, q - 1)] > c0) move(p32, u32, protos, lastMatch, q - 1, q--);
   if (q !== from) {
     const t = entry(protos, q);
     p32[t] = c0;
@@ -185,7 +214,14 @@ function reorder(p32: Float32Array, u32: Uint32Array, protos: number, lastMatch:
 }
 
 /** Copies prototype `from` (with its last-match time) over prototype `to`. */
-function move(p32: Float32Array, u32: Uint32Array, protos: number, lastMatch: number, from: number, to: number): void {
+function move(
+  p32: Float32Array,
+  u32: Uint32Array,
+  protos: number,
+  lastMatch: number,
+  from: number,
+  to: number,
+): void {
   const a = entry(protos, from);
   const b = entry(protos, to);
   p32[b] = p32[a];
@@ -375,7 +411,8 @@ export function updateState(
   if ((created || breakout) && s[base + S.hold] === 0) {
     const pb = 2 * (base + layout.patternBins);
     const zb = 2 * (base + layout.zBins);
-    const pp = patternBin >= 0 ? tail(p32, pb, patternBin, s[base + S.patternWeight], s[base + S.patternTotal]) : 1;
+    const pp =
+      patternBin >= 0 ? tail(p32, pb, patternBin, s[base + S.patternWeight], s[base + S.patternTotal]) : 1;
     const pz = z >= p.zFloor ? tail(p32, zb, zBin, s[base + S.zWeight], s[base + S.zTotal], 2) : 1;
     const pr = rate >= p.zFloor ? tail(p32, zb + 1, rateBin, s[base + S.zWeight], s[base + S.zTotal], 2) : 1;
     const surprise = Math.max(-Math.log(pp), p.zWeight * -Math.log(pz), -Math.log(pr)) / k.scale;
@@ -384,9 +421,27 @@ export function updateState(
   }
   if (s[base + S.hold] > 0) s[base + S.hold] -= 1;
   if (patternBin >= 0) {
-    learn(s, p32, 2 * (base + layout.patternBins), patternBin, base + S.patternWeight, base + S.patternTotal, p.forgetting);
+    learn(
+      s,
+      p32,
+      2 * (base + layout.patternBins),
+      patternBin,
+      base + S.patternWeight,
+      base + S.patternTotal,
+      p.forgetting,
+    );
   }
-  learnShared(s, p32, base, 2 * (base + layout.zBins), zBin, rateBin, 2 * (base + layout.cusumBins), cusumBin, p.forgetting);
+  learnShared(
+    s,
+    p32,
+    base,
+    2 * (base + layout.zBins),
+    zBin,
+    rateBin,
+    2 * (base + layout.cusumBins),
+    cusumBin,
+    p.forgetting,
+  );
   // The bins just hit: the likeliest next ones, which the kernel loads early for the next point.
   s[base + S.hints] = patternBin + 1 + 256 * zBin + 65536 * cusumBin;
   return score;

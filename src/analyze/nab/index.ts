@@ -8,7 +8,15 @@ export { NAB_PROFILES, PROFILE_NAMES } from './profiles.ts';
 export type { CostProfile, ProfileName } from './profiles.ts';
 export { parseNabCsv, parseTimestamp, parseWindows } from './csv.ts';
 export type { NabTable, WindowMap } from './csv.ts';
-export { prepareFile, scoreFile, scoreCorpus, optimiseThreshold, normalise, scaledSigmoid, probationLength } from './scorer.ts';
+export {
+  prepareFile,
+  scoreFile,
+  scoreCorpus,
+  optimiseThreshold,
+  normalise,
+  scaledSigmoid,
+  probationLength,
+} from './scorer.ts';
 export type { LabelledFile, PreparedFile, FileScore, CorpusScore } from './scorer.ts';
 export { detectCorpus, evaluateCorpus, formatEvaluation, resultCsv } from './runner.ts';
 export type { NabFile, NabEvaluation, DetectOptions } from './runner.ts';

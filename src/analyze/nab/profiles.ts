@@ -18,8 +18,4 @@ export const NAB_PROFILES: Readonly<Record<ProfileName, CostProfile>> = Object.f
 });
 
 /** Profile names in report order. */
-export const PROFILE_NAMES: readonly ProfileName[] = [
-  'standard',
-  'reward_low_FP_rate',
-  'reward_low_FN_rate',
-];
+export const PROFILE_NAMES: readonly ProfileName[] = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'];

@@ -22,7 +22,10 @@ export interface DetectOptions {
 }
 
 /** Scores every file with a fresh detector per file (all in one bank), in file order. */
-export async function detectCorpus(files: readonly NabFile[], options: DetectOptions = {}): Promise<Float64Array[]> {
+export async function detectCorpus(
+  files: readonly NabFile[],
+  options: DetectOptions = {},
+): Promise<Float64Array[]> {
   if (files.length === 0) return [];
   const bank = await DetectorBank.create(files.length, options);
   return files.map((file, k) => {
@@ -64,11 +67,15 @@ export function evaluateCorpus(
 export function formatEvaluation(evaluation: NabEvaluation): string {
   const lines: string[] = [];
   const fmt = (x: number) => x.toFixed(2).padStart(7);
-  lines.push(`profile              shipped threshold ${evaluation.threshold}   best threshold (NAB's optimiser)`);
+  lines.push(
+    `profile              shipped threshold ${evaluation.threshold}   best threshold (NAB's optimiser)`,
+  );
   for (const name of PROFILE_NAMES) {
     const at = evaluation.atThreshold[name];
     const best = evaluation.optimised[name];
-    lines.push(`${name.padEnd(20)} ${fmt(at.normalised)}                      ${fmt(best.normalised)} at ${best.threshold}`);
+    lines.push(
+      `${name.padEnd(20)} ${fmt(at.normalised)}                      ${fmt(best.normalised)} at ${best.threshold}`,
+    );
   }
   lines.push('', `per file, standard profile at ${evaluation.threshold}:`);
   lines.push(`${'file'.padEnd(60)} ${'score'.padStart(7)}    TP    FP     TN    FN`);
@@ -86,5 +93,5 @@ export function resultCsv(table: NabTable, scores: Float64Array): string {
   const values = table.columns.value;
   const rows = ['timestamp,value,anomaly_score'];
   for (let i = 0; i < scores.length; i++) rows.push(`${table.stamps[i]},${values[i]},${scores[i]}`);
-  return rows.join('\n') + '\n';
+  return `${rows.join('\n')}\n`;
 }

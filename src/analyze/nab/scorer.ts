@@ -116,7 +116,11 @@ export function scoreFile(
     throw new DimensionError('scores', `expected ${file.rows} rows for ${file.name}, got ${scores.length}`);
   }
   const best = new Map<number, number>();
-  let tp = 0, tn = 0, fp = 0, fn = 0, falsePositives = 0;
+  let tp = 0,
+    tn = 0,
+    fp = 0,
+    fn = 0,
+    falsePositives = 0;
   for (let i = file.probation; i < file.rows; i++) {
     const w = file.windowOf[i];
     const detected = scores[i] >= threshold;

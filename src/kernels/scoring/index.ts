@@ -103,7 +103,10 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
   const features = checkInt('features', options.features, 1, 1 << 20);
   const rank = checkInt('rank', options.rank ?? 0, 0, 4096);
   if (features * rank > MAX_ADAPTER_FLOATS) {
-    throw new DimensionError('rank', `features x rank is at most ${MAX_ADAPTER_FLOATS}, got ${features} x ${rank}`);
+    throw new DimensionError(
+      'rank',
+      `features x rank is at most ${MAX_ADAPTER_FLOATS}, got ${features} x ${rank}`,
+    );
   }
   const backend = options.backend ?? 'auto';
   if (!['auto', 'wasm', 'ts'].includes(backend)) {
@@ -112,7 +115,8 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
     throw new ArgumentError('module', 'expected a WebAssembly.Module');
   }
-  const useWasm = backend === 'wasm' || (backend === 'auto' && (options.module !== undefined || simdSupported()));
+  const useWasm =
+    backend === 'wasm' || (backend === 'auto' && (options.module !== undefined || simdSupported()));
   const core = useWasm
     ? new ScoringWasm(features, rank, options.module ?? (await scoringKernel.init()))
     : new ScoringTwin(features, rank);
@@ -172,10 +176,16 @@ export class Scorer {
     }
     const rows = checkArray<Float32Array>('candidates', candidates, Float32Array);
     if (rows.length % this.features !== 0) {
-      throw new DimensionError('candidates', `length ${rows.length} is not a multiple of features (${this.features})`);
+      throw new DimensionError(
+        'candidates',
+        `length ${rows.length} is not a multiple of features (${this.features})`,
+      );
     }
     if (rows.length > MAX_BATCH_FLOATS) {
-      throw new DimensionError('candidates', `at most ${MAX_BATCH_FLOATS} floats per batch, got ${rows.length}`);
+      throw new DimensionError(
+        'candidates',
+        `at most ${MAX_BATCH_FLOATS} floats per batch, got ${rows.length}`,
+      );
     }
     const count = rows.length / this.features;
     let allowed: Uint8Array | undefined;
@@ -213,7 +223,10 @@ export class Scorer {
     const score = this.#core.scoreOne(row);
     const result = loss === 'squared' ? squared(score, y) : logistic(score, y);
     if (!this.#core.step(row, learningRate * result.gradient)) {
-      throw new ArgumentError('learningRate', `step ${learningRate} overflows the adapter; parameters unchanged`);
+      throw new ArgumentError(
+        'learningRate',
+        `step ${learningRate} overflows the adapter; parameters unchanged`,
+      );
     }
     return { score, prediction: result.prediction, loss: result.loss };
   }

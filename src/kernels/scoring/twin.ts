@@ -35,7 +35,12 @@ export class ScoringTwin implements ScoringCore {
     return { weights: this.#weights.slice(), a: this.#a.slice(), b: this.#b.slice() };
   }
 
-  score(features: Float32Array, count: number, allowed: Uint8Array | undefined, temperature: number): ScoreResult {
+  score(
+    features: Float32Array,
+    count: number,
+    allowed: Uint8Array | undefined,
+    temperature: number,
+  ): ScoreResult {
     const raw = new Float64Array(count);
     for (let i = 0; i < count; i++) raw[i] = this.#dot(features, i * this.features);
     return softmaxArgmax(raw, allowed, temperature);

@@ -30,7 +30,12 @@ export interface ScoringCore {
   readonly backend: 'wasm' | 'ts';
   setParameters(parameters: AdapterParameters): void;
   parameters(): AdapterParameters;
-  score(features: Float32Array, count: number, allowed: Uint8Array | undefined, temperature: number): ScoreResult;
+  score(
+    features: Float32Array,
+    count: number,
+    allowed: Uint8Array | undefined,
+    temperature: number,
+  ): ScoreResult;
   /** The score of one candidate row (length f). */
   scoreOne(x: Float32Array): number;
   /** Moves the adapter by `step` times the score's gradient; false (and no change) on overflow. */

@@ -12,9 +12,25 @@ import type { AdapterParameters, ScoreResult, ScoringCore } from './types.ts';
 interface ScoringExports extends KernelExports {
   mergeAdapter(weights: number, a: number, b: number, features: number, rank: number, merged: number): void;
   scoreRows(rows: number, count: number, features: number, weights: number, out: number): void;
-  finish(scores: number, allowed: number, masked: number, count: number, temperature: number, probs: number): number;
+  finish(
+    scores: number,
+    allowed: number,
+    masked: number,
+    count: number,
+    temperature: number,
+    probs: number,
+  ): number;
   lastRejected(): number;
-  adapterStep(x: number, features: number, rank: number, a: number, b: number, step: number, aOut: number, bOut: number): number;
+  adapterStep(
+    x: number,
+    features: number,
+    rank: number,
+    a: number,
+    b: number,
+    step: number,
+    aOut: number,
+    bOut: number,
+  ): number;
 }
 
 /** The scoring kernel family (compiled once, shared by every wasm scorer). */
@@ -66,7 +82,12 @@ export class ScoringWasm implements ScoringCore {
     };
   }
 
-  score(features: Float32Array, count: number, allowed: Uint8Array | undefined, temperature: number): ScoreResult {
+  score(
+    features: Float32Array,
+    count: number,
+    allowed: Uint8Array | undefined,
+    temperature: number,
+  ): ScoreResult {
     const memory = this.#memory;
     try {
       const rows = this.#alloc('candidates', features.length * 4);
@@ -108,7 +129,14 @@ export class ScoringWasm implements ScoringCore {
       const row = memory.alloc(this.features * 4);
       memory.f32(row, this.features).set(x);
       const bad = this.#kernel.adapterStep(
-        row, this.features, this.rank, this.#a, this.#b, step, this.#spareA, this.#spareB,
+        row,
+        this.features,
+        this.rank,
+        this.#a,
+        this.#b,
+        step,
+        this.#spareA,
+        this.#spareB,
       );
       if (bad > 0) return false;
     } finally {

@@ -96,7 +96,8 @@ export async function init(options?: InitOptions): Promise<void> {
 export async function createSimilarityIndex(options: SimilarityIndexOptions): Promise<SimilarityIndex> {
   const config = checkOptions(options);
   const backend = options.backend ?? 'auto';
-  const useWasm = backend === 'wasm' || (backend === 'auto' && (options.module !== undefined || simdSupported()));
+  const useWasm =
+    backend === 'wasm' || (backend === 'auto' && (options.module !== undefined || simdSupported()));
   let engine: SimilarityEngine;
   if (useWasm) {
     if (options.module === undefined && !simdSupported()) {
@@ -108,7 +109,8 @@ export async function createSimilarityIndex(options: SimilarityIndexOptions): Pr
     engine = new TwinEngine(config);
   }
   const index = new SimilarityIndex(config, useWasm ? 'wasm' : 'ts', engine);
-  if (options.capacity !== undefined) engine.reserve(checkInt('capacity', options.capacity, 0, maxRows(config)));
+  if (options.capacity !== undefined)
+    engine.reserve(checkInt('capacity', options.capacity, 0, maxRows(config)));
   return index;
 }
 
@@ -187,13 +189,17 @@ export class SimilarityIndex {
     checkIds(idsName, ids);
     const seen = new Set<number>();
     for (let i = 0; i < ids.length; i++) {
-      if (this.#slotOf.has(ids[i]) || seen.has(ids[i])) throw new ArgumentError(idsName, `id ${ids[i]} already present`);
+      if (this.#slotOf.has(ids[i]) || seen.has(ids[i]))
+        throw new ArgumentError(idsName, `id ${ids[i]} already present`);
       seen.add(ids[i]);
     }
     this.#checkVectors(vectorsName, vectors, ids.length);
     const start = this.size;
     if (start + ids.length > this.maxRows) {
-      throw new ArgumentError(idsName, `${start + ids.length} rows exceed the ${this.maxRows} that fit in 4 GiB of wasm memory`);
+      throw new ArgumentError(
+        idsName,
+        `${start + ids.length} rows exceed the ${this.maxRows} that fit in 4 GiB of wasm memory`,
+      );
     }
     this.#engine.reserve(start + ids.length);
     this.#engine.write(start, ids, vectors);
@@ -253,7 +259,8 @@ export class SimilarityIndex {
   #run(queries: Float32Array, nq: number, k: number): TopK[] {
     checkInt('k', k, 1, MAX_K);
     const kk = Math.min(k, this.size);
-    if (kk === 0 || nq === 0) return Array.from({ length: nq }, () => ({ ids: new Uint32Array(0), scores: new Float32Array(0) }));
+    if (kk === 0 || nq === 0)
+      return Array.from({ length: nq }, () => ({ ids: new Uint32Array(0), scores: new Float32Array(0) }));
     const { keys, slots } = this.#engine.search(queries, nq, kk, this.size);
     const ids = new Uint32Array(nq * kk);
     const scores = new Float32Array(nq * kk);
@@ -272,7 +279,8 @@ export class SimilarityIndex {
     checkArray(name, vectors, Float32Array);
     checkLength(name, vectors, count * this.dim);
     // x * 0 is NaN exactly for NaN and +-Infinity, so one pass of sums finds any of them.
-    let a = 0, b = 0;
+    let a = 0,
+      b = 0;
     const even = vectors.length & ~1;
     for (let i = 0; i < even; i += 2) {
       a += vectors[i] * 0;
@@ -285,7 +293,8 @@ export class SimilarityIndex {
 }
 
 function checkOptions(options: SimilarityIndexOptions): EngineConfig {
-  if (typeof options !== 'object' || options === null) throw new ArgumentError('options', 'expected an object');
+  if (typeof options !== 'object' || options === null)
+    throw new ArgumentError('options', 'expected an object');
   const dim = checkInt('dim', options.dim, 1, MAX_DIM);
   const metric = options.metric;
   if (metric !== 'dot' && metric !== 'cosine' && metric !== 'l2') {
@@ -295,7 +304,8 @@ function checkOptions(options: SimilarityIndexOptions): EngineConfig {
   if (precision !== 'f32' && precision !== 'int8') {
     throw new ArgumentError('precision', `expected 'f32' or 'int8', got ${String(precision)}`);
   }
-  if (precision === 'int8' && metric === 'l2') throw new ArgumentError('precision', "int8 supports 'dot' and 'cosine' only");
+  if (precision === 'int8' && metric === 'l2')
+    throw new ArgumentError('precision', "int8 supports 'dot' and 'cosine' only");
   const rescore = checkInt('rescore', options.rescore ?? 4, 1, 64);
   const backend = options.backend ?? 'auto';
   if (backend !== 'auto' && backend !== 'wasm' && backend !== 'ts') {

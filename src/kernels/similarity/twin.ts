@@ -82,7 +82,8 @@ export class TwinEngine implements SimilarityEngine {
           const approx = fround(dotI8(this.#rows8, r * dim, q8) * this.#scales[r]);
           cand.offer(approx, r);
         }
-        for (const r of cand.slots) if (r !== EMPTY_SLOT) heap.offer(score(this.#rows, r * dim, query, dim), r);
+        for (const r of cand.slots)
+          if (r !== EMPTY_SLOT) heap.offer(score(this.#rows, r * dim, query, dim), r);
       }
       heap.sort();
     }
@@ -124,7 +125,10 @@ function roundHalfEven(x: number): number {
 
 // f32 dot product with four partial sums (the kernel's scalar build does the same).
 function dot(rows: Float32Array, at: number, q: Float32Array, dim: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let i = 0;
   for (; i + 4 <= dim; i += 4) {
     s0 = fround(s0 + fround(rows[at + i] * q[i]));
@@ -137,7 +141,8 @@ function dot(rows: Float32Array, at: number, q: Float32Array, dim: number): numb
 }
 
 function negL2(rows: Float32Array, at: number, q: Float32Array, dim: number): number {
-  let s0 = 0, s1 = 0;
+  let s0 = 0,
+    s1 = 0;
   let i = 0;
   for (; i + 2 <= dim; i += 2) {
     const d0 = fround(rows[at + i] - q[i]);
@@ -183,7 +188,8 @@ class Heap {
   /** Heapsort: leaves the entries best-first. */
   sort(): void {
     for (let end = this.keys.length - 1; end > 0; end--) {
-      const key = this.keys[end], slot = this.slots[end];
+      const key = this.keys[end],
+        slot = this.slots[end];
       this.keys[end] = this.keys[0];
       this.slots[end] = this.slots[0];
       this.#siftDown(end, key, slot);

@@ -14,11 +14,46 @@ export interface SimilarityExports extends KernelExports {
   normalize(rows: number, n: number, stride: number): void;
   quantize(rows: number, rows8: number, scales: number, n: number, stride: number, stride8: number): void;
   quantizeQueries(queries: number, q16: number, nq: number, stride: number, stride8: number): void;
-  searchF32(metric: number, rows: number, ids: number, n: number, stride: number, queries: number, nq: number, k: number, keys: number, slots: number): void;
+  searchF32(
+    metric: number,
+    rows: number,
+    ids: number,
+    n: number,
+    stride: number,
+    queries: number,
+    nq: number,
+    k: number,
+    keys: number,
+    slots: number,
+  ): void;
   /** Bytes of scratch searchI8 needs (0 unless the batch takes the Strassen scan). */
   searchI8ScratchBytes(nq: number, stride8: number): number;
-  searchI8(rows8: number, scales: number, ids: number, n: number, stride8: number, q16: number, nq: number, k: number, keys: number, slots: number, scratch: number): void;
-  rescore(metric: number, rows: number, ids: number, stride: number, queries: number, nq: number, kc: number, candSlots: number, k: number, keys: number, slots: number): void;
+  searchI8(
+    rows8: number,
+    scales: number,
+    ids: number,
+    n: number,
+    stride8: number,
+    q16: number,
+    nq: number,
+    k: number,
+    keys: number,
+    slots: number,
+    scratch: number,
+  ): void;
+  rescore(
+    metric: number,
+    rows: number,
+    ids: number,
+    stride: number,
+    queries: number,
+    nq: number,
+    kc: number,
+    candSlots: number,
+    k: number,
+    keys: number,
+    slots: number,
+  ): void;
 }
 
 interface Layout {
@@ -58,7 +93,8 @@ export class WasmEngine implements SimilarityEngine {
     const capacity = Math.min(Math.max(rows, this.#capacity * 2, 16), maxRows(this.config));
     const next = this.#layout(capacity);
     this.#memory.ensure(next.end);
-    const old = this.#at, oldCap = this.#capacity;
+    const old = this.#at,
+      oldCap = this.#capacity;
     const bytes = new Uint8Array(this.#x.memory.buffer);
     if (this.#int8) bytes.copyWithin(next.rows8, old.rows8, old.rows8 + oldCap * this.#stride8);
     bytes.copyWithin(next.rows, old.rows, old.rows + oldCap * this.#stride * 4);
@@ -69,7 +105,9 @@ export class WasmEngine implements SimilarityEngine {
 
   write(start: number, ids: ArrayLike<number>, vectors: Float32Array): void {
     const { dim, metric } = this.config;
-    const n = ids.length, stride = this.#stride, at = this.#at;
+    const n = ids.length,
+      stride = this.#stride,
+      at = this.#at;
     const rows = this.#memory.f32(at.rows + start * stride * 4, n * stride);
     for (let r = 0; r < n; r++) {
       rows.set(vectors.subarray(r * dim, (r + 1) * dim), r * stride);
@@ -79,14 +117,27 @@ export class WasmEngine implements SimilarityEngine {
     const first = at.rows + start * stride * 4;
     if (metric === 'cosine') this.#x.normalize(first, n, stride);
     if (this.#int8) {
-      this.#x.quantize(first, at.rows8 + start * this.#stride8, at.scales + start * 4, n, stride, this.#stride8);
+      this.#x.quantize(
+        first,
+        at.rows8 + start * this.#stride8,
+        at.scales + start * 4,
+        n,
+        stride,
+        this.#stride8,
+      );
     }
   }
 
   move(from: number, to: number): void {
-    const at = this.#at, stride = this.#stride, stride8 = this.#stride8;
+    const at = this.#at,
+      stride = this.#stride,
+      stride8 = this.#stride8;
     const bytes = new Uint8Array(this.#x.memory.buffer);
-    bytes.copyWithin(at.rows + to * stride * 4, at.rows + from * stride * 4, at.rows + (from + 1) * stride * 4);
+    bytes.copyWithin(
+      at.rows + to * stride * 4,
+      at.rows + from * stride * 4,
+      at.rows + (from + 1) * stride * 4,
+    );
     bytes.copyWithin(at.ids + to * 4, at.ids + from * 4, at.ids + from * 4 + 4);
     if (this.#int8) {
       bytes.copyWithin(at.rows8 + to * stride8, at.rows8 + from * stride8, at.rows8 + (from + 1) * stride8);
@@ -100,7 +151,10 @@ export class WasmEngine implements SimilarityEngine {
 
   search(queries: Float32Array, nq: number, k: number, size: number): SlotHits {
     const { dim, metric, rescore } = this.config;
-    const stride = this.#stride, stride8 = this.#stride8, at = this.#at, x = this.#x;
+    const stride = this.#stride,
+      stride8 = this.#stride8,
+      at = this.#at,
+      x = this.#x;
     const kc = this.#int8 ? Math.min(size, k * rescore) : 0;
     // Scratch: padded queries, [int8: i16 queries, candidate keys and slots], result heaps,
     // [int8: the scan's own scratch].
@@ -112,7 +166,8 @@ export class WasmEngine implements SimilarityEngine {
     const slots = keys + nq * k * 4;
     const scan = align16(slots + nq * k * 4);
     const end = scan + (this.#int8 ? x.searchI8ScratchBytes(nq, stride8) : 0);
-    if (end > 2 ** 32) throw new ArgumentError('queries', `batch of ${nq} queries with k=${k} exceeds wasm memory`);
+    if (end > 2 ** 32)
+      throw new ArgumentError('queries', `batch of ${nq} queries with k=${k} exceeds wasm memory`);
     this.#memory.ensure(end);
 
     const padded = this.#memory.f32(q, nq * stride);

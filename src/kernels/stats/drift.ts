@@ -128,7 +128,10 @@ function checkBins(expected: Float64Array, actual: Float64Array): void {
   checkArray<Float64Array>('actual', actual, Float64Array);
   if (expected.length === 0) throw new ArgumentError('expected', 'expected at least one bin');
   if (actual.length !== expected.length) {
-    throw new DimensionError('actual', `expected ${expected.length} bins like 'expected', got ${actual.length}`);
+    throw new DimensionError(
+      'actual',
+      `expected ${expected.length} bins like 'expected', got ${actual.length}`,
+    );
   }
 }
 
@@ -136,7 +139,8 @@ function total(name: string, counts: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i];
-    if (!(c >= 0) || c === Infinity) throw new ArgumentError(name, `bin ${i} holds ${c}, expected a finite count >= 0`);
+    if (!(c >= 0) || c === Infinity)
+      throw new ArgumentError(name, `bin ${i} holds ${c}, expected a finite count >= 0`);
     sum += c;
   }
   if (sum === 0) throw new ArgumentError(name, 'histogram is empty');

@@ -10,10 +10,27 @@
  */
 export { init, type Backend, type BackendOptions } from './kernel.ts';
 export type { MomentOptions } from './options.ts';
-export { SeriesStats, SeriesStatsBatch, type SeriesStatsBatchOptions, type SeriesStatsOptions } from './moments.ts';
 export {
-  MAD_TO_SIGMA, RollingMedian, RollingMedianBatch, type RollingMedianBatchOptions, type RollingMedianOptions,
+  SeriesStats,
+  SeriesStatsBatch,
+  type SeriesStatsBatchOptions,
+  type SeriesStatsOptions,
+} from './moments.ts';
+export {
+  MAD_TO_SIGMA,
+  RollingMedian,
+  RollingMedianBatch,
+  type RollingMedianBatchOptions,
+  type RollingMedianOptions,
 } from './window.ts';
 export {
-  histogram, ksDistance, ksDistanceBinned, psi, type BinSpec, type Histogram, type HistogramOptions, type KsOptions, type PsiOptions,
+  histogram,
+  ksDistance,
+  ksDistanceBinned,
+  psi,
+  type BinSpec,
+  type Histogram,
+  type HistogramOptions,
+  type KsOptions,
+  type PsiOptions,
 } from './drift.ts';

@@ -10,10 +10,45 @@ import { wasmBase64 } from '../wasm/stats.ts';
 
 /** Exports of assembly/stats.ts (pointers are byte addresses in the instance's memory). */
 export interface StatsExports extends KernelExports {
-  batchUpdate(state: number, fieldBytes: number, n: number, values: number, alpha: number, slack: number): number;
-  seriesPush(state: number, values: number, len: number, zOut: number, ewmaZOut: number, alpha: number, slack: number): number;
-  windowUpdate(ring: number, sorted: number, fill: number, head: number, window: number, n: number, values: number, med: number, mad: number): number;
-  windowSeries(ring: number, sorted: number, fill: number, head: number, window: number, values: number, len: number, med: number, mad: number): number;
+  batchUpdate(
+    state: number,
+    fieldBytes: number,
+    n: number,
+    values: number,
+    alpha: number,
+    slack: number,
+  ): number;
+  seriesPush(
+    state: number,
+    values: number,
+    len: number,
+    zOut: number,
+    ewmaZOut: number,
+    alpha: number,
+    slack: number,
+  ): number;
+  windowUpdate(
+    ring: number,
+    sorted: number,
+    fill: number,
+    head: number,
+    window: number,
+    n: number,
+    values: number,
+    med: number,
+    mad: number,
+  ): number;
+  windowSeries(
+    ring: number,
+    sorted: number,
+    fill: number,
+    head: number,
+    window: number,
+    values: number,
+    len: number,
+    med: number,
+    mad: number,
+  ): number;
   histogramAdd(values: number, len: number, lo: number, scale: number, bins: number, counts: number): number;
   sortKeys(data: number, len: number, scratch: number, counts: number): void;
   ksSorted(a: number, na: number, b: number, nb: number): number;

@@ -22,7 +22,21 @@
 import { ArgumentError } from '../../errors.ts';
 import { checkArray, checkInt, checkLength } from '../validate.ts';
 import { allocFor, instantiate, type BackendOptions, type StatsInstance } from './kernel.ts';
-import { COUNT, CUSUM_NEG, CUSUM_POS, EWMA_MEAN, EWMA_VAR, EWMA_Z, FIELDS, M2, MAX, MEAN, MIN, resetFields, Z } from './layout.ts';
+import {
+  COUNT,
+  CUSUM_NEG,
+  CUSUM_POS,
+  EWMA_MEAN,
+  EWMA_VAR,
+  EWMA_Z,
+  FIELDS,
+  M2,
+  MAX,
+  MEAN,
+  MIN,
+  resetFields,
+  Z,
+} from './layout.ts';
 import { checkAlpha, checkSlack, type MomentOptions } from './options.ts';
 import * as twin from './twin.ts';
 
@@ -138,7 +152,9 @@ function batchEngine(instance: StatsInstance | null, n: number): BatchEngine {
   if (!instance) {
     const state = new Float64Array(FIELDS * n);
     return {
-      backend: 'ts', state, stride: n,
+      backend: 'ts',
+      state,
+      stride: n,
       update: (values, alpha, slack) => twin.batchUpdate(state, n, n, values, alpha, slack),
     };
   }
@@ -150,7 +166,9 @@ function batchEngine(instance: StatsInstance | null, n: number): BatchEngine {
   const state = memory.f64(statePtr, FIELDS * stride);
   const input = memory.f64(inputPtr, n);
   return {
-    backend: 'wasm', state, stride,
+    backend: 'wasm',
+    state,
+    stride,
     update(values, alpha, slack) {
       input.set(values);
       return exports.batchUpdate(statePtr, stride * 8, n, inputPtr, alpha, slack);
@@ -179,25 +197,45 @@ export class SeriesStatsBatch extends MomentsBase<BatchEngine> {
   }
 
   /** Values accepted per series. */
-  get count(): Float64Array { return this.field(COUNT); }
+  get count(): Float64Array {
+    return this.field(COUNT);
+  }
   /** Welford mean per series (0 before the first value). */
-  get mean(): Float64Array { return this.field(MEAN); }
+  get mean(): Float64Array {
+    return this.field(MEAN);
+  }
   /** EWMA mean per series. */
-  get ewmaMean(): Float64Array { return this.field(EWMA_MEAN); }
+  get ewmaMean(): Float64Array {
+    return this.field(EWMA_MEAN);
+  }
   /** EWMA variance per series. */
-  get ewmaVar(): Float64Array { return this.field(EWMA_VAR); }
+  get ewmaVar(): Float64Array {
+    return this.field(EWMA_VAR);
+  }
   /** Smallest value per series (+Infinity before the first). */
-  get min(): Float64Array { return this.field(MIN); }
+  get min(): Float64Array {
+    return this.field(MIN);
+  }
   /** Largest value per series (-Infinity before the first). */
-  get max(): Float64Array { return this.field(MAX); }
+  get max(): Float64Array {
+    return this.field(MAX);
+  }
   /** Upper CUSUM sum per series. */
-  get cusumPos(): Float64Array { return this.field(CUSUM_POS); }
+  get cusumPos(): Float64Array {
+    return this.field(CUSUM_POS);
+  }
   /** Lower CUSUM sum per series. */
-  get cusumNeg(): Float64Array { return this.field(CUSUM_NEG); }
+  get cusumNeg(): Float64Array {
+    return this.field(CUSUM_NEG);
+  }
   /** z of the last update's value per series (NaN if it was rejected or before any update). */
-  get z(): Float64Array { return this.field(Z); }
+  get z(): Float64Array {
+    return this.field(Z);
+  }
   /** EWMA z of the last update's value per series (NaN if rejected or before any update). */
-  get ewmaZ(): Float64Array { return this.field(EWMA_Z); }
+  get ewmaZ(): Float64Array {
+    return this.field(EWMA_Z);
+  }
 
   /** Sample variance m2 / (count - 1) per series (NaN below 2 values), into `out` if given. */
   variance(out: Float64Array = new Float64Array(this.series)): Float64Array {
@@ -212,15 +250,24 @@ export class SeriesStatsBatch extends MomentsBase<BatchEngine> {
 
 interface SeriesEngine extends MomentsEngine {
   /** One chunk of at most CHUNK values; z and ewmaZ per value into the outputs. */
-  push(values: Float64Array, zOut: Float64Array, ewmaZOut: Float64Array, alpha: number, slack: number): number;
+  push(
+    values: Float64Array,
+    zOut: Float64Array,
+    ewmaZOut: Float64Array,
+    alpha: number,
+    slack: number,
+  ): number;
 }
 
 function seriesEngine(instance: StatsInstance | null): SeriesEngine {
   if (!instance) {
     const state = new Float64Array(FIELDS);
     return {
-      backend: 'ts', state, stride: 1,
-      push: (values, zOut, ewmaZOut, alpha, slack) => twin.seriesPush(state, values, zOut, ewmaZOut, alpha, slack),
+      backend: 'ts',
+      state,
+      stride: 1,
+      push: (values, zOut, ewmaZOut, alpha, slack) =>
+        twin.seriesPush(state, values, zOut, ewmaZOut, alpha, slack),
     };
   }
   const { exports, memory } = instance;
@@ -233,7 +280,9 @@ function seriesEngine(instance: StatsInstance | null): SeriesEngine {
   const z = memory.f64(zPtr, CHUNK);
   const ez = memory.f64(ezPtr, CHUNK);
   return {
-    backend: 'wasm', state, stride: 1,
+    backend: 'wasm',
+    state,
+    stride: 1,
     push(values, zOut, ewmaZOut, alpha, slack) {
       const n = values.length;
       input.set(values);
@@ -265,7 +314,10 @@ export class SeriesStats extends MomentsBase<SeriesEngine> {
    */
   push(values: Float64Array, zOut?: Float64Array, ewmaZOut?: Float64Array): number {
     checkArray<Float64Array>('values', values, Float64Array);
-    for (const [name, out] of [['zOut', zOut], ['ewmaZOut', ewmaZOut]] as const) {
+    for (const [name, out] of [
+      ['zOut', zOut],
+      ['ewmaZOut', ewmaZOut],
+    ] as const) {
       if (out === undefined) continue;
       checkArray<Float64Array>(name, out, Float64Array);
       checkLength(name, out, values.length);
@@ -282,28 +334,48 @@ export class SeriesStats extends MomentsBase<SeriesEngine> {
   }
 
   /** Values accepted. */
-  get count(): number { return this.field(COUNT)[0]; }
+  get count(): number {
+    return this.field(COUNT)[0];
+  }
   /** Welford mean (0 before the first value). */
-  get mean(): number { return this.field(MEAN)[0]; }
+  get mean(): number {
+    return this.field(MEAN)[0];
+  }
   /** Sample variance m2 / (count - 1); NaN below 2 values. */
   get variance(): number {
     const n = this.field(COUNT)[0];
     return n < 2 ? NaN : this.field(M2)[0] / (n - 1);
   }
   /** EWMA mean. */
-  get ewmaMean(): number { return this.field(EWMA_MEAN)[0]; }
+  get ewmaMean(): number {
+    return this.field(EWMA_MEAN)[0];
+  }
   /** EWMA variance. */
-  get ewmaVar(): number { return this.field(EWMA_VAR)[0]; }
+  get ewmaVar(): number {
+    return this.field(EWMA_VAR)[0];
+  }
   /** Smallest value (+Infinity before the first). */
-  get min(): number { return this.field(MIN)[0]; }
+  get min(): number {
+    return this.field(MIN)[0];
+  }
   /** Largest value (-Infinity before the first). */
-  get max(): number { return this.field(MAX)[0]; }
+  get max(): number {
+    return this.field(MAX)[0];
+  }
   /** Upper CUSUM sum. */
-  get cusumPos(): number { return this.field(CUSUM_POS)[0]; }
+  get cusumPos(): number {
+    return this.field(CUSUM_POS)[0];
+  }
   /** Lower CUSUM sum. */
-  get cusumNeg(): number { return this.field(CUSUM_NEG)[0]; }
+  get cusumNeg(): number {
+    return this.field(CUSUM_NEG)[0];
+  }
   /** z of the last value pushed (NaN if it was rejected or before any). */
-  get z(): number { return this.field(Z)[0]; }
+  get z(): number {
+    return this.field(Z)[0];
+  }
   /** EWMA z of the last value pushed (NaN if it was rejected or before any). */
-  get ewmaZ(): number { return this.field(EWMA_Z)[0]; }
+  get ewmaZ(): number {
+    return this.field(EWMA_Z)[0];
+  }
 }

@@ -10,7 +10,14 @@ import { COUNT, CUSUM_NEG, CUSUM_POS, EWMA_MEAN, EWMA_VAR, EWMA_Z, M2, MAX, MEAN
  * One value into series `i` of `state` (field f at `f * stride + i`); returns 1 if rejected.
  * See assembly/lib/stats-moments.ts `step`.
  */
-function step(state: Float64Array, stride: number, i: number, x: number, alpha: number, slack: number): number {
+function step(
+  state: Float64Array,
+  stride: number,
+  i: number,
+  x: number,
+  alpha: number,
+  slack: number,
+): number {
   if (!Number.isFinite(x)) {
     state[Z * stride + i] = NaN;
     state[EWMA_Z * stride + i] = NaN;
@@ -50,7 +57,12 @@ function step(state: Float64Array, stride: number, i: number, x: number, alpha: 
 
 /** Twin of `batchUpdate`: values[i] into series i for i < n. Returns the rejected count. */
 export function batchUpdate(
-  state: Float64Array, stride: number, n: number, values: Float64Array, alpha: number, slack: number,
+  state: Float64Array,
+  stride: number,
+  n: number,
+  values: Float64Array,
+  alpha: number,
+  slack: number,
 ): number {
   let rejected = 0;
   for (let i = 0; i < n; i++) rejected += step(state, stride, i, values[i], alpha, slack);
@@ -59,8 +71,12 @@ export function batchUpdate(
 
 /** Twin of `seriesPush`: many values of one series (state of FIELDS values), in order. */
 export function seriesPush(
-  state: Float64Array, values: Float64Array, zOut: Float64Array, ewmaZOut: Float64Array,
-  alpha: number, slack: number,
+  state: Float64Array,
+  values: Float64Array,
+  zOut: Float64Array,
+  ewmaZOut: Float64Array,
+  alpha: number,
+  slack: number,
 ): number {
   let rejected = 0;
   for (let t = 0; t < values.length; t++) {
@@ -142,7 +158,14 @@ function windowPush(w: WindowState, window: number, s: number, x: number): numbe
  * values): A(i) = med - sorted[l - i] and B(j) = sorted[l + 1 + j] - med are ascending runs, and
  * a binary search finds how many of the k + 1 smallest come from A.
  */
-function deviationRank(sorted: Float64Array, base: number, fill: number, l: number, med: number, k: number): number {
+function deviationRank(
+  sorted: Float64Array,
+  base: number,
+  fill: number,
+  l: number,
+  med: number,
+  k: number,
+): number {
   const n = fill - l - 1;
   const r = base + l + 1;
   let lo = Math.max(0, k + 1 - n);
@@ -159,7 +182,14 @@ function deviationRank(sorted: Float64Array, base: number, fill: number, l: numb
 }
 
 /** Median and unscaled MAD of window `s` (NaN, NaN when empty), written to med[o] and mad[o]. */
-function medianMad(w: WindowState, window: number, s: number, med: Float64Array, mad: Float64Array, o: number): void {
+function medianMad(
+  w: WindowState,
+  window: number,
+  s: number,
+  med: Float64Array,
+  mad: Float64Array,
+  o: number,
+): void {
   const fill = w.fill[s];
   if (fill === 0) {
     med[o] = NaN;
@@ -185,7 +215,12 @@ function medianMad(w: WindowState, window: number, s: number, med: Float64Array,
 
 /** Twin of `windowUpdate`: values[s] into window s for s < n, median and MAD to med[s], mad[s]. */
 export function windowUpdate(
-  w: WindowState, window: number, n: number, values: Float64Array, med: Float64Array, mad: Float64Array,
+  w: WindowState,
+  window: number,
+  n: number,
+  values: Float64Array,
+  med: Float64Array,
+  mad: Float64Array,
 ): number {
   let rejected = 0;
   for (let s = 0; s < n; s++) {
@@ -197,7 +232,11 @@ export function windowUpdate(
 
 /** Twin of `windowSeries`: many values through window 0, median and MAD after each one. */
 export function windowSeries(
-  w: WindowState, window: number, values: Float64Array, med: Float64Array, mad: Float64Array,
+  w: WindowState,
+  window: number,
+  values: Float64Array,
+  med: Float64Array,
+  mad: Float64Array,
 ): number {
   let rejected = 0;
   for (let t = 0; t < values.length; t++) {
@@ -208,9 +247,7 @@ export function windowSeries(
 }
 
 /** Twin of `histogramAdd`: counts[clamp(floor((x - lo) * scale))] += 1; returns the NaN count. */
-export function histogramAdd(
-  values: Float64Array, lo: number, scale: number, counts: Float64Array,
-): number {
+export function histogramAdd(values: Float64Array, lo: number, scale: number, counts: Float64Array): number {
   const top = counts.length - 1;
   let rejected = 0;
   for (let i = 0; i < values.length; i++) {

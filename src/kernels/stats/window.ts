@@ -53,7 +53,12 @@ interface WindowEngine {
   push(values: Float64Array, medOut: Float64Array, madOut: Float64Array): number;
 }
 
-function windowEngine(instance: StatsInstance | null, series: number, window: number, chunk: number): WindowEngine {
+function windowEngine(
+  instance: StatsInstance | null,
+  series: number,
+  window: number,
+  chunk: number,
+): WindowEngine {
   const cells = series * window;
   if (!instance) {
     const w = {
@@ -65,7 +70,10 @@ function windowEngine(instance: StatsInstance | null, series: number, window: nu
     const median = new Float64Array(series).fill(NaN);
     const mad = new Float64Array(series).fill(NaN);
     return {
-      backend: 'ts', ...w, median, mad,
+      backend: 'ts',
+      ...w,
+      median,
+      mad,
       update: (values) => twin.windowUpdate(w, window, series, values, median, mad),
       push(values, medOut, madOut) {
         const rejected = twin.windowSeries(w, window, values, medOut, madOut);
@@ -94,17 +102,38 @@ function windowEngine(instance: StatsInstance | null, series: number, window: nu
     sorted: memory.f64(sortedPtr, cells),
     fill: memory.i32(fillPtr, series),
     head: memory.i32(headPtr, series),
-    median, mad,
+    median,
+    mad,
     update(values) {
       input.set(values);
-      const rejected = exports.windowUpdate(ringPtr, sortedPtr, fillPtr, headPtr, window, series, inPtr, medPtr, madPtr);
+      const rejected = exports.windowUpdate(
+        ringPtr,
+        sortedPtr,
+        fillPtr,
+        headPtr,
+        window,
+        series,
+        inPtr,
+        medPtr,
+        madPtr,
+      );
       if (series === 1) saveLast(medBuf, madBuf, 1, median, mad);
       return rejected;
     },
     push(values, medOut, madOut) {
       const n = values.length;
       input.set(values);
-      const rejected = exports.windowSeries(ringPtr, sortedPtr, fillPtr, headPtr, window, inPtr, n, medPtr, madPtr);
+      const rejected = exports.windowSeries(
+        ringPtr,
+        sortedPtr,
+        fillPtr,
+        headPtr,
+        window,
+        inPtr,
+        n,
+        medPtr,
+        madPtr,
+      );
       medOut.set(medBuf.subarray(0, n));
       madOut.set(madBuf.subarray(0, n));
       saveLast(medBuf, madBuf, n, median, mad);
@@ -113,7 +142,13 @@ function windowEngine(instance: StatsInstance | null, series: number, window: nu
   };
 }
 
-function saveLast(med: Float64Array, mad: Float64Array, n: number, median: Float64Array, lastMad: Float64Array): void {
+function saveLast(
+  med: Float64Array,
+  mad: Float64Array,
+  n: number,
+  median: Float64Array,
+  lastMad: Float64Array,
+): void {
   if (n === 0) return;
   median[0] = med[n - 1];
   lastMad[0] = mad[n - 1];
@@ -169,7 +204,10 @@ abstract class WindowBase {
       throw new ArgumentError('snapshot', 'not a snapshot saved by RollingMedian or RollingMedianBatch');
     }
     if (snapshot[1] !== series || snapshot[2] !== window) {
-      throw new ArgumentError('snapshot', `holds ${snapshot[1]} series x window ${snapshot[2]}, expected ${series} x ${window}`);
+      throw new ArgumentError(
+        'snapshot',
+        `holds ${snapshot[1]} series x window ${snapshot[2]}, expected ${series} x ${window}`,
+      );
     }
     checkLength('snapshot', snapshot, HEADER + 4 * series + series * window);
     const fill = snapshot.subarray(HEADER, HEADER + series);
@@ -253,7 +291,10 @@ export class RollingMedian extends WindowBase {
    */
   push(values: Float64Array, medianOut?: Float64Array, madOut?: Float64Array): number {
     checkArray<Float64Array>('values', values, Float64Array);
-    for (const [name, out] of [['medianOut', medianOut], ['madOut', madOut]] as const) {
+    for (const [name, out] of [
+      ['medianOut', medianOut],
+      ['madOut', madOut],
+    ] as const) {
       if (out === undefined) continue;
       checkArray<Float64Array>(name, out, Float64Array);
       checkLength(name, out, values.length);

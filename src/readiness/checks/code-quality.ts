@@ -10,7 +10,6 @@ import { execProgram } from '../exec.ts';
 import { findLines, isGenerated, sample, stripComments } from '../scan.ts';
 import { readSources, subdirectories, type SourceFile } from '../source-files.ts';
 
-
 /** Hand-written TypeScript under src/. */
 async function handWritten(root: string): Promise<SourceFile[]> {
   return (await readSources(root, 'src')).filter((f) => !isGenerated(f.path));
@@ -32,7 +31,12 @@ export const codeQualityChecks: readonly Check[] = [
     timeoutMs: 90_000,
     run: withSources(async (root) => {
       const path = await import('node:path');
-      const result = await execProgram(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json', '--noEmit'], root, 85_000);
+      const result = await execProgram(
+        path.join(root, 'node_modules', '.bin', 'tsc'),
+        ['-p', 'tsconfig.json', '--noEmit'],
+        root,
+        85_000,
+      );
       const errors = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
       return verdict(result.code === 0, `exit ${result.code}, ${errors.length} errors`, {
         command: 'tsc -p tsconfig.json --noEmit',
@@ -51,12 +55,15 @@ export const codeQualityChecks: readonly Check[] = [
     run: withSources(async (root) => {
       const files = [...(await readSources(root, 'src')), ...(await readSources(root, 'test'))];
       const found = findLines(files, MARKERS);
-      return verdict(found.length === 0, `${found.length} markers in ${files.length} files`, { filesScanned: files.length, found: sample(found) });
+      return verdict(found.length === 0, `${found.length} markers in ${files.length} files`, {
+        filesScanned: files.length,
+        found: sample(found),
+      });
     }),
   },
   {
     id: 'quality.folder-headers',
-    title: "Every src/ folder has an index.ts that opens with a header comment",
+    title: 'Every src/ folder has an index.ts that opens with a header comment',
     category: 'Code Quality',
     critical: false,
     expected: 'each src/<folder>/index.ts exists and starts with /** ... */',
@@ -73,7 +80,11 @@ export const codeQualityChecks: readonly Check[] = [
         else if (!text.trimStart().startsWith('/**')) headerless.push(`src/${folder}/index.ts`);
       }
       const bad = missing.length + headerless.length;
-      return verdict(bad === 0, `${folders.length - bad}/${folders.length} folders documented`, { folders, missing, headerless });
+      return verdict(bad === 0, `${folders.length - bad}/${folders.length} folders documented`, {
+        folders,
+        missing,
+        headerless,
+      });
     }),
   },
   {
@@ -91,10 +102,14 @@ export const codeQualityChecks: readonly Check[] = [
         lines.forEach((line, i) => {
           if (!/^export (async )?(function|class|abstract class)\b/.test(line)) return;
           exported++;
-          if (!lines[i - 1]?.trim().endsWith('*/')) undocumented.push(`${file.path}:${i + 1}: ${line.trim().slice(0, 80)}`);
+          if (!lines[i - 1]?.trim().endsWith('*/'))
+            undocumented.push(`${file.path}:${i + 1}: ${line.trim().slice(0, 80)}`);
         });
       }
-      return verdict(undocumented.length === 0, `${exported - undocumented.length}/${exported} documented`, { exported, undocumented: sample(undocumented) });
+      return verdict(undocumented.length === 0, `${exported - undocumented.length}/${exported} documented`, {
+        exported,
+        undocumented: sample(undocumented),
+      });
     }),
   },
   {
@@ -106,7 +121,10 @@ export const codeQualityChecks: readonly Check[] = [
     run: withSources(async (root) => {
       const files = await handWritten(root);
       const found = findLines(files, /\bMath\.random\s*\(/, { codeOnly: true });
-      return verdict(found.length === 0, `${found.length} calls`, { filesScanned: files.length, found: sample(found) });
+      return verdict(found.length === 0, `${found.length} calls`, {
+        filesScanned: files.length,
+        found: sample(found),
+      });
     }),
   },
   {
@@ -125,11 +143,15 @@ export const codeQualityChecks: readonly Check[] = [
         }
       }
       const defaults = findLines(files, /^\s*export\s+default\b/, { codeOnly: true });
-      return verdict(badImports.length + defaults.length === 0, `${badImports.length} bad imports, ${defaults.length} default exports`, {
-        filesScanned: files.length,
-        badImports: sample(badImports),
-        defaultExports: sample(defaults),
-      });
+      return verdict(
+        badImports.length + defaults.length === 0,
+        `${badImports.length} bad imports, ${defaults.length} default exports`,
+        {
+          filesScanned: files.length,
+          badImports: sample(badImports),
+          defaultExports: sample(defaults),
+        },
+      );
     }),
   },
   {
@@ -140,7 +162,9 @@ export const codeQualityChecks: readonly Check[] = [
     expected: `every non-generated src/ file has at most ${MAX_LINES} lines`,
     run: withSources(async (root) => {
       const files = await handWritten(root);
-      const sizes = files.map((f) => ({ path: f.path, lines: f.text.split('\n').length })).sort((a, b) => b.lines - a.lines);
+      const sizes = files
+        .map((f) => ({ path: f.path, lines: f.text.split('\n').length }))
+        .sort((a, b) => b.lines - a.lines);
       const long = sizes.filter((s) => s.lines > MAX_LINES).map((s) => `${s.path}: ${s.lines}`);
       return verdict(long.length === 0, `longest ${sizes[0]?.lines ?? 0} lines`, {
         filesScanned: files.length,

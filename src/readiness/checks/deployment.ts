@@ -22,11 +22,14 @@ interface PackageJson {
 }
 
 /** Version histories read once from the deployment store, shared by the two checks using them. */
-function deploymentVersions(context: CheckContext): Promise<{ config: VersionRecord[]; model: VersionRecord[] }> {
+function deploymentVersions(
+  context: CheckContext,
+): Promise<{ config: VersionRecord[]; model: VersionRecord[] }> {
   return context.shared('deployment-versions', async () => {
     const fs = await import('node:fs/promises');
     const stat = await fs.stat(context.storePath!).catch(() => undefined);
-    if (!stat?.isDirectory()) throw new Error(`knowledge store directory ${context.storePath} does not exist`);
+    if (!stat?.isDirectory())
+      throw new Error(`knowledge store directory ${context.storePath} does not exist`);
     const { PGliteStore } = await import('../../knowledge/pglite-store.ts');
     const { versionHistory } = await import('../versions.ts');
     const store = await PGliteStore.open(context.storePath!);
@@ -39,10 +42,17 @@ function deploymentVersions(context: CheckContext): Promise<{ config: VersionRec
 }
 
 /** Runs `inspect` with the store's histories, or not-applicable without --store. */
-function withStore(inspect: (versions: { config: VersionRecord[]; model: VersionRecord[] }, context: CheckContext) => Promise<Observation>) {
+function withStore(
+  inspect: (
+    versions: { config: VersionRecord[]; model: VersionRecord[] },
+    context: CheckContext,
+  ) => Promise<Observation>,
+) {
   return async (context: CheckContext): Promise<Observation> =>
     context.storePath === null
-      ? notApplicable('no deployment store given', { rule: 'pass --store <knowledge-store-dir> to inspect recorded versions' })
+      ? notApplicable('no deployment store given', {
+          rule: 'pass --store <knowledge-store-dir> to inspect recorded versions',
+        })
       : inspect(await deploymentVersions(context), context);
 }
 
@@ -65,17 +75,26 @@ export const deploymentChecks: readonly Check[] = [
     title: 'A previous configuration and model version exist to roll back to',
     category: 'Deployment',
     critical: true,
-    expected: "the store's versions/config and versions/model each hold an intact version before the current one",
+    expected:
+      "the store's versions/config and versions/model each hold an intact version before the current one",
     timeoutMs: 45_000,
     run: withStore(async (versions) => {
       const { rollbackTarget } = await import('../versions.ts');
       const describe = (history: VersionRecord[]) => {
         const target = rollbackTarget(history);
-        return { versions: history.length, current: history.at(-1)?.version ?? null, rollbackTo: target?.version ?? null };
+        return {
+          versions: history.length,
+          current: history.at(-1)?.version ?? null,
+          rollbackTo: target?.version ?? null,
+        };
       };
       const config = describe(versions.config);
       const model = describe(versions.model);
-      return verdict(config.rollbackTo !== null && model.rollbackTo !== null, `config -> v${config.rollbackTo ?? 'none'}, model -> v${model.rollbackTo ?? 'none'}`, { config, model });
+      return verdict(
+        config.rollbackTo !== null && model.rollbackTo !== null,
+        `config -> v${config.rollbackTo ?? 'none'}, model -> v${model.rollbackTo ?? 'none'}`,
+        { config, model },
+      );
     }),
   },
   {
@@ -90,8 +109,15 @@ export const deploymentChecks: readonly Check[] = [
       const { configProblems } = await import('../engine-config.ts');
       const current = versions.config.at(-1);
       if (!current) return verdict(false, 'no configuration recorded', { versions: 0 });
-      const problems = [...(isIntact(current) ? [] : ['digest does not match the value']), ...configProblems(current.value)];
-      return verdict(problems.length === 0, `v${current.version}: ${problems.length} problems`, { version: current.version, createdAt: new Date(current.createdAt).toISOString(), problems });
+      const problems = [
+        ...(isIntact(current) ? [] : ['digest does not match the value']),
+        ...configProblems(current.value),
+      ];
+      return verdict(problems.length === 0, `v${current.version}: ${problems.length} problems`, {
+        version: current.version,
+        createdAt: new Date(current.createdAt).toISOString(),
+        problems,
+      });
     }),
   },
   {
@@ -101,14 +127,22 @@ export const deploymentChecks: readonly Check[] = [
     critical: true,
     expected: 'package.json engines.node is a >= range that this runtime meets',
     async run(context) {
-      if (context.packageRoot === null) return verdict(false, 'package.json not found', { searchedFrom: import.meta.url });
+      if (context.packageRoot === null)
+        return verdict(false, 'package.json not found', { searchedFrom: import.meta.url });
       const pkg = await readJson<PackageJson>(context.packageRoot, 'package.json');
       const range = pkg?.engines?.node;
       const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
-      if (range === undefined) return verdict(false, 'no engines.node field', { engines: pkg?.engines ?? null });
+      if (range === undefined)
+        return verdict(false, 'no engines.node field', { engines: pkg?.engines ?? null });
       if (node === undefined) return verdict(false, 'this runtime reports no Node version', { range });
       const ok = satisfiesMinimum(node, range);
-      return verdict(ok === true, ok === undefined ? `range "${range}" not understood` : `node ${node} ${ok ? 'meets' : 'does not meet'} ${range}`, { range, node });
+      return verdict(
+        ok === true,
+        ok === undefined
+          ? `range "${range}" not understood`
+          : `node ${node} ${ok ? 'meets' : 'does not meet'} ${range}`,
+        { range, node },
+      );
     },
   },
   {
@@ -133,13 +167,20 @@ export const deploymentChecks: readonly Check[] = [
           const module = new WebAssembly.Module(new Uint8Array(bytes));
           const names = WebAssembly.Module.exports(module).map((e) => e.name);
           const missing = ['memory', 'heapBase'].filter((n) => !names.includes(n));
-          modules[kernel] = missing.length === 0 ? `ok: ${bytes.length} bytes, ${names.length} exports` : `missing exports ${missing.join(', ')}`;
+          modules[kernel] =
+            missing.length === 0
+              ? `ok: ${bytes.length} bytes, ${names.length} exports`
+              : `missing exports ${missing.join(', ')}`;
         } catch (error) {
           modules[kernel] = describeError(error);
         }
       }
       const ok = Object.values(modules).every((m) => m.startsWith('ok'));
-      return verdict(ok, `${Object.values(modules).filter((m) => m.startsWith('ok')).length}/${KERNELS.length} kernels valid`, modules);
+      return verdict(
+        ok,
+        `${Object.values(modules).filter((m) => m.startsWith('ok')).length}/${KERNELS.length} kernels valid`,
+        modules,
+      );
     },
   },
   {
@@ -149,7 +190,8 @@ export const deploymentChecks: readonly Check[] = [
     critical: false,
     expected: 'every bin and exports target in package.json exists (run `npm run build` in a checkout)',
     async run(context) {
-      if (context.packageRoot === null) return verdict(false, 'package.json not found', { searchedFrom: import.meta.url });
+      if (context.packageRoot === null)
+        return verdict(false, 'package.json not found', { searchedFrom: import.meta.url });
       const fs = await import('node:fs/promises');
       const path = await import('node:path');
       const pkg = (await readJson<PackageJson>(context.packageRoot, 'package.json')) ?? {};
@@ -161,11 +203,15 @@ export const deploymentChecks: readonly Check[] = [
       for (const target of targets) {
         await fs.access(path.join(context.packageRoot, target)).catch(() => missing.push(target));
       }
-      return verdict(targets.length > 0 && missing.length === 0, `${targets.length - missing.length}/${targets.length} targets exist`, {
-        root: context.packageRoot,
-        targets: targets.length,
-        missing: sample(missing),
-      });
+      return verdict(
+        targets.length > 0 && missing.length === 0,
+        `${targets.length - missing.length}/${targets.length} targets exist`,
+        {
+          root: context.packageRoot,
+          targets: targets.length,
+          missing: sample(missing),
+        },
+      );
     },
   },
   {
@@ -175,7 +221,8 @@ export const deploymentChecks: readonly Check[] = [
     critical: false,
     expected: 'knowledge/runbooks/*.md parse to exactly the documents in runbooks.generated.ts',
     async run(context) {
-      if (context.packageRoot === null) return verdict(false, 'package.json not found', { searchedFrom: import.meta.url });
+      if (context.packageRoot === null)
+        return verdict(false, 'package.json not found', { searchedFrom: import.meta.url });
       const { RUNBOOKS } = await import('../../rag/runbooks.generated.ts');
       const { parseRunbook } = await import('../../rag/runbook.ts');
       const { canonicalJson } = await import('../../security/canonical.ts');
@@ -189,12 +236,16 @@ export const deploymentChecks: readonly Check[] = [
         if (embedded.get(doc.id) !== canonicalJson(doc)) differing.push(file.path);
       }
       const notShipped = [...embedded.keys()].filter((id) => !parsedIds.has(id));
-      return verdict(files.length > 0 && differing.length === 0 && notShipped.length === 0, `${files.length} files, ${differing.length} differ, ${notShipped.length} missing`, {
-        markdownFiles: files.length,
-        embedded: RUNBOOKS.length,
-        differing,
-        embeddedWithoutMarkdown: notShipped,
-      });
+      return verdict(
+        files.length > 0 && differing.length === 0 && notShipped.length === 0,
+        `${files.length} files, ${differing.length} differ, ${notShipped.length} missing`,
+        {
+          markdownFiles: files.length,
+          embedded: RUNBOOKS.length,
+          differing,
+          embeddedWithoutMarkdown: notShipped,
+        },
+      );
     },
   },
   {
@@ -205,17 +256,25 @@ export const deploymentChecks: readonly Check[] = [
     expected: 'package-lock.json (v2+) lists the same dependencies and devDependencies as package.json',
     run: withSources(async (root) => {
       const pkg = (await readJson<PackageJson>(root, 'package.json')) ?? {};
-      const lock = await readJson<{ lockfileVersion?: number; packages?: Record<string, PackageJson> }>(root, 'package-lock.json');
+      const lock = await readJson<{ lockfileVersion?: number; packages?: Record<string, PackageJson> }>(
+        root,
+        'package-lock.json',
+      );
       if (!lock) return verdict(false, 'no package-lock.json', { root });
       const locked = lock.packages?.[''] ?? {};
       const diff = (kind: 'dependencies' | 'devDependencies') => {
         const a = pkg[kind] ?? {};
         const b = locked[kind] ?? {};
-        return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((n) => a[n] !== b[n]).map((n) => `${kind}.${n}: ${a[n] ?? '-'} vs ${b[n] ?? '-'}`);
+        return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+          .filter((n) => a[n] !== b[n])
+          .map((n) => `${kind}.${n}: ${a[n] ?? '-'} vs ${b[n] ?? '-'}`);
       };
       const mismatches = [...diff('dependencies'), ...diff('devDependencies')];
       const ok = (lock.lockfileVersion ?? 0) >= 2 && mismatches.length === 0;
-      return verdict(ok, `lockfile v${lock.lockfileVersion}, ${mismatches.length} mismatches`, { lockfileVersion: lock.lockfileVersion ?? null, mismatches });
+      return verdict(ok, `lockfile v${lock.lockfileVersion}, ${mismatches.length} mismatches`, {
+        lockfileVersion: lock.lockfileVersion ?? null,
+        mismatches,
+      });
     }),
   },
 ];

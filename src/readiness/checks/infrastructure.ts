@@ -27,7 +27,9 @@ function drive(mesh: MeshLoop): { stop(): Promise<void> } {
 /** JSON with object keys sorted at every level, for order-insensitive comparison. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
   );
 }
 
@@ -58,20 +60,28 @@ export const infrastructureChecks: readonly Check[] = [
         await pool.start();
         const startMs = Math.round(performance.now() - began);
         const batches = Array.from({ length: 4 }, () => fill(64 * features));
-        const remote = await Promise.all(batches.map((candidates) => pool.run('score', [{ features, rank, ...parameters, candidates: candidates.slice() }])));
+        const remote = await Promise.all(
+          batches.map((candidates) =>
+            pool.run('score', [{ features, rank, ...parameters, candidates: candidates.slice() }]),
+          ),
+        );
         let differing = 0;
         batches.forEach((candidates, i) => {
           const expected = local.score(candidates);
           for (let c = 0; c < 64; c++) if (!Object.is(expected.scores[c], remote[i].scores[c])) differing++;
           if (expected.best !== remote[i].best) differing++;
         });
-        return verdict(differing === 0 && pool.crashes === 0, `${pool.size} workers started in ${startMs} ms; ${differing} differing scores`, {
-          workers: pool.size,
-          startMs,
-          batches: batches.length,
-          differingScores: differing,
-          crashes: pool.crashes,
-        });
+        return verdict(
+          differing === 0 && pool.crashes === 0,
+          `${pool.size} workers started in ${startMs} ms; ${differing} differing scores`,
+          {
+            workers: pool.size,
+            startMs,
+            batches: batches.length,
+            differingScores: differing,
+            crashes: pool.crashes,
+          },
+        );
       } finally {
         await pool.close({ drain: false });
       }
@@ -82,7 +92,8 @@ export const infrastructureChecks: readonly Check[] = [
     title: 'Worker pool survives a worker crash',
     category: 'Infrastructure',
     critical: true,
-    expected: 'the crashed call rejects with WorkerCrashedError; a new worker serves the next call; crashes = 1',
+    expected:
+      'the crashed call rejects with WorkerCrashedError; a new worker serves the next call; crashes = 1',
     timeoutMs: 45_000,
     async run() {
       const { WorkerPool } = await import('../../runtime/pool.ts');
@@ -92,7 +103,10 @@ export const infrastructureChecks: readonly Check[] = [
       const pool = new WorkerPool<CrashWorkerApi>(
         {
           url: workerEntry(new URL('../crash-worker.ts', import.meta.url), import.meta.url),
-          create: runtimeName() === 'browser' ? () => new Worker(new URL('../crash-worker.ts', import.meta.url), { type: 'module' }) : undefined,
+          create:
+            runtimeName() === 'browser'
+              ? () => new Worker(new URL('../crash-worker.ts', import.meta.url), { type: 'module' })
+              : undefined,
         },
         { size: 1 },
       );
@@ -120,7 +134,8 @@ export const infrastructureChecks: readonly Check[] = [
     title: 'Durable knowledge store (PGlite) survives a reopen with nothing lost',
     category: 'Infrastructure',
     critical: true,
-    expected: 'incidents, actions, posteriors and values written by a loop run read back identical after close and reopen',
+    expected:
+      'incidents, actions, posteriors and values written by a loop run read back identical after close and reopen',
     timeoutMs: 60_000,
     async run(context) {
       const { MeshLoop } = await import('../../run/mesh-loop.ts');
@@ -133,7 +148,9 @@ export const infrastructureChecks: readonly Check[] = [
       const snapshot = async (store: import('../../knowledge/store.ts').KnowledgeStore) => ({
         incidents: (await store.listIncidents()).sort((a, b) => (a.id < b.id ? -1 : 1)),
         actions: (await store.listActions()).sort((a, b) => (a.id < b.id ? -1 : 1)),
-        posteriors: (await store.listPosteriors()).sort((a, b) => (`${a.signature} ${a.action}` < `${b.signature} ${b.action}` ? -1 : 1)),
+        posteriors: (await store.listPosteriors()).sort((a, b) =>
+          `${a.signature} ${a.action}` < `${b.signature} ${b.action}` ? -1 : 1,
+        ),
         value: await store.getValue('readiness/probe-value'),
       });
       const written = { ...(await snapshot(source)), value: { stats: mesh.loop.stats(), note: 'ünïcode ✓' } };
@@ -151,12 +168,16 @@ export const infrastructureChecks: readonly Check[] = [
       const same = (key: keyof typeof written) => canonicalJson(written[key]) === canonicalJson(read[key]);
       const mismatched = (['incidents', 'actions', 'posteriors', 'value'] as const).filter((k) => !same(k));
       const ok = mismatched.length === 0 && written.incidents.length > 0 && written.actions.length > 0;
-      return verdict(ok, `${written.incidents.length} incidents, ${written.actions.length} actions, ${written.posteriors.length} posteriors; ${mismatched.length} kinds differ`, {
-        incidents: written.incidents.length,
-        actions: written.actions.length,
-        posteriors: written.posteriors.length,
-        mismatched,
-      });
+      return verdict(
+        ok,
+        `${written.incidents.length} incidents, ${written.actions.length} actions, ${written.posteriors.length} posteriors; ${mismatched.length} kinds differ`,
+        {
+          incidents: written.incidents.length,
+          actions: written.actions.length,
+          posteriors: written.posteriors.length,
+          mismatched,
+        },
+      );
     },
   },
   {
@@ -170,8 +191,15 @@ export const infrastructureChecks: readonly Check[] = [
       const { MeshLoop } = await import('../../run/mesh-loop.ts');
       const down = () => Promise.reject(new Error('store unavailable'));
       const broken = {
-        putIncident: down, putAction: down, putPosterior: down, putValue: down, getValue: down,
-        listIncidents: down, listActions: down, listPosteriors: down, close: () => Promise.resolve(),
+        putIncident: down,
+        putAction: down,
+        putPosterior: down,
+        putValue: down,
+        getValue: down,
+        listIncidents: down,
+        listActions: down,
+        listPosteriors: down,
+        close: () => Promise.resolve(),
       };
       const mesh = await MeshLoop.create({ store: broken, hours: 1, faultsPerKind: 2 });
       const ticks = 1200;
@@ -191,7 +219,8 @@ export const infrastructureChecks: readonly Check[] = [
     title: 'Health and readiness probes answer over a running loop and catch a stall',
     category: 'Infrastructure',
     critical: true,
-    expected: 'both probes ok while the loop runs; liveness fails once it has stopped for longer than staleAfterMs',
+    expected:
+      'both probes ok while the loop runs; liveness fails once it has stopped for longer than staleAfterMs',
     async run() {
       const { MeshLoop } = await import('../../run/mesh-loop.ts');
       const { LoopProbes } = await import('../probes.ts');
@@ -205,10 +234,14 @@ export const infrastructureChecks: readonly Check[] = [
       await sleep(400);
       const stalled = probes.health();
       const ok = running.health.ok && running.readiness.ok && !stalled.ok;
-      return verdict(ok, `running: health ${running.health.ok}, readiness ${running.readiness.ok}; stalled: health ${stalled.ok}`, {
-        running,
-        stalled,
-      });
+      return verdict(
+        ok,
+        `running: health ${running.health.ok}, readiness ${running.readiness.ok}; stalled: health ${stalled.ok}`,
+        {
+          running,
+          stalled,
+        },
+      );
     },
   },
   {
@@ -230,7 +263,12 @@ export const infrastructureChecks: readonly Check[] = [
         const get = async (path: string) => {
           const response = await fetch(server.url + path);
           const body = await response.text();
-          return { status: response.status, json: response.headers.get('content-type') === 'application/json' && JSON.parse(body).ok !== undefined };
+          return {
+            status: response.status,
+            json:
+              response.headers.get('content-type') === 'application/json' &&
+              JSON.parse(body).ok !== undefined,
+          };
         };
         const healthz = await get('/healthz');
         const readyz = await get('/readyz');
@@ -239,14 +277,24 @@ export const infrastructureChecks: readonly Check[] = [
         await sleep(400);
         const stalled = await get('/healthz');
         const missing = await get('/nope');
-        const ok = healthz.status === 200 && healthz.json && readyz.status === 200 && readyz.json && stalled.status === 503 && missing.status === 404;
-        return verdict(ok, `/healthz ${healthz.status}, /readyz ${readyz.status}, stalled /healthz ${stalled.status}`, {
-          url: server.url,
-          healthz,
-          readyz,
-          stalledHealthz: stalled,
-          unknownPath: missing,
-        });
+        const ok =
+          healthz.status === 200 &&
+          healthz.json &&
+          readyz.status === 200 &&
+          readyz.json &&
+          stalled.status === 503 &&
+          missing.status === 404;
+        return verdict(
+          ok,
+          `/healthz ${healthz.status}, /readyz ${readyz.status}, stalled /healthz ${stalled.status}`,
+          {
+            url: server.url,
+            healthz,
+            readyz,
+            stalledHealthz: stalled,
+            unknownPath: missing,
+          },
+        );
       } finally {
         await server.close();
       }

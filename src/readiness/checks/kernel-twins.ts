@@ -64,7 +64,8 @@ export const kernelTwinChecks: readonly Check[] = [
       const rank = 4;
       const count = 512;
       const rng = new Rng(11);
-      const fill = (n: number, scale: number) => Float32Array.from({ length: n }, () => scale * rng.range(-1, 1));
+      const fill = (n: number, scale: number) =>
+        Float32Array.from({ length: n }, () => scale * rng.range(-1, 1));
       const parameters = { weights: fill(features, 1), a: fill(features * rank, 0.25), b: fill(rank, 0.5) };
       const wasm = await createScorer({ features, rank, backend: 'wasm', ...parameters });
       const twin = await createScorer({ features, rank, backend: 'ts', ...parameters });
@@ -126,7 +127,9 @@ export const kernelTwinChecks: readonly Check[] = [
         const y = twin.search(query, k);
         for (let r = 0; r < k; r++) {
           worst = Math.max(worst, Math.abs(x.scores[r] - y.scores[r]));
-          const tied = (r > 0 && Math.abs(x.scores[r] - x.scores[r - 1]) <= tolerance) || (r + 1 < k && Math.abs(x.scores[r] - x.scores[r + 1]) <= tolerance);
+          const tied =
+            (r > 0 && Math.abs(x.scores[r] - x.scores[r - 1]) <= tolerance) ||
+            (r + 1 < k && Math.abs(x.scores[r] - x.scores[r + 1]) <= tolerance);
           if (x.ids[r] !== y.ids[r] && !tied) idMismatches++;
         }
       }

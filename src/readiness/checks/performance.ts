@@ -124,15 +124,21 @@ export const performanceChecks: readonly Check[] = [
     async run(context) {
       const r = await endurance(context);
       const { slope } = await import('../endurance.ts');
-      const steady = r.samples.filter((s) => s.iteration > r.iterations * 0.2).map((s) => ({ x: s.iteration, y: s.heapUsedMb }));
+      const steady = r.samples
+        .filter((s) => s.iteration > r.iterations * 0.2)
+        .map((s) => ({ x: s.iteration, y: s.heapUsedMb }));
       const perTenThousand = slope(steady) * 10_000;
       const rounded = Math.round(perTenThousand * 1000) / 1000;
-      return verdict(Number.isFinite(perTenThousand) && perTenThousand < MAX_HEAP_GROWTH_MB, `${rounded} MB per 10,000 iterations`, {
-        slopeMbPer10k: rounded,
-        samplesFitted: steady.length,
-        gcForcedBeforeSamples: r.gc,
-        heapMb: steady.map((p) => p.y),
-      });
+      return verdict(
+        Number.isFinite(perTenThousand) && perTenThousand < MAX_HEAP_GROWTH_MB,
+        `${rounded} MB per 10,000 iterations`,
+        {
+          slopeMbPer10k: rounded,
+          samplesFitted: steady.length,
+          gcForcedBeforeSamples: r.gc,
+          heapMb: steady.map((p) => p.y),
+        },
+      );
     },
   },
   {
@@ -150,11 +156,14 @@ export const performanceChecks: readonly Check[] = [
       // Operator-style queries: each runbook's first symptom, so every query has a right answer.
       const queries = RUNBOOKS.map((r) => r.symptoms[0] ?? r.title);
       for (const q of queries) await analyzer.retrieveContext(q, { k: 5 });
-      const result = await runScenario(({ iteration }) => analyzer.retrieveContext(queries[iteration % queries.length], { k: 5 }), {
-        name: 'rag-retrieval',
-        model: 'open',
-        stages: [{ durationMs: 3000, rate: 100 }],
-      });
+      const result = await runScenario(
+        ({ iteration }) => analyzer.retrieveContext(queries[iteration % queries.length], { k: 5 }),
+        {
+          name: 'rag-retrieval',
+          model: 'open',
+          stages: [{ durationMs: 3000, rate: 100 }],
+        },
+      );
       const p99 = result.summary.latency.p99;
       return verdict(clean(result) && p99 < 5, `p99 ${ms(p99)}`, {
         ...latencyEvidence(result),
@@ -176,7 +185,9 @@ export const performanceChecks: readonly Check[] = [
       const series = 10_000;
       const bank = await DetectorBank.create(series);
       const rng = new Rng(5);
-      const rounds = Array.from({ length: 8 }, () => Float64Array.from({ length: series }, (_, i) => 50 + (i % 97) + rng.normal()));
+      const rounds = Array.from({ length: 8 }, () =>
+        Float64Array.from({ length: series }, (_, i) => 50 + (i % 97) + rng.normal()),
+      );
       const out = new Float64Array(series);
       for (let t = 0; t < 50; t++) bank.update(t, rounds[t % rounds.length], out);
       const timed = 150;
@@ -204,10 +215,14 @@ export const performanceChecks: readonly Check[] = [
       const { init, SeriesStatsBatch } = await import('../../kernels/stats/index.ts');
       await init();
       const backend = new SeriesStatsBatch({ series: 1 }).backend;
-      return verdict(simdSupported() && backend === 'wasm', `SIMD ${simdSupported() ? 'available' : 'missing'}, auto backend ${backend}`, {
-        simdSupported: simdSupported(),
-        autoBackend: backend,
-      });
+      return verdict(
+        simdSupported() && backend === 'wasm',
+        `SIMD ${simdSupported() ? 'available' : 'missing'}, auto backend ${backend}`,
+        {
+          simdSupported: simdSupported(),
+          autoBackend: backend,
+        },
+      );
     },
   },
 ];

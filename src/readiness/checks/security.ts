@@ -6,7 +6,13 @@
  */
 import { notApplicable, verdict, type Check } from '../check.ts';
 import { describeError } from '../runner.ts';
-import { DSA_KEYGEN, DSA_SIGNATURE, KEM_DECAPSULATION, KEM_ENCAPSULATION, KEM_KEYGEN } from '../kat-vectors.ts';
+import {
+  DSA_KEYGEN,
+  DSA_SIGNATURE,
+  KEM_DECAPSULATION,
+  KEM_ENCAPSULATION,
+  KEM_KEYGEN,
+} from '../kat-vectors.ts';
 
 /** A key must keep at least this share of its lifetime, and at most an hour is asked for. */
 const EXPIRY_MARGIN_SHARE = 0.1;
@@ -40,12 +46,20 @@ export const securityChecks: readonly Check[] = [
       const results = {
         [`keyGen tcId ${KEM_KEYGEN.tcId} ek`]: digest(pair.publicKey) === KEM_KEYGEN.ekSha256,
         [`keyGen tcId ${KEM_KEYGEN.tcId} dk`]: digest(pair.secretKey) === KEM_KEYGEN.dkSha256,
-        [`encapsulation tcId ${KEM_ENCAPSULATION.tcId} c`]: digest(enc.ciphertext) === KEM_ENCAPSULATION.cSha256,
+        [`encapsulation tcId ${KEM_ENCAPSULATION.tcId} c`]:
+          digest(enc.ciphertext) === KEM_ENCAPSULATION.cSha256,
         [`encapsulation tcId ${KEM_ENCAPSULATION.tcId} k`]: toHex(enc.sharedSecret) === KEM_ENCAPSULATION.k,
-        [`decapsulation tcId ${KEM_DECAPSULATION.tcId} (modified ciphertext) k`]: toHex(rejected) === KEM_DECAPSULATION.k,
+        [`decapsulation tcId ${KEM_DECAPSULATION.tcId} (modified ciphertext) k`]:
+          toHex(rejected) === KEM_DECAPSULATION.k,
       };
-      const failed = Object.entries(results).filter(([, ok]) => !ok).map(([name]) => name);
-      return verdict(failed.length === 0, `${Object.keys(results).length - failed.length}/${Object.keys(results).length} answers match`, { results, failed });
+      const failed = Object.entries(results)
+        .filter(([, ok]) => !ok)
+        .map(([name]) => name);
+      return verdict(
+        failed.length === 0,
+        `${Object.keys(results).length - failed.length}/${Object.keys(results).length} answers match`,
+        { results, failed },
+      );
     },
   },
   {
@@ -74,8 +88,14 @@ export const securityChecks: readonly Check[] = [
         'altered message is refused': !pq.dsaVerify(signature, altered, pk, context),
         'altered context is refused': !pq.dsaVerify(signature, message, pk, otherContext),
       };
-      const failed = Object.entries(results).filter(([, ok]) => !ok).map(([name]) => name);
-      return verdict(failed.length === 0, `${Object.keys(results).length - failed.length}/${Object.keys(results).length} answers match`, { results, failed });
+      const failed = Object.entries(results)
+        .filter(([, ok]) => !ok)
+        .map(([name]) => name);
+      return verdict(
+        failed.length === 0,
+        `${Object.keys(results).length - failed.length}/${Object.keys(results).length} answers match`,
+        { results, failed },
+      );
     },
   },
   {
@@ -92,24 +112,42 @@ export const securityChecks: readonly Check[] = [
       const keys = NodeKeys.generate({ owner: 'readiness', now: context.now() });
       const store = new MemoryAuditStore();
       const log = await AuditLog.open(store, keys, { batchSize: 16, now: context.now });
-      for (let i = 0; i < 100; i++) await log.append({ kind: 'action', actor: 'readiness', data: { i, target: `n${i % 7}` } });
+      for (let i = 0; i < 100; i++)
+        await log.append({ kind: 'action', actor: 'readiness', data: { i, target: `n${i % 7}` } });
       await log.flush();
       const ring = keys.ring();
       const intact = await verifyAuditLog(store, ring, { expectedEntries: 100 });
       const size = await store.size();
       const entries = await store.entries(0, size.entries);
       const seals = await store.seals(0, size.seals);
-      const alteredEntries = entries.map((e, i) => (i === 42 ? { ...e, data: { i: 42, target: 'elsewhere' } } : e));
+      const alteredEntries = entries.map((e, i) =>
+        i === 42 ? { ...e, data: { i: 42, target: 'elsewhere' } } : e,
+      );
       const altered = await verifyAuditLog(new MemoryAuditStore(alteredEntries, seals), ring);
-      const deleted = await verifyAuditLog(new MemoryAuditStore(entries.filter((_, i) => i !== 17), seals), ring, { expectedEntries: 100 });
-      const describe = (r: typeof intact) => (r.ok ? `ok: ${r.entries} entries, ${r.batches} batches` : `${r.reason} at ${r.position}: ${r.detail}`);
-      const ok = intact.ok && intact.entries === 100 && !altered.ok && altered.reason === 'altered' && !deleted.ok;
-      return verdict(ok, intact.ok ? `${intact.entries} entries verified; tampering detected: ${!altered.ok && !deleted.ok}` : 'intact log did not verify', {
-        signer: keys.signatureAlgorithm,
-        intact: describe(intact),
-        alteredEntry42: describe(altered),
-        deletedEntry17: describe(deleted),
-      });
+      const deleted = await verifyAuditLog(
+        new MemoryAuditStore(
+          entries.filter((_, i) => i !== 17),
+          seals,
+        ),
+        ring,
+        { expectedEntries: 100 },
+      );
+      const describe = (r: typeof intact) =>
+        r.ok ? `ok: ${r.entries} entries, ${r.batches} batches` : `${r.reason} at ${r.position}: ${r.detail}`;
+      const ok =
+        intact.ok && intact.entries === 100 && !altered.ok && altered.reason === 'altered' && !deleted.ok;
+      return verdict(
+        ok,
+        intact.ok
+          ? `${intact.entries} entries verified; tampering detected: ${!altered.ok && !deleted.ok}`
+          : 'intact log did not verify',
+        {
+          signer: keys.signatureAlgorithm,
+          intact: describe(intact),
+          alteredEntry42: describe(altered),
+          deletedEntry17: describe(deleted),
+        },
+      );
     },
   },
   {
@@ -136,13 +174,21 @@ export const securityChecks: readonly Check[] = [
       forged[sealed.length - 200] ^= 1;
       const fresh = new OneShotReceiver(receiver, trust, { now: () => now });
       const tampered = rejection(() => fresh.open(forged));
-      const ok = equalBytes(opened.payload, payload) && opened.sender.owner === 'sender' && replay !== 'accepted' && tampered !== 'accepted';
-      return verdict(ok, `round trip ${equalBytes(opened.payload, payload) ? 'ok' : 'broken'}; replay: ${replay}; flipped byte: ${tampered}`, {
-        messageBytes: sealed.length,
-        authenticatedSender: opened.sender.owner,
-        replay,
-        flippedByte: tampered,
-      });
+      const ok =
+        equalBytes(opened.payload, payload) &&
+        opened.sender.owner === 'sender' &&
+        replay !== 'accepted' &&
+        tampered !== 'accepted';
+      return verdict(
+        ok,
+        `round trip ${equalBytes(opened.payload, payload) ? 'ok' : 'broken'}; replay: ${replay}; flipped byte: ${tampered}`,
+        {
+          messageBytes: sealed.length,
+          authenticatedSender: opened.sender.owner,
+          replay,
+          flippedByte: tampered,
+        },
+      );
     },
   },
   {
@@ -150,7 +196,8 @@ export const securityChecks: readonly Check[] = [
     title: 'Node keys are valid when made, rotate at expiry, and expired keys are refused',
     category: 'Security',
     critical: true,
-    expected: 'fresh keys valid now for the rotation period; a new key at expiry; the old key refused after it',
+    expected:
+      'fresh keys valid now for the rotation period; a new key at expiry; the old key refused after it',
     async run(context) {
       const { NodeKeys } = await import('../../security/keys.ts');
       const now = context.now();
@@ -159,14 +206,23 @@ export const securityChecks: readonly Check[] = [
       const lifetime = first.expires - first.created;
       const second = keys.signingKey(first.expires + 1);
       const late = rejection(() => keys.ring().require(first.id, first.expires + 1, [first.algorithm]));
-      const ok = first.created === now && lifetime === keys.rotationMs && second.id !== first.id && second.created === first.expires + 1 && late === 'ExpiredKeyError';
-      return verdict(ok, `lifetime ${lifetime / 3_600_000} h; rotated: ${second.id !== first.id}; expired key: ${late}`, {
-        algorithm: first.algorithm,
-        lifetimeMs: lifetime,
-        firstKey: first.id,
-        rotatedKey: second.id,
-        expiredKeyUse: late,
-      });
+      const ok =
+        first.created === now &&
+        lifetime === keys.rotationMs &&
+        second.id !== first.id &&
+        second.created === first.expires + 1 &&
+        late === 'ExpiredKeyError';
+      return verdict(
+        ok,
+        `lifetime ${lifetime / 3_600_000} h; rotated: ${second.id !== first.id}; expired key: ${late}`,
+        {
+          algorithm: first.algorithm,
+          lifetimeMs: lifetime,
+          firstKey: first.id,
+          rotatedKey: second.id,
+          expiredKeyUse: late,
+        },
+      );
     },
   },
   {
@@ -177,7 +233,9 @@ export const securityChecks: readonly Check[] = [
     expected: `per owner, the newest signing and KEM keys are valid now with >= min(1 h, ${EXPIRY_MARGIN_SHARE * 100}% of lifetime) left`,
     async run(context) {
       if (context.keysPath === null) {
-        return notApplicable('no deployment keys given', { rule: 'pass --keys <public-keys.json> (x0tta6bl4-keys/1) to check them' });
+        return notApplicable('no deployment keys given', {
+          rule: 'pass --keys <public-keys.json> (x0tta6bl4-keys/1) to check them',
+        });
       }
       const fs = await import('node:fs/promises');
       const { KeyRing } = await import('../../security/keys.ts');
@@ -185,20 +243,33 @@ export const securityChecks: readonly Check[] = [
       try {
         ring = KeyRing.fromJSON(JSON.parse(await fs.readFile(context.keysPath, 'utf8')));
       } catch (error) {
-        return verdict(false, 'key file unreadable or invalid', { file: context.keysPath, error: describeError(error) });
+        return verdict(false, 'key file unreadable or invalid', {
+          file: context.keysPath,
+          error: describeError(error),
+        });
       }
       const now = context.now();
       const newest = new Map<string, { id: string; created: number; expires: number }>();
-      for (const r of ring.records()) newest.set(`${r.owner} ${r.algorithm.startsWith('ml-kem') ? 'kem' : 'signing'}`, r);
+      for (const r of ring.records())
+        newest.set(`${r.owner} ${r.algorithm.startsWith('ml-kem') ? 'kem' : 'signing'}`, r);
       const keys = [...newest].map(([role, r]) => {
         const left = r.expires - now;
         const margin = Math.min(EXPIRY_MARGIN_MAX_MS, EXPIRY_MARGIN_SHARE * (r.expires - r.created));
-        return { role, id: r.id, validNow: now >= r.created && now <= r.expires, hoursLeft: Math.round((left / 3_600_000) * 100) / 100, ok: now >= r.created && left >= margin };
+        return {
+          role,
+          id: r.id,
+          validNow: now >= r.created && now <= r.expires,
+          hoursLeft: Math.round((left / 3_600_000) * 100) / 100,
+          ok: now >= r.created && left >= margin,
+        };
       });
       const bad = keys.filter((k) => !k.ok);
       const roles = new Set(keys.map((k) => k.role.split(' ')[1]));
       const ok = keys.length > 0 && bad.length === 0 && roles.has('signing') && roles.has('kem');
-      return verdict(ok, `${keys.length - bad.length}/${keys.length} current keys healthy`, { file: context.keysPath, keys });
+      return verdict(ok, `${keys.length - bad.length}/${keys.length} current keys healthy`, {
+        file: context.keysPath,
+        keys,
+      });
     },
   },
 ];

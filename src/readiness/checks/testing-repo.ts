@@ -8,15 +8,17 @@ import { withSources } from './with-sources.ts';
 import { findLines, sample, stripComments } from '../scan.ts';
 import { readSources, subdirectories } from '../source-files.ts';
 
-
-const SKIPPED_OR_FOCUSED = /\b(describe|it|test|suite|bench)\.(skip|only|todo|skipIf|runIf)\b|\b(xit|xtest|xdescribe|fit|fdescribe)\s*\(/;
+const SKIPPED_OR_FOCUSED =
+  /\b(describe|it|test|suite|bench)\.(skip|only|todo|skipIf|runIf)\b|\b(xit|xtest|xdescribe|fit|fdescribe)\s*\(/;
 
 /** Module specifiers of every static and dynamic import in `text`. */
 function importsOf(text: string): string[] {
   const code = stripComments(text);
-  return [...code.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm)].map(
-    (m) => m[1] ?? m[2] ?? m[3],
-  );
+  return [
+    ...code.matchAll(
+      /\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm,
+    ),
+  ].map((m) => m[1] ?? m[2] ?? m[3]);
 }
 
 const PORTABLE_IMPORT = /^(vitest|fast-check|\.\.\/\.\.\/src\/.+|\.\.\/fixtures\/.+|\.\/helpers\/.+)$/;
@@ -32,7 +34,10 @@ export const testingRepoChecks: readonly Check[] = [
     run: withSources(async (root) => {
       const files = await readSources(root, 'test');
       const found = findLines(files, SKIPPED_OR_FOCUSED, { codeOnly: true });
-      return verdict(found.length === 0, `${found.length} in ${files.length} files`, { filesScanned: files.length, found: sample(found) });
+      return verdict(found.length === 0, `${found.length} in ${files.length} files`, {
+        filesScanned: files.length,
+        found: sample(found),
+      });
     }),
   },
   {
@@ -52,10 +57,14 @@ export const testingRepoChecks: readonly Check[] = [
         }
       }
       const untested = folders.filter((f) => !imported.has(f));
-      return verdict(untested.length === 0, `${folders.length - untested.length}/${folders.length} folders tested`, {
-        suites: suites.length,
-        untested,
-      });
+      return verdict(
+        untested.length === 0,
+        `${folders.length - untested.length}/${folders.length} folders tested`,
+        {
+          suites: suites.length,
+          untested,
+        },
+      );
     }),
   },
   {
@@ -63,14 +72,23 @@ export const testingRepoChecks: readonly Check[] = [
     title: 'Conformance suites import only what every runtime has',
     category: 'Testing',
     critical: false,
-    expected: "test/conformance imports only 'vitest', 'fast-check', ../../src/, ../fixtures/ and its own ./helpers/",
+    expected:
+      "test/conformance imports only 'vitest', 'fast-check', ../../src/, ../fixtures/ and its own ./helpers/",
     run: withSources(async (root) => {
       const suites = await readSources(root, 'test/conformance');
-      const bad = suites.flatMap((s) => importsOf(s.text).filter((spec) => !PORTABLE_IMPORT.test(spec)).map((spec) => `${s.path}: ${spec}`));
-      return verdict(suites.length > 0 && bad.length === 0, `${suites.length} suites, ${bad.length} non-portable imports`, {
-        suites: suites.length,
-        nonPortable: sample(bad),
-      });
+      const bad = suites.flatMap((s) =>
+        importsOf(s.text)
+          .filter((spec) => !PORTABLE_IMPORT.test(spec))
+          .map((spec) => `${s.path}: ${spec}`),
+      );
+      return verdict(
+        suites.length > 0 && bad.length === 0,
+        `${suites.length} suites, ${bad.length} non-portable imports`,
+        {
+          suites: suites.length,
+          nonPortable: sample(bad),
+        },
+      );
     }),
   },
 ];

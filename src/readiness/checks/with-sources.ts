@@ -5,7 +5,9 @@ import { notApplicable, type CheckContext, type Observation } from '../check.ts'
  * Runs `inspect` on the source checkout, or reports not-applicable when the run has none (an
  * installed package ships only dist/): see context.ts for how a checkout is recognised.
  */
-export function withSources(inspect: (root: string) => Promise<Observation>): (context: CheckContext) => Promise<Observation> {
+export function withSources(
+  inspect: (root: string) => Promise<Observation>,
+): (context: CheckContext) => Promise<Observation> {
   return async (context) =>
     context.sourceRoot === null
       ? notApplicable('no source checkout (installed package)', {
