@@ -1,6 +1,6 @@
 // Default anomaly detector kernel: the per-point arithmetic of the resonance detector for one
 // series or for many series at once. Each series owns a flat f64 state block (layout in
-// src/analyze/detectors/params.ts); the TS twin src/analyze/detectors/resonance.ts performs the
+// src/kernels/detector/params.ts); the TS twin src/kernels/detector/twin.ts performs the
 // same operations in the same order, so both give the same scores. The host owns memory above
 // heapBase(): a params block, the state blocks and the input/output arrays.
 import { alignedHeapBase } from './lib/heap';

@@ -6,7 +6,7 @@
 // word, the bigram with the previous plain token, and its character trigrams (with virtual
 // begin/end markers). Each feature is signed-hashed into one of `dim` buckets; bucket values
 // then get sub-linear weighting sign(v) * ln(1 + |v|) and the vector is L2-normalised.
-// The pure-TS twin (src/rag/hashed-twin.ts) mirrors this bit for bit up to float rounding.
+// The pure-TS twin (src/kernels/embed/twin.ts) mirrors this bit for bit up to float rounding.
 import { alignedHeapBase } from './lib/heap';
 
 const FNV_OFFSET: u32 = 0x811c9dc5;

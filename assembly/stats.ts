@@ -3,9 +3,9 @@
 // Facade: src/kernels/stats/. The host owns memory above heapBase().
 import { alignedHeapBase } from './lib/heap';
 
-export { batchUpdate, seriesPush } from './lib/stats-moments';
-export { windowUpdate, windowSeries } from './lib/stats-window';
-export { histogramAdd, sortKeys, ksSorted } from './lib/stats-drift';
+export { batchUpdate, seriesPush } from './stats/moments';
+export { windowUpdate, windowSeries } from './stats/window';
+export { histogramAdd, sortKeys, ksSorted } from './stats/drift';
 
 /** First 16-byte aligned address the host may use. */
 export function heapBase(): usize {

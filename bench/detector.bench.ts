@@ -12,8 +12,9 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { DetectorBank, SeriesDetector, type Backend } from '../src/analyze/detectors/detector.ts';
-import { initDetectorKernel } from '../src/analyze/detectors/kernel.ts';
+import { DetectorBank, SeriesDetector } from '../src/kernels/detector/detector.ts';
+import type { Backend } from '../src/kernels/loader.ts';
+import { init as initDetectorKernel } from '../src/kernels/detector/wasm.ts';
 import { parseNabCsv } from '../src/analyze/nab/csv.ts';
 import type { BenchResult } from './types.ts';
 import { Rng } from '../src/random.ts';

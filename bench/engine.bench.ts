@@ -19,7 +19,7 @@ import { runHealing } from '../src/run/healing-run.ts';
 import { LOCAL_METRICS, SIM_METRICS } from '../src/run/mesh-loop.ts';
 import { SimulatorExecutor, simulatorActions } from '../src/run/sim-executor.ts';
 import { MeshSimulator, METRIC_NAMES, scheduleFaults, type TickFrame } from '../src/sim/index.ts';
-import { ALARM_THRESHOLD } from '../src/analyze/detectors/params.ts';
+import { ALARM_THRESHOLD } from '../src/kernels/detector/params.ts';
 import type { BenchResult } from './types.ts';
 
 /** Ticks measured per size: enough for a stable p99 without making 10,000 nodes take minutes. */

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createScorer, type Scorer } from '../src/kernels/scoring/index.ts';
-import { createKernelPool, type ScoreRequest } from '../src/runtime/kernel-pool.ts';
+import { createKernelPool, type ScoreRequest } from '../src/kernels/index.ts';
 import type { BenchResult } from './types.ts';
 
 const CANDIDATES = 1000;

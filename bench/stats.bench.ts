@@ -16,8 +16,8 @@ import {
   RollingMedianBatch,
   SeriesStats,
   SeriesStatsBatch,
-  type Backend,
 } from '../src/kernels/stats/index.ts';
+import type { Backend } from '../src/kernels/loader.ts';
 import type { BenchResult } from './types.ts';
 
 const SERIES = 10_000;

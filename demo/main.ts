@@ -1,5 +1,5 @@
 /** The playground: the same package code the CLI runs, in a browser page and a Web Worker. */
-import { createKernelPool } from '../src/runtime/kernel-pool.ts';
+import { createKernelPool } from '../src/kernels/index.ts';
 
 const $ = (id: string) => document.getElementById(id)!;
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NAB_DETECTOR_NAME, runNabCommand } from '../src/cli/nab.ts';
-import { SeriesDetector } from '../src/analyze/detectors/detector.ts';
+import { SeriesDetector } from '../src/kernels/detector/detector.ts';
 import { parseNabCsv } from '../src/analyze/nab/csv.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/nab/', import.meta.url));

@@ -2,7 +2,7 @@
 // without SIMD) gives the SIMD build's scores bit for bit, on a NAB series and on noise.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DetectorBank } from '../src/analyze/detectors/detector.ts';
+import { DetectorBank } from '../src/kernels/detector/detector.ts';
 import { parseNabCsv } from '../src/analyze/nab/csv.ts';
 
 const scalar = new WebAssembly.Module(

@@ -40,8 +40,8 @@ describe('worker pool on Node', () => {
 
   it('maps a .ts entry to its compiled .js twin only when the importer is compiled', () => {
     const entry = new URL('file:///app/workers/kernels.ts');
-    expect(workerEntry(entry, 'file:///app/src/runtime/kernel-pool.ts').href).toBe(entry.href);
-    expect(workerEntry(entry, 'file:///app/dist/src/runtime/kernel-pool.js').href).toBe(
+    expect(workerEntry(entry, 'file:///app/src/kernels/pool.ts').href).toBe(entry.href);
+    expect(workerEntry(entry, 'file:///app/dist/src/kernels/pool.js').href).toBe(
       'file:///app/workers/kernels.js',
     );
     expect(workerEntry(new URL('file:///a/w.js'), 'file:///a/p.js').href).toBe('file:///a/w.js');

@@ -13,13 +13,13 @@
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X0ttaError } from '../errors.ts';
-import type { Backend } from '../analyze/detectors/detector.ts';
+import type { Backend } from '../kernels/loader.ts';
 import {
   ALARM_THRESHOLD,
   DEFAULT_PARAMS,
   checkParams,
   type DetectorParams,
-} from '../analyze/detectors/params.ts';
+} from '../kernels/detector/params.ts';
 import { parseNabCsv, parseWindows } from '../analyze/nab/csv.ts';
 import {
   detectCorpus,

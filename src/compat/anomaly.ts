@@ -5,7 +5,7 @@
  * alarm rate rather than a guess.
  */
 import { ArgumentError } from '../errors.ts';
-import { checkFinite, checkInt } from '../kernels/validate.ts';
+import { checkFinite, checkInt } from '../validate.ts';
 import { ComponentDetector, toVector } from './component-detector.ts';
 
 /** Options of `AnomalyDetectionSystem`. */

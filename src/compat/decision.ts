@@ -8,7 +8,7 @@
  * Success rates are learned per signature: the context's `kind` when given, else `any`.
  */
 import { ArgumentError } from '../errors.ts';
-import { checkFinite } from '../kernels/validate.ts';
+import { checkFinite } from '../validate.ts';
 import type { ActionSpec } from '../plan/actions.ts';
 import { DecisionEngine as Planner, type Candidate, type Diagnosis } from '../plan/decision.ts';
 import { mean, SuccessRates } from '../plan/posteriors.ts';

@@ -4,7 +4,7 @@
  * ./decision.ts): success rates are learned from outcomes, not declared.
  */
 import { ArgumentError } from '../errors.ts';
-import { checkFinite } from '../kernels/validate.ts';
+import { checkFinite } from '../validate.ts';
 import { PolicyPriority } from '../plan/policy.ts';
 
 /**

@@ -1,10 +1,11 @@
 /**
- * The one WebAssembly loader every kernel facade shares: the wasm bytes are embedded in a
- * generated module (src/kernels/wasm/<kernel>.ts), so the same import works on Node, Deno, Bun
- * and browsers with no bundler, file path or fetch. `init({ wasm })` overrides the bytes with a
- * URL, bytes or an already compiled module (e.g. a CDN copy, or the scalar build in benchmarks).
+ * The one WebAssembly loader every kernel facade shares, and the types they all use: the wasm
+ * bytes are embedded in a generated module (src/kernels/<kernel>/embedded.ts), so the same import
+ * works on Node, Deno, Bun and browsers with no bundler, file path or fetch. `init({ wasm })`
+ * overrides the bytes with a URL, bytes or an already compiled module (e.g. a CDN copy, or the
+ * scalar build in benchmarks).
  */
-import { KernelLoadError } from '../errors.ts';
+import { ArgumentError, KernelLoadError } from '../errors.ts';
 
 /** Where a kernel's wasm can come from. Strings are URLs. */
 export type WasmSource =
@@ -27,6 +28,40 @@ export interface KernelExports {
 export interface InitOptions {
   /** Use these wasm bytes, URL or compiled module instead of the embedded SIMD build. */
   wasm?: WasmSource;
+}
+
+/**
+ * Which implementation a kernel object runs: `wasm`, the pure-TS twin `ts`, or `auto`: wasm when
+ * the runtime has SIMD or a compiled module is given, else the twin.
+ */
+export type Backend = 'auto' | 'wasm' | 'ts';
+
+/** The backend choice every kernel facade accepts. */
+export interface BackendOptions {
+  /** Default `auto`. */
+  backend?: Backend;
+  /**
+   * A compiled module of the kernel to instantiate instead of the embedded SIMD build (e.g. the
+   * scalar build in benchmarks); implies wasm under `auto`.
+   */
+  module?: WebAssembly.Module;
+}
+
+/**
+ * Checks a facade's backend options and resolves `auto`; an unknown backend or a module that is
+ * not a `WebAssembly.Module` throws ArgumentError naming `${prefix}backend` or `${prefix}module`.
+ */
+export function chooseBackend(options: BackendOptions, prefix = ''): 'wasm' | 'ts' {
+  const backend: unknown = options.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'wasm' && backend !== 'ts') {
+    throw new ArgumentError(`${prefix}backend`, `expected 'auto', 'wasm' or 'ts', got ${String(backend)}`);
+  }
+  if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
+    throw new ArgumentError(`${prefix}module`, 'expected a WebAssembly.Module');
+  }
+  const wasm =
+    backend === 'wasm' || (backend === 'auto' && (options.module !== undefined || simdSupported()));
+  return wasm ? 'wasm' : 'ts';
 }
 
 // The smallest module that uses a v128 instruction (from wasm-feature-detect).

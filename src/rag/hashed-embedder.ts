@@ -5,10 +5,9 @@
  * bit-compatible TypeScript twin as fallback.
  */
 import { ArgumentError } from '../errors.ts';
-import { simdSupported, type WasmSource } from '../kernels/loader.ts';
+import { HashedKernel, hashedEmbedTwin, type FeatureWeights } from '../kernels/embed/index.ts';
+import { chooseBackend, type Backend, type WasmSource } from '../kernels/loader.ts';
 import type { Embedder } from './embedder.ts';
-import { HashedKernel } from './hashed-kernel.ts';
-import { hashedEmbedTwin, type FeatureWeights } from './hashed-twin.ts';
 import { TEXT_VERSION, tokenize } from './text.ts';
 import { buildConceptMap, expandConcepts, OPS_THESAURUS, type ConceptMap } from './thesaurus.ts';
 
@@ -21,7 +20,7 @@ export interface HashedEmbedderOptions {
   /** Concept thesaurus; `null` disables concept features (default {@link OPS_THESAURUS}). */
   thesaurus?: Readonly<Record<string, string>> | null;
   /** 'auto' (wasm when SIMD is available, else TypeScript), 'wasm' or 'ts'. */
-  backend?: 'auto' | 'wasm' | 'ts';
+  backend?: Backend;
   /** Alternative wasm bytes, URL or module for the kernel. */
   wasm?: WasmSource;
 }
@@ -76,11 +75,7 @@ export class HashedEmbedder implements Embedder {
         );
       }
     }
-    const backend = options.backend ?? 'auto';
-    if (!['auto', 'wasm', 'ts'].includes(backend)) {
-      throw new ArgumentError('options.backend', `expected 'auto', 'wasm' or 'ts', got ${String(backend)}`);
-    }
-    const useWasm = backend === 'wasm' || (backend === 'auto' && simdSupported());
+    const useWasm = chooseBackend({ backend: options.backend }, 'options.') === 'wasm';
     const kernel = useWasm ? await HashedKernel.create(options.wasm) : undefined;
     const thesaurus = options.thesaurus === undefined ? OPS_THESAURUS : options.thesaurus;
     const concepts = thesaurus === null ? new Map<string, string[]>() : buildConceptMap(thesaurus);

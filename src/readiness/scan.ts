@@ -32,7 +32,7 @@ export function stripComments(text: string): string {
 
 /** Generated files are not held to the hand-written conventions. */
 export function isGenerated(path: string): boolean {
-  return path.startsWith('src/kernels/wasm/') || path.endsWith('.generated.ts');
+  return /^src\/kernels\/[^/]+\/embedded\.ts$/.test(path) || path.endsWith('.generated.ts');
 }
 
 /** The first `limit` findings plus a count of the rest, for evidence. */

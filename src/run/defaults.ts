@@ -3,12 +3,12 @@
  * thread or sharded across worker threads) with its shipped alarm threshold, and the RAG
  * diagnoser over the shipped runbooks.
  */
-import { ALARM_THRESHOLD } from '../analyze/detectors/params.ts';
-import { DetectorBank } from '../analyze/detectors/detector.ts';
+import { ALARM_THRESHOLD } from '../kernels/detector/params.ts';
+import { DetectorBank } from '../kernels/detector/detector.ts';
 import type { BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import { RagDiagnoser } from '../rag/diagnoser.ts';
 import type { RagStore } from '../rag/store.ts';
-import { DetectorPool } from '../runtime/detector-pool.ts';
+import { DetectorPool } from '../kernels/detector/pool.ts';
 import { FAULT_KINDS } from '../sim/index.ts';
 
 export interface EngineParts {

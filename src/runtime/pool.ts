@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { ArgumentError, PoolClosedError, WorkerCrashedError } from '../errors.ts';
-import { checkInt } from '../kernels/validate.ts';
+import { checkInt } from '../validate.ts';
 import { defaultPoolSize } from './detect.ts';
 import { spawnWorker, type SpawnedWorker, type WorkerSource } from './spawn.ts';
 

@@ -2,7 +2,7 @@
  * Moving typed arrays to and from workers without copying: transfer lists that skip what cannot
  * or need not be transferred, and shared buffers where the runtime allows them.
  */
-import { checkInt } from '../kernels/validate.ts';
+import { checkInt } from '../validate.ts';
 import { sharedMemoryAvailable } from './detect.ts';
 
 /**

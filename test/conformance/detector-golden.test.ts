@@ -4,8 +4,8 @@
 // bit). The input uses integer-exact arithmetic only, so every runtime builds the same doubles.
 import { describe, expect, it } from 'vitest';
 import golden from '../fixtures/nab/detector-golden.json' with { type: 'json' };
-import { DetectorBank, SeriesDetector } from '../../src/analyze/detectors/detector.ts';
-import { ALARM_THRESHOLD } from '../../src/analyze/detectors/params.ts';
+import { DetectorBank, SeriesDetector } from '../../src/kernels/detector/detector.ts';
+import { ALARM_THRESHOLD } from '../../src/kernels/detector/params.ts';
 
 /** Golden input: integer-exact arithmetic only, so every runtime builds the same doubles. */
 function goldenSeries(): { time: Float64Array; values: Float64Array } {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { DetectorBank } from '../../src/analyze/detectors/detector.ts';
-import { DetectorPool } from '../../src/runtime/detector-pool.ts';
+import { DetectorBank } from '../../src/kernels/detector/detector.ts';
+import { DetectorPool } from '../../src/kernels/detector/pool.ts';
 import { ArgumentError } from '../../src/errors.ts';
 
 describe('detector pool', () => {

@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, DimensionError } from '../../src/errors.ts';
-import { DetectorBank, SeriesDetector } from '../../src/analyze/detectors/detector.ts';
-import { ALARM_THRESHOLD, DEFAULT_PARAMS, S, stateLayout } from '../../src/analyze/detectors/params.ts';
+import { DetectorBank, SeriesDetector } from '../../src/kernels/detector/detector.ts';
+import { ALARM_THRESHOLD, DEFAULT_PARAMS, S, stateLayout } from '../../src/kernels/detector/params.ts';
 import { Rng } from '../../src/random.ts';
 
 /** Seeded uniform draws from the project's generator, so every run sees the same data. */

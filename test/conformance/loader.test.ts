@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileWasm, decodeBase64, Kernel, simdSupported } from '../../src/kernels/loader.ts';
 import { LinearMemory } from '../../src/kernels/memory.ts';
-import { checkArray, checkInt } from '../../src/kernels/validate.ts';
+import { checkArray, checkInt } from '../../src/validate.ts';
 import { ArgumentError, DetachedBufferError, KernelLoadError } from '../../src/errors.ts';
 
 // (module (func (export "heapBase") (result i32) i32.const 1024) (memory (export "memory") 1))

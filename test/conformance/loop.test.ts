@@ -11,7 +11,7 @@ import { RagDiagnoser } from '../../src/rag/diagnoser.ts';
 import { detectorScorer } from '../../src/run/defaults.ts';
 import { LOCAL_METRICS, SIM_METRICS } from '../../src/run/mesh-loop.ts';
 import { SimulatorExecutor, simulatorActions } from '../../src/run/sim-executor.ts';
-import { ALARM_THRESHOLD } from '../../src/analyze/detectors/params.ts';
+import { ALARM_THRESHOLD } from '../../src/kernels/detector/params.ts';
 import { FAULT_KINDS, MeshSimulator, METRIC_NAMES, type TickFrame } from '../../src/sim/index.ts';
 
 /** A line of `n` nodes with one metric, 'cpu', and a plain z-score detector: a tiny, fully known world. */

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../src/runtime/pool.ts';
-import { createKernelPool } from '../../src/runtime/kernel-pool.ts';
+import { createKernelPool } from '../../src/kernels/pool.ts';
 import { runtimeName, sharedMemoryAvailable } from '../../src/runtime/detect.ts';
 import { sharedFloat32Array, transferablesOf } from '../../src/runtime/transfer.ts';
 import { createScorer } from '../../src/kernels/scoring/index.ts';

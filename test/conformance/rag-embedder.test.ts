@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError } from '../../src/errors.ts';
 import { HashedEmbedder } from '../../src/rag/hashed-embedder.ts';
-import { HashedKernel } from '../../src/rag/hashed-kernel.ts';
-import { hashedEmbedTwin } from '../../src/rag/hashed-twin.ts';
+import { HashedKernel } from '../../src/kernels/embed/wasm.ts';
+import { hashedEmbedTwin } from '../../src/kernels/embed/twin.ts';
 import { stem, tokenize } from '../../src/rag/text.ts';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);

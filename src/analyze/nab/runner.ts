@@ -3,8 +3,9 @@
  * the `nab` command (reading and writing folders is in src/cli/nab.ts).
  */
 import { ArgumentError } from '../../errors.ts';
-import { DetectorBank, type Backend } from '../detectors/detector.ts';
-import type { DetectorParams } from '../detectors/params.ts';
+import { DetectorBank } from '../../kernels/detector/detector.ts';
+import type { Backend } from '../../kernels/loader.ts';
+import type { DetectorParams } from '../../kernels/detector/params.ts';
 import type { NabTable, WindowMap } from './csv.ts';
 import { NAB_PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.ts';
 import { optimiseThreshold, prepareFile, scoreCorpus, type CorpusScore } from './scorer.ts';

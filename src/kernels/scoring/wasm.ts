@@ -4,9 +4,9 @@
  * after the call, so memory grows only to the largest batch seen.
  */
 import { ArgumentError } from '../../errors.ts';
-import { Kernel, type KernelExports } from '../loader.ts';
+import { Kernel, type InitOptions, type KernelExports } from '../loader.ts';
 import { LinearMemory } from '../memory.ts';
-import { wasmBase64 } from '../wasm/scoring.ts';
+import { wasmBase64 } from './embedded.ts';
 import type { AdapterParameters, ScoreResult, ScoringCore } from './types.ts';
 
 interface ScoringExports extends KernelExports {
@@ -35,6 +35,11 @@ interface ScoringExports extends KernelExports {
 
 /** The scoring kernel family (compiled once, shared by every wasm scorer). */
 export const scoringKernel = new Kernel<ScoringExports>('scoring', () => wasmBase64);
+
+/** Compiles the scoring kernel once (idempotent); `options.wasm` replaces the embedded build. */
+export async function init(options?: InitOptions): Promise<void> {
+  await scoringKernel.init(options);
+}
 
 /** Scoring on a private instance of the scoring kernel. */
 export class ScoringWasm implements ScoringCore {

@@ -1,6 +1,6 @@
 /**
  * The slot-level storage and search contract both backends implement: the wasm engine
- * (wasm.ts) and the pure-TS twin (twin.ts). The facade (index.ts) owns ids, validation and
+ * (wasm.ts) and the pure-TS twin (twin.ts). The index (similarity-index.ts) owns ids, validation and
  * swap-with-last deletes; engines see dense slots 0..size-1 and trust their arguments.
  */
 

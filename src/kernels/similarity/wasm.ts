@@ -1,12 +1,14 @@
 /**
- * The wasm backend: one kernel instance per engine, so each index owns its linear memory.
- * Layout above heapBase(): ids (u32), scales (f32, int8 only), f32 rows (stride floats each),
- * int8 rows (stride8 bytes each, int8 only), then per-call scratch (queries, heaps). Growing
- * the capacity moves the regions up, last first, so no region overwrites one not yet moved.
+ * The similarity kernel's wasm module and the wasm backend: one kernel instance per engine, so
+ * each index owns its linear memory. Layout above heapBase(): ids (u32), scales (f32, int8
+ * only), f32 rows (stride floats each), int8 rows (stride8 bytes each, int8 only), then per-call
+ * scratch (queries, heaps). Growing the capacity moves the regions up, last first, so no region
+ * overwrites one not yet moved.
  */
 import { ArgumentError } from '../../errors.ts';
-import type { KernelExports } from '../loader.ts';
+import { Kernel, type InitOptions, type KernelExports } from '../loader.ts';
 import { LinearMemory } from '../memory.ts';
+import { wasmBase64 } from './embedded.ts';
 import { maxRows, metricCode, type EngineConfig, type SimilarityEngine, type SlotHits } from './engine.ts';
 
 /** Exports of assembly/similarity.ts (pointers are byte addresses in the instance's memory). */
@@ -54,6 +56,14 @@ export interface SimilarityExports extends KernelExports {
     keys: number,
     slots: number,
   ): void;
+}
+
+/** The similarity kernel (compiled once, shared by every wasm index). */
+export const similarityKernel = new Kernel<SimilarityExports>('similarity', () => wasmBase64);
+
+/** Compiles the embedded wasm once (idempotent); `options.wasm` replaces it. */
+export async function init(options?: InitOptions): Promise<void> {
+  await similarityKernel.init(options);
 }
 
 interface Layout {

@@ -4,8 +4,9 @@
  * distance over two raw samples.
  */
 import { ArgumentError, DimensionError } from '../../errors.ts';
-import { checkArray, checkFinite, checkInt, checkLength } from '../validate.ts';
-import { allocFor, sharedInstance, type BackendOptions } from './kernel.ts';
+import { checkArray, checkFinite, checkInt, checkLength } from '../../validate.ts';
+import type { BackendOptions } from '../loader.ts';
+import { allocFor, sharedInstance } from './wasm.ts';
 import * as twin from './twin.ts';
 
 /** Bins of a histogram: `bins` equal bins over [min, max). */

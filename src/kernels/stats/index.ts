@@ -8,7 +8,7 @@
  * runtime with SIMD, or `'wasm'`); `backend: 'ts'` needs no init. Each stateful object owns its
  * own wasm instance. NaN/Infinity behaviour is documented on each export.
  */
-export { init, type Backend, type BackendOptions } from './kernel.ts';
+export { init } from './wasm.ts';
 export type { MomentOptions } from './options.ts';
 export {
   SeriesStats,

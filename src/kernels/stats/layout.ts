@@ -1,5 +1,5 @@
 /**
- * Field order of the moments state, shared with assembly/lib/stats-moments.ts: field f of series
+ * Field order of the moments state, shared with assembly/stats/moments.ts: field f of series
  * i lives at `f * stride + i` (struct of arrays). Change both files or neither.
  */
 export const COUNT = 0;

@@ -20,8 +20,9 @@
  * offset (counters, nanosecond latencies); the SIMD path runs f64x2.
  */
 import { ArgumentError } from '../../errors.ts';
-import { checkArray, checkInt, checkLength } from '../validate.ts';
-import { allocFor, instantiate, type BackendOptions, type StatsInstance } from './kernel.ts';
+import { checkArray, checkInt, checkLength } from '../../validate.ts';
+import type { BackendOptions } from '../loader.ts';
+import { allocFor, instantiate, type StatsInstance } from './wasm.ts';
 import {
   COUNT,
   CUSUM_NEG,

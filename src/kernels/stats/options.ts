@@ -1,6 +1,6 @@
 /** Validation of the options shared by the stats facades. */
 import { ArgumentError } from '../../errors.ts';
-import { checkFinite } from '../validate.ts';
+import { checkFinite } from '../../validate.ts';
 
 /** Options of the moment trackers (SeriesStats, SeriesStatsBatch). */
 export interface MomentOptions {

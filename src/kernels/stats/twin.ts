@@ -8,7 +8,7 @@ import { COUNT, CUSUM_NEG, CUSUM_POS, EWMA_MEAN, EWMA_VAR, EWMA_Z, M2, MAX, MEAN
 
 /**
  * One value into series `i` of `state` (field f at `f * stride + i`); returns 1 if rejected.
- * See assembly/lib/stats-moments.ts `step`.
+ * See assembly/stats/moments.ts `step`.
  */
 function step(
   state: Float64Array,

@@ -12,8 +12,9 @@
  * Results are identical bit for bit in wasm and in the TS twin.
  */
 import { ArgumentError } from '../../errors.ts';
-import { checkArray, checkInt, checkLength } from '../validate.ts';
-import { allocFor, instantiate, type BackendOptions, type StatsInstance } from './kernel.ts';
+import { checkArray, checkInt, checkLength } from '../../validate.ts';
+import type { BackendOptions } from '../loader.ts';
+import { allocFor, instantiate, type StatsInstance } from './wasm.ts';
 import * as twin from './twin.ts';
 
 /** Multiply a MAD by this to estimate the standard deviation of normally distributed data. */

@@ -155,11 +155,11 @@ export const deploymentChecks: readonly Check[] = [
       const { decodeBase64 } = await import('../../kernels/loader.ts');
       const modules: Record<string, string> = {};
       const loaders: Record<(typeof KERNELS)[number], () => Promise<{ wasmBase64: string }>> = {
-        stats: () => import('../../kernels/wasm/stats.ts'),
-        scoring: () => import('../../kernels/wasm/scoring.ts'),
-        similarity: () => import('../../kernels/wasm/similarity.ts'),
-        embed: () => import('../../kernels/wasm/embed.ts'),
-        detector: () => import('../../kernels/wasm/detector.ts'),
+        stats: () => import('../../kernels/stats/embedded.ts'),
+        scoring: () => import('../../kernels/scoring/embedded.ts'),
+        similarity: () => import('../../kernels/similarity/embedded.ts'),
+        embed: () => import('../../kernels/embed/embedded.ts'),
+        detector: () => import('../../kernels/detector/embedded.ts'),
       };
       for (const kernel of KERNELS) {
         try {

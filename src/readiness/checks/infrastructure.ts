@@ -45,7 +45,7 @@ export const infrastructureChecks: readonly Check[] = [
     expected: 'createKernelPool({ size: 2 }) starts; 4 batches scored in workers equal the in-process scores',
     timeoutMs: 45_000,
     async run() {
-      const { createKernelPool } = await import('../../runtime/kernel-pool.ts');
+      const { createKernelPool } = await import('../../kernels/pool.ts');
       const { createScorer } = await import('../../kernels/scoring/index.ts');
       const { Rng } = await import('../../random.ts');
       const rng = new Rng(3);

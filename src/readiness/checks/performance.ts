@@ -180,7 +180,7 @@ export const performanceChecks: readonly Check[] = [
     critical: true,
     expected: '< 1 microsecond per point',
     async run() {
-      const { DetectorBank } = await import('../../analyze/detectors/index.ts');
+      const { DetectorBank } = await import('../../kernels/detector/index.ts');
       const { Rng } = await import('../../random.ts');
       const series = 10_000;
       const bank = await DetectorBank.create(series);

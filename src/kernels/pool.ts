@@ -3,18 +3,10 @@
  * and similarity top-k off the main thread. Other stages make pools of their own entries the
  * same way (a WorkerPool over a literal worker URL).
  */
-import type { KernelWorkerApi } from '../../workers/kernels.ts';
-import { runtimeName } from './detect.ts';
-import { WorkerPool, type PoolOptions } from './pool.ts';
-import { workerEntry } from './spawn.ts';
-
-export type { KernelWorkerApi } from '../../workers/kernels.ts';
-export type {
-  ScoreRequest,
-  SimilaritySearchRequest,
-  StatsUpdateRequest,
-  StatsUpdateResult,
-} from './kernel-tasks.ts';
+import { runtimeName } from '../runtime/detect.ts';
+import { WorkerPool, type PoolOptions } from '../runtime/pool.ts';
+import { workerEntry } from '../runtime/spawn.ts';
+import type { KernelWorkerApi } from './tasks.ts';
 
 /** A pool of kernel workers; call `close()` when done (live workers keep a process running). */
 export function createKernelPool(options?: PoolOptions): WorkerPool<KernelWorkerApi> {

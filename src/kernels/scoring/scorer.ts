@@ -1,59 +1,23 @@
 /**
- * Decision scoring for the planner: each candidate action is a row of f features and scores
- * x . w + (x . A) . B, where w (f) are base weights and A (f x r) and B (r x 1) a LoRA-style
- * low-rank adapter that the decision engine learns from observed outcomes (`update`). Constraint
- * masks remove candidates; a numerically stable softmax with temperature turns scores into
- * choice probabilities, and argmax picks one.
- *
- * ```ts
- * const scorer = await createScorer({ features: 32, rank: 8 });
- * const { best, probabilities } = scorer.score(candidates, { allowed, temperature: 0.5 });
- * const x = candidates.subarray(best * 32, best * 32 + 32);
- * scorer.update(x, succeeded ? 1 : 0, { learningRate: 0.05, loss: 'logistic' });
- * ```
- *
- * The wasm kernel folds the adapter into the weights (w + A.B, recomputed only when parameters
- * change), so a batch costs one f-long SIMD dot product per candidate whatever the rank.
- *
- * Non-finite values:
- * - parameters (weights, A, B) and `update` rows must be finite (ArgumentError otherwise);
- * - candidate features may hold NaN or +-Infinity and follow IEEE arithmetic: a NaN score (a NaN
- *   feature, Infinity times a zero weight, or opposite infinities) marks the candidate rejected:
- *   its score stays NaN, its probability is 0, it is never `best`, and `rejected` counts it;
- * - a +Infinity score wins: the +Infinity candidates share probability 1 equally;
- * - a -Infinity score (masked, or computed) has probability 0 and is never `best`; when no
- *   candidate has a score above -Infinity, `best` is -1 and every probability is 0;
- * - partial sums that overflow f32 (|score| > 3.4e38 along the way) give +-Infinity or NaN,
- *   depending on summation order, so the two backends may differ there; subnormal values are
- *   kept as they are (neither backend flushes them to zero).
- * The backends agree on scores within 1e-5 * sum_j |x_j * w'_j| (w' = w + A.B; f32 vs f64 sums),
- * on which scores are NaN or infinite, and on probabilities within 1e-5 given equal scores.
+ * The scorer: argument checks, the choice of backend (wasm.ts or twin.ts), the softmax options
+ * and the adapter's learning step. See index.ts for the model and its numbers.
  */
 import { ArgumentError, DimensionError } from '../../errors.ts';
-import { simdSupported, type InitOptions } from '../loader.ts';
-import { checkArray, checkFinite, checkInt, checkLength } from '../validate.ts';
+import { checkArray, checkFinite, checkInt, checkLength } from '../../validate.ts';
+import { chooseBackend, type BackendOptions } from '../loader.ts';
 import { ScoringTwin } from './twin.ts';
 import type { AdapterParameters, ScoreResult, ScoringCore } from './types.ts';
 import { ScoringWasm, scoringKernel } from './wasm.ts';
-
-export type { AdapterParameters, ScoreResult } from './types.ts';
-
-/** Which implementation runs: `auto` is wasm when the runtime has SIMD, else the TS twin. */
-export type Backend = 'auto' | 'wasm' | 'ts';
 
 /** The loss an `update` step descends: squared error on the score, or logistic on sigmoid(score). */
 export type Loss = 'squared' | 'logistic';
 
 /** How to build a scorer. */
-export interface ScorerOptions {
+export interface ScorerOptions extends BackendOptions {
   /** Features per candidate (f), >= 1. */
   features: number;
   /** Adapter rank (r), >= 0; 0 means no adapter. Default 0. */
   rank?: number;
-  /** Default 'auto'. */
-  backend?: Backend;
-  /** A compiled scoring module to use instead of the embedded SIMD build (e.g. the scalar one). */
-  module?: WebAssembly.Module;
   /** Initial parameters; missing ones default to w = 0, B = 0 and A uniform in +-1/sqrt(f). */
   weights?: Float32Array;
   a?: Float32Array;
@@ -90,11 +54,6 @@ export interface UpdateResult {
 const MAX_BATCH_FLOATS = 1 << 28;
 const MAX_ADAPTER_FLOATS = 1 << 24;
 
-/** Compiles the scoring kernel once (idempotent); `options.wasm` replaces the embedded build. */
-export async function init(options?: InitOptions): Promise<void> {
-  await scoringKernel.init(options);
-}
-
 /** Creates a scorer on the requested backend, compiling the kernel first if needed. */
 export async function createScorer(options: ScorerOptions): Promise<Scorer> {
   if (typeof options !== 'object' || options === null) {
@@ -108,18 +67,10 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
       `features x rank is at most ${MAX_ADAPTER_FLOATS}, got ${features} x ${rank}`,
     );
   }
-  const backend = options.backend ?? 'auto';
-  if (!['auto', 'wasm', 'ts'].includes(backend)) {
-    throw new ArgumentError('backend', `expected 'auto', 'wasm' or 'ts', got ${String(backend)}`);
-  }
-  if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
-    throw new ArgumentError('module', 'expected a WebAssembly.Module');
-  }
-  const useWasm =
-    backend === 'wasm' || (backend === 'auto' && (options.module !== undefined || simdSupported()));
-  const core = useWasm
-    ? new ScoringWasm(features, rank, options.module ?? (await scoringKernel.init()))
-    : new ScoringTwin(features, rank);
+  const core =
+    chooseBackend(options) === 'wasm'
+      ? new ScoringWasm(features, rank, options.module ?? (await scoringKernel.init()))
+      : new ScoringTwin(features, rank);
   const scorer = new Scorer(core, features, rank);
   scorer.setParameters({
     weights: options.weights ?? new Float32Array(features),

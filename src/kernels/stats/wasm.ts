@@ -3,10 +3,16 @@
  * instance (SIMD build by default, or an injected module such as the scalar build) or the
  * pure-TS twin in ./twin.ts.
  */
-import { Kernel, simdSupported, type InitOptions, type KernelExports } from '../loader.ts';
+import {
+  chooseBackend,
+  Kernel,
+  type BackendOptions,
+  type InitOptions,
+  type KernelExports,
+} from '../loader.ts';
 import { LinearMemory } from '../memory.ts';
 import { ArgumentError } from '../../errors.ts';
-import { wasmBase64 } from '../wasm/stats.ts';
+import { wasmBase64 } from './embedded.ts';
 
 /** Exports of assembly/stats.ts (pointers are byte addresses in the instance's memory). */
 export interface StatsExports extends KernelExports {
@@ -54,17 +60,6 @@ export interface StatsExports extends KernelExports {
   ksSorted(a: number, na: number, b: number, nb: number): number;
 }
 
-/** Which implementation a facade object uses. `auto`: wasm when SIMD is supported, else `ts`. */
-export type Backend = 'auto' | 'wasm' | 'ts';
-
-/** Backend choice accepted by every stats facade. */
-export interface BackendOptions {
-  /** Default `auto`. */
-  backend?: Backend;
-  /** A compiled stats module to instantiate instead of the one from `init()` (e.g. the scalar build). */
-  module?: WebAssembly.Module;
-}
-
 /** A wasm instance of the stats kernel with the host-side arena over its memory. */
 export interface StatsInstance {
   readonly exports: StatsExports;
@@ -80,13 +75,7 @@ export function init(options?: InitOptions): Promise<WebAssembly.Module> {
 
 /** A fresh wasm instance for the chosen backend, or null when the TS twin is to be used. */
 export function instantiate(options: BackendOptions = {}): StatsInstance | null {
-  const backend = checkBackend(options.backend);
-  if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
-    throw new ArgumentError('module', 'expected a WebAssembly.Module');
-  }
-  if (backend === 'ts' || (backend === 'auto' && options.module === undefined && !simdSupported())) {
-    return null;
-  }
+  if (chooseBackend(options) === 'ts') return null;
   const exports = kernel.instantiate(options.module);
   return { exports, memory: new LinearMemory(exports) };
 }
@@ -99,8 +88,7 @@ const shared = new WeakMap<WebAssembly.Module, StatsInstance>();
  * between calls.
  */
 export function sharedInstance(options: BackendOptions = {}): StatsInstance | null {
-  const chosen = checkBackend(options.backend);
-  if (chosen === 'ts' || (chosen === 'auto' && options.module === undefined && !simdSupported())) return null;
+  if (chooseBackend(options) === 'ts') return null;
   const module = options.module ?? kernel.module;
   let instance = shared.get(module);
   if (!instance) {
@@ -108,13 +96,6 @@ export function sharedInstance(options: BackendOptions = {}): StatsInstance | nu
     shared.set(module, instance);
   }
   return instance;
-}
-
-function checkBackend(backend: unknown = 'auto'): Backend {
-  if (backend !== 'auto' && backend !== 'wasm' && backend !== 'ts') {
-    throw new ArgumentError('backend', `expected 'auto', 'wasm' or 'ts', got ${String(backend)}`);
-  }
-  return backend;
 }
 
 /** Reserves `bytes` in `memory`, reporting a size the wasm memory cannot reach against `argument`. */

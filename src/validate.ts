@@ -2,7 +2,7 @@
  * Checks at the TypeScript boundary of every kernel: a caller's numbers never make a kernel read
  * or write outside its memory, and a wrong argument fails with an error that names it.
  */
-import { ArgumentError, DetachedBufferError, DimensionError } from '../errors.ts';
+import { ArgumentError, DetachedBufferError, DimensionError } from './errors.ts';
 
 type Typed = Float32Array | Float64Array | Int32Array | Uint32Array | Int8Array | Uint8Array;
 type TypedCtor = { new (n: number): Typed; name: string };

@@ -1,23 +1,24 @@
 /**
- * The kernel work a worker does for a pool (workers/kernels.ts exposes these). Each request is
- * self-contained: it carries its parameters, state snapshot or vectors, so any worker of a pool
- * can serve it, and a crashed worker loses no state. Results are fresh arrays, safe to transfer.
+ * The kernel work a worker does for a pool: `KernelWorkerApi`, which workers/kernels.ts
+ * implements with the functions below. Each request is self-contained: it carries its
+ * parameters, state snapshot or vectors, so any worker of a pool can serve it, and a crashed
+ * worker loses no state. Results are fresh arrays, safe to transfer.
  */
 import { ArgumentError } from '../errors.ts';
-import {
-  createScorer,
-  type AdapterParameters,
-  type Scorer,
-  type ScoreResult,
-} from '../kernels/scoring/index.ts';
-import {
-  createSimilarityIndex,
-  type Metric,
-  type Precision,
-  type TopK,
-} from '../kernels/similarity/index.ts';
-import { init as initStats, SeriesStatsBatch } from '../kernels/stats/index.ts';
-import { checkArray, checkInt } from '../kernels/validate.ts';
+import { checkArray, checkInt } from '../validate.ts';
+import { createScorer, type AdapterParameters, type Scorer, type ScoreResult } from './scoring/index.ts';
+import { createSimilarityIndex, type Metric, type Precision, type TopK } from './similarity/index.ts';
+import { init as initStats, SeriesStatsBatch } from './stats/index.ts';
+
+/** What a kernel worker offers its pool (`WorkerPool<KernelWorkerApi>`). */
+export interface KernelWorkerApi {
+  /** Scores one batch of candidates (see `Scorer.score`). */
+  score(request: ScoreRequest): Promise<ScoreResult>;
+  /** Updates many series over one or more steps (see `SeriesStatsBatch`). */
+  statsUpdate(request: StatsUpdateRequest): Promise<StatsUpdateResult>;
+  /** Exact top-k of queries against the request's vectors (see `SimilarityIndex`). */
+  similaritySearch(request: SimilaritySearchRequest): Promise<TopK[]>;
+}
 
 /** One batch to score: the scorer's shape and parameters, the candidates and the options. */
 export interface ScoreRequest extends AdapterParameters {

@@ -4,9 +4,9 @@
  * that saves to a plain JSON-serialisable object and restores into either of them.
  */
 import { ArgumentError, DimensionError } from '../../errors.ts';
-import { simdSupported } from '../../kernels/loader.ts';
-import { checkArray } from '../../kernels/validate.ts';
-import { BLOCK_TICKS, DetectorInstance, SERIES_CHUNK, detectorModule } from './kernel.ts';
+import { checkArray } from '../../validate.ts';
+import { chooseBackend, type BackendOptions } from '../loader.ts';
+import { BLOCK_TICKS, DetectorInstance, SERIES_CHUNK, detectorModule } from './wasm.ts';
 import {
   DEFAULT_PARAMS,
   S,
@@ -17,7 +17,7 @@ import {
   type DetectorParams,
   type StateLayout,
 } from './params.ts';
-import { initState, updateState } from './resonance.ts';
+import { initState, updateState } from './twin.ts';
 
 /**
  * Version of the saved-state format (2: f32 prototypes, features relative to the first value;
@@ -44,22 +44,15 @@ export interface BankState {
   readonly series: number[][];
 }
 
-/** Which implementation a bank uses. `auto`: wasm when SIMD is supported, else the TS twin. */
-export type Backend = 'auto' | 'wasm' | 'ts';
-
 /** Options of `DetectorBank.create` and `DetectorBank.restore`. */
-export interface BankOptions {
+export interface BankOptions extends BackendOptions {
   /** Detector parameters; default `DEFAULT_PARAMS`. Ignored by `restore` (the state carries them). */
   params?: DetectorParams;
-  /** Default `auto`. */
-  backend?: Backend;
-  /** A compiled detector module to use instead of the embedded SIMD build (e.g. the scalar build). */
-  module?: WebAssembly.Module;
 }
 
 /**
  * Anomaly detector for one series, on the TypeScript twin of the kernel (a JIT runs it fast for a
- * single series; banks use the kernel). Scores are in [0, 1]; see resonance.ts for what they mean.
+ * single series; banks use the kernel). Scores are in [0, 1]; see twin.ts for what they mean.
  * Non-finite values or timestamps and timestamps earlier than the previous one score 0 and are
  * counted in `rejected`.
  */
@@ -161,18 +154,10 @@ export class DetectorBank {
       throw new ArgumentError('size', `expected an integer >= 1, got ${String(size)}`);
     }
     const params = checkParams(options.params ?? DEFAULT_PARAMS);
-    const backend = options.backend ?? 'auto';
-    if (backend !== 'auto' && backend !== 'wasm' && backend !== 'ts') {
-      throw new ArgumentError('backend', `expected 'auto', 'wasm' or 'ts', got ${String(backend)}`);
-    }
-    if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
-      throw new ArgumentError('module', 'expected a WebAssembly.Module');
-    }
-    const useWasm =
-      backend === 'wasm' || (backend === 'auto' && (options.module !== undefined || simdSupported()));
-    const instance = useWasm
-      ? new DetectorInstance(await detectorModule(options.module), params, stateLayout(params), size)
-      : null;
+    const instance =
+      chooseBackend(options) === 'wasm'
+        ? new DetectorInstance(await detectorModule(options.module), params, stateLayout(params), size)
+        : null;
     return new DetectorBank(size, params, instance);
   }
 

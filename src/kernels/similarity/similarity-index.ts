@@ -1,46 +1,13 @@
 /**
- * Vector similarity search: dot, cosine and squared L2 of one or many queries against an
- * N x d f32 matrix held in wasm memory, with exact top-k selection inside the kernel, an int8
- * scalar-quantised variant, and rows that can be added, updated and deleted without a rebuild.
- *
- * ```ts
- * await init();
- * const index = await createSimilarityIndex({ dim: 384, metric: 'cosine' });
- * index.addMany([7, 8, 9], embeddings);        // 3 x 384 floats
- * const { ids, scores } = index.search(query, 10);
- * ```
- *
- * Storage: rows live in the index's own wasm memory (padded to a multiple of 4 floats), which
- * grows by doubling as rows are added. Cosine rows are normalised in place there on insert, so
- * a cosine search is a dot product. Deletes move the last row into the freed slot.
- *
- * Backends: `wasm` (assembly/similarity.ts, SIMD build embedded) and `ts` (the twin, the
- * fallback where wasm SIMD is missing). Both return the same ids and scores up to f32 summation
- * order: each score is within (d + 2) * 2^-23 * B of the exact value, where B is the largest
- * sum |q_i x_i| over the rows (sum (q_i - x_i)^2 for l2; 1 for cosine), and ids differ only
- * between rows whose scores are that close. A batched search and single searches can differ
- * in the same way (the batched scan sums in another order).
- *
- * Numbers: vectors and queries must be finite (NaN or +-Infinity components throw
- * ArgumentError naming the argument and component). Scores are computed in f32; products of
- * magnitudes beyond ~1e19 overflow to +-Infinity. A score that overflows to NaN (Infinity
- * minus Infinity) is reported as -Infinity for dot and cosine, +Infinity for l2, and ranks
- * last. Cosine normalises rows and queries in f64 first, so it cannot overflow; an all-zero
- * vector has cosine 0 with everything. Very small (subnormal) values are kept as they are.
+ * The similarity index: stable u32 ids over dense rows, argument checks, swap-with-last deletes
+ * and the choice of engine (wasm.ts or twin.ts). See index.ts for the numbers it guarantees.
  */
 import { ArgumentError, KernelLoadError } from '../../errors.ts';
-import { Kernel, simdSupported, type InitOptions } from '../loader.ts';
-import { checkArray, checkInt, checkLength } from '../validate.ts';
-import { wasmBase64 } from '../wasm/similarity.ts';
+import { checkArray, checkInt, checkLength } from '../../validate.ts';
+import { chooseBackend, simdSupported, type BackendOptions } from '../loader.ts';
 import { maxRows, type EngineConfig, type Metric, type Precision, type SimilarityEngine } from './engine.ts';
 import { TwinEngine } from './twin.ts';
-import { WasmEngine, type SimilarityExports } from './wasm.ts';
-
-export type { Metric, Precision } from './engine.ts';
-export type { InitOptions } from '../loader.ts';
-
-/** Which implementation runs: `auto` is wasm when SIMD is supported (or a module is given). */
-export type Backend = 'auto' | 'wasm' | 'ts';
+import { similarityKernel, WasmEngine } from './wasm.ts';
 
 /** Largest dimension: keeps int8 sums within i32 and rows within reach of the heaps. */
 export const MAX_DIM = 65536;
@@ -50,7 +17,7 @@ export const MAX_K = 1 << 20;
 export const MAX_ID = 0xffffffff;
 
 /** Options of {@link createSimilarityIndex}. */
-export interface SimilarityIndexOptions {
+export interface SimilarityIndexOptions extends BackendOptions {
   /** Vector dimension d, 1..65536. */
   dim: number;
   /** `dot` (higher is better), `cosine` (higher is better, in [-1, 1]) or `l2` (squared
@@ -67,11 +34,6 @@ export interface SimilarityIndexOptions {
   precision?: Precision;
   /** int8 only: candidates per result rescored in f32 (1..64, default 4). */
   rescore?: number;
-  /** Default `auto`. */
-  backend?: Backend;
-  /** A compiled similarity module to use instead of the one from `init()` (e.g. the scalar
-   * build in benchmarks); implies the wasm backend under `auto`. */
-  module?: WebAssembly.Module;
   /** Rows to reserve up front, at most the index's maxRows (memory grows anyway, doubling). */
   capacity?: number;
 }
@@ -82,29 +44,20 @@ export interface TopK {
   readonly scores: Float32Array;
 }
 
-const kernel = new Kernel<SimilarityExports>('similarity', () => wasmBase64);
-
-/** Compiles the embedded wasm once (idempotent); `options.wasm` replaces it. */
-export async function init(options?: InitOptions): Promise<void> {
-  await kernel.init(options);
-}
-
 /**
  * Creates an empty index. With the wasm backend it compiles the module on first use (or uses
  * `options.module`) and gives the index its own instance and memory.
  */
 export async function createSimilarityIndex(options: SimilarityIndexOptions): Promise<SimilarityIndex> {
   const config = checkOptions(options);
-  const backend = options.backend ?? 'auto';
-  const useWasm =
-    backend === 'wasm' || (backend === 'auto' && (options.module !== undefined || simdSupported()));
+  const useWasm = chooseBackend(options) === 'wasm';
   let engine: SimilarityEngine;
   if (useWasm) {
     if (options.module === undefined && !simdSupported()) {
       throw new KernelLoadError('similarity: wasm SIMD is not supported here; pass a module or backend "ts"');
     }
-    const module = options.module ?? (await kernel.init());
-    engine = new WasmEngine(kernel.instantiate(module), config);
+    const module = options.module ?? (await similarityKernel.init());
+    engine = new WasmEngine(similarityKernel.instantiate(module), config);
   } else {
     engine = new TwinEngine(config);
   }
@@ -307,13 +260,6 @@ function checkOptions(options: SimilarityIndexOptions): EngineConfig {
   if (precision === 'int8' && metric === 'l2')
     throw new ArgumentError('precision', "int8 supports 'dot' and 'cosine' only");
   const rescore = checkInt('rescore', options.rescore ?? 4, 1, 64);
-  const backend = options.backend ?? 'auto';
-  if (backend !== 'auto' && backend !== 'wasm' && backend !== 'ts') {
-    throw new ArgumentError('backend', `expected 'auto', 'wasm' or 'ts', got ${String(backend)}`);
-  }
-  if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
-    throw new ArgumentError('module', 'expected a WebAssembly.Module');
-  }
   return { dim, metric, precision, rescore };
 }
 

@@ -4,15 +4,23 @@
  * parallel. It is a `BatchScorer` for the loop. A shard whose worker dies is reopened from its
  * last checkpoint; that tick it scores 0 and the restart is counted.
  */
-import { ArgumentError, WorkerCrashedError } from '../errors.ts';
-import type { BankState } from '../analyze/detectors/detector.ts';
-import type { DetectorWorkerApi } from '../../workers/detector.ts';
-import { defaultPoolSize, runtimeName } from './detect.ts';
-import { WorkerPool } from './pool.ts';
-import { workerEntry } from './spawn.ts';
+import { ArgumentError, WorkerCrashedError } from '../../errors.ts';
+import { defaultPoolSize, runtimeName } from '../../runtime/detect.ts';
+import { WorkerPool } from '../../runtime/pool.ts';
+import { workerEntry } from '../../runtime/spawn.ts';
+import type { BankState } from './detector.ts';
 
-export type { DetectorWorkerApi } from '../../workers/detector.ts';
+/** What a detector worker offers its pool: one shard of a `DetectorBank`, state kept in the worker. */
+export interface DetectorWorkerApi {
+  /** Starts a fresh shard of `size` series, or continues from a saved state. */
+  open(size: number, saved?: BankState): Promise<void>;
+  /** Scores one tick: `values[k]` goes to series k of the shard; returns the scores. */
+  update(ts: number, values: Float64Array): Float64Array;
+  /** The shard's state, to continue elsewhere after a restart. */
+  save(): BankState;
+}
 
+/** Options of `DetectorPool.open`. */
 export interface DetectorPoolOptions {
   /** Number of shards (= workers); default `defaultPoolSize()`, never more than the series. */
   shards?: number;
@@ -84,11 +92,11 @@ export class DetectorPool {
 function createDetectorWorker(): WorkerPool<DetectorWorkerApi> {
   return new WorkerPool<DetectorWorkerApi>(
     {
-      url: workerEntry(new URL('../../workers/detector.ts', import.meta.url), import.meta.url),
+      url: workerEntry(new URL('../../../workers/detector.ts', import.meta.url), import.meta.url),
       // The literal form that Vite recognises and bundles (TOOLCHAIN gotcha 6).
       create:
         runtimeName() === 'browser'
-          ? () => new Worker(new URL('../../workers/detector.ts', import.meta.url), { type: 'module' })
+          ? () => new Worker(new URL('../../../workers/detector.ts', import.meta.url), { type: 'module' })
           : undefined,
     },
     { size: 1 },

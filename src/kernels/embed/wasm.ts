@@ -2,10 +2,10 @@
  * Facade over the embed wasm kernel (assembly/embed.ts): one instance with its own memory per
  * embedder, prepared texts copied in as UTF-16 code units, a batch embedded per call.
  */
-import { Kernel, type KernelExports, type WasmSource } from '../kernels/loader.ts';
-import { LinearMemory } from '../kernels/memory.ts';
-import { wasmBase64 } from '../kernels/wasm/embed.ts';
-import type { FeatureWeights } from './hashed-twin.ts';
+import { Kernel, type InitOptions, type KernelExports, type WasmSource } from '../loader.ts';
+import { LinearMemory } from '../memory.ts';
+import { wasmBase64 } from './embedded.ts';
+import type { FeatureWeights } from './twin.ts';
 
 interface EmbedExports extends KernelExports {
   embedBatch(
@@ -22,6 +22,11 @@ interface EmbedExports extends KernelExports {
 }
 
 const embedKernel = new Kernel<EmbedExports>('embed', () => wasmBase64);
+
+/** Compiles the embed kernel once (idempotent); `options.wasm` substitutes another build. */
+export function init(options?: InitOptions): Promise<WebAssembly.Module> {
+  return embedKernel.init(options);
+}
 
 /** A wasm instance of the hashed-embedding kernel. */
 export class HashedKernel {

@@ -5,7 +5,7 @@
  */
 import { ArgumentError } from '../../errors.ts';
 
-/** Tunable parameters of the resonance detector (see `resonance.ts` for what each one does). */
+/** Tunable parameters of the resonance detector (see `twin.ts` for what each one does). */
 export interface DetectorParams {
   /** Points averaged into one feature (the pattern window is `FEATURE_DIMS * bucket` points). */
   readonly bucket: number;

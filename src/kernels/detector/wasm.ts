@@ -2,10 +2,10 @@
  * The detector kernel (assembly/detector.ts) behind a bank of series: one wasm instance per bank,
  * holding the params block, every series' state block and the input/output buffers.
  */
-import { Kernel, type InitOptions, type KernelExports } from '../../kernels/loader.ts';
-import { LinearMemory } from '../../kernels/memory.ts';
 import { ArgumentError } from '../../errors.ts';
-import { wasmBase64 } from '../../kernels/wasm/detector.ts';
+import { Kernel, type InitOptions, type KernelExports } from '../loader.ts';
+import { LinearMemory } from '../memory.ts';
+import { wasmBase64 } from './embedded.ts';
 import { deriveConstants, type DetectorParams, type StateLayout } from './params.ts';
 
 /** Exports of assembly/detector.ts (pointers are byte addresses in the instance's memory). */
@@ -41,7 +41,7 @@ export interface DetectorExports extends KernelExports {
 const kernel = new Kernel<DetectorExports>('detector', () => wasmBase64);
 
 /** Compiles the detector kernel once (idempotent); `options.wasm` substitutes another build. */
-export function initDetectorKernel(options?: InitOptions): Promise<WebAssembly.Module> {
+export function init(options?: InitOptions): Promise<WebAssembly.Module> {
   return kernel.init(options);
 }
 
