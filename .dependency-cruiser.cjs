@@ -1,0 +1,103 @@
+/**
+ * The layering rules of the package (CONTRIBUTING.md, "Dependencies point one way"), checked by
+ * `npm run lint:deps` (scripts/lint-deps.ts). Type-only imports count: a type from a higher
+ * layer couples the lower one to it just as much.
+ *
+ * Layers, from the bottom; a module may import its own layer and the layers below it, never one
+ * above. Folders of one layer may import each other, but no two folders may form a cycle.
+ */
+const LAYERS = [
+  { name: 'base', paths: ['src/(errors|validate|random)\\.'] },
+  { name: 'runtime', paths: ['src/runtime/'] },
+  { name: 'kernels', paths: ['src/kernels/'] },
+  { name: 'domain', paths: ['src/domain/'] },
+  { name: 'security', paths: ['src/security/'] },
+  { name: 'knowledge-monitor-rag', paths: ['src/knowledge/', 'src/monitor/', 'src/rag/'] },
+  { name: 'analyze-plan-execute', paths: ['src/analyze/', 'src/plan/', 'src/execute/'] },
+  { name: 'loop', paths: ['src/loop/'] },
+  { name: 'sim', paths: ['src/sim/'] },
+  { name: 'run', paths: ['src/run/'] },
+  // The entry points: commands, services, the compatibility layer and the root export.
+  {
+    name: 'entry-points',
+    paths: [
+      'src/load/',
+      'src/readiness/',
+      'src/compat/',
+      'src/cli/',
+      'src/serve/',
+      'src/mlops/',
+      'src/index\\.',
+    ],
+  },
+];
+
+/** A regular expression matching any of `paths`, anchored at the repository root. */
+const anyOf = (paths) => `^(${paths.join('|')})`;
+
+const LAYERED = anyOf(LAYERS.flatMap((layer) => layer.paths));
+
+const upward = LAYERS.slice(0, -1).map((layer, i) => {
+  const above = LAYERS.slice(i + 1).flatMap((higher) => higher.paths);
+  return {
+    name: `no-upward-from-${layer.name}`,
+    comment: `${layer.paths.join(', ')} must not import a higher layer (${above.join(', ')})`,
+    severity: 'error',
+    from: { path: anyOf(layer.paths) },
+    to: { path: anyOf(above) },
+  };
+});
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-cycle',
+      comment: 'folders of src/ and workers/ must not depend on each other in a circle',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^(src|workers)(/|$)' },
+      to: { circular: true },
+    },
+    ...upward,
+    {
+      name: 'no-unlayered-module',
+      comment: 'every module of src/ belongs to a layer above; add a new folder to LAYERS',
+      severity: 'error',
+      from: { path: '^src/', pathNot: LAYERED },
+      to: {},
+    },
+    {
+      name: 'no-import-of-unlayered-module',
+      comment: 'every module of src/ belongs to a layer above; add a new folder to LAYERS',
+      severity: 'error',
+      from: {},
+      to: { path: '^src/', pathNot: LAYERED },
+    },
+    {
+      name: 'no-workers-from-src',
+      comment: 'src/ starts workers by URL and never imports workers/ (their API types live in src/)',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^workers/' },
+    },
+    {
+      name: 'workers-import-runtime-and-kernels-only',
+      comment: 'worker entry points are thin: they expose src/kernels through src/runtime',
+      severity: 'error',
+      from: { path: '^workers/' },
+      to: { path: '^src/', pathNot: anyOf(LAYERS.slice(0, 3).flatMap((layer) => layer.paths)) },
+    },
+    {
+      name: 'no-test-or-bench-from-shipped-code',
+      comment: 'src/ and workers/ ship; test/ and bench/ do not',
+      severity: 'error',
+      from: { path: '^(src|workers)/' },
+      to: { path: '^(test|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};
