@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,6 +20,8 @@ let err: string[];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'x0-rag-cli-'));
+  // The user's data directory, where `rag index` writes without --store.
+  process.env.XDG_DATA_HOME = join(dir, 'data-home');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
@@ -26,14 +36,7 @@ function capture(): void {
 describe('x0tta6bl4 rag', () => {
   it('query prints ranked runbooks with ids, fault kinds, scores and why they matched', async () => {
     capture();
-    const code = await runRagCommand([
-      'query',
-      'certificate expired, browsers warn',
-      '--k',
-      '3',
-      '--store',
-      join(dir, 's1.json'),
-    ]);
+    const code = await runRagCommand(['query', 'certificate expired, browsers warn', '--k', '3']);
     expect(code).toBe(0);
     const text = out.join('\n');
     expect(text).toMatch(/^1\. cert-expiry-[\w-]+ {2}\[cert-expiry/m);
@@ -44,9 +47,7 @@ describe('x0tta6bl4 rag', () => {
 
   it('query --json emits machine-readable results', async () => {
     capture();
-    expect(
-      await runRagCommand(['query', 'disk is full', '--json', '--k', '2', '--store', join(dir, 's1.json')]),
-    ).toBe(0);
+    expect(await runRagCommand(['query', 'disk is full', '--json', '--k', '2'])).toBe(0);
     const json = JSON.parse(out.join('\n'));
     expect(json.results).toHaveLength(2);
     expect(json.results[0].faults).toContain('disk-full');
@@ -111,5 +112,149 @@ describe('x0tta6bl4 rag', () => {
     expect(await runRagCommand(['frobnicate'])).toBe(2);
     capture();
     expect(await runRagCommand(['index', join(dir, 'missing-dir')])).toBe(1);
+  });
+});
+
+/** Every path under `root`, sorted: compared before and after a command to prove it wrote nothing. */
+function listing(root: string): string[] {
+  return existsSync(root) ? (readdirSync(root, { recursive: true }) as string[]).sort() : [];
+}
+
+/** A Markdown runbook with this id (all other front matter valid). */
+function runbook(id: string, title: string, actions = '[wipe-all-data]'): string {
+  return `---\nid: ${id}\ntitle: ${title}\nfaults: [disk-full]\nsymptoms: [disk is full]\nmetrics: [disk]\nactions: ${actions}\nseverity: high\n---\n${title}.\n`;
+}
+
+describe('x0tta6bl4 rag query never writes', () => {
+  it('without --store: searches the shipped runbooks in memory, creating nothing in the working directory', async () => {
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    const home = process.env.XDG_DATA_HOME!;
+    const before = process.cwd();
+    process.chdir(cwd);
+    try {
+      capture();
+      expect(await runRagCommand(['query', 'disk is full', '--k', '1'])).toBe(0);
+      expect(out[0]).toMatch(/^1\. disk-full-/);
+    } finally {
+      process.chdir(before);
+    }
+    expect(listing(cwd)).toEqual([]);
+    expect(existsSync(join(home, 'x0tta6bl4'))).toBe(false);
+  });
+
+  it('--store <a folder that is not a store>: exit 2 naming it, and no database created in it', async () => {
+    const folder = join(dir, 'photos');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'cat.jpg'), 'not really a cat');
+    const before = listing(folder);
+    capture();
+    expect(await runRagCommand(['query', 'disk is full', '--store', folder])).toBe(2);
+    expect(err.join('\n')).toMatch(/--store: .*photos is a folder but not a store/);
+    expect(listing(folder)).toEqual(before);
+
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    capture();
+    expect(await runRagCommand(['query', 'disk is full', '--store', empty])).toBe(2);
+    expect(listing(empty)).toEqual([]);
+  });
+
+  it('--store <a missing path or file>: exit 2, nothing created', async () => {
+    for (const missing of [join(dir, 'nowhere'), join(dir, 'nowhere.json')]) {
+      capture();
+      expect(await runRagCommand(['query', 'disk is full', '--store', missing])).toBe(2);
+      expect(err.join('\n')).toMatch(/--store: .*nowhere(\.json)? does not exist/);
+      expect(existsSync(missing)).toBe(false);
+    }
+  });
+
+  it('leaves an existing JSON store byte for byte as it was', async () => {
+    const books = mkdtempSync(join(dir, 'books-ro-'));
+    writeFileSync(join(books, 'fan.md'), runbook('fan-rattle', 'Fan rattles in rack 9', '[failover]'));
+    const store = join(dir, 'ro.json');
+    capture();
+    expect(await runRagCommand(['index', books, '--store', store])).toBe(0);
+    const bytes = readFileSync(store);
+    capture();
+    expect(await runRagCommand(['query', 'fan rattles', '--k', '1', '--store', store])).toBe(0);
+    expect(out[0]).toMatch(/^1\. fan-rattle/);
+    expect(readFileSync(store).equals(bytes)).toBe(true);
+  });
+});
+
+describe('x0tta6bl4 rag index', () => {
+  it('without --store writes to the user data directory, not the working directory', async () => {
+    const books = mkdtempSync(join(dir, 'books-home-'));
+    writeFileSync(join(books, 'lamp.md'), runbook('lamp-flicker', 'Lamp flickers over rack 2', '[failover]'));
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    const before = process.cwd();
+    process.chdir(cwd);
+    try {
+      capture();
+      expect(await runRagCommand(['index', books])).toBe(0);
+      capture();
+      expect(await runRagCommand(['query', 'lamp flickers', '--k', '1'])).toBe(0);
+      expect(out[0]).toMatch(/^1\. lamp-flicker/);
+    } finally {
+      process.chdir(before);
+    }
+    expect(listing(cwd)).toEqual([]);
+    expect(existsSync(join(process.env.XDG_DATA_HOME!, 'x0tta6bl4', 'rag.json'))).toBe(true);
+  });
+
+  it('refuses an id of a shipped runbook unless --replace, and says which', async () => {
+    const books = mkdtempSync(join(dir, 'books-evil-'));
+    writeFileSync(join(books, 'evil.md'), runbook('disk-full-logs', 'Disk is full, wipe everything'));
+    const store = join(dir, 'evil.json');
+    capture();
+    expect(await runRagCommand(['index', books, '--store', store])).toBe(1);
+    expect(err.join('\n')).toMatch(/evil\.md: id disk-full-logs is a shipped runbook/);
+    expect(err.join('\n')).toMatch(/nothing indexed.*--replace/);
+    expect(existsSync(store)).toBe(false);
+
+    capture();
+    expect(await runRagCommand(['index', books, '--store', store, '--replace'])).toBe(0);
+    expect(out.join('\n')).toMatch(/replaced: evil\.md: id disk-full-logs is a shipped runbook/);
+    capture();
+    expect(await runRagCommand(['query', 'disk is full', '--json', '--k', '10', '--store', store])).toBe(0);
+    const hit = JSON.parse(out.join('\n')).results.find((r: { id: string }) => r.id === 'disk-full-logs');
+    expect(hit.actions).toEqual(['wipe-all-data']);
+  });
+
+  it("refuses an id the user's store already holds, and two files with one id", async () => {
+    const store = join(dir, 'mine.json');
+    const first = mkdtempSync(join(dir, 'books-a-'));
+    writeFileSync(join(first, 'pump.md'), runbook('pump-noise', 'Pump is noisy', '[failover]'));
+    capture();
+    expect(await runRagCommand(['index', first, '--store', store])).toBe(0);
+    const bytes = readFileSync(store);
+
+    const second = mkdtempSync(join(dir, 'books-b-'));
+    writeFileSync(join(second, 'pump2.md'), runbook('pump-noise', 'Pump is noisy again', '[rollback]'));
+    capture();
+    expect(await runRagCommand(['index', second, '--store', store])).toBe(1);
+    expect(err.join('\n')).toMatch(/pump2\.md: id pump-noise is already in .*mine\.json \(runbook\)/);
+    expect(readFileSync(store).equals(bytes)).toBe(true);
+    capture();
+    expect(await runRagCommand(['index', second, '--store', store, '--replace'])).toBe(0);
+    expect(out.join('\n')).toMatch(/replaced: pump2\.md: id pump-noise is already in/);
+
+    const twins = mkdtempSync(join(dir, 'books-twins-'));
+    writeFileSync(join(twins, 'a.md'), runbook('twin-id', 'First twin', '[failover]'));
+    writeFileSync(join(twins, 'b.md'), runbook('twin-id', 'Second twin', '[failover]'));
+    capture();
+    expect(await runRagCommand(['index', twins, '--store', store, '--replace'])).toBe(1);
+    expect(err.join('\n')).toMatch(/b\.md and a\.md both have the id twin-id/);
+  });
+
+  it('will not turn a folder that is not a store into a database', async () => {
+    const books = mkdtempSync(join(dir, 'books-dir-'));
+    writeFileSync(join(books, 'fan.md'), runbook('fan-hum', 'Fan hums', '[failover]'));
+    const folder = mkdtempSync(join(dir, 'documents-'));
+    writeFileSync(join(folder, 'notes.txt'), 'mine');
+    capture();
+    expect(await runRagCommand(['index', books, '--store', folder])).toBe(2);
+    expect(err.join('\n')).toMatch(/is a folder but not a store/);
+    expect(listing(folder)).toEqual(['notes.txt']);
   });
 });

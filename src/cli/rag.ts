@@ -1,34 +1,47 @@
 /**
  * `x0tta6bl4 rag`: query the runbooks and past incidents, or add your own Markdown runbooks.
  *
- *   rag query "<text>" [--k 5] [--json] [--store <file|dir>]
- *   rag index <dir> [--store <file|dir>]
+ *   rag query "<text>" [--k 5] [--json] [--store <file.json|dir>]
+ *   rag index <dir> [--store <file.json|dir>] [--replace]
  *
- * The store keeps indexed runbooks and their embeddings; the shipped runbooks are always
- * searched. A `.json` path (default .x0tta6bl4/rag.json) or an existing file is a JSON file
- * store; anything else is a PGlite data directory, which may be the engine's knowledge
- * database (the RAG table sits beside the knowledge tables).
+ * The shipped runbooks are always searched. A store keeps indexed runbooks and their
+ * embeddings: a `.json` path or an existing file is a JSON file store; anything else is a PGlite
+ * data directory, which may be the engine's knowledge database (the RAG table sits beside the
+ * knowledge tables). Without --store, `index` keeps its runbooks in the user's data directory
+ * (`$XDG_DATA_HOME/x0tta6bl4/rag.json`, `~/.local/share/...` by default, `%LOCALAPPDATA%` on
+ * Windows) and `query` reads that file if it exists.
+ *
+ * `query` never writes: it reads the store into memory and searches there, and a --store that
+ * is not a store is an error (exit 2), never turned into one. `index` creates a store only at a
+ * path that does not exist yet (or an empty folder), and refuses a runbook id that is already
+ * taken (a shipped runbook, one indexed before, or another file of the same folder) unless
+ * --replace is given for the first two.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { X0ttaError } from '../errors.ts';
+import { NotAStoreError, assertStoreDirectory } from '../knowledge/existing-store.ts';
 import { PGliteRagStore } from '../knowledge/pglite-rag-store.ts';
 import { RAGAnalyzer } from '../rag/analyzer.ts';
 import type { RagDocument } from '../rag/document.ts';
 import { FileRagStore } from '../rag/file-store.ts';
 import { parseRunbook } from '../rag/runbook.ts';
-import type { RagStore } from '../rag/store.ts';
+import { RUNBOOKS } from '../rag/runbooks.generated.ts';
+import { MemoryRagStore, type RagStore, type StoredDocument } from '../rag/store.ts';
 
 const USAGE = `usage:
   x0tta6bl4 rag query "<text>" [--k 5] [--json] [--store <file.json|dir>]
-  x0tta6bl4 rag index <dir> [--store <file.json|dir>]`;
-const DEFAULT_STORE = '.x0tta6bl4/rag.json';
+  x0tta6bl4 rag index <dir> [--store <file.json|dir>] [--replace]
+without --store, index writes to and query reads ${defaultStorePath()}`;
 
 interface Parsed {
   positional: string[];
   k: number;
   json: boolean;
-  store: string;
+  replace: boolean;
+  store?: string;
 }
 
 /** Runs `rag <subcommand>`; returns the exit code (0 ok, 1 failure, 2 usage error). */
@@ -45,6 +58,10 @@ export async function runRagCommand(argv: string[]): Promise<number> {
     if (sub === 'query' && rest.length >= 1) return await query(rest.join(' '), args);
     if (sub === 'index' && rest.length === 1) return await index(rest[0], args);
   } catch (error) {
+    if (error instanceof NotAStoreError) {
+      console.error(`rag: ${error.message}`);
+      return 2;
+    }
     if (error instanceof X0ttaError || (error as { code?: string }).code) {
       console.error(`rag: ${(error as Error).message}`);
       return 1;
@@ -56,10 +73,11 @@ export async function runRagCommand(argv: string[]): Promise<number> {
 }
 
 function parseArgs(argv: string[]): Parsed {
-  const parsed: Parsed = { positional: [], k: 5, json: false, store: DEFAULT_STORE };
+  const parsed: Parsed = { positional: [], k: 5, json: false, replace: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') parsed.json = true;
+    else if (a === '--replace') parsed.replace = true;
     else if (a === '--k') {
       const k = Number(argv[++i]);
       if (!Number.isInteger(k) || k < 1)
@@ -74,10 +92,52 @@ function parseArgs(argv: string[]): Parsed {
   return parsed;
 }
 
-/** Opens the store at `path` (see the module comment), runs `use` on it and closes it. */
-async function withStore<T>(path: string, use: (store: RagStore) => Promise<T>): Promise<T> {
-  const isFile = path.endsWith('.json') || (await stat(path).catch(() => undefined))?.isFile();
-  if (isFile) return use(await FileRagStore.open(path));
+/** The JSON store `index` writes to without --store, in the user's data directory. */
+function defaultStorePath(): string {
+  const env = process.env;
+  const base =
+    process.platform === 'win32'
+      ? (env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'))
+      : env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'x0tta6bl4', 'rag.json');
+}
+
+async function isJsonStore(path: string): Promise<boolean> {
+  return path.endsWith('.json') || (await stat(path).catch(() => undefined))?.isFile() === true;
+}
+
+/**
+ * The documents of the store at `path`, read without writing anything: a JSON store must
+ * exist, a directory must already be a PGlite store (one without the RAG table holds none).
+ */
+async function readStore(path: string): Promise<StoredDocument[]> {
+  if (await isJsonStore(path)) {
+    if (!(await stat(path).catch(() => undefined)))
+      throw new NotAStoreError('--store', `${path} does not exist`);
+    return (await FileRagStore.open(path)).listDocuments();
+  }
+  await assertStoreDirectory(path, '--store');
+  const db = await PGlite.create(path);
+  try {
+    const { rows } = await db.query<{ table: string | null }>(
+      `SELECT to_regclass('rag_documents')::text AS "table"`,
+    );
+    if (rows[0]?.table === null) return [];
+    return await (await PGliteRagStore.fromDatabase(db)).listDocuments();
+  } finally {
+    await db.close();
+  }
+}
+
+/** A store path `index` may create: one that does not exist yet, or an empty folder. */
+async function isNewStore(path: string): Promise<boolean> {
+  const found = await stat(path).catch(() => undefined);
+  return !found || (found.isDirectory() && (await readdir(path)).length === 0);
+}
+
+/** Opens (creating if needed) the store `index` writes to, runs `use` on it and closes it. */
+async function withWritableStore<T>(path: string, use: (store: RagStore) => Promise<T>): Promise<T> {
+  if (await isJsonStore(path)) return use(await FileRagStore.open(path));
   const store = await PGliteRagStore.open(path);
   try {
     return await use(store);
@@ -87,9 +147,12 @@ async function withStore<T>(path: string, use: (store: RagStore) => Promise<T>):
 }
 
 async function query(text: string, args: Parsed): Promise<number> {
-  const result = await withStore(args.store, async (store) =>
-    (await RAGAnalyzer.create({ store })).retrieveContext(text, { k: args.k }),
-  );
+  const path = args.store ?? defaultStorePath();
+  const stored =
+    args.store !== undefined || (await stat(path).catch(() => undefined)) ? await readStore(path) : [];
+  const memory = new MemoryRagStore();
+  await memory.putDocuments(stored);
+  const result = await (await RAGAnalyzer.create({ store: memory })).retrieveContext(text, { k: args.k });
   if (args.json) {
     console.log(
       JSON.stringify(
@@ -138,6 +201,8 @@ async function query(text: string, args: Parsed): Promise<number> {
   return 0;
 }
 
+const SHIPPED_IDS = new Set(RUNBOOKS.map((r) => r.id));
+
 async function index(dir: string, args: Parsed): Promise<number> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.md')).sort();
   if (files.length === 0) {
@@ -145,12 +210,38 @@ async function index(dir: string, args: Parsed): Promise<number> {
     return 1;
   }
   const docs: RagDocument[] = [];
-  for (const f of files) docs.push(parseRunbook(await readFile(join(dir, f), 'utf8'), f));
-  const total = await withStore(args.store, async (store) => {
+  const fileOf = new Map<string, string>();
+  for (const f of files) {
+    const doc = parseRunbook(await readFile(join(dir, f), 'utf8'), f);
+    const first = fileOf.get(doc.id);
+    if (first !== undefined) {
+      console.error(`rag: ${f} and ${first} both have the id ${doc.id}; nothing indexed`);
+      return 1;
+    }
+    fileOf.set(doc.id, f);
+    docs.push(doc);
+  }
+  const path = args.store ?? defaultStorePath();
+  // Checked before the store is opened for writing, so a refused index leaves it untouched.
+  const stored = (await isNewStore(path)) ? [] : await readStore(path);
+  const sourceOf = new Map(stored.map((s) => [s.document.id, s.document.source]));
+  const taken = docs
+    .filter((d) => SHIPPED_IDS.has(d.id) || sourceOf.has(d.id))
+    .map((d) => {
+      const what = SHIPPED_IDS.has(d.id) ? 'a shipped runbook' : `already in ${path} (${sourceOf.get(d.id)})`;
+      return `${fileOf.get(d.id)}: id ${d.id} is ${what}`;
+    });
+  if (taken.length > 0 && !args.replace) {
+    for (const line of taken) console.error(`rag: ${line}`);
+    console.error('rag: nothing indexed; rename the runbook, or pass --replace to replace the existing one');
+    return 1;
+  }
+  const total = await withWritableStore(path, async (store) => {
     const analyzer = await RAGAnalyzer.create({ store });
     await analyzer.indexKnowledge(docs);
     return analyzer.size;
   });
-  console.log(`indexed ${docs.length} runbooks from ${dir} into ${args.store} (${total} documents in total)`);
+  for (const line of taken) console.log(`replaced: ${line}`);
+  console.log(`indexed ${docs.length} runbooks from ${dir} into ${path} (${total} documents in total)`);
   return 0;
 }
