@@ -95,6 +95,7 @@ export class MapeKLoop {
       sources: options.graph.nodeIds,
       metrics: options.metrics,
       window: options.window,
+      time: options.time,
     });
     const { localMetrics, harmful, loadMetrics, demandMetrics, lossMetric, linkMetric, throughputMetric } =
       options;
@@ -154,8 +155,13 @@ export class MapeKLoop {
     };
   }
 
-  /** Runs one tick: ingest `batch` (if any), score, group, and advance every open incident. */
+  /**
+   * Runs one tick: ingest `batch` (if any), score, group, and advance every open incident. A tick
+   * whose time the Monitor refuses (`Monitor.admitTick`: non-finite, not after the last tick, or
+   * beyond the horizon) is counted there, batch and all, and goes no further.
+   */
   async tick(ts: number, batch?: ColumnarBatch): Promise<void> {
+    if (!this.monitor.admitTick(ts, batch)) return;
     this.#now = ts;
     this.#stats.ticks++;
     this.monitor.beginTick();

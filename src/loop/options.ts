@@ -4,6 +4,7 @@ import type { MeshGraph } from '../analyze/graph.ts';
 import type { Executor } from '../execute/executor.ts';
 import type { RailOptions } from '../execute/rails.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
+import type { TimeOptions } from '../monitor/clock.ts';
 import type { MetricSpec } from '../monitor/ingest.ts';
 import type { DecisionEngine } from '../plan/decision.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from './contracts.ts';
@@ -58,6 +59,8 @@ export interface LoopOptions extends MetricRoles {
   holdDownTicks?: number;
   /** Samples kept per series (default 256). */
   window?: number;
+  /** The time policy of ticks and samples: how far ahead a timestamp may jump (see src/monitor/clock.ts). */
+  time?: TimeOptions;
   /**
    * Ticks an incident may stay quiet without its telemetry returning to its baseline before it
    * is handed to a human and closed (default 600): the mesh has settled into a different state.

@@ -1,10 +1,13 @@
 /**
  * Validated telemetry ingest. Every sample is checked against the schema (known source and
- * metric, finite value inside the metric's range, timestamp strictly after the series' last
- * one); what fails is counted by reason and reported to the caller, never silently dropped.
- * Accepted values land in per-series windows and in `latest`, which Analyze reads each tick.
+ * metric, finite value inside the metric's range) and the time policy (clock.ts: its timestamp
+ * after the series' last one, and not implausibly far ahead); every tick's time is checked by the
+ * same policy before its batch is looked at. What fails is counted by reason and reported to the
+ * caller, never thrown and never silently dropped. Accepted values land in per-series windows and
+ * in `latest`, which Analyze reads each tick.
  */
 import { ArgumentError } from '../errors.ts';
+import { Timelines, type TimeOptions, type TimeRefusal, type TimeVerdict } from './clock.ts';
 import { SeriesWindows } from './ring.ts';
 
 /** One metric of the schema; values outside [min, max] are rejected as out-of-range. */
@@ -21,6 +24,8 @@ export type RejectReason =
   | 'out-of-range'
   | 'out-of-order'
   | 'duplicate'
+  /** A timestamp beyond the time policy's horizon (see clock.ts). */
+  | 'too-far-ahead'
   | 'oversized'
   | 'malformed'
   /** A sealed envelope that failed to open (see sealed.ts); `error` names the error class. */
@@ -36,6 +41,11 @@ export interface Rejection {
   ts?: number;
   /** The error class behind a rejection made in front of the Monitor (sealed.ts), e.g. 'ReplayError'. */
   error?: string;
+  /**
+   * Set when a whole tick was refused for its time (`admitTick`): `reason` says why, `ts` is the
+   * refused time and `count` its batch's samples (0 without a batch).
+   */
+  tick?: true;
 }
 
 /** A single sample in row form. */
@@ -47,8 +57,9 @@ export interface Sample {
 }
 
 /**
- * Columnar batch: one timestamp, one Float64Array per metric, one value per source. `sources`
- * (indices into the monitor's sources) selects a subset; without it, column i is source i.
+ * Columnar batch: one timestamp (in the ticks' unit), one Float64Array per metric, one value per
+ * source. `sources` (indices into the monitor's sources) selects a subset; without it, column i is
+ * source i. An entry of `sources` that is not such an index refuses its samples ('unknown-series').
  */
 export interface ColumnarBatch {
   ts: number;
@@ -64,6 +75,8 @@ export interface MonitorOptions {
   window?: number;
   /** Largest batch accepted, in samples (default 1,000,000). */
   maxBatchSamples?: number;
+  /** The time policy of ticks and samples (horizon, rebase; see clock.ts). */
+  time?: TimeOptions;
 }
 
 /** Counts of accepted and rejected samples. */
@@ -71,6 +84,14 @@ export interface MonitorStats {
   accepted: number;
   rejected: number;
   rejectedBy: Record<RejectReason, number>;
+  /** Ticks refused for their time by `admitTick`; their batches' samples count in `rejectedBy` under the same reason. */
+  ticksRefused: number;
+  ticksRefusedBy: Record<TimeRefusal, number>;
+  /**
+   * Jumps beyond the horizon taken as the new time after `rebaseAfter` in a row (of ticks, or of
+   * a series' samples while no tick has been admitted).
+   */
+  rebased: number;
 }
 
 /** Validated ingest and per-series windows. Series index = sourceIndex * metrics + metricIndex. */
@@ -89,14 +110,20 @@ export class Monitor {
       'out-of-range': 0,
       'out-of-order': 0,
       duplicate: 0,
+      'too-far-ahead': 0,
       oversized: 0,
       malformed: 0,
       'sealed-rejected': 0,
     },
+    ticksRefused: 0,
+    ticksRefusedBy: { 'non-finite': 0, duplicate: 0, 'out-of-order': 0, 'too-far-ahead': 0 },
+    rebased: 0,
   };
   readonly #sourceIndex = new Map<string, number>();
   readonly #metricIndex = new Map<string, number>();
-  readonly #lastTs: Float64Array;
+  /** The time of each series, and of the ticks (one lane). */
+  readonly #seriesTime: Timelines;
+  readonly #tickTime: Timelines;
   readonly #maxBatch: number;
   readonly #listeners = new Set<(r: Rejection) => void>();
 
@@ -116,7 +143,8 @@ export class Monitor {
     const series = this.sources.length * this.metrics.length;
     this.windows = new SeriesWindows(series, options.window ?? 256);
     this.latest = new Float64Array(series).fill(NaN);
-    this.#lastTs = new Float64Array(series).fill(-Infinity);
+    this.#seriesTime = new Timelines(series, options.time);
+    this.#tickTime = new Timelines(1, options.time);
     this.#maxBatch = options.maxBatchSamples ?? 1_000_000;
   }
 
@@ -136,6 +164,31 @@ export class Monitor {
   onReject(listener: (r: Rejection) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Time of the last tick admitted by `admitTick`; -Infinity before the first. */
+  get now(): number {
+    return this.#tickTime.last(0);
+  }
+
+  /**
+   * Judges the time of the tick at `ts` (see clock.ts): returns true when the tick may run. A
+   * refused tick (non-finite, not after the last one, or beyond the horizon) is counted in
+   * `stats.ticksRefusedBy`, and `batch`, which must not be ingested, in `rejectedBy` under the
+   * same reason; listeners get one rejection with `tick: true`. Once ticks run, a sample's
+   * horizon counts from the last tick's time too.
+   */
+  admitTick(ts: number, batch?: ColumnarBatch): boolean {
+    const verdict = this.#tickTime.judge(0, ts);
+    if (verdict === 'next' || verdict === 'rebase') {
+      if (verdict === 'rebase') this.stats.rebased++;
+      this.#tickTime.accept(0, ts);
+      return true;
+    }
+    this.stats.ticksRefused++;
+    this.stats.ticksRefusedBy[verdict]++;
+    this.#reject({ reason: verdict, count: samplesIn(batch), ts, tick: true });
+    return false;
   }
 
   /** Starts a new tick: `latest` is cleared to NaN. */
@@ -165,7 +218,7 @@ export class Monitor {
 
   /** Ingests a columnar batch; returns how many samples were accepted. */
   ingestBatch(batch: ColumnarBatch): number {
-    if (typeof batch !== 'object' || batch === null || typeof batch.columns !== 'object') {
+    if (!isObject(batch) || !isObject(batch.columns) || !isIndexList(batch.sources)) {
       this.#reject({ reason: 'malformed', count: 1 });
       return 0;
     }
@@ -190,7 +243,8 @@ export class Monitor {
       }
       for (let i = 0; i < width; i++) {
         const s = batch.sources ? batch.sources[i] : i;
-        if (s >= this.sources.length) {
+        // Anything but an index of a source (-1, NaN, 1.5...) would land in another series.
+        if (!Number.isInteger(s) || s < 0 || s >= this.sources.length) {
           this.#reject({ reason: 'unknown-series', count: 1, metric: name, ts: batch.ts });
           continue;
         }
@@ -219,21 +273,25 @@ export class Monitor {
   #accept(series: number, ts: number, value: number): boolean {
     const metric = this.metrics[series % this.metrics.length];
     let reason: RejectReason | undefined;
-    if (!Number.isFinite(ts) || typeof value !== 'number' || !Number.isFinite(value)) reason = 'non-finite';
-    else if (ts === this.#lastTs[series]) reason = 'duplicate';
-    else if (ts < this.#lastTs[series]) reason = 'out-of-order';
-    else if (
-      (metric.min !== undefined && value < metric.min) ||
-      (metric.max !== undefined && value > metric.max)
-    ) {
-      reason = 'out-of-range';
+    let time: TimeVerdict | undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value)) reason = 'non-finite';
+    else {
+      time = this.#seriesTime.judge(series, ts, this.#tickTime.last(0));
+      if (time !== 'next' && time !== 'rebase') reason = time;
+      else if (
+        (metric.min !== undefined && value < metric.min) ||
+        (metric.max !== undefined && value > metric.max)
+      ) {
+        reason = 'out-of-range';
+      }
     }
     if (reason) {
       const source = this.sources[Math.floor(series / this.metrics.length)];
       this.#reject({ reason, count: 1, source, metric: metric.name, ts });
       return false;
     }
-    this.#lastTs[series] = ts;
+    if (time === 'rebase') this.stats.rebased++;
+    this.#seriesTime.accept(series, ts);
     this.windows.push(series, ts, value);
     this.latest[series] = value;
     this.stats.accepted++;
@@ -245,4 +303,24 @@ export class Monitor {
     this.stats.rejectedBy[rejection.reason] += rejection.count;
     for (const listener of this.#listeners) listener(rejection);
   }
+}
+
+function isObject(x: unknown): x is object {
+  return typeof x === 'object' && x !== null;
+}
+
+/** Whether `x` may be a batch's `sources`: absent, or an array or typed array (its entries are checked one by one). */
+function isIndexList(x: unknown): boolean {
+  return x === undefined || Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
+}
+
+/** Samples a batch carries, as far as it can be read (for counting a refused one). */
+function samplesIn(batch: ColumnarBatch | undefined): number {
+  if (!isObject(batch) || !isObject(batch.columns)) return 0;
+  let count = 0;
+  for (const column of Object.values(batch.columns)) {
+    const length = (column as { length?: unknown } | null)?.length;
+    if (typeof length === 'number' && Number.isSafeInteger(length) && length > 0) count += length;
+  }
+  return count;
 }
