@@ -33,7 +33,7 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
     },
   },
   readiness: {
-    summary: 'check production readiness (40 checks, six categories); write JSON and HTML reports',
+    summary: "check a deployment's production readiness; write JSON and HTML reports",
     run: async (argv) => (await import('./readiness.ts')).runReadinessCommand(argv),
   },
 };

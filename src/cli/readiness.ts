@@ -13,12 +13,11 @@ import { formatReport } from '../readiness/report-text.ts';
 import { exitCode, runChecks } from '../readiness/runner.ts';
 
 const USAGE = `usage: x0tta6bl4 readiness [--out readiness.json] [--html readiness.html] [--json] [--quiet]
-                           [--keys public-keys.json] [--store knowledge-dir] [--root checkout]
+                           [--keys public-keys.json] [--store knowledge-dir]
                            [--only id-or-category-prefix]... [--strict] [--list]
 
   --keys    the deployment's public keys (x0tta6bl4-keys/1) to check for validity and expiry
   --store   the deployment's PGlite knowledge store, for rollback versions and configuration
-  --root    a source checkout to inspect (default: the one this command runs from, if any)
   --only    run only checks whose id or category starts with this (repeatable)
   --strict  also fail when a critical check is not applicable
 exit codes: 0 ready, 1 a critical check failed, 2 usage error`;
@@ -36,7 +35,6 @@ export async function runReadinessCommand(argv: string[]): Promise<number> {
         quiet: { type: 'boolean', default: false },
         keys: { type: 'string' },
         store: { type: 'string' },
-        root: { type: 'string' },
         only: { type: 'string', multiple: true },
         strict: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
@@ -69,13 +67,7 @@ export async function runReadinessCommand(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const context = await createContext({ root: values.root, keysPath: values.keys, storePath: values.store });
-  if (values.root !== undefined && context.sourceRoot === null) {
-    console.error(
-      `--root ${values.root} is not a source checkout (package.json named x0tta6bl4, tsconfig.json, src/, test/)`,
-    );
-    return 2;
-  }
+  const context = await createContext({ keysPath: values.keys, storePath: values.store });
   const progress = !values.quiet && !values.json && process.stderr.isTTY === true;
   const colour = !values.json && process.stdout.isTTY === true;
   let report;

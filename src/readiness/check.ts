@@ -4,22 +4,18 @@
  * on. The runner turns observations into results and refuses a pass that carries no evidence.
  */
 
-/** The six areas a production-readiness review covers. */
-export const CATEGORIES = [
-  'Code Quality',
-  'Testing',
-  'Performance',
-  'Security',
-  'Infrastructure',
-  'Deployment',
-] as const;
+/**
+ * The areas a production-readiness review of a deployment covers. The repository's own conventions
+ * are a lint (scripts/lint-repo.ts), not part of this review.
+ */
+export const CATEGORIES = ['Testing', 'Performance', 'Security', 'Infrastructure', 'Deployment'] as const;
 
 /** One of {@link CATEGORIES}. */
 export type Category = (typeof CATEGORIES)[number];
 
 /**
- * `not-applicable`: the thing inspected does not exist here (no sources in an installed
- * package, no deployment store given); it neither passes nor fails the run unless `--strict`.
+ * `not-applicable`: the thing inspected does not exist here (no deployment keys or store
+ * given); it neither passes nor fails the run unless `--strict`.
  */
 export type CheckStatus = 'pass' | 'fail' | 'not-applicable';
 
@@ -36,8 +32,6 @@ export interface Observation {
 
 /** Settings and shared services a check may use; see context.ts. */
 export interface CheckContext {
-  /** Root of a source checkout to inspect, or null when running from an installed package. */
-  readonly sourceRoot: string | null;
   /** Root of the x0tta6bl4 package this module belongs to (a checkout or an installed copy). */
   readonly packageRoot: string | null;
   /** Public-keys JSON (x0tta6bl4-keys/1) of the deployment, if given. */
@@ -70,6 +64,13 @@ export interface Check {
 /** An observation that passes when `passed` is true and fails otherwise. */
 export function verdict(passed: boolean, actual: string, evidence: Evidence): Observation {
   return { status: passed ? 'pass' : 'fail', actual, evidence };
+}
+
+/** The first `limit` findings plus a count of the rest, for evidence. */
+export function sample(findings: readonly string[], limit = 10): string[] {
+  return findings.length <= limit
+    ? [...findings]
+    : [...findings.slice(0, limit), `... and ${findings.length - limit} more`];
 }
 
 /** An observation for a check whose subject does not exist in this run. */

@@ -1,19 +1,12 @@
 /**
- * The context a readiness run gives its checks: where the sources are (if anywhere), the
- * deployment's keys and store when given, temporary directories, and results shared between
- * checks (one 10,000-tick loop run feeds the throughput and both memory checks).
- *
- * The rule for repository checks: a source checkout is the nearest directory at or above this
- * module that holds a package.json named x0tta6bl4 together with tsconfig.json, src/ and test/
- * (or the directory given as `root`). An installed package ships only dist/, so there is no
- * checkout, `sourceRoot` is null, and checks that inspect sources report not-applicable.
+ * The context a readiness run gives its checks: the package's own root (for its package.json and
+ * shipped files), the deployment's keys and store when given, temporary directories, and results
+ * shared between checks (one 10,000-tick loop run feeds the throughput and both memory checks).
  */
 import type { CheckContext } from './check.ts';
 
 /** Options of {@link createContext}. */
 export interface ContextOptions {
-  /** A checkout to inspect instead of the one found above this module. */
-  root?: string;
   keysPath?: string;
   storePath?: string;
   now?: () => number;
@@ -31,16 +24,9 @@ export async function createContext(options: ContextOptions = {}): Promise<RunCo
   const os = await import('node:os');
   const { fileURLToPath } = await import('node:url');
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const sourceRoot =
-    options.root !== undefined
-      ? (await isCheckout(path.resolve(options.root)))
-        ? path.resolve(options.root)
-        : null
-      : await findUp(here, isCheckout);
   const temps: string[] = [];
   const memo = new Map<string, Promise<unknown>>();
   return {
-    sourceRoot,
     packageRoot: await findUp(here, isPackageRoot),
     keysPath: options.keysPath ?? null,
     storePath: options.storePath ?? null,
@@ -76,20 +62,6 @@ async function isPackageRoot(dir: string): Promise<boolean> {
   try {
     const pkg = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };
     return pkg.name === 'x0tta6bl4';
-  } catch {
-    return false;
-  }
-}
-
-/** True when `dir` is a source checkout of x0tta6bl4 (see the module comment). */
-export async function isCheckout(dir: string): Promise<boolean> {
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
-  if (!(await isPackageRoot(dir))) return false;
-  try {
-    await fs.access(path.join(dir, 'tsconfig.json'));
-    const [src, test] = await Promise.all([fs.stat(path.join(dir, 'src')), fs.stat(path.join(dir, 'test'))]);
-    return src.isDirectory() && test.isDirectory();
   } catch {
     return false;
   }

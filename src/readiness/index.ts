@@ -1,9 +1,9 @@
 /**
- * Readiness (`x0tta6bl4 readiness`): the production-readiness validator. Owns the check model
- * (check.ts), the runner that refuses evidence-free passes (runner.ts), the run context and its
- * rule for repository checks (context.ts), the 30+ checks in six categories (checks/, listed in
- * catalog.ts), the terminal, JSON and HTML reports, the loop's health and readiness probes and
- * their HTTP endpoint, and the versioned configuration/model records a rollback needs.
+ * Readiness (`x0tta6bl4 readiness`): the production-readiness validator of a deployment. Owns
+ * the check model (check.ts), the runner that refuses evidence-free passes (runner.ts), the run
+ * context (context.ts), the checks in five categories (checks/, listed in catalog.ts), the
+ * terminal, JSON and HTML reports, the loop's health and readiness probes and their HTTP
+ * endpoint, and the versioned configuration/model records a rollback needs.
  */
 export {
   CATEGORIES,

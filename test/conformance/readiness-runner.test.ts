@@ -11,11 +11,10 @@ import { formatReport } from '../../src/readiness/report-text.ts';
 import { escapeHtml, renderHtmlReport } from '../../src/readiness/report-html.ts';
 import { ArgumentError } from '../../src/errors.ts';
 
-/** A context with no sources, keys or store, and a fixed clock. */
+/** A context with no package root, keys or store, and a fixed clock. */
 function context(): CheckContext {
   const memo = new Map<string, Promise<unknown>>();
   return {
-    sourceRoot: null,
     packageRoot: null,
     keysPath: null,
     storePath: null,
@@ -181,7 +180,9 @@ describe('readiness reports', () => {
   async function sample() {
     return runChecks(
       [
-        check('quality.ok', () => verdict(true, '0 markers', { files: 3 }), { category: 'Code Quality' }),
+        check('testing.ok', () => verdict(true, '0 differing values', { values: 3 }), {
+          category: 'Testing',
+        }),
         check('perf.slow', () => verdict(false, 'p99 250 ms', { html: '<script>alert(1)</script>' }), {
           category: 'Performance',
           critical: true,
@@ -197,7 +198,7 @@ describe('readiness reports', () => {
 
   it('prints a grouped table with the verdict and the failed expectations', async () => {
     const text = formatReport(await sample());
-    expect(text).toMatch(/Code Quality\n {2}PASS {3}quality\.ok/);
+    expect(text).toMatch(/Testing\n {2}PASS {3}testing\.ok/);
     expect(text).toMatch(/FAIL ! perf\.slow +p99 250 ms\n +expected: something/);
     expect(text).toContain('N/A    deploy.none');
     expect(text).toContain('1 passed, 1 failed (1 critical), 1 not applicable (0 critical) of 3 checks');

@@ -3,13 +3,11 @@
  * back to, and a valid current configuration (both read from the deployment's knowledge store,
  * --store); a runtime that satisfies the package's engines field; wasm kernels present and
  * valid in the build; the package's entry points on disk; the shipped runbook corpus in sync
- * with its Markdown; a lockfile that matches package.json (checkout only).
+ * with its Markdown.
  */
-import { notApplicable, verdict, type Check, type CheckContext, type Observation } from '../check.ts';
+import { notApplicable, sample, verdict, type Check, type CheckContext, type Observation } from '../check.ts';
 import { describeError } from '../runner.ts';
-import { sample } from '../scan.ts';
-import { readJson, readSources } from '../source-files.ts';
-import { withSources } from './with-sources.ts';
+import { readJson, readSources } from '../package-files.ts';
 import type { VersionRecord } from '../versions.ts';
 
 interface PackageJson {
@@ -17,8 +15,6 @@ interface PackageJson {
   engines?: Record<string, string>;
   bin?: Record<string, string>;
   exports?: Record<string, string | Record<string, string>>;
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
 }
 
 /** Version histories read once from the deployment store, shared by the two checks using them. */
@@ -247,34 +243,5 @@ export const deploymentChecks: readonly Check[] = [
         },
       );
     },
-  },
-  {
-    id: 'deploy.lockfile',
-    title: 'A lockfile pins exactly the dependencies package.json declares',
-    category: 'Deployment',
-    critical: false,
-    expected: 'package-lock.json (v2+) lists the same dependencies and devDependencies as package.json',
-    run: withSources(async (root) => {
-      const pkg = (await readJson<PackageJson>(root, 'package.json')) ?? {};
-      const lock = await readJson<{ lockfileVersion?: number; packages?: Record<string, PackageJson> }>(
-        root,
-        'package-lock.json',
-      );
-      if (!lock) return verdict(false, 'no package-lock.json', { root });
-      const locked = lock.packages?.[''] ?? {};
-      const diff = (kind: 'dependencies' | 'devDependencies') => {
-        const a = pkg[kind] ?? {};
-        const b = locked[kind] ?? {};
-        return [...new Set([...Object.keys(a), ...Object.keys(b)])]
-          .filter((n) => a[n] !== b[n])
-          .map((n) => `${kind}.${n}: ${a[n] ?? '-'} vs ${b[n] ?? '-'}`);
-      };
-      const mismatches = [...diff('dependencies'), ...diff('devDependencies')];
-      const ok = (lock.lockfileVersion ?? 0) >= 2 && mismatches.length === 0;
-      return verdict(ok, `lockfile v${lock.lockfileVersion}, ${mismatches.length} mismatches`, {
-        lockfileVersion: lock.lockfileVersion ?? null,
-        mismatches,
-      });
-    }),
   },
 ];

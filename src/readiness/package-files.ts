@@ -1,6 +1,6 @@
-/** Reads a source checkout for the repository checks: file lists and text (node:fs). */
+/** Reads the files the package ships (package.json, the runbook Markdown) for the deployment checks (node:fs). */
 
-/** A file of the checkout: its path relative to the root (with `/`) and its text. */
+/** A file of the package: its path relative to the root (with `/`) and its text. */
 export interface SourceFile {
   path: string;
   text: string;
@@ -23,17 +23,6 @@ export async function readSources(
   return Promise.all(
     files.map(async (p) => ({ path: p, text: await fs.readFile(path.join(root, p), 'utf8') })),
   );
-}
-
-/** The names of the direct sub-directories of `root/dir`, sorted. */
-export async function subdirectories(root: string, dir: string): Promise<string[]> {
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
-  const entries = await fs.readdir(path.join(root, dir), { withFileTypes: true });
-  return entries
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
 }
 
 /** Parsed JSON of `root/file`, or undefined when the file does not exist. */
