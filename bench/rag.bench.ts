@@ -1,16 +1,16 @@
 /**
  * RAG benchmark: retrieval quality on the labelled query set (hybrid vs plain BM25 alone vs
  * BM25 over thesaurus-expanded terms (the hybrid's lexical ranking) vs vectors alone, on the
- * whole set and on each half), fault-kind accuracy, end-to-end retrieval latency, default
- * embedder throughput (wasm vs its TS twin), and exact top-10 over 100,000 x 384 vectors through
- * the RAG vector index (f32, int8, batched) against a plain TypeScript brute-force scan measured
- * in the same run. Times are medians of several samples. Run: `npx tsx bench/rag.bench.ts`.
+ * whole set and on each half), fault-kind accuracy, end-to-end retrieval latency, and exact
+ * top-10 over 100,000 x 384 vectors through the RAG vector index (f32, int8, batched) against a
+ * plain TypeScript brute-force scan measured in the same run (the embedder's throughput is in
+ * embed.bench.ts). Times are medians of several samples. Run: `npx tsx bench/rag.bench.ts`.
  */
 import { RAGAnalyzer } from '../src/rag/analyzer.ts';
 import { evaluateRankings, type LabelledQuery } from '../src/rag/evaluate.ts';
-import { HashedEmbedder } from '../src/rag/hashed-embedder.ts';
 import { VectorIndex } from '../src/rag/vector-index.ts';
 import data from '../test/fixtures/rag/queries.json' with { type: 'json' };
+import { median, timeMedian } from './timing.ts';
 import type { BenchResult } from './types.ts';
 
 const N = 100_000;
@@ -22,7 +22,6 @@ const BATCH = 64;
 export async function runRagBench(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   results.push(...(await quality()));
-  results.push(...(await embedderThroughput()));
   results.push(...(await vectorSearch()));
   return results;
 }
@@ -98,41 +97,6 @@ async function quality(): Promise<BenchResult[]> {
   return results;
 }
 
-async function embedderThroughput(): Promise<BenchResult[]> {
-  const subjects = ['node', 'relay', 'gateway', 'db', 'api', 'cache', 'edge router', 'resolver'];
-  const problems = [
-    'crashed',
-    'is out of memory',
-    'drops packets',
-    'has high cpu',
-    'cert expired',
-    'disk full',
-    'keeps flapping',
-    'times out',
-  ];
-  const texts = Array.from(
-    { length: 20_000 },
-    (_, i) => `${subjects[i % 8]} ${i % 97} ${problems[(i * 7) % 8]} since ${i % 24}:00, p95 latency up`,
-  );
-  const wasm = await HashedEmbedder.create({ backend: 'wasm' });
-  const twin = await HashedEmbedder.create({ backend: 'ts' });
-  const rate = (e: HashedEmbedder) => texts.length / (timeMedian(() => e.embedSync(texts), 5) / 1000);
-  const twinRate = rate(twin);
-  const wasmRate = rate(wasm);
-  return [
-    {
-      name: 'default embedder, short texts (wasm)',
-      value: wasmRate,
-      unit: 'texts/s',
-      baseline: 'TS twin',
-      ratio: wasmRate / twinRate,
-      target: '>= 20k texts/s',
-      met: wasmRate >= 20_000,
-    },
-    { name: 'default embedder, short texts (TS twin)', value: twinRate, unit: 'texts/s' },
-  ];
-}
-
 async function vectorSearch(): Promise<BenchResult[]> {
   let seed = 42;
   const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
@@ -205,22 +169,6 @@ function bruteForceTopK(rows: Float32Array, q: Float32Array, k: number): number[
     }
   }
   return best.map((b) => b.i);
-}
-
-function timeMedian(fn: () => unknown, samples: number): number {
-  fn();
-  const times: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

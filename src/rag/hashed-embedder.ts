@@ -5,7 +5,7 @@
  * bit-compatible TypeScript twin as fallback.
  */
 import { ArgumentError } from '../errors.ts';
-import { HashedKernel, hashedEmbedTwin, type FeatureWeights } from '../kernels/embed/index.ts';
+import { HashedKernel, hashedEmbedTwin, MAX_DIM, type FeatureWeights } from '../kernels/embed/index.ts';
 import { chooseBackend, type Backend, type WasmSource } from '../kernels/loader.ts';
 import type { Embedder } from './embedder.ts';
 import { TEXT_VERSION, tokenize } from './text.ts';
@@ -13,7 +13,7 @@ import { buildConceptMap, expandConcepts, OPS_THESAURUS, type ConceptMap } from 
 
 /** Options of {@link HashedEmbedder.create}. */
 export interface HashedEmbedderOptions {
-  /** Vector dimension, a positive multiple of 4 (default 384). */
+  /** Vector dimension, a positive multiple of 4 up to 2^20 (default 384). */
   dim?: number;
   /** Feature weights (default {@link DEFAULT_WEIGHTS}). */
   weights?: Partial<FeatureWeights>;
@@ -63,8 +63,11 @@ export class HashedEmbedder implements Embedder {
   /** Builds an embedder; loads the wasm kernel unless the TypeScript backend is chosen. */
   static async create(options: HashedEmbedderOptions = {}): Promise<HashedEmbedder> {
     const dim = options.dim ?? 384;
-    if (!Number.isInteger(dim) || dim <= 0 || dim % 4 !== 0) {
-      throw new ArgumentError('options.dim', `expected a positive multiple of 4, got ${String(dim)}`);
+    if (!Number.isInteger(dim) || dim <= 0 || dim % 4 !== 0 || dim > MAX_DIM) {
+      throw new ArgumentError(
+        'options.dim',
+        `expected a positive multiple of 4 up to ${MAX_DIM}, got ${String(dim)}`,
+      );
     }
     const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
     for (const [name, value] of Object.entries(weights)) {

@@ -1,9 +1,6 @@
-import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError } from '../../src/errors.ts';
 import { HashedEmbedder } from '../../src/rag/hashed-embedder.ts';
-import { HashedKernel } from '../../src/kernels/embed/wasm.ts';
-import { hashedEmbedTwin } from '../../src/kernels/embed/twin.ts';
 import { stem, tokenize } from '../../src/rag/text.ts';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
@@ -52,33 +49,6 @@ describe('HashedEmbedder', () => {
     expect(ts.backend).toBe('ts');
     expect(wasm.id).toBe(ts.id);
     expect(wasm.dim).toBe(384);
-  });
-
-  it('wasm kernel and TypeScript twin agree on random prepared texts (property)', async () => {
-    const kernel = await HashedKernel.create();
-    // Tokens with '#' (concepts), non-ASCII and digits; runs of spaces make empty tokens.
-    const token = fc.stringMatching(/^#?[a-z0-9éü日]{1,12}$/);
-    const text = fc.array(token, { maxLength: 30 }).map((w) => w.join(' '));
-    const weights = fc.record({
-      word: fc.float({ min: 0, max: 4, noNaN: true }),
-      bigram: fc.float({ min: 0, max: 4, noNaN: true }),
-      char: fc.float({ min: 0, max: 4, noNaN: true }),
-      concept: fc.float({ min: 0, max: 4, noNaN: true }),
-    });
-    fc.assert(
-      fc.property(
-        fc.array(text, { minLength: 1, maxLength: 6 }),
-        fc.constantFrom(4, 8, 20, 384),
-        weights,
-        (texts, dim, w) => {
-          const twin = hashedEmbedTwin(texts, dim, w);
-          const wasm = kernel.embed(texts, dim, w);
-          expect(wasm.length).toBe(texts.length * dim);
-          for (let i = 0; i < twin.length; i++) expect(Math.abs(twin[i] - wasm[i])).toBeLessThanOrEqual(1e-6);
-        },
-      ),
-      { numRuns: 60 },
-    );
   });
 
   it('embeds identically on both backends, including the thesaurus', () => {

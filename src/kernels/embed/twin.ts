@@ -4,6 +4,12 @@
  * kernel is tested against. See the kernel file for the feature definition.
  */
 
+import { ArgumentError } from '../../errors.ts';
+import { checkFinite, checkInt } from '../../validate.ts';
+
+/** Largest vector dimension either backend accepts. */
+export const MAX_DIM = 1 << 20;
+
 /** Feature weights of the hashed embedder (f32 in the kernel). */
 export interface FeatureWeights {
   /** A whole word. */
@@ -93,14 +99,34 @@ function finish(row: Float32Array): void {
 }
 
 /**
+ * Checks a batch for either backend, naming the bad argument: `texts` an array of strings, `dim`
+ * a multiple of 4 in [4, MAX_DIM] (the kernel's vector loops take four buckets at a time), and
+ * finite weights (a NaN weight would make every vector NaN).
+ */
+export function checkBatch(texts: readonly string[], dim: number, weights: FeatureWeights): void {
+  if (!Array.isArray(texts)) throw new ArgumentError('texts', 'expected an array of strings');
+  for (let i = 0; i < texts.length; i++) {
+    if (typeof texts[i] !== 'string')
+      throw new ArgumentError(`texts[${i}]`, `expected a string, got ${typeof texts[i]}`);
+  }
+  if (checkInt('dim', dim, 4, MAX_DIM) % 4 !== 0)
+    throw new ArgumentError('dim', `expected a multiple of 4, got ${dim}`);
+  if (typeof weights !== 'object' || weights === null)
+    throw new ArgumentError('weights', 'expected { word, bigram, char, concept }');
+  for (const name of ['word', 'bigram', 'char', 'concept'] as const)
+    checkFinite(`weights.${name}`, weights[name]);
+}
+
+/**
  * Embeds prepared texts (tokens separated by single spaces, concept tags prefixed with '#')
- * into a row-major `texts.length x dim` matrix.
+ * into a row-major `texts.length x dim` matrix. Arguments are checked as by {@link checkBatch}.
  */
 export function hashedEmbedTwin(
   texts: readonly string[],
   dim: number,
   weights: FeatureWeights,
 ): Float32Array {
+  checkBatch(texts, dim, weights);
   const w: FeatureWeights = {
     word: Math.fround(weights.word),
     bigram: Math.fround(weights.bigram),

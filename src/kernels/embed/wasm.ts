@@ -5,7 +5,8 @@
 import { Kernel, type InitOptions, type KernelExports, type WasmSource } from '../loader.ts';
 import { LinearMemory } from '../memory.ts';
 import { wasmBase64 } from './embedded.ts';
-import type { FeatureWeights } from './twin.ts';
+import { ArgumentError } from '../../errors.ts';
+import { checkBatch, type FeatureWeights } from './twin.ts';
 
 interface EmbedExports extends KernelExports {
   embedBatch(
@@ -44,15 +45,30 @@ export class HashedKernel {
     return new HashedKernel(embedKernel.instantiate(module));
   }
 
-  /** Embeds prepared texts into a fresh row-major `texts.length x dim` matrix. */
+  /**
+   * Embeds prepared texts into a fresh row-major `texts.length x dim` matrix, as the twin
+   * `hashedEmbedTwin` does (same checks; results equal within 1e-6).
+   */
   embed(texts: readonly string[], dim: number, w: FeatureWeights): Float32Array {
+    checkBatch(texts, dim, w);
     const memory = this.#memory;
     let units = 0;
     for (const t of texts) units += t.length;
     memory.release(memory.base);
-    const chars = memory.alloc(units * 2);
-    const offsets = memory.alloc((texts.length + 1) * 4);
-    const out = memory.alloc(texts.length * dim * 4);
+    let chars: number;
+    let offsets: number;
+    let out: number;
+    try {
+      chars = memory.alloc(units * 2);
+      offsets = memory.alloc((texts.length + 1) * 4);
+      out = memory.alloc(texts.length * dim * 4);
+    } catch (cause) {
+      if (!(cause instanceof RangeError)) throw cause;
+      throw new ArgumentError(
+        'texts',
+        `${texts.length} texts x dim ${dim} need more than wasm memory can grow to`,
+      );
+    }
     const charView = new Uint16Array(this.#exports.memory.buffer, chars, units);
     const offsetView = memory.i32(offsets, texts.length + 1);
     let at = 0;
