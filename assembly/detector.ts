@@ -37,6 +37,8 @@ const P_REJECTED = 25;
 const CLIP_AFTER: f64 = 30;
 // Clip of the standardised deviations entering the CUSUM (CUSUM_CLIP in params.ts).
 const CUSUM_CLIP: f64 = 4;
+// Reach beyond the range seen so far, in widths, of an absurd reading (ABSURD_REACH in params.ts).
+const ABSURD_REACH: f64 = 1e4;
 
 // Scalar state slots (same as S in params.ts).
 const S_COUNT = 0;
@@ -405,10 +407,22 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
     high -= decay * (high - m);
     low += decay * (m - low);
   }
-  set(state, S_RECENT_MIN, x < low ? x : low);
-  set(state, S_RECENT_MAX, x > high ? x : high);
-  if (t == 0 || x < get(state, S_MIN)) set(state, S_MIN, x);
-  if (t == 0 || x > get(state, S_MAX)) set(state, S_MAX, x);
+  // A lone absurd reading stays out of both ranges; a second one in a row is taken in (see the
+  // TS twin and ABSURD_REACH in params.ts).
+  const seenLow = get(state, S_MIN);
+  const seenHigh = get(state, S_MAX);
+  const far = ABSURD_REACH * (seenHigh - seenLow);
+  let take = true;
+  if (far > 0 && (x > seenHigh + far || x < seenLow - far)) {
+    const window = <i64>param(params, P_WINDOW);
+    const at = slotPtr(state, <i32>param(params, P_RING)) + (<usize>(<i64>(t - 1) % window) << 3);
+    const previous = load<f64>(at);
+    take = previous > seenHigh + far || previous < seenLow - far;
+  }
+  set(state, S_RECENT_MIN, take && x < low ? x : low);
+  set(state, S_RECENT_MAX, take && x > high ? x : high);
+  if (t == 0 || (take && x < seenLow)) set(state, S_MIN, x);
+  if (t == 0 || (take && x > seenHigh)) set(state, S_MAX, x);
   const range = get(state, S_MAX) - get(state, S_MIN);
   const span = range > 0 ? range : 1;
 

@@ -1,8 +1,9 @@
 // `x0tta6bl4 nab` on a four-file NAB-layout folder (test/fixtures/nab/data): result files in NAB's
 // layout with the detector's scores, the scored report, and usage errors.
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NAB_DETECTOR_NAME, runNabCommand } from '../src/cli/nab.ts';
@@ -80,5 +81,85 @@ describe('nab command', () => {
       2,
     );
     expect(bad.err.join('\n')).toMatch(/params\.vigilance/);
+  });
+});
+
+/** A NAB-layout data folder holding `files` (`<category>/<name>.csv` -> text). */
+async function corpus(files: Record<string, string>): Promise<string> {
+  const root = await tempDir();
+  for (const [key, text] of Object.entries(files)) {
+    await mkdir(join(root, dirname(key)), { recursive: true });
+    await writeFile(join(root, key), text);
+  }
+  return root;
+}
+
+/** The anomaly scores of the result file for `key` under `out`. */
+async function resultScores(out: string, key: string): Promise<number[]> {
+  const [category, name] = key.split('/');
+  const text = await readFile(join(out, category, `${NAB_DETECTOR_NAME}_${name}`), 'utf8');
+  return Array.from(parseNabCsv(text, 'result').columns.anomaly_score);
+}
+
+describe('nab command, input read strictly (issue 18, finding 9)', () => {
+  const speed = 'realTraffic/speed_7578.csv';
+  const plain = readFileSync(join(data, speed), 'utf8');
+  const rows = plain.trimEnd().split('\n');
+
+  it('quoted values score exactly as unquoted ones', async () => {
+    const quoted = [rows[0], ...rows.slice(1).map((r) => r.replace(/,(.*)$/, ',"$1"'))].join('\n');
+    const data2 = await corpus({ 'a/plain.csv': plain, 'a/quoted.csv': quoted });
+    const out = await tempDir();
+    const { io, out: lines } = capture();
+    expect(await runNabCommand(['--data', data2, '--out', out], io)).toBe(0);
+    expect(lines.join('\n')).not.toMatch(/unreadable/);
+    const scores = await resultScores(out, 'a/quoted.csv');
+    expect(scores).toEqual(await resultScores(out, 'a/plain.csv'));
+    expect(Math.max(...scores)).toBeGreaterThan(0.5);
+  });
+
+  it('counts and reports unreadable cells per file; --strict makes them an error', async () => {
+    const broken = [...rows];
+    broken[10] = broken[10].replace(/,.*$/, ',n/a');
+    broken[20] = broken[20].replace(/,.*$/, ',');
+    const data2 = await corpus({ 'a/broken.csv': broken.join('\n'), 'a/clean.csv': plain });
+    const out = await tempDir();
+    const { io, out: lines } = capture();
+    expect(await runNabCommand(['--data', data2, '--out', out], io)).toBe(0);
+    expect(lines).toContain('a/broken.csv: 2 unreadable cells (value 2; lines 11, 21), read as missing');
+    expect(lines.join('\n')).not.toMatch(/a\/clean\.csv:/);
+    const scores = await resultScores(out, 'a/broken.csv');
+    expect(scores[9]).toBe(0);
+    expect(scores[19]).toBe(0);
+
+    const strict = capture();
+    expect(await runNabCommand(['--data', data2, '--out', out, '--strict'], strict.io)).toBe(2);
+    expect(strict.err.join('\n')).toMatch(/a\/broken\.csv: line 11: value: expected a number, got 'n\/a'/);
+  });
+
+  it('refuses a file whose value column appears twice (exit 2)', async () => {
+    const twice = ['timestamp,value,value', ...rows.slice(1).map((r) => `${r},1e9`)].join('\n');
+    const { io, err } = capture();
+    expect(
+      await runNabCommand(['--data', await corpus({ 'a/twice.csv': twice }), '--out', await tempDir()], io),
+    ).toBe(2);
+    expect(err.join('\n')).toMatch(/a\/twice\.csv: column 'value' appears more than once/);
+  });
+
+  it('accepts a clock set back (daylight saving), reports it, and scores every row', async () => {
+    // Rows 300-311 are stamped an hour early, as after a clock change; the values are untouched.
+    const shifted = rows.map((r, i) => {
+      if (i < 300 || i > 311) return r;
+      const [stamp, value] = r.split(',');
+      const earlier = new Date(Date.parse(`${stamp.replace(' ', 'T')}Z`) - 3_600_000);
+      return `${earlier.toISOString().slice(0, 19).replace('T', ' ')},${value}`;
+    });
+    const data2 = await corpus({ 'a/dst.csv': shifted.join('\n'), 'a/plain.csv': plain });
+    const out = await tempDir();
+    const { io, out: lines } = capture();
+    expect(await runNabCommand(['--data', data2, '--out', out], io)).toBe(0);
+    expect(lines.some((l) => /^a\/dst\.csv: \d+ timestamps going back/.test(l))).toBe(true);
+    // The detector sees the rows in file order whatever their stamps: the same scores.
+    expect(await resultScores(out, 'a/dst.csv')).toEqual(await resultScores(out, 'a/plain.csv'));
   });
 });

@@ -5,7 +5,12 @@
  * shipped threshold and at NAB's optimal one, and a per-file breakdown.
  *
  *   nab --data <dir> --out <dir> [--windows <combined_windows.json>] [--params <json>]
- *       [--backend auto|wasm|ts] [--threshold <t>]
+ *       [--backend auto|wasm|ts] [--threshold <t>] [--strict]
+ *
+ * Values are read strictly: a cell that is not a number is read as missing (scored 0), and the
+ * command reports per file how many there were and where, and rows whose timestamps go back or
+ * repeat (NAB's own files do at daylight-saving changes); `--strict` makes an unreadable cell
+ * an error instead. A header naming a column twice is an error.
  *
  * `--params` overrides detector parameters (JSON object, e.g. '{"refractory":150}'), for
  * evaluating a variant. Exit codes: 0 done, 2 usage error or unreadable input.
@@ -20,7 +25,7 @@ import {
   checkParams,
   type DetectorParams,
 } from '../kernels/detector/params.ts';
-import { parseNabCsv, parseWindows } from '../analyze/nab/csv.ts';
+import { describeIssues, parseNabCsv, parseWindows } from '../analyze/nab/csv.ts';
 import {
   detectCorpus,
   evaluateCorpus,
@@ -43,16 +48,21 @@ const consoleIo: NabCommandIo = { out: (line) => console.log(line), err: (line) 
 /** Usage text. */
 export const NAB_USAGE =
   'usage: x0tta6bl4 nab --data <dir> --out <dir> [--windows <json>] [--params <json>] ' +
-  '[--backend auto|wasm|ts] [--threshold <t>]';
+  '[--backend auto|wasm|ts] [--threshold <t>] [--strict]';
 
 class UsageError extends Error {}
 
 const FLAGS = new Set(['--data', '--out', '--windows', '--params', '--backend', '--threshold']);
+const SWITCHES = new Set(['--strict']);
 
 function parse(argv: string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (SWITCHES.has(arg)) {
+      flags.set(arg, '');
+      continue;
+    }
     if (!FLAGS.has(arg)) throw new UsageError(`unknown argument ${arg}`);
     if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
     flags.set(arg, argv[++i]);
@@ -63,7 +73,7 @@ function parse(argv: string[]): Map<string, string> {
 }
 
 /** Reads every `<category>/<name>.csv` under `dir`, sorted by key. */
-async function readCorpus(dir: string): Promise<NabFile[]> {
+async function readCorpus(dir: string, strict: boolean): Promise<NabFile[]> {
   const files: NabFile[] = [];
   const categories = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory());
   for (const category of categories) {
@@ -71,7 +81,7 @@ async function readCorpus(dir: string): Promise<NabFile[]> {
     for (const entry of entries) {
       if (!entry.isFile() || !entry.name.endsWith('.csv')) continue;
       const key = `${category.name}/${entry.name}`;
-      files.push({ key, table: parseNabCsv(await readFile(join(dir, key), 'utf8'), key) });
+      files.push({ key, table: parseNabCsv(await readFile(join(dir, key), 'utf8'), key, { strict }) });
     }
   }
   if (files.length === 0) throw new UsageError(`no <category>/<name>.csv files under ${dir}`);
@@ -96,7 +106,7 @@ export async function runNabCommand(argv: string[], io: NabCommandIo = consoleIo
       ? parseWindows(JSON.parse(await readFile(flags.get('--windows')!, 'utf8')))
       : undefined;
 
-    const files = await readCorpus(flags.get('--data')!);
+    const files = await readCorpus(flags.get('--data')!, flags.has('--strict'));
     const scores = await detectCorpus(files, { params, backend });
     const out = flags.get('--out')!;
     for (let k = 0; k < files.length; k++) {
@@ -110,6 +120,10 @@ export async function runNabCommand(argv: string[], io: NabCommandIo = consoleIo
     io.out(
       `scored ${files.length} files, ${scores.reduce((n, s) => n + s.length, 0)} points; results in ${out}`,
     );
+    for (const file of files) {
+      const issues = describeIssues(file.table.issues);
+      if (issues) io.out(`${file.key}: ${issues}`);
+    }
     if (windows) io.out(formatEvaluation(evaluateCorpus(files, scores, windows, threshold)));
     return 0;
   } catch (error) {

@@ -6,8 +6,8 @@
  */
 export { NAB_PROFILES, PROFILE_NAMES } from './profiles.ts';
 export type { CostProfile, ProfileName } from './profiles.ts';
-export { parseNabCsv, parseTimestamp, parseWindows } from './csv.ts';
-export type { NabTable, WindowMap } from './csv.ts';
+export { describeIssues, parseNabCsv, parseTimestamp, parseWindows } from './csv.ts';
+export type { NabCsvIssues, NabCsvOptions, NabTable, WindowMap } from './csv.ts';
 export {
   prepareFile,
   scoreFile,

@@ -22,7 +22,13 @@ export interface DetectOptions {
   backend?: Backend;
 }
 
-/** Scores every file with a fresh detector per file (all in one bank), in file order. */
+/**
+ * Scores every file with a fresh detector per file (all in one bank), in file order. The rows
+ * are in time order even where a file's clock goes back (NAB's files at daylight-saving
+ * changes), so the detector is given the latest stamp so far as the time of each row: it would
+ * refuse a row stamped earlier than the one before. Rows with an unreadable value or timestamp
+ * (NaN) score 0.
+ */
 export async function detectCorpus(
   files: readonly NabFile[],
   options: DetectOptions = {},
@@ -32,8 +38,19 @@ export async function detectCorpus(
   return files.map((file, k) => {
     const values = file.table.columns.value;
     if (!values) throw new ArgumentError(file.key, "no 'value' column");
-    return bank.updateSeries(k, file.table.time, values);
+    return bank.updateSeries(k, rowClock(file.table.time), values);
   });
+}
+
+/** The running maximum of `time` (NaN stays NaN): a clock that never goes back. */
+function rowClock(time: Float64Array): Float64Array {
+  const clock = new Float64Array(time.length);
+  let latest = -Infinity;
+  for (let i = 0; i < time.length; i++) {
+    if (time[i] > latest) latest = time[i];
+    clock[i] = Number.isNaN(time[i]) ? Number.NaN : latest;
+  }
+  return clock;
 }
 
 /** A corpus scored with all three profiles, at a given threshold and at each profile's best one. */

@@ -126,6 +126,14 @@ export const FEATURE_DIMS = 4;
 export const CLIP_AFTER = 30;
 /** Standardised deviations are clipped here before they enter the CUSUM (one point adds at most this). */
 export const CUSUM_CLIP = 4;
+/**
+ * A lone reading beyond the range seen so far by more than this many times its width is absurd
+ * (a unit slip, a sensor's 1e12): it is scored but kept out of the ranges, or it would stretch
+ * them so far that nothing short of it breaks out or looks novel for some 10^5 points. NAB's
+ * development split never comes within a tenth of it (its widest lone step is 1,011 times the
+ * width before it, in ec2_network_in_5abac7) and scores the same at 100 as without the rule.
+ */
+export const ABSURD_REACH = 10_000;
 /** Bins of a surprise calibrator: quarter octaves from 2^-16 to 2^8 (f32, two to a slot). */
 export const CAL_BINS = 96;
 /**

@@ -31,8 +31,11 @@
  *
  * Non-finite values or timestamps, and timestamps that go back in time, are rejected: they
  * score 0, leave the state untouched and are counted in the `rejected` slot (`StateLayout`).
+ * A lone absurd value (`ABSURD_REACH`) is scored like any other but kept out of the ranges, so
+ * a later anomaly is caught again as soon as the quiet period after its alarm ends.
  */
 import {
+  ABSURD_REACH,
   AGE_MASK,
   CAL_BINS,
   CAL_RESCALE,
@@ -266,10 +269,20 @@ export function updateState(
     high -= p.rangeDecay * (high - m);
     low += p.rangeDecay * (m - low);
   }
-  s[base + S.recentMin] = x < low ? x : low;
-  s[base + S.recentMax] = x > high ? x : high;
-  if (t === 0 || x < s[base + S.min]) s[base + S.min] = x;
-  if (t === 0 || x > s[base + S.max]) s[base + S.max] = x;
+  // A lone absurd reading (see ABSURD_REACH; the point before it, still in the ring, was not
+  // one) stays out of both ranges; a second one in a row is a new level and is taken in.
+  const seenLow = s[base + S.min];
+  const seenHigh = s[base + S.max];
+  const far = ABSURD_REACH * (seenHigh - seenLow);
+  let take = true;
+  if (far > 0 && (x > seenHigh + far || x < seenLow - far)) {
+    const previous = s[base + layout.ring + ((t - 1) % layout.window)];
+    take = previous > seenHigh + far || previous < seenLow - far;
+  }
+  s[base + S.recentMin] = take && x < low ? x : low;
+  s[base + S.recentMax] = take && x > high ? x : high;
+  if (t === 0 || (take && x < seenLow)) s[base + S.min] = x;
+  if (t === 0 || (take && x > seenHigh)) s[base + S.max] = x;
   const range = s[base + S.max] - s[base + S.min];
   const span = range > 0 ? range : 1;
 
