@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,62 @@ describe('x0tta6bl4 load', () => {
       expect(await runLoadCommand([...argv], targets, io)).toBe(2);
       expect(io.errors()).toMatch(message);
       expect(io.errors()).toContain('usage:');
+    }
+  });
+
+  it('fails (exit 1) when every call fails, whatever thresholds are set: a dead port', async () => {
+    // A port that was just free and is closed again: every call is refused.
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((done) => server.close(done));
+    const url = `http://127.0.0.1:${port}/`;
+    for (const extra of [[], ['--threshold', 'p(95)<100000']]) {
+      const io = capture();
+      const json = join(dir, 'dead.json');
+      const code = await runLoadCommand(
+        ['--url', url, '--rate', '50', '--duration', '0.2', '--quiet', '--json', json, ...extra],
+        targets,
+        io,
+      );
+      expect(code).toBe(1);
+      expect(io.text()).toMatch(/FAIL ok>0 +overall +actual 0\.000 limit 0\.000/);
+      expect(io.text()).toContain('thresholds broken in: custom (no call succeeded)');
+      const report = JSON.parse(await readFile(json, 'utf8'));
+      expect(report.passed).toBe(false);
+      expect(report.results[0].summary.ok).toBe(0);
+      expect(report.results[0].summary.failed + report.results[0].summary.timeouts).toBeGreaterThan(0);
+    }
+  });
+
+  it('passes a run with one success among failures unless a threshold says otherwise', async () => {
+    let calls = 0;
+    const flaky: LoadTarget = () => (++calls === 1 ? undefined : Promise.reject(new Error('down')));
+    const io = capture();
+    expect(
+      await runLoadCommand(
+        ['--target', 'flaky', '--rate', '50', '--duration', '0.2', '--quiet'],
+        { flaky },
+        io,
+      ),
+    ).toBe(0);
+    expect(io.text()).toMatch(/ok +ok>0 +overall +actual 1\.000/);
+  });
+
+  it('checks the report paths before the run starts (exit 2, nothing run)', async () => {
+    let calls = 0;
+    const counting: LoadTarget = () => void calls++;
+    for (const flag of ['--json', '--html']) {
+      const io = capture();
+      const path = join(dir, 'no-such-folder', 'r.out');
+      const code = await runLoadCommand(
+        ['--target', 'counting', '--rate', '50', '--duration', '0.2', '--quiet', flag, path],
+        { counting },
+        io,
+      );
+      expect(code).toBe(2);
+      expect(io.errors()).toMatch(new RegExp(`${flag}: cannot write .*no-such-folder.* does not exist`));
+      expect(calls).toBe(0);
     }
   });
 

@@ -1,7 +1,7 @@
 /**
  * `x0tta6bl4 load`: runs presets or a custom scenario against a named target (or a URL),
  * prints a progress line and a summary, writes JSON and HTML reports, and returns the exit
- * code: 0 when every threshold held, 1 when one broke, 2 for a usage error.
+ * code: 0 when every threshold held, 1 when one broke or no call succeeded, 2 for a usage error.
  */
 import { ArgumentError } from '../errors.ts';
 import { httpTarget } from '../load/http-target.ts';
@@ -11,6 +11,7 @@ import { renderHtmlReport } from '../load/report-html.ts';
 import { type LoadResult, runScenario } from '../load/run.ts';
 import type { Scenario } from '../load/scenario.ts';
 import type { LoadTarget } from '../load/target.ts';
+import { checkOutputFile } from './args.ts';
 
 /** Where the command writes; injectable for tests. */
 export interface LoadCommandIO {
@@ -38,7 +39,7 @@ export const LOAD_USAGE = `usage: x0tta6bl4 load [options]
   --json FILE          write the results as JSON
   --html FILE          write a self-contained HTML report
   --quiet              no progress line
-exit code: 0 all thresholds held, 1 a threshold broke, 2 usage error`;
+exit code: 0 all thresholds held, 1 a threshold broke or no call succeeded, 2 usage error`;
 
 interface Options {
   preset?: string;
@@ -169,6 +170,9 @@ export async function runLoadCommand(
             target: pickTarget(options, targets, name),
           }))
         : [{ scenario: customScenario(options), target: pickTarget(options, targets, undefined) }];
+    // The reports are written after the run: a path that cannot be written must fail now.
+    if (options.json !== undefined) checkOutputFile('--json', options.json);
+    if (options.html !== undefined) checkOutputFile('--html', options.html);
   } catch (error) {
     if (!(error instanceof ArgumentError)) throw error;
     io.err(`${error.message}\n${LOAD_USAGE}`);
@@ -195,13 +199,9 @@ export async function runLoadCommand(
   if (options.json)
     await io.writeFile(options.json, JSON.stringify({ tool: 'x0tta6bl4 load', passed, results }, null, 2));
   if (options.html) await io.writeFile(options.html, renderHtmlReport(results));
-  io.out(
-    passed
-      ? 'all thresholds held'
-      : `thresholds broken in: ${results
-          .filter((r) => !r.passed)
-          .map((r) => r.scenario)
-          .join(', ')}`,
-  );
+  const broken = results
+    .filter((r) => !r.passed)
+    .map((r) => (r.summary.ok === 0 ? `${r.scenario} (no call succeeded)` : r.scenario));
+  io.out(passed ? 'all thresholds held' : `thresholds broken in: ${broken.join(', ')}`);
   return passed ? 0 : 1;
 }

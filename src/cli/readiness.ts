@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { NotAStoreError, assertStoreDirectory } from '../knowledge/existing-store.ts';
 import { READINESS_CHECKS } from '../readiness/catalog.ts';
 import { createContext } from '../readiness/context.ts';
 import { renderHtmlReport } from '../readiness/report-html.ts';
@@ -18,6 +19,7 @@ const USAGE = `usage: x0tta6bl4 readiness [--out readiness.json] [--html readine
 
   --keys    the deployment's public keys (x0tta6bl4-keys/1) to check for validity and expiry
   --store   the deployment's PGlite knowledge store, for rollback versions and configuration
+            (an existing store: any other path is a usage error)
   --only    run only checks whose id or category starts with this (repeatable)
   --strict  also fail when a critical check is not applicable
 exit codes: 0 ready, 1 a critical check failed, 2 usage error`;
@@ -67,6 +69,16 @@ export async function runReadinessCommand(argv: string[]): Promise<number> {
     return 2;
   }
 
+  if (values.store !== undefined) {
+    // Checked here, before any check opens it: PGlite would make a database of any folder.
+    try {
+      await assertStoreDirectory(values.store, '--store');
+    } catch (error) {
+      if (!(error instanceof NotAStoreError)) throw error;
+      console.error(`${error.message}\n${USAGE}`);
+      return 2;
+    }
+  }
   const context = await createContext({ keysPath: values.keys, storePath: values.store });
   const progress = !values.quiet && !values.json && process.stderr.isTTY === true;
   const colour = !values.json && process.stdout.isTTY === true;

@@ -1,7 +1,8 @@
 /**
  * Runs one scenario against one target and turns the recorder's tallies into a LoadResult:
  * summaries overall and per stage, the per-second series, the percentile curve, threshold
- * verdicts, and for stop-on-break ramps the stable rate and knee.
+ * verdicts (the scenario's own and {@link SOME_CALL_SUCCEEDED}), and for stop-on-break ramps the
+ * stable rate and knee.
  */
 import { ArgumentError } from '../errors.ts';
 import { runClosedModel } from './closed-model.ts';
@@ -20,7 +21,7 @@ import {
   summarize,
 } from './summary.ts';
 import type { LoadTarget } from './target.ts';
-import { evaluateThreshold, type ThresholdResult } from './thresholds.ts';
+import { evaluateThreshold, SOME_CALL_SUCCEEDED, type ThresholdResult } from './thresholds.ts';
 
 /** Figures for one stage of a run. */
 export interface StageResult {
@@ -120,7 +121,7 @@ export async function runScenario(
   const stages = scenario.stages.map((_, i) => stageResult(i, i <= lastComplete));
   const overall = recorder.overall();
   const summary = summarize(overall, open);
-  const thresholds = resolved.thresholds.map((t) => evaluateThreshold(t, summary));
+  const thresholds = [...resolved.thresholds, SOME_CALL_SUCCEEDED].map((t) => evaluateThreshold(t, summary));
   if (stages.length > 1)
     for (const stage of stages) if (stage.complete) thresholds.push(...checkStage(resolved, stage));
 

@@ -1,7 +1,8 @@
 /**
  * k6-style pass/fail criteria parsed from strings: `p(95)<100` (latency in ms, corrected),
  * `avg<50`, `med<=10`, `max<1000`, `error_rate<0.01`, `dropped_rate==0`, `rate>=0.99*target`,
- * `errors<5`, `timeouts==0`. A run that breaks one fails (and the CLI exits non-zero).
+ * `errors<5`, `timeouts==0`, `ok>100`. A run that breaks one fails (and the CLI exits non-zero);
+ * so does a run in which no call succeeded ({@link SOME_CALL_SUCCEEDED}), whatever thresholds are set.
  */
 import { ArgumentError } from '../errors.ts';
 import type { LoadSummary } from './summary.ts';
@@ -41,6 +42,7 @@ const NAMED: Record<string, (s: LoadSummary) => number> = {
   errors: (s) => s.failed + s.timeouts,
   timeouts: (s) => s.timeouts,
   dropped: (s) => s.dropped,
+  ok: (s) => s.ok,
 };
 
 /** The percentiles a summary carries; others are refused rather than guessed. */
@@ -137,3 +139,10 @@ export function evaluateThreshold(
     passed: compare(actual, threshold.operator, limit),
   };
 }
+
+/**
+ * The rule every run is held to on top of its own thresholds: at least one call succeeded. A
+ * target that fails every call (a dead port, a wrong URL) must not pass because no threshold
+ * happened to look at errors.
+ */
+export const SOME_CALL_SUCCEEDED: Threshold = parseThreshold('ok>0');
