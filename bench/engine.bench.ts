@@ -17,7 +17,7 @@ import { DecisionEngine } from '../src/plan/decision.ts';
 import { createEngineParts, detectorScorer } from '../src/run/defaults.ts';
 import { runHealing } from '../src/run/healing-run.ts';
 import { LOCAL_METRICS, SIM_METRICS } from '../src/run/mesh-loop.ts';
-import { SimulatorExecutor, simulatorActions } from '../src/run/sim-executor.ts';
+import { SimulatorExecutor } from '../src/run/sim-executor.ts';
 import { MeshSimulator, METRIC_NAMES, scheduleFaults, type TickFrame } from '../src/sim/index.ts';
 import { ALARM_THRESHOLD } from '../src/kernels/detector/params.ts';
 import type { BenchResult } from './types.ts';
@@ -61,7 +61,7 @@ async function measure(nodes: number, ticks: number): Promise<{ loop: number[]; 
     localMetrics: LOCAL_METRICS,
     detector: await detectorScorer(series),
     threshold: ALARM_THRESHOLD,
-    planner: await DecisionEngine.create({ actions: simulatorActions() }),
+    planner: await DecisionEngine.create(),
     executor,
   });
   const detector = await detectorScorer(series);

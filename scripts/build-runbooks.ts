@@ -1,5 +1,7 @@
 // Regenerates src/rag/runbooks.generated.ts from knowledge/runbooks/*.md, so browsers (no fs)
 // get the shipped corpus as a plain module. test/rag-corpus.test.ts fails when it is stale.
+// parseRunbook checks each file's faults and actions against the domain vocabulary (src/domain)
+// and throws naming the file, so a misspelt kind stops the build.
 // Run: npx tsx scripts/build-runbooks.ts
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -15,7 +15,7 @@ describe('PGlite store on disk', () => {
         id: `a${i}`,
         incidentId: 'i',
         action: 'reroute',
-        target: 'n1-n2',
+        target: { link: ['n1', 'n2'] },
         startedAt: i,
         outcome: 'healed',
         score: i,

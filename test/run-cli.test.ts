@@ -65,7 +65,7 @@ describe('x0tta6bl4 run', () => {
     expect((await quietly(() => runAuditCommand(['verify', audit]))).code).toBe(0);
     const file = JSON.parse(await readFile(audit, 'utf8'));
     const entry = file.entries.find((e: { kind: string }) => e.kind === 'action');
-    entry.data.target = entry.data.target === 'n0' ? 'n1' : 'n0';
+    entry.data.target = { node: entry.data.target.node === 'n0' ? 'n1' : 'n0' };
     await writeFile(audit, JSON.stringify(file));
     const tampered = await quietly(() => runAuditCommand(['verify', audit]));
     expect(tampered.code).toBe(1);

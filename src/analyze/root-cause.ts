@@ -19,6 +19,7 @@
  * alarmed. Routes come from the graph's routing table (or, without one, from hops to the gateways).
  * Earlier onset breaks near-ties. Scores become confidences with a softmax.
  */
+import { linkTarget, nodeTarget, printTarget } from '../domain/targets.ts';
 import type { CauseCandidate } from '../knowledge/records.ts';
 import type { MeshGraph } from './graph.ts';
 import type { TrackedIncident } from './incidents.ts';
@@ -85,7 +86,7 @@ export function rankRootCauses(
           WEIGHTS.blame * share(blame.nodes.get(node)?.weight)) +
       WEIGHTS.silent * (view.silent(node) ? 1 : 0) +
       early(e?.onset ?? blame.nodes.get(node)?.onset ?? first);
-    raw.push({ target: graph.nodeIds[node], score });
+    raw.push({ target: nodeTarget(graph.nodeIds[node]), score });
   }
 
   const cut = partitionCut(view);
@@ -108,7 +109,11 @@ export function rankRootCauses(
       WEIGHTS.blame * share(blame.links.get(link)) +
       (cut.has(link) ? WEIGHTS.cut : 0) +
       early(onset);
-    raw.push({ target: graph.linkIds[link], score, ...(cut.has(link) ? { cut: true } : {}) });
+    raw.push({
+      target: linkTarget(graph.nodeIds[a], graph.nodeIds[b]),
+      score,
+      ...(cut.has(link) ? { cut: true } : {}),
+    });
   }
   return softmaxRank(raw, options.temperature ?? 0.25);
 }
@@ -287,5 +292,5 @@ function softmaxRank(raw: readonly CauseCandidate[], temperature: number): Cause
   const sum = weights.reduce((a, b) => a + b, 0);
   return raw
     .map((r, i) => ({ ...r, score: weights[i] / sum }))
-    .sort((a, b) => b.score - a.score || (a.target < b.target ? -1 : 1));
+    .sort((a, b) => b.score - a.score || (printTarget(a.target) < printTarget(b.target) ? -1 : 1));
 }

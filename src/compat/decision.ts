@@ -10,7 +10,8 @@
 import { ArgumentError } from '../errors.ts';
 import { checkFinite } from '../validate.ts';
 import type { ActionSpec } from '../plan/actions.ts';
-import { DecisionEngine as Planner, type Candidate, type Diagnosis } from '../plan/decision.ts';
+import { nodeTarget } from '../domain/targets.ts';
+import { attemptKey, DecisionEngine as Planner, type Candidate, type Diagnosis } from '../plan/decision.ts';
 import { mean, SuccessRates } from '../plan/posteriors.ts';
 import { PolicyRanker } from './policy.ts';
 
@@ -227,7 +228,7 @@ export class DecisionEngine {
       if (this.#planner?.key !== key) {
         const actions: ActionSpec[] = [...this.ranker.policies.values()].map((p) => ({
           name: p.id,
-          target: 'any',
+          scope: 'any',
           cost: p.cost,
           risk: p.risk,
           duration: p.duration,
@@ -248,12 +249,12 @@ export class DecisionEngine {
     }
   }
 
-  /** "policy@target" keys of every registered policy except `keep`, so the planner passes them over. */
+  /** Attempt keys of every registered policy except `keep`, so the planner passes them over. */
   #excludedBut(keep: readonly string[], diagnosis: Diagnosis): Set<string> {
     const target = diagnosis.rootCauses[0].target;
     const kept = new Set(keep);
     return new Set(
-      [...this.ranker.policies.keys()].filter((id) => !kept.has(id)).map((id) => `${id}@${target}`),
+      [...this.ranker.policies.keys()].filter((id) => !kept.has(id)).map((id) => attemptKey(id, target)),
     );
   }
 
@@ -293,7 +294,7 @@ function diagnosisFor(context: DecisionContext, id: string): Diagnosis {
     kind,
     severity,
     metrics: [],
-    rootCauses: [{ target, score: 1 }],
+    rootCauses: [{ target: nodeTarget(target), score: 1 }],
     recommended: [],
   };
 }

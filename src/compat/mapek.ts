@@ -234,7 +234,7 @@ export class MLEnhancedMAPEK {
     const planner = await Planner.create({
       actions: offered.map(({ policy }) => ({
         name: policy.id,
-        target: 'any',
+        scope: 'any',
         cost: policy.cost,
         risk: policy.risk,
         duration: policy.duration,

@@ -4,14 +4,15 @@
  * judged by the loop from telemetry, not by the executor's say-so; `verify` is an optional
  * extra check such as a health probe.
  */
+import type { Target } from '../domain/targets.ts';
 
 /** One action the engine wants carried out. */
 export interface ActionRequest {
   id: string;
   incidentId: string;
   action: string;
-  /** A node id, or a link id "a-b". */
-  target: string;
+  /** A node, or a link between two nodes. */
+  target: Target;
 }
 
 /** Outcome of a dry run or an application. */

@@ -3,6 +3,7 @@
  * the simulator, seconds in production): the rails only compare numbers, so they are
  * deterministic and testable.
  */
+import { type Target, targetKey } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
 
 export interface RailOptions {
@@ -37,6 +38,7 @@ export type RailVerdict =
 export class SafetyRails {
   readonly options: Required<RailOptions>;
   readonly #starts: number[] = [];
+  /** Cooldown ends by target key. */
   readonly #targetFreeAt = new Map<string, number>();
   readonly #incidentRetryAt = new Map<string, number>();
   readonly #incidentFailures = new Map<string, number>();
@@ -63,7 +65,7 @@ export class SafetyRails {
   }
 
   /** Whether an action on `target` for `incident` may start at time `now`. */
-  check(incident: string, target: string, now: number, healthyFraction: number): RailVerdict {
+  check(incident: string, target: Target, now: number, healthyFraction: number): RailVerdict {
     const o = this.options;
     if (healthyFraction < o.quorum) return { allowed: false, reason: 'quorum' };
     if (this.#busyIncidents.has(incident)) return { allowed: false, reason: 'busy' };
@@ -71,7 +73,7 @@ export class SafetyRails {
       return { allowed: false, reason: 'circuit-open', until: this.#breakerOpenUntil };
     const retryAt = this.#incidentRetryAt.get(incident) ?? -Infinity;
     if (now < retryAt) return { allowed: false, reason: 'backoff', until: retryAt };
-    const freeAt = this.#targetFreeAt.get(target) ?? -Infinity;
+    const freeAt = this.#targetFreeAt.get(targetKey(target)) ?? -Infinity;
     if (now < freeAt) return { allowed: false, reason: 'cooldown', until: freeAt };
     this.#expire(now);
     if (this.#starts.length >= o.rateLimit) {
@@ -81,10 +83,10 @@ export class SafetyRails {
   }
 
   /** Records that an action started (call only after `check` allowed it). */
-  started(incident: string, target: string, now: number): void {
+  started(incident: string, target: Target, now: number): void {
     this.#starts.push(now);
     this.#busyIncidents.add(incident);
-    this.#targetFreeAt.set(target, now + this.options.cooldown);
+    this.#targetFreeAt.set(targetKey(target), now + this.options.cooldown);
   }
 
   /** Records how an action ended; failures feed the breaker and the incident's back-off. */

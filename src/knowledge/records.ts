@@ -1,8 +1,9 @@
 /** The records the knowledge store keeps. Times are in ticks (1 tick = 1 s of telemetry time). */
+import type { Target } from '../domain/targets.ts';
 
-/** A ranked root-cause candidate: a node id, or a link id written "a-b". */
+/** A ranked root-cause candidate: a node or a link. */
 export interface CauseCandidate {
-  target: string;
+  target: Target;
   score: number;
   /** A link of a partition's cut: the links that went down together and strand a region without a gateway. */
   cut?: boolean;
@@ -34,7 +35,7 @@ export interface ActionRecord {
   id: string;
   incidentId: string;
   action: string;
-  target: string;
+  target: Target;
   startedAt: number;
   finishedAt?: number;
   outcome: 'pending' | 'healed' | 'not-healed' | 'failed' | 'rolled-back' | 'dry-run';

@@ -1,4 +1,5 @@
 /** What the loop needs from parts that live outside it: a detector, a diagnoser, an audit sink. */
+import type { Target } from '../domain/targets.ts';
 import type { IncidentRecord } from '../knowledge/records.ts';
 import type { IncidentSummary } from '../analyze/analyzer.ts';
 import type { Symptom } from '../analyze/symptoms.ts';
@@ -24,7 +25,7 @@ export interface Diagnoser {
   /** Called when an incident is resolved, so its story can inform later diagnoses. */
   learn?(
     incident: IncidentRecord,
-    healedBy: { action: string; target: string } | undefined,
+    healedBy: { action: string; target: Target } | undefined,
   ): Promise<void> | void;
 }
 

@@ -6,6 +6,7 @@
  */
 import type { IncidentSummary } from '../analyze/analyzer.ts';
 import type { MeshGraph } from '../analyze/graph.ts';
+import { type Target, targetNodes } from '../domain/targets.ts';
 import type { TrackedIncident } from '../analyze/incidents.ts';
 import { captureBand, recovered, type Band } from '../analyze/recovery.ts';
 import { describeIncident, describeSeries, type Symptom } from '../analyze/symptoms.ts';
@@ -84,7 +85,7 @@ export function diagnosisContext(
   }
   const top = summary.rootCauses[0];
   const description = describeIncident(symptoms, summary.silentNodes, summary.nodes.length, {
-    isLink: !!cause?.includes('-'),
+    isLink: cause?.link !== undefined,
     cut: !!top?.cut,
   });
   return { ...summary, symptoms, description };
@@ -132,7 +133,7 @@ export function hasRecovered(
 export function tookEffect(
   source: EvidenceSource,
   incident: IncidentEvidence,
-  action: { readonly target: string; readonly startedAt: number },
+  action: { readonly target: Target; readonly startedAt: number },
   doneAt: number,
   now: number,
   isolates: boolean,
@@ -163,10 +164,9 @@ export function isQuiet(
   return now - quietSince >= QUIET_TICKS;
 }
 
-/** Node indices of a target: the node, or both ends of a link "a-b". */
-export function nodesOf(graph: MeshGraph, target: string): Set<number> {
-  const ids = target.includes('-') ? target.split('-') : [target];
-  return new Set(ids.map((id) => graph.indexOf(id, 'target')));
+/** Node indices of a target: the node, or both ends of a link. */
+export function nodesOf(graph: MeshGraph, target: Target): Set<number> {
+  return new Set(targetNodes(target).map((id) => graph.indexOf(id, 'target')));
 }
 
 /**

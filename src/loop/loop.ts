@@ -22,7 +22,7 @@ import type { ActionRecord, IncidentRecord } from '../knowledge/records.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import { WriteQueue } from '../knowledge/write-queue.ts';
 import { Monitor, type ColumnarBatch } from '../monitor/ingest.ts';
-import type { Candidate, Diagnosis } from '../plan/decision.ts';
+import { attemptKey, type Candidate, type Diagnosis } from '../plan/decision.ts';
 import type { AuditRecord } from './contracts.ts';
 import {
   captureBands,
@@ -420,7 +420,7 @@ export class MapeKLoop {
     flight.record.outcome = outcome;
     flight.record.finishedAt = ts;
     this.rails.finished(incident.record.id, ts, healed);
-    incident.tried.add(`${flight.record.action}@${flight.record.target}`);
+    incident.tried.add(attemptKey(flight.record.action, flight.record.target));
     if (outcome === 'failed') this.#stats.actionsFailed++;
     else {
       // Only a completed action says something about whether it fits this kind of incident.

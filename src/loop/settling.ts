@@ -7,6 +7,7 @@
  */
 import type { Analyzer } from '../analyze/analyzer.ts';
 import type { MeshGraph } from '../analyze/graph.ts';
+import type { Target } from '../domain/targets.ts';
 import type { ActionSpec } from '../plan/actions.ts';
 import { nodesOf } from './evidence.ts';
 
@@ -50,14 +51,14 @@ export class Settling {
    * An action on `target` completed at `now`: if it took the target out of service, the area
    * around it settles now; if its effect lapses by itself, the area settles again then.
    */
-  actionDone(target: string, spec: ActionSpec | undefined, now: number): void {
+  actionDone(target: Target, spec: ActionSpec | undefined, now: number): void {
     if (spec?.isolates) this.#hold(this.#area(target), now);
     if (spec?.lapsesAfter !== undefined)
       this.#lapses.push({ at: now + spec.lapsesAfter, nodes: this.#area(target) });
   }
 
   /** An action on `target` was undone at `now`, ahead of its lapse: its area settles next tick. */
-  actionUndone(target: string, spec: ActionSpec | undefined, now: number): void {
+  actionUndone(target: Target, spec: ActionSpec | undefined, now: number): void {
     if (spec?.lapsesAfter !== undefined) this.#lapses.push({ at: now + 1, nodes: this.#area(target) });
   }
 
@@ -65,7 +66,7 @@ export class Settling {
    * An incident was resolved at `now`: its nodes settle after the fix, and a remedy that moved
    * traffic (a reroute, a quarantine) gives the nodes around its target a new normal too.
    */
-  resolved(nodes: Iterable<number>, healedBy: string | undefined, now: number): void {
+  resolved(nodes: Iterable<number>, healedBy: Target | undefined, now: number): void {
     const settling = new Set(nodes);
     if (healedBy)
       for (const node of nodesOf(this.graph, healedBy))
@@ -89,7 +90,7 @@ export class Settling {
   }
 
   /** The target's nodes and their neighbours. */
-  #area(target: string): number[] {
+  #area(target: Target): number[] {
     return [...new Set([...nodesOf(this.graph, target)].flatMap((node) => this.graph.around(node, 1)))];
   }
 }

@@ -1,13 +1,17 @@
 /**
- * The action catalogue the planner chooses from: what each action costs, how risky it is, and
- * what kind of target it takes. Costs and risks are on a 0..1 scale relative to each other.
+ * The action catalogue the planner chooses from: what each action costs, how risky it is, how
+ * long it takes and what kind of target it takes, on the planner's 0..1 scales. The default is
+ * derived from the domain's actions (src/domain), which the simulator implements; an executor
+ * with a catalogue of its own passes that to the planner instead.
  */
+import { ACTION_KINDS, ACTIONS, type ActionScope } from '../domain/actions.ts';
+import type { TargetScope } from '../domain/targets.ts';
 
-/** A remediation the executor can carry out. */
+/** A remediation the executor can carry out, as the planner weighs it. */
 export interface ActionSpec {
   name: string;
   /** Whether the action takes a node, a link, or either (reroute around a node or a link). */
-  target: 'node' | 'link' | 'any';
+  scope: ActionScope;
   cost: number;
   risk: number;
   /** Ticks until the action takes effect; slower remedies leave the fault in place longer. */
@@ -17,7 +21,7 @@ export interface ActionSpec {
    * it (rerouting around a node leaves the node broken): a stopgap, planned only when no remedy
    * is left for that target.
    */
-  stopgapOn?: 'node' | 'link';
+  stopgapOn?: TargetScope;
   /**
    * Ticks after it completes until its effect lapses by itself (a quarantine's or a rate limit's
    * hold), if it does: the target then returns to its old state, which is no new fault.
@@ -29,18 +33,24 @@ export interface ActionSpec {
   isolates?: boolean;
 }
 
+/** A lasting side effect (a hold that must lapse or be undone) counts as this much extra risk. */
+const HOLD_RISK = 0.1;
+
 /**
- * The engine's action set with typical durations in seconds (the simulator implements every one
- * of them; an executor with its own catalogue passes it to the planner instead).
+ * The domain's actions in the planner's terms: cost scaled from 1..10 units to 0..1, risk = the
+ * chance it fails plus a share for a hold it leaves behind, duration and hold in ticks.
  */
-export const DEFAULT_ACTIONS: readonly ActionSpec[] = [
-  { name: 'restart-service', target: 'node', cost: 0.2, risk: 0.15, duration: 15 },
-  { name: 'clear-cache', target: 'node', cost: 0.05, risk: 0.05, duration: 1 },
-  { name: 'scale-up', target: 'node', cost: 0.3, risk: 0.05, duration: 30 },
-  { name: 'scale-down', target: 'node', cost: 0.1, risk: 0.2, duration: 10 },
-  { name: 'rate-limit', target: 'node', cost: 0.15, risk: 0.1, duration: 1 },
-  { name: 'rollback-config', target: 'node', cost: 0.2, risk: 0.1, duration: 5 },
-  { name: 'quarantine-node', target: 'node', cost: 0.35, risk: 0.3, duration: 3, isolates: true },
-  { name: 'failover', target: 'any', cost: 0.3, risk: 0.2, duration: 5 },
-  { name: 'reroute', target: 'any', cost: 0.1, risk: 0.1, duration: 2, stopgapOn: 'node', detours: true },
-];
+export const DEFAULT_ACTIONS: readonly ActionSpec[] = ACTION_KINDS.map((name) => {
+  const a = ACTIONS[name];
+  return {
+    name,
+    scope: a.scope,
+    cost: a.cost / 10,
+    risk: a.failureProbability + (a.holdTicks > 0 ? HOLD_RISK : 0),
+    duration: a.duration,
+    ...(a.holdTicks > 0 ? { lapsesAfter: a.holdTicks } : {}),
+    ...(a.stopgapOn ? { stopgapOn: a.stopgapOn } : {}),
+    ...(a.detours ? { detours: true } : {}),
+    ...(a.isolates ? { isolates: true } : {}),
+  };
+});

@@ -7,6 +7,14 @@
  */
 import type { CauseCandidate } from '../knowledge/records.ts';
 import { createScorer, type Scorer } from '../kernels/scoring/index.ts';
+import {
+  printTarget,
+  sameTarget,
+  type Target,
+  targetKey,
+  type TargetScope,
+  targetScope,
+} from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
 import { DEFAULT_ACTIONS, type ActionSpec } from './actions.ts';
 import { PolicyRegistry } from './policy.ts';
@@ -19,11 +27,11 @@ export interface Diagnosis {
   signature: string;
   kind?: string;
   /** Where the diagnosed kind of fault lives; when known, only targets of that type are considered. */
-  scope?: 'node' | 'link';
+  scope?: TargetScope;
   /** 0..1: how bad the incident is (share of the mesh affected, peak anomaly). */
   severity: number;
   metrics: readonly string[];
-  /** Ranked causes: node ids and link ids ("a-b"). */
+  /** Ranked causes: nodes and links. */
   rootCauses: readonly CauseCandidate[];
   /** Actions recommended by retrieved runbooks, with rank-weighted support in 0..1. */
   recommended: ReadonlyArray<{ action: string; support: number }>;
@@ -56,7 +64,7 @@ const SLOW_TICKS = 60;
 /** One scored (action, target) pair. */
 export interface Candidate {
   action: string;
-  target: string;
+  target: Target;
   score: number;
   probability: number;
   features: Record<(typeof FEATURES)[number], number>;
@@ -126,7 +134,7 @@ export class DecisionEngine {
     return [...this.#actions.values()];
   }
 
-  /** Scores every candidate for `diagnosis`; `tried` lists "action@target" pairs to exclude. */
+  /** Scores every candidate for `diagnosis`; `tried` lists the {@link attemptKey}s of pairs to exclude. */
   plan(diagnosis: Diagnosis, tried: ReadonlySet<string> = new Set()): Plan {
     if (!(diagnosis.severity >= 0 && diagnosis.severity <= 1)) {
       throw new ArgumentError('diagnosis.severity', `expected 0..1, got ${diagnosis.severity}`);
@@ -151,7 +159,10 @@ export class DecisionEngine {
           ...(row.excluded ? { excluded: row.excluded } : {}),
         }),
       )
-      .sort((a, b) => b.score - a.score || (a.action + a.target < b.action + b.target ? -1 : 1));
+      .sort(
+        (a, b) =>
+          b.score - a.score || (a.action + printTarget(a.target) < b.action + printTarget(b.target) ? -1 : 1),
+      );
     const chosen = result.best >= 0 ? candidates.find((c) => !c.excluded) : undefined;
     return { incidentId: diagnosis.incidentId, candidates, ...(chosen ? { chosen } : {}) };
   }
@@ -173,13 +184,13 @@ export class DecisionEngine {
     const support = new Map(d.recommended.map((r) => [r.action, r.support]));
     const context = { kind: d.kind, metrics: d.metrics, severity: d.severity };
     const policyPriority = new Map<string, number>();
-    const forbidden = new Map<string, Set<string>>();
+    const forbidden = new Map<string, Target[]>();
     for (const target of d.rootCauses) {
       for (const policy of this.policies.matching({ ...context, target: target.target })) {
         policyPriority.set(policy.action, Math.max(policyPriority.get(policy.action) ?? 0, policy.priority));
         for (const t of policy.forbiddenTargets ?? []) {
-          if (!forbidden.has(policy.action)) forbidden.set(policy.action, new Set());
-          forbidden.get(policy.action)!.add(t);
+          if (!forbidden.has(policy.action)) forbidden.set(policy.action, []);
+          forbidden.get(policy.action)!.push(t);
         }
       }
     }
@@ -190,8 +201,8 @@ export class DecisionEngine {
       : this.actions;
     // Targets of the diagnosed scope; when the ranking holds none of that type, the other type
     // rather than nothing (a wrong scope guess should cost an attempt, not the whole incident).
-    const allNodes = d.rootCauses.filter((c) => !c.target.includes('-')).slice(0, this.#options.targets);
-    const allLinks = d.rootCauses.filter((c) => c.target.includes('-')).slice(0, this.#options.targets);
+    const allNodes = d.rootCauses.filter((c) => c.target.node !== undefined).slice(0, this.#options.targets);
+    const allLinks = d.rootCauses.filter((c) => c.target.link !== undefined).slice(0, this.#options.targets);
     const scopedNodes = d.scope === 'link' && allLinks.length ? [] : allNodes;
     const scopedLinks = d.scope === 'node' && allNodes.length ? [] : allLinks;
     const best = Math.max(0, ...[...scopedNodes, ...scopedLinks].map((c) => c.score));
@@ -201,14 +212,14 @@ export class DecisionEngine {
 
     const rows: Array<{
       action: string;
-      target: string;
+      target: Target;
       vector: Float32Array;
       stopgap: boolean;
       excluded?: string;
     }> = [];
     for (const action of actions) {
       const targets =
-        action.target === 'node' ? nodes : action.target === 'link' ? links : [...nodes, ...links];
+        action.scope === 'node' ? nodes : action.scope === 'link' ? links : [...nodes, ...links];
       for (const target of targets) {
         const prior = priorFromSupport(support.get(action.name) ?? 0);
         const posterior = this.successRates.get(d.signature, action.name, prior);
@@ -225,15 +236,14 @@ export class DecisionEngine {
           spread(posterior),
           Math.min(1, action.duration / SLOW_TICKS),
         ]);
-        const key = `${action.name}@${target.target}`;
-        const excluded = tried.has(key)
+        const excluded = tried.has(attemptKey(action.name, target.target))
           ? 'already tried for this incident'
-          : forbidden.get(action.name)?.has(target.target)
+          : forbidden.get(action.name)?.some((t) => sameTarget(t, target.target))
             ? 'forbidden by policy'
             : action.detours && target.cut
               ? 'no way around a partition cut'
               : undefined;
-        const stopgap = action.stopgapOn === (target.target.includes('-') ? 'link' : 'node');
+        const stopgap = action.stopgapOn === targetScope(target.target);
         rows.push({
           action: action.name,
           target: target.target,
@@ -245,12 +255,20 @@ export class DecisionEngine {
     }
     // A stopgap only while no remedy is left for its target: moving traffic off a broken node
     // clears the symptoms but not the fault.
-    const remedied = new Set(rows.filter((r) => !r.stopgap && !r.excluded).map((r) => r.target));
+    const remedied = rows.filter((r) => !r.stopgap && !r.excluded).map((r) => r.target);
     for (const row of rows)
-      if (row.stopgap && !row.excluded && remedied.has(row.target))
+      if (row.stopgap && !row.excluded && remedied.some((t) => sameTarget(t, row.target)))
         row.excluded = 'a stopgap, while a remedy is left for the target';
     return rows;
   }
+}
+
+/**
+ * The key under which an (action, target) attempt is remembered, e.g. in the `tried` set that
+ * {@link DecisionEngine.plan} passes over.
+ */
+export function attemptKey(action: string, target: Target): string {
+  return `${action}@${targetKey(target)}`;
 }
 
 /** Runbook support s in 0..1 counts as 4s prior successes. */

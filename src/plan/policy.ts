@@ -3,6 +3,7 @@
  * what constraints. Names follow the Python system's (`Policy`, `PolicyPriority`) so its users
  * can port their code.
  */
+import type { Target } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
 
 /** Higher is more important; the value enters the score as a feature. */
@@ -18,7 +19,7 @@ export interface PolicyContext {
   kind?: string;
   metrics: readonly string[];
   severity: number;
-  target: string;
+  target: Target;
 }
 
 /** A rule proposing an action for incidents it matches. */
@@ -31,7 +32,7 @@ export interface Policy {
   /** Extra condition; the policy applies when it returns true. */
   when?: (context: PolicyContext) => boolean;
   /** Targets the action must never touch (e.g. gateways for quarantine). */
-  forbiddenTargets?: readonly string[];
+  forbiddenTargets?: readonly Target[];
 }
 
 /** The set of registered policies. */

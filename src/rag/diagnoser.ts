@@ -4,9 +4,10 @@
  * the fault kind the retrieved runbooks and past incidents point to, cite them, and pass their
  * recommended actions to the planner; resolved incidents are indexed so later diagnoses learn.
  */
+import { FAULT_SCOPE, isFaultKind } from '../domain/faults.ts';
+import { type Target, type TargetScope, targetScope } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
 import { RAGAnalyzer, type Citation, type IncidentCitation, type RAGAnalyzerOptions } from './analyzer.ts';
-import { LINK_FAULTS } from './document.ts';
 
 /** Confidence of the top root cause above which its type (node or link) constrains the diagnosed kind. */
 const CONFIDENT_CAUSE = 0.5;
@@ -27,7 +28,7 @@ export interface DiagnosedIncident {
 export interface DiagnoserAnswer {
   kind?: string;
   /** Whether that kind of fault lives on a node or on a link. */
-  scope?: 'node' | 'link';
+  scope?: TargetScope;
   /** Runbook and past-incident ids, best first. */
   citations: string[];
   /** Recommended actions, support in 0..1 relative to the best-supported one. */
@@ -77,7 +78,7 @@ export class RagDiagnoser {
     incident: DiagnosedIncident,
     context: {
       description: string;
-      rootCauses?: ReadonlyArray<{ target: string; score: number; cut?: boolean }>;
+      rootCauses?: ReadonlyArray<{ target: Target; score: number; cut?: boolean }>;
     },
   ): Promise<DiagnoserAnswer> {
     if (typeof context?.description !== 'string')
@@ -88,14 +89,12 @@ export class RagDiagnoser {
     ].join('. ');
     this.#pending.set(incident.id, summary);
     const top = context.rootCauses?.[0];
-    const where =
-      top && top.score >= CONFIDENT_CAUSE ? (top.target.includes('-') ? 'link' : 'node') : undefined;
+    const where = top && top.score >= CONFIDENT_CAUSE ? targetScope(top.target) : undefined;
     // A runbook may cover kinds besides those asked for: only those count.
     const allowed = (kind: string) => !this.kinds || this.kinds.includes(kind);
     // A cut that strands a region is a partition, whatever else the words resemble.
     const fits = (kind: string) =>
-      allowed(kind) &&
-      (top?.cut ? kind === 'partition' : !where || (LINK_FAULTS.has(kind) ? 'link' : 'node') === where);
+      allowed(kind) && (top?.cut ? kind === 'partition' : !where || scopeOf(kind) === where);
     const kinds = this.kinds?.filter(fits);
     const d = await this.analyzer.augmentAnalysis(
       { id: incident.id, summary, nodes: incident.nodes },
@@ -105,7 +104,7 @@ export class RagDiagnoser {
       ?.fault;
     return {
       kind,
-      ...(kind ? { scope: LINK_FAULTS.has(kind) ? 'link' : 'node' } : {}),
+      ...(kind ? { scope: scopeOf(kind) } : {}),
       citations: [...d.runbooks, ...d.similarIncidents].map((c) => c.id),
       recommended: kind ? recommendFor(kind, d.runbooks, d.similarIncidents) : [],
     };
@@ -114,7 +113,7 @@ export class RagDiagnoser {
   /** Indexes a resolved incident with its outcome (healed by an action, or not). */
   async learn(
     incident: DiagnosedIncident,
-    healedBy: { action: string; target: string } | undefined,
+    healedBy: { action: string; target: Target } | undefined,
   ): Promise<void> {
     const summary = this.#pending.get(incident.id);
     this.#pending.delete(incident.id);
@@ -128,6 +127,11 @@ export class RagDiagnoser {
       resolvedAt: incident.closedAt ?? incident.openedAt ?? 0,
     });
   }
+}
+
+/** Where a kind of fault lives; a kind of the user's own runbooks, unknown to the domain, on a node. */
+function scopeOf(kind: string): TargetScope {
+  return isFaultKind(kind) ? FAULT_SCOPE[kind] : 'node';
 }
 
 /**

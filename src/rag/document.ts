@@ -8,56 +8,6 @@ export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 /** How urgent a runbook's fault or an incident is. */
 export type Severity = (typeof SEVERITIES)[number];
 
-/** The fault kinds the engine injects and diagnoses. */
-export const FAULT_KINDS = [
-  'node-crash',
-  'link-degradation',
-  'congestion',
-  'cpu-exhaustion',
-  'memory-leak',
-  'partition',
-  'misbehaving-node',
-  'flapping-link',
-  'bad-config',
-  'disk-full',
-  'dns-failure',
-  'cert-expiry',
-  'clock-skew',
-  'mtu-mismatch',
-  'routing-loop',
-  'thread-pool-exhaustion',
-  'gc-pause',
-  'connection-leak',
-  'dependency-timeout',
-  'ddos',
-] as const;
-
-/** Fault kinds that live on a link (their remedy targets the link); every other kind lives on a node. */
-export const LINK_FAULTS: ReadonlySet<string> = new Set([
-  'link-degradation',
-  'flapping-link',
-  'partition',
-  'mtu-mismatch',
-]);
-
-/** Remedies: the engine's action set, then operator actions some fault kinds need. */
-export const ACTIONS = [
-  'reroute',
-  'restart-service',
-  'clear-cache',
-  'scale-up',
-  'scale-down',
-  'quarantine-node',
-  'failover',
-  'rate-limit',
-  'rollback-config',
-  'renew-certificate',
-  'resync-clock',
-  'flush-dns',
-  'expand-disk',
-  'fix-mtu',
-] as const;
-
 /** A retrievable document: a runbook or a resolved incident. */
 export interface RagDocument {
   /** Unique id (runbook id, or incident id). */
@@ -65,14 +15,14 @@ export interface RagDocument {
   /** Where it came from. */
   readonly source: 'runbook' | 'incident';
   readonly title: string;
-  /** Fault kinds it is about (strings, so users may add their own kinds). */
+  /** Fault kinds it is about: the domain's FAULT_KINDS, or kinds a user's own runbooks add. */
   readonly faults: readonly string[];
   readonly severity: Severity;
   /** What an operator sees. */
   readonly symptoms: readonly string[];
   /** Metrics that show the fault. */
   readonly metrics: readonly string[];
-  /** Remedies, best first (for incidents: the actions that were tried). */
+  /** Remedies, best first (the domain's ACTION_NAMES, or a user's own; for incidents: the actions that were tried). */
   readonly actions: readonly string[];
   /** Free text (runbook body, or incident notes). */
   readonly body: string;

@@ -18,7 +18,7 @@ export type {
   RetrieveOptions,
 } from './analyzer.ts';
 export { Bm25Index } from './bm25.ts';
-export { ACTIONS, documentText, FAULT_KINDS, SEVERITIES } from './document.ts';
+export { documentText, SEVERITIES } from './document.ts';
 export { RagDiagnoser } from './diagnoser.ts';
 export type { DiagnosedIncident, DiagnoserAnswer, RagDiagnoserOptions } from './diagnoser.ts';
 export type { RagDocument, Severity } from './document.ts';
@@ -35,7 +35,7 @@ export { RetrievalResult } from './result.ts';
 export type { RetrievalHit, RetrievalTimings } from './result.ts';
 export { DEFAULT_FUSION_WEIGHTS, HybridRetriever, storedId, vectorTexts } from './retriever.ts';
 export type { RetrievalMode, RetrieverOptions, SearchOptions } from './retriever.ts';
-export { parseRunbook } from './runbook.ts';
+export { RUNBOOK_VOCABULARY, parseRunbook, type RunbookVocabulary } from './runbook.ts';
 export { RUNBOOKS } from './runbooks.generated.ts';
 export { MemoryRagStore } from './store.ts';
 export type { RagStore, StoredDocument } from './store.ts';

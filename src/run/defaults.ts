@@ -9,7 +9,7 @@ import type { BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import { RagDiagnoser } from '../rag/diagnoser.ts';
 import type { RagStore } from '../rag/store.ts';
 import { DetectorPool } from '../kernels/detector/pool.ts';
-import { FAULT_KINDS } from '../sim/index.ts';
+import { SIM_FAULT_KINDS } from '../sim/index.ts';
 
 export interface EngineParts {
   detector: (series: number) => Promise<BatchScorer>;
@@ -50,7 +50,7 @@ export async function createEngineParts(options: EnginePartsOptions = {}): Promi
         : detectorScorer,
     threshold: ALARM_THRESHOLD,
     diagnoser: await RagDiagnoser.create({
-      kinds: FAULT_KINDS,
+      kinds: SIM_FAULT_KINDS,
       ...(options.ragStore ? { store: options.ragStore } : {}),
     }),
     close: async () => void (await Promise.all(pools.map((p) => p.close()))),

@@ -18,7 +18,8 @@
  *   active when it started.
  */
 import type { LoopEvents } from '../loop/events.ts';
-import type { FaultKind, FaultRecord, MeshSimulator } from '../sim/index.ts';
+import { type Target, targetKey } from '../domain/targets.ts';
+import type { FaultRecord, MeshSimulator, SimFaultKind } from '../sim/index.ts';
 
 /** Per fault kind, and overall. */
 export interface KindReport {
@@ -62,13 +63,14 @@ interface SeenIncident {
   openedAt: number;
   closedAt?: number;
   nodes: Set<string>;
+  /** Target keys of the ranked root causes. */
   rootCauses?: string[];
   kind?: string;
   citations: string[];
 }
 
 interface SeenAction {
-  target: string;
+  target: Target;
   startedAt: number;
   healthyTarget: boolean;
 }
@@ -107,7 +109,7 @@ export class Evaluator {
             incident: {
               id: string;
               nodes: string[];
-              rootCauses: Array<{ target: string }>;
+              rootCauses: Array<{ target: Target }>;
               diagnosedKind?: string;
               citations: string[];
               closedAt?: number;
@@ -119,7 +121,7 @@ export class Evaluator {
       if (!seen) return;
       for (const n of incident.nodes) seen.nodes.add(n);
       if (e.type === 'diagnosis' && !seen.rootCauses) {
-        seen.rootCauses = incident.rootCauses.map((c) => c.target);
+        seen.rootCauses = incident.rootCauses.map((c) => targetKey(c.target));
         seen.kind = incident.diagnosedKind;
         seen.citations = incident.citations;
       }
@@ -129,12 +131,13 @@ export class Evaluator {
     events.addEventListener('incident-resolved', update);
     events.addEventListener('escalation', () => this.#escalations++);
     events.addEventListener('action-started', (e) => {
-      const { action, ts } = (e as unknown as { detail: { action: { target: string }; ts: number } }).detail;
+      const { action, ts } = (e as unknown as { detail: { action: { target: Target }; ts: number } }).detail;
       const truth = this.sim.truthAt(ts);
       const topo = this.sim.topology;
-      const healthy = action.target.includes('-')
-        ? !truth.faultyLinks[topo.linkIndex(action.target)]
-        : !truth.faultyNodes[topo.nodeIndex(action.target)];
+      const healthy =
+        action.target.node !== undefined
+          ? !truth.faultyNodes[topo.nodeIndex(action.target.node)]
+          : !truth.faultyLinks[topo.linkIndex(action.target.link)];
       this.#actions.push({ target: action.target, startedAt: ts, healthyTarget: healthy });
     });
   }
@@ -153,7 +156,7 @@ export class Evaluator {
         .sort((a, b) => a.openedAt - b.openedAt)[0];
       for (const i of incidents)
         if ([...i.nodes].some((n) => affected.has(n)) && overlaps(i, fault)) perturbing.add(i.id);
-      const cause = new Set(fault.cut.length ? fault.cut : [fault.target.node ?? fault.target.link!]);
+      const cause = new Set((fault.cut.length ? fault.cut : [fault.target]).map(targetKey));
       const ranked = match?.rootCauses ?? [];
       const healTick = fault.healedBy === undefined ? undefined : completes.get(fault.healedBy);
       return {
@@ -241,7 +244,7 @@ function summarize(rows: Row[], falseAlarms: number, actionsOnHealthy: number): 
 }
 
 /** Actions on healthy targets taken while a fault of `kind` was active. */
-function countActionsOnHealthy(actions: SeenAction[], faults: FaultRecord[], kind: FaultKind): number {
+function countActionsOnHealthy(actions: SeenAction[], faults: FaultRecord[], kind: SimFaultKind): number {
   return actions.filter(
     (a) =>
       a.healthyTarget && faults.some((f) => f.kind === kind && a.startedAt >= f.start && a.startedAt < f.end),

@@ -18,7 +18,7 @@ import {
   type TopologyKind,
 } from '../sim/index.ts';
 import { createEngineParts } from './defaults.ts';
-import { SimulatorExecutor, simulatorActions } from './sim-executor.ts';
+import { SimulatorExecutor } from './sim-executor.ts';
 
 /** The simulator's metrics with their physical ranges (values outside are rejected). */
 export const SIM_METRICS: readonly MetricSpec[] = [
@@ -126,7 +126,7 @@ export class MeshLoop {
       throughputMetric: 'throughput',
       detector: await parts.detector(graph.size * SIM_METRICS.length),
       threshold: parts.threshold,
-      planner: await DecisionEngine.create({ actions: simulatorActions() }),
+      planner: await DecisionEngine.create(),
       executor,
       store: options.store,
       diagnoser: parts.diagnoser,

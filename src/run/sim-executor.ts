@@ -1,17 +1,12 @@
 /**
  * The simulator behind the engine's `Executor` interface. Actions take simulated time, so
  * `apply` resolves when the simulator completes the ticket; the driver calls `settle()` after
- * every simulator tick to deliver those completions.
+ * every simulator tick to deliver those completions. Requests carry typed targets, so a node
+ * named `edge-1` is acted on as the node it is.
  */
-import type { ActionRequest, Executor, ExecutionResult } from '../execute/executor.ts';
-import type { ActionSpec } from '../plan/actions.ts';
-import {
-  ACTION_KINDS,
-  ACTIONS,
-  type ActionKind,
-  type ActionTicket,
-  type MeshSimulator,
-} from '../sim/index.ts';
+import type { ActionKind } from '../domain/actions.ts';
+import type { ActionRequest, ExecutionResult, Executor } from '../execute/executor.ts';
+import type { ActionTicket, MeshSimulator, SimAction } from '../sim/index.ts';
 
 /** The simulator as an Executor; call `settle()` after each simulator tick. */
 export class SimulatorExecutor implements Executor {
@@ -19,20 +14,20 @@ export class SimulatorExecutor implements Executor {
 
   constructor(private readonly sim: MeshSimulator) {}
 
+  /** Checks the action is one the simulator knows and its target exists and fits it. */
   async dryRun(request: ActionRequest): Promise<ExecutionResult> {
-    if (!(ACTION_KINDS as readonly string[]).includes(request.action))
-      return { ok: false, reason: `unknown action ${request.action}` };
-    const isLink = request.target.includes('-');
-    const exists = isLink
-      ? this.sim.topology.linkIds.includes(request.target)
-      : this.sim.topology.nodeIds.includes(request.target);
-    return exists ? { ok: true } : { ok: false, reason: `unknown target ${request.target}` };
+    try {
+      this.sim.check(actionOf(request));
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message };
+    }
   }
 
   apply(request: ActionRequest): Promise<ExecutionResult> {
     let ticket: ActionTicket;
     try {
-      ticket = this.sim.apply({ kind: request.action as ActionKind, target: targetOf(request.target) });
+      ticket = this.sim.apply(actionOf(request));
     } catch (error) {
       return Promise.resolve({ ok: false, reason: (error as Error).message });
     }
@@ -41,7 +36,7 @@ export class SimulatorExecutor implements Executor {
   }
 
   async rollback(request: ActionRequest): Promise<ExecutionResult> {
-    return this.sim.revert({ kind: request.action as ActionKind, target: targetOf(request.target) });
+    return this.sim.revert(actionOf(request));
   }
 
   /** Resolves the promises of tickets the simulator has completed. */
@@ -57,29 +52,7 @@ export class SimulatorExecutor implements Executor {
   }
 }
 
-function targetOf(id: string): { node: string } | { link: string } {
-  return id.includes('-') ? { link: id } : { node: id };
-}
-
-/**
- * The simulator's action catalogue in the planner's terms: cost scaled to 0..1, risk = the
- * chance it fails plus a share for lasting side effects (holds), duration and hold in ticks. Rerouting
- * around a node is a stopgap (it moves the traffic; the node stays as it was) that needs another
- * path to exist, and a quarantine takes its node out of service, as everywhere.
- */
-export function simulatorActions(): ActionSpec[] {
-  return ACTION_KINDS.map((name) => {
-    const p = ACTIONS[name];
-    const target = p.heals.node && p.heals.link ? 'any' : p.heals.link ? 'link' : 'node';
-    const spec: ActionSpec = {
-      name,
-      target,
-      cost: p.cost / 10,
-      risk: p.failureProbability + (p.holdTicks > 0 ? 0.1 : 0),
-      duration: p.duration,
-      ...(p.holdTicks > 0 ? { lapsesAfter: p.holdTicks } : {}),
-    };
-    if (name === 'reroute') return { ...spec, stopgapOn: 'node', detours: true };
-    return name === 'quarantine-node' ? { ...spec, isolates: true } : spec;
-  });
+/** The request as a simulator action (the simulator refuses an action name it does not know). */
+function actionOf(request: ActionRequest): SimAction {
+  return { kind: request.action as ActionKind, target: request.target };
 }

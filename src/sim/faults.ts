@@ -4,13 +4,22 @@
  * effect on metrics follows from the traffic model: a crashed relay shows up as packet loss at
  * the nodes that forward into it, a corrupting relay as errors at its next hop.
  */
+import { FAULT_SCOPE, type FaultKind } from '../domain/faults.ts';
+import { checkTarget, type LinkTarget, type Target, type TargetScope } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
 import type { RouteTable } from './routing.ts';
 import type { MeshState } from './state.ts';
 import type { Topology } from './topology.ts';
 
-/** Every fault kind the simulator injects. */
-export const FAULT_KINDS = [
+/**
+ * The fault kinds the simulator injects, a subset of the domain's FAULT_KINDS (the others, such
+ * as disk-full or cert-expiry, have runbooks but no model here). A partition is injected at a
+ * trunk link, but every link between the region it cuts off and the rest goes down with it (as
+ * when a site's backhaul fails), so its root cause is that whole cut: telemetry cannot tell one
+ * of its links from another, naming any of them locates it, and failing any of them over
+ * reconnects the region.
+ */
+export const SIM_FAULT_KINDS = [
   'node-crash',
   'link-degradation',
   'congestion',
@@ -20,46 +29,23 @@ export const FAULT_KINDS = [
   'misbehaving-node',
   'flapping-link',
   'bad-config',
-] as const;
+] as const satisfies readonly FaultKind[];
 
-/** One of FAULT_KINDS. */
-export type FaultKind = (typeof FAULT_KINDS)[number];
-
-/**
- * Whether a kind's root cause is a node or a link. A partition is injected at a trunk link, but
- * every link between the region it cuts off and the rest goes down with it (as when a site's
- * backhaul fails), so its root cause is that whole cut: telemetry cannot tell one of its links
- * from another, naming any of them locates it, and failing any of them over reconnects the region.
- */
-export const FAULT_TARGET_TYPE: Readonly<Record<FaultKind, 'node' | 'link'>> = {
-  'node-crash': 'node',
-  'link-degradation': 'link',
-  congestion: 'node',
-  'cpu-exhaustion': 'node',
-  'memory-leak': 'node',
-  partition: 'link',
-  'misbehaving-node': 'node',
-  'flapping-link': 'link',
-  'bad-config': 'node',
-};
-
-/** A node or a link, by id. */
-export type Target =
-  | { readonly node: string; readonly link?: undefined }
-  | { readonly link: string; readonly node?: undefined };
+/** One of SIM_FAULT_KINDS. */
+export type SimFaultKind = (typeof SIM_FAULT_KINDS)[number];
 
 /** Sub-kinds: a leak in the heap or in an unbounded cache; a relay that drops or corrupts. */
 export type FaultVariant = 'heap' | 'cache' | 'drop' | 'corrupt';
 
 /** The variants each kind takes, the first being its default. */
-export const FAULT_VARIANTS: Readonly<Partial<Record<FaultKind, readonly FaultVariant[]>>> = {
+export const FAULT_VARIANTS: Readonly<Partial<Record<SimFaultKind, readonly FaultVariant[]>>> = {
   'memory-leak': ['heap', 'cache'],
   'misbehaving-node': ['drop', 'corrupt'],
 };
 
 /** A fault to inject. */
 export interface FaultSpec {
-  readonly kind: FaultKind;
+  readonly kind: SimFaultKind;
   readonly target: Target;
   /** First tick of the fault; default: the next tick. */
   readonly start?: number;
@@ -74,7 +60,7 @@ export interface FaultSpec {
 /** Ground truth of one fault. */
 export interface FaultRecord {
   readonly id: number;
-  readonly kind: FaultKind;
+  readonly kind: SimFaultKind;
   /** The root cause. */
   readonly target: Target;
   readonly start: number;
@@ -90,7 +76,7 @@ export interface FaultRecord {
    */
   readonly affectedNodes: readonly string[];
   /** A partition's cut (every link of it counts as its root cause); empty for other kinds. */
-  readonly cut: readonly string[];
+  readonly cut: readonly LinkTarget[];
 }
 
 /** The simulator's mutable view of a fault. */
@@ -100,14 +86,14 @@ export class Fault implements FaultRecord {
   affectedNodes: readonly string[] = [];
   /** Node indices in affectedNodes. */
   affected: Int32Array = new Int32Array(0);
-  cut: readonly string[] = [];
+  cut: readonly LinkTarget[] = [];
   /** Link indices in `cut`. */
   cutLinks: Int32Array = new Int32Array(0);
   readonly variant?: FaultVariant;
 
   constructor(
     readonly id: number,
-    readonly kind: FaultKind,
+    readonly kind: SimFaultKind,
     readonly target: Target,
     /** Node or link index of the root cause. */
     readonly index: number,
@@ -147,13 +133,13 @@ export class Fault implements FaultRecord {
 export function createFault(id: number, spec: FaultSpec, topology: Topology, now: number): Fault {
   if (spec === null || typeof spec !== 'object') throw new ArgumentError('fault', 'must be an object');
   const { kind } = spec;
-  if (!(FAULT_KINDS as readonly string[]).includes(kind)) {
+  if (!(SIM_FAULT_KINDS as readonly string[]).includes(kind)) {
     throw new ArgumentError(
       'fault.kind',
-      `must be one of ${FAULT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
+      `must be one of ${SIM_FAULT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
     );
   }
-  const type = FAULT_TARGET_TYPE[kind];
+  const type = FAULT_SCOPE[kind];
   const index = resolveTarget(spec.target, type, topology, 'fault.target', kind);
   const start = spec.start ?? now;
   if (!Number.isInteger(start) || start < now)
@@ -183,8 +169,7 @@ export function createFault(id: number, spec: FaultSpec, topology: Topology, now
   ) {
     throw new ArgumentError('fault.target', 'a partition needs a link with at least one non-gateway end');
   }
-  const target: Target =
-    type === 'node' ? { node: topology.nodeIds[index] } : { link: topology.linkIds[index] };
+  const target = type === 'node' ? topology.nodeTarget(index) : topology.linkTarget(index);
   const end = spec.duration === undefined ? Infinity : start + spec.duration;
   return new Fault(id, kind, target, index, start, end, severity, spec.variant ?? allowed?.[0]);
 }
@@ -192,20 +177,19 @@ export function createFault(id: number, spec: FaultSpec, topology: Topology, now
 /** Index of a node or link target of the expected type; throws ArgumentError naming `argument`. */
 export function resolveTarget(
   target: Target,
-  type: 'node' | 'link',
+  type: TargetScope,
   topology: Topology,
   argument: string,
   what: string,
 ): number {
-  if (target === null || typeof target !== 'object')
-    throw new ArgumentError(argument, `must be { ${type}: id }`);
+  checkTarget(target, argument);
   if (type === 'node') {
-    if (typeof target.node !== 'string')
+    if (target.node === undefined)
       throw new ArgumentError(argument, `${what} targets a node: pass { node: id }`);
     return topology.nodeIndex(target.node, `${argument}.node`);
   }
-  if (typeof target.link !== 'string')
-    throw new ArgumentError(argument, `${what} targets a link: pass { link: id }`);
+  if (target.link === undefined)
+    throw new ArgumentError(argument, `${what} targets a link: pass { link: [a, b] }`);
   return topology.linkIndex(target.link, `${argument}.link`);
 }
 
@@ -219,7 +203,7 @@ export function activateFault(fault: Fault, topology: Topology, routes: RouteTab
   const downstream = (i: number): void => {
     for (let hop = routes.nextHop[i]; hop >= 0; hop = routes.nextHop[hop]) touched.add(hop);
   };
-  if (FAULT_TARGET_TYPE[fault.kind] === 'node') {
+  if (FAULT_SCOPE[fault.kind] === 'node') {
     withNeighbours(fault.index);
     downstream(fault.index);
   } else if (fault.kind === 'partition') {
@@ -229,7 +213,7 @@ export function activateFault(fault: Fault, topology: Topology, routes: RouteTab
       if (region.has(topology.linkFrom[l]) !== region.has(topology.linkTo[l])) cut.push(l);
     }
     fault.cutLinks = Int32Array.from(cut);
-    fault.cut = cut.map((l) => topology.linkIds[l]);
+    fault.cut = cut.map((l) => topology.linkTarget(l));
     for (const i of region) withNeighbours(i);
     for (const i of [...touched]) downstream(i);
   } else {
@@ -242,7 +226,7 @@ export function activateFault(fault: Fault, topology: Topology, routes: RouteTab
   // Traffic that crosses the fault's hops or the path below it shares their queues and losses,
   // so every node whose route reaches one of those hops is perturbed too.
   const core = new Set<number>();
-  if (FAULT_TARGET_TYPE[fault.kind] === 'node') core.add(fault.index);
+  if (FAULT_SCOPE[fault.kind] === 'node') core.add(fault.index);
   else if (fault.kind !== 'partition')
     core.add(topology.linkFrom[fault.index]).add(topology.linkTo[fault.index]);
   else for (const i of touched) core.add(i);

@@ -3,11 +3,13 @@
  * topologies (geometric, scale-free, grid; 5..10,000 nodes) with radio links, shortest-path
  * traffic toward gateways, eight per-node metrics per tick as columnar typed arrays, fault
  * injection with ground truth, remediation actions that heal only what they address, and seeded
- * fault schedules. One tick is one simulated second. Nothing here depends on other stages.
+ * fault schedules. One tick is one simulated second. Fault kinds, actions (their durations,
+ * costs and failure chances) and targets come from the domain vocabulary (src/domain); nothing
+ * here depends on a stage.
  *
  * Start with `new MeshSimulator({ seed, topology: { kind: 'geometric', nodes: 50 } })`, inject
  * `scheduleFaults({ seed, topology: sim.topology })`, call `tick()` for frames, `apply()` for
- * actions, and `truthAt()` / `isFaulty()` to score an engine. A node that is down reports
+ * actions (`{ kind: 'restart-service', target: { node: 'n3' } }`), and `truthAt()` / `isFaulty()` to score an engine. A node that is down reports
  * nothing: its `reporting` flag is 0 and its metrics are NaN for that tick.
  */
 export { MeshSimulator, type SimOptions } from './simulator.ts';
@@ -21,23 +23,19 @@ export {
 } from './topology.ts';
 export { METRIC_NAMES, copyFrame, type MetricName, type TickFrame } from './frame.ts';
 export {
-  FAULT_KINDS,
-  FAULT_TARGET_TYPE,
   FAULT_VARIANTS,
-  type FaultKind,
+  SIM_FAULT_KINDS,
   type FaultRecord,
   type FaultSpec,
   type FaultVariant,
-  type Target,
+  type SimFaultKind,
 } from './faults.ts';
 export {
-  ACTIONS,
-  ACTION_KINDS,
-  type ActionKind,
-  type ActionProfile,
-  type ActionSpec,
+  ACTION_EFFECTS,
+  type ActionEffect,
   type ActionStatus,
   type ActionTicket,
+  type SimAction,
 } from './actions.ts';
 export { scheduleFaults, type ScheduleOptions } from './schedule.ts';
 export type { TruthSnapshot } from './truth.ts';

@@ -5,7 +5,8 @@
  * a relay that forwards for others).
  */
 import { ArgumentError } from '../errors.ts';
-import { FAULT_KINDS, FAULT_TARGET_TYPE, FAULT_VARIANTS, type FaultKind, type FaultSpec } from './faults.ts';
+import { FAULT_SCOPE } from '../domain/faults.ts';
+import { FAULT_VARIANTS, type FaultSpec, SIM_FAULT_KINDS, type SimFaultKind } from './faults.ts';
 import { Rng } from '../random.ts';
 import { computeRoutes, emptyRouteTable, nominalLinkCosts } from './routing.ts';
 import { Topology } from './topology.ts';
@@ -20,7 +21,7 @@ export interface ScheduleOptions {
   /** Faults of each kind; default 20. */
   readonly perKind?: number;
   /** Kinds to schedule; default all. */
-  readonly kinds?: readonly FaultKind[];
+  readonly kinds?: readonly SimFaultKind[];
   /** Fault-free ticks at the start, for detectors to learn the baseline; default 600. */
   readonly warmup?: number;
   /** Shortest and longest fault, ticks; defaults 60 and 600 (capped to fit the slot). */
@@ -36,7 +37,7 @@ export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
     topology,
     hours = 24,
     perKind = 20,
-    kinds = FAULT_KINDS,
+    kinds = SIM_FAULT_KINDS,
     warmup = 600,
     minDuration = 60,
     maxDuration = 600,
@@ -51,7 +52,7 @@ export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
   if (!Array.isArray(kinds) || kinds.length === 0)
     throw new ArgumentError('kinds', 'must be a non-empty array of fault kinds');
   for (const kind of kinds)
-    if (!(FAULT_KINDS as readonly string[]).includes(kind))
+    if (!(SIM_FAULT_KINDS as readonly string[]).includes(kind))
       throw new ArgumentError('kinds', `unknown fault kind ${JSON.stringify(kind)}`);
   if (!Number.isInteger(warmup) || warmup < 0)
     throw new ArgumentError('warmup', `must be a non-negative integer, got ${String(warmup)}`);
@@ -69,8 +70,8 @@ export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
       `${total} faults of at least ${minDuration} ticks do not fit in ${hours} h after a ${warmup}-tick warm-up`,
     );
   }
-  const order: FaultKind[] = rng.shuffle(
-    (kinds as readonly FaultKind[]).flatMap((kind) => Array.from({ length: perKind }, () => kind)),
+  const order: SimFaultKind[] = rng.shuffle(
+    (kinds as readonly SimFaultKind[]).flatMap((kind) => Array.from({ length: perKind }, () => kind)),
   );
   const targets = targetPools(topology);
   return order.map((kind, k) => {
@@ -78,10 +79,7 @@ export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
     const start = warmup + k * slot + rng.int(slot - duration - minDuration + 1);
     const pool = targets[poolOf(kind)];
     const index = pool[rng.int(pool.length)];
-    const target =
-      FAULT_TARGET_TYPE[kind] === 'node'
-        ? { node: topology.nodeIds[index] }
-        : { link: topology.linkIds[index] };
+    const target = FAULT_SCOPE[kind] === 'node' ? topology.nodeTarget(index) : topology.linkTarget(index);
     const variants = FAULT_VARIANTS[kind];
     const severity = Math.round(rng.range(0.3, 1) * 100) / 100;
     const spec: FaultSpec = {
@@ -98,10 +96,10 @@ export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
 
 type Pool = 'nodes' | 'relays' | 'treeLinks' | 'trunks';
 
-function poolOf(kind: FaultKind): Pool {
+function poolOf(kind: SimFaultKind): Pool {
   if (kind === 'misbehaving-node') return 'relays';
   if (kind === 'partition') return 'trunks';
-  return FAULT_TARGET_TYPE[kind] === 'node' ? 'nodes' : 'treeLinks';
+  return FAULT_SCOPE[kind] === 'node' ? 'nodes' : 'treeLinks';
 }
 
 /** Candidate targets: relays forward for others; tree links carry traffic; trunks also have a non-gateway end. */

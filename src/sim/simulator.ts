@@ -3,19 +3,20 @@
  * fault injection, remediation actions and ground truth. Equal seeds and equal calls give equal
  * frames, on every runtime.
  */
+import { ACTIONS } from '../domain/actions.ts';
+import { FAULT_SCOPE } from '../domain/faults.ts';
+import { checkTarget, type Target, type TargetScope, targetScope } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
-import { ACTIONS, addresses, resolveAction, type ActionSpec, type ActionTicket } from './actions.ts';
+import { ACTION_EFFECTS, type ActionTicket, addresses, resolveAction, type SimAction } from './actions.ts';
 import {
   activateFault,
   applyFault,
   clearFault,
   createFault,
-  FAULT_TARGET_TYPE,
-  resolveTarget,
   type Fault,
   type FaultRecord,
   type FaultSpec,
-  type Target,
+  resolveTarget,
 } from './faults.ts';
 import { allocateFrame, type TickFrame } from './frame.ts';
 import { Rng } from '../random.ts';
@@ -61,7 +62,7 @@ export class MeshSimulator {
   /** Faults that have not ended yet (including those still to start). */
   private readonly live: Fault[] = [];
   private readonly tickets: ActionTicket[] = [];
-  private readonly running: { ticket: ActionTicket; type: 'node' | 'link'; index: number }[] = [];
+  private readonly running: { ticket: ActionTicket; type: TargetScope; index: number }[] = [];
   /** Ticks at which some hold (reroute, quarantine) lapses and routes must be recomputed. */
   private readonly holdExpiries = new Set<number>();
   private nextTick = 0;
@@ -174,20 +175,24 @@ export class MeshSimulator {
     return fault.record();
   }
 
+  /** Checks an action as `apply` would, without issuing it; throws ArgumentError naming what is wrong. */
+  check(action: SimAction): void {
+    resolveAction(action, this.topology);
+  }
+
   /**
    * Issues an action at the next tick. Its effects land `duration` ticks later, when the ticket
    * turns 'succeeded' or 'failed'; a second action on a target that is still being acted on is
    * 'rejected'. Throws ArgumentError on an unknown kind or target, or a target of the wrong type.
    */
-  apply(action: ActionSpec): ActionTicket {
+  apply(action: SimAction): ActionTicket {
     const { type, index } = resolveAction(action, this.topology);
     const profile = ACTIONS[action.kind];
     const issued = this.nextTick;
-    // Keep a copy of the spec, so that a caller reusing its object cannot rewrite history.
-    const spec: ActionSpec = {
+    // Keep a copy of the action, so that a caller reusing its object cannot rewrite history.
+    const spec: SimAction = {
       kind: action.kind,
-      target:
-        type === 'node' ? { node: this.topology.nodeIds[index] } : { link: this.topology.linkIds[index] },
+      target: type === 'node' ? this.topology.nodeTarget(index) : this.topology.linkTarget(index),
     };
     const ticket: ActionTicket = {
       id: this.tickets.length,
@@ -216,7 +221,7 @@ export class MeshSimulator {
    * lasting to undo (a restart, clearing a cache, a failover, a config rollback) cannot be
    * reverted and say so. Throws ArgumentError on an unknown kind or target.
    */
-  revert(action: ActionSpec): { ok: boolean; reason?: string } {
+  revert(action: SimAction): { ok: boolean; reason?: string } {
     const { type, index } = resolveAction(action, this.topology);
     const state = this.state;
     const t = this.nextTick;
@@ -267,14 +272,11 @@ export class MeshSimulator {
 
   /** Whether `target` is the root cause of a fault active at `tick` (default: the last simulated tick). */
   isFaulty(target: Target, tick = Math.max(0, this.nextTick - 1)): boolean {
-    const type =
-      target !== null && typeof target === 'object' && typeof target.link === 'string' ? 'link' : 'node';
+    const type = targetScope(checkTarget(target));
     const index = resolveTarget(target, type, this.topology, 'target', 'isFaulty');
     return this.faults.some(
       (f) =>
-        FAULT_TARGET_TYPE[f.kind] === type &&
-        (f.index === index || f.cutLinks.includes(index)) &&
-        f.activeAt(tick),
+        FAULT_SCOPE[f.kind] === type && (f.index === index || f.cutLinks.includes(index)) && f.activeAt(tick),
     );
   }
 
@@ -287,12 +289,12 @@ export class MeshSimulator {
     this.running.length = kept;
   }
 
-  private complete(ticket: ActionTicket, type: 'node' | 'link', index: number, t: number): void {
+  private complete(ticket: ActionTicket, type: TargetScope, index: number, t: number): void {
     const { kind } = ticket.action;
     const profile = ACTIONS[kind];
     if (this.actionRng.chance(profile.failureProbability))
       return fail(ticket, 'the action did not take effect');
-    if (profile.inBand && this.nodeDown(index, t))
+    if (ACTION_EFFECTS[kind].inBand && this.nodeDown(index, t))
       return fail(ticket, 'target unreachable: the node is down');
     const state = this.state;
     const until = t + profile.holdTicks;

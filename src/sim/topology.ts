@@ -3,6 +3,7 @@
  * to 10,000 nodes, always connected. Links carry a radio model (RSSI, SNR) from which their
  * latency, base loss and bandwidth follow; gateways (traffic sinks) are spread farthest-first.
  */
+import { type LinkTarget, linkTarget, type NodeTarget, printTarget } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
 import { Rng } from '../random.ts';
 
@@ -32,12 +33,12 @@ const RADIO_RANGE_M = 150;
 
 /**
  * An immutable, connected, undirected mesh. Nodes and links are addressed by index in every
- * typed array and by string id (`n17`, `n3-n17`) in the public API.
+ * typed array and by typed target (`{ node: 'n17' }`, `{ link: ['n3', 'n17'] }`) in the public API.
  */
 export class Topology {
-  /** Node ids, index-aligned with every per-node array. */
+  /** Node ids, index-aligned with every per-node array: `n0`, `n1`... unless named otherwise. */
   readonly nodeIds: readonly string[];
-  /** Link ids `a-b` with a's index below b's. */
+  /** Links' printed ids `a-b` (a's index below b's), for display: look links up by their ends. */
   readonly linkIds: readonly string[];
   /** Adjacency in compressed form: neighbours of i are adjNode[adjStart[i]..adjStart[i+1]). */
   readonly adjStart: Int32Array;
@@ -46,7 +47,6 @@ export class Topology {
   /** 1 where the node is a gateway. */
   readonly isGateway: Uint8Array;
   private readonly nodeIndexById: Map<string, number>;
-  private readonly linkIndexById: Map<string, number>;
 
   constructor(
     readonly kind: TopologyKind,
@@ -67,13 +67,22 @@ export class Topology {
     readonly bandwidth: Float64Array,
     /** Gateway node indices. */
     readonly gateways: Int32Array,
+    /** Node ids (distinct, non-empty); default `n0`, `n1`... */
+    nodeIds?: readonly string[],
   ) {
     const n = x.length;
     const m = linkFrom.length;
-    this.nodeIds = Array.from({ length: n }, (_, i) => `n${i}`);
-    this.linkIds = Array.from({ length: m }, (_, l) => `n${linkFrom[l]}-n${linkTo[l]}`);
+    if (nodeIds !== undefined) {
+      if (!Array.isArray(nodeIds) || nodeIds.length !== n)
+        throw new ArgumentError('nodeIds', `expected ${n} node ids, got ${String(nodeIds?.length)}`);
+      for (const id of nodeIds)
+        if (typeof id !== 'string' || id === '')
+          throw new ArgumentError('nodeIds', `expected non-empty strings, got ${JSON.stringify(id)}`);
+    }
+    this.nodeIds = nodeIds ? [...nodeIds] : Array.from({ length: n }, (_, i) => `n${i}`);
     this.nodeIndexById = new Map(this.nodeIds.map((id, i) => [id, i]));
-    this.linkIndexById = new Map(this.linkIds.map((id, l) => [id, l]));
+    if (this.nodeIndexById.size !== n) throw new ArgumentError('nodeIds', 'node ids must be distinct');
+    this.linkIds = Array.from({ length: m }, (_, l) => printTarget(this.linkTarget(l)));
     this.adjStart = new Int32Array(n + 1);
     for (let l = 0; l < m; l++) {
       this.adjStart[linkFrom[l] + 1]++;
@@ -112,11 +121,27 @@ export class Topology {
     return i;
   }
 
-  /** Index of link `id`; throws ArgumentError naming `argument` when unknown. */
-  linkIndex(id: string, argument = 'link'): number {
-    const l = this.linkIndexById.get(id);
-    if (l === undefined) throw new ArgumentError(argument, `unknown link id ${JSON.stringify(id)}`);
+  /**
+   * Index of the link between nodes `ends` (in either order); throws ArgumentError naming
+   * `argument` when a node is unknown or the two are not neighbours.
+   */
+  linkIndex(ends: LinkTarget['link'], argument = 'link'): number {
+    if (!Array.isArray(ends) || ends.length !== 2)
+      throw new ArgumentError(argument, `expected two node ids [a, b], got ${JSON.stringify(ends)}`);
+    const l = this.linkBetween(this.nodeIndex(ends[0], argument), this.nodeIndex(ends[1], argument));
+    if (l < 0)
+      throw new ArgumentError(argument, `unknown link: ${ends[0]} and ${ends[1]} are not neighbours`);
     return l;
+  }
+
+  /** Node i as a target. */
+  nodeTarget(i: number): NodeTarget {
+    return { node: this.nodeIds[i] };
+  }
+
+  /** Link l as a target, its lower-index end first. */
+  linkTarget(l: number): LinkTarget {
+    return linkTarget(this.nodeIds[this.linkFrom[l]], this.nodeIds[this.linkTo[l]]);
   }
 
   /** Index of the link joining nodes a and b, or -1. */

@@ -3,6 +3,7 @@ import { Analyzer } from '../../src/analyze/analyzer.ts';
 import { MeshGraph } from '../../src/analyze/graph.ts';
 import type { TrackedIncident } from '../../src/analyze/incidents.ts';
 import { rankRootCauses } from '../../src/analyze/root-cause.ts';
+import { printTarget } from '../../src/domain/targets.ts';
 import { ArgumentError } from '../../src/errors.ts';
 import { captureBand, recovered } from '../../src/analyze/recovery.ts';
 import { describeIncident, type Symptom } from '../../src/analyze/symptoms.ts';
@@ -184,7 +185,7 @@ describe('Analyzer', () => {
     );
     expect(a.tracker.open.size).toBe(1);
     const [incident] = a.tracker.open.values();
-    expect(a.summarize(incident).rootCauses[0].target).toBe('n2');
+    expect(a.summarize(incident).rootCauses[0].target).toEqual({ node: 'n2' });
   });
 
   it('with the gateways known, blames the next hop towards them of a lone lossy node, a relay that drops quietly', () => {
@@ -214,7 +215,7 @@ describe('Analyzer', () => {
         (t, s) => s === loss && t === 100,
       );
       const [incident] = a.tracker.open.values();
-      return a.summarize(incident).rootCauses.map((c) => c.target);
+      return a.summarize(incident).rootCauses.map((c) => printTarget(c.target));
     };
     expect(causes(withGateway)[0]).toBe('n2');
     // Without them, n1's loss could come from either side: no guess is made about n2.
@@ -305,11 +306,13 @@ describe('rankRootCauses', () => {
   const top = (shown: Parameters<typeof incident>[0]) => rankRootCauses(incident(shown), grid, options)[0];
 
   it('follows loss along the route: to the link when link quality fell at both ends, else to the next hop', () => {
-    expect(top({ n1: { metrics: ['loss', 'linkQuality'] }, n2: { metrics: ['linkQuality'] } }).target).toBe(
-      'n1-n2',
-    );
+    expect(
+      top({ n1: { metrics: ['loss', 'linkQuality'] }, n2: { metrics: ['linkQuality'] } }).target,
+    ).toEqual({
+      link: ['n1', 'n2'],
+    });
     // n2 and n4 both forward through n5, which shows nothing itself: it drops what they send it.
-    expect(top({ n2: { metrics: ['loss'] }, n4: { metrics: ['loss'] } }).target).toBe('n5');
+    expect(top({ n2: { metrics: ['loss'] }, n4: { metrics: ['loss'] } }).target).toEqual({ node: 'n5' });
   });
 
   it('blames the source of a surge, not the node it overloads upstream', () => {
@@ -318,7 +321,7 @@ describe('rankRootCauses', () => {
       n2: { metrics: ['cpu', 'queue'], onset: 1 },
       n0: { metrics: ['loss'] },
     });
-    expect(surge.target).toBe('n1');
+    expect(surge.target).toEqual({ node: 'n1' });
     // The source may not alarm at all, only sit far above its normal load: it is still the suspect.
     const busy = (node: number, metric: number) =>
       node === grid.indexOf('n1') && metric === METRIC.cpu ? 10 : 0;
@@ -326,7 +329,7 @@ describe('rankRootCauses', () => {
       ...options,
       drift: busy,
     })[0];
-    expect(quietSource.target).toBe('n1');
+    expect(quietSource.target).toEqual({ node: 'n1' });
   });
 
   it('names the links that strand a region without a gateway as a partition cut', () => {
@@ -340,7 +343,7 @@ describe('rankRootCauses', () => {
     );
     const cut = causes
       .filter((c) => c.cut)
-      .map((c) => c.target)
+      .map((c) => printTarget(c.target))
       .sort();
     expect(cut).toEqual(['n0-n1', 'n3-n4', 'n3-n6']);
     expect(causes[0].cut).toBe(true);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type LinkTarget, printTarget, sameTarget, type Target } from '../../src/domain/targets.ts';
 import type { ActionRecord, IncidentRecord } from '../../src/knowledge/records.ts';
 import { LoopEvents } from '../../src/loop/events.ts';
 import { Evaluator } from '../../src/run/evaluate.ts';
@@ -7,12 +8,12 @@ import { MeshSimulator } from '../../src/sim/index.ts';
 const OPTIONS = { seed: 7, topology: { kind: 'geometric' as const, nodes: 50 }, noise: 0 };
 
 /** A relay's uplink: a tree link with two non-gateway ends, where a partition cuts a region off. */
-function trunk(sim: MeshSimulator): string {
+function trunk(sim: MeshSimulator): LinkTarget {
   const { topology, routes } = sim;
   const relay = Array.from(topology.nodeIds.keys()).find(
     (i) => !topology.isGateway[i] && routes.nextHop[i] >= 0 && !topology.isGateway[routes.nextHop[i]],
   )!;
-  return topology.linkIds[routes.nextLink[relay]];
+  return topology.linkTarget(routes.nextLink[relay]);
 }
 
 const incident = (fields: Partial<IncidentRecord>): IncidentRecord => ({
@@ -26,8 +27,8 @@ const incident = (fields: Partial<IncidentRecord>): IncidentRecord => ({
   citations: [],
   ...fields,
 });
-const action = (target: string): ActionRecord => ({
-  id: `a-${target}`,
+const action = (target: Target): ActionRecord => ({
+  id: `a-${printTarget(target)}`,
   incidentId: 'i1',
   action: 'failover',
   target,
@@ -44,11 +45,13 @@ describe('Evaluator', () => {
     const evaluator = new Evaluator(sim, events, (id) =>
       id === 'rb-cut' ? ['partition'] : id === 'rb-link' ? ['link-degradation'] : undefined,
     );
-    const fault = sim.inject({ kind: 'partition', target: { link: trunk(sim) }, start: 2 });
+    const fault = sim.inject({ kind: 'partition', target: trunk(sim), start: 2 });
     for (let t = 0; t < 5; t++) sim.tick();
     const { cut, affectedNodes } = sim.groundTruth()[fault.id];
-    const other = cut.find((l) => l !== trunk(sim))!;
-    const healthyLink = sim.topology.linkIds.find((l) => !cut.includes(l))!;
+    const other = cut.find((l) => !sameTarget(l, trunk(sim)))!;
+    const healthyLink = sim.topology.linkIds
+      .map((_, l) => sim.topology.linkTarget(l))
+      .find((l) => !cut.some((c) => sameTarget(c, l)))!;
 
     events.emit({ type: 'incident-opened', ts: 3, incident: incident({ nodes: [affectedNodes[0]] }) });
     events.emit({
@@ -81,7 +84,7 @@ describe('Evaluator', () => {
     const evaluator = new Evaluator(sim, events, (id) =>
       id === 'rb-link' ? ['link-degradation'] : undefined,
     );
-    const fault = sim.inject({ kind: 'partition', target: { link: trunk(sim) }, start: 2 });
+    const fault = sim.inject({ kind: 'partition', target: trunk(sim), start: 2 });
     for (let t = 0; t < 5; t++) sim.tick();
     const node = sim.groundTruth()[fault.id].affectedNodes[0];
     events.emit({ type: 'incident-opened', ts: 3, incident: incident({ nodes: [node] }) });

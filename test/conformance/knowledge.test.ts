@@ -14,7 +14,7 @@ const incident: IncidentRecord = {
   signature: 'cpu-exhaustion|cpu+latencyP95',
   nodes: ['n1', 'n2'],
   metrics: ['cpu'],
-  rootCauses: [{ target: 'n1', score: 0.8 }],
+  rootCauses: [{ target: { node: 'n1' }, score: 0.8 }],
   citations: ['rb-cpu-1'],
 };
 
@@ -31,7 +31,7 @@ function behavesLikeAStore(name: string, open: () => Promise<KnowledgeStore>) {
         id: 'act-1',
         incidentId: 'inc-1',
         action: 'restart-service',
-        target: 'n1',
+        target: { node: 'n1' },
         startedAt: 12,
         outcome: 'healed',
         score: 1.2,
@@ -41,7 +41,7 @@ function behavesLikeAStore(name: string, open: () => Promise<KnowledgeStore>) {
         id: 'act-2',
         incidentId: 'inc-9',
         action: 'reroute',
-        target: 'n1-n2',
+        target: { link: ['n1', 'n2'] },
         startedAt: 13,
         outcome: 'pending',
         score: 0.1,

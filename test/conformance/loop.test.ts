@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MeshGraph } from '../../src/analyze/graph.ts';
+import { printTarget } from '../../src/domain/targets.ts';
 import type { ActionRequest, Executor, ExecutionResult } from '../../src/execute/executor.ts';
 import { MemoryStore } from '../../src/knowledge/memory-store.ts';
 import type { KnowledgeStore } from '../../src/knowledge/store.ts';
@@ -10,9 +11,9 @@ import { DecisionEngine } from '../../src/plan/decision.ts';
 import { RagDiagnoser } from '../../src/rag/diagnoser.ts';
 import { detectorScorer } from '../../src/run/defaults.ts';
 import { LOCAL_METRICS, SIM_METRICS } from '../../src/run/mesh-loop.ts';
-import { SimulatorExecutor, simulatorActions } from '../../src/run/sim-executor.ts';
+import { SimulatorExecutor } from '../../src/run/sim-executor.ts';
 import { ALARM_THRESHOLD } from '../../src/kernels/detector/params.ts';
-import { FAULT_KINDS, MeshSimulator, METRIC_NAMES, type TickFrame } from '../../src/sim/index.ts';
+import { MeshSimulator, METRIC_NAMES, SIM_FAULT_KINDS, type TickFrame } from '../../src/sim/index.ts';
 
 /** A line of `n` nodes with one metric, 'cpu', and a plain z-score detector: a tiny, fully known world. */
 const LINE = 6;
@@ -124,10 +125,10 @@ class ScriptedExecutor implements Executor {
     return { ok: true };
   }
   async apply(request: ActionRequest): Promise<ExecutionResult> {
-    this.applied.push(`${request.action}@${request.target}`);
+    this.applied.push(`${request.action}@${printTarget(request.target)}`);
     if (this.mode === 'throw') throw new Error('executor crashed');
     if (this.mode === 'reject') return { ok: false, reason: 'refused' };
-    if (request.action === 'restart-service') this.hot.delete(Number(request.target.slice(1)));
+    if (request.action === 'restart-service') this.hot.delete(Number(request.target.node?.slice(1)));
     return { ok: true };
   }
   async rollback(): Promise<ExecutionResult> {
@@ -318,9 +319,9 @@ describe('MAPE-K loop over the simulated mesh with the default detector and RAG 
       localMetrics: LOCAL_METRICS,
       detector: await detectorScorer(graph.size * SIM_METRICS.length),
       threshold: ALARM_THRESHOLD,
-      planner: await DecisionEngine.create({ actions: simulatorActions() }),
+      planner: await DecisionEngine.create(),
       executor,
-      diagnoser: await RagDiagnoser.create({ kinds: FAULT_KINDS }),
+      diagnoser: await RagDiagnoser.create({ kinds: SIM_FAULT_KINDS }),
     });
     const events: LoopEvent[] = [];
     for (const type of ['incident-opened', 'diagnosis', 'action-result'])
@@ -335,9 +336,9 @@ describe('MAPE-K loop over the simulated mesh with the default detector and RAG 
     expect(opened && opened.ts - fault.start).toBeLessThanOrEqual(5);
     const diagnosis = events.find((e) => e.type === 'diagnosis');
     expect(diagnosis?.type === 'diagnosis' && diagnosis.incident.diagnosedKind).toBe('node-crash');
-    expect(diagnosis?.type === 'diagnosis' && diagnosis.incident.rootCauses[0].target).toBe(
-      topology.nodeIds[5],
-    );
+    expect(diagnosis?.type === 'diagnosis' && diagnosis.incident.rootCauses[0].target).toEqual({
+      node: topology.nodeIds[5],
+    });
     const truth = sim.groundTruth().find((f) => f.id === fault.id)!;
     expect(truth.healedBy).toBeDefined();
   });

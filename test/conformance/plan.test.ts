@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DecisionEngine, type Diagnosis } from '../../src/plan/decision.ts';
+import { linkTarget, nodeTarget as node } from '../../src/domain/targets.ts';
+import { attemptKey, DecisionEngine, type Diagnosis } from '../../src/plan/decision.ts';
 import { PolicyPriority } from '../../src/plan/policy.ts';
+
+const link = linkTarget;
 
 const base: Diagnosis = {
   incidentId: 'i1',
@@ -10,8 +13,8 @@ const base: Diagnosis = {
   severity: 0.8,
   metrics: ['cpu'],
   rootCauses: [
-    { target: 'n1', score: 0.9 },
-    { target: 'n1-n2', score: 0.1 },
+    { target: node('n1'), score: 0.9 },
+    { target: link('n1', 'n2'), score: 0.1 },
   ],
   recommended: [
     { action: 'failover', support: 1 },
@@ -24,7 +27,7 @@ describe('DecisionEngine', () => {
     const engine = await DecisionEngine.create({ backend: 'ts' });
     const plan = engine.plan(base);
     // failover takes 5 ticks, a restart 15: the outage costs more than the failover's extra spend.
-    expect(plan.chosen).toMatchObject({ action: 'failover', target: 'n1' });
+    expect(plan.chosen).toMatchObject({ action: 'failover', target: node('n1') });
     expect(plan.chosen!.explanation).toMatch(/expected-gain/);
   });
 
@@ -33,16 +36,16 @@ describe('DecisionEngine', () => {
     const plan = engine.plan({
       ...base,
       scope: 'link',
-      rootCauses: [{ target: 'n1', score: 1 }],
+      rootCauses: [{ target: node('n1'), score: 1 }],
       recommended: [{ action: 'reroute', support: 1 }],
     });
-    expect(plan.chosen).toMatchObject({ action: 'reroute', target: 'n1' });
+    expect(plan.chosen).toMatchObject({ action: 'reroute', target: node('n1') });
     const linkOnly = engine.plan({
       ...base,
       scope: 'link',
       recommended: [{ action: 'reroute', support: 1 }],
     });
-    expect(linkOnly.candidates.map((c) => c.target)).toEqual(['n1-n2']);
+    expect(linkOnly.candidates.map((c) => c.target)).toEqual([link('n1', 'n2')]);
   });
 
   it('leaves out targets far less likely than the best one', async () => {
@@ -50,8 +53,8 @@ describe('DecisionEngine', () => {
     const targets = (scores: number[]) =>
       new Set(
         engine
-          .plan({ ...base, rootCauses: scores.map((score, i) => ({ target: `n${i + 1}`, score })) })
-          .candidates.map((c) => c.target),
+          .plan({ ...base, rootCauses: scores.map((score, i) => ({ target: node(`n${i + 1}`), score })) })
+          .candidates.map((c) => c.target.node),
       );
     expect(targets([0.7, 0.2, 0.1])).toEqual(new Set(['n1']));
     expect(targets([0.5, 0.4, 0.1])).toEqual(new Set(['n1', 'n2']));
@@ -70,19 +73,18 @@ describe('DecisionEngine', () => {
     const engine = await DecisionEngine.create({ backend: 'ts' });
     const diagnosis = {
       ...base,
-      rootCauses: [{ target: 'n1', score: 1 }],
+      rootCauses: [{ target: node('n1'), score: 1 }],
       recommended: [
         { action: 'reroute', support: 1 },
         { action: 'quarantine-node', support: 0.5 },
       ],
     };
     const plan = engine.plan(diagnosis);
-    expect(plan.chosen).toMatchObject({ action: 'quarantine-node', target: 'n1' });
+    expect(plan.chosen).toMatchObject({ action: 'quarantine-node', target: node('n1') });
     expect(plan.candidates.find((c) => c.action === 'reroute')!.excluded).toMatch(/stopgap/);
-    expect(engine.plan(diagnosis, new Set(['quarantine-node@n1'])).chosen).toMatchObject({
-      action: 'reroute',
-      target: 'n1',
-    });
+    expect(engine.plan(diagnosis, new Set([attemptKey('quarantine-node', node('n1'))])).chosen).toMatchObject(
+      { action: 'reroute', target: node('n1') },
+    );
   });
 
   it('does not try to route around a partition cut: there is no other path', async () => {
@@ -92,8 +94,8 @@ describe('DecisionEngine', () => {
       kind: 'partition',
       scope: 'link' as const,
       rootCauses: [
-        { target: 'n1-n2', score: 0.5, cut: true },
-        { target: 'n1-n3', score: 0.5, cut: true },
+        { target: link('n1', 'n2'), score: 0.5, cut: true },
+        { target: link('n1', 'n3'), score: 0.5, cut: true },
       ],
       recommended: [
         { action: 'reroute', support: 1 },
@@ -107,7 +109,7 @@ describe('DecisionEngine', () => {
       'no way around a partition cut',
     ]);
     // A link that is not part of a cut can be routed around.
-    expect(engine.plan({ ...cut, rootCauses: [{ target: 'n1-n2', score: 1 }] }).chosen?.action).toBe(
+    expect(engine.plan({ ...cut, rootCauses: [{ target: link('n1', 'n2'), score: 1 }] }).chosen?.action).toBe(
       'reroute',
     );
   });
@@ -118,13 +120,37 @@ describe('DecisionEngine', () => {
       name: 'no-failover-n1',
       action: 'failover',
       priority: PolicyPriority.HIGH,
-      forbiddenTargets: ['n1'],
+      forbiddenTargets: [node('n1')],
     });
-    const plan = engine.plan(base, new Set(['restart-service@n1']));
+    const plan = engine.plan(base, new Set([attemptKey('restart-service', node('n1'))]));
     expect(plan.chosen).toBeUndefined();
     expect(plan.candidates.map((c) => c.excluded).sort()).toEqual([
       'already tried for this incident',
       'forbidden by policy',
     ]);
+  });
+
+  it('plans for a node named edge-1 as a node, and for a link by its typed ends', async () => {
+    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const plan = engine.plan({
+      ...base,
+      rootCauses: [
+        { target: node('edge-1'), score: 0.6 },
+        { target: link('edge-1', 'edge-2'), score: 0.4 },
+      ],
+      recommended: [
+        { action: 'restart-service', support: 1 },
+        { action: 'reroute', support: 0.5 },
+      ],
+      scope: undefined,
+    });
+    const pairs = plan.candidates.map((c) => `${c.action} ${c.target.node ?? c.target.link?.join('~')}`);
+    expect(pairs.sort()).toEqual(['reroute edge-1', 'reroute edge-1~edge-2', 'restart-service edge-1']);
+    expect(plan.chosen).toMatchObject({ action: 'restart-service', target: node('edge-1') });
+  });
+
+  it("keys attempts so that a node and a link never share a key, and a link's ends are unordered", () => {
+    expect(attemptKey('reroute', node('a-b'))).not.toBe(attemptKey('reroute', link('a', 'b')));
+    expect(attemptKey('reroute', link('a', 'b'))).toBe(attemptKey('reroute', link('b', 'a')));
   });
 });

@@ -51,19 +51,19 @@ describe('RagDiagnoser (the loop diagnoser contract)', () => {
   it('names only kinds that fit where a confident root cause lies: a node, a link, or a partition cut', async () => {
     const onNode = await diagnoser.diagnose(
       { id: 'a' },
-      { description: FLAP, rootCauses: [{ target: 'n1', score: 0.9 }] },
+      { description: FLAP, rootCauses: [{ target: { node: 'n1' }, score: 0.9 }] },
     );
     expect(['node-crash', 'memory-leak', 'congestion']).toContain(onNode.kind);
     expect(onNode.scope).toBe('node');
     const cut = await diagnoser.diagnose(
       { id: 'b' },
-      { description: FLAP, rootCauses: [{ target: 'n1-n2', score: 0.3, cut: true }] },
+      { description: FLAP, rootCauses: [{ target: { link: ['n1', 'n2'] }, score: 0.3, cut: true }] },
     );
     expect(cut.kind).toBe('partition');
     // An unsure ranking leaves the words to decide.
     const unsure = await diagnoser.diagnose(
       { id: 'c' },
-      { description: FLAP, rootCauses: [{ target: 'n1', score: 0.3 }] },
+      { description: FLAP, rootCauses: [{ target: { node: 'n1' }, score: 0.3 }] },
     );
     expect(unsure.kind).toBe('flapping-link');
   });
@@ -73,7 +73,7 @@ describe('RagDiagnoser (the loop diagnoser contract)', () => {
     await d.diagnose({ id: 'i1' }, { description: LEAK });
     await d.learn(
       { id: 'i1', diagnosedKind: 'memory-leak', closedAt: 50 },
-      { action: 'restart-service', target: 'n3' },
+      { action: 'restart-service', target: { node: 'n3' } },
     );
     await d.learn({ id: 'never-diagnosed', diagnosedKind: 'ddos' }, undefined);
     const answer = await d.diagnose({ id: 'i2' }, { description: LEAK });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MeshGraph } from '../../src/analyze/graph.ts';
+import { printTarget } from '../../src/domain/targets.ts';
 import type { ActionRequest, ExecutionResult, Executor } from '../../src/execute/executor.ts';
 import { PGliteAuditStore } from '../../src/knowledge/pglite-audit-store.ts';
 import { PGliteStore } from '../../src/knowledge/pglite-store.ts';
@@ -40,7 +41,7 @@ class FakeExecutor implements Executor {
     return { ok: true };
   }
   async apply(request: ActionRequest): Promise<ExecutionResult> {
-    this.applied.push(`${request.action}@${request.target}`);
+    this.applied.push(`${request.action}@${printTarget(request.target)}`);
     if (this.heals) this.healed = true;
     return { ok: true };
   }
@@ -81,7 +82,7 @@ async function runLoop(
     threshold: 0.5,
     planner: await DecisionEngine.create({
       backend: 'ts',
-      actions: [{ name: 'restart-service', target: 'node', cost: 0.2, risk: 0.1, duration: 1 }],
+      actions: [{ name: 'restart-service', scope: 'node', cost: 0.2, risk: 0.1, duration: 1 }],
     }),
     executor,
     store: knowledge,

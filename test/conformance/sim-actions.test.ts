@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { ACTION_KINDS, ACTIONS, type ActionKind } from '../../src/domain/actions.ts';
+import { FAULT_SCOPE } from '../../src/domain/faults.ts';
 import { ArgumentError } from '../../src/errors.ts';
 import {
-  ACTION_KINDS,
-  ACTIONS,
-  FAULT_KINDS,
-  FAULT_TARGET_TYPE,
-  MeshSimulator,
-  type ActionKind,
-  type ActionSpec,
-  type FaultKind,
+  ACTION_EFFECTS,
   type FaultVariant,
+  MeshSimulator,
+  type SimAction,
+  SIM_FAULT_KINDS,
+  type SimFaultKind,
   type TickFrame,
 } from '../../src/sim/index.ts';
 
@@ -23,10 +22,10 @@ const relay = Array.from(topology.nodeIds.keys()).find(
 )!;
 const relayId = topology.nodeIds[relay];
 const uplinkIndex = routes.nextLink[relay];
-const uplink = topology.linkIds[uplinkIndex];
+const uplink = topology.linkTarget(uplinkIndex).link;
 
 /** The remedies the issue allows for each fault, written out independently of the catalog. */
-const REMEDIES: Record<FaultKind, ActionKind[]> = {
+const REMEDIES: Record<SimFaultKind, ActionKind[]> = {
   'node-crash': ['restart-service', 'failover'],
   'link-degradation': ['reroute', 'failover'],
   congestion: ['scale-up', 'rate-limit'],
@@ -45,9 +44,9 @@ function ticks(sim: MeshSimulator, count: number): TickFrame {
 }
 
 /** Injects `kind` at the relay (or its uplink) at tick 5, acts at tick 10, runs past completion. */
-function treat(kind: FaultKind, action: ActionKind, variant?: FaultVariant) {
+function treat(kind: SimFaultKind, action: ActionKind, variant?: FaultVariant) {
   const sim = new MeshSimulator(OPTIONS);
-  const target = FAULT_TARGET_TYPE[kind] === 'node' ? { node: relayId } : { link: uplink };
+  const target = FAULT_SCOPE[kind] === 'node' ? { node: relayId } : { link: uplink };
   const fault = sim.inject({ kind, target, start: 5, ...(variant ? { variant } : {}) });
   ticks(sim, 10);
   const ticket = sim.apply({ kind: action, target });
@@ -57,11 +56,11 @@ function treat(kind: FaultKind, action: ActionKind, variant?: FaultVariant) {
 }
 
 describe('actions', () => {
-  for (const kind of FAULT_KINDS) {
+  for (const kind of SIM_FAULT_KINDS) {
     it(`${kind}: healed by exactly ${REMEDIES[kind].join(', ')}`, () => {
-      const type = FAULT_TARGET_TYPE[kind];
+      const type = FAULT_SCOPE[kind];
       for (const action of ACTION_KINDS) {
-        if (!ACTIONS[action].heals[type]) continue;
+        if (!ACTION_EFFECTS[action].heals[type]) continue;
         const { ticket, truth, activeNow } = treat(kind, action);
         const heals = REMEDIES[kind].includes(action);
         expect({ action, healed: ticket.healed.length > 0 }).toEqual({ action, healed: heals });
@@ -82,13 +81,13 @@ describe('actions', () => {
     const fault = sim.inject({ kind: 'partition', target: { link: uplink }, start: 5 });
     ticks(sim, 10);
     const { cut } = sim.groundTruth()[fault.id];
-    expect(cut).toContain(uplink);
+    expect(cut).toContainEqual({ link: uplink });
     expect(cut.length).toBeGreaterThan(1);
-    const other = cut.find((l) => l !== uplink)!;
+    const other = cut.find((l) => topology.linkIndex(l.link) !== uplinkIndex)!;
     const truth = sim.truthAt();
-    for (const link of cut) expect(truth.faultyLinks[topology.linkIndex(link)]).toBe(1);
-    expect(sim.isFaulty({ link: other })).toBe(true);
-    const ticket = sim.apply({ kind: 'failover', target: { link: other } });
+    for (const { link } of cut) expect(truth.faultyLinks[topology.linkIndex(link)]).toBe(1);
+    expect(sim.isFaulty(other)).toBe(true);
+    const ticket = sim.apply({ kind: 'failover', target: other });
     ticks(sim, ACTIONS.failover.duration + 1);
     expect(ticket.healed).toEqual([fault.id]);
     expect(sim.groundTruth()[fault.id].healedBy).toBe(ticket.id);
@@ -159,10 +158,11 @@ describe('actions', () => {
     const sim = new MeshSimulator({ seed: 1, topology: { kind: 'grid', nodes: 7 }, noise: 0 });
     const l = sim.topology.linkBetween(3, 6);
     expect(sim.topology.neighbors(6)).toEqual([3]);
-    const id = sim.topology.linkIds[l];
-    sim.inject({ kind: 'link-degradation', target: { link: id }, start: 1 });
+    const bridge = sim.topology.linkTarget(l);
+    expect(bridge).toEqual({ link: ['n3', 'n6'] });
+    sim.inject({ kind: 'link-degradation', target: bridge, start: 1 });
     ticks(sim, 2);
-    const ticket = sim.apply({ kind: 'reroute', target: { link: id } });
+    const ticket = sim.apply({ kind: 'reroute', target: { link: ['n6', 'n3'] } });
     ticks(sim, ACTIONS.reroute.duration + 1);
     expect(ticket.status).toBe('failed');
     expect(ticket.reason).toMatch(/no alternative path/);
@@ -269,12 +269,15 @@ describe('actions', () => {
       [{ kind: 'reboot-universe', target: { node: relayId } }, /action.kind/],
       [{ kind: 'scale-up', target: { link: uplink } }, /action.target/],
       [{ kind: 'restart-service', target: { node: 'n404' } }, /action.target.node/],
-      [{ kind: 'reroute', target: { link: 'n0-n0' } }, /action.target.link/],
+      [{ kind: 'reroute', target: { link: ['n0', 'n0'] } }, /action.target.link/],
+      [{ kind: 'reroute', target: { link: 'n0-n1' } }, /action.target.link/],
+      [{ kind: 'failover', target: { link: [relayId, 'n404'] } }, /action.target.link/],
       [{ kind: 'failover', target: 'n1' }, /action.target/],
     ];
     for (const [spec, message] of bad) {
-      expect(() => sim.apply(spec as ActionSpec)).toThrow(ArgumentError);
-      expect(() => sim.apply(spec as ActionSpec)).toThrow(message);
+      expect(() => sim.apply(spec as SimAction)).toThrow(ArgumentError);
+      expect(() => sim.apply(spec as SimAction)).toThrow(message);
+      expect(() => sim.check(spec as SimAction)).toThrow(message);
     }
     expect(sim.actions()).toEqual([]);
   });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../../src/errors.ts';
 import fc from 'fast-check';
+import { FAULT_SCOPE } from '../../src/domain/faults.ts';
+import type { Target } from '../../src/domain/targets.ts';
 import {
   copyFrame,
-  FAULT_KINDS,
-  FAULT_TARGET_TYPE,
   MeshSimulator,
   METRIC_NAMES,
+  SIM_FAULT_KINDS,
   type FaultSpec,
-  type Target,
   type TickFrame,
 } from '../../src/sim/index.ts';
 
@@ -27,7 +27,7 @@ const relay = Array.from(topology.nodeIds.keys()).find(
 )!;
 const children = childrenOf(relay);
 const nextHop = routes.nextHop[relay];
-const uplink = topology.linkIds[routes.nextLink[relay]];
+const uplink = topology.linkTarget(routes.nextLink[relay]).link;
 const relayId = topology.nodeIds[relay];
 
 /** Runs the fault-free twin and the faulted mesh side by side for `ticks` ticks. */
@@ -253,7 +253,7 @@ describe('fault injection', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 1e6 }),
-        fc.constantFrom(...FAULT_KINDS),
+        fc.constantFrom(...SIM_FAULT_KINDS),
         fc.constantFrom('geometric' as const, 'scale-free' as const, 'grid' as const),
         fc.double({ min: 0.05, max: 1, noNaN: true }),
         fc.nat(),
@@ -265,11 +265,12 @@ describe('fault injection', () => {
           const bothGateways = (l: number): boolean =>
             t.isGateway[t.linkFrom[l]] === 1 && t.isGateway[t.linkTo[l]] === 1;
           const usable: Target[] =
-            FAULT_TARGET_TYPE[kind] === 'node'
+            FAULT_SCOPE[kind] === 'node'
               ? t.nodeIds.map((node) => ({ node }))
               : t.linkIds
-                  .filter((_, l) => kind !== 'partition' || !bothGateways(l))
-                  .map((link) => ({ link }));
+                  .map((_, l) => l)
+                  .filter((l) => kind !== 'partition' || !bothGateways(l))
+                  .map((l) => t.linkTarget(l));
           sim.inject({ kind, target: usable[pick % usable.length], start: 2, severity });
           let affected: Uint8Array = new Uint8Array(0);
           for (let tick = 0; tick < 25; tick++) {
@@ -290,7 +291,7 @@ describe('fault injection', () => {
   });
 
   it('covers every fault kind', () => {
-    expect([...FAULT_KINDS].sort()).toEqual(
+    expect([...SIM_FAULT_KINDS].sort()).toEqual(
       [
         'bad-config',
         'congestion',

@@ -1,23 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import { FAULT_SCOPE } from '../../src/domain/faults.ts';
+import { targetKey } from '../../src/domain/targets.ts';
 import { ArgumentError } from '../../src/errors.ts';
 import {
   buildTopology,
-  FAULT_KINDS,
-  FAULT_TARGET_TYPE,
   MeshSimulator,
   scheduleFaults,
-  type FaultKind,
+  SIM_FAULT_KINDS,
   type FaultSpec,
+  type SimFaultKind,
 } from '../../src/sim/index.ts';
 
 const topology = buildTopology({ kind: 'geometric', nodes: 50 }, 21);
-const targetKey = (spec: FaultSpec): string => spec.target.node ?? spec.target.link!;
 
 describe('scheduleFaults', () => {
   const day = scheduleFaults({ seed: 3, topology });
 
   it('spreads 20 faults of every kind over 24 simulated hours after a warm-up', () => {
-    for (const kind of FAULT_KINDS) expect(day.filter((f) => f.kind === kind).length).toBe(20);
+    for (const kind of SIM_FAULT_KINDS) expect(day.filter((f) => f.kind === kind).length).toBe(20);
     expect(day.length).toBe(180);
     for (const f of day) {
       expect(f.start).toBeGreaterThanOrEqual(600);
@@ -28,7 +28,7 @@ describe('scheduleFaults', () => {
       expect(f.severity).toBeLessThanOrEqual(1);
     }
     // Faults of each kind are spread over the day, not bunched.
-    for (const kind of FAULT_KINDS) {
+    for (const kind of SIM_FAULT_KINDS) {
       const starts = day.filter((f) => f.kind === kind).map((f) => f.start!);
       expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThan(12 * 3600);
     }
@@ -40,7 +40,7 @@ describe('scheduleFaults', () => {
     for (let k = 1; k < sorted.length; k++)
       expect(sorted[k].start!).toBeGreaterThanOrEqual(sorted[k - 1].start! + sorted[k - 1].duration!);
     const byTarget = new Map<string, FaultSpec[]>();
-    for (const f of day) byTarget.set(targetKey(f), [...(byTarget.get(targetKey(f)) ?? []), f]);
+    for (const f of day) byTarget.set(targetKey(f.target), [...(byTarget.get(targetKey(f.target)) ?? []), f]);
     expect(byTarget.size).toBeGreaterThan(20);
   });
 
@@ -49,8 +49,8 @@ describe('scheduleFaults', () => {
     const { nextHop, nextLink } = sim.routes;
     const used = new Set(nextLink);
     for (const f of day) {
-      const type = FAULT_TARGET_TYPE[f.kind];
-      expect(type === 'node' ? typeof f.target.node : typeof f.target.link).toBe('string');
+      const type = FAULT_SCOPE[f.kind];
+      expect(type === 'node' ? typeof f.target.node : typeof f.target.link?.[0]).toBe('string');
       if (f.kind === 'misbehaving-node')
         expect(Array.from(nextHop)).toContain(topology.nodeIndex(f.target.node!));
       if (type === 'link') expect(used.has(topology.linkIndex(f.target.link!))).toBe(true);
@@ -65,7 +65,7 @@ describe('scheduleFaults', () => {
   });
 
   it('honours kinds, hours and durations', () => {
-    const kinds: FaultKind[] = ['node-crash', 'partition'];
+    const kinds: SimFaultKind[] = ['node-crash', 'partition'];
     const specs = scheduleFaults({
       seed: 1,
       topology,

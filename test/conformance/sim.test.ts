@@ -9,7 +9,7 @@ import {
   Rng,
   scheduleFaults,
   type TickFrame,
-  type Topology,
+  Topology,
   type TopologyKind,
 } from '../../src/sim/index.ts';
 
@@ -132,10 +132,40 @@ describe('topologies', () => {
     const topology = buildTopology({ kind: 'grid', nodes: 9 }, 1);
     expect(topology.nodeIndex('n4')).toBe(4);
     const l = topology.linkBetween(0, 1);
-    expect(topology.linkIndex(topology.linkIds[l])).toBe(l);
+    expect(topology.linkTarget(l)).toEqual({ link: ['n0', 'n1'] });
+    expect(topology.linkIds[l]).toBe('n0-n1');
+    expect(topology.linkIndex(['n0', 'n1'])).toBe(l);
+    expect(topology.linkIndex(['n1', 'n0'])).toBe(l);
     expect(topology.linkBetween(0, 8)).toBe(-1);
     expect(() => topology.nodeIndex('n99')).toThrow(ArgumentError);
-    expect(() => topology.linkIndex('n0-n8')).toThrow(/unknown link/);
+    expect(() => topology.linkIndex(['n0', 'n8'])).toThrow(/unknown link/);
+    expect(() => topology.linkIndex(['n0', 'n99'])).toThrow(/unknown node/);
+  });
+
+  it('takes node names of its own, distinct and non-empty', () => {
+    const t = buildTopology({ kind: 'grid', nodes: 9 }, 1);
+    const rename = (ids: readonly string[]) =>
+      new Topology(
+        t.kind,
+        t.x,
+        t.y,
+        t.linkFrom,
+        t.linkTo,
+        t.rssi,
+        t.snr,
+        t.latency,
+        t.loss,
+        t.bandwidth,
+        t.gateways,
+        ids,
+      );
+    const named = rename(t.nodeIds.map((_, i) => `edge-${i}`));
+    expect(named.nodeIndex('edge-4')).toBe(4);
+    expect(named.linkIds[named.linkBetween(0, 1)]).toBe('edge-0-edge-1');
+    expect(named.linkIndex(['edge-1', 'edge-0'])).toBe(named.linkBetween(0, 1));
+    expect(() => rename(t.nodeIds.slice(1))).toThrow(/nodeIds: expected 9 node ids/);
+    expect(() => rename(t.nodeIds.map((id, i) => (i === 3 ? 'n0' : id)))).toThrow(/distinct/);
+    expect(() => rename(t.nodeIds.map((id, i) => (i === 3 ? '' : id)))).toThrow(/non-empty/);
   });
 
   it('rejects bad options with the argument named', () => {
@@ -167,7 +197,7 @@ describe('MeshSimulator', () => {
       sim.inject({ kind: 'memory-leak', target: { node: 'n7' }, start: 4, duration: 20 });
       const frames = run(sim, 8);
       sim.apply({ kind: 'restart-service', target: { node: 'n5' } });
-      sim.apply({ kind: 'reroute', target: { link: sim.topology.linkIds[0] } });
+      sim.apply({ kind: 'reroute', target: sim.topology.linkTarget(0) });
       return [...frames, ...run(sim, 30)];
     };
     const a = session();
