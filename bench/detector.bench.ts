@@ -12,9 +12,8 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { DetectorBank, SeriesDetector } from '../src/kernels/detector/detector.ts';
+import { DetectorBank, init, SeriesDetector } from '../src/kernels/detector/index.ts';
 import type { Backend } from '../src/kernels/loader.ts';
-import { init as initDetectorKernel } from '../src/kernels/detector/wasm.ts';
 import { parseNabCsv } from '../src/analyze/nab/csv.ts';
 import type { BenchResult } from './types.ts';
 import { Rng } from '../src/random.ts';
@@ -90,7 +89,7 @@ function agree(name: string, a: Float64Array, b: Float64Array): void {
 
 /** Runs the detector benchmark and returns its figures (points/s and ratios to the z-score). */
 export async function runDetectorBench(): Promise<BenchResult[]> {
-  await initDetectorKernel();
+  await init();
   const scalar = new WebAssembly.Module(
     readFileSync(new URL('../build/detector.scalar.wasm', import.meta.url)),
   );

@@ -195,7 +195,7 @@ export const performanceChecks: readonly Check[] = [
       for (let t = 50; t < 50 + timed; t++) bank.update(t, rounds[t % rounds.length], out);
       const nsPerPoint = ((performance.now() - began) * 1e6) / (timed * series);
       return verdict(nsPerPoint < 1000, `${Math.round(nsPerPoint)} ns per point`, {
-        detector: 'DetectorBank (src/analyze/detectors) with DEFAULT_PARAMS',
+        detector: 'DetectorBank (src/kernels/detector) with DEFAULT_PARAMS',
         backend: bank.backend,
         series,
         timedRounds: timed,
