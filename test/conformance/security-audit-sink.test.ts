@@ -121,7 +121,7 @@ describe('the loop writes a signed audit log through AuditLogSink', () => {
         (e) => e.actor === 'engine-test' && (e.data as { incidentId: string }).incidentId === incidentId,
       ),
     ).toBe(true);
-    expect(entries[0].data).toMatchObject({ action: 'restart-service', target: 'n2' });
+    expect(entries[0].data).toMatchObject({ action: 'restart-service', target: { node: 'n2' } });
     expect(entries[2].data).toMatchObject({ outcome: 'healed' });
     expect(entries[2].data).not.toHaveProperty('reason'); // undefined details are dropped, not refused
     const verdict = await verifyAuditLog(store, keys.ring());
