@@ -14,11 +14,12 @@ import { pathToFileURL } from 'node:url';
 import { MeshGraph } from '../src/analyze/graph.ts';
 import { MapeKLoop } from '../src/loop/loop.ts';
 import { DecisionEngine } from '../src/plan/decision.ts';
-import { createEngineParts, detectorScorer } from '../src/run/defaults.ts';
+import { createEngineParts } from '../src/run/defaults.ts';
 import { runHealing } from '../src/run/healing-run.ts';
 import { LOCAL_METRICS, SIM_METRICS } from '../src/run/mesh-loop.ts';
 import { SimulatorExecutor } from '../src/run/sim-executor.ts';
 import { MeshSimulator, METRIC_NAMES, scheduleFaults, type TickFrame } from '../src/sim/index.ts';
+import { DetectorBank } from '../src/kernels/detector/detector.ts';
 import { ALARM_THRESHOLD } from '../src/kernels/detector/params.ts';
 import type { BenchResult } from './types.ts';
 
@@ -59,12 +60,12 @@ async function measure(nodes: number, ticks: number): Promise<{ loop: number[]; 
     graph,
     metrics: SIM_METRICS,
     localMetrics: LOCAL_METRICS,
-    detector: await detectorScorer(series),
+    detector: await DetectorBank.create(series),
     threshold: ALARM_THRESHOLD,
     planner: await DecisionEngine.create(),
     executor,
   });
-  const detector = await detectorScorer(series);
+  const detector = await DetectorBank.create(series);
   const values = new Float64Array(series);
   const scores = new Float64Array(series);
   const loopMs: number[] = [];

@@ -19,8 +19,24 @@
  * (demand metrics): a node is anomalous only once some other metric of
  * it (loss, latency, errors, memory...) is too, or a load metric is far beyond any busy day
  * (`LOAD_ALONE` times the normal width), and then all of its anomalous series count.
+ *
+ * The analyzer holds the open incidents (one map, see IncidentTracker) and takes them through
+ * their analysis: `confirm` once they have shown enough evidence (their series' baselines are
+ * kept from then on), `freeze` when handed to a human, `close` or `drop`. It keeps its own copy
+ * of the mesh's routing table (`updateRoutes`) and lets the nodes that route changes and the
+ * engine's actions disturb settle (see Settling).
  */
+import type { Target } from '../domain/targets.ts';
 import type { CauseCandidate } from '../knowledge/records.ts';
+import type { SeriesWindows } from '../monitor/ring.ts';
+import {
+  captureBands,
+  type DiagnosisContext,
+  diagnosisContext,
+  type EvidenceSource,
+  hasRecovered,
+  tookEffect,
+} from './evidence.ts';
 import type { MeshGraph } from './graph.ts';
 import {
   IncidentTracker,
@@ -29,9 +45,13 @@ import {
   type TrackedIncident,
 } from './incidents.ts';
 import { rankRootCauses } from './root-cause.ts';
+import { type ActionEffects, Settling } from './settling.ts';
 
 export interface AnalyzerOptions extends IncidentOptions {
+  /** The mesh; the analyzer copies it, so its routing table (`updateRoutes`) is the analyzer's own. */
   graph: MeshGraph;
+  /** The telemetry's recent samples per series (the monitor's windows), which baselines and recovery are judged from. */
+  windows: SeriesWindows;
   /** Metric names, in series order (series = node * metrics + metric). */
   metrics: readonly string[];
   /** Metrics that describe a node itself rather than its network. */
@@ -58,6 +78,8 @@ export interface AnalyzerOptions extends IncidentOptions {
   linkMetric?: string;
   /** The throughput metric (a fall marks the next hop that lost a lossy node's traffic). */
   throughputMetric?: string;
+  /** Ticks a node's anomalies are ignored while it settles after a fix, a route change or an action (default 15). */
+  holdDownTicks?: number;
 }
 
 /** Smoothing of the normal range (about a 100-sample memory) and the samples it needs first. */
@@ -85,10 +107,17 @@ export interface IncidentSummary {
   silentNodes: string[];
 }
 
-/** Analyze for one mesh: call `step` every tick, `summarize` when an incident needs a diagnosis. */
-export class Analyzer {
-  readonly tracker: IncidentTracker;
+/**
+ * Analyze for one mesh: call `step` every tick, `summarize` when an incident needs a diagnosis.
+ * `T` is the caller's incident type, made from each new incident by `extend` (see IncidentTracker).
+ */
+export class Analyzer<T extends TrackedIncident = TrackedIncident> {
   readonly #options: AnalyzerOptions;
+  /** The analyzer's own copy of the mesh (its routing table changes with `updateRoutes`). */
+  readonly #graph: MeshGraph;
+  readonly #tracker: IncidentTracker<T>;
+  readonly #settling: Settling;
+  readonly #evidence: EvidenceSource;
   readonly #local: Set<number>;
   readonly #silentFor: Uint32Array;
   readonly #reported: Uint8Array;
@@ -113,10 +142,17 @@ export class Analyzer {
   /** The values of the last step (the monitor's latest-values buffer). */
   #latest: ArrayLike<number> = new Float64Array(0);
 
-  constructor(options: AnalyzerOptions) {
+  constructor(options: AnalyzerOptions, extend?: (incident: TrackedIncident) => T) {
     this.#options = options;
-    const { graph, metrics } = options;
-    this.tracker = new IncidentTracker(graph, metrics.length, options);
+    const { metrics } = options;
+    const graph = options.graph.copy();
+    this.#graph = graph;
+    this.#tracker = new IncidentTracker(graph, metrics.length, options, extend);
+    this.#settling = new Settling(
+      graph,
+      (node, until) => this.holdDown(node, until),
+      options.holdDownTicks ?? 15,
+    );
     this.#local = new Set(options.localMetrics.map((m) => metrics.indexOf(m)).filter((i) => i >= 0));
     this.#silentFor = new Uint32Array(graph.size);
     this.#reported = new Uint8Array(graph.size);
@@ -137,6 +173,95 @@ export class Analyzer {
       const way = options.harmful?.[name];
       return way === 'up' ? 1 : way === 'down' ? -1 : 0;
     });
+    this.#evidence = {
+      windows: options.windows,
+      metrics,
+      graph,
+      harm: this.#harm,
+      local: this.#local,
+      isSilent: (node) => this.isSilent(node),
+    };
+  }
+
+  /** Open incidents, oldest first: candidates, confirmed and frozen ones. */
+  incidents(): IterableIterator<T> {
+    return this.#tracker.open.values();
+  }
+
+  /** Whether `incident` has had no anomaly for `quiet` ticks as of `ts`. */
+  isQuiet(incident: T, ts: number): boolean {
+    return this.#tracker.isQuiet(incident, ts);
+  }
+
+  /**
+   * The incident has shown enough evidence to be followed: the baseline band of each of its
+   * series is captured now and, for series that join it later, as they join.
+   */
+  confirm(incident: T): void {
+    incident.confirmed = true;
+    captureBands(this.#evidence, incident);
+  }
+
+  /** The incident is a human's now: it takes in no new nodes (see IncidentTracker). */
+  freeze(incident: T): void {
+    this.#tracker.freeze(incident.id);
+  }
+
+  /** Forgets an incident that was never confirmed. */
+  drop(incident: T): void {
+    this.#tracker.close(incident.id);
+  }
+
+  /**
+   * Closes the incident at `ts`: its nodes settle after the fix and, when an action on
+   * `healedBy` healed it (a remedy may have moved traffic), so do the nodes around that target.
+   */
+  close(incident: T, ts: number, healedBy?: Target): void {
+    this.#tracker.close(incident.id);
+    this.#settling.resolved(incident.nodes.keys(), healedBy, ts);
+  }
+
+  /**
+   * Takes the mesh's routing table at tick `now` (`nextHop[i]`: the node index node i forwards
+   * through, -1 at a gateway), into the analyzer's own copy of the mesh; the nodes whose traffic
+   * moved settle (see Settling).
+   */
+  updateRoutes(nextHop: ArrayLike<number>, now: number): void {
+    this.#settling.updateRoutes(nextHop, now);
+  }
+
+  /** An action on `target` completed at `now`; see `Settling.actionDone`. */
+  actionDone(target: Target, effects: ActionEffects | undefined, now: number): void {
+    this.#settling.actionDone(target, effects, now);
+  }
+
+  /** An action on `target` was undone at `now`; see `Settling.actionUndone`. */
+  actionUndone(target: Target, effects: ActionEffects | undefined, now: number): void {
+    this.#settling.actionUndone(target, effects, now);
+  }
+
+  /** The incident's symptoms in operator terms, for the diagnoser (see evidence.ts). */
+  diagnosisContext(incident: T, summary: IncidentSummary): DiagnosisContext {
+    return diagnosisContext(this.#evidence, incident, summary);
+  }
+
+  /** Whether the incident's telemetry has recovered since `since`, as of `now` (see evidence.ts). */
+  hasRecovered(incident: T, since: number, now: number): boolean {
+    return hasRecovered(this.#evidence, incident, since, now);
+  }
+
+  /**
+   * Whether an action on `action.target`, done at `doneAt`, shows its effect as of `now`; an
+   * action that `isolates` its target is judged by the harm around it (see evidence.ts).
+   */
+  tookEffect(
+    incident: T,
+    action: { readonly target: Target; readonly startedAt: number },
+    doneAt: number,
+    now: number,
+    isolates: boolean,
+  ): boolean {
+    return tookEffect(this.#evidence, incident, action, doneAt, now, isolates);
   }
 
   /**
@@ -150,13 +275,14 @@ export class Analyzer {
     this.#active.fill(0, node * m, node * m + m);
   }
 
-  /** Folds one tick of values and scores into incidents; returns this tick's anomalies and new incidents. */
-  step(
-    ts: number,
-    values: Float64Array,
-    scores: Float64Array,
-  ): { anomalies: NodeAnomaly[]; opened: TrackedIncident[] } {
-    const { graph, metrics, threshold } = this.#options;
+  /**
+   * Folds one tick of values and scores into incidents; returns this tick's anomalies and new
+   * incidents. The holds of actions whose effect lapses now start first.
+   */
+  step(ts: number, values: Float64Array, scores: Float64Array): { anomalies: NodeAnomaly[]; opened: T[] } {
+    this.#settling.step(ts);
+    const { metrics, threshold } = this.#options;
+    const graph = this.#graph;
     const m = metrics.length;
     this.#latest = values;
     const silenceTicks = this.#options.silenceTicks ?? 2;
@@ -166,7 +292,8 @@ export class Analyzer {
     const anomalies: NodeAnomaly[] = [];
     const involved = this.#involved;
     involved.fill(0);
-    for (const incident of this.tracker.open.values()) for (const n of incident.nodes.keys()) involved[n] = 1;
+    for (const incident of this.#tracker.open.values())
+      for (const n of incident.nodes.keys()) involved[n] = 1;
     for (let node = 0; node < graph.size; node++) {
       const held = ts < this.#holdUntil[node];
       let reported = false;
@@ -222,7 +349,10 @@ export class Analyzer {
         });
       }
     }
-    return { anomalies, opened: this.tracker.observe(ts, anomalies) };
+    const opened = this.#tracker.observe(ts, anomalies);
+    for (const incident of this.#tracker.open.values())
+      if (incident.confirmed) captureBands(this.#evidence, incident);
+    return { anomalies, opened };
   }
 
   /**
@@ -276,8 +406,9 @@ export class Analyzer {
   }
 
   /** Root causes, ranked metrics and severity of an incident as it stands. */
-  summarize(incident: TrackedIncident): IncidentSummary {
-    const { graph, metrics } = this.#options;
+  summarize(incident: T): IncidentSummary {
+    const { metrics } = this.#options;
+    const graph = this.#graph;
     const totals = new Float64Array(metrics.length);
     let peak = 0;
     for (const e of incident.nodes.values()) {

@@ -89,6 +89,18 @@ export class MeshGraph {
     this.#nextHop = table;
   }
 
+  /** The same mesh with a routing table of its own: `setRoutes` on the copy leaves this graph as it is. */
+  copy(): MeshGraph {
+    const ids = this.nodeIds;
+    const copy = new MeshGraph(
+      ids,
+      this.links.map(([a, b]) => [ids[a], ids[b]] as const),
+      ids.filter((_, i) => this.isGateway(i)),
+    );
+    copy.#nextHop = this.#nextHop?.slice();
+    return copy;
+  }
+
   /** The routing table last set, if any (read-only view). */
   get routes(): Readonly<Int32Array> | undefined {
     return this.#nextHop;

@@ -6,8 +6,12 @@
  * incident (one handed to a human) only takes in more of what it already holds, the same metrics
  * of the same nodes, so that a later fault nearby, or a new symptom on one of its nodes, opens
  * an incident of its own.
+ *
+ * The tracker's map is the one collection of open incidents: a caller that follows incidents
+ * further (the loop, through its `extend` function) keeps its state on the same objects.
  */
 import type { MeshGraph } from './graph.ts';
+import type { Band } from './recovery.ts';
 
 export interface IncidentOptions {
   /** Topological reach of one incident, in hops (default 2). */
@@ -36,6 +40,13 @@ export interface TrackedIncident {
   openedAt: number;
   lastActive: number;
   nodes: Map<number, NodeEvidence>;
+  /**
+   * Series index -> its band from before the incident (null when it had too few samples),
+   * captured when the series joins a confirmed incident (see `Analyzer.confirm`).
+   */
+  bands: Map<number, Band | null>;
+  /** Shown enough evidence to be followed: its series' bands are captured from then on. */
+  confirmed?: boolean;
   /** Takes in no new nodes (see `freeze`). */
   frozen?: boolean;
 }
@@ -47,9 +58,12 @@ export interface NodeAnomaly {
   metricScores: ArrayLike<number>;
 }
 
-/** Open incidents, grown and merged tick by tick from anomalous nodes. */
-export class IncidentTracker {
-  readonly open = new Map<string, TrackedIncident>();
+/**
+ * Open incidents, grown and merged tick by tick from anomalous nodes. `T` is the caller's
+ * incident type: `extend` turns each new incident into one once its first tick is folded in.
+ */
+export class IncidentTracker<T extends TrackedIncident = TrackedIncident> {
+  readonly #open = new Map<string, T>();
   readonly #options: Required<IncidentOptions>;
   #nextId = 1;
 
@@ -57,19 +71,32 @@ export class IncidentTracker {
     private readonly graph: MeshGraph,
     private readonly metricCount: number,
     options: IncidentOptions = {},
+    private readonly extend: (incident: TrackedIncident) => T = (incident) => incident as T,
   ) {
     this.#options = { hops: 2, gap: 30, quiet: 10, ...options };
   }
 
+  /** Open incidents, oldest first. */
+  get open(): ReadonlyMap<string, T> {
+    return this.#open;
+  }
+
   /** Adds one tick of anomalies; returns incidents opened at this tick. */
-  observe(ts: number, anomalies: readonly NodeAnomaly[]): TrackedIncident[] {
+  observe(ts: number, anomalies: readonly NodeAnomaly[]): T[] {
     const opened: TrackedIncident[] = [];
     for (const anomaly of anomalies) {
-      const matches = [...this.open.values()].filter((incident) => this.#reaches(incident, anomaly, ts));
+      const matches = [...this.#open.values()].filter((incident) => this.#reaches(incident, anomaly, ts));
       let incident: TrackedIncident;
       if (matches.length === 0) {
-        incident = { id: `inc-${this.#nextId++}`, openedAt: ts, lastActive: ts, nodes: new Map() };
-        this.open.set(incident.id, incident);
+        incident = {
+          id: `inc-${this.#nextId++}`,
+          openedAt: ts,
+          lastActive: ts,
+          nodes: new Map(),
+          bands: new Map(),
+        };
+        // Extended below, once this tick's anomalies are in: until then it is only ours.
+        this.#open.set(incident.id, incident as T);
         opened.push(incident);
       } else {
         // A frozen incident keeps to itself: it never merges with another.
@@ -79,7 +106,13 @@ export class IncidentTracker {
       }
       this.#record(incident, ts, anomaly);
     }
-    return opened.filter((incident) => this.open.has(incident.id));
+    return opened
+      .filter((incident) => this.#open.has(incident.id))
+      .map((incident) => {
+        const extended = this.extend(incident);
+        this.#open.set(incident.id, extended);
+        return extended;
+      });
   }
 
   /** Whether `incident` has had no anomaly for `quiet` ticks as of `ts`. */
@@ -89,13 +122,13 @@ export class IncidentTracker {
 
   /** Stops an incident from taking in nodes it does not already hold. */
   freeze(id: string): void {
-    const incident = this.open.get(id);
+    const incident = this.#open.get(id);
     if (incident) incident.frozen = true;
   }
 
-  /** Stops tracking an incident (resolved or escalated). */
+  /** Stops tracking an incident (resolved, escalated and quiet, or dropped). */
   close(id: string): void {
-    this.open.delete(id);
+    this.#open.delete(id);
   }
 
   #reaches(incident: TrackedIncident, anomaly: NodeAnomaly, ts: number): boolean {
@@ -151,6 +184,6 @@ export class IncidentTracker {
         for (let m = 0; m < this.metricCount; m++) mine.metricScore[m] += evidence.metricScore[m];
       }
     }
-    this.open.delete(other.id);
+    this.#open.delete(other.id);
   }
 }

@@ -1,10 +1,12 @@
 /**
  * Analyze: turns per-series anomaly scores into incidents grouped by time and topology, ranks
- * their root causes, judges recovery against pre-incident baselines, and describes symptoms in
- * operator words for the diagnosis. The streaming detectors live in ./detectors, the NAB scorer
+ * their root causes, judges recovery against pre-incident baselines, describes symptoms in
+ * operator words for the diagnosis, and lets the nodes that route changes and the engine's own
+ * actions disturb settle. The streaming detectors live in ./detectors, the NAB scorer
  * in ./nab (both have their own entry points).
  */
 export { Analyzer, type AnalyzerOptions, type IncidentSummary } from './analyzer.ts';
+export type { DiagnosisContext } from './evidence.ts';
 export { MeshGraph } from './graph.ts';
 export {
   IncidentTracker,
@@ -14,5 +16,6 @@ export {
   type TrackedIncident,
 } from './incidents.ts';
 export { rankRootCauses, type RootCauseOptions } from './root-cause.ts';
+export type { ActionEffects } from './settling.ts';
 export { captureBand, recovered, type Band, type BandOptions } from './recovery.ts';
 export { describeIncident, describeSeries, type Shape, type Symptom } from './symptoms.ts';

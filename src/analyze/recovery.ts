@@ -59,7 +59,7 @@ export function recovered(
   band: Band,
   onset: number,
   since: number,
-  harm: -1 | 0 | 1 = 0,
+  harm = 0,
   recent = 3,
   share = 0.7,
 ): boolean {

@@ -9,14 +9,14 @@ import type { ComponentDetector } from './component-detector.ts';
 
 /** Scores one component's metrics per tick for `MapeKLoop`. */
 export class ComponentScorer implements BatchScorer {
-  readonly series: number;
+  readonly size: number;
 
   /** @param threshold score at or above which a series is anomalous (the loop's threshold) */
   constructor(
     private readonly detector: ComponentDetector,
     private readonly threshold: number,
   ) {
-    this.series = detector.inputDim;
+    this.size = detector.inputDim;
   }
 
   /** Scores `values` into `scores` (NaN values score 0), then learns them if all were normal. */

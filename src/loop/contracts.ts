@@ -1,22 +1,39 @@
-/** What the loop needs from parts that live outside it: a detector, a diagnoser, an audit sink. */
+/**
+ * What the loop needs from parts that live outside it: a detector, a planner, a diagnoser, an
+ * audit sink (and an Executor, src/execute/executor.ts). Each is an interface that the engine's
+ * own parts satisfy structurally (DetectorBank and DetectorPool, DecisionEngine, RagDiagnoser,
+ * AuditLogSink), so a caller can put its own in their place.
+ */
+import type { DiagnosisContext } from '../analyze/evidence.ts';
 import type { Target } from '../domain/targets.ts';
-import type { IncidentRecord } from '../knowledge/records.ts';
-import type { IncidentSummary } from '../analyze/analyzer.ts';
-import type { Symptom } from '../analyze/symptoms.ts';
+import type { IncidentRecord, Posterior } from '../knowledge/records.ts';
+import type { ActionSpec } from '../plan/actions.ts';
+import type { Candidate, Diagnosis, Plan } from '../plan/decision.ts';
 
 /** Scores many series at once: one value in, one anomaly score in [0, 1] out, per series. */
 export interface BatchScorer {
-  /** Number of series. */
-  readonly series: number;
-  /** Writes a score per series into `scores`; a NaN value (no sample) must score 0 and leave state alone. */
-  update(ts: number, values: Float64Array, scores: Float64Array): void | Promise<void>;
+  /** Number of series: the loop's metrics times its nodes. */
+  readonly size: number;
+  /**
+   * Writes a score per series into `scores` (the loop's own buffer); a NaN value (no sample) must
+   * score 0 and leave state alone. A scorer that works elsewhere (in workers) returns a promise,
+   * which the loop awaits; any other result (a DetectorBank returns `scores`) is ignored.
+   */
+  update(ts: number, values: Float64Array, scores: Float64Array<ArrayBuffer>): unknown;
+  /** Releases what the scorer holds (its workers); `MapeKLoop.close` calls it. */
+  close?(): Promise<void> | void;
 }
 
-/** What Analyze knows of an incident when it asks for a diagnosis. */
-export interface DiagnosisContext extends IncidentSummary {
-  symptoms: Symptom[];
-  /** The symptoms written out as an operator would describe them (the retrieval query). */
-  description: string;
+/** Turns a diagnosis into scored candidate actions and learns from their outcomes (e.g. the DecisionEngine). */
+export interface Planner {
+  /** The actions it plans with; the loop reads what an action does (isolates, lapsesAfter) from here. */
+  readonly actions: readonly ActionSpec[];
+  /** Scores every candidate for `diagnosis`, leaving out those whose `attemptKey` is in `tried`. */
+  plan(diagnosis: Diagnosis, tried: ReadonlySet<string>): Plan;
+  /** Learns from the outcome of a completed action. */
+  learn(diagnosis: Diagnosis, candidate: Candidate, healed: boolean): void;
+  /** The learned success rates, of which the loop stores the one an outcome changed. */
+  readonly successRates: { get(signature: string, action: string): Posterior };
 }
 
 /** Names the fault kind of an incident and cites what supports it (e.g. the RAG analyzer). */

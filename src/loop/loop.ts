@@ -5,16 +5,24 @@
  * verify from telemetry, then resolve, try the next candidate, or escalate. Nothing here blocks
  * on the knowledge store, and no failure of an executor or a store stops the loop.
  *
- * An incident is announced (opened) only once it has shown evidence on `confirmTicks` ticks: a
- * one-tick blip is noise, not an incident, and is dropped without a trace. An announced incident
- * whose likeliest cause is still unclear gathers a few more ticks of evidence before it is
- * diagnosed and acted on: a fault's picture fills in as it spreads. An escalated
- * incident is a human's from then on: it is frozen (takes in no new nodes, so a later fault
- * nearby opens its own incident) and closes once its telemetry is back to normal.
+ * An incident's progress is one explicit state (see IncidentProgress):
+ *
+ *   candidate --confirmed--> announced --action started--> acting --completed--> verifying
+ *   verifying --healed--> resolved;  acting or verifying --failed or not healed--> announced
+ *   announced --passed on its own--> resolved;  any open state --> escalated --back to normal--> closed
+ *
+ * A candidate becomes announced (opened) only once it has shown evidence on `confirmTicks`
+ * ticks: a one-tick blip is noise, not an incident, and is dropped without a trace. An announced
+ * incident whose likeliest cause is still unclear gathers a few more ticks of evidence before it
+ * is diagnosed and acted on: a fault's picture fills in as it spreads. An escalated incident is a
+ * human's from then on: it is frozen (takes in no new nodes, so a later fault nearby opens its
+ * own incident) and closes once its telemetry is back to normal.
+ *
+ * The analyzer holds the open incidents; the loop keeps its progress on the same objects.
  */
 import { Analyzer, type IncidentSummary } from '../analyze/analyzer.ts';
+import { signatureOf } from '../analyze/evidence.ts';
 import type { TrackedIncident } from '../analyze/incidents.ts';
-import type { Band } from '../analyze/recovery.ts';
 import type { ActionRequest, ExecutionResult } from '../execute/executor.ts';
 import { SafetyRails } from '../execute/rails.ts';
 import { MemoryStore } from '../knowledge/memory-store.ts';
@@ -22,22 +30,24 @@ import type { ActionRecord, IncidentRecord } from '../knowledge/records.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import { WriteQueue } from '../knowledge/write-queue.ts';
 import { Monitor, type ColumnarBatch } from '../monitor/ingest.ts';
+import type { ActionSpec } from '../plan/actions.ts';
 import { attemptKey, type Candidate, type Diagnosis } from '../plan/decision.ts';
 import type { AuditRecord } from './contracts.ts';
-import {
-  captureBands,
-  diagnosisContext,
-  hasRecovered,
-  signatureOf,
-  tookEffect,
-  type EvidenceSource,
-} from './evidence.ts';
 import { LoopEvents } from './events.ts';
-import { Settling } from './settling.ts';
 import type { LoopOptions, LoopStats } from './options.ts';
 
 export type { LoopOptions, LoopStats } from './options.ts';
 
+/**
+ * Where an incident stands. `candidate`: showing evidence, not yet confirmed. `announced`:
+ * opened, being diagnosed or waiting for an action the rails allow. `acting`: an action is being
+ * applied. `verifying`: the action completed and its effect is judged from telemetry. `resolved`:
+ * closed, healed by an action or passed on its own. `escalated`: handed to a human, followed until
+ * its telemetry is back to normal.
+ */
+export type IncidentProgress = 'candidate' | 'announced' | 'acting' | 'verifying' | 'resolved' | 'escalated';
+
+/** The action an incident is acting on or verifying. */
 interface InFlight {
   record: ActionRecord;
   request: ActionRequest;
@@ -48,34 +58,31 @@ interface InFlight {
   recoveredAt?: number;
 }
 
-interface ActiveIncident {
+/** An open incident: the analyzer's evidence and the loop's progress on it, one object. */
+interface Incident extends TrackedIncident {
+  progress: IncidentProgress;
   record: IncidentRecord;
-  tracked: TrackedIncident;
+  /** Ticks on which it showed evidence. */
   evidenceTicks: number;
-  bands: Map<number, Band | null>;
   diagnosis?: Diagnosis;
+  /** `attemptKey`s of the actions tried on it. */
   tried: Set<string>;
   attempts: number;
+  /** While acting or verifying. */
   flight?: InFlight;
-  escalated: boolean;
-  /** Whether its evidence was confirmed and it was announced (opened). */
-  announced: boolean;
 }
 
 /** One MAPE-K loop over one mesh: feed it `tick(ts, batch)` once per second of telemetry. */
 export class MapeKLoop {
   readonly events = new LoopEvents();
   readonly monitor: Monitor;
-  readonly analyzer: Analyzer;
   readonly rails: SafetyRails;
   readonly store: KnowledgeStore;
+  readonly #analyzer: Analyzer<Incident>;
   readonly #writes: WriteQueue;
   readonly #options: LoopOptions;
-  readonly #scores: Float64Array;
-  /** What the incident-evidence helpers read: windows, metrics, topology, harm directions. */
-  readonly #evidence: EvidenceSource;
-  readonly #active = new Map<string, ActiveIncident>();
-  readonly #settling: Settling;
+  readonly #actions: ReadonlyMap<string, ActionSpec>;
+  readonly #scores: Float64Array<ArrayBuffer>;
   readonly #stats = {
     ticks: 0,
     incidentsOpened: 0,
@@ -90,7 +97,6 @@ export class MapeKLoop {
 
   constructor(options: LoopOptions) {
     this.#options = options;
-    const metricNames = options.metrics.map((m) => m.name);
     this.monitor = new Monitor({
       sources: options.graph.nodeIds,
       metrics: options.metrics,
@@ -99,23 +105,25 @@ export class MapeKLoop {
     });
     const { localMetrics, harmful, loadMetrics, demandMetrics, lossMetric, linkMetric, throughputMetric } =
       options;
-    const roles = {
-      localMetrics,
-      harmful,
-      loadMetrics,
-      demandMetrics,
-      lossMetric,
-      linkMetric,
-      throughputMetric,
-    };
-    this.analyzer = new Analyzer({
-      graph: options.graph,
-      metrics: metricNames,
-      threshold: options.threshold,
-      ...roles,
-    });
+    this.#analyzer = new Analyzer(
+      {
+        graph: options.graph,
+        windows: this.monitor.windows,
+        metrics: options.metrics.map((m) => m.name),
+        threshold: options.threshold,
+        holdDownTicks: options.holdDownTicks,
+        localMetrics,
+        harmful,
+        loadMetrics,
+        demandMetrics,
+        lossMetric,
+        linkMetric,
+        throughputMetric,
+      },
+      (tracked) => this.#follow(tracked),
+    );
+    this.#actions = new Map(options.planner.actions.map((a) => [a.name, a]));
     this.rails = new SafetyRails(options.rails);
-    this.#settling = new Settling(options.graph, this.analyzer, options.holdDownTicks ?? 15);
     this.store = options.store ?? new MemoryStore();
     this.#writes = new WriteQueue(this.store, (error) =>
       this.events.emit({
@@ -125,16 +133,6 @@ export class MapeKLoop {
       }),
     );
     this.#scores = new Float64Array(this.monitor.seriesCount);
-    this.#evidence = {
-      windows: this.monitor.windows,
-      metrics: options.metrics,
-      graph: options.graph,
-      harm: metricNames.map((name) =>
-        options.harmful?.[name] === 'up' ? 1 : options.harmful?.[name] === 'down' ? -1 : 0,
-      ),
-      local: new Set(options.localMetrics.map((name) => metricNames.indexOf(name)).filter((j) => j >= 0)),
-      isSilent: (node) => this.analyzer.isSilent(node),
-    };
     this.monitor.onReject((rejection) =>
       this.events.emit({ type: 'sample-rejected', ts: this.#now, rejection }),
     );
@@ -142,7 +140,7 @@ export class MapeKLoop {
 
   /** Incidents not yet resolved or escalated-and-quiet. */
   get openIncidents(): IncidentRecord[] {
-    return [...this.#active.values()].map((a) => structuredClone(a.record));
+    return [...this.#analyzer.incidents()].map((incident) => structuredClone(incident.record));
   }
 
   stats(): LoopStats {
@@ -167,8 +165,7 @@ export class MapeKLoop {
     this.monitor.beginTick();
     if (batch) this.monitor.ingestBatch(batch);
     await this.#options.detector.update(ts, this.monitor.latest, this.#scores);
-    this.#settling.step(ts);
-    const { anomalies, opened } = this.analyzer.step(ts, this.monitor.latest, this.#scores);
+    const { anomalies } = this.#analyzer.step(ts, this.monitor.latest, this.#scores);
     const names = this.#options.metrics;
     for (const a of anomalies) {
       const metrics = names.filter((_, j) => a.metricScores[j] > 0).map((m) => m.name);
@@ -180,20 +177,20 @@ export class MapeKLoop {
         metrics,
       });
     }
-    for (const tracked of opened) this.#open(tracked, ts);
     const healthy = 1 - anomalies.length / this.#options.graph.size;
-    for (const incident of [...this.#active.values()]) await this.#advance(incident, ts, healthy);
+    for (const incident of [...this.#analyzer.incidents()]) await this.#advance(incident, ts, healthy);
   }
 
   /**
    * Takes the mesh's routing table (`nextHop[i]`: the node index node i forwards through, -1 at
-   * a gateway), as node agents report it; call it whenever routes change. Moved traffic changes
-   * the load on the old and the new path of every node whose route changed, and what the nodes
-   * forwarding into those paths see, so those nodes re-learn their normal for a while instead of
-   * raising alarms (a lapsing reroute would otherwise look like a fault each time).
+   * a gateway), as node agents report it; call it whenever routes change. The loop keeps its own
+   * copy (the graph it was given is left as it is). Moved traffic changes the load on the old and
+   * the new path of every node whose route changed, and what the nodes forwarding into those
+   * paths see, so those nodes re-learn their normal for a while instead of raising alarms (a
+   * lapsing reroute would otherwise look like a fault each time).
    */
   updateRoutes(nextHop: ArrayLike<number>): void {
-    this.#settling.updateRoutes(nextHop, this.#now);
+    this.#analyzer.updateRoutes(nextHop, this.#now);
   }
 
   /** Waits for queued knowledge writes (e.g. before shutdown). */
@@ -201,77 +198,74 @@ export class MapeKLoop {
     return this.#writes.flush();
   }
 
-  /** Starts following a candidate incident; it is announced once confirmed (see `#announce`). */
-  #open(tracked: TrackedIncident, ts: number): void {
+  /** Makes a new tracked incident one of the loop's: a candidate, announced once confirmed. */
+  #follow(tracked: TrackedIncident): Incident {
     const record: IncidentRecord = {
       id: tracked.id,
-      openedAt: ts,
+      openedAt: this.#now,
       status: 'open',
       signature: '',
-      nodes: [...tracked.nodes.keys()].map((n) => this.#options.graph.nodeIds[n]),
+      nodes: this.#nodeIds(tracked),
       metrics: [],
       rootCauses: [],
       citations: [],
     };
-    this.#active.set(tracked.id, {
+    return Object.assign(tracked, {
+      progress: 'candidate' as IncidentProgress,
       record,
-      tracked,
       evidenceTicks: 0,
-      bands: new Map(),
-      tried: new Set(),
+      tried: new Set<string>(),
       attempts: 0,
-      escalated: false,
-      announced: false,
     });
   }
 
-  #announce(incident: ActiveIncident, ts: number): void {
-    incident.announced = true;
+  #nodeIds(incident: TrackedIncident): string[] {
+    return [...incident.nodes.keys()].map((n) => this.#options.graph.nodeIds[n]);
+  }
+
+  #announce(incident: Incident, ts: number): void {
+    incident.progress = 'announced';
+    this.#analyzer.confirm(incident);
     incident.record.openedAt = ts;
-    incident.record.nodes = [...incident.tracked.nodes.keys()].map((n) => this.#options.graph.nodeIds[n]);
+    incident.record.nodes = this.#nodeIds(incident);
     this.#stats.incidentsOpened++;
     this.events.emit({ type: 'incident-opened', ts, incident: structuredClone(incident.record) });
     this.#persistIncident(incident.record);
   }
 
-  async #advance(incident: ActiveIncident, ts: number, healthy: number): Promise<void> {
-    // Merged into another incident by the tracker: the survivor carries on.
-    if (!this.analyzer.tracker.open.has(incident.record.id)) {
-      this.#active.delete(incident.record.id);
-      return;
-    }
-    if (incident.tracked.lastActive === ts) incident.evidenceTicks++;
-    const quiet = this.analyzer.tracker.isQuiet(incident.tracked, ts);
-    if (!incident.announced) {
-      if (incident.evidenceTicks >= (this.#options.confirmTicks ?? 2)) this.#announce(incident, ts);
-      else {
-        if (quiet) this.#drop(incident);
+  async #advance(incident: Incident, ts: number, healthy: number): Promise<void> {
+    if (incident.lastActive === ts) incident.evidenceTicks++;
+    const quiet = this.#analyzer.isQuiet(incident, ts);
+    if (incident.progress === 'candidate') {
+      if (incident.evidenceTicks < (this.#options.confirmTicks ?? 2)) {
+        if (quiet) this.#analyzer.drop(incident);
         return;
       }
+      this.#announce(incident, ts);
     }
-    captureBands(this.#evidence, incident);
-
-    if (incident.flight) return this.#followAction(incident, ts);
+    if (incident.progress === 'acting' || incident.progress === 'verifying')
+      return this.#followAction(incident, ts);
     // Quiet and back to normal with nothing in flight: it passed on its own (or was a transient).
     // Quiet but still abnormal means the fault is still there.
-    if (quiet && hasRecovered(this.#evidence, incident, incident.tracked.lastActive, this.#now)) {
-      return this.#resolve(incident, ts, undefined);
+    if (quiet && this.#analyzer.hasRecovered(incident, incident.lastActive, ts)) {
+      return this.#close(incident, ts, undefined);
     }
-    if (ts - incident.tracked.lastActive >= (this.#options.staleTicks ?? 600)) {
+    if (ts - incident.lastActive >= (this.#options.staleTicks ?? 600)) {
       this.#escalate(incident, ts, 'quiet for a long time but not back to its baseline');
-      return this.#resolve(incident, ts, undefined);
+      return this.#close(incident, ts, undefined);
     }
-    if (incident.escalated) return;
+    if (incident.progress === 'escalated') return;
+    // One summary per decision: whether the cause is clear enough, the diagnosis, the plan.
+    const summary = this.#analyzer.summarize(incident);
     if (!incident.diagnosis) {
-      const summary = this.analyzer.summarize(incident.tracked);
       const unclear = summary.confidence < (this.#options.confidence ?? 0.5);
       if (unclear && ts - incident.record.openedAt < (this.#options.evidenceTicks ?? 12)) return;
       await this.#diagnose(incident, ts, summary);
     }
-    this.#act(incident, ts, healthy);
+    this.#act(incident, ts, healthy, summary);
   }
 
-  async #diagnose(incident: ActiveIncident, ts: number, summary: IncidentSummary): Promise<void> {
+  async #diagnose(incident: Incident, ts: number, summary: IncidentSummary): Promise<void> {
     Object.assign(incident.record, {
       nodes: summary.nodes,
       metrics: summary.metrics,
@@ -281,7 +275,7 @@ export class MapeKLoop {
     const answer = diagnoser
       ? await diagnoser.diagnose(
           structuredClone(incident.record),
-          diagnosisContext(this.#evidence, incident, summary),
+          this.#analyzer.diagnosisContext(incident, summary),
         )
       : undefined;
     const { kind, citations = [], recommended = [], scope } = answer ?? {};
@@ -302,10 +296,9 @@ export class MapeKLoop {
     this.#persistIncident(incident.record);
   }
 
-  #act(incident: ActiveIncident, ts: number, healthy: number): void {
+  #act(incident: Incident, ts: number, healthy: number, summary: IncidentSummary): void {
     const diagnosis = incident.diagnosis!;
-    // Root causes sharpen as evidence accumulates: re-rank before each attempt.
-    const summary = this.analyzer.summarize(incident.tracked);
+    // Root causes sharpen as evidence accumulates: each attempt plans from the latest ranking.
     diagnosis.rootCauses = summary.rootCauses;
     diagnosis.severity = summary.severity;
     const plan = this.#options.planner.plan(diagnosis, incident.tried);
@@ -348,6 +341,7 @@ export class MapeKLoop {
     };
     const flight: InFlight = { record, request, candidate: chosen };
     incident.flight = flight;
+    incident.progress = 'acting';
     incident.attempts++;
     this.rails.started(incident.record.id, chosen.target, ts);
     this.#stats.actionsStarted++;
@@ -366,7 +360,7 @@ export class MapeKLoop {
     );
   }
 
-  #followAction(incident: ActiveIncident, ts: number): void {
+  #followAction(incident: Incident, ts: number): void {
     const flight = incident.flight!;
     if (!flight.result) return;
     if (!flight.result.ok) {
@@ -375,28 +369,21 @@ export class MapeKLoop {
         this.#escalate(incident, ts, `${incident.attempts} actions failed or did not heal it`);
       return;
     }
+    const effects = this.#actions.get(flight.record.action);
     if (flight.doneAt === undefined) {
       flight.doneAt = ts;
-      this.#settling.actionDone(flight.record.target, this.#spec(flight), ts);
+      incident.progress = 'verifying';
+      this.#analyzer.actionDone(flight.record.target, effects, ts);
     }
     const settle = this.#options.settleTicks ?? 2;
     const patience = this.#options.patienceTicks ?? 8;
     if (ts < flight.doneAt + settle) return;
-    if (
-      tookEffect(
-        this.#evidence,
-        incident,
-        flight.record,
-        flight.doneAt,
-        this.#now,
-        this.#spec(flight)?.isolates ?? false,
-      )
-    )
+    if (this.#analyzer.tookEffect(incident, flight.record, flight.doneAt, ts, effects?.isolates ?? false))
       flight.recoveredAt ??= ts;
     else flight.recoveredAt = undefined;
     if (flight.recoveredAt !== undefined && ts - flight.recoveredAt >= (this.#options.stableTicks ?? 10)) {
       this.#finishAction(incident, ts, 'healed', true);
-      this.#resolve(incident, ts, flight);
+      this.#close(incident, ts, flight);
     } else if (flight.recoveredAt === undefined && ts >= flight.doneAt + settle + patience) {
       this.#finishAction(incident, ts, 'not-healed', false);
       this.#rollback(flight, ts);
@@ -405,18 +392,11 @@ export class MapeKLoop {
     }
   }
 
-  #spec(flight: InFlight) {
-    return this.#options.planner.actions.find((a) => a.name === flight.record.action);
-  }
-
-  #finishAction(
-    incident: ActiveIncident,
-    ts: number,
-    outcome: ActionRecord['outcome'],
-    healed: boolean,
-  ): void {
+  /** Ends the incident's action: back to announced, for the next attempt or a verdict. */
+  #finishAction(incident: Incident, ts: number, outcome: ActionRecord['outcome'], healed: boolean): void {
     const flight = incident.flight!;
     incident.flight = undefined;
+    incident.progress = 'announced';
     flight.record.outcome = outcome;
     flight.record.finishedAt = ts;
     this.rails.finished(incident.record.id, ts, healed);
@@ -445,7 +425,7 @@ export class MapeKLoop {
   }
 
   #rollback(flight: InFlight, ts: number): void {
-    this.#settling.actionUndone(flight.record.target, this.#spec(flight), ts);
+    this.#analyzer.actionUndone(flight.record.target, this.#actions.get(flight.record.action), ts);
     this.#audit({
       type: 'rollback',
       ts,
@@ -456,26 +436,23 @@ export class MapeKLoop {
       this.events.emit({
         type: 'escalation',
         ts,
-        incident: structuredClone(this.#active.get(flight.record.incidentId)!.record),
+        incident: structuredClone(
+          [...this.#analyzer.incidents()].find((i) => i.id === flight.record.incidentId)!.record,
+        ),
         reason: `rollback of ${flight.record.id} failed: ${(error as Error)?.message ?? error}`,
       }),
     );
   }
 
-  /** Forgets an unconfirmed candidate incident. */
-  #drop(incident: ActiveIncident): void {
-    this.#active.delete(incident.record.id);
-    this.analyzer.tracker.close(incident.record.id);
-  }
-
-  #resolve(incident: ActiveIncident, ts: number, healedBy: InFlight | undefined): void {
-    incident.record.status = incident.escalated ? 'escalated' : 'resolved';
+  /** Closes the incident: resolved, or (when escalated) back to normal in a human's hands. */
+  #close(incident: Incident, ts: number, healedBy: InFlight | undefined): void {
+    const escalated = incident.progress === 'escalated';
+    if (!escalated) incident.progress = 'resolved';
+    incident.record.status = escalated ? 'escalated' : 'resolved';
     incident.record.closedAt = ts;
-    this.#active.delete(incident.record.id);
-    this.analyzer.tracker.close(incident.record.id);
+    this.#analyzer.close(incident, ts, healedBy?.record.target);
     this.rails.forget(incident.record.id);
-    this.#settling.resolved(incident.tracked.nodes.keys(), healedBy?.record.target, ts);
-    if (!incident.escalated) this.#stats.incidentsResolved++;
+    if (!escalated) this.#stats.incidentsResolved++;
     this.events.emit({ type: 'incident-resolved', ts, incident: structuredClone(incident.record) });
     this.#audit({
       type: 'resolution',
@@ -498,12 +475,12 @@ export class MapeKLoop {
     }
   }
 
-  #escalate(incident: ActiveIncident, ts: number, reason: string): void {
-    if (incident.escalated) return;
-    incident.escalated = true;
+  #escalate(incident: Incident, ts: number, reason: string): void {
+    if (incident.progress === 'escalated') return;
+    incident.progress = 'escalated';
     incident.record.status = 'escalated';
     this.#stats.incidentsEscalated++;
-    this.analyzer.tracker.freeze(incident.record.id);
+    this.#analyzer.freeze(incident);
     this.events.emit({ type: 'escalation', ts, incident: structuredClone(incident.record), reason });
     this.#audit({ type: 'escalation', ts, incidentId: incident.record.id, detail: { reason } });
     this.#persistIncident(incident.record);

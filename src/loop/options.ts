@@ -6,8 +6,7 @@ import type { RailOptions } from '../execute/rails.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { TimeOptions } from '../monitor/clock.ts';
 import type { MetricSpec } from '../monitor/ingest.ts';
-import type { DecisionEngine } from '../plan/decision.ts';
-import type { AuditSink, BatchScorer, Diagnoser } from './contracts.ts';
+import type { AuditSink, BatchScorer, Diagnoser, Planner } from './contracts.ts';
 
 /** What the loop hands to Analyze about its metrics' meaning (local, harmful directions, load, loss, links); see `AnalyzerOptions`. */
 export type MetricRoles = Pick<
@@ -28,7 +27,7 @@ export interface LoopOptions extends MetricRoles {
   detector: BatchScorer;
   /** Detector score at or above which a series is anomalous. */
   threshold: number;
-  planner: DecisionEngine;
+  planner: Planner;
   executor: Executor;
   store?: KnowledgeStore;
   diagnoser?: Diagnoser;

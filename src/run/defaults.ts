@@ -26,15 +26,6 @@ export interface EnginePartsOptions {
   ragStore?: RagStore;
 }
 
-/** A detector bank on this thread as the loop's batch scorer. */
-export async function detectorScorer(series: number): Promise<BatchScorer> {
-  const bank = await DetectorBank.create(series);
-  return {
-    series,
-    update: (ts, values, scores) => void bank.update(ts, values, scores as Float64Array<ArrayBuffer>),
-  };
-}
-
 /** Default parts; diagnoses are restricted to the fault kinds the simulator can inject. */
 export async function createEngineParts(options: EnginePartsOptions = {}): Promise<EngineParts> {
   const workers = options.detectorWorkers ?? 0;
@@ -47,7 +38,7 @@ export async function createEngineParts(options: EnginePartsOptions = {}): Promi
             pools.push(pool);
             return pool;
           }
-        : detectorScorer,
+        : (series) => DetectorBank.create(series),
     threshold: ALARM_THRESHOLD,
     diagnoser: await RagDiagnoser.create({
       kinds: SIM_FAULT_KINDS,

@@ -5,6 +5,6 @@
  */
 export { runHealing, type HealingRunOptions } from './healing-run.ts';
 export { MeshLoop, LOCAL_METRICS, SIM_METRICS, type MeshLoopOptions } from './mesh-loop.ts';
-export { createEngineParts, detectorScorer, type EngineParts, type EnginePartsOptions } from './defaults.ts';
+export { createEngineParts, type EngineParts, type EnginePartsOptions } from './defaults.ts';
 export { SimulatorExecutor } from './sim-executor.ts';
 export { Evaluator, type HealingReport, type KindReport } from './evaluate.ts';

@@ -21,6 +21,7 @@ function analyzer(g = graph, extra: { demandMetrics?: string[] } = {}) {
   return new Analyzer({
     ...extra,
     graph: g,
+    windows: new SeriesWindows(g.size * METRICS.length, 64),
     metrics: METRICS,
     localMetrics: ['cpu'],
     threshold: 0.5,
@@ -183,8 +184,8 @@ describe('Analyzer', () => {
       (_t, s) => hit.get(s),
       (t, s) => hit.has(s) && t === 100,
     );
-    expect(a.tracker.open.size).toBe(1);
-    const [incident] = a.tracker.open.values();
+    expect([...a.incidents()]).toHaveLength(1);
+    const [incident] = a.incidents();
     expect(a.summarize(incident).rootCauses[0].target).toEqual({ node: 'n2' });
   });
 
@@ -214,7 +215,7 @@ describe('Analyzer', () => {
         (_t, s) => (s === loss ? 0.5 : undefined),
         (t, s) => s === loss && t === 100,
       );
-      const [incident] = a.tracker.open.values();
+      const [incident] = a.incidents();
       return a.summarize(incident).rootCauses.map((c) => printTarget(c.target));
     };
     expect(causes(withGateway)[0]).toBe('n2');
@@ -239,8 +240,8 @@ describe('Analyzer', () => {
       (_t, s) => (s === first ? 0.5 : undefined),
       (t, s) => s === first && t === 100,
     );
-    const [incident] = a.tracker.open.values();
-    a.tracker.freeze(incident.id);
+    const [incident] = a.incidents();
+    a.freeze(incident);
     const second = series(2, 'loss');
     feed(
       a,
@@ -249,7 +250,7 @@ describe('Analyzer', () => {
       (_t, s) => (s === first || s === second ? 0.5 : undefined),
       (t, s) => s === second && t === 105,
     );
-    expect(a.tracker.open.size).toBe(2);
+    expect([...a.incidents()]).toHaveLength(2);
     expect([...incident.nodes.keys()]).toEqual([1]);
   });
 });
@@ -294,6 +295,7 @@ describe('rankRootCauses', () => {
     id: 'i',
     openedAt: 0,
     lastActive: 0,
+    bands: new Map(),
     nodes: new Map(
       Object.entries(shown).map(([id, { metrics, onset = 0 }]) => {
         const score = new Float64Array(4);

@@ -164,7 +164,7 @@ function recordingScorer(): BatchScorer & { times: number[] } {
   const count = new Float64Array(NODES);
   const times: number[] = [];
   return {
-    series: NODES,
+    size: NODES,
     times,
     update(ts, values, scores) {
       times.push(ts);

@@ -25,7 +25,7 @@ const FAULT_AT = 30;
 
 /** Scores a series 1 while its value is far above the healthy level: the scripted detector. */
 const detector: BatchScorer = {
-  series: NODES.length,
+  size: NODES.length,
   update(_ts, values, scores) {
     for (let i = 0; i < values.length; i++) scores[i] = values[i] > 50 ? 1 : 0;
   },

@@ -42,7 +42,8 @@ export class DetectorPool {
   #ticks = 0;
 
   private constructor(
-    readonly series: number,
+    /** Number of series. */
+    readonly size: number,
     private readonly shards: Shard[],
     private readonly checkpointEvery: number,
   ) {}

@@ -5,11 +5,17 @@
  * nodes whose traffic or links change re-learn their normal for a while (the analyzer's
  * hold-down) instead of raising alarms.
  */
-import type { Analyzer } from '../analyze/analyzer.ts';
-import type { MeshGraph } from '../analyze/graph.ts';
 import type { Target } from '../domain/targets.ts';
-import type { ActionSpec } from '../plan/actions.ts';
 import { nodesOf } from './evidence.ts';
+import type { MeshGraph } from './graph.ts';
+
+/** What settling needs to know of an action (an `ActionSpec` has it). */
+export interface ActionEffects {
+  /** Takes its target out of service. */
+  readonly isolates?: boolean;
+  /** Ticks after it completes until its effect lapses by itself, if it does. */
+  readonly lapsesAfter?: number;
+}
 
 /** Hold-downs for route changes and for the effects of actions, now and when they lapse. */
 export class Settling {
@@ -18,7 +24,8 @@ export class Settling {
 
   constructor(
     private readonly graph: MeshGraph,
-    private readonly analyzer: Analyzer,
+    /** Ignores a node's anomalies until a tick (the analyzer's `holdDown`). */
+    private readonly holdDown: (node: number, until: number) => void,
     /** Ticks a hold-down lasts. */
     private readonly ticks: number,
   ) {}
@@ -51,14 +58,14 @@ export class Settling {
    * An action on `target` completed at `now`: if it took the target out of service, the area
    * around it settles now; if its effect lapses by itself, the area settles again then.
    */
-  actionDone(target: Target, spec: ActionSpec | undefined, now: number): void {
+  actionDone(target: Target, spec: ActionEffects | undefined, now: number): void {
     if (spec?.isolates) this.#hold(this.#area(target), now);
     if (spec?.lapsesAfter !== undefined)
       this.#lapses.push({ at: now + spec.lapsesAfter, nodes: this.#area(target) });
   }
 
   /** An action on `target` was undone at `now`, ahead of its lapse: its area settles next tick. */
-  actionUndone(target: Target, spec: ActionSpec | undefined, now: number): void {
+  actionUndone(target: Target, spec: ActionEffects | undefined, now: number): void {
     if (spec?.lapsesAfter !== undefined) this.#lapses.push({ at: now + 1, nodes: this.#area(target) });
   }
 
@@ -86,7 +93,7 @@ export class Settling {
   }
 
   #hold(nodes: Iterable<number>, from: number): void {
-    for (const node of nodes) this.analyzer.holdDown(node, from + this.ticks);
+    for (const node of nodes) this.holdDown(node, from + this.ticks);
   }
 
   /** The target's nodes and their neighbours. */

@@ -1,45 +1,44 @@
 /**
- * What the loop knows about an incident's telemetry beyond the detector's scores: the normal
- * band of each series captured when it joined the incident, the symptoms in operator terms for
- * the diagnoser, and whether the telemetry has recovered (judged from raw values, since a
- * return to normal is itself a change that detectors flag).
+ * An incident's telemetry beyond the detector's scores: the normal band of each series captured
+ * when it joined the incident, the symptoms in operator terms for the diagnoser, and whether the
+ * telemetry has recovered (judged from raw values, since a return to normal is itself a change
+ * that detectors flag). The Analyzer offers these as methods over its own view of the mesh.
  */
-import type { IncidentSummary } from '../analyze/analyzer.ts';
-import type { MeshGraph } from '../analyze/graph.ts';
 import { type Target, targetNodes } from '../domain/targets.ts';
-import type { TrackedIncident } from '../analyze/incidents.ts';
-import { captureBand, recovered, type Band } from '../analyze/recovery.ts';
-import { describeIncident, describeSeries, type Symptom } from '../analyze/symptoms.ts';
-import type { MetricSpec } from '../monitor/ingest.ts';
 import type { SeriesWindows } from '../monitor/ring.ts';
-import type { DiagnosisContext } from './contracts.ts';
+import type { IncidentSummary } from './analyzer.ts';
+import type { MeshGraph } from './graph.ts';
+import type { TrackedIncident } from './incidents.ts';
+import { captureBand, recovered } from './recovery.ts';
+import { describeIncident, describeSeries, type Symptom } from './symptoms.ts';
 
-/** The loop's view of the mesh and its telemetry that these helpers read. */
+/** What Analyze knows of an incident when it asks for a diagnosis. */
+export interface DiagnosisContext extends IncidentSummary {
+  symptoms: Symptom[];
+  /** The symptoms written out as an operator would describe them (the retrieval query). */
+  description: string;
+}
+
+/** The view of the mesh and its telemetry that these helpers read. */
 export interface EvidenceSource {
   windows: SeriesWindows;
-  metrics: readonly MetricSpec[];
+  /** Metric names, in series order (series = node * metrics + metric). */
+  metrics: readonly string[];
   graph: MeshGraph;
   /** Per metric: +1 when only a rise is harmful, -1 when only a fall is, 0 when both are. */
-  harm: ReadonlyArray<-1 | 0 | 1>;
+  harm: ArrayLike<number>;
   /** Indices of the metrics that describe a node itself. */
   local: ReadonlySet<number>;
   isSilent(node: number): boolean;
-}
-
-/** An incident as these helpers see it: its tracked nodes and the bands captured so far. */
-export interface IncidentEvidence {
-  tracked: TrackedIncident;
-  /** Series index -> its pre-incident band, or null when there were too few samples. */
-  bands: Map<number, Band | null>;
 }
 
 /** Ticks without an anomaly that count as recovered when no series has a baseline. */
 const QUIET_TICKS = 5;
 
 /** Captures the normal band of each anomalous series when it first joins the incident. */
-export function captureBands(source: EvidenceSource, incident: IncidentEvidence): void {
+export function captureBands(source: EvidenceSource, incident: TrackedIncident): void {
   const m = source.metrics.length;
-  for (const evidence of incident.tracked.nodes.values()) {
+  for (const evidence of incident.nodes.values()) {
     for (let j = 0; j < m; j++) {
       const s = evidence.node * m + j;
       if (evidence.metricScore[j] > 0 && !incident.bands.has(s)) {
@@ -52,7 +51,7 @@ export function captureBands(source: EvidenceSource, incident: IncidentEvidence)
 /** Symptoms of the incident in operator terms, for the diagnoser. */
 export function diagnosisContext(
   source: EvidenceSource,
-  incident: IncidentEvidence,
+  incident: TrackedIncident,
   summary: IncidentSummary,
 ): DiagnosisContext {
   const m = source.metrics.length;
@@ -64,7 +63,7 @@ export function diagnosisContext(
   // of the detector but already away from their baseline.
   const series = new Map(incident.bands);
   for (const node of causeNodes) {
-    const evidence = incident.tracked.nodes.get(node);
+    const evidence = incident.nodes.get(node);
     for (let j = 0; evidence && j < m; j++) {
       const s = node * m + j;
       if (!series.has(s)) series.set(s, captureBand(source.windows, s, evidence.onset) ?? null);
@@ -72,13 +71,13 @@ export function diagnosisContext(
   }
   for (const [s, band] of series) {
     const node = Math.floor(s / m);
-    const evidence = incident.tracked.nodes.get(node);
+    const evidence = incident.nodes.get(node);
     if (!band || !evidence) continue;
     const shape = describeSeries(source.windows, s, band, evidence.onset);
     if (!shape) continue;
     symptoms.push({
       node: source.graph.nodeIds[node],
-      metric: source.metrics[s % m].name,
+      metric: source.metrics[s % m],
       atCause: causeNodes.has(node),
       ...shape,
     });
@@ -99,18 +98,18 @@ export function diagnosisContext(
  */
 export function hasRecovered(
   source: EvidenceSource,
-  incident: IncidentEvidence,
+  incident: TrackedIncident,
   since: number,
   now: number,
   focus?: ReadonlySet<number>,
 ): boolean {
-  for (const node of incident.tracked.nodes.keys()) if (source.isSilent(node)) return false;
+  for (const node of incident.nodes.keys()) if (source.isSilent(node)) return false;
   const m = source.metrics.length;
   let judged = 0;
   let ok = 0;
   for (const [s, band] of incident.bands) {
     const node = Math.floor(s / m);
-    const evidence = incident.tracked.nodes.get(node);
+    const evidence = incident.nodes.get(node);
     if (!band || !evidence || (focus && !focus.has(node))) continue;
     judged++;
     if (recovered(source.windows, s, band, evidence.onset, since, source.harm[s % m])) ok++;
@@ -132,7 +131,7 @@ export function hasRecovered(
  */
 export function tookEffect(
   source: EvidenceSource,
-  incident: IncidentEvidence,
+  incident: TrackedIncident,
   action: { readonly target: Target; readonly startedAt: number },
   doneAt: number,
   now: number,
@@ -140,7 +139,7 @@ export function tookEffect(
 ): boolean {
   const target = nodesOf(source.graph, action.target);
   if (!isolates) return hasRecovered(source, incident, doneAt, now, target);
-  const evidence = [...incident.tracked.nodes.values()];
+  const evidence = [...incident.nodes.values()];
   const around = new Set(
     evidence.filter((e) => !target.has(e.node) && e.onset < action.startedAt).map((e) => e.node),
   );
@@ -152,14 +151,14 @@ export function tookEffect(
 
 /** Whether the incident's nodes (or the `focus` among them) have shown no anomaly for a few ticks since `since`. */
 export function isQuiet(
-  incident: IncidentEvidence,
+  incident: TrackedIncident,
   since: number,
   now: number,
   focus?: ReadonlySet<number>,
 ): boolean {
   const quietSince = Math.max(
     since,
-    ...[...incident.tracked.nodes.values()].filter((e) => !focus || focus.has(e.node)).map((e) => e.lastSeen),
+    ...[...incident.nodes.values()].filter((e) => !focus || focus.has(e.node)).map((e) => e.lastSeen),
   );
   return now - quietSince >= QUIET_TICKS;
 }
