@@ -10,6 +10,11 @@ import type { BatchScorer } from '../../src/loop/contracts.ts';
 import { MapeKLoop } from '../../src/loop/loop.ts';
 import { DEFAULT_HORIZON, Monitor, Timelines, type Rejection } from '../../src/monitor/index.ts';
 import { DecisionEngine } from '../../src/plan/decision.ts';
+import { ALARM_THRESHOLD } from '../../src/kernels/detector/params.ts';
+import { DetectorBank } from '../../src/kernels/detector/detector.ts';
+import { HARMFUL_DIRECTIONS, LOCAL_METRICS, SIM_METRICS } from '../../src/run/mesh-loop.ts';
+import { SimulatorExecutor } from '../../src/run/sim-executor.ts';
+import { MeshSimulator, METRIC_NAMES, type TickFrame } from '../../src/sim/index.ts';
 
 const DAY = 86_400;
 
@@ -264,3 +269,80 @@ describe('MapeKLoop.tick and bad time', () => {
     expect(opened[0] - (jump + 130)).toBeLessThanOrEqual(3);
   });
 });
+
+describe('the loop with the default detector after bad time and a long outage', () => {
+  it('refuses a lone 1e12 tick among others, and detects faults again after a gap of 1e6 s', async () => {
+    const sim = new MeshSimulator({ seed: 3, topology: { kind: 'geometric', nodes: 16 } });
+    const t = sim.topology;
+    const graph = new MeshGraph(
+      t.nodeIds,
+      t.linkIds.map((_, l) => [t.nodeIds[t.linkFrom[l]], t.nodeIds[t.linkTo[l]]] as const),
+      t.nodeIds.filter((_, i) => t.isGateway[i]),
+    );
+    const bank = await DetectorBank.create(graph.size * SIM_METRICS.length);
+    const times: number[] = [];
+    const executor = new SimulatorExecutor(sim);
+    const loop = new MapeKLoop({
+      graph,
+      metrics: SIM_METRICS,
+      localMetrics: LOCAL_METRICS,
+      harmful: HARMFUL_DIRECTIONS,
+      detector: {
+        size: bank.size,
+        update: (ts, values, scores) => {
+          times.push(ts);
+          bank.update(ts, values, scores as Float64Array<ArrayBuffer>);
+        },
+      },
+      threshold: ALARM_THRESHOLD,
+      planner: await DecisionEngine.create({ backend: 'ts' }),
+      executor,
+    });
+    const opened: number[] = [];
+    loop.events.addEventListener('incident-opened', (e) =>
+      opened.push((e as unknown as { detail: { ts: number } }).detail.ts),
+    );
+    const GAP = 1e6;
+    const crashes = [
+      sim.inject({ kind: 'node-crash', target: { node: t.nodeIds[5] }, start: 700, duration: 100 }),
+      sim.inject({ kind: 'node-crash', target: { node: t.nodeIds[9] }, start: 950, duration: 100 }),
+    ];
+    let last: TickFrame | undefined;
+    for (let tick = 0; tick < 1050; tick++) {
+      const frame = sim.tick();
+      executor.settle();
+      // Telemetry stops after tick 499 and returns 1e6 s later, as after a long outage.
+      const ts = frame.tick < 500 ? frame.tick : frame.tick + GAP;
+      if (frame.tick === 300) {
+        // The probe's bad times, each with a batch: none may reach the Monitor or the detector.
+        for (const bad of [NaN, Infinity, -Infinity, 1e12, 250, 299])
+          await loop.tick(bad, batchOf(last!, bad));
+      }
+      await loop.tick(ts, batchOf(frame, ts));
+      last = frame;
+    }
+    expect(loop.monitor.stats.ticksRefusedBy).toEqual({
+      'non-finite': 3,
+      duplicate: 1,
+      'out-of-order': 1,
+      'too-far-ahead': 1,
+    });
+    expect(times).toHaveLength(1050);
+    expect(times.every((ts, i) => i === 0 || ts > times[i - 1])).toBe(true);
+    expect(times).not.toContain(1e12);
+    // Each crash opens an incident within 5 s of its start.
+    const detected = crashes.map((crash) =>
+      opened.some((ts) => ts - GAP - crash.start >= 0 && ts - GAP - crash.start <= 5),
+    );
+    expect(detected).toEqual([true, true]);
+  });
+});
+
+/** A simulator frame as the columnar batch of the nodes that reported, stamped `ts`. */
+function batchOf(frame: TickFrame, ts: number) {
+  const sources: number[] = [];
+  for (let i = 0; i < frame.reporting.length; i++) if (frame.reporting[i]) sources.push(i);
+  const columns: Record<string, Float64Array> = {};
+  for (const m of METRIC_NAMES) columns[m] = Float64Array.from(sources, (i) => frame.metrics[m][i]);
+  return { ts, columns, sources: Uint32Array.from(sources) };
+}
