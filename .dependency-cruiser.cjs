@@ -52,7 +52,9 @@ module.exports = {
   forbidden: [
     {
       name: 'no-folder-cycle',
-      comment: 'folders of src/ and workers/ must not depend on each other in a circle',
+      comment:
+        'folders of src/ and workers/ must not depend on each other in a circle (a cycle through src/ ' +
+        'as a whole, which holds every folder, is the import of workers/ the rules below forbid)',
       severity: 'error',
       scope: 'folder',
       from: { path: '^(src|workers)(/|$)' },

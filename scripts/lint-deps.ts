@@ -127,25 +127,46 @@ async function writeMirror(edges: Edge[], files: string[], mirror: string): Prom
   }
 }
 
-/** Human-readable lines for one violation; a folder cycle comes with the imports that make it. */
-function describe(violation: IViolation, edges: Edge[], original: Map<string, string>): string[] {
-  const name = (p: string) => original.get(p) ?? p;
-  const kind = (e: Edge) => (e.typeOnly ? ' (type only)' : e.dynamic ? ' (dynamic)' : '');
-  if (violation.cycle === undefined) {
-    const edge = edges.find((e) => e.from === name(violation.from) && e.to === name(violation.to));
-    return [
-      `${violation.rule.name}: ${name(violation.from)} -> ${name(violation.to)}${edge ? kind(edge) : ''}`,
-    ];
-  }
-  const folders = [violation.from, ...(violation.cycle ?? []).map((step) => step.name)];
-  const lines = [`${violation.rule.name}: ${folders.join(' -> ')}`];
-  // A folder holds its sub-folders' modules too (dependency-cruiser's folder scope).
-  const within = (file: string, folder: string) => file.startsWith(`${folder}/`);
-  for (let i = 0; i + 1 < folders.length; i++) {
-    const [a, b] = [folders[i], folders[i + 1]];
-    for (const e of edges)
-      if (within(e.from, a) && within(e.to, b) && !within(e.to, a))
-        lines.push(`    ${e.from} -> ${e.to}${kind(e)}`);
+const kind = (e: Edge) => (e.typeOnly ? ' (type only)' : e.dynamic ? ' (dynamic)' : '');
+
+/** One line for a violation between two modules. */
+function describeImport(violation: IViolation, edges: Edge[], original: Map<string, string>): string {
+  const [from, to] = [violation.from, violation.to].map((p) => original.get(p) ?? p);
+  const edge = edges.find((e) => e.from === from && e.to === to);
+  return `${violation.rule.name}: ${from} -> ${to}${edge ? kind(edge) : ''}`;
+}
+
+/**
+ * Folder cycles, one finding per group of folders that cycles connect (dependency-cruiser reports
+ * a cycle once from every folder on it, and cycles that share a folder are one tangle to undo):
+ * the folders, the shortest cycle, and the imports behind each step of every cycle.
+ */
+function describeCycles(cycles: IViolation[], edges: Edge[]): string[] {
+  const chains = cycles.map((v) => [v.from, ...(v.cycle ?? []).map((step) => step.name)]);
+  const group = new Map<string, string>();
+  const find = (f: string): string => {
+    const parent = group.get(f) ?? f;
+    return parent === f ? f : find(parent);
+  };
+  for (const chain of chains) for (const f of chain) group.set(find(f), find(chain[0]));
+  const lines: string[] = [];
+  for (const root of new Set(chains.map((chain) => find(chain[0])))) {
+    const mine = chains.filter((chain) => find(chain[0]) === root).sort((a, b) => a.length - b.length);
+    const folders = [...new Set(mine.flat())].sort();
+    lines.push(
+      `${cycles[0].rule.name}: ${folders.join(', ')} (${mine.length} cycles; shortest: ${mine[0].join(' -> ')})`,
+    );
+    // A folder's own modules include its sub-folders'; a dependency on a folder is on a module
+    // directly inside it (dependency-cruiser's folder scope).
+    const steps = new Set(mine.flatMap((chain) => chain.slice(1).map((to, i) => `${chain[i]} ${to}`)));
+    const behind = new Set<string>();
+    for (const step of [...steps].sort()) {
+      const [a, b] = step.split(' ');
+      for (const e of edges)
+        if (e.from.startsWith(`${a}/`) && dirname(e.to) === b && !e.to.startsWith(`${a}/`))
+          behind.add(`    ${e.from} -> ${e.to}${kind(e)}`);
+    }
+    lines.push(...behind);
   }
   return lines;
 }
@@ -170,23 +191,19 @@ try {
   const original = new Map(
     [...new Set(edges.flatMap((e) => [e.from, e.to]).concat(files))].map((f) => [mirrored(f), f]),
   );
-  // A cycle of n folders is reported once from each of them: keep one.
-  const seen = new Set<string>();
-  const violations = output.summary.violations.filter((v) => {
-    const key =
-      v.cycle !== undefined
-        ? `${v.rule.name} ${v.cycle
-            .map((step) => step.name)
-            .sort()
-            .join(' ')}`
-        : `${v.rule.name} ${v.from} ${v.to}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  // src/ as a whole holds every other folder, so it closes a cycle with workers/ only when
+  // something in src/ imports workers/ (or test/, bench/): that import has a rule of its own.
+  const cycles = output.summary.violations.filter(
+    (v) => v.cycle !== undefined && ![v.from, ...v.cycle.map((step) => step.name)].includes('src'),
+  );
+  const imports = output.summary.violations.filter((v) => v.cycle === undefined);
+  const findings = [
+    ...(cycles.length > 0 ? describeCycles(cycles, edges) : []),
+    ...imports.map((v) => describeImport(v, edges, original)),
+  ];
   for (const line of unresolved) console.log(`unresolved import: ${line}`);
-  for (const violation of violations)
-    for (const line of describe(violation, edges, original)) console.log(line);
+  for (const line of findings) console.log(line);
+  const violations = findings.filter((line) => !line.startsWith(' '));
   console.log(
     `${violations.length} dependency violations, ${unresolved.length} unresolved imports ` +
       `(${files.length} files, ${edges.length} imports between repository files)`,
