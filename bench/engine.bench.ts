@@ -13,7 +13,7 @@
 import { pathToFileURL } from 'node:url';
 import { MeshGraph } from '../src/analyze/graph.ts';
 import { MapeKLoop } from '../src/loop/loop.ts';
-import { DecisionEngine } from '../src/plan/decision.ts';
+import { UtilityPlanner } from '../src/plan/decision.ts';
 import { createEngineParts } from '../src/run/defaults.ts';
 import { runHealing } from '../src/run/healing-run.ts';
 import { LOCAL_METRICS, SIM_METRICS } from '../src/run/mesh-loop.ts';
@@ -62,7 +62,7 @@ async function measure(nodes: number, ticks: number): Promise<{ loop: number[]; 
     localMetrics: LOCAL_METRICS,
     detector: await DetectorBank.create(series),
     threshold: ALARM_THRESHOLD,
-    planner: await DecisionEngine.create(),
+    planner: await UtilityPlanner.create(),
     executor,
   });
   const detector = await DetectorBank.create(series);

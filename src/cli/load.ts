@@ -7,7 +7,7 @@ import { ArgumentError } from '../errors.ts';
 import { httpTarget } from '../load/http-target.ts';
 import { PLAN_PRESETS, PRESETS, presetScenario } from '../load/presets.ts';
 import { formatProgress, formatSummary } from '../load/report-text.ts';
-import { renderHtmlReport } from '../load/report-html.ts';
+import { renderLoadReportHtml } from '../load/report-html.ts';
 import { type LoadResult, runScenario } from '../load/run.ts';
 import type { Scenario } from '../load/scenario.ts';
 import type { LoadTarget } from '../load/target.ts';
@@ -198,7 +198,7 @@ export async function runLoadCommand(
   const passed = results.every((r) => r.passed);
   if (options.json)
     await io.writeFile(options.json, JSON.stringify({ tool: 'x0tta6bl4 load', passed, results }, null, 2));
-  if (options.html) await io.writeFile(options.html, renderHtmlReport(results));
+  if (options.html) await io.writeFile(options.html, renderLoadReportHtml(results));
   const broken = results
     .filter((r) => !r.passed)
     .map((r) => (r.summary.ok === 0 ? `${r.scenario} (no call succeeded)` : r.scenario));

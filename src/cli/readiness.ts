@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { NotAStoreError, assertStoreDirectory } from '../knowledge/existing-store.ts';
 import { READINESS_CHECKS } from '../readiness/catalog.ts';
 import { createContext } from '../readiness/context.ts';
-import { renderHtmlReport } from '../readiness/report-html.ts';
+import { renderReadinessReportHtml } from '../readiness/report-html.ts';
 import { formatReport } from '../readiness/report-text.ts';
 import { exitCode, runChecks } from '../readiness/runner.ts';
 
@@ -97,7 +97,7 @@ export async function runReadinessCommand(argv: string[]): Promise<number> {
   }
   const json = `${JSON.stringify(report, null, 2)}\n`;
   await writeFile(values.out!, json);
-  await writeFile(values.html!, renderHtmlReport(report));
+  await writeFile(values.html!, renderReadinessReportHtml(report));
   if (values.json) process.stdout.write(json);
   else if (!values.quiet)
     console.log(`\n${formatReport(report, { colour })}\nreports written to ${values.out} and ${values.html}`);

@@ -1,5 +1,5 @@
 /**
- * The Python system's `DecisionEngine` over the engine's planner (src/plan): `decideOnAction`
+ * The Python system's `DecisionEngine` over the engine's `UtilityPlanner` (src/plan): `decideOnAction`
  * scores the available policies as expected utility (learned success probability x benefit -
  * cost - risk, plus priority, in the wasm scoring kernel) and `evaluateDecision` feeds outcomes
  * back into the Beta success posteriors and the scorer's adapter, so the ranking follows what
@@ -11,7 +11,7 @@ import { ArgumentError } from '../errors.ts';
 import { checkFinite } from '../validate.ts';
 import type { ActionSpec } from '../plan/actions.ts';
 import { nodeTarget } from '../domain/targets.ts';
-import { attemptKey, DecisionEngine as Planner, type Candidate, type Diagnosis } from '../plan/decision.ts';
+import { attemptKey, type Candidate, type Diagnosis, UtilityPlanner } from '../plan/decision.ts';
 import { mean, SuccessRates } from '../plan/posteriors.ts';
 import { PolicyRanker } from './policy.ts';
 
@@ -107,7 +107,7 @@ export class DecisionEngine {
   /** Learned success posteriors per (signature, policy); they survive planner rebuilds. */
   readonly successRates = new SuccessRates();
   readonly #backend: DecisionEngineOptions['backend'];
-  #planner: { key: string; ready: Promise<Planner> } | undefined;
+  #planner: { key: string; ready: Promise<UtilityPlanner> } | undefined;
   #decisions = 0;
   #confidence = { sum: 0, min: Infinity, max: -Infinity };
   readonly #tallies = new Map<string, Tally>();
@@ -222,7 +222,7 @@ export class DecisionEngine {
   }
 
   /** The planner for the current policies, with its policy registry in step with the ranker. */
-  async #ready(): Promise<Planner> {
+  async #ready(): Promise<UtilityPlanner> {
     for (;;) {
       const key = catalogueKey(this.ranker);
       if (this.#planner?.key !== key) {
@@ -235,7 +235,7 @@ export class DecisionEngine {
         }));
         this.#planner = {
           key,
-          ready: Planner.create({ actions, backend: this.#backend }, this.successRates),
+          ready: UtilityPlanner.create({ actions, backend: this.#backend }, this.successRates),
         };
       }
       const planner = await this.#planner.ready;

@@ -2,8 +2,8 @@
  * Compat: the Python system's ML API as thin adapters over the engine, so its users can port
  * their code name for name. `MLEnhancedMAPEK` runs the real MAPE-K loop for one component;
  * `AnomalyDetectionSystem` scores metric vectors against learned baselines with the stats
- * kernel; `DecisionEngine` (not src/plan's class of the same name, which it wraps) ranks
- * `Policy` objects with the planner and learns from outcomes.
+ * kernel; `DecisionEngine` ranks `Policy` objects with the engine's planner (src/plan's
+ * `UtilityPlanner`) and learns from outcomes. These names live only here, not in the root export.
  */
 export {
   AnomalyDetectionSystem,

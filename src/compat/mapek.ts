@@ -15,7 +15,7 @@ import type { RailOptions } from '../execute/rails.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { LoopEvent, LoopEventMessage, LoopEventType } from '../loop/events.ts';
 import { MapeKLoop } from '../loop/loop.ts';
-import { DecisionEngine as Planner } from '../plan/decision.ts';
+import { UtilityPlanner } from '../plan/decision.ts';
 import { normalizeActions, type LoopAction, type NormalizedAction } from './actions.ts';
 import { AnomalyDetectionSystem, type AnomalyConfig, type AnomalyStats } from './anomaly.ts';
 import { ComponentScorer } from './component-scorer.ts';
@@ -81,7 +81,7 @@ const EVENT_TYPES = Object.keys({
 
 interface Engine {
   loop: MapeKLoop;
-  planner: Planner;
+  planner: UtilityPlanner;
   actions: ReadonlySet<string>;
 }
 
@@ -231,7 +231,7 @@ export class MLEnhancedMAPEK {
     checkSchema('metrics', metrics);
     const threshold = this.anomalySystem.threshold;
     const detector = this.anomalySystem.registerComponent(this.#component, metrics.length, metrics);
-    const planner = await Planner.create({
+    const planner = await UtilityPlanner.create({
       actions: offered.map(({ policy }) => ({
         name: policy.id,
         scope: 'any',

@@ -30,4 +30,4 @@ export { rampScenario, type StressOptions, StressTester } from './stress.ts';
 export { analyzeSteps, findKnee, type StressAnalysis } from './knee.ts';
 export { PLAN_PRESETS, PRESETS, type Preset, presetScenario } from './presets.ts';
 export { formatProgress, formatSummary } from './report-text.ts';
-export { renderHtmlReport } from './report-html.ts';
+export { renderLoadReportHtml } from './report-html.ts';

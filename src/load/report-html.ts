@@ -101,7 +101,10 @@ ${thresholds ? `<table class="text"><tr><th></th><th>threshold</th><th>scope</th
 }
 
 /** A complete HTML document reporting the given results; it references nothing external. */
-export function renderHtmlReport(results: readonly LoadResult[], title = 'x0tta6bl4 load report'): string {
+export function renderLoadReportHtml(
+  results: readonly LoadResult[],
+  title = 'x0tta6bl4 load report',
+): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
 <style>

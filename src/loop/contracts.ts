@@ -1,7 +1,7 @@
 /**
  * What the loop needs from parts that live outside it: a detector, a planner, a diagnoser, an
  * audit sink (and an Executor, src/execute/executor.ts). Each is an interface that the engine's
- * own parts satisfy structurally (DetectorBank and DetectorPool, DecisionEngine, RagDiagnoser,
+ * own parts satisfy structurally (DetectorBank and DetectorPool, UtilityPlanner, RagDiagnoser,
  * AuditLogSink), so a caller can put its own in their place.
  */
 import type { DiagnosisContext } from '../analyze/evidence.ts';
@@ -24,7 +24,7 @@ export interface BatchScorer {
   close?(): Promise<void> | void;
 }
 
-/** Turns a diagnosis into scored candidate actions and learns from their outcomes (e.g. the DecisionEngine). */
+/** Turns a diagnosis into scored candidate actions and learns from their outcomes (e.g. the UtilityPlanner). */
 export interface Planner {
   /** The actions it plans with; the loop reads what an action does (isolates, lapsesAfter) from here. */
   readonly actions: readonly ActionSpec[];

@@ -1,5 +1,5 @@
 /**
- * The decision engine: turns a diagnosis into scored (action, target) candidates and picks one.
+ * The planner: turns a diagnosis into scored (action, target) candidates and picks one.
  * Each candidate is a feature vector scored in the wasm scoring kernel as expected utility
  * (learned success probability x benefit - cost - risk, plus evidence from runbooks and
  * policies), with a LoRA-style low-rank adapter that learns a correction from outcomes.
@@ -82,7 +82,7 @@ export interface Plan {
   chosen?: Candidate;
 }
 
-export interface DecisionEngineOptions {
+export interface UtilityPlannerOptions {
   actions?: readonly ActionSpec[];
   /** Adapter rank (default 4). */
   rank?: number;
@@ -98,17 +98,17 @@ export interface DecisionEngineOptions {
   backend?: 'auto' | 'wasm' | 'ts';
 }
 
-/** Scores candidates, explains them, and learns from outcomes. Create with `DecisionEngine.create`. */
-export class DecisionEngine {
+/** Scores candidates, explains them, and learns from outcomes. Create with `UtilityPlanner.create`. */
+export class UtilityPlanner {
   readonly policies = new PolicyRegistry();
   readonly successRates: SuccessRates;
   readonly #actions: Map<string, ActionSpec>;
-  readonly #options: Required<Omit<DecisionEngineOptions, 'actions' | 'backend'>>;
+  readonly #options: Required<Omit<UtilityPlannerOptions, 'actions' | 'backend'>>;
 
   private constructor(
     private readonly scorer: Scorer,
     actions: readonly ActionSpec[],
-    options: DecisionEngineOptions,
+    options: UtilityPlannerOptions,
     successRates: SuccessRates,
   ) {
     this.#actions = new Map(actions.map((a) => [a.name, a]));
@@ -117,16 +117,16 @@ export class DecisionEngine {
   }
 
   static async create(
-    options: DecisionEngineOptions = {},
+    options: UtilityPlannerOptions = {},
     successRates = new SuccessRates(),
-  ): Promise<DecisionEngine> {
+  ): Promise<UtilityPlanner> {
     const scorer = await createScorer({
       features: FEATURES.length,
       rank: options.rank ?? 4,
       backend: options.backend,
       weights: BASE_WEIGHTS,
     });
-    return new DecisionEngine(scorer, options.actions ?? DEFAULT_ACTIONS, options, successRates);
+    return new UtilityPlanner(scorer, options.actions ?? DEFAULT_ACTIONS, options, successRates);
   }
 
   /** Known actions. */
@@ -265,7 +265,7 @@ export class DecisionEngine {
 
 /**
  * The key under which an (action, target) attempt is remembered, e.g. in the `tried` set that
- * {@link DecisionEngine.plan} passes over.
+ * {@link UtilityPlanner.plan} passes over.
  */
 export function attemptKey(action: string, target: Target): string {
   return `${action}@${targetKey(target)}`;

@@ -1,7 +1,7 @@
 /**
  * Policies: the operator's rules for which actions may be considered, in what priority, under
- * what constraints. Names follow the Python system's (`Policy`, `PolicyPriority`) so its users
- * can port their code.
+ * what constraints. `PolicyPriority` keeps the Python system's name; its `Policy` class (a
+ * remedy to rank) is in x0tta6bl4/compat.
  */
 import type { Target } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
@@ -23,7 +23,7 @@ export interface PolicyContext {
 }
 
 /** A rule proposing an action for incidents it matches. */
-export interface Policy {
+export interface ActionPolicy {
   name: string;
   action: string;
   priority: PolicyPriority;
@@ -37,10 +37,10 @@ export interface Policy {
 
 /** The set of registered policies. */
 export class PolicyRegistry {
-  readonly #policies = new Map<string, Policy>();
+  readonly #policies = new Map<string, ActionPolicy>();
 
   /** Registers (or replaces) a policy by name. */
-  register(policy: Policy): void {
+  register(policy: ActionPolicy): void {
     if (!policy?.name) throw new ArgumentError('policy.name', 'a policy needs a name');
     if (!policy.action) throw new ArgumentError('policy.action', `policy "${policy.name}" needs an action`);
     if (!(policy.priority in PolicyPriority)) {
@@ -57,12 +57,12 @@ export class PolicyRegistry {
     return this.#policies.delete(name);
   }
 
-  get policies(): Policy[] {
+  get policies(): ActionPolicy[] {
     return [...this.#policies.values()];
   }
 
   /** Policies that apply to the context, highest priority first. */
-  matching(context: PolicyContext): Policy[] {
+  matching(context: PolicyContext): ActionPolicy[] {
     return this.policies
       .filter((p) => !p.kinds?.length || (context.kind !== undefined && p.kinds.includes(context.kind)))
       .filter((p) => !p.when || p.when(context))

@@ -83,7 +83,7 @@ export interface CandidateAction {
 }
 
 /** What the analyzer adds to an incident's analysis. */
-export interface Diagnosis {
+export interface AugmentedAnalysis {
   readonly incidentId: string;
   /** The retrieval query built from the incident. */
   readonly query: string;
@@ -167,7 +167,7 @@ export class RAGAnalyzer {
   async augmentAnalysis(
     incident: IncidentInput,
     options: { k?: number; faults?: readonly string[] } = {},
-  ): Promise<Diagnosis> {
+  ): Promise<AugmentedAnalysis> {
     checkIncident(incident);
     const k = options.k ?? 3;
     if (!Number.isInteger(k) || k < 1)

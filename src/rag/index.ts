@@ -11,7 +11,7 @@ export { RAGAnalyzer } from './analyzer.ts';
 export type {
   CandidateAction,
   Citation,
-  Diagnosis,
+  AugmentedAnalysis,
   FaultEvidence,
   IncidentCitation,
   RAGAnalyzerOptions,

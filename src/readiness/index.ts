@@ -29,7 +29,7 @@ export {
 export { createContext, type ContextOptions, type RunContext } from './context.ts';
 export { READINESS_CHECKS } from './catalog.ts';
 export { formatCheckLine, formatReport } from './report-text.ts';
-export { renderHtmlReport } from './report-html.ts';
+export { renderReadinessReportHtml } from './report-html.ts';
 export {
   LoopProbes,
   type ProbeCondition,

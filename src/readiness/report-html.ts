@@ -33,7 +33,7 @@ function row(c: CheckResult): string {
 }
 
 /** The report as a standalone HTML document. */
-export function renderHtmlReport(report: ReadinessReport): string {
+export function renderReadinessReportHtml(report: ReadinessReport): string {
   const s = report.summary;
   const sections = CATEGORIES.map((category) => {
     const results = report.checks.filter((c) => c.category === category);

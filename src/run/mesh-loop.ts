@@ -9,7 +9,7 @@ import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import { MapeKLoop } from '../loop/loop.ts';
 import type { MetricSpec } from '../monitor/ingest.ts';
-import { DecisionEngine } from '../plan/decision.ts';
+import { UtilityPlanner } from '../plan/decision.ts';
 import {
   MeshSimulator,
   METRIC_NAMES,
@@ -126,7 +126,7 @@ export class MeshLoop {
       throughputMetric: 'throughput',
       detector: await parts.detector(graph.size * SIM_METRICS.length),
       threshold: parts.threshold,
-      planner: await DecisionEngine.create(),
+      planner: await UtilityPlanner.create(),
       executor,
       store: options.store,
       diagnoser: parts.diagnoser,

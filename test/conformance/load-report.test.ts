@@ -3,7 +3,7 @@ import { ArgumentError } from '../../src/errors.ts';
 import { builtinTargets, monitorIngestTarget, sha256Target } from '../../src/load/builtin-targets.ts';
 import { PLAN_PRESETS, PRESETS, presetScenario } from '../../src/load/presets.ts';
 import { formatProgress, formatSummary } from '../../src/load/report-text.ts';
-import { renderHtmlReport } from '../../src/load/report-html.ts';
+import { renderLoadReportHtml } from '../../src/load/report-html.ts';
 import { runScenario } from '../../src/load/run.ts';
 import { totalDurationMs } from '../../src/load/schedule.ts';
 import { IterationContext } from '../../src/load/target.ts';
@@ -106,7 +106,7 @@ describe('reports', () => {
     });
     expect(line).toMatch(/1\.5\/3\.0 s \(50%\).*errors 1 dropped 2 in flight 1/);
 
-    const html = renderHtmlReport([result]);
+    const html = renderLoadReportHtml([result]);
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html.match(/<svg /g)).toHaveLength(3);
     expect(html).toContain('report &#60;&#38;&#62; &#34;x&#34;');

@@ -7,7 +7,7 @@ import type { KnowledgeStore } from '../../src/knowledge/store.ts';
 import type { BatchScorer, Diagnoser } from '../../src/loop/contracts.ts';
 import type { LoopEvent } from '../../src/loop/events.ts';
 import { MapeKLoop } from '../../src/loop/loop.ts';
-import { DecisionEngine } from '../../src/plan/decision.ts';
+import { UtilityPlanner } from '../../src/plan/decision.ts';
 import { RagDiagnoser } from '../../src/rag/diagnoser.ts';
 import { LOCAL_METRICS, SIM_METRICS } from '../../src/run/mesh-loop.ts';
 import { SimulatorExecutor } from '../../src/run/sim-executor.ts';
@@ -77,7 +77,7 @@ async function lineLoop(options: {
     localMetrics: ['cpu'],
     detector: zScorer(LINE),
     threshold: 0.5,
-    planner: await DecisionEngine.create({ backend: 'ts' }),
+    planner: await UtilityPlanner.create({ backend: 'ts' }),
     executor: options.executor,
     diagnoser: simpleDiagnoser,
     store: options.store,
@@ -277,7 +277,7 @@ describe('MAPE-K loop on a small known world', () => {
       localMetrics: ['cpu'],
       detector: zScorer(6),
       threshold: 0.5,
-      planner: await DecisionEngine.create({ backend: 'ts' }),
+      planner: await UtilityPlanner.create({ backend: 'ts' }),
       executor: new ScriptedExecutor('heal'),
       diagnoser: simpleDiagnoser,
     });
@@ -319,7 +319,7 @@ describe('MAPE-K loop over the simulated mesh with the default detector and RAG 
       localMetrics: LOCAL_METRICS,
       detector: await DetectorBank.create(graph.size * SIM_METRICS.length),
       threshold: ALARM_THRESHOLD,
-      planner: await DecisionEngine.create(),
+      planner: await UtilityPlanner.create(),
       executor,
       diagnoser: await RagDiagnoser.create({ kinds: SIM_FAULT_KINDS }),
     });

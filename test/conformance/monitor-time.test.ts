@@ -9,7 +9,7 @@ import type { Executor, ExecutionResult } from '../../src/execute/executor.ts';
 import type { BatchScorer } from '../../src/loop/contracts.ts';
 import { MapeKLoop } from '../../src/loop/loop.ts';
 import { DEFAULT_HORIZON, Monitor, Timelines, type Rejection } from '../../src/monitor/index.ts';
-import { DecisionEngine } from '../../src/plan/decision.ts';
+import { UtilityPlanner } from '../../src/plan/decision.ts';
 import { ALARM_THRESHOLD } from '../../src/kernels/detector/params.ts';
 import { DetectorBank } from '../../src/kernels/detector/detector.ts';
 import { HARMFUL_DIRECTIONS, LOCAL_METRICS, SIM_METRICS } from '../../src/run/mesh-loop.ts';
@@ -207,7 +207,7 @@ async function lineLoop(time?: { horizon?: number; rebaseAfter?: number }) {
     localMetrics: ['cpu'],
     detector,
     threshold: 0.5,
-    planner: await DecisionEngine.create({ backend: 'ts' }),
+    planner: await UtilityPlanner.create({ backend: 'ts' }),
     executor: idleExecutor,
     time,
   });
@@ -295,7 +295,7 @@ describe('the loop with the default detector after bad time and a long outage', 
         },
       },
       threshold: ALARM_THRESHOLD,
-      planner: await DecisionEngine.create({ backend: 'ts' }),
+      planner: await UtilityPlanner.create({ backend: 'ts' }),
       executor,
     });
     const opened: number[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linkTarget, nodeTarget as node } from '../../src/domain/targets.ts';
-import { attemptKey, DecisionEngine, type Diagnosis } from '../../src/plan/decision.ts';
+import { attemptKey, UtilityPlanner, type Diagnosis } from '../../src/plan/decision.ts';
 import { PolicyPriority } from '../../src/plan/policy.ts';
 
 const link = linkTarget;
@@ -22,9 +22,9 @@ const base: Diagnosis = {
   ],
 };
 
-describe('DecisionEngine', () => {
+describe('UtilityPlanner', () => {
   it('prefers the faster of two equally supported remedies', async () => {
-    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const engine = await UtilityPlanner.create({ backend: 'ts' });
     const plan = engine.plan(base);
     // failover takes 5 ticks, a restart 15: the outage costs more than the failover's extra spend.
     expect(plan.chosen).toMatchObject({ action: 'failover', target: node('n1') });
@@ -32,7 +32,7 @@ describe('DecisionEngine', () => {
   });
 
   it('falls back to the other target type when the diagnosed scope has no candidate', async () => {
-    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const engine = await UtilityPlanner.create({ backend: 'ts' });
     const plan = engine.plan({
       ...base,
       scope: 'link',
@@ -49,7 +49,7 @@ describe('DecisionEngine', () => {
   });
 
   it('leaves out targets far less likely than the best one', async () => {
-    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const engine = await UtilityPlanner.create({ backend: 'ts' });
     const targets = (scores: number[]) =>
       new Set(
         engine
@@ -61,7 +61,7 @@ describe('DecisionEngine', () => {
   });
 
   it('learns from outcomes: a remedy that keeps failing for a signature loses its place', async () => {
-    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const engine = await UtilityPlanner.create({ backend: 'ts' });
     const first = engine.plan(base).chosen!;
     for (let i = 0; i < 4; i++) engine.learn(base, first, false);
     const next = engine.plan(base).chosen!;
@@ -70,7 +70,7 @@ describe('DecisionEngine', () => {
   });
 
   it('plans a stopgap (rerouting around a node) only once no remedy is left for the target', async () => {
-    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const engine = await UtilityPlanner.create({ backend: 'ts' });
     const diagnosis = {
       ...base,
       rootCauses: [{ target: node('n1'), score: 1 }],
@@ -88,7 +88,7 @@ describe('DecisionEngine', () => {
   });
 
   it('does not try to route around a partition cut: there is no other path', async () => {
-    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const engine = await UtilityPlanner.create({ backend: 'ts' });
     const cut = {
       ...base,
       kind: 'partition',
@@ -115,7 +115,7 @@ describe('DecisionEngine', () => {
   });
 
   it('excludes tried pairs and targets a policy forbids', async () => {
-    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const engine = await UtilityPlanner.create({ backend: 'ts' });
     engine.policies.register({
       name: 'no-failover-n1',
       action: 'failover',
@@ -131,7 +131,7 @@ describe('DecisionEngine', () => {
   });
 
   it('plans for a node named edge-1 as a node, and for a link by its typed ends', async () => {
-    const engine = await DecisionEngine.create({ backend: 'ts' });
+    const engine = await UtilityPlanner.create({ backend: 'ts' });
     const plan = engine.plan({
       ...base,
       rootCauses: [

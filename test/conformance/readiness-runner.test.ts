@@ -8,7 +8,7 @@ import {
 } from '../../src/readiness/check.ts';
 import { exitCode, runChecks } from '../../src/readiness/runner.ts';
 import { formatReport } from '../../src/readiness/report-text.ts';
-import { escapeHtml, renderHtmlReport } from '../../src/readiness/report-html.ts';
+import { escapeHtml, renderReadinessReportHtml } from '../../src/readiness/report-html.ts';
 import { ArgumentError } from '../../src/errors.ts';
 
 /** A context with no package root, keys or store, and a fixed clock. */
@@ -208,7 +208,7 @@ describe('readiness reports', () => {
   });
 
   it('renders a self-contained HTML page with escaped evidence', async () => {
-    const html = renderHtmlReport(await sample());
+    const html = renderReadinessReportHtml(await sample());
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain('NOT READY');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

@@ -9,7 +9,7 @@ import { AuditLogSink } from '../../src/loop/audit-sink.ts';
 import type { BatchScorer } from '../../src/loop/contracts.ts';
 import { MapeKLoop } from '../../src/loop/loop.ts';
 import type { ColumnarBatch } from '../../src/monitor/ingest.ts';
-import { DecisionEngine } from '../../src/plan/decision.ts';
+import { UtilityPlanner } from '../../src/plan/decision.ts';
 import type { AuditEntry, BatchSeal } from '../../src/security/audit-entry.ts';
 import { AuditLog } from '../../src/security/audit-log.ts';
 import { MemoryAuditStore, type AuditStore } from '../../src/security/audit-store.ts';
@@ -80,7 +80,7 @@ async function runLoop(
     localMetrics: ['cpu'],
     detector,
     threshold: 0.5,
-    planner: await DecisionEngine.create({
+    planner: await UtilityPlanner.create({
       backend: 'ts',
       actions: [{ name: 'restart-service', scope: 'node', cost: 0.2, risk: 0.1, duration: 1 }],
     }),
