@@ -7,9 +7,9 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArgumentError } from '../errors.ts';
+import { NotAStoreError } from './errors.ts';
 
-/** A path given as a store that is none (missing, a plain folder or a file). */
-export class NotAStoreError extends ArgumentError {}
+export { NotAStoreError };
 
 /** True when `path` is a PGlite (Postgres) data directory: a directory holding `PG_VERSION`. */
 export async function isStoreDirectory(path: string): Promise<boolean> {

@@ -1,9 +1,14 @@
 /**
  * Knowledge: what the loop remembers. Incidents, actions and outcomes, learned success rates
  * per (signature, action), adaptive thresholds and saved state, behind one `KnowledgeStore`
- * interface with a memory and a PGlite (embedded Postgres) backend.
+ * interface with a memory and a PGlite (embedded Postgres) backend; the runs a store has seen
+ * and the ids that keep their records apart (ids.ts, runs.ts). Node-only: store-directory.ts
+ * and store-lock.ts (one writer per store directory, read-only snapshots).
  */
 export type * from './records.ts';
 export type { KnowledgeStore } from './store.ts';
+export { IdSource, isRunId, newRunId } from './ids.ts';
+export { RUN_END_KIND, RUN_START_KIND, type RunRecord, type RunStore } from './runs.ts';
+export { NotAStoreError, StoreLockedError, type LockHolder } from './errors.ts';
 export { MemoryStore } from './memory-store.ts';
 export { WriteQueue, type WriteQueueStats } from './write-queue.ts';

@@ -1,12 +1,14 @@
 import type { KnowledgeStore } from './store.ts';
 import type { ActionRecord, IncidentRecord, Posterior } from './records.ts';
+import type { RunRecord, RunStore } from './runs.ts';
 
 /** A volatile store in plain Maps; values are cloned so callers cannot alias stored state. */
-export class MemoryStore implements KnowledgeStore {
+export class MemoryStore implements KnowledgeStore, RunStore {
   readonly #incidents = new Map<string, IncidentRecord>();
   readonly #actions = new Map<string, ActionRecord>();
   readonly #posteriors = new Map<string, Posterior>();
   readonly #values = new Map<string, unknown>();
+  readonly #runs = new Map<string, RunRecord>();
 
   async putIncident(incident: IncidentRecord): Promise<void> {
     this.#incidents.set(incident.id, structuredClone(incident));
@@ -33,6 +35,14 @@ export class MemoryStore implements KnowledgeStore {
   }
   async listPosteriors(): Promise<Posterior[]> {
     return [...this.#posteriors.values()].map((p) => ({ ...p }));
+  }
+  async putRun(run: RunRecord): Promise<void> {
+    this.#runs.set(run.id, structuredClone(run));
+  }
+  async listRuns(): Promise<RunRecord[]> {
+    return [...this.#runs.values()]
+      .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1))
+      .map((r) => structuredClone(r));
   }
   async close(): Promise<void> {}
 }

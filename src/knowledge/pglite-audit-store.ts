@@ -1,6 +1,7 @@
 /**
- * The signed audit log, durable in PGlite: an {@link AuditStore} whose batches (entries and
- * their seal) are written in one transaction, so a crash leaves whole batches or nothing.
+ * The signed audit log, durable in PGlite: an {@link AuditStore} whose entries are written as
+ * they are appended and whose seals rewrite their batch's entries and add the seal in one
+ * transaction, so a crash leaves whole sealed batches and a chained, unsealed tail.
  *
  * Sharing one database with the knowledge store: a PGlite data directory must be opened by one
  * PGlite instance at a time, so the audit store does not open the directory a second time; it
@@ -13,9 +14,17 @@
  * {@link PGliteAuditStore.open} owns its database and closes it.
  */
 import { PGlite } from '@electric-sql/pglite';
-import type { AuditEntry, BatchSeal } from '../security/audit-entry.ts';
-import { checkBatch, checkRange, type AuditStore } from '../security/audit-store.ts';
+import type { AuditEntry, BatchSeal, StoredEntry, UnsealedEntry } from '../security/audit-entry.ts';
+import {
+  checkBatch,
+  checkEntries,
+  checkRange,
+  positionConflict,
+  type AuditStore,
+} from '../security/audit-store.ts';
+import { SecurityError } from '../security/errors.ts';
 import { KeyRing, type PublicKeysJson } from '../security/keys.ts';
+import { NotAStoreError } from './errors.ts';
 import { AUDIT_SCHEMA_SQL } from './schema.sql.ts';
 
 type KeyJson = PublicKeysJson['keys'][number];
@@ -43,23 +52,61 @@ export class PGliteAuditStore implements AuditStore {
     return new PGliteAuditStore(db, false);
   }
 
-  /** Appends the entries and the seal in one transaction, after what is stored. */
-  async appendBatch(entries: readonly AuditEntry[], seal: BatchSeal): Promise<void> {
+  /**
+   * Uses the audit log an open database already holds, creating nothing; throws NotAStoreError
+   * (naming `path`) when it holds none, e.g. for a verifier that must not write.
+   */
+  static async existing(db: PGlite, path: string): Promise<PGliteAuditStore> {
+    const { rows } = await db.query<{ missing: number }>(
+      `SELECT count(*)::int AS missing FROM unnest(ARRAY['audit_entries', 'audit_seals', 'audit_keys']) AS t(name)
+       WHERE to_regclass(name) IS NULL`,
+    );
+    if (rows[0].missing > 0) throw new NotAStoreError(path, 'the store holds no audit log');
+    return new PGliteAuditStore(db, false);
+  }
+
+  /** Appends unsealed entries after the stored ones, in one transaction. */
+  async appendEntries(entries: readonly UnsealedEntry[]): Promise<void> {
+    checkEntries(entries);
+    const records = entries.map((e) => JSON.stringify(e));
+    await this.#db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ entries: number; seals: number }>(NEXT_POSITIONS);
+      if (rows[0].entries !== entries[0].seq)
+        throw positionConflict('entries', rows[0].entries, entries[0].seq);
+      await tx.query(
+        `INSERT INTO audit_entries (position, record)
+         SELECT $1::bigint + ord - 1, record FROM unnest($2::text[]) WITH ORDINALITY AS t(record, ord)`,
+        [entries[0].seq, records],
+      );
+    });
+  }
+
+  /** Rewrites the batch's entries sealed (checking any stored unsealed form) and adds the seal, in one transaction. */
+  async sealBatch(entries: readonly AuditEntry[], seal: BatchSeal): Promise<void> {
     checkBatch(entries, seal);
+    const first = seal.firstSeq;
     const records = entries.map((e) => JSON.stringify(e));
     const sealRecord = JSON.stringify(seal);
     await this.#db.transaction(async (tx) => {
       const { rows } = await tx.query<{ entries: number; seals: number }>(NEXT_POSITIONS);
-      const first = rows[0].entries;
+      if (rows[0].seals !== seal.batch) throw positionConflict('seals', rows[0].seals, seal.batch);
+      if (rows[0].entries < first) throw positionConflict('entries', rows[0].entries, first);
+      const stored = await tx.query<{ position: number; record: string }>(
+        `SELECT position::float8 AS position, record FROM audit_entries WHERE position >= $1 AND position < $2`,
+        [first, first + entries.length],
+      );
+      for (const row of stored.rows) {
+        const e = JSON.parse(row.record) as StoredEntry;
+        if ('proof' in e || e.hash !== entries[row.position - first].hash)
+          throw new SecurityError(`audit entry ${row.position} in the store is not the one being sealed`);
+      }
       await tx.query(
         `INSERT INTO audit_entries (position, record)
-         SELECT $1::bigint + ord - 1, record FROM unnest($2::text[]) WITH ORDINALITY AS t(record, ord)`,
+         SELECT $1::bigint + ord - 1, record FROM unnest($2::text[]) WITH ORDINALITY AS t(record, ord)
+         ON CONFLICT (position) DO UPDATE SET record = EXCLUDED.record`,
         [first, records],
       );
-      await tx.query(`INSERT INTO audit_seals (position, record) VALUES ($1, $2)`, [
-        rows[0].seals,
-        sealRecord,
-      ]);
+      await tx.query(`INSERT INTO audit_seals (position, record) VALUES ($1, $2)`, [seal.batch, sealRecord]);
     });
   }
 
@@ -73,13 +120,13 @@ export class PGliteAuditStore implements AuditStore {
   }
 
   /** Entries at positions [from, to). */
-  async entries(from: number, to: number): Promise<AuditEntry[]> {
+  async entries(from: number, to: number): Promise<StoredEntry[]> {
     checkRange(from, to);
     const { rows } = await this.#db.query<{ record: string }>(
       `SELECT record FROM audit_entries WHERE position >= $1 AND position < $2 ORDER BY position`,
       [from, to],
     );
-    return rows.map((r) => JSON.parse(r.record) as AuditEntry);
+    return rows.map((r) => JSON.parse(r.record) as StoredEntry);
   }
 
   /** Seals at positions [from, to). */

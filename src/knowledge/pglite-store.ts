@@ -3,12 +3,39 @@
  * and Bun, `idb://<name>` (IndexedDB) in browsers, `memory://` for a throwaway database.
  */
 import { PGlite } from '@electric-sql/pglite';
+import { NotAStoreError } from './errors.ts';
 import type { KnowledgeStore } from './store.ts';
 import type { ActionRecord, IncidentRecord, Posterior } from './records.ts';
+import type { RunRecord, RunStore } from './runs.ts';
 import { SCHEMA_SQL } from './schema.sql.ts';
 
-/** The durable knowledge store; open with `PGliteStore.open(dataDir)`. */
-export class PGliteStore implements KnowledgeStore {
+/** Every table a store may hold (knowledge, runs, audit log, RAG documents): a database with none is not one. */
+const STORE_TABLES = [
+  'incidents',
+  'actions',
+  'posteriors',
+  'kv',
+  'runs',
+  'audit_entries',
+  'audit_seals',
+  'audit_keys',
+  'rag_documents',
+];
+
+/** Options of {@link PGliteStore.open}. */
+export interface PGliteStoreOptions {
+  /** Refuse a database that does not hold the store's tables yet instead of creating them. */
+  existing?: boolean;
+  /** How errors name the store (default `dataDir`; e.g. the original of a snapshot copy). */
+  label?: string;
+}
+
+/**
+ * The durable knowledge store; open with `PGliteStore.open(dataDir)`. A data directory has one
+ * writer at a time: the CLI opens directories through src/knowledge/store-directory.ts, which
+ * takes the writer lock (or reads a snapshot) first.
+ */
+export class PGliteStore implements KnowledgeStore, RunStore {
   private constructor(private readonly db: PGlite) {}
 
   /** The open database, so the audit log can share it (`PGliteAuditStore.fromDatabase`). */
@@ -16,11 +43,37 @@ export class PGliteStore implements KnowledgeStore {
     return this.db;
   }
 
-  /** Opens (creating if needed) the store at `dataDir`; see the class comment for its forms. */
-  static async open(dataDir: string): Promise<PGliteStore> {
+  /**
+   * Opens the store at `dataDir` (see the class comment for its forms), creating its tables in
+   * an empty database unless `existing` is set. A database holding other tables but not the
+   * store's is someone else's: NotAStoreError, and nothing is created in it.
+   */
+  static async open(dataDir: string, options: PGliteStoreOptions = {}): Promise<PGliteStore> {
     const db = await PGlite.create(dataDir);
-    await db.exec(SCHEMA_SQL);
+    try {
+      await PGliteStore.#prepare(db, options.label ?? dataDir, options.existing === true);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
     return new PGliteStore(db);
+  }
+
+  static async #prepare(db: PGlite, dataDir: string, existing: boolean): Promise<void> {
+    const { rows } = await db.query<{ tables: number; ours: number }>(
+      `SELECT count(*)::int AS tables, count(*) FILTER (WHERE table_name = ANY($1))::int AS ours
+       FROM information_schema.tables WHERE table_schema = 'public'`,
+      [STORE_TABLES],
+    );
+    const { tables, ours } = rows[0];
+    if (ours === 0 && tables > 0)
+      throw new NotAStoreError(
+        dataDir,
+        `is a database of something else (${tables} tables, none of a store)`,
+      );
+    if (ours === 0 && existing) throw new NotAStoreError(dataDir, 'holds no x0tta6bl4 store yet');
+    // Adds the tables later versions introduced to an existing store.
+    await db.exec(SCHEMA_SQL);
   }
 
   async putIncident(i: IncidentRecord): Promise<void> {
@@ -83,6 +136,21 @@ export class PGliteStore implements KnowledgeStore {
       `SELECT signature, action, alpha, beta FROM posteriors ORDER BY signature, action`,
     );
     return rows;
+  }
+
+  async putRun(run: RunRecord): Promise<void> {
+    await this.db.query(
+      `INSERT INTO runs (id, started_at, status, record) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, record = EXCLUDED.record`,
+      [run.id, run.startedAt, run.status, JSON.stringify(run)],
+    );
+  }
+
+  async listRuns(): Promise<RunRecord[]> {
+    const { rows } = await this.db.query<{ record: RunRecord }>(
+      `SELECT record FROM runs ORDER BY started_at, id`,
+    );
+    return rows.map((r) => r.record);
   }
 
   async close(): Promise<void> {

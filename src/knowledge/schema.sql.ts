@@ -28,6 +28,12 @@ CREATE TABLE IF NOT EXISTS kv (
   key         TEXT PRIMARY KEY,
   value       JSONB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS runs (
+  id          TEXT PRIMARY KEY,
+  started_at  DOUBLE PRECISION NOT NULL,
+  status      TEXT NOT NULL,
+  record      JSONB NOT NULL
+);
 `;
 
 /**

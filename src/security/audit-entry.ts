@@ -40,12 +40,38 @@ export interface AuditEntry {
   proof: string[];
 }
 
-/** The signed statement closing a batch. */
+/** An entry as appended, before its batch is sealed: no batch position or proof yet. */
+export type UnsealedEntry = Omit<AuditEntry, 'batch' | 'index' | 'proof'>;
+
+/**
+ * What a store holds at a position: a sealed entry, or an unsealed one after the last seal (the
+ * tail a crash leaves; durable, chained, but signed by nobody until the next writer seals it).
+ */
+export type StoredEntry = AuditEntry | UnsealedEntry;
+
+/** True when a stored entry carries its batch position and inclusion proof. */
+export function isSealedEntry(entry: StoredEntry): entry is AuditEntry {
+  return 'proof' in entry;
+}
+
+/**
+ * The kind of the entry a writer appends after sealing a tail an interrupted writer left
+ * unsealed; its data is `{ first, count, batch }`. Verification lists these ranges: they were
+ * signed when recovered, not when written.
+ */
+export const RECOVERED_KIND = 'audit.recovered';
+
+/**
+ * The signed statement closing a batch. It signs the log's running state: `firstSeq + count`
+ * entries in all and `head` the chain head, so a saved seal (or its head) is a checkpoint that
+ * a later truncation cannot satisfy.
+ */
 export interface BatchSeal {
   v: 1;
   batch: number;
   /** seq of the batch's first entry. */
   firstSeq: number;
+  /** Entries in the batch; `firstSeq + count` is the running entry count of the log. */
   count: number;
   /** Hex Merkle root over the batch's entry hashes. */
   root: string;

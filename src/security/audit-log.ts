@@ -1,23 +1,30 @@
 /**
- * The audit log writer. Entries are chained by hash as they are appended; every `batchSize`
- * entries (or on `flush()`) the batch's Merkle root is signed once with the node's current
- * signing key and the batch is persisted with its seal, so one ~5-10 ms ML-DSA-65 signature
- * covers hundreds of entries while each entry keeps a proof that lets it verify alone.
- * Entries become durable when their batch is sealed.
+ * The audit log writer. Each appended entry is chained by hash and written to the store at once
+ * (unsealed; appends made while a write is in flight go in the next write together), so it is
+ * durable when `append()` resolves. Every `batchSize` entries, on the first append more than
+ * `sealAfterMs` after the oldest unsealed one, or on `flush()`, the batch's Merkle root is signed
+ * once with the node's current signing key and the entries are rewritten sealed with their
+ * proofs: one ~5-10 ms ML-DSA-65 signature covers hundreds of entries while each entry keeps a
+ * proof that lets it verify alone. A crash between seals leaves a chained, unsealed tail that
+ * verification reports and the next writer seals on open, marking it with a
+ * {@link RECOVERED_KIND} entry.
  */
 import { ArgumentError } from '../errors.ts';
 import { checkNumber, toBase64, toHex } from './bytes.ts';
 import { SecurityError } from './errors.ts';
 import {
   GENESIS_HASH,
+  RECOVERED_KIND,
   SEAL_CONTEXT,
   checkEvent,
   entryHash,
+  isSealedEntry,
   sealHash,
   sealMessage,
   type AuditEntry,
   type AuditEvent,
   type BatchSeal,
+  type UnsealedEntry,
 } from './audit-entry.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { NodeKeys } from './keys.ts';
@@ -28,7 +35,12 @@ import { sign } from './pq.ts';
 export interface AuditLogOptions {
   /** Entries per signed batch (default 256; 1 signs every entry on its own). */
   batchSize?: number;
-  /** Clock in ms since the epoch (default Date.now). */
+  /**
+   * Seal on the first append this many ms (of real, monotonic time) after the oldest unsealed
+   * entry (default 1000), so a busy caller that never yields to timers still seals regularly.
+   */
+  sealAfterMs?: number;
+  /** Clock in ms since the epoch for entry and seal times (default Date.now). */
   now?: () => number;
 }
 
@@ -38,15 +50,53 @@ export interface AuditReceipt {
   hash: string;
 }
 
-type PendingEntry = Omit<AuditEntry, 'batch' | 'index' | 'proof'> & { hashBytes: Uint8Array };
+/** The log's signed state after a seal: what `run` records and `audit verify --checkpoint` checks. */
+export interface AuditCheckpoint {
+  format: 'x0tta6bl4-audit-checkpoint/1';
+  /** Entries in the log (the running count the last seal signs). */
+  entries: number;
+  /** Hash of the last entry: the chain head the last seal signs. */
+  head: string;
+  /** Sealed batches. */
+  batches: number;
+}
+
+type PendingEntry = UnsealedEntry & { hashBytes: Uint8Array };
+
+/** Entries appended since the last write began, and the promise their appenders wait on. */
+interface TailWrite {
+  entries: UnsealedEntry[];
+  /** Set when a seal takes these entries over before the write began. */
+  sealed: boolean;
+  done: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+function tailWrite(): TailWrite {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Appenders await `done`; a failure is also kept as the log's failure, never unhandled.
+  done.catch(() => {});
+  return { entries: [], sealed: false, done, resolve, reject };
+}
 
 /** Appends signed, hash-chained, Merkle-batched entries to an {@link AuditStore}. */
 export class AuditLog {
   readonly batchSize: number;
+  readonly sealAfterMs: number;
+  /** Entries an interrupted writer left unsealed, sealed by {@link AuditLog.open}. */
+  readonly recovered: number;
   readonly #store: AuditStore;
   readonly #keys: NodeKeys;
   readonly #now: () => number;
   #pending: PendingEntry[] = [];
+  #pendingSince = 0;
+  #tail: TailWrite | undefined;
   #nextSeq: number;
   #head: string;
   #batch: number;
@@ -58,67 +108,108 @@ export class AuditLog {
     store: AuditStore,
     keys: NodeKeys,
     options: Required<AuditLogOptions>,
-    tail: { seq: number; head: string; batch: number; prevSeal: string },
+    state: { seq: number; head: string; batch: number; prevSeal: string; tail: PendingEntry[] },
   ) {
     this.#store = store;
     this.#keys = keys;
     this.batchSize = options.batchSize;
+    this.sealAfterMs = options.sealAfterMs;
     this.#now = options.now;
-    this.#nextSeq = tail.seq;
-    this.#head = tail.head;
-    this.#batch = tail.batch;
-    this.#prevSeal = tail.prevSeal;
+    this.#nextSeq = state.seq;
+    this.#head = state.head;
+    this.#batch = state.batch;
+    this.#prevSeal = state.prevSeal;
+    this.#pending = state.tail;
+    this.recovered = state.tail.length;
   }
 
-  /** Opens a log on `store`, continuing after its last sealed batch; signs with `keys`. */
+  /**
+   * Opens a log on `store`, continuing after its last entry; signs with `keys`. An unsealed tail
+   * left by an interrupted writer is checked (it must chain from the last seal; a SecurityError
+   * otherwise, and nothing is written), sealed, and marked with a {@link RECOVERED_KIND} entry.
+   */
   static async open(store: AuditStore, keys: NodeKeys, options: AuditLogOptions = {}): Promise<AuditLog> {
-    if (!store || typeof store.appendBatch !== 'function')
+    if (!store || typeof store.appendEntries !== 'function' || typeof store.sealBatch !== 'function')
       throw new ArgumentError('store', 'expected an AuditStore');
     const batchSize = checkNumber(options.batchSize ?? 256, 'options.batchSize', 1, true);
+    const sealAfterMs = checkNumber(options.sealAfterMs ?? 1000, 'options.sealAfterMs', 0);
     const now = options.now ?? Date.now;
     if (typeof now !== 'function') throw new ArgumentError('options.now', 'expected a function');
     const size = await store.size();
-    const [lastEntry] = size.entries > 0 ? await store.entries(size.entries - 1, size.entries) : [];
     const [lastSeal] = size.seals > 0 ? await store.seals(size.seals - 1, size.seals) : [];
-    return new AuditLog(
+    const sealedEnd = lastSeal ? lastSeal.firstSeq + lastSeal.count : 0;
+    const head = lastSeal?.head ?? GENESIS_HASH;
+    const tail = await readTail(store, sealedEnd, size.entries, head);
+    const log = new AuditLog(
       store,
       keys,
-      { batchSize, now },
+      { batchSize, sealAfterMs, now },
       {
-        seq: size.entries,
-        head: lastEntry?.hash ?? GENESIS_HASH,
+        seq: sealedEnd + tail.length,
+        head: tail.length > 0 ? tail[tail.length - 1].hash : head,
         batch: size.seals,
         prevSeal: lastSeal ? sealHash(lastSeal) : GENESIS_HASH,
+        tail,
       },
     );
+    if (tail.length > 0) {
+      const seal = await log.flush();
+      await log.append({
+        kind: RECOVERED_KIND,
+        actor: 'audit-log',
+        data: { first: sealedEnd, count: tail.length, batch: seal!.batch },
+      });
+    }
+    return log;
   }
 
-  /** Entries appended but not yet sealed and stored. */
+  /** Entries appended but not yet sealed. */
   get pending(): number {
     return this.#pending.length;
   }
 
-  /** Appends an event; seals and stores the batch when it reaches `batchSize`. */
+  /**
+   * The log's state: entries, head and batches. After `flush()` it describes a fully sealed log;
+   * save it (e.g. `run --checkpoint`) to detect a later truncation.
+   */
+  checkpoint(): AuditCheckpoint {
+    return {
+      format: 'x0tta6bl4-audit-checkpoint/1',
+      entries: this.#nextSeq,
+      head: this.#head,
+      batches: this.#batch,
+    };
+  }
+
+  /**
+   * Appends an event; resolves once the entry is durable in the store (unsealed, or sealed when
+   * the batch is full or `sealAfterMs` has passed since the oldest unsealed entry).
+   */
   async append(event: AuditEvent): Promise<AuditReceipt> {
     if (this.#failure)
       throw new SecurityError('audit log is unusable after a failed write', { cause: this.#failure });
     checkEvent(event);
-    const draft = {
-      v: 1 as const,
+    const draft: UnsealedEntry = {
+      v: 1,
       seq: this.#nextSeq,
       ts: this.#now(),
       kind: event.kind,
       actor: event.actor,
       data: event.data ?? null,
       prev: this.#head,
+      hash: '',
     };
     const hashBytes = entryHash(draft);
-    const hash = toHex(hashBytes);
-    this.#pending.push({ ...draft, hash, hashBytes });
+    draft.hash = toHex(hashBytes);
+    if (this.#pending.length === 0) this.#pendingSince = performance.now();
+    this.#pending.push({ ...draft, hashBytes });
     this.#nextSeq += 1;
-    this.#head = hash;
-    if (this.#pending.length >= this.batchSize) await this.flush();
-    return { seq: draft.seq, hash };
+    this.#head = draft.hash;
+    const sealNow =
+      this.#pending.length >= this.batchSize || performance.now() - this.#pendingSince >= this.sealAfterMs;
+    if (sealNow) await this.flush();
+    else await this.#writeUnsealed(draft);
+    return { seq: draft.seq, hash: draft.hash };
   }
 
   /** Seals and stores the pending entries (if any); resolves once they are persisted. */
@@ -126,9 +217,15 @@ export class AuditLog {
     const pending = this.#pending;
     if (pending.length === 0) {
       await this.#writes;
+      if (this.#failure)
+        throw new SecurityError('audit log is unusable after a failed write', { cause: this.#failure });
       return undefined;
     }
     this.#pending = [];
+    // Entries whose unsealed write has not begun are written by the seal instead.
+    const tail = this.#tail;
+    this.#tail = undefined;
+    if (tail) tail.sealed = true;
     const levels = merkleLevels(pending.map((e) => leafHash(e.hashBytes)));
     const batch = this.#batch++;
     const entries: AuditEntry[] = pending.map(({ hashBytes: _h, ...e }, index) => ({
@@ -156,12 +253,68 @@ export class AuditLog {
       signature: toBase64(sign(unsigned.algorithm, key.secretKey, sealMessage(unsigned), SEAL_CONTEXT)),
     };
     this.#prevSeal = sealHash(seal);
-    // Writes are chained so batches reach the store in order even if flushes overlap.
-    const write = this.#writes.then(() => this.#store.appendBatch(entries, seal));
-    this.#writes = write.catch((cause) => {
-      this.#failure = cause;
-    });
+    const write = this.#enqueue(() => this.#store.sealBatch(entries, seal));
+    if (tail) write.then(tail.resolve, tail.reject);
     await write;
     return seal;
   }
+
+  /** Queues `entry` for the next unsealed write; resolves when a write (or seal) has stored it. */
+  #writeUnsealed(entry: UnsealedEntry): Promise<void> {
+    let tail = this.#tail;
+    if (!tail) {
+      const next = tailWrite();
+      tail = this.#tail = next;
+      this.#enqueue(async () => {
+        if (this.#tail === next) this.#tail = undefined;
+        if (!next.sealed) await this.#store.appendEntries(next.entries);
+      }).then(() => {
+        if (!next.sealed) next.resolve();
+      }, next.reject);
+    }
+    tail.entries.push(entry);
+    return tail.done;
+  }
+
+  /** Runs store writes one after another, so they reach the store in order; the first failure sticks. */
+  #enqueue(write: () => Promise<void>): Promise<void> {
+    const run = this.#writes.then(() => {
+      if (this.#failure)
+        throw new SecurityError('audit log is unusable after a failed write', { cause: this.#failure });
+      return write();
+    });
+    this.#writes = run.catch((cause) => {
+      this.#failure ??= cause;
+    });
+    return run;
+  }
+}
+
+/**
+ * Reads and checks the entries after the last seal: each must be an unsealed entry at its own
+ * position, hashing to its `hash` and chaining from `head`; a SecurityError names the first that
+ * does not, since sealing it would sign what nobody wrote.
+ */
+async function readTail(store: AuditStore, from: number, to: number, head: string): Promise<PendingEntry[]> {
+  if (to <= from) return [];
+  const stored = await store.entries(from, to);
+  const tail: PendingEntry[] = [];
+  let prev = head;
+  for (let position = from; position < to; position++) {
+    const e = stored[position - from];
+    const refuse = (problem: string) =>
+      new SecurityError(
+        `audit entry at position ${position} after the last seal ${problem}: verify the store (x0tta6bl4 audit verify) before writing to it`,
+      );
+    if (!e) throw refuse('is missing');
+    if (isSealedEntry(e)) throw refuse('claims a batch whose seal is not stored');
+    if (e.seq !== position) throw refuse(`holds seq ${e.seq}`);
+    if (e.prev !== prev) throw refuse('does not chain to the entry before it');
+    const hashBytes = entryHash(e);
+    if (toHex(hashBytes) !== e.hash) throw refuse('does not match its hash');
+    const { v, seq, ts, kind, actor, data, hash } = e;
+    tail.push({ v, seq, ts, kind, actor, data, prev, hash, hashBytes });
+    prev = hash;
+  }
+  return tail;
 }

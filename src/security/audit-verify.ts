@@ -1,21 +1,26 @@
 /**
  * Audit log verification. {@link verifyAuditLog} walks a store batch by batch and reports the
- * first bad entry and why; {@link verifyAuditEntry} checks one entry against its batch seal
- * alone. A batch that matches its signed root takes a fast path (one tree build per batch, no
- * per-entry proof hashing); anything off falls back to ordered per-entry checks that classify
- * the failure.
+ * first bad entry and why, then checks the unsealed tail a crash may have left (reported, never
+ * silently accepted) and any checkpoints; {@link verifyAuditEntry} checks one entry against its
+ * batch seal alone. A batch that matches its signed root takes a fast path (one tree build per
+ * batch, no per-entry proof hashing); anything off falls back to ordered per-entry checks that
+ * classify the failure.
  */
+import { ArgumentError } from '../errors.ts';
 import { fromBase64, toHex } from './bytes.ts';
 import { canonicalJson } from './canonical.ts';
 import { UnknownKeyError } from './errors.ts';
 import {
   GENESIS_HASH,
+  RECOVERED_KIND,
   SEAL_CONTEXT,
   entryHash,
+  isSealedEntry,
   sealHash,
   sealMessage,
   type AuditEntry,
   type BatchSeal,
+  type StoredEntry,
 } from './audit-entry.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { KeyRing } from './keys.ts';
@@ -47,23 +52,51 @@ export interface AuditFailure {
   verifiedEntries: number;
 }
 
+/** A range of entries an interrupted writer left unsealed and a later writer sealed on recovery. */
+export interface RecoveredRange {
+  first: number;
+  count: number;
+  /** The batch whose seal covers them. */
+  batch: number;
+}
+
 /** A successful verification of a whole log. */
 export interface AuditSuccess {
   ok: true;
+  /** Entries checked: the sealed ones and the unsealed tail. */
   entries: number;
   batches: number;
   /** Hash of the last entry: compare it with a checkpoint to detect tail truncation. */
+  head: string;
+  /**
+   * Entries after the last seal: durable and chained to the sealed head, but signed by nobody
+   * (a crash between seals leaves them; the next writer seals them on open). Anyone with write
+   * access to the store could have written them.
+   */
+  unsealed: number;
+  /** Ranges sealed on recovery rather than when written (see {@link RECOVERED_KIND}). */
+  recovered: RecoveredRange[];
+}
+
+/** A saved state of the log: it must still hold a sealed entry `entries - 1` with hash `head`. */
+export interface LogCheckpoint {
+  entries: number;
   head: string;
 }
 
 /** Options of {@link verifyAuditLog}. */
 export interface VerifyOptions {
-  /** A checkpoint: the log must hold at least this many entries (detects cut-off whole batches). */
+  /** The log must hold at least this many entries (detects cut-off whole batches). */
   expectedEntries?: number;
+  /** Saved states of the log (a `run --checkpoint` file, a finished run's record): each must hold. */
+  checkpoints?: readonly LogCheckpoint[];
+  /** The log must hold a sealed entry with this hash (the head a run printed at its end). */
+  expectHead?: string;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const ENTRY_KEYS = 11;
+const UNSEALED_KEYS = 8;
 const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = ['ml-dsa-65', 'ml-dsa-65+ed25519'];
 
 function isEntryShape(e: AuditEntry): boolean {
@@ -76,6 +109,26 @@ function isEntryShape(e: AuditEntry): boolean {
     Array.isArray(e.proof) &&
     e.proof.every((p) => typeof p === 'string' && HEX64.test(p));
   if (!ints || !strings || !hashes) return false;
+  try {
+    canonicalJson(e.data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The shape of an entry written before its seal: the sealed shape without batch, index and proof. */
+function isUnsealedShape(e: StoredEntry): boolean {
+  if (!e || typeof e !== 'object' || Object.keys(e).length !== UNSEALED_KEYS || e.v !== 1) return false;
+  const fields =
+    Number.isSafeInteger(e.seq) &&
+    e.seq >= 0 &&
+    typeof e.kind === 'string' &&
+    typeof e.actor === 'string' &&
+    Number.isFinite(e.ts) &&
+    HEX64.test(e.prev) &&
+    HEX64.test(e.hash);
+  if (!fields) return false;
   try {
     canonicalJson(e.data);
     return true;
@@ -178,9 +231,10 @@ async function storedLater(store: AuditStore, from: number, total: number, seq: 
 
 /**
  * Walks the whole log and reports the first bad entry: altered (content, hash, proof, seal),
- * reordered, deleted, inserted (duplicates, forgeries, unsealed entries), truncated, or sealed
- * by an unknown or expired key. Whole batches cut from the end are only detectable against a
- * checkpoint: pass `expectedEntries`, or compare the returned `head` with a saved one.
+ * reordered, deleted, inserted (duplicates, forgeries), truncated, or sealed by an unknown or
+ * expired key; then the entries after the last seal, which must chain from it and are reported
+ * as `unsealed`. An empty log fails (it proves nothing). Whole batches cut from the end are only
+ * detectable against a saved state: pass `checkpoints`, `expectHead` or `expectedEntries`.
  */
 export async function verifyAuditLog(
   store: AuditStore,
@@ -199,6 +253,22 @@ export async function verifyAuditLog(
     detail,
     verifiedEntries: at,
   });
+  if (size.entries === 0 && size.seals === 0)
+    return failure('truncated', 0, 'the log is empty: no entry and no seal, nothing to verify');
+  const checkpoints = new Map<number, string>();
+  for (const [i, c] of (options.checkpoints ?? []).entries()) {
+    if (!Number.isSafeInteger(c?.entries) || c.entries < 1 || typeof c.head !== 'string')
+      throw new ArgumentError(`options.checkpoints[${i}]`, 'expected { entries >= 1, head }');
+    if ((checkpoints.get(c.entries - 1) ?? c.head) !== c.head)
+      return failure(
+        'altered',
+        c.entries - 1,
+        `two checkpoints name different heads for entry ${c.entries - 1}`,
+      );
+    checkpoints.set(c.entries - 1, c.head);
+  }
+  let headSeen = options.expectHead === undefined;
+  const recovered: RecoveredRange[] = [];
 
   for (let sealStart = 0; sealStart < size.seals; sealStart += PAGE) {
     const seals = await store.seals(sealStart, Math.min(size.seals, sealStart + PAGE));
@@ -214,33 +284,97 @@ export async function verifyAuditLog(
         return failure('altered', position, `seal ${b} does not continue the previous seal`, b);
       }
       // Entries are checked against the root before the (costlier) signature over the root.
-      const entries = await store.entries(position, position + seal.count);
+      const entries = (await store.entries(position, position + seal.count)) as AuditEntry[];
       if (!fastBatch(entries, seal, head)) {
         const slow = await slowBatch(store, size.entries, entries, seal, position, head);
         return failure(slow.reason, slow.position, slow.detail, b);
       }
       const sealProblem = checkSeal(seal, ring);
       if (sealProblem) return failure(sealProblem.reason, position, sealProblem.detail, b);
+      for (const e of entries) {
+        const saved = checkpoints.get(e.seq);
+        if (saved !== undefined && saved !== e.hash)
+          return failure(
+            'altered',
+            e.seq,
+            `entry ${e.seq} hashes to ${e.hash}, the checkpoint says ${saved}: the log was rewritten after it`,
+            b,
+          );
+        if (e.hash === options.expectHead) headSeen = true;
+        if (e.kind === RECOVERED_KIND) recovered.push(recoveredRange(e));
+      }
       position += seal.count;
       head = seal.head;
       prevSeal = sealHash(seal);
     }
   }
-  if (size.entries > position) {
-    return failure(
-      'inserted',
-      position,
-      `${size.entries - position} entries are not covered by any signed batch`,
-    );
+  const sealedEntries = position;
+  for (const [at, saved] of checkpoints) {
+    if (at >= sealedEntries)
+      return failure(
+        'truncated',
+        sealedEntries,
+        `the checkpoint says entry ${at} has hash ${saved}; the log holds ${sealedEntries} sealed entries`,
+      );
   }
-  if (options.expectedEntries !== undefined && position < options.expectedEntries) {
+  if (!headSeen)
     return failure(
       'truncated',
-      position,
-      `log holds ${position} entries, checkpoint says ${options.expectedEntries}`,
+      sealedEntries,
+      `no sealed entry has the expected head ${options.expectHead} (${sealedEntries} sealed entries)`,
+    );
+  if (options.expectedEntries !== undefined && sealedEntries < options.expectedEntries) {
+    return failure(
+      'truncated',
+      sealedEntries,
+      `log holds ${sealedEntries} sealed entries, checkpoint says ${options.expectedEntries}`,
     );
   }
-  return { ok: true, entries: position, batches: size.seals, head };
+  for (let start = position; start < size.entries; start += PAGE) {
+    const page = await store.entries(start, Math.min(size.entries, start + PAGE));
+    for (let i = 0; i < Math.min(size.entries, start + PAGE) - start; i++) {
+      const problem = tailProblem(page[i], position, head, size.seals);
+      if (problem)
+        return failure(problem.reason, position, `entry at position ${position} ${problem.detail}`);
+      head = page[i].hash;
+      position++;
+    }
+  }
+  return {
+    ok: true,
+    entries: position,
+    batches: size.seals,
+    head,
+    unsealed: position - sealedEntries,
+    recovered,
+  };
+}
+
+/** Why an entry after the last seal is not a proper unsealed tail entry, if it is not. */
+function tailProblem(
+  e: StoredEntry | undefined,
+  position: number,
+  head: string,
+  seals: number,
+): { reason: AuditFailureReason; detail: string } | undefined {
+  if (!e) return { reason: 'deleted', detail: 'is missing' };
+  if (isSealedEntry(e))
+    return e.batch < seals
+      ? { reason: 'inserted', detail: `claims batch ${e.batch}, whose seal does not cover it` }
+      : { reason: 'deleted', detail: `claims batch ${e.batch}, whose seal is missing` };
+  if (!isUnsealedShape(e)) return { reason: 'malformed', detail: 'does not have the audit entry shape' };
+  if (toHex(entryHash(e)) !== e.hash) return { reason: 'altered', detail: 'content does not match its hash' };
+  if (e.seq < position) return { reason: 'inserted', detail: `seq ${e.seq} appears a second time` };
+  if (e.seq > position)
+    return { reason: 'deleted', detail: `holds seq ${e.seq}; entries before it are missing` };
+  if (e.prev !== head) return { reason: 'altered', detail: 'does not chain to the entry before it' };
+  return undefined;
+}
+
+/** The range a {@link RECOVERED_KIND} entry names (its data was signed with it). */
+function recoveredRange(e: AuditEntry): RecoveredRange {
+  const data = (e.data ?? {}) as Partial<RecoveredRange>;
+  return { first: Number(data.first), count: Number(data.count), batch: Number(data.batch) };
 }
 
 /** True when the batch matches its seal exactly; any doubt returns false for the slow path. */

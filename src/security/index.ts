@@ -2,8 +2,8 @@
  * security: post-quantum trust for the engine.
  * - keys.ts, keyfile.ts: node identity (ML-DSA-65 [+ Ed25519] signing, ML-KEM-768 + X25519
  *   key agreement), key ids, 24 h rotation, public-key JSON, passphrase-encrypted key files.
- * - audit-*.ts, merkle.ts: the hash-chained, Merkle-batched, signed audit log, its storage
- *   interface and its verifier.
+ * - audit-*.ts, merkle.ts: the hash-chained, Merkle-batched, signed audit log (each entry
+ *   durable when appended, sealed in batches), its storage interface and its verifier.
  * - handshake.ts, session.ts, oneshot.ts, freshness.ts: sealed telemetry (hybrid handshake,
  *   AES-256-GCM envelopes with re-keying, one-shot sealed messages, replay/freshness checks).
  * - aead.ts: AES-256-GCM for envelopes over node:crypto, WebCrypto or @noble/ciphers.
@@ -15,15 +15,36 @@
 export * from './errors.ts';
 export { KeyRing, NodeKeys, DEFAULT_ROTATION_MS, keyId, isValidAt } from './keys.ts';
 export type { PublicKeyRecord, KeyPairRecord, PublicKeysJson, NodeKeysOptions } from './keys.ts';
-export { exportEncryptedKeys, importEncryptedKeys, DEFAULT_SCRYPT } from './keyfile.ts';
-export type { EncryptedKeysJson, ScryptParams } from './keyfile.ts';
-export type { AuditEvent, AuditEntry, BatchSeal } from './audit-entry.ts';
+export {
+  exportEncryptedKeys,
+  exportPlainKeys,
+  importEncryptedKeys,
+  importKeyFile,
+  isEncryptedKeyFile,
+  DEFAULT_SCRYPT,
+} from './keyfile.ts';
+export type {
+  EncryptedKeysJson,
+  KeyFileJson,
+  KeyImportOptions,
+  PlainKeysJson,
+  ScryptParams,
+} from './keyfile.ts';
+export { RECOVERED_KIND, isSealedEntry } from './audit-entry.ts';
+export type { AuditEvent, AuditEntry, BatchSeal, StoredEntry, UnsealedEntry } from './audit-entry.ts';
 export { MemoryAuditStore, exportAuditFile } from './audit-store.ts';
 export type { AuditStore, AuditFile } from './audit-store.ts';
 export { AuditLog } from './audit-log.ts';
-export type { AuditLogOptions, AuditReceipt } from './audit-log.ts';
+export type { AuditCheckpoint, AuditLogOptions, AuditReceipt } from './audit-log.ts';
 export { verifyAuditLog, verifyAuditEntry } from './audit-verify.ts';
-export type { AuditFailure, AuditFailureReason, AuditSuccess, VerifyOptions } from './audit-verify.ts';
+export type {
+  AuditFailure,
+  AuditFailureReason,
+  AuditSuccess,
+  LogCheckpoint,
+  RecoveredRange,
+  VerifyOptions,
+} from './audit-verify.ts';
 export { initiateHandshake, HandshakeResponder } from './handshake.ts';
 export type { HandshakeOptions, PendingHandshake } from './handshake.ts';
 export { Session } from './session.ts';

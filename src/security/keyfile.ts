@@ -1,7 +1,9 @@
 /**
  * Secret keys at rest: a JSON key file whose secret part is AES-256-GCM encrypted under a key
  * derived from a passphrase with scrypt. The public part is the GCM associated data, so
- * swapping a public key or changing the owner in the file also fails decryption.
+ * swapping a public key or changing the owner in the file also fails decryption. An operator
+ * who protects the file otherwise (file mode, a secrets manager) may keep it unencrypted
+ * (`kdf: 'none'`); importing such a file checks that its signing secret matches its public key.
  */
 import { gcm } from '@noble/ciphers/aes.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
@@ -10,7 +12,7 @@ import { fromBase64, secureRandom, toBase64, utf8 } from './bytes.ts';
 import { canonicalJson } from './canonical.ts';
 import { KeyFileError } from './errors.ts';
 import { KeyRing, NodeKeys, type PublicKeysJson } from './keys.ts';
-import type { SignatureAlgorithm } from './pq.ts';
+import { sign, verify, type SignatureAlgorithm } from './pq.ts';
 
 /** scrypt cost parameters; N must be a power of two. */
 export interface ScryptParams {
@@ -101,8 +103,88 @@ export async function exportEncryptedKeys(
   };
 }
 
+/** The unencrypted key file: the same public part, the secrets as base64 by key id. */
+export interface PlainKeysJson extends Omit<EncryptedKeysJson, 'secret'> {
+  secret: { kdf: 'none'; keys: Record<string, string> };
+}
+
+/** Either form of key file. */
+export type KeyFileJson = EncryptedKeysJson | PlainKeysJson;
+
+/** Options of the key file imports. */
+export interface KeyImportOptions {
+  /** See NodeKeysOptions.autoRotate (default true). */
+  autoRotate?: boolean;
+}
+
+/** Writes `keys` (all public keys, held secrets) as an unencrypted key file. */
+export function exportPlainKeys(keys: NodeKeys): PlainKeysJson {
+  return {
+    format: 'x0tta6bl4-keyfile/1',
+    owner: keys.owner,
+    signatureAlgorithm: keys.signatureAlgorithm,
+    rotationMs: keys.rotationMs,
+    public: keys.ring().toJSON(),
+    secret: {
+      kdf: 'none',
+      keys: Object.fromEntries([...keys.secrets()].map(([id, bytes]) => [id, toBase64(bytes)])),
+    },
+  };
+}
+
+/** True when a key file's secrets are passphrase-encrypted. */
+export function isEncryptedKeyFile(file: KeyFileJson): file is EncryptedKeysJson {
+  return file?.secret?.kdf === 'scrypt';
+}
+
+/**
+ * Reads either form of key file: an encrypted one needs `passphrase` (ArgumentError without it,
+ * KeyFileError when wrong); an unencrypted one is refused with a KeyFileError when its signing
+ * secret does not sign for its public key.
+ */
+export async function importKeyFile(
+  file: KeyFileJson,
+  passphrase: string | undefined,
+  options: KeyImportOptions = {},
+): Promise<NodeKeys> {
+  if (file?.format !== 'x0tta6bl4-keyfile/1' || !file.secret)
+    throw new ArgumentError('file', "expected an 'x0tta6bl4-keyfile/1'");
+  if (isEncryptedKeyFile(file)) {
+    if (passphrase === undefined)
+      throw new ArgumentError('passphrase', 'the key file is encrypted: a passphrase is needed');
+    return importEncryptedKeys(file, passphrase, options);
+  }
+  if (file.secret.kdf !== 'none' || !file.secret.keys || typeof file.secret.keys !== 'object')
+    throw new ArgumentError('file.secret', "expected kdf 'scrypt' or 'none'");
+  const secrets = new Map(
+    Object.entries(file.secret.keys).map(([id, b64]) => [id, fromBase64(b64, `file.secret.keys.${id}`)]),
+  );
+  const keys = NodeKeys.restore(
+    { ...settingsOf(file), ...options },
+    KeyRing.fromJSON(file.public).records(),
+    secrets,
+  );
+  // A signature over a probe shows the signing secret belongs to the public key verifiers pin.
+  const signing = keys.signingKey(keys.signingExpires - 1);
+  const probe = utf8('probe');
+  const signature = sign(signing.algorithm as SignatureAlgorithm, signing.secretKey, probe, PROBE_CONTEXT);
+  if (!verify(signing.algorithm as SignatureAlgorithm, signing.publicKey, signature, probe, PROBE_CONTEXT))
+    throw new KeyFileError(`key file's secret for ${signing.id} does not match its public key`);
+  return keys;
+}
+
+const PROBE_CONTEXT = utf8('x0tta6bl4/keyfile-probe/v1');
+
+function settingsOf(file: KeyFileJson) {
+  return { owner: file.owner, signatureAlgorithm: file.signatureAlgorithm, rotationMs: file.rotationMs };
+}
+
 /** Decrypts a key file; throws KeyFileError for a wrong passphrase or any altered byte. */
-export async function importEncryptedKeys(file: EncryptedKeysJson, passphrase: string): Promise<NodeKeys> {
+export async function importEncryptedKeys(
+  file: EncryptedKeysJson,
+  passphrase: string,
+  options: KeyImportOptions = {},
+): Promise<NodeKeys> {
   checkPassphrase(passphrase);
   if (
     file?.format !== 'x0tta6bl4-keyfile/1' ||
@@ -130,7 +212,7 @@ export async function importEncryptedKeys(file: EncryptedKeysJson, passphrase: s
   }
   const secrets = JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, string>;
   return NodeKeys.restore(
-    file,
+    { ...settingsOf(file), ...options },
     KeyRing.fromJSON(file.public).records(),
     new Map(Object.entries(secrets).map(([id, b64]) => [id, fromBase64(b64, `secret ${id}`)])),
   );

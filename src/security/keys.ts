@@ -175,6 +175,12 @@ export interface NodeKeysOptions {
   now?: number;
   /** Randomness source (default: the runtime's CSPRNG). */
   random?: RandomSource;
+  /**
+   * Rotate by schedule when the signing key expires (default true). Keys whose public half is
+   * pinned elsewhere (an operator's key file) turn it off: a key nobody pinned would make every
+   * later seal fail verification, so an expired key is an ExpiredKeyError instead.
+   */
+  autoRotate?: boolean;
 }
 
 /** How many generations of KEM secret keys stay usable for decryption after rotation. */
@@ -184,6 +190,8 @@ interface Settings {
   owner: string;
   signatureAlgorithm: SignatureAlgorithm;
   rotationMs: number;
+  /** See {@link NodeKeysOptions.autoRotate} (default true). */
+  autoRotate?: boolean;
 }
 
 /** One generation of keys: a signing pair and a KEM pair, both valid from `now` for `rotationMs`. */
@@ -214,6 +222,8 @@ export class NodeKeys {
   readonly owner: string;
   readonly signatureAlgorithm: SignatureAlgorithm;
   readonly rotationMs: number;
+  /** Whether an expired signing key is replaced by schedule (else it is an ExpiredKeyError). */
+  readonly autoRotate: boolean;
   readonly #random: RandomSource;
   readonly #ring: KeyRing;
   #signing: KeyPairRecord;
@@ -229,6 +239,7 @@ export class NodeKeys {
     this.owner = settings.owner;
     this.signatureAlgorithm = settings.signatureAlgorithm;
     this.rotationMs = settings.rotationMs;
+    this.autoRotate = settings.autoRotate ?? true;
     this.#random = random;
     this.#signing = signing;
     this.#kem = kem;
@@ -247,7 +258,7 @@ export class NodeKeys {
     const rotationMs = checkNumber(options.rotationMs ?? DEFAULT_ROTATION_MS, 'options.rotationMs', 1, true);
     const now = checkNumber(options.now ?? Date.now(), 'options.now', 0, true);
     const random = options.random ?? secureRandom;
-    const settings = { owner: options.owner, signatureAlgorithm, rotationMs };
+    const settings = { owner: options.owner, signatureAlgorithm, rotationMs, autoRotate: options.autoRotate };
     const { signing, kem } = generation(settings, now, random);
     return new NodeKeys(settings, random, signing, [kem], new KeyRing([signing, kem]));
   }
@@ -285,11 +296,24 @@ export class NodeKeys {
     this.#ring.add(kem);
   }
 
-  /** Rotates when the current keys have reached their expiry; returns whether it did. */
+  /**
+   * Rotates when the current keys have reached their expiry; returns whether it did. Without
+   * auto-rotation an expired key throws ExpiredKeyError instead.
+   */
   rotateIfDue(now: number): boolean {
     if (now < this.#signing.expires) return false;
+    if (!this.autoRotate)
+      throw new ExpiredKeyError(
+        this.#signing.id,
+        `signing key ${this.#signing.id} expired at ${new Date(this.#signing.expires).toISOString()}: rotate it and publish the new public key`,
+      );
     this.rotate(now);
     return true;
+  }
+
+  /** When the current signing key expires (ms since the epoch). */
+  get signingExpires(): number {
+    return this.#signing.expires;
   }
 
   /** The signing key pair to use at `now`, rotating first if the schedule says so. */

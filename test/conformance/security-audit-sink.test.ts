@@ -153,7 +153,7 @@ describe('the loop writes a signed audit log through AuditLogSink', () => {
     expect((await verifyAuditLog(database, keys.ring())).ok).toBe(true);
 
     const size = await database.size();
-    const entries = await database.entries(0, size.entries);
+    const entries = (await database.entries(0, size.entries)) as AuditEntry[];
     const seals = await database.seals(0, size.seals);
     const edited = (edit: (e: AuditEntry[], s: BatchSeal[]) => void) => {
       const e = structuredClone(entries);
@@ -181,10 +181,12 @@ describe('AuditLogSink', () => {
 
   it('counts a failed store write, causes no unhandled rejection, and reports it on close', async () => {
     const keys = NodeKeys.generate({ owner: 'engine', now: T0 });
+    const diskFull = async () => {
+      throw new Error('disk full');
+    };
     const failing: AuditStore = Object.assign(new MemoryAuditStore(), {
-      appendBatch: async () => {
-        throw new Error('disk full');
-      },
+      appendEntries: diskFull,
+      sealBatch: diskFull,
     });
     const sink = new AuditLogSink(await AuditLog.open(failing, keys, { batchSize: 2, now: () => T0 + 1 }));
     sink.record(record); // promises deliberately dropped: the sink handles them

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ArgumentError } from '../../src/errors.ts';
 import { AuditLog } from '../../src/security/audit-log.ts';
-import { MemoryAuditStore } from '../../src/security/audit-store.ts';
+import { MemoryAuditStore, type AuditStore } from '../../src/security/audit-store.ts';
 import { verifyAuditEntry, verifyAuditLog } from '../../src/security/audit-verify.ts';
 import { entryHash, type AuditEntry, type BatchSeal } from '../../src/security/audit-entry.ts';
 import { toHex } from '../../src/security/bytes.ts';
@@ -27,7 +27,8 @@ async function buildLog(keys: NodeKeys, count: number, batchSize: number, step =
   }
   await log.flush();
   const size = await store.size();
-  return { store, entries: await store.entries(0, size.entries), seals: await store.seals(0, size.seals) };
+  const entries = (await store.entries(0, size.entries)) as AuditEntry[];
+  return { store, entries, seals: await store.seals(0, size.seals) };
 }
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
@@ -52,7 +53,14 @@ describe('audit log', () => {
     expect(entries[5].prev).toBe(entries[4].hash);
     expect(entries[3].proof).toHaveLength(3);
     const verdict = await verifyAuditLog(storeOf(entries, seals), ring);
-    expect(verdict).toEqual({ ok: true, entries: 20, batches: 3, head: entries[19].hash });
+    expect(verdict).toEqual({
+      ok: true,
+      entries: 20,
+      batches: 3,
+      head: entries[19].hash,
+      unsealed: 0,
+      recovered: [],
+    });
   });
 
   it('hashes an entry as SHA-256 of the canonical JSON of its content and prev', () => {
@@ -288,5 +296,156 @@ describe('audit log across key rotation', () => {
       reason: 'altered',
       batch: 0,
     });
+  });
+});
+
+describe('audit log durability and checkpoints', () => {
+  const keys = NodeKeys.generate({ owner: 'engine', now: T0 });
+  const event = (i: number) => ({ kind: 'action', actor: 'engine', data: { i } });
+
+  it('stores each entry when append resolves, before any seal, and reports the unsealed tail', async () => {
+    const store = new MemoryAuditStore();
+    const log = await AuditLog.open(store, keys, { batchSize: 4, now: () => T0 + 1 });
+    for (let i = 0; i < 6; i++) await log.append(event(i));
+    // Four sealed, two durable but unsealed.
+    expect(await store.size()).toEqual({ entries: 6, seals: 1 });
+    const tail = await store.entries(4, 6);
+    expect(tail.map((e) => Object.keys(e).length)).toEqual([8, 8]);
+    expect(await verifyAuditLog(store, keys.ring())).toMatchObject({
+      ok: true,
+      entries: 6,
+      batches: 1,
+      unsealed: 2,
+      head: tail[1].hash,
+    });
+    await log.flush();
+    expect(await verifyAuditLog(store, keys.ring())).toMatchObject({ ok: true, entries: 6, unsealed: 0 });
+  });
+
+  it('writes the appends of one moment together, and each resolves only once stored', async () => {
+    const store = new MemoryAuditStore();
+    const writes: number[] = [];
+    let stored = 0;
+    const counting: AuditStore = {
+      appendEntries: async (entries) => {
+        writes.push(entries.length);
+        await store.appendEntries(entries);
+        stored += entries.length;
+      },
+      sealBatch: (entries, seal) => store.sealBatch(entries, seal),
+      size: () => store.size(),
+      entries: (from, to) => store.entries(from, to),
+      seals: (from, to) => store.seals(from, to),
+    };
+    const log = await AuditLog.open(counting, keys, { batchSize: 100, now: () => T0 + 1 });
+    const durable = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) => log.append(event(i)).then((r) => ({ seq: r.seq, stored }))),
+    );
+    expect(durable.every((d) => d.stored > d.seq)).toBe(true);
+    expect(durable.map((d) => d.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(writes.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(writes.length).toBeLessThan(5);
+    expect((await store.size()).entries).toBe(5);
+  });
+
+  it('seals on the first append after sealAfterMs, without a timer', async () => {
+    const store = new MemoryAuditStore();
+    const log = await AuditLog.open(store, keys, { batchSize: 256, sealAfterMs: 20, now: () => T0 + 1 });
+    await log.append(event(0));
+    expect((await store.size()).seals).toBe(0);
+    const until = performance.now() + 25;
+    while (performance.now() < until) {} // busy, as a run that never yields to timers is
+    await log.append(event(1));
+    expect(await store.size()).toEqual({ entries: 2, seals: 1 });
+  });
+
+  it('seals a tail an interrupted writer left, marks the recovery, and verification lists it', async () => {
+    const store = new MemoryAuditStore();
+    const first = await AuditLog.open(store, keys, { batchSize: 4, now: () => T0 + 1 });
+    for (let i = 0; i < 7; i++) await first.append(event(i)); // then the writer "dies"
+    const second = await AuditLog.open(store, keys, { batchSize: 4, now: () => T0 + 2 });
+    expect(second.recovered).toBe(3);
+    await second.flush();
+    const kinds = (await store.entries(0, 8)).map((e) => e.kind);
+    expect(kinds[7]).toBe('audit.recovered');
+    expect((await store.entries(7, 8))[0].data).toEqual({ first: 4, count: 3, batch: 1 });
+    expect(await verifyAuditLog(store, keys.ring())).toMatchObject({
+      ok: true,
+      entries: 8,
+      batches: 3,
+      unsealed: 0,
+      recovered: [{ first: 4, count: 3, batch: 1 }],
+    });
+  });
+
+  it('refuses to open over an unsealed tail that does not chain, and verification names it', async () => {
+    const store = new MemoryAuditStore();
+    const log = await AuditLog.open(store, keys, { batchSize: 4, now: () => T0 + 1 });
+    for (let i = 0; i < 6; i++) await log.append(event(i));
+    const entries = copy(await store.entries(0, 6));
+    (entries[5].data as { i: number }).i = 50;
+    const edited = new MemoryAuditStore(entries, copy(await store.seals(0, 1)));
+    expect(await verifyAuditLog(edited, keys.ring())).toMatchObject({
+      ok: false,
+      reason: 'altered',
+      position: 5,
+    });
+    await expect(AuditLog.open(edited, keys)).rejects.toThrow(
+      /position 5 after the last seal does not match/,
+    );
+    expect((await edited.size()).seals).toBe(1); // nothing sealed
+    const forged = copy(await store.entries(0, 6));
+    forged[4] = { ...forged[4], prev: 'f'.repeat(64) };
+    expect(
+      await verifyAuditLog(new MemoryAuditStore(forged, copy(await store.seals(0, 1))), keys.ring()),
+    ).toMatchObject({ ok: false, position: 4 });
+  });
+
+  it('fails an empty log, and a log cut back past a checkpoint or an expected head', async () => {
+    expect(await verifyAuditLog(new MemoryAuditStore(), keys.ring())).toMatchObject({
+      ok: false,
+      reason: 'truncated',
+      position: 0,
+    });
+    const { store, entries, seals } = await buildLog(keys, 12, 4);
+    const head = entries[11].hash;
+    const saved = { entries: 12, head };
+    expect(
+      await verifyAuditLog(store, keys.ring(), { checkpoints: [saved], expectHead: head }),
+    ).toMatchObject({
+      ok: true,
+    });
+    for (const keep of [2, 1]) {
+      const cut = storeOf(entries.slice(0, keep * 4), seals.slice(0, keep));
+      expect(await verifyAuditLog(cut, keys.ring())).toMatchObject({ ok: true }); // alone, it verifies
+      expect(await verifyAuditLog(cut, keys.ring(), { checkpoints: [saved] })).toMatchObject({
+        ok: false,
+        reason: 'truncated',
+      });
+      expect(await verifyAuditLog(cut, keys.ring(), { expectHead: head })).toMatchObject({
+        ok: false,
+        reason: 'truncated',
+      });
+    }
+    // An earlier checkpoint still holds on a log that grew since.
+    expect(
+      await verifyAuditLog(store, keys.ring(), { checkpoints: [{ entries: 8, head: entries[7].hash }] }),
+    ).toMatchObject({ ok: true });
+    // A checkpoint the log contradicts: rewritten after it.
+    expect(
+      await verifyAuditLog(store, keys.ring(), { checkpoints: [{ entries: 8, head: entries[6].hash }] }),
+    ).toMatchObject({ ok: false, reason: 'altered', position: 7 });
+    // A saved head that only an unsealed entry carries does not count: nobody signed it.
+    const unsealedHead = storeOf(entries.slice(0, 8), seals.slice(0, 1)).entries(0, 8);
+    const asTail = (await unsealedHead).map((e, i) => {
+      if (i < 4) return e;
+      const { batch: _b, index: _i, proof: _p, ...rest } = e as AuditEntry;
+      return rest;
+    });
+    expect(
+      await verifyAuditLog(new MemoryAuditStore(asTail, copy(seals.slice(0, 1))), keys.ring(), {
+        checkpoints: [{ entries: 8, head: entries[7].hash }],
+      }),
+    ).toMatchObject({ ok: false, reason: 'truncated' });
   });
 });

@@ -1,0 +1,32 @@
+/**
+ * Typed refusals of the knowledge store, portable (no node:* imports) so that every runtime's
+ * stores can throw them: a path that is not a store or lacks a part asked for, and a store
+ * another process is writing.
+ */
+import { ArgumentError, X0ttaError } from '../errors.ts';
+
+/** A path given as a store that is none (missing, a plain folder, a file, or a store without its audit log). */
+export class NotAStoreError extends ArgumentError {}
+
+/** Who holds a store's writer lock: the content of its lock file. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  /** When the lock was taken (ISO 8601). */
+  since: string;
+  /** The holder's process start time as the kernel reports it (Linux), to tell a reused pid. */
+  processStart?: string;
+}
+
+/** Another live process (or one this host cannot check) holds the store's writer lock. */
+export class StoreLockedError extends X0ttaError {
+  constructor(
+    readonly path: string,
+    readonly holder: LockHolder,
+    advice: string,
+  ) {
+    super(
+      `${path} is in use by process ${holder.pid} on host ${holder.host} since ${holder.since}; ${advice}`,
+    );
+  }
+}
