@@ -121,7 +121,7 @@ function listing(root: string): string[] {
 }
 
 /** A Markdown runbook with this id (all other front matter valid). */
-function runbook(id: string, title: string, actions = '[wipe-all-data]'): string {
+function runbook(id: string, title: string, actions = '[flush-dns]'): string {
   return `---\nid: ${id}\ntitle: ${title}\nfaults: [disk-full]\nsymptoms: [disk is full]\nmetrics: [disk]\nactions: ${actions}\nseverity: high\n---\n${title}.\n`;
 }
 
@@ -218,7 +218,7 @@ describe('x0tta6bl4 rag index', () => {
     capture();
     expect(await runRagCommand(['query', 'disk is full', '--json', '--k', '10', '--store', store])).toBe(0);
     const hit = JSON.parse(out.join('\n')).results.find((r: { id: string }) => r.id === 'disk-full-logs');
-    expect(hit.actions).toEqual(['wipe-all-data']);
+    expect(hit.actions).toEqual(['flush-dns']);
   });
 
   it("refuses an id the user's store already holds, and two files with one id", async () => {
@@ -230,7 +230,10 @@ describe('x0tta6bl4 rag index', () => {
     const bytes = readFileSync(store);
 
     const second = mkdtempSync(join(dir, 'books-b-'));
-    writeFileSync(join(second, 'pump2.md'), runbook('pump-noise', 'Pump is noisy again', '[rollback]'));
+    writeFileSync(
+      join(second, 'pump2.md'),
+      runbook('pump-noise', 'Pump is noisy again', '[rollback-config]'),
+    );
     capture();
     expect(await runRagCommand(['index', second, '--store', store])).toBe(1);
     expect(err.join('\n')).toMatch(/pump2\.md: id pump-noise is already in .*mine\.json \(runbook\)/);
@@ -245,6 +248,16 @@ describe('x0tta6bl4 rag index', () => {
     capture();
     expect(await runRagCommand(['index', twins, '--store', store, '--replace'])).toBe(1);
     expect(err.join('\n')).toMatch(/b\.md and a\.md both have the id twin-id/);
+  });
+
+  it('refuses a runbook whose faults or actions are not in the vocabulary, naming the file and the name', async () => {
+    const books = mkdtempSync(join(dir, 'books-typo-'));
+    writeFileSync(join(books, 'typo.md'), runbook('disk-typo', 'Disk fills up', '[expand-disks]'));
+    const store = join(dir, 'typo.json');
+    capture();
+    expect(await runRagCommand(['index', books, '--store', store])).not.toBe(0);
+    expect(err.join('\n')).toMatch(/typo\.md: actions: unknown action "expand-disks"/);
+    expect(existsSync(store)).toBe(false);
   });
 
   it('will not turn a folder that is not a store into a database', async () => {
