@@ -104,6 +104,12 @@ export class Topology {
     for (const g of gateways) this.isGateway[g] = 1;
   }
 
+  /** The same mesh with its nodes named `nodeIds` (index-aligned), as an operator's inventory names them. */
+  withNodeIds(nodeIds: readonly string[]): Topology {
+    const { kind, x, y, linkFrom, linkTo, rssi, snr, latency, loss, bandwidth, gateways } = this;
+    return new Topology(kind, x, y, linkFrom, linkTo, rssi, snr, latency, loss, bandwidth, gateways, nodeIds);
+  }
+
   /** Number of nodes. */
   get nodeCount(): number {
     return this.x.length;

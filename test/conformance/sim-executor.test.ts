@@ -1,26 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionRequest } from '../../src/execute/executor.ts';
 import { SimulatorExecutor } from '../../src/run/sim-executor.ts';
-import { buildTopology, MeshSimulator, Topology } from '../../src/sim/index.ts';
+import { buildTopology, MeshSimulator, type Topology } from '../../src/sim/index.ts';
 
 /** A 3x3 grid whose nodes carry dashed names, as real inventories do: edge-0 .. edge-8. */
 function dashedGrid(): Topology {
   const t = buildTopology({ kind: 'grid', nodes: 9, gateways: 1 }, 5);
-  const ids = t.nodeIds.map((_, i) => `edge-${i}`);
-  return new Topology(
-    t.kind,
-    t.x,
-    t.y,
-    t.linkFrom,
-    t.linkTo,
-    t.rssi,
-    t.snr,
-    t.latency,
-    t.loss,
-    t.bandwidth,
-    t.gateways,
-    ids,
-  );
+  return t.withNodeIds(t.nodeIds.map((_, i) => `edge-${i}`));
 }
 
 /** Applies `request` and ticks the simulator until the executor settles it. */

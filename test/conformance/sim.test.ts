@@ -9,7 +9,7 @@ import {
   Rng,
   scheduleFaults,
   type TickFrame,
-  Topology,
+  type Topology,
   type TopologyKind,
 } from '../../src/sim/index.ts';
 
@@ -142,23 +142,9 @@ describe('topologies', () => {
     expect(() => topology.linkIndex(['n0', 'n99'])).toThrow(/unknown node/);
   });
 
-  it('takes node names of its own, distinct and non-empty', () => {
+  it('takes node names of its own, distinct and non-empty, for the same mesh', () => {
     const t = buildTopology({ kind: 'grid', nodes: 9 }, 1);
-    const rename = (ids: readonly string[]) =>
-      new Topology(
-        t.kind,
-        t.x,
-        t.y,
-        t.linkFrom,
-        t.linkTo,
-        t.rssi,
-        t.snr,
-        t.latency,
-        t.loss,
-        t.bandwidth,
-        t.gateways,
-        ids,
-      );
+    const rename = (ids: readonly string[]) => t.withNodeIds(ids);
     const named = rename(t.nodeIds.map((_, i) => `edge-${i}`));
     expect(named.nodeIndex('edge-4')).toBe(4);
     expect(named.linkIds[named.linkBetween(0, 1)]).toBe('edge-0-edge-1');
