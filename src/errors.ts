@@ -39,3 +39,6 @@ export class WorkerCrashedError extends X0ttaError {}
 
 /** The pool was shut down; no more calls are accepted. */
 export class PoolClosedError extends X0ttaError {}
+
+/** The loop was closed (`MapeKLoop.close`); it takes no more ticks. */
+export class LoopClosedError extends X0ttaError {}

@@ -185,8 +185,11 @@ describe('probe HTTP server', () => {
         actionsStarted: 0,
         actionsHealed: 0,
         actionsFailed: 0,
+        actionsRolledBack: 0,
+        rollbacksFailed: 0,
         storePending: 0,
         storeFailures: 0,
+        eventsDropped: 0,
       }),
     };
     const server = await serveProbes(new LoopProbes(loop, { staleAfterMs: 100, now: () => now }));

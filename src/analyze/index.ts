@@ -2,8 +2,8 @@
  * Analyze: turns per-series anomaly scores into incidents grouped by time and topology, ranks
  * their root causes, judges recovery against pre-incident baselines, describes symptoms in
  * operator words for the diagnosis, and lets the nodes that route changes and the engine's own
- * actions disturb settle. The streaming detectors live in ./detectors, the NAB scorer
- * in ./nab (both have their own entry points).
+ * actions disturb settle. The streaming detectors are a kernel (src/kernels/detector); the NAB
+ * scorer lives in ./nab (its own entry point).
  */
 export { Analyzer, type AnalyzerOptions, type IncidentSummary } from './analyzer.ts';
 export type { DiagnosisContext } from './evidence.ts';

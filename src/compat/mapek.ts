@@ -74,6 +74,7 @@ const EVENT_TYPES = Object.keys({
   plan: 0,
   'action-started': 0,
   'action-result': 0,
+  rollback: 0,
   'incident-resolved': 0,
   escalation: 0,
   'store-fault': 0,

@@ -1,10 +1,19 @@
 /**
- * The loop's typed events, delivered both as DOM-style events on an EventTarget (for UIs) and
- * as an async iterator (for CLIs and tests). Every event carries the tick it happened at.
+ * The loop's typed events, delivered both as DOM-style events on an EventTarget (for UIs; `on`
+ * gives listeners the event type narrowed by name) and as async iterators (for CLIs and tests).
+ * Every event carries the tick it happened at.
+ *
+ * The loop never waits for a reader: each iterator holds at most `capacity` events in a ring
+ * (O(1) per event), and a reader that falls further behind loses the oldest ones, which are
+ * counted (`dropped`) rather than costing the loop time or memory. `close()` ends every iterator
+ * once it has read what it holds.
  */
+import { ArgumentError } from '../errors.ts';
+import type { ExecutionResult } from '../execute/executor.ts';
+import type { ActionRecord, IncidentRecord } from '../knowledge/records.ts';
 import type { Rejection } from '../monitor/ingest.ts';
-import type { IncidentRecord, ActionRecord } from '../knowledge/records.ts';
 import type { Plan } from '../plan/decision.ts';
+import { LOOP_DEFAULTS } from './options.ts';
 
 export type LoopEvent =
   | { type: 'sample-rejected'; ts: number; rejection: Rejection }
@@ -14,11 +23,16 @@ export type LoopEvent =
   | { type: 'plan'; ts: number; plan: Plan }
   | { type: 'action-started'; ts: number; action: ActionRecord }
   | { type: 'action-result'; ts: number; action: ActionRecord }
+  /** The executor's answer to undoing an action that did not heal (`action.outcome` 'rolled-back' when it did). */
+  | { type: 'rollback'; ts: number; action: ActionRecord; result: ExecutionResult }
   | { type: 'incident-resolved'; ts: number; incident: IncidentRecord }
   | { type: 'escalation'; ts: number; incident: IncidentRecord; reason: string }
   | { type: 'store-fault'; ts: number; error: string };
 
 export type LoopEventType = LoopEvent['type'];
+
+/** The event of a given type, e.g. `LoopEventOf<'escalation'>` has `incident` and `reason`. */
+export type LoopEventOf<K extends LoopEventType> = Extract<LoopEvent, { type: K }>;
 
 /** A DOM event wrapping one loop event (`event.detail`). */
 export class LoopEventMessage extends Event {
@@ -27,41 +41,143 @@ export class LoopEventMessage extends Event {
   }
 }
 
+/** Options of {@link LoopEvents}. */
+export interface LoopEventsOptions {
+  /** Events each iterator holds for a reader that lags before it drops the oldest (default 10,000). */
+  capacity?: number;
+}
+
 /**
- * Fan-out of loop events: `dispatchEvent` listeners, plus any number of async iterators, each
- * with its own unbounded queue (a slow reader never makes the loop drop or wait).
+ * One reader's events: an async iterator over a ring of at most `capacity` events that drops
+ * the oldest when full. The ring grows as needed up to its capacity.
+ */
+export class EventStream implements AsyncIterableIterator<LoopEvent> {
+  /** Events this reader lost because it lagged. */
+  dropped = 0;
+  #ring: Array<LoopEvent | undefined>;
+  /** Index of the oldest queued event, and how many are queued. */
+  #head = 0;
+  #size = 0;
+  /** Readers' `next()` calls waiting for an event (only while nothing is queued). */
+  readonly #waiting: Array<(result: IteratorResult<LoopEvent>) => void> = [];
+  #ended = false;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly detach: (stream: EventStream) => void,
+  ) {
+    this.#ring = new Array(Math.min(16, capacity));
+  }
+
+  /** Hands `event` to a waiting reader or queues it; returns whether the oldest queued one was dropped for it. */
+  push(event: LoopEvent): boolean {
+    if (this.#ended) return false;
+    const waiter = this.#waiting.shift();
+    if (waiter) {
+      waiter({ value: event, done: false });
+      return false;
+    }
+    if (this.#size === this.#ring.length && this.#size < this.capacity) this.#grow();
+    if (this.#size === this.#ring.length) {
+      this.#ring[this.#head] = event;
+      this.#head = (this.#head + 1) % this.#ring.length;
+      this.dropped++;
+      return true;
+    }
+    this.#ring[(this.#head + this.#size) % this.#ring.length] = event;
+    this.#size++;
+    return false;
+  }
+
+  /** The oldest queued event; once ended and empty, done. */
+  next(): Promise<IteratorResult<LoopEvent>> {
+    if (this.#size > 0) {
+      const value = this.#ring[this.#head]!;
+      this.#ring[this.#head] = undefined;
+      this.#head = (this.#head + 1) % this.#ring.length;
+      this.#size--;
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Takes no more events: the reader gets what is queued, then done. */
+  end(): void {
+    this.#ended = true;
+    for (const waiter of this.#waiting.splice(0)) waiter({ value: undefined, done: true });
+  }
+
+  /** The reader stops (a `break` out of `for await`): what is queued is discarded. */
+  return(): Promise<IteratorResult<LoopEvent>> {
+    this.end();
+    this.#ring = [];
+    this.#size = 0;
+    this.#head = 0;
+    this.detach(this);
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): EventStream {
+    return this;
+  }
+
+  #grow(): void {
+    const ring = new Array<LoopEvent | undefined>(Math.min(this.capacity, this.#ring.length * 2));
+    for (let i = 0; i < this.#size; i++) ring[i] = this.#ring[(this.#head + i) % this.#ring.length];
+    this.#ring = ring;
+    this.#head = 0;
+  }
+}
+
+/**
+ * Fan-out of loop events: `dispatchEvent` listeners (typed through `on`), plus any number of
+ * async iterators, each with its own bounded queue (see EventStream).
  */
 export class LoopEvents extends EventTarget {
-  readonly #readers = new Set<{ queue: LoopEvent[]; wake?: () => void }>();
+  readonly #capacity: number;
+  readonly #streams = new Set<EventStream>();
   #closed = false;
+  #dropped = 0;
+
+  constructor(options: LoopEventsOptions = {}) {
+    super();
+    const capacity = options.capacity ?? LOOP_DEFAULTS.eventCapacity;
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new ArgumentError('capacity', `expected an integer >= 1, got ${String(capacity)}`);
+    this.#capacity = capacity;
+  }
+
+  /** Events dropped so far from iterators whose readers lagged, all iterators together. */
+  get dropped(): number {
+    return this.#dropped;
+  }
 
   /** Delivers an event to listeners and iterators. */
   emit(event: LoopEvent): void {
     this.dispatchEvent(new LoopEventMessage(event));
-    for (const reader of this.#readers) {
-      reader.queue.push(event);
-      reader.wake?.();
-    }
+    for (const stream of this.#streams) if (stream.push(event)) this.#dropped++;
   }
 
-  /** Ends every iterator after it has drained its queue. */
+  /** Calls `listener` with each event of `type` (narrowed to that type); returns a function that unsubscribes. */
+  on<K extends LoopEventType>(type: K, listener: (event: LoopEventOf<K>) => void): () => void {
+    const handler = (message: Event) => listener((message as LoopEventMessage).detail as LoopEventOf<K>);
+    this.addEventListener(type, handler);
+    return () => this.removeEventListener(type, handler);
+  }
+
+  /** Ends every iterator after it has read what it holds; iterators asked for later end at once. Listeners keep receiving. */
   close(): void {
     this.#closed = true;
-    for (const reader of this.#readers) reader.wake?.();
+    for (const stream of this.#streams) stream.end();
+    this.#streams.clear();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<LoopEvent> {
-    const reader: { queue: LoopEvent[]; wake?: () => void } = { queue: [] };
-    this.#readers.add(reader);
-    try {
-      while (true) {
-        while (reader.queue.length > 0) yield reader.queue.shift()!;
-        if (this.#closed) return;
-        await new Promise<void>((resolve) => (reader.wake = resolve));
-        reader.wake = undefined;
-      }
-    } finally {
-      this.#readers.delete(reader);
-    }
+  /** An iterator over the events from now on (see EventStream). */
+  [Symbol.asyncIterator](): EventStream {
+    const stream = new EventStream(this.#capacity, (s) => this.#streams.delete(s));
+    if (this.#closed) stream.end();
+    else this.#streams.add(stream);
+    return stream;
   }
 }

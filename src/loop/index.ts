@@ -1,7 +1,18 @@
 /**
  * Loop: wires the stages into the MAPE-K loop (Monitor -> Analyze -> Plan -> Execute over
- * Knowledge), one tick at a time, and publishes what happens as typed events.
+ * Knowledge), one tick at a time, and publishes what happens as typed events. The parts it takes
+ * are interfaces (contracts.ts); AuditLogSink writes its audit trail to the signed audit log.
  */
 export { MapeKLoop, type IncidentProgress, type LoopOptions, type LoopStats } from './loop.ts';
-export { LoopEvents, LoopEventMessage, type LoopEvent, type LoopEventType } from './events.ts';
+export { LOOP_DEFAULTS, type MetricRoles } from './options.ts';
+export {
+  EventStream,
+  LoopEvents,
+  LoopEventMessage,
+  type LoopEvent,
+  type LoopEventOf,
+  type LoopEventsOptions,
+  type LoopEventType,
+} from './events.ts';
 export type * from './contracts.ts';
+export { AuditLogSink, type AuditLogSinkOptions, type AuditSinkStats } from './audit-sink.ts';

@@ -19,10 +19,17 @@
  * own incident) and closes once its telemetry is back to normal.
  *
  * The analyzer holds the open incidents; the loop keeps its progress on the same objects.
+ *
+ * An action that did not heal is rolled back; the executor's answer is recorded (the action
+ * becomes 'rolled-back', or a failed rollback is reported) whenever it comes, whether or not its
+ * incident is still open. In dry-run mode (`dryRun`) the loop plans and records what it would do
+ * through `executor.dryRun`, applies nothing, and hands each incident to a human.
  */
 import { Analyzer, type IncidentSummary } from '../analyze/analyzer.ts';
 import { signatureOf } from '../analyze/evidence.ts';
 import type { TrackedIncident } from '../analyze/incidents.ts';
+import { printTarget } from '../domain/targets.ts';
+import { DimensionError, LoopClosedError } from '../errors.ts';
 import type { ActionRequest, ExecutionResult } from '../execute/executor.ts';
 import { SafetyRails } from '../execute/rails.ts';
 import { MemoryStore } from '../knowledge/memory-store.ts';
@@ -33,8 +40,8 @@ import { Monitor, type ColumnarBatch } from '../monitor/ingest.ts';
 import type { ActionSpec } from '../plan/actions.ts';
 import { attemptKey, type Candidate, type Diagnosis } from '../plan/decision.ts';
 import type { AuditRecord } from './contracts.ts';
-import { LoopEvents } from './events.ts';
-import type { LoopOptions, LoopStats } from './options.ts';
+import { type LoopEventOf, LoopEvents, type LoopEventType } from './events.ts';
+import { LOOP_DEFAULTS, type LoopOptions, type LoopStats } from './options.ts';
 
 export type { LoopOptions, LoopStats } from './options.ts';
 
@@ -54,6 +61,8 @@ interface InFlight {
   candidate: Candidate;
   result?: ExecutionResult;
   doneAt?: number;
+  /** The executor's own verification (`Executor.verify`), once asked: pending until `healthy` is set. */
+  verification?: { healthy?: boolean; reason?: string };
   /** First tick of the current run of recovered ticks. */
   recoveredAt?: number;
 }
@@ -74,7 +83,7 @@ interface Incident extends TrackedIncident {
 
 /** One MAPE-K loop over one mesh: feed it `tick(ts, batch)` once per second of telemetry. */
 export class MapeKLoop {
-  readonly events = new LoopEvents();
+  readonly events: LoopEvents;
   readonly monitor: Monitor;
   readonly rails: SafetyRails;
   readonly store: KnowledgeStore;
@@ -91,18 +100,30 @@ export class MapeKLoop {
     actionsStarted: 0,
     actionsHealed: 0,
     actionsFailed: 0,
+    actionsRolledBack: 0,
+    rollbacksFailed: 0,
   };
+  /** Rollbacks the executor has not answered yet (`close` waits for them). */
+  readonly #rollbacks = new Set<Promise<void>>();
+  #ticking: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
   #now = -Infinity;
   #nextAction = 1;
 
   constructor(options: LoopOptions) {
     this.#options = options;
+    this.events = new LoopEvents({ capacity: options.eventCapacity });
     this.monitor = new Monitor({
       sources: options.graph.nodeIds,
       metrics: options.metrics,
-      window: options.window,
+      window: options.window ?? LOOP_DEFAULTS.window,
       time: options.time,
     });
+    if (options.detector?.size !== this.monitor.seriesCount)
+      throw new DimensionError(
+        'options.detector',
+        `scores ${options.detector?.size} series; the loop has ${this.monitor.seriesCount} (nodes x metrics)`,
+      );
     const { localMetrics, harmful, loadMetrics, demandMetrics, lossMetric, linkMetric, throughputMetric } =
       options;
     this.#analyzer = new Analyzer(
@@ -111,7 +132,7 @@ export class MapeKLoop {
         windows: this.monitor.windows,
         metrics: options.metrics.map((m) => m.name),
         threshold: options.threshold,
-        holdDownTicks: options.holdDownTicks,
+        holdDownTicks: options.holdDownTicks ?? LOOP_DEFAULTS.holdDownTicks,
         localMetrics,
         harmful,
         loadMetrics,
@@ -129,7 +150,7 @@ export class MapeKLoop {
       this.events.emit({
         type: 'store-fault',
         ts: this.#now,
-        error: (error as Error)?.message ?? String(error),
+        error: messageOf(error),
       }),
     );
     this.#scores = new Float64Array(this.monitor.seriesCount);
@@ -150,15 +171,48 @@ export class MapeKLoop {
       samplesRejected: this.monitor.stats.rejected,
       storePending: this.#writes.stats.pending,
       storeFailures: this.#writes.stats.failures,
+      eventsDropped: this.events.dropped,
     };
+  }
+
+  /** Calls `listener` with each event of `type`, narrowed to that type; returns a function that unsubscribes. */
+  on<K extends LoopEventType>(type: K, listener: (event: LoopEventOf<K>) => void): () => void {
+    return this.events.on(type, listener);
   }
 
   /**
    * Runs one tick: ingest `batch` (if any), score, group, and advance every open incident. A tick
    * whose time the Monitor refuses (`Monitor.admitTick`: non-finite, not after the last tick, or
-   * beyond the horizon) is counted there, batch and all, and goes no further.
+   * beyond the horizon) is counted there, batch and all, and goes no further. Rejects with
+   * LoopClosedError once the loop is closed.
    */
-  async tick(ts: number, batch?: ColumnarBatch): Promise<void> {
+  tick(ts: number, batch?: ColumnarBatch): Promise<void> {
+    if (this.#closing)
+      return Promise.reject(new LoopClosedError('the loop is closed; it takes no more ticks'));
+    this.#ticking = this.#tick(ts, batch);
+    return this.#ticking;
+  }
+
+  /**
+   * Stops the loop: waits for the tick in progress, for the rollbacks the executor is carrying
+   * out and for the queued knowledge writes; ends every `loop.events` iterator once it has read
+   * what it holds (so `for await` over them finishes); and closes the detector, releasing its
+   * workers. The audit sink stays open: its owner closes it. Calling it again waits for the same.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  async #shutDown(): Promise<void> {
+    await Promise.allSettled([this.#ticking]);
+    await Promise.allSettled([...this.#rollbacks]);
+    await this.#writes.flush();
+    this.events.close();
+    await this.#options.detector.close?.();
+  }
+
+  async #tick(ts: number, batch?: ColumnarBatch): Promise<void> {
     if (!this.monitor.admitTick(ts, batch)) return;
     this.#now = ts;
     this.#stats.ticks++;
@@ -237,7 +291,7 @@ export class MapeKLoop {
     if (incident.lastActive === ts) incident.evidenceTicks++;
     const quiet = this.#analyzer.isQuiet(incident, ts);
     if (incident.progress === 'candidate') {
-      if (incident.evidenceTicks < (this.#options.confirmTicks ?? 2)) {
+      if (incident.evidenceTicks < (this.#options.confirmTicks ?? LOOP_DEFAULTS.confirmTicks)) {
         if (quiet) this.#analyzer.drop(incident);
         return;
       }
@@ -250,7 +304,7 @@ export class MapeKLoop {
     if (quiet && this.#analyzer.hasRecovered(incident, incident.lastActive, ts)) {
       return this.#close(incident, ts, undefined);
     }
-    if (ts - incident.lastActive >= (this.#options.staleTicks ?? 600)) {
+    if (ts - incident.lastActive >= (this.#options.staleTicks ?? LOOP_DEFAULTS.staleTicks)) {
       this.#escalate(incident, ts, 'quiet for a long time but not back to its baseline');
       return this.#close(incident, ts, undefined);
     }
@@ -258,8 +312,9 @@ export class MapeKLoop {
     // One summary per decision: whether the cause is clear enough, the diagnosis, the plan.
     const summary = this.#analyzer.summarize(incident);
     if (!incident.diagnosis) {
-      const unclear = summary.confidence < (this.#options.confidence ?? 0.5);
-      if (unclear && ts - incident.record.openedAt < (this.#options.evidenceTicks ?? 12)) return;
+      const unclear = summary.confidence < (this.#options.confidence ?? LOOP_DEFAULTS.confidence);
+      const waited = ts - incident.record.openedAt;
+      if (unclear && waited < (this.#options.evidenceTicks ?? LOOP_DEFAULTS.evidenceTicks)) return;
       await this.#diagnose(incident, ts, summary);
     }
     this.#act(incident, ts, healthy, summary);
@@ -343,29 +398,32 @@ export class MapeKLoop {
     incident.flight = flight;
     incident.progress = 'acting';
     incident.attempts++;
-    this.rails.started(incident.record.id, chosen.target, ts);
-    this.#stats.actionsStarted++;
-    this.events.emit({ type: 'action-started', ts, action: { ...record } });
+    const { dryRun = false, executor } = this.#options;
+    if (!dryRun) {
+      this.rails.started(incident.record.id, chosen.target, ts);
+      this.#stats.actionsStarted++;
+      this.events.emit({ type: 'action-started', ts, action: { ...record } });
+    }
     this.#audit({
       type: 'action',
       ts,
       incidentId: record.incidentId,
-      detail: { id: record.id, action: record.action, target: record.target },
+      detail: { id: record.id, action: record.action, target: record.target, ...(dryRun ? { dryRun } : {}) },
     });
     this.#writes.enqueue((s) => s.putAction({ ...record }));
-    this.#options.executor.apply(request).then(
+    (dryRun ? executor.dryRun(request) : executor.apply(request)).then(
       (result) => (flight.result = result),
-      (error) =>
-        (flight.result = { ok: false, reason: `executor threw: ${(error as Error)?.message ?? error}` }),
+      (error) => (flight.result = { ok: false, reason: `executor threw: ${messageOf(error)}` }),
     );
   }
 
   #followAction(incident: Incident, ts: number): void {
     const flight = incident.flight!;
     if (!flight.result) return;
+    if (this.#options.dryRun) return this.#finishDryRun(incident, ts);
     if (!flight.result.ok) {
       this.#finishAction(incident, ts, 'failed', false);
-      if (incident.attempts >= (this.#options.maxAttempts ?? 3))
+      if (incident.attempts >= this.#maxAttempts)
         this.#escalate(incident, ts, `${incident.attempts} actions failed or did not heal it`);
       return;
     }
@@ -375,30 +433,88 @@ export class MapeKLoop {
       incident.progress = 'verifying';
       this.#analyzer.actionDone(flight.record.target, effects, ts);
     }
-    const settle = this.#options.settleTicks ?? 2;
-    const patience = this.#options.patienceTicks ?? 8;
+    const settle = this.#options.settleTicks ?? LOOP_DEFAULTS.settleTicks;
+    const patience = this.#options.patienceTicks ?? LOOP_DEFAULTS.patienceTicks;
     if (ts < flight.doneAt + settle) return;
+    // The executor's own check, when it has one, speaks first: a target it finds unhealthy is
+    // not healed, whatever the telemetry shows.
+    const verification = this.#verify(flight);
+    if (verification && verification.healthy === undefined) return;
+    if (verification?.healthy === false)
+      return this.#notHealed(incident, ts, verification.reason ?? "the executor's verification failed");
     if (this.#analyzer.tookEffect(incident, flight.record, flight.doneAt, ts, effects?.isolates ?? false))
       flight.recoveredAt ??= ts;
     else flight.recoveredAt = undefined;
-    if (flight.recoveredAt !== undefined && ts - flight.recoveredAt >= (this.#options.stableTicks ?? 10)) {
+    const stable = this.#options.stableTicks ?? LOOP_DEFAULTS.stableTicks;
+    if (flight.recoveredAt !== undefined && ts - flight.recoveredAt >= stable) {
       this.#finishAction(incident, ts, 'healed', true);
       this.#close(incident, ts, flight);
     } else if (flight.recoveredAt === undefined && ts >= flight.doneAt + settle + patience) {
-      this.#finishAction(incident, ts, 'not-healed', false);
-      this.#rollback(flight, ts);
-      if (incident.attempts >= (this.#options.maxAttempts ?? 3))
-        this.#escalate(incident, ts, `${incident.attempts} actions did not heal it`);
+      this.#notHealed(incident, ts);
     }
   }
 
+  get #maxAttempts(): number {
+    return this.#options.maxAttempts ?? LOOP_DEFAULTS.maxAttempts;
+  }
+
+  /** Asks the executor's `verify` once per action, if it has one; the answer lands in `flight.verification`. */
+  #verify(flight: InFlight): InFlight['verification'] {
+    const executor = this.#options.executor;
+    if (!executor.verify || flight.verification) return flight.verification;
+    const verification: NonNullable<InFlight['verification']> = {};
+    flight.verification = verification;
+    Promise.resolve()
+      .then(() => executor.verify!(flight.request))
+      .then(
+        (healthy) => (verification.healthy = healthy === true),
+        (error) => {
+          verification.reason = `the executor's verification threw: ${messageOf(error)}`;
+          verification.healthy = false;
+        },
+      );
+    return verification;
+  }
+
+  /** The incident's action did not heal it: undo it, then try the next candidate or escalate. */
+  #notHealed(incident: Incident, ts: number, reason?: string): void {
+    const flight = incident.flight!;
+    this.#finishAction(incident, ts, 'not-healed', false, reason);
+    this.#rollback(flight, ts);
+    if (incident.attempts >= this.#maxAttempts)
+      this.#escalate(incident, ts, `${incident.attempts} actions did not heal it`);
+  }
+
+  /**
+   * A dry run came back. Accepted: what the engine would do is recorded and the incident is a
+   * human's. Refused (the executor could not apply it): the next candidate is planned, as after a
+   * failed action.
+   */
+  #finishDryRun(incident: Incident, ts: number): void {
+    const flight = incident.flight!;
+    const { ok, reason } = flight.result!;
+    incident.flight = undefined;
+    incident.progress = 'announced';
+    incident.tried.add(attemptKey(flight.record.action, flight.record.target));
+    this.#recordOutcome(flight, ts, ok ? 'dry-run' : 'failed', reason);
+    const what = `${flight.record.action} on ${printTarget(flight.record.target)}`;
+    if (ok) this.#escalate(incident, ts, `dry run: ${what} was planned, not applied`);
+    else if (incident.attempts >= this.#maxAttempts)
+      this.#escalate(incident, ts, `dry run: the executor refused ${incident.attempts} planned actions`);
+    else incident.diagnosis = undefined;
+  }
+
   /** Ends the incident's action: back to announced, for the next attempt or a verdict. */
-  #finishAction(incident: Incident, ts: number, outcome: ActionRecord['outcome'], healed: boolean): void {
+  #finishAction(
+    incident: Incident,
+    ts: number,
+    outcome: ActionRecord['outcome'],
+    healed: boolean,
+    reason = incident.flight?.result?.reason,
+  ): void {
     const flight = incident.flight!;
     incident.flight = undefined;
     incident.progress = 'announced';
-    flight.record.outcome = outcome;
-    flight.record.finishedAt = ts;
     this.rails.finished(incident.record.id, ts, healed);
     incident.tried.add(attemptKey(flight.record.action, flight.record.target));
     if (outcome === 'failed') this.#stats.actionsFailed++;
@@ -414,14 +530,22 @@ export class MapeKLoop {
     if (healed) this.#stats.actionsHealed++;
     // The evidence has grown since the last diagnosis: take a fresh look before the next attempt.
     else incident.diagnosis = undefined;
-    this.events.emit({ type: 'action-result', ts, action: { ...flight.record } });
+    this.#recordOutcome(flight, ts, outcome, reason);
+  }
+
+  /** Sets the action's outcome and reports, audits and stores it. */
+  #recordOutcome(flight: InFlight, ts: number, outcome: ActionRecord['outcome'], reason?: string): void {
+    const record = flight.record;
+    record.outcome = outcome;
+    record.finishedAt = ts;
+    this.events.emit({ type: 'action-result', ts, action: { ...record } });
     this.#audit({
       type: 'result',
       ts,
-      incidentId: incident.record.id,
-      detail: { id: flight.record.id, outcome, reason: flight.result?.reason },
+      incidentId: record.incidentId,
+      detail: { id: record.id, outcome, reason },
     });
-    this.#writes.enqueue((s) => s.putAction({ ...flight.record }));
+    this.#writes.enqueue((s) => s.putAction({ ...record }));
   }
 
   #rollback(flight: InFlight, ts: number): void {
@@ -432,16 +556,45 @@ export class MapeKLoop {
       incidentId: flight.record.incidentId,
       detail: { id: flight.record.id, action: flight.record.action, target: flight.record.target },
     });
-    this.#options.executor.rollback(flight.request).catch((error) =>
-      this.events.emit({
-        type: 'escalation',
-        ts,
-        incident: structuredClone(
-          [...this.#analyzer.incidents()].find((i) => i.id === flight.record.incidentId)!.record,
-        ),
-        reason: `rollback of ${flight.record.id} failed: ${(error as Error)?.message ?? error}`,
-      }),
-    );
+    const answered = Promise.resolve()
+      .then(() => this.#options.executor.rollback(flight.request))
+      .then(
+        (result) => this.#rolledBack(flight.record, result),
+        (error) =>
+          this.#rolledBack(flight.record, { ok: false, reason: `executor threw: ${messageOf(error)}` }),
+      );
+    this.#rollbacks.add(answered);
+    void answered.finally(() => this.#rollbacks.delete(answered));
+  }
+
+  /**
+   * Records the executor's answer to a rollback, whenever it comes: the action is 'rolled-back',
+   * or the failed rollback is counted and reported (an event and an audit entry). It leaves the
+   * incident alone, which may be closed by now.
+   */
+  #rolledBack(record: ActionRecord, result: ExecutionResult): void {
+    const ok = result?.ok === true;
+    if (ok) {
+      record.outcome = 'rolled-back';
+      this.#stats.actionsRolledBack++;
+    } else this.#stats.rollbacksFailed++;
+    const answer: ExecutionResult = {
+      ok,
+      ...(result?.reason !== undefined ? { reason: result.reason } : {}),
+    };
+    this.events.emit({ type: 'rollback', ts: this.#now, action: { ...record }, result: answer });
+    this.#audit({
+      type: 'result',
+      ts: this.#now,
+      incidentId: record.incidentId,
+      detail: {
+        id: record.id,
+        outcome: record.outcome,
+        rollback: ok ? 'done' : 'failed',
+        reason: answer.reason,
+      },
+    });
+    this.#writes.enqueue((s) => s.putAction({ ...record }));
   }
 
   /** Closes the incident: resolved, or (when escalated) back to normal in a human's hands. */
@@ -469,7 +622,7 @@ export class MapeKLoop {
           this.events.emit({
             type: 'store-fault',
             ts,
-            error: `diagnoser.learn: ${(error as Error)?.message ?? error}`,
+            error: `diagnoser.learn: ${messageOf(error)}`,
           }),
       );
     }
@@ -500,8 +653,12 @@ export class MapeKLoop {
         this.events.emit({
           type: 'store-fault',
           ts: entry.ts,
-          error: `audit: ${(error as Error)?.message ?? error}`,
+          error: `audit: ${messageOf(error)}`,
         }),
       );
   }
+}
+
+function messageOf(error: unknown): string {
+  return (error as Error)?.message ?? String(error);
 }

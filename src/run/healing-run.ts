@@ -45,6 +45,7 @@ export async function runHealing(
     await mesh.step();
     if (options.onProgress && (t + 1) % every === 0) options.onProgress(t + 1, total, mesh.loop);
   }
-  await mesh.loop.flush();
+  // The run owns its loop: waits for its writes and rollbacks, ends its events, frees its workers.
+  await mesh.loop.close();
   return { report: evaluator.report({ seed, hours }), loop: mesh.loop };
 }

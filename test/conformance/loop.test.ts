@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { MeshGraph } from '../../src/analyze/graph.ts';
 import { printTarget } from '../../src/domain/targets.ts';
+import { LoopClosedError } from '../../src/errors.ts';
 import type { ActionRequest, Executor, ExecutionResult } from '../../src/execute/executor.ts';
 import { MemoryStore } from '../../src/knowledge/memory-store.ts';
 import type { KnowledgeStore } from '../../src/knowledge/store.ts';
-import type { BatchScorer, Diagnoser } from '../../src/loop/contracts.ts';
+import type { AuditSink, BatchScorer, Diagnoser } from '../../src/loop/contracts.ts';
 import type { LoopEvent } from '../../src/loop/events.ts';
+import { AuditLogSink, LOOP_DEFAULTS } from '../../src/loop/index.ts';
 import { MapeKLoop } from '../../src/loop/loop.ts';
+import { AuditLog } from '../../src/security/audit-log.ts';
+import { MemoryAuditStore } from '../../src/security/audit-store.ts';
+import { verifyAuditLog } from '../../src/security/audit-verify.ts';
+import { NodeKeys } from '../../src/security/keys.ts';
 import { UtilityPlanner } from '../../src/plan/decision.ts';
 import { RagDiagnoser } from '../../src/rag/diagnoser.ts';
 import { LOCAL_METRICS, SIM_METRICS } from '../../src/run/mesh-loop.ts';
@@ -61,10 +67,14 @@ const simpleDiagnoser: Diagnoser = {
 
 async function lineLoop(options: {
   executor: Executor;
+  detector?: BatchScorer;
   store?: KnowledgeStore;
+  audit?: AuditSink;
   quorum?: number;
   confidence?: number;
   evidenceTicks?: number;
+  maxAttempts?: number;
+  dryRun?: boolean;
 }) {
   const ids = Array.from({ length: LINE }, (_, i) => `n${i}`);
   const graph = new MeshGraph(
@@ -75,12 +85,13 @@ async function lineLoop(options: {
     graph,
     metrics: METRICS,
     localMetrics: ['cpu'],
-    detector: zScorer(LINE),
+    detector: options.detector ?? zScorer(LINE),
     threshold: 0.5,
     planner: await UtilityPlanner.create({ backend: 'ts' }),
     executor: options.executor,
     diagnoser: simpleDiagnoser,
     store: options.store,
+    audit: options.audit,
     rails: {
       cooldown: 0,
       backoffBase: 0,
@@ -90,6 +101,8 @@ async function lineLoop(options: {
     patienceTicks: 3,
     confidence: options.confidence,
     evidenceTicks: options.evidenceTicks,
+    maxAttempts: options.maxAttempts,
+    dryRun: options.dryRun,
   });
   const events: LoopEvent[] = [];
   for (const type of [
@@ -98,6 +111,7 @@ async function lineLoop(options: {
     'diagnosis',
     'action-started',
     'action-result',
+    'rollback',
     'incident-resolved',
     'escalation',
     'store-fault',
@@ -136,6 +150,34 @@ class ScriptedExecutor implements Executor {
   }
 }
 
+/**
+ * An executor that records every call, applies without curing anything unless `cures` is set
+ * (then it cools the target down), and holds each rollback until the test settles it.
+ */
+class ControlledExecutor implements Executor {
+  readonly hot = new Set<number>();
+  readonly calls: string[] = [];
+  readonly rollbacks: Array<{ resolve(result: ExecutionResult): void; reject(error: Error): void }> = [];
+  cures = false;
+  verify?: (request: ActionRequest) => Promise<boolean>;
+  async dryRun(request: ActionRequest): Promise<ExecutionResult> {
+    this.calls.push(`dryRun ${request.action}@${printTarget(request.target)}`);
+    return { ok: true };
+  }
+  async apply(request: ActionRequest): Promise<ExecutionResult> {
+    this.calls.push(`apply ${request.action}@${printTarget(request.target)}`);
+    if (this.cures) this.hot.delete(Number(request.target.node?.slice(1)));
+    return { ok: true };
+  }
+  rollback(request: ActionRequest): Promise<ExecutionResult> {
+    this.calls.push(`rollback ${request.action}@${printTarget(request.target)}`);
+    return new Promise((resolve, reject) => this.rollbacks.push({ resolve, reject }));
+  }
+}
+
+/** Lets settled promises' handlers run (a rollback's result, an audit append). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 describe('MAPE-K loop on a small known world', () => {
   it('detects a hot node, acts on it and resolves the incident once telemetry is back to normal', async () => {
     const executor = new ScriptedExecutor('heal');
@@ -153,18 +195,20 @@ describe('MAPE-K loop on a small known world', () => {
   });
 
   it('acts at once on a clear cause, but gathers more evidence while two suspects look alike', async () => {
-    const delay = async (hot: number[]) => {
+    const delay = async (hot: number[], evidenceTicks?: number) => {
       const executor = new ScriptedExecutor('heal');
-      const { events, run } = await lineLoop({ executor, confidence: 0.6, evidenceTicks: 5 });
+      const { events, run } = await lineLoop({ executor, confidence: 0.6, evidenceTicks });
       await run(0, 100, () => new Set());
       await run(100, 120, () => new Set(hot));
       const opened = events.find((e) => e.type === 'incident-opened')!;
       const diagnosed = events.find((e) => e.type === 'diagnosis')!;
       return diagnosed.ts - opened.ts;
     };
-    expect(await delay([3])).toBe(0);
+    expect(await delay([3], 5)).toBe(0);
     // n2 and n3 turned hot together and look the same: neither is a confident cause yet.
-    expect(await delay([2, 3])).toBe(5);
+    expect(await delay([2, 3], 5)).toBe(5);
+    // Unless told otherwise, the documented default (test/loop-defaults.test.ts checks the docs).
+    expect(await delay([2, 3])).toBe(LOOP_DEFAULTS.evidenceTicks);
   });
 
   it('does not take a lull of an intermittent fault for a cure', async () => {
@@ -257,6 +301,159 @@ describe('MAPE-K loop on a small known world', () => {
     const escalation = events.find((e) => e.type === 'escalation');
     expect(escalation?.type === 'escalation' && escalation.reason).toMatch(/healthy/);
   });
+  it('reports a rollback that fails as a failed rollback, not an escalation, while its incident is open or after it closed', async () => {
+    for (const when of ['open', 'closed'] as const) {
+      const executor = new ControlledExecutor();
+      const { loop, events, run } = await lineLoop({ executor, maxAttempts: 1 });
+      await run(0, 100, () => new Set());
+      executor.hot.add(3);
+      // The one action does not heal: it is rolled back and the incident escalated.
+      await run(100, 130, () => executor.hot);
+      expect(executor.calls).toEqual(['apply restart-service@n3', 'rollback restart-service@n3']);
+      if (when === 'closed') {
+        executor.hot.clear();
+        await run(130, 200, () => executor.hot);
+        expect(loop.openIncidents).toHaveLength(0);
+      }
+      executor.rollbacks[0].reject(new Error('undo refused'));
+      await settle();
+      const rollbacks = events.filter((e) => e.type === 'rollback');
+      expect(rollbacks).toHaveLength(1);
+      expect(rollbacks[0]).toMatchObject({
+        action: { action: 'restart-service', outcome: 'not-healed' },
+        result: { ok: false, reason: expect.stringMatching(/undo refused/) },
+      });
+      expect(events.filter((e) => e.type === 'escalation')).toHaveLength(1);
+      expect(loop.stats()).toMatchObject({ incidentsEscalated: 1, actionsRolledBack: 0, rollbacksFailed: 1 });
+    }
+  });
+
+  it('records a rollback with its result: rolled back in the store and in the signed audit log', async () => {
+    const keys = NodeKeys.generate({ owner: 'engine' });
+    const auditStore = new MemoryAuditStore();
+    // A library user signs what the loop does with the sink from the loop's entry point.
+    const sink = new AuditLogSink(await AuditLog.open(auditStore, keys));
+    const store = new MemoryStore();
+    const executor = new ControlledExecutor();
+    const { loop, events, run } = await lineLoop({ executor, maxAttempts: 1, store, audit: sink });
+    await run(0, 100, () => new Set());
+    executor.hot.add(3);
+    await run(100, 130, () => executor.hot);
+    executor.rollbacks[0].resolve({ ok: true });
+    await settle();
+    await loop.flush();
+    await sink.close();
+    expect((await store.listActions()).map((a) => a.outcome)).toEqual(['rolled-back']);
+    expect(events.find((e) => e.type === 'rollback')).toMatchObject({
+      action: { id: 'act-1', outcome: 'rolled-back' },
+      result: { ok: true },
+    });
+    expect(loop.stats()).toMatchObject({ actionsRolledBack: 1, rollbacksFailed: 0 });
+    const entries = await auditStore.entries(0, (await auditStore.size()).entries);
+    expect(entries.map((e) => e.kind)).toEqual([
+      'plan',
+      'action',
+      'result',
+      'rollback',
+      'escalation',
+      'result',
+    ]);
+    expect(entries[5].data).toMatchObject({ id: 'act-1', outcome: 'rolled-back', rollback: 'done' });
+    expect(await verifyAuditLog(auditStore, keys.ring())).toMatchObject({ ok: true, entries: 6 });
+  });
+
+  it('in dry-run mode plans and records what it would do, applies nothing, and hands the incident to a human', async () => {
+    const executor = new ControlledExecutor();
+    const store = new MemoryStore();
+    const { loop, events, run } = await lineLoop({ executor, store, dryRun: true });
+    await run(0, 100, () => new Set());
+    executor.hot.add(3);
+    await run(100, 140, () => executor.hot);
+    expect(executor.calls).toEqual(['dryRun restart-service@n3']);
+    expect(events.some((e) => e.type === 'action-started')).toBe(false);
+    const result = events.find((e) => e.type === 'action-result');
+    expect(result?.type === 'action-result' && result.action.outcome).toBe('dry-run');
+    const escalation = events.find((e) => e.type === 'escalation');
+    expect(escalation?.type === 'escalation' && escalation.reason).toMatch(/dry run: restart-service on n3/);
+    await loop.flush();
+    expect((await store.listActions()).map((a) => a.outcome)).toEqual(['dry-run']);
+    expect(loop.stats()).toMatchObject({ actionsStarted: 0, incidentsEscalated: 1 });
+  });
+
+  it("consults the executor's own verification before the telemetry's verdict", async () => {
+    for (const verdict of [true, false]) {
+      const executor = new ControlledExecutor();
+      executor.cures = true;
+      const verified: string[] = [];
+      executor.verify = async (request) => {
+        verified.push(request.id);
+        return verdict;
+      };
+      const { events, run } = await lineLoop({ executor });
+      await run(0, 100, () => new Set());
+      executor.hot.add(3);
+      await run(100, 160, () => executor.hot);
+      const first = events.find((e) => e.type === 'action-result');
+      expect(first?.type === 'action-result' && first.action).toMatchObject({
+        id: 'act-1',
+        outcome: verdict ? 'healed' : 'not-healed',
+      });
+      expect(verified[0]).toBe('act-1');
+    }
+  });
+
+  it('ends loop.events on close: for await stops after the last event, writes are flushed, the detector released', async () => {
+    let released = 0;
+    const detector: BatchScorer = { ...zScorer(LINE), close: () => void released++ };
+    const executor = new ScriptedExecutor('heal');
+    const { loop, run } = await lineLoop({ executor, detector });
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const event of loop.events) seen.push(event.type);
+    })();
+    await run(0, 100, () => executor.hot);
+    executor.hot.add(3);
+    await run(100, 160, () => executor.hot);
+    await loop.close();
+    await reading;
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'incident-opened',
+        'diagnosis',
+        'action-started',
+        'action-result',
+        'incident-resolved',
+      ]),
+    );
+    expect(seen.at(-1)).toBe('incident-resolved');
+    expect(released).toBe(1);
+    expect(loop.stats().storePending).toBe(0);
+    await expect(loop.tick(200)).rejects.toThrow(LoopClosedError);
+    await loop.close(); // closing again is harmless
+    expect(released).toBe(1);
+  });
+
+  it('offers typed listeners: loop.on narrows the event by its name, and what it returns unsubscribes', async () => {
+    const executor = new ScriptedExecutor('heal');
+    const { loop, events, run } = await lineLoop({ executor });
+    const opened: string[] = [];
+    const off = loop.on('incident-opened', (event) => opened.push(`${event.incident.id} at ${event.ts}`));
+    const outcomes: string[] = [];
+    loop.on('action-result', (event) => outcomes.push(event.action.outcome));
+    await run(0, 100, () => executor.hot);
+    executor.hot.add(3);
+    await run(100, 180, () => executor.hot);
+    off();
+    executor.hot.add(0);
+    await run(180, 260, () => executor.hot);
+    const announced = events.filter((e) => e.type === 'incident-opened');
+    expect(announced).toHaveLength(2);
+    expect(opened).toEqual([
+      `${announced[0].type === 'incident-opened' && announced[0].incident.id} at ${announced[0].ts}`,
+    ]);
+    expect(outcomes).toEqual(['healed', 'healed']);
+  });
+
   it('lets the nodes whose traffic a route change moved settle instead of raising alarms', async () => {
     // A ring n0-n1-n2-n3 with the gateway n1, and n4 behind a gateway of its own, n5.
     const ids = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'];

@@ -23,8 +23,11 @@ function fakeLoop() {
     actionsStarted: 0,
     actionsHealed: 0,
     actionsFailed: 0,
+    actionsRolledBack: 0,
+    rollbacksFailed: 0,
     storePending: 0,
     storeFailures: 0,
+    eventsDropped: 0,
   };
   let now = 1_000;
   return {
