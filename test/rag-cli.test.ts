@@ -5,6 +5,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { runRagCommand } from '../src/cli/rag.ts';
 import { PGliteRagStore } from '../src/knowledge/pglite-rag-store.ts';
 import { PGliteStore } from '../src/knowledge/pglite-store.ts';
+import { openStoreForWriting } from '../src/knowledge/store-directory.ts';
 
 let dir: string;
 let out: string[];
@@ -85,9 +87,27 @@ describe('x0tta6bl4 rag', () => {
     capture();
     expect(await runRagCommand(['index', books, '--store', store])).toBe(0);
     expect(out.join('\n')).toMatch(/indexed 1 runbooks/);
+    const before = contents(store);
     capture();
     expect(await runRagCommand(['query', 'steam over the switch', '--k', '1', '--store', store])).toBe(0);
     expect(out[0]).toMatch(/^1\. kettle-steam/);
+    // Read from a snapshot: not one byte of the store changed.
+    expect(contents(store)).toEqual(before);
+
+    // While another process writes the store, both commands refuse it, naming the holder.
+    const writer = await openStoreForWriting(store);
+    try {
+      for (const argv of [
+        ['index', books, '--store', store, '--replace'],
+        ['query', 'steam', '--store', store],
+      ]) {
+        capture();
+        expect(await runRagCommand(argv)).toBe(1);
+        expect(err.join('\n')).toMatch(new RegExp(`in use by process ${process.pid}`));
+      }
+    } finally {
+      await writer.close();
+    }
     const reopened = await PGliteStore.open(store);
     expect(await reopened.getValue('thresholds')).toEqual({ cpu: 0.7 });
     expect(
@@ -114,6 +134,16 @@ describe('x0tta6bl4 rag', () => {
     expect(await runRagCommand(['index', join(dir, 'missing-dir')])).toBe(1);
   });
 });
+
+/** Every file under `root` with its bytes (base64), to prove a command changed nothing. */
+function contents(root: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of listing(root)) {
+    const path = join(root, name);
+    if (statSync(path).isFile()) files[name] = readFileSync(path).toString('base64');
+  }
+  return files;
+}
 
 /** Every path under `root`, sorted: compared before and after a command to prove it wrote nothing. */
 function listing(root: string): string[] {
@@ -267,7 +297,9 @@ describe('x0tta6bl4 rag index', () => {
     writeFileSync(join(folder, 'notes.txt'), 'mine');
     capture();
     expect(await runRagCommand(['index', books, '--store', folder])).toBe(2);
-    expect(err.join('\n')).toMatch(/is a folder but not a store/);
+    expect(err.join('\n')).toMatch(
+      /documents-\w+: is a folder holding 1 files but no store; refusing to create a database in it/,
+    );
     expect(listing(folder)).toEqual(['notes.txt']);
   });
 });

@@ -11,18 +11,19 @@
  * (`$XDG_DATA_HOME/x0tta6bl4/rag.json`, `~/.local/share/...` by default, `%LOCALAPPDATA%` on
  * Windows) and `query` reads that file if it exists.
  *
- * `query` never writes: it reads the store into memory and searches there, and a --store that
- * is not a store is an error (exit 2), never turned into one. `index` creates a store only at a
- * path that does not exist yet (or an empty folder), and refuses a runbook id that is already
- * taken (a shipped runbook, one indexed before, or another file of the same folder) unless
- * --replace is given for the first two.
+ * `query` never writes: it reads the store into memory (a store directory through a snapshot)
+ * and searches there, and a --store that is not a store is an error (exit 2), never turned into
+ * one. `index` writes a store directory under its writer lock, creates one only at a path that
+ * does not exist yet (or an empty folder), and refuses a runbook id that is already taken (a
+ * shipped runbook, one indexed before, or another file of the same folder) unless --replace is
+ * given for the first two.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { X0ttaError } from '../errors.ts';
 import { NotAStoreError, assertStoreDirectory } from '../knowledge/existing-store.ts';
+import { openStoreForReading, openStoreForWriting } from '../knowledge/store-directory.ts';
 import { PGliteRagStore } from '../knowledge/pglite-rag-store.ts';
 import { RAGAnalyzer } from '../rag/analyzer.ts';
 import type { RagDocument } from '../rag/document.ts';
@@ -108,7 +109,8 @@ async function isJsonStore(path: string): Promise<boolean> {
 
 /**
  * The documents of the store at `path`, read without writing anything: a JSON store must
- * exist, a directory must already be a PGlite store (one without the RAG table holds none).
+ * exist; a directory must already be a store, and is read from a snapshot (PGlite writes to any
+ * data directory it opens), refused while another process writes it.
  */
 async function readStore(path: string): Promise<StoredDocument[]> {
   if (await isJsonStore(path)) {
@@ -117,32 +119,25 @@ async function readStore(path: string): Promise<StoredDocument[]> {
     return (await FileRagStore.open(path)).listDocuments();
   }
   await assertStoreDirectory(path, '--store');
-  const db = await PGlite.create(path);
+  const snapshot = await openStoreForReading(path);
   try {
-    const { rows } = await db.query<{ table: string | null }>(
-      `SELECT to_regclass('rag_documents')::text AS "table"`,
-    );
-    if (rows[0]?.table === null) return [];
-    return await (await PGliteRagStore.fromDatabase(db)).listDocuments();
+    return await (await PGliteRagStore.fromDatabase(snapshot.knowledge.database)).listDocuments();
   } finally {
-    await db.close();
+    await snapshot.close();
   }
 }
 
-/** A store path `index` may create: one that does not exist yet, or an empty folder. */
-async function isNewStore(path: string): Promise<boolean> {
-  const found = await stat(path).catch(() => undefined);
-  return !found || (found.isDirectory() && (await readdir(path)).length === 0);
-}
-
-/** Opens (creating if needed) the store `index` writes to, runs `use` on it and closes it. */
+/**
+ * Opens the store `index` writes to, runs `use` on it and closes it. A store directory is opened
+ * under its writer lock, and created only where nothing is: a new path or an empty folder.
+ */
 async function withWritableStore<T>(path: string, use: (store: RagStore) => Promise<T>): Promise<T> {
   if (await isJsonStore(path)) return use(await FileRagStore.open(path));
-  const store = await PGliteRagStore.open(path);
+  const opened = await openStoreForWriting(path);
   try {
-    return await use(store);
+    return await use(await PGliteRagStore.fromDatabase(opened.knowledge.database));
   } finally {
-    await store.close();
+    await opened.close();
   }
 }
 
@@ -222,26 +217,29 @@ async function index(dir: string, args: Parsed): Promise<number> {
     docs.push(doc);
   }
   const path = args.store ?? defaultStorePath();
-  // Checked before the store is opened for writing, so a refused index leaves it untouched.
-  const stored = (await isNewStore(path)) ? [] : await readStore(path);
-  const sourceOf = new Map(stored.map((s) => [s.document.id, s.document.source]));
-  const taken = docs
-    .filter((d) => SHIPPED_IDS.has(d.id) || sourceOf.has(d.id))
-    .map((d) => {
-      const what = SHIPPED_IDS.has(d.id) ? 'a shipped runbook' : `already in ${path} (${sourceOf.get(d.id)})`;
-      return `${fileOf.get(d.id)}: id ${d.id} is ${what}`;
-    });
-  if (taken.length > 0 && !args.replace) {
+  const refuse = (taken: string[]) => {
     for (const line of taken) console.error(`rag: ${line}`);
     console.error('rag: nothing indexed; rename the runbook, or pass --replace to replace the existing one');
     return 1;
-  }
-  const total = await withWritableStore(path, async (store) => {
+  };
+  // Refused before the store is opened, so a refused index creates no store.
+  const shipped = docs
+    .filter((d) => SHIPPED_IDS.has(d.id))
+    .map((d) => `${fileOf.get(d.id)}: id ${d.id} is a shipped runbook`);
+  if (shipped.length > 0 && !args.replace) return refuse(shipped);
+  return withWritableStore(path, async (store) => {
+    // Checked before anything is written, so a refused index leaves the store as it was.
+    const sourceOf = new Map((await store.listDocuments()).map((s) => [s.document.id, s.document.source]));
+    const taken = docs
+      .filter((d) => !SHIPPED_IDS.has(d.id) && sourceOf.has(d.id))
+      .map((d) => `${fileOf.get(d.id)}: id ${d.id} is already in ${path} (${sourceOf.get(d.id)})`);
+    if (taken.length > 0 && !args.replace) return refuse(taken);
     const analyzer = await RAGAnalyzer.create({ store });
     await analyzer.indexKnowledge(docs);
-    return analyzer.size;
+    for (const line of [...shipped, ...taken]) console.log(`replaced: ${line}`);
+    console.log(
+      `indexed ${docs.length} runbooks from ${dir} into ${path} (${analyzer.size} documents in total)`,
+    );
+    return 0;
   });
-  for (const line of taken) console.log(`replaced: ${line}`);
-  console.log(`indexed ${docs.length} runbooks from ${dir} into ${path} (${total} documents in total)`);
-  return 0;
 }
