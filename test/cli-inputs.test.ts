@@ -8,18 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReadinessCommand } from '../src/cli/readiness.ts';
 import { runCommand } from '../src/cli/run.ts';
-
-/** Runs a CLI function with console output captured. */
-async function quietly(run: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const { log, error, warn } = console;
-  console.log = console.error = console.warn = (...args: unknown[]) => void lines.push(args.join(' '));
-  try {
-    return { code: await run(), out: lines.join('\n') };
-  } finally {
-    Object.assign(console, { log, error, warn });
-  }
-}
+import { quietly } from './quietly.ts';
 
 /** Every path under `root`, sorted. */
 function listing(root: string): string[] {
