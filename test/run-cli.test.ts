@@ -1,21 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import process from 'node:process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../src/cli/audit.ts';
 import { runCommand } from '../src/cli/run.ts';
-
-/** Runs a CLI function with console output captured. */
-async function quietly(run: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const { log, error, warn } = console;
-  console.log = console.error = console.warn = (...args: unknown[]) => void lines.push(args.join(' '));
-  try {
-    return { code: await run(), out: lines.join('\n') };
-  } finally {
-    Object.assign(console, { log, error, warn });
-  }
-}
+import { quietly } from './audit-cli.ts';
 
 describe('x0tta6bl4 run', () => {
   let dir: string;
@@ -61,14 +52,106 @@ describe('x0tta6bl4 run', () => {
       expect(written.overall).toHaveProperty(key);
     }
     expect(written.overall.actions).toBeGreaterThan(0);
-
-    expect((await quietly(() => runAuditCommand(['verify', audit]))).code).toBe(0);
+    // The log's final state, recorded for a later check against truncation.
+    expect(written).toMatchObject({ status: 'finished', runId: expect.stringMatching(/^[0-9A-Z]{26}$/) });
     const file = JSON.parse(await readFile(audit, 'utf8'));
+    expect(written.audit).toEqual({
+      format: 'x0tta6bl4-audit-checkpoint/1',
+      entries: file.entries.length,
+      head: file.entries.at(-1).hash,
+      batches: file.seals.length,
+    });
+    expect(file.entries.at(0)).toMatchObject({ kind: 'run.start', data: { runId: written.runId } });
+    expect(file.entries.at(-1)).toMatchObject({
+      kind: 'run.end',
+      data: { runId: written.runId, status: 'finished' },
+    });
+
+    const verify = (...flags: string[]) =>
+      quietly(() => runAuditCommand(['verify', audit, '--trust-embedded', ...flags]));
+    expect((await verify()).code).toBe(0);
+    expect((await verify('--expect-head', written.audit.head)).code).toBe(0);
     const entry = file.entries.find((e: { kind: string }) => e.kind === 'action');
     entry.data.target = { node: entry.data.target.node === 'n0' ? 'n1' : 'n0' };
     await writeFile(audit, JSON.stringify(file));
-    const tampered = await quietly(() => runAuditCommand(['verify', audit]));
+    const tampered = await verify();
     expect(tampered.code).toBe(1);
     expect(tampered.out).toMatch(/altered/);
+  });
+
+  /** Starts `x0tta6bl4 run` as a process of its own; resolves once it has started its run. */
+  async function startRun(args: string[]) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stdout.resume();
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await new Promise<void>((started, failed) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/run [0-9A-Z]{26} started/.test(stderr)) started();
+      });
+      void exited.then((code) => failed(new Error(`run exited ${code} before starting: ${stderr}`)));
+    });
+    return { child, exited, stderr: () => stderr };
+  }
+
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`stops cleanly on ${signal}: seals the log, records the run and releases the store`, {
+      timeout: 120_000,
+    }, async () => {
+      const store = join(dir, `store-${signal}`);
+      const out = join(dir, `report-${signal}.json`);
+      const run = await startRun(['--hours', '24', '--store', store, '--out', out]);
+      await new Promise((r) => setTimeout(r, 2500));
+      run.child.kill(signal);
+      expect(await run.exited).toBe(code);
+      expect(run.stderr()).toMatch(
+        new RegExp(
+          `interrupted by ${signal}; audit log: \\d+ entries in \\d+ sealed batches, head [0-9a-f]{64}`,
+        ),
+      );
+      const report = JSON.parse(await readFile(out, 'utf8'));
+      expect(report).toMatchObject({ status: 'interrupted' });
+      expect(report.ticks).toBeLessThan(24 * 3600);
+      expect(await readdir(store)).not.toContain('x0tta6bl4.lock');
+      const verified = await quietly(() => runAuditCommand(['verify', store, '--trust-embedded', '--json']));
+      expect(verified.code).toBe(0);
+      const verdict = JSON.parse(verified.out);
+      expect(verdict).toMatchObject({
+        ok: true,
+        unsealed: 0,
+        entries: report.audit.entries,
+        head: report.audit.head,
+      });
+      expect(verdict.coverage.runs).toBe(1);
+    });
+  }
+
+  it('killed without a store, leaves an audit file that verifies and a report of its progress', {
+    timeout: 120_000,
+  }, async () => {
+    const audit = join(dir, 'killed-audit.json');
+    const out = join(dir, 'killed-report.json');
+    const run = await startRun(['--hours', '24', '--audit', audit, '--out', out]);
+    await new Promise((r) => setTimeout(r, 4000));
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const report = JSON.parse(await readFile(out, 'utf8'));
+    expect(report).toMatchObject({ status: 'running', runId: expect.stringMatching(/^[0-9A-Z]{26}$/) });
+    expect(report.tick).toBeGreaterThan(0);
+    const verified = await quietly(() => runAuditCommand(['verify', audit, '--trust-embedded', '--json']));
+    expect(verified.code).toBe(0);
+    const verdict = JSON.parse(verified.out);
+    expect(verdict.ok).toBe(true);
+    expect(verdict.batches).toBeGreaterThan(0);
+    // The file as of the last seal: the run's start and what it did up to about a second before the kill.
+    const file = JSON.parse(await readFile(audit, 'utf8'));
+    expect(file.entries[0]).toMatchObject({ kind: 'run.start', data: { runId: report.runId } });
+    expect(file.entries.some((e: { kind: string }) => e.kind === 'action')).toBe(true);
   });
 });

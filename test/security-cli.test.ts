@@ -43,16 +43,30 @@ describe('x0tta6bl4 audit (CLI)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('verifies an intact log against the engine keys', async () => {
+  it('verifies an intact log against the pinned engine keys, and says so', async () => {
     const { code, out } = await runAudit(['verify', storePath, '--keys', keysPath]);
     expect(code).toBe(0);
-    expect(out[0]).toMatch(/^OK: 5 entries in 2 signed batches/);
+    expect(out[0]).toBe(
+      `OK (signatures checked against the pinned keys in ${keysPath}): 5 entries in 2 signed batches, head ${JSON.parse(original).entries[4].hash}`,
+    );
+    expect(out).toContain(
+      'truncation: not checked (whole batches cut from the end verify alone): pass --checkpoint or --expect-head',
+    );
   });
 
-  it('warns when it can only trust the keys inside the store', async () => {
-    const { code, err } = await runAudit(['verify', storePath]);
+  it('trusts the keys the log carries only when told to, and says what that proves', async () => {
+    const refused = await runAudit(['verify', storePath]);
+    expect(refused.code).toBe(2);
+    expect(refused.err[0]).toMatch(/needs the signer's public keys: --keys <file>.*or --trust-embedded/);
+    expect((await runAudit(['verify', storePath, '--keys', keysPath, '--trust-embedded'])).code).toBe(2);
+    const { code, out } = await runAudit(['verify', storePath, '--trust-embedded']);
     expect(code).toBe(0);
-    expect(err[0]).toMatch(/trusting the public keys stored in the log/);
+    expect(out[0]).toMatch(
+      /^OK \(signatures checked against the keys the log itself carries: proves integrity since the first seal, not who wrote it\): 5 entries/,
+    );
+    const json = JSON.parse((await runAudit(['verify', storePath, '--trust-embedded', '--json'])).out[0]);
+    expect(json).toMatchObject({ ok: true, entries: 5, unsealed: 0 });
+    expect(json.trust).toMatch(/keys the log itself carries/);
   });
 
   it('rejects the stored log after an edit of any entry field', async () => {
@@ -86,18 +100,84 @@ describe('x0tta6bl4 audit (CLI)', () => {
     const { code, out } = await runAudit(['verify', path, '--keys', keysPath]);
     expect(code).toBe(1);
     expect(out[0]).toMatch(/^FAILED: unknown-key at position 0/);
+    // The forger's own keys vouch for the forgery: all --trust-embedded can say is "intact".
+    const embedded = await runAudit(['verify', path, '--trust-embedded']);
+    expect(embedded.code).toBe(0);
+    expect(embedded.out[0]).toMatch(/not who wrote it/);
   });
 
-  it('detects whole batches cut off against a checkpoint', async () => {
-    const file = JSON.parse(original) as AuditFile;
-    file.entries = file.entries.slice(0, 4);
-    file.seals = file.seals.slice(0, 1);
+  it('detects the last batch, the last two, or everything cut off, against a checkpoint or a head', async () => {
+    const keys = NodeKeys.generate({ owner: 'engine', now: T0 });
+    const store = new MemoryAuditStore();
+    let t = T0;
+    const log = await AuditLog.open(store, keys, { batchSize: 2, now: () => ++t });
+    for (let i = 0; i < 6; i++) await log.append({ kind: 'action', actor: 'engine', data: { i } });
+    await log.flush();
+    const checkpoint = join(dir, 'checkpoint.json');
+    await writeFile(checkpoint, JSON.stringify(log.checkpoint()));
+    const head = log.checkpoint().head;
+    const pinned = join(dir, 'cut-keys.json');
+    await writeFile(pinned, JSON.stringify(keys.ring().toJSON()));
+    const whole = await exportAuditFile(store, keys.ring());
     const path = join(dir, 'cut.json');
-    await writeFile(path, JSON.stringify(file));
-    expect((await runAudit(['verify', path, '--keys', keysPath])).code).toBe(0);
-    const { code, out } = await runAudit(['verify', path, '--keys', keysPath, '--expect-entries', '5']);
-    expect(code).toBe(1);
-    expect(out[0]).toMatch(/truncated/);
+    await writeFile(path, JSON.stringify(whole));
+    const intact = await runAudit([
+      'verify',
+      path,
+      '--keys',
+      pinned,
+      '--checkpoint',
+      checkpoint,
+      '--expect-head',
+      head,
+    ]);
+    expect(intact.code).toBe(0);
+    expect(intact.out).toContain('truncation: the log still holds 2 saved heads it was checked against');
+
+    for (const keep of [2, 1, 0]) {
+      await writeFile(
+        path,
+        JSON.stringify({
+          ...whole,
+          entries: whole.entries.slice(0, keep * 2),
+          seals: whole.seals.slice(0, keep),
+        }),
+      );
+      for (const saved of [
+        ['--checkpoint', checkpoint],
+        ['--expect-head', head],
+        ['--expect-entries', '6'],
+      ]) {
+        const { code, out } = await runAudit(['verify', path, '--keys', pinned, ...saved]);
+        expect(code, `${keep} batches kept, ${saved[0]}`).toBe(1);
+        expect(out[0]).toMatch(/^FAILED: truncated/);
+      }
+      // Alone, a log cut at a batch boundary verifies (and says truncation was not checked);
+      // an empty one never does.
+      expect((await runAudit(['verify', path, '--keys', pinned])).code).toBe(keep > 0 ? 0 : 1);
+    }
+    await writeFile(join(dir, 'bad-checkpoint.json'), '{"entries": 3}');
+    expect(
+      (await runAudit(['verify', path, '--keys', pinned, '--checkpoint', join(dir, 'bad-checkpoint.json')]))
+        .code,
+    ).toBe(2);
+    expect((await runAudit(['verify', path, '--keys', pinned, '--expect-head', 'abc'])).code).toBe(2);
+  });
+
+  it('reports entries after the last seal as unsealed, not as verified', async () => {
+    const keys = NodeKeys.generate({ owner: 'engine', now: T0 });
+    const store = new MemoryAuditStore();
+    const log = await AuditLog.open(store, keys, { batchSize: 4, now: () => T0 + 1 });
+    for (let i = 0; i < 6; i++) await log.append({ kind: 'action', actor: 'engine', data: { i } });
+    const path = join(dir, 'tail.json');
+    await writeFile(path, JSON.stringify(await exportAuditFile(store, keys.ring())));
+    await writeFile(join(dir, 'tail-keys.json'), JSON.stringify(keys.ring().toJSON()));
+    const { code, out } = await runAudit(['verify', path, '--keys', join(dir, 'tail-keys.json')]);
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(/^OK .*: 6 entries in 1 signed batches/);
+    expect(out[1]).toMatch(
+      /^WARNING: 2 entries after the last seal are unsealed: they chain to the sealed head but nobody signed them/,
+    );
   });
 
   it('shows entries, with --from, --limit and --json', async () => {

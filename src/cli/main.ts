@@ -16,8 +16,13 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
     summary: 'query the runbooks and past incidents, or index your own Markdown runbooks',
     run: async (argv) => (await import('./rag.ts')).runRagCommand(argv),
   },
+  keys: {
+    summary: 'the operator signing keys: keys generate --out k.json | export-public k.json | rotate k.json',
+    run: async (argv) => (await import('./keys.ts')).runKeysCommand(argv),
+  },
   audit: {
-    summary: 'verify or show a signed audit log: audit verify <store> [--keys k.json] | audit show <store>',
+    summary:
+      'verify or show a signed audit log: audit verify <store> --keys pub.json | --trust-embedded; audit show <store>',
     run: async (argv) => (await import('./audit.ts')).runAuditCommand(argv),
   },
   load: {

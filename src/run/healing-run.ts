@@ -27,7 +27,12 @@ export interface HealingRunOptions {
   /** Called every `progressEvery` ticks (default 600). */
   onProgress?: (tick: number, total: number, loop: MapeKLoop) => void;
   progressEvery?: number;
+  /** Stops the run early (e.g. on SIGINT); the report then covers the ticks run. */
+  signal?: AbortSignal;
 }
+
+/** How long the run may hold the event loop before it lets timers and signal handlers run. */
+const YIELD_EVERY_MS = 50;
 
 /** Runs the loop over the simulator and returns the scored report and the loop (for its stats). */
 export async function runHealing(
@@ -41,11 +46,20 @@ export async function runHealing(
   const evaluator = new Evaluator(mesh.sim, mesh.loop.events, (id) => runbookFaults.get(id));
   const total = Math.floor(hours * 3600);
   const every = options.progressEvery ?? 600;
-  for (let t = 0; t < total; t++) {
+  let ran = 0;
+  let yieldedAt = performance.now();
+  for (; ran < total && !options.signal?.aborted; ran++) {
     await mesh.step();
-    if (options.onProgress && (t + 1) % every === 0) options.onProgress(t + 1, total, mesh.loop);
+    if (options.onProgress && (ran + 1) % every === 0) options.onProgress(ran + 1, total, mesh.loop);
+    // A step's awaits settle as microtasks, which starve timers (the audit log's seal timer)
+    // and signal handlers until the run ends: give the event loop a turn now and then.
+    if (performance.now() - yieldedAt >= YIELD_EVERY_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      yieldedAt = performance.now();
+    }
   }
   // The run owns its loop: waits for its writes and rollbacks, ends its events, frees its workers.
   await mesh.loop.close();
-  return { report: evaluator.report({ seed, hours }), loop: mesh.loop };
+  const hoursRun = ran < total ? Math.max(ran, 1) / 3600 : hours;
+  return { report: evaluator.report({ seed, hours: hoursRun }), loop: mesh.loop };
 }

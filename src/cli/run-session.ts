@@ -1,0 +1,244 @@
+/**
+ * The durable side of `x0tta6bl4 run`: the store (a directory opened under its writer lock, or
+ * memory), the signing keys (the operator's key file, or a key made for this run), the signed
+ * audit log, and the run's record. A session starts with a `run.start` entry and the run's
+ * record; `finish()` appends `run.end`, seals everything, records the log's checkpoint (entries
+ * and head) in the store and the `--checkpoint` file, and lets the store go.
+ *
+ * Without a store directory the log lives in memory and the `--audit` file is rewritten
+ * atomically at every seal (at least once a second while entries arrive), so a killed run
+ * leaves a verifiable file missing at most its last second, never a half-written one.
+ */
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import process from 'node:process';
+import { ArgumentError } from '../errors.ts';
+import { newRunId } from '../knowledge/ids.ts';
+import { MemoryStore } from '../knowledge/memory-store.ts';
+import type { PGliteStore } from '../knowledge/pglite-store.ts';
+import { RUN_END_KIND, RUN_START_KIND, type RunRecord, type RunStore } from '../knowledge/runs.ts';
+import type { KnowledgeStore } from '../knowledge/store.ts';
+import { AuditLogSink } from '../loop/audit-sink.ts';
+import type { RagStore } from '../rag/store.ts';
+import type { AuditEntry, BatchSeal, StoredEntry, UnsealedEntry } from '../security/audit-entry.ts';
+import { AuditLog, type AuditCheckpoint } from '../security/audit-log.ts';
+import { MemoryAuditStore, exportAuditFile, type AuditStore } from '../security/audit-store.ts';
+import { importKeyFile, type KeyFileJson } from '../security/keyfile.ts';
+import { NodeKeys } from '../security/keys.ts';
+import { writeFileAtomic, writeJsonAtomic } from './atomic-write.ts';
+
+/** Options of {@link RunSession.open}, from `run`'s command line. */
+export interface RunSessionOptions {
+  /** 'memory' or a store directory. */
+  store: string;
+  /** The audit file of a memory run. */
+  auditFile: string;
+  /** The operator's key file (`x0tta6bl4 keys generate`); else a key made for this run. */
+  keyFile?: string;
+  /** The environment variable holding the key file's passphrase. */
+  passphraseEnv?: string;
+  /** Where to write the log's checkpoint at the end. */
+  checkpointFile?: string;
+  /** Prints a notice (to stderr). */
+  notice(line: string): void;
+}
+
+/** How a run ended. */
+export type RunEnd = Exclude<RunRecord['status'], 'running'> | 'failed';
+
+/** An open store, keys and audit log for one run (see the file comment). */
+export class RunSession {
+  readonly runId: string;
+  readonly knowledge: KnowledgeStore & RunStore;
+  readonly ragStore: RagStore | undefined;
+  readonly sink: AuditLogSink;
+  /** Who signs: the key file given, or a note that the key dies with the run. */
+  readonly signer: string;
+  readonly #log: AuditLog;
+  readonly #record: RunRecord;
+  readonly #checkpointFile: string | undefined;
+  readonly #close: () => Promise<void>;
+
+  private constructor(parts: {
+    record: RunRecord;
+    knowledge: KnowledgeStore & RunStore;
+    ragStore: RagStore | undefined;
+    log: AuditLog;
+    signer: string;
+    checkpointFile: string | undefined;
+    close: () => Promise<void>;
+  }) {
+    this.runId = parts.record.id;
+    this.#record = parts.record;
+    this.knowledge = parts.knowledge;
+    this.ragStore = parts.ragStore;
+    this.#log = parts.log;
+    this.sink = new AuditLogSink(parts.log);
+    this.signer = parts.signer;
+    this.#checkpointFile = parts.checkpointFile;
+    this.#close = parts.close;
+  }
+
+  /**
+   * Loads the keys, opens the store (StoreLockedError or NotAStoreError for a directory that is
+   * busy or not a store), opens the log (sealing a tail an interrupted run left), and records
+   * the run's start in both.
+   */
+  static async open(options: RunSessionOptions): Promise<RunSession> {
+    const { keys, signer } = await loadKeys(options);
+    const record: RunRecord = {
+      id: newRunId(),
+      startedAt: Date.now(),
+      host: hostname(),
+      pid: process.pid,
+      status: 'running',
+    };
+    const opened =
+      options.store === 'memory'
+        ? memoryStore(options.auditFile, keys)
+        : await storeDirectory(options.store, keys);
+    try {
+      const log = await AuditLog.open(opened.audit, keys);
+      if (log.recovered > 0)
+        options.notice(`sealed ${log.recovered} audit entries an interrupted run left unsealed`);
+      await log.append({
+        kind: RUN_START_KIND,
+        actor: 'engine',
+        data: { runId: record.id, host: record.host, pid: record.pid, keyId: keys.signingKey(Date.now()).id },
+      });
+      await opened.knowledge.putRun(record);
+      return new RunSession({
+        record,
+        knowledge: opened.knowledge,
+        ragStore: opened.ragStore,
+        log,
+        signer,
+        checkpointFile: options.checkpointFile,
+        close: opened.close,
+      });
+    } catch (error) {
+      await opened.close();
+      throw error;
+    }
+  }
+
+  /** The log's state so far (for progress reports). */
+  checkpoint(): AuditCheckpoint {
+    return this.#log.checkpoint();
+  }
+
+  /**
+   * Ends the run: closes the loop's audit sink, appends `run.end`, seals, records the checkpoint
+   * (store and `--checkpoint` file) and closes the store. The store is closed even when sealing
+   * fails; that failure is then rethrown.
+   */
+  async finish(status: RunEnd): Promise<AuditCheckpoint> {
+    try {
+      await this.sink.close();
+      await this.#log.append({ kind: RUN_END_KIND, actor: 'engine', data: { runId: this.runId, status } });
+      await this.#log.flush();
+      const checkpoint = this.#log.checkpoint();
+      await this.knowledge.putRun({
+        ...this.#record,
+        status: status === 'failed' ? 'interrupted' : status,
+        endedAt: Date.now(),
+        audit: { entries: checkpoint.entries, head: checkpoint.head },
+      });
+      if (this.#checkpointFile) await writeJsonAtomic(this.#checkpointFile, checkpoint);
+      return checkpoint;
+    } finally {
+      await this.#close();
+    }
+  }
+}
+
+interface OpenedStore {
+  knowledge: KnowledgeStore & RunStore;
+  ragStore: RagStore | undefined;
+  audit: AuditStore;
+  close(): Promise<void>;
+}
+
+async function loadKeys(options: RunSessionOptions): Promise<{ keys: NodeKeys; signer: string }> {
+  if (options.keyFile === undefined) {
+    options.notice(
+      'signing with a key made for this run (its secret is discarded at exit): the log can only be verified with --trust-embedded; sign with your own key with x0tta6bl4 keys generate and run --keys',
+    );
+    return { keys: NodeKeys.generate({ owner: 'engine' }), signer: 'a key made for this run' };
+  }
+  const passphrase = options.passphraseEnv === undefined ? undefined : process.env[options.passphraseEnv];
+  if (options.passphraseEnv !== undefined && !passphrase)
+    throw new ArgumentError('--passphrase-env', `environment variable ${options.passphraseEnv} is not set`);
+  let file: KeyFileJson;
+  try {
+    file = JSON.parse(await readFile(options.keyFile, 'utf8')) as KeyFileJson;
+  } catch (error) {
+    throw new ArgumentError('--keys', `cannot read key file ${options.keyFile}: ${(error as Error).message}`);
+  }
+  const keys = await importKeyFile(file, passphrase, { autoRotate: false });
+  if (Date.now() >= keys.signingExpires)
+    throw new ArgumentError(
+      '--keys',
+      `the signing key in ${options.keyFile} expired at ${new Date(keys.signingExpires).toISOString()}: x0tta6bl4 keys rotate ${options.keyFile}, then export and pin the public keys again`,
+    );
+  return { keys, signer: options.keyFile };
+}
+
+async function storeDirectory(path: string, keys: NodeKeys): Promise<OpenedStore> {
+  const [{ openStoreForWriting }, { PGliteAuditStore }, { PGliteRagStore }] = await Promise.all([
+    import('../knowledge/store-directory.ts'),
+    import('../knowledge/pglite-audit-store.ts'),
+    import('../knowledge/pglite-rag-store.ts'),
+  ]);
+  const opened = await openStoreForWriting(path);
+  try {
+    const knowledge: PGliteStore = opened.knowledge;
+    const audit = await PGliteAuditStore.fromDatabase(knowledge.database);
+    await audit.putKeys(keys.ring());
+    return {
+      knowledge,
+      ragStore: await PGliteRagStore.fromDatabase(knowledge.database),
+      audit,
+      close: () => opened.close(),
+    };
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+}
+
+function memoryStore(auditFile: string, keys: NodeKeys): OpenedStore {
+  return {
+    knowledge: new MemoryStore(),
+    ragStore: undefined,
+    audit: new AuditFileStore(auditFile, keys),
+    close: async () => {},
+  };
+}
+
+/** A memory audit store that rewrites its {@link AuditFile} atomically after every seal. */
+class AuditFileStore implements AuditStore {
+  readonly #memory = new MemoryAuditStore();
+  constructor(
+    readonly path: string,
+    readonly keys: NodeKeys,
+  ) {}
+
+  appendEntries(entries: readonly UnsealedEntry[]): Promise<void> {
+    return this.#memory.appendEntries(entries);
+  }
+  async sealBatch(entries: readonly AuditEntry[], seal: BatchSeal): Promise<void> {
+    await this.#memory.sealBatch(entries, seal);
+    const file = await exportAuditFile(this.#memory, this.keys.ring());
+    await writeFileAtomic(this.path, `${JSON.stringify(file, null, 1)}\n`);
+  }
+  size(): Promise<{ entries: number; seals: number }> {
+    return this.#memory.size();
+  }
+  entries(from: number, to: number): Promise<StoredEntry[]> {
+    return this.#memory.entries(from, to);
+  }
+  seals(from: number, to: number): Promise<BatchSeal[]> {
+    return this.#memory.seals(from, to);
+  }
+}
