@@ -6,9 +6,9 @@
  * be unique.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditCoverage } from '../src/knowledge/audit-coverage.ts';
@@ -181,5 +181,58 @@ describe('a store under concurrent writers and kill -9', () => {
     expect(out.join('\n')).toMatch(
       /knowledge: each of the \d+ actions and \d+ runs in the store has its audit entries/,
     );
+  });
+
+  it('holds every audit entry whose append resolved before the writer was killed', {
+    timeout: 120_000,
+  }, async () => {
+    // The guarantee the loop relies on to log an action's intent before calling its executor.
+    const store = join(root, 'durable');
+    const script = join(root, 'appender.mts');
+    const module = (path: string) => JSON.stringify(resolve(path));
+    await writeFile(
+      script,
+      `import { openStoreForWriting } from ${module('src/knowledge/store-directory.ts')};
+       import { PGliteAuditStore } from ${module('src/knowledge/pglite-audit-store.ts')};
+       import { AuditLog } from ${module('src/security/audit-log.ts')};
+       import { NodeKeys } from ${module('src/security/keys.ts')};
+       const opened = await openStoreForWriting(process.argv[2]);
+       const audit = await PGliteAuditStore.fromDatabase(opened.knowledge.database);
+       const keys = NodeKeys.generate({ owner: 'engine' });
+       await audit.putKeys(keys.ring());
+       const log = await AuditLog.open(audit, keys, { batchSize: 64, sealAfterMs: 60_000 });
+       for (let i = 0; ; i++) {
+         await log.append({ kind: 'action', actor: 'engine', data: { id: 'a' + i } });
+         process.stdout.write('durable ' + i + '\\n');
+       }`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script, store], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    const exited = new Promise((done) => child.on('exit', done));
+    await new Promise<void>((enough) =>
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        if (/durable 150\n/.test(stdout)) enough();
+      }),
+    );
+    child.kill('SIGKILL');
+    await exited;
+    const told = Math.max(...[...stdout.matchAll(/durable (\d+)/g)].map((m) => Number(m[1])));
+    const opened = await openStoreForReading(store);
+    try {
+      const audit = await PGliteAuditStore.existing(opened.knowledge.database, store);
+      const { entries } = await audit.size();
+      expect(entries).toBeGreaterThan(told);
+      const ids = (await audit.entries(0, told + 1)).map((e) => (e.data as { id: string }).id);
+      expect(ids).toEqual(Array.from({ length: told + 1 }, (_, i) => `a${i}`));
+      const verdict = await verifyAuditLog(audit, await audit.keyRing());
+      expect(verdict).toMatchObject({ ok: true, entries });
+      // Seals came only from full batches: whatever followed the last one is reported unsealed.
+      expect(verdict.ok && verdict.unsealed).toBe(entries % 64);
+    } finally {
+      await opened.close();
+    }
   });
 });
