@@ -13,7 +13,15 @@
  * an error instead. A header naming a column twice is an error.
  *
  * `--params` overrides detector parameters (JSON object, e.g. '{"refractory":150}'), for
- * evaluating a variant. Exit codes: 0 done, 2 usage error or unreadable input.
+ * evaluating a variant.
+ *
+ *   nab --cv <partitions> --data <dir> --windows <json> [--grid <json>] [--params <json>]
+ *
+ * cross-validates instead (no results are written): for each partition (comma-separated:
+ * `category` leaves one category out, `file` one file, `KxR` is K folds stratified by category
+ * repeated R times), the threshold is chosen on the training folds and the held-out files are
+ * scored at it; `--grid` (JSON object of parameter -> values) tunes those parameters inside the
+ * folds too. Exit codes: 0 done, 2 usage error or unreadable input.
  */
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +33,7 @@ import {
   checkParams,
   type DetectorParams,
 } from '../kernels/detector/params.ts';
+import { crossValidateDetector, formatCrossValidation } from '../analyze/nab/cross-validate.ts';
 import { describeIssues, parseNabCsv, parseWindows } from '../analyze/nab/csv.ts';
 import {
   detectCorpus,
@@ -48,11 +57,21 @@ const consoleIo: NabCommandIo = { out: (line) => console.log(line), err: (line) 
 /** Usage text. */
 export const NAB_USAGE =
   'usage: x0tta6bl4 nab --data <dir> --out <dir> [--windows <json>] [--params <json>] ' +
-  '[--backend auto|wasm|ts] [--threshold <t>] [--strict]';
+  '[--backend auto|wasm|ts] [--threshold <t>] [--strict]\n' +
+  '       x0tta6bl4 nab --cv <category,file,KxR> --data <dir> --windows <json> [--grid <json>] [--params <json>]';
 
 class UsageError extends Error {}
 
-const FLAGS = new Set(['--data', '--out', '--windows', '--params', '--backend', '--threshold']);
+const FLAGS = new Set([
+  '--data',
+  '--out',
+  '--windows',
+  '--params',
+  '--backend',
+  '--threshold',
+  '--cv',
+  '--grid',
+]);
 const SWITCHES = new Set(['--strict']);
 
 function parse(argv: string[]): Map<string, string> {
@@ -67,8 +86,9 @@ function parse(argv: string[]): Map<string, string> {
     if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
     flags.set(arg, argv[++i]);
   }
-  for (const required of ['--data', '--out'])
-    if (!flags.has(required)) throw new UsageError(`${required} is required`);
+  const required = flags.has('--cv') ? ['--data', '--windows'] : ['--data', '--out'];
+  for (const flag of required) if (!flags.has(flag)) throw new UsageError(`${flag} is required`);
+  if (flags.has('--grid') && !flags.has('--cv')) throw new UsageError('--grid needs --cv');
   return flags;
 }
 
@@ -107,6 +127,20 @@ export async function runNabCommand(argv: string[], io: NabCommandIo = consoleIo
       : undefined;
 
     const files = await readCorpus(flags.get('--data')!, flags.has('--strict'));
+    for (const file of files) {
+      const issues = describeIssues(file.table.issues);
+      if (issues) io.out(`${file.key}: ${issues}`);
+    }
+    if (flags.has('--cv')) {
+      const cv = await crossValidateDetector(files, windows!, {
+        params,
+        backend,
+        partitions: flags.get('--cv')!.split(','),
+        grid: flags.has('--grid') ? JSON.parse(flags.get('--grid')!) : undefined,
+      });
+      io.out(formatCrossValidation(cv));
+      return 0;
+    }
     const scores = await detectCorpus(files, { params, backend });
     const out = flags.get('--out')!;
     for (let k = 0; k < files.length; k++) {
@@ -120,10 +154,6 @@ export async function runNabCommand(argv: string[], io: NabCommandIo = consoleIo
     io.out(
       `scored ${files.length} files, ${scores.reduce((n, s) => n + s.length, 0)} points; results in ${out}`,
     );
-    for (const file of files) {
-      const issues = describeIssues(file.table.issues);
-      if (issues) io.out(`${file.key}: ${issues}`);
-    }
     if (windows) io.out(formatEvaluation(evaluateCorpus(files, scores, windows, threshold)));
     return 0;
   } catch (error) {

@@ -20,3 +20,25 @@ export {
 export type { LabelledFile, PreparedFile, FileScore, CorpusScore } from './scorer.ts';
 export { detectCorpus, evaluateCorpus, formatEvaluation, resultCsv } from './runner.ts';
 export type { NabFile, NabEvaluation, DetectOptions } from './runner.ts';
+export {
+  categoryFolds,
+  crossValidate,
+  crossValidateRepeats,
+  fileFolds,
+  parsePartition,
+  stratifiedFolds,
+  ThresholdSweep,
+} from './cv.ts';
+export type { CrossValidation, CvSummary, Fold, FoldResult, PartitionSpec } from './cv.ts';
+export {
+  crossValidateDetector,
+  formatCrossValidation,
+  gridCandidates,
+  MAX_CANDIDATES,
+} from './cross-validate.ts';
+export type {
+  CrossValidateOptions,
+  DetectorCrossValidation,
+  ParamGrid,
+  ProfileCv,
+} from './cross-validate.ts';

@@ -1,0 +1,63 @@
+/**
+ * NAB quality of the default detector, cross-validated: the corpus threshold is chosen on the
+ * training folds and the held-out files are scored at it (leave one category out, leave one file
+ * out, and 2-fold by file stratified by category, 10 seeded repeats), for the three profiles,
+ * beside the score on the files the parameters were tuned on. Reads the NAB corpus from
+ * `NAB_DIR` (default `../shared/nab` beside the repository: `data/` and `combined_windows.json`);
+ * without it, reports nothing. Run: `npx tsx bench/nab.bench.ts`.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { crossValidateDetector } from '../src/analyze/nab/cross-validate.ts';
+import { parseNabCsv, parseWindows } from '../src/analyze/nab/csv.ts';
+import { PROFILE_NAMES } from '../src/analyze/nab/profiles.ts';
+import type { NabFile } from '../src/analyze/nab/runner.ts';
+import { DEFAULT_PARAMS } from '../src/kernels/detector/params.ts';
+import type { BenchResult } from './types.ts';
+
+const PARTITIONS = ['category', 'file', '2x10'];
+const LABELS: Record<string, string> = {
+  category: 'cross-validated, leave one category out',
+  file: 'cross-validated, leave one file out',
+  '2x10': 'cross-validated, 2-fold by file x 10',
+};
+
+/** Cross-validated NAB scores of the default detector (none when the corpus is not there). */
+export async function runNabBench(): Promise<BenchResult[]> {
+  const root = process.env.NAB_DIR ?? fileURLToPath(new URL('../../shared/nab/', import.meta.url));
+  const dataDir = join(root, 'data');
+  if (!existsSync(dataDir)) {
+    console.log(`NAB corpus not found at ${root} (set NAB_DIR): no NAB figures`);
+    return [];
+  }
+  const files: NabFile[] = readdirSync(dataDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((c) => readdirSync(join(dataDir, c.name)).map((f) => `${c.name}/${f}`))
+    .filter((key) => key.endsWith('.csv'))
+    .sort()
+    .map((key) => ({ key, table: parseNabCsv(readFileSync(join(dataDir, key), 'utf8'), key) }));
+  const windows = parseWindows(JSON.parse(readFileSync(join(root, 'combined_windows.json'), 'utf8')));
+  const cv = await crossValidateDetector(files, windows, { params: DEFAULT_PARAMS, partitions: PARTITIONS });
+  const results: BenchResult[] = [];
+  for (const profile of PROFILE_NAMES) {
+    const p = cv.profiles[profile];
+    results.push({
+      name: `NAB ${profile}, on the ${cv.files} tuning files (threshold ${p.tunedThreshold.toFixed(4)})`,
+      value: p.tuned,
+      unit: 'score',
+    });
+    for (const s of p.partitions) {
+      results.push({
+        name: `NAB ${profile}, ${LABELS[s.partition]} (${cv.files} files)`,
+        value: s.mean,
+        unit: 'score',
+      });
+    }
+  }
+  return results;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.table((await runNabBench()).map((r) => ({ name: r.name, score: r.value.toFixed(2) })));
+}
