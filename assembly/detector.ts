@@ -39,6 +39,8 @@ const CLIP_AFTER: f64 = 30;
 const CUSUM_CLIP: f64 = 4;
 // Reach beyond the range seen so far, in widths, of an absurd reading (ABSURD_REACH in params.ts).
 const ABSURD_REACH: f64 = 1e4;
+// Variance floor, relative to the squared range seen so far (VARIANCE_FLOOR in params.ts).
+const VARIANCE_FLOOR: f64 = 1e-12;
 
 // Scalar state slots (same as S in params.ts).
 const S_COUNT = 0;
@@ -430,7 +432,10 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   const mean = get(state, S_MEAN);
   const variance = get(state, S_VARIANCE);
   const d = x - mean;
-  const deviation = t > 0 ? d / Math.sqrt(variance + 1e-12 * (1 + mean * mean)) : 0;
+  // The floor scales with the range, so the scores do not depend on the series' unit or offset.
+  const floor = VARIANCE_FLOOR * range * range;
+  const sd = Math.sqrt(variance + floor);
+  const deviation = t > 0 && sd > 0 ? d / sd : 0;
   const z = abs<f64>(deviation);
   // During the quiet period after an alarm, deviations are clipped at the z floor (see the twin).
   const clip = get(state, S_HOLD) > 0 ? param(params, P_Z_FLOOR) : param(params, P_Z_CLIP);
@@ -445,7 +450,8 @@ function step(params: usize, state: usize, ts: f64, x: f64): f64 {
   const ring = slotPtr(state, <i32>param(params, P_RING));
   const step = t > 0 ? x - load<f64>(ring + (<usize>(<i64>(t - 1) % <i64>W) << 3)) : 0;
   const rateVariance = get(state, S_RATE_VARIANCE);
-  const rate = t > 1 ? abs<f64>(step) / Math.sqrt(rateVariance + 1e-12 * (1 + mean * mean)) : 0;
+  const rateSd = Math.sqrt(rateVariance + floor);
+  const rate = t > 1 && rateSd > 0 ? abs<f64>(step) / rateSd : 0;
   if (t > 0) {
     const ar = max<f64>(param(params, P_Z_ALPHA), 1 / t);
     const rateLimit = t > CLIP_AFTER ? param(params, P_Z_CLIP) * Math.sqrt(rateVariance) : Infinity;

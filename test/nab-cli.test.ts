@@ -94,6 +94,15 @@ async function corpus(files: Record<string, string>): Promise<string> {
   return root;
 }
 
+/** Results of the untouched speed_7578.csv fixture. */
+async function scoredPlain(): Promise<string> {
+  const out = await tempDir();
+  const key = 'realTraffic/speed_7578.csv';
+  const data2 = await corpus({ [key]: readFileSync(join(data, key), 'utf8') });
+  expect(await runNabCommand(['--data', data2, '--out', out], capture().io)).toBe(0);
+  return out;
+}
+
 /** The anomaly scores of the result file for `key` under `out`. */
 async function resultScores(out: string, key: string): Promise<number[]> {
   const [category, name] = key.split('/');
@@ -161,5 +170,31 @@ describe('nab command, input read strictly (issue 18, finding 9)', () => {
     expect(lines.some((l) => /^a\/dst\.csv: \d+ timestamps going back/.test(l))).toBe(true);
     // The detector sees the rows in file order whatever their stamps: the same scores.
     expect(await resultScores(out, 'a/dst.csv')).toEqual(await resultScores(out, 'a/plain.csv'));
+  });
+
+  it('keeps the input rows one for one where stamps repeat and go back, and scores such a file', async () => {
+    // Rows 100-103 repeat the stamp before them (as NAB's files at a logging quirk); rows 500-505
+    // are stamped two hours early (a clock set back) and so go back behind rows already seen.
+    const messy = rows.map((r, i) => {
+      const [stamp, value] = r.split(',');
+      if (i >= 100 && i <= 103) return `${rows[99].split(',')[0]},${value}`;
+      if (i < 500 || i > 505) return r;
+      const earlier = new Date(Date.parse(`${stamp.replace(' ', 'T')}Z`) - 7_200_000);
+      return `${earlier.toISOString().slice(0, 19).replace('T', ' ')},${value}`;
+    });
+    const data2 = await corpus({ 'realTraffic/speed_7578.csv': messy.join('\n') });
+    const out = await tempDir();
+    const { io, out: lines, err } = capture();
+    expect(await runNabCommand(['--data', data2, '--out', out, '--windows', windows], io)).toBe(0);
+    expect(err).toEqual([]);
+    expect(lines).toContain('realTraffic/speed_7578.csv: 6 timestamps going back, 4 repeated timestamps');
+    const text = await readFile(join(out, 'realTraffic', `${NAB_DETECTOR_NAME}_speed_7578.csv`), 'utf8');
+    const written = text.trimEnd().split('\n');
+    expect(written).toHaveLength(messy.length);
+    expect(written.slice(1).map((r) => r.split(',').slice(0, 2).join(','))).toEqual(messy.slice(1));
+    expect(await resultScores(out, 'realTraffic/speed_7578.csv')).toEqual(
+      await resultScores(await scoredPlain(), 'realTraffic/speed_7578.csv'),
+    );
+    expect(lines.join('\n')).toMatch(/^standard +-?\d+\.\d\d/m);
   });
 });

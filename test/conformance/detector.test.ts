@@ -161,7 +161,7 @@ describe('default detector', () => {
     const values = Float64Array.from({ length: n }, (_, i) =>
       i >= 2500 && i < 2560 ? 50_000 : (i % 96 < 48 ? 0 : 100_000) + ((i * 7919) % 13) * 100,
     );
-    // Pattern view only: the z-score and CUSUM floors scale with the offset by design.
+    // Pattern view only (the other views' offset invariance is checked above, to rounding).
     const params = { ...DEFAULT_PARAMS, zFloor: 1e9, cusumGate: 1e9 };
     const run = (offset: number) => {
       const d = new SeriesDetector(params);
@@ -170,6 +170,34 @@ describe('default detector', () => {
     const near = run(0);
     expect(run(1e12)).toEqual(near);
     expect(near.flatMap((s, i) => (s >= ALARM_THRESHOLD ? [i] : []))).toEqual([2500]);
+  });
+
+  it('scores do not depend on the unit: a series times a power of two scores the same, bit for bit', async () => {
+    const values = seasonal(2000, 11, 1500);
+    values.fill(values[0], 0, 200); // a flat start: the variance floor alone stands between 0 and 0
+    for (let i = 1700; i < 1800; i++) values[i] += 6;
+    const want = runTwin(values);
+    expect(want.some((v) => v >= ALARM_THRESHOLD)).toBe(true);
+    const runWasm = async (v: Float64Array) =>
+      Array.from((await DetectorBank.create(1, { backend: 'wasm' })).updateSeries(0, stamps(v.length), v));
+    const wantWasm = await runWasm(values);
+    for (const factor of [2 ** -20, 2 ** -10, 2 ** 10, 2 ** 30]) {
+      const scaled = values.map((x) => x * factor);
+      expect(Array.from(runTwin(scaled))).toEqual(Array.from(want));
+      expect(await runWasm(scaled)).toEqual(wantWasm);
+    }
+  });
+
+  it('scores do not depend on the offset: a series moved by 1e6 alarms at the same points', () => {
+    const values = seasonal(2000, 12, 1500);
+    for (let i = 1700; i < 1800; i++) values[i] += 6;
+    const want = runTwin(values);
+    const alarms = (s: Float64Array) => Array.from(s).flatMap((v, i) => (v >= ALARM_THRESHOLD ? [i] : []));
+    for (const offset of [-1e6, 1e6, 1e9]) {
+      const got = runTwin(values.map((x) => x + offset));
+      expect(alarms(got)).toEqual(alarms(want));
+      for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-3);
+    }
   });
 
   it('batch and block updates of many series equal feeding each series alone, on both backends', async () => {

@@ -43,6 +43,7 @@ import {
   CUSUM_CLIP,
   FEATURE_DIMS,
   S,
+  VARIANCE_FLOOR,
   type DerivedConstants,
   type DetectorParams,
   type StateLayout,
@@ -291,7 +292,11 @@ export function updateState(
   const mean = s[base + S.mean];
   const variance = s[base + S.variance];
   const d = x - mean;
-  const deviation = t > 0 ? d / Math.sqrt(variance + 1e-12 * (1 + mean * mean)) : 0;
+  // The floor keeps a flat stretch from dividing by zero; it scales with the range, so the scores
+  // do not depend on the series' unit or offset (an absolute or mean-relative one would).
+  const floor = VARIANCE_FLOOR * range * range;
+  const sd = Math.sqrt(variance + floor);
+  const deviation = t > 0 && sd > 0 ? d / sd : 0;
   const z = Math.abs(deviation);
   // Winsorised update: one huge spike must not inflate the variance and hide the next anomaly.
   // During the quiet period after an alarm the points belong to the event just told, so they
@@ -310,7 +315,8 @@ export function updateState(
   const ringAt = base + layout.ring;
   const step = t > 0 ? x - s[ringAt + ((t - 1) % layout.window)] : 0;
   const rateVariance = s[base + S.rateVariance];
-  const rate = t > 1 ? Math.abs(step) / Math.sqrt(rateVariance + 1e-12 * (1 + mean * mean)) : 0;
+  const rateSd = Math.sqrt(rateVariance + floor);
+  const rate = t > 1 && rateSd > 0 ? Math.abs(step) / rateSd : 0;
   if (t > 0) {
     const ar = Math.max(p.zAlpha, 1 / t);
     const rateLimit = t > CLIP_AFTER ? p.zClip * Math.sqrt(rateVariance) : Infinity;
