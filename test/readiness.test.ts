@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createContext, type RunContext } from '../src/readiness/context.ts';
 import { runChecks } from '../src/readiness/runner.ts';
 import type { Check, CheckContext } from '../src/readiness/check.ts';
@@ -14,6 +14,7 @@ import { recordVersion } from '../src/readiness/versions.ts';
 import { runReadinessCommand } from '../src/cli/readiness.ts';
 import { NodeKeys } from '../src/security/keys.ts';
 import { PGliteStore } from '../src/knowledge/pglite-store.ts';
+import { openStoreForWriting } from '../src/knowledge/store-directory.ts';
 
 const dirs: string[] = [];
 const contexts: RunContext[] = [];
@@ -161,6 +162,47 @@ describe('rollback versions and configuration in a durable store', () => {
     expect(String(missing[0].evidence.error)).toContain('does not exist');
   }, 60_000);
 
+  it('reads a real store from a snapshot: readiness --store leaves every file of it as it was', async () => {
+    const dir = join(await tempDir(), 'store');
+    const opened = await openStoreForWriting(dir);
+    for (const version of [1, 2]) {
+      await recordVersion(opened.knowledge, 'config', { loop: { confirmTicks: 2 } }, version);
+      await recordVersion(opened.knowledge, 'model', { detector: `resonance-v${version}` }, version);
+    }
+    await opened.close();
+    /** Each file under the store: its size and modification time. */
+    const files = async () => {
+      const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+      const states: Record<string, string> = {};
+      for (const entry of entries.filter((e) => e.isFile())) {
+        const path = join(entry.parentPath, entry.name);
+        const { size, mtimeMs } = await stat(path);
+        states[path] = `${size} bytes, modified ${mtimeMs}`;
+      }
+      return states;
+    };
+    const before = await files();
+    expect(Object.keys(before).length).toBeGreaterThan(10);
+    const out = join(await tempDir(), 'readiness.json');
+    const code = await runReadinessCommand([
+      '--only',
+      'deploy.rollback-versions',
+      '--only',
+      'deploy.config-valid',
+      '--store',
+      dir,
+      '--out',
+      out,
+      '--html',
+      join(dirname(out), 'readiness.html'),
+      '--quiet',
+    ]);
+    const report = JSON.parse(await readFile(out, 'utf8'));
+    expect(report.checks.map((c: { status: string }) => c.status)).toEqual(['pass', 'pass']);
+    expect(code).toBe(0);
+    expect(await files()).toEqual(before);
+  }, 60_000);
+
   it('compares engine versions with >= ranges', () => {
     expect(satisfiesMinimum('20.20.2', '>=20.19')).toBe(true);
     expect(satisfiesMinimum('20.19.0', '>=20.19')).toBe(true);
@@ -187,6 +229,8 @@ describe('probe HTTP server', () => {
         actionsFailed: 0,
         actionsRolledBack: 0,
         rollbacksFailed: 0,
+        actionsNotTaken: 0,
+        auditFailures: 0,
         storePending: 0,
         storeFailures: 0,
         eventsDropped: 0,

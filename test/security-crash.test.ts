@@ -1,12 +1,13 @@
 /**
  * The store and the audit log under crashes and concurrency, with real processes: two `run
- * --store D` at once, and `kill -9` at seeded random points of runs on one store (during start,
- * recovery, the run and its seals). After each, the store must open, its log verify (the sealed
- * part, and any unsealed tail reported as such), its knowledge be covered by the log, and its ids
- * be unique.
+ * --store D` at once, `kill -9` at seeded random points of runs on one store (during start,
+ * recovery, the run and its seals), and loops killed the moment an executor is called. After
+ * each, the store must open, its log verify (the sealed part, and any unsealed tail reported as
+ * such), its knowledge be covered by the log, and its ids be unique; every executor call must find
+ * its intent in the log.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
@@ -56,7 +57,7 @@ async function inspect(path: string) {
     const ids = await db.query<{ rows: number; ids: number }>(
       'SELECT count(*)::int AS rows, count(DISTINCT id)::int AS ids FROM incidents',
     );
-    return { verdict, coverage, unsealed, runs, incidents: ids.rows[0] };
+    return { verdict, coverage, entries: stored, unsealed, runs, incidents: ids.rows[0] };
   } finally {
     await opened.close();
   }
@@ -181,6 +182,47 @@ describe('a store under concurrent writers and kill -9', () => {
     expect(out.join('\n')).toMatch(
       /knowledge: each of the \d+ actions and \d+ runs in the store has its audit entries/,
     );
+  });
+
+  it('finds the intent of every action and rollback in the log when the loop is killed as its executor is called', {
+    timeout: 120_000,
+  }, async () => {
+    const store = join(root, 'intents');
+    const rng = new Rng(1818);
+    // Entries of earlier runs: each run's calls must find their intents among its own entries.
+    let earlier = 0;
+    for (let run = 0; run < 4; run++) {
+      // Calls alternate apply, rollback: odd call numbers are applies, even ones rollbacks.
+      const killAt = 2 * Math.floor(rng.next() * 6) + 1 + (run % 2);
+      const markers = join(root, `intents-${run}.txt`);
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'test/crash-loop-writer.ts', store, markers, String(killAt)],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const signal = await new Promise((done) => child.on('exit', (_code, signal) => done(signal)));
+      expect(signal, stderr).toBe('SIGKILL');
+      const calls = (await readFile(markers, 'utf8')).trim().split('\n');
+      const context = `run ${run}, killed on call ${killAt}: ${calls.at(-1)}`;
+      expect(calls, context).toHaveLength(killAt);
+      const state = await inspect(store);
+      expect(state.verdict, context).toMatchObject({ ok: true, unsealed: state.unsealed.length });
+      expect(state.coverage.gaps, context).toEqual([]);
+      expect(state.incidents.rows, context).toBe(state.incidents.ids);
+      const logged = new Set(
+        state.entries
+          .slice(earlier)
+          .filter((e) => e.kind === 'action' || e.kind === 'rollback')
+          .map((e) => `${e.kind === 'action' ? 'apply' : 'rollback'} ${(e.data as { id: string }).id}`),
+      );
+      expect(
+        calls.filter((call) => !logged.has(call)),
+        context,
+      ).toEqual([]);
+      earlier = state.entries.length;
+    }
   });
 
   it('holds every audit entry whose append resolved before the writer was killed', {

@@ -64,7 +64,17 @@ export interface AuditRecord {
   detail: Record<string, unknown>;
 }
 
-/** Where the loop writes its audit trail (e.g. the ML-DSA signed audit log). */
+/**
+ * Where the loop writes its audit trail (e.g. the ML-DSA signed audit log). The loop calls
+ * `record` in the order it decides things and never defers it, so a sink that takes its place in
+ * its log synchronously (as AuditLog.append does) keeps that order.
+ */
 export interface AuditSink {
+  /**
+   * Records `entry`; resolves once it is durable. The loop waits for an action's (or a rollback's)
+   * intent before calling the executor, and for a result before storing the action's outcome; a
+   * rejection or a throw means not recorded: the action is not taken (see LoopStats.actionsNotTaken).
+   * It must settle: a tick that starts actions ends once their intents are recorded.
+   */
   record(entry: AuditRecord): void | Promise<void>;
 }

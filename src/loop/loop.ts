@@ -24,6 +24,16 @@
  * becomes 'rolled-back', or a failed rollback is reported) whenever it comes, whether or not its
  * incident is still open. In dry-run mode (`dryRun`) the loop plans and records what it would do
  * through `executor.dryRun`, applies nothing, and hands each incident to a human.
+ *
+ * Audit before action: entries reach the audit sink in the order the loop decides them. An
+ * action's (or a rollback's) executor is called only once the sink has recorded its intent, and
+ * the knowledge store learns of the action after that, and of its outcome after the result is
+ * recorded: the store never holds what the log does not. The intents of a tick are recorded
+ * together and the tick ends once their executors are called, so a slow sink delays a tick that
+ * acts by one record, whatever the number of actions, and an action's timing never depends on
+ * the log's latency. Without a sink, executors are called at once. An action whose intent the sink
+ * refuses is not taken: an engine that cannot account for an action does not act, and the
+ * incident goes to a human at once (a retry would act later on a trail that just failed).
  */
 import { Analyzer, type IncidentSummary } from '../analyze/analyzer.ts';
 import { signatureOf } from '../analyze/evidence.ts';
@@ -67,6 +77,15 @@ interface InFlight {
   recoveredAt?: number;
 }
 
+/** What the audit sink said to a record: undefined once it is recorded, else why it is not. */
+type Recording = Promise<string | undefined>;
+
+/** An executor call waiting for its intent to be recorded, and what to do once the sink answers. */
+interface Gated {
+  recorded: Recording;
+  proceed(refusal: string | undefined): void;
+}
+
 /** An open incident: the analyzer's evidence and the loop's progress on it, one object. */
 interface Incident extends TrackedIncident {
   progress: IncidentProgress;
@@ -102,9 +121,15 @@ export class MapeKLoop {
     actionsFailed: 0,
     actionsRolledBack: 0,
     rollbacksFailed: 0,
+    actionsNotTaken: 0,
+    auditFailures: 0,
   };
   /** Rollbacks the executor has not answered yet (`close` waits for them). */
   readonly #rollbacks = new Set<Promise<void>>();
+  /** This tick's executor calls, in the order decided, each waiting for its intent's record. */
+  readonly #gated: Gated[] = [];
+  /** Store writes waiting for their audit records, chained so they reach the store in the log's order. */
+  #audited: Promise<void> = Promise.resolve();
   #ticking: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #now = -Infinity;
@@ -207,7 +232,7 @@ export class MapeKLoop {
   async #shutDown(): Promise<void> {
     await Promise.allSettled([this.#ticking]);
     await Promise.allSettled([...this.#rollbacks]);
-    await this.#writes.flush();
+    await this.flush();
     this.events.close();
     await this.#options.detector.close?.();
   }
@@ -232,7 +257,12 @@ export class MapeKLoop {
       });
     }
     const healthy = 1 - anomalies.length / this.#options.graph.size;
-    for (const incident of [...this.#analyzer.incidents()]) await this.#advance(incident, ts, healthy);
+    try {
+      for (const incident of [...this.#analyzer.incidents()]) await this.#advance(incident, ts, healthy);
+    } finally {
+      // The intents were all handed to the sink above, so this waits about one record, not one per action.
+      for (const { recorded, proceed } of this.#gated.splice(0)) proceed(await recorded);
+    }
   }
 
   /**
@@ -247,9 +277,12 @@ export class MapeKLoop {
     this.#analyzer.updateRoutes(nextHop, this.#now);
   }
 
-  /** Waits for queued knowledge writes (e.g. before shutdown). */
-  flush(): Promise<void> {
-    return this.#writes.flush();
+  /** Waits for queued knowledge writes, those waiting for their audit records included (e.g. before shutdown). */
+  async flush(): Promise<void> {
+    let waited: Promise<void>;
+    do await (waited = this.#audited);
+    while (waited !== this.#audited);
+    await this.#writes.flush();
   }
 
   /** Makes a new tracked incident one of the loop's: a candidate, announced once confirmed. */
@@ -398,22 +431,59 @@ export class MapeKLoop {
     incident.flight = flight;
     incident.progress = 'acting';
     incident.attempts++;
-    const { dryRun = false, executor } = this.#options;
-    if (!dryRun) {
-      this.rails.started(incident.record.id, chosen.target, ts);
-      this.#stats.actionsStarted++;
-      this.events.emit({ type: 'action-started', ts, action: { ...record } });
-    }
-    this.#audit({
+    const dryRun = this.#options.dryRun ?? false;
+    // The rails count the action from its decision, so no other incident of this tick takes its target.
+    if (!dryRun) this.rails.started(incident.record.id, chosen.target, ts);
+    const intent = this.#audit({
       type: 'action',
       ts,
       incidentId: record.incidentId,
       detail: { id: record.id, action: record.action, target: record.target, ...(dryRun ? { dryRun } : {}) },
     });
+    if (!intent) return this.#carryOut(flight, ts);
+    this.#gated.push({
+      recorded: intent,
+      proceed: (refusal) =>
+        refusal === undefined ? this.#carryOut(flight, ts) : this.#notTaken(incident, ts, refusal),
+    });
+  }
+
+  /** Starts the action whose intent is recorded: the store learns of it, then the executor is called. */
+  #carryOut(flight: InFlight, ts: number): void {
+    const { record, request } = flight;
+    const { dryRun = false, executor } = this.#options;
+    if (!dryRun) {
+      this.#stats.actionsStarted++;
+      this.events.emit({ type: 'action-started', ts, action: { ...record } });
+    }
     this.#writes.enqueue((s) => s.putAction({ ...record }));
-    (dryRun ? executor.dryRun(request) : executor.apply(request)).then(
+    let answer: Promise<ExecutionResult>;
+    try {
+      answer = Promise.resolve(dryRun ? executor.dryRun(request) : executor.apply(request));
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    answer.then(
       (result) => (flight.result = result),
       (error) => (flight.result = { ok: false, reason: `executor threw: ${messageOf(error)}` }),
+    );
+  }
+
+  /**
+   * The sink refused the action's intent: the executor is not called and the store is not told
+   * of it. The rails count it as a failure (the breaker then stops actions while the log keeps
+   * failing) and the incident goes to a human.
+   */
+  #notTaken(incident: Incident, ts: number, refusal: string): void {
+    const { record } = incident.flight!;
+    incident.flight = undefined;
+    incident.progress = 'announced';
+    this.#stats.actionsNotTaken++;
+    if (!this.#options.dryRun) this.rails.finished(incident.record.id, ts, false);
+    this.#escalate(
+      incident,
+      ts,
+      `${record.action} on ${printTarget(record.target)} (${record.id}) not taken: the audit log could not record its intent (${refusal})`,
     );
   }
 
@@ -539,23 +609,42 @@ export class MapeKLoop {
     record.outcome = outcome;
     record.finishedAt = ts;
     this.events.emit({ type: 'action-result', ts, action: { ...record } });
-    this.#audit({
+    const recorded = this.#audit({
       type: 'result',
       ts,
       incidentId: record.incidentId,
       detail: { id: record.id, outcome, reason },
     });
-    this.#writes.enqueue((s) => s.putAction({ ...record }));
+    this.#storeAction(record, recorded);
   }
 
+  /**
+   * Undoes an action that did not heal, once the sink has recorded the intent to; a rollback the
+   * sink refuses is not attempted, and reported as a failed one.
+   */
   #rollback(flight: InFlight, ts: number): void {
     this.#analyzer.actionUndone(flight.record.target, this.#actions.get(flight.record.action), ts);
-    this.#audit({
+    const intent = this.#audit({
       type: 'rollback',
       ts,
       incidentId: flight.record.incidentId,
       detail: { id: flight.record.id, action: flight.record.action, target: flight.record.target },
     });
+    if (!intent) return this.#undo(flight);
+    this.#gated.push({
+      recorded: intent,
+      proceed: (refusal) =>
+        refusal === undefined
+          ? this.#undo(flight)
+          : this.#rolledBack(flight.record, {
+              ok: false,
+              reason: `not attempted: the audit log could not record its intent (${refusal})`,
+            }),
+    });
+  }
+
+  /** Asks the executor to undo the action; its answer is recorded whenever it comes. */
+  #undo(flight: InFlight): void {
     const answered = Promise.resolve()
       .then(() => this.#options.executor.rollback(flight.request))
       .then(
@@ -583,7 +672,7 @@ export class MapeKLoop {
       ...(result?.reason !== undefined ? { reason: result.reason } : {}),
     };
     this.events.emit({ type: 'rollback', ts: this.#now, action: { ...record }, result: answer });
-    this.#audit({
+    const recorded = this.#audit({
       type: 'result',
       ts: this.#now,
       incidentId: record.incidentId,
@@ -594,7 +683,7 @@ export class MapeKLoop {
         reason: answer.reason,
       },
     });
-    this.#writes.enqueue((s) => s.putAction({ ...record }));
+    this.#storeAction(record, recorded);
   }
 
   /** Closes the incident: resolved, or (when escalated) back to normal in a human's hands. */
@@ -644,18 +733,41 @@ export class MapeKLoop {
     this.#writes.enqueue((s) => s.putIncident(copy));
   }
 
-  #audit(entry: AuditRecord): void {
+  /**
+   * Writes the action as it is now to the store once `recorded` (its audit record) has settled,
+   * at once without a sink. A record the sink refused still lets the write through: the outcome
+   * happened, and `audit verify` then reports the entry the log lacks.
+   */
+  #storeAction(record: ActionRecord, recorded: Recording | undefined): void {
+    const copy = { ...record };
+    const write = () => this.#writes.enqueue((s) => s.putAction(copy));
+    if (!recorded) return write();
+    this.#audited = this.#audited.then(() => recorded).then(write);
+  }
+
+  /**
+   * Hands `entry` to the audit sink at once, so entries reach it in the order the loop decides
+   * them; undefined without a sink. A refusal (a rejection or a throw) is counted and reported as
+   * a 'store-fault' event, never thrown: the returned promise resolves to its message.
+   */
+  #audit(entry: AuditRecord): Recording | undefined {
     const sink = this.#options.audit;
-    if (!sink) return;
-    Promise.resolve()
-      .then(() => sink.record(entry))
-      .catch((error) =>
-        this.events.emit({
-          type: 'store-fault',
-          ts: entry.ts,
-          error: `audit: ${messageOf(error)}`,
-        }),
-      );
+    if (!sink) return undefined;
+    let recorded: Promise<unknown>;
+    try {
+      recorded = Promise.resolve(sink.record(entry));
+    } catch (error) {
+      recorded = Promise.reject(error);
+    }
+    return recorded.then(
+      () => undefined,
+      (error) => {
+        const refusal = messageOf(error);
+        this.#stats.auditFailures++;
+        this.events.emit({ type: 'store-fault', ts: entry.ts, error: `audit: ${refusal}` });
+        return refusal;
+      },
+    );
   }
 }
 

@@ -49,6 +49,11 @@ export interface LoopOptions extends MetricRoles {
   executor: Executor;
   store?: KnowledgeStore;
   diagnoser?: Diagnoser;
+  /**
+   * Where the loop's decisions are recorded. An action's intent (and a rollback's) is recorded
+   * before its executor is called, and its outcome before the knowledge store is told of it; an
+   * action whose intent the sink refuses is not taken (see AuditSink).
+   */
   audit?: AuditSink;
   rails?: RailOptions;
   /**
@@ -113,8 +118,15 @@ export interface LoopStats {
   actionsFailed: number;
   /** Actions that did not heal and were undone by the executor. */
   actionsRolledBack: number;
-  /** Rollbacks the executor refused, failed or threw on. */
+  /** Rollbacks the executor refused, failed or threw on, or that were not attempted (see `actionsNotTaken`). */
   rollbacksFailed: number;
+  /**
+   * Actions not taken because the audit sink could not record their intent: the executor was not
+   * called and the incident was escalated. (A rollback refused this way counts in `rollbacksFailed`.)
+   */
+  actionsNotTaken: number;
+  /** Audit records the sink refused (each also reported as a 'store-fault' event). */
+  auditFailures: number;
   storePending: number;
   storeFailures: number;
   /** Events dropped from iterators whose readers lagged (see `eventCapacity`). */

@@ -4,8 +4,9 @@ import { printTarget } from '../../src/domain/targets.ts';
 import { LoopClosedError } from '../../src/errors.ts';
 import type { ActionRequest, Executor, ExecutionResult } from '../../src/execute/executor.ts';
 import { MemoryStore } from '../../src/knowledge/memory-store.ts';
+import type { ActionRecord } from '../../src/knowledge/records.ts';
 import type { KnowledgeStore } from '../../src/knowledge/store.ts';
-import type { AuditSink, BatchScorer, Diagnoser } from '../../src/loop/contracts.ts';
+import type { AuditRecord, AuditSink, BatchScorer, Diagnoser } from '../../src/loop/contracts.ts';
 import type { LoopEvent } from '../../src/loop/events.ts';
 import { AuditLogSink, LOOP_DEFAULTS } from '../../src/loop/index.ts';
 import { MapeKLoop } from '../../src/loop/loop.ts';
@@ -157,6 +158,8 @@ class ScriptedExecutor implements Executor {
 class ControlledExecutor implements Executor {
   readonly hot = new Set<number>();
   readonly calls: string[] = [];
+  /** When set, `apply <id>` and `rollback <id>` are written here as each call is made. */
+  trail?: string[];
   readonly rollbacks: Array<{ resolve(result: ExecutionResult): void; reject(error: Error): void }> = [];
   cures = false;
   verify?: (request: ActionRequest) => Promise<boolean>;
@@ -166,17 +169,64 @@ class ControlledExecutor implements Executor {
   }
   async apply(request: ActionRequest): Promise<ExecutionResult> {
     this.calls.push(`apply ${request.action}@${printTarget(request.target)}`);
+    this.trail?.push(`apply ${request.id}`);
     if (this.cures) this.hot.delete(Number(request.target.node?.slice(1)));
     return { ok: true };
   }
   rollback(request: ActionRequest): Promise<ExecutionResult> {
     this.calls.push(`rollback ${request.action}@${printTarget(request.target)}`);
+    this.trail?.push(`rollback ${request.id}`);
     return new Promise((resolve, reject) => this.rollbacks.push({ resolve, reject }));
   }
 }
 
 /** Lets settled promises' handlers run (a rollback's result, an audit append). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * An audit sink that takes a turn of the event loop to store each record, as a real log's write
+ * does, then writes `logged <type> <id>` to `trail`; it refuses (rejects) the records `refuse`
+ * picks, and holds every record while `held` is set, until `release()`.
+ */
+class TrailSink implements AuditSink {
+  readonly received: AuditRecord[] = [];
+  held = false;
+  readonly #waiting: Array<() => void> = [];
+  constructor(
+    readonly trail: string[],
+    readonly refuse: (entry: AuditRecord) => boolean = () => false,
+  ) {}
+  async record(entry: AuditRecord): Promise<void> {
+    this.received.push(entry);
+    if (this.held) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    await settle();
+    if (this.refuse(entry)) throw new Error('disk full');
+    const { id = entry.incidentId, outcome } = entry.detail;
+    this.trail.push(['logged', entry.type, id, outcome].filter((part) => part !== undefined).join(' '));
+  }
+  release(): void {
+    this.held = false;
+    for (const resolve of this.#waiting.splice(0)) resolve();
+  }
+}
+
+/** A memory store that writes `stored <id> <outcome>` to `trail` as each action reaches it. */
+function trailStore(trail: string[]): MemoryStore {
+  const store = new MemoryStore();
+  const put = store.putAction.bind(store);
+  store.putAction = (action: ActionRecord) => {
+    trail.push(`stored ${action.id} ${action.outcome}`);
+    return put(action);
+  };
+  return store;
+}
+
+/** Checks that `trail` holds both lines of each pair, the first before the second (failing with the pairs that are not). */
+function expectBefore(trail: readonly string[], pairs: ReadonlyArray<readonly [string, string]>): void {
+  const inOrder = ([first, then]: readonly [string, string]) =>
+    trail.includes(first) && trail.includes(then) && trail.indexOf(first) < trail.indexOf(then);
+  expect(pairs.filter((pair) => !inOrder(pair))).toEqual([]);
+}
 
 describe('MAPE-K loop on a small known world', () => {
   it('detects a hot node, acts on it and resolves the incident once telemetry is back to normal', async () => {
@@ -496,6 +546,106 @@ describe('MAPE-K loop on a small known world', () => {
     expect(graph.routes).toBeUndefined(); // the loop keeps its own routing table
     await run(100, 110, new Set([3, 4]));
     expect(opened).toEqual([['n4']]);
+  });
+});
+
+describe('MAPE-K loop: audit before action', () => {
+  it('calls an executor once the intent is logged, and stores an action or its outcome once that is logged', async () => {
+    const trail: string[] = [];
+    const executor = new ControlledExecutor();
+    executor.trail = trail;
+    const store = trailStore(trail);
+    const { loop, run } = await lineLoop({ executor, maxAttempts: 1, store, audit: new TrailSink(trail) });
+    await run(0, 100, () => new Set());
+    executor.hot.add(3);
+    // The one action does not heal: it is rolled back.
+    await run(100, 130, () => executor.hot);
+    executor.rollbacks[0].resolve({ ok: true });
+    await settle();
+    await loop.flush();
+    const id = 'act-1';
+    expectBefore(trail, [
+      [`logged action ${id}`, `stored ${id} pending`],
+      [`logged action ${id}`, `apply ${id}`],
+      [`logged result ${id} not-healed`, `stored ${id} not-healed`],
+      [`logged rollback ${id}`, `rollback ${id}`],
+      [`logged result ${id} rolled-back`, `stored ${id} rolled-back`],
+      [`stored ${id} not-healed`, `stored ${id} rolled-back`],
+    ]);
+    expect((await store.listActions()).map((a) => a.outcome)).toEqual(['rolled-back']);
+  });
+
+  it('hands every intent of a tick to the sink at once, and calls their executors in order once logged', async () => {
+    const trail: string[] = [];
+    const executor = new ControlledExecutor();
+    executor.trail = trail;
+    const sink = new TrailSink(trail);
+    const { loop, run } = await lineLoop({ executor, audit: sink });
+    await run(0, 100, () => new Set());
+    // n0 and n5, five hops apart: two incidents, which act in the same tick.
+    const hot = new Set([0, 5]);
+    sink.held = true;
+    let blocked: Promise<void> | undefined;
+    for (let t = 100; t < 130 && !blocked; t++) {
+      let ended = false;
+      const tick = loop.tick(t, {
+        ts: t,
+        columns: { cpu: Float64Array.from({ length: LINE }, (_, i) => (hot.has(i) ? 95 : cpu(i, t))) },
+      });
+      void tick.then(() => (ended = true));
+      await settle();
+      if (!ended) blocked = tick;
+    }
+    expect(blocked).toBeDefined();
+    const intents = sink.received.filter((e) => e.type === 'action').map((e) => e.detail.id);
+    expect(intents).toEqual(['act-1', 'act-2']);
+    expect(executor.calls).toEqual([]);
+    sink.release();
+    await blocked;
+    expect(trail.filter((line) => line.startsWith('apply'))).toEqual(intents.map((id) => `apply ${id}`));
+    expectBefore(
+      trail,
+      intents.map((id) => [`logged action ${id}`, `apply ${id}`]),
+    );
+  });
+
+  it('takes no action and no rollback whose intent the sink refuses: counted, reported and handed to a human', async () => {
+    for (const refused of ['action', 'rollback'] as const) {
+      const executor = new ControlledExecutor();
+      const store = new MemoryStore();
+      const sink = new TrailSink([], (entry) => entry.type === refused);
+      const { loop, events, run } = await lineLoop({ executor, maxAttempts: 1, store, audit: sink });
+      await run(0, 100, () => new Set());
+      executor.hot.add(3);
+      await run(100, 140, () => executor.hot);
+      await loop.flush();
+      expect(
+        events.filter((e) => e.type === 'store-fault').map((e) => e.type === 'store-fault' && e.error),
+      ).toEqual(['audit: disk full']);
+      const escalations = events
+        .filter((e) => e.type === 'escalation')
+        .map((e) => e.type === 'escalation' && e.reason);
+      const actions = await store.listActions();
+      if (refused === 'action') {
+        expect(executor.calls).toEqual([]);
+        expect(events.some((e) => e.type === 'action-started')).toBe(false);
+        expect(escalations).toEqual([
+          'restart-service on n3 (act-1) not taken: the audit log could not record its intent (disk full)',
+        ]);
+        expect(actions).toEqual([]);
+        expect(loop.stats()).toMatchObject({ actionsStarted: 0, actionsNotTaken: 1, auditFailures: 1 });
+      } else {
+        expect(executor.calls).toEqual(['apply restart-service@n3']);
+        expect(events.find((e) => e.type === 'rollback')).toMatchObject({
+          result: {
+            ok: false,
+            reason: 'not attempted: the audit log could not record its intent (disk full)',
+          },
+        });
+        expect(actions.map((a) => a.outcome)).toEqual(['not-healed']);
+        expect(loop.stats()).toMatchObject({ actionsNotTaken: 0, rollbacksFailed: 1, auditFailures: 1 });
+      }
+    }
   });
 });
 

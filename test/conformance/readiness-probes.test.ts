@@ -25,6 +25,8 @@ function fakeLoop() {
     actionsFailed: 0,
     actionsRolledBack: 0,
     rollbacksFailed: 0,
+    actionsNotTaken: 0,
+    auditFailures: 0,
     storePending: 0,
     storeFailures: 0,
     eventsDropped: 0,

@@ -17,22 +17,23 @@ interface PackageJson {
   exports?: Record<string, string | Record<string, string>>;
 }
 
-/** Version histories read once from the deployment store, shared by the two checks using them. */
+/**
+ * Version histories read once from the deployment store, shared by the two checks using them.
+ * The store is read from a snapshot (`openStoreForReading`): readiness never writes to it, and a
+ * path that is not a store, or a store a live process is writing, fails the checks with the reason.
+ */
 function deploymentVersions(
   context: CheckContext,
 ): Promise<{ config: VersionRecord[]; model: VersionRecord[] }> {
   return context.shared('deployment-versions', async () => {
-    const fs = await import('node:fs/promises');
-    const stat = await fs.stat(context.storePath!).catch(() => undefined);
-    if (!stat?.isDirectory())
-      throw new Error(`knowledge store directory ${context.storePath} does not exist`);
-    const { PGliteStore } = await import('../../knowledge/pglite-store.ts');
+    const { openStoreForReading } = await import('../../knowledge/store-directory.ts');
     const { versionHistory } = await import('../versions.ts');
-    const store = await PGliteStore.open(context.storePath!);
+    const opened = await openStoreForReading(context.storePath!);
     try {
+      const store = opened.knowledge;
       return { config: await versionHistory(store, 'config'), model: await versionHistory(store, 'model') };
     } finally {
-      await store.close();
+      await opened.close();
     }
   });
 }
