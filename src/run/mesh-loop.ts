@@ -61,7 +61,7 @@ export interface MeshLoopOptions {
   topology?: TopologyKind;
   /** Length of the fault schedule in simulated hours (default 1). */
   hours?: number;
-  /** Faults of each kind in that schedule (default 2). */
+  /** Faults of each kind in that schedule (default 2); 0 schedules none (faults are then injected by hand, as in the playground). */
   faultsPerKind?: number;
   /**
    * Builds the detector for `series` series; with `threshold`, the score at or above which a
@@ -95,13 +95,10 @@ export class MeshLoop {
       seed,
       topology: { kind: options.topology ?? 'geometric', nodes: options.nodes ?? 50 },
     });
-    for (const spec of scheduleFaults({
-      seed,
-      topology: sim.topology,
-      hours: options.hours ?? 1,
-      perKind: options.faultsPerKind ?? 2,
-    })) {
-      sim.inject(spec);
+    const perKind = options.faultsPerKind ?? 2;
+    if (perKind !== 0) {
+      for (const spec of scheduleFaults({ seed, topology: sim.topology, hours: options.hours ?? 1, perKind }))
+        sim.inject(spec);
     }
     const t = sim.topology;
     const graph = new MeshGraph(
