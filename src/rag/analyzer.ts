@@ -5,9 +5,10 @@
  * ranked from what it retrieved.
  */
 import { ArgumentError } from '../errors.ts';
-import type { RagDocument } from './document.ts';
+import { alertLinkKeys, alertQuery, type AlertmanagerAlert } from './alert.ts';
+import { labelConfidence, type RagDocument } from './document.ts';
 import type { Embedder } from './embedder.ts';
-import type { RetrievalFilter } from './filter.ts';
+import { compileFilter, type RetrievalFilter } from './filter.ts';
 import { HashedEmbedder } from './hashed-embedder.ts';
 import {
   checkIncident,
@@ -16,7 +17,7 @@ import {
   type IncidentInput,
   type ResolvedIncident,
 } from './incident.ts';
-import type { RetrievalHit, RetrievalResult, RetrievalTimings } from './result.ts';
+import { RetrievalResult, type RetrievalHit, type RetrievalTimings } from './result.ts';
 import { HybridRetriever, type RetrievalMode } from './retriever.ts';
 import { RUNBOOKS } from './runbooks.generated.ts';
 import { MemoryRagStore, type RagStore } from './store.ts';
@@ -34,8 +35,17 @@ export interface RAGAnalyzerOptions {
   weights?: { lexical: number; vector: number };
   /** Concepts the lexical index expands terms with (default the ops thesaurus; `null`: plain BM25). */
   thesaurus?: Readonly<Record<string, string>> | null;
+  /** BM25F weights of the document fields (default `DEFAULT_FIELD_WEIGHTS`). */
+  fieldWeights?: Readonly<Record<string, number>>;
+  /** Weight of thesaurus concepts in BM25 (default `CONCEPT_WEIGHT`). */
+  conceptWeight?: number;
   /** Index the shipped runbook corpus when the store holds no runbook yet (default true). */
   shippedRunbooks?: boolean;
+  /**
+   * Runbooks to index beside the shipped ones (an operator's, e.g. from `loadRunbookFolder`),
+   * added or replaced at every start.
+   */
+  runbooks?: readonly RagDocument[];
 }
 
 /** Options of {@link RAGAnalyzer.retrieveContext}. */
@@ -54,6 +64,8 @@ export interface Citation {
   readonly id: string;
   readonly title: string;
   readonly faults: readonly string[];
+  /** Confidence of each fault kind and action: 1 when declared, the inferred one when inferred. */
+  readonly confidence: { readonly faults: readonly number[]; readonly actions: readonly number[] };
   readonly score: number;
   /** Words and concepts it shares with the incident. */
   readonly matched: readonly string[];
@@ -112,11 +124,24 @@ export class RAGAnalyzer {
   static async create(options: RAGAnalyzerOptions = {}): Promise<RAGAnalyzer> {
     const embedder = options.embedder ?? (await HashedEmbedder.create());
     const store = options.store ?? new MemoryRagStore();
-    const { precision, weights, thesaurus } = options;
-    const retriever = await HybridRetriever.open({ embedder, store, precision, weights, thesaurus });
+    const { precision, weights, thesaurus, fieldWeights, conceptWeight } = options;
+    const retriever = await HybridRetriever.open({
+      embedder,
+      store,
+      precision,
+      weights,
+      thesaurus,
+      fieldWeights,
+      conceptWeight,
+    });
     const analyzer = new RAGAnalyzer(retriever);
     const hasRunbooks = RUNBOOKS.some((r) => retriever.get(r.id));
     if ((options.shippedRunbooks ?? true) && !hasRunbooks) await analyzer.indexKnowledge(RUNBOOKS);
+    if (options.runbooks !== undefined) {
+      if (!Array.isArray(options.runbooks))
+        throw new ArgumentError('options.runbooks', 'expected an array of runbook documents');
+      await analyzer.indexKnowledge(options.runbooks);
+    }
     return analyzer;
   }
 
@@ -141,6 +166,32 @@ export class RAGAnalyzer {
     return this.retriever.search(query, options);
   }
 
+  /**
+   * The runbooks for an Alertmanager alert (see ./alert.ts): the one its `runbook_url` or its
+   * `alertname` leads to first (marked `linkedBy`, score 1), then the best matches of the question
+   * the alert asks. `options.filter` applies to the linked runbook too; `source` defaults to
+   * runbooks.
+   */
+  async retrieveForAlert(alert: AlertmanagerAlert, options: RetrieveOptions = {}): Promise<RetrievalResult> {
+    if (typeof alert !== 'object' || alert === null || typeof alert.labels !== 'object')
+      throw new ArgumentError('alert', 'expected an alert with labels (see parseAlerts)');
+    const filter = { source: 'runbook' as const, ...options.filter };
+    const k = options.k ?? 5;
+    const result = await this.retriever.search(alertQuery(alert), { ...options, k, filter });
+    const link = this.retriever.linked(alertLinkKeys(alert));
+    const accept = compileFilter(filter, 'options.filter');
+    if (!link || (accept && !accept(link.document))) return result;
+    const found = result.hits.find((h) => h.document.id === link.document.id);
+    const linked: RetrievalHit = {
+      ...(found ?? { document: link.document, matched: [] }),
+      score: 1,
+      linkedBy: link.by,
+    };
+    const rest = result.hits.filter((h) => h.document.id !== link.document.id);
+    const hits = [linked, ...rest].slice(0, k);
+    return new RetrievalResult(result.query, hits, result.totalResults + (found ? 0 : 1), result.timings);
+  }
+
   /** Indexes a resolved incident, so later diagnoses can cite it and learn from its outcome. */
   async recordResolved(incident: ResolvedIncident): Promise<void> {
     checkIncident(incident);
@@ -162,7 +213,9 @@ export class RAGAnalyzer {
    * flat near the top to weigh with. A candidate action's prior is the mean of Beta(1 + a,
    * 1 + b): a sums runbook recommendations (1 / (runbook rank x position in its action list))
    * and the similarity of past incidents it healed, b the similarity of past incidents where
-   * it was tried and did not heal. `options.faults` restricts both searches to those kinds.
+   * it was tried and did not heal. A runbook's inferred fault kinds and actions vote with their
+   * confidence times what a declared one would. `options.faults` restricts both searches to
+   * those kinds.
    */
   async augmentAnalysis(
     incident: IncidentInput,
@@ -186,7 +239,10 @@ export class RAGAnalyzer {
     const evidence = (hits: readonly RetrievalHit[], weight: number) => {
       hits.forEach((h, rank) => {
         const w = weight / (rank + 1) ** 2;
-        h.document.faults.forEach((f, j) => faults.set(f, (faults.get(f) ?? 0) + w / (j + 1)));
+        h.document.faults.forEach((f, j) => {
+          const vote = (w / (j + 1)) * labelConfidence(h.document, 'faults', f);
+          faults.set(f, (faults.get(f) ?? 0) + vote);
+        });
       });
     };
     evidence(runbooks.hits, 1);
@@ -205,7 +261,7 @@ export class RAGAnalyzer {
     runbooks.hits.forEach((h, rank) => {
       h.document.actions.forEach((action, j) => {
         const e = entry(action);
-        e.a += 1 / ((rank + 1) * (j + 1));
+        e.a += labelConfidence(h.document, 'actions', action) / ((rank + 1) * (j + 1));
         e.sources.add(h.document.id);
       });
     });
@@ -225,6 +281,10 @@ export class RAGAnalyzer {
       id: h.document.id,
       title: h.document.title,
       faults: h.document.faults,
+      confidence: {
+        faults: h.document.faults.map((f) => labelConfidence(h.document, 'faults', f)),
+        actions: h.document.actions.map((a) => labelConfidence(h.document, 'actions', a)),
+      },
       score: h.score,
       matched: h.matched,
       actions: h.document.actions,

@@ -4,6 +4,11 @@
  * index changes. Query terms count with their frequency in the query, saturated by k3 as in
  * Robertson's original formulation: a word repeated in a description (or a thesaurus concept
  * several of its words evoke) weighs more, with diminishing returns.
+ *
+ * A document may come in fields (title, sections...) with weights: BM25F in its simple form
+ * (Robertson, Zaragoza and Taylor, CIKM 2004), where a term's frequency and the document's length
+ * are sums over fields of weight x count, saturated once. With every weight 1 it is BM25 over
+ * the fields' concatenation.
  */
 import { ArgumentError } from '../errors.ts';
 import { byScore, type Hit } from './ranking.ts';
@@ -17,7 +22,14 @@ export interface Bm25Options {
   k3?: number;
   /** Text to terms, for documents and queries alike (default {@link tokenize}). */
   analyze?: (text: string) => string[];
+  /** Weight of each named field of a document (default 1 for a field not named here). */
+  fieldWeights?: Readonly<Record<string, number>>;
+  /** Weight of a term wherever a document has it, e.g. less for expansion terms (default 1). */
+  termWeight?: (term: string) => number;
 }
+
+/** A document's text: one string, or named fields weighted by `Bm25Options.fieldWeights`. */
+export type Bm25Text = string | Readonly<Record<string, string>>;
 
 interface Entry<D> {
   doc: D;
@@ -31,6 +43,8 @@ export class Bm25Index<D extends { id: string }> {
   readonly b: number;
   readonly k3: number;
   readonly #analyze: (text: string) => string[];
+  readonly #fieldWeights: Readonly<Record<string, number>>;
+  readonly #termWeight: (term: string) => number;
   readonly #docs = new Map<string, Entry<D>>();
   readonly #postings = new Map<string, Map<string, number>>();
   #totalLength = 0;
@@ -40,6 +54,15 @@ export class Bm25Index<D extends { id: string }> {
     this.b = options.b ?? 0.75;
     this.k3 = options.k3 ?? 8;
     this.#analyze = options.analyze ?? tokenize;
+    this.#fieldWeights = { ...options.fieldWeights };
+    this.#termWeight = options.termWeight ?? (() => 1);
+    for (const [field, w] of Object.entries(this.#fieldWeights)) {
+      if (!(typeof w === 'number' && w >= 0 && Number.isFinite(w)))
+        throw new ArgumentError(
+          `options.fieldWeights.${field}`,
+          `expected a finite number >= 0, got ${String(w)}`,
+        );
+    }
     if (!(this.k1 >= 0)) throw new ArgumentError('options.k1', `expected >= 0, got ${this.k1}`);
     if (!(this.b >= 0 && this.b <= 1))
       throw new ArgumentError('options.b', `expected in [0, 1], got ${this.b}`);
@@ -51,19 +74,28 @@ export class Bm25Index<D extends { id: string }> {
     return this.#docs.size;
   }
 
-  /** Adds `doc` with its text, replacing any document with the same id. */
-  upsert(doc: D, text: string): void {
+  /** Adds `doc` with its text (or weighted fields), replacing any document with the same id. */
+  upsert(doc: D, text: Bm25Text): void {
     this.delete(doc.id);
     const terms = new Map<string, number>();
-    const tokens = this.#analyze(text);
-    for (const t of tokens) terms.set(t, (terms.get(t) ?? 0) + 1);
+    let length = 0;
+    const fields = typeof text === 'string' ? { '': text } : text;
+    for (const [field, fieldText] of Object.entries(fields)) {
+      const weight = this.#fieldWeights[field] ?? 1;
+      if (weight === 0) continue;
+      for (const t of this.#analyze(fieldText)) {
+        const w = weight * this.#termWeight(t);
+        terms.set(t, (terms.get(t) ?? 0) + w);
+        length += w;
+      }
+    }
     for (const [term, tf] of terms) {
       let posting = this.#postings.get(term);
       if (!posting) this.#postings.set(term, (posting = new Map()));
       posting.set(doc.id, tf);
     }
-    this.#docs.set(doc.id, { doc, length: tokens.length, terms });
-    this.#totalLength += tokens.length;
+    this.#docs.set(doc.id, { doc, length, terms });
+    this.#totalLength += length;
   }
 
   /** Removes a document; returns whether it was present. */

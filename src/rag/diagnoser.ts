@@ -138,8 +138,11 @@ function scopeOf(kind: string): TargetScope {
  * The remedies for the diagnosed kind: only what runbooks and past incidents *of that kind*
  * advise, since a remedy another kind's runbook lists (a reroute, say) is advice for a different
  * fault. A runbook at rank r (among those of the kind) gives 1 / (r x position in its action
- * list); a past incident of the kind at rank r gives 1 / r to the action that healed it (fused
- * retrieval scores are too flat to weigh with). Support is relative to the best-supported action.
+ * list), times the confidence of its kind and of the action where they were inferred; a past
+ * incident of the kind at rank r gives 1 / r to the action that healed it (fused retrieval
+ * scores are too flat to weigh with). Support is relative to the best-supported action. The
+ * planner scores only actions its executor knows, so an inferred hand-work action (renewing a
+ * certificate, say) is advice for the report, never planned.
  */
 function recommendFor(
   kind: string,
@@ -149,11 +152,13 @@ function recommendFor(
   const votes = new Map<string, number>();
   runbooks
     .filter((r) => r.faults.includes(kind))
-    .forEach((r, rank) =>
-      r.actions.forEach((action, j) =>
-        votes.set(action, (votes.get(action) ?? 0) + 1 / ((rank + 1) * (j + 1))),
-      ),
-    );
+    .forEach((r, rank) => {
+      const kindConfidence = r.confidence.faults[r.faults.indexOf(kind)];
+      r.actions.forEach((action, j) => {
+        const vote = (kindConfidence * r.confidence.actions[j]) / ((rank + 1) * (j + 1));
+        votes.set(action, (votes.get(action) ?? 0) + vote);
+      });
+    });
   incidents
     .filter((i) => i.faults.includes(kind))
     .forEach(

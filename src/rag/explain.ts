@@ -2,7 +2,7 @@
  * "Why did this match": the words and thesaurus concepts a query and a document share, so an
  * operator can judge a citation at a glance.
  */
-import { stem, tokenize, words } from './text.ts';
+import { term, tokenize, words } from './text.ts';
 import { buildConceptMap, type ConceptMap } from './thesaurus.ts';
 
 let defaultConcepts: ConceptMap | undefined;
@@ -16,7 +16,7 @@ export class MatchExplainer {
 
   constructor(query: string, concepts?: ConceptMap) {
     this.#concepts = concepts ?? (defaultConcepts ??= buildConceptMap());
-    for (const word of words(query)) if (!this.#words.has(stem(word))) this.#words.set(stem(word), word);
+    for (const word of words(query)) if (!this.#words.has(term(word))) this.#words.set(term(word), word);
     for (const word of this.#words.keys())
       for (const tag of this.#concepts.get(word) ?? []) this.#queryConcepts.add(tag);
   }

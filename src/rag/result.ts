@@ -2,6 +2,7 @@
  * What a retrieval returns: the ranked documents with their scores and the evidence for each,
  * iterable and with a `length` like the list the Python users know.
  */
+import type { AlertLink } from './alert.ts';
 import type { RagDocument } from './document.ts';
 
 /** One retrieved document and why it ranked where it did. */
@@ -17,6 +18,8 @@ export interface RetrievalHit {
   readonly similarity?: number;
   /** Query words and thesaurus concepts the document shares with the query. */
   readonly matched: readonly string[];
+  /** Set when an alert led straight to this runbook, by its runbook URL or its alert name. */
+  readonly linkedBy?: AlertLink;
 }
 
 /** Milliseconds spent per stage of one retrieval. */

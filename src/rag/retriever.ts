@@ -5,8 +5,9 @@
  * the indexes from the store.
  */
 import { ArgumentError } from '../errors.ts';
+import { documentLinkKeys, type AlertLink } from './alert.ts';
 import { Bm25Index } from './bm25.ts';
-import { documentText, type RagDocument } from './document.ts';
+import { documentFields, documentText, leadText, type RagDocument } from './document.ts';
 import type { Embedder } from './embedder.ts';
 import { MatchExplainer } from './explain.ts';
 import { compileFilter, type RetrievalFilter } from './filter.ts';
@@ -29,6 +30,12 @@ export type RetrievalMode = 'hybrid' | 'lexical' | 'vector';
  */
 export const DEFAULT_FUSION_WEIGHTS = { lexical: 1, vector: 1 } as const;
 
+/** BM25F field weights (see `documentFields`); a field not named weighs 1. */
+export const DEFAULT_FIELD_WEIGHTS: Readonly<Record<string, number>> = {};
+
+/** How much a thesaurus concept counts in a document's BM25 term frequencies, against a word's 1. */
+export const CONCEPT_WEIGHT = 1;
+
 /** Options of {@link HybridRetriever.open}. */
 export interface RetrieverOptions {
   embedder: Embedder;
@@ -39,6 +46,10 @@ export interface RetrieverOptions {
   weights?: { lexical: number; vector: number };
   /** RRF rank constant (default {@link RRF_K}). */
   fusionK?: number;
+  /** BM25F weights of the document fields (default {@link DEFAULT_FIELD_WEIGHTS}). */
+  fieldWeights?: Readonly<Record<string, number>>;
+  /** How much a thesaurus concept counts in a document, against a word's 1 (default {@link CONCEPT_WEIGHT}). */
+  conceptWeight?: number;
   /**
    * Concepts BM25 expands document and query terms with (default {@link OPS_THESAURUS});
    * `null` gives plain BM25.
@@ -70,7 +81,7 @@ const ROW = '\u0000';
  * document and over title-alone rows (see bench/rag.bench.ts for both halves).
  */
 export function vectorTexts(doc: RagDocument): string[] {
-  return [documentText(doc), [doc.title, ...doc.symptoms].join('. '), ...doc.symptoms];
+  return [documentText(doc), leadText(doc), ...doc.symptoms];
 }
 
 // Stored with the embedder id: bump when vectorTexts changes, so stored rows get rebuilt.
@@ -81,6 +92,8 @@ export class HybridRetriever {
   readonly #lexical: Bm25Index<RagDocument>;
   /** Vector rows per document id. */
   readonly #rowCount = new Map<string, number>();
+  /** Alert link key (see ./alert.ts) -> ids of the runbooks it leads to. */
+  readonly #links = new Map<string, Set<string>>();
   readonly #weights: { lexical: number; vector: number };
 
   private constructor(
@@ -90,9 +103,15 @@ export class HybridRetriever {
     weights: { lexical: number; vector: number },
     readonly fusionK: number,
     concepts: ConceptMap,
+    fieldWeights: Readonly<Record<string, number>>,
+    conceptWeight: number,
   ) {
     this.#weights = weights;
-    this.#lexical = new Bm25Index({ analyze: (text) => expandConcepts(tokenize(text), concepts) });
+    this.#lexical = new Bm25Index({
+      analyze: (text) => expandConcepts(tokenize(text), concepts),
+      fieldWeights,
+      termWeight: (term) => (term.startsWith('#') ? conceptWeight : 1),
+    });
   }
 
   /**
@@ -117,7 +136,18 @@ export class HybridRetriever {
     const thesaurus = options.thesaurus === undefined ? OPS_THESAURUS : options.thesaurus;
     const concepts = thesaurus === null ? new Map<string, string[]>() : buildConceptMap(thesaurus);
     const vectors = await VectorIndex.create({ dim: embedder.dim, precision: options.precision ?? 'f32' });
-    const retriever = new HybridRetriever(embedder, store, vectors, weights, fusionK, concepts);
+    const fieldWeights = { ...DEFAULT_FIELD_WEIGHTS, ...options.fieldWeights };
+    const conceptWeight = options.conceptWeight ?? CONCEPT_WEIGHT;
+    const retriever = new HybridRetriever(
+      embedder,
+      store,
+      vectors,
+      weights,
+      fusionK,
+      concepts,
+      fieldWeights,
+      conceptWeight,
+    );
     const stored = await store.listDocuments();
     const fresh = (s: StoredDocument) =>
       s.embedderId === storedId(embedder) &&
@@ -136,6 +166,20 @@ export class HybridRetriever {
   /** The indexed document with this id. */
   get(id: string): RagDocument | undefined {
     return this.#lexical.get(id);
+  }
+
+  /**
+   * The runbook the first of `keys` that leads to exactly one runbook leads to (keys that lead
+   * to several are passed over: a link must name one runbook), with how it was linked.
+   */
+  linked(
+    keys: readonly { key: string; by: AlertLink }[],
+  ): { document: RagDocument; by: AlertLink } | undefined {
+    for (const { key, by } of keys) {
+      const ids = this.#links.get(key);
+      if (ids?.size === 1) return { document: this.get([...ids][0])!, by };
+    }
+    return undefined;
   }
 
   /** Adds documents, replacing those with the same ids; persists them with their embeddings. */
@@ -163,6 +207,8 @@ export class HybridRetriever {
   async delete(id: string): Promise<boolean> {
     if (typeof id !== 'string') throw new ArgumentError('id', 'expected a document id string');
     const existed = await this.store.deleteDocument(id);
+    const old = this.#lexical.get(id);
+    if (old) this.#unlink(old);
     const indexed = this.#lexical.delete(id);
     this.#dropRows(id, 0);
     return existed || indexed;
@@ -246,11 +292,26 @@ export class HybridRetriever {
   #index(document: RagDocument, embedding: Float32Array): void {
     const dim = this.embedder.dim;
     const count = embedding.length / dim;
-    this.#lexical.upsert(document, documentText(document));
+    const old = this.#lexical.get(document.id);
+    if (old) this.#unlink(old);
+    this.#lexical.upsert(document, documentFields(document));
+    for (const key of documentLinkKeys(document)) {
+      let ids = this.#links.get(key);
+      if (!ids) this.#links.set(key, (ids = new Set()));
+      ids.add(document.id);
+    }
     this.#dropRows(document.id, count);
     for (let j = 0; j < count; j++)
       this.vectors.upsert(`${document.id}${ROW}${j}`, embedding.subarray(j * dim, (j + 1) * dim));
     this.#rowCount.set(document.id, count);
+  }
+
+  #unlink(document: RagDocument): void {
+    for (const key of documentLinkKeys(document)) {
+      const ids = this.#links.get(key);
+      ids?.delete(document.id);
+      if (ids?.size === 0) this.#links.delete(key);
+    }
   }
 
   // Deletes the vector rows of `id` from row `from` on.

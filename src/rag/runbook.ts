@@ -1,13 +1,20 @@
 /**
- * Parses a Markdown runbook with YAML front matter into a {@link RagDocument}, checking its fault
- * kinds and actions against the domain vocabulary (src/domain). Runs on every runtime (no fs):
- * the CLI and the corpus generator read the files, this turns text into data.
+ * Runbook files to {@link RagDocument}s. Two kinds of file are read:
+ * - the project's schema (knowledge/runbook.schema.json): YAML front matter that declares
+ *   `faults`, validated strictly by {@link parseRunbook}, fault kinds and actions checked against
+ *   the domain vocabulary (src/domain);
+ * - any other runbook ({@link readRunbook}): Markdown with any front matter or none, or plain
+ *   text, as teams write them; its fault kinds and actions are inferred (./infer.ts).
+ * Runs on every runtime (no fs): the CLI and the corpus generator read the files, this turns
+ * text into data.
  */
 import { parse } from 'yaml';
 import { ACTION_NAMES } from '../domain/actions.ts';
 import { FAULT_KINDS } from '../domain/faults.ts';
 import { ArgumentError } from '../errors.ts';
 import { SEVERITIES, type RagDocument, type Severity } from './document.ts';
+import type { LabelInference } from './infer.ts';
+import { readMarkdown } from './markdown.ts';
 
 const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/;
 const ID = /^[a-z0-9][a-z0-9._-]*$/;
@@ -69,7 +76,94 @@ export function parseRunbook(
     metrics: list(m, 'metrics', origin),
     actions: known(list(m, 'actions', origin), vocabulary.actions, `${origin}: actions`, 'action'),
     body: match[2].trim(),
+    ...(m.alerts !== undefined ? { alerts: list(m, 'alerts', origin) } : {}),
   };
+}
+
+/** Options of {@link readRunbook}. */
+export interface ReadRunbookOptions {
+  /** Fault kinds and action names allowed (default: the domain's). */
+  vocabulary?: RunbookVocabulary;
+  /** Infers the labels of a runbook that declares none; without it such a runbook has none. */
+  inference?: LabelInference;
+}
+
+/** The front-matter key only the project's schema uses: a file with it is validated strictly. */
+const SCHEMA_KEY = 'faults';
+/** Prometheus severities and the project's nearest ones. */
+const SEVERITY_ALIASES: Readonly<Record<string, Severity>> = { warning: 'medium', info: 'low', none: 'low' };
+/** A Prometheus alert name, as runbook files are often named. */
+const ALERT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Reads any runbook file. `path` is its path relative to the indexed folder with '/' separators,
+ * and the id of a runbook that does not declare our schema. A file whose front matter has
+ * `faults` is our schema, parsed by {@link parseRunbook}. Any other file: the title is the front
+ * matter's `title`, else the first heading (the first line of plain text), else the file name;
+ * `severity` is read when it is one of ours or Prometheus's (warning, info), else medium;
+ * `actions` in the front matter are checked against the vocabulary and kept, other actions and
+ * the fault kinds are inferred with `options.inference`. Alert names that lead straight here:
+ * `alert`, `alerts` or `alertname` from the front matter, and the file name when it is a valid
+ * alert name (`KubePodCrashLooping.md`); links: the path and the front matter's `aliases`.
+ * Plain text (`.txt`) is read as it is, with no front matter.
+ */
+export function readRunbook(text: string, path: string, options: ReadRunbookOptions = {}): RagDocument {
+  if (typeof path !== 'string' || path === '') throw new ArgumentError('path', 'expected a file path');
+  if (typeof text !== 'string') throw new ArgumentError(path, 'expected the text of a file');
+  const vocabulary = options.vocabulary ?? RUNBOOK_VOCABULARY;
+  const plain = /\.txt$/i.test(path);
+  const file = plain
+    ? { meta: undefined, body: text.trim(), firstHeading: text.trim().split(/\r?\n/)[0] }
+    : readMarkdown(text, path);
+  const meta = file.meta ?? {};
+  if (Object.hasOwn(meta, SCHEMA_KEY)) return parseRunbook(text, path, vocabulary);
+  const name = path.slice(path.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '');
+  const title = optionalText(meta.title) ?? file.firstHeading?.trim() ?? name;
+  const severity = optionalText(meta.severity)?.toLowerCase();
+  const declared =
+    meta.actions === undefined
+      ? undefined
+      : known(list(meta, 'actions', path), vocabulary.actions, `${path}: actions`, 'action');
+  const alerts = [meta.alert, meta.alerts, meta.alertname].flatMap(strings);
+  if (ALERT_NAME.test(name) && !alerts.includes(name)) alerts.push(name);
+  const doc: RagDocument = {
+    id: path,
+    source: 'runbook',
+    title: title === '' ? name : title,
+    faults: [],
+    severity: (SEVERITIES as readonly string[]).includes(severity ?? '')
+      ? (severity as Severity)
+      : (SEVERITY_ALIASES[severity ?? ''] ?? 'medium'),
+    symptoms: [],
+    metrics: [],
+    actions: declared ?? [],
+    body: file.body,
+    alerts,
+    links: [path, ...strings(meta.aliases)],
+    inferred: { faults: [], actions: (declared ?? []).map((a) => ({ name: a, confidence: 1 })) },
+  };
+  if (!options.inference) return doc;
+  const labels = options.inference.infer(doc, declared);
+  const faults = labels.faults.filter((l) => vocabulary.faults.includes(l.name));
+  const actions = labels.actions.filter((l) => vocabulary.actions.includes(l.name));
+  return {
+    ...doc,
+    faults: faults.map((l) => l.name),
+    actions: actions.map((l) => l.name),
+    inferred: { faults, actions },
+  };
+}
+
+function optionalText(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+// A string or a list of strings from foreign front matter; anything else is not ours to read.
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return value.trim() === '' ? [] : [value.trim()];
+  return Array.isArray(value)
+    ? value.filter((v) => typeof v === 'string' && v.trim() !== '').map((v) => v.trim())
+    : [];
 }
 
 function text(meta: Record<string, unknown>, key: string, origin: string): string {

@@ -1,12 +1,52 @@
 /**
  * Text normalisation shared by the lexical index and the hashed embedder: lower-case word
- * tokens, English stop words removed, and a light suffix stemmer so "crashed", "crashes" and
- * "crashing" meet at "crash". Deliberately small: a full Porter stemmer buys little on short
- * operator sentences and would be one more thing to keep identical across runtimes.
+ * tokens, English stop words removed, a light suffix stemmer so "crashed", "crashes" and
+ * "crashing" meet at "crash", and abbreviations and spellings of one word brought to one term
+ * ({@link OPS_ALIASES}: "tx" is "transmit", "pvc" a "persistentvolumeclaim"). Deliberately
+ * small: a full Porter stemmer bought nothing measurable on either query set (operator
+ * sentences are short) and would be one more thing to keep identical across runtimes.
  */
 
 /** Bump whenever tokenisation changes: embedder ids include it, so stored vectors get rebuilt. */
-export const TEXT_VERSION = 3;
+export const TEXT_VERSION = 4;
+
+/**
+ * One word, its abbreviations and other spellings: `canonical: 'variant variant ...'`. General
+ * operations vocabulary (kubectl's short names, the abbreviations of network and system
+ * metrics, British and American spellings), not the wording of any evaluation query.
+ */
+export const OPS_ALIASES: Readonly<Record<string, string>> = {
+  kubernetes: 'k8s kube',
+  service: 'svc',
+  daemonset: 'ds daemonsets',
+  statefulset: 'sts statefulsets',
+  replicaset: 'rs replicasets',
+  namespace: 'ns namespaces',
+  configmap: 'cm configmaps',
+  persistentvolume: 'pv pvs persistentvolumes',
+  persistentvolumeclaim: 'pvc pvcs persistentvolumeclaims',
+  hpa: 'horizontalpodautoscaler horizontalpodautoscalers',
+  cronjob: 'cj cronjobs',
+  serviceaccount: 'sa serviceaccounts',
+  certificatesigningrequest: 'csr csrs certificatesigningrequests',
+  customresourcedefinition: 'crd crds customresourcedefinitions',
+  certificate: 'cert certs',
+  memory: 'mem',
+  filesystem: 'fs filesystems',
+  database: 'db dbs',
+  transmit: 'tx xmit transmitted transmitting',
+  receive: 'rx recv received receiving',
+  error: 'err errs',
+  packet: 'pkt pkts',
+  interface: 'iface ifaces nic nics',
+  config: 'configuration configurations cfg conf',
+  utilization: 'util utilisation',
+  synchronize:
+    'sync synchronise synchronised synchronising synchronisation synchronized synchronizing synchronization',
+  notification: 'notify notified notifies',
+  eviction: 'evict evicted evicting',
+  expiry: 'expire expired expires expiring expiration',
+};
 
 const STOP_WORDS = new Set(
   (
@@ -36,7 +76,13 @@ const CAMEL = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})/u;
  * and followed by its parts ("queuedepth", "queue", "depth"), so metric identifiers meet prose.
  */
 export function tokenize(text: string): string[] {
-  return words(text).map(stem);
+  return words(text).map(term);
+}
+
+/** The index term of one lower-case word: its stem, or the stem its aliases share. */
+export function term(word: string): string {
+  const stemmed = stem(word);
+  return ALIASES.get(stemmed) ?? stemmed;
 }
 
 /** The lower-case words {@link tokenize} keeps, before stemming (for showing matches). */
@@ -75,3 +121,9 @@ function undouble(stemmed: string): string {
   }
   return stemmed;
 }
+
+const ALIASES: ReadonlyMap<string, string> = new Map(
+  Object.entries(OPS_ALIASES).flatMap(([canonical, variants]) =>
+    variants.split(' ').map((variant) => [stem(variant), stem(canonical)] as const),
+  ),
+);

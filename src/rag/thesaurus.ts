@@ -71,6 +71,15 @@ export const OPS_THESAURUS: Readonly<Record<string, string>> = {
     'loss lost drop drops dropped dropping disappear disappearing resend retransmit ' +
     'retransmits retransmission choppy',
   capacity: 'scale replicas instances autoscaler capacity idle cost provisioned',
+  notify:
+    'notification notifications notify notified page paged paging pager pagerduty opsgenie ' +
+    'slack email webhook receiver receivers',
+  raid: 'raid mdadm mdstat mirror mirrored array arrays',
+  upgrade: 'version versions upgrade upgraded upgrading downgrade downgraded release releases rollout',
+  schedule: 'schedule scheduled scheduling unschedulable scheduler pending taint taints toleration affinity',
+  probe: 'readiness liveness probe probes ready notready',
+  overcommit: 'overcommit overcommitted oversubscribe oversubscribed overallocated overbooked',
+  nic: 'interface interfaces nic ethernet eth bond carrier',
 };
 
 /** Stemmed word -> concept tags ("#memory"), built from a thesaurus. */
@@ -115,3 +124,44 @@ export function expandConcepts(tokens: readonly string[], concepts: ConceptMap):
   }
   return out;
 }
+
+/**
+ * How remediation prose says each action: phrases (comma-separated, matched on stemmed words in
+ * order, stop words included, so "fail over" is not "fail") that name the action. Written as
+ * general operations vocabulary; how far each phrase can be trusted is measured on the labelled
+ * runbooks (see `LabelInference`), not assumed.
+ */
+export const ACTION_CUES: Readonly<Record<string, string>> = {
+  reroute:
+    'reroute, rerouting, route around, route traffic, detour, divert traffic, shift traffic, ' +
+    'move traffic, steer traffic, drain traffic, traffic away',
+  'restart-service':
+    'restart, restarted, restarting, reload the service, reload services, bounce the, respawn, ' +
+    'delete the pod, delete pod, kill the process, recreate the pod, rolling restart',
+  'clear-cache':
+    'clear the cache, clear cache, flush the cache, purge the cache, invalidate the cache, drop caches',
+  'scale-up':
+    'scale up, scale out, add replicas, more replicas, add instances, more instances, add capacity, ' +
+    'add nodes, increase the number of replicas, increase resources, increase the limit, ' +
+    'raise the limit, larger instance, bigger instance, more cpu, more memory',
+  'scale-down': 'scale down, scale in, remove replicas, fewer replicas, reduce replicas, remove instances',
+  'quarantine-node':
+    'quarantine, cordon, isolate the node, isolate it, fence the node, take the node out, ' +
+    'out of rotation, drain the node, taint the node',
+  failover:
+    'fail over, failover, failing over, standby, switch over, promote a replica, promote the replica, secondary',
+  'rate-limit':
+    'rate limit, rate-limit, rate limits, throttle clients, shed load, load shedding, block the abusive',
+  'rollback-config':
+    'roll back, rollback, rolled back, revert, undo the change, previous version, last known good, downgrade',
+  'renew-certificate':
+    'renew, renewal, reissue, rotate the certificate, rotate certificates, new certificate, approve the csr, approve csr',
+  'resync-clock':
+    'ntp, chrony, chronyd, timesyncd, sync the clock, synchronise the clock, synchronize the clock, resync',
+  'flush-dns': 'flush dns, flush the dns, dns cache, resolver cache, flush resolver',
+  'expand-disk':
+    'expand the volume, expand it, resize the volume, resize the pvc, grow the volume, ' +
+    'free space, free up space, free or expand, delete old, clean up old, more disk, larger disk, ' +
+    'add storage, increase the volume',
+  'fix-mtu': 'mtu, mss, jumbo frames',
+};

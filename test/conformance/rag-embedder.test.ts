@@ -30,9 +30,21 @@ describe('text normalisation', () => {
       'latency',
       'p95',
       'link',
-      'utilisation',
+      'utilization',
       'nxdomain',
     ]);
+  });
+
+  it('brings abbreviations and spellings of one word to one term', () => {
+    expect(tokenize('TX errs on the NIC')).toEqual(['transmit', 'error', 'interface']);
+    expect(tokenize('ds, sts and pvc')).toEqual(['daemonset', 'statefulset', 'persistentvolumeclaim']);
+    expect(tokenize('cert expired; certificate expiry')).toEqual([
+      'certificate',
+      'expiry',
+      'certificate',
+      'expiry',
+    ]);
+    expect(tokenize('synchronising clocks')).toEqual(tokenize('synchronizing clock'));
   });
 });
 
