@@ -1,6 +1,7 @@
 /**
  * Scores a run against the simulator's ground truth, from the loop's events alone: what the
- * engine saw, when, what it blamed and what it touched.
+ * engine saw, when, what it blamed and what it touched; per fault (`faultOutcomes`, which the
+ * playground shows live) and summed per kind (`report`).
  *
  * Definitions (times in ticks):
  * - detected: an incident opened during the fault (or up to `lateTicks` after it ended) whose
@@ -17,6 +18,7 @@
  * - action on a healthy target: an action whose target was not the root cause of a fault
  *   active when it started.
  */
+import type { ActionRecord } from '../knowledge/records.ts';
 import type { LoopEvents } from '../loop/events.ts';
 import { type Target, targetKey } from '../domain/targets.ts';
 import type { FaultRecord, MeshSimulator, SimFaultKind } from '../sim/index.ts';
@@ -58,15 +60,49 @@ export interface HealingReport {
   citations: Array<{ incident: string; kind?: string; citations: string[] }>;
 }
 
+/** What became of one injected fault: its ground truth beside what the engine saw and did about it. */
+export interface FaultOutcome {
+  /** The simulator's fault id. */
+  id: number;
+  kind: SimFaultKind;
+  /** The root cause the fault was injected at. */
+  target: Target;
+  /** Tick the fault began. */
+  injectedAt: number;
+  /** First tick without the fault (healed or cleared by itself); null while it lasts. */
+  endedAt: number | null;
+  /** The incident that detected it (see the definitions above), if one did. */
+  incident?: string;
+  detectedAt?: number;
+  /** Tick of that incident's first diagnosis. */
+  diagnosedAt?: number;
+  /** Ranked root causes of that first diagnosis, best first (at most five). */
+  rootCauses: Target[];
+  /** 1-based rank of the fault's root cause (any link of a partition's cut) in them; null when absent. */
+  rootCauseRank: number | null;
+  /** Fault kind the first diagnosis named. */
+  diagnosedKind?: string;
+  /** Runbooks and past incidents the first diagnosis cited, best first. */
+  citations: string[];
+  /** The engine's actions on that incident, in order. */
+  actions: Array<{ id: string; action: string; target: Target; startedAt: number; outcome: string }>;
+  /** Tick the action that ended the fault completed, if one did. */
+  healedAt?: number;
+  /** That action's kind. */
+  healedBy?: string;
+}
+
 interface SeenIncident {
   id: string;
   openedAt: number;
   closedAt?: number;
   nodes: Set<string>;
-  /** Target keys of the ranked root causes. */
-  rootCauses?: string[];
+  diagnosedAt?: number;
+  /** The ranked root causes of the first diagnosis. */
+  rootCauses?: Target[];
   kind?: string;
   citations: string[];
+  actions: FaultOutcome['actions'];
 }
 
 interface SeenAction {
@@ -100,12 +136,14 @@ export class Evaluator {
         openedAt: ts,
         nodes: new Set(incident.nodes),
         citations: [],
+        actions: [],
       });
     });
     const update = (e: Event) => {
-      const { incident } = (
+      const { incident, ts } = (
         e as unknown as {
           detail: {
+            ts: number;
             incident: {
               id: string;
               nodes: string[];
@@ -121,7 +159,8 @@ export class Evaluator {
       if (!seen) return;
       for (const n of incident.nodes) seen.nodes.add(n);
       if (e.type === 'diagnosis' && !seen.rootCauses) {
-        seen.rootCauses = incident.rootCauses.map((c) => targetKey(c.target));
+        seen.diagnosedAt = ts;
+        seen.rootCauses = incident.rootCauses.map((c) => c.target);
         seen.kind = incident.diagnosedKind;
         seen.citations = incident.citations;
       }
@@ -130,8 +169,22 @@ export class Evaluator {
     events.addEventListener('diagnosis', update);
     events.addEventListener('incident-resolved', update);
     events.addEventListener('escalation', () => this.#escalations++);
+    const outcome = (e: Event) => {
+      const { action } = (e as unknown as { detail: { action: ActionRecord } }).detail;
+      const seen = this.#incidents.get(action.incidentId)?.actions.find((a) => a.id === action.id);
+      if (seen) seen.outcome = action.outcome;
+    };
+    events.addEventListener('action-result', outcome);
+    events.addEventListener('rollback', outcome);
     events.addEventListener('action-started', (e) => {
-      const { action, ts } = (e as unknown as { detail: { action: { target: Target }; ts: number } }).detail;
+      const { action, ts } = (e as unknown as { detail: { action: ActionRecord; ts: number } }).detail;
+      this.#incidents.get(action.incidentId)?.actions.push({
+        id: action.id,
+        action: action.action,
+        target: action.target,
+        startedAt: ts,
+        outcome: action.outcome,
+      });
       const truth = this.sim.truthAt(ts);
       const topo = this.sim.topology;
       const healthy =
@@ -142,37 +195,72 @@ export class Evaluator {
     });
   }
 
+  /** Every fault injected so far, as of now, with what the engine did about it (see the definitions above). */
+  faultOutcomes(): FaultOutcome[] {
+    const incidents = [...this.#incidents.values()];
+    const tickets = this.sim.actions();
+    return this.sim.groundTruth().map((fault) => {
+      const match = this.#detecting(fault, incidents);
+      const cause = new Set((fault.cut.length ? fault.cut : [fault.target]).map(targetKey));
+      const rootCauses = match?.rootCauses?.slice(0, 5) ?? [];
+      const rank = (match?.rootCauses ?? []).findIndex((c) => cause.has(targetKey(c)));
+      const healer = fault.healedBy === undefined ? undefined : tickets[fault.healedBy];
+      return {
+        id: fault.id,
+        kind: fault.kind,
+        target: fault.target,
+        injectedAt: fault.start,
+        endedAt: Number.isFinite(fault.end) ? fault.end : null,
+        ...(match
+          ? {
+              incident: match.id,
+              detectedAt: match.openedAt,
+              ...(match.diagnosedAt !== undefined ? { diagnosedAt: match.diagnosedAt } : {}),
+              ...(match.kind !== undefined ? { diagnosedKind: match.kind } : {}),
+            }
+          : {}),
+        rootCauses,
+        rootCauseRank: rank < 0 ? null : rank + 1,
+        citations: match?.citations ?? [],
+        actions: match?.actions.map((a) => ({ ...a })) ?? [],
+        ...(healer ? { healedAt: healer.completes, healedBy: healer.action.kind } : {}),
+      };
+    });
+  }
+
+  /** The incident that detected `fault`: the first opened during it (or just after) on a node it perturbs. */
+  #detecting(fault: FaultRecord, incidents: readonly SeenIncident[]): SeenIncident | undefined {
+    const affected = new Set(fault.affectedNodes);
+    return incidents
+      .filter((i) => i.openedAt >= fault.start && i.openedAt < fault.end + this.lateTicks)
+      .filter((i) => [...i.nodes].some((n) => affected.has(n)))
+      .sort((a, b) => a.openedAt - b.openedAt)[0];
+  }
+
   report(options: { seed: number; hours: number }): HealingReport {
     const faults = this.sim.groundTruth();
-    const completes = new Map(this.sim.actions().map((t) => [t.id, t.completes]));
-
     const incidents = [...this.#incidents.values()];
     const perturbing = new Set<string>();
-    const rows = faults.map((fault) => {
+    for (const fault of faults) {
       const affected = new Set(fault.affectedNodes);
-      const match = incidents
-        .filter((i) => i.openedAt >= fault.start && i.openedAt < fault.end + this.lateTicks)
-        .filter((i) => [...i.nodes].some((n) => affected.has(n)))
-        .sort((a, b) => a.openedAt - b.openedAt)[0];
       for (const i of incidents)
         if ([...i.nodes].some((n) => affected.has(n)) && overlaps(i, fault)) perturbing.add(i.id);
-      const cause = new Set((fault.cut.length ? fault.cut : [fault.target]).map(targetKey));
-      const ranked = match?.rootCauses ?? [];
-      const healTick = fault.healedBy === undefined ? undefined : completes.get(fault.healedBy);
+    }
+    const rows = this.faultOutcomes().map((o) => {
+      const detected = o.incident !== undefined;
       return {
-        kind: fault.kind,
-        detected: !!match,
-        ttd: match ? match.openedAt - fault.start : undefined,
-        top1: cause.has(ranked[0]),
-        top3: ranked.slice(0, 3).some((c) => cause.has(c)),
-        diagnosed: match?.rootCauses !== undefined,
-        kindRight: match?.kind === fault.kind,
+        kind: o.kind,
+        detected,
+        ttd: detected ? o.detectedAt! - o.injectedAt : undefined,
+        top1: o.rootCauseRank === 1,
+        top3: o.rootCauseRank !== null && o.rootCauseRank <= 3,
+        diagnosed: o.diagnosedAt !== undefined,
+        kindRight: o.diagnosedKind === o.kind,
         runbookRight: (
-          match?.citations.map((id) => this.runbookFaults(id)).find((kinds) => kinds !== undefined) ?? []
-        ).includes(fault.kind),
-        healed: healTick !== undefined,
-        ttr: healTick !== undefined && match ? healTick - match.openedAt : undefined,
-        incident: match?.id,
+          o.citations.map((id) => this.runbookFaults(id)).find((kinds) => kinds !== undefined) ?? []
+        ).includes(o.kind),
+        healed: o.healedAt !== undefined,
+        ttr: o.healedAt !== undefined && detected ? o.healedAt - o.detectedAt! : undefined,
       };
     });
     const falseAlarms = incidents.filter((i) => !perturbing.has(i.id));

@@ -104,4 +104,64 @@ describe('Evaluator', () => {
       topRunbookRight: 0,
     });
   });
+
+  it('tells per fault when it was detected, diagnosed, acted on and healed, and where its cause ranked', () => {
+    const sim = new MeshSimulator(OPTIONS);
+    const events = new LoopEvents();
+    const evaluator = new Evaluator(sim, events);
+    const relay = sim.path(sim.topology.nodeIds.find((id) => sim.path(id).length > 2)!)[1];
+    const neighbour = sim.topology.nodeIds[sim.topology.neighbors(sim.topology.nodeIndex(relay))[0]];
+    const fault = sim.inject({ kind: 'bad-config', target: { node: relay }, start: 2 });
+    const lasting = sim.inject({ kind: 'node-crash', target: { node: neighbour }, start: 2 });
+    for (let t = 0; t < 4; t++) sim.tick();
+    const rollback = { ...action({ node: relay }), id: 'a2', action: 'rollback-config' };
+    events.emit({ type: 'incident-opened', ts: 3, incident: incident({ nodes: [relay] }) });
+    events.emit({
+      type: 'diagnosis',
+      ts: 5,
+      incident: incident({
+        nodes: [relay],
+        rootCauses: [
+          { target: { node: neighbour }, score: 0.6 },
+          { target: { node: relay }, score: 0.4 },
+        ],
+        diagnosedKind: 'bad-config',
+        citations: ['rb-config'],
+      }),
+    });
+    events.emit({ type: 'action-started', ts: 5, action: action({ node: neighbour }) });
+    events.emit({
+      type: 'action-result',
+      ts: 9,
+      action: { ...action({ node: neighbour }), outcome: 'failed' },
+    });
+    const ticket = sim.apply({ kind: 'rollback-config', target: { node: relay } });
+    events.emit({ type: 'action-started', ts: 10, action: rollback });
+    while (ticket.status === 'running') sim.tick();
+
+    const [row, other] = evaluator.faultOutcomes();
+    expect(row).toMatchObject({
+      id: fault.id,
+      kind: 'bad-config',
+      target: { node: relay },
+      injectedAt: 2,
+      endedAt: ticket.completes,
+      incident: 'i1',
+      detectedAt: 3,
+      diagnosedAt: 5,
+      rootCauseRank: 2,
+      diagnosedKind: 'bad-config',
+      citations: ['rb-config'],
+      healedAt: ticket.completes,
+      healedBy: 'rollback-config',
+    });
+    expect(row.actions.map((a) => [a.action, a.startedAt, a.outcome])).toEqual([
+      ['failover', 5, 'failed'],
+      ['rollback-config', 10, 'pending'],
+    ]);
+    // A fault no action ended lasts: no end, nothing healed it.
+    expect(other).toMatchObject({ id: lasting.id, endedAt: null });
+    expect(other.healedAt).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(row))).toEqual(row);
+  });
 });
