@@ -14,6 +14,9 @@ const LAYERS = [
   { name: 'security', paths: ['src/security/'] },
   { name: 'knowledge-monitor-rag', paths: ['src/knowledge/', 'src/monitor/', 'src/rag/'] },
   { name: 'analyze-plan-execute', paths: ['src/analyze/', 'src/plan/', 'src/execute/'] },
+  // The model registry and health sit above the stages whose models they version and watch, and
+  // below the loop, run and serve, which register versions, feed health and roll back through them.
+  { name: 'mlops', paths: ['src/mlops/'] },
   { name: 'loop', paths: ['src/loop/'] },
   { name: 'sim', paths: ['src/sim/'] },
   { name: 'run', paths: ['src/run/'] },
@@ -26,7 +29,6 @@ const LAYERS = [
       'src/compat/',
       'src/cli/',
       'src/serve/',
-      'src/mlops/',
       'src/index\\.',
     ],
   },

@@ -8,6 +8,13 @@
 export type * from './records.ts';
 export type { KnowledgeStore } from './store.ts';
 export { IdSource, isRunId, newRunId } from './ids.ts';
+export type {
+  ModelAliasEvent,
+  ModelKind,
+  ModelLineage,
+  ModelStore,
+  ModelVersionRecord,
+} from './models.ts';
 export { RUN_END_KIND, RUN_START_KIND, type RunRecord, type RunStore } from './runs.ts';
 export { NotAStoreError, StoreLockedError, type LockHolder } from './errors.ts';
 export { MemoryStore } from './memory-store.ts';

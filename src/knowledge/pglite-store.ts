@@ -7,6 +7,7 @@ import { NotAStoreError } from './errors.ts';
 import type { KnowledgeStore } from './store.ts';
 import type { ActionRecord, IncidentRecord, Posterior } from './records.ts';
 import type { RunRecord, RunStore } from './runs.ts';
+import type { ModelAliasEvent, ModelStore, ModelVersionRecord } from './models.ts';
 import { SCHEMA_SQL } from './schema.sql.ts';
 
 /** Every table a store may hold (knowledge, runs, audit log, RAG documents): a database with none is not one. */
@@ -16,6 +17,8 @@ const STORE_TABLES = [
   'posteriors',
   'kv',
   'runs',
+  'model_versions',
+  'model_alias_events',
   'audit_entries',
   'audit_seals',
   'audit_keys',
@@ -35,7 +38,7 @@ export interface PGliteStoreOptions {
  * writer at a time: the CLI opens directories through src/knowledge/store-directory.ts, which
  * takes the writer lock (or reads a snapshot) first.
  */
-export class PGliteStore implements KnowledgeStore, RunStore {
+export class PGliteStore implements KnowledgeStore, RunStore, ModelStore {
   private constructor(private readonly db: PGlite) {}
 
   /** The open database, so the audit log can share it (`PGliteAuditStore.fromDatabase`). */
@@ -150,6 +153,50 @@ export class PGliteStore implements KnowledgeStore, RunStore {
     const { rows } = await this.db.query<{ record: RunRecord }>(
       `SELECT record FROM runs ORDER BY started_at, id`,
     );
+    return rows.map((r) => r.record);
+  }
+
+  async addModelVersion(m: ModelVersionRecord): Promise<boolean> {
+    const { affectedRows } = await this.db.query(
+      `INSERT INTO model_versions (name, version, kind, created_at, record) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (name, version) DO NOTHING`,
+      [m.name, m.version, m.kind, m.createdAt, JSON.stringify(m)],
+    );
+    return affectedRows === 1;
+  }
+
+  async listModelVersions(name?: string): Promise<ModelVersionRecord[]> {
+    const { rows } =
+      name === undefined
+        ? await this.db.query<{ record: ModelVersionRecord }>(
+            `SELECT record FROM model_versions ORDER BY name, version`,
+          )
+        : await this.db.query<{ record: ModelVersionRecord }>(
+            `SELECT record FROM model_versions WHERE name = $1 ORDER BY version`,
+            [name],
+          );
+    return rows.map((r) => r.record);
+  }
+
+  async addModelAliasEvent(e: ModelAliasEvent): Promise<boolean> {
+    const { affectedRows } = await this.db.query(
+      `INSERT INTO model_alias_events (name, alias, seq, version, record) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (name, alias, seq) DO NOTHING`,
+      [e.name, e.alias, e.seq, e.version, JSON.stringify(e)],
+    );
+    return affectedRows === 1;
+  }
+
+  async listModelAliasEvents(name?: string): Promise<ModelAliasEvent[]> {
+    const { rows } =
+      name === undefined
+        ? await this.db.query<{ record: ModelAliasEvent }>(
+            `SELECT record FROM model_alias_events ORDER BY name, alias, seq`,
+          )
+        : await this.db.query<{ record: ModelAliasEvent }>(
+            `SELECT record FROM model_alias_events WHERE name = $1 ORDER BY alias, seq`,
+            [name],
+          );
     return rows.map((r) => r.record);
   }
 

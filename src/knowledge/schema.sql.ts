@@ -34,6 +34,22 @@ CREATE TABLE IF NOT EXISTS runs (
   status      TEXT NOT NULL,
   record      JSONB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS model_versions (
+  name        TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  kind        TEXT NOT NULL,
+  created_at  DOUBLE PRECISION NOT NULL,
+  record      JSONB NOT NULL,
+  PRIMARY KEY (name, version)
+);
+CREATE TABLE IF NOT EXISTS model_alias_events (
+  name        TEXT NOT NULL,
+  alias       TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  version     INTEGER NOT NULL,
+  record      JSONB NOT NULL,
+  PRIMARY KEY (name, alias, seq)
+);
 `;
 
 /**
