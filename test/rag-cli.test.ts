@@ -8,6 +8,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -67,7 +68,7 @@ describe('x0tta6bl4 rag', () => {
     const store = join(dir, 's2.json');
     capture();
     expect(await runRagCommand(['index', books, '--store', store])).toBe(0);
-    expect(out.join('\n')).toMatch(/indexed 1 runbooks/);
+    expect(out.join('\n')).toMatch(/: 1 added, 0 changed, 0 removed, 0 unchanged \(skipped\)/);
     capture();
     expect(await runRagCommand(['query', 'burning smell by the rack', '--k', '1', '--store', store])).toBe(0);
     expect(out[0]).toMatch(/^1\. toaster-smoke/);
@@ -86,7 +87,7 @@ describe('x0tta6bl4 rag', () => {
     await knowledge.close();
     capture();
     expect(await runRagCommand(['index', books, '--store', store])).toBe(0);
-    expect(out.join('\n')).toMatch(/indexed 1 runbooks/);
+    expect(out.join('\n')).toMatch(/: 1 added, 0 changed, 0 removed, 0 unchanged \(skipped\)/);
     const before = contents(store);
     capture();
     expect(await runRagCommand(['query', 'steam over the switch', '--k', '1', '--store', store])).toBe(0);
@@ -121,7 +122,7 @@ describe('x0tta6bl4 rag', () => {
   it('reports bad runbooks and usage errors with exit codes', async () => {
     const bad = join(dir, 'bad');
     mkdirSync(bad);
-    writeFileSync(join(bad, 'broken.md'), '---\nid: x\n---\n');
+    writeFileSync(join(bad, 'broken.md'), '---\nid: x\nfaults: [node-crash]\n---\n');
     capture();
     expect(await runRagCommand(['index', bad, '--store', join(dir, 's3.json')])).toBe(1);
     expect(err.join('\n')).toMatch(/broken\.md: severity: expected/);
@@ -266,7 +267,9 @@ describe('x0tta6bl4 rag index', () => {
     );
     capture();
     expect(await runRagCommand(['index', second, '--store', store])).toBe(1);
-    expect(err.join('\n')).toMatch(/pump2\.md: id pump-noise is already in .*mine\.json \(runbook\)/);
+    expect(err.join('\n')).toMatch(
+      /pump2\.md: id pump-noise is already in .*mine\.json \(runbook indexed from .*books-a-\w+\)/,
+    );
     expect(readFileSync(store).equals(bytes)).toBe(true);
     capture();
     expect(await runRagCommand(['index', second, '--store', store, '--replace'])).toBe(0);
@@ -301,5 +304,156 @@ describe('x0tta6bl4 rag index', () => {
       /documents-\w+: is a folder holding 1 files but no store; refusing to create a database in it/,
     );
     expect(listing(folder)).toEqual(['notes.txt']);
+  });
+});
+
+describe('x0tta6bl4 rag index: runbooks as teams write them', () => {
+  const fixtures = new URL('./fixtures/runbooks/', import.meta.url).pathname;
+
+  it('takes a folder of ordinary Markdown and text runbooks, in sub-folders, showing inferred labels', async () => {
+    const store = join(dir, 'ordinary.json');
+    capture();
+    expect(await runRagCommand(['index', fixtures, '--store', store])).toBe(0);
+    const text = out.join('\n');
+    expect(err).toEqual([]);
+    expect(text).toMatch(/^added: hosts\/HostDown\.md {2}\[node-crash \(inferred 0\.\d\d\)\]/m);
+    expect(text).toMatch(/^added: notes\/disk-full\.txt {2}\[disk-full \(inferred 0\.\d\d\)\]/m);
+    expect(text).toMatch(/^added: storage\/VolumeFilling\.md /m);
+    expect(text).toMatch(/^added: prometheus-operator\/node\/NodeFilesystemSpaceFillingUp\.md /m);
+    expect(text).toMatch(
+      /^added: ops-cert-renewal {2}\[cert-expiry\] {2}actions: renew-certificate, restart-service$/m,
+    );
+    expect(text).toMatch(
+      /: 7 added, 0 changed, 0 removed, 0 unchanged \(skipped\), 1 without text \(skipped\)/,
+    );
+
+    capture();
+    expect(
+      await runRagCommand(['query', 'the host sends no heartbeat any more', '--json', '--store', store]),
+    ).toBe(0);
+    const hit = JSON.parse(out.join('\n')).results.find((r: { id: string }) => r.id === 'hosts/HostDown.md');
+    expect(hit.title).toBe('Host down');
+    expect(hit.inferred.faults[0]).toMatchObject({ name: 'node-crash' });
+    expect(hit.inferred.faults[0].confidence).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('re-indexes incrementally: unchanged files skipped, changed and new ones indexed, removed ones dropped', async () => {
+    const books = mkdtempSync(join(dir, 'books-incremental-'));
+    mkdirSync(join(books, 'net'));
+    writeFileSync(
+      join(books, 'net', 'LinkFlapping.md'),
+      '# LinkFlapping\n\nThe interface keeps going up and down.\n',
+    );
+    writeFileSync(join(books, 'HostDown.md'), '# HostDown\n\nThe host stopped sending heartbeats.\n');
+    writeFileSync(join(books, 'Old.md'), '# Old\n\nA runbook about the teleporter.\n');
+    const store = join(dir, 'incremental.json');
+    capture();
+    expect(await runRagCommand(['index', books, '--store', store])).toBe(0);
+    expect(out.at(-1)).toMatch(/: 3 added, 0 changed, 0 removed, 0 unchanged \(skipped\); \d+ documents/);
+    capture();
+    expect(await runRagCommand(['index', books, '--store', store])).toBe(0);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/: 0 added, 0 changed, 0 removed, 3 unchanged \(skipped\)/);
+
+    writeFileSync(
+      join(books, 'HostDown.md'),
+      '# HostDown\n\nThe host stopped sending heartbeats; the toaster in rack 9 tripped its breaker.\n',
+    );
+    rmSync(join(books, 'Old.md'));
+    writeFileSync(join(books, 'net', 'New.txt'), 'New notes\nThe quantum router hums.\n');
+    capture();
+    expect(await runRagCommand(['index', books, '--store', store])).toBe(0);
+    expect(out).toContain('removed: Old.md');
+    expect(out.some((l) => l.startsWith('changed: HostDown.md'))).toBe(true);
+    expect(out.some((l) => l.startsWith('added: net/New.txt'))).toBe(true);
+    expect(out.at(-1)).toMatch(/: 1 added, 1 changed, 1 removed, 1 unchanged \(skipped\)/);
+
+    capture();
+    expect(await runRagCommand(['query', 'teleporter', '--json', '--k', '50', '--store', store])).toBe(0);
+    expect(JSON.parse(out.join('\n')).results.map((r: { id: string }) => r.id)).not.toContain('Old.md');
+    capture();
+    expect(await runRagCommand(['query', 'toaster tripped its breaker', '--k', '1', '--store', store])).toBe(
+      0,
+    );
+    expect(out[0]).toMatch(/^1\. HostDown\.md /);
+  });
+
+  it('query --alert answers each alert of an Alertmanager webhook, the linked runbook first', async () => {
+    const store = join(dir, 'alerts.json');
+    capture();
+    expect(await runRagCommand(['index', fixtures, '--store', store])).toBe(0);
+    const webhook = new URL('./fixtures/alerts/webhook.json', import.meta.url).pathname;
+    capture();
+    expect(await runRagCommand(['query', '--alert', webhook, '--k', '2', '--store', store])).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(
+      /^alert NodeFilesystemSpaceFillingUp: .*\n1\. prometheus-operator\/node\/NodeFilesystemSpaceFillingUp\.md .*\n.*\n {3}linked by the alert's runbook_url$/m,
+    );
+    expect(text).toMatch(
+      /^alert HostDown: .*\n1\. hosts\/HostDown\.md .*\n.*\n {3}linked by the alert's alertname$/m,
+    );
+    capture();
+    expect(await runRagCommand(['query', '--alert', webhook, '--json', '--store', store])).toBe(0);
+    const json = JSON.parse(out.join('\n'));
+    expect(json.alerts.map((a: { alertname: string }) => a.alertname)).toEqual([
+      'NodeFilesystemSpaceFillingUp',
+      'HostDown',
+    ]);
+    expect(json.alerts[1].results[0]).toMatchObject({ id: 'hosts/HostDown.md', linkedBy: 'alertname' });
+  });
+
+  it('query --alert - reads the alert from stdin; bad alerts and usage errors are named', async () => {
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'rag', 'query', '--alert', '-', '--k', '1', '--json'],
+      {
+        cwd: new URL('..', import.meta.url).pathname,
+        input: JSON.stringify([
+          {
+            labels: { alertname: 'KubePodCrashLooping' },
+            annotations: { summary: 'pod is in a crash loop, restarting' },
+          },
+        ]),
+        encoding: 'utf8',
+        env: { ...process.env, XDG_DATA_HOME: join(dir, 'empty-home') },
+      },
+    );
+    expect(child.stderr).not.toMatch(/rag:/);
+    expect(child.status).toBe(0);
+    const answer = JSON.parse(child.stdout).alerts[0];
+    expect(answer.alertname).toBe('KubePodCrashLooping');
+    expect(answer.results[0].faults).toContain('node-crash');
+
+    const bad = join(dir, 'bad-alert.json');
+    writeFileSync(bad, JSON.stringify({ alerts: [{ labels: { alertname: 1 } }] }));
+    capture();
+    expect(await runRagCommand(['query', '--alert', bad])).toBe(1);
+    expect(err.join('\n')).toMatch(
+      /bad-alert\.json: alerts\[0\]\.labels: expected an object of string values/,
+    );
+    writeFileSync(bad, '{ not json');
+    capture();
+    expect(await runRagCommand(['query', '--alert', bad])).toBe(1);
+    expect(err.join('\n')).toMatch(/--alert: .*bad-alert\.json is not JSON/);
+    capture();
+    expect(await runRagCommand(['query', 'some text', '--alert', bad])).toBe(2);
+    capture();
+    expect(await runRagCommand(['index', fixtures, '--alert', bad])).toBe(2);
+  });
+
+  it('refuses two files of one folder with one id, and a folder with no runbook file', async () => {
+    const twins = mkdtempSync(join(dir, 'books-twins-ordinary-'));
+    writeFileSync(join(twins, 'a.md'), runbook('same-id', 'First'));
+    mkdirSync(join(twins, 'sub'));
+    writeFileSync(join(twins, 'sub', 'b.md'), runbook('same-id', 'Second'));
+    capture();
+    expect(await runRagCommand(['index', twins, '--store', join(dir, 'twins-ordinary.json')])).toBe(1);
+    expect(err.join('\n')).toMatch(/sub\/b\.md and a\.md both have the id same-id; nothing indexed/);
+    expect(existsSync(join(dir, 'twins-ordinary.json'))).toBe(false);
+    const empty = mkdtempSync(join(dir, 'books-empty-'));
+    writeFileSync(join(empty, 'image.png'), 'not a runbook');
+    capture();
+    expect(await runRagCommand(['index', empty, '--store', join(dir, 'empty.json')])).toBe(1);
+    expect(err.join('\n')).toMatch(/no runbook files \(\.md, \.markdown, \.mdx, \.txt\)/);
   });
 });

@@ -1,8 +1,19 @@
 /**
- * `x0tta6bl4 rag`: query the runbooks and past incidents, or add your own Markdown runbooks.
+ * `x0tta6bl4 rag`: query the runbooks and past incidents, or add your own runbooks.
  *
  *   rag query "<text>" [--k 5] [--json] [--store <file.json|dir>]
+ *   rag query --alert <file|-> [--k 5] [--json] [--store <file.json|dir>]
  *   rag index <dir> [--store <file.json|dir>] [--replace]
+ *
+ * `index` walks the folder and its sub-folders and takes every Markdown (.md, .markdown, .mdx)
+ * and plain-text (.txt) file: runbooks in the project's schema (front matter with `faults`,
+ * knowledge/runbook.schema.json) are validated strictly; any other runbook is indexed as it is
+ * written, under its path, with fault kinds and actions inferred (and shown) with a confidence.
+ * Indexing a folder again is incremental: files whose SHA-256 is unchanged are skipped, files
+ * gone from the folder leave the store, and it reports what was added, changed, removed and
+ * skipped. `query --alert` reads an Alertmanager alert (webhook payload, API list or one alert,
+ * JSON) from a file or stdin (-) and answers each alert: the runbook its runbook_url or
+ * alertname names comes first.
  *
  * The shipped runbooks are always searched. A store keeps indexed runbooks and their
  * embeddings: a `.json` path or an existing file is a JSON file store; anything else is a PGlite
@@ -18,22 +29,27 @@
  * shipped runbook, one indexed before, or another file of the same folder) unless --replace is
  * given for the first two.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { X0ttaError } from '../errors.ts';
+import { join, resolve } from 'node:path';
+import process from 'node:process';
+import { ArgumentError, X0ttaError } from '../errors.ts';
 import { NotAStoreError, assertStoreDirectory } from '../knowledge/existing-store.ts';
 import { openStoreForReading, openStoreForWriting } from '../knowledge/store-directory.ts';
 import { PGliteRagStore } from '../knowledge/pglite-rag-store.ts';
+import { alertName, parseAlerts } from '../rag/alert.ts';
 import { RAGAnalyzer } from '../rag/analyzer.ts';
-import type { RagDocument } from '../rag/document.ts';
+import { labelConfidence, type RagDocument } from '../rag/document.ts';
 import { FileRagStore } from '../rag/file-store.ts';
-import { parseRunbook } from '../rag/runbook.ts';
+import { readRunbookFiles, runbookDocument, type RunbookFile } from '../rag/folder.ts';
+import { LabelInference } from '../rag/infer.ts';
+import type { RetrievalHit, RetrievalResult } from '../rag/result.ts';
 import { RUNBOOKS } from '../rag/runbooks.generated.ts';
 import { MemoryRagStore, type RagStore, type StoredDocument } from '../rag/store.ts';
 
 const USAGE = `usage:
   x0tta6bl4 rag query "<text>" [--k 5] [--json] [--store <file.json|dir>]
+  x0tta6bl4 rag query --alert <file|-> [--k 5] [--json] [--store <file.json|dir>]
   x0tta6bl4 rag index <dir> [--store <file.json|dir>] [--replace]
 without --store, index writes to and query reads ${defaultStorePath()}`;
 
@@ -43,6 +59,7 @@ interface Parsed {
   json: boolean;
   replace: boolean;
   store?: string;
+  alert?: string;
 }
 
 /** Runs `rag <subcommand>`; returns the exit code (0 ok, 1 failure, 2 usage error). */
@@ -56,8 +73,11 @@ export async function runRagCommand(argv: string[]): Promise<number> {
   }
   const [sub, ...rest] = args.positional;
   try {
-    if (sub === 'query' && rest.length >= 1) return await query(rest.join(' '), args);
-    if (sub === 'index' && rest.length === 1) return await index(rest[0], args);
+    if (sub === 'query' && args.alert !== undefined && rest.length === 0)
+      return await queryAlert(args.alert, args);
+    if (sub === 'query' && args.alert === undefined && rest.length >= 1)
+      return await query(rest.join(' '), args);
+    if (sub === 'index' && rest.length === 1 && args.alert === undefined) return await index(rest[0], args);
   } catch (error) {
     if (error instanceof NotAStoreError) {
       console.error(`rag: ${error.message}`);
@@ -87,6 +107,9 @@ function parseArgs(argv: string[]): Parsed {
     } else if (a === '--store') {
       if (!argv[i + 1]) throw new Error('--store: expected a file or directory path');
       parsed.store = argv[++i];
+    } else if (a === '--alert') {
+      if (!argv[i + 1]) throw new Error('--alert: expected a JSON file, or - for stdin');
+      parsed.alert = argv[++i];
     } else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else parsed.positional.push(a);
   }
@@ -141,105 +164,244 @@ async function withWritableStore<T>(path: string, use: (store: RagStore) => Prom
   }
 }
 
-async function query(text: string, args: Parsed): Promise<number> {
+/** An analyzer over the shipped runbooks and the store's documents, in memory (never writes). */
+async function openForQuery(args: Parsed): Promise<RAGAnalyzer> {
   const path = args.store ?? defaultStorePath();
   const stored =
     args.store !== undefined || (await stat(path).catch(() => undefined)) ? await readStore(path) : [];
   const memory = new MemoryRagStore();
   await memory.putDocuments(stored);
-  const result = await (await RAGAnalyzer.create({ store: memory })).retrieveContext(text, { k: args.k });
+  return RAGAnalyzer.create({ store: memory });
+}
+
+async function query(text: string, args: Parsed): Promise<number> {
+  const result = await (await openForQuery(args)).retrieveContext(text, { k: args.k });
   if (args.json) {
-    console.log(
-      JSON.stringify(
-        {
-          query: result.query,
-          totalResults: result.totalResults,
-          timings: result.timings,
-          results: result.hits.map((h) => ({
-            id: h.document.id,
-            source: h.document.source,
-            title: h.document.title,
-            faults: h.document.faults,
-            severity: h.document.severity,
-            actions: h.document.actions,
-            score: h.score,
-            lexicalRank: h.lexicalRank ?? null,
-            vectorRank: h.vectorRank ?? null,
-            similarity: h.similarity ?? null,
-            matched: h.matched,
-          })),
-        },
-        null,
-        2,
-      ),
-    );
+    console.log(JSON.stringify(resultJson(result), null, 2));
     return 0;
   }
+  printResult(result);
+  return 0;
+}
+
+/** Answers every alert of an Alertmanager payload read from a file or stdin (`-`). */
+async function queryAlert(source: string, args: Parsed): Promise<number> {
+  const text = source === '-' ? await readStdin() : await readFile(source, 'utf8');
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch (cause) {
+    throw new ArgumentError(
+      '--alert',
+      `${source === '-' ? 'stdin' : source} is not JSON: ${(cause as Error).message}`,
+    );
+  }
+  const alerts = parseAlerts(payload, source === '-' ? 'stdin' : source);
+  const analyzer = await openForQuery(args);
+  const answers = [];
+  for (const alert of alerts)
+    answers.push({ alert, result: await analyzer.retrieveForAlert(alert, { k: args.k }) });
+  if (args.json) {
+    const json = answers.map(({ alert, result }) => ({
+      alertname: alertName(alert) ?? null,
+      ...resultJson(result),
+    }));
+    console.log(JSON.stringify({ alerts: json }, null, 2));
+    return 0;
+  }
+  for (const { alert, result } of answers) {
+    console.log(`alert ${alertName(alert) ?? '(no alertname)'}: ${result.query}`);
+    printResult(result);
+  }
+  return 0;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function resultJson(result: RetrievalResult) {
+  return {
+    query: result.query,
+    totalResults: result.totalResults,
+    timings: result.timings,
+    results: result.hits.map((h) => ({
+      id: h.document.id,
+      source: h.document.source,
+      title: h.document.title,
+      faults: h.document.faults,
+      severity: h.document.severity,
+      actions: h.document.actions,
+      inferred: h.document.inferred ?? null,
+      linkedBy: h.linkedBy ?? null,
+      score: h.score,
+      lexicalRank: h.lexicalRank ?? null,
+      vectorRank: h.vectorRank ?? null,
+      similarity: h.similarity ?? null,
+      matched: h.matched,
+    })),
+  };
+}
+
+function printResult(result: RetrievalResult): void {
   if (result.length === 0) {
     console.log('no matching runbooks');
-    return 0;
+    return;
   }
   result.hits.forEach((h, i) => {
-    console.log(`${i + 1}. ${h.document.id}  [${h.document.faults.join(', ')}]  score ${h.score.toFixed(3)}`);
+    console.log(`${i + 1}. ${h.document.id}  [${labels(h.document, 'faults')}]  score ${h.score.toFixed(3)}`);
     console.log(`   ${h.document.title}`);
-    const ranks = [h.lexicalRank && `bm25 #${h.lexicalRank}`, h.vectorRank && `vector #${h.vectorRank}`]
-      .filter(Boolean)
-      .join(', ');
-    console.log(
-      `   why: ${h.matched.length ? h.matched.join(', ') : 'no shared terms'}${ranks ? ` (${ranks})` : ''}`,
-    );
-    console.log(`   actions: ${h.document.actions.join(', ')}`);
+    if (h.linkedBy) console.log(`   linked by the alert's ${h.linkedBy}`);
+    console.log(`   why: ${why(h)}`);
+    console.log(`   actions: ${labels(h.document, 'actions') || 'none'}`);
   });
   console.log(
     `${result.length} of ${result.totalResults} matches in ${result.timings.totalMs.toFixed(1)} ms`,
   );
-  return 0;
+}
+
+/** A document's fault kinds or actions, each inferred one shown with its confidence. */
+function labels(doc: RagDocument, kind: 'faults' | 'actions'): string {
+  return doc[kind]
+    .map((name) => {
+      const declared = !doc.inferred || (kind === 'actions' && labelConfidence(doc, kind, name) === 1);
+      return declared ? name : `${name} (inferred ${labelConfidence(doc, kind, name).toFixed(2)})`;
+    })
+    .join(', ');
+}
+
+function why(h: RetrievalHit): string {
+  const ranks = [h.lexicalRank && `bm25 #${h.lexicalRank}`, h.vectorRank && `vector #${h.vectorRank}`]
+    .filter(Boolean)
+    .join(', ');
+  return `${h.matched.length ? h.matched.join(', ') : 'no shared terms'}${ranks ? ` (${ranks})` : ''}`;
 }
 
 const SHIPPED_IDS = new Set(RUNBOOKS.map((r) => r.id));
 
+/**
+ * Indexes a folder of runbooks into the store. Files are parsed only when new or changed
+ * (their SHA-256 differs from the stored one); every refusal (a taken id, two files with one id)
+ * happens before anything is written, and before a store that does not exist yet is created.
+ */
 async function index(dir: string, args: Parsed): Promise<number> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.md')).sort();
+  const folder = resolve(dir);
+  const files = await readRunbookFiles(dir);
   if (files.length === 0) {
-    console.error(`rag: no .md files in ${dir}`);
+    console.error(`rag: no runbook files (.md, .markdown, .mdx, .txt) in ${dir} or its sub-folders`);
     return 1;
   }
-  const docs: RagDocument[] = [];
-  const fileOf = new Map<string, string>();
-  for (const f of files) {
-    const doc = parseRunbook(await readFile(join(dir, f), 'utf8'), f);
-    const first = fileOf.get(doc.id);
-    if (first !== undefined) {
-      console.error(`rag: ${f} and ${first} both have the id ${doc.id}; nothing indexed`);
-      return 1;
-    }
-    fileOf.set(doc.id, f);
-    docs.push(doc);
-  }
   const path = args.store ?? defaultStorePath();
-  const refuse = (taken: string[]) => {
-    for (const line of taken) console.error(`rag: ${line}`);
+  let inference: LabelInference | undefined;
+  const parsed = new Map<string, RagDocument | undefined>();
+  const parse = async (file: RunbookFile) => {
+    if (!parsed.has(file.path)) {
+      inference ??= await LabelInference.create();
+      parsed.set(file.path, runbookDocument(file, folder, { inference }));
+    }
+    return parsed.get(file.path);
+  };
+  const refuse = (lines: string[]) => {
+    for (const line of lines) console.error(`rag: ${line}`);
     console.error('rag: nothing indexed; rename the runbook, or pass --replace to replace the existing one');
     return 1;
   };
-  // Refused before the store is opened, so a refused index creates no store.
-  const shipped = docs
-    .filter((d) => SHIPPED_IDS.has(d.id))
-    .map((d) => `${fileOf.get(d.id)}: id ${d.id} is a shipped runbook`);
-  if (shipped.length > 0 && !args.replace) return refuse(shipped);
+  // A new store: every file is new, and refusals must come before the store is created.
+  if (!(await stat(path).catch(() => undefined))) {
+    const plan = await planIndex(files, [], folder, path, parse);
+    if ('error' in plan) return fail(plan.error);
+    if (plan.refused.length > 0 && !args.replace) return refuse(plan.refused);
+  }
   return withWritableStore(path, async (store) => {
-    // Checked before anything is written, so a refused index leaves the store as it was.
-    const sourceOf = new Map((await store.listDocuments()).map((s) => [s.document.id, s.document.source]));
-    const taken = docs
-      .filter((d) => !SHIPPED_IDS.has(d.id) && sourceOf.has(d.id))
-      .map((d) => `${fileOf.get(d.id)}: id ${d.id} is already in ${path} (${sourceOf.get(d.id)})`);
-    if (taken.length > 0 && !args.replace) return refuse(taken);
+    const plan = await planIndex(files, await store.listDocuments(), folder, path, parse);
+    if ('error' in plan) return fail(plan.error);
+    if (plan.refused.length > 0 && !args.replace) return refuse(plan.refused);
     const analyzer = await RAGAnalyzer.create({ store });
-    await analyzer.indexKnowledge(docs);
-    for (const line of [...shipped, ...taken]) console.log(`replaced: ${line}`);
-    console.log(
-      `indexed ${docs.length} runbooks from ${dir} into ${path} (${analyzer.size} documents in total)`,
-    );
+    await analyzer.indexKnowledge(plan.write);
+    for (const id of plan.remove) await analyzer.removeKnowledge(id);
+    for (const line of plan.refused) console.log(`replaced: ${line}`);
+    for (const doc of plan.write) {
+      const actions = labels(doc, 'actions');
+      console.log(
+        `${plan.added.has(doc.id) ? 'added' : 'changed'}: ${doc.id}  [${labels(doc, 'faults') || 'no fault kind'}]${actions ? `  actions: ${actions}` : ''}`,
+      );
+    }
+    for (const id of plan.remove) console.log(`removed: ${id}`);
+    const counts = [
+      `${plan.added.size} added`,
+      `${plan.write.length - plan.added.size} changed`,
+      `${plan.remove.length} removed`,
+      `${plan.unchanged} unchanged (skipped)`,
+      ...(plan.empty > 0 ? [`${plan.empty} without text (skipped)`] : []),
+    ];
+    console.log(`indexed ${dir} into ${path}: ${counts.join(', ')}; ${analyzer.size} documents in total`);
     return 0;
   });
+}
+
+function fail(message: string): number {
+  console.error(`rag: ${message}; nothing indexed`);
+  return 1;
+}
+
+/** What indexing `files` of `folder` does to a store holding `stored`. */
+interface IndexPlan {
+  /** New and changed runbooks to write. */
+  write: RagDocument[];
+  /** Ids among `write` that the store does not hold yet. */
+  added: Set<string>;
+  /** Ids of runbooks indexed from this folder before whose files are gone (or changed id). */
+  remove: string[];
+  unchanged: number;
+  /** Files with nothing to search (only front matter). */
+  empty: number;
+  /** Why ids are taken (a shipped runbook, or another source's document): refused without --replace. */
+  refused: string[];
+}
+
+async function planIndex(
+  files: readonly RunbookFile[],
+  stored: readonly StoredDocument[],
+  folder: string,
+  storePath: string,
+  parse: (file: RunbookFile) => Promise<RagDocument | undefined>,
+): Promise<IndexPlan | { error: string }> {
+  const byId = new Map(stored.map((s) => [s.document.id, s.document]));
+  const ours = stored.map((s) => s.document).filter((d) => d.origin?.folder === folder);
+  const oursByPath = new Map(ours.map((d) => [d.origin!.path, d]));
+  const plan: IndexPlan = { write: [], added: new Set(), remove: [], unchanged: 0, empty: 0, refused: [] };
+  const pathOf = new Map<string, string>();
+  const claim = (id: string, path: string): string | undefined => {
+    const first = pathOf.get(id);
+    if (first !== undefined) return `${path} and ${first} both have the id ${id}`;
+    pathOf.set(id, path);
+  };
+  for (const file of files) {
+    const before = oursByPath.get(file.path);
+    if (before && before.origin!.hash === file.hash) {
+      plan.unchanged++;
+      const clash = claim(before.id, file.path);
+      if (clash) return { error: clash };
+      continue;
+    }
+    const doc = await parse(file);
+    if (!doc) {
+      plan.empty++;
+      continue;
+    }
+    const clash = claim(doc.id, file.path);
+    if (clash) return { error: clash };
+    const holder = byId.get(doc.id);
+    if (SHIPPED_IDS.has(doc.id)) plan.refused.push(`${file.path}: id ${doc.id} is a shipped runbook`);
+    else if (holder && holder.origin?.folder !== folder) {
+      const from = holder.origin ? ` indexed from ${holder.origin.folder}` : '';
+      plan.refused.push(`${file.path}: id ${doc.id} is already in ${storePath} (${holder.source}${from})`);
+    }
+    if (!holder || holder.origin?.folder !== folder) plan.added.add(doc.id);
+    plan.write.push(doc);
+  }
+  plan.remove = ours.map((d) => d.id).filter((id) => !pathOf.has(id));
+  return plan;
 }

@@ -83,7 +83,10 @@ export function alertQuery(alert: AlertmanagerAlert): string {
   for (const value of Object.values(alert.annotations ?? {})) {
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) parts.push(value);
   }
-  return parts.join('. ');
+  return parts
+    .map((p) => p.trim().replace(/[.\s]+$/, ''))
+    .filter(Boolean)
+    .join('. ');
 }
 
 /**

@@ -97,7 +97,7 @@ export function incidentDocument(incident: ResolvedIncident): RagDocument {
   return {
     id: `incident:${incident.id}`,
     source: 'incident',
-    title: `Past incident ${incident.id}: ${incident.fault}, ${outcome}`,
+    title: `Past incident ${numberInRun(incident.id)}: ${incident.fault}, ${outcome}`,
     faults: [incident.fault],
     severity: incident.severity ?? 'medium',
     symptoms: [...(incident.symptoms ?? []), ...(incident.summary ? [incident.summary] : [])],
@@ -107,4 +107,13 @@ export function incidentDocument(incident: ResolvedIncident): RagDocument {
     timestamp: incident.resolvedAt,
     resolvedBy: incident.resolvedBy,
   };
+}
+
+/**
+ * An incident's name within its run (`inc-4` of `<runId>-inc-4`): the title is searched and
+ * embedded, and a random run id there would only add noise that differs from run to run.
+ */
+function numberInRun(id: string): string {
+  const at = id.lastIndexOf('inc-');
+  return at < 0 ? id : id.slice(at);
 }
