@@ -3,7 +3,8 @@
  * their code name for name. `MLEnhancedMAPEK` runs the real MAPE-K loop for one component;
  * `AnomalyDetectionSystem` scores metric vectors against learned baselines with the stats
  * kernel; `DecisionEngine` ranks `Policy` objects with the engine's planner (src/plan's
- * `UtilityPlanner`) and learns from outcomes. These names live only here, not in the root export.
+ * `UtilityPlanner`) and learns from outcomes; `MLOpsManager` registers models and judges their
+ * health over src/mlops; `LoRAConfig` is the adapter's validated settings. These names live only here, not in the root export.
  */
 export {
   AnomalyDetectionSystem,
@@ -26,4 +27,17 @@ export { Policy, PolicyPriority, PolicyRanker, type PolicyOptions } from './poli
 export type { LoopAction, LoopActionSpec } from './actions.ts';
 export type { ActionHandler, ActionHandlers } from './handler-executor.ts';
 export type { IterationResult, LearnedRate } from './iteration.ts';
+export {
+  LORA_TARGET_MODULES,
+  LoRAConfig,
+  type LoRAConfigOptions,
+  type LoRAInitialisation,
+  type LoRAScaling,
+} from './lora.ts';
+export {
+  MLOpsManager,
+  type MLOpsManagerOptions,
+  type ModelHealth,
+  type RegisterTrainedModelOptions,
+} from './mlops.ts';
 export { MLEnhancedMAPEK, type MLEnhancedMAPEKOptions, type MLStatistics } from './mapek.ts';

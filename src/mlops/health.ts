@@ -7,7 +7,7 @@
  * | figure                   | evidence needed        | degraded when      | failing when       | source |
  * |--------------------------|------------------------|--------------------|--------------------|--------|
  * | detection precision      | >= 10 anomalies        | < 0.5              | < 0.2              | project target: most alarms must be real |
- * | false alarms per hour    | >= 1 h observed        | > 1                | > 5                | project target (alert fatigue) |
+ * | false alarms per hour    | >= 1 h, >= 1 anomaly   | > 1                | > 5                | project target (alert fatigue) |
  * | decision success rate    | >= 10 decisions        | < 0.8              | < 0.5              | project target: a coin flip is failing |
  * | latency p95              | >= 20 timings          | > budget (100 ms)  | > 5 x budget       | the loop's p99 budget (readiness perf checks) |
  * | input drift, per feature | >= 30 ref, >= 100 cur. | PSI >= 0.1, KS >= crit(0.01), W1 >= 0.2 sd | PSI >= 0.25 or W1 >= 0.5 sd | see drift.ts DRIFT_THRESHOLDS |
@@ -193,9 +193,10 @@ export class ModelHealthMonitor {
     const precision = this.#anomalies > 0 ? this.#confirmed / this.#anomalies : null;
     judge('precision', precision, need(this.#anomalies, t.minAnomalies, 'anomalies'), t.precision, false);
     const falseAlarms = hours > 0 ? (this.#anomalies - this.#confirmed) / hours : null;
+    // A model that raised nothing may not be a detector, or may not be running: no figure.
     judge(
       'falseAlarmsPerHour',
-      falseAlarms,
+      this.#anomalies > 0 ? falseAlarms : null,
       need(hours, t.minHours, 'hours observed'),
       t.falseAlarmsPerHour,
       true,
