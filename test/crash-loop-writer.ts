@@ -13,6 +13,7 @@ import process from 'node:process';
 import { MeshGraph } from '../src/analyze/graph.ts';
 import { RunSession } from '../src/cli/run-session.ts';
 import type { ActionRequest, Executor } from '../src/execute/executor.ts';
+import { IdSource } from '../src/knowledge/ids.ts';
 import type { BatchScorer } from '../src/loop/contracts.ts';
 import { MapeKLoop } from '../src/loop/loop.ts';
 import { UtilityPlanner } from '../src/plan/decision.ts';
@@ -74,6 +75,7 @@ const loop = new MapeKLoop({
   executor,
   store: session.knowledge,
   audit: session.sink,
+  ids: new IdSource(session.runId),
   rails: { cooldown: 0, backoffBase: 0 },
   settleTicks: 1,
   patienceTicks: 3,

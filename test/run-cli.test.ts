@@ -6,6 +6,7 @@ import process from 'node:process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../src/cli/audit.ts';
 import { runCommand } from '../src/cli/run.ts';
+import { openStoreForReading } from '../src/knowledge/store-directory.ts';
 import { quietly } from './audit-cli.ts';
 
 describe('x0tta6bl4 run', () => {
@@ -77,6 +78,49 @@ describe('x0tta6bl4 run', () => {
     const tampered = await verify();
     expect(tampered.code).toBe(1);
     expect(tampered.out).toMatch(/altered/);
+  });
+
+  it('keeps every run of a store: a second run adds its incidents and actions under its own id', {
+    timeout: 120_000,
+  }, async () => {
+    const store = join(dir, 'history');
+    const reports: Array<{ runId: string; loop: { incidentsOpened: number; actionsStarted: number } }> = [];
+    for (const seed of [1, 2]) {
+      const out = join(dir, `history-${seed}.json`);
+      const run = await quietly(() =>
+        runCommand([
+          '--hours',
+          '1',
+          '--faults',
+          '2',
+          '--seed',
+          String(seed),
+          '--store',
+          store,
+          '--out',
+          out,
+          '--quiet',
+        ]),
+      );
+      expect(run.code).toBe(0);
+      reports.push(JSON.parse(await readFile(out, 'utf8')));
+    }
+    const opened = await openStoreForReading(store);
+    try {
+      const incidents = (await opened.knowledge.listIncidents()).map((i) => i.id);
+      const actions = (await opened.knowledge.listActions()).map((a) => a.id);
+      expect(new Set(incidents).size).toBe(incidents.length);
+      expect(new Set(actions).size).toBe(actions.length);
+      for (const { runId, loop } of reports) {
+        expect(loop.incidentsOpened).toBeGreaterThan(0);
+        expect(incidents.filter((id) => id.startsWith(`${runId}-inc-`))).toHaveLength(loop.incidentsOpened);
+        expect(actions.filter((id) => id.startsWith(`${runId}-act-`))).toHaveLength(loop.actionsStarted);
+      }
+      expect(incidents).toHaveLength(reports[0].loop.incidentsOpened + reports[1].loop.incidentsOpened);
+      expect((await opened.knowledge.listRuns()).map((r) => r.id)).toEqual(reports.map((r) => r.runId));
+    } finally {
+      await opened.close();
+    }
   });
 
   /** Starts `x0tta6bl4 run` as a process of its own; resolves once it has started its run. */

@@ -221,6 +221,12 @@ describe('a store under concurrent writers and kill -9', () => {
         calls.filter((call) => !logged.has(call)),
         context,
       ).toEqual([]);
+      // Each run's ids carry its own run id, so no run overwrites another's actions.
+      const runId = state.runs.at(-1)?.id;
+      expect(
+        calls.filter((call) => !call.includes(` ${runId}-act-`)),
+        context,
+      ).toEqual([]);
       earlier = state.entries.length;
     }
   });

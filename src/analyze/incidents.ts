@@ -10,6 +10,7 @@
  * The tracker's map is the one collection of open incidents: a caller that follows incidents
  * further (the loop, through its `extend` function) keeps its state on the same objects.
  */
+import { IdSource } from '../knowledge/ids.ts';
 import type { MeshGraph } from './graph.ts';
 import type { Band } from './recovery.ts';
 
@@ -20,6 +21,11 @@ export interface IncidentOptions {
   gap?: number;
   /** Ticks without anomalies after which an incident counts as quiet (default 10). */
   quiet?: number;
+  /**
+   * Where new incidents get their ids (default: a fresh IdSource, so `<runId>-inc-<n>` under a
+   * new run id): ids stay unique across runs and engines sharing a store.
+   */
+  ids?: Pick<IdSource, 'incident'>;
 }
 
 /** Per-node evidence gathered while an incident is open. */
@@ -64,8 +70,8 @@ export interface NodeAnomaly {
  */
 export class IncidentTracker<T extends TrackedIncident = TrackedIncident> {
   readonly #open = new Map<string, T>();
-  readonly #options: Required<IncidentOptions>;
-  #nextId = 1;
+  readonly #options: Required<Omit<IncidentOptions, 'ids'>>;
+  readonly #ids: Pick<IdSource, 'incident'>;
 
   constructor(
     private readonly graph: MeshGraph,
@@ -73,7 +79,9 @@ export class IncidentTracker<T extends TrackedIncident = TrackedIncident> {
     options: IncidentOptions = {},
     private readonly extend: (incident: TrackedIncident) => T = (incident) => incident as T,
   ) {
-    this.#options = { hops: 2, gap: 30, quiet: 10, ...options };
+    const { ids = new IdSource(), ...rest } = options;
+    this.#options = { hops: 2, gap: 30, quiet: 10, ...rest };
+    this.#ids = ids;
   }
 
   /** Open incidents, oldest first. */
@@ -89,7 +97,7 @@ export class IncidentTracker<T extends TrackedIncident = TrackedIncident> {
       let incident: TrackedIncident;
       if (matches.length === 0) {
         incident = {
-          id: `inc-${this.#nextId++}`,
+          id: this.#ids.incident(),
           openedAt: ts,
           lastActive: ts,
           nodes: new Map(),

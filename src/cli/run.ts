@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { ArgumentError, X0ttaError } from '../errors.ts';
+import { IdSource } from '../knowledge/ids.ts';
 import { createEngineParts } from '../run/defaults.ts';
 import type { HealingReport, KindReport } from '../run/evaluate.ts';
 import { runHealing } from '../run/healing-run.ts';
@@ -101,6 +102,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       seed,
       store: session.knowledge,
       audit: session.sink,
+      // Incident and action ids under the run's own id: a store's history accumulates across runs.
+      ids: new IdSource(session.runId),
       signal: stop.signal,
       ...parts,
       onProgress: (tick, total, l) => {

@@ -42,6 +42,7 @@ import { printTarget } from '../domain/targets.ts';
 import { DimensionError, LoopClosedError } from '../errors.ts';
 import type { ActionRequest, ExecutionResult } from '../execute/executor.ts';
 import { SafetyRails } from '../execute/rails.ts';
+import { IdSource } from '../knowledge/ids.ts';
 import { MemoryStore } from '../knowledge/memory-store.ts';
 import type { ActionRecord, IncidentRecord } from '../knowledge/records.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
@@ -109,6 +110,7 @@ export class MapeKLoop {
   readonly #analyzer: Analyzer<Incident>;
   readonly #writes: WriteQueue;
   readonly #options: LoopOptions;
+  readonly #ids: IdSource;
   readonly #actions: ReadonlyMap<string, ActionSpec>;
   readonly #scores: Float64Array<ArrayBuffer>;
   readonly #stats = {
@@ -133,10 +135,10 @@ export class MapeKLoop {
   #ticking: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #now = -Infinity;
-  #nextAction = 1;
 
   constructor(options: LoopOptions) {
     this.#options = options;
+    this.#ids = options.ids ?? new IdSource();
     this.events = new LoopEvents({ capacity: options.eventCapacity });
     this.monitor = new Monitor({
       sources: options.graph.nodeIds,
@@ -165,6 +167,7 @@ export class MapeKLoop {
         lossMetric,
         linkMetric,
         throughputMetric,
+        ids: this.#ids,
       },
       (tracked) => this.#follow(tracked),
     );
@@ -412,7 +415,7 @@ export class MapeKLoop {
     });
 
     const record: ActionRecord = {
-      id: `act-${this.#nextAction++}`,
+      id: this.#ids.action(),
       incidentId: incident.record.id,
       action: chosen.action,
       target: chosen.target,

@@ -3,6 +3,7 @@ import type { AnalyzerOptions } from '../analyze/analyzer.ts';
 import type { MeshGraph } from '../analyze/graph.ts';
 import type { Executor } from '../execute/executor.ts';
 import type { RailOptions } from '../execute/rails.ts';
+import type { IdSource } from '../knowledge/ids.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { TimeOptions } from '../monitor/clock.ts';
 import type { MetricSpec } from '../monitor/ingest.ts';
@@ -55,6 +56,11 @@ export interface LoopOptions extends MetricRoles {
    * action whose intent the sink refuses is not taken (see AuditSink).
    */
   audit?: AuditSink;
+  /**
+   * Where incident and action ids come from (default: a fresh IdSource, under a new run id). Give
+   * the run's own (`new IdSource(runId)`) so the store's ids name the run that made them.
+   */
+  ids?: IdSource;
   rails?: RailOptions;
   /**
    * Plan and record without acting: the chosen action goes to `executor.dryRun` instead of

@@ -2,6 +2,7 @@
  * The main job: the MAPE-K loop healing a simulated mesh under a seeded fault schedule, scored
  * against the simulator's ground truth.
  */
+import type { IdSource } from '../knowledge/ids.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
@@ -24,6 +25,8 @@ export interface HealingRunOptions {
   store?: KnowledgeStore;
   diagnoser?: Diagnoser;
   audit?: AuditSink;
+  /** The run's incident and action ids, e.g. `new IdSource(runId)` (default: a fresh IdSource). */
+  ids?: IdSource;
   /** Called every `progressEvery` ticks (default 600). */
   onProgress?: (tick: number, total: number, loop: MapeKLoop) => void;
   progressEvery?: number;

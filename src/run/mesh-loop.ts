@@ -5,6 +5,7 @@
  * load tester's engine target pace it themselves.
  */
 import { MeshGraph } from '../analyze/graph.ts';
+import type { IdSource } from '../knowledge/ids.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import { MapeKLoop } from '../loop/loop.ts';
@@ -73,6 +74,8 @@ export interface MeshLoopOptions {
   diagnoser?: Diagnoser;
   store?: KnowledgeStore;
   audit?: AuditSink;
+  /** The run's incident and action ids (default: a fresh IdSource; see LoopOptions.ids). */
+  ids?: IdSource;
 }
 
 /** A loop over a simulated mesh, advanced tick by tick. */
@@ -128,6 +131,7 @@ export class MeshLoop {
       store: options.store,
       diagnoser: parts.diagnoser,
       audit: options.audit,
+      ids: options.ids,
     });
     return new MeshLoop(loop, sim, executor);
   }

@@ -463,7 +463,9 @@ describe('compat: MLEnhancedMAPEK', () => {
     down = false;
     await mapek.loop!.flush();
     expect(mapek.getMlStatistics().storePending).toBe(0);
-    expect((await memory.listIncidents()).map((i) => i.id)).toEqual(['inc-1']);
+    expect((await memory.listIncidents()).map((i) => i.id)).toEqual([
+      expect.stringMatching(/^[0-9A-Z]{26}-inc-1$/),
+    ]);
   });
 
   it('fails an action that has no handler instead of pretending it ran', async () => {

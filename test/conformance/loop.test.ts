@@ -3,6 +3,7 @@ import { MeshGraph } from '../../src/analyze/graph.ts';
 import { printTarget } from '../../src/domain/targets.ts';
 import { LoopClosedError } from '../../src/errors.ts';
 import type { ActionRequest, Executor, ExecutionResult } from '../../src/execute/executor.ts';
+import { IdSource, isRunId } from '../../src/knowledge/ids.ts';
 import { MemoryStore } from '../../src/knowledge/memory-store.ts';
 import type { ActionRecord } from '../../src/knowledge/records.ts';
 import type { KnowledgeStore } from '../../src/knowledge/store.ts';
@@ -24,6 +25,8 @@ import { MeshSimulator, METRIC_NAMES, SIM_FAULT_KINDS, type TickFrame } from '..
 
 /** A line of `n` nodes with one metric, 'cpu', and a plain z-score detector: a tiny, fully known world. */
 const LINE = 6;
+/** The run id of the line world's loops, so their ids are known: `${RUN}-act-1`. */
+const RUN = '01HF7YAT00AAAAAAAAAAAAAAAA';
 const METRICS = [{ name: 'cpu', min: 0, max: 100 }];
 
 /** Scores |z| against a running mean and variance; alarms (score 1) beyond 5 sigma. */
@@ -76,6 +79,8 @@ async function lineLoop(options: {
   evidenceTicks?: number;
   maxAttempts?: number;
   dryRun?: boolean;
+  /** Default: ids under RUN; pass `ids: undefined` for the loop's own default. */
+  ids?: IdSource;
 }) {
   const ids = Array.from({ length: LINE }, (_, i) => `n${i}`);
   const graph = new MeshGraph(
@@ -93,6 +98,7 @@ async function lineLoop(options: {
     diagnoser: simpleDiagnoser,
     store: options.store,
     audit: options.audit,
+    ids: 'ids' in options ? options.ids : new IdSource(RUN),
     rails: {
       cooldown: 0,
       backoffBase: 0,
@@ -395,7 +401,7 @@ describe('MAPE-K loop on a small known world', () => {
     await sink.close();
     expect((await store.listActions()).map((a) => a.outcome)).toEqual(['rolled-back']);
     expect(events.find((e) => e.type === 'rollback')).toMatchObject({
-      action: { id: 'act-1', outcome: 'rolled-back' },
+      action: { id: `${RUN}-act-1`, outcome: 'rolled-back' },
       result: { ok: true },
     });
     expect(loop.stats()).toMatchObject({ actionsRolledBack: 1, rollbacksFailed: 0 });
@@ -408,7 +414,7 @@ describe('MAPE-K loop on a small known world', () => {
       'escalation',
       'result',
     ]);
-    expect(entries[5].data).toMatchObject({ id: 'act-1', outcome: 'rolled-back', rollback: 'done' });
+    expect(entries[5].data).toMatchObject({ id: `${RUN}-act-1`, outcome: 'rolled-back', rollback: 'done' });
     expect(await verifyAuditLog(auditStore, keys.ring())).toMatchObject({ ok: true, entries: 6 });
   });
 
@@ -445,10 +451,10 @@ describe('MAPE-K loop on a small known world', () => {
       await run(100, 160, () => executor.hot);
       const first = events.find((e) => e.type === 'action-result');
       expect(first?.type === 'action-result' && first.action).toMatchObject({
-        id: 'act-1',
+        id: `${RUN}-act-1`,
         outcome: verdict ? 'healed' : 'not-healed',
       });
-      expect(verified[0]).toBe('act-1');
+      expect(verified[0]).toBe(`${RUN}-act-1`);
     }
   });
 
@@ -549,7 +555,7 @@ describe('MAPE-K loop on a small known world', () => {
   });
 });
 
-describe('MAPE-K loop: audit before action', () => {
+describe('MAPE-K loop: audit before action, and ids unique across runs', () => {
   it('calls an executor once the intent is logged, and stores an action or its outcome once that is logged', async () => {
     const trail: string[] = [];
     const executor = new ControlledExecutor();
@@ -563,7 +569,7 @@ describe('MAPE-K loop: audit before action', () => {
     executor.rollbacks[0].resolve({ ok: true });
     await settle();
     await loop.flush();
-    const id = 'act-1';
+    const id = `${RUN}-act-1`;
     expectBefore(trail, [
       [`logged action ${id}`, `stored ${id} pending`],
       [`logged action ${id}`, `apply ${id}`],
@@ -598,7 +604,7 @@ describe('MAPE-K loop: audit before action', () => {
     }
     expect(blocked).toBeDefined();
     const intents = sink.received.filter((e) => e.type === 'action').map((e) => e.detail.id);
-    expect(intents).toEqual(['act-1', 'act-2']);
+    expect(intents).toEqual([`${RUN}-act-1`, `${RUN}-act-2`]);
     expect(executor.calls).toEqual([]);
     sink.release();
     await blocked;
@@ -630,7 +636,7 @@ describe('MAPE-K loop: audit before action', () => {
         expect(executor.calls).toEqual([]);
         expect(events.some((e) => e.type === 'action-started')).toBe(false);
         expect(escalations).toEqual([
-          'restart-service on n3 (act-1) not taken: the audit log could not record its intent (disk full)',
+          `restart-service on n3 (${RUN}-act-1) not taken: the audit log could not record its intent (disk full)`,
         ]);
         expect(actions).toEqual([]);
         expect(loop.stats()).toMatchObject({ actionsStarted: 0, actionsNotTaken: 1, auditFailures: 1 });
@@ -646,6 +652,27 @@ describe('MAPE-K loop: audit before action', () => {
         expect(loop.stats()).toMatchObject({ actionsNotTaken: 0, rollbacksFailed: 1, auditFailures: 1 });
       }
     }
+  });
+
+  it('names incidents and actions under a run id: a fresh one per loop unless given one', async () => {
+    const runs: string[] = [];
+    for (let loops = 0; loops < 2; loops++) {
+      const executor = new ScriptedExecutor('heal');
+      const { events, run } = await lineLoop({ executor, ids: undefined });
+      await run(0, 100, () => executor.hot);
+      executor.hot.add(3);
+      await run(100, 160, () => executor.hot);
+      const opened = events.find((e) => e.type === 'incident-opened');
+      const started = events.find((e) => e.type === 'action-started');
+      const incident = opened?.type === 'incident-opened' ? opened.incident.id : '';
+      const action = started?.type === 'action-started' ? started.action : undefined;
+      const [runId, kind] = incident.split('-');
+      expect(isRunId(runId)).toBe(true);
+      expect(kind).toBe('inc');
+      expect(action).toMatchObject({ id: `${runId}-act-1`, incidentId: incident });
+      runs.push(runId);
+    }
+    expect(runs[0]).not.toBe(runs[1]);
   });
 });
 
