@@ -15,6 +15,7 @@ import { runReadinessCommand } from '../src/cli/readiness.ts';
 import { NodeKeys } from '../src/security/keys.ts';
 import { PGliteStore } from '../src/knowledge/pglite-store.ts';
 import { openStoreForWriting } from '../src/knowledge/store-directory.ts';
+import { ModelRegistry } from '../src/mlops/registry.ts';
 
 const dirs: string[] = [];
 const contexts: RunContext[] = [];
@@ -136,26 +137,49 @@ describe('deployment keys', () => {
   });
 });
 
+/** Registers version `version` of `name` in the store's model registry and makes it the champion. */
+async function championVersion(store: PGliteStore, name: string, version: number): Promise<void> {
+  const registry = new ModelRegistry(store);
+  await registry.register({ name, kind: 'detector', artefact: { detector: `resonance-v${version}` } });
+  await registry.promote(name, version);
+}
+
 describe('rollback versions and configuration in a durable store', () => {
   it('fail with a single version, pass with an earlier one to return to, and name config problems', async () => {
     const dir = await tempDir();
     const checks = ['deploy.rollback-versions', 'deploy.config-valid'];
     let store = await PGliteStore.open(dir);
     await recordVersion(store, 'config', { loop: { confirmTicks: 2 } }, 1);
-    await recordVersion(store, 'model', { detector: 'resonance-v1' }, 1);
+    await store.close();
+    const none = await run(checks, await context({ storePath: dir }));
+    expect(none[0].actual).toBe('config -> vnone; no champion model');
+
+    store = await PGliteStore.open(dir);
+    await championVersion(store, 'detector.cpu', 1);
     await store.close();
     const single = await run(checks, await context({ storePath: dir }));
     expect(single.map((r) => r.status)).toEqual(['fail', 'pass']);
-    expect(single[0].evidence).toMatchObject({ config: { versions: 1, rollbackTo: null } });
+    expect(single[0].evidence).toMatchObject({
+      config: { versions: 1, rollbackTo: null },
+      withoutRollback: ['detector.cpu'],
+    });
 
     store = await PGliteStore.open(dir);
     await recordVersion(store, 'config', { loop: { confirmTicks: 0 } }, 2);
-    await recordVersion(store, 'model', { detector: 'resonance-v2' }, 2);
+    await championVersion(store, 'detector.cpu', 2);
     await store.close();
     const two = await run(checks, await context({ storePath: dir }));
     expect(two.map((r) => r.status)).toEqual(['pass', 'fail']);
-    expect(two[0].actual).toBe('config -> v1, model -> v1');
+    expect(two[0].actual).toBe('config -> v1; detector.cpu v2 -> v1');
     expect(two[1].evidence.problems).toEqual(['loop.confirmTicks: expected an integer >= 1, got 0']);
+
+    // A second model without an earlier champion fails the check, naming it.
+    store = await PGliteStore.open(dir);
+    await championVersion(store, 'scorer', 1);
+    await store.close();
+    const stuck = await run(checks, await context({ storePath: dir }));
+    expect(stuck[0].status).toBe('fail');
+    expect(stuck[0].evidence.withoutRollback).toEqual(['scorer']);
 
     const missing = await run(checks, await context({ storePath: join(dir, 'nope') }));
     expect(missing.map((r) => r.status)).toEqual(['fail', 'fail']);
@@ -167,7 +191,7 @@ describe('rollback versions and configuration in a durable store', () => {
     const opened = await openStoreForWriting(dir);
     for (const version of [1, 2]) {
       await recordVersion(opened.knowledge, 'config', { loop: { confirmTicks: 2 } }, version);
-      await recordVersion(opened.knowledge, 'model', { detector: `resonance-v${version}` }, version);
+      await championVersion(opened.knowledge, 'detector.cpu', version);
     }
     await opened.close();
     /** Each file under the store: its size and modification time. */

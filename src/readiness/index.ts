@@ -3,7 +3,7 @@
  * the check model (check.ts), the runner that refuses evidence-free passes (runner.ts), the run
  * context (context.ts), the checks in five categories (checks/, listed in catalog.ts), the
  * terminal, JSON and HTML reports, the loop's health and readiness probes and their HTTP
- * endpoint, and the versioned configuration/model records a rollback needs.
+ * endpoint, and the versioned configuration records a rollback needs (models: src/mlops).
  */
 export {
   CATEGORIES,

@@ -1,9 +1,9 @@
 /**
- * Versioned configuration and model records in the knowledge store, so a deployment can roll
- * back: each kind keeps its history under `versions/<kind>` (a JSON array, oldest first), every
+ * Versioned configuration records in the knowledge store, so a deployment can roll back its
+ * configuration: the history is kept under `versions/config` (a JSON array, oldest first), every
  * record carrying the SHA-256 of its value's canonical JSON so a corrupted record is not
- * mistaken for a usable one. Nothing else in the engine records versions yet; these functions
- * are the format, and the rollback check reads it.
+ * mistaken for a usable one. Models are versioned in the model registry (src/mlops), which the
+ * rollback check reads beside this history.
  */
 import { ArgumentError } from '../errors.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
@@ -11,8 +11,8 @@ import { toHex, utf8 } from '../security/bytes.ts';
 import { canonicalJson } from '../security/canonical.ts';
 import { sha256 } from '../security/pq.ts';
 
-/** What is versioned. */
-export type VersionKind = 'config' | 'model';
+/** What is versioned here (models live in the model registry). */
+export type VersionKind = 'config';
 
 /** One recorded version. */
 export interface VersionRecord {
@@ -39,8 +39,11 @@ export async function recordVersion(
   value: unknown,
   now: number,
 ): Promise<VersionRecord> {
-  if (kind !== 'config' && kind !== 'model')
-    throw new ArgumentError('kind', `expected 'config' or 'model', got ${String(kind)}`);
+  if (kind !== 'config')
+    throw new ArgumentError(
+      'kind',
+      `expected 'config' (models are versioned in src/mlops), got ${String(kind)}`,
+    );
   const history = await versionHistory(store, kind);
   const record: VersionRecord = {
     version: (history.at(-1)?.version ?? 0) + 1,

@@ -1,9 +1,9 @@
 /**
- * Deployment: what an operator needs before shipping. A previous configuration and model to roll
- * back to, and a valid current configuration (both read from the deployment's knowledge store,
- * --store); a runtime that satisfies the package's engines field; wasm kernels present and
- * valid in the build; the package's entry points on disk; the shipped runbook corpus in sync
- * with its Markdown.
+ * Deployment: what an operator needs before shipping. A previous configuration and, for every
+ * model serving as champion in the model registry, a previous intact version to roll back to,
+ * and a valid current configuration (all read from the deployment's knowledge store, --store);
+ * a runtime that satisfies the package's engines field; wasm kernels present and valid in the
+ * build; the package's entry points on disk; the shipped runbook corpus in sync with its Markdown.
  */
 import { notApplicable, sample, verdict, type Check, type CheckContext, type Observation } from '../check.ts';
 import { describeError } from '../runner.ts';
@@ -17,21 +17,41 @@ interface PackageJson {
   exports?: Record<string, string | Record<string, string>>;
 }
 
+/** A registered model's champion and the version a rollback would return it to. */
+interface ModelRollback {
+  name: string;
+  champion: number | null;
+  rollbackTo: number | null;
+}
+
+/** What the deployment store holds for rolling back: the configuration history and the models. */
+interface DeploymentVersions {
+  config: VersionRecord[];
+  models: ModelRollback[];
+}
+
 /**
  * Version histories read once from the deployment store, shared by the two checks using them.
  * The store is read from a snapshot (`openStoreForReading`): readiness never writes to it, and a
  * path that is not a store, or a store a live process is writing, fails the checks with the reason.
  */
-function deploymentVersions(
-  context: CheckContext,
-): Promise<{ config: VersionRecord[]; model: VersionRecord[] }> {
+function deploymentVersions(context: CheckContext): Promise<DeploymentVersions> {
   return context.shared('deployment-versions', async () => {
     const { openStoreForReading } = await import('../../knowledge/store-directory.ts');
     const { versionHistory } = await import('../versions.ts');
+    const { CHAMPION, ModelRegistry } = await import('../../mlops/registry.ts');
     const opened = await openStoreForReading(context.storePath!);
     try {
       const store = opened.knowledge;
-      return { config: await versionHistory(store, 'config'), model: await versionHistory(store, 'model') };
+      const registry = new ModelRegistry(store);
+      const models: ModelRollback[] = [];
+      for (const { name, aliases } of await registry.models())
+        models.push({
+          name,
+          champion: aliases[CHAMPION] ?? null,
+          rollbackTo: (await registry.rollbackTarget(name))?.version ?? null,
+        });
+      return { config: await versionHistory(store, 'config'), models };
     } finally {
       await opened.close();
     }
@@ -39,12 +59,7 @@ function deploymentVersions(
 }
 
 /** Runs `inspect` with the store's histories, or not-applicable without --store. */
-function withStore(
-  inspect: (
-    versions: { config: VersionRecord[]; model: VersionRecord[] },
-    context: CheckContext,
-  ) => Promise<Observation>,
-) {
+function withStore(inspect: (versions: DeploymentVersions, context: CheckContext) => Promise<Observation>) {
   return async (context: CheckContext): Promise<Observation> =>
     context.storePath === null
       ? notApplicable('no deployment store given', {
@@ -73,24 +88,26 @@ export const deploymentChecks: readonly Check[] = [
     category: 'Deployment',
     critical: true,
     expected:
-      "the store's versions/config and versions/model each hold an intact version before the current one",
+      "the store's versions/config holds an intact version before the current one, and the model registry holds at least one champion, each with an intact earlier champion to roll back to",
     timeoutMs: 45_000,
     run: withStore(async (versions) => {
       const { rollbackTarget } = await import('../versions.ts');
-      const describe = (history: VersionRecord[]) => {
-        const target = rollbackTarget(history);
-        return {
-          versions: history.length,
-          current: history.at(-1)?.version ?? null,
-          rollbackTo: target?.version ?? null,
-        };
+      const history = versions.config;
+      const config = {
+        versions: history.length,
+        current: history.at(-1)?.version ?? null,
+        rollbackTo: rollbackTarget(history)?.version ?? null,
       };
-      const config = describe(versions.config);
-      const model = describe(versions.model);
+      const serving = versions.models.filter((m) => m.champion !== null);
+      const stuck = serving.filter((m) => m.rollbackTo === null).map((m) => m.name);
+      const models =
+        serving.length === 0
+          ? 'no champion model'
+          : serving.map((m) => `${m.name} v${m.champion} -> v${m.rollbackTo ?? 'none'}`).join(', ');
       return verdict(
-        config.rollbackTo !== null && model.rollbackTo !== null,
-        `config -> v${config.rollbackTo ?? 'none'}, model -> v${model.rollbackTo ?? 'none'}`,
-        { config, model },
+        config.rollbackTo !== null && serving.length > 0 && stuck.length === 0,
+        `config -> v${config.rollbackTo ?? 'none'}; ${models}`,
+        { config, models: versions.models, withoutRollback: stuck },
       );
     }),
   },
