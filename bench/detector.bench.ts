@@ -12,7 +12,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { DetectorBank, init, SeriesDetector } from '../src/kernels/detector/index.ts';
+import { DetectorBank, initDetector, SeriesDetector } from '../src/kernels/detector/index.ts';
 import type { Backend } from '../src/kernels/loader.ts';
 import { parseNabCsv } from '../src/analyze/nab/csv.ts';
 import type { BenchResult } from './types.ts';
@@ -89,7 +89,7 @@ function agree(name: string, a: Float64Array, b: Float64Array): void {
 
 /** Runs the detector benchmark and returns its figures (points/s and ratios to the z-score). */
 export async function runDetectorBench(): Promise<BenchResult[]> {
-  await init();
+  await initDetector();
   const scalar = new WebAssembly.Module(
     readFileSync(new URL('../build/detector.scalar.wasm', import.meta.url)),
   );

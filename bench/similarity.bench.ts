@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
   createSimilarityIndex,
-  init,
+  initSimilarity,
   type SimilarityIndex,
   type SimilarityIndexOptions,
 } from '../src/kernels/similarity/index.ts';
@@ -85,7 +85,7 @@ function target(result: BenchResult, text: string, min: number, measured = resul
 
 /** Runs the similarity benchmarks and returns their figures (queries/s, ratios, recall). */
 export async function runSimilarityBench(): Promise<BenchResult[]> {
-  await init();
+  await initSimilarity();
   const scalar = new WebAssembly.Module(
     readFileSync(new URL('../build/similarity.scalar.wasm', import.meta.url)),
   );

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import {
   histogram,
-  init,
+  initStats,
   ksDistance,
   RollingMedian,
   RollingMedianBatch,
@@ -33,7 +33,7 @@ interface Variant {
 
 /** Runs the stats benchmark and returns its figures (items/s and ratios). */
 export async function runStatsBench(): Promise<BenchResult[]> {
-  await init();
+  await initStats();
   const scalar = new WebAssembly.Module(readFileSync(new URL('../build/stats.scalar.wasm', import.meta.url)));
   const variants: Variant[] = [
     { name: 'wasm SIMD', backend: 'wasm' },

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   createSimilarityIndex,
-  init,
+  initSimilarity,
   type Metric,
   type Precision,
   type SimilarityIndex,
@@ -61,7 +61,7 @@ describe('similarity scalar wasm build', () => {
     ['cosine', 'int8'],
   ] as [Metric, Precision][]) {
     it(`${metric} ${precision}: agrees with the SIMD build and the twin`, async () => {
-      await init();
+      await initSimilarity();
       const value = fc.float({ min: -100, max: 100, noNaN: true });
       await fc.assert(
         fc.asyncProperty(

@@ -14,7 +14,7 @@
  * NaN values are "no sample": they score 0 and leave the baseline alone.
  */
 import { ArgumentError, DimensionError } from '../errors.ts';
-import { init, SeriesStatsBatch } from '../kernels/stats/index.ts';
+import { initStats, SeriesStatsBatch } from '../kernels/stats/index.ts';
 import { studentTwoSidedTail } from './student-t.ts';
 
 /** Decades of improbability that score 1. */
@@ -83,7 +83,7 @@ export class ComponentDetector {
   /** Adds one vector (length `inputDim`; NaN entries are skipped) to the baseline. */
   async learn(values: Float64Array): Promise<void> {
     if (!this.#stats) {
-      await init();
+      await initStats();
       this.#stats ??= new SeriesStatsBatch({ series: this.inputDim });
     }
     this.#stats.update(values);

@@ -8,7 +8,7 @@ import { ArgumentError } from '../errors.ts';
 import { checkArray, checkInt } from '../validate.ts';
 import { createScorer, type AdapterParameters, type Scorer, type ScoreResult } from './scoring/index.ts';
 import { createSimilarityIndex, type Metric, type Precision, type TopK } from './similarity/index.ts';
-import { init as initStats, SeriesStatsBatch } from './stats/index.ts';
+import { initStats, SeriesStatsBatch } from './stats/index.ts';
 
 /** What a kernel worker offers its pool (`WorkerPool<KernelWorkerApi>`). */
 export interface KernelWorkerApi {

@@ -5,7 +5,7 @@
  * bit-compatible TypeScript twin as fallback.
  */
 import { ArgumentError } from '../errors.ts';
-import { HashedKernel, hashedEmbedTwin, MAX_DIM, type FeatureWeights } from '../kernels/embed/index.ts';
+import { HashedKernel, hashedEmbedTwin, MAX_EMBED_DIM, type FeatureWeights } from '../kernels/embed/index.ts';
 import { chooseBackend, type Backend, type WasmSource } from '../kernels/loader.ts';
 import type { Embedder } from './embedder.ts';
 import { TEXT_VERSION, tokenize } from './text.ts';
@@ -63,10 +63,10 @@ export class HashedEmbedder implements Embedder {
   /** Builds an embedder; loads the wasm kernel unless the TypeScript backend is chosen. */
   static async create(options: HashedEmbedderOptions = {}): Promise<HashedEmbedder> {
     const dim = options.dim ?? 384;
-    if (!Number.isInteger(dim) || dim <= 0 || dim % 4 !== 0 || dim > MAX_DIM) {
+    if (!Number.isInteger(dim) || dim <= 0 || dim % 4 !== 0 || dim > MAX_EMBED_DIM) {
       throw new ArgumentError(
         'options.dim',
-        `expected a positive multiple of 4 up to ${MAX_DIM}, got ${String(dim)}`,
+        `expected a positive multiple of 4 up to ${MAX_EMBED_DIM}, got ${String(dim)}`,
       );
     }
     const weights = { ...DEFAULT_WEIGHTS, ...options.weights };

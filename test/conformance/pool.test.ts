@@ -5,7 +5,7 @@ import { runtimeName, sharedMemoryAvailable } from '../../src/runtime/detect.ts'
 import { sharedFloat32Array, transferablesOf } from '../../src/runtime/transfer.ts';
 import { createScorer } from '../../src/kernels/scoring/index.ts';
 import { createSimilarityIndex } from '../../src/kernels/similarity/index.ts';
-import { init as initStats, SeriesStatsBatch } from '../../src/kernels/stats/index.ts';
+import { initStats, SeriesStatsBatch } from '../../src/kernels/stats/index.ts';
 import { ArgumentError, PoolClosedError, WorkerCrashedError } from '../../src/errors.ts';
 import type { ProbeApi } from '../fixtures/workers/probe.ts';
 import { failure } from './helpers/failure.ts';

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, DetachedBufferError, DimensionError } from '../../src/errors.ts';
 import {
   createSimilarityIndex,
-  init,
+  initSimilarity,
   type Metric,
   type Precision,
   type SimilarityIndex,
@@ -12,7 +12,7 @@ import {
 import { simdSupported } from '../../src/kernels/loader.ts';
 import { normalizeInPlace } from '../../src/kernels/similarity/twin.ts';
 
-beforeAll(() => init());
+beforeAll(() => initSimilarity());
 
 const pair = async (dim: number, metric: Metric, precision: Precision = 'f32') => ({
   wasm: await createSimilarityIndex({ dim, metric, precision, backend: 'wasm' }),

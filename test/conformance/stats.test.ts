@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   histogram,
-  init,
+  initStats,
   ksDistance,
   ksDistanceBinned,
   MAD_TO_SIGMA,
@@ -75,12 +75,12 @@ function detached(): Float64Array {
 let compiled: WebAssembly.Module;
 
 beforeAll(async () => {
-  compiled = await init();
+  compiled = await initStats();
 });
 
 describe('backend choice', () => {
   it('is idempotent, accepts an injected module everywhere and names bad choices', async () => {
-    expect(await init()).toBe(compiled);
+    expect(await initStats()).toBe(compiled);
     const values = Float64Array.of(3, 1, 4, 1, 5, 9, 2, 6);
     const injected = new SeriesStatsBatch({ series: 8, module: compiled });
     expect(injected.backend).toBe('wasm');

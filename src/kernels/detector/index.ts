@@ -15,4 +15,4 @@ export {
 } from './detector.ts';
 export { ALARM_THRESHOLD, checkParams, DEFAULT_PARAMS, type DetectorParams } from './params.ts';
 export { DetectorPool, type DetectorPoolOptions, type DetectorWorkerApi } from './pool.ts';
-export { init } from './wasm.ts';
+export { initDetector } from './wasm.ts';

@@ -41,7 +41,7 @@ export interface DetectorExports extends KernelExports {
 const kernel = new Kernel<DetectorExports>('detector', () => wasmBase64);
 
 /** Compiles the detector kernel once (idempotent); `options.wasm` substitutes another build. */
-export function init(options?: InitOptions): Promise<WebAssembly.Module> {
+export function initDetector(options?: InitOptions): Promise<WebAssembly.Module> {
   return kernel.init(options);
 }
 

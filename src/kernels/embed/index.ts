@@ -5,5 +5,5 @@
  * twin (`hashedEmbedTwin`, twin.ts). Preparing texts (tokens, thesaurus concepts) is retrieval's
  * job: `HashedEmbedder` in src/rag builds on this kernel.
  */
-export { hashedEmbedTwin, MAX_DIM, type FeatureWeights } from './twin.ts';
+export { hashedEmbedTwin, MAX_EMBED_DIM, type FeatureWeights } from './twin.ts';
 export { HashedKernel, init } from './wasm.ts';

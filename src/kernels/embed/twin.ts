@@ -8,7 +8,7 @@ import { ArgumentError } from '../../errors.ts';
 import { checkFinite, checkInt } from '../../validate.ts';
 
 /** Largest vector dimension either backend accepts. */
-export const MAX_DIM = 1 << 20;
+export const MAX_EMBED_DIM = 1 << 20;
 
 /** Feature weights of the hashed embedder (f32 in the kernel). */
 export interface FeatureWeights {
@@ -100,7 +100,7 @@ function finish(row: Float32Array): void {
 
 /**
  * Checks a batch for either backend, naming the bad argument: `texts` an array of strings, `dim`
- * a multiple of 4 in [4, MAX_DIM] (the kernel's vector loops take four buckets at a time), and
+ * a multiple of 4 in [4, MAX_EMBED_DIM] (the kernel's vector loops take four buckets at a time), and
  * finite weights (a NaN weight would make every vector NaN).
  */
 export function checkBatch(texts: readonly string[], dim: number, weights: FeatureWeights): void {
@@ -109,7 +109,7 @@ export function checkBatch(texts: readonly string[], dim: number, weights: Featu
     if (typeof texts[i] !== 'string')
       throw new ArgumentError(`texts[${i}]`, `expected a string, got ${typeof texts[i]}`);
   }
-  if (checkInt('dim', dim, 4, MAX_DIM) % 4 !== 0)
+  if (checkInt('dim', dim, 4, MAX_EMBED_DIM) % 4 !== 0)
     throw new ArgumentError('dim', `expected a multiple of 4, got ${dim}`);
   if (typeof weights !== 'object' || weights === null)
     throw new ArgumentError('weights', 'expected { word, bigram, char, concept }');

@@ -39,4 +39,4 @@ export {
   type UpdateResult,
 } from './scorer.ts';
 export type { AdapterParameters, ScoreResult } from './types.ts';
-export { init } from './wasm.ts';
+export { initScoring } from './wasm.ts';

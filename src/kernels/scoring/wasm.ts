@@ -37,7 +37,7 @@ interface ScoringExports extends KernelExports {
 export const scoringKernel = new Kernel<ScoringExports>('scoring', () => wasmBase64);
 
 /** Compiles the scoring kernel once (idempotent); `options.wasm` replaces the embedded build. */
-export async function init(options?: InitOptions): Promise<void> {
+export async function initScoring(options?: InitOptions): Promise<void> {
   await scoringKernel.init(options);
 }
 

@@ -4,7 +4,7 @@
  * scalar-quantised variant, and rows that can be added, updated and deleted without a rebuild.
  *
  * ```ts
- * await init();
+ * await initSimilarity();
  * const index = await createSimilarityIndex({ dim: 384, metric: 'cosine' });
  * index.addMany([7, 8, 9], embeddings);        // 3 x 384 floats
  * const { ids, scores } = index.search(query, 10);
@@ -38,4 +38,4 @@ export {
   type SimilarityIndexOptions,
   type TopK,
 } from './similarity-index.ts';
-export { init } from './wasm.ts';
+export { initSimilarity } from './wasm.ts';

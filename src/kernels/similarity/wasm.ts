@@ -62,7 +62,7 @@ export interface SimilarityExports extends KernelExports {
 export const similarityKernel = new Kernel<SimilarityExports>('similarity', () => wasmBase64);
 
 /** Compiles the embedded wasm once (idempotent); `options.wasm` replaces it. */
-export async function init(options?: InitOptions): Promise<void> {
+export async function initSimilarity(options?: InitOptions): Promise<void> {
   await similarityKernel.init(options);
 }
 

@@ -4,11 +4,11 @@
  * MAD, and drift measures (histogram, PSI, KS distance on samples or histograms). The anomaly detectors and the drift
  * monitor build on these.
  *
- * Call `await init()` once before constructing a wasm-backed object (`backend: 'auto'` on a
+ * Call `await initStats()` once before constructing a wasm-backed object (`backend: 'auto'` on a
  * runtime with SIMD, or `'wasm'`); `backend: 'ts'` needs no init. Each stateful object owns its
  * own wasm instance. NaN/Infinity behaviour is documented on each export.
  */
-export { init } from './wasm.ts';
+export { initStats } from './wasm.ts';
 export type { MomentOptions } from './options.ts';
 export {
   SeriesStats,

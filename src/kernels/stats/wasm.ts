@@ -69,7 +69,7 @@ export interface StatsInstance {
 const kernel = new Kernel<StatsExports>('stats', () => wasmBase64);
 
 /** Compiles the stats kernel once (idempotent); `options.wasm` substitutes another build. */
-export function init(options?: InitOptions): Promise<WebAssembly.Module> {
+export function initStats(options?: InitOptions): Promise<WebAssembly.Module> {
   return kernel.init(options);
 }
 

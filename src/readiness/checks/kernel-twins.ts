@@ -25,8 +25,8 @@ export const kernelTwinChecks: readonly Check[] = [
     critical: true,
     expected: '0 differing values over 256 series x 300 updates with NaN and spikes',
     async run() {
-      const { init, SeriesStatsBatch } = await import('../../kernels/stats/index.ts');
-      await init();
+      const { initStats, SeriesStatsBatch } = await import('../../kernels/stats/index.ts');
+      await initStats();
       const series = 256;
       const wasm = new SeriesStatsBatch({ series, backend: 'wasm' });
       const twin = new SeriesStatsBatch({ series, backend: 'ts' });

@@ -212,8 +212,8 @@ export const performanceChecks: readonly Check[] = [
     expected: 'simdSupported() is true and the stats facade picks wasm under auto',
     async run() {
       const { simdSupported } = await import('../../kernels/loader.ts');
-      const { init, SeriesStatsBatch } = await import('../../kernels/stats/index.ts');
-      await init();
+      const { initStats, SeriesStatsBatch } = await import('../../kernels/stats/index.ts');
+      await initStats();
       const backend = new SeriesStatsBatch({ series: 1 }).backend;
       return verdict(
         simdSupported() && backend === 'wasm',
