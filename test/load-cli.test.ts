@@ -17,7 +17,7 @@ function capture(): LoadCommandIO & { text: () => string; errors: () => string; 
   return {
     out: (t) => void out.push(t),
     err: (t) => void err.push(t),
-    progress: (l) => void lines.push(l),
+    progress: { update: (_done, _total, detail) => void lines.push(detail), clear: () => {} },
     writeFile: async (path, text) => (await import('node:fs/promises')).writeFile(path, text),
     text: () => out.join('\n'),
     errors: () => err.join('\n'),
@@ -34,7 +34,7 @@ describe('x0tta6bl4 load', () => {
     const json = join(dir, 'r.json');
     const html = join(dir, 'r.html');
     const code = await runLoadCommand(
-      ['--preset', 'baseline', '--scale', '0.05', '--json', json, '--html', html],
+      ['--preset', 'baseline', '--scale', '0.05', '--out', json, '--html', html],
       targets,
       io,
     );
@@ -68,6 +68,16 @@ describe('x0tta6bl4 load', () => {
     expect(code).toBe(1);
     expect(io.text()).toContain('FAIL error_rate<0.01');
     expect(io.text()).toContain('TypeError 20');
+    expect(io.lines).toHaveLength(0);
+  });
+
+  it('--json prints the results as JSON on stdout and nothing else, and writes no file', async () => {
+    const io = capture();
+    const code = await runLoadCommand(['--rate', '50', '--duration', '0.1', '--json'], targets, io);
+    expect(code).toBe(0);
+    const report = JSON.parse(io.text());
+    expect(report).toMatchObject({ tool: 'x0tta6bl4 load', passed: true });
+    expect(report.results[0].summary.scheduled).toBe(5);
     expect(io.lines).toHaveLength(0);
   });
 
@@ -105,7 +115,7 @@ describe('x0tta6bl4 load', () => {
       const io = capture();
       const json = join(dir, 'dead.json');
       const code = await runLoadCommand(
-        ['--url', url, '--rate', '50', '--duration', '0.2', '--quiet', '--json', json, ...extra],
+        ['--url', url, '--rate', '50', '--duration', '0.2', '--quiet', '--out', json, ...extra],
         targets,
         io,
       );
@@ -136,7 +146,7 @@ describe('x0tta6bl4 load', () => {
   it('checks the report paths before the run starts (exit 2, nothing run)', async () => {
     let calls = 0;
     const counting: LoadTarget = () => void calls++;
-    for (const flag of ['--json', '--html']) {
+    for (const flag of ['--out', '--html']) {
       const io = capture();
       const path = join(dir, 'no-such-folder', 'r.out');
       const code = await runLoadCommand(

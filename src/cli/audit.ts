@@ -3,7 +3,7 @@
  * audit log. `<store>` is either an AuditFile (JSON: entries, seals and the signer's public
  * keys) or a store directory (the knowledge store with its audit log). A directory is read from
  * a snapshot, so these commands never write to it, and a store a live process is writing is
- * refused (its files are mid-write).
+ * refused (its files are mid-write). `-` reads an AuditFile from standard input.
  *
  *   audit verify <store> (--keys <public keys> | --trust-embedded) [--expect-head <hash>]
  *                [--checkpoint <file>] [--expect-entries <n>] [--json]
@@ -19,7 +19,8 @@
  *
  * Exit codes: 0 verified / shown, 1 the log failed verification, 2 usage or unreadable input.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { X0ttaError } from '../errors.ts';
 import { auditCoverage, type AuditCoverage } from '../knowledge/audit-coverage.ts';
 import type { RunRecord } from '../knowledge/runs.ts';
 import type { AuditCheckpoint } from '../security/audit-log.ts';
@@ -36,89 +37,77 @@ import {
   type LogCheckpoint,
 } from '../security/audit-verify.ts';
 import { KeyRing, type PublicKeysJson } from '../security/keys.ts';
-
-/** Where the command writes; defaults to the process's stdout and stderr. */
-export interface AuditCommandIo {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const consoleIo: AuditCommandIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
-
-const USAGE = [
-  'usage: x0tta6bl4 audit verify <store> (--keys <public-keys.json> | --trust-embedded)',
-  '                              [--expect-head <hash>] [--checkpoint <file>] [--expect-entries <n>] [--json]',
-  '       x0tta6bl4 audit show <store> [--from <seq>] [--limit <n>] [--json]',
-].join('\n');
+import {
+  type CommandGroup,
+  type CommandIo,
+  type OptionValues,
+  UsageError,
+  consoleIo,
+  defineCommand,
+  runCommandSpec,
+  runGroup,
+} from './args.ts';
+import { readJsonInput } from './input.ts';
 
 const EMBEDDED_TRUST =
   'signatures checked against the keys the log itself carries: proves integrity since the first seal, not who wrote it';
+const STORE = { name: '<store>', min: 1, max: 1 } as const;
+const STORE_DETAILS =
+  '<store> is a store directory (read from a snapshot, never written) or an audit file (JSON); - reads an\naudit file from standard input.';
 
-class UsageError extends Error {}
+const VERIFY = defineCommand({
+  name: 'audit verify',
+  summary: "check a log's hash chain and signed seals, against pinned keys",
+  usage: [
+    '<store> (--keys <public-keys.json> | --trust-embedded)',
+    '    [--expect-head <hash>] [--checkpoint <file>] [--expect-entries <n>] [--json]',
+  ],
+  details: `${STORE_DETAILS}\nA store is also checked against its knowledge: every action and run has its audit entries.`,
+  options: {
+    keys: {
+      type: 'input',
+      help: "the signer's public keys (x0tta6bl4 keys export-public), or its key file",
+    },
+    'trust-embedded': {
+      type: 'boolean',
+      help: 'check against the keys the log carries: integrity only, not who wrote it',
+    },
+    'expect-head': { type: 'string', value: 'HASH', help: 'the head a run printed: detects a cut tail' },
+    checkpoint: { type: 'input', help: 'a checkpoint file (run --checkpoint): detects a cut tail' },
+    'expect-entries': {
+      type: 'integer',
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+      help: 'the number of entries the log must hold',
+    },
+    json: { type: 'boolean', help: 'print the verdict as JSON on stdout' },
+  },
+  positionals: STORE,
+  exitCodes: '0 verified, 1 the log failed verification, 2 usage error or unreadable input',
+});
 
-interface Parsed {
-  command: string;
-  store: string;
-  flags: Map<string, string | true>;
-}
+const SHOW = defineCommand({
+  name: 'audit show',
+  summary: "print a log's entries, one a line",
+  usage: ['<store> [--from <seq>] [--limit <n>] [--json]'],
+  details: STORE_DETAILS,
+  options: {
+    from: {
+      type: 'integer',
+      value: 'SEQ',
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+      default: 0,
+      help: 'first entry',
+    },
+    limit: { type: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER, help: 'at most this many entries' },
+    json: { type: 'boolean', help: 'print each entry as a JSON line on stdout' },
+  },
+  positionals: STORE,
+  exitCodes: '0 shown, 2 usage error or unreadable input',
+});
 
-const VALUE_FLAGS = new Set([
-  '--keys',
-  '--expect-entries',
-  '--expect-head',
-  '--checkpoint',
-  '--from',
-  '--limit',
-]);
-const BOOLEAN_FLAGS = new Set(['--json', '--trust-embedded']);
-
-function parse(argv: string[]): Parsed {
-  const [command, ...rest] = argv;
-  if (command !== 'verify' && command !== 'show')
-    throw new UsageError(`unknown audit command ${command ?? '(none)'}`);
-  const flags = new Map<string, string | true>();
-  const positional: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (VALUE_FLAGS.has(arg)) {
-      if (i + 1 >= rest.length) throw new UsageError(`${arg} needs a value`);
-      flags.set(arg, rest[++i]);
-    } else if (BOOLEAN_FLAGS.has(arg)) flags.set(arg, true);
-    else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
-    else positional.push(arg);
-  }
-  if (positional.length !== 1) throw new UsageError('expected exactly one <store> path');
-  if (command === 'verify' && flags.has('--keys') === flags.has('--trust-embedded'))
-    throw new UsageError(
-      flags.has('--keys')
-        ? '--keys and --trust-embedded exclude each other'
-        : "verification needs the signer's public keys: --keys <file> (from x0tta6bl4 keys export-public), or --trust-embedded to check only the log's integrity against the keys it carries",
-    );
-  return { command, store: positional[0], flags };
-}
-
-function intFlag(flags: Parsed['flags'], name: string): number | undefined {
-  const raw = flags.get(name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (raw === true || !Number.isSafeInteger(value) || value < 0)
-    throw new UsageError(`${name} expects a non-negative integer`);
-  return value;
-}
-
-async function readJson<T>(path: string, what: string): Promise<T> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (error) {
-    throw new UsageError(`${what} ${path} is not JSON: ${(error as Error).message}`);
-  }
-}
+type VerifyOptions = OptionValues<typeof VERIFY.options>;
 
 /** An opened audit log, the public keys stored with it, what its store knows, and how to let it go. */
 interface OpenedLog {
@@ -130,15 +119,21 @@ interface OpenedLog {
 }
 
 async function openLog(path: string, withKnowledge: boolean): Promise<OpenedLog> {
-  let isDirectory: boolean;
-  try {
-    isDirectory = (await stat(path)).isDirectory();
-  } catch (error) {
-    throw new UsageError(`cannot read audit store ${path}: ${(error as Error).message}`);
+  let isDirectory = false;
+  if (path !== '-') {
+    try {
+      isDirectory = (await stat(path)).isDirectory();
+    } catch (error) {
+      throw new UsageError('<store>', `cannot read ${path}: ${(error as Error).message}`);
+    }
   }
   if (!isDirectory) {
-    const file = await readJson<AuditFile>(path, 'audit store');
-    if (file?.format !== 'x0tta6bl4-audit/1') throw new UsageError(`${path} is not an x0tta6bl4 audit file`);
+    const file = await readJsonInput<AuditFile>('<store>', path, 'audit file');
+    if (file?.format !== 'x0tta6bl4-audit/1')
+      throw new UsageError(
+        '<store>',
+        `${path === '-' ? 'standard input' : path} is not an x0tta6bl4 audit file`,
+      );
     return {
       store: MemoryAuditStore.fromFile(file),
       embeddedKeys: async () => KeyRing.fromJSON(file.keys),
@@ -163,10 +158,13 @@ async function openLog(path: string, withKnowledge: boolean): Promise<OpenedLog>
 }
 
 /** The keys to verify against: pinned (--keys) or, only when asked, the log's own. */
-async function trustedKeys(parsed: Parsed, opened: OpenedLog): Promise<{ ring: KeyRing; trust: string }> {
-  const keysPath = parsed.flags.get('--keys');
-  if (typeof keysPath !== 'string') return { ring: await opened.embeddedKeys(), trust: EMBEDDED_TRUST };
-  const json = await readJson<PublicKeysJson | { format: string; public: PublicKeysJson }>(
+async function trustedKeys(
+  keysPath: string | undefined,
+  opened: OpenedLog,
+): Promise<{ ring: KeyRing; trust: string }> {
+  if (keysPath === undefined) return { ring: await opened.embeddedKeys(), trust: EMBEDDED_TRUST };
+  const json = await readJsonInput<PublicKeysJson | { format: string; public: PublicKeysJson }>(
+    '--keys',
     keysPath,
     'key file',
   );
@@ -178,35 +176,35 @@ async function trustedKeys(parsed: Parsed, opened: OpenedLog): Promise<{ ring: K
       trust: `signatures checked against the pinned keys in ${keysPath}`,
     };
   } catch (error) {
-    throw new UsageError(`${keysPath} holds no public keys: ${(error as Error).message}`);
+    throw new UsageError('--keys', `${keysPath} holds no public keys: ${(error as Error).message}`);
   }
 }
 
-async function checkpointsOf(parsed: Parsed, opened: OpenedLog): Promise<LogCheckpoint[]> {
+async function checkpointsOf(path: string | undefined, opened: OpenedLog): Promise<LogCheckpoint[]> {
   const checkpoints: LogCheckpoint[] = [];
-  const path = parsed.flags.get('--checkpoint');
-  if (typeof path === 'string') {
-    const saved = await readJson<AuditCheckpoint>(path, 'checkpoint');
+  if (path !== undefined) {
+    const saved = await readJsonInput<AuditCheckpoint>('--checkpoint', path, 'checkpoint');
     if (
       saved?.format !== 'x0tta6bl4-audit-checkpoint/1' ||
       !Number.isSafeInteger(saved.entries) ||
       saved.entries < 1
     )
-      throw new UsageError(`${path} is not an audit checkpoint (x0tta6bl4 run --checkpoint writes one)`);
+      throw new UsageError(
+        '--checkpoint',
+        `${path} is not an audit checkpoint (x0tta6bl4 run --checkpoint writes one)`,
+      );
     checkpoints.push({ entries: saved.entries, head: saved.head });
   }
   for (const run of opened.knowledge?.runs ?? []) if (run.audit) checkpoints.push(run.audit);
   return checkpoints;
 }
 
-async function verify(parsed: Parsed, opened: OpenedLog, io: AuditCommandIo): Promise<number> {
-  const { ring, trust } = await trustedKeys(parsed, opened);
-  const expectHead = parsed.flags.get('--expect-head');
-  if (expectHead === true || (expectHead !== undefined && !/^[0-9a-f]{64}$/.test(expectHead)))
-    throw new UsageError('--expect-head expects a 64-digit hex hash (the head `run` printed)');
-  const checkpoints = await checkpointsOf(parsed, opened);
+async function verify(values: VerifyOptions, opened: OpenedLog, io: CommandIo): Promise<number> {
+  const { ring, trust } = await trustedKeys(values.keys, opened);
+  const expectHead = values['expect-head'];
+  const checkpoints = await checkpointsOf(values.checkpoint, opened);
   const verdict = await verifyAuditLog(opened.store, ring, {
-    expectedEntries: intFlag(parsed.flags, '--expect-entries'),
+    expectedEntries: values['expect-entries'],
     checkpoints,
     expectHead,
   });
@@ -215,7 +213,7 @@ async function verify(parsed: Parsed, opened: OpenedLog, io: AuditCommandIo): Pr
       ? await auditCoverage(opened.knowledge.actions, opened.knowledge.runs, opened.store)
       : undefined;
   const ok = verdict.ok && (coverage?.gaps.length ?? 0) === 0;
-  if (parsed.flags.has('--json')) {
+  if (values.json) {
     io.out(JSON.stringify({ ...verdict, ok, trust, ...(coverage ? { coverage } : {}) }));
     return ok ? 0 : 1;
   }
@@ -274,13 +272,16 @@ function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-async function show(parsed: Parsed, store: AuditStore, io: AuditCommandIo): Promise<number> {
-  const from = intFlag(parsed.flags, '--from') ?? 0;
-  const limit = intFlag(parsed.flags, '--limit') ?? Number.MAX_SAFE_INTEGER;
+async function show(
+  values: OptionValues<typeof SHOW.options>,
+  store: AuditStore,
+  io: CommandIo,
+): Promise<number> {
+  const { from, limit = Number.MAX_SAFE_INTEGER } = values;
   const { entries: total } = await store.size();
   const entries = from < total ? await store.entries(from, Math.min(total, from + limit)) : [];
   for (const e of entries) {
-    if (parsed.flags.has('--json')) io.out(JSON.stringify(e));
+    if (values.json) io.out(JSON.stringify(e));
     else
       io.out(`${e.seq}\t${new Date(e.ts).toISOString()}\t${e.kind}\t${e.actor}\t${JSON.stringify(e.data)}`);
   }
@@ -292,25 +293,64 @@ export async function saveAuditFile(path: string, store: AuditStore, keys: KeyRi
   await writeFile(path, `${JSON.stringify(await exportAuditFile(store, keys), null, 1)}\n`);
 }
 
-/** Runs `audit <verify|show> ...`; returns the process exit code (0 ok, 1 verification failed, 2 usage). */
-export async function runAuditCommand(argv: string[], io: AuditCommandIo = consoleIo): Promise<number> {
+/**
+ * Opens `<store>`, runs `use` on it and lets it go; a store that cannot be opened (busy, not a
+ * store, unreadable) is one line and exit 2.
+ */
+async function withLog(
+  path: string,
+  withKnowledge: boolean,
+  io: CommandIo,
+  use: (opened: OpenedLog) => Promise<number>,
+): Promise<number> {
+  let opened: OpenedLog;
   try {
-    const parsed = parse(argv);
-    const opened = await openLog(parsed.store, parsed.command === 'verify');
-    try {
-      return parsed.command === 'verify'
-        ? await verify(parsed, opened, io)
-        : await show(parsed, opened.store, io);
-    } finally {
-      await opened.close();
-    }
+    opened = await openLog(path, withKnowledge);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`audit: ${error.message}`);
-      io.err(USAGE);
-      return 2;
-    }
-    io.err(`audit: ${(error as Error).message}`);
+    if (error instanceof UsageError || !(error instanceof X0ttaError)) throw error;
+    io.err(`audit: ${error.message}`);
     return 2;
   }
+  try {
+    return await use(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** The `audit` command and its subcommands. */
+export const AUDIT_COMMANDS: CommandGroup = {
+  name: 'audit',
+  summary: 'Check or print a signed audit log: a store directory or an audit file.',
+  commands: {
+    verify: {
+      spec: VERIFY,
+      run: (argv, io) =>
+        runCommandSpec(VERIFY, argv, io, async ({ values, positionals }) => {
+          if ((values.keys !== undefined) === values['trust-embedded'])
+            throw new UsageError(
+              values['trust-embedded'] ? '--trust-embedded' : '--keys',
+              values['trust-embedded']
+                ? '--keys and --trust-embedded exclude each other'
+                : "verification needs the signer's public keys: --keys <file> (from x0tta6bl4 keys export-public), or --trust-embedded to check only the log's integrity against the keys it carries",
+            );
+          const head = values['expect-head'];
+          if (head !== undefined && !/^[0-9a-f]{64}$/.test(head))
+            throw new UsageError('--expect-head', 'expected a 64-digit hex hash (the head `run` printed)');
+          return withLog(positionals[0], true, io, (opened) => verify(values, opened, io));
+        }),
+    },
+    show: {
+      spec: SHOW,
+      run: (argv, io) =>
+        runCommandSpec(SHOW, argv, io, ({ values, positionals }) =>
+          withLog(positionals[0], false, io, (opened) => show(values, opened.store, io)),
+        ),
+    },
+  },
+};
+
+/** Runs `audit <verify|show> ...`; returns the process exit code (0 ok, 1 verification failed, 2 usage). */
+export function runAuditCommand(argv: string[], io: CommandIo = consoleIo): Promise<number> {
+  return runGroup(AUDIT_COMMANDS, argv, io);
 }

@@ -2,9 +2,9 @@
  * `x0tta6bl4 keys`: the operator's signing keys, so an audit log can be verified against keys
  * the operator pinned rather than the ones the log carries.
  *
- *   keys generate --out <keyfile> [--passphrase-env VAR] [--owner engine] [--valid-days 365] [--hybrid]
- *   keys export-public <keyfile> [--out public-keys.json]
- *   keys rotate <keyfile> [--passphrase-env VAR]
+ *   keys generate --out <keyfile> [--passphrase-env VAR] [--owner engine] [--valid-days 365] [--hybrid] [--json]
+ *   keys export-public <keyfile|-> [--out public-keys.json]
+ *   keys rotate <keyfile> [--passphrase-env VAR] [--json]
  *
  * With --passphrase-env the secrets are encrypted (scrypt + AES-256-GCM) under the passphrase in
  * that environment variable; without it they are written in the clear, readable by the owner
@@ -12,10 +12,9 @@
  * `keys rotate` starts a new one, keeping every earlier public key so older logs still verify.
  * Exit codes: 0 done, 2 usage or unusable input.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import process from 'node:process';
-import { parseArgs } from 'node:util';
-import { ArgumentError, X0ttaError } from '../errors.ts';
+import { X0ttaError } from '../errors.ts';
 import {
   exportEncryptedKeys,
   exportPlainKeys,
@@ -24,41 +23,105 @@ import {
   type KeyFileJson,
 } from '../security/keyfile.ts';
 import { KeyRing, NodeKeys } from '../security/keys.ts';
-import { intOption } from './args.ts';
+import {
+  type CommandGroup,
+  type CommandIo,
+  UsageError,
+  consoleIo,
+  defineCommand,
+  runCommandSpec,
+  runGroup,
+} from './args.ts';
 import { writeFileAtomic } from './atomic-write.ts';
-
-const USAGE = `usage: x0tta6bl4 keys generate --out <keyfile> [--passphrase-env VAR] [--owner engine] [--valid-days 365] [--hybrid]
-       x0tta6bl4 keys export-public <keyfile> [--out public-keys.json]
-       x0tta6bl4 keys rotate <keyfile> [--passphrase-env VAR]
-Pin the exported public keys where you verify: x0tta6bl4 audit verify <store> --keys public-keys.json`;
+import { readJsonInput } from './input.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Key files hold secrets: readable and writable by their owner only. */
 const SECRET_MODE = 0o600;
+const EXIT_CODES = '0 done, 2 usage error or unusable key file';
+const PASSPHRASE_ENV = {
+  type: 'string',
+  value: 'VAR',
+  help: 'the environment variable holding the passphrase (the secrets are encrypted under it)',
+} as const;
+const JSON_OUTPUT = { type: 'boolean', help: 'print what was done as JSON on stdout' } as const;
 
-/** Runs `x0tta6bl4 keys ...`; resolves to the exit code. */
-export async function runKeysCommand(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+const GENERATE = defineCommand({
+  name: 'keys generate',
+  summary: 'make a key file: a signing key (ML-DSA-65, or hybrid with Ed25519) and its public keys',
+  usage: [
+    '--out <keyfile> [--passphrase-env VAR] [--owner engine] [--valid-days 365]',
+    '    [--hybrid] [--json]',
+  ],
+  details:
+    'Never overwrites a file. Without --passphrase-env the secrets are written in the clear, readable\n' +
+    'by the owner only. Sign runs with it: x0tta6bl4 run --keys <keyfile>.',
+  options: {
+    out: { type: 'string', value: 'FILE', help: 'the key file to create' },
+    'passphrase-env': PASSPHRASE_ENV,
+    owner: { type: 'string', value: 'NAME', default: 'engine', help: 'who signs, recorded in the keys' },
+    'valid-days': {
+      type: 'integer',
+      value: 'N',
+      min: 1,
+      max: 3650,
+      default: 365,
+      help: 'how long the signing key is valid',
+    },
+    hybrid: { type: 'boolean', help: 'sign with ML-DSA-65 and Ed25519 together' },
+    json: JSON_OUTPUT,
+  },
+  exitCodes: EXIT_CODES,
+});
+
+const EXPORT_PUBLIC = defineCommand({
+  name: 'keys export-public',
+  summary: 'print (or write) the public keys of a key file, to pin where logs are verified',
+  usage: ['<keyfile> [--out public-keys.json]'],
+  details:
+    'Pin the exported keys where you verify: x0tta6bl4 audit verify <store> --keys public-keys.json.\n' +
+    '<keyfile> - reads the key file from standard input.',
+  options: {
+    out: { type: 'output', help: 'write the public keys there instead of to stdout' },
+  },
+  positionals: { name: '<keyfile>', min: 1, max: 1 },
+  exitCodes: EXIT_CODES,
+});
+
+const ROTATE = defineCommand({
+  name: 'keys rotate',
+  summary: 'start a new signing key in a key file, keeping the earlier public keys',
+  usage: ['<keyfile> [--passphrase-env VAR] [--json]'],
+  details: 'Older logs still verify with the new export; newer seals need it. Export and pin again.',
+  options: { 'passphrase-env': PASSPHRASE_ENV, json: JSON_OUTPUT },
+  positionals: { name: '<keyfile>', min: 1, max: 1 },
+  exitCodes: EXIT_CODES,
+});
+
+/**
+ * Runs one subcommand's body, reporting a key file that cannot be used (wrong passphrase,
+ * mismatched keys) as one line and exit 2.
+ */
+async function keyFileErrors(io: CommandIo, body: () => Promise<number>): Promise<number> {
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        'passphrase-env': { type: 'string' },
-        owner: { type: 'string', default: 'engine' },
-        'valid-days': { type: 'string' },
-        hybrid: { type: 'boolean', default: false },
-      },
-    });
-    const passphrase = passphraseFrom(values['passphrase-env']);
-    if (command === 'generate') {
-      if (positionals.length > 0 || !values.out)
-        throw new ArgumentError('--out', 'generate writes one key file: --out <keyfile>');
+    return await body();
+  } catch (error) {
+    if (error instanceof UsageError || !(error instanceof X0ttaError)) throw error;
+    io.err(`keys: ${error.message}`);
+    return 2;
+  }
+}
+
+function generate(argv: string[], io: CommandIo): Promise<number> {
+  return runCommandSpec(GENERATE, argv, io, ({ values }) =>
+    keyFileErrors(io, async () => {
+      if (values.out === undefined)
+        throw new UsageError('--out', 'generate writes one key file: --out <keyfile>');
+      const passphrase = passphraseFrom(values['passphrase-env']);
       const keys = NodeKeys.generate({
-        owner: values.owner!,
+        owner: values.owner,
         signatureAlgorithm: values.hybrid ? 'ml-dsa-65+ed25519' : 'ml-dsa-65',
-        rotationMs: intOption('valid-days', values['valid-days'], 365) * DAY_MS,
+        rotationMs: values['valid-days'] * DAY_MS,
         autoRotate: false,
       });
       const file =
@@ -68,26 +131,42 @@ export async function runKeysCommand(argv: string[]): Promise<number> {
         flag: 'wx',
         mode: SECRET_MODE,
       }).catch((error) => {
-        throw new ArgumentError('--out', `cannot create ${values.out}: ${(error as Error).message}`);
+        throw new UsageError('--out', `cannot create ${values.out}: ${(error as Error).message}`);
       });
-      const signing = keys.signingKey(Date.now());
-      console.error(
-        `keys: wrote ${values.out} (${passphrase === undefined ? 'secrets unencrypted: keep the file private' : 'secrets encrypted'}); signing key ${signing.id} valid until ${new Date(signing.expires).toISOString()}`,
+      const encrypted = passphrase !== undefined;
+      report(
+        io,
+        values.json,
+        keys,
+        { file: values.out, encrypted },
+        (key, until) =>
+          `keys: wrote ${values.out} (${encrypted ? 'secrets encrypted' : 'secrets unencrypted: keep the file private'}); signing key ${key} valid until ${until}`,
       );
       return 0;
-    }
-    if (command === 'export-public' || command === 'rotate') {
-      if (positionals.length !== 1) throw new ArgumentError('<keyfile>', `${command} takes one key file`);
+    }),
+  );
+}
+
+function exportPublic(argv: string[], io: CommandIo): Promise<number> {
+  return runCommandSpec(EXPORT_PUBLIC, argv, io, async ({ values, positionals }) => {
+    const file = await readKeyFile(positionals[0]);
+    const text = JSON.stringify(KeyRing.fromJSON(file.public).toJSON(), null, 2);
+    if (values.out) await writeFileAtomic(values.out, `${text}\n`);
+    else io.out(text);
+    return 0;
+  });
+}
+
+function rotate(argv: string[], io: CommandIo): Promise<number> {
+  return runCommandSpec(ROTATE, argv, io, ({ values, positionals }) =>
+    keyFileErrors(io, async () => {
       const path = positionals[0];
+      if (path === '-')
+        throw new UsageError('<keyfile>', 'rotate rewrites the key file in place: name the file');
+      const passphrase = passphraseFrom(values['passphrase-env']);
       const file = await readKeyFile(path);
-      if (command === 'export-public') {
-        const text = `${JSON.stringify(KeyRing.fromJSON(file.public).toJSON(), null, 2)}\n`;
-        if (values.out) await writeFileAtomic(values.out, text);
-        else process.stdout.write(text);
-        return 0;
-      }
       if (isEncryptedKeyFile(file) && passphrase === undefined)
-        throw new ArgumentError(
+        throw new UsageError(
           '--passphrase-env',
           `${path} is encrypted: name the variable holding its passphrase`,
         );
@@ -97,43 +176,63 @@ export async function runKeysCommand(argv: string[]): Promise<number> {
         ? await exportEncryptedKeys(keys, passphrase!)
         : exportPlainKeys(keys);
       await writeFileAtomic(path, `${JSON.stringify(rotated, null, 2)}\n`, SECRET_MODE);
-      const signing = keys.signingKey(Date.now());
-      console.error(
-        `keys: ${path} now signs with ${signing.id}; export the public keys again and pin them where logs are verified`,
+      report(
+        io,
+        values.json,
+        keys,
+        { file: path },
+        (key) =>
+          `keys: ${path} now signs with ${key}; export the public keys again and pin them where logs are verified`,
       );
       return 0;
-    }
-    throw new ArgumentError('command', `unknown keys command ${command ?? '(none)'}`);
-  } catch (error) {
-    if (
-      !(error instanceof X0ttaError) &&
-      (error as NodeJS.ErrnoException).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
-    )
-      throw error;
-    console.error(`keys: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+    }),
+  );
+}
+
+/** Says what was done: a line on stderr, or with --json an object on stdout. */
+function report(
+  io: CommandIo,
+  json: boolean,
+  keys: NodeKeys,
+  facts: Record<string, unknown>,
+  line: (key: string, until: string) => string,
+): void {
+  const signing = keys.signingKey(Date.now());
+  const until = new Date(signing.expires).toISOString();
+  if (json) io.out(JSON.stringify({ ...facts, signingKey: signing.id, validUntil: until }, null, 2));
+  else io.err(line(signing.id, until));
+}
+
+/** The `keys` command and its subcommands. */
+export const KEYS_COMMANDS: CommandGroup = {
+  name: 'keys',
+  summary: 'The operator signing keys: audit logs are verified against keys the operator pinned.',
+  commands: {
+    generate: { spec: GENERATE, run: generate },
+    'export-public': { spec: EXPORT_PUBLIC, run: exportPublic },
+    rotate: { spec: ROTATE, run: rotate },
+  },
+};
+
+/** Runs `x0tta6bl4 keys ...`; resolves to the exit code. */
+export function runKeysCommand(argv: string[], io: CommandIo = consoleIo): Promise<number> {
+  return runGroup(KEYS_COMMANDS, argv, io);
 }
 
 function passphraseFrom(variable: string | undefined): string | undefined {
   if (variable === undefined) return undefined;
   const value = process.env[variable];
   if (!value)
-    throw new ArgumentError('--passphrase-env', `environment variable ${variable} is empty or not set`);
+    throw new UsageError('--passphrase-env', `environment variable ${variable} is empty or not set`);
   return value;
 }
 
 async function readKeyFile(path: string): Promise<KeyFileJson> {
-  let file: KeyFileJson;
-  try {
-    file = JSON.parse(await readFile(path, 'utf8')) as KeyFileJson;
-  } catch (error) {
-    throw new ArgumentError('<keyfile>', `cannot read ${path}: ${(error as Error).message}`);
-  }
+  const file = await readJsonInput<KeyFileJson>('<keyfile>', path, 'key file');
   if (file?.format !== 'x0tta6bl4-keyfile/1')
-    throw new ArgumentError(
+    throw new UsageError(
       '<keyfile>',
-      `${path} is not an x0tta6bl4 key file (x0tta6bl4 keys generate makes one)`,
+      `${path === '-' ? 'standard input' : path} is not an x0tta6bl4 key file (x0tta6bl4 keys generate makes one)`,
     );
   return file;
 }

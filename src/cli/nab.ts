@@ -5,7 +5,7 @@
  * shipped threshold and at NAB's optimal one, and a per-file breakdown.
  *
  *   nab --data <dir> --out <dir> [--windows <combined_windows.json>] [--params <json>]
- *       [--backend auto|wasm|ts] [--threshold <t>] [--strict]
+ *       [--backend auto|wasm|ts] [--threshold <t>] [--strict] [--json]
  *
  * Values are read strictly: a cell that is not a number is read as missing (scored 0), and the
  * command reports per file how many there were and where, and rows whose timestamps go back or
@@ -21,9 +21,11 @@
  * `category` leaves one category out, `file` one file, `KxR` is K folds stratified by category
  * repeated R times), the threshold is chosen on the training folds and the held-out files are
  * scored at it; `--grid` (JSON object of parameter -> values) tunes those parameters inside the
- * folds too. Exit codes: 0 done, 2 usage error or unreadable input.
+ * folds too. `--windows -` reads the windows from standard input; `--json` prints the results
+ * (and the per-file reading issues) as one JSON object on stdout. Exit codes: 0 done, 2 usage
+ * error or unreadable input.
  */
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X0ttaError } from '../errors.ts';
 import type { Backend } from '../kernels/loader.ts';
@@ -42,55 +44,54 @@ import {
   resultCsv,
   type NabFile,
 } from '../analyze/nab/runner.ts';
+import { type CommandIo, UsageError, consoleIo, defineCommand, runCommandSpec } from './args.ts';
+import { readJsonInput } from './input.ts';
 
 /** Name of the detector in result file names, as NAB names its detectors. */
 export const NAB_DETECTOR_NAME = 'x0tta6bl4';
 
-/** Where the command writes; defaults to the process's stdout and stderr. */
-export interface NabCommandIo {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const consoleIo: NabCommandIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
-
-/** Usage text. */
-export const NAB_USAGE =
-  'usage: x0tta6bl4 nab --data <dir> --out <dir> [--windows <json>] [--params <json>] ' +
-  '[--backend auto|wasm|ts] [--threshold <t>] [--strict]\n' +
-  '       x0tta6bl4 nab --cv <category,file,KxR> --data <dir> --windows <json> [--grid <json>] [--params <json>]';
-
-class UsageError extends Error {}
-
-const FLAGS = new Set([
-  '--data',
-  '--out',
-  '--windows',
-  '--params',
-  '--backend',
-  '--threshold',
-  '--cv',
-  '--grid',
-]);
-const SWITCHES = new Set(['--strict']);
-
-function parse(argv: string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (SWITCHES.has(arg)) {
-      flags.set(arg, '');
-      continue;
-    }
-    if (!FLAGS.has(arg)) throw new UsageError(`unknown argument ${arg}`);
-    if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
-    flags.set(arg, argv[++i]);
-  }
-  const required = flags.has('--cv') ? ['--data', '--windows'] : ['--data', '--out'];
-  for (const flag of required) if (!flags.has(flag)) throw new UsageError(`${flag} is required`);
-  if (flags.has('--grid') && !flags.has('--cv')) throw new UsageError('--grid needs --cv');
-  return flags;
-}
+/** The command's declaration: usage, options and exit codes. */
+export const NAB_COMMAND = defineCommand({
+  name: 'nab',
+  summary: 'run the default detector over a NAB-layout data folder; with --windows, score it',
+  usage: [
+    '--data <dir> --out <dir> [--windows <json>] [--params <json>] [--backend auto|wasm|ts]',
+    '    [--threshold <t>] [--strict] [--json]',
+    '--cv <category,file,KxR> --data <dir> --windows <json> [--grid <json>] [--params <json>] [--json]',
+  ],
+  details:
+    'Writes <out>/<category>/x0tta6bl4_<name>.csv (timestamp,value,anomaly_score) for every\n' +
+    '<category>/<name>.csv under --data, and with --windows scores them with the three NAB profiles.\n' +
+    'With --cv it cross-validates instead and writes nothing.',
+  options: {
+    data: { type: 'string', value: 'DIR', help: 'NAB data folder: <category>/<name>.csv files' },
+    out: { type: 'string', value: 'DIR', help: 'folder for the result CSVs (created)' },
+    windows: { type: 'input', value: 'JSON', help: "NAB's combined_windows.json, to score the results" },
+    params: {
+      type: 'string',
+      value: 'JSON',
+      help: 'detector parameter overrides, e.g. \'{"refractory":150}\'',
+    },
+    backend: { type: 'string', choices: ['auto', 'wasm', 'ts'], default: 'auto', help: 'detector kernel' },
+    threshold: {
+      type: 'number',
+      value: 'T',
+      min: 0,
+      max: 1,
+      default: ALARM_THRESHOLD,
+      help: 'alarm threshold on the score',
+    },
+    strict: { type: 'boolean', help: 'an unreadable cell is an error, not a missing value' },
+    cv: {
+      type: 'string',
+      value: 'LIST',
+      help: 'cross-validate: comma-separated partitions (category, file, KxR stratified k-fold)',
+    },
+    grid: { type: 'string', value: 'JSON', help: 'with --cv: parameter -> values to tune inside the folds' },
+    json: { type: 'boolean', help: 'print the results as JSON on stdout' },
+  },
+  exitCodes: '0 done, 2 usage error or unreadable input',
+});
 
 /** Reads every `<category>/<name>.csv` under `dir`, sorted by key. */
 async function readCorpus(dir: string, strict: boolean): Promise<NabFile[]> {
@@ -104,69 +105,89 @@ async function readCorpus(dir: string, strict: boolean): Promise<NabFile[]> {
       files.push({ key, table: parseNabCsv(await readFile(join(dir, key), 'utf8'), key, { strict }) });
     }
   }
-  if (files.length === 0) throw new UsageError(`no <category>/<name>.csv files under ${dir}`);
+  if (files.length === 0) throw new UsageError('--data', `no <category>/<name>.csv files under ${dir}`);
   return files.sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/** `text` parsed as JSON, or a UsageError naming `option`. */
+function jsonOption(option: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(option, `expected JSON: ${(error as Error).message}`);
+  }
 }
 
 /**
  * Runs the `nab` command with the arguments after `nab`; resolves to the exit code.
  * Detection runs in the wasm kernel (or its TS twin), one fresh detector per file.
  */
-export async function runNabCommand(argv: string[], io: NabCommandIo = consoleIo): Promise<number> {
-  try {
-    const flags = parse(argv);
-    const params: DetectorParams = flags.has('--params')
-      ? checkParams({ ...DEFAULT_PARAMS, ...JSON.parse(flags.get('--params')!) })
-      : DEFAULT_PARAMS;
-    const backend = (flags.get('--backend') ?? 'auto') as Backend;
-    const threshold = flags.has('--threshold') ? Number(flags.get('--threshold')) : ALARM_THRESHOLD;
-    if (!Number.isFinite(threshold))
-      throw new UsageError(`--threshold: expected a number, got ${flags.get('--threshold')}`);
-    const windows = flags.has('--windows')
-      ? parseWindows(JSON.parse(await readFile(flags.get('--windows')!, 'utf8')))
-      : undefined;
-
-    const files = await readCorpus(flags.get('--data')!, flags.has('--strict'));
-    for (const file of files) {
-      const issues = describeIssues(file.table.issues);
-      if (issues) io.out(`${file.key}: ${issues}`);
-    }
-    if (flags.has('--cv')) {
-      const cv = await crossValidateDetector(files, windows!, {
-        params,
-        backend,
-        partitions: flags.get('--cv')!.split(','),
-        grid: flags.has('--grid') ? JSON.parse(flags.get('--grid')!) : undefined,
-      });
-      io.out(formatCrossValidation(cv));
-      return 0;
-    }
-    const scores = await detectCorpus(files, { params, backend });
-    const out = flags.get('--out')!;
-    for (let k = 0; k < files.length; k++) {
-      const [category, name] = files[k].key.split('/');
-      await mkdir(join(out, category), { recursive: true });
-      await writeFile(
-        join(out, category, `${NAB_DETECTOR_NAME}_${name}`),
-        resultCsv(files[k].table, scores[k]),
+export function runNabCommand(argv: string[], io: CommandIo = consoleIo): Promise<number> {
+  return runCommandSpec(NAB_COMMAND, argv, io, async ({ values }) => {
+    const cv = values.cv;
+    if (values.data === undefined) throw new UsageError('--data', 'is required');
+    if (cv === undefined && values.out === undefined) throw new UsageError('--out', 'is required');
+    if (cv !== undefined && values.windows === undefined)
+      throw new UsageError('--windows', 'is required with --cv');
+    if (values.grid !== undefined && cv === undefined) throw new UsageError('--grid', 'needs --cv');
+    try {
+      const params: DetectorParams =
+        values.params === undefined
+          ? DEFAULT_PARAMS
+          : checkParams({ ...DEFAULT_PARAMS, ...(jsonOption('--params', values.params) as object) });
+      const backend = values.backend as Backend;
+      const windows =
+        values.windows === undefined
+          ? undefined
+          : parseWindows(await readJsonInput('--windows', values.windows, 'windows file'));
+      const files = await readCorpus(values.data, values.strict);
+      const issues = Object.fromEntries(
+        files.filter((f) => describeIssues(f.table.issues)).map((f) => [f.key, f.table.issues]),
       );
+      if (!values.json)
+        for (const key of Object.keys(issues)) io.out(`${key}: ${describeIssues(issues[key])}`);
+      if (cv !== undefined) {
+        const result = await crossValidateDetector(files, windows!, {
+          params,
+          backend,
+          partitions: cv.split(','),
+          grid: values.grid === undefined ? undefined : (jsonOption('--grid', values.grid) as object),
+        });
+        io.out(
+          values.json
+            ? JSON.stringify({ issues, crossValidation: result }, null, 2)
+            : formatCrossValidation(result),
+        );
+        return 0;
+      }
+      const scores = await detectCorpus(files, { params, backend });
+      const out = values.out!;
+      for (let k = 0; k < files.length; k++) {
+        const [category, name] = files[k].key.split('/');
+        await mkdir(join(out, category), { recursive: true });
+        await writeFile(
+          join(out, category, `${NAB_DETECTOR_NAME}_${name}`),
+          resultCsv(files[k].table, scores[k]),
+        );
+      }
+      const points = scores.reduce((n, s) => n + s.length, 0);
+      const evaluation = windows && evaluateCorpus(files, scores, windows, values.threshold);
+      if (values.json)
+        io.out(JSON.stringify({ files: files.length, points, out, issues, evaluation }, null, 2));
+      else {
+        io.out(`scored ${files.length} files, ${points} points; results in ${out}`);
+        if (evaluation) io.out(formatEvaluation(evaluation));
+      }
+      return 0;
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      if (error instanceof X0ttaError || isFsError(error)) {
+        io.err(`nab: ${(error as Error).message}`);
+        return 2;
+      }
+      throw error;
     }
-    io.out(
-      `scored ${files.length} files, ${scores.reduce((n, s) => n + s.length, 0)} points; results in ${out}`,
-    );
-    if (windows) io.out(formatEvaluation(evaluateCorpus(files, scores, windows, threshold)));
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`${error.message}\n${NAB_USAGE}`);
-      return 2;
-    }
-    if (error instanceof X0ttaError || error instanceof SyntaxError || isFsError(error)) {
-      io.err(`nab: ${(error as Error).message}`);
-      return 2;
-    }
-    throw error;
-  }
+  });
 }
 
 function isFsError(error: unknown): boolean {
