@@ -19,7 +19,7 @@
  */
 import { ArgumentError } from '../errors.ts';
 import { type BackendOptions, chooseBackend } from '../kernels/loader.ts';
-import { init as initStats } from '../kernels/stats/wasm.ts';
+import { initStats } from '../kernels/stats/wasm.ts';
 import { featureDrift, worse, type FeatureDrift, type FigureStatus } from './drift.ts';
 import { PageHinkley, type PageHinkleyOptions } from './error-drift.ts';
 

@@ -231,6 +231,19 @@ describe('model health from evidence', () => {
     expect(shifted.drift.cpu.wasserstein).toBeGreaterThan(1.5);
   });
 
+  it('reads the same drift through the stats kernel (default backend) as through its twin', async () => {
+    const monitor = new ModelHealthMonitor();
+    const reference = normals(20, 400, 10, 2);
+    const current = normals(21, 200, 11, 2);
+    monitor.setReference('rtt', reference);
+    for (const rtt of current) monitor.observeInputs({ rtt });
+    const { drift } = await monitor.assess(1);
+    const twin = featureDrift(reference, current, { backend: 'ts' });
+    expect(drift.rtt.psi).toBeCloseTo(twin.psi, 12);
+    expect(drift.rtt.ks).toBe(twin.ks);
+    expect(drift.rtt.status).toBe('failing');
+  });
+
   it('judges latency against its budget and refuses bad evidence by name', async () => {
     const monitor = new ModelHealthMonitor({ backend: 'ts', thresholds: { latencyBudgetMs: 10 } });
     for (let i = 0; i < 20; i++) monitor.recordLatency(i < 18 ? 5 : 80);
