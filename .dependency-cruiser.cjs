@@ -23,14 +23,7 @@ const LAYERS = [
   // The entry points: commands, services, the compatibility layer and the root export.
   {
     name: 'entry-points',
-    paths: [
-      'src/load/',
-      'src/readiness/',
-      'src/compat/',
-      'src/cli/',
-      'src/serve/',
-      'src/index\\.',
-    ],
+    paths: ['src/load/', 'src/readiness/', 'src/compat/', 'src/cli/', 'src/serve/', 'src/index\\.'],
   },
 ];
 
