@@ -45,9 +45,15 @@ export class Bm25Index<D extends { id: string }> {
   readonly #analyze: (text: string) => string[];
   readonly #fieldWeights: Readonly<Record<string, number>>;
   readonly #termWeight: (term: string) => number;
-  readonly #docs = new Map<string, Entry<D>>();
-  readonly #postings = new Map<string, Map<string, number>>();
+  // Documents live in numbered slots (reused after deletes) so that postings and scoring work on
+  // small integers and typed arrays rather than id strings: search cost is the postings' length.
+  readonly #slotOf = new Map<string, number>();
+  readonly #entries: (Entry<D> | undefined)[] = [];
+  readonly #free: number[] = [];
+  /** Term -> slot -> weighted term frequency. */
+  readonly #postings = new Map<string, Map<number, number>>();
   #totalLength = 0;
+  #scores = new Float64Array(0);
 
   constructor(options: Bm25Options = {}) {
     this.k1 = options.k1 ?? 1.2;
@@ -71,7 +77,7 @@ export class Bm25Index<D extends { id: string }> {
 
   /** Number of indexed documents. */
   get size(): number {
-    return this.#docs.size;
+    return this.#slotOf.size;
   }
 
   /** Adds `doc` with its text (or weighted fields), replacing any document with the same id. */
@@ -85,44 +91,53 @@ export class Bm25Index<D extends { id: string }> {
       if (weight === 0) continue;
       for (const t of this.#analyze(fieldText)) {
         const w = weight * this.#termWeight(t);
+        if (w === 0) continue;
         terms.set(t, (terms.get(t) ?? 0) + w);
         length += w;
       }
     }
+    const slot = this.#free.pop() ?? this.#entries.length;
+    this.#entries[slot] = { doc, length, terms };
+    this.#slotOf.set(doc.id, slot);
     for (const [term, tf] of terms) {
       let posting = this.#postings.get(term);
       if (!posting) this.#postings.set(term, (posting = new Map()));
-      posting.set(doc.id, tf);
+      posting.set(slot, tf);
     }
-    this.#docs.set(doc.id, { doc, length, terms });
     this.#totalLength += length;
   }
 
   /** Removes a document; returns whether it was present. */
   delete(id: string): boolean {
-    const entry = this.#docs.get(id);
-    if (!entry) return false;
+    const slot = this.#slotOf.get(id);
+    if (slot === undefined) return false;
+    const entry = this.#entries[slot]!;
     for (const term of entry.terms.keys()) {
       const posting = this.#postings.get(term)!;
-      posting.delete(id);
+      posting.delete(slot);
       if (posting.size === 0) this.#postings.delete(term);
     }
-    this.#docs.delete(id);
+    this.#slotOf.delete(id);
+    this.#entries[slot] = undefined;
+    this.#free.push(slot);
     this.#totalLength -= entry.length;
     return true;
   }
 
   /** The document stored under `id`. */
   get(id: string): D | undefined {
-    return this.#docs.get(id)?.doc;
+    const slot = this.#slotOf.get(id);
+    return slot === undefined ? undefined : this.#entries[slot]!.doc;
   }
 
   /** Top `k` documents for `query` that pass `accept`; documents sharing no term are left out. */
   search(query: string, k: number, accept?: (doc: D) => boolean): Hit[] {
-    const n = this.#docs.size;
+    const n = this.#slotOf.size;
     if (n === 0 || k <= 0) return [];
     const avgLength = this.#totalLength / n;
-    const scores = new Map<string, number>();
+    if (this.#scores.length < this.#entries.length) this.#scores = new Float64Array(this.#entries.length * 2);
+    const scores = this.#scores;
+    const touched: number[] = [];
     const queryTerms = new Map<string, number>();
     for (const t of this.#analyze(query)) queryTerms.set(t, (queryTerms.get(t) ?? 0) + 1);
     for (const [term, qtf] of queryTerms) {
@@ -130,16 +145,57 @@ export class Bm25Index<D extends { id: string }> {
       if (!posting) continue;
       const idf = Math.log(1 + (n - posting.size + 0.5) / (posting.size + 0.5));
       const weight = (idf * (this.k3 + 1) * qtf) / (this.k3 + qtf);
-      for (const [id, tf] of posting) {
-        const length = this.#docs.get(id)!.length;
+      for (const [slot, tf] of posting) {
+        const length = this.#entries[slot]!.length;
         const norm = tf + this.k1 * (1 - this.b + (this.b * length) / avgLength);
-        scores.set(id, (scores.get(id) ?? 0) + (weight * tf * (this.k1 + 1)) / norm);
+        if (scores[slot] === 0) touched.push(slot);
+        scores[slot] += (weight * tf * (this.k1 + 1)) / norm;
       }
     }
-    const hits: Hit[] = [];
-    for (const [id, score] of scores) {
-      if (!accept || accept(this.#docs.get(id)!.doc)) hits.push({ id, score });
+    const best = new TopK(k);
+    for (const slot of touched) {
+      const doc = this.#entries[slot]!.doc;
+      if (!accept || accept(doc)) best.offer({ id: doc.id, score: scores[slot] });
+      scores[slot] = 0;
     }
-    return hits.sort(byScore).slice(0, k);
+    return best.sorted();
+  }
+}
+
+/** The k best hits by {@link byScore}, kept in a binary heap whose root is the worst kept. */
+class TopK {
+  readonly #heap: Hit[] = [];
+
+  constructor(readonly k: number) {}
+
+  offer(hit: Hit): void {
+    const heap = this.#heap;
+    if (heap.length < this.k) {
+      heap.push(hit);
+      let i = heap.length - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (byScore(heap[i], heap[parent]) <= 0) break;
+        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        i = parent;
+      }
+    } else if (byScore(hit, heap[0]) < 0) {
+      heap[0] = hit;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let worst = i;
+        if (l < heap.length && byScore(heap[l], heap[worst]) > 0) worst = l;
+        if (r < heap.length && byScore(heap[r], heap[worst]) > 0) worst = r;
+        if (worst === i) break;
+        [heap[i], heap[worst]] = [heap[worst], heap[i]];
+        i = worst;
+      }
+    }
+  }
+
+  sorted(): Hit[] {
+    return [...this.#heap].sort(byScore);
   }
 }

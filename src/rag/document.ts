@@ -134,7 +134,17 @@ export function sectionField(heading: string): string {
  * Together they hold the words of {@link documentText}, so with every weight 1 the fields score
  * as the whole text does.
  */
-export function documentFields(doc: RagDocument): Record<string, string> {
+export function documentFields(doc: RagDocument): Readonly<Record<string, string>> {
+  let cached = fieldsOf.get(doc);
+  if (!cached) fieldsOf.set(doc, (cached = splitFields(doc)));
+  return cached;
+}
+
+// Documents are immutable: their fields are computed once (the index, the embedder's rows and
+// the label inference all ask).
+const fieldsOf = new WeakMap<RagDocument, Readonly<Record<string, string>>>();
+
+function splitFields(doc: RagDocument): Record<string, string> {
   const fields: Record<string, string[]> = {
     title: [doc.title, ...(doc.alerts ?? [])],
     faults: doc.inferred ? [] : [doc.faults.join(' ')],

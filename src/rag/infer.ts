@@ -20,6 +20,7 @@ import { ArgumentError } from '../errors.ts';
 import { documentFields, type InferredLabels, type RagDocument } from './document.ts';
 import { HashedEmbedder } from './hashed-embedder.ts';
 import { vectorTexts } from './retriever.ts';
+import { VectorIndex } from './vector-index.ts';
 import { RUNBOOKS } from './runbooks.generated.ts';
 import { stem } from './text.ts';
 import { ACTION_CUES } from './thesaurus.ts';
@@ -35,15 +36,17 @@ export interface LabelInferenceOptions {
   embedder?: HashedEmbedder;
 }
 
+/** A labelled runbook's vector row: which runbook, and its fault kinds. */
 interface Row {
   readonly id: string;
   readonly faults: readonly string[];
-  readonly vector: Float32Array;
 }
 
 /** A fitted fault model and action cue table (see the module comment). */
 export class LabelInference {
   readonly #rows: readonly Row[];
+  /** The rows' vectors, under their index in `#rows`. */
+  readonly #vectors: VectorIndex;
   readonly #kinds: readonly string[];
   readonly #logit: readonly [number, number, number];
   readonly #cues: ReadonlyMap<string, readonly { action: string; words: readonly string[] }[]>;
@@ -52,12 +55,14 @@ export class LabelInference {
   private constructor(
     readonly embedder: HashedEmbedder,
     rows: Row[],
+    vectors: VectorIndex,
     kinds: string[],
     logit: [number, number, number],
     cues: Map<string, { action: string; words: string[] }[]>,
     actionConfidence: Map<string, number>,
   ) {
     this.#rows = rows;
+    this.#vectors = vectors;
     this.#kinds = kinds;
     this.#logit = logit;
     this.#cues = cues;
@@ -70,20 +75,22 @@ export class LabelInference {
     if (!Array.isArray(labelled) || labelled.length < 2)
       throw new ArgumentError('options.labelled', 'expected at least two labelled runbooks');
     const embedder = options.embedder ?? (await HashedEmbedder.create());
-    const dim = embedder.dim;
     const rows: Row[] = [];
+    const vectors = await VectorIndex.create({ dim: embedder.dim });
     for (const doc of labelled) {
       if (doc.inferred)
         throw new ArgumentError('options.labelled', `${doc.id} has inferred labels, not declared ones`);
       const texts = vectorTexts(doc);
-      const matrix = embedder.embedSync(texts);
-      texts.forEach((_, j) => {
-        rows.push({ id: doc.id, faults: doc.faults, vector: matrix.slice(j * dim, (j + 1) * dim) });
-      });
+      const first = rows.length;
+      for (const _ of texts) rows.push({ id: doc.id, faults: doc.faults });
+      vectors.upsertMany(
+        texts.map((_, j) => String(first + j)),
+        embedder.embedSync(texts),
+      );
     }
     const kinds = [...new Set(labelled.flatMap((d) => d.faults))].sort();
     const cues = cueTable();
-    const inference = new LabelInference(embedder, rows, kinds, [0, 0, 0], cues, new Map());
+    const inference = new LabelInference(embedder, rows, vectors, kinds, [0, 0, 0], cues, new Map());
     // Leave-one-out points: every labelled runbook against the others, one point per kind.
     const points: [number, number, number][] = [];
     for (const doc of labelled) {
@@ -107,7 +114,7 @@ export class LabelInference {
       const f = fired.get(action) ?? { right: 0, all: 0 };
       actionConfidence.set(action, (f.right + 1) / (f.all + 2));
     }
-    return new LabelInference(embedder, rows, kinds, logit, cues, actionConfidence);
+    return new LabelInference(embedder, rows, vectors, kinds, logit, cues, actionConfidence);
   }
 
   /** The confidence the action cue table gives each action, measured on the labelled runbooks. */
@@ -144,12 +151,10 @@ export class LabelInference {
   // Best cosine per kind over the labelled rows (leaving out runbook `exclude`), and its margin.
   #kindScores(q: Float32Array, exclude?: string): { kind: string; score: number; margin: number }[] {
     const best = new Map<string, number>();
-    const dim = this.embedder.dim;
-    for (const row of this.#rows) {
+    for (const hit of this.#vectors.search(q, this.#rows.length)) {
+      const row = this.#rows[Number(hit.id)];
       if (row.id === exclude) continue;
-      let dot = 0;
-      for (let i = 0; i < dim; i++) dot += row.vector[i] * q[i];
-      for (const kind of row.faults) if (dot > (best.get(kind) ?? -Infinity)) best.set(kind, dot);
+      for (const kind of row.faults) if (!best.has(kind)) best.set(kind, hit.score);
     }
     const scores = this.#kinds.map((kind) => ({ kind, score: best.get(kind) ?? 0 }));
     return scores.map(({ kind, score }) => {
