@@ -52,7 +52,7 @@ describe('x0tta6bl4 run: output paths and workers', () => {
   it('bad numbers are usage errors (exit 2), not stack traces', async () => {
     const run = await quietly(() => runCommand(['--hours', 'soon']));
     expect(run.code).toBe(2);
-    expect(run.out).toMatch(/--hours: expected a number > 0, got "soon"/);
+    expect(run.out).toMatch(/--hours: expected a number > 0 and <= 8760, got "soon"/);
   });
 
   it('--workers 500 is capped at the cores, says so, and runs in bounded memory', async () => {

@@ -128,7 +128,9 @@ describe('x0tta6bl4 keys, and run --keys', () => {
     const run = await quietly(() =>
       runCommand([
         '--hours',
-        '0.1',
+        '0.5',
+        '--faults',
+        '1',
         '--keys',
         mixed,
         '--out',
@@ -154,7 +156,9 @@ describe('x0tta6bl4 keys, and run --keys', () => {
     const late = await quietly(() =>
       runCommand([
         '--hours',
-        '0.1',
+        '0.5',
+        '--faults',
+        '1',
         '--keys',
         expired,
         '--out',

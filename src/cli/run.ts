@@ -6,68 +6,163 @@
  */
 import { availableParallelism } from 'node:os';
 import process from 'node:process';
-import { parseArgs } from 'node:util';
-import { ArgumentError, X0ttaError } from '../errors.ts';
+import { X0ttaError } from '../errors.ts';
 import { IdSource } from '../knowledge/ids.ts';
 import { createEngineParts } from '../run/defaults.ts';
 import type { HealingReport, KindReport } from '../run/evaluate.ts';
 import { runHealing } from '../run/healing-run.ts';
-import { checkOutputFile, intOption, numberOption } from './args.ts';
+import { maxFaultsPerKind } from '../sim/schedule.ts';
+import { MAX_NODES, MIN_NODES } from '../sim/topology.ts';
+import {
+  type OptionValues,
+  UsageError,
+  checkOutputFile,
+  consoleIo,
+  defineCommand,
+  runCommandSpec,
+} from './args.ts';
 import { writeJsonAtomic } from './atomic-write.ts';
 import { RunSession, type RunEnd } from './run-session.ts';
+import { type Column, formatTable } from './table.ts';
+import { Progress } from './terminal.ts';
 
-const USAGE = `usage: x0tta6bl4 run [--nodes 50] [--hours 24] [--faults 20] [--seed 1] [--workers 0]
-                     [--store memory|<dir>] [--audit audit.json] [--out report.json] [--json] [--quiet]
-                     [--keys <keyfile> [--passphrase-env VAR]] [--checkpoint <file>]
---store <dir> keeps the knowledge, the RAG documents and the signed audit log in one PGlite
-database there; with --store memory the audit log is written to the --audit file. Check it with
-x0tta6bl4 audit verify <dir-or-file>. One process writes a store at a time. --keys signs the log
-with your key file (x0tta6bl4 keys generate); without it the key dies with the run. The run ends
-by printing the log's entry count and head (also in the report); --checkpoint saves them to a
-file for audit verify --checkpoint. --workers N scores the series in N worker threads (at most
-one per core).`;
+/** The columns of the terminal table, with the glossary `run --help` and the README print. */
+const COLUMNS: ReadonlyArray<Column & { readonly means: string }> = [
+  { title: 'kind', align: 'left', means: 'fault kind (overall: all kinds)' },
+  { title: 'injected', align: 'right', means: 'faults injected' },
+  {
+    title: 'detected',
+    align: 'right',
+    means: 'faults an incident caught while they lasted (share of injected)',
+  },
+  { title: 'ttd p50', align: 'right', means: 'median time to detect, simulated seconds' },
+  {
+    title: 'cause top1',
+    align: 'right',
+    means: 'detected faults whose root cause the diagnosis ranked first',
+  },
+  { title: 'cause top3', align: 'right', means: '... ranked in its first three' },
+  { title: 'kind right', align: 'right', means: 'diagnosed faults whose diagnosis named the right kind' },
+  { title: 'runbook right', align: 'right', means: '... whose first cited runbook is about that kind' },
+  { title: 'healed', align: 'right', means: 'faults an engine action ended (share of injected)' },
+  { title: 'ttr p50', align: 'right', means: 'median time from detection to the healing action, seconds' },
+  { title: 'false alarms', align: 'right', means: 'incidents on nodes no fault touched' },
+  {
+    title: 'on healthy',
+    align: 'right',
+    means: 'actions on a target that was not the root cause of a fault',
+  },
+];
+
+/** The command's declaration: usage, options, the table's glossary and exit codes. */
+export const RUN_COMMAND = defineCommand({
+  name: 'run',
+  summary: 'run the self-healing loop over a simulated mesh and print the healing report',
+  usage: [
+    '[--nodes 50] [--hours 24] [--faults 20] [--seed 1] [--workers 0]',
+    '    [--store memory|<dir>] [--audit audit.json] [--out report.json] [--json] [--quiet]',
+    '    [--keys <keyfile> [--passphrase-env VAR]] [--checkpoint <file>]',
+    '    [--min-detection 0.95] [--min-healed 0.9]',
+  ],
+  details: [
+    'Heals a simulated mesh under a seeded fault schedule, writes the report (--out) and the signed',
+    'audit log, and prints per fault kind how well it detected, diagnosed and healed:',
+    ...COLUMNS.map((c) => `  ${c.title.padEnd(13)}  ${c.means}`),
+    '',
+    '--store <dir> keeps the knowledge, the RAG documents and the signed audit log in one PGlite',
+    'database there (one process writes a store at a time); with --store memory the audit log is',
+    'written to the --audit file. Check it with x0tta6bl4 audit verify <dir-or-file>. The run ends by',
+    "printing the log's entry count and head (also in the report). --min-detection and --min-healed",
+    'make the exit code fail a run whose overall figures fall short.',
+  ].join('\n'),
+  options: {
+    nodes: { type: 'integer', min: MIN_NODES, max: MAX_NODES, default: 50, help: 'mesh size' },
+    hours: {
+      type: 'number',
+      min: 0,
+      aboveMin: true,
+      max: 8760,
+      default: 24,
+      help: 'simulated hours (one tick a second; at most a year)',
+    },
+    faults: {
+      type: 'integer',
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+      default: 20,
+      help: 'faults of each kind (as many as fit in --hours)',
+    },
+    seed: { type: 'integer', min: 0, max: 2 ** 32 - 1, default: 1, help: 'seed of the mesh and the faults' },
+    workers: {
+      type: 'integer',
+      min: 0,
+      max: 1024,
+      default: 0,
+      help: 'score the series in N worker threads (at most one per core is used)',
+    },
+    store: {
+      type: 'string',
+      value: 'memory|DIR',
+      default: 'memory',
+      help: 'where knowledge and the audit log live',
+    },
+    audit: {
+      type: 'string',
+      value: 'FILE',
+      default: 'audit.json',
+      help: 'the audit log file of a --store memory run',
+    },
+    keys: {
+      type: 'input',
+      standardInput: false,
+      help: 'sign the log with this key file (x0tta6bl4 keys generate); else a key dies with the run',
+    },
+    'passphrase-env': {
+      type: 'string',
+      value: 'VAR',
+      help: "the variable holding the key file's passphrase",
+    },
+    checkpoint: { type: 'output', help: "save the log's final entry count and head, for audit verify" },
+    out: { type: 'output', default: 'report.json', help: 'the report (rewritten as the run goes)' },
+    json: { type: 'boolean', help: 'print the report as JSON on stdout instead of the table' },
+    quiet: { type: 'boolean', help: 'print neither the table nor notices and progress' },
+    'min-detection': {
+      type: 'number',
+      min: 0,
+      max: 1,
+      help: 'exit 1 when the overall detection rate is below this',
+    },
+    'min-healed': {
+      type: 'number',
+      min: 0,
+      max: 1,
+      help: 'exit 1 when the overall healed rate is below this',
+    },
+  },
+  exitCodes: '0 done, 1 a --min-* gate failed or an unexpected error, 2 usage error, 130/143 SIGINT/SIGTERM',
+});
+
+type RunOptions = OptionValues<typeof RUN_COMMAND.options>;
 
 /** Runs `x0tta6bl4 run` with `argv` (the arguments after `run`); resolves to the exit code. */
-export async function runCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      nodes: { type: 'string' },
-      hours: { type: 'string' },
-      faults: { type: 'string' },
-      seed: { type: 'string' },
-      store: { type: 'string', default: 'memory' },
-      audit: { type: 'string', default: 'audit.json' },
-      keys: { type: 'string' },
-      'passphrase-env': { type: 'string' },
-      checkpoint: { type: 'string' },
-      workers: { type: 'string' },
-      out: { type: 'string', default: 'report.json' },
-      json: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
+export function runCommand(argv: string[]): Promise<number> {
+  return runCommandSpec(RUN_COMMAND, argv, consoleIo, ({ values }) => {
+    if (values.store === 'memory') checkOutputFile('--audit', values.audit);
+    const fit = maxFaultsPerKind(values.hours);
+    if (values.faults > fit)
+      throw new UsageError(
+        '--faults',
+        fit === 0
+          ? `no fault fits in ${values.hours} h after the warm-up: give more --hours`
+          : `at most ${fit} faults of each kind fit in ${values.hours} h, got ${values.faults}`,
+      );
+    return run(values);
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  let nodes: number, hours: number, faultsPerKind: number, seed: number, workers: number;
-  try {
-    nodes = intOption('nodes', values.nodes, 50, 5);
-    hours = numberOption('hours', values.hours, 24);
-    faultsPerKind = intOption('faults', values.faults, 20);
-    seed = intOption('seed', values.seed, 1, 0);
-    workers = workerCount(intOption('workers', values.workers, 0, 0));
-    // The outputs are written at the end: a path that cannot be written must fail now.
-    checkOutputFile('--out', values.out!);
-    if (values.store === 'memory') checkOutputFile('--audit', values.audit!);
-    if (values.checkpoint !== undefined) checkOutputFile('--checkpoint', values.checkpoint);
-  } catch (error) {
-    if (!(error instanceof ArgumentError)) throw error;
-    console.error(`${error.message}\n${USAGE}`);
-    return 2;
-  }
+}
+
+async function run(values: RunOptions): Promise<number> {
+  const { nodes, hours, faults: faultsPerKind, seed } = values;
+  const workers = workerCount(values.workers);
   const notice = (line: string): void => {
     if (!values.quiet) console.error(`run: ${line}`);
   };
@@ -89,7 +184,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const stop = stopOnSignals();
   notice(`run ${session.runId} started: store ${values.store}, audit log signed by ${session.signer}`);
   const started = performance.now();
-  const progress = !values.quiet && !values.json && process.stderr.isTTY === true;
+  const progress = new Progress({ shown: !values.quiet && !values.json });
   let end: RunEnd = 'failed';
   // Report checkpoints are written one after another, and all before the final report.
   let reportWrites: Promise<void> = Promise.resolve();
@@ -108,10 +203,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       ...parts,
       onProgress: (tick, total, l) => {
         const s = l.stats();
-        if (progress)
-          process.stderr.write(
-            `\r  tick ${tick}/${total}  incidents ${s.incidentsOpened}  healed ${s.actionsHealed}  escalated ${s.incidentsEscalated}  ${((performance.now() - started) / 1000).toFixed(1)} s `,
-          );
+        progress.update(
+          tick,
+          total,
+          `tick ${tick}/${total}, incidents ${s.incidentsOpened}, healed ${s.actionsHealed}, escalated ${s.incidentsEscalated}`,
+        );
         // A checkpoint of the report: a run killed before its end still leaves what it did.
         const partial = {
           status: 'running',
@@ -127,7 +223,7 @@ export async function runCommand(argv: string[]): Promise<number> {
           .catch((error) => notice(`cannot write ${values.out}: ${(error as Error).message}`));
       },
     });
-    if (progress) process.stderr.write('\n');
+    progress.clear();
     await parts.close();
     end = stop.signal.aborted ? 'interrupted' : 'finished';
     const audit = await session.finish(end);
@@ -146,7 +242,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     notice(
       `${end === 'interrupted' ? `interrupted by ${stop.signal.reason}; ` : ''}audit log: ${audit.entries} entries in ${audit.batches} sealed batches, head ${audit.head}`,
     );
-    return stop.exitCode();
+    const shortfalls = end === 'finished' ? gateShortfalls(report, values) : [];
+    for (const line of shortfalls) console.error(`run: ${line}`);
+    return shortfalls.length > 0 ? 1 : stop.exitCode();
   } catch (error) {
     if (end === 'failed') await session.finish('failed').catch(() => {});
     throw error;
@@ -193,31 +291,45 @@ function workerCount(asked: number): number {
   return cores;
 }
 
+/** What falls short of the --min-detection and --min-healed gates, one line each. */
+function gateShortfalls(report: HealingReport, values: RunOptions): string[] {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const gates = [
+    ['detection rate', report.overall.detectionRate, values['min-detection'], '--min-detection'],
+    ['healed rate', report.overall.healedRate, values['min-healed'], '--min-healed'],
+  ] as const;
+  return gates
+    .filter(([, figure, minimum]) => minimum !== undefined && figure < minimum)
+    .map(([name, figure, minimum, flag]) => `${name} ${pct(figure)} is below ${flag} ${pct(minimum!)}`);
+}
+
 function printReport(report: HealingReport, out: string): void {
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const ticks = (x: number | null) => (x === null ? '-' : String(x));
-  const row = (name: string, r: KindReport) => ({
-    kind: name,
-    injected: r.injected,
-    detected: `${r.detected} (${pct(r.detectionRate)})`,
-    'ttd p50': ticks(r.mttdMedian),
-    'cause top1': pct(r.rootCauseTop1),
-    'cause top3': pct(r.rootCauseTop3),
-    'kind right': pct(r.diagnosisAccuracy),
-    'runbook right': pct(r.topRunbookRight),
-    healed: `${r.healed} (${pct(r.healedRate)})`,
-    'ttr p50': ticks(r.mttrMedian),
-    'false alarms': r.falseAlarms,
-    'on healthy': r.actionsOnHealthy,
-  });
-  console.log(`\nx0tta6bl4: ${report.nodes} nodes, ${report.hours} h simulated, seed ${report.seed}`);
-  console.table([
-    ...Object.entries(report.byKind).map(([k, r]) => row(k, r)),
-    row('overall', report.overall),
-  ]);
+  const row = (name: string, r: KindReport) => [
+    name,
+    String(r.injected),
+    `${r.detected} (${pct(r.detectionRate)})`,
+    ticks(r.mttdMedian),
+    pct(r.rootCauseTop1),
+    pct(r.rootCauseTop3),
+    pct(r.diagnosisAccuracy),
+    pct(r.topRunbookRight),
+    `${r.healed} (${pct(r.healedRate)})`,
+    ticks(r.mttrMedian),
+    String(r.falseAlarms),
+    String(r.actionsOnHealthy),
+  ];
+  console.log(`\nx0tta6bl4: ${report.nodes} nodes, ${report.hours} h simulated, seed ${report.seed}\n`);
+  console.log(
+    formatTable(COLUMNS, [
+      ...Object.entries(report.byKind).map(([k, r]) => row(k, r)),
+      row('overall', report.overall),
+    ]),
+  );
   const o = report.overall;
   console.log(
-    `actions ${o.actions}, on healthy targets ${pct(o.actionsOnHealthyShare)}, ` +
+    `\nactions ${o.actions}, on healthy targets ${pct(o.actionsOnHealthyShare)}, ` +
       `false alarms ${o.falseAlarmsPerHour.toFixed(2)}/h, escalations ${o.escalations}; report written to ${out}`,
   );
 }

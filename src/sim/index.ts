@@ -37,7 +37,7 @@ export {
   type ActionTicket,
   type SimAction,
 } from './actions.ts';
-export { scheduleFaults, type ScheduleOptions } from './schedule.ts';
+export { maxFaultsPerKind, scheduleFaults, type ScheduleOptions } from './schedule.ts';
 export type { TruthSnapshot } from './truth.ts';
 export type { RouteTable } from './routing.ts';
 export { Rng } from '../random.ts';

@@ -29,6 +29,27 @@ export interface ScheduleOptions {
   readonly maxDuration?: number;
 }
 
+/** Fault-free ticks at the start of a schedule, and the shortest fault, by default. */
+const DEFAULT_WARMUP = 600;
+const DEFAULT_MIN_DURATION = 60;
+
+/**
+ * The most faults of each kind that fit in `hours`: after the warm-up, every fault needs a slot
+ * at least twice its shortest duration (the fault and a quiet gap as long). `kinds` is how many
+ * kinds are scheduled (default all).
+ */
+export function maxFaultsPerKind(
+  hours: number,
+  options: { kinds?: number; warmup?: number; minDuration?: number } = {},
+): number {
+  const {
+    kinds = SIM_FAULT_KINDS.length,
+    warmup = DEFAULT_WARMUP,
+    minDuration = DEFAULT_MIN_DURATION,
+  } = options;
+  return Math.max(0, Math.floor((Math.floor(hours * 3600) - warmup) / (kinds * 2 * minDuration)));
+}
+
 /** A deterministic list of fault specs sorted by start tick, ready for `MeshSimulator.inject`. */
 export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
   if (options === null || typeof options !== 'object')
@@ -38,8 +59,8 @@ export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
     hours = 24,
     perKind = 20,
     kinds = SIM_FAULT_KINDS,
-    warmup = 600,
-    minDuration = 60,
+    warmup = DEFAULT_WARMUP,
+    minDuration = DEFAULT_MIN_DURATION,
     maxDuration = 600,
   } = options;
   const rng = new Rng(options.seed);
@@ -64,7 +85,7 @@ export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
   const total = kinds.length * perKind;
   const slot = Math.floor((Math.floor(hours * 3600) - warmup) / total);
   // Each slot holds a fault plus a quiet gap at least as long, so every fault can be told apart.
-  if (slot < 2 * minDuration) {
+  if (perKind > maxFaultsPerKind(hours, { kinds: kinds.length, warmup, minDuration })) {
     throw new ArgumentError(
       'perKind',
       `${total} faults of at least ${minDuration} ticks do not fit in ${hours} h after a ${warmup}-tick warm-up`,

@@ -4,6 +4,7 @@ import { targetKey } from '../../src/domain/targets.ts';
 import { ArgumentError } from '../../src/errors.ts';
 import {
   buildTopology,
+  maxFaultsPerKind,
   MeshSimulator,
   scheduleFaults,
   SIM_FAULT_KINDS,
@@ -114,6 +115,16 @@ describe('scheduleFaults', () => {
       expect(after.active).toEqual([]);
       expect(after.faultyNodes.every((v) => v === 0) && after.faultyLinks.every((v) => v === 0)).toBe(true);
     }
+  });
+
+  it('maxFaultsPerKind is the largest perKind that fits: one more is refused', () => {
+    for (const hours of [0.5, 1, 6, 24]) {
+      const most = maxFaultsPerKind(hours);
+      expect(scheduleFaults({ seed: 1, topology, hours, perKind: most })).toHaveLength(9 * most);
+      expect(() => scheduleFaults({ seed: 1, topology, hours, perKind: most + 1 })).toThrow(/do not fit/);
+    }
+    expect(maxFaultsPerKind(24)).toBe(79);
+    expect(maxFaultsPerKind(0.1)).toBe(0);
   });
 
   it('rejects bad options with the argument named', () => {
