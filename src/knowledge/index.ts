@@ -2,7 +2,8 @@
  * Knowledge: what the loop remembers. Incidents, actions and outcomes, learned success rates
  * per (signature, action), adaptive thresholds and saved state, behind one `KnowledgeStore`
  * interface with a memory and a PGlite (embedded Postgres) backend; the runs a store has seen
- * and the ids that keep their records apart (ids.ts, runs.ts). Node-only: store-directory.ts
+ * and the ids that keep their records apart (ids.ts, runs.ts); model versions and alias events
+ * (models.ts, the tables under src/mlops's registry). Node-only: store-directory.ts
  * and store-lock.ts (one writer per store directory, read-only snapshots).
  */
 export type * from './records.ts';
