@@ -1,9 +1,9 @@
 /**
  * `x0tta6bl4 rag`: query the runbooks and past incidents, or add your own runbooks.
  *
- *   rag query "<text>" [--k 5] [--json] [--store <file.json|dir>]
+ *   rag query "<text>"|- [--k 5] [--json] [--store <file.json|dir>]
  *   rag query --alert <file|-> [--k 5] [--json] [--store <file.json|dir>]
- *   rag index <dir> [--store <file.json|dir>] [--replace]
+ *   rag index <dir> [--store <file.json|dir>] [--replace] [--json]
  *
  * `index` walks the folder and its sub-folders and takes every Markdown (.md, .markdown, .mdx)
  * and plain-text (.txt) file: runbooks in the project's schema (front matter with `faults`,
@@ -13,7 +13,7 @@
  * gone from the folder leave the store, and it reports what was added, changed, removed and
  * skipped. `query --alert` reads an Alertmanager alert (webhook payload, API list or one alert,
  * JSON) from a file or stdin (-) and answers each alert: the runbook its runbook_url or
- * alertname names comes first.
+ * alertname names comes first; `query -` reads the question itself from stdin.
  *
  * The shipped runbooks are always searched. A store keeps indexed runbooks and their
  * embeddings: a `.json` path or an existing file is a JSON file store; anything else is a PGlite
@@ -29,7 +29,7 @@
  * shipped runbook, one indexed before, or another file of the same folder) unless --replace is
  * given for the first two.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
@@ -46,39 +46,114 @@ import { LabelInference } from '../rag/infer.ts';
 import type { RetrievalHit, RetrievalResult } from '../rag/result.ts';
 import { RUNBOOKS } from '../rag/runbooks.generated.ts';
 import { MemoryRagStore, type RagStore, type StoredDocument } from '../rag/store.ts';
+import {
+  type CommandGroup,
+  type CommandIo,
+  UsageError,
+  consoleIo,
+  defineCommand,
+  runCommandSpec,
+  runGroup,
+} from './args.ts';
+import { readInput } from './input.ts';
 
-const USAGE = `usage:
-  x0tta6bl4 rag query "<text>" [--k 5] [--json] [--store <file.json|dir>]
-  x0tta6bl4 rag query --alert <file|-> [--k 5] [--json] [--store <file.json|dir>]
-  x0tta6bl4 rag index <dir> [--store <file.json|dir>] [--replace]
-without --store, index writes to and query reads ${defaultStorePath()}`;
+const STORE_OPTION = {
+  type: 'string',
+  value: 'FILE.json|DIR',
+  help: `a JSON file store or a store directory (default ${defaultStorePath()})`,
+} as const;
+const EXIT_CODES =
+  '0 done, 1 refused or failed (nothing written), 2 usage error or a --store that is not a store';
 
+const QUERY = defineCommand({
+  name: 'rag query',
+  summary: 'search the shipped runbooks, indexed runbooks and past incidents',
+  usage: [
+    '"<text>"|- [--k 5] [--json] [--store <file.json|dir>]',
+    '--alert <file|-> [--k 5] [--json] [--store <file.json|dir>]',
+  ],
+  details:
+    'Never writes. - reads the question from standard input; --alert answers each alert of an\n' +
+    'Alertmanager payload, the runbook its runbook_url or alertname names first.',
+  options: {
+    k: { type: 'integer', min: 1, max: 1000, default: 5, help: 'how many results' },
+    alert: { type: 'input', help: 'an Alertmanager alert or payload (JSON)' },
+    json: { type: 'boolean', help: 'print the results as JSON on stdout' },
+    store: STORE_OPTION,
+  },
+  positionals: { name: '"<text>"', min: 0, max: Number.MAX_SAFE_INTEGER },
+  exitCodes: EXIT_CODES,
+});
+
+const INDEX = defineCommand({
+  name: 'rag index',
+  summary: 'index a folder of runbooks (incremental: only new and changed files are read)',
+  usage: ['<dir> [--store <file.json|dir>] [--replace] [--json]'],
+  details:
+    'Takes every .md, .markdown, .mdx and .txt file under <dir>; a file gone from the folder leaves\n' +
+    'the store. An id that is already taken is refused unless --replace.',
+  options: {
+    store: STORE_OPTION,
+    replace: { type: 'boolean', help: 'replace a shipped or earlier runbook with the same id' },
+    json: { type: 'boolean', help: 'print what was indexed as JSON on stdout' },
+  },
+  positionals: { name: '<dir>', min: 1, max: 1 },
+  exitCodes: EXIT_CODES,
+});
+
+/** The `rag` command and its subcommands. */
+export const RAG_COMMANDS: CommandGroup = {
+  name: 'rag',
+  summary: 'Query the runbooks and past incidents, or index your own runbooks.',
+  commands: {
+    query: {
+      spec: QUERY,
+      run: (argv, io) =>
+        runCommandSpec(QUERY, argv, io, async ({ values, positionals }) => {
+          const args = { k: values.k, json: values.json, replace: false, store: values.store };
+          if (values.alert !== undefined) {
+            if (positionals.length > 0)
+              throw new UsageError('--alert', 'takes the alert instead of a question: give one or the other');
+            return ragErrors(() => queryAlert(values.alert!, args));
+          }
+          if (positionals.length === 0) throw new UsageError('"<text>"', 'missing: a question, - or --alert');
+          const text =
+            positionals.length === 1 && positionals[0] === '-'
+              ? await readInput('-', '-')
+              : positionals.join(' ');
+          if (text.trim() === '') throw new UsageError('"<text>"', 'the question is empty');
+          return ragErrors(() => query(text, args));
+        }),
+    },
+    index: {
+      spec: INDEX,
+      run: (argv, io) =>
+        runCommandSpec(INDEX, argv, io, ({ values, positionals }) =>
+          ragErrors(() => index(positionals[0], { k: 0, ...values })),
+        ),
+    },
+  },
+};
+
+/** What query and index are given. */
 interface Parsed {
-  positional: string[];
   k: number;
   json: boolean;
   replace: boolean;
   store?: string;
-  alert?: string;
 }
 
 /** Runs `rag <subcommand>`; returns the exit code (0 ok, 1 failure, 2 usage error). */
-export async function runRagCommand(argv: string[]): Promise<number> {
-  let args: Parsed;
+export function runRagCommand(argv: string[], io: CommandIo = consoleIo): Promise<number> {
+  return runGroup(RAG_COMMANDS, argv, io);
+}
+
+/** A --store that is not a store exits 2; a refused or failed read or write exits 1. */
+async function ragErrors(body: () => Promise<number>): Promise<number> {
   try {
-    args = parseArgs(argv);
+    return await body();
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const [sub, ...rest] = args.positional;
-  try {
-    if (sub === 'query' && args.alert !== undefined && rest.length === 0)
-      return await queryAlert(args.alert, args);
-    if (sub === 'query' && args.alert === undefined && rest.length >= 1)
-      return await query(rest.join(' '), args);
-    if (sub === 'index' && rest.length === 1 && args.alert === undefined) return await index(rest[0], args);
-  } catch (error) {
+    if (error instanceof UsageError) throw error;
     if (error instanceof NotAStoreError) {
       console.error(`rag: ${error.message}`);
       return 2;
@@ -89,31 +164,6 @@ export async function runRagCommand(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  console.error(USAGE);
-  return 2;
-}
-
-function parseArgs(argv: string[]): Parsed {
-  const parsed: Parsed = { positional: [], k: 5, json: false, replace: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--json') parsed.json = true;
-    else if (a === '--replace') parsed.replace = true;
-    else if (a === '--k') {
-      const k = Number(argv[++i]);
-      if (!Number.isInteger(k) || k < 1)
-        throw new Error(`--k: expected an integer >= 1, got ${argv[i] ?? 'nothing'}`);
-      parsed.k = k;
-    } else if (a === '--store') {
-      if (!argv[i + 1]) throw new Error('--store: expected a file or directory path');
-      parsed.store = argv[++i];
-    } else if (a === '--alert') {
-      if (!argv[i + 1]) throw new Error('--alert: expected a JSON file, or - for stdin');
-      parsed.alert = argv[++i];
-    } else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
-    else parsed.positional.push(a);
-  }
-  return parsed;
 }
 
 /** The JSON store `index` writes to without --store, in the user's data directory. */
@@ -186,11 +236,12 @@ async function query(text: string, args: Parsed): Promise<number> {
 
 /** Answers every alert of an Alertmanager payload read from a file or stdin (`-`). */
 async function queryAlert(source: string, args: Parsed): Promise<number> {
-  const text = source === '-' ? await readStdin() : await readFile(source, 'utf8');
+  const text = await readInput('--alert', source);
   let payload: unknown;
   try {
     payload = JSON.parse(text);
   } catch (cause) {
+    // Like an alert of the wrong shape: a failure to answer (exit 1), not a usage error.
     throw new ArgumentError(
       '--alert',
       `${source === '-' ? 'stdin' : source} is not JSON: ${(cause as Error).message}`,
@@ -214,12 +265,6 @@ async function queryAlert(source: string, args: Parsed): Promise<number> {
     printResult(result);
   }
   return 0;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function resultJson(result: RetrievalResult) {
@@ -321,6 +366,22 @@ async function index(dir: string, args: Parsed): Promise<number> {
     const analyzer = await RAGAnalyzer.create({ store });
     await analyzer.indexKnowledge(plan.write);
     for (const id of plan.remove) await analyzer.removeKnowledge(id);
+    if (args.json) {
+      const ids = (docs: readonly RagDocument[]) => docs.map((d) => d.id);
+      const json = {
+        folder: dir,
+        store: path,
+        added: ids(plan.write.filter((d) => plan.added.has(d.id))),
+        changed: ids(plan.write.filter((d) => !plan.added.has(d.id))),
+        removed: plan.remove,
+        replaced: plan.refused,
+        unchanged: plan.unchanged,
+        withoutText: plan.empty,
+        documents: analyzer.size,
+      };
+      console.log(JSON.stringify(json, null, 2));
+      return 0;
+    }
     for (const line of plan.refused) console.log(`replaced: ${line}`);
     for (const doc of plan.write) {
       const actions = labels(doc, 'actions');
