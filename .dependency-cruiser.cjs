@@ -20,10 +20,19 @@ const LAYERS = [
   { name: 'loop', paths: ['src/loop/'] },
   { name: 'sim', paths: ['src/sim/'] },
   { name: 'run', paths: ['src/run/'] },
-  // The entry points: commands, services, the compatibility layer and the root export.
+  // The entry points: commands, services, the compatibility layer, the pictures of a run (the
+  // playground's and the HTML report's) and the root export.
   {
     name: 'entry-points',
-    paths: ['src/load/', 'src/readiness/', 'src/compat/', 'src/cli/', 'src/serve/', 'src/index\\.'],
+    paths: [
+      'src/report/',
+      'src/load/',
+      'src/readiness/',
+      'src/compat/',
+      'src/cli/',
+      'src/serve/',
+      'src/index\\.',
+    ],
   },
 ];
 

@@ -1,69 +1,277 @@
-/** The playground: the same package code the CLI runs, in a browser page and a Web Worker. */
-import { createKernelPool } from '../src/kernels/index.ts';
+/**
+ * The playground's page: starts the engine's worker, sends the controls' commands to it, and
+ * draws what it reports once per animation frame. Nothing of the engine runs on this thread.
+ */
+import * as Comlink from 'comlink';
+import { FAULT_SCOPE, type FaultKind } from '../src/domain/faults.ts';
+import { parseTarget, printTarget, type Target, targetScope } from '../src/domain/targets.ts';
+import { spawnWorker } from '../src/runtime/spawn.ts';
+import { NodeCharts } from './charts.ts';
+import type { PlaygroundEngine } from './engine.ts';
+import { MeshView } from './mesh-view.ts';
+import type { Counters, MeshInfo, View } from './protocol.ts';
+import { el, Timeline } from './timeline.ts';
 
-const $ = (id: string) => document.getElementById(id)!;
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-$('score').addEventListener('click', async () => {
-  const out = $('score-result');
-  out.dataset.state = 'running';
-  out.textContent = 'starting worker...';
-  const pool = createKernelPool({ size: 1 });
+/** How often the lists and charts are refreshed, ms: often enough to follow, rarely enough to keep frames smooth. */
+const LISTS_EVERY_MS = 250;
+
+const controls = {
+  form: $<HTMLFormElement>('controls'),
+  seed: $<HTMLInputElement>('seed'),
+  nodes: $<HTMLInputElement>('nodes'),
+  speed: $<HTMLSelectElement>('speed'),
+  pause: $<HTMLButtonElement>('pause'),
+  step: $<HTMLButtonElement>('step'),
+  clock: $<HTMLOutputElement>('clock'),
+};
+const inject = {
+  form: $<HTMLFormElement>('inject'),
+  target: $<HTMLInputElement>('target'),
+  targets: $<HTMLDataListElement>('target-ids'),
+  kind: $<HTMLSelectElement>('kind'),
+  severity: $<HTMLSelectElement>('severity'),
+  button: $<HTMLButtonElement>('inject-button'),
+  status: $<HTMLOutputElement>('inject-status'),
+};
+
+const worker = spawnWorker(
+  {
+    url: new URL('./engine.worker.ts', import.meta.url),
+    create: () => new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' }),
+  },
+  60_000,
+  (error) => fail(error),
+);
+const engine = Comlink.wrap<PlaygroundEngine>(await worker.ready);
+
+let info: MeshInfo | undefined;
+let charts: NodeCharts | undefined;
+let selected: Target | undefined;
+let lastView: View | undefined;
+let listsVersion = -1;
+let listsAt = 0;
+let inFlight = false;
+
+const meshView = new MeshView($<HTMLCanvasElement>('mesh'), $('tooltip'), pick);
+const timeline = new Timeline(
+  {
+    faultRows: $('faults').querySelector('tbody')!,
+    faultsEmpty: $('faults-empty'),
+    stories: $('stories'),
+    storiesEmpty: $('incidents-empty'),
+    dialog: $<HTMLDialogElement>('runbook'),
+  },
+  (id) => engine.runbook(id),
+);
+
+/** Starts a mesh with the form's seed and size. */
+async function start(): Promise<void> {
+  const seed = Number(controls.seed.value);
+  const nodes = Number(controls.nodes.value);
+  setClock('starting the engine...');
+  info = undefined;
   try {
-    await pool.start();
-    const features = 32;
-    const rank = 8;
-    const count = 1000;
-    const candidates = Float32Array.from({ length: count * features }, (_, i) => Math.sin(i * 0.37));
-    const weights = Float32Array.from({ length: features }, (_, j) => (j % 5) / 5 - 0.3);
-    const a = Float32Array.from({ length: features * rank }, (_, i) => Math.cos(i) * 0.1);
-    const b = Float32Array.from({ length: rank }, (_, k) => 0.05 * (k + 1));
-    const started = performance.now();
-    const result = await pool.run('score', [{ features, rank, candidates, weights, a, b, temperature: 1 }]);
-    const ms = performance.now() - started;
-    out.textContent =
-      `best candidate: #${result.best} (score ${result.scores[result.best].toFixed(4)}, ` +
-      `p = ${result.probabilities[result.best].toFixed(4)})\n${count} candidates scored in ${ms.toFixed(1)} ms (round trip)`;
-    out.dataset.state = 'done';
+    info = await engine.start({ seed, nodes, speed: speedValue() });
   } catch (error) {
-    out.textContent = `failed: ${(error as Error).message}`;
-    out.dataset.state = 'failed';
-  } finally {
-    await pool.close();
+    setClock(`could not start: ${(error as Error).message}`);
+    return;
   }
-});
+  lastView = undefined;
+  listsVersion = -1;
+  selected = undefined;
+  meshView.setMesh(info);
+  charts?.clear();
+  charts = new NodeCharts($('charts'), info.metrics, info.threshold);
+  $('node-hint').hidden = false;
+  inject.targets.replaceChildren(...info.nodeIds.map((id) => el('option', { value: id })));
+  fillKinds(undefined);
+  controls.pause.disabled = false;
+  controls.pause.setAttribute('aria-pressed', 'false');
+  controls.pause.textContent = 'Pause';
+  controls.step.disabled = true;
+  timeline.showFaults([]);
+  timeline.showStories([]);
+}
 
-$('heal').addEventListener('click', async () => {
-  const out = $('heal-result');
-  out.dataset.state = 'running';
-  out.textContent = 'building the engine...';
+function speedValue(): number {
+  return controls.speed.value === 'Infinity' ? Number.POSITIVE_INFINITY : Number(controls.speed.value);
+}
+
+/** The kinds offered for a target: those that strike its type, or all nine when none is picked. */
+function fillKinds(scope: 'node' | 'link' | undefined): void {
+  if (!info) return;
+  const current = inject.kind.value;
+  const group = (label: string, kinds: readonly string[]) =>
+    el('optgroup', { label }, ...kinds.map((k) => el('option', { value: k }, k)));
+  inject.kind.replaceChildren(
+    ...(scope !== 'link' ? [group('Node faults', info.nodeKinds)] : []),
+    ...(scope !== 'node' ? [group('Link faults', info.linkKinds)] : []),
+  );
+  if ([...inject.kind.options].some((o) => o.value === current)) inject.kind.value = current;
+}
+
+/** A node or link picked on the mesh: it becomes the injection target and, for a node, the charted one. */
+function pick(target: Target): void {
+  selected = target;
+  meshView.select(target);
+  inject.target.value = printTarget(target);
+  fillKinds(targetScope(target));
+  if (target.node !== undefined) {
+    $('node-hint').hidden = true;
+    void refreshCharts(true);
+  }
+}
+
+/** Reads the form's target: a node id, or a link `a-b` between two nodes. */
+function readTarget(): Target {
+  const ids = new Set(info?.nodeIds ?? []);
+  return parseTarget(inject.target.value.trim(), (id) => ids.has(id), 'target');
+}
+
+async function injectFault(): Promise<void> {
+  if (!info) return;
+  const status = inject.status;
   try {
-    const [{ runHealing }, { createEngineParts }] = await Promise.all([
-      import('../src/run/healing-run.ts'),
-      import('../src/run/defaults.ts'),
-    ]);
-    const started = performance.now();
-    const { report } = await runHealing({
-      nodes: 30,
-      hours: 1,
-      faultsPerKind: 1,
-      seed: 7,
-      ...(await createEngineParts()),
-      progressEvery: 300,
-      onProgress: (tick, total) => (out.textContent = `simulated ${tick} of ${total} s...`),
+    const target = readTarget();
+    const kind = inject.kind.value as FaultKind;
+    if (FAULT_SCOPE[kind] !== targetScope(target))
+      throw new Error(`${kind} strikes a ${FAULT_SCOPE[kind]}: pick a ${FAULT_SCOPE[kind]} as the target`);
+    const fault = await engine.inject(kind, target, Number(inject.severity.value));
+    status.dataset.state = 'ok';
+    status.textContent = `Injected ${fault.kind} at ${printTarget(fault.target)} from t=${fault.injectedAt}.`;
+    listsVersion = -1;
+  } catch (error) {
+    status.dataset.state = 'error';
+    status.textContent = `Not injected: ${(error as Error).message}`;
+  }
+}
+
+/** Each animation frame: ask the worker for the latest view (one request at a time) and draw it. */
+function frame(): void {
+  requestAnimationFrame(frame);
+  if (!info || inFlight) return;
+  inFlight = true;
+  engine
+    .view()
+    .then((view) => {
+      inFlight = false;
+      if (!info) return;
+      lastView = view;
+      meshView.draw(view);
+      showStatus(view);
+      const now = performance.now();
+      if (now - listsAt >= LISTS_EVERY_MS) {
+        listsAt = now;
+        void refreshLists(view.version);
+        void refreshCharts(false);
+      }
+    })
+    .catch((error: Error) => {
+      inFlight = false;
+      // A view asked for while a new mesh starts finds none: the next frame asks again.
+      if (!/no mesh is running/.test(error.message)) fail(error);
     });
-    const rows = Object.entries(report.byKind)
-      .map(
-        ([kind, r]) =>
-          `<tr><td>${kind}</td><td>${r.injected}</td><td>${r.detected}</td><td>${r.mttdMedian ?? '-'}</td><td>${r.healed}</td><td>${r.mttrMedian ?? '-'}</td></tr>`,
-      )
-      .join('');
-    out.innerHTML =
-      `<table><tr><th>fault kind</th><th>injected</th><th>detected</th><th>ttd p50</th><th>healed</th><th>ttr p50</th></tr>${rows}</table>` +
-      `<p>${report.overall.actions} actions, ${report.overall.falseAlarms} false alarms, ` +
-      `${((performance.now() - started) / 1000).toFixed(1)} s in this page</p>`;
-    out.dataset.state = 'done';
-  } catch (error) {
-    out.textContent = `failed: ${(error as Error).message}`;
-    out.dataset.state = 'failed';
+}
+
+async function refreshLists(version: number): Promise<void> {
+  if (version === listsVersion) return;
+  listsVersion = version;
+  const [faults, stories] = await Promise.all([engine.faults(), engine.stories()]);
+  timeline.showFaults(faults);
+  timeline.showStories(stories);
+}
+
+async function refreshCharts(now: boolean): Promise<void> {
+  if (!charts || selected?.node === undefined) return;
+  if (!now && lastView?.phase === 'paused' && charts.node === selected.node) return;
+  charts.show(await engine.series(selected.node));
+}
+
+let shownCounters = '';
+function showStatus(view: View): void {
+  const pace = view.ticksPerSecond >= 10 ? Math.round(view.ticksPerSecond) : view.ticksPerSecond.toFixed(1);
+  const phase =
+    view.phase === 'warming-up' ? `learning the mesh's normal until t=${info!.warmupTicks}` : view.phase;
+  setClock(`t=${view.tick} s · ${phase} · ${pace}x real time`);
+  controls.clock.dataset.phase = view.phase;
+  controls.clock.dataset.tick = String(view.tick);
+  inject.button.disabled = view.phase === 'warming-up';
+  controls.step.disabled = view.phase !== 'paused';
+  const text = JSON.stringify(view.counters);
+  if (text !== shownCounters) {
+    shownCounters = text;
+    showCounters(view.counters);
+  }
+}
+
+function showCounters(c: Counters): void {
+  const seconds = (v: number | null) => (v === null ? '–' : `${v} s`);
+  const items: Array<[string, string, string]> = [
+    ['injected', 'Faults injected', String(c.injected)],
+    ['detected', 'Detected', `${c.detected} of ${c.injected}`],
+    ['healed', 'Healed', `${c.healed} of ${c.injected}`],
+    ['escalated', 'Escalated', String(c.escalated)],
+    ['ttd', 'Median time to detect', seconds(c.ttdMedian)],
+    ['ttr', 'Median time to recover', seconds(c.ttrMedian)],
+    ['false-alarms', 'False alarms', String(c.falseAlarms)],
+    ['actions', 'Actions taken', String(c.actions)],
+  ];
+  $('counters').replaceChildren(
+    ...items.map(([key, label, value]) =>
+      el('div', { 'data-counter': key }, el('dt', {}, label), el('dd', {}, value)),
+    ),
+  );
+}
+
+function setClock(text: string): void {
+  if (controls.clock.textContent !== text) controls.clock.textContent = text;
+}
+
+function fail(error: Error): void {
+  setClock(`the engine stopped: ${error.message}`);
+  console.error(error);
+}
+
+controls.form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void start();
+});
+controls.speed.addEventListener('change', () => {
+  if (info) void engine.setSpeed(speedValue());
+});
+controls.pause.addEventListener('click', () => {
+  if (!info) return;
+  const pausing = controls.pause.getAttribute('aria-pressed') !== 'true';
+  controls.pause.setAttribute('aria-pressed', String(pausing));
+  controls.pause.textContent = pausing ? 'Resume' : 'Pause';
+  void (pausing ? engine.pause() : engine.resume());
+});
+controls.step.addEventListener('click', async () => {
+  await engine.step();
+  void refreshCharts(true);
+});
+inject.form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void injectFault();
+});
+inject.target.addEventListener('change', () => {
+  try {
+    fillKinds(targetScope(readTarget()));
+  } catch {
+    fillKinds(undefined);
   }
 });
+
+/** For tools and tests: where a node or link is drawn on the page. */
+Object.assign(globalThis, { playground: { positionOf: (target: Target) => meshView.positionOf(target) } });
+
+// A link can carry the settings: ?seed=3&nodes=60&speed=Infinity.
+const query = new URLSearchParams(location.search);
+for (const name of ['seed', 'nodes', 'speed'] as const) {
+  const value = query.get(name);
+  if (value !== null) controls[name].value = value;
+}
+requestAnimationFrame(frame);
+await start();

@@ -1,0 +1,57 @@
+/**
+ * Helpers of the playground's end-to-end tests: open it on a fixed mesh, find where the
+ * simulator's own fault schedule would strike (a target where each kind has something to break),
+ * click a node or link on the canvas, inject, and read a fault's row.
+ */
+import { expect, type Page } from '@playwright/test';
+import { printTarget, type Target } from '../../src/domain/targets.ts';
+import { MeshSimulator, scheduleFaults, type SimFaultKind } from '../../src/sim/index.ts';
+
+/** A small mesh on which every kind is detected, blamed right, named right and healed (checked from Node). */
+export const MESH = { seed: 2, nodes: 30 };
+
+/** Where the simulator's fault schedule puts a fault of `kind` on the playground's mesh. */
+export function targetFor(kind: SimFaultKind, mesh = MESH): Target {
+  const sim = new MeshSimulator({ seed: mesh.seed, topology: { kind: 'geometric', nodes: mesh.nodes } });
+  return scheduleFaults({ seed: mesh.seed, topology: sim.topology, perKind: 1, kinds: [kind], hours: 1 })[0]
+    .target;
+}
+
+/** Collects the page's errors and console errors, to assert there are none. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  return errors;
+}
+
+/** Opens the playground on `mesh` at `speed` and waits until the detectors have learnt its normal. */
+export async function openPlayground(page: Page, mesh = MESH, speed = 'Infinity', extra = ''): Promise<void> {
+  await page.goto(`/?seed=${mesh.seed}&nodes=${mesh.nodes}&speed=${speed}${extra}`);
+  await expect(page.locator('#clock')).toHaveAttribute('data-phase', 'running', { timeout: 90_000 });
+}
+
+/** Clicks `target` where the canvas draws it. */
+export async function clickOnMesh(page: Page, target: Target): Promise<void> {
+  const at = await page.evaluate(
+    (t) =>
+      (
+        globalThis as unknown as { playground: { positionOf(t: Target): { x: number; y: number } } }
+      ).playground.positionOf(t),
+    target,
+  );
+  expect(at, `${printTarget(target)} is drawn`).toBeDefined();
+  await page.mouse.click(at.x, at.y);
+}
+
+/** Picks `target` on the canvas, chooses `kind` and injects it; resolves with the fault's table row. */
+export async function injectByClick(page: Page, kind: SimFaultKind, target: Target) {
+  await clickOnMesh(page, target);
+  await expect(page.locator('#target')).toHaveValue(printTarget(target));
+  await page.selectOption('#kind', kind);
+  await page.click('#inject-button');
+  await expect(page.locator('#inject-status')).toContainText(`Injected ${kind} at ${printTarget(target)}`);
+  return page.locator(`#faults tr[data-kind="${kind}"][data-target="${printTarget(target)}"]`);
+}
