@@ -1,6 +1,10 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/runtime/chromium.ts';
+import { findChromium } from './test/runtime/chromium.ts';
+
+// Found when the config loads; where none is, only the browser project fails, with the pre-flight
+// (`scripts/check-test-prerequisites.ts chromium`, run first by `npm run test:browser`) saying why.
+const chromium = await findChromium().catch(() => undefined);
 
 export default defineConfig({
   test: {
@@ -25,7 +29,7 @@ export default defineConfig({
             headless: true,
             screenshotFailures: false,
             provider: playwright({
-              launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
+              launchOptions: chromium?.launchOptions,
             }),
             instances: [{ browser: 'chromium' }],
           },

@@ -2,12 +2,14 @@
 // folders beside them hold their parts) and embeds the SIMD build as base64 in
 // src/kernels/<kernel>/embedded.ts, so no runtime needs a file path or fetch.
 // `node scripts/build-wasm.mjs [kernel ...]` builds only the named kernels.
+// Paths come from fileURLToPath (a URL's pathname keeps %20 and breaks on Windows) and the
+// compiler from the module resolver, so the build runs from any folder and any install layout.
 import { readdirSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import asc from 'assemblyscript/asc';
 
-const root = new URL('..', import.meta.url).pathname;
-const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
+const root = fileURLToPath(new URL('..', import.meta.url));
 const kernels = readdirSync(join(root, 'assembly'), { withFileTypes: true })
   .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
   .map((entry) => entry.name)
@@ -18,11 +20,11 @@ mkdirSync(join(root, 'build'), { recursive: true });
 
 for (const kernel of kernels) {
   for (const target of ['simd', 'scalar']) {
-    execFileSync(
-      process.execPath,
+    const { error } = await asc.main(
       [
-        asc,
         `assembly/${kernel}.ts`,
+        '--baseDir',
+        root,
         '--config',
         'asconfig.json',
         '--target',
@@ -30,8 +32,12 @@ for (const kernel of kernels) {
         '--outFile',
         `build/${kernel}.${target}.wasm`,
       ],
-      { cwd: root, stdio: 'inherit' },
+      { stdout: process.stdout, stderr: process.stderr },
     );
+    if (error) {
+      console.error(`asc ${kernel} (${target}): ${error.message}`);
+      process.exit(1);
+    }
   }
   const bytes = readFileSync(join(root, `build/${kernel}.simd.wasm`));
   mkdirSync(join(root, `src/kernels/${kernel}`), { recursive: true });

@@ -105,7 +105,7 @@ export class DecisionEngine {
   /** The registered policies (Python's `engine.ranker`). */
   readonly ranker: PolicyRanker;
   /** Learned success posteriors per (signature, policy); they survive planner rebuilds. */
-  readonly successRates = new SuccessRates();
+  readonly successRates: SuccessRates = new SuccessRates();
   readonly #backend: DecisionEngineOptions['backend'];
   #planner: { key: string; ready: Promise<UtilityPlanner> } | undefined;
   #decisions = 0;

@@ -100,7 +100,7 @@ export interface UtilityPlannerOptions {
 
 /** Scores candidates, explains them, and learns from outcomes. Create with `UtilityPlanner.create`. */
 export class UtilityPlanner {
-  readonly policies = new PolicyRegistry();
+  readonly policies: PolicyRegistry = new PolicyRegistry();
   readonly successRates: SuccessRates;
   readonly #actions: Map<string, ActionSpec>;
   readonly #options: Required<Omit<UtilityPlannerOptions, 'actions' | 'backend'>>;
@@ -118,7 +118,7 @@ export class UtilityPlanner {
 
   static async create(
     options: UtilityPlannerOptions = {},
-    successRates = new SuccessRates(),
+    successRates: SuccessRates = new SuccessRates(),
   ): Promise<UtilityPlanner> {
     const scorer = await createScorer({
       features: FEATURES.length,

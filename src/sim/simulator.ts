@@ -264,14 +264,14 @@ export class MeshSimulator {
   }
 
   /** What was faulty at `tick` (default: the last simulated tick). */
-  truthAt(tick = Math.max(0, this.nextTick - 1)): TruthSnapshot {
+  truthAt(tick: number = Math.max(0, this.nextTick - 1)): TruthSnapshot {
     if (!Number.isInteger(tick) || tick < 0)
       throw new ArgumentError('tick', `must be a non-negative integer, got ${String(tick)}`);
     return truthAt(this.faults, tick, this.topology);
   }
 
   /** Whether `target` is the root cause of a fault active at `tick` (default: the last simulated tick). */
-  isFaulty(target: Target, tick = Math.max(0, this.nextTick - 1)): boolean {
+  isFaulty(target: Target, tick: number = Math.max(0, this.nextTick - 1)): boolean {
     const type = targetScope(checkTarget(target));
     const index = resolveTarget(target, type, this.topology, 'target', 'isFaulty');
     return this.faults.some(

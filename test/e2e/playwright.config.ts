@@ -1,5 +1,8 @@
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../runtime/chromium.ts';
+import { findChromium } from '../runtime/chromium.ts';
+
+// `npm run test:e2e` runs the pre-flight first, which says how to get a Chromium if none is found.
+const { launchOptions } = await findChromium();
 
 export default defineConfig({
   testDir: '.',
@@ -8,7 +11,7 @@ export default defineConfig({
   reporter: 'line',
   use: {
     baseURL: 'http://127.0.0.1:5174',
-    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
+    launchOptions,
   },
   webServer: {
     command: 'node node_modules/vite/bin/vite.js demo --host 127.0.0.1 --port 5174 --strictPort',

@@ -183,7 +183,7 @@ export class DetectorBank {
   update(
     timestamps: Float64Array | number,
     values: Float64Array,
-    out = new Float64Array(this.size),
+    out: Float64Array = new Float64Array(this.size),
   ): Float64Array {
     checkArray<Float64Array>('values', values, Float64Array);
     if (values.length !== this.size) {
@@ -240,7 +240,7 @@ export class DetectorBank {
   updateBlock(
     timestamps: Float64Array,
     values: Float64Array,
-    out = new Float64Array(values.length),
+    out: Float64Array = new Float64Array(values.length),
   ): Float64Array {
     checkArray<Float64Array>('timestamps', timestamps, Float64Array);
     checkArray<Float64Array>('values', values, Float64Array);
@@ -303,7 +303,7 @@ export class DetectorBank {
     index: number,
     timestamps: Float64Array,
     values: Float64Array,
-    out = new Float64Array(values.length),
+    out: Float64Array = new Float64Array(values.length),
   ): Float64Array {
     this.#checkIndex(index);
     checkArray<Float64Array>('timestamps', timestamps, Float64Array);

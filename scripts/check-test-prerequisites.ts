@@ -1,0 +1,117 @@
+// The pre-flight of `npm test` (and of `test:browser`, `test:e2e` for Chromium alone): checks in
+// a few seconds that everything the suites run on is here, so that a missing piece fails the run
+// at once with one line saying what is missing and how to get it, not minutes later with a stack.
+//
+// Run: npx tsx scripts/check-test-prerequisites.ts [node|deps|wasm|deno|bun|chromium ...]
+// (no argument: all). Prints one line per missing prerequisite and exits 1, or one summary line.
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findChromium } from '../test/runtime/chromium.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  engines: { node: string };
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+
+/** A prerequisite's check: what it found (for the summary), or throws with the line to print. */
+type Check = () => Promise<string>;
+
+class Missing extends Error {}
+
+/** The first line a program prints for `args`, or a Missing with `fix` when it does not run. */
+function firstLine(file: string, args: string[], what: string, fix: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { timeout: 8_000 }, (error, stdout, stderr) => {
+      if (error) {
+        const why = (stderr.trim() || error.message).split('\n')[0];
+        reject(new Missing(`${what} does not run (${why}): ${fix}`));
+      } else resolve(stdout.trim().split('\n')[0]);
+    });
+  });
+}
+
+/** Whether version a.b.c is at least the one in a `>=x.y[.z]` range. */
+function atLeast(version: string, range: string): boolean {
+  const want = /^>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(range.trim());
+  if (!want) throw new Error(`engines.node "${range}" is not of the form >=x.y.z`);
+  const have = version.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const need = Number(want[i + 1] ?? 0);
+    if (have[i] !== need) return have[i] > need;
+  }
+  return true;
+}
+
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+
+const checks: Record<string, Check> = {
+  async node() {
+    const range = manifest.engines.node;
+    if (!atLeast(process.versions.node, range))
+      throw new Missing(
+        `Node ${process.versions.node} is too old (package.json engines: ${range}): install Node ${range.replace('>=', '')} or newer`,
+      );
+    return `Node ${process.versions.node}`;
+  },
+  async deps() {
+    const names = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies)];
+    const absent = names.filter((name) => !existsSync(join(root, 'node_modules', name, 'package.json')));
+    if (absent.length > 0)
+      throw new Missing(`npm dependencies not installed (${absent.join(', ')}): run \`npm install\``);
+    return `${names.length} npm packages`;
+  },
+  async wasm() {
+    const kernels = readdirSync(join(root, 'assembly')).filter((f) => f.endsWith('.ts'));
+    const unbuilt = kernels
+      .map((f) => f.slice(0, -3))
+      .filter((k) => !existsSync(join(root, 'src', 'kernels', k, 'embedded.ts')));
+    if (unbuilt.length > 0)
+      throw new Missing(`wasm kernels not built (${unbuilt.join(', ')}): run \`npm run build:wasm\``);
+    return `${kernels.length} wasm kernels`;
+  },
+  deno: () =>
+    firstLine(bin('deno'), ['--version'], 'Deno (npm package deno)', 'run `npm rebuild deno`').then(
+      (v) => `Deno ${v.split(' ')[1]}`,
+    ),
+  bun: () =>
+    firstLine(bin('bun'), ['--version'], 'Bun (npm package bun)', 'run `npm rebuild bun`').then(
+      (v) => `Bun ${v}`,
+    ),
+  async chromium() {
+    let found: Awaited<ReturnType<typeof findChromium>>;
+    try {
+      found = await findChromium();
+    } catch (error) {
+      throw new Missing(`Chromium: ${(error as Error).message}`);
+    }
+    const version = await firstLine(
+      found.executablePath,
+      ['--version'],
+      `Chromium at ${found.executablePath}`,
+      'set CHROMIUM_PATH to a working Chromium or CHROMIUM_SOURCE=npm',
+    );
+    return `${version.replace(/ built on .*/, '')} (${found.source})`;
+  },
+};
+
+const asked = process.argv.slice(2);
+const unknown = asked.filter((name) => !(name in checks));
+if (unknown.length > 0) {
+  console.error(`unknown prerequisite ${unknown.join(', ')}: expected ${Object.keys(checks).join(', ')}`);
+  process.exit(2);
+}
+const names = asked.length > 0 ? asked : Object.keys(checks);
+const results = await Promise.allSettled(names.map((name) => checks[name]()));
+const failed = names.filter((_, i) => results[i].status === 'rejected');
+// Without the npm packages the runtimes they bring fail too: name the cause alone.
+const shown = failed.includes('deps') ? ['deps'] : failed;
+const missing = shown.map((name) => (results[names.indexOf(name)] as PromiseRejectedResult).reason);
+for (const reason of missing) console.error(reason instanceof Missing ? reason.message : String(reason));
+if (missing.length > 0) process.exit(1);
+console.error(
+  `test prerequisites: ${results.map((r) => (r.status === 'fulfilled' ? r.value : '')).join(', ')}`,
+);
