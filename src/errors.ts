@@ -5,6 +5,7 @@
 
 /** Base class: every error the engine throws on purpose extends it. */
 export class X0ttaError extends Error {
+  /** Names the error after its class, so `name` tells which one was thrown. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -13,6 +14,11 @@ export class X0ttaError extends Error {
 
 /** An argument has the wrong type, range or shape. */
 export class ArgumentError extends X0ttaError {
+  /**
+   * An error about one argument; the message starts with its name.
+   * @param argument the argument (or input field) that was wrong, e.g. `options.window`
+   * @param message what was wrong with it
+   */
   constructor(
     readonly argument: string,
     message: string,
@@ -26,6 +32,10 @@ export class DimensionError extends ArgumentError {}
 
 /** A typed array whose buffer was transferred away (detached) was passed in. */
 export class DetachedBufferError extends ArgumentError {
+  /**
+   * An error about a detached buffer.
+   * @param argument the argument whose typed array was transferred away
+   */
   constructor(argument: string) {
     super(argument, 'buffer is detached (it was transferred to another thread)');
   }

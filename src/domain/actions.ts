@@ -11,6 +11,7 @@ export type ActionScope = TargetScope | 'any';
 
 /** One action the engine can carry out. */
 export interface ActionDefinition {
+  /** What it may target: a node, a link, or either. */
   readonly scope: ActionScope;
   /** Ticks (seconds) from issue to completion; its effects land at completion. */
   readonly duration: number;

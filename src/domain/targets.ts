@@ -10,13 +10,17 @@ export type TargetScope = 'node' | 'link';
 
 /** A node, by id. */
 export interface NodeTarget {
+  /** The node's id. */
   readonly node: string;
+  /** Never set on a node target: it tells the two kinds apart. */
   readonly link?: undefined;
 }
 
 /** The undirected link between two nodes, by their ids (in either order). */
 export interface LinkTarget {
+  /** The ids of the link's two ends, in either order. */
   readonly link: readonly [string, string];
+  /** Never set on a link target: it tells the two kinds apart. */
   readonly node?: undefined;
 }
 

@@ -19,6 +19,7 @@ export type WasmSource =
 
 /** What every kernel module exports besides its functions. */
 export interface KernelExports {
+  /** The module's linear memory. */
   readonly memory: WebAssembly.Memory;
   /** First 16-byte aligned address above static data; the host owns memory from here on. */
   heapBase(): number;
@@ -112,6 +113,7 @@ export class Kernel<E extends KernelExports> {
   #pending: Promise<WebAssembly.Module> | undefined;
 
   /**
+   * A family that compiles nothing until `init` or its first instance.
    * @param name kernel family, for error messages
    * @param embedded returns the embedded base64 bytes (a function so they decode only if used)
    */

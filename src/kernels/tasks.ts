@@ -62,8 +62,11 @@ export interface StatsUpdateResult {
 
 /** Exact top-k of queries against a matrix of vectors sent with the request. */
 export interface SimilaritySearchRequest {
+  /** Components per vector. */
   dim: number;
+  /** How rows and queries are compared. */
   metric: Metric;
+  /** Storage precision of the rows (default 'f32'). */
   precision?: Precision;
   /** One id per row of `vectors`. */
   ids: Uint32Array;
@@ -71,6 +74,7 @@ export interface SimilaritySearchRequest {
   vectors: Float32Array;
   /** nq x dim queries. */
   queries: Float32Array;
+  /** Results per query. */
   k: number;
 }
 

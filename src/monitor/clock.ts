@@ -44,7 +44,9 @@ export const DEFAULT_REBASE_AFTER = 10;
  * whatever else it must pass has passed too.
  */
 export class Timelines {
+  /** How far ahead of a lane's last time a timestamp may be (`TimeOptions.horizon`). */
   readonly horizon: number;
+  /** Timestamps in a row beyond the horizon that make a jump the lane's new time. */
   readonly rebaseAfter: number;
   /** Last accepted time per lane; -Infinity before the first. */
   readonly #last: Float64Array;
@@ -52,6 +54,11 @@ export class Timelines {
   readonly #aheadAt: Float64Array;
   readonly #aheadRun: Uint32Array;
 
+  /**
+   * Timelines with nothing accepted yet; throws an `ArgumentError` for a bad horizon or rebase run.
+   * @param lanes how many independent timelines
+   * @param options the horizon and the rebase run
+   */
   constructor(lanes: number, options: TimeOptions = {}) {
     const { horizon = DEFAULT_HORIZON, rebaseAfter = DEFAULT_REBASE_AFTER } = options;
     if (typeof horizon !== 'number' || !(horizon > 0))

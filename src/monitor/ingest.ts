@@ -12,8 +12,11 @@ import { SeriesWindows } from './ring.ts';
 
 /** One metric of the schema; values outside [min, max] are rejected as out-of-range. */
 export interface MetricSpec {
+  /** The metric's name, as samples and batch columns spell it. */
   name: string;
+  /** Smallest accepted value (default: no lower bound). */
   min?: number;
+  /** Largest accepted value (default: no upper bound). */
   max?: number;
 }
 
@@ -33,11 +36,15 @@ export type RejectReason =
 
 /** A refused sample or batch, as reported to listeners. */
 export interface Rejection {
+  /** Why the samples were refused. */
   reason: RejectReason;
   /** How many samples this rejection covers (a whole oversized batch counts all of them). */
   count: number;
+  /** The sample's source, when one sample is refused. */
   source?: string;
+  /** The sample's metric, when one sample is refused. */
   metric?: string;
+  /** The refused sample's (or tick's) timestamp. */
   ts?: number;
   /** The error class behind a rejection made in front of the Monitor (sealed.ts), e.g. 'ReplayError'. */
   error?: string;
@@ -50,9 +57,13 @@ export interface Rejection {
 
 /** A single sample in row form. */
 export interface Sample {
+  /** A source the monitor knows. */
   source: string;
+  /** A metric of the schema. */
   metric: string;
+  /** Its timestamp, in the ticks' unit. */
   ts: number;
+  /** The measured value. */
   value: number;
 }
 
@@ -62,14 +73,19 @@ export interface Sample {
  * source i. An entry of `sources` that is not such an index refuses its samples ('unknown-series').
  */
 export interface ColumnarBatch {
+  /** The batch's one timestamp, in the ticks' unit. */
   ts: number;
+  /** One array per metric name, one value per source (or per entry of `sources`). */
   columns: Record<string, Float64Array>;
+  /** Indices into the monitor's sources that the columns' entries belong to. */
   sources?: Uint32Array;
 }
 
+/** Options of a `Monitor`: its schema, window size, batch limit and time policy. */
 export interface MonitorOptions {
   /** Telemetry sources (nodes, services), in a fixed order. */
   sources: readonly string[];
+  /** The metrics every source reports, with their accepted ranges. */
   metrics: readonly MetricSpec[];
   /** Samples kept per series (default 256). */
   window?: number;
@@ -81,11 +97,15 @@ export interface MonitorOptions {
 
 /** Counts of accepted and rejected samples. */
 export interface MonitorStats {
+  /** Samples accepted. */
   accepted: number;
+  /** Samples refused, all reasons together. */
   rejected: number;
+  /** Samples refused, by reason. */
   rejectedBy: Record<RejectReason, number>;
   /** Ticks refused for their time by `admitTick`; their batches' samples count in `rejectedBy` under the same reason. */
   ticksRefused: number;
+  /** Ticks refused for their time, by reason. */
   ticksRefusedBy: Record<TimeRefusal, number>;
   /**
    * Jumps beyond the horizon taken as the new time after `rebaseAfter` in a row (of ticks, or of
@@ -96,11 +116,15 @@ export interface MonitorStats {
 
 /** Validated ingest and per-series windows. Series index = sourceIndex * metrics + metricIndex. */
 export class Monitor {
+  /** The sources, in the order given. */
   readonly sources: readonly string[];
+  /** The schema's metrics, in the order given. */
   readonly metrics: readonly MetricSpec[];
+  /** The recent accepted values of every series. */
   readonly windows: SeriesWindows;
   /** Latest accepted value per series for the current tick; NaN where none arrived. */
   readonly latest: Float64Array;
+  /** Running counts of accepted and refused samples and ticks. */
   readonly stats: MonitorStats = {
     accepted: 0,
     rejected: 0,
@@ -127,6 +151,7 @@ export class Monitor {
   readonly #maxBatch: number;
   readonly #listeners = new Set<(r: Rejection) => void>();
 
+  /** Throws an `ArgumentError` for no sources or metrics, a duplicate name, or a bad time policy. */
   constructor(options: MonitorOptions) {
     if (!options.sources?.length) throw new ArgumentError('sources', 'at least one source is required');
     if (!options.metrics?.length) throw new ArgumentError('metrics', 'at least one metric is required');

@@ -3,13 +3,20 @@
  * slots [s*capacity, (s+1)*capacity). No allocation per sample.
  */
 export class SeriesWindows {
+  /** Values of every series, series s in slots [s*capacity, (s+1)*capacity). */
   readonly values: Float64Array;
+  /** The timestamp of each slot of `values`. */
   readonly timestamps: Float64Array;
   /** Next write position per series. */
   readonly #head: Uint32Array;
   /** Samples held per series (<= capacity). */
   readonly #count: Uint32Array;
 
+  /**
+   * Empty windows.
+   * @param series how many series
+   * @param capacity samples kept per series
+   */
   constructor(
     readonly series: number,
     readonly capacity: number,

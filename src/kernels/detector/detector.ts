@@ -28,7 +28,9 @@ export const STATE_VERSION = 4;
 
 /** Saved state of one series: plain data, safe to JSON.stringify and store. */
 export interface SeriesState {
+  /** `STATE_VERSION` of the code that saved it; `restore` refuses another. */
   readonly version: number;
+  /** The parameters the series ran with. */
   readonly params: DetectorParams;
   /**
    * The series' state block as f64 numbers (see params.ts for its layout; the slots holding the
@@ -39,8 +41,11 @@ export interface SeriesState {
 
 /** Saved state of a bank: one block per series, in series order. */
 export interface BankState {
+  /** `STATE_VERSION` of the code that saved it; `restore` refuses another. */
   readonly version: number;
+  /** The parameters every series of the bank ran with. */
   readonly params: DetectorParams;
+  /** Each series' state block as f64 numbers, as in `SeriesState.state`. */
   readonly series: number[][];
 }
 
@@ -57,6 +62,7 @@ export interface BankOptions extends BackendOptions {
  * counted in `rejected`.
  */
 export class SeriesDetector {
+  /** The checked parameters, frozen. */
   readonly params: DetectorParams;
   readonly #layout: StateLayout;
   readonly #constants: DerivedConstants;
@@ -64,6 +70,7 @@ export class SeriesDetector {
   readonly #state32: Float32Array;
   readonly #stateU32: Uint32Array;
 
+  /** A fresh series; throws an `ArgumentError` naming the first parameter out of range. */
   constructor(params: DetectorParams = DEFAULT_PARAMS) {
     this.params = Object.freeze({ ...checkParams(params) });
     this.#layout = stateLayout(this.params);
@@ -122,8 +129,11 @@ export class SeriesDetector {
  * per series in `rejected(index)`.
  */
 export class DetectorBank {
+  /** The checked parameters every series runs with, frozen. */
   readonly params: DetectorParams;
+  /** How many series the bank holds. */
   readonly size: number;
+  /** 'ts';|Which implementation scores: the wasm kernel or the TypeScript twin. */
   readonly backend: 'wasm' | 'ts';
   readonly #layout: StateLayout;
   readonly #constants: DerivedConstants;

@@ -20,7 +20,9 @@ export interface ScorerOptions extends BackendOptions {
   rank?: number;
   /** Initial parameters; missing ones default to w = 0, B = 0 and A uniform in +-1/sqrt(f). */
   weights?: Float32Array;
+  /** The adapter's down-projection A, f x r, row-major. */
   a?: Float32Array;
+  /** The adapter's up-projection B, r values. */
   b?: Float32Array;
   /** Seed of the deterministic PRNG that initialises A when `a` is not given. Default 1. */
   seed?: number;
@@ -44,9 +46,11 @@ export interface UpdateOptions {
 
 /** What the scorer predicted for the observed candidate before the step, and its loss. */
 export interface UpdateResult {
+  /** The observed candidate's score before the step. */
   score: number;
   /** The score (squared loss) or sigmoid(score) (logistic loss). */
   prediction: number;
+  /** The loss of that prediction against the observed outcome. */
   loss: number;
 }
 

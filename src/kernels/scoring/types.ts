@@ -8,8 +8,11 @@
  * A candidate x scores x . weights + (x . A) . B.
  */
 export interface AdapterParameters {
+  /** f base weights. */
   weights: Float32Array;
+  /** The adapter's down-projection A, f x r, row-major. */
   a: Float32Array;
+  /** The adapter's up-projection B, r values. */
   b: Float32Array;
 }
 

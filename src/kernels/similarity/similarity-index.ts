@@ -40,7 +40,9 @@ export interface SimilarityIndexOptions extends BackendOptions {
 
 /** Top-k of one query, best first: `ids[i]` scored `scores[i]`. */
 export interface TopK {
+  /** The ids of the best rows, best first. */
   readonly ids: Uint32Array;
+  /** Their scores under the index's metric. */
   readonly scores: Float32Array;
 }
 

@@ -11,8 +11,11 @@ import * as twin from './twin.ts';
 
 /** Bins of a histogram: `bins` equal bins over [min, max). */
 export interface BinSpec {
+  /** How many bins, >= 1. */
   bins: number;
+  /** Lower edge of the first bin; lower values count in the first bin. */
   min: number;
+  /** Upper edge of the last bin; values at or above it count in the last bin. */
   max: number;
 }
 
@@ -24,7 +27,9 @@ export interface HistogramOptions extends BackendOptions {
 
 /** A histogram and how many NaN values were skipped building it. */
 export interface Histogram {
+  /** Values per bin. */
   counts: Float64Array;
+  /** NaN values skipped. */
   rejected: number;
 }
 
