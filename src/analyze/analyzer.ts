@@ -47,6 +47,7 @@ import {
 import { rankRootCauses } from './root-cause.ts';
 import { type ActionEffects, Settling } from './settling.ts';
 
+/** Options of an `Analyzer`: the mesh, its telemetry and how incidents are grouped. */
 export interface AnalyzerOptions extends IncidentOptions {
   /** The mesh; the analyzer copies it, so its routing table (`updateRoutes`) is the analyzer's own. */
   graph: MeshGraph;
@@ -94,6 +95,7 @@ const HOLD_ALPHA = 0.2;
 
 /** What Analyze concluded about an incident. */
 export interface IncidentSummary {
+  /** Suspected causes, most likely first. */
   rootCauses: CauseCandidate[];
   /** Confidence in the top root cause, 0..1 (the links of a partition's cut count as one cause). */
   confidence: number;
@@ -142,6 +144,11 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
   /** The values of the last step (the monitor's latest-values buffer). */
   #latest: ArrayLike<number> = new Float64Array(0);
 
+  /**
+   * Analyze for the mesh in `options`.
+   * @param options the mesh, its telemetry's windows and metrics, and the grouping of incidents
+   * @param extend makes the caller's incident (`T`) from each new one; without it incidents are plain
+   */
   constructor(options: AnalyzerOptions, extend?: (incident: TrackedIncident) => T) {
     this.#options = options;
     const { metrics } = options;

@@ -14,6 +14,7 @@ import { describeIncident, describeSeries, type Symptom } from './symptoms.ts';
 
 /** What Analyze knows of an incident when it asks for a diagnosis. */
 export interface DiagnosisContext extends IncidentSummary {
+  /** How each involved metric of each node moved, as `describeIncident` found it. */
   symptoms: Symptom[];
   /** The symptoms written out as an operator would describe them (the retrieval query). */
   description: string;

@@ -8,9 +8,11 @@ import { ArgumentError } from '../errors.ts';
 
 /** Nodes, links and (optionally) gateways of a mesh, with bounded hop queries. */
 export class MeshGraph {
+  /** Node ids; a node's index in this array is its index everywhere else. */
   readonly nodeIds: readonly string[];
   /** Links as node-index pairs, and their ids "a-b". */
   readonly links: ReadonlyArray<readonly [number, number]>;
+  /** The id of each link of `links`, `${a}-${b}` in the order given. */
   readonly linkIds: readonly string[];
   readonly #index = new Map<string, number>();
   readonly #neighbors: number[][];
@@ -21,6 +23,8 @@ export class MeshGraph {
   #nextHop?: Int32Array;
 
   /**
+   * A mesh with hop counts to its gateways; throws an `ArgumentError` for a link or gateway naming an
+   * unknown node.
    * @param links pairs of node ids; the link id is `${a}-${b}` in the order given
    * @param gateways ids of the nodes where traffic leaves the mesh, if known
    */
@@ -56,6 +60,7 @@ export class MeshGraph {
     }
   }
 
+  /** Number of nodes. */
   get size(): number {
     return this.nodeIds.length;
   }
@@ -67,6 +72,7 @@ export class MeshGraph {
     return i;
   }
 
+  /** Indices of the nodes one link away from node index `i`. */
   neighbors(i: number): readonly number[] {
     return this.#neighbors[i];
   }

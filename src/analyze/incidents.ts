@@ -14,6 +14,7 @@ import { IdSource } from '../knowledge/ids.ts';
 import type { MeshGraph } from './graph.ts';
 import type { Band } from './recovery.ts';
 
+/** How anomalous nodes are grouped into incidents (see the module's comment). */
 export interface IncidentOptions {
   /** Topological reach of one incident, in hops (default 2). */
   hops?: number;
@@ -30,9 +31,11 @@ export interface IncidentOptions {
 
 /** Per-node evidence gathered while an incident is open. */
 export interface NodeEvidence {
+  /** The node's index in the mesh graph. */
   node: number;
   /** Tick the node was first anomalous in this incident (its place in the propagation order). */
   onset: number;
+  /** Tick the node was last anomalous. */
   lastSeen: number;
   /** Highest anomaly score seen. */
   peak: number;
@@ -42,9 +45,13 @@ export interface NodeEvidence {
 
 /** An incident under construction. */
 export interface TrackedIncident {
+  /** The incident's id, from `IncidentOptions.ids`. */
   id: string;
+  /** Tick of its first anomalous node. */
   openedAt: number;
+  /** Last tick any of its nodes was anomalous. */
   lastActive: number;
+  /** Evidence per node index involved. */
   nodes: Map<number, NodeEvidence>;
   /**
    * Series index -> its band from before the incident (null when it had too few samples),
@@ -59,8 +66,11 @@ export interface TrackedIncident {
 
 /** One tick's anomaly evidence: for each anomalous node, its score and per-metric scores. */
 export interface NodeAnomaly {
+  /** The node's index in the mesh graph. */
   node: number;
+  /** The node's anomaly score this tick, 0..1. */
   score: number;
+  /** Its anomaly score per metric index this tick. */
   metricScores: ArrayLike<number>;
 }
 
@@ -73,6 +83,12 @@ export class IncidentTracker<T extends TrackedIncident = TrackedIncident> {
   readonly #options: Required<Omit<IncidentOptions, 'ids'>>;
   readonly #ids: Pick<IdSource, 'incident'>;
 
+  /**
+   * A tracker with no open incident.
+   * @param graph the mesh whose hop distances group nodes
+   * @param metricCount metrics per node (the length of each `metricScores`)
+   * @param options reach, gaps and the id source
+   */
   constructor(
     private readonly graph: MeshGraph,
     private readonly metricCount: number,

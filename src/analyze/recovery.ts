@@ -9,10 +9,13 @@ import type { SeriesWindows } from '../monitor/ring.ts';
 
 /** The normal range of one series. */
 export interface Band {
+  /** The median of the baseline samples. */
   center: number;
+  /** Half the band's width: max(k * MAD, floor * |median|). */
   halfWidth: number;
 }
 
+/** How wide a normal range is (see the module's comment). */
 export interface BandOptions {
   /** Half-width in robust standard deviations (1.4826 MAD; default 4). */
   k?: number;

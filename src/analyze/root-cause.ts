@@ -24,6 +24,7 @@ import type { CauseCandidate } from '../knowledge/records.ts';
 import type { MeshGraph } from './graph.ts';
 import type { TrackedIncident } from './incidents.ts';
 
+/** What root-cause ranking needs to know of the metrics. */
 export interface RootCauseOptions {
   /** Metric indices that describe the node itself; the rest describe its network. */
   localMetrics: ReadonlySet<number>;

@@ -9,10 +9,15 @@ import type { Band } from './recovery.ts';
 /** How a metric moved since the incident began. */
 export type Shape = 'step' | 'trend' | 'oscillating' | 'silent';
 
+/** How one metric of one node moved since its incident began. */
 export interface Symptom {
+  /** The node's id. */
   node: string;
+  /** The metric's name. */
   metric: string;
+  /** 'down';|Whether it moved above or below its normal range. */
   direction: 'up' | 'down';
+  /** How it moved: a step, a trend, an oscillation, or silence. */
   shape: Shape;
   /** Whether the node is the top suspected cause (or an end of the suspected link). */
   atCause: boolean;

@@ -8,8 +8,11 @@ import type { Target } from '../domain/targets.ts';
 
 /** One action the engine wants carried out. */
 export interface ActionRequest {
+  /** The action's id, unique within the run. */
   id: string;
+  /** The incident it is meant to heal. */
   incidentId: string;
+  /** The action's name, e.g. `restart-node`. */
   action: string;
   /** A node, or a link between two nodes. */
   target: Target;
@@ -17,11 +20,13 @@ export interface ActionRequest {
 
 /** Outcome of a dry run or an application. */
 export interface ExecutionResult {
+  /** Whether the dry run found it applicable, or the application succeeded. */
   ok: boolean;
   /** Why it failed or was refused. */
   reason?: string;
 }
 
+/** What carries actions out: the simulator, a webhook, a command (see the module's comment). */
 export interface Executor {
   /** Checks the action could be applied (known action, existing target) without doing it. */
   dryRun(request: ActionRequest): Promise<ExecutionResult>;

@@ -6,6 +6,7 @@
 import { type Target, targetKey } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
 
+/** Limits of the safety rails, in the caller's time unit. */
 export interface RailOptions {
   /** Actions allowed per `rateWindow` (default 10). */
   rateLimit?: number;
@@ -36,6 +37,7 @@ export type RailVerdict =
 
 /** Rate limit, circuit breaker, per-target cooldown, per-incident back-off, one action per incident, quorum. */
 export class SafetyRails {
+  /** The limits in force, defaults filled in. */
   readonly options: Required<RailOptions>;
   readonly #starts: number[] = [];
   /** Cooldown ends by target key. */
@@ -46,6 +48,7 @@ export class SafetyRails {
   #consecutiveFailures = 0;
   #breakerOpenUntil = -Infinity;
 
+  /** Rails with no history; throws an `ArgumentError` naming a limit out of range. */
   constructor(options: RailOptions = {}) {
     this.options = {
       rateLimit: 10,

@@ -9,10 +9,13 @@ import type { TargetScope } from '../domain/targets.ts';
 
 /** A remediation the executor can carry out, as the planner weighs it. */
 export interface ActionSpec {
+  /** The action's name, as executors and runbooks spell it. */
   name: string;
   /** Whether the action takes a node, a link, or either (reroute around a node or a link). */
   scope: ActionScope;
+  /** Cost, 0..1 (operator time, spend, disruption). */
   cost: number;
+  /** Risk, 0..1: the chance it fails, plus a share for a hold it leaves behind. */
   risk: number;
   /** Ticks until the action takes effect; slower remedies leave the fault in place longer. */
   duration: number;

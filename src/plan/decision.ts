@@ -22,14 +22,17 @@ import { mean, spread, SuccessRates } from './posteriors.ts';
 
 /** What the planner needs to know about an incident. */
 export interface Diagnosis {
+  /** The incident diagnosed. */
   incidentId: string;
   /** Symptom pattern the success rates are learned per. */
   signature: string;
+  /** The diagnosed fault kind, if any (policies match on it). */
   kind?: string;
   /** Where the diagnosed kind of fault lives; when known, only targets of that type are considered. */
   scope?: TargetScope;
   /** 0..1: how bad the incident is (share of the mesh affected, peak anomaly). */
   severity: number;
+  /** The incident's metrics, strongest anomaly first. */
   metrics: readonly string[];
   /** Ranked causes: nodes and links. */
   rootCauses: readonly CauseCandidate[];
@@ -63,10 +66,15 @@ const SLOW_TICKS = 60;
 
 /** One scored (action, target) pair. */
 export interface Candidate {
+  /** The action's name. */
   action: string;
+  /** The node or link it would act on. */
   target: Target;
+  /** Expected utility as the scorer sees it (-Infinity when excluded). */
   score: number;
+  /** Its softmax probability among the incident's candidates. */
   probability: number;
+  /** The feature values it was scored from, by name. */
   features: Record<(typeof FEATURES)[number], number>;
   /** The features that moved the score most, e.g. "expected-gain +1.20, cost -0.20". */
   explanation: string;
@@ -76,13 +84,17 @@ export interface Candidate {
 
 /** The planner's answer for one incident. */
 export interface Plan {
+  /** The incident planned for. */
   incidentId: string;
+  /** Every candidate, best first. */
   candidates: Candidate[];
   /** The best allowed candidate, if any. */
   chosen?: Candidate;
 }
 
+/** Options of `UtilityPlanner.create`. */
 export interface UtilityPlannerOptions {
+  /** The actions to choose among (default `DEFAULT_ACTIONS`). */
   actions?: readonly ActionSpec[];
   /** Adapter rank (default 4). */
   rank?: number;
@@ -95,12 +107,18 @@ export interface UtilityPlannerOptions {
    * a remedy aimed at an unlikely cause mostly lands on a healthy node or link.
    */
   plausible?: number;
+  /** 'wasm' | 'ts';|Where the scoring kernel runs (default 'auto'). */
   backend?: 'auto' | 'wasm' | 'ts';
 }
 
 /** Scores candidates, explains them, and learns from outcomes. Create with `UtilityPlanner.create`. */
 export class UtilityPlanner {
+  /**
+   * Operator policies: the highest priority among those matching a candidate is its `policy-priority`
+   * feature.
+   */
   readonly policies: PolicyRegistry = new PolicyRegistry();
+  /** Learned success posteriors per (signature, action). */
   readonly successRates: SuccessRates;
   readonly #actions: Map<string, ActionSpec>;
   readonly #options: Required<Omit<UtilityPlannerOptions, 'actions' | 'backend'>>;
@@ -116,6 +134,11 @@ export class UtilityPlanner {
     this.successRates = successRates;
   }
 
+  /**
+   * A planner over `options.actions`, its scorer loaded.
+   * @param options actions, adapter and targets (see `UtilityPlannerOptions`)
+   * @param successRates learned posteriors to start from, e.g. restored from the knowledge store
+   */
   static async create(
     options: UtilityPlannerOptions = {},
     successRates: SuccessRates = new SuccessRates(),

@@ -16,16 +16,23 @@ export enum PolicyPriority {
 
 /** What a policy can see of an incident to decide whether it applies. */
 export interface PolicyContext {
+  /** The diagnosed fault kind, if any. */
   kind?: string;
+  /** The incident's metrics, strongest anomaly first. */
   metrics: readonly string[];
+  /** How bad the incident is, 0..1. */
   severity: number;
+  /** The node or link the action would act on. */
   target: Target;
 }
 
 /** A rule proposing an action for incidents it matches. */
 export interface ActionPolicy {
+  /** The policy's unique name. */
   name: string;
+  /** The action it proposes. */
   action: string;
+  /** How strongly it supports that action. */
   priority: PolicyPriority;
   /** Fault kinds the policy addresses; empty or absent means any. */
   kinds?: readonly string[];
@@ -57,6 +64,7 @@ export class PolicyRegistry {
     return this.#policies.delete(name);
   }
 
+  /** The registered policies, in registration order. */
   get policies(): ActionPolicy[] {
     return [...this.#policies.values()];
   }

@@ -8,6 +8,7 @@ import type { Posterior } from '../knowledge/records.ts';
 export class SuccessRates {
   readonly #table = new Map<string, Posterior>();
 
+  /** Posteriors starting from `initial` (copied), e.g. restored from the knowledge store. */
   constructor(initial: readonly Posterior[] = []) {
     for (const p of initial) this.#table.set(key(p.signature, p.action), { ...p });
   }
@@ -26,6 +27,7 @@ export class SuccessRates {
     return p;
   }
 
+  /** Copies of every posterior. */
   all(): Posterior[] {
     return [...this.#table.values()].map((p) => ({ ...p }));
   }

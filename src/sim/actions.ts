@@ -45,7 +45,9 @@ export const ACTION_EFFECTS: Readonly<Record<ActionKind, ActionEffect>> = {
 
 /** An action to apply to the simulated mesh. */
 export interface SimAction {
+  /** The action, from the domain's catalogue. */
   readonly kind: ActionKind;
+  /** The node or link it acts on. */
   readonly target: Target;
 }
 
@@ -54,13 +56,17 @@ export type ActionStatus = 'running' | 'succeeded' | 'failed' | 'rejected';
 
 /** Receipt for an applied action, updated in place as the simulation advances. */
 export interface ActionTicket {
+  /** The ticket's id, in issue order from 0. */
   readonly id: number;
+  /** The action applied. */
   readonly action: SimAction;
   /** Tick at which it was issued (the next frame's tick). */
   readonly issued: number;
   /** Tick at which its effects land. */
   readonly completes: number;
+  /** The action's cost in the domain's units (1..10). */
   readonly cost: number;
+  /** Where it is in its lifecycle. */
   status: ActionStatus;
   /** Why it failed or was rejected. */
   reason?: string;

@@ -45,7 +45,9 @@ export const FAULT_VARIANTS: Readonly<Partial<Record<SimFaultKind, readonly Faul
 
 /** A fault to inject. */
 export interface FaultSpec {
+  /** What goes wrong. */
   readonly kind: SimFaultKind;
+  /** The node or link it hits (a partition: a trunk link, whose whole cut goes down). */
   readonly target: Target;
   /** First tick of the fault; default: the next tick. */
   readonly start?: number;
@@ -59,14 +61,19 @@ export interface FaultSpec {
 
 /** Ground truth of one fault. */
 export interface FaultRecord {
+  /** The fault's id, in injection order from 0. */
   readonly id: number;
+  /** What went wrong. */
   readonly kind: SimFaultKind;
   /** The root cause. */
   readonly target: Target;
+  /** First tick of the fault. */
   readonly start: number;
   /** First tick without the fault: its natural end, the tick an action healed it, or Infinity. */
   readonly end: number;
+  /** How hard it hit, 0 < severity <= 1. */
   readonly severity: number;
+  /** Its variant, for the kinds that have one. */
   readonly variant?: FaultVariant;
   /** Id of the action ticket that healed it, if one did. */
   readonly healedBy?: number;

@@ -32,6 +32,7 @@ export interface TickFrame {
   tick: number;
   /** Node ids, index-aligned with every column. */
   readonly nodeIds: readonly string[];
+  /** One column per metric, one value per node (NaN where the node did not report). */
   readonly metrics: Readonly<Record<MetricName, Float64Array>>;
   /** 1 where the node reported this tick. */
   readonly reporting: Uint8Array;

@@ -13,6 +13,7 @@ import { Topology } from './topology.ts';
 
 /** What to schedule. */
 export interface ScheduleOptions {
+  /** Seed of the schedule's PRNG: the same seed gives the same schedule. */
   readonly seed: number;
   /** The mesh the faults will hit (e.g. `simulator.topology`). */
   readonly topology: Topology;
@@ -26,6 +27,7 @@ export interface ScheduleOptions {
   readonly warmup?: number;
   /** Shortest and longest fault, ticks; defaults 60 and 600 (capped to fit the slot). */
   readonly minDuration?: number;
+  /** Longest fault, ticks. */
   readonly maxDuration?: number;
 }
 

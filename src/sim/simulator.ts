@@ -67,6 +67,10 @@ export class MeshSimulator {
   private readonly holdExpiries = new Set<number>();
   private nextTick = 0;
 
+  /**
+   * A mesh at tick 0, built from `options` (seeded: the same options give the same run); throws an
+   * `ArgumentError` naming a bad option.
+   */
   constructor(options: SimOptions) {
     if (options === null || typeof options !== 'object')
       throw new ArgumentError('options', 'must be an object');
@@ -280,6 +284,7 @@ export class MeshSimulator {
     );
   }
 
+  /** Completes the actions due at tick `t`, keeping the others running. */
   private completeActions(t: number): void {
     let kept = 0;
     for (const run of this.running) {
@@ -289,6 +294,10 @@ export class MeshSimulator {
     this.running.length = kept;
   }
 
+  /**
+   * Lands one action at tick `t`: it fails by its profile's chance or on an unreachable target, else takes
+   * effect and heals the active faults it treats on its target.
+   */
   private complete(ticket: ActionTicket, type: TargetScope, index: number, t: number): void {
     const { kind } = ticket.action;
     const profile = ACTIONS[kind];

@@ -12,6 +12,7 @@ export type TopologyKind = 'geometric' | 'scale-free' | 'grid';
 
 /** Which topology to build. */
 export interface TopologyOptions {
+  /** Which generator builds the mesh. */
   readonly kind: TopologyKind;
   /** Node count, 5..10,000. */
   readonly nodes: number;
@@ -21,6 +22,7 @@ export interface TopologyOptions {
 
 /** Smallest and largest supported mesh. */
 export const MIN_NODES = 5;
+/** Largest supported mesh, in nodes (`MIN_NODES` is the smallest). */
 export const MAX_NODES = 10_000;
 
 const TX_POWER_DBM = 20;
@@ -42,12 +44,18 @@ export class Topology {
   readonly linkIds: readonly string[];
   /** Adjacency in compressed form: neighbours of i are adjNode[adjStart[i]..adjStart[i+1]). */
   readonly adjStart: Int32Array;
+  /** The neighbour at each adjacency slot. */
   readonly adjNode: Int32Array;
+  /** The link to that neighbour, per adjacency slot. */
   readonly adjLink: Int32Array;
   /** 1 where the node is a gateway. */
   readonly isGateway: Uint8Array;
   private readonly nodeIndexById: Map<string, number>;
 
+  /**
+   * A mesh from its arrays (`buildTopology` generates one); throws an `ArgumentError` unless the
+   * node ids are distinct non-empty strings, one per node.
+   */
   constructor(
     readonly kind: TopologyKind,
     /** Positions in the unit square (for layout and the geometric radio model). */

@@ -8,6 +8,7 @@ import type { Topology } from './topology.ts';
 
 /** What was wrong at one tick. */
 export interface TruthSnapshot {
+  /** The tick described. */
   readonly tick: number;
   /** Faults active at the tick. */
   readonly active: readonly FaultRecord[];

@@ -27,6 +27,7 @@ export interface CrossValidateOptions {
   readonly grid?: ParamGrid;
   /** Partitions to report (default `category`, `file` and `2x10`). */
   readonly partitions?: readonly PartitionSpec[];
+  /** Where the detector runs (default 'auto'). */
   readonly backend?: Backend;
 }
 
@@ -34,16 +35,23 @@ export interface CrossValidateOptions {
 export interface ProfileCv {
   /** The best candidate's score on all the files, at its best threshold (what tuning sees). */
   readonly tuned: number;
+  /** The threshold that best score was reached at. */
   readonly tunedThreshold: number;
+  /** The label of that candidate (`''` without a grid). */
   readonly tunedLabel: string;
+  /** The cross-validated score per partition asked for. */
   readonly partitions: readonly CvSummary[];
 }
 
 /** The result of {@link crossValidateDetector}. */
 export interface DetectorCrossValidation {
+  /** Data files scored. */
   readonly files: number;
+  /** Labelled anomaly windows that count (those with a scorable row). */
   readonly windows: number;
+  /** Candidates the grid stands for (1 without a grid). */
   readonly candidates: number;
+  /** The figures of each NAB cost profile. */
   readonly profiles: Readonly<Record<ProfileName, ProfileCv>>;
 }
 

@@ -26,6 +26,7 @@ export interface NabTable {
   readonly time: Float64Array;
   /** Every other column by header name (`value`, `anomaly_score`, ...); NaN where unreadable. */
   readonly columns: Readonly<Record<string, Float64Array>>;
+  /** What could not be read, counted rather than thrown. */
   readonly issues: NabCsvIssues;
 }
 

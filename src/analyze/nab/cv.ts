@@ -12,7 +12,9 @@ import { normalise, type FileScore, type PreparedFile } from './scorer.ts';
 
 /** One fold of a partition: the files (indices into the corpus) it holds out. */
 export interface Fold {
+  /** The fold's name, e.g. the category it holds out. */
   readonly name: string;
+  /** Indices into the corpus of the files it holds out. */
   readonly heldOut: readonly number[];
 }
 
@@ -78,6 +80,12 @@ export class ThresholdSweep {
   /** Per corpus-wide window id: its file. */
   readonly #windowFile: Int32Array;
 
+  /**
+   * Sorts one candidate's scores once; throws a `DimensionError` unless there is one score per row of each
+   * file.
+   * @param files the corpus, prepared
+   * @param scores the candidate's score per row, one array per file
+   */
   constructor(files: readonly PreparedFile[], scores: readonly ArrayLike<number>[]) {
     if (scores.length !== files.length) {
       throw new DimensionError('scores', `expected ${files.length} score arrays, got ${scores.length}`);
@@ -201,12 +209,15 @@ function nextUp(x: number): number {
 
 /** What one fold chose on its training files and what it scored on its held-out ones. */
 export interface FoldResult {
+  /** The fold's name. */
   readonly fold: string;
   /** Label of the candidate with the best training score (the first one on a tie). */
   readonly chosen: string;
+  /** The threshold that candidate scored best at on the training files. */
   readonly threshold: number;
   /** Normalised score of the chosen candidate on the training files at that threshold. */
   readonly training: number;
+  /** The held-out files' scores at that threshold. */
   readonly heldOut: readonly FileScore[];
 }
 
@@ -214,7 +225,9 @@ export interface FoldResult {
 export interface CrossValidation {
   /** Held-out raw scores of every file, pooled and normalised over the whole corpus's windows. */
   readonly normalised: number;
+  /** The held-out files' raw scores, summed. */
   readonly raw: number;
+  /** What each fold chose and scored. */
   readonly folds: readonly FoldResult[];
 }
 
@@ -288,10 +301,13 @@ export function parsePartition(spec: PartitionSpec, keys: readonly string[]): Fo
 
 /** A profile's cross-validated score over the repeats of a partition. */
 export interface CvSummary {
+  /** The partition, e.g. `category`, `file` or `2x10`. */
   readonly partition: PartitionSpec;
   /** Mean over the repeats of the pooled held-out score. */
   readonly mean: number;
+  /** Lowest pooled held-out score of a repeat. */
   readonly min: number;
+  /** Highest pooled held-out score of a repeat. */
   readonly max: number;
   /** Every repeat's result, in seed order. */
   readonly repeats: readonly CrossValidation[];

@@ -2,8 +2,11 @@
 
 /** The weights one profile gives to a caught window, a missed window and a false positive. */
 export interface CostProfile {
+  /** Weight of a caught window (at its best detection). */
   readonly tpWeight: number;
+  /** Weight of a missed window (a penalty). */
   readonly fnWeight: number;
+  /** Weight of a false positive (a penalty). */
   readonly fpWeight: number;
 }
 

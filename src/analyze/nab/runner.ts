@@ -12,13 +12,17 @@ import { optimiseThreshold, prepareFile, scoreCorpus, type CorpusScore } from '.
 
 /** One NAB data file: its key (`<category>/<name>.csv`) and parsed table. */
 export interface NabFile {
+  /** `<category>/<name>.csv`, as in NAB's windows file. */
   readonly key: string;
+  /** The parsed file. */
   readonly table: NabTable;
 }
 
 /** Options of `detectCorpus`. */
 export interface DetectOptions {
+  /** Detector parameters (default `DEFAULT_PARAMS`). */
   params?: DetectorParams;
+  /** Where the detector runs (default 'auto'). */
   backend?: Backend;
 }
 
@@ -55,8 +59,11 @@ function rowClock(time: Float64Array): Float64Array {
 
 /** A corpus scored with all three profiles, at a given threshold and at each profile's best one. */
 export interface NabEvaluation {
+  /** The threshold `atThreshold` was scored at. */
   readonly threshold: number;
+  /** Each profile's score at that threshold. */
   readonly atThreshold: Readonly<Record<ProfileName, CorpusScore>>;
+  /** Each profile's score at its own best threshold. */
   readonly optimised: Readonly<Record<ProfileName, CorpusScore>>;
 }
 

@@ -8,7 +8,9 @@ import type { CostProfile } from './profiles.ts';
 
 /** One labelled series: row timestamps (any increasing number, e.g. epoch ms) and its windows. */
 export interface LabelledFile {
+  /** The file's name, carried into its scores. */
   readonly name: string;
+  /** One increasing timestamp per row. */
   readonly timestamps: ArrayLike<number>;
   /** Inclusive [start, end] pairs on the same scale as `timestamps`, in time order. */
   readonly windows: readonly (readonly [number, number])[];
@@ -16,7 +18,9 @@ export interface LabelledFile {
 
 /** A file's per-row weights, independent of profile and detector (compute once, score often). */
 export interface PreparedFile {
+  /** The file's name. */
   readonly name: string;
+  /** Rows in the file. */
   readonly rows: number;
   /** Rows before this index are probationary and never scored. */
   readonly probation: number;
@@ -33,22 +37,31 @@ export interface PreparedFile {
 
 /** A file's score at one threshold. Counts are rows after the probationary period. */
 export interface FileScore {
+  /** The file's name. */
   readonly name: string;
+  /** The file's raw NAB score (window credits minus penalties). */
   readonly score: number;
+  /** Flagged rows inside a window. */
   readonly tp: number;
+  /** Unflagged rows outside every window. */
   readonly tn: number;
+  /** Flagged rows outside every window. */
   readonly fp: number;
+  /** Unflagged rows inside a window. */
   readonly fn: number;
+  /** Rows scored (tp + tn + fp + fn). */
   readonly total: number;
 }
 
 /** A corpus score at one threshold. */
 export interface CorpusScore {
+  /** Rows scoring at or above it are flagged. */
   readonly threshold: number;
   /** Sum of the files' raw scores. */
   readonly raw: number;
   /** 100 * (raw - null) / (perfect - null). */
   readonly normalised: number;
+  /** Each file's score, in corpus order. */
   readonly files: readonly FileScore[];
 }
 
