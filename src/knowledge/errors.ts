@@ -10,7 +10,9 @@ export class NotAStoreError extends ArgumentError {}
 
 /** Who holds a store's writer lock: the content of its lock file. */
 export interface LockHolder {
+  /** The holder's process id. */
   pid: number;
+  /** The holder's host name. */
   host: string;
   /** When the lock was taken (ISO 8601). */
   since: string;
@@ -20,6 +22,12 @@ export interface LockHolder {
 
 /** Another live process (or one this host cannot check) holds the store's writer lock. */
 export class StoreLockedError extends X0ttaError {
+  /**
+   * An error naming the store, its holder, and what to do instead.
+   * @param path the store directory
+   * @param holder the lock file's content
+   * @param advice what the caller can do, e.g. open the store read-only
+   */
   constructor(
     readonly path: string,
     readonly holder: LockHolder,

@@ -43,6 +43,7 @@ export function isRunId(id: unknown): id is string {
 
 /** The ids one run makes: `<runId>-inc-<n>` and `<runId>-act-<n>`, each counting from 1. */
 export class IdSource {
+  /** The run whose ids this source makes. */
   readonly runId: string;
   #incidents = 0;
   #actions = 0;

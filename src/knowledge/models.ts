@@ -21,28 +21,37 @@ export interface ModelLineage {
 
 /** One stored model version. `createdAt` is wall-clock ms since the epoch. */
 export interface ModelVersionRecord {
+  /** The model's name, e.g. `detector`. */
   name: string;
   /** 1, 2, 3... per name, in order of registration. */
   version: number;
+  /** What the model is. */
   kind: ModelKind;
+  /** When it was registered. */
   createdAt: number;
   /** SHA-256 (hex) of the artefact's canonical JSON, so a corrupted version is never restored. */
   digest: string;
   /** The model itself as JSON: detector parameters and state, adapter weights, an ONNX file in base64. */
   artefact: unknown;
+  /** Where it came from. */
   lineage: ModelLineage;
+  /** Free labels, e.g. the dataset or the experiment. */
   tags: string[];
 }
 
 /** One change of an alias: `promote` points it at a version, `rollback` returns to the one before. */
 export interface ModelAliasEvent {
+  /** The model's name. */
   name: string;
+  /** The alias moved, e.g. `champion`. */
   alias: string;
   /** 0, 1, 2... per (name, alias), in order. */
   seq: number;
+  /** 'rollback';|Whether the alias was pointed at a version or returned to the one before. */
   action: 'promote' | 'rollback';
   /** The version the alias points at after this event. */
   version: number;
+  /** When, wall-clock ms since the epoch. */
   at: number;
   /** Why (an operator's note, or the health status that triggered an automatic rollback). */
   reason?: string;

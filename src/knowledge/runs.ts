@@ -7,13 +7,17 @@
 
 /** One engine run on a store. Times are wall-clock ms since the epoch (not ticks). */
 export interface RunRecord {
+  /** The run's id (`isRunId`), the prefix of every incident and action id it made. */
   id: string;
+  /** When it started. */
   startedAt: number;
   /** The host and process that ran it. */
   host: string;
+  /** The process id of the run. */
   pid: number;
   /** 'running' until it ends; a run that stays 'running' with no live writer crashed. */
   status: 'running' | 'finished' | 'interrupted';
+  /** When it ended, if it did. */
   endedAt?: number;
   /** The audit log's sealed state when the run ended: its entry count and head hash. */
   audit?: { entries: number; head: string };

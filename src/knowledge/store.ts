@@ -5,6 +5,7 @@
  */
 import type { ActionRecord, IncidentRecord, Posterior } from './records.ts';
 
+/** What every knowledge store backend offers (see the module's comment). */
 export interface KnowledgeStore {
   /** Inserts or replaces an incident by id. */
   putIncident(incident: IncidentRecord): Promise<void>;
@@ -14,9 +15,14 @@ export interface KnowledgeStore {
   putPosterior(posterior: Posterior): Promise<void>;
   /** Stores a named JSON value (adaptive thresholds, detector state, model versions). */
   putValue(key: string, value: unknown): Promise<void>;
+  /** undefined>;|The named JSON value, or undefined if none is stored. */
   getValue<T = unknown>(key: string): Promise<T | undefined>;
+  /** Every incident, oldest first. */
   listIncidents(): Promise<IncidentRecord[]>;
+  /** Every action, or those of one incident, oldest first. */
   listActions(incidentId?: string): Promise<ActionRecord[]>;
+  /** Every posterior, ordered by signature and action. */
   listPosteriors(): Promise<Posterior[]>;
+  /** Releases the store; it takes no call after. */
   close(): Promise<void>;
 }

@@ -7,10 +7,15 @@ import type { KnowledgeStore } from './store.ts';
 
 type Write = (store: KnowledgeStore) => Promise<void>;
 
+/** What a `WriteQueue` has done so far. */
 export interface WriteQueueStats {
+  /** Writes the store accepted. */
   written: number;
+  /** Writes waiting, including any that failed and will be retried. */
   pending: number;
+  /** Store errors met (each failed attempt counts). */
   failures: number;
+  /** The message of the last store error. */
   lastError?: string;
 }
 
@@ -18,9 +23,13 @@ export interface WriteQueueStats {
 export class WriteQueue {
   readonly #queue: Write[] = [];
   #flushing: Promise<void> | undefined;
+  /** Running counts, updated as writes go through. */
   readonly stats: WriteQueueStats = { written: 0, pending: 0, failures: 0 };
 
-  /** @param onFault called with each store error (the write itself stays queued). */
+  /**
+   * An empty queue in front of `store`.
+   * @param onFault called with each store error (the write itself stays queued).
+   */
   constructor(
     private readonly store: KnowledgeStore,
     private readonly onFault: (error: unknown) => void = () => {},
