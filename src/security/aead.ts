@@ -22,8 +22,17 @@ export type AeadBackend = 'node' | 'webcrypto' | 'noble';
 
 /** An AES-256-GCM key; `seal` returns ciphertext || 16-byte tag, `open` throws if it does not authenticate. */
 export interface AeadKey {
+  /** Which implementation runs it. */
   readonly backend: AeadBackend;
+  /**
+   * Promise<Uint8Array>;|Encrypts and authenticates `plaintext` (and `aad`) under a 12-byte nonce that must
+   * never repeat for this key.
+   */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Promise<Uint8Array>;|Decrypts what `seal` made with the same nonce and aad; throws if it does not
+   * authenticate.
+   */
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 

@@ -20,13 +20,17 @@ export interface AuditEvent {
 
 /** A stored audit entry: the event, its place in the chain and its inclusion proof. */
 export interface AuditEntry {
+  /** Format version. */
   v: 1;
   /** Position in the log, from 0. */
   seq: number;
   /** Time of the append, ms since the epoch. */
   ts: number;
+  /** The event's kind (`AuditEvent.kind`). */
   kind: string;
+  /** Who did it (`AuditEvent.actor`). */
   actor: string;
+  /** The event's details (null when it had none). */
   data: JsonValue;
   /** Hex SHA-256 hash of the previous entry (64 zeros for the first). */
   prev: string;
@@ -67,7 +71,9 @@ export const RECOVERED_KIND = 'audit.recovered';
  * a later truncation cannot satisfy.
  */
 export interface BatchSeal {
+  /** Format version. */
   v: 1;
+  /** The batch's index, from 0. */
   batch: number;
   /** seq of the batch's first entry. */
   firstSeq: number;
@@ -79,8 +85,11 @@ export interface BatchSeal {
   head: string;
   /** Hex SHA-256 of the previous seal (64 zeros for the first). */
   prevSeal: string;
+  /** Time of the seal, ms since the epoch. */
   ts: number;
+  /** Id of the signing key (`PublicKeyRecord.id`). */
   keyId: string;
+  /** The signature algorithm of that key. */
   algorithm: SignatureAlgorithm;
   /** Base64 signature over {@link sealMessage}. */
   signature: string;

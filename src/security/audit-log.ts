@@ -46,12 +46,15 @@ export interface AuditLogOptions {
 
 /** What append() returns: the entry's position and hash. */
 export interface AuditReceipt {
+  /** The entry's position in the log, from 0. */
   seq: number;
+  /** The entry's hex SHA-256 hash, chained into the next entry. */
   hash: string;
 }
 
 /** The log's signed state after a seal: what `run` records and `audit verify --checkpoint` checks. */
 export interface AuditCheckpoint {
+  /** Format tag of a saved checkpoint. */
   format: 'x0tta6bl4-audit-checkpoint/1';
   /** Entries in the log (the running count the last seal signs). */
   entries: number;
@@ -87,7 +90,9 @@ function tailWrite(): TailWrite {
 
 /** Appends signed, hash-chained, Merkle-batched entries to an {@link AuditStore}. */
 export class AuditLog {
+  /** Entries per signed batch (`AuditLogOptions.batchSize`). */
   readonly batchSize: number;
+  /** Age of the oldest unsealed entry that seals on the next append (`AuditLogOptions.sealAfterMs`). */
   readonly sealAfterMs: number;
   /** Entries an interrupted writer left unsealed, sealed by {@link AuditLog.open}. */
   readonly recovered: number;

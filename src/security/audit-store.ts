@@ -42,9 +42,13 @@ export interface AuditStore {
 
 /** The JSON document the CLI reads: entries (an unsealed tail included), seals and public keys. */
 export interface AuditFile {
+  /** Format tag. */
   format: 'x0tta6bl4-audit/1';
+  /** The public keys the seals are signed with. */
   keys: PublicKeysJson;
+  /** Every seal, in batch order. */
   seals: BatchSeal[];
+  /** Every entry, in log order. */
   entries: StoredEntry[];
 }
 

@@ -40,7 +40,9 @@ export type AuditFailureReason =
 
 /** A failed verification: where, and why. */
 export interface AuditFailure {
+  /** Always false: tells a failure from an `AuditSuccess`. */
   ok: false;
+  /** What was wrong. */
   reason: AuditFailureReason;
   /** Position in the store of the first bad entry (or of the first entry a bad seal covers). */
   position: number;
@@ -54,7 +56,9 @@ export interface AuditFailure {
 
 /** A range of entries an interrupted writer left unsealed and a later writer sealed on recovery. */
 export interface RecoveredRange {
+  /** Position of the range's first entry. */
   first: number;
+  /** Entries in the range. */
   count: number;
   /** The batch whose seal covers them. */
   batch: number;
@@ -62,9 +66,11 @@ export interface RecoveredRange {
 
 /** A successful verification of a whole log. */
 export interface AuditSuccess {
+  /** Always true: tells a success from an `AuditFailure`. */
   ok: true;
   /** Entries checked: the sealed ones and the unsealed tail. */
   entries: number;
+  /** Sealed batches checked. */
   batches: number;
   /** Hash of the last entry: compare it with a checkpoint to detect tail truncation. */
   head: string;
@@ -80,7 +86,9 @@ export interface AuditSuccess {
 
 /** A saved state of the log: it must still hold a sealed entry `entries - 1` with hash `head`. */
 export interface LogCheckpoint {
+  /** Entries in the log when it was saved. */
   entries: number;
+  /** Hash of its last entry then. */
   head: string;
 }
 

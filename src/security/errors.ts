@@ -16,6 +16,11 @@ export class UnsupportedVersionError extends SecurityError {}
 
 /** The key id named by a message or seal is not in the key ring or session. */
 export class UnknownKeyError extends SecurityError {
+  /**
+   * An error naming the key.
+   * @param keyId the key id looked up
+   * @param message the message (default: the key is unknown)
+   */
   constructor(
     readonly keyId: string,
     message = `unknown key ${keyId}`,
@@ -26,6 +31,11 @@ export class UnknownKeyError extends SecurityError {
 
 /** The key exists but was not valid at the time of use (expired, retired or not yet valid). */
 export class ExpiredKeyError extends SecurityError {
+  /**
+   * An error naming the key.
+   * @param keyId the key id used
+   * @param message the message (default: the key has expired)
+   */
   constructor(
     readonly keyId: string,
     message = `key ${keyId} has expired`,

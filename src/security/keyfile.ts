@@ -16,8 +16,11 @@ import { sign, verify, type SignatureAlgorithm } from './pq.ts';
 
 /** scrypt cost parameters; N must be a power of two. */
 export interface ScryptParams {
+  /** CPU and memory cost, a power of two. */
   N: number;
+  /** Block size. */
   r: number;
+  /** Parallelism. */
   p: number;
 }
 
@@ -29,10 +32,15 @@ const MAX_SCRYPT_MEMORY = 2 ** 29;
 
 /** The encrypted key file. */
 export interface EncryptedKeysJson {
+  /** Format tag. */
   format: 'x0tta6bl4-keyfile/1';
+  /** The node the keys belong to. */
   owner: string;
+  /** The algorithm of the node's signing keys. */
   signatureAlgorithm: SignatureAlgorithm;
+  /** How long each generation of keys is valid, ms. */
   rotationMs: number;
+  /** Every public key of the node, current and earlier. */
   public: PublicKeysJson;
   secret: {
     kdf: 'scrypt';
@@ -105,6 +113,7 @@ export async function exportEncryptedKeys(
 
 /** The unencrypted key file: the same public part, the secrets as base64 by key id. */
 export interface PlainKeysJson extends Omit<EncryptedKeysJson, 'secret'> {
+  /** The secret keys, base64 by key id, unencrypted. */
   secret: { kdf: 'none'; keys: Record<string, string> };
 }
 

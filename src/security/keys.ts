@@ -33,20 +33,27 @@ export interface PublicKeyRecord {
   id: string;
   /** The node that owns the key. */
   owner: string;
+  /** What the key is for and how it is used. */
   algorithm: KeyAlgorithm;
+  /** The public key's bytes. */
   publicKey: Uint8Array;
+  /** First valid time, ms since the epoch. */
   created: number;
+  /** Last valid time, ms since the epoch. */
   expires: number;
 }
 
 /** A key record that also holds the secret half. */
 export interface KeyPairRecord extends PublicKeyRecord {
+  /** The secret key's bytes. */
   secretKey: Uint8Array;
 }
 
 /** JSON form of a set of public keys (bytes as base64). */
 export interface PublicKeysJson {
+  /** Format tag. */
   format: 'x0tta6bl4-keys/1';
+  /** The keys, as `PublicKeyRecord`s with the key in base64. */
   keys: {
     id: string;
     owner: string;
@@ -219,8 +226,11 @@ function generation(
 
 /** A node's own keys: current signing and KEM key pairs plus every earlier public key. */
 export class NodeKeys {
+  /** The node these keys belong to. */
   readonly owner: string;
+  /** The algorithm of its signing keys. */
   readonly signatureAlgorithm: SignatureAlgorithm;
+  /** How long each generation of keys is valid, ms. */
   readonly rotationMs: number;
   /** Whether an expired signing key is replaced by schedule (else it is an ExpiredKeyError). */
   readonly autoRotate: boolean;

@@ -58,6 +58,7 @@ const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = ['ml-dsa-65', 'ml-ds
 export interface SealOneShotOptions {
   /** Timestamp to write (default Date.now()). */
   now?: number;
+  /** Source of randomness for the message's random bytes and the KEM (default the platform's CSPRNG). */
   random?: RandomSource;
 }
 
@@ -93,6 +94,7 @@ export function sealOneShot(
 
 /** Options of {@link OneShotReceiver}. */
 export interface OneShotReceiverOptions {
+  /** Clock in ms since the epoch (default Date.now). */
   now?: () => number;
   /** Messages older than this are stale (default 5 min). */
   maxAgeMs?: number;
@@ -102,9 +104,11 @@ export interface OneShotReceiverOptions {
 
 /** What an opened one-shot message carries. */
 export interface OpenedMessage {
+  /** The decrypted payload. */
   payload: Uint8Array;
   /** The sender's signing key (authenticated). */
   sender: PublicKeyRecord;
+  /** The sender's timestamp, ms since the epoch. */
   ts: number;
 }
 

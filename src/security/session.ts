@@ -126,6 +126,7 @@ export interface SessionKeys {
 
 /** An open session: seals outgoing envelopes and opens incoming ones. */
 export class Session {
+  /** Hex session id (a hash of the handshake transcript), the same on both sides. */
   readonly id: string;
   /** Key id of the peer's signing key, authenticated by the handshake. */
   readonly peerKeyId: string;
