@@ -24,6 +24,7 @@ export function sha256Target(payloadBytes = 1024): LoadTarget {
 
 /** Options of the Monitor ingest target. */
 export interface MonitorIngestOptions {
+  /** Seed of the generated values (default 1): the same seed sends the same batches. */
   seed?: number;
   /** Value columns pre-generated per batch size and reused round-robin, so generation is not timed. */
   pool?: number;

@@ -71,6 +71,7 @@ export function sleep(ms: number): Promise<void> {
  * run-relative times (now - origin) are exact in floating point.
  */
 export interface Clock {
+  /** The current time in ms, monotonic. */
   now(): number;
   /** Waits until `deadline` or a little before; yields at least once. */
   waitUntil(deadline: number): Promise<void>;

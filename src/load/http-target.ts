@@ -8,8 +8,11 @@ import { LoadCallError, type LoadTarget } from './target.ts';
 
 /** Request shape for an HTTP target. */
 export interface HttpTargetOptions {
+  /** HTTP method (default GET). */
   method?: string;
+  /** Request headers. */
   headers?: Record<string, string>;
+  /** Uint8Array<ArrayBuffer>;|Request body, sent with every call. */
   body?: string | Uint8Array<ArrayBuffer>;
   /** Which statuses count as success; default 200-399. */
   okStatus?: (status: number) => boolean;

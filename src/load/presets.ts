@@ -9,8 +9,11 @@ import { rampScenario } from './stress.ts';
 
 /** A named scenario factory. */
 export interface Preset {
+  /** The name the CLI takes (`load --preset <name>`). */
   readonly name: string;
+  /** One line on what it measures. */
   readonly description: string;
+  /** Builds the scenario, every stage's length multiplied by `scale` (rates stay). */
   readonly scenario: (scale: number) => Scenario;
 }
 

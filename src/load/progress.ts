@@ -4,20 +4,29 @@ import type { LoadRecorder } from './recorder.ts';
 
 /** The live state of a run, reported about once a second while it runs. */
 export interface LoadProgress {
+  /** The scenario's name. */
   scenario: string;
+  /** Run time so far. */
   elapsedMs: number;
+  /** Planned length of the whole run. */
   plannedMs: number;
+  /** Index of the current stage, from 0. */
   stage: number;
+  /** Calls started so far. */
   started: number;
+  /** Calls finished so far: succeeded, failed or timed out. */
   completed: number;
   /** Failed plus timed out. */
   errors: number;
+  /** Due iterations dropped at the in-flight cap. */
   dropped: number;
+  /** Calls started and not yet settled. */
   inFlight: number;
 }
 
 /** Hooks a runner calls while a scenario runs, and the clock it reads. */
 export interface RunHooks {
+  /** Called with a snapshot about every `progressEveryMs` while the run goes on. */
   onProgress?: (progress: LoadProgress) => void;
   /** How often onProgress is called, in ms of run time. Default 1000. */
   progressEveryMs?: number;

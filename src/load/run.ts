@@ -25,33 +25,51 @@ import { evaluateThreshold, SOME_CALL_SUCCEEDED, type ThresholdResult } from './
 
 /** Figures for one stage of a run. */
 export interface StageResult {
+  /** The stage's index in the scenario, from 0. */
   index: number;
+  /** How the stage reads: `200 ops/s`, `25->200 ops/s` or `8 loops`. */
   label: string;
+  /** Planned length of the stage. */
   durationMs: number;
   /** Target rate (ops/s; the mean for a ramp) or concurrency of the stage. */
   target: number;
   /** False for a stage cut short or never reached because the run stopped on a broken threshold. */
   complete: boolean;
+  /** The stage's own figures. */
   summary: LoadSummary;
 }
 
 /** Everything a load run measured: what the JSON report contains. */
 export interface LoadResult {
+  /** The scenario's name. */
   scenario: string;
+  /** 'closed';|Arrival rate (open) or concurrent loops (closed). */
   model: 'open' | 'closed';
+  /** Wall-clock start, ISO 8601. */
   startedAt: string;
+  /** Planned length of the run. */
   plannedMs: number;
+  /** Measured length of the run. */
   durationMs: number;
+  /** The call timeout in force. */
   timeoutMs: number;
+  /** Units of work per call. */
   batchSize: number;
+  /** null;|The in-flight cap (open model); null for the closed model. */
   maxInFlight: number | null;
+  /** Figures of the whole run. */
   summary: LoadSummary;
   /** achievedRate * batchSize: e.g. samples/s for an ingest target. */
   unitsPerSecond: number;
+  /** Figures per stage, in order. */
   stages: StageResult[];
+  /** Figures per second of the run. */
   series: SecondPoint[];
+  /** The latency percentile curves of the whole run. */
   distribution: PercentilePoint[];
+  /** Every threshold, checked on the whole run and on each stage. */
   thresholds: ThresholdResult[];
+  /** Whether every threshold passed. */
   passed: boolean;
   /** Present for stop-on-break ramps. */
   stress?: StressAnalysis;

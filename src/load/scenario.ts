@@ -23,7 +23,9 @@ interface ScenarioBase {
 
 /** Constant or ramping arrival rate; iterations start on schedule whatever earlier ones do. */
 export interface OpenScenario extends ScenarioBase {
+  /** Iterations start at a planned rate. */
   readonly model: 'open';
+  /** The rate plan, stage by stage. */
   readonly stages: readonly RateStage[];
   /** Cap on calls in flight; a due iteration finding the cap reached is dropped. Default 10,000. */
   readonly maxInFlight?: number;
@@ -33,7 +35,9 @@ export interface OpenScenario extends ScenarioBase {
 
 /** N loops, each calling the target again as soon as its previous call settles. */
 export interface ClosedScenario extends ScenarioBase {
+  /** Loops call again as soon as their last call settles. */
   readonly model: 'closed';
+  /** How many loops run, stage by stage. */
   readonly stages: readonly ConcurrencyStage[];
 }
 

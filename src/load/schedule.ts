@@ -7,14 +7,19 @@ import { ArgumentError } from '../errors.ts';
 
 /** An open-model stage: `rate` ops/s for `durationMs`, ramping linearly from `fromRate` if set. */
 export interface RateStage {
+  /** Length of the stage, ms. */
   readonly durationMs: number;
+  /** Arrival rate at the stage's end (throughout, without `fromRate`), ops/s. */
   readonly rate: number;
+  /** Arrival rate at the stage's start, ops/s, for a linear ramp. */
   readonly fromRate?: number;
 }
 
 /** A closed-model stage: `concurrency` loops, each starting its next call when the last ends. */
 export interface ConcurrencyStage {
+  /** Length of the stage, ms. */
   readonly durationMs: number;
+  /** Loops running through the stage. */
   readonly concurrency: number;
 }
 

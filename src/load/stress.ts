@@ -11,16 +11,25 @@ import type { LoadTarget } from './target.ts';
 
 /** How to ramp. Give exactly one of `step` (ops/s added) or `factor` (rate multiplied). */
 export interface StressOptions {
+  /** The scenario's name (default `stress <startRate>-><maxRate> ops/s`). */
   name?: string;
+  /** Rate of the first step, ops/s. */
   startRate: number;
+  /** Highest rate tried, ops/s. */
   maxRate: number;
+  /** Ops/s added per step. */
   step?: number;
+  /** Rate multiplier per step. */
   factor?: number;
+  /** Length of each step, ms. */
   stepDurationMs: number;
   /** What "stable" means; at least one is required. */
   thresholds: readonly string[];
+  /** Call timeout (default 10 s). */
   timeoutMs?: number;
+  /** Cap on calls in flight (default 10,000). */
   maxInFlight?: number;
+  /** Units of work per call (default 1). */
   batchSize?: number;
 }
 
@@ -69,6 +78,11 @@ export class StressTester {
   /** The scenario this tester runs. */
   readonly scenario: OpenScenario;
 
+  /**
+   * Plans the ramp; throws an `ArgumentError` naming a bad option or a target that is not a function.
+   * @param target the operation under load
+   * @param options the ramp and what stable means
+   */
   constructor(
     private readonly target: LoadTarget,
     options: StressOptions,

@@ -7,26 +7,41 @@ import type { SecondTally, Tally } from './recorder.ts';
 
 /** Latency distribution in ms. All zero when nothing completed (count 0). */
 export interface LatencyStats {
+  /** Calls measured. */
   count: number;
+  /** Fastest call. */
   min: number;
+  /** Mean latency. */
   mean: number;
+  /** Median. */
   p50: number;
+  /** 90th percentile. */
   p90: number;
+  /** 95th percentile. */
   p95: number;
+  /** 99th percentile. */
   p99: number;
+  /** 99.9th percentile. */
   p999: number;
+  /** Slowest call. */
   max: number;
 }
 
 /** Counts, rates and latency of a run or of one of its stages. */
 export interface LoadSummary {
+  /** Iterations due by the plan (open model) or begun by the loops (closed model). */
   scheduled: number;
+  /** Calls started. */
   started: number;
+  /** Due iterations dropped at the in-flight cap. */
   dropped: number;
+  /** Calls that succeeded. */
   ok: number;
   /** Calls that threw or rejected (timeouts not included). */
   failed: number;
+  /** Calls abandoned at the timeout. */
   timeouts: number;
+  /** Failed and timed-out calls by error kind (`timeout`, `http_503`, an error's name...). */
   errorsByKind: Record<string, number>;
   /** (failed + timeouts) / finished calls; 0 when none finished. */
   errorRate: number;
@@ -47,23 +62,35 @@ export interface LoadSummary {
 
 /** One second of a run (by wall time since the start). */
 export interface SecondPoint {
+  /** Seconds since the start, from 0. */
   second: number;
+  /** Iterations due in this second. */
   scheduled: number;
+  /** Calls started in this second. */
   started: number;
+  /** Iterations dropped in this second. */
   dropped: number;
+  /** Calls finished in this second. */
   completed: number;
+  /** Calls failed or timed out in this second. */
   errors: number;
   /** Corrected latency percentiles of calls that completed in this second (ms); 0 if none. */
   p50: number;
+  /** 90th percentile, as `p50`. */
   p90: number;
+  /** 99th percentile, as `p50`. */
   p99: number;
+  /** Slowest, as `p50`. */
   max: number;
 }
 
 /** A point of the percentile distribution curve (for charts). */
 export interface PercentilePoint {
+  /** The percentile, 0..100. */
   percentile: number;
+  /** Corrected latency at it, ms. */
   corrected: number;
+  /** Uncorrected latency at it, ms. */
   uncorrected: number;
 }
 

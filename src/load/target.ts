@@ -19,6 +19,11 @@ export type LoadTarget = (context: CallContext) => unknown;
 
 /** Error a target throws to be counted under a specific kind (e.g. `http_503`). */
 export class LoadCallError extends Error {
+  /**
+   * An error counted under `kind`.
+   * @param kind the error kind it counts under, e.g. `http_503`
+   * @param message what happened
+   */
   constructor(
     readonly kind: string,
     message: string,

@@ -11,22 +11,31 @@ type Operator = '<' | '<=' | '>' | '>=' | '==';
 
 /** A parsed threshold. */
 export interface Threshold {
+  /** The threshold as written, e.g. `p(99)<250`. */
   readonly expression: string;
+  /** The figure it checks, e.g. `p(99)` or `error_rate`. */
   readonly metric: string;
+  /** How the figure compares with the limit. */
   readonly operator: Operator;
   /** The limit is `factor * targetRate` when `relativeToTarget`, else `factor`. */
   readonly factor: number;
+  /** Whether the limit scales with the stage's target rate. */
   readonly relativeToTarget: boolean;
+  /** Reads the figure from a summary. */
   readonly read: (summary: LoadSummary) => number;
 }
 
 /** The outcome of one threshold on one summary. */
 export interface ThresholdResult {
+  /** The threshold as written. */
   expression: string;
   /** 'overall' or the stage label it was checked on. */
   scope: string;
+  /** The figure measured. */
   actual: number;
+  /** The limit it was compared with. */
   limit: number;
+  /** Whether the figure met the limit. */
   passed: boolean;
 }
 
