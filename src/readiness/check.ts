@@ -24,9 +24,11 @@ export type Evidence = Record<string, unknown>;
 
 /** What one run of a check found. */
 export interface Observation {
+  /** Whether the check passed, failed or did not apply. */
   status: CheckStatus;
   /** The measured figure or finding, short (e.g. "p99 3.2 ms"). */
   actual: string;
+  /** The facts behind the finding. */
   evidence: Evidence;
 }
 
@@ -50,7 +52,9 @@ export interface CheckContext {
 export interface Check {
   /** Stable kebab-case id, e.g. `perf.loop-p99`. */
   readonly id: string;
+  /** What it checks, in a few words. */
   readonly title: string;
+  /** The group it is reported under. */
   readonly category: Category;
   /** A failed critical check makes the run fail (non-zero exit code). */
   readonly critical: boolean;
@@ -58,6 +62,7 @@ export interface Check {
   readonly expected: string;
   /** Longest the check may take before it fails as timed out (ms). Default 30,000. */
   readonly timeoutMs?: number;
+  /** Runs the check once; a throw counts as a failure with the error as evidence. */
   run(context: CheckContext): Promise<Observation>;
 }
 

@@ -7,13 +7,17 @@ import type { CheckContext } from './check.ts';
 
 /** Options of {@link createContext}. */
 export interface ContextOptions {
+  /** Public-keys JSON of the deployment (`CheckContext.keysPath`). */
   keysPath?: string;
+  /** Knowledge-store directory of the deployment (`CheckContext.storePath`). */
   storePath?: string;
+  /** Wall clock in ms since the epoch (default Date.now). */
   now?: () => number;
 }
 
 /** A context plus `dispose()`, which removes the temporary directories it made. */
 export interface RunContext extends CheckContext {
+  /** Removes the temporary directories the run made. */
   dispose(): Promise<void>;
 }
 

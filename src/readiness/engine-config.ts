@@ -6,7 +6,12 @@
 
 /** A versioned engine configuration. */
 export interface EngineConfig {
+  /** Loop settings: confirmTicks, settleTicks, patienceTicks, maxAttempts, holdDownTicks, window. */
   loop?: Partial<Record<(typeof LOOP_FIELDS)[number], number>>;
+  /**
+   * 'quorum', number>>;|Safety rail settings: rateLimit, rateWindow, breakerThreshold, breakerOpenFor,
+   * cooldown, backoffBase, backoffMax, quorum.
+   */
   rails?: Partial<Record<(typeof RAIL_FIELDS)[number] | 'quorum', number>>;
 }
 

@@ -8,6 +8,7 @@ import type { LoopProbes } from './probes.ts';
 export interface ProbeServer {
   /** Base URL, e.g. http://127.0.0.1:40123 */
   readonly url: string;
+  /** Stops listening; resolves once the server is closed. */
   close(): Promise<void>;
 }
 

@@ -10,6 +10,7 @@ import type { LoopStats } from '../loop/loop.ts';
 
 /** What a probe reads from the loop (a MapeKLoop has it). */
 export interface ProbedLoop {
+  /** The loop's running statistics. */
   stats(): LoopStats;
 }
 
@@ -25,14 +26,19 @@ export interface ProbeOptions {
 
 /** One condition a probe evaluated. */
 export interface ProbeCondition {
+  /** Whether the condition holds. */
   ok: boolean;
+  /** The figures it was judged on, for people. */
   detail: string;
 }
 
 /** A probe's answer: ok only when every condition is. */
 export interface ProbeResult {
+  /** Whether every condition holds. */
   ok: boolean;
+  /** When it was evaluated, ms. */
   at: number;
+  /** Each condition by name. */
   conditions: Record<string, ProbeCondition>;
 }
 
@@ -46,6 +52,7 @@ export class LoopProbes {
   #lastProgress: number;
   #lastFailures: number;
 
+  /** Probes of `loop`, taking its current statistics as the first progress seen. */
   constructor(loop: ProbedLoop, options: ProbeOptions = {}) {
     this.#loop = loop;
     this.#staleAfterMs = options.staleAfterMs ?? 5000;

@@ -17,22 +17,35 @@ import {
 
 /** One check's outcome, as it appears in every report format. */
 export interface CheckResult {
+  /** The check's id. */
   id: string;
+  /** The check's title. */
   title: string;
+  /** The check's category. */
   category: Category;
+  /** Whether its failure fails the run. */
   critical: boolean;
+  /** Whether it passed, failed or did not apply (a timeout or a throw fails). */
   status: CheckStatus;
+  /** What passing means. */
   expected: string;
+  /** What it found. */
   actual: string;
+  /** The facts behind the finding. */
   evidence: Evidence;
+  /** How long it ran. */
   durationMs: number;
 }
 
 /** Counts over a run. */
 export interface ReadinessSummary {
+  /** Checks run. */
   total: number;
+  /** Checks that passed. */
   passed: number;
+  /** Checks that failed. */
   failed: number;
+  /** Checks that did not apply here. */
   notApplicable: number;
   /** Critical checks that failed: any makes the run not ready. */
   criticalFailed: number;
@@ -42,14 +55,21 @@ export interface ReadinessSummary {
 
 /** Everything a readiness run found: what the JSON report contains. */
 export interface ReadinessReport {
+  /** Names the report's producer. */
   tool: 'x0tta6bl4 readiness';
+  /** Wall-clock start, ISO 8601. */
   startedAt: string;
+  /** How long the run took. */
   durationMs: number;
+  /** The runtime it ran on, e.g. `node 20.20.2`. */
   runtime: string;
+  /** Whether a critical check that did not apply failed the run. */
   strict: boolean;
   /** True when no critical check failed (and, under `strict`, none was not applicable). */
   ready: boolean;
+  /** Counts over the run. */
   summary: ReadinessSummary;
+  /** Every check's outcome, in run order. */
   checks: CheckResult[];
 }
 
@@ -61,6 +81,7 @@ export interface RunOptions {
   runtime?: string;
   /** Called before and after each check (progress display). */
   onCheckStart?: (check: Check, index: number, total: number) => void;
+  /** Called after each check with its outcome. */
   onCheckEnd?: (result: CheckResult, index: number, total: number) => void;
 }
 

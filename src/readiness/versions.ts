@@ -22,6 +22,7 @@ export interface VersionRecord {
   createdAt: number;
   /** SHA-256 (hex) of canonicalJson(value). */
   digest: string;
+  /** The versioned value (for `config`, an `EngineConfig`). */
   value: unknown;
 }
 
