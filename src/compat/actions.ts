@@ -8,10 +8,15 @@ import { Policy, PolicyPriority } from './policy.ts';
 
 /** A remedy with its handlers and, optionally, its priority, cost, risk and duration (defaults as `Policy`). */
 export interface LoopActionSpec extends ActionHandlers {
+  /** The action's name, and the id of its policy. */
   name: string;
+  /** The policy's priority. */
   priority?: PolicyPriority;
+  /** Cost, 0..1. */
   cost?: number;
+  /** Risk, 0..1. */
   risk?: number;
+  /** Ticks until it takes effect. */
   duration?: number;
 }
 

@@ -21,9 +21,11 @@ export interface AnomalyConfig {
 
 /** A detected anomaly (the Python `Anomaly` dataclass). */
 export interface Anomaly {
+  /** The component it was found in. */
   component: string;
   /** The most extreme metric. */
   metric: string;
+  /** The metric's value in the checked vector. */
   value: number;
   /** The metric's baseline mean. */
   baseline: number;
@@ -33,12 +35,15 @@ export interface Anomaly {
   pValue: number;
   /** `high` at p <= 1e-8, `medium` at p <= 1e-6, else `low`. */
   severity: 'low' | 'medium' | 'high';
+  /** One line for people: the metric, its value, the baseline and p. */
   description: string;
 }
 
 /** What a training call did. */
 export interface TrainingResult {
+  /** The component trained. */
   component: string;
+  /** Vectors learned from in this call. */
   samplesUsed: number;
   /** Samples in the baseline after this call. */
   baselineSamples: number;
@@ -48,10 +53,15 @@ export interface TrainingResult {
 
 /** Counts of the system (Python's `get_stats`). */
 export interface AnomalyStats {
+  /** Registered components. */
   components: number;
+  /** Checks that found an anomaly. */
   totalAnomalies: number;
+  /** Checks made. */
   detections: number;
+  /** Names of the registered components. */
   registeredComponents: string[];
+  /** Names of the components with a full baseline. */
   componentsTrained: string[];
 }
 
@@ -65,6 +75,9 @@ export class AnomalyDetectionSystem {
   #detections = 0;
   #anomalies = 0;
 
+  /**
+   * An empty system; throws an `ArgumentError` for a threshold outside (0, 1] or too few baseline samples.
+   */
   constructor(config: AnomalyConfig = {}) {
     this.threshold = checkFinite('config.threshold', config.threshold ?? 0.5);
     if (!(this.threshold > 0 && this.threshold <= 1)) {

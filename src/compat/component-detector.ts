@@ -37,12 +37,14 @@ function surpriseScore(p: number): number {
 
 /** A component's baseline and scorer. Create through `AnomalyDetectionSystem.registerComponent`. */
 export class ComponentDetector {
+  /** Names of the metrics, in vector order. */
   readonly metricNames: readonly string[];
   #stats: SeriesStatsBatch | undefined;
   readonly #variance: Float64Array;
   readonly #perMetric: Float64Array;
 
   /**
+   * A detector with an empty baseline.
    * @param name the component's name
    * @param inputDim metrics per vector
    * @param minSamples baseline samples needed before vectors are judged

@@ -26,12 +26,15 @@ export interface DecisionContext {
   target?: string;
   /** How bad the problem is, 0..1; it scales the benefit of acting. Default 1. */
   severity?: number;
+  /** Any other fields the caller keeps with its context; they do not enter the decision. */
   [key: string]: unknown;
 }
 
 /** One scored policy. */
 export interface RankedPolicy {
+  /** The policy's id. */
   id: string;
+  /** The policy's name. */
   name: string;
   /** Expected utility. */
   score: number;
@@ -43,15 +46,21 @@ export interface RankedPolicy {
 
 /** The result of `decideOnAction` (Python's decision dict). */
 export interface Decision {
+  /** Always 'success' (a failure throws), as in the original's dict. */
   status: 'success';
+  /** Id of the chosen policy. */
   selectedPolicy: string;
+  /** Name of the chosen policy. */
   policyName: string;
   /** Choice probability of the selected policy. */
   confidence: number;
+  /** Expected utility of the chosen policy. */
   score: number;
   /** Every available policy, best first. */
   rankedCandidates: RankedPolicy[];
+  /** The features that drove the choice. */
   reasoning: string;
+  /** The signature success rates are learned under (the context's kind, or `any`). */
   signature: string;
 }
 
@@ -59,24 +68,33 @@ export interface Decision {
 export interface PolicyOutcomes {
   /** Times it was the selected policy. */
   selected: number;
+  /** Outcomes recorded. */
   outcomes: number;
+  /** Outcomes that succeeded. */
   successes: number;
+  /** Outcomes that failed. */
   failures: number;
   /** Mean reward passed to `evaluateDecision`, null before any. */
   meanReward: number | null;
+  /** null;|Mean duration passed to `evaluateDecision`, null before any. */
   meanDurationMs: number | null;
 }
 
 /** Counts of `getDecisionStats` (Python's `get_decision_stats`). */
 export interface DecisionStats {
+  /** Decisions made. */
   totalDecisions: number;
   /** Null before the first decision. */
   avgConfidence: number | null;
+  /** null;|Lowest confidence of a decision; null before the first. */
   minConfidence: number | null;
+  /** null;|Highest confidence of a decision; null before the first. */
   maxConfidence: number | null;
   /** Distinct policies ever selected. */
   uniquePolicies: number;
+  /** Outcomes recorded, every policy together. */
   totalOutcomes: number;
+  /** Counts per policy id. */
   policies: Record<string, PolicyOutcomes>;
   /** Learned Beta posteriors of success per (signature, policy), with their means. */
   successRates: Array<{ signature: string; policy: string; alpha: number; beta: number; mean: number }>;
@@ -112,6 +130,7 @@ export class DecisionEngine {
   #confidence = { sum: 0, min: Infinity, max: -Infinity };
   readonly #tallies = new Map<string, Tally>();
 
+  /** An engine choosing among `ranker`'s policies; its planner is built at the first decision. */
   constructor(ranker: PolicyRanker = new PolicyRanker(), options: DecisionEngineOptions = {}) {
     this.ranker = ranker;
     this.#backend = options.backend;

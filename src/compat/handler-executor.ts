@@ -11,7 +11,9 @@ export type ActionHandler = (request: ActionRequest) => boolean | void | Promise
 
 /** Handlers of one action: `apply` and, when its effect can be undone, `rollback`. */
 export interface ActionHandlers {
+  /** Carries the action out. */
   apply?: ActionHandler;
+  /** Undoes it, when that is possible. */
   rollback?: ActionHandler;
 }
 

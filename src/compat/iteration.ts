@@ -11,10 +11,15 @@ import { mean } from '../plan/posteriors.ts';
 
 /** A learned success posterior with its mean. */
 export interface LearnedRate {
+  /** The symptom pattern. */
   signature: string;
+  /** The action's name. */
   action: string;
+  /** Pseudo-count of heals. */
   alpha: number;
+  /** Pseudo-count of failures. */
   beta: number;
+  /** alpha / (alpha + beta): the learned chance it heals. */
   mean: number;
 }
 
@@ -22,7 +27,9 @@ export interface LearnedRate {
 export interface IterationResult {
   /** The tick this iteration ran as (0, 1, 2, ...): the loop's clock. */
   tick: number;
+  /** Samples accepted, and those refused with the reason. */
   monitoring: { accepted: number; rejected: Rejection[] };
+  /** What Analyze found: the anomaly, incidents opened and diagnosed, and how many are open. */
   analysis: {
     /** The component's anomaly this tick, if any: its peak score and anomalous metrics. */
     anomaly: { score: number; metrics: string[] } | null;
@@ -32,12 +39,14 @@ export interface IterationResult {
   };
   /** Plans whose chosen action was started. */
   planning: Plan[];
+  /** Actions started and finished, and incidents handed to a human. */
   execution: {
     started: ActionRecord[];
     /** Actions that finished: healed, not healed (then rolled back) or failed. */
     finished: ActionRecord[];
     escalations: Array<{ incident: IncidentRecord; reason: string }>;
   };
+  /** What the knowledge learnt: success rates updated, and incidents resolved. */
   knowledgeUpdate: {
     /** Success posteriors updated by the finished actions that completed. */
     learned: LearnedRate[];

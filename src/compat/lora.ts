@@ -28,7 +28,9 @@ export interface LoRAConfigOptions {
   dropout?: number;
   /** Modules to adapt, from {@link LORA_TARGET_MODULES}. Default all of them. */
   targetModules?: readonly string[];
+  /** How the output is scaled. Default 'standard' (alpha / r). */
   scaling?: LoRAScaling;
+  /** How A is drawn. Default 'kaiming-uniform'. */
   initialisation?: LoRAInitialisation;
   /** Seed of A's initial draw (an integer in 0..2^32-1). Default 1. */
   seed?: number;
@@ -36,12 +38,19 @@ export interface LoRAConfigOptions {
 
 /** A validated low-rank adapter configuration; see the module comment. */
 export class LoRAConfig {
+  /** Rank. */
   readonly r: number;
+  /** Scaling numerator. */
   readonly alpha: number;
+  /** Probability of dropping an adapter input while training. */
   readonly dropout: number;
+  /** Modules adapted. */
   readonly targetModules: readonly string[];
+  /** How the output is scaled. */
   readonly scaling: LoRAScaling;
+  /** How A is drawn. */
   readonly initialisation: LoRAInitialisation;
+  /** Seed of A's initial draw. */
   readonly seed: number;
 
   /** Throws an ArgumentError naming the first field out of range. */

@@ -41,27 +41,41 @@ export interface MLEnhancedMAPEKOptions extends AnomalyConfig {
 
 /** Real counts of everything the facade has done (Python's `get_ml_statistics`). */
 export interface MLStatistics {
+  /** Iterations run. */
   iterations: number;
+  /** Samples the Monitor accepted. */
   samplesAccepted: number;
+  /** Samples it refused. */
   samplesRejected: number;
   /** Ticks on which the component was anomalous. */
   anomalies: number;
+  /** Incidents opened. */
   incidentsOpened: number;
+  /** Incidents healed. */
   incidentsResolved: number;
+  /** Incidents handed to a human. */
   incidentsEscalated: number;
+  /** Incidents open now. */
   openIncidents: number;
   /** Plans acted on. */
   decisions: number;
+  /** Actions started. */
   actionsStarted: number;
+  /** Actions that healed their incident. */
   actionsHealed: number;
+  /** Actions that completed without healing it. */
   actionsNotHealed: number;
+  /** Actions that failed. */
   actionsFailed: number;
   /** Completed actions whose outcome was learned (healed or not healed). */
   outcomes: number;
+  /** The learned success rates. */
   successRates: LearnedRate[];
   /** Knowledge-store writes waiting (after store failures) and store failures so far. */
   storePending: number;
+  /** Knowledge-store errors met. */
   storeFailures: number;
+  /** The anomaly system's own counts. */
   anomalySystem: AnomalyStats;
 }
 
@@ -104,6 +118,9 @@ export class MLEnhancedMAPEK {
   #tick = 0;
   #accepted = 0;
 
+  /**
+   * A facade over a fresh engine for one component; throws an `ArgumentError` for an empty component name.
+   */
   constructor(options: MLEnhancedMAPEKOptions = {}) {
     this.#options = options;
     this.#component = options.component ?? 'system';

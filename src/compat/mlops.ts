@@ -27,8 +27,11 @@ export interface MLOpsManagerOptions {
 export interface RegisterTrainedModelOptions {
   /** Default 'scoring-adapter'. */
   kind?: ModelKind;
+  /** Hyper-parameters and settings it was built with (its lineage). */
   parameters?: Record<string, unknown>;
+  /** The telemetry it learnt from, in ticks (its lineage). */
   dataWindow?: { from: number; to: number };
+  /** Free labels. */
   tags?: string[];
   /** Make the new version the champion (default true, as the original put a trained model in service). */
   promote?: boolean;
@@ -36,6 +39,7 @@ export interface RegisterTrainedModelOptions {
 
 /** A health report for one model's current version. */
 export interface ModelHealth extends HealthReport {
+  /** The model's name. */
   model: string;
   /** The champion (else newest) version judged. */
   version: number;
@@ -43,11 +47,13 @@ export interface ModelHealth extends HealthReport {
 
 /** The MLOps manager of the original system's API; see the module comment. */
 export class MLOpsManager {
+  /** The model registry behind the facade. */
   readonly registry: ModelRegistry;
   readonly #monitors = new Map<string, { monitor: ModelHealthMonitor; since: number }>();
   readonly #now: () => number;
   readonly #health: ModelHealthOptions;
 
+  /** A manager over `options.store` (default a fresh MemoryStore). */
   constructor(options: MLOpsManagerOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#health = options.health ?? {};

@@ -21,16 +21,30 @@ export interface PolicyOptions {
   risk?: number;
   /** Ticks (seconds) until the action takes effect; slower remedies score lower. Default 0. */
   duration?: number;
+  /** Free-form labels. Default none. */
   tags?: readonly string[];
 }
 
 /** A remedy the decision engine can choose (Python's `Policy(id, name, description, priority)`). */
 export class Policy {
+  /** Cost, 0..1. */
   readonly cost: number;
+  /** Risk, 0..1. */
   readonly risk: number;
+  /** Ticks until it takes effect. */
   readonly duration: number;
+  /** Free-form labels. */
   readonly tags: readonly string[];
 
+  /**
+   * A frozen policy; throws an `ArgumentError` for an empty id, an unknown priority or cost, risk or duration
+   * out of range.
+   * @param id the policy's id, which decisions name
+   * @param name a name for people (default the id)
+   * @param description what it does
+   * @param priority how strongly it is preferred
+   * @param options cost, risk, duration and tags
+   */
   constructor(
     readonly id: string,
     readonly name: string = id,
