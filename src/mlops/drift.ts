@@ -39,13 +39,17 @@ export const PSI_BINS = 10;
 export interface FeatureDrift {
   /** Sample sizes: reference and current. */
   n: number;
+  /** Size of the current sample. */
   m: number;
+  /** Population stability index over `PSI_BINS` bins of the reference's range. */
   psi: number;
+  /** Kolmogorov-Smirnov distance between the two samples. */
   ks: number;
   /** The KS critical value at this (n, m) past which the feature is degraded. */
   ksCritical: number;
   /** Wasserstein-1 divided by the reference's standard deviation (by 1 when that is 0). */
   wasserstein: number;
+  /** The worst verdict of the three measures. */
   status: FigureStatus;
   /** The measures past a threshold, e.g. "psi 0.31 >= 0.25". */
   reasons: string[];

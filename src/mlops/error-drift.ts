@@ -24,9 +24,13 @@ export interface PageHinkleyOptions {
 
 /** A Page-Hinkley detector of a rise in an error stream; see the module comment. */
 export class PageHinkley {
+  /** Tolerated rise of the mean (`PageHinkleyOptions.delta`). */
   readonly delta: number;
+  /** Rise of the sum over its minimum that signals (`PageHinkleyOptions.threshold`). */
   readonly threshold: number;
+  /** Errors seen before a change can be signalled. */
   readonly minInstances: number;
+  /** Forgetting factor on the cumulative sum. */
   readonly alpha: number;
   /** Changes signalled so far. */
   detections = 0;
@@ -36,6 +40,7 @@ export class PageHinkley {
   #sum = 0;
   #min = 0;
 
+  /** A test with no errors seen; throws an `ArgumentError` naming an option out of range. */
   constructor(options: PageHinkleyOptions = {}) {
     this.delta = positive('delta', options.delta ?? 0.005, true);
     this.threshold = positive('threshold', options.threshold ?? 50, false);

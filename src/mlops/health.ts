@@ -28,17 +28,27 @@ export type HealthStatus = FigureStatus | 'unknown';
 
 /** Limits of the figures (see the table in the module comment). */
 export interface HealthThresholds {
+  /** Anomalies needed before precision is judged. */
   minAnomalies: number;
+  /** Precision below which the model is degraded, failing. */
   precision: { degraded: number; failing: number };
+  /** Hours of evidence needed before false alarms per hour are judged. */
   minHours: number;
+  /** False alarms per hour above which the model is degraded, failing. */
   falseAlarmsPerHour: { degraded: number; failing: number };
+  /** Decisions needed before their success rate is judged. */
   minDecisions: number;
+  /** Decision success rate below which the model is degraded, failing. */
   decisionSuccess: { degraded: number; failing: number };
+  /** Timings needed before latency is judged. */
   minTimings: number;
+  /** p95 latency above which the model is degraded, ms. */
   latencyBudgetMs: number;
   /** Failing when p95 latency exceeds this multiple of the budget. */
   latencyFailingFactor: number;
+  /** Reference values a feature needs before its drift is judged. */
   minReference: number;
+  /** Current values a feature needs before its drift is judged. */
   minCurrent: number;
 }
 
@@ -59,8 +69,11 @@ export const HEALTH_THRESHOLDS: Readonly<HealthThresholds> = Object.freeze({
 
 /** One figure's value and verdict; `insufficient` when it does not rest on enough evidence yet. */
 export interface HealthFinding {
+  /** The figure's name, e.g. `precision`. */
   figure: string;
+  /** null;|Its value, null when there is no evidence at all. */
   value: number | null;
+  /** 'insufficient';|The verdict, or `insufficient` below the evidence needed. */
   status: FigureStatus | 'insufficient';
   /** The rule applied, e.g. "precision 0.31 < 0.5" or "12/10 anomalies needed". */
   rule: string;
@@ -68,29 +81,39 @@ export interface HealthFinding {
 
 /** What {@link ModelHealthMonitor.assess} returns. */
 export interface HealthReport {
+  /** The worst verdict of the judged figures; `unknown` when none was judged. */
   status: HealthStatus;
+  /** null;|Share of anomalies that became confirmed incidents; null before any anomaly. */
   precision: number | null;
+  /** null;|Anomalies that did not become incidents, per hour; null before any anomaly or time. */
   falseAlarmsPerHour: number | null;
+  /** null;|Share of decisions that succeeded; null before any. */
   decisionSuccessRate: number | null;
+  /** null;|95th percentile of the timings kept, ms; null before any. */
   latencyP95Ms: number | null;
   /** Page-Hinkley detections on the error stream, and errors seen. */
   errorDrift: { detections: number; errors: number };
+  /** Input drift per feature that has a reference and current values. */
   drift: Record<string, FeatureDrift>;
+  /** Every figure's verdict and the rule applied. */
   findings: HealthFinding[];
 }
 
 /** Options of {@link ModelHealthMonitor}. */
 export interface ModelHealthOptions extends BackendOptions {
+  /** Limits replacing those of `HEALTH_THRESHOLDS`. */
   thresholds?: Partial<HealthThresholds>;
   /** Current values kept per feature (the newest; default 500). */
   featureWindow?: number;
   /** Latency timings kept (the newest; default 1000). */
   latencyWindow?: number;
+  /** Options of the Page-Hinkley test on the error stream. */
   errorDrift?: PageHinkleyOptions;
 }
 
 /** Collects one model's evidence and judges its health; see the module comment for the rules. */
 export class ModelHealthMonitor {
+  /** The limits in force. */
   readonly thresholds: HealthThresholds;
   #anomalies = 0;
   #confirmed = 0;
@@ -105,6 +128,9 @@ export class ModelHealthMonitor {
   readonly #latencyWindow: number;
   readonly #backend: BackendOptions;
 
+  /**
+   * A monitor with no evidence yet (its status is `unknown`); throws an `ArgumentError` naming a bad option.
+   */
   constructor(options: ModelHealthOptions = {}) {
     this.thresholds = { ...HEALTH_THRESHOLDS, ...(options.thresholds ?? {}) };
     this.#featureWindow = windowSize('featureWindow', options.featureWindow ?? 500);

@@ -34,6 +34,7 @@ export const CHALLENGER = 'challenger';
 
 /** Where the registry records its changes: an AuditLog (src/security/audit-log.ts) or anything with its `append`. */
 export interface ModelAuditLog {
+  /** Records one event; the registry awaits it before it answers. */
   append(event: AuditEvent): Promise<unknown>;
 }
 
@@ -49,23 +50,33 @@ export interface ModelRegistryOptions {
 
 /** What {@link ModelRegistry.register} needs; everything but name, kind and artefact is optional. */
 export interface RegisterModel {
+  /** The model's name (lower case letters, digits, `.`, `_`, `-`). */
   name: string;
+  /** What the model is; a name keeps one kind. */
   kind: ModelKind;
   /** The model as JSON (parameters and state, weights, an ONNX file in base64...). */
   artefact: unknown;
   /** Default: the current champion's version, else the newest version, else null. */
   parent?: number | null;
+  /** null;|The telemetry it learnt from, in ticks (default null). */
   dataWindow?: { from: number; to: number } | null;
+  /** Hyper-parameters and settings it was built with. */
   parameters?: Record<string, unknown>;
+  /** Figures measured when it was registered. */
   metrics?: Record<string, number>;
+  /** Free labels. */
   tags?: string[];
 }
 
 /** One model as `models list` shows it. */
 export interface ModelSummary {
+  /** The model's name. */
   name: string;
+  /** What the model is. */
   kind: ModelKind;
+  /** Versions registered. */
   versions: number;
+  /** The newest version. */
   latest: number;
   /** Alias -> version it points at now. */
   aliases: Record<string, number>;
@@ -73,13 +84,17 @@ export interface ModelSummary {
 
 /** What differs between two versions (of one model or of two). */
 export interface ModelDiff {
+  /** The first version compared, `<name>@<version>`. */
   a: string;
+  /** The second version compared, `<name>@<version>`. */
   b: string;
+  /** Whether their artefacts have the same digest. */
   sameArtefact: boolean;
   /** Parameters whose values differ, with both values (absent is undefined). */
   parameters: Record<string, { a: unknown; b: unknown }>;
   /** Metrics of either, with b - a where both have them. */
   metrics: Record<string, { a?: number; b?: number; delta?: number }>;
+  /** Tags b has that a has not, and the reverse. */
   tags: { added: string[]; removed: string[] };
 }
 
@@ -152,6 +167,7 @@ export class ModelRegistry {
   readonly #actor: string;
   readonly #now: () => number;
 
+  /** A registry over `store`; throws an `ArgumentError` if it is no model store. */
   constructor(store: ModelStore, options: ModelRegistryOptions = {}) {
     if (!store || typeof store.addModelVersion !== 'function')
       throw new ArgumentError(

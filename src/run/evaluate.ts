@@ -25,11 +25,17 @@ import type { FaultRecord, MeshSimulator, SimFaultKind } from '../sim/index.ts';
 
 /** Per fault kind, and overall. */
 export interface KindReport {
+  /** Faults injected. */
   injected: number;
+  /** Faults detected (see the module comment). */
   detected: number;
+  /** detected / injected. */
   detectionRate: number;
+  /** null;|Median time to detect, ticks; null when none was detected. */
   mttdMedian: number | null;
+  /** Share of detected faults whose root cause was ranked first. */
   rootCauseTop1: number;
+  /** Share of detected faults whose root cause was in the first three. */
   rootCauseTop3: number;
   /** Detected faults whose incident was diagnosed. */
   diagnosed: number;
@@ -37,24 +43,36 @@ export interface KindReport {
   diagnosisAccuracy: number;
   /** Share of `diagnosed` whose first diagnosis cited first a runbook about the right kind. */
   topRunbookRight: number;
+  /** Faults an action of the engine's ended. */
   healed: number;
+  /** healed / injected. */
   healedRate: number;
+  /** null;|Median time to recover, ticks; null when none was healed. */
   mttrMedian: number | null;
+  /** Incidents no fault explains (counted overall only; 0 per kind). */
   falseAlarms: number;
+  /** Actions on a target that was not the root cause of an active fault. */
   actionsOnHealthy: number;
 }
 
+/** What `x0tta6bl4 run` writes to report.json: the run's figures overall and per fault kind. */
 export interface HealingReport {
+  /** The run's seed. */
   seed: number;
+  /** Mesh size. */
   nodes: number;
+  /** Simulated hours. */
   hours: number;
+  /** Ticks run. */
   ticks: number;
+  /** Every fault together, with the action, false alarm and escalation figures. */
   overall: KindReport & {
     actions: number;
     falseAlarmsPerHour: number;
     actionsOnHealthyShare: number;
     escalations: number;
   };
+  /** Figures per fault kind. */
   byKind: Record<string, KindReport>;
   /** Diagnoses' cited runbooks for the first incidents, to show what the diagnosis relied on. */
   citations: Array<{ incident: string; kind?: string; citations: string[] }>;
@@ -118,6 +136,7 @@ export class Evaluator {
   #escalations = 0;
 
   /**
+   * An evaluator following `events` of a run on `sim`, whose ground truth it scores against.
    * @param runbookFaults the fault kinds a cited runbook is about (undefined for other citations,
    *   such as past incidents)
    */
@@ -237,6 +256,7 @@ export class Evaluator {
       .sort((a, b) => a.openedAt - b.openedAt)[0];
   }
 
+  /** The figures of the run so far, against the simulator's ground truth. */
   report(options: { seed: number; hours: number }): HealingReport {
     const faults = this.sim.groundTruth();
     const incidents = [...this.#incidents.values()];

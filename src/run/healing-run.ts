@@ -11,24 +11,33 @@ import { RUNBOOKS } from '../rag/runbooks.generated.ts';
 import { Evaluator, type HealingReport } from './evaluate.ts';
 import { MeshLoop } from './mesh-loop.ts';
 
+/** Options of the main job's run. */
 export interface HealingRunOptions {
+  /** Mesh size (default 50). */
   nodes?: number;
+  /** Simulated hours (default 24). */
   hours?: number;
   /** Faults of each kind (default 20). */
   faultsPerKind?: number;
+  /** Seed of the mesh, the faults and the engine (default 1). */
   seed?: number;
+  /** How the mesh is generated (default 'geometric'). */
   topology?: TopologyKind;
   /** Builds the detector for `series` series. */
   detector: (series: number) => BatchScorer | Promise<BatchScorer>;
   /** Detector score at or above which a series is anomalous. */
   threshold: number;
+  /** Where knowledge is kept (default a fresh MemoryStore). */
   store?: KnowledgeStore;
+  /** Diagnoses incidents (default none). */
   diagnoser?: Diagnoser;
+  /** Records decisions and actions before they are carried out. */
   audit?: AuditSink;
   /** The run's incident and action ids, e.g. `new IdSource(runId)` (default: a fresh IdSource). */
   ids?: IdSource;
   /** Called every `progressEvery` ticks (default 600). */
   onProgress?: (tick: number, total: number, loop: MapeKLoop) => void;
+  /** Ticks between `onProgress` calls. */
   progressEvery?: number;
   /** Stops the run early (e.g. on SIGINT); the report then covers the ticks run. */
   signal?: AbortSignal;

@@ -58,7 +58,9 @@ export const LOCAL_METRICS = ['cpu', 'memory', 'errorRate', 'queueDepth'] as con
 export interface MeshLoopOptions {
   /** Mesh size (default 50). */
   nodes?: number;
+  /** Seed of the mesh, the faults and the engine (default 1). */
   seed?: number;
+  /** How the mesh is generated (default 'geometric'). */
   topology?: TopologyKind;
   /** Length of the fault schedule in simulated hours (default 1). */
   hours?: number;
@@ -70,9 +72,13 @@ export interface MeshLoopOptions {
    * diagnoser then also becomes the default `diagnoser`.
    */
   detector?: (series: number) => BatchScorer | Promise<BatchScorer>;
+  /** Detector score at or above which a series is anomalous. */
   threshold?: number;
+  /** Diagnoses incidents. */
   diagnoser?: Diagnoser;
+  /** Where knowledge is kept (default a fresh MemoryStore). */
   store?: KnowledgeStore;
+  /** Records decisions and actions before they are carried out. */
   audit?: AuditSink;
   /** The run's incident and action ids (default: a fresh IdSource; see LoopOptions.ids). */
   ids?: IdSource;

@@ -12,6 +12,7 @@ import type { ActionTicket, MeshSimulator, SimAction } from '../sim/index.ts';
 export class SimulatorExecutor implements Executor {
   readonly #waiting: Array<{ ticket: ActionTicket; resolve: (r: ExecutionResult) => void }> = [];
 
+  /** An executor over `sim`. */
   constructor(private readonly sim: MeshSimulator) {}
 
   /** Checks the action is one the simulator knows and its target exists and fits it. */
