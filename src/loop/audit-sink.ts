@@ -24,11 +24,13 @@ export interface AuditSinkStats {
   appended: number;
   /** Appends and seals that failed (a bad record, a failed store write, a closed sink). */
   failures: number;
+  /** The message of the last failure. */
   lastError?: string;
 }
 
 /** An AuditSink over an AuditLog; call `close()` at shutdown so the last batch is sealed. */
 export class AuditLogSink implements AuditSink {
+  /** Running counts, updated as records go through. */
   readonly stats: AuditSinkStats = { appended: 0, failures: 0 };
   readonly #log: AuditLog;
   readonly #actor: string;

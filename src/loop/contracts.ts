@@ -38,6 +38,7 @@ export interface Planner {
 
 /** Names the fault kind of an incident and cites what supports it (e.g. the RAG analyzer). */
 export interface Diagnoser {
+  /** DiagnoserResult;|Diagnoses one confirmed incident from what Analyze knows of it. */
   diagnose(incident: IncidentRecord, context: DiagnosisContext): Promise<DiagnoserResult> | DiagnoserResult;
   /** Called when an incident is resolved, so its story can inform later diagnoses. */
   learn?(
@@ -46,7 +47,9 @@ export interface Diagnoser {
   ): Promise<void> | void;
 }
 
+/** What a diagnosis concluded, and what supports it. */
 export interface DiagnoserResult {
+  /** The fault kind it settled on, if any. */
   kind?: string;
   /** Whether that kind of fault lives on a node or a link: remedies then target only that. */
   scope?: 'node' | 'link';
@@ -58,9 +61,16 @@ export interface DiagnoserResult {
 
 /** One record of what the engine decided or did. */
 export interface AuditRecord {
+  /**
+   * 'action' | 'result' | 'rollback' | 'escalation' | 'resolution';|What the record is about: a plan, an
+   * action's intent, its result, a rollback, an escalation or a resolution.
+   */
   type: 'plan' | 'action' | 'result' | 'rollback' | 'escalation' | 'resolution';
+  /** The tick it happened at. */
   ts: number;
+  /** The incident concerned. */
   incidentId: string;
+  /** The record's details (JSON), by type. */
   detail: Record<string, unknown>;
 }
 

@@ -15,6 +15,7 @@ import type { Rejection } from '../monitor/ingest.ts';
 import type { Plan } from '../plan/decision.ts';
 import { LOOP_DEFAULTS } from './options.ts';
 
+/** One thing the loop saw or did, tagged by `type`, with the tick it happened at. */
 export type LoopEvent =
   | { type: 'sample-rejected'; ts: number; rejection: Rejection }
   | { type: 'anomaly'; ts: number; node: string; score: number; metrics: string[] }
@@ -29,6 +30,7 @@ export type LoopEvent =
   | { type: 'escalation'; ts: number; incident: IncidentRecord; reason: string }
   | { type: 'store-fault'; ts: number; error: string };
 
+/** The name of a loop event's type, e.g. `'escalation'`. */
 export type LoopEventType = LoopEvent['type'];
 
 /** The event of a given type, e.g. `LoopEventOf<'escalation'>` has `incident` and `reason`. */
@@ -36,6 +38,7 @@ export type LoopEventOf<K extends LoopEventType> = Extract<LoopEvent, { type: K 
 
 /** A DOM event wrapping one loop event (`event.detail`). */
 export class LoopEventMessage extends Event {
+  /** Wraps `detail` as a DOM event named after its type. */
   constructor(readonly detail: LoopEvent) {
     super(detail.type);
   }
@@ -62,6 +65,11 @@ export class EventStream implements AsyncIterableIterator<LoopEvent> {
   readonly #waiting: Array<(result: IteratorResult<LoopEvent>) => void> = [];
   #ended = false;
 
+  /**
+   * An empty stream.
+   * @param capacity events held before the oldest is dropped
+   * @param detach called when the reader stops reading, to unsubscribe the stream
+   */
   constructor(
     private readonly capacity: number,
     private readonly detach: (stream: EventStream) => void,
@@ -118,6 +126,7 @@ export class EventStream implements AsyncIterableIterator<LoopEvent> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
+  /** The stream itself: read it with `for await`. */
   [Symbol.asyncIterator](): EventStream {
     return this;
   }
@@ -140,6 +149,10 @@ export class LoopEvents extends EventTarget {
   #closed = false;
   #dropped = 0;
 
+  /**
+   * Events with no listener or reader yet; throws an `ArgumentError` for a capacity that is not an integer >=
+   * 1.
+   */
   constructor(options: LoopEventsOptions = {}) {
     super();
     const capacity = options.capacity ?? LOOP_DEFAULTS.eventCapacity;

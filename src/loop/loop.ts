@@ -103,9 +103,13 @@ interface Incident extends TrackedIncident {
 
 /** One MAPE-K loop over one mesh: feed it `tick(ts, batch)` once per second of telemetry. */
 export class MapeKLoop {
+  /** What the loop saw and did, as events. */
   readonly events: LoopEvents;
+  /** The Monitor stage: validated ingest and per-series windows. */
   readonly monitor: Monitor;
+  /** The safety rails every action passes. */
   readonly rails: SafetyRails;
+  /** Where knowledge is kept (`LoopOptions.store`). */
   readonly store: KnowledgeStore;
   readonly #analyzer: Analyzer<Incident>;
   readonly #writes: WriteQueue;
@@ -136,6 +140,10 @@ export class MapeKLoop {
   #closing: Promise<void> | undefined;
   #now = -Infinity;
 
+  /**
+   * A loop over `options.graph`, its stages built from `options`; throws an `ArgumentError` (or
+   * `DimensionError`) naming an option that does not fit.
+   */
   constructor(options: LoopOptions) {
     this.#options = options;
     this.#ids = options.ids ?? new IdSource();
@@ -192,6 +200,7 @@ export class MapeKLoop {
     return [...this.#analyzer.incidents()].map((incident) => structuredClone(incident.record));
   }
 
+  /** Running counts since the loop started. */
   stats(): LoopStats {
     return {
       ...this.#stats,

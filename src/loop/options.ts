@@ -41,14 +41,21 @@ export const LOOP_DEFAULTS = Object.freeze({
 
 /** Options of `new MapeKLoop(options)`: the mesh, its metrics and their roles, and the parts of each stage. */
 export interface LoopOptions extends MetricRoles {
+  /** The mesh: its nodes, links and gateways. */
   graph: MeshGraph;
+  /** The metrics every node reports, with their accepted ranges. */
   metrics: readonly MetricSpec[];
+  /** Scores every series each tick. */
   detector: BatchScorer;
   /** Detector score at or above which a series is anomalous. */
   threshold: number;
+  /** Chooses actions for diagnosed incidents. */
   planner: Planner;
+  /** Carries actions out. */
   executor: Executor;
+  /** Where knowledge is kept (default a fresh MemoryStore). */
   store?: KnowledgeStore;
+  /** Diagnoses confirmed incidents (default none). */
   diagnoser?: Diagnoser;
   /**
    * Where the loop's decisions are recorded. An action's intent (and a rollback's) is recorded
@@ -61,6 +68,7 @@ export interface LoopOptions extends MetricRoles {
    * the run's own (`new IdSource(runId)`) so the store's ids name the run that made them.
    */
   ids?: IdSource;
+  /** Limits of the safety rails (default `RailOptions`' defaults). */
   rails?: RailOptions;
   /**
    * Plan and record without acting: the chosen action goes to `executor.dryRun` instead of
@@ -113,14 +121,23 @@ export interface LoopOptions extends MetricRoles {
 
 /** Running counts, for the CLI, the facade and readiness checks. */
 export interface LoopStats {
+  /** Ticks run. */
   ticks: number;
+  /** Samples the Monitor accepted. */
   samplesAccepted: number;
+  /** Samples it refused. */
   samplesRejected: number;
+  /** Incidents opened. */
   incidentsOpened: number;
+  /** Incidents healed. */
   incidentsResolved: number;
+  /** Incidents handed to a human. */
   incidentsEscalated: number;
+  /** Actions started. */
   actionsStarted: number;
+  /** Actions that healed their incident. */
   actionsHealed: number;
+  /** Actions the executor failed or refused. */
   actionsFailed: number;
   /** Actions that did not heal and were undone by the executor. */
   actionsRolledBack: number;
@@ -133,7 +150,9 @@ export interface LoopStats {
   actionsNotTaken: number;
   /** Audit records the sink refused (each also reported as a 'store-fault' event). */
   auditFailures: number;
+  /** Knowledge-store writes waiting (after store failures). */
   storePending: number;
+  /** Knowledge-store errors met. */
   storeFailures: number;
   /** Events dropped from iterators whose readers lagged (see `eventCapacity`). */
   eventsDropped: number;
