@@ -54,6 +54,7 @@ export interface RetrieveOptions {
   k?: number;
   /** Minimum score in [0, 1] (default 0). */
   threshold?: number;
+  /** Metadata every returned document must match (default none). */
   filter?: RetrievalFilter;
   /** Default 'hybrid'. */
   mode?: RetrievalMode;
@@ -61,14 +62,19 @@ export interface RetrieveOptions {
 
 /** A retrieved document cited by a diagnosis. */
 export interface Citation {
+  /** The document's id. */
   readonly id: string;
+  /** Its title. */
   readonly title: string;
+  /** The fault kinds it is about. */
   readonly faults: readonly string[];
   /** Confidence of each fault kind and action: 1 when declared, the inferred one when inferred. */
   readonly confidence: { readonly faults: readonly number[]; readonly actions: readonly number[] };
+  /** Its retrieval score, in [0, 1]. */
   readonly score: number;
   /** Words and concepts it shares with the incident. */
   readonly matched: readonly string[];
+  /** The actions it recommends. */
   readonly actions: readonly string[];
 }
 
@@ -80,6 +86,7 @@ export interface IncidentCitation extends Citation {
 
 /** A ranked fault kind. */
 export interface FaultEvidence {
+  /** The fault kind. */
   readonly fault: string;
   /** Share of the retrieved evidence, in [0, 1]; all shares sum to 1. */
   readonly score: number;
@@ -87,6 +94,7 @@ export interface FaultEvidence {
 
 /** A candidate remedy with its prior probability of success. */
 export interface CandidateAction {
+  /** The action's name. */
   readonly action: string;
   /** Posterior mean of a Beta(1, 1) prior updated with the evidence (see `augmentAnalysis`). */
   readonly prior: number;
@@ -96,17 +104,21 @@ export interface CandidateAction {
 
 /** What the analyzer adds to an incident's analysis. */
 export interface AugmentedAnalysis {
+  /** The incident analysed. */
   readonly incidentId: string;
   /** The retrieval query built from the incident. */
   readonly query: string;
   /** Fault kinds, most likely first. */
   readonly likelyFaults: readonly FaultEvidence[];
+  /** The runbooks retrieved, best first. */
   readonly runbooks: readonly Citation[];
+  /** Past incidents retrieved, best first. */
   readonly similarIncidents: readonly IncidentCitation[];
   /** Remedies, most promising first. */
   readonly candidateActions: readonly CandidateAction[];
   /** One-paragraph summary for operators and the report. */
   readonly explanation: string;
+  /** Time spent per retrieval stage. */
   readonly timings: RetrievalTimings;
 }
 

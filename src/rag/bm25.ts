@@ -39,8 +39,11 @@ interface Entry<D> {
 
 /** A BM25 lexical index over documents of type `D`. */
 export class Bm25Index<D extends { id: string }> {
+  /** Saturation of document term frequency (`Bm25Options.k1`, default 1.2). */
   readonly k1: number;
+  /** Length normalisation, 0..1 (`Bm25Options.b`, default 0.75). */
   readonly b: number;
+  /** Saturation of query term frequency (`Bm25Options.k3`, default 8). */
   readonly k3: number;
   readonly #analyze: (text: string) => string[];
   readonly #fieldWeights: Readonly<Record<string, number>>;
@@ -55,6 +58,7 @@ export class Bm25Index<D extends { id: string }> {
   #totalLength = 0;
   #scores = new Float64Array(0);
 
+  /** An empty index. */
   constructor(options: Bm25Options = {}) {
     this.k1 = options.k1 ?? 1.2;
     this.b = options.b ?? 0.75;

@@ -14,18 +14,23 @@ const CONFIDENT_CAUSE = 0.5;
 
 /** What the diagnoser reads of the loop's incident record. */
 export interface DiagnosedIncident {
+  /** The incident's id. */
   readonly id: string;
+  /** Nodes involved, by id. */
   readonly nodes?: readonly string[];
+  /** Anomalous metrics, most anomalous first. */
   readonly metrics?: readonly string[];
   /** Fault kind the diagnosis settled on (set by the loop from our answer). */
   readonly diagnosedKind?: string;
   /** When the incident closed, in the loop's clock. */
   readonly closedAt?: number;
+  /** When the incident opened, in the loop's clock. */
   readonly openedAt?: number;
 }
 
 /** The diagnosis answer, in the loop's terms. */
 export interface DiagnoserAnswer {
+  /** The fault kind settled on, if any. */
   kind?: string;
   /** Whether that kind of fault lives on a node or on a link. */
   scope?: TargetScope;

@@ -16,9 +16,11 @@ export interface RagDocument {
   readonly id: string;
   /** Where it came from. */
   readonly source: 'runbook' | 'incident';
+  /** A one-line title. */
   readonly title: string;
   /** Fault kinds it is about: the domain's FAULT_KINDS, or kinds a user's own runbooks add. */
   readonly faults: readonly string[];
+  /** How urgent the fault is. */
   readonly severity: Severity;
   /** What an operator sees. */
   readonly symptoms: readonly string[];

@@ -7,16 +7,23 @@
 
 /** A labelled query. */
 export interface LabelledQuery {
+  /** The query's id. */
   readonly id: string;
+  /** The query as an operator would word it. */
   readonly text: string;
+  /** Ids of the documents that answer it. */
   readonly relevant: readonly string[];
 }
 
 /** Averages over a query set. */
 export interface RetrievalQuality {
+  /** Queries evaluated. */
   readonly queries: number;
+  /** Share of queries with a relevant document first. */
   readonly recallAt1: number;
+  /** Share of queries with a relevant document in the top 3. */
   readonly recallAt3: number;
+  /** Mean reciprocal rank of the first relevant document. */
   readonly mrr: number;
   /** Ids of queries with no relevant document in the top 3. */
   readonly misses: readonly string[];

@@ -41,6 +41,7 @@ const CHUNK = 2048;
 export class HashedEmbedder implements Embedder {
   readonly id: string;
   readonly dim: number;
+  /** Weights of the feature families, defaults filled in. */
   readonly weights: Readonly<FeatureWeights>;
   readonly #concepts: ConceptMap;
   readonly #kernel: HashedKernel | undefined;

@@ -15,6 +15,7 @@ export interface IncidentMetric {
 
 /** An open incident as the analyzer sees it. */
 export interface IncidentInput {
+  /** The incident's id. */
   readonly id: string;
   /** Free-text description (operator notes, alert text). */
   readonly summary?: string;
@@ -24,7 +25,9 @@ export interface IncidentInput {
   readonly metrics?: readonly IncidentMetric[];
   /** Topology: affected nodes and links (ids). */
   readonly nodes?: readonly string[];
+  /** Links involved, by id. */
   readonly links?: readonly string[];
+  /** How urgent it is. */
   readonly severity?: Severity;
   /** Milliseconds since the epoch. */
   readonly openedAt?: number;

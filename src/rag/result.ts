@@ -7,6 +7,7 @@ import type { RagDocument } from './document.ts';
 
 /** One retrieved document and why it ranked where it did. */
 export interface RetrievalHit {
+  /** The document. */
   readonly document: RagDocument;
   /** Final score in [0, 1]: fused RRF score over the best achievable (1 = first everywhere). */
   readonly score: number;
@@ -24,10 +25,15 @@ export interface RetrievalHit {
 
 /** Milliseconds spent per stage of one retrieval. */
 export interface RetrievalTimings {
+  /** Embedding the query. */
   readonly embedMs: number;
+  /** Ranking with BM25. */
   readonly lexicalMs: number;
+  /** Ranking by vector similarity. */
   readonly vectorMs: number;
+  /** Fusing the rankings. */
   readonly fusionMs: number;
+  /** The whole retrieval. */
   readonly totalMs: number;
 }
 
@@ -38,6 +44,7 @@ export class RetrievalResult implements Iterable<RetrievalHit> {
   /** `scores[i]` belongs to `documents[i]`. */
   readonly scores: readonly number[];
 
+  /** A result over `hits`, best first. */
   constructor(
     /** The query text as given. */
     readonly query: string,
@@ -59,6 +66,7 @@ export class RetrievalResult implements Iterable<RetrievalHit> {
     return this.hits.length;
   }
 
+  /** The hits, best first. */
   [Symbol.iterator](): Iterator<RetrievalHit> {
     return this.hits[Symbol.iterator]();
   }

@@ -38,7 +38,9 @@ export const CONCEPT_WEIGHT = 1;
 
 /** Options of {@link HybridRetriever.open}. */
 export interface RetrieverOptions {
+  /** Turns text into vectors for the vector ranking. */
   embedder: Embedder;
+  /** Where documents and their vectors persist. */
   store: RagStore;
   /** Vector storage: exact f32 (default) or int8 with exact f32 rescoring. */
   precision?: VectorPrecision;
@@ -63,6 +65,7 @@ export interface SearchOptions {
   k?: number;
   /** Minimum final score in [0, 1] (default 0). */
   threshold?: number;
+  /** Metadata every returned document must match (default none). */
   filter?: RetrievalFilter;
   /** Default 'hybrid'. */
   mode?: RetrievalMode;

@@ -21,7 +21,9 @@ const ID = /^[a-z0-9][a-z0-9._-]*$/;
 
 /** The fault kinds and action names a runbook may use. */
 export interface RunbookVocabulary {
+  /** Fault kinds a runbook may name. */
   readonly faults: readonly string[];
+  /** Action names a runbook may recommend. */
   readonly actions: readonly string[];
 }
 

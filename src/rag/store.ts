@@ -8,6 +8,7 @@ import type { RagDocument } from './document.ts';
 
 /** A document as persisted. */
 export interface StoredDocument {
+  /** The document. */
   readonly document: RagDocument;
   /** Row-major vectors, one per text the retriever embeds for the document. */
   readonly embedding: Float32Array;
