@@ -42,6 +42,10 @@ export interface EncryptedKeysJson {
   rotationMs: number;
   /** Every public key of the node, current and earlier. */
   public: PublicKeysJson;
+  /**
+   * The secret keys, encrypted with AES-256-GCM under a key scrypt derives from the passphrase;
+   * salt, nonce and ciphertext in base64.
+   */
   secret: {
     kdf: 'scrypt';
     N: number;
