@@ -47,7 +47,7 @@ import {
   runCommandSpec,
   runGroup,
 } from './args.ts';
-import { readJsonInput } from './input.ts';
+import { inputName, readJsonInput } from './input.ts';
 
 const EMBEDDED_TRUST =
   'signatures checked against the keys the log itself carries: proves integrity since the first seal, not who wrote it';
@@ -130,10 +130,7 @@ async function openLog(path: string, withKnowledge: boolean): Promise<OpenedLog>
   if (!isDirectory) {
     const file = await readJsonInput<AuditFile>('<store>', path, 'audit file');
     if (file?.format !== 'x0tta6bl4-audit/1')
-      throw new UsageError(
-        '<store>',
-        `${path === '-' ? 'standard input' : path} is not an x0tta6bl4 audit file`,
-      );
+      throw new UsageError('<store>', `${inputName(path)} is not an x0tta6bl4 audit file`);
     return {
       store: MemoryAuditStore.fromFile(file),
       embeddedKeys: async () => KeyRing.fromJSON(file.keys),
@@ -173,7 +170,7 @@ async function trustedKeys(
   try {
     return {
       ring: KeyRing.fromJSON(keys as PublicKeysJson),
-      trust: `signatures checked against the pinned keys in ${keysPath}`,
+      trust: `signatures checked against the pinned keys in ${inputName(keysPath)}`,
     };
   } catch (error) {
     throw new UsageError('--keys', `${keysPath} holds no public keys: ${(error as Error).message}`);

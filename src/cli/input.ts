@@ -17,14 +17,18 @@ export async function readInput(argument: string, path: string): Promise<string>
   }
 }
 
+/** How messages name `path`: `standard input` for `-`, else the path. */
+export function inputName(path: string): string {
+  return path === '-' ? 'standard input' : path;
+}
+
 /** {@link readInput} parsed as JSON; `what` names the content in errors (`key file`). */
 export async function readJsonInput<T>(argument: string, path: string, what: string): Promise<T> {
   const text = await readInput(argument, path);
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    const source = path === '-' ? 'standard input' : path;
-    throw new UsageError(argument, `${what} ${source} is not JSON: ${(error as Error).message}`);
+    throw new UsageError(argument, `${what} ${inputName(path)} is not JSON: ${(error as Error).message}`);
   }
 }
 

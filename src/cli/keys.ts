@@ -33,7 +33,7 @@ import {
   runGroup,
 } from './args.ts';
 import { writeFileAtomic } from './atomic-write.ts';
-import { readJsonInput } from './input.ts';
+import { inputName, readJsonInput } from './input.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Key files hold secrets: readable and writable by their owner only. */
@@ -232,7 +232,7 @@ async function readKeyFile(path: string): Promise<KeyFileJson> {
   if (file?.format !== 'x0tta6bl4-keyfile/1')
     throw new UsageError(
       '<keyfile>',
-      `${path === '-' ? 'standard input' : path} is not an x0tta6bl4 key file (x0tta6bl4 keys generate makes one)`,
+      `${inputName(path)} is not an x0tta6bl4 key file (x0tta6bl4 keys generate makes one)`,
     );
   return file;
 }

@@ -9,7 +9,6 @@
  * atomically at every seal (at least once a second while entries arrive), so a killed run
  * leaves a verifiable file missing at most its last second, never a half-written one.
  */
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import process from 'node:process';
 import { ArgumentError } from '../errors.ts';
@@ -26,6 +25,7 @@ import { MemoryAuditStore, exportAuditFile, type AuditStore } from '../security/
 import { importKeyFile, type KeyFileJson } from '../security/keyfile.ts';
 import { NodeKeys } from '../security/keys.ts';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write.ts';
+import { inputName, readJsonInput } from './input.ts';
 
 /** Options of {@link RunSession.open}, from `run`'s command line. */
 export interface RunSessionOptions {
@@ -169,19 +169,14 @@ async function loadKeys(options: RunSessionOptions): Promise<{ keys: NodeKeys; s
   const passphrase = options.passphraseEnv === undefined ? undefined : process.env[options.passphraseEnv];
   if (options.passphraseEnv !== undefined && !passphrase)
     throw new ArgumentError('--passphrase-env', `environment variable ${options.passphraseEnv} is not set`);
-  let file: KeyFileJson;
-  try {
-    file = JSON.parse(await readFile(options.keyFile, 'utf8')) as KeyFileJson;
-  } catch (error) {
-    throw new ArgumentError('--keys', `cannot read key file ${options.keyFile}: ${(error as Error).message}`);
-  }
+  const file = await readJsonInput<KeyFileJson>('--keys', options.keyFile, 'key file');
   const keys = await importKeyFile(file, passphrase, { autoRotate: false });
   if (Date.now() >= keys.signingExpires)
     throw new ArgumentError(
       '--keys',
       `the signing key in ${options.keyFile} expired at ${new Date(keys.signingExpires).toISOString()}: x0tta6bl4 keys rotate ${options.keyFile}, then export and pin the public keys again`,
     );
-  return { keys, signer: options.keyFile };
+  return { keys, signer: inputName(options.keyFile) };
 }
 
 async function storeDirectory(path: string, keys: NodeKeys): Promise<OpenedStore> {

@@ -114,7 +114,6 @@ export const RUN_COMMAND = defineCommand({
     },
     keys: {
       type: 'input',
-      standardInput: false,
       help: 'sign the log with this key file (x0tta6bl4 keys generate); else a key dies with the run',
     },
     'passphrase-env': {

@@ -43,7 +43,9 @@ export function formatDuration(ms: number): string {
 export function progressLine(done: number, total: number, elapsedMs: number, detail: string): string {
   const share = total > 0 ? Math.min(1, done / total) : 1;
   const left =
-    done > 0 && share < 1 ? `, about ${formatDuration((elapsedMs * (total - done)) / done)} left` : '';
+    done > 0 && elapsedMs > 0 && share < 1
+      ? `, about ${formatDuration((elapsedMs * (total - done)) / done)} left`
+      : '';
   return `${(share * 100).toFixed(0).padStart(3)}% ${detail}${left}`;
 }
 
