@@ -53,6 +53,8 @@ let lastView: View | undefined;
 let listsVersion = -1;
 let listsAt = 0;
 let inFlight = false;
+/** Whether the next start begins paused (set by `?paused`, then by the Pause button). */
+let startPaused = false;
 
 const meshView = new MeshView($<HTMLCanvasElement>('mesh'), $('tooltip'), pick);
 const timeline = new Timeline(
@@ -73,7 +75,7 @@ async function start(): Promise<void> {
   setClock('starting the engine...');
   info = undefined;
   try {
-    info = await engine.start({ seed, nodes, speed: speedValue() });
+    info = await engine.start({ seed, nodes, speed: speedValue(), paused: startPaused });
   } catch (error) {
     setClock(`could not start: ${(error as Error).message}`);
     return;
@@ -86,10 +88,10 @@ async function start(): Promise<void> {
   charts = new NodeCharts($('charts'), info.metrics, info.threshold);
   $('node-hint').hidden = false;
   inject.targets.replaceChildren(...info.nodeIds.map((id) => el('option', { value: id })));
-  fillKinds(undefined);
+  listKinds();
   controls.pause.disabled = false;
-  controls.pause.setAttribute('aria-pressed', 'false');
-  controls.pause.textContent = 'Pause';
+  controls.pause.setAttribute('aria-pressed', String(startPaused));
+  controls.pause.textContent = startPaused ? 'Resume' : 'Pause';
   controls.step.disabled = true;
   timeline.showFaults([]);
   timeline.showStories([]);
@@ -99,17 +101,18 @@ function speedValue(): number {
   return controls.speed.value === 'Infinity' ? Number.POSITIVE_INFINITY : Number(controls.speed.value);
 }
 
-/** The kinds offered for a target: those that strike its type, or all nine when none is picked. */
-function fillKinds(scope: 'node' | 'link' | undefined): void {
+/** Lists the nine kinds, those that strike a node and then those that strike a link. */
+function listKinds(): void {
   if (!info) return;
-  const current = inject.kind.value;
   const group = (label: string, kinds: readonly string[]) =>
     el('optgroup', { label }, ...kinds.map((k) => el('option', { value: k }, k)));
-  inject.kind.replaceChildren(
-    ...(scope !== 'link' ? [group('Node faults', info.nodeKinds)] : []),
-    ...(scope !== 'node' ? [group('Link faults', info.linkKinds)] : []),
-  );
-  if ([...inject.kind.options].some((o) => o.value === current)) inject.kind.value = current;
+  inject.kind.replaceChildren(group('Node faults', info.nodeKinds), group('Link faults', info.linkKinds));
+}
+
+/** A target of another type than the chosen kind's: choose the first kind that strikes its type. */
+function fitKind(scope: 'node' | 'link'): void {
+  if (!info || FAULT_SCOPE[inject.kind.value as FaultKind] === scope) return;
+  inject.kind.value = (scope === 'node' ? info.nodeKinds : info.linkKinds)[0];
 }
 
 /** A node or link picked on the mesh: it becomes the injection target and, for a node, the charted one. */
@@ -117,7 +120,7 @@ function pick(target: Target): void {
   selected = target;
   meshView.select(target);
   inject.target.value = printTarget(target);
-  fillKinds(targetScope(target));
+  fitKind(targetScope(target));
   if (target.node !== undefined) {
     $('node-hint').hidden = true;
     void refreshCharts(true);
@@ -194,9 +197,10 @@ function showStatus(view: View): void {
   const pace = view.ticksPerSecond >= 10 ? Math.round(view.ticksPerSecond) : view.ticksPerSecond.toFixed(1);
   const phase =
     view.phase === 'warming-up' ? `learning the mesh's normal until t=${info!.warmupTicks}` : view.phase;
-  setClock(`t=${view.tick} s · ${phase} · ${pace}x real time`);
+  setClock(`t=${view.tick} s · ${phase}${view.phase === 'paused' ? '' : ` · ${pace}x real time`}`);
   controls.clock.dataset.phase = view.phase;
   controls.clock.dataset.tick = String(view.tick);
+  controls.clock.dataset.pace = String(Math.round(view.ticksPerSecond));
   inject.button.disabled = view.phase === 'warming-up';
   controls.step.disabled = view.phase !== 'paused';
   const text = JSON.stringify(view.counters);
@@ -244,6 +248,7 @@ controls.speed.addEventListener('change', () => {
 controls.pause.addEventListener('click', () => {
   if (!info) return;
   const pausing = controls.pause.getAttribute('aria-pressed') !== 'true';
+  startPaused = pausing;
   controls.pause.setAttribute('aria-pressed', String(pausing));
   controls.pause.textContent = pausing ? 'Resume' : 'Pause';
   void (pausing ? engine.pause() : engine.resume());
@@ -256,13 +261,6 @@ inject.form.addEventListener('submit', (event) => {
   event.preventDefault();
   void injectFault();
 });
-inject.target.addEventListener('change', () => {
-  try {
-    fillKinds(targetScope(readTarget()));
-  } catch {
-    fillKinds(undefined);
-  }
-});
 
 /** For tools and tests: where a node or link is drawn on the page. */
 Object.assign(globalThis, { playground: { positionOf: (target: Target) => meshView.positionOf(target) } });
@@ -273,5 +271,6 @@ for (const name of ['seed', 'nodes', 'speed'] as const) {
   const value = query.get(name);
   if (value !== null) controls[name].value = value;
 }
+startPaused = query.has('paused');
 requestAnimationFrame(frame);
 await start();

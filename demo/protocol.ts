@@ -12,6 +12,8 @@ export interface StartOptions {
   nodes: number;
   /** Simulated seconds per real second; Infinity runs as fast as the engine can. */
   speed: number;
+  /** Start paused: the warm-up runs, then the clock stops at its last tick until resumed. */
+  paused?: boolean;
 }
 
 /** The mesh a session runs, as the page draws it, and what its faults and metrics are called. */

@@ -117,6 +117,7 @@ export class MeshSession {
     this.#parts = parts;
     this.#history = history;
     this.#speed = options.speed;
+    this.#paused = options.paused === true;
     const runbookFaults = new Map(RUNBOOKS.map((r) => [r.id, r.faults]));
     this.#evaluator = new Evaluator(mesh.sim, mesh.loop.events, (id) => runbookFaults.get(id));
     this.#teller = new StoryTeller(mesh.loop.events);

@@ -278,6 +278,7 @@ function faultRow(f: FaultOutcome): HTMLElement {
       ...(f.detectedAt !== undefined ? { 'data-detected-at': String(f.detectedAt) } : {}),
       ...(f.healedAt !== undefined ? { 'data-healed-at': String(f.healedAt) } : {}),
       ...(top ? { 'data-root-cause': top } : {}),
+      ...(f.rootCauseRank !== null ? { 'data-root-cause-rank': String(f.rootCauseRank) } : {}),
       ...(f.diagnosedKind ? { 'data-diagnosed-kind': f.diagnosedKind } : {}),
     },
     el(

@@ -26,7 +26,14 @@ function sameStyle(a: Shape, b: Shape): boolean {
   if (a.type !== b.type) return false;
   if (a.type === 'line' && b.type === 'line')
     return a.stroke === b.stroke && a.width === b.width && (a.dash ?? []).join() === (b.dash ?? []).join();
-  if ((a.type === 'circle' && b.type === 'circle') || (a.type === 'square' && b.type === 'square'))
+  if (a.type === 'circle' && b.type === 'circle')
+    return (
+      a.fill === b.fill &&
+      a.stroke === b.stroke &&
+      a.width === b.width &&
+      (a.dash ?? []).join() === (b.dash ?? []).join()
+    );
+  if (a.type === 'square' && b.type === 'square')
     return a.fill === b.fill && a.stroke === b.stroke && a.width === b.width;
   return false;
 }
@@ -63,9 +70,11 @@ function paintRun(ctx: Canvas2D, shapes: readonly Shape[], from: number, to: num
         ctx.fill();
       }
       if (first.stroke && first.width) {
+        ctx.setLineDash((first.type === 'circle' && first.dash) || []);
         ctx.strokeStyle = first.stroke;
         ctx.lineWidth = first.width;
         ctx.stroke();
+        ctx.setLineDash([]);
       }
       return;
     }

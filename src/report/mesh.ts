@@ -91,7 +91,16 @@ export type Shape =
       width: number;
       dash?: readonly number[];
     }
-  | { type: 'circle'; x: number; y: number; r: number; fill?: string; stroke?: string; width?: number }
+  | {
+      type: 'circle';
+      x: number;
+      y: number;
+      r: number;
+      fill?: string;
+      stroke?: string;
+      width?: number;
+      dash?: readonly number[];
+    }
   | { type: 'square'; x: number; y: number; half: number; fill?: string; stroke?: string; width?: number }
   /** A hull grown by `pad` (round joins): a tinted area with a border. */
   | {
@@ -167,7 +176,7 @@ export function meshShapes(geometry: MeshGeometry, picture: MeshPicture): Shape[
     const marks = picture.linkMarks[l];
     if (marks & MARK.acted) shapes.push(line(l, MARK_COLORS.acted, thin * 2.5));
     if (marks & MARK.faulty) shapes.push(line(l, LINK_COLORS.faulty, thin * 2, [5, 4]));
-    if (marks & MARK.selected) shapes.push(line(l, MARK_COLORS.selected, thin * 3));
+    if (marks & MARK.selected) shapes.push(line(l, MARK_COLORS.selected, thin * 3, [3, 2]));
   }
   for (const strike of picture.strikes ?? []) {
     if (strike.link === undefined) continue;
@@ -190,19 +199,20 @@ export function meshShapes(geometry: MeshGeometry, picture: MeshPicture): Shape[
   }
   // Rings: the ground truth innermost, then an action in flight, then the selection.
   const ring = Math.max(1.5, radius / 3.5);
-  const around = (i: number, gap: number, stroke: string, width = ring): Shape => ({
+  const around = (i: number, gap: number, stroke: string, width = ring, dash?: readonly number[]): Shape => ({
     type: 'circle',
     x: px[i],
     y: py[i],
     r: radius + gap * ring,
     stroke,
     width,
+    ...(dash ? { dash } : {}),
   });
   for (let i = 0; i < px.length; i++) {
     const marks = picture.nodeMarks[i];
     if (marks & MARK.faulty) shapes.push(around(i, 1, MARK_COLORS.faulty));
     if (marks & MARK.acted) shapes.push(around(i, 2.5, MARK_COLORS.acted));
-    if (marks & MARK.selected) shapes.push(around(i, 4, MARK_COLORS.selected));
+    if (marks & MARK.selected) shapes.push(around(i, 4, MARK_COLORS.selected, ring, [3, 2]));
   }
   const struck = new Map<number, number>();
   for (const strike of picture.strikes ?? []) {

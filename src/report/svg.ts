@@ -17,8 +17,14 @@ export function shapesSvg(shapes: readonly Shape[], width: number, height: numbe
   );
 }
 
-function paint(fill: string | undefined, stroke: string | undefined, width: number | undefined): string {
-  return `fill="${fill ?? 'none'}"${stroke && width ? ` stroke="${stroke}" stroke-width="${r(width)}"` : ''}`;
+function paint(
+  fill: string | undefined,
+  stroke: string | undefined,
+  width: number | undefined,
+  dash?: readonly number[],
+): string {
+  const line = stroke && width ? ` stroke="${stroke}" stroke-width="${r(width)}"` : '';
+  return `fill="${fill ?? 'none'}"${line}${dash ? ` stroke-dasharray="${dash.join(' ')}"` : ''}`;
 }
 
 function shapeSvg(s: Shape): string {
@@ -26,7 +32,7 @@ function shapeSvg(s: Shape): string {
     case 'line':
       return `<line x1="${r(s.x1)}" y1="${r(s.y1)}" x2="${r(s.x2)}" y2="${r(s.y2)}" stroke="${s.stroke}" stroke-width="${r(s.width)}"${s.dash ? ` stroke-dasharray="${s.dash.join(' ')}"` : ''}/>`;
     case 'circle':
-      return `<circle cx="${r(s.x)}" cy="${r(s.y)}" r="${r(s.r)}" ${paint(s.fill, s.stroke, s.width)}/>`;
+      return `<circle cx="${r(s.x)}" cy="${r(s.y)}" r="${r(s.r)}" ${paint(s.fill, s.stroke, s.width, s.dash)}/>`;
     case 'square':
       return `<rect x="${r(s.x - s.half)}" y="${r(s.y - s.half)}" width="${r(2 * s.half)}" height="${r(2 * s.half)}" ${paint(s.fill, s.stroke, s.width)}/>`;
     case 'area': {

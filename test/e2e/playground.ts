@@ -1,7 +1,7 @@
 /**
  * Helpers of the playground's end-to-end tests: open it on a fixed mesh, find where the
  * simulator's own fault schedule would strike (a target where each kind has something to break),
- * click a node or link on the canvas, inject, and read a fault's row.
+ * click a node or link on the canvas, inject, and step the clock.
  */
 import { expect, type Page } from '@playwright/test';
 import { printTarget, type Target } from '../../src/domain/targets.ts';
@@ -10,6 +10,9 @@ import { MeshSimulator, scheduleFaults, type SimFaultKind } from '../../src/sim/
 /** A small mesh on which every kind is detected, blamed right, named right and healed (checked from Node). */
 export const MESH = { seed: 2, nodes: 30 };
 
+/** The tick the playground's detectors finish learning the mesh's normal (a paused start stops there). */
+export const WARM = 600;
+
 /** Where the simulator's fault schedule puts a fault of `kind` on the playground's mesh. */
 export function targetFor(kind: SimFaultKind, mesh = MESH): Target {
   const sim = new MeshSimulator({ seed: mesh.seed, topology: { kind: 'geometric', nodes: mesh.nodes } });
@@ -17,7 +20,7 @@ export function targetFor(kind: SimFaultKind, mesh = MESH): Target {
     .target;
 }
 
-/** Collects the page's errors and console errors, to assert there are none. */
+/** Collects the page's uncaught errors and console errors, to assert there are none. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
@@ -27,10 +30,19 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** Opens the playground on `mesh` at `speed` and waits until the detectors have learnt its normal. */
-export async function openPlayground(page: Page, mesh = MESH, speed = 'Infinity', extra = ''): Promise<void> {
-  await page.goto(`/?seed=${mesh.seed}&nodes=${mesh.nodes}&speed=${speed}${extra}`);
-  await expect(page.locator('#clock')).toHaveAttribute('data-phase', 'running', { timeout: 90_000 });
+/**
+ * Opens the playground on `mesh` at `speed` and waits until the detectors have learnt its
+ * normal. `paused` stops the clock at exactly tick WARM, so what follows is the same every run.
+ */
+export async function openPlayground(
+  page: Page,
+  options: { mesh?: typeof MESH; speed?: string; paused?: boolean } = {},
+): Promise<void> {
+  const { mesh = MESH, speed = 'Infinity', paused = false } = options;
+  await page.goto(`/?seed=${mesh.seed}&nodes=${mesh.nodes}&speed=${speed}${paused ? '&paused' : ''}`);
+  const clock = page.locator('#clock');
+  await expect(clock).toHaveAttribute('data-phase', paused ? 'paused' : 'running', { timeout: 90_000 });
+  if (paused) await expect(clock).toHaveAttribute('data-tick', String(WARM));
 }
 
 /** Clicks `target` where the canvas draws it. */
@@ -38,12 +50,14 @@ export async function clickOnMesh(page: Page, target: Target): Promise<void> {
   const at = await page.evaluate(
     (t) =>
       (
-        globalThis as unknown as { playground: { positionOf(t: Target): { x: number; y: number } } }
+        globalThis as unknown as {
+          playground: { positionOf(t: Target): { x: number; y: number } | undefined };
+        }
       ).playground.positionOf(t),
     target,
   );
   expect(at, `${printTarget(target)} is drawn`).toBeDefined();
-  await page.mouse.click(at.x, at.y);
+  await page.mouse.click(at!.x, at!.y);
 }
 
 /** Picks `target` on the canvas, chooses `kind` and injects it; resolves with the fault's table row. */
@@ -53,5 +67,20 @@ export async function injectByClick(page: Page, kind: SimFaultKind, target: Targ
   await page.selectOption('#kind', kind);
   await page.click('#inject-button');
   await expect(page.locator('#inject-status')).toContainText(`Injected ${kind} at ${printTarget(target)}`);
+  return faultRow(page, kind, target);
+}
+
+/** The faults table's row of the fault of `kind` at `target`. */
+export function faultRow(page: Page, kind: SimFaultKind, target: Target) {
   return page.locator(`#faults tr[data-kind="${kind}"][data-target="${printTarget(target)}"]`);
+}
+
+/** Presses Step `count` times, each time waiting for the clock to show the next tick. */
+export async function stepClock(page: Page, count: number): Promise<void> {
+  const clock = page.locator('#clock');
+  const start = Number(await clock.getAttribute('data-tick'));
+  for (let k = 1; k <= count; k++) {
+    await page.click('#step');
+    await expect(clock).toHaveAttribute('data-tick', String(start + k));
+  }
 }

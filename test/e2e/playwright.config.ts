@@ -19,5 +19,8 @@ export default defineConfig({
     url: 'http://127.0.0.1:5174',
     reuseExistingServer: false,
     timeout: 60_000,
+    // A server that neither watches nor reloads: an edit elsewhere in the tree mid-run must not
+    // reload a page under test (demo/vite.config.ts).
+    env: { PLAYGROUND_WATCH: '0' },
   },
 });
