@@ -3,7 +3,7 @@
 // --help and -h; a bad option or a bad value is one line naming it, then the usage, exit 2;
 // nothing ever prints a stack trace, unless --debug asks for it; `-` reads standard input.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -294,6 +294,37 @@ describe.each(Object.keys(RUNTIMES))('x0tta6bl4 on %s', (runtime) => {
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/ENOSPC|NotCapable/);
     expect(debug.stderr).toMatch(/^\s+at\s/m);
+  });
+});
+
+describe('x0tta6bl4 --json on Node: one JSON document on stdout, and no file unless asked', () => {
+  it('nab, rag index, keys generate and readiness', async () => {
+    const results = join(dir, 'nab-results');
+    const keyFile = join(dir, 'json-keys.json');
+    const store = join(dir, 'json-rag.json');
+    const [nab, index, keys, readiness] = await Promise.all([
+      cli('node', [
+        ...['nab', '--data', 'test/fixtures/nab/data', '--out', results],
+        ...['--windows', 'test/fixtures/nab/windows.json', '--json'],
+      ]),
+      cli('node', ['rag', 'index', 'test/fixtures/runbooks/schema', '--store', store, '--json']),
+      cli('node', ['keys', 'generate', '--out', keyFile, '--json']),
+      cli('node', ['readiness', '--only', 'deploy.engines', '--json']),
+    ]);
+    for (const outcome of [nab, index, keys, readiness]) expect(outcome.code, outcome.stderr).toBe(0);
+    expect(JSON.parse(nab.stdout)).toMatchObject({
+      files: 4,
+      out: results,
+      evaluation: { threshold: 0.747408688537634 },
+    });
+    const indexed = JSON.parse(index.stdout);
+    expect(indexed).toMatchObject({ store, removed: [], unchanged: 0 });
+    expect(indexed.added.length).toBeGreaterThan(0);
+    expect(JSON.parse(keys.stdout)).toMatchObject({ file: keyFile, encrypted: false });
+    expect(JSON.parse(keys.stdout).signingKey).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.parse(readiness.stdout)).toMatchObject({ ready: true, summary: { total: 1, passed: 1 } });
+    // readiness writes its reports only when --out or --html name them.
+    expect(await readdir(ROOT)).not.toContain('readiness.json');
   });
 });
 
