@@ -253,7 +253,7 @@ describe('nab --cv', () => {
     ]) {
       const { io, err } = capture();
       expect(await runNabCommand(argv, io)).toBe(2);
-      expect(err.join('\n')).toMatch(/--windows is required|--grid needs --cv/);
+      expect(err.join('\n')).toMatch(/--windows: is required with --cv|--grid: needs --cv/);
     }
     const { io, err } = capture();
     expect(await runNabCommand(['--cv', 'fold', '--data', data, '--windows', windowsPath], io)).toBe(2);
