@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findChromium } from '../test/runtime/chromium.ts';
+import { findChromium, SCREENSHOT_ORDER, THIS_HOST } from '../test/runtime/chromium.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -82,19 +82,27 @@ const checks: Record<string, Check> = {
       (v) => `Bun ${v}`,
     ),
   async chromium() {
-    let found: Awaited<ReturnType<typeof findChromium>>;
-    try {
-      found = await findChromium();
-    } catch (error) {
-      throw new Missing(`Chromium: ${(error as Error).message}`);
+    // The vitest browser tests take the first Chromium in the usual order, the screenshot tests
+    // the first in SCREENSHOT_ORDER: check each (once if they are the same).
+    const seen = new Map<string, string>();
+    for (const order of [undefined, SCREENSHOT_ORDER]) {
+      let chromium: Awaited<ReturnType<typeof findChromium>>;
+      try {
+        chromium = await findChromium(THIS_HOST, order);
+      } catch (error) {
+        throw new Missing(`Chromium: ${(error as Error).message}`);
+      }
+      if (seen.has(chromium.executablePath)) continue;
+      const version = await firstLine(
+        chromium.executablePath,
+        ['--version'],
+        `Chromium at ${chromium.executablePath}`,
+        'set CHROMIUM_PATH to a working Chromium or CHROMIUM_SOURCE=npm',
+      );
+      const use = seen.size === 0 ? '' : 'for screenshots ';
+      seen.set(chromium.executablePath, `${use}${version.replace(/ built on .*/, '')} (${chromium.source})`);
     }
-    const version = await firstLine(
-      found.executablePath,
-      ['--version'],
-      `Chromium at ${found.executablePath}`,
-      'set CHROMIUM_PATH to a working Chromium or CHROMIUM_SOURCE=npm',
-    );
-    return `${version.replace(/ built on .*/, '')} (${found.source})`;
+    return [...seen.values()].join(', ');
   },
 };
 

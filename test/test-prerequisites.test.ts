@@ -9,7 +9,7 @@ import { chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ChromiumNotFoundError, CHROMIUM_ARGS, findChromium } from './runtime/chromium.ts';
+import { ChromiumNotFoundError, CHROMIUM_ARGS, findChromium, SCREENSHOT_ORDER } from './runtime/chromium.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const linux = { platform: 'linux', arch: 'x64' };
@@ -76,6 +76,17 @@ describe('findChromium', () => {
     expect(found.launchOptions.env?.FONTCONFIG_PATH).toBe(join(tmpdir(), 'fonts'));
     const version = await runProgram(found.executablePath, ['--version']);
     expect(version.stdout).toMatch(/^Chromium \d+\./);
+  }, 60_000);
+
+  it("puts the npm Chromium before the machine's for screenshots, where it runs", async () => {
+    const onPath = { env: { PATH: bin } };
+    const mac = await findChromium({ ...onPath, platform: 'darwin', arch: 'arm64' }, SCREENSHOT_ORDER);
+    expect(mac.source).toBe('system');
+    expect((await findChromium({ ...onPath, ...linux })).source).toBe('system');
+    if (process.platform !== 'linux' || process.arch !== 'x64') return;
+    expect((await findChromium({ ...onPath, ...linux }, SCREENSHOT_ORDER)).source).toBe('npm');
+    const pinned = { env: { PATH: bin, CHROMIUM_PATH: join(bin, 'chromium') }, ...linux };
+    expect((await findChromium(pinned, SCREENSHOT_ORDER)).source).toBe('path');
   }, 60_000);
 });
 

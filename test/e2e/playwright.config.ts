@@ -1,8 +1,9 @@
 import { defineConfig } from '@playwright/test';
-import { findChromium } from '../runtime/chromium.ts';
+import { findChromium, SCREENSHOT_ORDER, THIS_HOST } from '../runtime/chromium.ts';
 
-// `npm run test:e2e` runs the pre-flight first, which says how to get a Chromium if none is found.
-const { launchOptions } = await findChromium();
+// The screenshot baselines are the npm Chromium's, so it comes before the machine's (see
+// SCREENSHOT_ORDER). `npm run test:e2e` runs the pre-flight first, which says how to get one.
+const { launchOptions } = await findChromium(THIS_HOST, SCREENSHOT_ORDER);
 
 export default defineConfig({
   testDir: '.',

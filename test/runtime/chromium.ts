@@ -11,7 +11,8 @@
  *   use, so that `npm install && npm test` needs no browser on the machine.
  *
  * `CHROMIUM_SOURCE=<source>` tries that source alone: CI sets `npm` to test, on every machine,
- * the browser a bare machine gets.
+ * the browser a bare machine gets. Tests that compare screenshots try the sources in
+ * {@link SCREENSHOT_ORDER} instead.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -21,6 +22,14 @@ import { tmpdir } from 'node:os';
 export const CHROMIUM_SOURCES = ['path', 'system', 'playwright', 'npm'] as const;
 /** One of {@link CHROMIUM_SOURCES}. */
 export type ChromiumSource = (typeof CHROMIUM_SOURCES)[number];
+
+/**
+ * The order for tests that compare screenshots (the Playwright end-to-end tests): the npm
+ * Chromium before the machine's, because pixels match a baseline only in the build, with the
+ * fonts, that made it, and the npm one is the same build with its own fonts on every Linux x64
+ * machine. An explicit CHROMIUM_PATH still comes first.
+ */
+export const SCREENSHOT_ORDER: readonly ChromiumSource[] = ['path', 'npm', 'system', 'playwright'];
 
 /** Flags every source gets: headless as root without a sandbox, and no background traffic. */
 export const CHROMIUM_ARGS = [
@@ -115,8 +124,11 @@ async function find(source: ChromiumSource, host: FinderEnvironment): Promise<st
   }
 }
 
-function sourcesToTry(requested: string | undefined): readonly ChromiumSource[] {
-  if (requested === undefined || requested === '') return CHROMIUM_SOURCES;
+function sourcesToTry(
+  requested: string | undefined,
+  order: readonly ChromiumSource[],
+): readonly ChromiumSource[] {
+  if (requested === undefined || requested === '') return order;
   if (!(CHROMIUM_SOURCES as readonly string[]).includes(requested))
     throw new ChromiumNotFoundError(
       `CHROMIUM_SOURCE=${requested} is not one of ${CHROMIUM_SOURCES.join(', ')}`,
@@ -124,14 +136,22 @@ function sourcesToTry(requested: string | undefined): readonly ChromiumSource[] 
   return [requested as ChromiumSource];
 }
 
+/** This process's environment, platform and architecture. */
+export const THIS_HOST: FinderEnvironment = {
+  env: process.env,
+  platform: process.platform,
+  arch: process.arch,
+};
+
 /**
- * The first Chromium found among the sources (see the module's comment), or a
+ * The first Chromium found among the sources, tried in `order` (see the module's comment), or a
  * {@link ChromiumNotFoundError} that says where it looked and how to get one.
  */
 export async function findChromium(
-  host: FinderEnvironment = { env: process.env, platform: process.platform, arch: process.arch },
+  host: FinderEnvironment = THIS_HOST,
+  order: readonly ChromiumSource[] = CHROMIUM_SOURCES,
 ): Promise<FoundChromium> {
-  const sources = sourcesToTry(host.env.CHROMIUM_SOURCE);
+  const sources = sourcesToTry(host.env.CHROMIUM_SOURCE, order);
   for (const source of sources) {
     const executablePath = await find(source, host);
     if (executablePath === undefined) continue;
