@@ -3,6 +3,7 @@ import { ArgumentError } from '../../src/errors.ts';
 import { alertLinkKeys, alertQuery, documentLinkKeys, parseAlerts } from '../../src/rag/alert.ts';
 import { RAGAnalyzer } from '../../src/rag/analyzer.ts';
 import { Bm25Index } from '../../src/rag/bm25.ts';
+import { RagDiagnoser } from '../../src/rag/diagnoser.ts';
 import { documentFields, labelConfidence, type RagDocument } from '../../src/rag/document.ts';
 import { LabelInference, MIN_CONFIDENCE } from '../../src/rag/infer.ts';
 import { readMarkdown } from '../../src/rag/markdown.ts';
@@ -324,5 +325,51 @@ describe('inferred labels in a diagnosis', () => {
     expect(score('node-crash') / score('disk-full')).toBeCloseTo(1 / (0.6 / 4), 9);
     expect(d.runbooks[1].confidence).toEqual({ faults: [0.6], actions: [0.6] });
     expect(d.runbooks[0].confidence).toEqual({ faults: [1], actions: [1] });
+  });
+});
+
+describe("the loop's diagnoser with an operator's runbooks", () => {
+  it('cites them beside the shipped ones and recommends their actions', async () => {
+    const inference = await LabelInference.create();
+    const hostDown = readRunbook(HOST_DOWN, 'hosts/HostDown.md', { inference });
+    const diagnoser = await RagDiagnoser.create({
+      kinds: ['node-crash', 'memory-leak'],
+      runbooks: [hostDown],
+    });
+    const answer = await diagnoser.diagnose(
+      { id: 'inc-1' },
+      { description: 'node stopped reporting telemetry, no heartbeat, unreachable host down, box crashed' },
+    );
+    expect(answer.kind).toBe('node-crash');
+    expect(answer.citations.slice(0, 3)).toContain('hosts/HostDown.md');
+    // Every action of a node-crash runbook is supported; the runbook's own are among them, and
+    // the planner (src/plan) scores only those its executor knows.
+    const actions = answer.recommended.map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(hostDown.actions));
+  });
+
+  it("weighs an inferred runbook's recommendations by the confidence of its kind and of each action", async () => {
+    const doc: RagDocument = {
+      ...readRunbook(HOST_DOWN, 'hosts/HostDown.md'),
+      faults: ['node-crash'],
+      actions: ['failover', 'restart-service'],
+      inferred: {
+        faults: [{ name: 'node-crash', confidence: 0.8 }],
+        actions: [
+          { name: 'failover', confidence: 0.9 },
+          { name: 'restart-service', confidence: 0.45 },
+        ],
+      },
+    };
+    const diagnoser = await RagDiagnoser.create({ shippedRunbooks: false, runbooks: [doc], k: 1 });
+    const answer = await diagnoser.diagnose(
+      { id: 'inc-2' },
+      { description: 'host stopped reporting, no heartbeat' },
+    );
+    // failover: 0.8 x 0.9 / 1; restart-service: 0.8 x 0.45 / 2 (second in the list): a quarter.
+    expect(answer.recommended).toEqual([
+      { action: 'failover', support: 1 },
+      { action: 'restart-service', support: expect.closeTo(0.25, 9) },
+    ]);
   });
 });
