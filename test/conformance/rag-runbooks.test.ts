@@ -345,7 +345,7 @@ describe("the loop's diagnoser with an operator's runbooks", () => {
     // Every action of a node-crash runbook is supported; the runbook's own are among them, and
     // the planner (src/plan) scores only those its executor knows.
     const actions = answer.recommended.map((r) => r.action);
-    expect(actions).toEqual(expect.arrayContaining(hostDown.actions));
+    expect(actions).toEqual(expect.arrayContaining([...hostDown.actions]));
   });
 
   it("weighs an inferred runbook's recommendations by the confidence of its kind and of each action", async () => {
