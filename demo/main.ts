@@ -9,8 +9,10 @@ import { spawnWorker } from '../src/runtime/spawn.ts';
 import { NodeCharts } from './charts.ts';
 import type { PlaygroundEngine } from './engine.ts';
 import { MeshView } from './mesh-view.ts';
-import type { Counters, MeshInfo, View } from './protocol.ts';
-import { el, Timeline } from './timeline.ts';
+import type { Counters, MeshInfo, Storage, Story, View } from './protocol.ts';
+import { AuditPanel } from './audit-panel.ts';
+import { RagBox } from './rag-box.ts';
+import { el, RunbookReader, Timeline } from './timeline.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -55,18 +57,26 @@ let listsAt = 0;
 let inFlight = false;
 /** Whether the next start begins paused (set by `?paused`, then by the Pause button). */
 let startPaused = false;
+/** Incidents of earlier meshes and visits, read back from the store at each start. */
+let past: Story[] = [];
 
 const meshView = new MeshView($<HTMLCanvasElement>('mesh'), $('tooltip'), pick);
+const reader = new RunbookReader($<HTMLDialogElement>('runbook'), (id) => engine.runbook(id));
 const timeline = new Timeline(
   {
     faultRows: $('faults').querySelector('tbody')!,
     faultsEmpty: $('faults-empty'),
     stories: $('stories'),
     storiesEmpty: $('incidents-empty'),
-    dialog: $<HTMLDialogElement>('runbook'),
   },
-  (id) => engine.runbook(id),
+  reader,
 );
+new RagBox($('rag'), (query) => engine.search(query), reader);
+const auditPanel = new AuditPanel($('audit'), {
+  state: () => engine.audit(),
+  verify: () => engine.verify(),
+  tamper: (position) => engine.tamper(position),
+});
 
 /** Starts a mesh with the form's seed and size. */
 async function start(): Promise<void> {
@@ -94,7 +104,8 @@ async function start(): Promise<void> {
   controls.pause.textContent = startPaused ? 'Resume' : 'Pause';
   controls.step.disabled = true;
   timeline.showFaults([]);
-  timeline.showStories([]);
+  past = await engine.history();
+  timeline.showStories(past);
 }
 
 function speedValue(): number {
@@ -169,6 +180,7 @@ function frame(): void {
         listsAt = now;
         void refreshLists(view.version);
         void refreshCharts(false);
+        void auditPanel.refresh();
       }
     })
     .catch((error: Error) => {
@@ -183,7 +195,7 @@ async function refreshLists(version: number): Promise<void> {
   listsVersion = version;
   const [faults, stories] = await Promise.all([engine.faults(), engine.stories()]);
   timeline.showFaults(faults);
-  timeline.showStories(stories);
+  timeline.showStories([...stories, ...past]);
 }
 
 async function refreshCharts(now: boolean): Promise<void> {
@@ -238,6 +250,23 @@ function fail(error: Error): void {
   console.error(error);
 }
 
+/** Opens the knowledge store (`?store=memory` keeps it in memory) and says what it holds. */
+async function openStorage(storage: Storage): Promise<void> {
+  const held = await engine.openStorage(storage);
+  $('storage-note').textContent =
+    storage === 'memory'
+      ? 'Knowledge kept in memory: gone on reload.'
+      : `Knowledge kept in this browser (IndexedDB): ${held} incident${held === 1 ? '' : 's'} so far.`;
+}
+
+$('reset').addEventListener('click', async () => {
+  $('storage-note').textContent = 'forgetting...';
+  info = undefined;
+  await engine.reset();
+  await openStorage(storage);
+  await start();
+});
+
 controls.form.addEventListener('submit', (event) => {
   event.preventDefault();
   void start();
@@ -272,5 +301,7 @@ for (const name of ['seed', 'nodes', 'speed'] as const) {
   if (value !== null) controls[name].value = value;
 }
 startPaused = query.has('paused');
+const storage: Storage = query.get('store') === 'memory' ? 'memory' : 'indexeddb';
+await openStorage(storage);
 requestAnimationFrame(frame);
 await start();

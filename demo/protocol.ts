@@ -29,6 +29,9 @@ export interface MeshInfo extends MeshLayout {
   warmupTicks: number;
 }
 
+/** Where the playground keeps its database: IndexedDB (kept across reloads) or memory (gone with the page). */
+export type Storage = 'indexeddb' | 'memory';
+
 /** Where the session stands. */
 export type Phase = 'warming-up' | 'running' | 'paused';
 
@@ -108,3 +111,44 @@ export interface NodeSeries {
 }
 
 export type { FaultOutcome };
+
+/** A runbook (or past incident) the RAG analyzer retrieved for a query, with its score and why. */
+export interface RagHit {
+  id: string;
+  title: string;
+  source: 'runbook' | 'incident';
+  faults: string[];
+  /** Fused score in [0, 1] (1 = first in both the lexical and the vector ranking). */
+  score: number;
+  /** Query words and concepts the document shares. */
+  matched: string[];
+  lexicalRank?: number;
+  vectorRank?: number;
+}
+
+/** One audit log entry as the panel lists it. */
+export interface AuditRow {
+  seq: number;
+  kind: string;
+  /** Wall-clock ms of the append. */
+  at: number;
+  tick?: number;
+  incident?: string;
+  what: string;
+  /** Covered by a signed batch seal (else durable but not signed yet). */
+  sealed: boolean;
+}
+
+/** The audit log's size and its latest entries, newest first. */
+export interface AuditState {
+  entries: number;
+  batches: number;
+  /** Id of the key this page signs with. */
+  signer: string;
+  rows: AuditRow[];
+}
+
+/** What verifying the audit log found. */
+export type AuditVerdict =
+  | { ok: true; entries: number; batches: number; unsealed: number; head: string }
+  | { ok: false; reason: string; position: number; detail: string; verifiedEntries: number };

@@ -6,17 +6,20 @@
 import { FAULT_SCOPE } from '../src/domain/faults.ts';
 import { checkTarget, type Target } from '../src/domain/targets.ts';
 import { ArgumentError } from '../src/errors.ts';
+import { IdSource } from '../src/knowledge/ids.ts';
 import type { KnowledgeStore } from '../src/knowledge/store.ts';
 import type { AuditSink, BatchScorer } from '../src/loop/contracts.ts';
 import { LINK_HEALTH, MARK, NODE_HEALTH } from '../src/report/index.ts';
 import { createEngineParts, type EngineParts } from '../src/run/defaults.ts';
 import { Evaluator } from '../src/run/evaluate.ts';
 import { MeshLoop, SIM_METRICS } from '../src/run/mesh-loop.ts';
+import { RagDiagnoser } from '../src/rag/diagnoser.ts';
 import type { RagStore } from '../src/rag/store.ts';
 import { RUNBOOKS } from '../src/rag/runbooks.generated.ts';
 import { SIM_FAULT_KINDS, type SimFaultKind } from '../src/sim/index.ts';
 import type {
   Counters,
+  RagHit,
   FaultOutcome,
   MeshInfo,
   NodeSeries,
@@ -91,6 +94,8 @@ class WatchedScorer implements BatchScorer {
 /** One running mesh (see the file comment); `stop()` ends it. */
 export class MeshSession {
   readonly info: MeshInfo;
+  /** The run id that prefixes this mesh's incident and action ids. */
+  readonly runId: string;
   readonly #mesh: MeshLoop;
   readonly #parts: EngineParts;
   readonly #evaluator: Evaluator;
@@ -112,7 +117,14 @@ export class MeshSession {
   #injected = 0;
   #counters: { version: number; counters: Counters } | undefined;
 
-  private constructor(options: StartOptions, mesh: MeshLoop, parts: EngineParts, history: SeriesHistory) {
+  private constructor(
+    options: StartOptions,
+    mesh: MeshLoop,
+    parts: EngineParts,
+    history: SeriesHistory,
+    runId: string,
+  ) {
+    this.runId = runId;
     this.#mesh = mesh;
     this.#parts = parts;
     this.#history = history;
@@ -155,7 +167,9 @@ export class MeshSession {
     checkSpeed(speed);
     const parts = await createEngineParts(stores.rag ? { ragStore: stores.rag } : {});
     let history: SeriesHistory | undefined;
+    const ids = new IdSource();
     const mesh = await MeshLoop.create({
+      ids,
       seed,
       nodes,
       faultsPerKind: 0,
@@ -166,7 +180,7 @@ export class MeshSession {
       store: stores.knowledge,
       audit: stores.audit,
     });
-    const session = new MeshSession(options, mesh, parts, history!);
+    const session = new MeshSession(options, mesh, parts, history!, ids.runId);
     session.#driving = session.#drive();
     return session;
   }
@@ -300,6 +314,26 @@ export class MeshSession {
     return { node, ticks, values, scores };
   }
 
+  /** The runbooks and past incidents the engine's RAG analyzer retrieves for `query`, best first. */
+  async search(query: string, k = 8): Promise<RagHit[]> {
+    if (typeof query !== 'string' || query.trim() === '')
+      throw new ArgumentError('query', 'describe the incident in a few words');
+    const diagnoser = this.#parts.diagnoser;
+    if (!(diagnoser instanceof RagDiagnoser))
+      throw new ArgumentError('diagnoser', 'this engine diagnoses without RAG');
+    const result = await diagnoser.analyzer.retrieveContext(query, { k });
+    return result.hits.map((hit) => ({
+      id: hit.document.id,
+      title: hit.document.title,
+      source: hit.document.source,
+      faults: [...hit.document.faults],
+      score: hit.score,
+      matched: [...hit.matched],
+      ...(hit.lexicalRank !== undefined ? { lexicalRank: hit.lexicalRank } : {}),
+      ...(hit.vectorRank !== undefined ? { vectorRank: hit.vectorRank } : {}),
+    }));
+  }
+
   /** Stops driving, waits for the tick in progress and closes the loop and the engine's parts. */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -412,16 +446,11 @@ function checkSpeed(speed: number): void {
     );
 }
 
-const channel = typeof MessageChannel === 'function' ? new MessageChannel() : undefined;
-
 /**
- * Lets the worker answer the page: after `ms`, or at once through a message (timers nested this
- * deep are clamped to 4 ms; a message is not).
+ * Lets the worker do other work: answer the page, and finish the database's IndexedDB writes,
+ * whose completions are tasks that a worker handing back through messages alone would starve
+ * (a timer, even clamped to 4 ms, leaves the event loop idle long enough for them).
  */
 function handBack(ms: number): Promise<void> {
-  if (ms > 0 || !channel) return new Promise((resolve) => setTimeout(resolve, ms));
-  return new Promise((resolve) => {
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -72,9 +72,8 @@ export class Timeline {
       faultsEmpty: HTMLElement;
       stories: HTMLElement;
       storiesEmpty: HTMLElement;
-      dialog: HTMLDialogElement;
     },
-    private readonly runbook: (id: string) => Promise<RagDocument | undefined>,
+    private readonly reader: RunbookReader,
   ) {
     this.#faults = new KeyedList(parts.faultRows, (f) => String(f.id), faultRow);
     this.#stories = new KeyedList(
@@ -115,7 +114,12 @@ export class Timeline {
       );
     return el(
       'article',
-      { class: 'story', 'data-incident': story.id, 'data-status': story.status },
+      {
+        class: 'story',
+        'data-incident': story.id,
+        'data-status': story.status,
+        ...(story.past ? { 'data-past': 'true' } : {}),
+      },
       heading,
       steps,
     );
@@ -138,11 +142,7 @@ export class Timeline {
         ];
       }
       case 'diagnosis': {
-        const cites = step.citations.map((id) => {
-          const button = el('button', { type: 'button', class: 'cite', title: `read ${id}` }, id);
-          button.addEventListener('click', () => void this.#open(id));
-          return button;
-        });
+        const cites = step.citations.map((id) => this.reader.button(id, id, 'cite'));
         return [
           el('strong', { 'data-role': 'diagnosis' }, step.kind ?? 'kind unclear'),
           ...(cites.length ? [' cites ', ...cites] : [' (no runbook cited)']),
@@ -185,15 +185,31 @@ export class Timeline {
         return [el('span', { class: 'bad' }, step.reason ?? 'handed to a human')];
     }
   }
+}
 
-  async #open(id: string): Promise<void> {
+/** The dialog in which a cited or retrieved runbook is read. */
+export class RunbookReader {
+  constructor(
+    private readonly dialog: HTMLDialogElement,
+    private readonly runbook: (id: string) => Promise<RagDocument | undefined>,
+  ) {}
+
+  /** A button that opens runbook `id`, labelled `label`. */
+  button(id: string, label: string, cls: string): HTMLButtonElement {
+    const button = el('button', { type: 'button', class: cls, title: `read ${id}` }, label);
+    button.addEventListener('click', () => void this.open(id));
+    return button;
+  }
+
+  /** Shows runbook `id` (a past incident, which is no runbook, says so). */
+  async open(id: string): Promise<void> {
     const doc = await this.runbook(id);
-    const { dialog } = this.parts;
+    const { dialog } = this;
     const title = dialog.querySelector('#runbook-title')!;
     const body = dialog.querySelector('#runbook-body')!;
     if (!doc) {
       title.textContent = id;
-      body.replaceChildren(el('p', {}, 'A past incident of this session, not a shipped runbook.'));
+      body.replaceChildren(el('p', {}, 'A past incident the engine resolved, not a shipped runbook.'));
     } else {
       title.textContent = doc.title;
       body.replaceChildren(
@@ -260,13 +276,28 @@ function list(items: readonly string[], max: number): string {
     : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
+/**
+ * A check mark saying "right", drawn (a font may lack the glyph) and read out as words.
+ */
+function rightMark(): Node {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 12 12');
+  svg.setAttribute('class', 'mark');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  path.setAttribute('d', 'M2 6.5 5 9.5 10 2.5');
+  svg.append(path);
+  return el('span', {}, svg, el('span', { class: 'sr-only' }, ' (right)'));
+}
+
 /** One row of the faults table, with its state and facts in data attributes for tools. */
 function faultRow(f: FaultOutcome): HTMLElement {
   const target = printTarget(f.target);
   const state =
     f.healedAt !== undefined ? 'healed' : f.endedAt !== null ? 'ended' : f.incident ? 'detected' : 'active';
   const top = f.rootCauses[0] ? printTarget(f.rootCauses[0]) : undefined;
-  const cell = (text: string, cls = '') => el('td', cls ? { class: cls } : {}, text);
+  const cell = (text: string, cls = '', ...more: Node[]) =>
+    el('td', cls ? { class: cls } : {}, text, ...more);
   const row = el(
     'tr',
     {
@@ -291,18 +322,14 @@ function faultRow(f: FaultOutcome): HTMLElement {
       ? cell(`after ${f.detectedAt - f.injectedAt} s`, 'ok')
       : cell(f.endedAt !== null ? 'missed' : 'not yet', f.endedAt !== null ? 'bad' : 'pending'),
     top
-      ? cell(
-          f.rootCauseRank === 1
-            ? `${top} ✓`
-            : `${top} (injected one ${f.rootCauseRank ? `#${f.rootCauseRank}` : 'unranked'})`,
-          f.rootCauseRank === 1 ? 'ok' : 'bad',
-        )
+      ? f.rootCauseRank === 1
+        ? cell(top, 'ok', rightMark())
+        : cell(`${top} (injected one ${f.rootCauseRank ? `#${f.rootCauseRank}` : 'unranked'})`, 'bad')
       : cell('…', 'pending'),
     f.diagnosedKind
-      ? cell(
-          f.diagnosedKind === f.kind ? `${f.diagnosedKind} ✓` : f.diagnosedKind,
-          f.diagnosedKind === f.kind ? 'ok' : 'bad',
-        )
+      ? f.diagnosedKind === f.kind
+        ? cell(f.diagnosedKind, 'ok', rightMark())
+        : cell(f.diagnosedKind, 'bad')
       : cell(f.diagnosedAt !== undefined ? 'unclear' : '…', 'pending'),
     f.healedAt !== undefined
       ? cell(`by ${f.healedBy} after ${f.healedAt - (f.detectedAt ?? f.injectedAt)} s`, 'ok')

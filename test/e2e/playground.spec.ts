@@ -1,11 +1,12 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { printTarget } from '../../src/domain/targets.ts';
 import { SIM_FAULT_KINDS } from '../../src/sim/index.ts';
 import {
   faultRow,
   injectByClick,
   MESH,
+  newMesh,
   openPlayground,
   stepClock,
   targetFor,
@@ -16,12 +17,29 @@ import {
 /** Simulated seconds within which an injected fault must be healed. */
 const HEAL_WITHIN = 300;
 
-test.describe('each of the nine fault kinds, injected by clicking the mesh', () => {
-  for (const kind of SIM_FAULT_KINDS) {
-    test(`${kind} is detected, blamed on its target, named and healed on screen`, async ({ page }) => {
-      const errors = watchErrors(page);
-      // Paused at the end of the warm-up, so the fault strikes at the same tick every run.
-      await openPlayground(page, { paused: true });
+// One page for the nine kinds and the panels: the engine and its database start once (PGlite
+// takes seconds to open), each kind gets a new mesh, and what the engine learns carries over as
+// it would for a person trying one fault after another.
+test.describe('one visit: the nine fault kinds one after another, then the panels', () => {
+  test.describe.configure({ mode: 'serial' });
+  let page: Page;
+  let errors: string[];
+
+  test.beforeAll(async ({ browser, baseURL }) => {
+    const context = await browser.newContext({ baseURL, viewport: { width: 1400, height: 1000 } });
+    page = await context.newPage();
+    errors = watchErrors(page);
+    await openPlayground(page, { paused: true });
+  });
+
+  test.afterAll(async () => {
+    await page.context().close();
+  });
+
+  for (const [n, kind] of SIM_FAULT_KINDS.entries()) {
+    test(`${kind}, clicked on the mesh, is detected, blamed on its target, named and healed`, async () => {
+      // A new mesh stopped at the end of its warm-up, so the fault strikes at the same tick every run.
+      if (n > 0) await newMesh(page);
       const target = targetFor(kind);
       const row = await injectByClick(page, kind, target);
       await page.click('#pause');
@@ -34,41 +52,106 @@ test.describe('each of the nine fault kinds, injected by clicking the mesh', () 
       const healedAt = Number(await row.getAttribute('data-healed-at'));
       expect(healedAt - WARM).toBeLessThanOrEqual(HEAL_WITHIN);
       // The incident's story says the same in words, and that the engine acted.
-      const story = page.locator('.story', {
-        has: page.locator(`[data-role="diagnosis"]:text-is("${kind}")`),
-      });
-      await expect(story.first()).toHaveAttribute('data-status', 'resolved');
+      const story = page
+        .locator('.story:not([data-past])', {
+          has: page.locator(`[data-role="diagnosis"]:text-is("${kind}")`),
+        })
+        .first();
+      await expect(story).toHaveAttribute('data-status', 'resolved');
       const blamed = (await row.getAttribute('data-root-cause')) ?? '';
-      await expect(story.first().locator('[data-role="root-cause"]')).toHaveText(blamed);
-      await expect(story.first().locator('li[data-step="action"]').first()).toBeVisible();
+      await expect(story.locator('[data-role="root-cause"]')).toHaveText(blamed);
+      await expect(story.locator('li[data-step="action"]').first()).toBeVisible();
       await expect(page.locator('[data-counter="healed"] dd')).toHaveText('1 of 1');
-      expect(errors).toEqual([]);
+      // Earlier meshes' incidents stay listed, read back from the store.
+      await expect(page.locator('.story[data-past]')).toHaveCount(n, { timeout: 10_000 });
     });
   }
-});
 
-test('a runbook a diagnosis cites opens to be read', async ({ page }) => {
-  const errors = watchErrors(page);
-  await openPlayground(page, { paused: true });
-  const row = await injectByClick(page, 'memory-leak', targetFor('memory-leak'));
-  await page.click('#pause');
-  await expect(row).toHaveAttribute('data-diagnosed-kind', 'memory-leak', { timeout: 60_000 });
-  const cite = page.locator('.story li[data-step="diagnosis"] button.cite').first();
-  const id = await cite.textContent();
-  await cite.click();
-  const dialog = page.locator('#runbook');
-  await expect(dialog).toBeVisible();
-  await expect(dialog.locator('#runbook-title')).not.toHaveText('Runbook');
-  await expect(dialog).toContainText('Recommended actions');
-  expect(id).toMatch(/memory|leak|cache/);
-  await dialog.getByRole('button', { name: 'Close' }).click();
-  await expect(dialog).toBeHidden();
-  expect(errors).toEqual([]);
+  test('a runbook a diagnosis cites opens to be read', async () => {
+    const cite = page.locator('.story li[data-step="diagnosis"] button.cite').first();
+    const id = (await cite.textContent()) ?? '';
+    await cite.click();
+    const dialog = page.locator('#runbook');
+    await expect(dialog).toBeVisible();
+    await expect(dialog.locator('#runbook-title')).not.toHaveText('Runbook');
+    await expect(dialog).toContainText(id.startsWith('incident:') ? 'past incident' : 'Recommended actions');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toBeHidden();
+  });
+
+  test('the RAG box ranks runbooks, and the incidents healed so far, for words of your own', async () => {
+    await page.fill(
+      '#rag-query',
+      'the node crashed and stopped answering, its neighbours lost every packet to it',
+    );
+    await page.locator('#rag').getByRole('button', { name: 'Search' }).click();
+    const hits = page.locator('#rag-hits li');
+    await expect(hits.first()).toBeVisible();
+    expect(await hits.count()).toBeGreaterThanOrEqual(3);
+    const scores = await hits.evaluateAll((items) =>
+      items.map((li) => Number((li as HTMLElement).dataset.score)),
+    );
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    await expect(hits.first()).toContainText('node-crash');
+    // What the engine learnt this visit: the node crash it healed is retrieved too.
+    await expect(page.locator('#rag-hits li[data-source="incident"]').first()).toContainText('node-crash');
+    await page.locator('#rag-hits li[data-source="runbook"] button.link').first().click();
+    await expect(page.locator('#runbook')).toContainText('Symptoms');
+    await page.locator('#runbook').getByRole('button', { name: 'Close' }).click();
+    await page.fill('#rag-query', '   ');
+    await page.locator('#rag').getByRole('button', { name: 'Search' }).click();
+    await expect(page.locator('#rag-status')).toContainText('Not searched');
+  });
+
+  test('no serious or critical accessibility violations on the full page', async () => {
+    await page.locator('.story').first().scrollIntoViewIfNeeded();
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    expect(serious).toEqual([]);
+  });
+
+  test('a bad injection is refused with its reason, and nothing is injected', async () => {
+    const rows = await page.locator('#faults tbody tr').count();
+    await page.fill('#target', 'n1');
+    await page.selectOption('#kind', 'partition');
+    await page.click('#inject-button');
+    await expect(page.locator('#inject-status')).toContainText('partition strikes a link');
+    await page.fill('#target', 'no-such-node');
+    await page.selectOption('#kind', 'node-crash');
+    await page.click('#inject-button');
+    await expect(page.locator('#inject-status')).toContainText('no-such-node');
+    await expect(page.locator('#faults tbody tr')).toHaveCount(rows);
+  });
+
+  test('the audit log verifies, and after Tamper, Verify names the edited entry', async () => {
+    const audit = page.locator('#audit');
+    await expect(audit.locator('tbody tr[data-sealed="true"]').first()).toBeVisible({ timeout: 15_000 });
+    await expect(audit.locator('tbody')).toContainText(/action|result|resolution/);
+    await audit.getByRole('button', { name: 'Verify' }).click();
+    const status = page.locator('#audit-status');
+    await expect(status).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
+    await expect(status).toContainText(/Verified: \d+ entries in \d+ signed batches/);
+    const entry = await page.locator('#tamper-entry').inputValue();
+    expect(entry).toMatch(/^\d+$/);
+    await audit.getByRole('button', { name: 'Tamper' }).click();
+    await expect(status).toContainText(`Tampered with entry #${entry}`);
+    await audit.getByRole('button', { name: 'Verify' }).click();
+    await expect(status).toHaveAttribute('data-state', 'failed', { timeout: 15_000 });
+    await expect(status).toHaveAttribute('data-position', entry);
+    await expect(status).toContainText(`Verification failed at entry #${entry}: altered`);
+    await expect(audit.locator(`tbody tr[data-seq="${entry}"]`)).toHaveClass('failed');
+  });
+
+  test('no console errors during the visit', () => {
+    expect(errors).toEqual([]);
+  });
 });
 
 test('the controls work from the keyboard alone', async ({ page }) => {
   const errors = watchErrors(page);
-  await openPlayground(page, { speed: '20' });
+  await openPlayground(page, { speed: '20', store: 'memory' });
   const clock = page.locator('#clock');
   await page.locator('#seed').focus();
   await page.keyboard.press('Tab');
@@ -115,44 +198,13 @@ test('the controls work from the keyboard alone', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-test('a bad injection is refused with a reason, nothing injected', async ({ page }) => {
-  const errors = watchErrors(page);
-  await openPlayground(page, { paused: true });
-  await page.fill('#target', 'n1');
-  await page.selectOption('#kind', 'partition');
-  await page.click('#inject-button');
-  await expect(page.locator('#inject-status')).toContainText('partition strikes a link');
-  await page.fill('#target', 'no-such-node');
-  await page.selectOption('#kind', 'node-crash');
-  await page.click('#inject-button');
-  await expect(page.locator('#inject-status')).toContainText('no-such-node');
-  await expect(page.locator('#faults tbody tr')).toHaveCount(0);
-  expect(errors).toEqual([]);
-});
-
-test('no serious or critical accessibility violations, with a healed incident on screen', async ({
-  page,
-}) => {
-  const errors = watchErrors(page);
-  await openPlayground(page, { paused: true });
-  const row = await injectByClick(page, 'bad-config', targetFor('bad-config'));
-  await page.click('#pause');
-  await expect(row).toHaveAttribute('data-state', 'healed', { timeout: 60_000 });
-  await expect(page.locator('[data-chart="scores"]')).toBeVisible();
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious).toEqual([]);
-  expect(errors).toEqual([]);
-});
-
 test('views match their baselines: the mesh mid-incident, then the faults and the incident healed', async ({
   page,
 }) => {
   const errors = watchErrors(page);
   await page.setViewportSize({ width: 1400, height: 1000 });
-  await openPlayground(page, { paused: true });
+  await openPlayground(page, { paused: true, store: 'memory' });
+  await expect(page.locator('#storage-note')).toContainText('in memory');
   const target = targetFor('node-crash');
   await injectByClick(page, 'node-crash', target);
   const options = { maxDiffPixelRatio: 0.01 };
@@ -169,9 +221,49 @@ test('views match their baselines: the mesh mid-incident, then the faults and th
   expect(errors).toEqual([]);
 });
 
+test('a reload keeps the incident history, what was learnt and the signed log; Forget clears them', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await openPlayground(page, { paused: true });
+  await expect(page.locator('#storage-note')).toContainText('IndexedDB): 0 incidents');
+  const row = await injectByClick(page, 'memory-leak', targetFor('memory-leak'));
+  await page.click('#pause');
+  await expect(row).toHaveAttribute('data-state', 'healed', { timeout: 60_000 });
+  // The resolution is in the log and signed: by then the incident's records are stored too.
+  await expect(page.locator('#audit tbody tr', { hasText: 'resolution' }).first()).toHaveAttribute(
+    'data-sealed',
+    'true',
+    { timeout: 15_000 },
+  );
+  const incident = await page.locator('.story').first().getAttribute('data-incident');
+
+  await page.reload();
+  await expect(page.locator('#clock')).toHaveAttribute('data-phase', 'paused', { timeout: 90_000 });
+  await expect(page.locator('#storage-note')).toContainText(/IndexedDB\): [1-9]\d* incidents?/);
+  const earlier = page.locator(`.story[data-past][data-incident="${incident}"]`);
+  await expect(earlier).toHaveAttribute('data-status', 'resolved');
+  await expect(earlier).toContainText('earlier session');
+  await expect(earlier.locator('[data-role="diagnosis"]')).toHaveText('memory-leak');
+  // The RAG analyzer still knows the incident it learnt from.
+  await page.fill('#rag-query', 'memory keeps growing on one node until it is restarted');
+  await page.locator('#rag').getByRole('button', { name: 'Search' }).click();
+  await expect(page.locator('#rag-hits li[data-source="incident"]').first()).toContainText('memory-leak');
+  // The log goes on from where it was, and still verifies (entries signed by the last visit's key).
+  await page.locator('#audit').getByRole('button', { name: 'Verify' }).click();
+  await expect(page.locator('#audit-status')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
+
+  await page.click('#reset');
+  await expect(page.locator('#storage-note')).toContainText('IndexedDB): 0 incidents', { timeout: 60_000 });
+  await expect(page.locator('#clock')).toHaveAttribute('data-phase', 'paused', { timeout: 90_000 });
+  await expect(page.locator('.story')).toHaveCount(0);
+  await expect(page.locator('#audit [data-role="summary"]')).toContainText('0 entries', { timeout: 10_000 });
+  expect(errors).toEqual([]);
+});
+
 test('frames per second while a 500-node mesh runs as fast as it can', async ({ page }, testInfo) => {
   const errors = watchErrors(page);
-  await openPlayground(page, { mesh: { seed: MESH.seed, nodes: 500 } });
+  await openPlayground(page, { mesh: { seed: MESH.seed, nodes: 500 }, store: 'memory' });
   // Frame times from requestAnimationFrame over three seconds, measured in the page.
   const times = await page.evaluate(
     () =>

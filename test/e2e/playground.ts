@@ -32,17 +32,30 @@ export function watchErrors(page: Page): string[] {
 
 /**
  * Opens the playground on `mesh` at `speed` and waits until the detectors have learnt its
- * normal. `paused` stops the clock at exactly tick WARM, so what follows is the same every run.
+ * normal. `paused` stops the clock at exactly tick WARM, so what follows is the same every run;
+ * `store: 'memory'` keeps the knowledge in memory instead of IndexedDB.
  */
 export async function openPlayground(
   page: Page,
-  options: { mesh?: typeof MESH; speed?: string; paused?: boolean } = {},
+  options: { mesh?: typeof MESH; speed?: string; paused?: boolean; store?: 'memory' } = {},
 ): Promise<void> {
-  const { mesh = MESH, speed = 'Infinity', paused = false } = options;
-  await page.goto(`/?seed=${mesh.seed}&nodes=${mesh.nodes}&speed=${speed}${paused ? '&paused' : ''}`);
+  const { mesh = MESH, speed = 'Infinity', paused = false, store } = options;
+  const flags = `${paused ? '&paused' : ''}${store ? `&store=${store}` : ''}`;
+  await page.goto(`/?seed=${mesh.seed}&nodes=${mesh.nodes}&speed=${speed}${flags}`);
   const clock = page.locator('#clock');
   await expect(clock).toHaveAttribute('data-phase', paused ? 'paused' : 'running', { timeout: 90_000 });
   if (paused) await expect(clock).toHaveAttribute('data-tick', String(WARM));
+}
+
+/** Starts a new mesh (same seed and size) that stops at the end of its warm-up. */
+export async function newMesh(page: Page): Promise<void> {
+  const pause = page.locator('#pause');
+  if ((await pause.getAttribute('aria-pressed')) !== 'true') await pause.click();
+  await expect(pause).toHaveAttribute('aria-pressed', 'true');
+  await page.click('#start');
+  const clock = page.locator('#clock');
+  await expect(clock).toHaveAttribute('data-tick', String(WARM), { timeout: 60_000 });
+  await expect(clock).toHaveAttribute('data-phase', 'paused');
 }
 
 /** Clicks `target` where the canvas draws it. */
