@@ -8,6 +8,8 @@ import { availableParallelism } from 'node:os';
 import process from 'node:process';
 import { X0ttaError } from '../errors.ts';
 import { IdSource } from '../knowledge/ids.ts';
+import type { RagDocument } from '../rag/document.ts';
+import { loadRunbookFolder } from '../rag/folder.ts';
 import { createEngineParts } from '../run/defaults.ts';
 import type { HealingReport, KindReport } from '../run/evaluate.ts';
 import { runHealing } from '../run/healing-run.ts';
@@ -122,6 +124,11 @@ export const RUN_COMMAND = defineCommand({
       help: "the variable holding the key file's passphrase",
     },
     checkpoint: { type: 'output', help: "save the log's final entry count and head, for audit verify" },
+    runbooks: {
+      type: 'string',
+      value: 'DIR',
+      help: 'also cite your runbooks in DIR (any Markdown or text, sub-folders too; labels inferred)',
+    },
     out: { type: 'output', default: 'report.json', help: 'the report (rewritten as the run goes)' },
     json: { type: 'boolean', help: 'print the report as JSON on stdout instead of the table' },
     quiet: { type: 'boolean', help: 'print neither the table nor notices and progress' },
@@ -165,6 +172,17 @@ async function run(values: RunOptions): Promise<number> {
   const notice = (line: string): void => {
     if (!values.quiet) console.error(`run: ${line}`);
   };
+  let runbooks: RagDocument[] | undefined;
+  if (values.runbooks !== undefined) {
+    try {
+      runbooks = await loadRunbookFolder(values.runbooks);
+    } catch (error) {
+      if (!(error instanceof X0ttaError)) throw error;
+      console.error(`run: --runbooks: ${error.message}`);
+      return 2;
+    }
+    notice(`${runbooks.length} runbooks from ${values.runbooks} indexed beside the shipped ones`);
+  }
   let session: RunSession;
   try {
     session = await RunSession.open({
@@ -188,7 +206,11 @@ async function run(values: RunOptions): Promise<number> {
   // Report checkpoints are written one after another, and all before the final report.
   let reportWrites: Promise<void> = Promise.resolve();
   try {
-    const parts = await createEngineParts({ detectorWorkers: workers, ragStore: session.ragStore });
+    const parts = await createEngineParts({
+      detectorWorkers: workers,
+      ragStore: session.ragStore,
+      ...(runbooks ? { runbooks } : {}),
+    });
     const { report, loop } = await runHealing({
       nodes,
       hours,
