@@ -116,10 +116,10 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
-  it('holds the build, the runbooks, README and LICENSE: no sources, tests or source maps', () => {
+  it('holds the build, the runbooks and their JSON Schema, README and LICENSE: no sources, tests or source maps', () => {
     const unexpected = packed.filter(
       (p) =>
-        !/^(package\.json|README\.md|LICENSE|dist\/(src|workers)\/.+\.(js|d\.ts)|knowledge\/runbooks\/[^/]+\.md)$/.test(
+        !/^(package\.json|README\.md|LICENSE|dist\/(src|workers)\/.+\.(js|d\.ts)|knowledge\/runbooks\/[^/]+\.md|knowledge\/runbook\.schema\.json)$/.test(
           p,
         ),
     );
