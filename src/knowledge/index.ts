@@ -19,4 +19,4 @@ export type {
 export { RUN_END_KIND, RUN_START_KIND, type RunRecord, type RunStore } from './runs.ts';
 export { NotAStoreError, StoreLockedError, type LockHolder } from './errors.ts';
 export { MemoryStore } from './memory-store.ts';
-export { WriteQueue, type WriteQueueStats } from './write-queue.ts';
+export { type StoreWrite, WriteQueue, type WriteQueueStats } from './write-queue.ts';

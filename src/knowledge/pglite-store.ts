@@ -41,7 +41,11 @@ export interface PGliteStoreOptions {
 export class PGliteStore implements KnowledgeStore, RunStore, ModelStore {
   private constructor(private readonly db: PGlite) {}
 
-  /** The open database, so the audit log can share it (`PGliteAuditStore.fromDatabase`). */
+  /**
+   * The open database, so the audit log and the RAG store can share it
+   * (`PGliteAuditStore.fromDatabase`, `PGliteRagStore.fromDatabase`; the CLI does).
+   * @internal
+   */
   get database(): PGlite {
     return this.db;
   }

@@ -5,7 +5,8 @@
  */
 import type { KnowledgeStore } from './store.ts';
 
-type Write = (store: KnowledgeStore) => Promise<void>;
+/** One write to the store; a rejection leaves it queued for the next flush. */
+export type StoreWrite = (store: KnowledgeStore) => Promise<void>;
 
 /** What a `WriteQueue` has done so far. */
 export interface WriteQueueStats {
@@ -21,7 +22,7 @@ export interface WriteQueueStats {
 
 /** An ordered, retrying queue of store writes (see the file comment). */
 export class WriteQueue {
-  readonly #queue: Write[] = [];
+  readonly #queue: StoreWrite[] = [];
   #flushing: Promise<void> | undefined;
   /** Running counts, updated as writes go through. */
   readonly stats: WriteQueueStats = { written: 0, pending: 0, failures: 0 };
@@ -36,7 +37,7 @@ export class WriteQueue {
   ) {}
 
   /** Queues a write and starts a flush in the background. */
-  enqueue(write: Write): void {
+  enqueue(write: StoreWrite): void {
     this.#queue.push(write);
     this.stats.pending = this.#queue.length;
     void this.flush();

@@ -14,20 +14,21 @@ export {
   sha256Target,
 } from './builtin-targets.ts';
 export type { ConcurrencyStage, RateStage } from './schedule.ts';
-export type { ClosedScenario, OpenScenario, Scenario } from './scenario.ts';
+export type { ClosedScenario, OpenScenario, Scenario, ScenarioBase } from './scenario.ts';
 export type { LoadProgress, RunHooks } from './progress.ts';
 export { type Clock, systemClock } from './clock.ts';
 export { type LoadResult, runScenario, type StageResult } from './run.ts';
 export type { LatencyStats, LoadSummary, PercentilePoint, SecondPoint } from './summary.ts';
 export {
   evaluateThreshold,
+  type Operator,
   parseThreshold,
   parseThresholds,
   type Threshold,
   type ThresholdResult,
 } from './thresholds.ts';
 export { rampScenario, type StressOptions, StressTester } from './stress.ts';
-export { analyzeSteps, findKnee, type StressAnalysis } from './knee.ts';
+export { analyzeSteps, findKnee, type StepPoint, type StressAnalysis } from './knee.ts';
 export { PLAN_PRESETS, PRESETS, type Preset, presetScenario } from './presets.ts';
 export { formatProgress, formatSummary } from './report-text.ts';
 export { renderLoadReportHtml } from './report-html.ts';

@@ -8,8 +8,11 @@
 
 /** One step of a ramp: its target rate, corrected p99 (ms) and whether it held the thresholds. */
 export interface StepPoint {
+  /** The step's target arrival rate (calls/s). */
   rate: number;
+  /** The step's coordinated-omission-corrected p99 latency (ms). */
   p99: number;
+  /** Whether the step held every threshold. */
   passed: boolean;
 }
 

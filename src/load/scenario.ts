@@ -11,7 +11,9 @@ import {
 } from './schedule.ts';
 import { parseThresholds, type Threshold } from './thresholds.ts';
 
-interface ScenarioBase {
+/** The fields every scenario has, whatever its model. */
+export interface ScenarioBase {
+  /** Non-empty; names the run in progress lines and in the result. */
   readonly name: string;
   /** A call that has not settled this long after its start is abandoned as a 'timeout'. Default 10 s. */
   readonly timeoutMs?: number;

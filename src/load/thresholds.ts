@@ -7,7 +7,8 @@
 import { ArgumentError } from '../errors.ts';
 import type { LoadSummary } from './summary.ts';
 
-type Operator = '<' | '<=' | '>' | '>=' | '==';
+/** How a threshold compares the measured figure with its limit. */
+export type Operator = '<' | '<=' | '>' | '>=' | '==';
 
 /** A parsed threshold. */
 export interface Threshold {

@@ -25,7 +25,24 @@ export type MetricRoles = Pick<
  * The defaults of LoopOptions' counts and thresholds, each documented on its option below
  * (test/loop-defaults.test.ts checks that the two agree).
  */
-export const LOOP_DEFAULTS = Object.freeze({
+export const LOOP_DEFAULTS: Readonly<
+  Required<
+    Pick<
+      LoopOptions,
+      | 'confirmTicks'
+      | 'settleTicks'
+      | 'patienceTicks'
+      | 'stableTicks'
+      | 'confidence'
+      | 'evidenceTicks'
+      | 'maxAttempts'
+      | 'holdDownTicks'
+      | 'window'
+      | 'staleTicks'
+      | 'eventCapacity'
+    >
+  >
+> = Object.freeze({
   confirmTicks: 2,
   settleTicks: 2,
   patienceTicks: 8,

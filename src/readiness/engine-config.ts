@@ -9,13 +9,14 @@ export interface EngineConfig {
   /** Loop settings: confirmTicks, settleTicks, patienceTicks, maxAttempts, holdDownTicks, window. */
   loop?: Partial<Record<(typeof LOOP_FIELDS)[number], number>>;
   /**
-   * 'quorum', number>>;|Safety rail settings: rateLimit, rateWindow, breakerThreshold, breakerOpenFor,
-   * cooldown, backoffBase, backoffMax, quorum.
+   * Safety rail settings: rateLimit, rateWindow, breakerThreshold, breakerOpenFor, cooldown,
+   * backoffBase, backoffMax, quorum.
    */
   rails?: Partial<Record<(typeof RAIL_FIELDS)[number] | 'quorum', number>>;
 }
 
-const LOOP_FIELDS = [
+/** The loop settings an EngineConfig may set (each a positive integer). */
+export const LOOP_FIELDS = [
   'confirmTicks',
   'settleTicks',
   'patienceTicks',
@@ -23,7 +24,8 @@ const LOOP_FIELDS = [
   'holdDownTicks',
   'window',
 ] as const;
-const RAIL_FIELDS = [
+/** The safety rail settings an EngineConfig may set besides `quorum` (each a positive integer). */
+export const RAIL_FIELDS = [
   'rateLimit',
   'rateWindow',
   'breakerThreshold',

@@ -47,4 +47,4 @@ export {
   type VersionKind,
   type VersionRecord,
 } from './versions.ts';
-export { configProblems, type EngineConfig } from './engine-config.ts';
+export { configProblems, type EngineConfig, LOOP_FIELDS, RAIL_FIELDS } from './engine-config.ts';

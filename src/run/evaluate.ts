@@ -82,6 +82,7 @@ export interface HealingReport {
 export interface FaultOutcome {
   /** The simulator's fault id. */
   id: number;
+  /** The kind of fault injected. */
   kind: SimFaultKind;
   /** The root cause the fault was injected at. */
   target: Target;
@@ -91,6 +92,7 @@ export interface FaultOutcome {
   endedAt: number | null;
   /** The incident that detected it (see the definitions above), if one did. */
   incident?: string;
+  /** Tick that incident opened. */
   detectedAt?: number;
   /** Tick of that incident's first diagnosis. */
   diagnosedAt?: number;

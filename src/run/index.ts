@@ -7,4 +7,4 @@ export { runHealing, type HealingRunOptions } from './healing-run.ts';
 export { MeshLoop, LOCAL_METRICS, SIM_METRICS, type MeshLoopOptions } from './mesh-loop.ts';
 export { createEngineParts, type EngineParts, type EnginePartsOptions } from './defaults.ts';
 export { SimulatorExecutor } from './sim-executor.ts';
-export { Evaluator, type HealingReport, type KindReport } from './evaluate.ts';
+export { Evaluator, type FaultOutcome, type HealingReport, type KindReport } from './evaluate.ts';

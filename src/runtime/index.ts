@@ -12,6 +12,12 @@ export {
   type RuntimeName,
 } from './detect.ts';
 export { exposeWorker } from './expose.ts';
-export { WorkerPool, type CloseOptions, type MethodOf, type PoolOptions } from './pool.ts';
+export {
+  WorkerPool,
+  type CloseOptions,
+  type MethodCall,
+  type MethodOf,
+  type PoolOptions,
+} from './pool.ts';
 export { workerEntry, type WorkerSource } from './spawn.ts';
 export { sharedFloat32Array, transferablesOf } from './transfer.ts';

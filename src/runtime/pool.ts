@@ -34,7 +34,8 @@ export type MethodOf<Api> = {
   [K in keyof Api]: Api[K] extends (...args: never[]) => unknown ? K : never;
 }[keyof Api];
 
-type Method<Api, K extends MethodOf<Api>> = Api[K] extends (...args: infer A) => infer R
+/** The argument tuple and awaited result of method `K` of `Api`, as `run` takes and returns them. */
+export type MethodCall<Api, K extends MethodOf<Api>> = Api[K] extends (...args: infer A) => infer R
   ? { args: A; result: Awaited<R> }
   : never;
 
@@ -103,9 +104,9 @@ export class WorkerPool<Api extends object> {
    */
   run<K extends MethodOf<Api>>(
     method: K,
-    args: Method<Api, K>['args'],
+    args: MethodCall<Api, K>['args'],
     transfer: Transferable[] = [],
-  ): Promise<Method<Api, K>['result']> {
+  ): Promise<MethodCall<Api, K>['result']> {
     if (!Array.isArray(args))
       return Promise.reject(new ArgumentError('args', 'expected an array of arguments'));
     if (transfer.length > 0) {
@@ -115,14 +116,14 @@ export class WorkerPool<Api extends object> {
       }
       Comlink.transfer(carrier, transfer);
     }
-    return this.call((remote) => {
+    return this.#call((remote) => {
       const fn = remote[method as unknown as keyof typeof remote] as unknown;
-      return (fn as (...a: unknown[]) => Promise<Method<Api, K>['result']>)(...args);
+      return (fn as (...a: unknown[]) => Promise<MethodCall<Api, K>['result']>)(...args);
     });
   }
 
-  /** Runs `task` with the least busy worker's comlink proxy: the general form of `run`. */
-  call<R>(task: (remote: Comlink.Remote<Api>) => Promise<R>): Promise<R> {
+  /** Runs `task` with the least busy worker's comlink proxy. */
+  #call<R>(task: (remote: Comlink.Remote<Api>) => Promise<R>): Promise<R> {
     if (this.#closed) return Promise.reject(new PoolClosedError('the worker pool is closed'));
     const slot = this.#leastBusy();
     const life = this.#life(slot);

@@ -13,6 +13,9 @@
  * - errors.ts: one error class per rejection.
  */
 export * from './errors.ts';
+export type { RandomSource } from './bytes.ts';
+export type { JsonValue } from './canonical.ts';
+export type { KemAlgorithm, KeyAlgorithm, SignatureAlgorithm } from './pq.ts';
 export { KeyRing, NodeKeys, DEFAULT_ROTATION_MS, keyId, isValidAt } from './keys.ts';
 export type { PublicKeyRecord, KeyPairRecord, PublicKeysJson, NodeKeysOptions } from './keys.ts';
 export {

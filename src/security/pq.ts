@@ -111,7 +111,7 @@ export type SignatureAlgorithm = 'ml-dsa-65' | 'ml-dsa-65+ed25519';
 /** The hybrid key-agreement scheme: ML-KEM-768 and X25519 combined by HKDF-SHA-256. */
 export type KemAlgorithm = 'ml-kem-768+x25519';
 
-/** Every key algorithm a {@link KeyRecord} can carry. */
+/** Every key algorithm a {@link PublicKeyRecord} can carry. */
 export type KeyAlgorithm = SignatureAlgorithm | KemAlgorithm;
 
 /** Signature length of `algorithm` in bytes. */

@@ -11,6 +11,10 @@
 export { initStats } from './wasm.ts';
 export type { MomentOptions } from './options.ts';
 export {
+  type BatchEngine,
+  type MomentsBase,
+  type MomentsEngine,
+  type SeriesEngine,
   SeriesStats,
   SeriesStatsBatch,
   type SeriesStatsBatchOptions,
@@ -22,6 +26,7 @@ export {
   RollingMedianBatch,
   type RollingMedianBatchOptions,
   type RollingMedianOptions,
+  type WindowBase,
 } from './window.ts';
 export {
   histogram,

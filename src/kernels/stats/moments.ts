@@ -56,18 +56,24 @@ const MAX_SERIES = 2 ** 22; // 11 f64 fields each: 370 MB of state at most
 const CHUNK = 4096;
 
 /** Where the state of `series` series lives: field f of series i at `f * stride + i`. */
-interface MomentsEngine {
+export interface MomentsEngine {
+  /** Whether the state lives in a wasm instance's memory or in plain TS arrays. */
   readonly backend: 'wasm' | 'ts';
+  /** Every field of every series (a view into wasm memory on the wasm backend). */
   readonly state: Float64Array;
+  /** Distance in `state` between consecutive fields of one series (at least `series`). */
   readonly stride: number;
 }
 
 /** Field views, reset, save and restore: what both trackers share. */
-abstract class MomentsBase<E extends MomentsEngine> {
+export abstract class MomentsBase<E extends MomentsEngine> {
+  /** EWMA smoothing factor, passed to the engine on every update. */
   protected alpha: number;
+  /** CUSUM slack k, passed to the engine on every update. */
   protected slack: number;
   #rejected = 0;
 
+  /** Checks the options and starts from an empty state. */
   protected constructor(
     readonly series: number,
     protected readonly engine: E,
@@ -88,11 +94,13 @@ abstract class MomentsBase<E extends MomentsEngine> {
     return this.#rejected;
   }
 
+  /** Adds `n` to `rejected` and returns it (an update's return value). */
   protected countRejected(n: number): number {
     this.#rejected += n;
     return n;
   }
 
+  /** Field `f` (a layout.ts index) of every series, as a live view into the engine's state. */
   protected field(f: number): Float64Array {
     const { state, stride } = this.engine;
     return state.subarray(f * stride, f * stride + this.series);
@@ -145,7 +153,9 @@ abstract class MomentsBase<E extends MomentsEngine> {
   }
 }
 
-interface BatchEngine extends MomentsEngine {
+/** The engine of `SeriesStatsBatch`: one value per series per update. */
+export interface BatchEngine extends MomentsEngine {
+  /** Adds values[i] to series i with the given EWMA alpha and CUSUM slack; returns the rejected count. */
   update(values: Float64Array, alpha: number, slack: number): number;
 }
 
@@ -249,7 +259,8 @@ export class SeriesStatsBatch extends MomentsBase<BatchEngine> {
   }
 }
 
-interface SeriesEngine extends MomentsEngine {
+/** The engine of `SeriesStats`: one series fed in chunks. */
+export interface SeriesEngine extends MomentsEngine {
   /** One chunk of at most CHUNK values; z and ewmaZ per value into the outputs. */
   push(
     values: Float64Array,

@@ -156,12 +156,14 @@ function saveLast(
 }
 
 /** Window size, counters, save and restore: what both window trackers share. */
-abstract class WindowBase {
+export abstract class WindowBase {
   #rejected = 0;
 
+  /** Takes the engine built for `series` windows of `window` values. */
   protected constructor(
     readonly series: number,
     readonly window: number,
+    /** @internal */
     protected readonly engine: WindowEngine,
   ) {}
 
@@ -175,6 +177,7 @@ abstract class WindowBase {
     return this.#rejected;
   }
 
+  /** Adds `n` to `rejected` and returns it (an update's return value). */
   protected countRejected(n: number): number {
     this.#rejected += n;
     return n;
