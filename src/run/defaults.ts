@@ -7,6 +7,7 @@ import { ALARM_THRESHOLD } from '../kernels/detector/params.ts';
 import { DetectorBank } from '../kernels/detector/detector.ts';
 import type { BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import { RagDiagnoser } from '../rag/diagnoser.ts';
+import type { RagDocument } from '../rag/document.ts';
 import type { RagStore } from '../rag/store.ts';
 import { DetectorPool } from '../kernels/detector/pool.ts';
 import { SIM_FAULT_KINDS } from '../sim/index.ts';
@@ -17,7 +18,7 @@ export interface EngineParts {
   detector: (series: number) => Promise<BatchScorer>;
   /** Detector score at or above which a series is anomalous (the shipped ALARM_THRESHOLD). */
   threshold: number;
-  /** The RAG diagnoser over the runbooks, naming only fault kinds the simulator can inject. */
+  /** The RAG diagnoser over the shipped (and the operator's) runbooks. */
   diagnoser: Diagnoser;
   /** Stops what the parts started (detector workers). */
   close(): Promise<void>;
@@ -29,6 +30,8 @@ export interface EnginePartsOptions {
   detectorWorkers?: number;
   /** Where the RAG analyzer keeps its documents (default: in memory). */
   ragStore?: RagStore;
+  /** The operator's runbooks, indexed beside the shipped ones (e.g. from `loadRunbookFolder`). */
+  runbooks?: readonly RagDocument[];
 }
 
 /** Default parts; diagnoses are restricted to the fault kinds the simulator can inject. */
@@ -48,6 +51,7 @@ export async function createEngineParts(options: EnginePartsOptions = {}): Promi
     diagnoser: await RagDiagnoser.create({
       kinds: SIM_FAULT_KINDS,
       ...(options.ragStore ? { store: options.ragStore } : {}),
+      ...(options.runbooks ? { runbooks: options.runbooks } : {}),
     }),
     close: async () => void (await Promise.all(pools.map((p) => p.close()))),
   };
