@@ -292,3 +292,20 @@ test('frames per second while a 500-node mesh runs as fast as it can', async ({ 
   expect(pace).toBeGreaterThan(1);
   expect(errors).toEqual([]);
 });
+
+test('the static site of npm run build:demo runs the playground from plain files', async ({ page }) => {
+  const errors = watchErrors(page);
+  const requests: string[] = [];
+  page.on('request', (request) => requests.push(new URL(request.url()).pathname));
+  await page.goto(
+    `http://127.0.0.1:5175/?seed=${MESH.seed}&nodes=${MESH.nodes}&speed=Infinity&paused&store=memory`,
+  );
+  await expect(page.locator('#clock')).toHaveAttribute('data-phase', 'paused', { timeout: 90_000 });
+  const row = await injectByClick(page, 'node-crash', targetFor('node-crash'));
+  await page.click('#pause');
+  await expect(row).toHaveAttribute('data-state', 'healed', { timeout: 60_000 });
+  // Bundled files only: no TypeScript source was asked for.
+  expect(requests.filter((path) => path.endsWith('.ts'))).toEqual([]);
+  expect(requests.some((path) => /\/assets\/engine\.worker-.*\.js$/.test(path))).toBe(true);
+  expect(errors).toEqual([]);
+});
