@@ -8,13 +8,19 @@ import type { RagDocument } from './document.ts';
 
 /** One alert: the shape the Alertmanager webhook, its API and Prometheus all use. */
 export interface AlertmanagerAlert {
+  /** Identifying labels: `alertname`, `severity`, `instance`, `job`... */
   readonly labels: Readonly<Record<string, string>>;
+  /** Free text: `summary`, `description`, `runbook_url`... */
   readonly annotations?: Readonly<Record<string, string>>;
   /** 'firing' or 'resolved' (webhook), or the API's `{ state }`. */
   readonly status?: string | { readonly state?: string };
+  /** When the alert started firing (RFC 3339). */
   readonly startsAt?: string;
+  /** When it resolved, or is expected to (RFC 3339). */
   readonly endsAt?: string;
+  /** The alerting rule's page in the system that raised it. */
   readonly generatorURL?: string;
+  /** Alertmanager's identity of the alert (a hash of its labels). */
   readonly fingerprint?: string;
 }
 

@@ -49,6 +49,7 @@ export interface RagDocument {
 
 /** A name from the domain vocabulary with how sure the inference is of it. */
 export interface Inferred {
+  /** The fault kind or action, as the domain vocabulary names it. */
   readonly name: string;
   /** Estimated probability that the label is right, in (0, 1]. */
   readonly confidence: number;
@@ -56,7 +57,9 @@ export interface Inferred {
 
 /** Fault kinds and actions inferred for a runbook that declared none, most confident first. */
 export interface InferredLabels {
+  /** Fault kinds the runbook is about. */
   readonly faults: readonly Inferred[];
+  /** Actions its remediation recommends. */
   readonly actions: readonly Inferred[];
 }
 

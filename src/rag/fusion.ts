@@ -8,7 +8,9 @@ import { byScore, type Hit } from './ranking.ts';
 
 /** One ranking and how much it counts. */
 export interface WeightedRanking {
+  /** The ranking, best first. */
   readonly hits: readonly Hit[];
+  /** Its weight in the fused score (each rank contributes weight / (k + rank)). */
   readonly weight: number;
 }
 

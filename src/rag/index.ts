@@ -17,16 +17,20 @@ export type {
   RAGAnalyzerOptions,
   RetrieveOptions,
 } from './analyzer.ts';
+export type { AlertLink, AlertmanagerAlert } from './alert.ts';
 export { Bm25Index } from './bm25.ts';
+export type { Bm25Text } from './bm25.ts';
 export { documentText, SEVERITIES } from './document.ts';
 export { RagDiagnoser } from './diagnoser.ts';
 export type { DiagnosedIncident, DiagnoserAnswer, RagDiagnoserOptions } from './diagnoser.ts';
-export type { RagDocument, Severity } from './document.ts';
+export type { DocumentOrigin, Inferred, InferredLabels, RagDocument, Severity } from './document.ts';
 export type { Embedder } from './embedder.ts';
 export { evaluateRankings } from './evaluate.ts';
 export type { LabelledQuery, RetrievalQuality } from './evaluate.ts';
 export type { RetrievalFilter } from './filter.ts';
 export { reciprocalRankFusion, RRF_K } from './fusion.ts';
+export type { WeightedRanking } from './fusion.ts';
+export type { Hit } from './ranking.ts';
 export { DEFAULT_WEIGHTS, HashedEmbedder } from './hashed-embedder.ts';
 export type { HashedEmbedderOptions } from './hashed-embedder.ts';
 export { incidentDocument, incidentQuery } from './incident.ts';

@@ -2,7 +2,9 @@
 
 /** One document id with its score under some ranking (higher is better). */
 export interface Hit {
+  /** The document's id. */
   readonly id: string;
+  /** Its score under the ranking. */
   readonly score: number;
 }
 
