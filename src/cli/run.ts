@@ -12,6 +12,7 @@ import type { RagDocument } from '../rag/document.ts';
 import { loadRunbookFolder } from '../rag/folder.ts';
 import { createEngineParts } from '../run/defaults.ts';
 import type { HealingReport, KindReport } from '../run/evaluate.ts';
+import { runReportHtml } from '../report/html.ts';
 import { runHealing } from '../run/healing-run.ts';
 import { maxFaultsPerKind } from '../sim/schedule.ts';
 import { MAX_NODES, MIN_NODES } from '../sim/topology.ts';
@@ -23,7 +24,7 @@ import {
   defineCommand,
   runCommandSpec,
 } from './args.ts';
-import { writeJsonAtomic } from './atomic-write.ts';
+import { writeFileAtomic, writeJsonAtomic } from './atomic-write.ts';
 import { RunSession, type RunEnd } from './run-session.ts';
 import { type Column, formatTable } from './table.ts';
 import { Progress } from './terminal.ts';
@@ -130,6 +131,10 @@ export const RUN_COMMAND = defineCommand({
       help: 'also cite your runbooks in DIR (any Markdown or text, sub-folders too; labels inferred)',
     },
     out: { type: 'output', default: 'report.json', help: 'the report (rewritten as the run goes)' },
+    html: {
+      type: 'output',
+      help: 'also write the report as one self-contained page: the mesh, a swimlane per fault, charts',
+    },
     json: { type: 'boolean', help: 'print the report as JSON on stdout instead of the table' },
     quiet: { type: 'boolean', help: 'print neither the table nor notices and progress' },
     'min-detection': {
@@ -211,7 +216,7 @@ async function run(values: RunOptions): Promise<number> {
       ragStore: session.ragStore,
       ...(runbooks ? { runbooks } : {}),
     });
-    const { report, loop } = await runHealing({
+    const { report, loop, topology } = await runHealing({
       nodes,
       hours,
       faultsPerKind,
@@ -258,6 +263,7 @@ async function run(values: RunOptions): Promise<number> {
     };
     await reportWrites;
     await writeJsonAtomic(values.out!, output);
+    if (values.html !== undefined) await writeFileAtomic(values.html, runReportHtml(output, topology));
     if (values.json) console.log(JSON.stringify(output, null, 2));
     else if (!values.quiet) printReport(report, values.out!);
     notice(

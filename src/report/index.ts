@@ -33,3 +33,13 @@ export {
 } from './palette.ts';
 export { type Canvas2D, paintShapes } from './canvas.ts';
 export { shapesSvg } from './svg.ts';
+export {
+  distributionSvg,
+  type DistributionOptions,
+  quantile,
+  shareBar,
+  swimlanesSvg,
+  type SwimlaneOptions,
+} from './charts.ts';
+export { runReportHtml, type RunReportInput } from './html.ts';
+export { type FigureTarget, formatBound, formatFigure, meets, TARGETS } from './targets.ts';

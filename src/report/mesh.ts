@@ -219,7 +219,7 @@ export function meshShapes(geometry: MeshGeometry, picture: MeshPicture): Shape[
     if (strike.node === undefined) continue;
     const nth = struck.get(strike.node) ?? 0;
     struck.set(strike.node, nth + 1);
-    shapes.push(around(strike.node, 1.5 + 1.6 * nth, strike.color, strike.hollow ? ring * 0.6 : ring));
+    shapes.push(around(strike.node, 1.4 + 1.1 * nth, strike.color, strike.hollow ? ring * 0.35 : ring * 0.7));
   }
   for (const incident of picture.incidents) {
     if (incident.nodes.length === 0) continue;

@@ -76,6 +76,8 @@ export interface HealingReport {
   byKind: Record<string, KindReport>;
   /** Diagnoses' cited runbooks for the first incidents, to show what the diagnosis relied on. */
   citations: Array<{ incident: string; kind?: string; citations: string[] }>;
+  /** One row per injected fault (kind, target, times, root-cause rank, actions), to plot the run by. */
+  faults: FaultOutcome[];
 }
 
 /** What became of one injected fault: its ground truth beside what the engine saw and did about it. */
@@ -268,7 +270,8 @@ export class Evaluator {
       for (const i of incidents)
         if ([...i.nodes].some((n) => affected.has(n)) && overlaps(i, fault)) perturbing.add(i.id);
     }
-    const rows = this.faultOutcomes().map((o) => {
+    const outcomes = this.faultOutcomes();
+    const rows = outcomes.map((o) => {
       const detected = o.incident !== undefined;
       return {
         kind: o.kind,
@@ -315,6 +318,7 @@ export class Evaluator {
         .filter((i) => i.citations.length)
         .slice(0, 20)
         .map((i) => ({ incident: i.id, ...(i.kind ? { kind: i.kind } : {}), citations: i.citations })),
+      faults: outcomes,
     };
   }
 }

@@ -6,7 +6,7 @@ import type { IdSource } from '../knowledge/ids.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
-import type { TopologyKind } from '../sim/index.ts';
+import type { Topology, TopologyKind } from '../sim/index.ts';
 import { RUNBOOKS } from '../rag/runbooks.generated.ts';
 import { Evaluator, type HealingReport } from './evaluate.ts';
 import { MeshLoop } from './mesh-loop.ts';
@@ -46,10 +46,13 @@ export interface HealingRunOptions {
 /** How long the run may hold the event loop before it lets timers and signal handlers run. */
 const YIELD_EVERY_MS = 50;
 
-/** Runs the loop over the simulator and returns the scored report and the loop (for its stats). */
+/**
+ * Runs the loop over the simulator and returns the scored report, the loop (for its stats) and
+ * the mesh it healed (to draw where the faults struck).
+ */
 export async function runHealing(
   options: HealingRunOptions,
-): Promise<{ report: HealingReport; loop: MapeKLoop }> {
+): Promise<{ report: HealingReport; loop: MapeKLoop; topology: Topology }> {
   const seed = options.seed ?? 1;
   const hours = options.hours ?? 24;
   const mesh = await MeshLoop.create({ ...options, seed, hours, faultsPerKind: options.faultsPerKind ?? 20 });
@@ -73,5 +76,9 @@ export async function runHealing(
   // The run owns its loop: waits for its writes and rollbacks, ends its events, frees its workers.
   await mesh.loop.close();
   const hoursRun = ran < total ? Math.max(ran, 1) / 3600 : hours;
-  return { report: evaluator.report({ seed, hours: hoursRun }), loop: mesh.loop };
+  return {
+    report: evaluator.report({ seed, hours: hoursRun }),
+    loop: mesh.loop,
+    topology: mesh.sim.topology,
+  };
 }
