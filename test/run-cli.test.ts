@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../src/cli/audit.ts';
 import { runCommand } from '../src/cli/run.ts';
 import { openStoreForReading } from '../src/knowledge/store-directory.ts';
-import { quietly } from './audit-cli.ts';
+import { quietly } from './quietly.ts';
 
 describe('x0tta6bl4 run', () => {
   let dir: string;

@@ -5,7 +5,8 @@ import process from 'node:process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeysCommand } from '../src/cli/keys.ts';
 import { runCommand } from '../src/cli/run.ts';
-import { quietly, runAudit } from './audit-cli.ts';
+import { runAudit } from './audit-cli.ts';
+import { quietly } from './quietly.ts';
 
 const keys = (...argv: string[]) => quietly(() => runKeysCommand(argv));
 
