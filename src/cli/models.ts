@@ -1,38 +1,21 @@
-/**
- * `x0tta6bl4 models`: the model registry of a store directory (src/mlops).
- *
- *   models list --store <dir> [--json]
- *   models show <name>[@version|@alias] --store <dir> [--json]
- *   models promote <name>@<version> --store <dir> [--alias champion] [--reason <text>] [--keys <key file>]
- *   models rollback <name> --store <dir> [--alias champion] [--reason <text>] [--keys <key file>]
- *   models diff <a> <b> --store <dir> [--json]
- *
- * list, show and diff read a snapshot and never write. promote and rollback take the store's
- * writer lock and append a signed `model.promote` / `model.rollback` entry to the store's audit
- * log before the alias moves, signed with the operator's key file (--keys), or, without one, a
- * key made for this command whose secret is discarded (as `run` does).
- *
- * Exit codes: 0 done, 1 the registry refused (no such model, version or alias, nothing to roll
- * back to, a corrupted version), 2 usage error or a path that is not a store.
- */
-import process from 'node:process';
-import { X0ttaError } from '../errors.ts';
+
+import { ArgumentError, X0ttaError } from '../errors.ts';
 import type { ModelVersionRecord } from '../knowledge/models.ts';
 import { ModelNotFoundError, ModelTransitionError } from '../mlops/errors.ts';
 import { ModelRegistry, isIntactVersion, parseModelRef } from '../mlops/registry.ts';
 import { AuditLog } from '../security/audit-log.ts';
-import { importKeyFile, type KeyFileJson } from '../security/keyfile.ts';
 import { NodeKeys } from '../security/keys.ts';
 import {
   type CommandGroup,
   type CommandIo,
   UsageError,
+  asUsageError,
   consoleIo,
   defineCommand,
   runCommandSpec,
   runGroup,
 } from './args.ts';
-import { readJsonInput } from './input.ts';
+import { loadOperatorKeys } from './operator-keys.ts';
 import { formatTable } from './table.ts';
 
 const STORE_OPTION = {
@@ -156,13 +139,10 @@ async function loadKeys(keyFile: string | undefined, passphraseEnv: string | und
     );
     return NodeKeys.generate({ owner: 'operator' });
   }
-  const passphrase = passphraseEnv === undefined ? undefined : process.env[passphraseEnv];
-  if (passphraseEnv !== undefined && !passphrase)
-    throw new UsageError('--passphrase-env', `environment variable ${passphraseEnv} is not set`);
-  const file = await readJsonInput<KeyFileJson>('--keys', keyFile, 'key file');
   try {
-    return await importKeyFile(file, passphrase, { autoRotate: false });
+    return await loadOperatorKeys(keyFile, passphraseEnv);
   } catch (error) {
+    if (error instanceof ArgumentError && error.argument === '--passphrase-env') throw asUsageError(error);
     throw new UsageError('--keys', `cannot use key file ${keyFile}: ${(error as Error).message}`);
   }
 }

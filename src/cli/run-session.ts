@@ -11,7 +11,6 @@
  */
 import { hostname } from 'node:os';
 import process from 'node:process';
-import { ArgumentError } from '../errors.ts';
 import { newRunId } from '../knowledge/ids.ts';
 import { MemoryStore } from '../knowledge/memory-store.ts';
 import type { PGliteStore } from '../knowledge/pglite-store.ts';
@@ -22,10 +21,10 @@ import type { RagStore } from '../rag/store.ts';
 import type { AuditEntry, BatchSeal, StoredEntry, UnsealedEntry } from '../security/audit-entry.ts';
 import { AuditLog, type AuditCheckpoint } from '../security/audit-log.ts';
 import { MemoryAuditStore, exportAuditFile, type AuditStore } from '../security/audit-store.ts';
-import { importKeyFile, type KeyFileJson } from '../security/keyfile.ts';
 import { NodeKeys } from '../security/keys.ts';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write.ts';
-import { inputName, readJsonInput } from './input.ts';
+import { inputName } from './input.ts';
+import { loadOperatorKeys } from './operator-keys.ts';
 
 /** Options of {@link RunSession.open}, from `run`'s command line. */
 export interface RunSessionOptions {
@@ -166,16 +165,7 @@ async function loadKeys(options: RunSessionOptions): Promise<{ keys: NodeKeys; s
     );
     return { keys: NodeKeys.generate({ owner: 'engine' }), signer: 'a key made for this run' };
   }
-  const passphrase = options.passphraseEnv === undefined ? undefined : process.env[options.passphraseEnv];
-  if (options.passphraseEnv !== undefined && !passphrase)
-    throw new ArgumentError('--passphrase-env', `environment variable ${options.passphraseEnv} is not set`);
-  const file = await readJsonInput<KeyFileJson>('--keys', options.keyFile, 'key file');
-  const keys = await importKeyFile(file, passphrase, { autoRotate: false });
-  if (Date.now() >= keys.signingExpires)
-    throw new ArgumentError(
-      '--keys',
-      `the signing key in ${options.keyFile} expired at ${new Date(keys.signingExpires).toISOString()}: x0tta6bl4 keys rotate ${options.keyFile}, then export and pin the public keys again`,
-    );
+  const keys = await loadOperatorKeys(options.keyFile, options.passphraseEnv);
   return { keys, signer: inputName(options.keyFile) };
 }
 
