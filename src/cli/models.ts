@@ -1,4 +1,20 @@
-
+/**
+ * `x0tta6bl4 models`: the model registry of a store directory (src/mlops).
+ *
+ *   models list --store <dir> [--json]
+ *   models show <name>[@version|@alias] --store <dir> [--json]
+ *   models promote <name>@<version> --store <dir> [--alias champion] [--reason <text>] [--keys <key file>]
+ *   models rollback <name> --store <dir> [--alias champion] [--reason <text>] [--keys <key file>]
+ *   models diff <a> <b> --store <dir> [--json]
+ *
+ * list, show and diff read a snapshot and never write. promote and rollback take the store's
+ * writer lock and append a signed `model.promote` / `model.rollback` entry to the store's audit
+ * log before the alias moves, signed with the operator's key file (--keys), or, without one, a
+ * key made for this command whose secret is discarded (as `run` does).
+ *
+ * Exit codes: 0 done, 1 the registry refused (no such model, version or alias, nothing to roll
+ * back to, a corrupted version), 2 usage error or a path that is not a store.
+ */
 import { ArgumentError, X0ttaError } from '../errors.ts';
 import type { ModelVersionRecord } from '../knowledge/models.ts';
 import { ModelNotFoundError, ModelTransitionError } from '../mlops/errors.ts';
