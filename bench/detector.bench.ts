@@ -11,12 +11,12 @@
  * interference only slows a sample down). Run: `npx tsx bench/detector.bench.ts`.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { DetectorBank, initDetector, SeriesDetector } from '../src/kernels/detector/index.ts';
 import type { Backend } from '../src/kernels/loader.ts';
 import { parseNabCsv } from '../src/analyze/nab/csv.ts';
 import type { BenchResult } from './types.ts';
 import { Rng } from '../src/random.ts';
+import { runIfMain } from './report.ts';
 
 const SERIES = 10_000;
 const ROWS = 384; // four whole daily cycles, so cycling the rows does not break the pattern
@@ -312,14 +312,4 @@ export async function runDetectorBench(): Promise<BenchResult[]> {
   return results;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const results = await runDetectorBench();
-  console.table(
-    results.map((r) => ({
-      name: r.name,
-      'points/s': `${(r.value / 1e6).toFixed(2)}M`,
-      'vs z-score': r.ratio === undefined ? '' : `${r.ratio.toFixed(3)}x`,
-      target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '',
-    })),
-  );
-}
+await runIfMain(import.meta.url, runDetectorBench);

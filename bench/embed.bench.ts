@@ -7,6 +7,7 @@ import { HashedKernel, hashedEmbedTwin } from '../src/kernels/embed/index.ts';
 import { DEFAULT_WEIGHTS, HashedEmbedder } from '../src/rag/hashed-embedder.ts';
 import { timeMedian } from './timing.ts';
 import type { BenchResult } from './types.ts';
+import { runIfMain } from './report.ts';
 
 const DIM = 384;
 const SAMPLES = 5;
@@ -66,4 +67,4 @@ function shortTexts(count: number): string[] {
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.table(await runEmbedBench());
+await runIfMain(import.meta.url, runEmbedBench);

@@ -10,7 +10,6 @@
  * Healing: the figures of a 2-hour, 50-node run with 2 faults of every kind (seed 1).
  * Run alone with `npx tsx bench/engine.bench.ts`, or through `npm run bench`.
  */
-import { pathToFileURL } from 'node:url';
 import { MeshGraph } from '../src/analyze/graph.ts';
 import { MapeKLoop } from '../src/loop/loop.ts';
 import { UtilityPlanner } from '../src/plan/decision.ts';
@@ -22,6 +21,7 @@ import { MeshSimulator, METRIC_NAMES, scheduleFaults, type TickFrame } from '../
 import { DetectorBank } from '../src/kernels/detector/detector.ts';
 import { ALARM_THRESHOLD } from '../src/kernels/detector/params.ts';
 import type { BenchResult } from './types.ts';
+import { runIfMain } from './report.ts';
 
 /** Ticks measured per size: enough for a stable p99 without making 10,000 nodes take minutes. */
 const SIZES = [
@@ -213,4 +213,4 @@ export async function runEngineBench(): Promise<BenchResult[]> {
   return results;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) console.table(await runEngineBench());
+await runIfMain(import.meta.url, runEngineBench);

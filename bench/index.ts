@@ -4,6 +4,7 @@
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { printBenchTable } from './report.ts';
 import type { BenchResult } from './types.ts';
 
 const dir = new URL('./', import.meta.url);
@@ -22,7 +23,7 @@ for (const area of areas) {
   if (!run) throw new Error(`bench/${area}.bench.ts exports no run<Area>Bench function`);
   console.log(`\n## ${area}`);
   results[area] = await (run[1] as () => Promise<BenchResult[]>)();
-  printTable(results[area]);
+  printBenchTable(results[area]);
 }
 
 const output = {
@@ -34,23 +35,3 @@ const output = {
 };
 writeFileSync(new URL('results.json', dir), `${JSON.stringify(output, null, 2)}\n`);
 console.log('\nwrote bench/results.json');
-
-function printTable(rows: BenchResult[]): void {
-  console.table(
-    rows.map((r) => ({
-      name: r.name,
-      value: `${format(r.value)} ${r.unit}`,
-      vs: r.baseline ? `${format(r.ratio ?? NaN)}x ${r.baseline}` : '',
-      target: r.target ? `${r.target} ${r.met === undefined ? '' : r.met ? 'met' : 'MISSED'}` : '',
-    })),
-  );
-}
-
-function format(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const abs = Math.abs(n);
-  if (abs >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
-  if (abs >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (abs >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
-  return abs >= 100 ? n.toFixed(0) : n.toPrecision(3);
-}

@@ -16,6 +16,7 @@ import { presetScenario } from '../src/load/presets.ts';
 import { type LoadResult, runScenario } from '../src/load/run.ts';
 import type { Scenario } from '../src/load/scenario.ts';
 import type { BenchResult } from './types.ts';
+import { runIfMain } from './report.ts';
 
 const noop = (): undefined => undefined;
 
@@ -242,13 +243,4 @@ export async function runLoadBench(): Promise<BenchResult[]> {
   return [...(await rateAccuracy()), ...(await overhead()), ...co, ...(await ingestLimit())];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = await runLoadBench();
-  console.table(
-    results.map((r) => ({
-      ...r,
-      value: Number(r.value.toPrecision(6)),
-      ratio: r.ratio && Number(r.ratio.toPrecision(4)),
-    })),
-  );
-}
+await runIfMain(import.meta.url, runLoadBench);

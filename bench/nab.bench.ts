@@ -9,13 +9,14 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { crossValidateDetector } from '../src/analyze/nab/cross-validate.ts';
 import { parseNabCsv, parseWindows } from '../src/analyze/nab/csv.ts';
 import { PROFILE_NAMES } from '../src/analyze/nab/profiles.ts';
 import type { NabFile } from '../src/analyze/nab/runner.ts';
 import { DEFAULT_PARAMS } from '../src/kernels/detector/params.ts';
 import type { BenchResult } from './types.ts';
+import { runIfMain } from './report.ts';
 
 const PARTITIONS = ['category', 'file', '2x10'];
 const NESTED_GRID = { vigilance: [0.1, 0.11, 0.12], refractory: [90, 120, 150] };
@@ -74,6 +75,4 @@ export async function runNabBench(): Promise<BenchResult[]> {
   return results;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  console.table((await runNabBench()).map((r) => ({ name: r.name, score: r.value.toFixed(2) })));
-}
+await runIfMain(import.meta.url, runNabBench);

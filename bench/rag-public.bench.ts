@@ -30,6 +30,7 @@ import { MemoryRagStore } from '../src/rag/store.ts';
 import { Bm25 } from './data/public-runbooks/bm25-baseline.ts';
 import { median } from './timing.ts';
 import type { BenchResult } from './types.ts';
+import { runIfMain } from './report.ts';
 
 const DATA = new URL('./data/public-runbooks/', import.meta.url).pathname;
 const SET = 'prometheus-operator-runbooks';
@@ -244,14 +245,4 @@ function writeSynthetic(
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = await runRagPublicBench();
-  console.table(
-    results.map((r) => ({
-      name: r.name,
-      value: `${r.value.toPrecision(4)} ${r.unit}`,
-      vs: r.baseline ? `${r.ratio?.toFixed(2)}x ${r.baseline}` : '',
-      target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '',
-    })),
-  );
-}
+await runIfMain(import.meta.url, runRagPublicBench);

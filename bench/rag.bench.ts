@@ -12,6 +12,7 @@ import { VectorIndex } from '../src/rag/vector-index.ts';
 import data from '../test/fixtures/rag/queries.json' with { type: 'json' };
 import { median, timeMedian } from './timing.ts';
 import type { BenchResult } from './types.ts';
+import { runIfMain } from './report.ts';
 
 const N = 100_000;
 const DIM = 384;
@@ -171,15 +172,4 @@ function bruteForceTopK(rows: Float32Array, q: Float32Array, k: number): number[
   return best.map((b) => b.i);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = await runRagBench();
-  console.table(
-    results.map((r) => ({
-      name: r.name,
-      value: `${r.value.toPrecision(4)} ${r.unit}`,
-      vs: r.baseline ? `${r.ratio?.toFixed(2)}x ${r.baseline}` : '',
-      target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '',
-    })),
-  );
-  console.log(JSON.stringify(results));
-}
+await runIfMain(import.meta.url, runRagBench);

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createScorer, type Scorer } from '../src/kernels/scoring/index.ts';
 import { createKernelPool, type ScoreRequest } from '../src/kernels/index.ts';
 import type { BenchResult } from './types.ts';
+import { runIfMain } from './report.ts';
 
 const CANDIDATES = 1000;
 const FEATURES = 32;
@@ -157,16 +158,4 @@ function seeded(seed: number): () => number {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = await runScoringBench();
-  console.table(
-    results.map((r) => ({
-      name: r.name,
-      value: r.value.toExponential(3),
-      unit: r.unit,
-      ratio: r.ratio?.toFixed(2) ?? '',
-      target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '',
-    })),
-  );
-  console.log(JSON.stringify(results));
-}
+await runIfMain(import.meta.url, runScoringBench);

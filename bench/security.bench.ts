@@ -27,6 +27,7 @@ import {
 } from '../src/security/pq.ts';
 import type { Session } from '../src/security/session.ts';
 import type { BenchResult } from './types.ts';
+import { runIfMain } from './report.ts';
 
 const SAMPLES = 3;
 const BATCHED_ENTRIES = 4096;
@@ -283,16 +284,4 @@ export async function runSecurityBench(): Promise<BenchResult[]> {
   ];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = await runSecurityBench();
-  console.table(
-    results.map((r) => ({
-      name: r.name,
-      value: r.value < 100 ? r.value.toFixed(3) : Math.round(r.value),
-      unit: r.unit,
-      vs: r.baseline ? `${r.ratio?.toFixed(2)}x ${r.baseline}` : '',
-      target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '',
-    })),
-  );
-  console.log(JSON.stringify(results));
-}
+await runIfMain(import.meta.url, runSecurityBench);

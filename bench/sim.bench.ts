@@ -5,10 +5,10 @@
  * full fault schedule running and the cost of building a 10,000-node mesh.
  * Run alone with `npx tsx bench/sim.bench.ts`, or through `npm run bench`.
  */
-import { pathToFileURL } from 'node:url';
 import { MeshSimulator, scheduleFaults } from '../src/sim/index.ts';
 import { computeRoutes, emptyRouteTable, nominalLinkCosts } from '../src/sim/routing.ts';
 import type { BenchResult } from './types.ts';
+import { runIfMain } from './report.ts';
 
 /** The engine must take 1,000 nodes at >= 100 ticks/s; the simulator feeding it should leave it 10x room. */
 const ENGINE_TICKS_PER_S = 100;
@@ -127,15 +127,4 @@ export async function runSimBench(): Promise<BenchResult[]> {
   return results;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const results = await runSimBench();
-  console.table(
-    results.map((r) => ({
-      name: r.name,
-      value: `${r.value.toFixed(1)} ${r.unit}`,
-      vs: r.baseline ? `${r.ratio?.toFixed(2)}x ${r.baseline}` : '',
-      target: r.target ?? '',
-    })),
-  );
-  console.log(JSON.stringify(results));
-}
+await runIfMain(import.meta.url, runSimBench);

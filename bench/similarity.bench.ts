@@ -7,7 +7,6 @@
  * Run: `npx tsx bench/similarity.bench.ts`.
  */
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import {
   createSimilarityIndex,
   initSimilarity,
@@ -15,6 +14,7 @@ import {
   type SimilarityIndexOptions,
 } from '../src/kernels/similarity/index.ts';
 import type { BenchResult } from './types.ts';
+import { runIfMain } from './report.ts';
 
 const N = 100_000;
 const DIM = 384;
@@ -239,21 +239,4 @@ export async function runSimilarityBench(): Promise<BenchResult[]> {
   return results;
 }
 
-function printTable(results: BenchResult[]): void {
-  const rows = results.map((r) => [
-    r.name,
-    `${r.value.toPrecision(4)} ${r.unit}`,
-    r.baseline ?? '',
-    r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`,
-    r.target === undefined ? '' : `${r.target} ${r.met ? 'met' : 'MISSED'}`,
-  ]);
-  const head = ['benchmark', 'value', 'baseline', 'ratio', 'target'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const row of [head, ...rows]) console.log(row.map((c, i) => c.padEnd(widths[i])).join(' | '));
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const results = await runSimilarityBench();
-  printTable(results);
-  console.log(JSON.stringify(results));
-}
+await runIfMain(import.meta.url, runSimilarityBench);

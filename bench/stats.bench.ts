@@ -19,6 +19,7 @@ import {
 } from '../src/kernels/stats/index.ts';
 import type { Backend } from '../src/kernels/loader.ts';
 import type { BenchResult } from './types.ts';
+import { runIfMain } from './report.ts';
 
 const SERIES = 10_000;
 const ROWS = 64; // distinct input rows, cycled, so the update is not fed the same value forever
@@ -178,16 +179,4 @@ function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(random())) * Math.cos(2 * Math.PI * random());
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = await runStatsBench();
-  console.table(
-    results.map((r) => ({
-      name: r.name,
-      value: r.value.toExponential(3),
-      unit: r.unit,
-      ratio: r.ratio?.toFixed(2) ?? '',
-      target: r.target ? `${r.target} ${r.met ? 'met' : 'MISSED'}` : '',
-    })),
-  );
-  console.log(JSON.stringify(results));
-}
+await runIfMain(import.meta.url, runStatsBench);
