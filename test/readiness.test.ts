@@ -9,6 +9,7 @@ import { READINESS_CHECKS } from '../src/readiness/catalog.ts';
 import { CATEGORIES } from '../src/readiness/check.ts';
 import { satisfiesMinimum } from '../src/readiness/checks/deployment.ts';
 import { LoopProbes } from '../src/readiness/probes.ts';
+import { idleLoopStats } from './conformance/helpers/loop-stats.ts';
 import { serveProbes } from '../src/readiness/probe-server.ts';
 import { recordVersion } from '../src/readiness/versions.ts';
 import { runReadinessCommand } from '../src/cli/readiness.ts';
@@ -241,24 +242,7 @@ describe('probe HTTP server', () => {
     let ticks = 0;
     let now = 0;
     const loop = {
-      stats: () => ({
-        ticks,
-        samplesAccepted: 0,
-        samplesRejected: 0,
-        incidentsOpened: 0,
-        incidentsResolved: 0,
-        incidentsEscalated: 0,
-        actionsStarted: 0,
-        actionsHealed: 0,
-        actionsFailed: 0,
-        actionsRolledBack: 0,
-        rollbacksFailed: 0,
-        actionsNotTaken: 0,
-        auditFailures: 0,
-        storePending: 0,
-        storeFailures: 0,
-        eventsDropped: 0,
-      }),
+      stats: () => idleLoopStats({ ticks }),
     };
     const server = await serveProbes(new LoopProbes(loop, { staleAfterMs: 100, now: () => now }));
     try {

@@ -9,28 +9,11 @@ import {
   versionHistory,
 } from '../../src/readiness/versions.ts';
 import { MemoryStore } from '../../src/knowledge/memory-store.ts';
-import type { LoopStats } from '../../src/loop/loop.ts';
+import { idleLoopStats } from './helpers/loop-stats.ts';
 
 /** A loop whose stats the test sets, with a clock the test moves. */
 function fakeLoop() {
-  const stats: LoopStats = {
-    ticks: 0,
-    samplesAccepted: 0,
-    samplesRejected: 0,
-    incidentsOpened: 0,
-    incidentsResolved: 0,
-    incidentsEscalated: 0,
-    actionsStarted: 0,
-    actionsHealed: 0,
-    actionsFailed: 0,
-    actionsRolledBack: 0,
-    rollbacksFailed: 0,
-    actionsNotTaken: 0,
-    auditFailures: 0,
-    storePending: 0,
-    storeFailures: 0,
-    eventsDropped: 0,
-  };
+  const stats = idleLoopStats();
   let now = 1_000;
   return {
     stats,
