@@ -47,7 +47,7 @@ import { MemoryStore } from '../knowledge/memory-store.ts';
 import type { ActionRecord, IncidentRecord } from '../knowledge/records.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import { WriteQueue } from '../knowledge/write-queue.ts';
-import { Monitor, type ColumnarBatch } from '../monitor/ingest.ts';
+import { type ColumnarBatch, Monitor, type Sample } from '../monitor/ingest.ts';
 import type { ActionSpec } from '../plan/actions.ts';
 import { attemptKey, type Candidate, type Diagnosis } from '../plan/decision.ts';
 import type { AuditRecord } from './contracts.ts';
@@ -218,12 +218,13 @@ export class MapeKLoop {
   }
 
   /**
-   * Runs one tick: ingest `batch` (if any), score, group, and advance every open incident. A tick
+   * Runs one tick: ingest `batch` (if any: a columnar batch, or samples each with its own time, as
+   * a TickAssembler groups an operator's telemetry), score, group, and advance every open incident. A tick
    * whose time the Monitor refuses (`Monitor.admitTick`: non-finite, not after the last tick, or
    * beyond the horizon) is counted there, batch and all, and goes no further. Rejects with
    * LoopClosedError once the loop is closed.
    */
-  tick(ts: number, batch?: ColumnarBatch): Promise<void> {
+  tick(ts: number, batch?: ColumnarBatch | readonly Sample[]): Promise<void> {
     if (this.#closing)
       return Promise.reject(new LoopClosedError('the loop is closed; it takes no more ticks'));
     this.#ticking = this.#tick(ts, batch);
@@ -249,12 +250,13 @@ export class MapeKLoop {
     await this.#options.detector.close?.();
   }
 
-  async #tick(ts: number, batch?: ColumnarBatch): Promise<void> {
+  async #tick(ts: number, batch?: ColumnarBatch | readonly Sample[]): Promise<void> {
     if (!this.monitor.admitTick(ts, batch)) return;
     this.#now = ts;
     this.#stats.ticks++;
     this.monitor.beginTick();
-    if (batch) this.monitor.ingestBatch(batch);
+    if (Array.isArray(batch)) for (const sample of batch) this.monitor.ingest(sample);
+    else if (batch) this.monitor.ingestBatch(batch as ColumnarBatch);
     await this.#options.detector.update(ts, this.monitor.latest, this.#scores);
     const { anomalies } = this.#analyzer.step(ts, this.monitor.latest, this.#scores);
     const names = this.#options.metrics;

@@ -7,3 +7,7 @@ export * from './ingest.ts';
 export { DEFAULT_HORIZON, DEFAULT_REBASE_AFTER, Timelines } from './clock.ts';
 export type { TimeOptions, TimeRefusal, TimeVerdict } from './clock.ts';
 export { SeriesWindows } from './ring.ts';
+export { TickAssembler } from './ticks.ts';
+export type { AssembledTick, TickAssemblerOptions } from './ticks.ts';
+export { UnreadableBodyError } from './formats/telemetry.ts';
+export type { LineRefusal, ParsedTelemetry } from './formats/telemetry.ts';

@@ -203,7 +203,7 @@ export class Monitor {
    * same reason; listeners get one rejection with `tick: true`. Once ticks run, a sample's
    * horizon counts from the last tick's time too.
    */
-  admitTick(ts: number, batch?: ColumnarBatch): boolean {
+  admitTick(ts: number, batch?: ColumnarBatch | readonly Sample[]): boolean {
     const verdict = this.#tickTime.judge(0, ts);
     if (verdict === 'next' || verdict === 'rebase') {
       if (verdict === 'rebase') this.stats.rebased++;
@@ -339,11 +339,12 @@ function isIndexList(x: unknown): boolean {
   return x === undefined || Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 }
 
-/** Samples a batch carries, as far as it can be read (for counting a refused one). */
-function samplesIn(batch: ColumnarBatch | undefined): number {
-  if (!isObject(batch) || !isObject(batch.columns)) return 0;
+/** Samples a batch (or a list of samples) carries, as far as it can be read (for counting a refused one). */
+function samplesIn(batch: ColumnarBatch | readonly Sample[] | undefined): number {
+  if (Array.isArray(batch)) return batch.length;
+  if (!isObject(batch) || !isObject((batch as ColumnarBatch).columns)) return 0;
   let count = 0;
-  for (const column of Object.values(batch.columns)) {
+  for (const column of Object.values((batch as ColumnarBatch).columns)) {
     const length = (column as { length?: unknown } | null)?.length;
     if (typeof length === 'number' && Number.isSafeInteger(length) && length > 0) count += length;
   }
