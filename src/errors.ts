@@ -52,3 +52,32 @@ export class PoolClosedError extends X0ttaError {}
 
 /** The loop was closed (`MapeKLoop.close`); it takes no more ticks. */
 export class LoopClosedError extends X0ttaError {}
+
+/** One fault of a configuration file: where it is (a JSON pointer) and what is wrong there. */
+export interface ConfigProblem {
+  /** JSON pointer (RFC 6901) to the offending value, e.g. `/metrics/2/max`; `` for the whole file. */
+  path: string;
+  /** What is wrong with it. */
+  message: string;
+}
+
+/**
+ * A configuration file (a topology, an engine config) that cannot be used. It lists every problem
+ * found, not just the first, so an operator fixes the file in one pass.
+ */
+export class ConfigError extends X0ttaError {
+  /**
+   * An error listing `problems`, one per line of the message, each after its JSON path.
+   * @param file what was being read, e.g. `topology` or a file name
+   * @param problems every fault found, each with its JSON pointer
+   */
+  constructor(
+    readonly file: string,
+    readonly problems: readonly ConfigProblem[],
+  ) {
+    const noun = problems.length === 1 ? 'problem' : 'problems';
+    super(
+      `${file}: ${problems.length} ${noun}\n${problems.map((p) => `  ${p.path || '(root)'}: ${p.message}`).join('\n')}`,
+    );
+  }
+}
