@@ -2,7 +2,7 @@
 // a few seconds that everything the suites run on is here, so that a missing piece fails the run
 // at once with one line saying what is missing and how to get it, not minutes later with a stack.
 //
-// Run: npx tsx scripts/check-test-prerequisites.ts [node|deps|wasm|deno|bun|chromium ...]
+// Run: npx tsx scripts/check-test-prerequisites.ts [node|deps|wasm|deno|bun|chromium|servers ...]
 // (no argument: all). Prints one line per missing prerequisite and exits 1, or one summary line.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -48,6 +48,17 @@ function atLeast(version: string, range: string): boolean {
 
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
+/** The real servers the tests start: program, the arguments that print its version, its name. */
+const SERVERS: ReadonlyArray<readonly [string, string[], string]> = [
+  ['/usr/bin/prometheus', ['--version'], 'Prometheus'],
+  ['/usr/bin/prometheus-node-exporter', ['--version'], 'node_exporter'],
+  ['/usr/bin/prometheus-alertmanager', ['--version'], 'Alertmanager'],
+  ['openssl', ['version'], 'OpenSSL'],
+];
+
+/** The first dotted version number in a program's version line. */
+const versionIn = (line: string) => /\d+\.\d+(\.\d+)?/.exec(line)?.[0] ?? line;
+
 const checks: Record<string, Check> = {
   async node() {
     const range = manifest.engines.node;
@@ -81,6 +92,16 @@ const checks: Record<string, Check> = {
     firstLine(bin('bun'), ['--version'], 'Bun (npm package bun)', 'run `npm rebuild bun`').then(
       (v) => `Bun ${v}`,
     ),
+  async servers() {
+    // The real servers the service's tests start on loopback (Debian's packages; `.ci/run` installs them).
+    const apt = 'apt-get install prometheus prometheus-node-exporter prometheus-alertmanager openssl';
+    const found = await Promise.all(
+      SERVERS.map(([file, args, what]) =>
+        firstLine(file, args, what, apt).then((line) => `${what} ${versionIn(line)}`),
+      ),
+    );
+    return found.join(', ');
+  },
   async chromium() {
     // The vitest browser tests take the first Chromium in the usual order, the screenshot tests
     // the first in SCREENSHOT_ORDER: check each (once if they are the same).
