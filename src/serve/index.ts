@@ -1,0 +1,24 @@
+/**
+ * Serve: the engine run next to an operator's own systems. It owns the operator's files (the
+ * topology and the engine config, each with a published JSON Schema under schema/), the loop
+ * wired from them (shared by `serve`, `replay` and `rca`), and the long-running service around
+ * it: the ways telemetry comes in, the identity of who sends it, and the ways out.
+ */
+export {
+  DEFAULT_ENGINE_CONFIG,
+  parseEngineConfig,
+  splitSeriesArgument,
+  type AlertsConfig,
+  type EngineConfig,
+  type ExecutorConfig,
+  type LimitsConfig,
+  type LoopCounts,
+  type MetricConfig,
+  type MetricRole,
+  type ScrapeConfig,
+  type ScrapeTarget,
+  type WebhookTarget,
+} from './config.ts';
+export { createOperatorLoop, type OperatorLoop, type OperatorLoopOptions } from './operator-loop.ts';
+export type { FetchHandler, Peer, PeerIdentity } from './peer.ts';
+export { parseTopology, topologyGraph, type Topology, type TopologyNode } from './topology.ts';

@@ -1,0 +1,119 @@
+/**
+ * The loop over an operator's own systems: the MeshGraph of their topology, the metrics and roles
+ * of their config, the engine's default detector, threshold and RAG diagnoser (src/run/defaults.ts,
+ * the operator's runbooks beside the shipped ones) and the utility planner, behind the executor
+ * the caller built from the config. `serve`, `replay` and `rca` all run this one wiring; they feed
+ * it with `loop.tick(ts, samples)`, each tick's samples as rows with their own times.
+ */
+import type { MeshGraph } from '../analyze/graph.ts';
+import type { Executor } from '../execute/executor.ts';
+import type { IdSource } from '../knowledge/ids.ts';
+import type { KnowledgeStore } from '../knowledge/store.ts';
+import type { AuditSink } from '../loop/contracts.ts';
+import { MapeKLoop } from '../loop/loop.ts';
+import type { MetricRoles } from '../loop/options.ts';
+import { DEFAULT_ACTIONS } from '../plan/actions.ts';
+import { UtilityPlanner } from '../plan/decision.ts';
+import type { RagDocument } from '../rag/document.ts';
+import { createEngineParts } from '../run/defaults.ts';
+import type { EngineConfig, MetricRole } from './config.ts';
+import { type Topology, topologyGraph } from './topology.ts';
+
+/** Options of {@link createOperatorLoop}. */
+export interface OperatorLoopOptions {
+  /** The systems watched (from `parseTopology`). */
+  topology: Topology;
+  /** Metrics, roles, threshold, loop counts and rails (from `parseEngineConfig`). */
+  config: EngineConfig;
+  /** Carries actions out (built from `config.executor`). */
+  executor: Executor;
+  /** Where knowledge is kept (default a fresh MemoryStore). */
+  store?: KnowledgeStore;
+  /** Records decisions and actions before they are carried out. */
+  audit?: AuditSink;
+  /** The run's incident and action ids (default a fresh IdSource). */
+  ids?: IdSource;
+  /** Plan and record without acting (default `config.dryRun`). */
+  dryRun?: boolean;
+  /** The operator's runbooks, indexed beside the shipped ones for diagnoses. */
+  runbooks?: readonly RagDocument[];
+}
+
+/** A loop over the operator's systems, the graph it reasons on, and how to stop both. */
+export interface OperatorLoop {
+  /** The loop: feed it `tick(ts, samples)`. */
+  loop: MapeKLoop;
+  /** The topology's graph (nodes in the file's order). */
+  graph: MeshGraph;
+  /** Closes the loop (waiting for its tick, rollbacks and store writes) and the detector's workers. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the loop for `options.topology` and `options.config`. With a command executor, the
+ * planner chooses only among the actions the config gives a command for: any other would be
+ * refused by the executor. Throws an ArgumentError for a topology or config the loop cannot take
+ * (ones from `parseTopology` and `parseEngineConfig` it always takes).
+ */
+export async function createOperatorLoop(options: OperatorLoopOptions): Promise<OperatorLoop> {
+  const { config } = options;
+  const graph = topologyGraph(options.topology);
+  const metrics = config.metrics.map(({ name, min, max }) => ({
+    name,
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
+  }));
+  const executorConfig = config.executor;
+  const actions =
+    executorConfig.kind === 'command'
+      ? DEFAULT_ACTIONS.filter((a) => Object.hasOwn(executorConfig.actions, a.name))
+      : DEFAULT_ACTIONS;
+  const parts = await createEngineParts(options.runbooks ? { runbooks: options.runbooks } : {});
+  try {
+    const loop = new MapeKLoop({
+      ...config.loop,
+      graph,
+      metrics,
+      ...metricRoles(config),
+      detector: await parts.detector(graph.size * metrics.length),
+      threshold: config.threshold,
+      planner: await UtilityPlanner.create({ actions }),
+      executor: options.executor,
+      store: options.store,
+      diagnoser: parts.diagnoser,
+      audit: options.audit,
+      ids: options.ids,
+      rails: config.rails,
+      dryRun: options.dryRun ?? config.dryRun,
+    });
+    return {
+      loop,
+      graph,
+      close: async () => {
+        try {
+          await loop.close();
+        } finally {
+          await parts.close();
+        }
+      },
+    };
+  } catch (error) {
+    await parts.close();
+    throw error;
+  }
+}
+
+/** The config's metric roles in the loop's terms. */
+function metricRoles(config: EngineConfig): MetricRoles {
+  const withRole = (role: MetricRole) =>
+    config.metrics.filter((m) => m.roles?.includes(role)).map((m) => m.name);
+  return {
+    localMetrics: withRole('local'),
+    loadMetrics: withRole('load'),
+    demandMetrics: withRole('demand'),
+    harmful: Object.fromEntries(config.metrics.flatMap((m) => (m.harmful ? [[m.name, m.harmful]] : []))),
+    ...(config.lossMetric !== undefined ? { lossMetric: config.lossMetric } : {}),
+    ...(config.linkMetric !== undefined ? { linkMetric: config.linkMetric } : {}),
+    ...(config.throughputMetric !== undefined ? { throughputMetric: config.throughputMetric } : {}),
+  };
+}
