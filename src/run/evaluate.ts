@@ -20,8 +20,29 @@
  */
 import type { ActionRecord } from '../knowledge/records.ts';
 import type { LoopEvents } from '../loop/events.ts';
-import { type Target, targetKey } from '../domain/targets.ts';
-import type { FaultRecord, MeshSimulator, SimFaultKind } from '../sim/index.ts';
+import { type LinkTarget, type Target, targetKey } from '../domain/targets.ts';
+import type { FaultRecord, SimFaultKind, TruthSnapshot } from '../sim/index.ts';
+
+/**
+ * Where the ground truth comes from: the simulator of a live run (a MeshSimulator is one), or a
+ * run's recorded truth when its exported telemetry is replayed (src/run/truth-file.ts).
+ */
+export interface GroundTruthSource {
+  /** The mesh the faults struck: its size and how ids map to node and link indices. */
+  readonly topology: {
+    readonly nodeCount: number;
+    nodeIndex(id: string): number;
+    linkIndex(ends: LinkTarget['link']): number;
+  };
+  /** Ticks run so far. */
+  readonly now: number;
+  /** Every fault injected, as of now. */
+  groundTruth(): FaultRecord[];
+  /** The healing actions' tickets, indexed by the id a fault's `healedBy` names. */
+  actions(): ReadonlyArray<{ readonly completes: number; readonly action: { readonly kind: string } }>;
+  /** Which nodes and links were the root cause of a fault active at `tick`. */
+  truthAt(tick: number): Pick<TruthSnapshot, 'faultyNodes' | 'faultyLinks'>;
+}
 
 /** Per fault kind, and overall. */
 export interface KindReport {
@@ -140,12 +161,13 @@ export class Evaluator {
   #escalations = 0;
 
   /**
-   * An evaluator following `events` of a run on `sim`, whose ground truth it scores against.
+   * An evaluator following `events` of a run on `sim` (or replayed against its recorded truth),
+   * whose ground truth it scores against.
    * @param runbookFaults the fault kinds a cited runbook is about (undefined for other citations,
    *   such as past incidents)
    */
   constructor(
-    private readonly sim: MeshSimulator,
+    private readonly sim: GroundTruthSource,
     events: LoopEvents,
     private readonly runbookFaults: (id: string) => readonly string[] | undefined = () => undefined,
     private readonly lateTicks = 5,

@@ -6,10 +6,10 @@ import type { IdSource } from '../knowledge/ids.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
-import type { Topology, TopologyKind } from '../sim/index.ts';
+import type { FaultRecord, Topology, TopologyKind } from '../sim/index.ts';
 import { RUNBOOKS } from '../rag/runbooks.generated.ts';
 import { Evaluator, type HealingReport } from './evaluate.ts';
-import { MeshLoop } from './mesh-loop.ts';
+import { MeshLoop, type MeshLoopOptions } from './mesh-loop.ts';
 
 /** Options of the main job's run. */
 export interface HealingRunOptions {
@@ -41,18 +41,21 @@ export interface HealingRunOptions {
   progressEvery?: number;
   /** Stops the run early (e.g. on SIGINT); the report then covers the ticks run. */
   signal?: AbortSignal;
+  /** Sees every frame and the routes in force before the loop ticks on it (see MeshLoopOptions). */
+  onFrame?: MeshLoopOptions['onFrame'];
 }
 
 /** How long the run may hold the event loop before it lets timers and signal handlers run. */
 const YIELD_EVERY_MS = 50;
 
 /**
- * Runs the loop over the simulator and returns the scored report, the loop (for its stats) and
- * the mesh it healed (to draw where the faults struck).
+ * Runs the loop over the simulator and returns the scored report, the loop (for its stats), the
+ * mesh it healed (to draw where the faults struck) and the faults as the simulator recorded them
+ * (the ground truth an export carries).
  */
 export async function runHealing(
   options: HealingRunOptions,
-): Promise<{ report: HealingReport; loop: MapeKLoop; topology: Topology }> {
+): Promise<{ report: HealingReport; loop: MapeKLoop; topology: Topology; groundTruth: FaultRecord[] }> {
   const seed = options.seed ?? 1;
   const hours = options.hours ?? 24;
   const mesh = await MeshLoop.create({ ...options, seed, hours, faultsPerKind: options.faultsPerKind ?? 20 });
@@ -80,5 +83,6 @@ export async function runHealing(
     report: evaluator.report({ seed, hours: hoursRun }),
     loop: mesh.loop,
     topology: mesh.sim.topology,
+    groundTruth: mesh.sim.groundTruth(),
   };
 }

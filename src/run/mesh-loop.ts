@@ -14,6 +14,7 @@ import { UtilityPlanner } from '../plan/decision.ts';
 import {
   MeshSimulator,
   METRIC_NAMES,
+  type RouteTable,
   scheduleFaults,
   type TickFrame,
   type TopologyKind,
@@ -82,6 +83,11 @@ export interface MeshLoopOptions {
   audit?: AuditSink;
   /** The run's incident and action ids (default: a fresh IdSource; see LoopOptions.ids). */
   ids?: IdSource;
+  /**
+   * Sees every frame, with the routes in force, before the loop ticks on it (`run --export`
+   * writes the run's telemetry from here). The frame is reused: copy what is kept.
+   */
+  onFrame?: (frame: TickFrame, routes: RouteTable) => void;
 }
 
 /** A loop over a simulated mesh, advanced tick by tick. */
@@ -93,6 +99,7 @@ export class MeshLoop {
     readonly loop: MapeKLoop,
     readonly sim: MeshSimulator,
     private readonly executor: SimulatorExecutor,
+    private readonly onFrame?: (frame: TickFrame, routes: RouteTable) => void,
   ) {
     this.#batch = new FrameBatch(sim.topology.nodeIds.length);
   }
@@ -139,7 +146,7 @@ export class MeshLoop {
       audit: options.audit,
       ids: options.ids,
     });
-    return new MeshLoop(loop, sim, executor);
+    return new MeshLoop(loop, sim, executor, options.onFrame);
   }
 
   /** One simulated second: the mesh ticks, finished actions land, the loop runs one tick. */
@@ -152,6 +159,7 @@ export class MeshLoop {
       this.loop.updateRoutes(routes.nextHop);
       this.#routesVersion = routes.version;
     }
+    this.onFrame?.(frame, routes);
     await this.loop.tick(frame.tick, this.#batch.from(frame));
   }
 }
