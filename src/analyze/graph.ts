@@ -1,12 +1,13 @@
 /**
  * The mesh as Analyze sees it: node ids, undirected links and, when known, which nodes are
  * gateways (where traffic leaves the mesh) and each node's current next hop towards one (the
- * routing table a mesh protocol such as BATMAN, OLSR or Babel keeps on every node), nothing about
- * how it was built. The simulator, a service registry or an operator's inventory can all produce one.
+ * routing table a mesh protocol such as BATMAN, OLSR or Babel keeps on every node), and the
+ * directed calls between services (which service depends on which), nothing about how it was
+ * built. The simulator, a service registry or an operator's inventory can all produce one.
  */
 import { ArgumentError } from '../errors.ts';
 
-/** Nodes, links and (optionally) gateways of a mesh, with bounded hop queries. */
+/** Nodes, links and (optionally) gateways and calls of a mesh, with bounded hop queries. */
 export class MeshGraph {
   /** Node ids; a node's index in this array is its index everywhere else. */
   readonly nodeIds: readonly string[];
@@ -21,17 +22,24 @@ export class MeshGraph {
   readonly #hops: Float64Array;
   /** Each node's next hop from the routing table, -1 for none; absent until `setRoutes`. */
   #nextHop?: Int32Array;
+  /** Per node, the nodes it calls and the nodes that call it. */
+  readonly #callees: number[][];
+  readonly #callers: number[][];
+  /** Per node, its neighbours and then the nodes it calls or is called by: what one incident spans. */
+  readonly #near: number[][];
 
   /**
-   * A mesh with hop counts to its gateways; throws an `ArgumentError` for a link or gateway naming an
-   * unknown node.
+   * A mesh with hop counts to its gateways; throws an `ArgumentError` for a link, gateway or call
+   * naming an unknown node.
    * @param links pairs of node ids; the link id is `${a}-${b}` in the order given
    * @param gateways ids of the nodes where traffic leaves the mesh, if known
+   * @param calls directed dependencies, `[caller, callee]`: a callee's fault shows at its callers
    */
   constructor(
     nodeIds: readonly string[],
     links: ReadonlyArray<readonly [string, string]>,
     gateways: readonly string[] = [],
+    calls: ReadonlyArray<readonly [caller: string, callee: string]> = [],
   ) {
     this.nodeIds = [...nodeIds];
     this.nodeIds.forEach((id, i) => this.#index.set(id, i));
@@ -58,6 +66,22 @@ export class MeshGraph {
         for (const v of this.#neighbors[u]) if (this.#hops[v] === Infinity) (this.#hops[v] = h), next.push(v);
       frontier = next;
     }
+    this.#callees = this.nodeIds.map(() => []);
+    this.#callers = this.nodeIds.map(() => []);
+    for (const [caller, callee] of calls) {
+      const i = this.indexOf(caller, 'calls');
+      const j = this.indexOf(callee, 'calls');
+      // A call listed twice is one dependency.
+      if (this.#callees[i].includes(j)) continue;
+      this.#callees[i].push(j);
+      this.#callers[j].push(i);
+    }
+    this.#near = this.#neighbors.map((neighbors, i) => {
+      const partners = [...this.#callees[i], ...this.#callers[i]].filter(
+        (j, k, all) => j !== i && !neighbors.includes(j) && all.indexOf(j) === k,
+      );
+      return partners.length ? [...neighbors, ...partners] : neighbors;
+    });
   }
 
   /** Number of nodes. */
@@ -102,6 +126,7 @@ export class MeshGraph {
       ids,
       this.links.map(([a, b]) => [ids[a], ids[b]] as const),
       ids.filter((_, i) => this.isGateway(i)),
+      this.#callees.flatMap((callees, i) => callees.map((j) => [ids[i], ids[j]] as const)),
     );
     copy.#nextHop = this.#nextHop?.slice();
     return copy;
@@ -129,6 +154,16 @@ export class MeshGraph {
     return this.#neighbors[i].filter((j) => this.#hops[j] > this.#hops[i] && this.#hops[i] !== Infinity);
   }
 
+  /** Indices of the nodes node `i` calls, in the order the calls were given (empty when no calls are known). */
+  callees(i: number): readonly number[] {
+    return this.#callees[i];
+  }
+
+  /** Indices of the nodes that call node `i`, in the order the calls were given (empty when no calls are known). */
+  callers(i: number): readonly number[] {
+    return this.#callers[i];
+  }
+
   /** Whether node `i` is a gateway (false for every node when none are known). */
   isGateway(i: number): boolean {
     return this.#hops[i] === 0;
@@ -139,7 +174,10 @@ export class MeshGraph {
     return this.#linkByPair.get(this.#pairKey(i, j)) ?? -1;
   }
 
-  /** Whether `j` is within `hops` of `i` (breadth-first, bounded). */
+  /**
+   * Whether `j` is within `hops` of `i` (breadth-first, bounded), a hop being a link or a call
+   * either way: a fault shows at the nodes it is linked to and at the callers of its services.
+   */
   within(i: number, j: number, hops: number): boolean {
     if (i === j) return true;
     let frontier = [i];
@@ -147,7 +185,7 @@ export class MeshGraph {
     for (let h = 0; h < hops; h++) {
       const next: number[] = [];
       for (const u of frontier) {
-        for (const v of this.#neighbors[u]) {
+        for (const v of this.#near[u]) {
           if (v === j) return true;
           if (!seen.has(v)) {
             seen.add(v);
@@ -160,14 +198,13 @@ export class MeshGraph {
     return false;
   }
 
-  /** Nodes within `hops` of node `i` (itself included), breadth-first. */
+  /** Nodes within `hops` of node `i` (itself included), breadth-first, over links and calls as in `within`. */
   around(i: number, hops: number): number[] {
     const seen = new Set([i]);
     let frontier = [i];
     for (let h = 0; h < hops && frontier.length; h++) {
       const next: number[] = [];
-      for (const u of frontier)
-        for (const v of this.#neighbors[u]) if (!seen.has(v)) seen.add(v), next.push(v);
+      for (const u of frontier) for (const v of this.#near[u]) if (!seen.has(v)) seen.add(v), next.push(v);
       frontier = next;
     }
     return [...seen];

@@ -14,7 +14,12 @@
  *   (which is a suspect even if it looks merely busy), and so is a node whose only symptom is
  *   errors on the traffic a blamed relay corrupts;
  * - links that weakened together and cut a region without a gateway off the mesh are one cause,
- *   a partition, ranked as its links.
+ *   a partition, ranked as its links;
+ * - a service's fault shows at the services that call it (their errors, latency and loss rise),
+ *   and at theirs in turn: a node with an anomalous (or silent) callee is a victim of it, and
+ *   points down the calls at the deepest anomalous nodes it reaches, those whose own callees are
+ *   healthy (or, in a cycle of calls, the cycle's members), as lossy nodes point at a next hop;
+ *   a node whose callees are all healthy keeps its own blame.
  * A metric far off its normal counts as moved even when its detector has not (or no longer)
  * alarmed. Routes come from the graph's routing table (or, without one, from hops to the gateways).
  * Earlier onset breaks near-ties. Scores become confidences with a softmax.
@@ -71,6 +76,9 @@ export function rankRootCauses(
   const early = (onset: number) => WEIGHTS.onset * Math.exp(-(onset - first) / (options.onsetScale ?? 3));
   const blame = blameLoss(view);
   const share = (weight: number | undefined) => (blame.lossy ? (weight ?? 0) / blame.lossy : 0);
+  const calls = blameCalls(view);
+  const callShare = (node: number) =>
+    calls.victims.size ? (calls.nodes.get(node)?.weight ?? 0) / calls.victims.size : 0;
   const raw: CauseCandidate[] = [];
 
   const widest = Math.max(1, ...evidence.map((e) => view.ownBreadth(e.node)));
@@ -78,15 +86,22 @@ export function rankRootCauses(
   const sources = evidence
     .filter((e) => view.overloaded(e.node))
     .flatMap((e) => graph.downstream(e.node).filter((d) => view.overloaded(d)));
-  for (const node of new Set([...incident.nodes.keys(), ...blame.nodes.keys(), ...sources])) {
+  for (const node of new Set([
+    ...incident.nodes.keys(),
+    ...blame.nodes.keys(),
+    ...sources,
+    ...calls.nodes.keys(),
+  ])) {
     const e = incident.nodes.get(node);
-    const victim = view.overloadVictim(node) || view.corruptionWitness(node, blame.nodes);
+    const victim =
+      view.overloadVictim(node) || view.corruptionWitness(node, blame.nodes) || calls.victims.has(node);
     const score =
       (victim ? VICTIM : 1) *
         (WEIGHTS.own * (view.ownBreadth(node) / widest) +
           WEIGHTS.blame * share(blame.nodes.get(node)?.weight)) +
+      WEIGHTS.blame * callShare(node) +
       WEIGHTS.silent * (view.silent(node) ? 1 : 0) +
-      early(e?.onset ?? blame.nodes.get(node)?.onset ?? first);
+      early(e?.onset ?? blame.nodes.get(node)?.onset ?? calls.nodes.get(node)?.onset ?? first);
     raw.push({ target: nodeTarget(graph.nodeIds[node]), score });
   }
 
@@ -226,6 +241,50 @@ function blameLoss(view: View) {
     }
   }
   return { nodes, links, lossy };
+}
+
+/**
+ * Follows symptoms down the calls (see the module comment): the nodes that are victims of a
+ * callee, and the blame they pass (with the onset of the first victim pointing at each). A victim
+ * passes its blame in equal shares to the ends of its anomalous call chains: the anomalous nodes
+ * it reaches that reach back every anomalous node they reach themselves (a node with no anomalous
+ * callee, or the members of a cycle of them). A node in such a cycle is no victim of the others,
+ * and a silent node none of its callees (a callee's fault does not stop it reporting).
+ */
+function blameCalls(view: View) {
+  const nodes = new Map<number, { weight: number; onset: number }>();
+  const victims = new Set<number>();
+  const { graph, incident } = view;
+  const anomalous = (n: number) => incident.nodes.has(n) || view.silent(n);
+  // Anomalous nodes reachable from a node through anomalous callees, itself included (visited once each, so cycles end).
+  const reached = new Map<number, Set<number>>();
+  const reach = (from: number): Set<number> => {
+    let seen = reached.get(from);
+    if (seen) return seen;
+    seen = new Set([from]);
+    const stack = [from];
+    while (stack.length) {
+      for (const callee of graph.callees(stack.pop()!)) {
+        if (!seen.has(callee) && anomalous(callee)) {
+          seen.add(callee);
+          stack.push(callee);
+        }
+      }
+    }
+    reached.set(from, seen);
+    return seen;
+  };
+  const isEnd = (n: number) => [...reach(n)].every((m) => reach(m).has(n));
+  for (const e of incident.nodes.values()) {
+    const ends = [...reach(e.node)].filter(isEnd);
+    if (ends.includes(e.node) || view.silent(e.node)) continue;
+    victims.add(e.node);
+    for (const end of ends) {
+      const b = nodes.get(end) ?? { weight: 0, onset: Infinity };
+      nodes.set(end, { weight: b.weight + 1 / ends.length, onset: Math.min(b.onset, e.onset) });
+    }
+  }
+  return { nodes, victims };
 }
 
 /**

@@ -96,7 +96,7 @@ export class Settling {
     for (const node of nodes) this.holdDown(node, from + this.ticks);
   }
 
-  /** The target's nodes and their neighbours. */
+  /** The target's nodes and the nodes one link or call away (see `MeshGraph.around`). */
   #area(target: Target): number[] {
     return [...new Set([...nodesOf(this.graph, target)].flatMap((node) => this.graph.around(node, 1)))];
   }
