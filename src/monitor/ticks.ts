@@ -82,6 +82,23 @@ export class TickAssembler {
     return this.#close((bucket) => bucket <= last);
   }
 
+  /**
+   * Marks the bucket `ts` falls in, and every earlier one, closed without making a tick: the
+   * caller ticked that time itself (a columnar batch that is a whole tick). Later samples for those
+   * buckets join the next open one, as late samples do. Throws an ArgumentError for a time that is
+   * not finite, or while a bucket at or before it holds samples (close those first).
+   */
+  skipThrough(ts: number): void {
+    if (typeof ts !== 'number' || !Number.isFinite(ts))
+      throw new ArgumentError('ts', 'expected a finite number of seconds');
+    const bucket = Math.floor(ts / this.interval);
+    for (const open of this.#open.keys())
+      if (open <= bucket)
+        throw new ArgumentError('ts', `bucket at ${open * this.interval} s still holds samples`);
+    if (bucket > this.#closedThrough) this.#closedThrough = bucket;
+    if (ts > this.#newest) this.#newest = ts;
+  }
+
   /** Closes every open bucket (at the end of a recording, or on shutdown), oldest first. */
   flush(): AssembledTick[] {
     return this.#close(() => true);

@@ -22,3 +22,16 @@ export {
 export { createOperatorLoop, type OperatorLoop, type OperatorLoopOptions } from './operator-loop.ts';
 export type { FetchHandler, Peer, PeerIdentity } from './peer.ts';
 export { parseTopology, topologyGraph, type Topology, type TopologyNode } from './topology.ts';
+export {
+  INCIDENT_TIME_BOUNDS_SECONDS,
+  ServeEngine,
+  TICK_LATENCY_BOUNDS_MS,
+  type EngineHealth,
+  type EngineStats,
+  type ServeEngineOptions,
+  type SubmitResult,
+} from './engine.ts';
+export { createHandler, SESSION_HEADER, type HandlerOptions } from './handler.ts';
+export { ServeHistogram, type HistogramSummary } from './histogram.ts';
+export { escapeLabel, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
+export { SealedIntake, type SealedBatch, type SealedIntakeOptions } from './sealed-intake.ts';

@@ -1,0 +1,641 @@
+/**
+ * The engine as a service: telemetry from any number of senders in, one MAPE-K loop ticking over
+ * it. Senders hand samples to `submit` (rows, each with its own time) or `submitBatch` (a columnar
+ * snapshot); both go into one bounded queue, and a single pump feeds the queue, in order, to a
+ * TickAssembler and runs the loop on every tick it closes. A full queue is said to the sender
+ * (`accepted: false` with a time to retry), never absorbed by dropping samples. A wall-clock timer
+ * closes buckets whose lateness has passed, so a live service ticks when its senders go quiet,
+ * and only for buckets that received samples (a gap in the data stays a gap).
+ *
+ * Columnar batches: a batch without `sources` holds every node at one time, which is what a tick
+ * is. When nothing waits in the assembler and the batch's bucket is newer than the last tick, it is
+ * ticked whole, columns and all, without a sample object per value (this is the path that reaches
+ * the throughput target); the assembler then treats its bucket as closed. Any other batch (a subset
+ * of the nodes, or one landing in a bucket that already has samples) is turned into rows and
+ * joins its bucket like any sample.
+ *
+ * Every refusal is counted by reason in `stats().refusedBy`: the Monitor's own rejections plus
+ * what the engine and its handler refuse in front of it (a parser's bad lines, back-pressure,
+ * identity, whole bodies).
+ */
+import type { Executor } from '../execute/executor.ts';
+import { PlanOnlyExecutor } from '../execute/plan-only.ts';
+import { WebhookExecutor } from '../execute/webhook-executor.ts';
+import { ArgumentError } from '../errors.ts';
+import type { IdSource } from '../knowledge/ids.ts';
+import type { IncidentRecord } from '../knowledge/records.ts';
+import type { KnowledgeStore } from '../knowledge/store.ts';
+import type { AuditSink } from '../loop/contracts.ts';
+import type { MapeKLoop } from '../loop/loop.ts';
+import type { ColumnarBatch, Sample } from '../monitor/ingest.ts';
+import { type AssembledTick, TickAssembler } from '../monitor/ticks.ts';
+import { DEFAULT_ACTIONS } from '../plan/actions.ts';
+import type { RagDocument } from '../rag/document.ts';
+import { AlertSender } from './alerts.ts';
+import type { EngineConfig, ExecutorConfig } from './config.ts';
+import { type HistogramSummary, ServeHistogram } from './histogram.ts';
+import { createOperatorLoop, type OperatorLoop } from './operator-loop.ts';
+import type { Peer } from './peer.ts';
+import type { Topology } from './topology.ts';
+
+/** Options of {@link ServeEngine.start}. */
+export interface ServeEngineOptions {
+  /** The operator's nodes, links, calls and gateways. */
+  topology: Topology;
+  /** The parsed engine configuration (parseEngineConfig). */
+  config: EngineConfig;
+  /** What carries actions out (default: built from `config.executor`). */
+  executor?: Executor;
+  /** Where knowledge is kept (default: the operator loop's). */
+  store?: KnowledgeStore;
+  /** The audit trail of decisions and actions. */
+  audit?: AuditSink;
+  /** Id source of incidents and actions. */
+  ids?: IdSource;
+  /** Runbooks the diagnosis cites. */
+  runbooks?: readonly RagDocument[];
+  /** Wall clock in seconds (default `Date.now() / 1000`): closes buckets when senders go quiet. */
+  clock?: () => number;
+}
+
+/** The engine's answer to a submission. */
+export type SubmitResult =
+  | {
+      /** The samples are queued: the loop will process every one of them. */
+      accepted: true;
+      /** Samples queued. */
+      samples: number;
+    }
+  | {
+      /** Nothing was queued. */
+      accepted: false;
+      /**
+       * 'back-pressure': the queue is full, retry later; 'draining': the engine is shutting down;
+       * 'too-large': more samples than the whole queue holds, never accepted as one submission;
+       * 'forbidden-source': an identity sent samples for a node it does not speak for.
+       */
+      reason: 'back-pressure' | 'draining' | 'too-large' | 'forbidden-source';
+      /** For the first two: seconds after which a retry may succeed. */
+      retryAfterSeconds?: number;
+      /** What was refused, for the sender. */
+      detail: string;
+    };
+
+/** Running figures of a {@link ServeEngine}. */
+export interface EngineStats {
+  /** Samples queued by submissions (every one of them is processed). */
+  samplesReceived: number;
+  /** Samples handed to the loop in ticks (the Monitor accepted or refused each). */
+  samplesProcessed: number;
+  /** Samples the Monitor accepted. */
+  samplesAccepted: number;
+  /** Samples refused, by reason: the Monitor's rejections and every refusal in front of it. */
+  refusedBy: Record<string, number>;
+  /** Samples waiting in the queue. */
+  queueDepth: number;
+  /** Samples waiting in the assembler's open buckets. */
+  pendingInBuckets: number;
+  /** Ticks the loop ran. */
+  ticks: number;
+  /** Columnar batches ticked whole (the columnar fast path). */
+  batchTicks: number;
+  /** Ticks whose loop call failed (the error is in `lastError`). */
+  tickFailures: number;
+  /** The last tick failure's message. */
+  lastError?: string;
+  /** Milliseconds per loop tick. */
+  tickLatencyMs: HistogramSummary;
+  /** Seconds (telemetry time) from a node's first anomaly to its incident opening. */
+  timeToDetectSeconds: HistogramSummary;
+  /** Seconds (telemetry time) from an incident opening to its closing. */
+  timeToRecoverSeconds: HistogramSummary;
+  /** Actions by outcome ('healed', 'not-healed', 'failed', 'dry-run', 'rolled-back', 'rollback-failed'). */
+  actionsBy: Record<string, number>;
+  /** Incidents announced and not yet closed. */
+  openIncidents: number;
+  /** Knowledge writes queued for the store. */
+  storeQueueDepth: number;
+  /** Alerts sent and failed, when alerts are configured. */
+  alerts?: { sent: number; failed: number };
+}
+
+/** What a probe sees. */
+export interface EngineHealth {
+  /** 'ok' while taking telemetry, 'draining' while shutting down, 'closed' after. */
+  status: 'ok' | 'draining' | 'closed';
+  /** Whether it takes telemetry (what `/readyz` reports). */
+  ready: boolean;
+  /** Samples waiting in the queue. */
+  queueDepth: number;
+  /** Ticks run. */
+  ticks: number;
+  /** Wall-clock seconds of the last tick, if any. */
+  lastTickAt?: number;
+  /** The last tick failure's message, if any. */
+  lastError?: string;
+}
+
+/** Bounds of the tick latency histogram, milliseconds. */
+export const TICK_LATENCY_BOUNDS_MS: readonly number[] = [
+  0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+];
+/** Bounds of the time-to-detect and time-to-recover histograms, seconds. */
+export const INCIDENT_TIME_BOUNDS_SECONDS: readonly number[] = [
+  1, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 21600, 86400,
+];
+/** A node's anomalies belong to one streak until this many tick intervals pass without one. */
+const STREAK_GAP_TICKS = 5;
+/** Bounds of the Retry-After estimate, seconds. */
+const RETRY_AFTER_MIN = 1;
+const RETRY_AFTER_MAX = 60;
+
+type QueueItem = { rows: readonly Sample[]; batch?: undefined } | { rows?: undefined; batch: ColumnarBatch };
+
+/** The engine as a long-running service (see the module's comment). */
+export class ServeEngine {
+  /** The loop it runs. */
+  readonly loop: MapeKLoop;
+  /** Its configuration. */
+  readonly config: EngineConfig;
+  /** Its topology. */
+  readonly topology: Topology;
+  /** The Monitor's sources (node ids), in the index order columnar batches use. */
+  readonly nodes: readonly string[];
+  readonly #operator: OperatorLoop;
+  readonly #assembler: TickAssembler;
+  readonly #clock: () => number;
+  readonly #alerts: AlertSender | undefined;
+  readonly #unsubscribe: Array<() => void> = [];
+  readonly #nodeIndex: ReadonlyMap<string, number>;
+  readonly #queue: QueueItem[] = [];
+  #queueHead = 0;
+  #queued = 0;
+  #pumping: Promise<void> | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #state: 'ok' | 'draining' | 'closed' = 'ok';
+  #draining: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #lastTickTs = -Infinity;
+  #lastTickAt: number | undefined;
+  /** Samples processed per wall second, smoothed: the basis of Retry-After. */
+  #rate = 0;
+  readonly #refused = new Map<string, number>();
+  readonly #actions = new Map<string, number>();
+  readonly #open = new Map<string, IncidentRecord>();
+  /** Per node, the first and last anomaly of its current streak (telemetry seconds). */
+  readonly #streaks = new Map<string, { first: number; last: number }>();
+  readonly #tickLatency = new ServeHistogram(TICK_LATENCY_BOUNDS_MS, 1000);
+  readonly #timeToDetect = new ServeHistogram(INCIDENT_TIME_BOUNDS_SECONDS, 1000);
+  readonly #timeToRecover = new ServeHistogram(INCIDENT_TIME_BOUNDS_SECONDS, 1000);
+  #received = 0;
+  #processed = 0;
+  #ticks = 0;
+  #batchTicks = 0;
+  #tickFailures = 0;
+  #lastError: string | undefined;
+
+  private constructor(
+    options: ServeEngineOptions,
+    operator: OperatorLoop,
+    alerts: AlertSender | undefined,
+    clock: () => number,
+  ) {
+    this.config = options.config;
+    this.topology = options.topology;
+    this.#operator = operator;
+    this.loop = operator.loop;
+    this.nodes = this.loop.monitor.sources;
+    this.#nodeIndex = new Map(this.nodes.map((node, i) => [node, i]));
+    this.#clock = clock;
+    this.#alerts = alerts;
+    this.#assembler = new TickAssembler({
+      interval: options.config.tickSeconds,
+      lateness: options.config.latenessSeconds,
+    });
+    this.#watchLoop();
+    if (alerts) this.#unsubscribe.push(alerts.watch(this.loop));
+    const period = Math.min(5, Math.max(0.25, options.config.tickSeconds / 4));
+    this.#timer = setInterval(() => this.#kick(), period * 1000);
+    // A timer must not keep a process alive on its own (Node and Bun); the server does that.
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Builds the loop (createOperatorLoop), the executor from `config.executor` unless one is given,
+   * the alert sender when `config.alerts` names a receiver, and starts the wall-clock timer.
+   * Throws what those throw for a configuration that does not fit (ConfigError, ArgumentError).
+   */
+  static async start(options: ServeEngineOptions): Promise<ServeEngine> {
+    if (!options || typeof options !== 'object')
+      throw new ArgumentError('options', 'expected engine options');
+    const { topology, config } = options;
+    const clock = options.clock ?? (() => Date.now() / 1000);
+    if (typeof clock !== 'function') throw new ArgumentError('options.clock', 'expected a function');
+    const nodes = new Set(topology.nodes.map((n) => n.id));
+    const executor = options.executor ?? (await buildExecutor(config.executor, nodes));
+    const { alertmanager, webhook } = config.alerts ?? {};
+    const alerts = alertmanager || webhook ? new AlertSender({ alertmanager, webhook }) : undefined;
+    const operator = await createOperatorLoop({
+      topology,
+      config,
+      executor,
+      store: options.store,
+      audit: options.audit,
+      ids: options.ids,
+      dryRun: config.dryRun,
+      runbooks: options.runbooks,
+    });
+    return new ServeEngine(options, operator, alerts, clock);
+  }
+
+  /** Whether it takes telemetry: started and not draining. */
+  get ready(): boolean {
+    return this.#state === 'ok';
+  }
+
+  /** Samples waiting in the queue. */
+  get queueDepth(): number {
+    return this.#queued;
+  }
+
+  /** What a liveness or readiness probe reports. */
+  health(): EngineHealth {
+    return {
+      status: this.#state,
+      ready: this.ready,
+      queueDepth: this.#queued,
+      ticks: this.#ticks,
+      ...(this.#lastTickAt !== undefined ? { lastTickAt: this.#lastTickAt } : {}),
+      ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
+    };
+  }
+
+  /** Incidents announced and not yet closed, as last reported by the loop. */
+  openIncidents(): IncidentRecord[] {
+    return [...this.#open.values()].map((record) => structuredClone(record));
+  }
+
+  /**
+   * Queues samples for the loop, all or none. A sender with an identity that is not a collector
+   * may only send samples for its own node (else 'forbidden-source'). Samples that are not
+   * `{ source, metric, ts, value }` with a finite time are refused one by one as 'malformed'
+   * (the format parsers refuse those before they get here).
+   */
+  submit(samples: readonly Sample[], peer?: Peer): SubmitResult {
+    if (!Array.isArray(samples)) throw new ArgumentError('samples', 'expected an array of samples');
+    const identity = peer?.identity;
+    if (identity && !identity.collector) {
+      const other = samples.find((s) => s?.source !== identity.node);
+      if (other) {
+        this.refuse('forbidden-source', samples.length);
+        return {
+          accepted: false,
+          reason: 'forbidden-source',
+          detail: `${identity.node} may only send samples for itself, not for ${String(other?.source)}`,
+        };
+      }
+    }
+    let rows = samples;
+    if (!samples.every(isSampleShape)) {
+      rows = samples.filter(isSampleShape);
+      this.refuse('malformed', samples.length - rows.length);
+    }
+    return this.#enqueue({ rows }, rows.length);
+  }
+
+  /**
+   * Queues a columnar batch (its `ts` in seconds; `sources` index {@link ServeEngine.nodes}).
+   * A sender with an identity that is not a collector may only send its own node's column
+   * entries. Throws an ArgumentError for something that is not a ColumnarBatch.
+   */
+  submitBatch(batch: ColumnarBatch, peer?: Peer): SubmitResult {
+    if (!batch || typeof batch !== 'object' || typeof batch.columns !== 'object' || batch.columns === null)
+      throw new ArgumentError('batch', 'expected a ColumnarBatch');
+    const size = batchSize(batch, this.nodes.length);
+    const identity = peer?.identity;
+    if (identity && !identity.collector) {
+      const own = this.#nodeIndex.get(identity.node);
+      const sources = batch.sources;
+      const foreign = sources ? sources.some((s) => s !== own) : !(this.nodes.length === 1 && own === 0);
+      if (foreign) {
+        this.refuse('forbidden-source', size);
+        return {
+          accepted: false,
+          reason: 'forbidden-source',
+          detail: `${identity.node} may only send its own node's values (a batch with sources = [its index])`,
+        };
+      }
+    }
+    if (typeof batch.ts !== 'number' || !Number.isFinite(batch.ts)) {
+      this.refuse('bad-timestamp', Math.max(1, size));
+      return this.#enqueue({ rows: [] }, 0);
+    }
+    return this.#enqueue({ batch }, size);
+  }
+
+  /** Counts `count` samples refused in front of the engine (a parser's bad lines, an identity check), by reason. */
+  refuse(reason: string, count = 1): void {
+    if (typeof reason !== 'string' || reason === '')
+      throw new ArgumentError('reason', 'expected a reason code');
+    if (!Number.isSafeInteger(count) || count < 0)
+      throw new ArgumentError('count', 'expected an integer >= 0');
+    if (count > 0) this.#refused.set(reason, (this.#refused.get(reason) ?? 0) + count);
+  }
+
+  /** Running figures (see EngineStats). */
+  stats(): EngineStats {
+    const monitor = this.loop.monitor.stats;
+    const refusedBy: Record<string, number> = {};
+    for (const [reason, count] of Object.entries(monitor.rejectedBy))
+      if (count > 0) refusedBy[reason] = count;
+    for (const [reason, count] of this.#refused) refusedBy[reason] = (refusedBy[reason] ?? 0) + count;
+    const loop = this.loop.stats();
+    return {
+      samplesReceived: this.#received,
+      samplesProcessed: this.#processed,
+      samplesAccepted: monitor.accepted,
+      refusedBy,
+      queueDepth: this.#queued,
+      pendingInBuckets: this.#assembler.pending,
+      ticks: this.#ticks,
+      batchTicks: this.#batchTicks,
+      tickFailures: this.#tickFailures,
+      ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
+      tickLatencyMs: this.#tickLatency.summary(),
+      timeToDetectSeconds: this.#timeToDetect.summary(),
+      timeToRecoverSeconds: this.#timeToRecover.summary(),
+      actionsBy: Object.fromEntries(this.#actions),
+      openIncidents: this.#open.size,
+      storeQueueDepth: loop.storePending,
+      ...(this.#alerts
+        ? { alerts: { sent: this.#alerts.stats.sent, failed: this.#alerts.stats.failed } }
+        : {}),
+    };
+  }
+
+  /** The distributions behind the stats, with their Prometheus buckets (for /metrics). */
+  histograms(): {
+    tickLatencyMs: ServeHistogram;
+    timeToDetectSeconds: ServeHistogram;
+    timeToRecoverSeconds: ServeHistogram;
+  } {
+    return {
+      tickLatencyMs: this.#tickLatency,
+      timeToDetectSeconds: this.#timeToDetect,
+      timeToRecoverSeconds: this.#timeToRecover,
+    };
+  }
+
+  /** Resolves once everything queued so far has gone through the assembler (and the ticks it closed through the loop). */
+  async settled(): Promise<void> {
+    this.#kick();
+    while (this.#pumping) await this.#pumping;
+  }
+
+  /**
+   * Stops taking telemetry, processes everything queued, closes every open bucket as a tick, and
+   * waits for the loop's knowledge writes. Every sample accepted before is processed by the loop.
+   */
+  drain(): Promise<void> {
+    this.#draining ??= this.#drain();
+    return this.#draining;
+  }
+
+  /** Drains, then closes the loop and what `start` opened (timer, alert subscription, stores). */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#state === 'ok') this.#state = 'draining';
+    await this.settled();
+    await this.#runTicks(this.#assembler.flush());
+    await this.loop.flush();
+  }
+
+  async #close(): Promise<void> {
+    await this.drain();
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    await this.#alerts?.flush();
+    await this.#operator.close();
+    this.#state = 'closed';
+  }
+
+  #enqueue(item: QueueItem, samples: number): SubmitResult {
+    if (this.#state !== 'ok') {
+      this.refuse('draining', samples);
+      return {
+        accepted: false,
+        reason: 'draining',
+        retryAfterSeconds: RETRY_AFTER_MAX,
+        detail: 'the engine is shutting down',
+      };
+    }
+    const limit = this.config.limits.queueSamples;
+    if (samples > limit) {
+      this.refuse('too-large', samples);
+      return {
+        accepted: false,
+        reason: 'too-large',
+        detail: `${samples} samples in one submission; the queue holds ${limit} (send smaller batches)`,
+      };
+    }
+    if (this.#queued + samples > limit) {
+      this.refuse('back-pressure', samples);
+      return {
+        accepted: false,
+        reason: 'back-pressure',
+        retryAfterSeconds: this.#retryAfter(),
+        detail: `the ingest queue is full (${this.#queued} of ${limit} samples waiting)`,
+      };
+    }
+    if (samples > 0) {
+      this.#queue.push(item);
+      this.#queued += samples;
+      this.#received += samples;
+      this.#kick();
+    }
+    return { accepted: true, samples };
+  }
+
+  #retryAfter(): number {
+    const seconds = this.#rate > 0 ? Math.ceil(this.#queued / this.#rate) : RETRY_AFTER_MIN;
+    return Math.min(RETRY_AFTER_MAX, Math.max(RETRY_AFTER_MIN, seconds));
+  }
+
+  /** Starts the pump unless it runs; it re-checks the queue when it stops, so nothing queued waits for the timer. */
+  #kick(): void {
+    if (this.#pumping || this.#state === 'closed') return;
+    this.#pumping = this.#pump()
+      .catch((error) => {
+        this.#lastError = (error as Error)?.message ?? String(error);
+      })
+      .finally(() => {
+        this.#pumping = undefined;
+        if (this.#queueHead < this.#queue.length) this.#kick();
+      });
+  }
+
+  async #pump(): Promise<void> {
+    for (;;) {
+      const item = this.#take();
+      if (!item) {
+        // Nothing queued: close the buckets the wall clock says are complete.
+        await this.#runTicks(this.#assembler.closeUntil(this.#clock()));
+        if (this.#queueHead >= this.#queue.length) return;
+        continue;
+      }
+      const started = performance.now();
+      const size = item.rows ? item.rows.length : batchSize(item.batch, this.nodes.length);
+      this.#queued -= size;
+      if (item.batch && this.#isWholeTick(item.batch)) await this.#tickBatch(item.batch, size);
+      else await this.#runTicks(this.#assembler.add(item.rows ?? this.#rowsOf(item.batch)));
+      const seconds = (performance.now() - started) / 1000;
+      if (seconds > 0) {
+        const rate = size / seconds;
+        this.#rate = this.#rate === 0 ? rate : 0.8 * this.#rate + 0.2 * rate;
+      }
+    }
+  }
+
+  #take(): QueueItem | undefined {
+    if (this.#queueHead >= this.#queue.length) return undefined;
+    const item = this.#queue[this.#queueHead];
+    this.#queue[this.#queueHead++] = undefined as unknown as QueueItem;
+    // Compact now and then so a long-running queue does not grow without end.
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#queueHead);
+      this.#queueHead = 0;
+    }
+    return item;
+  }
+
+  /** A snapshot of every node whose bucket is newer than the last tick, with no samples waiting: a tick by itself. */
+  #isWholeTick(batch: ColumnarBatch): boolean {
+    if (batch.sources !== undefined || this.#assembler.pending > 0) return false;
+    const interval = this.#assembler.interval;
+    return Math.floor(batch.ts / interval) > Math.floor(this.#lastTickTs / interval);
+  }
+
+  async #tickBatch(batch: ColumnarBatch, size: number): Promise<void> {
+    const interval = this.#assembler.interval;
+    const ts = Math.floor(batch.ts / interval) * interval;
+    this.#assembler.skipThrough(batch.ts);
+    this.#batchTicks++;
+    await this.#runTick(ts, batch, size);
+  }
+
+  /** The batch as rows (a subset of the nodes, or one sharing its bucket with other samples). */
+  #rowsOf(batch: ColumnarBatch): Sample[] {
+    const rows: Sample[] = [];
+    const sources = batch.sources;
+    const width = sources?.length ?? this.nodes.length;
+    let unknown = 0;
+    for (const metric of Object.keys(batch.columns)) {
+      const column = batch.columns[metric];
+      for (let i = 0; i < width; i++) {
+        const source = this.nodes[sources ? sources[i] : i];
+        if (source === undefined) unknown++;
+        else rows.push({ source, metric, ts: batch.ts, value: column[i] });
+      }
+    }
+    this.refuse('unknown-series', unknown);
+    return rows;
+  }
+
+  async #runTicks(ticks: AssembledTick[]): Promise<void> {
+    for (const tick of ticks) await this.#runTick(tick.ts, tick.samples, tick.samples.length);
+  }
+
+  async #runTick(ts: number, batch: ColumnarBatch | readonly Sample[], size: number): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.loop.tick(ts, batch);
+      this.#lastTickTs = Math.max(this.#lastTickTs, ts);
+    } catch (error) {
+      this.#tickFailures++;
+      this.#lastError = (error as Error)?.message ?? String(error);
+    }
+    this.#ticks++;
+    this.#processed += size;
+    this.#lastTickAt = this.#clock();
+    this.#tickLatency.record(performance.now() - started);
+  }
+
+  /** Follows the loop's events: open incidents, time to detect and recover, actions by outcome. */
+  #watchLoop(): void {
+    const loop = this.loop;
+    const gap = STREAK_GAP_TICKS * this.config.tickSeconds;
+    this.#unsubscribe.push(
+      loop.on('anomaly', ({ ts, node }) => {
+        const streak = this.#streaks.get(node);
+        if (!streak || ts - streak.last > gap) this.#streaks.set(node, { first: ts, last: ts });
+        else streak.last = ts;
+      }),
+      loop.on('incident-opened', ({ ts, incident }) => {
+        this.#open.set(incident.id, incident);
+        let first = ts;
+        for (const node of incident.nodes) {
+          const streak = this.#streaks.get(node);
+          if (streak && streak.first < first) first = streak.first;
+          this.#streaks.delete(node);
+        }
+        this.#timeToDetect.record(ts - first);
+      }),
+      loop.on('diagnosis', ({ incident }) => this.#update(incident)),
+      loop.on('escalation', ({ incident }) => this.#update(incident)),
+      loop.on('incident-resolved', ({ ts, incident }) => {
+        if (!this.#open.delete(incident.id)) return;
+        this.#timeToRecover.record((incident.closedAt ?? ts) - incident.openedAt);
+      }),
+      loop.on('action-result', ({ action }) => this.#countAction(action.outcome)),
+      loop.on('rollback', ({ result }) => this.#countAction(result.ok ? 'rolled-back' : 'rollback-failed')),
+    );
+  }
+
+  #update(incident: IncidentRecord): void {
+    if (this.#open.has(incident.id)) this.#open.set(incident.id, incident);
+  }
+
+  #countAction(outcome: string): void {
+    this.#actions.set(outcome, (this.#actions.get(outcome) ?? 0) + 1);
+  }
+}
+
+/** The executor `config.executor` describes; the command executor is loaded only when asked for (it needs child processes). */
+async function buildExecutor(config: ExecutorConfig, nodes: ReadonlySet<string>): Promise<Executor> {
+  switch (config.kind) {
+    case 'webhook':
+      return new WebhookExecutor({ url: config.url, secret: config.secret, timeoutMs: config.timeoutMs });
+    case 'command': {
+      const { CommandExecutor } = await import('../execute/command-executor.ts');
+      return new CommandExecutor({
+        actions: config.actions,
+        rollback: config.rollback,
+        timeoutMs: config.timeoutMs,
+      });
+    }
+    default:
+      return new PlanOnlyExecutor(DEFAULT_ACTIONS, { isNode: (id) => nodes.has(id) });
+  }
+}
+
+function isSampleShape(sample: Sample): boolean {
+  return (
+    typeof sample === 'object' &&
+    sample !== null &&
+    typeof sample.source === 'string' &&
+    typeof sample.metric === 'string' &&
+    typeof sample.ts === 'number' &&
+    Number.isFinite(sample.ts)
+  );
+}
+
+/** Values a batch carries: its width times its columns. */
+function batchSize(batch: ColumnarBatch, nodes: number): number {
+  const width = batch.sources?.length ?? nodes;
+  return width * Object.keys(batch.columns).length;
+}
