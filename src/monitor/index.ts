@@ -9,5 +9,22 @@ export type { TimeOptions, TimeRefusal, TimeVerdict } from './clock.ts';
 export { SeriesWindows } from './ring.ts';
 export { TickAssembler } from './ticks.ts';
 export type { AssembledTick, TickAssemblerOptions } from './ticks.ts';
-export { UnreadableBodyError } from './formats/telemetry.ts';
-export type { LineRefusal, ParsedTelemetry } from './formats/telemetry.ts';
+export {
+  DEFAULT_NODE_ATTRIBUTES,
+  encodeRemoteWrite,
+  parseCsv,
+  parseExposition,
+  parseIsoSeconds,
+  parseOtlpMetrics,
+  parseRemoteWrite,
+  parseSamples,
+  UnreadableBodyError,
+} from './formats/index.ts';
+export type {
+  ExpositionOptions,
+  LineRefusal,
+  OtlpOptions,
+  ParsedTelemetry,
+  RemoteWriteOptions,
+  RemoteWriteSeries,
+} from './formats/index.ts';
