@@ -15,6 +15,7 @@ import {
   parseOtlpMetrics,
   parseRemoteWrite,
   parseSamples,
+  type RemoteWriteSeries,
   UnreadableBodyError,
 } from '../../src/monitor/index.ts';
 
@@ -152,7 +153,7 @@ describe('long CSV', () => {
 });
 
 describe('Prometheus remote write', () => {
-  const series = [
+  const series: RemoteWriteSeries[] = [
     {
       labels: { __name__: 'node_load1', instance: 'edge:9100', job: 'node' },
       samples: [{ value: 0.5, timestampMs: T * 1000 }],
