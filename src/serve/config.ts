@@ -159,6 +159,13 @@ const check = compileSchema(schema);
 /** The metric roles with a metric of their own, by field. */
 const ROLE_FIELDS = ['lossMetric', 'linkMetric', 'throughputMetric'] as const;
 
+/** The simulator's metrics of those roles (as src/run/mesh-loop.ts wires its loop). */
+const SIM_ROLE_METRICS: Partial<Record<(typeof ROLE_FIELDS)[number], string>> = {
+  lossMetric: 'packetLoss',
+  linkMetric: 'linkQuality',
+  throughputMetric: 'throughput',
+};
+
 /** The engine's defaults: the simulator's metrics and roles, a plan-only executor, the shipped limits. */
 export const DEFAULT_ENGINE_CONFIG: Readonly<EngineConfig> = Object.freeze(parseEngineConfig({}));
 
@@ -174,9 +181,14 @@ export function parseEngineConfig(value: unknown, file = 'config'): EngineConfig
   // The schema has checked every field's shape; what follows copies it, defaults filled.
   const c = structuredClone(value) as ConfigFile;
   const tickSeconds = c.tickSeconds ?? 15;
-  const roles = c.metrics
-    ? Object.fromEntries(ROLE_FIELDS.flatMap((f) => (c[f] !== undefined ? [[f, c[f]]] : [])))
-    : { lossMetric: 'packetLoss', linkMetric: 'linkQuality', throughputMetric: 'throughput' };
+  // The simulator's role metrics are defaults only with its metrics.
+  const roleDefaults = c.metrics ? {} : SIM_ROLE_METRICS;
+  const roles = Object.fromEntries(
+    ROLE_FIELDS.flatMap((f) => {
+      const name = c[f] ?? roleDefaults[f];
+      return name !== undefined ? [[f, name]] : [];
+    }),
+  );
   const scrape = c.scrape;
   return {
     tickSeconds,
