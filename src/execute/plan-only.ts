@@ -66,12 +66,12 @@ export class PlanOnlyExecutor implements Executor {
   }
 
   /** Refuses: nothing is applied here. */
-  async apply(): Promise<ExecutionResult> {
+  async apply(_request: ActionRequest): Promise<ExecutionResult> {
     return { ok: false, reason: PLAN_ONLY_REASON };
   }
 
   /** Refuses: nothing was applied, so nothing is undone. */
-  async rollback(): Promise<ExecutionResult> {
+  async rollback(_request: ActionRequest): Promise<ExecutionResult> {
     return { ok: false, reason: PLAN_ONLY_REASON };
   }
 }
