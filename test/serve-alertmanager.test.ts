@@ -3,8 +3,6 @@
  * critical alert with the incident's labels, and the incident's close ends it), and, with an
  * injected fetch, its retries, refusals, ordering and signed webhook.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshGraph } from '../src/analyze/graph.ts';
 import { nodeTarget } from '../src/domain/targets.ts';
@@ -22,16 +20,7 @@ import { MapeKLoop } from '../src/loop/loop.ts';
 import { DEFAULT_ACTIONS } from '../src/plan/actions.ts';
 import { UtilityPlanner } from '../src/plan/decision.ts';
 import { type Alert, AlertSender } from '../src/serve/alerts.ts';
-import { type RunningServer, startServer } from './servers/process.ts';
-
-/** An alert as Alertmanager lists it. */
-interface ListedAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  status: { state: string };
-}
+import { type ReceivedAlert, startAlertmanager, type TestAlertmanager } from './servers/alertmanager.ts';
 
 const NODES = 6;
 /** A plain z-score detector over one metric per node: alarms (score 1) beyond 5 sigma. */
@@ -90,39 +79,19 @@ async function dryRunLoop() {
 }
 
 describe('AlertSender with a real Alertmanager', () => {
-  let alertmanager: RunningServer;
+  let alertmanager: TestAlertmanager;
 
   beforeAll(async () => {
-    alertmanager = await startServer({
-      name: 'alertmanager',
-      command: '/usr/bin/prometheus-alertmanager',
-      prepare: (dir) =>
-        writeFileSync(
-          join(dir, 'alertmanager.yml'),
-          'route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n',
-        ),
-      args: (port, dir) => [
-        `--config.file=${join(dir, 'alertmanager.yml')}`,
-        `--storage.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--cluster.listen-address=',
-      ],
-      readyPath: '/-/ready',
-    });
+    alertmanager = await startAlertmanager();
   });
 
   afterAll(async () => {
     await alertmanager?.stop();
   });
 
-  /** The alerts Alertmanager holds for `incident` (active ones: resolved alerts are not listed). */
-  const listed = async (incident: string): Promise<ListedAlert[]> => {
-    const response = await fetch(
-      `${alertmanager.url}/api/v2/alerts?filter=${encodeURIComponent(`incident="${incident}"`)}`,
-    );
-    expect(response.status).toBe(200);
-    return (await response.json()) as ListedAlert[];
-  };
+  /** The alerts Alertmanager lists for `incident`: active ones (it does not list resolved alerts). */
+  const listed = async (incident: string): Promise<ReceivedAlert[]> =>
+    (await alertmanager.alerts()).filter((alert) => alert.labels.incident === incident);
 
   it("shows a loop's escalation as a critical alert with the incident's labels, and ends it when the incident closes", async () => {
     const loop = await dryRunLoop();
