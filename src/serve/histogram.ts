@@ -37,6 +37,7 @@ export class ServeHistogram {
   readonly #resolution: number;
 
   /**
+   * An empty distribution; throws an ArgumentError for bounds out of order or a bad resolution.
    * @param bounds the Prometheus buckets' upper bounds, ascending
    * @param resolution how many HDR steps one unit holds (1000 records seconds to the millisecond)
    */

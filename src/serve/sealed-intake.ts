@@ -58,6 +58,7 @@ export class SealedIntake {
   readonly #maxSessions: number;
 
   /**
+   * An intake holding no session yet.
    * @param nodes the engine's node ids, in the index order batches' `sources` use
    * @param options keys, trust and limits; throws an ArgumentError naming a bad one
    */
