@@ -74,11 +74,11 @@ function post(
 const line = (ts: number | string, node: string, metric: string, value: unknown) =>
   JSON.stringify({ ts, node, metric, value });
 
-/** One tick of normal telemetry (or a fault at `faulty` from `faultFrom`), as NDJSON. */
-function tickLines(t: number, faulty?: string, faultFrom = Infinity): string {
+/** One tick of normal telemetry (or a fault at `faulty` from `faultFrom` until before `faultUntil`), as NDJSON. */
+function tickLines(t: number, faulty?: string, faultFrom = Infinity, faultUntil = Infinity): string {
   return NODES.flatMap((node, i) => {
     const wobble = ((t * 7 + i * 13) % 10) / 10;
-    const bad = node === faulty && t >= faultFrom;
+    const bad = node === faulty && t >= faultFrom && t < faultUntil;
     return [
       line(T0 + t, node, 'errorRate', bad ? 0.6 + 0.05 * wobble : 0.01 + 0.004 * wobble),
       line(T0 + t, node, 'latencyP95', bad ? 450 + 10 * wobble : 50 + 4 * wobble),
@@ -160,8 +160,13 @@ describe('POST /v1/samples', () => {
     const { engine, handler } = await start({ limits: { maxBodyBytes: 500 } });
     const big = tickLines(0);
     expect(big.length).toBeGreaterThan(500);
-    const declared = await handler(post('/v1/samples', big));
+    // Refused by its Content-Length alone: the body it declares is never read.
+    const declared = await handler(
+      post('/v1/samples', 'x', 'application/x-ndjson', { 'content-length': '501' }),
+    );
     expect(declared.status).toBe(413);
+    expect((await declared.json()).detail).toMatch(/501 bytes/);
+    expect((await handler(post('/v1/samples', big))).status).toBe(413);
     const chunks = [big.slice(0, 300), big.slice(300)];
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -179,7 +184,7 @@ describe('POST /v1/samples', () => {
       } as RequestInit),
     );
     expect(streamed.status).toBe(413);
-    expect(engine.stats().refusedBy['body-too-large']).toBe(2);
+    expect(engine.stats().refusedBy['body-too-large']).toBe(3);
     expect(engine.stats().samplesReceived).toBe(0);
   });
 
@@ -443,20 +448,30 @@ describe('other ways in', () => {
 });
 
 describe('ways out', () => {
-  it('shows an incident in /v1/incidents after a node starts failing, and in /metrics', async () => {
+  it('shows an incident in /v1/incidents while a node fails, and its times in /metrics once it is over', async () => {
     const { engine, handler, clock } = await start();
-    for (let t = 0; t < 320; t++) {
-      const response = await handler(post('/v1/samples', tickLines(t, 'cache@eu', 250)));
-      expect(response.status).toBe(202);
-      clock.now = T0 + t + 1;
-      await engine.settled();
-    }
+    const feed = async (from: number, to: number) => {
+      for (let t = from; t < to; t++) {
+        const response = await handler(post('/v1/samples', tickLines(t, 'cache@eu', 250, 330)));
+        expect(response.status).toBe(202);
+        clock.now = T0 + t + 1;
+        await engine.settled();
+      }
+    };
+    await feed(0, 320);
     const incidents = await (await handler(new Request('http://engine/v1/incidents'))).json();
     expect(incidents.incidents.length).toBeGreaterThan(0);
     expect(incidents.incidents[0].nodes).toContain('cache@eu');
-    const text = await metricsText(handler);
+    let text = await metricsText(handler);
     expect(metricValue(text, 'x0tta6bl4_open_incidents')).toBeGreaterThan(0);
     expect(metricValue(text, 'x0tta6bl4_time_to_detect_seconds_count')).toBeGreaterThan(0);
+    // Back to normal: the incident (a human's, with a plan-only executor) closes.
+    await feed(320, 480);
+    expect((await (await handler(new Request('http://engine/v1/incidents'))).json()).incidents).toEqual([]);
+    text = await metricsText(handler);
+    expect(metricValue(text, 'x0tta6bl4_open_incidents')).toBe(0);
+    expect(metricValue(text, 'x0tta6bl4_time_to_recover_seconds_count')).toBeGreaterThan(0);
+    expect(metricValue(text, 'x0tta6bl4_time_to_recover_seconds_sum')).toBeGreaterThan(0);
   });
 
   it('streams loop events as server-sent events until the client goes', async () => {
