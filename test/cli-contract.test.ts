@@ -91,6 +91,18 @@ const COMMANDS: ReadonlyArray<{ name: string; badFlag: string[]; badValue: strin
     refused: /^run: --nodes: expected an integer from 5 to 10000, got "0x10"$/,
   },
   {
+    name: 'replay',
+    badFlag: ['--telemtry', 't.ndjson'],
+    badValue: ['--tick', '0'],
+    refused: /^replay: --tick: expected a number > 0 and <= 86400, got "0"$/,
+  },
+  {
+    name: 'rca',
+    badFlag: ['--trget', 'n1:cpu'],
+    badValue: ['--telemetry', '/nonexistent/t.ndjson'],
+    refused: /^rca: --telemetry: \/nonexistent\/t\.ndjson does not exist$/,
+  },
+  {
     name: 'nab',
     badFlag: ['--fast'],
     badValue: ['--data', '.', '--out', '.', '--threshold', '1e20'],

@@ -19,6 +19,14 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'run the self-healing loop over a simulated mesh and print the healing report',
     run: async (argv) => (await import('./run.ts')).runCommand(argv),
   },
+  replay: {
+    summary: 'run the loop over recorded telemetry (dry run): incidents, root causes, diagnoses, plans',
+    run: async (argv) => (await import('./replay.ts')).runReplayCommand(argv),
+  },
+  rca: {
+    summary: 'rank the root causes of one incident window of recorded telemetry, after the fact',
+    run: async (argv) => (await import('./rca.ts')).runRcaCommand(argv),
+  },
   nab: {
     summary: 'run the default detector over a NAB-layout data folder; with --windows, score it',
     run: async (argv) => (await import('./nab.ts')).runNabCommand(argv),
