@@ -43,12 +43,14 @@ export interface ServerSpec {
   prepare?: (dir: string, port: number) => void;
   /** The path that answers 200 once it is ready, e.g. `/-/ready`. */
   readyPath: string;
+  /** The port to listen on, when the caller must know it before the start (default: a free one). */
+  port?: number;
 }
 
-/** Starts `spec` on a free port of 127.0.0.1 and resolves once its readiness path answers 200. */
+/** Starts `spec` on 127.0.0.1 (a free port unless it names one) and resolves once its readiness path answers 200. */
 export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), `x0tta6bl4-${spec.name}-`));
-  const port = await freePort();
+  const port = spec.port ?? (await freePort());
   spec.prepare?.(dir, port);
   let output = '';
   const keep = (chunk: Buffer): void => {

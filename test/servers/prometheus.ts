@@ -28,6 +28,8 @@ export interface PrometheusOptions {
   scrape?: ScrapeJob[];
   /** Scrape interval in seconds (default 1). */
   scrapeIntervalSeconds?: number;
+  /** Its port, when a test must name it before the start (in a topology, say); default a free one. */
+  port?: number;
 }
 
 /** One series of an instant query: its labels and its value now. */
@@ -75,7 +77,7 @@ export function prometheusConfig(port: number, options: PrometheusOptions): stri
   return JSON.stringify(config, null, 2);
 }
 
-/** Starts Prometheus on a free port of 127.0.0.1 with its own temporary config and storage. */
+/** Starts Prometheus on 127.0.0.1 (a free port unless `options.port`) with its own temporary config and storage. */
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<TestPrometheus> {
   const server = await startServer({
     name: 'prometheus',
@@ -87,6 +89,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       `--web.listen-address=127.0.0.1:${port}`,
     ],
     readyPath: '/-/ready',
+    port: options.port,
   });
   return {
     ...server,
