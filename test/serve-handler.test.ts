@@ -509,6 +509,28 @@ describe('ways out', () => {
     expect(refused.headers.get('retry-after')).not.toBeNull();
   });
 
+  it('escapes label values and writes HELP and TYPE for every family in /metrics', async () => {
+    const { engine, handler } = await start();
+    engine.refuse('odd "reason" \\ with\nnewline', 2);
+    const text = await metricsText(handler);
+    expect(text).toContain(
+      'x0tta6bl4_samples_refused_total{reason="odd \\"reason\\" \\\\ with\\nnewline"} 2\n',
+    );
+    const families = [...text.matchAll(/^# TYPE (\S+) (counter|gauge|histogram)$/gm)].map((m) => m[1]);
+    for (const name of [
+      'x0tta6bl4_samples_accepted_total',
+      'x0tta6bl4_samples_refused_total',
+      'x0tta6bl4_tick_latency_seconds',
+      'x0tta6bl4_open_incidents',
+      'x0tta6bl4_actions_total',
+      'x0tta6bl4_time_to_detect_seconds',
+      'x0tta6bl4_time_to_recover_seconds',
+      'x0tta6bl4_store_queue_depth',
+    ])
+      expect(families).toContain(name);
+    for (const name of families) expect(text).toContain(`# HELP ${name} `);
+  });
+
   it('answers 404 and 405 with JSON errors', async () => {
     const { handler } = await start();
     const missing = await handler(new Request('http://engine/nowhere'));
