@@ -3,6 +3,7 @@
  * refuses line by line with which reason, what makes a whole body unreadable, and, fuzzed, that
  * no input makes any of them throw anything but an UnreadableBodyError.
  */
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import fc from 'fast-check';
 import snappy from 'snappyjs';
 import { describe, expect, it } from 'vitest';
@@ -238,6 +239,38 @@ describe('Prometheus remote write', () => {
         },
       ),
     );
+  });
+
+  it('reads labels that come after the samples, and the same label bytes again after other series', () => {
+    const w = new BinaryWriter();
+    const label = (name: string, value: string) =>
+      w
+        .tag(1, WireType.LengthDelimited)
+        .fork()
+        .tag(1, WireType.LengthDelimited)
+        .string(name)
+        .tag(2, WireType.LengthDelimited)
+        .string(value)
+        .join();
+    w.tag(1, WireType.LengthDelimited).fork();
+    label('__name__', 'late');
+    w.tag(2, WireType.LengthDelimited)
+      .fork()
+      .tag(1, WireType.Bit64)
+      .double(7)
+      .tag(2, WireType.Varint)
+      .int64(2000)
+      .join();
+    label('instance', 'n9');
+    label('zone', 'b');
+    w.join();
+    const late = { samples: [{ source: 'n9', metric: 'late{zone="b"}', ts: 2, value: 7 }], refused: [] };
+    expect(parseRemoteWrite(snappy.compress(w.finish()))).toEqual(late);
+    // The same leading label bytes as the series above: what its later labels added must not stick.
+    const early = encodeRemoteWrite([
+      { labels: { __name__: 'late' }, samples: [{ value: 1, timestampMs: 0 }] },
+    ]);
+    expect(parseRemoteWrite(early).refused).toMatchObject([{ reason: 'missing-node' }]);
   });
 
   it('calls a body that is not snappy, not a WriteRequest, or too large unreadable', () => {

@@ -44,9 +44,14 @@ const DEFAULT_IGNORED = ['job'] as const;
  */
 export function parseRemoteWrite(body: Uint8Array, options: RemoteWriteOptions = {}): ParsedTelemetry {
   const nodeLabel = options.nodeLabel ?? 'instance';
-  const ignored = new Set<string>(options.ignoreLabels ?? DEFAULT_IGNORED);
-  ignored.add('__name__');
-  ignored.add(nodeLabel);
+  const ignoreLabels = options.ignoreLabels ?? DEFAULT_IGNORED;
+  const cacheKey = [nodeLabel, ...ignoreLabels].join('\u0000');
+  let cache = labelCaches.get(cacheKey);
+  if (cache === undefined) {
+    if (labelCaches.size >= MAX_LABEL_CACHES) labelCaches.clear();
+    cache = new LabelCache(nodeLabel, ignoreLabels);
+    labelCaches.set(cacheKey, cache);
+  }
   const decoded = unsnappy(body, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED);
   const samples: Sample[] = [];
   const refused: LineRefusal[] = [];
@@ -60,7 +65,7 @@ export function parseRemoteWrite(body: Uint8Array, options: RemoteWriteOptions =
       if (field === 1) {
         expectWireType(field, wireType);
         const end = messageEnd(reader);
-        readSeries(reader, end, ++series, nodeLabel, ignored, samples, refused);
+        readSeries(reader, decoded, end, ++series, cache, samples, refused);
       } else if (field === 5 || field === 4) {
         throw new Error(
           'this is a remote write 2.0 request (io.prometheus.write.v2.Request); send prometheus.WriteRequest (protocol 1.0)',
@@ -78,18 +83,112 @@ export function parseRemoteWrite(body: Uint8Array, options: RemoteWriteOptions =
   return { samples, refused };
 }
 
+/** What a series' labels name: its metric name, its node, and its other labels as `a="x",b="y"`. */
+interface SeriesLabels {
+  name: string | undefined;
+  node: string | undefined;
+  extra: string;
+}
+
+/** A cache entry: the labels' encoded bytes and what they name. */
+interface CachedLabels extends SeriesLabels {
+  bytes: Uint8Array;
+}
+
+// Entries per cache; at the limit a cache starts over (cheap, and bounded however many series come).
+const MAX_CACHED_SERIES = 100_000;
+// Caches, one per distinct (nodeLabel, ignoreLabels); a config has one or two.
+const MAX_LABEL_CACHES = 8;
+const labelCaches = new Map<string, LabelCache>();
+
+/**
+ * What series' label bytes decode to, by a hash of the bytes (checked byte for byte on a hit). A
+ * Prometheus sends the same series every scrape interval, and decoding their label strings one by
+ * one is most of a request's work; hashing and comparing a known series' bytes costs far less.
+ */
+class LabelCache {
+  readonly #byHash = new Map<number, CachedLabels>();
+  readonly #ignored: ReadonlySet<string>;
+
+  constructor(
+    readonly nodeLabel: string,
+    ignoreLabels: readonly string[],
+  ) {
+    this.#ignored = new Set(['__name__', nodeLabel, ...ignoreLabels]);
+  }
+
+  /** The labels encoded in bytes[start, end), decoded by `reader` (positioned at start) when not cached. */
+  labels(reader: BinaryReader, bytes: Uint8Array, start: number, end: number): SeriesLabels {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+    const cached = this.#byHash.get(hash);
+    if (cached !== undefined && sameBytes(cached.bytes, bytes, start, end)) return cached;
+    const labels: CachedLabels = {
+      name: undefined,
+      node: undefined,
+      extra: '',
+      bytes: bytes.slice(start, end),
+    };
+    while (reader.pos < end) {
+      reader.uint32();
+      this.read(reader, labels);
+    }
+    if (this.#byHash.size >= MAX_CACHED_SERIES) this.#byHash.clear();
+    this.#byHash.set(hash, labels);
+    return labels;
+  }
+
+  /** Reads one Label message (its tag already read) into `labels`. */
+  read(reader: BinaryReader, labels: SeriesLabels): void {
+    const labelEnd = messageEnd(reader);
+    let labelName = '';
+    let labelValue = '';
+    while (reader.pos < labelEnd) {
+      const t = reader.uint32();
+      if (t === LABEL_NAME) labelName = reader.string();
+      else if (t === LABEL_VALUE) labelValue = reader.string();
+      else skip(reader, t);
+    }
+    checkEnd(reader, labelEnd);
+    if (labelName === '__name__') labels.name = labelValue;
+    else if (labelName === this.nodeLabel) labels.node = labelValue;
+    if (!this.#ignored.has(labelName))
+      labels.extra += `${labels.extra === '' ? '' : ','}${labelName}="${escapeLabelValue(labelValue)}"`;
+  }
+}
+
+/** Whether `known` holds the same bytes as bytes[start, end). */
+function sameBytes(known: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (known.length !== end - start) return false;
+  for (let i = 0; i < known.length; i++) if (known[i] !== bytes[start + i]) return false;
+  return true;
+}
+
 function readSeries(
   reader: BinaryReader,
+  bytes: Uint8Array,
   end: number,
   index: number,
-  nodeLabel: string,
-  ignored: ReadonlySet<string>,
+  cache: LabelCache,
   samples: Sample[],
   refused: LineRefusal[],
 ): void {
-  let name: string | undefined;
-  let node: string | undefined;
-  let extra = '';
+  // Labels come first in every sender's series; that run of them is looked up in the cache.
+  const labelsStart = reader.pos;
+  for (;;) {
+    const at = reader.pos;
+    if (at >= end || reader.uint32() !== LABEL_TAG) {
+      reader.pos = at;
+      break;
+    }
+    reader.pos = messageEnd(reader);
+    if (reader.pos > end) throw new Error('a label runs past the end of its series');
+  }
+  const labelsEnd = reader.pos;
+  reader.pos = labelsStart;
+  const cached = cache.labels(reader, bytes, labelsStart, labelsEnd);
+  reader.pos = labelsEnd;
+  let labels: SeriesLabels = cached;
   const values: number[] = [];
   const times: number[] = [];
   let histograms = 0;
@@ -98,21 +197,10 @@ function readSeries(
     const field = tag >>> 3;
     const wireType = tag & 7;
     if (field === 1) {
+      // A label after the samples: rare, so it is read without the cache, into a copy.
       expectWireType(field, wireType);
-      const labelEnd = messageEnd(reader);
-      let labelName = '';
-      let labelValue = '';
-      while (reader.pos < labelEnd) {
-        const t = reader.uint32();
-        if (t === LABEL_NAME) labelName = reader.string();
-        else if (t === LABEL_VALUE) labelValue = reader.string();
-        else skip(reader, t);
-      }
-      checkEnd(reader, labelEnd);
-      if (labelName === '__name__') name = labelValue;
-      else if (labelName === nodeLabel) node = labelValue;
-      if (!ignored.has(labelName))
-        extra += `${extra === '' ? '' : ','}${labelName}="${escapeLabelValue(labelValue)}"`;
+      if (labels === cached) labels = { name: cached.name, node: cached.node, extra: cached.extra };
+      cache.read(reader, labels);
     } else if (field === 2) {
       expectWireType(field, wireType);
       const sampleEnd = messageEnd(reader);
@@ -132,6 +220,8 @@ function readSeries(
       skip(reader, tag);
     }
   }
+  const { name, node, extra } = labels;
+  const nodeLabel = cache.nodeLabel;
   checkEnd(reader, end);
   if (histograms > 0)
     refused.push({
@@ -210,6 +300,7 @@ export function escapeLabelValue(value: string): string {
 }
 
 // Tags (field number << 3 | wire type) of the fields read, compared whole in the hot loops.
+const LABEL_TAG = (1 << 3) | 2;
 const LABEL_NAME = (1 << 3) | 2;
 const LABEL_VALUE = (2 << 3) | 2;
 const SAMPLE_VALUE = (1 << 3) | 1;
