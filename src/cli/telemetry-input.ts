@@ -113,8 +113,13 @@ export async function readRecording(
     throw new UsageError(argument, `cannot read ${inputName(path)}: ${(error as Error).message}`);
   }
   if (pending.trim() !== '') await parse(pending, countLines(pending));
-  if (samples === 0 && refusals.count === 0)
-    throw new UsageError(argument, `${inputName(path)} holds no telemetry`);
+  if (samples === 0) {
+    const first = refusals.first[0];
+    throw new UsageError(
+      argument,
+      `${inputName(path)} holds no readable telemetry${first ? `: every line refused (line ${first.line}: ${first.reason}, ${first.detail})` : ''}`,
+    );
+  }
   return { format: format ?? 'ndjson', refusals, samples };
 }
 
