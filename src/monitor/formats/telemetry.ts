@@ -27,6 +27,7 @@ export interface ParsedTelemetry {
 /** A body that cannot be read at all (not the format it claims to be): the whole request is refused. */
 export class UnreadableBodyError extends X0ttaError {
   /**
+   * An error about a whole body; the message starts with the format.
    * @param format the format that was expected, e.g. 'ndjson', 'remote-write'
    * @param message what made it unreadable
    */
