@@ -386,6 +386,38 @@ describe('other ways in', () => {
     expect(stats.samplesAccepted).toBe(3 * NODES.length * 2 + 1);
   });
 
+  it('ticks snapshots that overtake each other within the lateness whole and in time order', async () => {
+    const { engine, handler } = await start({ latenessSeconds: 3 });
+    const send = async (t: number, sources?: Uint32Array) => {
+      const width = sources?.length ?? NODES.length;
+      const batch = encodeColumnarBatch({
+        ts: T0 + t,
+        columns: {
+          errorRate: new Float64Array(width).fill(0.01),
+          latencyP95: new Float64Array(width).fill(40),
+        },
+        ...(sources ? { sources } : {}),
+      });
+      const response = await handler(
+        post('/v1/batches', batch as Uint8Array<ArrayBuffer>, 'application/octet-stream'),
+      );
+      expect(response.status).toBe(202);
+    };
+    for (const t of [0, 2, 1, 3, 5, 4]) await send(t);
+    // A subset in bucket 7, then a snapshot in the same bucket: both go in as rows, one tick.
+    await send(7.2, Uint32Array.of(2));
+    await send(7.5);
+    await engine.drain();
+    const stats = engine.stats();
+    expect(stats.batchTicks).toBe(6);
+    expect(stats.ticks).toBe(7);
+    expect(engine.loop.monitor.stats.ticksRefused).toBe(0);
+    expect(stats.refusedBy).toEqual({});
+    // Bucket 7 holds node 2's values twice (7.2 and 7.5, in time order) and everyone else's once.
+    expect(stats.samplesAccepted).toBe(6 * NODES.length * 2 + 2 + NODES.length * 2);
+    expect(stats.pendingInBuckets).toBe(0);
+  });
+
   it('opens sealed sessions over HTTP and refuses tampered, replayed and foreign envelopes', async () => {
     const engineKeys = NodeKeys.generate({ owner: 'engine' });
     const nodeKeys = NodeKeys.generate({ owner: 'api/v1' });

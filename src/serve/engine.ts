@@ -8,11 +8,11 @@
  * and only for buckets that received samples (a gap in the data stays a gap).
  *
  * Columnar batches: a batch without `sources` holds every node at one time, which is what a tick
- * is. When nothing waits in the assembler and the batch's bucket is newer than the last tick, it is
- * ticked whole, columns and all, without a sample object per value (this is the path that reaches
- * the throughput target); the assembler then treats its bucket as closed. Any other batch (a subset
- * of the nodes, or one landing in a bucket that already has samples) is turned into rows and
- * joins its bucket like any sample.
+ * is. Alone in its bucket, it is held whole and ticked whole when the bucket is due, columns and
+ * all, without a sample object per value (the path that reaches the throughput target), in order
+ * with the assembler's ticks, and batches overtaking each other within the lateness still tick in
+ * time order. Any other batch (a subset of the nodes, or one sharing its bucket with other samples
+ * or another batch) is turned into rows and joins its bucket like any sample.
  *
  * Every refusal is counted by reason in `stats().refusedBy`: the Monitor's own rejections plus
  * what the engine and its handler refuse in front of it (a parser's bad lines, back-pressure,
@@ -93,7 +93,7 @@ export interface EngineStats {
   refusedBy: Record<string, number>;
   /** Samples waiting in the queue. */
   queueDepth: number;
-  /** Samples waiting in the assembler's open buckets. */
+  /** Samples waiting in open buckets (the assembler's rows and held snapshots). */
   pendingInBuckets: number;
   /** Ticks the loop ran. */
   ticks: number;
@@ -151,6 +151,14 @@ const RETRY_AFTER_MAX = 60;
 
 type QueueItem = { rows: readonly Sample[]; batch?: undefined } | { rows?: undefined; batch: ColumnarBatch };
 
+/** A tick ready for the loop: rows from the assembler, or a held snapshot (`whole`). */
+interface DueTick {
+  ts: number;
+  batch: ColumnarBatch | readonly Sample[];
+  size: number;
+  whole?: true;
+}
+
 /** The engine as a long-running service (see the module's comment). */
 export class ServeEngine {
   /** The loop it runs. */
@@ -175,7 +183,15 @@ export class ServeEngine {
   #state: 'ok' | 'draining' | 'closed' = 'ok';
   #draining: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
-  #lastTickTs = -Infinity;
+  /** Newest telemetry time seen, in rows and batches. */
+  #newest = Number.NEGATIVE_INFINITY;
+  /** Newest bucket closed (by the assembler or as a held snapshot's tick). */
+  #closedThrough = Number.NEGATIVE_INFINITY;
+  /** Buckets the assembler holds rows in. */
+  readonly #rowBuckets = new Set<number>();
+  /** Snapshots of every node, each alone in its bucket, held whole until the bucket is due. */
+  readonly #held = new Map<number, ColumnarBatch>();
+  #heldSamples = 0;
   #lastTickAt: number | undefined;
   /** Samples processed per wall second, smoothed: the basis of Retry-After. */
   #rate = 0;
@@ -356,7 +372,7 @@ export class ServeEngine {
       samplesAccepted: monitor.accepted,
       refusedBy,
       queueDepth: this.#queued,
-      pendingInBuckets: this.#assembler.pending,
+      pendingInBuckets: this.#assembler.pending + this.#heldSamples,
       ticks: this.#ticks,
       batchTicks: this.#batchTicks,
       tickFailures: this.#tickFailures,
@@ -410,7 +426,10 @@ export class ServeEngine {
   async #drain(): Promise<void> {
     if (this.#state === 'ok') this.#state = 'draining';
     await this.settled();
-    await this.#runTicks(this.#assembler.flush());
+    const flushed = this.#assembler
+      .flush()
+      .map((t) => ({ ts: t.ts, batch: t.samples, size: t.samples.length }));
+    await this.#runTicks(this.#release(flushed, () => true));
     await this.loop.flush();
   }
 
@@ -484,15 +503,14 @@ export class ServeEngine {
       const item = this.#take();
       if (!item) {
         // Nothing queued: close the buckets the wall clock says are complete.
-        await this.#runTicks(this.#assembler.closeUntil(this.#clock()));
+        await this.#runTicks(this.#due([], this.#clock()));
         if (this.#queueHead >= this.#queue.length) return;
         continue;
       }
       const started = performance.now();
       const size = item.rows ? item.rows.length : batchSize(item.batch, this.nodes.length);
       this.#queued -= size;
-      if (item.batch && this.#isWholeTick(item.batch)) await this.#tickBatch(item.batch, size);
-      else await this.#runTicks(this.#assembler.add(item.rows ?? this.#rowsOf(item.batch)));
+      await this.#runTicks(this.#due(this.#place(item), this.#newest));
       const seconds = (performance.now() - started) / 1000;
       if (seconds > 0) {
         const rate = size / seconds;
@@ -513,19 +531,87 @@ export class ServeEngine {
     return item;
   }
 
-  /** A snapshot of every node whose bucket is newer than the last tick, with no samples waiting: a tick by itself. */
-  #isWholeTick(batch: ColumnarBatch): boolean {
-    if (batch.sources !== undefined || this.#assembler.pending > 0) return false;
-    const interval = this.#assembler.interval;
-    return Math.floor(batch.ts / interval) > Math.floor(this.#lastTickTs / interval);
+  /** The bucket a sample at `ts` joins: its own, or the first open one after the buckets already closed (as the assembler places it). */
+  #landing(ts: number): number {
+    return Math.max(Math.floor(ts / this.#assembler.interval), this.#closedThrough + 1);
   }
 
-  async #tickBatch(batch: ColumnarBatch, size: number): Promise<void> {
+  /**
+   * Puts an item in its bucket: a snapshot of every node alone in its bucket is held whole;
+   * anything else goes to the assembler as rows, taking with it a held snapshot whose bucket it
+   * shares. Returns the ticks the assembler closed on the way.
+   */
+  #place(item: QueueItem): AssembledTick[] {
+    const batch = item.batch;
+    if (!batch) return this.#placeRows(item.rows);
+    if (batch.ts > this.#newest) this.#newest = batch.ts;
+    if (batch.sources === undefined) {
+      const bucket = this.#landing(batch.ts);
+      if (!this.#rowBuckets.has(bucket) && !this.#held.has(bucket)) {
+        this.#held.set(bucket, batch);
+        this.#heldSamples += batchSize(batch, this.nodes.length);
+        return [];
+      }
+    }
+    return this.#placeRows(this.#rowsOf(batch));
+  }
+
+  #placeRows(rows: readonly Sample[]): AssembledTick[] {
+    let all = rows;
+    let newest = this.#newest;
+    let previous = Number.NaN;
+    for (const row of rows) {
+      if (row.ts > newest) newest = row.ts;
+      const bucket = this.#landing(row.ts);
+      if (bucket === previous) continue;
+      previous = bucket;
+      this.#rowBuckets.add(bucket);
+      const held = this.#held.get(bucket);
+      if (held) {
+        this.#held.delete(bucket);
+        this.#heldSamples -= batchSize(held, this.nodes.length);
+        all = [...this.#rowsOf(held), ...all];
+      }
+    }
+    this.#newest = newest;
+    return this.#assembler.add(all);
+  }
+
+  /**
+   * The ticks due at `now` (telemetry time or wall clock), oldest first: `closed` (what the
+   * assembler just closed), the assembler's buckets `lateness` past their end, and the held
+   * snapshots as old. A held snapshot's bucket is marked closed in the assembler, so later samples
+   * for it join the next bucket as any late sample does.
+   */
+  #due(closed: AssembledTick[], now: number): DueTick[] {
     const interval = this.#assembler.interval;
-    const ts = Math.floor(batch.ts / interval) * interval;
-    this.#assembler.skipThrough(batch.ts);
-    this.#batchTicks++;
-    await this.#runTick(ts, batch, size);
+    const ticks: DueTick[] = [...closed, ...this.#assembler.closeUntil(now)].map((t) => ({
+      ts: t.ts,
+      batch: t.samples,
+      size: t.samples.length,
+    }));
+    const last = Math.floor((now - this.#assembler.lateness) / interval) - 1;
+    return this.#release(ticks, (bucket) => bucket <= last);
+  }
+
+  /** Adds the held snapshots `due` says are complete to `ticks`, notes every bucket closed, and sorts them oldest first. */
+  #release(ticks: DueTick[], due: (bucket: number) => boolean): DueTick[] {
+    const interval = this.#assembler.interval;
+    for (const [bucket, batch] of this.#held) {
+      if (!due(bucket)) continue;
+      this.#held.delete(bucket);
+      const size = batchSize(batch, this.nodes.length);
+      this.#heldSamples -= size;
+      // Mid-bucket, so rounding cannot put the mark in the bucket before.
+      this.#assembler.skipThrough((bucket + 0.5) * interval);
+      ticks.push({ ts: bucket * interval, batch, size, whole: true });
+    }
+    for (const tick of ticks) {
+      const bucket = Math.round(tick.ts / interval);
+      this.#rowBuckets.delete(bucket);
+      if (bucket > this.#closedThrough) this.#closedThrough = bucket;
+    }
+    return ticks.sort((a, b) => a.ts - b.ts);
   }
 
   /** The batch as rows (a subset of the nodes, or one sharing its bucket with other samples). */
@@ -546,15 +632,17 @@ export class ServeEngine {
     return rows;
   }
 
-  async #runTicks(ticks: AssembledTick[]): Promise<void> {
-    for (const tick of ticks) await this.#runTick(tick.ts, tick.samples, tick.samples.length);
+  async #runTicks(ticks: DueTick[]): Promise<void> {
+    for (const tick of ticks) {
+      if (tick.whole) this.#batchTicks++;
+      await this.#runTick(tick.ts, tick.batch, tick.size);
+    }
   }
 
   async #runTick(ts: number, batch: ColumnarBatch | readonly Sample[], size: number): Promise<void> {
     const started = performance.now();
     try {
       await this.loop.tick(ts, batch);
-      this.#lastTickTs = Math.max(this.#lastTickTs, ts);
     } catch (error) {
       this.#tickFailures++;
       this.#lastError = (error as Error)?.message ?? String(error);
