@@ -30,6 +30,9 @@ describe('ISO 8601 timestamps', () => {
     expect(parseIsoSeconds('2025-12-06 00:46:40-0500')).toBe(T);
     expect(parseIsoSeconds('2025-12-06T05:46:40')).toBeNaN(); // no zone
     expect(parseIsoSeconds('2025-02-30T00:00:00Z')).toBeNaN();
+    expect(parseIsoSeconds('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29) / 1000);
+    expect(parseIsoSeconds('2100-02-29T00:00:00Z')).toBeNaN();
+    expect(parseIsoSeconds('2025-04-31T00:00:00Z')).toBeNaN();
     expect(parseIsoSeconds('2025-12-06T24:00:00Z')).toBeNaN();
     expect(parseIsoSeconds('December 6, 2025')).toBeNaN();
   });
@@ -314,7 +317,8 @@ describe('OTLP/HTTP JSON metrics', () => {
                 { name: 'queue_depth', gauge: { dataPoints: [{ timeUnixNano: ns(T), asDouble: 3.5 }] } },
                 {
                   name: 'requests',
-                  sum: { dataPoints: [{ timeUnixNano: ns(T), asInt: '42' }], isMonotonic: true },
+                  // timeUnixNano as a JSON number, as some senders write int64
+                  sum: { dataPoints: [{ timeUnixNano: T * 1e9, asInt: '42' }], isMonotonic: true },
                 },
                 {
                   name: 'latency',

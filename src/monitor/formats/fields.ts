@@ -26,8 +26,8 @@ export function parseIsoSeconds(text: string): number {
   const minute = Number(m[5]);
   const second = m[6] === undefined ? 0 : Number(m[6]);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  if (day > daysInMonth(year, month)) return Number.NaN;
   const epochMs = Date.UTC(year, month - 1, day, hour, minute, second);
-  if (new Date(epochMs).getUTCDate() !== day) return Number.NaN;
   let offsetMinutes = 0;
   if (m[8] === undefined) {
     const zoneHours = Number(m[10]);
@@ -37,6 +37,11 @@ export function parseIsoSeconds(text: string): number {
   }
   const fraction = m[7] === undefined ? 0 : Number(m[7]);
   return epochMs / 1000 - offsetMinutes * 60 + fraction;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**

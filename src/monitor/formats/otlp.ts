@@ -153,7 +153,8 @@ function numberValue(value: unknown): number | undefined {
 function nanosToSeconds(value: unknown): number | undefined {
   let nanos: number;
   if (typeof value === 'string' && UNSIGNED.test(value)) nanos = Number(value);
-  else if (typeof value === 'number' && Number.isSafeInteger(value)) nanos = value;
+  // A JSON number of nanoseconds is past 2^53 and inexact, but exact enough for seconds.
+  else if (typeof value === 'number' && Number.isInteger(value)) nanos = value;
   else return undefined;
   return nanos > 0 ? nanos / 1e9 : undefined;
 }
