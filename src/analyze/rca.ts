@@ -97,17 +97,18 @@ export function learnNormal(graph: MeshGraph, metrics: RcaMetrics, baseline: rea
   const level = new Float64Array(series).fill(Number.NaN);
   const unit = new Float64Array(series).fill(Number.NaN);
   const reported = new Uint8Array(graph.size);
+  let longest = 0;
+  for (let k = 0; k < series; k++) longest = Math.max(longest, counts[k + 1] - counts[k]);
+  const scratch = new Float64Array(longest);
   for (let k = 0; k < series; k++) {
     const part = values.subarray(counts[k], counts[k + 1]);
     if (part.length === 0) continue;
     reported[Math.floor(k / m)] = 1;
-    part.sort();
-    const med = medianOfSorted(part);
-    const deviations = new Float64Array(part.length);
+    const med = medianInPlace(part);
+    const deviations = scratch.subarray(0, part.length);
     let total = 0;
     for (let i = 0; i < part.length; i++) total += deviations[i] = Math.abs(part[i] - med);
-    deviations.sort();
-    const mad = medianOfSorted(deviations);
+    const mad = medianInPlace(deviations);
     const range = metrics.ranges?.[metrics.names[k % m]];
     const span = range?.min !== undefined && range.max !== undefined ? range.max - range.min : 0;
     const floor = Math.max(LEVEL_FLOOR * Math.abs(med), RANGE_FLOOR * span, Number.MIN_VALUE);
@@ -353,10 +354,16 @@ function indexer(graph: MeshGraph, metrics: RcaMetrics): (node: string, metric: 
   const nodes = new Map(graph.nodeIds.map((id, i) => [id, i]));
   const names = new Map(metrics.names.map((name, j) => [name, j]));
   const m = metrics.names.length;
+  // Recordings come grouped by node (a scrape, an agent's report): one lookup per run of a node.
+  let lastNode: string | undefined;
+  let lastIndex: number | undefined;
   return (node, metric) => {
-    const i = nodes.get(node);
+    if (node !== lastNode) {
+      lastNode = node;
+      lastIndex = nodes.get(node);
+    }
     const j = names.get(metric);
-    return i === undefined || j === undefined ? -1 : i * m + j;
+    return lastIndex === undefined || j === undefined ? -1 : lastIndex * m + j;
   };
 }
 
@@ -409,6 +416,51 @@ function chooseGroup(
   const weight = (g: readonly number[]) =>
     g.reduce((sum, n) => sum + evidence.get(n)!.metricScore.reduce((a, b) => a + b, 0) + 1, 0);
   return groups.reduce<number[]>((best, g) => (weight(g) > weight(best) ? g : best), []);
+}
+
+/**
+ * The median of `xs`, reordering it (quickselect: linear time, where sorting a day of 15-second
+ * points per series would dominate the answer).
+ */
+function medianInPlace(xs: Float64Array): number {
+  const n = xs.length;
+  const upper = select(xs, n >> 1);
+  if (n % 2) return upper;
+  // The lower middle is the largest value left of the upper one.
+  let lower = xs[0];
+  for (let i = 1; i < n >> 1; i++) if (xs[i] > lower) lower = xs[i];
+  return (lower + upper) / 2;
+}
+
+/** Puts the k-th smallest value of `xs` at index k, smaller ones before it, larger after; returns it. */
+function select(xs: Float64Array, k: number): number {
+  let left = 0;
+  let right = xs.length - 1;
+  while (right > left) {
+    // Median of three as the pivot: sorted or constant runs stay linear.
+    const mid = (left + right) >> 1;
+    if (xs[mid] < xs[left]) swap(xs, mid, left);
+    if (xs[right] < xs[left]) swap(xs, right, left);
+    if (xs[right] < xs[mid]) swap(xs, right, mid);
+    const pivot = xs[mid];
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (xs[i] < pivot) i++;
+      while (xs[j] > pivot) j--;
+      if (i <= j) swap(xs, i++, j--);
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return xs[k];
+}
+
+function swap(xs: Float64Array, i: number, j: number): void {
+  const t = xs[i];
+  xs[i] = xs[j];
+  xs[j] = t;
 }
 
 function medianOfSorted(sorted: Float64Array): number {
