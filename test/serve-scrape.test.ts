@@ -21,7 +21,11 @@ beforeAll(async () => {
   misbehaving = createServer((request, response) => {
     if (request.url === '/slow') setTimeout(() => response.end('late 1\n'), 2_000);
     else if (request.url === '/html') response.end('<!doctype html>\n<p>not metrics</p>\n');
-    else response.writeHead(500).end('boom');
+    else if (request.url === '/huge') {
+      // Chunked, no content-length: the limit must hold while reading.
+      response.write(`big ${'1'.repeat(600_000)}\n`);
+      response.end(`big ${'2'.repeat(600_000)}\n`);
+    } else response.writeHead(500).end('boom');
   });
   await new Promise<void>((resolve) => misbehaving.listen(0, '127.0.0.1', resolve));
   misbehavingUrl = `http://127.0.0.1:${(misbehaving.address() as AddressInfo).port}`;
@@ -77,6 +81,7 @@ describe('Scraper', () => {
       { url: unreachable },
       { url: `${misbehavingUrl}/slow` },
       { url: `${misbehavingUrl}/html` },
+      { url: `${misbehavingUrl}/huge` },
       { url: exporter.metricsUrl, node: 'good' },
     ];
     const failed: string[] = [];
@@ -85,6 +90,7 @@ describe('Scraper', () => {
       targets,
       intervalSeconds: 1,
       timeoutMs: 500,
+      maxBodyBytes: 1_000_000,
       onSamples: (parsed) => good.push(parsed),
       onError: (target) => {
         failed.push(target.url);
@@ -94,15 +100,16 @@ describe('Scraper', () => {
     await scraper.scrapeOnce();
     expect(failed.sort()).toEqual(
       targets
-        .slice(0, 4)
+        .slice(0, 5)
         .map((t) => t.url)
         .sort(),
     );
     expect(good).toHaveLength(1);
-    expect(scraper.stats.map((s) => s.failures)).toEqual([1, 1, 1, 1, 0]);
+    expect(scraper.stats.map((s) => s.failures)).toEqual([1, 1, 1, 1, 1, 0]);
     expect(scraper.stats[0].lastError).toMatch(/500/);
     expect(scraper.stats[2].lastError).toMatch(/timeout|abort/i);
     expect(scraper.stats[3].lastError).toMatch(/no line is a sample/);
+    expect(scraper.stats[4].lastError).toMatch(/more than 1000000 bytes/);
   });
 
   it('scrapes on its interval until stopped, without piling up on a slow target', async () => {
@@ -126,9 +133,12 @@ describe('Scraper', () => {
     expect(scraper.stats[1].failures).toBe(0); // abandoned by stop(), not failed
   });
 
-  it('refuses a bad interval or target URL', () => {
+  it('refuses a bad interval, body limit or target URL', () => {
     const base = { onSamples: () => {}, onError: () => {} };
     expect(() => new Scraper({ ...base, targets: [], intervalSeconds: 0 })).toThrow(/intervalSeconds/);
+    expect(() => new Scraper({ ...base, targets: [], intervalSeconds: 15, maxBodyBytes: 0 })).toThrow(
+      /maxBodyBytes/,
+    );
     expect(
       () => new Scraper({ ...base, targets: [{ url: 'ftp://x/metrics' }], intervalSeconds: 15 }),
     ).toThrow(/targets\[0\]\.url/);

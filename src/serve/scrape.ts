@@ -8,6 +8,8 @@ import { ArgumentError } from '../errors.ts';
 import { parseExposition } from '../monitor/formats/exposition.ts';
 import type { ParsedTelemetry } from '../monitor/formats/telemetry.ts';
 
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
 /** One target to scrape. */
 export interface ScrapeTarget {
   /** The exposition URL, e.g. `http://10.0.0.7:9100/metrics`. */
@@ -26,6 +28,8 @@ export interface ScraperOptions {
   nodeLabel?: string;
   /** Milliseconds a scrape may take before it is abandoned (default: the interval, at most 10 s). */
   timeoutMs?: number;
+  /** The most bytes a target's answer may have (default 16 MiB); a larger one fails the scrape. */
+  maxBodyBytes?: number;
   /** The fetch to use (default: the global one). */
   fetch?: typeof fetch;
   /** The clock stamping samples without their own timestamp, in Unix seconds (default: Date.now() / 1000). */
@@ -59,6 +63,7 @@ export class Scraper {
   readonly #options: ScraperOptions;
   readonly #nodeLabel: string;
   readonly #timeoutMs: number;
+  readonly #maxBodyBytes: number;
   readonly #fetch: typeof fetch;
   readonly #now: () => number;
   readonly #stats: TargetStats[];
@@ -83,6 +88,10 @@ export class Scraper {
     const timeoutMs = options.timeoutMs ?? Math.min(intervalSeconds * 1000, 10_000);
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
       throw new ArgumentError('timeoutMs', `expected milliseconds > 0, got ${timeoutMs}`);
+    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0)
+      throw new ArgumentError('maxBodyBytes', `expected a positive integer, got ${maxBodyBytes}`);
+    this.#maxBodyBytes = maxBodyBytes;
     this.#options = options;
     this.#nodeLabel = options.nodeLabel ?? 'instance';
     this.#timeoutMs = timeoutMs;
@@ -143,8 +152,11 @@ export class Scraper {
         headers: { accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1' },
         signal: AbortSignal.any([stopping, AbortSignal.timeout(this.#timeoutMs)]),
       });
-      const body = await response.text();
-      if (!response.ok) throw new Error(`${target.url} answered ${response.status} ${response.statusText}`);
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`${target.url} answered ${response.status} ${response.statusText}`);
+      }
+      const body = await readText(response, this.#maxBodyBytes, target.url);
       if (stopping.aborted) return;
       const parsed = parseExposition(body, {
         node: target.node,
@@ -167,5 +179,29 @@ export class Scraper {
     } finally {
       this.#running[index] = false;
     }
+  }
+}
+
+/** A response's text, refused once it passes `maxBytes` (a target cannot make the engine hold an unbounded answer). */
+async function readText(response: Response, maxBytes: number, url: string): Promise<string> {
+  const tooLarge = () => new Error(`${url} answered more than ${maxBytes} bytes`);
+  if (Number(response.headers.get('content-length')) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
   }
 }
