@@ -74,14 +74,23 @@ function post(
 const line = (ts: number | string, node: string, metric: string, value: unknown) =>
   JSON.stringify({ ts, node, metric, value });
 
-/** One tick of normal telemetry (or a fault at `faulty` from `faultFrom` until before `faultUntil`), as NDJSON. */
-function tickLines(t: number, faulty?: string, faultFrom = Infinity, faultUntil = Infinity): string {
+/**
+ * One tick of normal telemetry (or a fault at `faulty` from `faultFrom` until before `faultUntil`),
+ * as NDJSON, at T0 + t * step seconds.
+ */
+function tickLines(
+  t: number,
+  faulty?: string,
+  faultFrom = Infinity,
+  faultUntil = Infinity,
+  step = 1,
+): string {
   return NODES.flatMap((node, i) => {
     const wobble = ((t * 7 + i * 13) % 10) / 10;
     const bad = node === faulty && t >= faultFrom && t < faultUntil;
     return [
-      line(T0 + t, node, 'errorRate', bad ? 0.6 + 0.05 * wobble : 0.01 + 0.004 * wobble),
-      line(T0 + t, node, 'latencyP95', bad ? 450 + 10 * wobble : 50 + 4 * wobble),
+      line(T0 + t * step, node, 'errorRate', bad ? 0.6 + 0.05 * wobble : 0.01 + 0.004 * wobble),
+      line(T0 + t * step, node, 'latencyP95', bad ? 450 + 10 * wobble : 50 + 4 * wobble),
     ];
   }).join('\n');
 }
@@ -504,6 +513,23 @@ describe('ways out', () => {
     expect(metricValue(text, 'x0tta6bl4_open_incidents')).toBe(0);
     expect(metricValue(text, 'x0tta6bl4_time_to_recover_seconds_count')).toBeGreaterThan(0);
     expect(metricValue(text, 'x0tta6bl4_time_to_recover_seconds_sum')).toBeGreaterThan(0);
+  });
+
+  it('counts ticks, not seconds: minute data opens the incident after the same number of ticks, shown in seconds', async () => {
+    const { engine, handler, clock } = await start({ tickSeconds: 60, latenessSeconds: 30 });
+    for (let t = 0; t < 262; t++) {
+      expect((await handler(post('/v1/samples', tickLines(t, 'cache@eu', 250, 330, 60)))).status).toBe(202);
+      clock.now = T0 + (t + 1) * 60;
+      await engine.settled();
+    }
+    const [incident] = (await (await handler(new Request('http://engine/v1/incidents'))).json()).incidents;
+    expect(incident?.nodes).toContain('cache@eu');
+    // Opened within a few minute-ticks of the fault, and reported in the telemetry's seconds.
+    expect(incident.openedAt).toBeGreaterThanOrEqual(T0 + 250 * 60);
+    expect(incident.openedAt).toBeLessThanOrEqual(T0 + 256 * 60);
+    const detect = metricValue(await metricsText(handler), 'x0tta6bl4_time_to_detect_seconds_sum');
+    expect(detect).toBeGreaterThanOrEqual(60);
+    expect(detect).toBeLessThanOrEqual(6 * 60);
   });
 
   it('streams loop events as server-sent events until the client goes', async () => {

@@ -123,3 +123,42 @@ export class TickAssembler {
 function byTime(a: Sample, b: Sample): number {
   return a.ts - b.ts;
 }
+
+/**
+ * Times for the loop, which counts in ticks: its confirmation, patience, quiet and gap counts
+ * compare differences of tick times, so telemetry reported every `interval` seconds reaches it in
+ * tick time (seconds / interval), and what the loop records comes back to seconds through
+ * {@link TickClock.seconds}. With an interval of 1 the two are the same.
+ */
+export class TickClock {
+  /** Seconds per tick. */
+  readonly interval: number;
+
+  /** Throws an ArgumentError for an interval that is not a positive finite number. */
+  constructor(interval: number) {
+    if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0)
+      throw new ArgumentError('interval', `expected seconds > 0, got ${String(interval)}`);
+    this.interval = interval;
+  }
+
+  /** Seconds as tick time. */
+  ticks(seconds: number): number {
+    return seconds / this.interval;
+  }
+
+  /** Tick time as seconds. */
+  seconds(ticks: number): number {
+    return ticks * this.interval;
+  }
+
+  /** Samples with their times in tick time (copies; the originals are left as they are). */
+  samples(samples: readonly Sample[]): readonly Sample[] {
+    if (this.interval === 1) return samples;
+    return samples.map((s) => ({
+      source: s.source,
+      metric: s.metric,
+      ts: s.ts / this.interval,
+      value: s.value,
+    }));
+  }
+}

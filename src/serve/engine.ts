@@ -14,6 +14,12 @@
  * time order. Any other batch (a subset of the nodes, or one sharing its bucket with other samples
  * or another batch) is turned into rows and joins its bucket like any sample.
  *
+ * Time: the loop counts in ticks, so it is fed tick time (seconds / `config.tickSeconds`, see
+ * TickClock): 5-minute data confirms an incident after two 5-minute ticks, as 1-second data does
+ * after two seconds. The knowledge store keeps the loop's tick times; what the engine shows
+ * (`openIncidents`, `eventInSeconds`, alerts, the time-to-detect and -recover figures) is in the
+ * telemetry's own seconds.
+ *
  * Every refusal is counted by reason in `stats().refusedBy`: the Monitor's own rejections plus
  * what the engine and its handler refuse in front of it (a parser's bad lines, back-pressure,
  * identity, whole bodies).
@@ -26,9 +32,10 @@ import type { IdSource } from '../knowledge/ids.ts';
 import type { IncidentRecord } from '../knowledge/records.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink } from '../loop/contracts.ts';
+import type { LoopEvent } from '../loop/events.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
 import type { ColumnarBatch, Sample } from '../monitor/ingest.ts';
-import { type AssembledTick, TickAssembler } from '../monitor/ticks.ts';
+import { type AssembledTick, TickAssembler, TickClock } from '../monitor/ticks.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
 import type { RagDocument } from '../rag/document.ts';
 import { AlertSender } from './alerts.ts';
@@ -171,6 +178,8 @@ export class ServeEngine {
   readonly nodes: readonly string[];
   readonly #operator: OperatorLoop;
   readonly #assembler: TickAssembler;
+  /** Seconds to the loop's tick time and back. */
+  readonly #tickTime: TickClock;
   readonly #clock: () => number;
   readonly #alerts: AlertSender | undefined;
   readonly #unsubscribe: Array<() => void> = [];
@@ -198,7 +207,7 @@ export class ServeEngine {
   readonly #refused = new Map<string, number>();
   readonly #actions = new Map<string, number>();
   readonly #open = new Map<string, IncidentRecord>();
-  /** Per node, the first and last anomaly of its current streak (telemetry seconds). */
+  /** Per node, the first and last anomaly of its current streak (tick time). */
   readonly #streaks = new Map<string, { first: number; last: number }>();
   readonly #tickLatency = new ServeHistogram(TICK_LATENCY_BOUNDS_MS, 1000);
   readonly #timeToDetect = new ServeHistogram(INCIDENT_TIME_BOUNDS_SECONDS, 1000);
@@ -224,6 +233,7 @@ export class ServeEngine {
     this.#nodeIndex = new Map(this.nodes.map((node, i) => [node, i]));
     this.#clock = clock;
     this.#alerts = alerts;
+    this.#tickTime = new TickClock(options.config.tickSeconds);
     this.#assembler = new TickAssembler({
       interval: options.config.tickSeconds,
       lateness: options.config.latenessSeconds,
@@ -250,7 +260,10 @@ export class ServeEngine {
     const nodes = new Set(topology.nodes.map((n) => n.id));
     const executor = options.executor ?? (await buildExecutor(config.executor, nodes));
     const { alertmanager, webhook } = config.alerts ?? {};
-    const alerts = alertmanager || webhook ? new AlertSender({ alertmanager, webhook }) : undefined;
+    const alerts =
+      alertmanager || webhook
+        ? new AlertSender({ alertmanager, webhook, timeOf: (t) => new Date(t * config.tickSeconds * 1000) })
+        : undefined;
     const operator = await createOperatorLoop({
       topology,
       config,
@@ -286,9 +299,29 @@ export class ServeEngine {
     };
   }
 
-  /** Incidents announced and not yet closed, as last reported by the loop. */
+  /** Incidents announced and not yet closed, as last reported by the loop, their times in seconds. */
   openIncidents(): IncidentRecord[] {
-    return [...this.#open.values()].map((record) => structuredClone(record));
+    return [...this.#open.values()].map((record) => this.#incidentInSeconds(record));
+  }
+
+  /** A loop event with its times (the event's, and those of the record it carries) in the telemetry's seconds. */
+  eventInSeconds(event: LoopEvent): LoopEvent {
+    const ts = this.#tickTime.seconds(event.ts);
+    if ('incident' in event) return { ...event, ts, incident: this.#incidentInSeconds(event.incident) };
+    if ('action' in event) {
+      const { startedAt, finishedAt } = event.action;
+      const action = { ...event.action, startedAt: this.#tickTime.seconds(startedAt) };
+      if (finishedAt !== undefined) action.finishedAt = this.#tickTime.seconds(finishedAt);
+      return { ...event, ts, action };
+    }
+    return { ...event, ts };
+  }
+
+  #incidentInSeconds(record: IncidentRecord): IncidentRecord {
+    const copy = structuredClone(record);
+    copy.openedAt = this.#tickTime.seconds(record.openedAt);
+    if (record.closedAt !== undefined) copy.closedAt = this.#tickTime.seconds(record.closedAt);
+    return copy;
   }
 
   /**
@@ -642,7 +675,13 @@ export class ServeEngine {
   async #runTick(ts: number, batch: ColumnarBatch | readonly Sample[], size: number): Promise<void> {
     const started = performance.now();
     try {
-      await this.loop.tick(ts, batch);
+      const time = this.#tickTime;
+      await this.loop.tick(
+        time.ticks(ts),
+        Array.isArray(batch)
+          ? time.samples(batch)
+          : { ...(batch as ColumnarBatch), ts: time.ticks((batch as ColumnarBatch).ts) },
+      );
     } catch (error) {
       this.#tickFailures++;
       this.#lastError = (error as Error)?.message ?? String(error);
@@ -656,11 +695,11 @@ export class ServeEngine {
   /** Follows the loop's events: open incidents, time to detect and recover, actions by outcome. */
   #watchLoop(): void {
     const loop = this.loop;
-    const gap = STREAK_GAP_TICKS * this.config.tickSeconds;
+    const seconds = (ticks: number) => this.#tickTime.seconds(ticks);
     this.#unsubscribe.push(
       loop.on('anomaly', ({ ts, node }) => {
         const streak = this.#streaks.get(node);
-        if (!streak || ts - streak.last > gap) this.#streaks.set(node, { first: ts, last: ts });
+        if (!streak || ts - streak.last > STREAK_GAP_TICKS) this.#streaks.set(node, { first: ts, last: ts });
         else streak.last = ts;
       }),
       loop.on('incident-opened', ({ ts, incident }) => {
@@ -671,13 +710,13 @@ export class ServeEngine {
           if (streak && streak.first < first) first = streak.first;
           this.#streaks.delete(node);
         }
-        this.#timeToDetect.record(ts - first);
+        this.#timeToDetect.record(seconds(ts - first));
       }),
       loop.on('diagnosis', ({ incident }) => this.#update(incident)),
       loop.on('escalation', ({ incident }) => this.#update(incident)),
       loop.on('incident-resolved', ({ ts, incident }) => {
         if (!this.#open.delete(incident.id)) return;
-        this.#timeToRecover.record((incident.closedAt ?? ts) - incident.openedAt);
+        this.#timeToRecover.record(seconds((incident.closedAt ?? ts) - incident.openedAt));
       }),
       loop.on('action-result', ({ action }) => this.#countAction(action.outcome)),
       loop.on('rollback', ({ result }) => this.#countAction(result.ok ? 'rolled-back' : 'rollback-failed')),

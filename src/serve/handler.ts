@@ -398,7 +398,7 @@ function eventStream(engine: ServeEngine, request: Request, heartbeatMs: number)
         controller.close();
         return;
       }
-      const event = next.value;
+      const event = engine.eventInSeconds(next.value);
       controller.enqueue(
         encoder.encode(`id: ${++id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`),
       );
