@@ -66,6 +66,8 @@ describe('NDJSON and JSON samples', () => {
       `{"ts":${T},"node":"a","metric":7,"value":1}`,
       `{"ts":${T},"node":"a","metric":"m","value":"1"}`,
       `{"ts":${T},"node":"a","metric":"m","value":null}`,
+      `{"ts":${T},"node":"a","metric":"m","value":1e999}`,
+      `{"ts":1e999,"node":"a","metric":"m","value":1}`,
       `{"ts":${T + 1},"node":"a","metric":"m","value":2}`,
     ];
     const { samples, refused } = parseSamples(lines.join('\n'));
@@ -79,6 +81,8 @@ describe('NDJSON and JSON samples', () => {
       [7, 'bad-metric'],
       [8, 'bad-value'],
       [9, 'bad-value'],
+      [10, 'bad-value'],
+      [11, 'bad-timestamp'],
     ]);
     expect(refused[2].detail).toContain('ts');
   });
