@@ -3,13 +3,15 @@
  * of their config, the engine's default detector, threshold and RAG diagnoser (src/run/defaults.ts,
  * the operator's runbooks beside the shipped ones) and the utility planner, behind the executor
  * the caller built from the config. `serve`, `replay` and `rca` all run this one wiring; they feed
- * it with `loop.tick(ts, samples)`, each tick's samples as rows with their own times.
+ * it with `loop.tick(ts, samples)`, each tick's samples as rows with their own times, in tick
+ * time (seconds / `config.tickSeconds`, see TickClock in src/monitor/ticks.ts): the loop counts ticks.
  */
 import type { MeshGraph } from '../analyze/graph.ts';
 import type { Executor } from '../execute/executor.ts';
 import type { IdSource } from '../knowledge/ids.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink } from '../loop/contracts.ts';
+import { DEFAULT_HORIZON } from '../monitor/clock.ts';
 import { MapeKLoop } from '../loop/loop.ts';
 import type { MetricRoles } from '../loop/options.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
@@ -85,6 +87,8 @@ export async function createOperatorLoop(options: OperatorLoopOptions): Promise<
       ids: options.ids,
       rails: config.rails,
       dryRun: options.dryRun ?? config.dryRun,
+      // The loop is fed tick time (TickClock): its horizon is the default 30 days in ticks.
+      time: { horizon: DEFAULT_HORIZON / config.tickSeconds },
     });
     return {
       loop,
