@@ -266,6 +266,27 @@ describe('AlertSender delivery', () => {
     expect(sender.stats).toMatchObject({ sent: 2, pending: 0 });
   });
 
+  it('re-sends the firing alerts, without endsAt, until their incident closes', async () => {
+    const { fetch, calls } = scriptedFetch([200]);
+    const sender = new AlertSender({ alertmanager: { url: 'http://am.example:9093' }, fetch });
+    await sender.notify(opened);
+    await sender.resend();
+    expect(calls).toHaveLength(2);
+    const [again] = JSON.parse(calls[1].body) as Alert[];
+    expect(again.labels).toMatchObject({ incident: 'inc-1', severity: 'warning' });
+    expect(again.endsAt).toBeUndefined();
+    await sender.notify({
+      type: 'incident-resolved',
+      ts: 1_800_000_100,
+      incident: { ...opened.incident, status: 'resolved', closedAt: 1_800_000_100 },
+    });
+    await sender.resend();
+    expect(calls).toHaveLength(3);
+    expect(
+      () => new AlertSender({ alertmanager: { url: 'http://am.example:9093' }, resendSeconds: 0 }),
+    ).toThrow(/resendSeconds/);
+  });
+
   it('posts the event to a generic webhook, signed', async () => {
     const { fetch, calls } = scriptedFetch([200]);
     const sender = new AlertSender({

@@ -10,9 +10,10 @@
  * anomalous, the likeliest causes and why it was escalated. Times are the loop's ticks, which
  * `serve` keeps in Unix seconds (the samples' own time).
  *
- * Firing alerts are sent once, without `endsAt`: Alertmanager resolves an alert it has not heard
- * of for its `resolve_timeout` (5 minutes by default), so an operator who wants an escalation to
- * stay firing until it closes sets `resolve_timeout` beyond the longest escalation they expect.
+ * Firing alerts carry no `endsAt` and, while `watch` runs, are sent to Alertmanager again every
+ * `resendSeconds` (default 60, as Prometheus re-sends its own): Alertmanager resolves an alert it
+ * has not heard of for its `resolve_timeout` (5 minutes by default), so an escalation stays firing
+ * until its incident closes, and stops firing on its own if the engine goes away.
  *
  * Sending never disturbs the loop: a failed POST (no answer, a timeout, a 5xx or a 429) is retried
  * a bounded number of times with doubling back-off, a refused one (any other 4xx) is not, and
@@ -72,6 +73,8 @@ export interface AlertSenderOptions {
   alertname?: string;
   /** The wall-clock time of a loop tick (default: the tick is Unix seconds). */
   timeOf?: (ts: number) => Date;
+  /** Seconds between re-sends of the firing alerts to Alertmanager while `watch` runs (default 60). */
+  resendSeconds?: number;
   /** Told of each POST that finally failed. */
   onFailure?: (destination: AlertDestination, reason: string) => void;
 }
@@ -99,6 +102,7 @@ export const ALERT_TIMEOUT_MS = 10_000;
 export const DEFAULT_ALERTNAME = 'X0tta6bl4Incident';
 
 const DEFAULT_RETRIES = 3;
+const DEFAULT_RESEND_SECONDS = 60;
 const DEFAULT_BACKOFF_MS = 1_000;
 /** Root causes named in an alert's description. */
 const CAUSES_SHOWN = 3;
@@ -124,8 +128,12 @@ export class AlertSender {
   readonly #alertname: string;
   readonly #timeOf: (ts: number) => Date;
   readonly #onFailure: AlertSenderOptions['onFailure'];
-  /** The labels of the alert firing for each incident. */
-  readonly #firing = new Map<string, Record<string, string>>();
+  /** The alert firing for each incident: its labels, and what it is built from on a re-send. */
+  readonly #firing = new Map<
+    string,
+    { labels: Record<string, string>; incident: IncidentRecord; reason?: string }
+  >();
+  readonly #resendMs: number;
   /** Each incident's sends in progress, chained so they keep their order. */
   readonly #chains = new Map<string, Promise<void>>();
   readonly #stats = { sent: 0, failed: 0, retried: 0, lastFailure: undefined as string | undefined };
@@ -167,6 +175,10 @@ export class AlertSender {
       throw new ArgumentError('alertname', 'expected a non-empty string');
     this.#timeOf = options.timeOf ?? ((ts) => new Date(ts * 1000));
     this.#onFailure = options.onFailure;
+    const resend = options.resendSeconds ?? DEFAULT_RESEND_SECONDS;
+    if (typeof resend !== 'number' || !(resend > 0 && resend <= 86_400))
+      throw new ArgumentError('resendSeconds', `expected 0 < seconds <= 86400, got ${String(resend)}`);
+    this.#resendMs = resend * 1000;
   }
 
   /** What was sent and what failed so far. */
@@ -175,8 +187,9 @@ export class AlertSender {
   }
 
   /**
-   * Sends the loop's incident openings, escalations and closes as alerts from now on; returns a
-   * function that stops listening (sends already under way still finish; see `flush`).
+   * Sends the loop's incident openings, escalations and closes as alerts from now on, and re-sends
+   * the firing ones to Alertmanager every `resendSeconds`; returns a function that stops both
+   * (sends already under way still finish; see `flush`).
    */
   watch(loop: Pick<MapeKLoop, 'on'>): () => void {
     const handle = (event: AlertEvent): void => void this.notify(event);
@@ -185,9 +198,25 @@ export class AlertSender {
       loop.on('escalation', handle),
       loop.on('incident-resolved', handle),
     ];
+    const timer = setInterval(() => void this.resend(), this.#resendMs);
+    // The timer must not keep a process alive on its own (Node and Bun).
+    (timer as { unref?: () => void }).unref?.();
     return () => {
+      clearInterval(timer);
       for (const stop of stops) stop();
     };
+  }
+
+  /**
+   * Sends every firing alert to Alertmanager again, so it does not resolve them for want of news
+   * (`watch` calls it every `resendSeconds`); resolves once delivered or failed, never rejects.
+   */
+  resend(): Promise<void> {
+    if (!this.#alertmanager || this.#firing.size === 0) return Promise.resolve();
+    const alerts = [...this.#firing.values()].map(({ labels, incident, reason }) =>
+      this.#alert(incident, labels, undefined, reason),
+    );
+    return this.#post('alertmanager', { ...this.#alertmanager, body: JSON.stringify(alerts) });
   }
 
   /**
@@ -214,19 +243,19 @@ export class AlertSender {
   /** The alerts and webhook body of `event`, updating which alert fires for its incident. */
   #deliveryOf(event: AlertEvent): Delivery | undefined {
     const incident = event.incident;
-    const firing = this.#firing.get(incident.id);
+    const firing = this.#firing.get(incident.id)?.labels;
     const at = this.#timeOf(event.ts);
     let alerts: Alert[];
     let reason: string | undefined;
     if (event.type === 'incident-opened') {
       const labels = this.#labels(incident, 'warning');
-      this.#firing.set(incident.id, labels);
+      this.#firing.set(incident.id, { labels, incident });
       alerts = [this.#alert(incident, labels)];
     } else if (event.type === 'escalation') {
       if (firing?.severity === 'critical') return undefined;
       reason = event.reason;
       const labels = this.#labels(incident, 'critical');
-      this.#firing.set(incident.id, labels);
+      this.#firing.set(incident.id, { labels, incident, reason });
       alerts = [
         ...(firing ? [this.#alert(incident, firing, at)] : []),
         this.#alert(incident, labels, undefined, reason),
