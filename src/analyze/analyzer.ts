@@ -26,6 +26,7 @@
  * of the mesh's routing table (`updateRoutes`) and lets the nodes that route changes and the
  * engine's actions disturb settle (see Settling).
  */
+import { ArgumentError, DimensionError } from '../errors.ts';
 import type { Target } from '../domain/targets.ts';
 import type { CauseCandidate } from '../knowledge/records.ts';
 import type { SeriesWindows } from '../monitor/ring.ts';
@@ -92,6 +93,16 @@ const SUSPECT_ALPHA = 0.0005;
 const LOAD_ALONE = 4;
 /** Smoothing while a node is held down after a fix: its range moves to the new normal within the hold. */
 const HOLD_ALPHA = 0.2;
+
+/** Each series' learnt normal level, its mean absolute deviation, and the samples it learnt from. */
+export interface NormalRanges {
+  /** Normal level per series. */
+  level: number[];
+  /** Mean absolute deviation from it per series. */
+  spread: number[];
+  /** Samples learnt from per series (the gate is open until NORMAL_WARMUP of them). */
+  count: number[];
+}
 
 /** What Analyze concluded about an incident. */
 export interface IncidentSummary {
@@ -405,6 +416,37 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
     const deviation = Math.abs(x - this.#normalLevel[s]);
     this.#normalLevel[s] += alpha * (x - this.#normalLevel[s]);
     this.#normalSpread[s] += alpha * (deviation - this.#normalSpread[s]);
+  }
+
+  /**
+   * A copy of every series' learnt normal range (series node x metrics + j): what the anomaly
+   * gate judges a detector's alarm against, to save with the detector's state.
+   */
+  normalRanges(): NormalRanges {
+    return {
+      level: Array.from(this.#normalLevel),
+      spread: Array.from(this.#normalSpread),
+      count: Array.from(this.#normalCount),
+    };
+  }
+
+  /**
+   * Continues from normal ranges learnt before (`normalRanges()` of an analyzer over as many
+   * series), so that a restarted engine gates alarms at once instead of letting every alarm of
+   * its first ticks count. DimensionError or ArgumentError when they do not fit.
+   */
+  restoreNormalRanges(ranges: NormalRanges): void {
+    const series = this.#normalLevel.length;
+    for (const key of ['level', 'spread', 'count'] as const) {
+      const values = ranges?.[key];
+      if (!Array.isArray(values) || values.length !== series)
+        throw new DimensionError(`ranges.${key}`, `expected ${series} numbers (one per series)`);
+      if (!values.every((v) => Number.isFinite(v) && (key === 'level' || v >= 0)))
+        throw new ArgumentError(`ranges.${key}`, 'expected finite numbers (spreads and counts >= 0)');
+    }
+    this.#normalLevel.set(ranges.level);
+    this.#normalSpread.set(ranges.spread);
+    this.#normalCount.set(ranges.count.map((c) => Math.min(Math.floor(c), 0xffffffff)));
   }
 
   /** Whether `node` is silent now (stopped reporting for at least `silenceTicks`). */

@@ -5,7 +5,7 @@
  * actions disturb settle. The streaming detectors are a kernel (src/kernels/detector); the NAB
  * scorer lives in ./nab (its own entry point).
  */
-export { Analyzer, type AnalyzerOptions, type IncidentSummary } from './analyzer.ts';
+export { Analyzer, type AnalyzerOptions, type IncidentSummary, type NormalRanges } from './analyzer.ts';
 export type { DiagnosisContext } from './evidence.ts';
 export { MeshGraph } from './graph.ts';
 export {

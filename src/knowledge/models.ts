@@ -4,8 +4,12 @@
  * replay of its events, so every promotion and rollback stays in the store's history.
  */
 
-/** What a registered model is. */
-export type ModelKind = 'detector' | 'scoring-adapter' | 'onnx' | 'embedder';
+/**
+ * What a registered model is: besides detectors, the scoring adapter, ONNX models and embedders,
+ * the planner's success posteriors and the RAG index of past incidents (the engine's learning
+ * that survives a restart, src/run/learning.ts).
+ */
+export type ModelKind = 'detector' | 'scoring-adapter' | 'onnx' | 'embedder' | 'success-rates' | 'rag-index';
 
 /** Where a version came from: enough to rebuild it or to compare it with another. */
 export interface ModelLineage {

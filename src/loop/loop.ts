@@ -35,7 +35,7 @@
  * refuses is not taken: an engine that cannot account for an action does not act, and the
  * incident goes to a human at once (a retry would act later on a trail that just failed).
  */
-import { Analyzer, type IncidentSummary } from '../analyze/analyzer.ts';
+import { Analyzer, type IncidentSummary, type NormalRanges } from '../analyze/analyzer.ts';
 import { signatureOf } from '../analyze/evidence.ts';
 import type { TrackedIncident } from '../analyze/incidents.ts';
 import { printTarget } from '../domain/targets.ts';
@@ -289,6 +289,23 @@ export class MapeKLoop {
    */
   updateRoutes(nextHop: ArrayLike<number>): void {
     this.#analyzer.updateRoutes(nextHop, this.#now);
+  }
+
+  /**
+   * A copy of Analyze's learnt normal range of every series (its alarm gate), to save with the
+   * detector's state and restore on the next start with {@link restoreNormalRanges}.
+   */
+  normalRanges(): NormalRanges {
+    return this.#analyzer.normalRanges();
+  }
+
+  /**
+   * Continues from normal ranges saved by an earlier loop over as many series (before the first
+   * tick): a restored detector's alarms are then judged at once, not let through while the ranges
+   * are learnt. DimensionError or ArgumentError when they do not fit.
+   */
+  restoreNormalRanges(ranges: NormalRanges): void {
+    this.#analyzer.restoreNormalRanges(ranges);
   }
 
   /** Waits for queued knowledge writes, those waiting for their audit records included (e.g. before shutdown). */

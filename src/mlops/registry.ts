@@ -1,6 +1,7 @@
 /**
  * The model registry: versions of every learnt model (detector parameters and state, the
- * scoring adapter, ONNX models, embedders) in the knowledge store, each with its lineage, tags
+ * scoring adapter, ONNX models, embedders, success posteriors, the RAG index of past incidents)
+ * in the knowledge store, each with its lineage, tags
  * and a digest of its artefact, and aliases (`champion`, `challenger`) moved by promotion and
  * rollback. An alias is a stack: `promote` pushes a version, `rollback` pops back to the one
  * promoted before it (skipping any whose artefact no longer matches its digest), so repeated
@@ -25,7 +26,14 @@ import { sha256 } from '../security/pq.ts';
 import { ModelNotFoundError, ModelTransitionError } from './errors.ts';
 
 /** The kinds of model the registry holds. */
-export const MODEL_KINDS: readonly ModelKind[] = ['detector', 'scoring-adapter', 'onnx', 'embedder'];
+export const MODEL_KINDS: readonly ModelKind[] = [
+  'detector',
+  'scoring-adapter',
+  'onnx',
+  'embedder',
+  'success-rates',
+  'rag-index',
+];
 
 /** The alias the engine acts on. */
 export const CHAMPION = 'champion';

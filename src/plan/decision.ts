@@ -109,6 +109,26 @@ export interface UtilityPlannerOptions {
   plausible?: number;
   /** 'wasm' | 'ts';|Where the scoring kernel runs (default 'auto'). */
   backend?: 'auto' | 'wasm' | 'ts';
+  /**
+   * Adapter weights learnt before (from {@link UtilityPlanner.adapter}, e.g. restored from the
+   * model registry) to start from instead of a fresh adapter; their rank sets `rank`.
+   */
+  adapter?: PlannerAdapter;
+}
+
+/**
+ * The planner's learnt adapter: A (features x rank, row-major) and B (rank), over the fixed base
+ * weights of {@link FEATURES}. Plain numbers, so it stores as JSON.
+ */
+export interface PlannerAdapter {
+  /** The feature names, in vector order, that the adapter was learnt over. */
+  features: readonly string[];
+  /** The adapter's rank r. */
+  rank: number;
+  /** The down-projection A, features x r, row-major. */
+  a: readonly number[];
+  /** The up-projection B, r values. */
+  b: readonly number[];
 }
 
 /** Scores candidates, explains them, and learns from outcomes. Create with `UtilityPlanner.create`. */
@@ -121,7 +141,7 @@ export class UtilityPlanner {
   /** Learned success posteriors per (signature, action). */
   readonly successRates: SuccessRates;
   readonly #actions: Map<string, ActionSpec>;
-  readonly #options: Required<Omit<UtilityPlannerOptions, 'actions' | 'backend'>>;
+  readonly #options: Required<Omit<UtilityPlannerOptions, 'actions' | 'backend' | 'adapter'>>;
 
   private constructor(
     private readonly scorer: Scorer,
@@ -143,13 +163,22 @@ export class UtilityPlanner {
     options: UtilityPlannerOptions = {},
     successRates: SuccessRates = new SuccessRates(),
   ): Promise<UtilityPlanner> {
+    const adapter = options.adapter === undefined ? undefined : checkAdapter(options.adapter);
+    const rank = adapter?.rank ?? options.rank ?? 4;
     const scorer = await createScorer({
       features: FEATURES.length,
-      rank: options.rank ?? 4,
+      rank,
       backend: options.backend,
       weights: BASE_WEIGHTS,
+      ...(adapter ? { a: Float32Array.from(adapter.a), b: Float32Array.from(adapter.b) } : {}),
     });
-    return new UtilityPlanner(scorer, options.actions ?? DEFAULT_ACTIONS, options, successRates);
+    return new UtilityPlanner(scorer, options.actions ?? DEFAULT_ACTIONS, { ...options, rank }, successRates);
+  }
+
+  /** A copy of the adapter learnt so far, to save and pass back as `UtilityPlannerOptions.adapter`. */
+  adapter(): PlannerAdapter {
+    const { a, b } = this.scorer.parameters();
+    return { features: [...FEATURES], rank: this.scorer.rank, a: Array.from(a), b: Array.from(b) };
   }
 
   /** Known actions. */
@@ -292,6 +321,25 @@ export class UtilityPlanner {
  */
 export function attemptKey(action: string, target: Target): string {
   return `${action}@${targetKey(target)}`;
+}
+
+/** The adapter if it fits this planner's features (ArgumentError naming what does not). */
+function checkAdapter(adapter: PlannerAdapter): PlannerAdapter {
+  if (adapter === null || typeof adapter !== 'object')
+    throw new ArgumentError('options.adapter', 'expected { features, rank, a, b }');
+  const { features, rank, a, b } = adapter;
+  if (!Array.isArray(features) || features.join() !== FEATURES.join())
+    throw new ArgumentError(
+      'options.adapter.features',
+      `learnt over [${String(features)}], not this planner's [${FEATURES.join()}]`,
+    );
+  if (!Number.isInteger(rank) || rank < 1)
+    throw new ArgumentError('options.adapter.rank', `expected an integer >= 1, got ${String(rank)}`);
+  if (!Array.isArray(a) || a.length !== FEATURES.length * rank)
+    throw new ArgumentError('options.adapter.a', `expected ${FEATURES.length * rank} numbers`);
+  if (!Array.isArray(b) || b.length !== rank)
+    throw new ArgumentError('options.adapter.b', `expected ${rank} numbers`);
+  return adapter;
 }
 
 /** Runbook support s in 0..1 counts as 4s prior successes. */

@@ -4,11 +4,12 @@
  */
 import type { IdSource } from '../knowledge/ids.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
-import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
+import type { AuditSink, Diagnoser } from '../loop/contracts.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
 import type { FaultRecord, Topology, TopologyKind } from '../sim/index.ts';
 import { RUNBOOKS } from '../rag/runbooks.generated.ts';
 import { Evaluator, type HealingReport } from './evaluate.ts';
+import type { LearntModels, RestoredLearning } from './learning.ts';
 import { MeshLoop, type MeshLoopOptions } from './mesh-loop.ts';
 
 /** Options of the main job's run. */
@@ -21,10 +22,14 @@ export interface HealingRunOptions {
   faultsPerKind?: number;
   /** Seed of the mesh, the faults and the engine (default 1). */
   seed?: number;
+  /** Seed of the fault schedule alone (default `seed`; see MeshLoopOptions). */
+  faultSeed?: number;
+  /** First tick (default 0; see MeshLoopOptions). */
+  startTick?: number;
   /** How the mesh is generated (default 'geometric'). */
   topology?: TopologyKind;
-  /** Builds the detector for `series` series. */
-  detector: (series: number) => BatchScorer | Promise<BatchScorer>;
+  /** Builds the detector for `series` series, continuing `saved` when given (see MeshLoopOptions). */
+  detector: NonNullable<MeshLoopOptions['detector']>;
   /** Detector score at or above which a series is anomalous. */
   threshold: number;
   /** Where knowledge is kept (default a fresh MemoryStore). */
@@ -43,6 +48,10 @@ export interface HealingRunOptions {
   signal?: AbortSignal;
   /** Sees every frame and the routes in force before the loop ticks on it (see MeshLoopOptions). */
   onFrame?: MeshLoopOptions['onFrame'];
+  /** What the engine learnt before, to start from (see MeshLoopOptions.learning). */
+  learning?: RestoredLearning;
+  /** Take what the engine learnt by the end (`learnt` in the result), e.g. for `saveLearning`. */
+  keepLearning?: boolean;
 }
 
 /** How long the run may hold the event loop before it lets timers and signal handlers run. */
@@ -50,12 +59,16 @@ const YIELD_EVERY_MS = 50;
 
 /**
  * Runs the loop over the simulator and returns the scored report, the loop (for its stats), the
- * mesh it healed (to draw where the faults struck) and the faults as the simulator recorded them
- * (the ground truth an export carries).
+ * mesh it healed (to draw where the faults struck), the faults as the simulator recorded them
+ * (the ground truth an export carries) and, with `keepLearning`, what the engine learnt.
  */
-export async function runHealing(
-  options: HealingRunOptions,
-): Promise<{ report: HealingReport; loop: MapeKLoop; topology: Topology; groundTruth: FaultRecord[] }> {
+export async function runHealing(options: HealingRunOptions): Promise<{
+  report: HealingReport;
+  loop: MapeKLoop;
+  topology: Topology;
+  groundTruth: FaultRecord[];
+  learnt?: LearntModels;
+}> {
   const seed = options.seed ?? 1;
   const hours = options.hours ?? 24;
   const mesh = await MeshLoop.create({ ...options, seed, hours, faultsPerKind: options.faultsPerKind ?? 20 });
@@ -76,6 +89,8 @@ export async function runHealing(
       yieldedAt = performance.now();
     }
   }
+  // Before the loop closes: closing stops the detector workers that hold their state.
+  const learnt = options.keepLearning ? await mesh.learnt() : undefined;
   // The run owns its loop: waits for its writes and rollbacks, ends its events, frees its workers.
   await mesh.loop.close();
   const hoursRun = ran < total ? Math.max(ran, 1) / 3600 : hours;
@@ -84,5 +99,6 @@ export async function runHealing(
     loop: mesh.loop,
     topology: mesh.sim.topology,
     groundTruth: mesh.sim.groundTruth(),
+    ...(learnt ? { learnt } : {}),
   };
 }

@@ -5,12 +5,15 @@
  * load tester's engine target pace it themselves.
  */
 import { MeshGraph } from '../analyze/graph.ts';
+import { ArgumentError } from '../errors.ts';
 import type { IdSource } from '../knowledge/ids.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import { MapeKLoop } from '../loop/loop.ts';
 import type { MetricSpec } from '../monitor/ingest.ts';
 import { UtilityPlanner } from '../plan/decision.ts';
+import { SuccessRates } from '../plan/posteriors.ts';
+import type { BankState } from '../kernels/detector/detector.ts';
 import {
   MeshSimulator,
   METRIC_NAMES,
@@ -20,6 +23,14 @@ import {
   type TopologyKind,
 } from '../sim/index.ts';
 import { createEngineParts } from './defaults.ts';
+import {
+  detectorState,
+  type LearntModels,
+  plannerOptions,
+  restoreIncidents,
+  type RestoredLearning,
+  snapshotLearning,
+} from './learning.ts';
 import { SimulatorExecutor } from './sim-executor.ts';
 
 /** The simulator's metrics with their physical ranges (values outside are rejected). */
@@ -61,6 +72,15 @@ export interface MeshLoopOptions {
   nodes?: number;
   /** Seed of the mesh, the faults and the engine (default 1). */
   seed?: number;
+  /** Seed of the fault schedule alone (default `seed`): another day of faults on the same mesh. */
+  faultSeed?: number;
+  /**
+   * First tick the loop sees (default 0, midnight); the fault schedule starts there. The mesh
+   * runs from midnight up to it first, without faults and unobserved, so its state (load, queues,
+   * caches) is that of a mesh that has been running, not a freshly started one: a second day on
+   * the same mesh starts where the first ended.
+   */
+  startTick?: number;
   /** How the mesh is generated (default 'geometric'). */
   topology?: TopologyKind;
   /** Length of the fault schedule in simulated hours (default 1). */
@@ -68,11 +88,11 @@ export interface MeshLoopOptions {
   /** Faults of each kind in that schedule (default 2); 0 schedules none (faults are then injected by hand, as in the playground). */
   faultsPerKind?: number;
   /**
-   * Builds the detector for `series` series; with `threshold`, the score at or above which a
-   * series is anomalous. Default: the engine's defaults (src/run/defaults.ts), whose RAG
-   * diagnoser then also becomes the default `diagnoser`.
+   * Builds the detector for `series` series, continuing `saved` when given (with `learning`);
+   * with `threshold`, the score at or above which a series is anomalous. Default: the engine's
+   * defaults (src/run/defaults.ts), whose RAG diagnoser then also becomes the default `diagnoser`.
    */
-  detector?: (series: number) => BatchScorer | Promise<BatchScorer>;
+  detector?: (series: number, saved?: BankState) => BatchScorer | Promise<BatchScorer>;
   /** Detector score at or above which a series is anomalous. */
   threshold?: number;
   /** Diagnoses incidents. */
@@ -88,6 +108,12 @@ export interface MeshLoopOptions {
    * writes the run's telemetry from here). The frame is reused: copy what is kept.
    */
   onFrame?: (frame: TickFrame, routes: RouteTable) => void;
+  /**
+   * What the engine learnt before (`restoreLearning`, src/run/learning.ts): the planner starts
+   * from its posteriors and adapter, the detector from its state (through `detector`'s `saved`),
+   * the diagnoser's index from its incidents.
+   */
+  learning?: RestoredLearning;
 }
 
 /** A loop over a simulated mesh, advanced tick by tick. */
@@ -99,6 +125,10 @@ export class MeshLoop {
     readonly loop: MapeKLoop,
     readonly sim: MeshSimulator,
     private readonly executor: SimulatorExecutor,
+    /** The planner the loop decides with (its posteriors and adapter are what it learns). */
+    readonly planner: UtilityPlanner,
+    private readonly detector: BatchScorer,
+    private readonly diagnoser: Diagnoser | undefined,
     private readonly onFrame?: (frame: TickFrame, routes: RouteTable) => void,
   ) {
     this.#batch = new FrameBatch(sim.topology.nodeIds.length);
@@ -107,14 +137,24 @@ export class MeshLoop {
   /** Builds the simulator, its fault schedule, the engine's parts and the loop. */
   static async create(options: MeshLoopOptions = {}): Promise<MeshLoop> {
     const seed = options.seed ?? 1;
+    const startTick = options.startTick ?? 0;
+    if (!Number.isInteger(startTick) || startTick < 0)
+      throw new ArgumentError('options.startTick', `expected an integer >= 0, got ${String(startTick)}`);
     const sim = new MeshSimulator({
       seed,
       topology: { kind: options.topology ?? 'geometric', nodes: options.nodes ?? 50 },
     });
+    while (sim.now < startTick) sim.tick();
     const perKind = options.faultsPerKind ?? 2;
     if (perKind !== 0) {
-      for (const spec of scheduleFaults({ seed, topology: sim.topology, hours: options.hours ?? 1, perKind }))
-        sim.inject(spec);
+      const faultSeed = options.faultSeed ?? seed;
+      for (const spec of scheduleFaults({
+        seed: faultSeed,
+        topology: sim.topology,
+        hours: options.hours ?? 1,
+        perKind,
+      }))
+        sim.inject({ ...spec, start: (spec.start ?? 0) + startTick });
     }
     const t = sim.topology;
     const graph = new MeshGraph(
@@ -127,6 +167,16 @@ export class MeshLoop {
         ? { detector: options.detector, threshold: options.threshold, diagnoser: options.diagnoser }
         : { ...(await createEngineParts()), ...(options.diagnoser ? { diagnoser: options.diagnoser } : {}) };
     const executor = new SimulatorExecutor(sim);
+    const learning = options.learning;
+    const saved = learning?.detector
+      ? detectorState(learning.detector, graph.nodeIds, metricNames)
+      : undefined;
+    const detector = await parts.detector(graph.size * SIM_METRICS.length, saved?.state);
+    const planner = await UtilityPlanner.create(
+      plannerOptions(learning),
+      new SuccessRates(learning?.successRates ?? []),
+    );
+    await restoreIncidents(parts.diagnoser, learning?.incidents);
     const loop = new MapeKLoop({
       graph,
       metrics: SIM_METRICS,
@@ -137,16 +187,32 @@ export class MeshLoop {
       lossMetric: 'packetLoss',
       linkMetric: 'linkQuality',
       throughputMetric: 'throughput',
-      detector: await parts.detector(graph.size * SIM_METRICS.length),
+      detector,
       threshold: parts.threshold,
-      planner: await UtilityPlanner.create(),
+      planner,
       executor,
       store: options.store,
       diagnoser: parts.diagnoser,
       audit: options.audit,
       ids: options.ids,
     });
-    return new MeshLoop(loop, sim, executor, options.onFrame);
+    if (saved?.normal) loop.restoreNormalRanges(saved.normal);
+    return new MeshLoop(loop, sim, executor, planner, detector, parts.diagnoser, options.onFrame);
+  }
+
+  /**
+   * What the engine has learnt so far (see `snapshotLearning`), to register with `saveLearning`.
+   * Take it before the loop is closed.
+   */
+  learnt(): Promise<LearntModels> {
+    return snapshotLearning({
+      planner: this.planner,
+      detector: this.detector,
+      sources: this.sim.topology.nodeIds,
+      metrics: metricNames,
+      ...(this.diagnoser ? { diagnoser: this.diagnoser } : {}),
+      normalRanges: this.loop.normalRanges(),
+    });
   }
 
   /** One simulated second: the mesh ticks, finished actions land, the loop runs one tick. */
@@ -163,6 +229,9 @@ export class MeshLoop {
     await this.loop.tick(frame.tick, this.#batch.from(frame));
   }
 }
+
+/** The loop's metric names, in series order. */
+const metricNames = SIM_METRICS.map((m) => m.name);
 
 /** A simulator frame as the columnar batch of the nodes that reported, reusing its buffers. */
 class FrameBatch {

@@ -26,6 +26,11 @@ export interface DetectorPoolOptions {
   shards?: number;
   /** Ticks between state checkpoints used to reopen a crashed shard (default 600). */
   checkpointEvery?: number;
+  /**
+   * A saved bank of `series` series (e.g. `DetectorBank.save()` or `DetectorPool.save()` of an
+   * earlier run) to continue from instead of fresh series; each shard takes its slice.
+   */
+  saved?: BankState;
 }
 
 interface Shard {
@@ -48,20 +53,44 @@ export class DetectorPool {
     private readonly checkpointEvery: number,
   ) {}
 
-  /** Starts the workers and opens a fresh bank of `series` series across them. */
+  /**
+   * Starts the workers and opens a bank of `series` series across them: fresh, or continuing
+   * `options.saved` (ArgumentError when it holds another number of series).
+   */
   static async open(series: number, options: DetectorPoolOptions = {}): Promise<DetectorPool> {
     if (!Number.isInteger(series) || series < 1)
       throw new ArgumentError('series', `expected an integer >= 1, got ${series}`);
+    const saved = options.saved;
+    if (saved !== undefined && saved?.series?.length !== series)
+      throw new ArgumentError(
+        'options.saved',
+        `expected the saved state of ${series} series, got ${String(saved?.series?.length)}`,
+      );
     const count = Math.min(series, options.shards ?? defaultPoolSize());
     if (!Number.isInteger(count) || count < 1)
       throw new ArgumentError('shards', `expected an integer >= 1, got ${options.shards}`);
     const per = Math.ceil(series / count);
     const shards: Shard[] = [];
     for (let start = 0; start < series; start += per) {
-      shards.push({ pool: createDetectorWorker(), start, size: Math.min(per, series - start) });
+      const size = Math.min(per, series - start);
+      // A restored shard's first checkpoint is its saved slice: a crash before the next one
+      // reopens it from there rather than fresh.
+      const checkpoint = saved && { ...saved, series: saved.series.slice(start, start + size) };
+      shards.push({ pool: createDetectorWorker(), start, size, ...(checkpoint ? { checkpoint } : {}) });
     }
-    await Promise.all(shards.map((s) => s.pool.run('open', [s.size])));
+    try {
+      await Promise.all(shards.map((s) => s.pool.run('open', [s.size, s.checkpoint])));
+    } catch (error) {
+      await Promise.all(shards.map((s) => s.pool.close()));
+      throw error;
+    }
     return new DetectorPool(series, shards, options.checkpointEvery ?? 600);
+  }
+
+  /** Every series' state, in series order (the shards' states joined): restorable as a bank or a pool. */
+  async save(): Promise<BankState> {
+    const parts = await Promise.all(this.shards.map((s) => s.pool.run('save', [])));
+    return { version: parts[0].version, params: parts[0].params, series: parts.flatMap((p) => p.series) };
   }
 
   /** Scores one tick of every series (the loop's BatchScorer contract). */
