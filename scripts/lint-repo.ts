@@ -129,7 +129,9 @@ const SKIPPED_OR_FOCUSED =
   /\b(describe|it|test|suite|bench)\.(skip|only|todo|skipIf|runIf)\b|\b(xit|xtest|xdescribe|fit|fdescribe)\s*\(/;
 
 /** Where a portable suite's relative imports may lead (repository paths), besides its two packages. */
-const PORTABLE_PACKAGES = new Set(['vitest', 'fast-check']);
+// The test tools, and two libraries the engine's own wire formats run on everywhere (a suite
+// builds deliberately broken remote-write bodies with them).
+const PORTABLE_PACKAGES = new Set(['vitest', 'fast-check', 'snappyjs', '@bufbuild/protobuf/wire']);
 const PORTABLE_FOLDERS = /^(src|test\/fixtures|test\/conformance\/helpers)\//;
 
 /** Whether `spec`, imported by the repository file `from`, keeps a conformance suite portable. */
@@ -236,7 +238,7 @@ export const REPOSITORY_CHECKS: readonly RepositoryCheck[] = [
   },
   {
     id: 'portable-conformance-suites',
-    rule: "test/conformance imports only 'vitest', 'fast-check', src/, test/fixtures/ and test/conformance/helpers/",
+    rule: `test/conformance imports only ${[...PORTABLE_PACKAGES].map((p) => `'${p}'`).join(', ')}, src/, test/fixtures/ and test/conformance/helpers/`,
     async findings(tree) {
       const suites = await tree.files('test/conformance');
       return suites.flatMap((s) =>
