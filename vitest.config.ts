@@ -49,6 +49,8 @@ export default defineConfig({
       '@noble/hashes/sha2.js',
       '@noble/hashes/scrypt.js',
       '@noble/ciphers/aes.js',
+      'snappyjs',
+      '@bufbuild/protobuf/wire',
     ],
   },
   worker: { format: 'es' },
