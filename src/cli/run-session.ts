@@ -5,6 +5,10 @@
  * record; `finish()` appends `run.end`, seals everything, records the log's checkpoint (entries
  * and head) in the store and the `--checkpoint` file, and lets the store go.
  *
+ * With a store directory the session also carries the engine's learning across runs
+ * (src/run/learning.ts): `restoreLearning()` before the run starts from the models the last run
+ * registered, `saveLearning()` after it registers what this one learnt (each step audited).
+ *
  * Without a store directory the log lives in memory and the `--audit` file is rewritten
  * atomically at every seal (at least once a second while entries arrive), so a killed run
  * leaves a verifiable file missing at most its last second, never a half-written one.
@@ -15,9 +19,12 @@ import { newRunId } from '../knowledge/ids.ts';
 import { MemoryStore } from '../knowledge/memory-store.ts';
 import type { PGliteStore } from '../knowledge/pglite-store.ts';
 import { RUN_END_KIND, RUN_START_KIND, type RunRecord, type RunStore } from '../knowledge/runs.ts';
+import type { ModelStore, ModelVersionRecord } from '../knowledge/models.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import { AuditLogSink } from '../loop/audit-sink.ts';
 import type { RagStore } from '../rag/store.ts';
+import type { HealingReport } from '../run/evaluate.ts';
+import { type LearntModels, type RestoredLearning, restoreLearning, saveLearning } from '../run/learning.ts';
 import type { AuditEntry, BatchSeal, StoredEntry, UnsealedEntry } from '../security/audit-entry.ts';
 import { AuditLog, type AuditCheckpoint } from '../security/audit-log.ts';
 import { MemoryAuditStore, exportAuditFile, type AuditStore } from '../security/audit-store.ts';
@@ -48,7 +55,7 @@ export type RunEnd = Exclude<RunRecord['status'], 'running'> | 'failed';
 /** An open store, keys and audit log for one run (see the file comment). */
 export class RunSession {
   readonly runId: string;
-  readonly knowledge: KnowledgeStore & RunStore;
+  readonly knowledge: KnowledgeStore & RunStore & ModelStore;
   readonly ragStore: RagStore | undefined;
   readonly sink: AuditLogSink;
   /** Who signs: the key file given, or a note that the key dies with the run. */
@@ -57,10 +64,12 @@ export class RunSession {
   readonly #record: RunRecord;
   readonly #checkpointFile: string | undefined;
   readonly #close: () => Promise<void>;
+  readonly #durable: boolean;
 
   private constructor(parts: {
     record: RunRecord;
-    knowledge: KnowledgeStore & RunStore;
+    knowledge: KnowledgeStore & RunStore & ModelStore;
+    durable: boolean;
     ragStore: RagStore | undefined;
     log: AuditLog;
     signer: string;
@@ -76,6 +85,7 @@ export class RunSession {
     this.signer = parts.signer;
     this.#checkpointFile = parts.checkpointFile;
     this.#close = parts.close;
+    this.#durable = parts.durable;
   }
 
   /**
@@ -109,6 +119,7 @@ export class RunSession {
       return new RunSession({
         record,
         knowledge: opened.knowledge,
+        durable: options.store !== 'memory',
         ragStore: opened.ragStore,
         log,
         signer,
@@ -119,6 +130,49 @@ export class RunSession {
       await opened.close();
       throw error;
     }
+  }
+
+  /**
+   * What earlier runs on this store learnt (undefined for a memory store, which holds none),
+   * with a notice of what was restored and of any model left out.
+   */
+  async restoreLearning(notice: (line: string) => void): Promise<RestoredLearning | undefined> {
+    if (!this.#durable) return undefined;
+    const restored = await restoreLearning(this.knowledge);
+    for (const line of restored.notes) notice(`learning: ${line}`);
+    const versions = Object.entries(restored.versions).map(([key, version]) => `${key}@${version}`);
+    notice(
+      versions.length > 0
+        ? `learning restored from the store: ${versions.join(', ')}`
+        : 'learning: the store holds no learnt models yet; the engine starts fresh',
+    );
+    return restored;
+  }
+
+  /**
+   * Registers what the run learnt as the next version of each model (parent: the version
+   * `restored`), with the run's figures and id, audited in the run's log; nothing for a memory store.
+   */
+  async saveLearning(
+    learnt: LearntModels,
+    restored: RestoredLearning,
+    report: HealingReport,
+  ): Promise<ModelVersionRecord[]> {
+    if (!this.#durable) return [];
+    const o = report.overall;
+    return saveLearning(this.knowledge, learnt, {
+      restored,
+      audit: this.#log,
+      dataWindow: { from: 0, to: report.ticks },
+      metrics: {
+        detectionRate: o.detectionRate,
+        healedRate: o.healedRate,
+        ...(o.mttrMedian === null ? {} : { mttrMedian: o.mttrMedian }),
+        falseAlarmsPerHour: o.falseAlarmsPerHour,
+        actions: o.actions,
+      },
+      tags: [`run:${this.runId}`],
+    });
   }
 
   /** The log's state so far (for progress reports). */
@@ -152,7 +206,7 @@ export class RunSession {
 }
 
 interface OpenedStore {
-  knowledge: KnowledgeStore & RunStore;
+  knowledge: KnowledgeStore & RunStore & ModelStore;
   ragStore: RagStore | undefined;
   audit: AuditStore;
   close(): Promise<void>;

@@ -74,10 +74,13 @@ export const RUN_COMMAND = defineCommand({
     ...COLUMNS.map((c) => `  ${c.title.padEnd(13)}  ${c.means}`),
     '',
     '--store <dir> keeps the knowledge, the RAG documents and the signed audit log in one PGlite',
-    'database there (one process writes a store at a time); with --store memory the audit log is',
-    'written to the --audit file. Check it with x0tta6bl4 audit verify <dir-or-file>. The run ends by',
-    "printing the log's entry count and head (also in the report). --min-detection and --min-healed",
-    'make the exit code fail a run whose overall figures fall short.',
+    'database there (one process writes a store at a time), and what the engine learns: a run starts',
+    'from the models the last one registered (success rates, scoring adapter, detector state, past',
+    'incidents; x0tta6bl4 models list) and registers its own as their next versions. With',
+    '--store memory the audit log is written to the --audit file. Check it with x0tta6bl4 audit',
+    "verify <dir-or-file>. The run ends by printing the log's entry count and head (also in the",
+    'report). --min-detection and --min-healed make the exit code fail a run whose overall figures',
+    'fall short.',
     '',
     '--export <dir> writes the run for replay and rca: telemetry.ndjson (or .csv) with one',
     '{"ts","node","metric","value"} sample per reporting node, metric and tick (ts = the tick in',
@@ -242,7 +245,9 @@ async function run(values: RunOptions, exported: ExportFolder | undefined): Prom
       ragStore: session.ragStore,
       ...(runbooks ? { runbooks } : {}),
     });
-    const { report, loop, topology, groundTruth } = await runHealing({
+    // A store directory carries what earlier runs learnt; this run starts from it and adds to it.
+    const learning = await session.restoreLearning(notice);
+    const { report, loop, topology, groundTruth, learnt } = await runHealing({
       nodes,
       hours,
       faultsPerKind,
@@ -253,6 +258,7 @@ async function run(values: RunOptions, exported: ExportFolder | undefined): Prom
       ids: new IdSource(session.runId),
       signal: stop.signal,
       ...(exported ? { onFrame: exported.onFrame } : {}),
+      ...(learning ? { learning, keepLearning: true } : {}),
       ...parts,
       onProgress: (tick, total, l) => {
         const s = l.stats();
@@ -278,6 +284,10 @@ async function run(values: RunOptions, exported: ExportFolder | undefined): Prom
     });
     progress.clear();
     await parts.close();
+    if (learning && learnt) {
+      const versions = await session.saveLearning(learnt, learning, report);
+      notice(`learning registered: ${versions.map((v) => `${v.name}@${v.version}`).join(', ')}`);
+    }
     end = stop.signal.aborted ? 'interrupted' : 'finished';
     const audit = await session.finish(end);
     const output = {

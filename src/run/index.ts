@@ -1,10 +1,27 @@
 /**
  * Run: the main job. The loop over the simulated mesh (MeshLoop, one wiring shared by the CLI,
  * the load tester and the readiness checks), the embedded default parts, the simulator behind
- * the Executor interface, and the evaluator that scores a run against the ground truth.
+ * the Executor interface, the evaluator that scores a run against the ground truth, and the
+ * save and restore of what the engine learns (learning.ts), so learning survives a restart.
  */
 export { runHealing, type HealingRunOptions } from './healing-run.ts';
 export { MeshLoop, LOCAL_METRICS, SIM_METRICS, type MeshLoopOptions } from './mesh-loop.ts';
 export { createEngineParts, type EngineParts, type EnginePartsOptions } from './defaults.ts';
 export { SimulatorExecutor } from './sim-executor.ts';
 export { Evaluator, type FaultOutcome, type HealingReport, type KindReport } from './evaluate.ts';
+export {
+  detectorArtefact,
+  detectorState,
+  LEARNT_MODELS,
+  plannerOptions,
+  restoreIncidents,
+  restoreLearning,
+  saveLearning,
+  snapshotLearning,
+  type DetectorArtefact,
+  type LearningParts,
+  type LearntModelKey,
+  type LearntModels,
+  type RestoredLearning,
+  type SaveLearningOptions,
+} from './learning.ts';
