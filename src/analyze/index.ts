@@ -1,6 +1,6 @@
 /**
  * Analyze: turns per-series anomaly scores into incidents grouped by time and topology, ranks
- * their root causes, judges recovery against pre-incident baselines, describes symptoms in
+ * their root causes (live, or after the fact for one window of recorded telemetry: rca.ts), judges recovery against pre-incident baselines, describes symptoms in
  * operator words for the diagnosis, and lets the nodes that route changes and the engine's own
  * actions disturb settle. The streaming detectors are a kernel (src/kernels/detector); the NAB
  * scorer lives in ./nab (its own entry point).
@@ -16,6 +16,18 @@ export {
   type TrackedIncident,
 } from './incidents.ts';
 export { rankRootCauses, type RootCauseOptions } from './root-cause.ts';
+export {
+  describeRankedCause,
+  learnNormal,
+  NORMAL_WIDTH,
+  rankCauses,
+  type NormalModel,
+  type RankCausesOptions,
+  type RankedCause,
+  type RcaMetrics,
+  type RcaResult,
+  type SeriesEvidence,
+} from './rca.ts';
 export type { ActionEffects } from './settling.ts';
 export { captureBand, recovered, type Band, type BandOptions } from './recovery.ts';
 export { describeIncident, describeSeries, type Shape, type Symptom } from './symptoms.ts';

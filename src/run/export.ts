@@ -82,6 +82,7 @@ export class RunExport {
   #header: boolean;
 
   /**
+   * An export writing its telemetry in `format`.
    * @param format the telemetry's format
    * @param telemetry receives the telemetry text, a tick at a time
    * @param routeChanges receives the route-change lines, a tick at a time

@@ -8,7 +8,35 @@ export { runHealing, type HealingRunOptions } from './healing-run.ts';
 export { MeshLoop, LOCAL_METRICS, SIM_METRICS, type MeshLoopOptions } from './mesh-loop.ts';
 export { createEngineParts, type EngineParts, type EnginePartsOptions } from './defaults.ts';
 export { SimulatorExecutor } from './sim-executor.ts';
-export { Evaluator, type FaultOutcome, type HealingReport, type KindReport } from './evaluate.ts';
+export {
+  Evaluator,
+  type FaultOutcome,
+  type GroundTruthSource,
+  type HealingReport,
+  type KindReport,
+} from './evaluate.ts';
+export {
+  csvField,
+  RunExport,
+  truthFile,
+  type TelemetryFormat,
+  type TopologyFile,
+  type TruthFault,
+  type TruthFile,
+} from './export.ts';
+export {
+  describeCause,
+  parseRouteChanges,
+  ReplayRecorder,
+  TelemetryReplay,
+  type CauseEvidence,
+  type ReplayCause,
+  type ReplayIncident,
+  type ReplayPlan,
+  type RouteChange,
+  type TelemetryReplayOptions,
+} from './replay.ts';
+export { RecordedTruth } from './truth-file.ts';
 export {
   detectorArtefact,
   detectorState,
