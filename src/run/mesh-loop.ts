@@ -127,7 +127,8 @@ export class MeshLoop {
     private readonly executor: SimulatorExecutor,
     /** The planner the loop decides with (its posteriors and adapter are what it learns). */
     readonly planner: UtilityPlanner,
-    private readonly detector: BatchScorer,
+    /** The loop's detector (a DetectorBank or DetectorPool by default; its state is what it learns). */
+    readonly detector: BatchScorer,
     private readonly diagnoser: Diagnoser | undefined,
     private readonly onFrame?: (frame: TickFrame, routes: RouteTable) => void,
   ) {
