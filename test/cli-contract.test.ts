@@ -103,6 +103,12 @@ const COMMANDS: ReadonlyArray<{ name: string; badFlag: string[]; badValue: strin
     refused: /^rca: --telemetry: \/nonexistent\/t\.ndjson does not exist$/,
   },
   {
+    name: 'serve',
+    badFlag: ['--topology', 't.json', '--prot', '9470'],
+    badValue: ['--port', '65536'],
+    refused: /^serve: --port: expected an integer from 0 to 65535, got "65536"$/,
+  },
+  {
     name: 'nab',
     badFlag: ['--fast'],
     badValue: ['--data', '.', '--out', '.', '--threshold', '1e20'],

@@ -27,6 +27,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'rank the root causes of one incident window of recorded telemetry, after the fact',
     run: async (argv) => (await import('./rca.ts')).runRcaCommand(argv),
   },
+  serve: {
+    summary: 'run the engine as a service over your telemetry: HTTP(S) in, /metrics and actions out',
+    run: async (argv) => (await import('./serve.ts')).runServeCommand(argv),
+  },
   nab: {
     summary: 'run the default detector over a NAB-layout data folder; with --windows, score it',
     run: async (argv) => (await import('./nab.ts')).runNabCommand(argv),

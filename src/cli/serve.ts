@@ -1,0 +1,285 @@
+/**
+ * `x0tta6bl4 serve`: the engine as a long-running service over the operator's own telemetry. It
+ * reads the topology and engine config (a bad file is every problem at its JSON path, exit 2),
+ * opens the store, keys and signed audit log as `run --store` does (RunSession), starts the
+ * engine (ServeEngine), its handler and the runtime's server (listen.ts), scrapes the config's
+ * targets, and prints the URL it listens on.
+ *
+ * SIGTERM or SIGINT stops it cleanly: the server stops accepting and finishes the requests in
+ * flight, the engine processes every sample it accepted (`close`), the store is flushed and the
+ * audit log sealed; then it prints its final figures as one JSON line and exits 0. A second signal
+ * exits at once (128 + the signal's number): the log's unsealed tail is sealed by the next start.
+ */
+import process from 'node:process';
+import { X0ttaError } from '../errors.ts';
+import { IdSource } from '../knowledge/ids.ts';
+import type { RagDocument } from '../rag/document.ts';
+import { loadRunbookFolder } from '../rag/folder.ts';
+import { runtimeName } from '../runtime/detect.ts';
+import { ServeEngine } from '../serve/engine.ts';
+import { createHandler } from '../serve/handler.ts';
+import {
+  type Listener,
+  ListenError,
+  MutualTlsUnsupportedError,
+  mutualTlsSupported,
+  listen,
+  type TlsOptions,
+} from '../serve/listen.ts';
+import { Scraper } from '../serve/scrape.ts';
+import {
+  type OptionValues,
+  UsageError,
+  asUsageError,
+  checkOutputFile,
+  consoleIo,
+  defineCommand,
+  runCommandSpec,
+} from './args.ts';
+import { readInput } from './input.ts';
+import { readEngineFiles } from './recording.ts';
+import { RunSession } from './run-session.ts';
+
+/** The command's declaration. */
+export const SERVE_COMMAND = defineCommand({
+  name: 'serve',
+  summary: 'run the engine as a service over your telemetry: HTTP(S) in, /metrics and actions out',
+  usage: [
+    '--topology topology.json [--config engine.json] [--port 9470] [--host 127.0.0.1]',
+    '    [--store memory|<dir>] [--audit audit.json] [--keys <keyfile> [--passphrase-env VAR]]',
+    '    [--tls-cert cert.pem --tls-key key.pem [--client-ca ca.pem]] [--runbooks <dir>]',
+  ],
+  details: [
+    'Ways in: POST /v1/samples (NDJSON {"ts","node","metric","value"} or a JSON array), /v1/batches',
+    '(columnar), /api/v1/write (Prometheus remote write), /v1/metrics (OTLP/HTTP JSON), /v1/sessions',
+    "and /v1/sealed; and the config's scrape targets. Ways out: GET /metrics, /healthz, /readyz,",
+    '/v1/incidents, /v1/events (server-sent events). A partly bad body is accepted line by line and',
+    'answered with the bad lines; 400 unreadable, 413 too large, 408 too slow, 429 queue full.',
+    '',
+    'Prints the URL it listens on (--port 0 picks a free port). With --tls-cert and --tls-key it',
+    'serves HTTPS (TLS 1.3; Deno.serve also allows 1.2); --client-ca requires client certificates',
+    "from that CA and takes each sender's identity from its SPIFFE ID (spiffe://<domain>/node/<id>",
+    'or .../collector/<id>) or CN: a node may only send its own samples, a collector any. Mutual',
+    "TLS needs Node: Deno's and Bun's servers cannot show client certificates to the handler.",
+    '',
+    '--store <dir> keeps knowledge and the signed audit log in one PGlite database there; with',
+    '--store memory the log goes to the --audit file. SIGTERM or SIGINT: stop accepting, finish',
+    'the requests in flight, process every accepted sample, seal the log, print the final figures',
+    'as one JSON line ({"stopped", "stats", "audit"}) and exit 0.',
+  ].join('\n'),
+  options: {
+    topology: {
+      type: 'input',
+      standardInput: false,
+      help: 'the topology file (schema/topology.schema.json)',
+    },
+    config: { type: 'input', standardInput: false, help: 'the engine config (schema/config.schema.json)' },
+    port: { type: 'integer', min: 0, max: 65535, default: 9470, help: 'the port (0: any free one)' },
+    host: { type: 'string', value: 'ADDRESS', default: '127.0.0.1', help: 'the address to listen on' },
+    store: {
+      type: 'string',
+      value: 'memory|DIR',
+      default: 'memory',
+      help: 'where knowledge and the audit log live',
+    },
+    audit: {
+      type: 'string',
+      value: 'FILE',
+      default: 'audit.json',
+      help: 'the audit log file with --store memory',
+    },
+    keys: {
+      type: 'input',
+      help: 'sign the log with this key file (x0tta6bl4 keys generate); else a key dies with the process',
+    },
+    'passphrase-env': {
+      type: 'string',
+      value: 'VAR',
+      help: "the variable holding the key file's passphrase",
+    },
+    'tls-cert': { type: 'input', standardInput: false, help: "the server's certificate chain (PEM)" },
+    'tls-key': { type: 'input', standardInput: false, help: "the server's private key (PEM)" },
+    'client-ca': {
+      type: 'input',
+      standardInput: false,
+      help: 'require client certificates from this CA (PEM): mutual TLS, Node only',
+    },
+    runbooks: {
+      type: 'string',
+      value: 'DIR',
+      help: 'also cite your runbooks in DIR (any Markdown or text, sub-folders too)',
+    },
+  },
+  exitCodes:
+    '0 stopped by SIGTERM or SIGINT after draining, 1 an unexpected error or the port cannot be bound, 2 usage error (a bad topology or config file among them)',
+});
+
+type ServeValues = OptionValues<typeof SERVE_COMMAND.options>;
+
+/** Runs `x0tta6bl4 serve` with `argv` (the arguments after `serve`); resolves to the exit code once it is stopped. */
+export function runServeCommand(argv: string[]): Promise<number> {
+  return runCommandSpec(SERVE_COMMAND, argv, consoleIo, ({ values }) => {
+    if (values.topology === undefined) throw new UsageError('--topology', 'missing (the topology file)');
+    if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+      throw new UsageError(
+        values['tls-cert'] === undefined ? '--tls-key' : '--tls-cert',
+        'needs --tls-cert and --tls-key together',
+      );
+    if (values['client-ca'] !== undefined) {
+      if (values['tls-cert'] === undefined)
+        throw new UsageError('--client-ca', 'needs --tls-cert and --tls-key (mutual TLS is TLS)');
+      const runtime = runtimeName();
+      if (!mutualTlsSupported(runtime))
+        throw asUsageError(new MutualTlsUnsupportedError(runtime, '--client-ca'));
+    }
+    if (values.store === 'memory') checkOutputFile('--audit', values.audit);
+    return serve(values, values.topology);
+  });
+}
+
+async function serve(values: ServeValues, topologyFile: string): Promise<number> {
+  const notice = (line: string): void => console.error(`serve: ${line}`);
+  const { topology, config } = await readEngineFiles(topologyFile, values.config);
+  const tls = await readTls(values);
+  let runbooks: RagDocument[] | undefined;
+  if (values.runbooks !== undefined) {
+    try {
+      runbooks = await loadRunbookFolder(values.runbooks);
+    } catch (error) {
+      if (!(error instanceof X0ttaError)) throw error;
+      throw new UsageError('--runbooks', error.message);
+    }
+  }
+
+  let session: RunSession;
+  try {
+    session = await RunSession.open({
+      store: values.store,
+      auditFile: values.audit,
+      keyFile: values.keys,
+      passphraseEnv: values['passphrase-env'],
+      notice,
+    });
+  } catch (error) {
+    if (!(error instanceof X0ttaError)) throw error;
+    notice(error.message);
+    return 2;
+  }
+
+  let engine: ServeEngine | undefined;
+  let listener: Listener;
+  try {
+    engine = await ServeEngine.start({
+      topology,
+      config,
+      store: session.knowledge,
+      audit: session.sink,
+      // Incident and action ids under this process's run id: a store's history accumulates.
+      ids: new IdSource(session.runId),
+      runbooks,
+    });
+    listener = await listen(createHandler(engine, { requireIdentity: tls?.clientCa !== undefined }), {
+      port: values.port,
+      hostname: values.host,
+      tls,
+      requestTimeoutMs: config.limits.requestTimeoutMs,
+      // A request in flight has at most its body timeout to arrive; the answer is quick after it.
+      closeTimeoutMs: config.limits.requestTimeoutMs + 5000,
+    });
+  } catch (error) {
+    await engine?.close().catch(() => undefined);
+    await session.finish('failed').catch(() => undefined);
+    if (error instanceof ListenError) {
+      notice(error.message);
+      return 1;
+    }
+    if (error instanceof X0ttaError) {
+      notice(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const running = engine;
+
+  const scraper = config.scrape
+    ? new Scraper({
+        targets: config.scrape.targets,
+        intervalSeconds: config.scrape.intervalSeconds,
+        nodeLabel: config.scrape.nodeLabel,
+        maxBodyBytes: config.limits.maxBodyBytes,
+        onSamples(parsed) {
+          for (const refusal of parsed.refused) running.refuse(refusal.reason, 1);
+          // A refusal (a full queue) is counted by the engine; the next scrape brings fresh values.
+          running.submit(parsed.samples);
+        },
+        onError(target, error) {
+          notice(`scrape ${target.url}: ${(error as Error)?.message ?? String(error)}`);
+        },
+      })
+    : undefined;
+  scraper?.start();
+
+  const signal = nextSignal();
+  console.log(`listening on ${listener.url}`);
+  notice(
+    `run ${session.runId}: ${topology.nodes.length} nodes, store ${values.store}, audit log signed by ${session.signer}${scraper ? `, scraping ${config.scrape!.targets.length} targets` : ''}`,
+  );
+  const stopped = await signal.received;
+  notice(
+    `${stopped}: draining (stop accepting, finish requests, process every accepted sample, seal the log)`,
+  );
+  scraper?.stop();
+  await listener.close(true);
+  await running.close();
+  const audit = await session.finish('finished');
+  console.log(JSON.stringify({ stopped, stats: running.stats(), audit }));
+  signal.dispose();
+  return 0;
+}
+
+/** The server's certificate and key, and the client CA, read from their files. */
+async function readTls(values: ServeValues): Promise<TlsOptions | undefined> {
+  const certFile = values['tls-cert'];
+  const keyFile = values['tls-key'];
+  if (certFile === undefined || keyFile === undefined) return undefined;
+  const [cert, key, clientCa] = await Promise.all([
+    readPem('--tls-cert', certFile),
+    readPem('--tls-key', keyFile),
+    values['client-ca'] === undefined ? undefined : readPem('--client-ca', values['client-ca']),
+  ]);
+  return clientCa === undefined ? { cert, key } : { cert, key, clientCa };
+}
+
+async function readPem(option: string, path: string): Promise<string> {
+  const text = await readInput(option, path);
+  if (!text.includes('-----BEGIN ')) throw new UsageError(option, `${path} is not PEM (no -----BEGIN line)`);
+  return text;
+}
+
+/**
+ * Waits for SIGTERM or SIGINT; a second one exits at once with 128 + its number. Listening
+ * starts before the caller's first await, so a signal sent right after the URL is printed is seen.
+ */
+function nextSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
+  const codes: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+  let first: NodeJS.Signals | undefined;
+  let resolve: (signal: NodeJS.Signals) => void = () => {};
+  const received = new Promise<NodeJS.Signals>((done) => (resolve = done));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (first !== undefined) {
+      process.stderr.write(`serve: ${signal} again: stopping at once\n`);
+      process.exit(codes[signal]);
+    }
+    first = signal;
+    resolve(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    received,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
