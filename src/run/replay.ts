@@ -6,8 +6,8 @@
  * diagnoses with the runbooks they cite, and the plans a dry run recorded.
  *
  * The loop counts in ticks (its confirmation, quiet and gap counts are tick counts), so it is fed
- * tick numbers, `ts / interval`: recorded 5-minute data and the simulator's 1-second ticks run
- * the same way. Times in the report are the data's own seconds again.
+ * tick time, `ts / interval` (TickClock, as `serve` does): recorded 5-minute data and the
+ * simulator's 1-second ticks run the same way. Times in the report are the data's own seconds again.
  */
 import type { MeshGraph } from '../analyze/graph.ts';
 import { printTarget, type Target } from '../domain/targets.ts';
@@ -15,7 +15,7 @@ import { ConfigError, type ConfigProblem } from '../errors.ts';
 import type { IncidentRecord } from '../knowledge/records.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
 import type { Sample } from '../monitor/ingest.ts';
-import { TickAssembler } from '../monitor/ticks.ts';
+import { TickAssembler, TickClock } from '../monitor/ticks.ts';
 
 /** One change of a node's next hop, at the tick it took effect (a line of routes.ndjson). */
 export interface RouteChange {
@@ -85,7 +85,7 @@ export class TelemetryReplay {
   readonly #graph: MeshGraph;
   readonly #assembler: TickAssembler;
   readonly #routes: readonly RouteChange[];
-  readonly #interval: number;
+  readonly #tickTime: TickClock;
   #nextRoute = 0;
   #table: Int32Array;
   /** Ticks run. */
@@ -101,7 +101,7 @@ export class TelemetryReplay {
       interval: options.interval,
       ...(options.lateness !== undefined ? { lateness: options.lateness } : {}),
     });
-    this.#interval = options.interval;
+    this.#tickTime = new TickClock(options.interval);
     this.#routes = options.routes ?? [];
     this.#table = Int32Array.from(options.graph.routes ?? new Int32Array(options.graph.size).fill(-1));
   }
@@ -118,11 +118,9 @@ export class TelemetryReplay {
 
   async #run(ts: number, samples: readonly Sample[]): Promise<void> {
     this.#applyRoutes(ts);
-    const scale = this.#interval;
-    const rows = scale === 1 ? samples : samples.map((s) => ({ ...s, ts: s.ts / scale }));
     this.ticks++;
     this.samples += samples.length;
-    await this.#loop.tick(ts / scale, rows);
+    await this.#loop.tick(this.#tickTime.ticks(ts), this.#tickTime.samples(samples));
   }
 
   /** The route changes due by `ts`, applied at once (one routing update per tick, as live). */
