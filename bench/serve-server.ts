@@ -1,0 +1,45 @@
+/**
+ * The server side of bench/serve.bench.ts, run in a process of its own (pinned to one core by
+ * the bench when `taskset` is there) so the load generators never share its core.
+ *
+ * `engine <nodes>`: a ServeEngine over a mesh of `<nodes>` nodes with the default metrics, ticking
+ * every second of telemetry time, behind createHandler and listen() on Node: the service as
+ * `x0tta6bl4 serve` runs it. `baseline`: the same listen() answering 204 once it has read the
+ * body, the transport's ceiling. Prints `{"port": <port>}` once listening; stops on SIGTERM.
+ */
+import { parseEngineConfig } from '../src/serve/config.ts';
+import { ServeEngine } from '../src/serve/engine.ts';
+import { createHandler } from '../src/serve/handler.ts';
+import { listen } from '../src/serve/listen.ts';
+import type { FetchHandler } from '../src/serve/peer.ts';
+import { parseTopology } from '../src/serve/topology.ts';
+import { benchTopology, ENGINE_SETTINGS } from './serve-workloads.ts';
+
+const [mode, nodesArgument] = process.argv.slice(2);
+
+async function handlerFor(): Promise<{ handler: FetchHandler; close(): Promise<void> }> {
+  if (mode === 'baseline') {
+    return {
+      handler: async (request) => {
+        await request.arrayBuffer();
+        return new Response(null, { status: 204 });
+      },
+      close: async () => undefined,
+    };
+  }
+  if (mode !== 'engine') throw new Error(`mode must be 'engine' or 'baseline', got ${String(mode)}`);
+  const engine = await ServeEngine.start({
+    topology: parseTopology(benchTopology(Number(nodesArgument))),
+    config: parseEngineConfig(ENGINE_SETTINGS),
+  });
+  return { handler: createHandler(engine), close: () => engine.close() };
+}
+
+const { handler, close } = await handlerFor();
+const server = await listen(handler, { port: 0, hostname: '127.0.0.1' });
+console.log(JSON.stringify({ port: server.port }));
+process.once('SIGTERM', async () => {
+  await server.close();
+  await close();
+  process.exit(0);
+});
