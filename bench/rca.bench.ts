@@ -9,7 +9,8 @@
  * Run alone with `npx tsx bench/rca.bench.ts`, or through `npm run bench`.
  */
 import { MeshGraph } from '../src/analyze/graph.ts';
-import { learnNormal, type RcaMetrics, rankCauses } from '../src/analyze/rca.ts';
+import { learnNormal, rankCauses } from '../src/analyze/rca.ts';
+import { DEFAULT_ENGINE_CONFIG, rcaMetrics } from '../src/serve/config.ts';
 import type { Sample } from '../src/monitor/ingest.ts';
 import { parseSamples } from '../src/monitor/formats/ndjson.ts';
 import { runIfMain } from './report.ts';
@@ -22,35 +23,8 @@ const TARGET_MS = 100;
 const SAMPLES = 7;
 const FAULTY = 7;
 
-const METRICS: RcaMetrics = {
-  names: [
-    'cpu',
-    'memory',
-    'packetLoss',
-    'latencyP95',
-    'throughput',
-    'errorRate',
-    'queueDepth',
-    'linkQuality',
-  ],
-  ranges: { cpu: { min: 0, max: 100 }, memory: { min: 0, max: 100 }, packetLoss: { min: 0, max: 1 } },
-  harmful: {
-    cpu: 'up',
-    memory: 'up',
-    packetLoss: 'up',
-    latencyP95: 'up',
-    throughput: 'down',
-    errorRate: 'up',
-    queueDepth: 'up',
-    linkQuality: 'down',
-  },
-  localMetrics: ['cpu', 'memory', 'errorRate', 'queueDepth'],
-  loadMetrics: ['cpu', 'queueDepth'],
-  demandMetrics: ['throughput'],
-  lossMetric: 'packetLoss',
-  linkMetric: 'linkQuality',
-  throughputMetric: 'throughput',
-};
+// The engine's default metrics (the simulator's eight, with their ranges and roles).
+const METRICS = rcaMetrics(DEFAULT_ENGINE_CONFIG);
 const LEVELS = [30, 50, 0.01, 20, 100, 0.002, 10, 0.9];
 
 const parent = (i: number) => Math.floor((i - 1) / 3);

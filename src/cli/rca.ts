@@ -7,7 +7,6 @@
  */
 import {
   type NormalModel,
-  type RcaMetrics,
   type RcaResult,
   describeRankedCause,
   learnNormal,
@@ -16,7 +15,7 @@ import {
 import { ArgumentError } from '../errors.ts';
 import { parseIsoSeconds } from '../monitor/formats/fields.ts';
 import type { Sample } from '../monitor/ingest.ts';
-import { type EngineConfig, splitSeriesArgument } from '../serve/config.ts';
+import { rcaMetrics, splitSeriesArgument } from '../serve/config.ts';
 import { topologyGraph } from '../serve/topology.ts';
 import {
   asUsageError,
@@ -81,23 +80,6 @@ export function runRcaCommand(argv: string[]): Promise<number> {
       );
     return rca(values, values.telemetry, values.topology);
   });
-}
-
-/** The metrics of an engine config in rca's terms. */
-export function rcaMetrics(config: EngineConfig): RcaMetrics {
-  const withRole = (role: 'local' | 'load' | 'demand') =>
-    config.metrics.filter((m) => m.roles?.includes(role)).map((m) => m.name);
-  return {
-    names: config.metrics.map((m) => m.name),
-    ranges: Object.fromEntries(config.metrics.map((m) => [m.name, { min: m.min, max: m.max }])),
-    harmful: Object.fromEntries(config.metrics.flatMap((m) => (m.harmful ? [[m.name, m.harmful]] : []))),
-    localMetrics: withRole('local'),
-    loadMetrics: withRole('load'),
-    demandMetrics: withRole('demand'),
-    ...(config.lossMetric !== undefined ? { lossMetric: config.lossMetric } : {}),
-    ...(config.linkMetric !== undefined ? { linkMetric: config.linkMetric } : {}),
-    ...(config.throughputMetric !== undefined ? { throughputMetric: config.throughputMetric } : {}),
-  };
 }
 
 /** The JSON document `rca --json` prints. */

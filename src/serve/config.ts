@@ -13,7 +13,8 @@ import { isActionKind } from '../domain/actions.ts';
 import { ArgumentError, ConfigError, type ConfigProblem } from '../errors.ts';
 import type { RailOptions } from '../execute/rails.ts';
 import { ALARM_THRESHOLD } from '../kernels/detector/params.ts';
-import type { LoopOptions } from '../loop/options.ts';
+import type { RcaMetrics } from '../analyze/rca.ts';
+import type { LoopOptions, MetricRoles } from '../loop/options.ts';
 import type { MetricSpec } from '../monitor/ingest.ts';
 import {
   DEMAND_METRICS,
@@ -234,6 +235,30 @@ export function splitSeriesArgument(text: string, argument = '--target'): { node
   if (colon < 0 || node === '' || metric === '')
     throw new ArgumentError(argument, `expected node:metric, got ${JSON.stringify(text)}`);
   return { node, metric };
+}
+
+/** The config's metric roles in the loop's terms (what `createOperatorLoop` hands the loop). */
+export function metricRoles(config: EngineConfig): MetricRoles {
+  const withRole = (role: MetricRole) =>
+    config.metrics.filter((m) => m.roles?.includes(role)).map((m) => m.name);
+  return {
+    localMetrics: withRole('local'),
+    loadMetrics: withRole('load'),
+    demandMetrics: withRole('demand'),
+    harmful: Object.fromEntries(config.metrics.flatMap((m) => (m.harmful ? [[m.name, m.harmful]] : []))),
+    ...(config.lossMetric !== undefined ? { lossMetric: config.lossMetric } : {}),
+    ...(config.linkMetric !== undefined ? { linkMetric: config.linkMetric } : {}),
+    ...(config.throughputMetric !== undefined ? { throughputMetric: config.throughputMetric } : {}),
+  };
+}
+
+/** The config's metrics in the terms of after-the-fact root-cause analysis (src/analyze/rca.ts): their order, ranges and roles. */
+export function rcaMetrics(config: EngineConfig): RcaMetrics {
+  return {
+    names: config.metrics.map((m) => m.name),
+    ranges: Object.fromEntries(config.metrics.map((m) => [m.name, { min: m.min, max: m.max }])),
+    ...metricRoles(config),
+  };
 }
 
 /** The simulator's metrics with their harmful directions and roles. */

@@ -13,12 +13,11 @@ import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink } from '../loop/contracts.ts';
 import { DEFAULT_HORIZON } from '../monitor/clock.ts';
 import { MapeKLoop } from '../loop/loop.ts';
-import type { MetricRoles } from '../loop/options.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
 import { UtilityPlanner } from '../plan/decision.ts';
 import type { RagDocument } from '../rag/document.ts';
 import { createEngineParts } from '../run/defaults.ts';
-import type { EngineConfig, MetricRole } from './config.ts';
+import { type EngineConfig, metricRoles } from './config.ts';
 import { type Topology, topologyGraph } from './topology.ts';
 
 /** Options of {@link createOperatorLoop}. */
@@ -105,19 +104,4 @@ export async function createOperatorLoop(options: OperatorLoopOptions): Promise<
     await parts.close();
     throw error;
   }
-}
-
-/** The config's metric roles in the loop's terms. */
-function metricRoles(config: EngineConfig): MetricRoles {
-  const withRole = (role: MetricRole) =>
-    config.metrics.filter((m) => m.roles?.includes(role)).map((m) => m.name);
-  return {
-    localMetrics: withRole('local'),
-    loadMetrics: withRole('load'),
-    demandMetrics: withRole('demand'),
-    harmful: Object.fromEntries(config.metrics.flatMap((m) => (m.harmful ? [[m.name, m.harmful]] : []))),
-    ...(config.lossMetric !== undefined ? { lossMetric: config.lossMetric } : {}),
-    ...(config.linkMetric !== undefined ? { linkMetric: config.linkMetric } : {}),
-    ...(config.throughputMetric !== undefined ? { throughputMetric: config.throughputMetric } : {}),
-  };
 }
