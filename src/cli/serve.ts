@@ -183,6 +183,7 @@ async function serve(values: ServeValues, topologyFile: string): Promise<number>
       hostname: values.host,
       tls,
       requestTimeoutMs: config.limits.requestTimeoutMs,
+      headersTimeoutMs: Math.min(10_000, config.limits.requestTimeoutMs),
       // A request in flight has at most its body timeout to arrive; the answer is quick after it.
       closeTimeoutMs: config.limits.requestTimeoutMs + 5000,
     });

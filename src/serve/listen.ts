@@ -409,7 +409,8 @@ async function listenNode(handler: FetchHandler, settings: Settings): Promise<Li
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const origin = baseUrl(tls !== undefined, settings.hostname, port);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    void serveNodeRequest(handler, inFlight, origin, req, res, peerOf);
+    // Nothing a request does may throw out of the server: what escapes ends that response alone.
+    serveNodeRequest(handler, inFlight, origin, req, res, peerOf).catch(() => res.destroy());
   });
 
   let closing: Promise<void> | undefined;
@@ -515,25 +516,33 @@ function nodeRequest(origin: string, req: IncomingMessage, signal: AbortSignal):
 
 /** The request body as a web stream, read as the handler pulls it (back-pressure pauses the socket). */
 function nodeBodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  // Once cancelled or ended, later socket events must not touch the controller (it throws).
+  let open = true;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         req.on('data', (chunk: Buffer) => {
+          if (!open) return;
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 0) <= 0) req.pause();
         });
-        req.once('end', () => controller.close());
-        req.once('error', (error) => controller.error(error));
-        req.once('aborted', () =>
-          controller.error(new Error('the client went away before sending its whole body')),
-        );
+        req.once('end', () => {
+          if (open) controller.close();
+          open = false;
+        });
+        const fail = (error: Error) => {
+          if (open) controller.error(error);
+          open = false;
+        };
+        req.once('error', fail);
+        req.once('aborted', () => fail(new Error('the client went away before sending its whole body')));
       },
       pull() {
         req.resume();
       },
       cancel() {
         // The rest is read and dropped, so the answer (a 413, say) can still be written.
-        req.removeAllListeners('data');
+        open = false;
         req.resume();
       },
     },
