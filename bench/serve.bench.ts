@@ -303,8 +303,8 @@ async function benchWorkload(workload: Workload, baseline: ServerProcess): Promi
       });
     }
     rows.push({
-      name: `${workload.name}: engine, samples answered 2xx that its loop processed (${processed} of ${received}; refused: ${refused.join(', ') || 'none'})`,
-      value: received ? (100 * accepted) / received : 0,
+      name: `${workload.name}: engine, samples its loop processed (${processed} of the ${received} answered 2xx; the rest wait in open ticks) that its Monitor accepted (refused: ${refused.join(', ') || 'none'})`,
+      value: processed ? (100 * accepted) / processed : 0,
       unit: '% accepted by the Monitor',
     });
     return rows;
