@@ -3,7 +3,14 @@
  * Knowledge), one tick at a time, and publishes what happens as typed events. The parts it takes
  * are interfaces (contracts.ts); AuditLogSink writes its audit trail to the signed audit log.
  */
-export { MapeKLoop, type IncidentProgress, type LoopOptions, type LoopStats } from './loop.ts';
+export {
+  type AnnouncedChange,
+  CHANGE_GRACE_TICKS,
+  MapeKLoop,
+  type IncidentProgress,
+  type LoopOptions,
+  type LoopStats,
+} from './loop.ts';
 export { LOOP_DEFAULTS, type MetricRoles } from './options.ts';
 export {
   EventStream,

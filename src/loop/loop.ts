@@ -34,12 +34,18 @@
  * the log's latency. Without a sink, executors are called at once. An action whose intent the sink
  * refuses is not taken: an engine that cannot account for an action does not act, and the
  * incident goes to a human at once (a retry would act later on a trail that just failed).
+ *
+ * Planned changes (a deploy, a maintenance, a traffic shift) are announced with
+ * `announceChange`: while one is under way, and for CHANGE_GRACE_TICKS after it, the loop takes
+ * no action on its nodes or their links. An incident whose likeliest cause is such a node is
+ * held (the change explains it); one whose other causes are is planned without them.
  */
 import { Analyzer, type IncidentSummary, type NormalRanges } from '../analyze/analyzer.ts';
 import { signatureOf } from '../analyze/evidence.ts';
 import type { TrackedIncident } from '../analyze/incidents.ts';
 import { printTarget } from '../domain/targets.ts';
-import { DimensionError, LoopClosedError } from '../errors.ts';
+import type { Target } from '../domain/targets.ts';
+import { ArgumentError, DimensionError, LoopClosedError } from '../errors.ts';
 import type { ActionRequest, ExecutionResult } from '../execute/executor.ts';
 import { SafetyRails } from '../execute/rails.ts';
 import { IdSource } from '../knowledge/ids.ts';
@@ -64,6 +70,24 @@ export type { LoopOptions, LoopStats } from './options.ts';
  * its telemetry is back to normal.
  */
 export type IncidentProgress = 'candidate' | 'announced' | 'acting' | 'verifying' | 'resolved' | 'escalated';
+
+/**
+ * A planned change announced to the loop (`MapeKLoop.announceChange`): work on `nodes` from tick
+ * `from` until (before) tick `until`.
+ */
+export interface AnnouncedChange {
+  /** The operator's name for the change, e.g. a change ticket. */
+  readonly id: string;
+  /** The nodes it works on (ids of the loop's graph). */
+  readonly nodes: readonly string[];
+  /** First tick of the change. */
+  readonly from: number;
+  /** First tick after it. */
+  readonly until: number;
+}
+
+/** Ticks after an announced change during which its nodes are still left alone, while they settle. */
+export const CHANGE_GRACE_TICKS = 60;
 
 /** The action an incident is acting on or verifying. */
 interface InFlight {
@@ -136,6 +160,8 @@ export class MapeKLoop {
   readonly #gated: Gated[] = [];
   /** Store writes waiting for their audit records, chained so they reach the store in the log's order. */
   #audited: Promise<void> = Promise.resolve();
+  /** Announced changes, with their nodes' indices. */
+  readonly #changes: Array<{ nodes: Set<number>; from: number; until: number }> = [];
   #ticking: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #now = -Infinity;
@@ -308,6 +334,39 @@ export class MapeKLoop {
     this.#analyzer.restoreNormalRanges(ranges);
   }
 
+  /**
+   * Announces a planned change: from `change.from` until `change.until` plus CHANGE_GRACE_TICKS,
+   * the loop takes no action on its nodes or on links that touch them (see the module comment).
+   * Announce before the change starts. ArgumentError naming what is wrong: an unknown node,
+   * times that are not finite or end before they start.
+   */
+  announceChange(change: AnnouncedChange): void {
+    if (change === null || typeof change !== 'object') throw new ArgumentError('change', 'must be an object');
+    if (!Array.isArray(change.nodes) || change.nodes.length === 0)
+      throw new ArgumentError('change.nodes', 'must be a non-empty array of node ids');
+    const ids = this.#options.graph.nodeIds;
+    const nodes = new Set<number>();
+    for (const node of change.nodes) {
+      const i = ids.indexOf(node);
+      if (i < 0) throw new ArgumentError('change.nodes', `unknown node ${JSON.stringify(node)}`);
+      nodes.add(i);
+    }
+    if (!Number.isFinite(change.from) || !Number.isFinite(change.until) || change.until < change.from)
+      throw new ArgumentError('change.until', 'from and until must be finite, until >= from');
+    this.#changes.push({ nodes, from: change.from, until: change.until });
+  }
+
+  /** Whether `target` is a node of an announced change at `ts`, or a link touching one. */
+  #underChange(target: Target, ts: number): boolean {
+    if (this.#changes.length === 0) return false;
+    const ids = this.#options.graph.nodeIds;
+    const ends = target.node !== undefined ? [target.node] : target.link;
+    return this.#changes.some(
+      (c) =>
+        c.from <= ts && ts < c.until + CHANGE_GRACE_TICKS && ends.some((id) => c.nodes.has(ids.indexOf(id))),
+    );
+  }
+
   /** Waits for queued knowledge writes, those waiting for their audit records included (e.g. before shutdown). */
   async flush(): Promise<void> {
     let waited: Promise<void>;
@@ -417,12 +476,17 @@ export class MapeKLoop {
 
   #act(incident: Incident, ts: number, healthy: number, summary: IncidentSummary): void {
     const diagnosis = incident.diagnosis!;
+    // An announced change explains an incident it is the likeliest cause of: hold it.
+    const causes = summary.rootCauses;
+    if (causes.length > 0 && this.#underChange(causes[0].target, ts)) return;
     // Root causes sharpen as evidence accumulates: each attempt plans from the latest ranking.
-    diagnosis.rootCauses = summary.rootCauses;
+    diagnosis.rootCauses =
+      this.#changes.length > 0 ? causes.filter((c) => !this.#underChange(c.target, ts)) : causes;
     diagnosis.severity = summary.severity;
     const plan = this.#options.planner.plan(diagnosis, incident.tried);
     const chosen = plan.chosen;
     if (!chosen) return this.#escalate(incident, ts, 'no candidate action left');
+    if (this.#underChange(chosen.target, ts)) return;
     const verdict = this.rails.check(incident.record.id, chosen.target, ts, healthy);
     if (!verdict.allowed) {
       if (verdict.reason === 'quorum')

@@ -17,11 +17,24 @@
  * - false alarm: an incident none of whose nodes any fault perturbed while it was open.
  * - action on a healthy target: an action whose target was not the root cause of a fault
  *   active when it started.
+ *
+ * When faults overlap (src/sim/arrivals.ts):
+ * - a cascade's root cause is its first fault's: a fault another set off (`FaultRecord.cause`)
+ *   is matched to the incident that detected its first fault, if one did, and is detected when
+ *   that incident is (time to detect 0 if it opened before the later fault began).
+ * - an incident matched by faults with different root causes (it merged them) counts for each
+ *   only if that fault's root cause is in its ranking: a fault whose cause it does not name is
+ *   not detected. Their ranks are counted among the other faults' causes: with two faults, the
+ *   causes ranked first and second are both top-1.
+ * - action against a planned change: an action on a node a planned change worked on (or a link
+ *   touching one) while it was under way or within CHANGE_GRACE_TICKS after, that was not also
+ *   the root cause of an active fault.
  */
 import type { ActionRecord } from '../knowledge/records.ts';
 import type { LoopEvents } from '../loop/events.ts';
 import { type LinkTarget, type Target, targetKey } from '../domain/targets.ts';
-import type { FaultRecord, SimFaultKind, TruthSnapshot } from '../sim/index.ts';
+import { CHANGE_GRACE_TICKS } from '../loop/loop.ts';
+import type { FaultRecord, PlannedChangeRecord, SimFaultKind, TruthSnapshot } from '../sim/index.ts';
 
 /**
  * Where the ground truth comes from: the simulator of a live run (a MeshSimulator is one), or a
@@ -42,6 +55,8 @@ export interface GroundTruthSource {
   actions(): ReadonlyArray<{ readonly completes: number; readonly action: { readonly kind: string } }>;
   /** Which nodes and links were the root cause of a fault active at `tick`. */
   truthAt(tick: number): Pick<TruthSnapshot, 'faultyNodes' | 'faultyLinks'>;
+  /** The planned changes of the run (none when absent). */
+  plannedChanges?(): readonly PlannedChangeRecord[];
 }
 
 /** Per fault kind, and overall. */
@@ -92,6 +107,8 @@ export interface HealingReport {
     falseAlarmsPerHour: number;
     actionsOnHealthyShare: number;
     escalations: number;
+    /** Actions on a node under a planned change (see the definitions above). */
+    actionsOnPlannedChanges: number;
   };
   /** Figures per fault kind. */
   byKind: Record<string, KindReport>;
@@ -152,6 +169,8 @@ interface SeenAction {
   target: Target;
   startedAt: number;
   healthyTarget: boolean;
+  /** On a target a planned change worked on, and not the root cause of an active fault. */
+  againstPlannedChange: boolean;
 }
 
 /** Collects events during a run; `report()` compares them with the ground truth. */
@@ -236,19 +255,71 @@ export class Evaluator {
         action.target.node !== undefined
           ? !truth.faultyNodes[topo.nodeIndex(action.target.node)]
           : !truth.faultyLinks[topo.linkIndex(action.target.link)];
-      this.#actions.push({ target: action.target, startedAt: ts, healthyTarget: healthy });
+      this.#actions.push({
+        target: action.target,
+        startedAt: ts,
+        healthyTarget: healthy,
+        againstPlannedChange: healthy && this.#underPlannedChange(action.target, ts),
+      });
     });
+  }
+
+  /** Whether `target` is a node of a planned change (or a link touching one) at `ts`, grace included. */
+  #underPlannedChange(target: Target, ts: number): boolean {
+    const changes = this.sim.plannedChanges?.() ?? [];
+    const ends = target.node !== undefined ? [target.node] : target.link;
+    return changes.some(
+      (c) => c.start <= ts && ts < c.end + CHANGE_GRACE_TICKS && ends.some((id) => c.nodes.includes(id)),
+    );
   }
 
   /** Every fault injected so far, as of now, with what the engine did about it (see the definitions above). */
   faultOutcomes(): FaultOutcome[] {
     const incidents = [...this.#incidents.values()];
     const tickets = this.sim.actions();
-    return this.sim.groundTruth().map((fault) => {
-      const match = this.#detecting(fault, incidents);
-      const cause = new Set((fault.cut.length ? fault.cut : [fault.target]).map(targetKey));
+    const faults = this.sim.groundTruth();
+    const byId = new Map(faults.map((f) => [f.id, f]));
+    // A cascade's root cause is its first fault's.
+    const first = (fault: FaultRecord): FaultRecord => {
+      let f = fault;
+      while (f.cause !== undefined && byId.has(f.cause)) f = byId.get(f.cause)!;
+      return f;
+    };
+    const causeKeys = (fault: FaultRecord): Set<string> => {
+      const root = first(fault);
+      return new Set((root.cut.length ? root.cut : [root.target]).map(targetKey));
+    };
+    const matches = new Map<number, SeenIncident | undefined>();
+    for (const fault of faults) {
+      const root = first(fault);
+      const inherited = root === fault ? undefined : matches.get(root.id);
+      matches.set(fault.id, inherited ?? this.#detecting(fault, incidents));
+    }
+    // The causes each incident was matched to, to tell a merged incident's faults apart.
+    const causesOf = new Map<SeenIncident, Set<string>>();
+    for (const fault of faults) {
+      const match = matches.get(fault.id);
+      if (!match) continue;
+      const keys = causesOf.get(match) ?? new Set<string>();
+      keys.add([...causeKeys(fault)].sort().join('|'));
+      causesOf.set(match, keys);
+    }
+    return faults.map((fault) => {
+      let match = matches.get(fault.id);
+      const cause = causeKeys(fault);
+      const own = [...cause].sort().join('|');
+      const ranking = match?.rootCauses ?? [];
+      let rank = ranking.findIndex((c) => cause.has(targetKey(c)));
+      const others = match
+        ? [...causesOf.get(match)!].filter((k) => k !== own).map((k) => new Set(k.split('|')))
+        : [];
+      if (others.length > 0) {
+        // Named or not counted; ranked among the other faults' causes.
+        if (rank < 0) match = undefined;
+        else
+          rank -= ranking.slice(0, rank).filter((c) => others.some((keys) => keys.has(targetKey(c)))).length;
+      }
       const rootCauses = match?.rootCauses?.slice(0, 5) ?? [];
-      const rank = (match?.rootCauses ?? []).findIndex((c) => cause.has(targetKey(c)));
       const healer = fault.healedBy === undefined ? undefined : tickets[fault.healedBy];
       return {
         id: fault.id,
@@ -259,13 +330,13 @@ export class Evaluator {
         ...(match
           ? {
               incident: match.id,
-              detectedAt: match.openedAt,
+              detectedAt: Math.max(match.openedAt, fault.start),
               ...(match.diagnosedAt !== undefined ? { diagnosedAt: match.diagnosedAt } : {}),
               ...(match.kind !== undefined ? { diagnosedKind: match.kind } : {}),
             }
           : {}),
         rootCauses,
-        rootCauseRank: rank < 0 ? null : rank + 1,
+        rootCauseRank: rank < 0 || !match ? null : rank + 1,
         citations: match?.citations ?? [],
         actions: match?.actions.map((a) => ({ ...a })) ?? [],
         ...(healer ? { healedAt: healer.completes, healedBy: healer.action.kind } : {}),
@@ -334,6 +405,7 @@ export class Evaluator {
         falseAlarmsPerHour: falseAlarms.length / hours,
         actionsOnHealthyShare: this.#actions.length ? overall.actionsOnHealthy / this.#actions.length : 0,
         escalations: this.#escalations,
+        actionsOnPlannedChanges: this.#actions.filter((a) => a.againstPlannedChange).length,
       },
       byKind,
       citations: incidents

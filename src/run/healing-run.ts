@@ -8,6 +8,7 @@ import type { AuditSink, Diagnoser } from '../loop/contracts.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
 import type { FaultRecord, Topology, TopologyKind } from '../sim/index.ts';
 import { RUNBOOKS } from '../rag/runbooks.generated.ts';
+import { maxFaultsPerKind } from '../sim/index.ts';
 import { Evaluator, type HealingReport } from './evaluate.ts';
 import type { LearntModels, RestoredLearning } from './learning.ts';
 import { MeshLoop, type MeshLoopOptions } from './mesh-loop.ts';
@@ -18,7 +19,7 @@ export interface HealingRunOptions {
   nodes?: number;
   /** Simulated hours (default 24). */
   hours?: number;
-  /** Faults of each kind (default 20). */
+  /** Faults of each kind (default 20, or as many as fit in `hours`). */
   faultsPerKind?: number;
   /** Seed of the mesh, the faults and the engine (default 1). */
   seed?: number;
@@ -52,6 +53,8 @@ export interface HealingRunOptions {
   learning?: RestoredLearning;
   /** Take what the engine learnt by the end (`learnt` in the result), e.g. for `saveLearning`. */
   keepLearning?: boolean;
+  /** A messier world: overlapping faults, planned changes, imperfect telemetry (see MeshLoopOptions). */
+  world?: MeshLoopOptions['world'];
 }
 
 /** How long the run may hold the event loop before it lets timers and signal handlers run. */
@@ -71,7 +74,8 @@ export async function runHealing(options: HealingRunOptions): Promise<{
 }> {
   const seed = options.seed ?? 1;
   const hours = options.hours ?? 24;
-  const mesh = await MeshLoop.create({ ...options, seed, hours, faultsPerKind: options.faultsPerKind ?? 20 });
+  const faultsPerKind = options.faultsPerKind ?? Math.min(20, maxFaultsPerKind(hours));
+  const mesh = await MeshLoop.create({ ...options, seed, hours, faultsPerKind });
   // The evaluator listens from the first tick, so it sees every incident the loop opens.
   const runbookFaults = new Map(RUNBOOKS.map((r) => [r.id, r.faults]));
   const evaluator = new Evaluator(mesh.sim, mesh.loop.events, (id) => runbookFaults.get(id));

@@ -19,6 +19,7 @@ import {
   METRIC_NAMES,
   type RouteTable,
   scheduleFaults,
+  TelemetryChannel,
   type TickFrame,
   type TopologyKind,
 } from '../sim/index.ts';
@@ -32,6 +33,7 @@ import {
   snapshotLearning,
 } from './learning.ts';
 import { SimulatorExecutor } from './sim-executor.ts';
+import { announceChanges, scheduleWorld, type WorldOptions } from './world.ts';
 
 /** The simulator's metrics with their physical ranges (values outside are rejected). */
 export const SIM_METRICS: readonly MetricSpec[] = [
@@ -114,11 +116,18 @@ export interface MeshLoopOptions {
    * the diagnoser's index from its incidents.
    */
   learning?: RestoredLearning;
+  /**
+   * A messier world (src/run/world.ts): overlapping random faults with cascades and announced
+   * planned changes (`overlap`, in place of `faultsPerKind`), imperfect telemetry.
+   */
+  world?: WorldOptions;
 }
 
 /** A loop over a simulated mesh, advanced tick by tick. */
 export class MeshLoop {
   readonly #batch: FrameBatch;
+  /** Degrades the telemetry on its way to the loop, when the world's is imperfect. */
+  #channel?: TelemetryChannel;
   #routesVersion = -1;
 
   private constructor(
@@ -141,18 +150,24 @@ export class MeshLoop {
     const startTick = options.startTick ?? 0;
     if (!Number.isInteger(startTick) || startTick < 0)
       throw new ArgumentError('options.startTick', `expected an integer >= 0, got ${String(startTick)}`);
+    const world = options.world ?? {};
     const sim = new MeshSimulator({
       seed,
       topology: { kind: options.topology ?? 'geometric', nodes: options.nodes ?? 50 },
+      ...(world.overlap ? { cascades: true } : {}),
     });
     while (sim.now < startTick) sim.tick();
     const perKind = options.faultsPerKind ?? 2;
-    if (perKind !== 0) {
+    const hours = options.hours ?? 1;
+    const changes = world.overlap
+      ? scheduleWorld(sim, world, { seed: options.faultSeed ?? seed, hours, startTick })
+      : [];
+    if (perKind !== 0 && !world.overlap) {
       const faultSeed = options.faultSeed ?? seed;
       for (const spec of scheduleFaults({
         seed: faultSeed,
         topology: sim.topology,
-        hours: options.hours ?? 1,
+        hours,
         perKind,
       }))
         sim.inject({ ...spec, start: (spec.start ?? 0) + startTick });
@@ -198,7 +213,11 @@ export class MeshLoop {
       ids: options.ids,
     });
     if (saved?.normal) loop.restoreNormalRanges(saved.normal);
-    return new MeshLoop(loop, sim, executor, planner, detector, parts.diagnoser, options.onFrame);
+    announceChanges(loop, changes);
+    const mesh = new MeshLoop(loop, sim, executor, planner, detector, parts.diagnoser, options.onFrame);
+    if (world.telemetry)
+      mesh.#channel = new TelemetryChannel((seed ^ 0x5eed7e1e) >>> 0, t.nodeIds, world.telemetry);
+    return mesh;
   }
 
   /**
@@ -227,7 +246,7 @@ export class MeshLoop {
       this.#routesVersion = routes.version;
     }
     this.onFrame?.(frame, routes);
-    await this.loop.tick(frame.tick, this.#batch.from(frame));
+    await this.loop.tick(frame.tick, this.#channel ? this.#channel.deliver(frame) : this.#batch.from(frame));
   }
 }
 

@@ -84,6 +84,12 @@ export interface FaultRecord {
   readonly affectedNodes: readonly string[];
   /** A partition's cut (every link of it counts as its root cause); empty for other kinds. */
   readonly cut: readonly LinkTarget[];
+  /**
+   * Id of the fault that set this one off, for a cascade's later faults (a neighbour congested by
+   * a crash's rerouted traffic, a crash at the end of a memory leak); absent for a fault injected
+   * on its own. A cascade's root cause is its first fault's target.
+   */
+  readonly cause?: number;
 }
 
 /** The simulator's mutable view of a fault. */
@@ -97,6 +103,17 @@ export class Fault implements FaultRecord {
   /** Link indices in `cut`. */
   cutLinks: Int32Array = new Int32Array(0);
   readonly variant?: FaultVariant;
+  /** The fault that set this one off (see FaultRecord.cause). */
+  parent?: Fault;
+  /** Whether it ends when its cause does (rerouted traffic goes back once the crashed node is up). */
+  endsWithCause = false;
+  /** Whether this fault has already set off the cascade it can start. */
+  cascaded = false;
+  /** Ticks a leak has held the node's memory full. */
+  saturatedTicks = 0;
+  /** When and where a crash's rerouted traffic congests a neighbour, once drawn. */
+  cascadeAt?: number;
+  cascadeTarget?: number;
 
   constructor(
     readonly id: number,
@@ -120,7 +137,7 @@ export class Fault implements FaultRecord {
 
   /** The ground-truth record, detached from later mutation. */
   record(): FaultRecord {
-    const { id, kind, target, start, end, severity, variant, healedBy, affectedNodes, cut } = this;
+    const { id, kind, target, start, end, severity, variant, healedBy, affectedNodes, cut, parent } = this;
     return {
       id,
       kind,
@@ -132,6 +149,7 @@ export class Fault implements FaultRecord {
       cut,
       ...(variant ? { variant } : {}),
       ...(healedBy !== undefined ? { healedBy } : {}),
+      ...(parent ? { cause: parent.id } : {}),
     };
   }
 }

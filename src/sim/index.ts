@@ -3,7 +3,9 @@
  * topologies (geometric, scale-free, grid; 5..10,000 nodes) with radio links, shortest-path
  * traffic toward gateways, eight per-node metrics per tick as columnar typed arrays, fault
  * injection with ground truth, remediation actions that heal only what they address, and seeded
- * fault schedules. One tick is one simulated second. Fault kinds, actions (their durations,
+ * fault schedules; for a messier world, faults arriving at random (overlapping, setting off
+ * cascades), planned changes, and imperfect telemetry (lost, late, duplicated, skewed, silent
+ * agents). One tick is one simulated second. Fault kinds, actions (their durations,
  * costs and failure chances) and targets come from the domain vocabulary (src/domain); nothing
  * here depends on a stage.
  *
@@ -38,6 +40,24 @@ export {
   type SimAction,
 } from './actions.ts';
 export { maxFaultsPerKind, scheduleFaults, type ScheduleOptions } from './schedule.ts';
+export {
+  DEFAULT_FAULT_RATE,
+  scheduleArrivals,
+  type ArrivalOptions,
+  type ArrivalSchedule,
+} from './arrivals.ts';
+export {
+  PLANNED_CHANGE_KINDS,
+  type PlannedChangeKind,
+  type PlannedChangeRecord,
+  type PlannedChangeSpec,
+} from './changes.ts';
+export {
+  TelemetryChannel,
+  type Silence,
+  type TelemetryOptions,
+  type TelemetryStats,
+} from './telemetry.ts';
 export type { TruthSnapshot } from './truth.ts';
 export type { RouteTable } from './routing.ts';
 export { Rng } from '../random.ts';

@@ -117,16 +117,18 @@ export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
   });
 }
 
-type Pool = 'nodes' | 'relays' | 'treeLinks' | 'trunks';
+/** A set of candidate targets: any node, relays, links on the routing tree, trunks a partition can cut. */
+export type Pool = 'nodes' | 'relays' | 'treeLinks' | 'trunks';
 
-function poolOf(kind: SimFaultKind): Pool {
+/** The pool a kind's targets are drawn from: where it has something to break. */
+export function poolOf(kind: SimFaultKind): Pool {
   if (kind === 'misbehaving-node') return 'relays';
   if (kind === 'partition') return 'trunks';
   return FAULT_SCOPE[kind] === 'node' ? 'nodes' : 'treeLinks';
 }
 
 /** Candidate targets: relays forward for others; tree links carry traffic; trunks also have a non-gateway end. */
-function targetPools(topology: Topology): Record<Pool, number[]> {
+export function targetPools(topology: Topology): Record<Pool, number[]> {
   const n = topology.nodeCount;
   const zeroLinks = new Float64Array(topology.linkCount);
   const routes = computeRoutes(

@@ -18,6 +18,7 @@ import {
   type FaultSpec,
   resolveTarget,
 } from './faults.ts';
+import { PlannedChange, type PlannedChangeRecord, type PlannedChangeSpec } from './changes.ts';
 import { allocateFrame, type TickFrame } from './frame.ts';
 import { Rng } from '../random.ts';
 import { computeRoutes, emptyRouteTable, nominalLinkCosts, type RouteTable } from './routing.ts';
@@ -31,6 +32,13 @@ const REROUTE_PENALTY = 1e6;
 /** Route cost added around a quarantined node: avoided even more strongly than a reroute. */
 const QUARANTINE_PENALTY = 1e9;
 
+/** Chance that a crash sends enough rerouted traffic to a neighbour to congest it. */
+const CRASH_CASCADE_CHANCE = 0.4;
+/** Ticks from a crash until its rerouted traffic congests a neighbour: 5..20, as routes time out. */
+const REROUTE_DELAY: readonly [number, number] = [5, 20];
+/** Ticks a leak holds the node's memory full before the process dies: the node crashes. */
+const OOM_TICKS = 30;
+
 /** How to build a simulator. */
 export interface SimOptions {
   /** Seed of the one PRNG every random draw derives from. */
@@ -41,6 +49,12 @@ export interface SimOptions {
   readonly noise?: number;
   /** First tick to simulate; default 0 (midnight). Load peaks at 14:00, tick 50,400 mod 86,400. */
   readonly startTick?: number;
+  /**
+   * Faults set off further faults (default false): a crash's rerouted traffic may congest a
+   * neighbour until the crash ends, and a leak that fills the memory ends in a crash. The later
+   * faults' records name the first (`FaultRecord.cause`).
+   */
+  readonly cascades?: boolean;
 }
 
 /** A deterministic simulated mesh with faults, actions and ground truth. */
@@ -54,6 +68,9 @@ export class MeshSimulator {
   private readonly loadRng: Rng;
   private readonly noiseRng: Rng;
   private readonly actionRng: Rng;
+  /** Draws of cascades; undefined when faults set off none. */
+  private readonly cascadeRng?: Rng;
+  private readonly changes: PlannedChange[] = [];
   private readonly linkCost: Float64Array;
   private readonly linkPenalty: Float64Array;
   private readonly nodePenalty: Float64Array;
@@ -94,6 +111,9 @@ export class MeshSimulator {
     this.loadRng = master.fork();
     this.noiseRng = master.fork();
     this.actionRng = master.fork();
+    if (options.cascades === true) this.cascadeRng = master.fork();
+    else if (options.cascades !== undefined && options.cascades !== false)
+      throw new ArgumentError('options.cascades', `must be a boolean, got ${String(options.cascades)}`);
     const n = this.topology.nodeCount;
     this.linkCost = nominalLinkCosts(this.topology);
     this.linkPenalty = new Float64Array(this.topology.linkCount);
@@ -144,7 +164,9 @@ export class MeshSimulator {
     this.state.resetOverlays(t);
     // Compact the live list in place: no per-tick allocation.
     let kept = 0;
+    const spawned: Fault[] = [];
     for (const fault of this.live) {
+      if (fault.endsWithCause && fault.parent!.end <= t && fault.end > t) this.endWithCause(fault, t);
       if (fault.end <= t) {
         clearFault(fault, this.state);
         continue;
@@ -153,8 +175,16 @@ export class MeshSimulator {
       if (fault.start > t) continue;
       if (fault.start === t) activateFault(fault, this.topology, this.routeTable);
       applyFault(fault, t, this.state);
+      if (this.cascadeRng && !fault.cascaded) this.cascade(fault, t, this.cascadeRng, spawned);
     }
     this.live.length = kept;
+    for (const fault of spawned) {
+      this.faults.push(fault);
+      this.live.push(fault);
+      activateFault(fault, this.topology, this.routeTable);
+      applyFault(fault, t, this.state);
+    }
+    for (const change of this.changes) change.apply(t, this.state);
     this.traffic.step(this.state, this.routeTable, t, this.loadRng, this.noiseRng, this.noise, this.frame);
     this.nextTick = t + 1;
     return this.frame;
@@ -177,6 +207,22 @@ export class MeshSimulator {
     this.faults.push(fault);
     this.live.push(fault);
     return fault.record();
+  }
+
+  /**
+   * Schedules a planned change (now or later) and returns its record: a rolling deploy, a
+   * maintenance or a traffic shift on `spec.nodes` (see src/sim/changes.ts). It is no fault: the
+   * ground truth does not list it. Throws ArgumentError on a bad spec.
+   */
+  plan(spec: PlannedChangeSpec): PlannedChangeRecord {
+    const change = new PlannedChange(this.changes.length, spec, this.topology, this.nextTick);
+    this.changes.push(change);
+    return change.record();
+  }
+
+  /** Every planned change so far (past, under way and to come). */
+  plannedChanges(): PlannedChangeRecord[] {
+    return this.changes.map((change) => change.record());
   }
 
   /** Checks an action as `apply` would, without issuing it; throws ArgumentError naming what is wrong. */
@@ -350,12 +396,72 @@ export class MeshSimulator {
     }
   }
 
-  /** Whether node i is crashed or in a restart outage at tick t. */
+  /** Whether node i is crashed, in a restart outage or down for a planned change at tick t. */
   private nodeDown(i: number, t: number): boolean {
     return (
       this.state.restartUntil[i] > t ||
-      this.live.some((f) => f.kind === 'node-crash' && f.index === i && f.activeAt(t))
+      this.live.some((f) => f.kind === 'node-crash' && f.index === i && f.activeAt(t)) ||
+      this.changes.some((c) => c.takesDown(i, t))
     );
+  }
+
+  /**
+   * A fault set off by another ends with it: the congestion of rerouted traffic once the crashed
+   * node is back. Healed by the action that healed its cause, if one did.
+   */
+  private endWithCause(fault: Fault, t: number): void {
+    const cause = fault.parent!;
+    fault.end = t;
+    if (cause.healedBy === undefined) return;
+    fault.healedBy = cause.healedBy;
+    this.tickets[cause.healedBy].healed.push(fault.id);
+  }
+
+  /**
+   * Sets off what an active fault may start (see SimOptions.cascades), once per fault: a crash,
+   * by chance, congests a non-gateway neighbour some ticks later while it lasts; a leak that has
+   * held the memory full for OOM_TICKS crashes its node.
+   */
+  private cascade(fault: Fault, t: number, rng: Rng, spawned: Fault[]): void {
+    const i = fault.index;
+    if (fault.kind === 'node-crash') {
+      if (fault.cascadeAt === undefined) {
+        const neighbours = this.topology.neighbors(i).filter((j) => !this.topology.isGateway[j]);
+        if (neighbours.length === 0 || !rng.chance(CRASH_CASCADE_CHANCE)) {
+          fault.cascaded = true;
+          return;
+        }
+        fault.cascadeAt = t + REROUTE_DELAY[0] + rng.int(REROUTE_DELAY[1] - REROUTE_DELAY[0] + 1);
+        fault.cascadeTarget = neighbours[rng.int(neighbours.length)];
+        return;
+      }
+      if (t < fault.cascadeAt) return;
+      fault.cascaded = true;
+      const severity = Math.round(rng.range(0.3, 0.7) * 100) / 100;
+      const target = this.topology.nodeTarget(fault.cascadeTarget!);
+      this.spawn(fault, { kind: 'congestion', target, severity }, t, spawned, true);
+    } else if (fault.kind === 'memory-leak') {
+      const { baseMemory, cache, leak } = this.state;
+      fault.saturatedTicks = baseMemory[i] + cache[i] + leak[i] >= 100 ? fault.saturatedTicks + 1 : 0;
+      if (fault.saturatedTicks < OOM_TICKS) return;
+      fault.cascaded = true;
+      const duration = 60 + rng.int(541);
+      const crash = { kind: 'node-crash', target: fault.target, duration, severity: fault.severity } as const;
+      this.spawn(fault, crash, t, spawned, false);
+    } else fault.cascaded = true;
+  }
+
+  /**
+   * A fault set off by `cause` at tick t, unless the same kind already strikes its target. A
+   * congestion of rerouted traffic lasts as long as its crash (see endWithCause); a crash at the
+   * end of a leak outlives it.
+   */
+  private spawn(cause: Fault, spec: FaultSpec, t: number, spawned: Fault[], endsWithCause: boolean): void {
+    const fault = createFault(this.faults.length + spawned.length, { ...spec, start: t }, this.topology, t);
+    if (this.live.some((f) => f.kind === fault.kind && f.index === fault.index && f.activeAt(t))) return;
+    fault.parent = cause;
+    fault.endsWithCause = endsWithCause;
+    spawned.push(fault);
   }
 
   /** Rebuilds route penalties from the holds in force at `t` and recomputes routes. */
