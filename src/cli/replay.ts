@@ -23,9 +23,12 @@ import {
 } from '../run/replay.ts';
 import { RecordedTruth } from '../run/truth-file.ts';
 import { printTarget } from '../domain/targets.ts';
+import { replayReportHtml } from '../report/html.ts';
+import { topologyLayout } from '../report/layout.ts';
 import { createOperatorLoop, type OperatorLoop } from '../serve/operator-loop.ts';
 import { topologyGraph } from '../serve/topology.ts';
 import { consoleIo, defineCommand, type OptionValues, runCommandSpec, UsageError } from './args.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 import { readInput, readJsonInput } from './input.ts';
 import { type Refusals, readRecording } from './telemetry-input.ts';
 import { inferInterval, readEngineFiles } from './recording.ts';
@@ -36,7 +39,7 @@ export const REPLAY_COMMAND = defineCommand({
   summary: 'run the loop over recorded telemetry (dry run): incidents, root causes, diagnoses, plans',
   usage: [
     '--telemetry <file|-> --topology topology.json [--config engine.json] [--baseline <file>]',
-    '    [--routes routes.ndjson] [--tick <seconds>] [--truth truth.json] [--json]',
+    '    [--routes routes.ndjson] [--tick <seconds>] [--truth truth.json] [--json] [--html report.html]',
   ],
   details: [
     'Reads NDJSON {"ts","node","metric","value"} lines (or a JSON array of them) or long CSV',
@@ -48,6 +51,9 @@ export const REPLAY_COMMAND = defineCommand({
     'and the plans it would apply; incidents during the baseline are listed apart.',
     '--routes applies recorded next-hop changes ({"ts","node","nextHop"} lines) at their time.',
     "--truth scores the root causes against a run's ground truth (run --export writes all of these).",
+    '--html writes one self-contained page: with --truth the per-fault view of run --html, else the',
+    "incidents on the mesh (the topology's x and y, or a layout of its links), then a timeline per",
+    'incident with its root causes, diagnosis and plans.',
   ].join('\n'),
   options: {
     telemetry: { type: 'input', help: 'the recording (NDJSON or CSV)' },
@@ -62,6 +68,10 @@ export const REPLAY_COMMAND = defineCommand({
     tick: { type: 'number', min: 0, aboveMin: true, max: 86_400, help: 'seconds per tick' },
     truth: { type: 'input', standardInput: false, help: "a run's truth.json: score the root causes" },
     json: { type: 'boolean', help: 'print one JSON document instead of the text report' },
+    html: {
+      type: 'output',
+      help: 'also write the replay as one self-contained page: the mesh, a timeline per incident',
+    },
   },
   exitCodes:
     '0 done, 1 an unexpected error, 2 usage error (a missing or unreadable file, a bad topology or config)',
@@ -184,6 +194,8 @@ async function replay(values: ReplayValues, telemetry: string, topologyFile: str
       incidents: incidents.filter((i) => i.phase === 'recording'),
       ...(report ? { score: { overall: report.overall, byKind: report.byKind, faults: report.faults } } : {}),
     };
+    if (values.html !== undefined)
+      await writeFileAtomic(values.html, replayReportHtml(output, topologyLayout(topology)));
     if (values.json) console.log(JSON.stringify(output, null, 2));
     else printReplay(output);
     return 0;
