@@ -10,7 +10,7 @@
  * model for the maximum, the open model for the latency) and autocannon. The load tester's target
  * here is a keep-alive node:http client, not src/load's fetch-based httpTarget: fetch tops out
  * near 4,500 small requests/s on the benchmark machine, below what the server takes, and would
- * measure itself.
+ * measure itself. Bodies are made ahead of each run, so the generators spend the run sending.
  *
  * Baseline, same run: the same listen() in the same pinned process answering 204 once it has
  * read the body, sent the same bodies by the same generators: the transport's ceiling. Each engine
@@ -40,6 +40,8 @@ const CONNECTIONS = 16;
 const P99_TARGET_MS = 10;
 /** How long the engine may take to work off its queue after a way in, ms. */
 const DRAIN_TIMEOUT_MS = 30_000;
+/** The most bytes of bodies made ahead of a run. */
+const MADE_AHEAD_BYTES = 128 * 1024 * 1024;
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const serverScript = fileURLToPath(new URL('./serve-server.ts', import.meta.url));
@@ -108,7 +110,41 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
   clearTimeout(timer);
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 4 * CONNECTIONS });
+/**
+ * A workload's bodies in order, made ahead of each run where memory allows, so making them
+ * (compressing a remote-write body takes a third of a millisecond) does not hold the generators
+ * back while they measure; past what was made ahead, they are made as sent.
+ */
+class Bodies {
+  readonly #ahead: Buffer[] = [];
+  #head = 0;
+
+  constructor(private readonly make: () => Buffer) {}
+
+  /** The next body of the sequence. */
+  readonly next = (): Buffer => {
+    if (this.#head >= this.#ahead.length) return this.make();
+    const body = this.#ahead[this.#head];
+    this.#ahead[this.#head++] = Buffer.alloc(0);
+    return body;
+  };
+
+  /** Makes bodies until `count` wait (fewer if they would pass MADE_AHEAD_BYTES). */
+  prepare(count: number): void {
+    this.#ahead.splice(0, this.#head);
+    this.#head = 0;
+    let bytes = this.#ahead.reduce((sum, b) => sum + b.length, 0);
+    while (this.#ahead.length < count && bytes < MADE_AHEAD_BYTES) {
+      const body = this.make();
+      this.#ahead.push(body);
+      bytes += body.length;
+    }
+  }
+}
+
+// As many connections as autocannon opens; calls beyond them wait for one in order, so no request
+// overtakes more than CONNECTIONS others (the engine's lateness covers that).
+const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 
 /** POSTs `body` to `path` on a kept-alive connection; resolves with the status once the answer is read. */
 function post(url: URL, path: string, headers: Record<string, string>, body: Buffer): Promise<number> {
@@ -199,11 +235,15 @@ const closed = (name: string, seconds: number): Scenario => ({
 async function maxRates(
   url: URL,
   workload: Workload,
-  next: () => Buffer,
+  bodies: Bodies,
 ): Promise<{ load: Measured; cannon: Measured }> {
-  await loadTester(url, workload, next, closed('warm-up', WARMUP_SECONDS));
-  const load = await loadTester(url, workload, next, closed(workload.name, RUN_SECONDS));
-  return { load, cannon: await cannon(url, workload, next) };
+  // Enough for the target rate, with a margin.
+  const expected = (1.2 * RUN_SECONDS * workload.target) / workload.samplesPerRequest;
+  await loadTester(url, workload, bodies.next, closed('warm-up', WARMUP_SECONDS));
+  bodies.prepare(expected);
+  const load = await loadTester(url, workload, bodies.next, closed(workload.name, RUN_SECONDS));
+  bodies.prepare(expected);
+  return { load, cannon: await cannon(url, workload, bodies.next) };
 }
 
 /** The engine's counters, from its /metrics. */
@@ -240,11 +280,11 @@ async function benchWorkload(workload: Workload, baseline: ServerProcess): Promi
   const first = workload.sequence(t0);
   const pool = Array.from({ length: 64 }, first);
   let sent = 0;
-  const ceiling = await maxRates(baseline.url, workload, () => pool[sent++ % pool.length]);
+  const ceiling = await maxRates(baseline.url, workload, new Bodies(() => pool[sent++ % pool.length]));
   const engine = await startServer(['engine', String(NODES)]);
   try {
-    const next = workload.sequence(t0);
-    const max = await maxRates(engine.url, workload, next);
+    const bodies = new Bodies(workload.sequence(t0));
+    const max = await maxRates(engine.url, workload, bodies);
     const half = Math.max(max.load.rate, max.cannon.rate) / 2;
     const open: Scenario = {
       name: `${workload.name} at half`,
@@ -252,10 +292,10 @@ async function benchWorkload(workload: Workload, baseline: ServerProcess): Promi
       stages: [{ rate: half, durationMs: RUN_SECONDS * 1000 }],
       maxInFlight: 1000,
     };
-    const latency = {
-      load: await loadTester(engine.url, workload, next, open),
-      cannon: await cannon(engine.url, workload, next, half),
-    };
+    bodies.prepare(1.1 * half * RUN_SECONDS);
+    const load = await loadTester(engine.url, workload, bodies.next, open);
+    bodies.prepare(1.1 * half * RUN_SECONDS);
+    const latency = { load, cannon: await cannon(engine.url, workload, bodies.next, half) };
     const counters = await drained(engine.url);
     const received = counters.x0tta6bl4_samples_received_total ?? 0;
     const processed = counters.x0tta6bl4_samples_processed_total ?? 0;
