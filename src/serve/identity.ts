@@ -21,7 +21,9 @@ export interface CertificateNames {
 
 /** One subject alternative name: its type as printed (`URI`, `DNS`, `IP Address`, `email`) and its value. */
 export interface AltName {
+  /** The name's type as Node prints it, e.g. `URI`. */
   type: string;
+  /** The name itself, unquoted. */
   value: string;
 }
 

@@ -35,3 +35,20 @@ export { createHandler, SESSION_HEADER, type HandlerOptions } from './handler.ts
 export { ServeHistogram, type HistogramSummary } from './histogram.ts';
 export { escapeLabel, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 export { SealedIntake, type SealedBatch, type SealedIntakeOptions } from './sealed-intake.ts';
+export {
+  commonNameOf,
+  identityOfCertificate,
+  identityOfSpiffeId,
+  parseSubjectAltNames,
+  type AltName,
+  type CertificateNames,
+} from './identity.ts';
+export {
+  listen,
+  ListenError,
+  MutualTlsUnsupportedError,
+  mutualTlsSupported,
+  type Listener,
+  type ListenOptions,
+  type TlsOptions,
+} from './listen.ts';

@@ -73,6 +73,7 @@ export interface Listener {
 /** `tls.clientCa` was given on a runtime whose server cannot require client certificates and show them to the handler. */
 export class MutualTlsUnsupportedError extends ArgumentError {
   /**
+   * An error naming the runtime and why its server cannot serve mutual TLS.
    * @param runtime the runtime that cannot serve mutual TLS
    * @param argument what asked for it (`tls.clientCa`, or the command line's `--client-ca`)
    */
