@@ -14,7 +14,10 @@ import { createEngineParts } from '../run/defaults.ts';
 import type { HealingReport, KindReport } from '../run/evaluate.ts';
 import { runReportHtml } from '../report/html.ts';
 import { runHealing } from '../run/healing-run.ts';
+import { telemetryWithLoss, type WorldOptions } from '../run/world.ts';
+import { DEFAULT_FAULT_RATE } from '../sim/arrivals.ts';
 import { maxFaultsPerKind } from '../sim/schedule.ts';
+import type { TopologyKind } from '../sim/topology.ts';
 import { MAX_NODES, MIN_NODES } from '../sim/topology.ts';
 import {
   type OptionValues,
@@ -63,7 +66,8 @@ export const RUN_COMMAND = defineCommand({
   name: 'run',
   summary: 'run the self-healing loop over a simulated mesh and print the healing report',
   usage: [
-    '[--nodes 50] [--hours 24] [--faults 20] [--seed 1] [--workers 0]',
+    '[--nodes 50] [--hours 24] [--faults 20] [--seed 1] [--workers 0] [--topology geometric]',
+    '    [--overlap [--fault-rate 0.1] [--changes 1]] [--telemetry-loss 0]',
     '    [--store memory|<dir>] [--audit audit.json] [--out report.json] [--json] [--quiet]',
     '    [--keys <keyfile> [--passphrase-env VAR]] [--checkpoint <file>]',
     '    [--min-detection 0.95] [--min-healed 0.9] [--export <dir> [--export-format ndjson|csv]]',
@@ -81,6 +85,15 @@ export const RUN_COMMAND = defineCommand({
     "verify <dir-or-file>. The run ends by printing the log's entry count and head (also in the",
     'report). --min-detection and --min-healed make the exit code fail a run whose overall figures',
     'fall short.',
+    '',
+    'By default every fault has its own time slot (--faults of each kind, as many as fit in --hours).',
+    '--overlap makes faults arrive at random, --fault-rate per node per hour (0.1 by default: about',
+    '0.009 active per node at a time), so they overlap in time and place, and a crash or a leak may set',
+    'off a cascade (its root cause is the first fault); --changes planned changes an hour (a rolling',
+    'deploy, a maintenance, a traffic shift) are announced to the engine, which must not act against',
+    'them (the report counts actionsOnPlannedChanges). --fault-rate alone implies --overlap.',
+    '--telemetry-loss F loses that share of samples on the way, delivers a quarter as many late and',
+    'as many twice, skews node clocks by up to half a second and silences an agent now and then.',
     '',
     '--export <dir> writes the run for replay and rca: telemetry.ndjson (or .csv) with one',
     '{"ts","node","metric","value"} sample per reporting node, metric and tick (ts = the tick in',
@@ -102,8 +115,34 @@ export const RUN_COMMAND = defineCommand({
       type: 'integer',
       min: 1,
       max: Number.MAX_SAFE_INTEGER,
-      default: 20,
-      help: 'faults of each kind (as many as fit in --hours)',
+      help: 'faults of each kind (default 20, or as many as fit in --hours)',
+    },
+    topology: {
+      type: 'string',
+      choices: ['geometric', 'scale-free', 'grid'],
+      default: 'geometric',
+      help: 'how the mesh is generated',
+    },
+    overlap: { type: 'boolean', help: 'faults arrive at random and overlap; cascades; planned changes' },
+    'fault-rate': {
+      type: 'number',
+      min: 0,
+      aboveMin: true,
+      max: 3600,
+      help: `faults per node per hour with --overlap (default ${DEFAULT_FAULT_RATE})`,
+    },
+    changes: {
+      type: 'number',
+      min: 0,
+      max: 3600,
+      help: 'planned changes per hour with --overlap (default 1)',
+    },
+    'telemetry-loss': {
+      type: 'number',
+      min: 0,
+      max: 0.8,
+      default: 0,
+      help: 'share of samples lost on the way (with late, duplicated and skewed ones)',
     },
     seed: { type: 'integer', min: 0, max: 2 ** 32 - 1, default: 1, help: 'seed of the mesh and the faults' },
     workers: {
@@ -180,13 +219,20 @@ type RunOptions = OptionValues<typeof RUN_COMMAND.options>;
 export function runCommand(argv: string[]): Promise<number> {
   return runCommandSpec(RUN_COMMAND, argv, consoleIo, async ({ values }) => {
     if (values.store === 'memory') checkOutputFile('--audit', values.audit);
+    const overlap = values.overlap === true || values['fault-rate'] !== undefined;
+    if (overlap && values.faults !== undefined)
+      throw new UsageError('--faults', 'does not go with --overlap: faults arrive at --fault-rate');
+    if (!overlap && values.changes !== undefined) throw new UsageError('--changes', 'needs --overlap');
     const fit = maxFaultsPerKind(values.hours);
-    if (values.faults > fit)
+    if (!overlap && fit === 0)
+      throw new UsageError(
+        '--hours',
+        `no fault fits in ${values.hours} h after the warm-up: give more --hours`,
+      );
+    if (values.faults !== undefined && values.faults > fit)
       throw new UsageError(
         '--faults',
-        fit === 0
-          ? `no fault fits in ${values.hours} h after the warm-up: give more --hours`
-          : `at most ${fit} faults of each kind fit in ${values.hours} h, got ${values.faults}`,
+        `at most ${fit} faults of each kind fit in ${values.hours} h, got ${values.faults}`,
       );
     const exported =
       values.export === undefined
@@ -201,7 +247,20 @@ export function runCommand(argv: string[]): Promise<number> {
 }
 
 async function run(values: RunOptions, exported: ExportFolder | undefined): Promise<number> {
-  const { nodes, hours, faults: faultsPerKind, seed } = values;
+  const { nodes, hours, seed } = values;
+  const overlap = values.overlap === true || values['fault-rate'] !== undefined;
+  const faultsPerKind = values.faults ?? Math.min(20, maxFaultsPerKind(hours));
+  const loss = values['telemetry-loss']!;
+  const world: WorldOptions = {
+    ...(overlap
+      ? {
+          overlap,
+          faultRate: values['fault-rate'] ?? DEFAULT_FAULT_RATE,
+          changesPerHour: values.changes ?? 1,
+        }
+      : {}),
+    ...(loss > 0 ? { telemetry: telemetryWithLoss(loss) } : {}),
+  };
   const workers = workerCount(values.workers);
   const notice = (line: string): void => {
     if (!values.quiet) console.error(`run: ${line}`);
@@ -252,6 +311,8 @@ async function run(values: RunOptions, exported: ExportFolder | undefined): Prom
       hours,
       faultsPerKind,
       seed,
+      topology: values.topology as TopologyKind,
+      world,
       store: session.knowledge,
       audit: session.sink,
       // Incident and action ids under the run's own id: a store's history accumulates across runs.
@@ -306,7 +367,7 @@ async function run(values: RunOptions, exported: ExportFolder | undefined): Prom
       notice(`exported the run's telemetry, topology, routes and ground truth to ${exported.dir}`);
     }
     if (values.json) console.log(JSON.stringify(output, null, 2));
-    else if (!values.quiet) printReport(report, values.out!);
+    else if (!values.quiet) printReport(report, values.out!, overlap);
     notice(
       `${end === 'interrupted' ? `interrupted by ${stop.signal.reason}; ` : ''}audit log: ${audit.entries} entries in ${audit.batches} sealed batches, head ${audit.head}`,
     );
@@ -371,7 +432,7 @@ function gateShortfalls(report: HealingReport, values: RunOptions): string[] {
     .map(([name, figure, minimum, flag]) => `${name} ${pct(figure)} is below ${flag} ${pct(minimum!)}`);
 }
 
-function printReport(report: HealingReport, out: string): void {
+function printReport(report: HealingReport, out: string, planned: boolean): void {
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const ticks = (x: number | null) => (x === null ? '-' : String(x));
   const row = (name: string, r: KindReport) => [
@@ -398,6 +459,7 @@ function printReport(report: HealingReport, out: string): void {
   const o = report.overall;
   console.log(
     `\nactions ${o.actions}, on healthy targets ${pct(o.actionsOnHealthyShare)}, ` +
-      `false alarms ${o.falseAlarmsPerHour.toFixed(2)}/h, escalations ${o.escalations}; report written to ${out}`,
+      `false alarms ${o.falseAlarmsPerHour.toFixed(2)}/h, escalations ${o.escalations}` +
+      `${planned ? `, against planned changes ${o.actionsOnPlannedChanges}` : ''}; report written to ${out}`,
   );
 }
