@@ -104,7 +104,7 @@ const COMMANDS: ReadonlyArray<{ name: string; badFlag: string[]; badValue: strin
   },
   {
     name: 'serve',
-    badFlag: ['--topology', 't.json', '--prot', '9470'],
+    badFlag: ['--prot', '9470'],
     badValue: ['--port', '65536'],
     refused: /^serve: --port: expected an integer from 0 to 65535, got "65536"$/,
   },
