@@ -305,19 +305,29 @@ export class Evaluator {
       causesOf.set(match, keys);
     }
     return faults.map((fault) => {
-      let match = matches.get(fault.id);
       const cause = causeKeys(fault);
       const own = [...cause].sort().join('|');
-      const ranking = match?.rootCauses ?? [];
-      let rank = ranking.findIndex((c) => cause.has(targetKey(c)));
-      const others = match
-        ? [...causesOf.get(match)!].filter((k) => k !== own).map((k) => new Set(k.split('|')))
-        : [];
-      if (others.length > 0) {
-        // Named or not counted; ranked among the other faults' causes.
-        if (rank < 0) match = undefined;
-        else
-          rank -= ranking.slice(0, rank).filter((c) => others.some((keys) => keys.has(targetKey(c)))).length;
+      // The cause's rank in an incident's ranking, counted among the causes of the other faults
+      // it was matched to (-1 if absent); whether it was matched to others.
+      const rankIn = (incident: SeenIncident | undefined): { rank: number; shared: boolean } => {
+        const ranking = incident?.rootCauses ?? [];
+        const rank = ranking.findIndex((c) => cause.has(targetKey(c)));
+        const others = [...(incident ? (causesOf.get(incident) ?? []) : [])]
+          .filter((k) => k !== own)
+          .map((k) => new Set(k.split('|')));
+        const above = ranking
+          .slice(0, Math.max(rank, 0))
+          .filter((c) => others.some((keys) => keys.has(targetKey(c))));
+        return { rank: rank < 0 ? rank : rank - above.length, shared: others.length > 0 };
+      };
+      let match = matches.get(fault.id);
+      let { rank, shared } = rankIn(match);
+      if (shared && rank < 0) {
+        // A merged incident counts for a fault only if it names its cause; another that caught it and does covers it.
+        match = this.#candidates(fault, incidents).find((i) =>
+          (i.rootCauses ?? []).some((c) => cause.has(targetKey(c))),
+        );
+        ({ rank } = rankIn(match));
       }
       const rootCauses = match?.rootCauses?.slice(0, 5) ?? [];
       const healer = fault.healedBy === undefined ? undefined : tickets[fault.healedBy];
@@ -346,11 +356,16 @@ export class Evaluator {
 
   /** The incident that detected `fault`: the first opened during it (or just after) on a node it perturbs. */
   #detecting(fault: FaultRecord, incidents: readonly SeenIncident[]): SeenIncident | undefined {
+    return this.#candidates(fault, incidents)[0];
+  }
+
+  /** The incidents opened during `fault` (or just after) on a node it perturbs, first opened first. */
+  #candidates(fault: FaultRecord, incidents: readonly SeenIncident[]): SeenIncident[] {
     const affected = new Set(fault.affectedNodes);
     return incidents
       .filter((i) => i.openedAt >= fault.start && i.openedAt < fault.end + this.lateTicks)
       .filter((i) => [...i.nodes].some((n) => affected.has(n)))
-      .sort((a, b) => a.openedAt - b.openedAt)[0];
+      .sort((a, b) => a.openedAt - b.openedAt);
   }
 
   /** The figures of the run so far, against the simulator's ground truth. */

@@ -149,7 +149,8 @@ describe('Evaluator', () => {
       incident: 'i1',
       detectedAt: 3,
       diagnosedAt: 5,
-      rootCauseRank: 2,
+      // The incident merged both faults and names both causes: each ranks first among the other's.
+      rootCauseRank: 1,
       diagnosedKind: 'bad-config',
       citations: ['rb-config'],
       healedAt: ticket.completes,
