@@ -226,5 +226,7 @@ describe.each<ServeRuntime>(['node', 'deno', 'bun'])('serve on %s', (runtime) =>
     expect(figures.stats.samplesReceived).toBe(acceptedSamples);
     expect(figures.stats.samplesProcessed).toBe(acceptedSamples);
     expect(figures.audit.entries).toBeGreaterThan(0);
+    // Its own notices only: no runtime warning, no stack.
+    for (const line of served.stderr().trim().split('\n')) expect(line).toMatch(/^serve: /);
   }, 30_000);
 });

@@ -445,7 +445,7 @@ async function serveNodeRequest(
 ): Promise<void> {
   if (inFlight.closing) {
     req.resume();
-    await writeNodeResponse(closingResponse(), req, res);
+    await writeNodeResponse(closingResponse(), res);
     return;
   }
   const end = inFlight.begin();
@@ -485,7 +485,7 @@ async function serveNodeRequest(
     });
     res.once('close', unregister);
   }
-  await writeNodeResponse(response, req, res);
+  await writeNodeResponse(response, res);
 }
 
 /** A web Request for a Node request, its body streamed; undefined when its URL or headers cannot be one. */
@@ -542,7 +542,8 @@ function nodeBodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
         req.resume();
       },
       cancel() {
-        // The rest is read and dropped, so the answer (a 413, say) can still be written.
+        // The rest is read and dropped (within the request timeout): a sender still writing then
+        // reads the answer (a 413, say) instead of a broken pipe.
         open = false;
         req.resume();
       },
@@ -551,19 +552,13 @@ function nodeBodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
   );
 }
 
-async function writeNodeResponse(
-  response: Response,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+async function writeNodeResponse(response: Response, res: ServerResponse): Promise<void> {
   if (res.destroyed) {
     await response.body?.cancel().catch(() => undefined);
     return;
   }
   res.statusCode = response.status;
   for (const [name, value] of response.headers) res.setHeader(name, value);
-  // A body left unread (a refusal answered early) or a server closing ends the connection.
-  if (!req.complete) res.shouldKeepAlive = false;
   if (!response.body) {
     res.end();
     return;
@@ -597,7 +592,10 @@ interface DenoServe {
     key?: string;
     onListen?: (address: { port: number }) => void;
     onError?: (error: unknown) => Response;
-    handler: (request: Request, info: { remoteAddr: { hostname: string } }) => Promise<Response>;
+    handler: (
+      request: Request,
+      info: { remoteAddr: { hostname: string }; completed: Promise<void> },
+    ) => Promise<Response>;
   }): { addr: { port: number }; shutdown(): Promise<void>; finished: Promise<void> };
 }
 
@@ -612,8 +610,20 @@ async function listenDeno(handler: FetchHandler, settings: Settings): Promise<Li
     // Deno prints where it listens unless told otherwise; the caller says it.
     onListen: () => {},
     onError: failureResponse,
-    handler: (request, info) =>
-      serveWebRequest(handler, inFlight, request, { address: info.remoteAddr.hostname }),
+    handler: (request, info) => {
+      // Deno's own request.signal also aborts when a response succeeds (and warns once that it
+      // does); the handler gets a signal that aborts only when the client goes away.
+      const gone = new AbortController();
+      info.completed.catch(() => gone.abort());
+      const forwarded = new Request(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: gone.signal,
+        duplex: 'half',
+      } as RequestInit);
+      return serveWebRequest(handler, inFlight, forwarded, { address: info.remoteAddr.hostname });
+    },
   });
   const port = server.addr.port;
   let closing: Promise<void> | undefined;
