@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../src/cli/run.ts';
+import { ArgumentError } from '../src/errors.ts';
 import { DetectorBank } from '../src/kernels/detector/detector.ts';
+import { DetectorPool } from '../src/kernels/detector/pool.ts';
 import { S } from '../src/kernels/detector/params.ts';
 import { IdSource } from '../src/knowledge/ids.ts';
 import { MemoryStore } from '../src/knowledge/memory-store.ts';
@@ -198,6 +200,39 @@ describe('learning survives a restart', () => {
       await opened.close();
     }
   }, 120_000);
+
+  it('saves a detector pool as one bank state and reopens it, in other shards, where it stopped', async () => {
+    const series = 10;
+    const bank = await DetectorBank.create(series);
+    let pool = await DetectorPool.open(series, { shards: 2 });
+    const values = new Float64Array(series);
+    const expected = new Float64Array(series);
+    const scores = new Float64Array(series);
+    const tick = async (t: number) => {
+      values.forEach((_, k) => {
+        values[k] = k + Math.sin(0.3 * t + k) + (t === 350 ? 5 : 0);
+      });
+      bank.update(t, values, expected);
+      await pool.update(t, values, scores);
+    };
+    try {
+      for (let t = 1; t <= 300; t++) await tick(t);
+      const saved = await pool.save();
+      expect(saved).toEqual(bank.save());
+      await pool.close();
+      pool = await DetectorPool.open(series, { shards: 3, saved });
+      let alarms = 0;
+      for (let t = 301; t <= 400; t++) {
+        await tick(t);
+        expect(scores).toEqual(expected);
+        alarms += expected.filter((s) => s > 0).length;
+      }
+      expect(alarms).toBeGreaterThan(0);
+      await expect(DetectorPool.open(4, { saved })).rejects.toThrow(ArgumentError);
+    } finally {
+      await pool.close();
+    }
+  });
 
   it('leaves out a damaged model with a note, and restores detector state by series name', async () => {
     const store = new MemoryStore();

@@ -6,7 +6,12 @@
  */
 export { runHealing, type HealingRunOptions } from './healing-run.ts';
 export { MeshLoop, LOCAL_METRICS, SIM_METRICS, type MeshLoopOptions } from './mesh-loop.ts';
-export { createEngineParts, type EngineParts, type EnginePartsOptions } from './defaults.ts';
+export {
+  createEngineParts,
+  type EngineParts,
+  type EnginePartsOptions,
+  type SavableScorer,
+} from './defaults.ts';
 export { SimulatorExecutor } from './sim-executor.ts';
 export {
   Evaluator,
