@@ -74,7 +74,7 @@ describe('identityOfSpiffeId', () => {
       'spiffe://td/node/%E0%A4%A',
       'spiffe://td/node/%ZZ',
     ])
-      expect(identityOfSpiffeId(uri), uri).toBeUndefined();
+      expect([uri, identityOfSpiffeId(uri)]).toEqual([uri, undefined]);
   });
 
   it('round-trips any node id through a percent-encoded SPIFFE ID', () => {
