@@ -5,9 +5,11 @@
  * probes answer; a body past the limit is 413 with or without a Content-Length; the event stream
  * carries the loop's events; a body that does not arrive is 408; slow headers lose their
  * connection (Node and Bun: Deno.serve has no header timeout the engine can set, see listen.ts);
- * and SIGTERM ends the event stream, drains and exits 0 with its final figures.
+ * and SIGTERM ends the event stream, drains and exits 0 with its final figures. Before any of it,
+ * a bad topology or config file is every problem at its JSON path (exit 2), and a port in use one
+ * line (exit 1).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import {
   type ServeProcess,
   type ServeRuntime,
   sampleLine,
+  serveFailure,
   startServe,
   writeEngineFiles,
 } from './serve-process.ts';
@@ -229,4 +232,50 @@ describe.each<ServeRuntime>(['node', 'deno', 'bun'])('serve on %s', (runtime) =>
     // Its own notices only: no runtime warning, no stack.
     for (const line of served.stderr().trim().split('\n')) expect(line).toMatch(/^serve: /);
   }, 30_000);
+});
+
+describe('serve refuses to start', () => {
+  it('on a bad topology or config file, naming every problem at its JSON path (exit 2)', async () => {
+    const files = await writeEngineFiles(dir);
+    const topology = join(dir, 'bad-topology.json');
+    const config = join(dir, 'bad-config.json');
+    await writeFile(topology, JSON.stringify({ nodes: [{ id: 7 }, { id: 'a' }], links: [['a', 'zz']] }));
+    await writeFile(config, JSON.stringify({ tickSeconds: -1, metrics: [{ name: 'x', min: 5, max: 1 }] }));
+    const [badTopology, badConfig] = await Promise.all([
+      serveFailure('node', ['--topology', topology, '--port', '0']),
+      serveFailure('node', ['--topology', files.topology, '--config', config, '--port', '0']),
+    ]);
+    expect(badTopology.code).toBe(2);
+    expect(badTopology.stderr).toMatch(/^serve: --topology: .*bad-topology\.json: \d+ problems\n/);
+    expect(badTopology.stderr).toContain('  /nodes/0/id: ');
+    expect(badTopology.stderr).toContain('  /links/0/1: unknown node "zz"');
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr).toMatch(/^serve: --config: .*bad-config\.json: 2 problems\n/);
+    expect(badConfig.stderr).toContain('  /tickSeconds: ');
+    expect(badConfig.stderr).toContain('  /metrics/0/max: ');
+  }, 60_000);
+
+  it('on a port in use, in one line (exit 1)', async () => {
+    const files = await writeEngineFiles(dir);
+    const args = [
+      '--topology',
+      files.topology,
+      '--config',
+      files.config,
+      '--audit',
+      join(dir, 'audit-port.json'),
+    ];
+    const first = await startServe('node', [...args, '--port', '0']);
+    try {
+      const port = new URL(first.url).port;
+      const second = await serveFailure('node', [...args, '--port', port]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(
+        new RegExp(`^serve: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`, 'm'),
+      );
+      expect(second.stderr).not.toMatch(/^\s+at\s/m);
+    } finally {
+      await first.stop('SIGTERM');
+    }
+  }, 60_000);
 });
