@@ -257,18 +257,18 @@ describe('serve refuses to start', () => {
 
   it('on a port in use, in one line (exit 1)', async () => {
     const files = await writeEngineFiles(dir);
-    const args = [
-      '--topology',
-      files.topology,
-      '--config',
-      files.config,
+    const args = ['--topology', files.topology, '--config', files.config];
+    const first = await startServe('node', [
+      ...args,
+      '--port',
+      '0',
       '--audit',
-      join(dir, 'audit-port.json'),
-    ];
-    const first = await startServe('node', [...args, '--port', '0']);
+      join(dir, 'audit-port-1.json'),
+    ]);
     try {
       const port = new URL(first.url).port;
-      const second = await serveFailure('node', [...args, '--port', port]);
+      const audit = join(dir, 'audit-port-2.json');
+      const second = await serveFailure('node', [...args, '--port', port, '--audit', audit]);
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(
         new RegExp(`^serve: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`, 'm'),
