@@ -36,4 +36,9 @@ export interface Executor {
   rollback(request: ActionRequest): Promise<ExecutionResult>;
   /** Optional out-of-band check that the target is healthy after the action. */
   verify?(request: ActionRequest): Promise<boolean>;
+  /**
+   * Optional out-of-band check that a node is up (a ping, its management port): a node whose
+   * telemetry stopped but which answers has not crashed; its monitoring agent is what failed.
+   */
+  reachable?(node: string): Promise<boolean>;
 }

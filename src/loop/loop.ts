@@ -38,7 +38,9 @@
  * Planned changes (a deploy, a maintenance, a traffic shift) are announced with
  * `announceChange`: while one is under way, and for CHANGE_GRACE_TICKS after it, the loop takes
  * no action on its nodes or their links. An incident whose likeliest cause is such a node is
- * held (the change explains it); one whose other causes are is planned without them.
+ * held (the change explains it); one whose other causes are is planned without them. An
+ * incident whose likeliest cause is a node that stopped reporting is held too when the executor
+ * finds the node up (`Executor.reachable`): its agent failed, not the node.
  */
 import { Analyzer, type IncidentSummary, type NormalRanges } from '../analyze/analyzer.ts';
 import { signatureOf } from '../analyze/evidence.ts';
@@ -123,6 +125,8 @@ interface Incident extends TrackedIncident {
   attempts: number;
   /** While acting or verifying. */
   flight?: InFlight;
+  /** Nodes that went silent but answered the executor's reachability check: their agents failed. */
+  agentLost?: Set<string>;
 }
 
 /** One MAPE-K loop over one mesh: feed it `tick(ts, batch)` once per second of telemetry. */
@@ -440,7 +444,28 @@ export class MapeKLoop {
       if (unclear && waited < (this.#options.evidenceTicks ?? LOOP_DEFAULTS.evidenceTicks)) return;
       await this.#diagnose(incident, ts, summary);
     }
+    if (await this.#onlyTelemetryLost(incident, summary)) return;
     this.#act(incident, ts, healthy, summary);
+  }
+
+  /**
+   * Whether the likeliest cause is a node that went silent but answers the executor's
+   * reachability check: its agent stopped reporting, the node did not crash, and acting on it
+   * would act on a healthy node. The incident is held until its telemetry returns, and the node
+   * is left out of its causes from then on (its return to reporting is no fault either).
+   */
+  async #onlyTelemetryLost(incident: Incident, summary: IncidentSummary): Promise<boolean> {
+    const node = summary.rootCauses[0]?.target.node;
+    const { executor } = this.#options;
+    if (node === undefined || !executor.reachable || !summary.silentNodes.includes(node)) return false;
+    let up: boolean;
+    try {
+      up = await executor.reachable(node);
+    } catch {
+      up = false;
+    }
+    if (up) (incident.agentLost ??= new Set()).add(node);
+    return up;
   }
 
   async #diagnose(incident: Incident, ts: number, summary: IncidentSummary): Promise<void> {
@@ -477,16 +502,20 @@ export class MapeKLoop {
   #act(incident: Incident, ts: number, healthy: number, summary: IncidentSummary): void {
     const diagnosis = incident.diagnosis!;
     // An announced change explains an incident it is the likeliest cause of: hold it.
+    // So does a node whose agent, not the node, stopped reporting: neither is a cause to act on.
+    const spared = (target: Target): boolean =>
+      this.#underChange(target, ts) ||
+      (incident.agentLost !== undefined && target.node !== undefined && incident.agentLost.has(target.node));
     const causes = summary.rootCauses;
-    if (causes.length > 0 && this.#underChange(causes[0].target, ts)) return;
+    if (causes.length > 0 && spared(causes[0].target)) return;
     // Root causes sharpen as evidence accumulates: each attempt plans from the latest ranking.
     diagnosis.rootCauses =
-      this.#changes.length > 0 ? causes.filter((c) => !this.#underChange(c.target, ts)) : causes;
+      this.#changes.length > 0 || incident.agentLost ? causes.filter((c) => !spared(c.target)) : causes;
     diagnosis.severity = summary.severity;
     const plan = this.#options.planner.plan(diagnosis, incident.tried);
     const chosen = plan.chosen;
     if (!chosen) return this.#escalate(incident, ts, 'no candidate action left');
-    if (this.#underChange(chosen.target, ts)) return;
+    if (spared(chosen.target)) return;
     const verdict = this.rails.check(incident.record.id, chosen.target, ts, healthy);
     if (!verdict.allowed) {
       if (verdict.reason === 'quorum')

@@ -144,6 +144,11 @@ export class MeshLoop {
     this.#batch = new FrameBatch(sim.topology.nodeIds.length);
   }
 
+  /** The channel that degrades the telemetry on its way to the loop (its stats, silences), if any. */
+  get telemetry(): TelemetryChannel | undefined {
+    return this.#channel;
+  }
+
   /** Builds the simulator, its fault schedule, the engine's parts and the loop. */
   static async create(options: MeshLoopOptions = {}): Promise<MeshLoop> {
     const seed = options.seed ?? 1;

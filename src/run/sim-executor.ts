@@ -40,6 +40,11 @@ export class SimulatorExecutor implements Executor {
     return this.sim.revert(actionOf(request));
   }
 
+  /** Whether the node is up: not crashed, restarting or taken down by a planned change. */
+  async reachable(node: string): Promise<boolean> {
+    return this.sim.reachable(node);
+  }
+
   /** Resolves the promises of tickets the simulator has completed. */
   settle(): void {
     for (let i = this.#waiting.length - 1; i >= 0; i--) {

@@ -320,6 +320,15 @@ export class MeshSimulator {
     return truthAt(this.faults, tick, this.topology);
   }
 
+  /**
+   * Whether `node` answers out of band at the last simulated tick (as a ping would): it is not
+   * crashed, restarting or down for a planned change, whether or not its telemetry arrives.
+   * Throws ArgumentError on an unknown node.
+   */
+  reachable(node: string): boolean {
+    return !this.nodeDown(this.topology.nodeIndex(node, 'node'), Math.max(0, this.nextTick - 1));
+  }
+
   /** Whether `target` is the root cause of a fault active at `tick` (default: the last simulated tick). */
   isFaulty(target: Target, tick: number = Math.max(0, this.nextTick - 1)): boolean {
     const type = targetScope(checkTarget(target));
