@@ -38,13 +38,17 @@ const COMMANDS: Record<ServeRuntime, () => string[]> = {
 /** Node ids as operators spell them: colons, slashes, @ and spaces. */
 export const NODES = ['db:5432', 'api/v1', 'cache@eu', 'web front'];
 
-/** Writes a topology of {@link NODES} and an engine config (1-second ticks, the given limits) into `dir`. */
+/**
+ * Writes a topology of {@link NODES} and an engine config (1-second ticks, two metrics, then
+ * `overrides`) into `dir` as `<name>-topology.json` and `<name>.json`.
+ */
 export async function writeEngineFiles(
   dir: string,
-  limits: Record<string, number> = {},
+  overrides: Record<string, unknown> = {},
+  name = 'engine',
 ): Promise<{ topology: string; config: string }> {
-  const topology = join(dir, 'topology.json');
-  const config = join(dir, 'engine.json');
+  const topology = join(dir, `${name}-topology.json`);
+  const config = join(dir, `${name}.json`);
   await writeFile(
     topology,
     JSON.stringify({
@@ -63,7 +67,7 @@ export async function writeEngineFiles(
         { name: 'errorRate', min: 0, max: 1, harmful: 'up', roles: ['local'] },
         { name: 'latencyP95', min: 0, harmful: 'up' },
       ],
-      limits,
+      ...overrides,
     }),
   );
   return { topology, config };

@@ -10,6 +10,7 @@
  * line (exit 1).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,10 +113,11 @@ describe.each<ServeRuntime>(['node', 'deno', 'bun'])('serve on %s', (runtime) =>
   let acceptedSamples = 0;
 
   beforeAll(async () => {
-    const files = await writeEngineFiles(dir, {
-      maxBodyBytes: MAX_BODY,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
-    });
+    const files = await writeEngineFiles(
+      dir,
+      { limits: { maxBodyBytes: MAX_BODY, requestTimeoutMs: REQUEST_TIMEOUT_MS } },
+      runtime,
+    );
     served = await startServe(runtime, [
       ...['--topology', files.topology, '--config', files.config],
       ...['--port', '0', '--audit', join(dir, `audit-${runtime}.json`)],
@@ -236,7 +238,7 @@ describe.each<ServeRuntime>(['node', 'deno', 'bun'])('serve on %s', (runtime) =>
 
 describe('serve refuses to start', () => {
   it('on a bad topology or config file, naming every problem at its JSON path (exit 2)', async () => {
-    const files = await writeEngineFiles(dir);
+    const files = await writeEngineFiles(dir, {}, 'good');
     const topology = join(dir, 'bad-topology.json');
     const config = join(dir, 'bad-config.json');
     await writeFile(topology, JSON.stringify({ nodes: [{ id: 7 }, { id: 'a' }], links: [['a', 'zz']] }));
@@ -256,7 +258,7 @@ describe('serve refuses to start', () => {
   }, 60_000);
 
   it('on a port in use, in one line (exit 1)', async () => {
-    const files = await writeEngineFiles(dir);
+    const files = await writeEngineFiles(dir, {}, 'port');
     const args = ['--topology', files.topology, '--config', files.config];
     const first = await startServe('node', [
       ...args,
@@ -276,6 +278,50 @@ describe('serve refuses to start', () => {
       expect(second.stderr).not.toMatch(/^\s+at\s/m);
     } finally {
       await first.stop('SIGTERM');
+    }
+  }, 60_000);
+});
+
+describe('serve scrapes the targets its config lists', () => {
+  it("hands each scrape's samples to the engine under the target's node", async () => {
+    let scrapes = 0;
+    const target = createServer((_request, response) => {
+      scrapes++;
+      response.setHeader('content-type', 'text/plain; version=0.0.4');
+      response.end(`# TYPE errorRate gauge\nerrorRate 0.02\n# TYPE latencyP95 gauge\nlatencyP95 41\n`);
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const address = target.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const files = await writeEngineFiles(
+      dir,
+      {
+        scrape: {
+          intervalSeconds: 1,
+          targets: [{ url: `http://127.0.0.1:${port}/metrics`, node: 'cache@eu' }],
+        },
+      },
+      'scrape',
+    );
+    const served = await startServe('node', [
+      ...['--topology', files.topology, '--config', files.config, '--port', '0'],
+      ...['--audit', join(dir, 'audit-scrape.json')],
+    ]);
+    try {
+      const accepted = () => metric(served.url, 'x0tta6bl4_samples_accepted_total');
+      const end = Date.now() + 15_000;
+      let count = (await accepted()) ?? 0;
+      while (count < 4 && Date.now() < end) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        count = (await accepted()) ?? 0;
+      }
+      // Two scrapes or more, each two samples of cache@eu the Monitor accepted.
+      expect(count).toBeGreaterThanOrEqual(4);
+      expect(scrapes).toBeGreaterThanOrEqual(2);
+      expect(served.stderr()).not.toContain('scrape http');
+    } finally {
+      expect((await served.stop('SIGTERM')).code).toBe(0);
+      await new Promise((resolve) => target.close(resolve));
     }
   }, 60_000);
 });
