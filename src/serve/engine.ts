@@ -38,6 +38,7 @@ import type { ColumnarBatch, Sample } from '../monitor/ingest.ts';
 import { type AssembledTick, TickAssembler, TickClock } from '../monitor/ticks.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
 import type { RagDocument } from '../rag/document.ts';
+import type { LearntModels, RestoredLearning } from '../run/learning.ts';
 import { AlertSender } from './alerts.ts';
 import type { EngineConfig, ExecutorConfig } from './config.ts';
 import { type HistogramSummary, ServeHistogram } from './histogram.ts';
@@ -61,6 +62,8 @@ export interface ServeEngineOptions {
   ids?: IdSource;
   /** Runbooks the diagnosis cites. */
   runbooks?: readonly RagDocument[];
+  /** What the engine learnt before, to start from (`restoreLearning`; see OperatorLoopOptions.learning). */
+  learning?: RestoredLearning;
   /** Wall clock in seconds (default `Date.now() / 1000`): closes buckets when senders go quiet. */
   clock?: () => number;
 }
@@ -273,6 +276,7 @@ export class ServeEngine {
       ids: options.ids,
       dryRun: config.dryRun,
       runbooks: options.runbooks,
+      learning: options.learning,
     });
     return new ServeEngine(options, operator, alerts, clock);
   }
@@ -297,6 +301,14 @@ export class ServeEngine {
       ...(this.#lastTickAt !== undefined ? { lastTickAt: this.#lastTickAt } : {}),
       ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
     };
+  }
+
+  /**
+   * What the engine has learnt so far (success rates, adapter, detector state, past incidents),
+   * to register with `saveLearning`; take it before `close`, which stops the detector.
+   */
+  learnt(): Promise<LearntModels> {
+    return this.#operator.learnt();
   }
 
   /** Incidents announced and not yet closed, as last reported by the loop, their times in seconds. */

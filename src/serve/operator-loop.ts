@@ -5,6 +5,8 @@
  * the caller built from the config. `serve`, `replay` and `rca` all run this one wiring; they feed
  * it with `loop.tick(ts, samples)`, each tick's samples as rows with their own times, in tick
  * time (seconds / `config.tickSeconds`, see TickClock in src/monitor/ticks.ts): the loop counts ticks.
+ * Given what the engine learnt before (src/run/learning.ts), it starts from it, and `learnt()`
+ * hands back what it knows now, for the caller to register in the model registry.
  */
 import type { MeshGraph } from '../analyze/graph.ts';
 import type { Executor } from '../execute/executor.ts';
@@ -15,8 +17,17 @@ import { DEFAULT_HORIZON } from '../monitor/clock.ts';
 import { MapeKLoop } from '../loop/loop.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
 import { UtilityPlanner } from '../plan/decision.ts';
+import { SuccessRates } from '../plan/posteriors.ts';
 import type { RagDocument } from '../rag/document.ts';
 import { createEngineParts } from '../run/defaults.ts';
+import {
+  detectorState,
+  type LearntModels,
+  plannerOptions,
+  type RestoredLearning,
+  restoreIncidents,
+  snapshotLearning,
+} from '../run/learning.ts';
 import { type EngineConfig, metricRoles } from './config.ts';
 import { type Topology, topologyGraph } from './topology.ts';
 
@@ -38,6 +49,12 @@ export interface OperatorLoopOptions {
   dryRun?: boolean;
   /** The operator's runbooks, indexed beside the shipped ones for diagnoses. */
   runbooks?: readonly RagDocument[];
+  /**
+   * What the engine learnt before (`restoreLearning`, src/run/learning.ts): the planner starts
+   * from its success rates and adapter, the detectors and Analyze's normal ranges continue where
+   * they were, and past incidents are back in the RAG index.
+   */
+  learning?: RestoredLearning;
 }
 
 /** A loop over the operator's systems, the graph it reasons on, and how to stop both. */
@@ -46,6 +63,8 @@ export interface OperatorLoop {
   loop: MapeKLoop;
   /** The topology's graph (nodes in the file's order). */
   graph: MeshGraph;
+  /** What the engine has learnt so far, to register with `saveLearning`; take it before `close`. */
+  learnt(): Promise<LearntModels>;
   /** Closes the loop (waiting for its tick, rollbacks and store writes) and the detector's workers. */
   close(): Promise<void>;
 }
@@ -71,14 +90,23 @@ export async function createOperatorLoop(options: OperatorLoopOptions): Promise<
       : DEFAULT_ACTIONS;
   const parts = await createEngineParts(options.runbooks ? { runbooks: options.runbooks } : {});
   try {
+    const { learning } = options;
+    const names = metrics.map((m) => m.name);
+    const saved = learning?.detector ? detectorState(learning.detector, graph.nodeIds, names) : undefined;
+    const detector = await parts.detector(graph.size * metrics.length, saved?.state);
+    const planner = await UtilityPlanner.create(
+      plannerOptions(learning, { actions }),
+      new SuccessRates(learning?.successRates ?? []),
+    );
+    await restoreIncidents(parts.diagnoser, learning?.incidents);
     const loop = new MapeKLoop({
       ...config.loop,
       graph,
       metrics,
       ...metricRoles(config),
-      detector: await parts.detector(graph.size * metrics.length),
+      detector,
       threshold: config.threshold,
-      planner: await UtilityPlanner.create({ actions }),
+      planner,
       executor: options.executor,
       store: options.store,
       diagnoser: parts.diagnoser,
@@ -89,9 +117,19 @@ export async function createOperatorLoop(options: OperatorLoopOptions): Promise<
       // The loop is fed tick time (TickClock): its horizon is the default 30 days in ticks.
       time: { horizon: DEFAULT_HORIZON / config.tickSeconds },
     });
+    if (saved?.normal) loop.restoreNormalRanges(saved.normal);
     return {
       loop,
       graph,
+      learnt: () =>
+        snapshotLearning({
+          planner,
+          detector,
+          sources: graph.nodeIds,
+          metrics: names,
+          diagnoser: parts.diagnoser,
+          normalRanges: loop.normalRanges(),
+        }),
       close: async () => {
         try {
           await loop.close();
