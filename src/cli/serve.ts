@@ -138,6 +138,20 @@ export function runServeCommand(argv: string[]): Promise<number> {
 }
 
 async function serve(values: ServeValues, topologyFile: string): Promise<number> {
+  // Caught from the start: a signal during start-up stops the service cleanly once it is up.
+  const signal = nextSignal();
+  try {
+    return await serveUntil(signal.received, values, topologyFile);
+  } finally {
+    signal.dispose();
+  }
+}
+
+async function serveUntil(
+  signal: Promise<NodeJS.Signals>,
+  values: ServeValues,
+  topologyFile: string,
+): Promise<number> {
   const notice = (line: string): void => console.error(`serve: ${line}`);
   const { topology, config } = await readEngineFiles(topologyFile, values.config);
   const tls = await readTls(values);
@@ -220,12 +234,11 @@ async function serve(values: ServeValues, topologyFile: string): Promise<number>
     : undefined;
   scraper?.start();
 
-  const signal = nextSignal();
   console.log(`listening on ${listener.url}`);
   notice(
     `run ${session.runId}: ${topology.nodes.length} nodes, store ${values.store}, audit log signed by ${session.signer}${scraper ? `, scraping ${config.scrape!.targets.length} targets` : ''}`,
   );
-  const stopped = await signal.received;
+  const stopped = await signal;
   notice(
     `${stopped}: draining (stop accepting, finish requests, process every accepted sample, seal the log)`,
   );
@@ -234,7 +247,6 @@ async function serve(values: ServeValues, topologyFile: string): Promise<number>
   await running.close();
   const audit = await session.finish('finished');
   console.log(JSON.stringify({ stopped, stats: running.stats(), audit }));
-  signal.dispose();
   return 0;
 }
 
@@ -257,10 +269,7 @@ async function readPem(option: string, path: string): Promise<string> {
   return text;
 }
 
-/**
- * Waits for SIGTERM or SIGINT; a second one exits at once with 128 + its number. Listening
- * starts before the caller's first await, so a signal sent right after the URL is printed is seen.
- */
+/** Waits for SIGTERM or SIGINT; a second one exits at once with 128 + its number. */
 function nextSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
   const codes: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
   let first: NodeJS.Signals | undefined;

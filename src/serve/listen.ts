@@ -563,10 +563,25 @@ async function writeNodeResponse(response: Response, res: ServerResponse): Promi
     res.end();
     return;
   }
+  if (!EVENT_STREAM.test(response.headers.get('content-type') ?? '')) {
+    // The handler's answers are small JSON or text: one write with its length, not chunks.
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch {
+      res.destroy();
+      return;
+    }
+    if (!res.destroyed) {
+      res.setHeader('content-length', bytes.byteLength);
+      res.end(bytes);
+    }
+    return;
+  }
   const reader = response.body.getReader();
   const gone = new Promise<void>((resolve) => res.once('close', resolve));
   res.once('close', () => void reader.cancel().catch(() => undefined));
-  if (EVENT_STREAM.test(response.headers.get('content-type') ?? '')) res.flushHeaders();
+  res.flushHeaders();
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -574,7 +589,7 @@ async function writeNodeResponse(response: Response, res: ServerResponse): Promi
       if (!res.write(value)) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), gone]);
     }
   } catch {
-    // The body failed midway: the client gets a truncated answer, which it can tell.
+    // The stream failed midway: the client sees the connection end.
     res.destroy();
     return;
   }
