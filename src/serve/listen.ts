@@ -83,7 +83,7 @@ export class MutualTlsUnsupportedError extends ArgumentError {
   ) {
     super(
       argument,
-      `mutual TLS is not available on ${RUNTIME_TITLES[runtime]}: ${MTLS_LIMITS[runtime]}; serve mutual TLS with Node`,
+      `mutual TLS is not available on ${RUNTIME_TITLES[runtime]}: ${MTLS_LIMITS[runtime] ?? 'its server does not show client certificates to the handler'}; serve mutual TLS with Node`,
     );
   }
 }
@@ -98,8 +98,8 @@ const RUNTIME_TITLES: Record<RuntimeName, string> = {
   browser: 'a browser',
 };
 
-const MTLS_LIMITS: Record<RuntimeName, string> = {
-  node: 'it is',
+/** Why each runtime but Node cannot serve mutual TLS. */
+const MTLS_LIMITS: Partial<Record<RuntimeName, string>> = {
   deno: 'Deno.serve cannot ask for client certificates',
   bun: 'Bun.serve can require a client certificate but does not show it to the request handler, so no identity can be taken from it',
   browser: 'a browser cannot run a server',
