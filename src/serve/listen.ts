@@ -13,8 +13,10 @@
  * `listen` refuses `clientCa` with a MutualTlsUnsupportedError naming the runtime rather than
  * serve without the identities the handler relies on.
  *
- * Slow clients: headers must arrive within `headersTimeoutMs` (Node's headersTimeout, Bun's idle
- * timeout; Deno's server applies its own), and the handler bounds a body's arrival itself.
+ * Slow clients: the handler bounds a body's arrival itself (408). Headers must arrive within
+ * `headersTimeoutMs` on Node; Bun's server closes a connection whose headers stall after some 10 s
+ * of its own (its idle timeout, set from `headersTimeoutMs`, bounds idle connections), and
+ * `Deno.serve` has no header timeout at all: on Deno, put a proxy with one in front.
  * Graceful close: the server stops accepting connections; a request arriving on an open
  * connection from then on is answered 503 without reaching the handler; event streams
  * (`text/event-stream`) are ended, since they last as long as their client wants; requests already
