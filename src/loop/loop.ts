@@ -37,10 +37,13 @@
  *
  * Planned changes (a deploy, a maintenance, a traffic shift) are announced with
  * `announceChange`: while one is under way, and for CHANGE_GRACE_TICKS after it, the loop takes
- * no action on its nodes or their links. An incident whose likeliest cause is such a node is
- * held (the change explains it); one whose other causes are is planned without them. An
- * incident whose likeliest cause is a node that stopped reporting is held too when the executor
- * finds the node up (`Executor.reachable`): its agent failed, not the node.
+ * no action on its nodes, the nodes on their routes to a gateway (where its traffic goes) or
+ * their links. An incident whose likeliest cause is such a node is the change's doing and goes
+ * to the operator making it (escalated, so it is frozen and faults nearby open their own); one
+ * whose other causes are is planned without them. When a change ends, its nodes re-learn their
+ * normal for a while. An
+ * incident whose likeliest cause is a node that stopped reporting goes to a human when the
+ * executor finds the node up (`Executor.reachable`): its agent failed, not the node.
  */
 import { Analyzer, type IncidentSummary, type NormalRanges } from '../analyze/analyzer.ts';
 import { signatureOf } from '../analyze/evidence.ts';
@@ -125,8 +128,6 @@ interface Incident extends TrackedIncident {
   attempts: number;
   /** While acting or verifying. */
   flight?: InFlight;
-  /** Nodes that went silent but answered the executor's reachability check: their agents failed. */
-  agentLost?: Set<string>;
 }
 
 /** One MAPE-K loop over one mesh: feed it `tick(ts, batch)` once per second of telemetry. */
@@ -164,8 +165,18 @@ export class MapeKLoop {
   readonly #gated: Gated[] = [];
   /** Store writes waiting for their audit records, chained so they reach the store in the log's order. */
   #audited: Promise<void> = Promise.resolve();
+  /** Nodes found up while silent (their agents failed), until they report again. */
+  readonly #agentsLost = new Set<number>();
   /** Announced changes, with their nodes' indices. */
-  readonly #changes: Array<{ nodes: Set<number>; from: number; until: number }> = [];
+  readonly #changes: Array<{
+    id: string;
+    nodes: Set<number>;
+    from: number;
+    until: number;
+    settled: boolean;
+  }> = [];
+  /** The mesh's next hops as last reported (`updateRoutes`), to follow a change's traffic. */
+  #nextHop?: Int32Array;
   #ticking: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #now = -Infinity;
@@ -289,6 +300,13 @@ export class MapeKLoop {
     else if (batch) this.monitor.ingestBatch(batch as ColumnarBatch);
     await this.#options.detector.update(ts, this.monitor.latest, this.#scores);
     const { anomalies } = this.#analyzer.step(ts, this.monitor.latest, this.#scores);
+    if (this.#changes.length > 0) this.#settleChanges(ts);
+    // An agent that reports again after an outage sends values its normal range has not followed: settle.
+    for (const node of this.#agentsLost) {
+      if (this.#analyzer.isSilent(node)) continue;
+      this.#agentsLost.delete(node);
+      this.#analyzer.holdDown(node, ts + (this.#options.holdDownTicks ?? LOOP_DEFAULTS.holdDownTicks));
+    }
     const names = this.#options.metrics;
     for (const a of anomalies) {
       const metrics = names.filter((_, j) => a.metricScores[j] > 0).map((m) => m.name);
@@ -319,6 +337,7 @@ export class MapeKLoop {
    */
   updateRoutes(nextHop: ArrayLike<number>): void {
     this.#analyzer.updateRoutes(nextHop, this.#now);
+    this.#nextHop = Int32Array.from(nextHop);
   }
 
   /**
@@ -357,18 +376,49 @@ export class MapeKLoop {
     }
     if (!Number.isFinite(change.from) || !Number.isFinite(change.until) || change.until < change.from)
       throw new ArgumentError('change.until', 'from and until must be finite, until >= from');
-    this.#changes.push({ nodes, from: change.from, until: change.until });
+    this.#changes.push({
+      id: String(change.id),
+      nodes,
+      from: change.from,
+      until: change.until,
+      settled: false,
+    });
   }
 
-  /** Whether `target` is a node of an announced change at `ts`, or a link touching one. */
-  #underChange(target: Target, ts: number): boolean {
-    if (this.#changes.length === 0) return false;
+  /**
+   * The announced change `target` is under at `ts`, if any: the target is one of its nodes, on
+   * the route from one of them to its gateway (where a change's traffic goes or stops coming
+   * from), or a link touching such a node.
+   */
+  #changeOf(target: Target, ts: number): { id: string } | undefined {
+    if (this.#changes.length === 0) return undefined;
     const ids = this.#options.graph.nodeIds;
-    const ends = target.node !== undefined ? [target.node] : target.link;
-    return this.#changes.some(
+    const ends = (target.node !== undefined ? [target.node] : target.link).map((id) => ids.indexOf(id));
+    return this.#changes.find(
       (c) =>
-        c.from <= ts && ts < c.until + CHANGE_GRACE_TICKS && ends.some((id) => c.nodes.has(ids.indexOf(id))),
+        c.from <= ts && ts < c.until + CHANGE_GRACE_TICKS && ends.some((i) => this.#routeOf(c.nodes).has(i)),
     );
+  }
+
+  /** `nodes` and every node on their routes to a gateway. */
+  #routeOf(nodes: ReadonlySet<number>): Set<number> {
+    const out = new Set(nodes);
+    const hops = this.#nextHop;
+    if (!hops) return out;
+    for (const node of nodes)
+      for (let hop = hops[node], guard = 0; hop >= 0 && guard < hops.length; hop = hops[hop], guard++)
+        out.add(hop);
+    return out;
+  }
+
+  /** Lets the nodes of announced changes that have ended settle into their normal again. */
+  #settleChanges(ts: number): void {
+    for (const change of this.#changes) {
+      if (change.settled || ts < change.until) continue;
+      change.settled = true;
+      const until = ts + (this.#options.holdDownTicks ?? LOOP_DEFAULTS.holdDownTicks);
+      for (const node of this.#routeOf(change.nodes)) this.#analyzer.holdDown(node, until);
+    }
   }
 
   /** Waits for queued knowledge writes, those waiting for their audit records included (e.g. before shutdown). */
@@ -444,28 +494,34 @@ export class MapeKLoop {
       if (unclear && waited < (this.#options.evidenceTicks ?? LOOP_DEFAULTS.evidenceTicks)) return;
       await this.#diagnose(incident, ts, summary);
     }
-    if (await this.#onlyTelemetryLost(incident, summary)) return;
+    const agentLost = await this.#silentButUp(summary);
+    if (agentLost !== undefined)
+      return this.#escalate(
+        incident,
+        ts,
+        `${agentLost} stopped reporting but answers: its agent failed, not the node`,
+      );
     this.#act(incident, ts, healthy, summary);
   }
 
   /**
-   * Whether the likeliest cause is a node that went silent but answers the executor's
+   * The likeliest cause when it is a node that went silent but answers the executor's
    * reachability check: its agent stopped reporting, the node did not crash, and acting on it
-   * would act on a healthy node. The incident is held until its telemetry returns, and the node
-   * is left out of its causes from then on (its return to reporting is no fault either).
+   * would act on a healthy node. Such an incident is a human's (a monitoring ticket), and once
+   * escalated it is frozen, so faults nearby open their own incidents.
    */
-  async #onlyTelemetryLost(incident: Incident, summary: IncidentSummary): Promise<boolean> {
+  async #silentButUp(summary: IncidentSummary): Promise<string | undefined> {
     const node = summary.rootCauses[0]?.target.node;
     const { executor } = this.#options;
-    if (node === undefined || !executor.reachable || !summary.silentNodes.includes(node)) return false;
+    if (node === undefined || !executor.reachable || !summary.silentNodes.includes(node)) return undefined;
     let up: boolean;
     try {
       up = await executor.reachable(node);
     } catch {
       up = false;
     }
-    if (up) (incident.agentLost ??= new Set()).add(node);
-    return up;
+    if (up) this.#agentsLost.add(this.#options.graph.nodeIds.indexOf(node));
+    return up ? node : undefined;
   }
 
   async #diagnose(incident: Incident, ts: number, summary: IncidentSummary): Promise<void> {
@@ -502,20 +558,17 @@ export class MapeKLoop {
   #act(incident: Incident, ts: number, healthy: number, summary: IncidentSummary): void {
     const diagnosis = incident.diagnosis!;
     // An announced change explains an incident it is the likeliest cause of: hold it.
-    // So does a node whose agent, not the node, stopped reporting: neither is a cause to act on.
-    const spared = (target: Target): boolean =>
-      this.#underChange(target, ts) ||
-      (incident.agentLost !== undefined && target.node !== undefined && incident.agentLost.has(target.node));
     const causes = summary.rootCauses;
-    if (causes.length > 0 && spared(causes[0].target)) return;
+    const change = causes.length > 0 ? this.#changeOf(causes[0].target, ts) : undefined;
+    if (change) return this.#escalate(incident, ts, `explained by the announced change ${change.id}`);
     // Root causes sharpen as evidence accumulates: each attempt plans from the latest ranking.
     diagnosis.rootCauses =
-      this.#changes.length > 0 || incident.agentLost ? causes.filter((c) => !spared(c.target)) : causes;
+      this.#changes.length > 0 ? causes.filter((c) => !this.#changeOf(c.target, ts)) : causes;
     diagnosis.severity = summary.severity;
     const plan = this.#options.planner.plan(diagnosis, incident.tried);
     const chosen = plan.chosen;
     if (!chosen) return this.#escalate(incident, ts, 'no candidate action left');
-    if (spared(chosen.target)) return;
+    if (this.#changeOf(chosen.target, ts)) return;
     const verdict = this.rails.check(incident.record.id, chosen.target, ts, healthy);
     if (!verdict.allowed) {
       if (verdict.reason === 'quorum')
