@@ -48,12 +48,22 @@ function atLeast(version: string, range: string): boolean {
 
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
+/** Where Debian's `postgresql` package puts the newest server's binaries (`/usr/lib/postgresql/<major>/bin`). */
+function postgresBin(): string {
+  const base = '/usr/lib/postgresql';
+  const majors = existsSync(base) ? readdirSync(base).filter((name) => /^\d+$/.test(name)) : [];
+  const newest = majors.sort((a, b) => Number(b) - Number(a))[0] ?? '<none installed>';
+  return join(base, newest, 'bin');
+}
+
 /** The real servers the tests start: program, the arguments that print its version, its name. */
 const SERVERS: ReadonlyArray<readonly [string, string[], string]> = [
   ['/usr/bin/prometheus', ['--version'], 'Prometheus'],
   ['/usr/bin/prometheus-node-exporter', ['--version'], 'node_exporter'],
   ['/usr/bin/prometheus-alertmanager', ['--version'], 'Alertmanager'],
   ['openssl', ['version'], 'OpenSSL'],
+  [join(postgresBin(), 'postgres'), ['--version'], 'PostgreSQL'],
+  [join(postgresBin(), 'initdb'), ['--version'], 'initdb (PostgreSQL)'],
 ];
 
 /** The first dotted version number in a program's version line. */
@@ -94,7 +104,8 @@ const checks: Record<string, Check> = {
     ),
   async servers() {
     // The real servers the service's tests start on loopback (Debian's packages; `.ci/run` installs them).
-    const apt = 'apt-get install prometheus prometheus-node-exporter prometheus-alertmanager openssl';
+    const apt =
+      'apt-get install prometheus prometheus-node-exporter prometheus-alertmanager openssl postgresql';
     const found = await Promise.all(
       SERVERS.map(([file, args, what]) =>
         firstLine(file, args, what, apt).then((line) => `${what} ${versionIn(line)}`),

@@ -3,7 +3,9 @@
  * audit log. `<store>` is either an AuditFile (JSON: entries, seals and the signer's public
  * keys) or a store directory (the knowledge store with its audit log). A directory is read from
  * a snapshot, so these commands never write to it, and a store a live process is writing is
- * refused (its files are mid-write). `-` reads an AuditFile from standard input.
+ * refused (its files are mid-write). `-` reads an AuditFile from standard input. A
+ * `postgres://` URL names a store on a PostgreSQL server (read only), whose log holds one chain
+ * per run: each is verified on its own, against the checkpoint its run recorded.
  *
  *   audit verify <store> (--keys <public keys> | --trust-embedded) [--expect-head <hash>]
  *                [--checkpoint <file>] [--expect-entries <n>] [--json]
@@ -23,6 +25,8 @@ import { stat, writeFile } from 'node:fs/promises';
 import { X0ttaError } from '../errors.ts';
 import { auditCoverage, type AuditCoverage } from '../knowledge/audit-coverage.ts';
 import type { RunRecord } from '../knowledge/runs.ts';
+import { NotAStoreError } from '../knowledge/errors.ts';
+import { isPostgresUrl } from '../knowledge/sql.ts';
 import type { AuditCheckpoint } from '../security/audit-log.ts';
 import {
   MemoryAuditStore,
@@ -53,7 +57,7 @@ const EMBEDDED_TRUST =
   'signatures checked against the keys the log itself carries: proves integrity since the first seal, not who wrote it';
 const STORE = { name: '<store>', min: 1, max: 1 } as const;
 const STORE_DETAILS =
-  '<store> is a store directory (read from a snapshot, never written) or an audit file (JSON); - reads an\naudit file from standard input.';
+  "<store> is a store directory (read from a snapshot, never written), a PostgreSQL store (postgres://...;\nevery run's chain) or an audit file (JSON); - reads an audit file from standard input.";
 
 const VERIFY = defineCommand({
   name: 'audit verify',
@@ -111,7 +115,8 @@ type VerifyOptions = OptionValues<typeof VERIFY.options>;
 
 /** An opened audit log, the public keys stored with it, what its store knows, and how to let it go. */
 interface OpenedLog {
-  store: AuditStore;
+  /** The log's chains: one ('') for a file or a store directory, one per run on a PostgreSQL server. */
+  chains: { name: string; store: AuditStore }[];
   embeddedKeys(): Promise<KeyRing>;
   /** The store directory's knowledge, for the cross-check (absent for an audit file). */
   knowledge?: { actions: Parameters<typeof auditCoverage>[0]; runs: RunRecord[] };
@@ -119,6 +124,7 @@ interface OpenedLog {
 }
 
 async function openLog(path: string, withKnowledge: boolean): Promise<OpenedLog> {
+  if (isPostgresUrl(path)) return openServerLog(path, withKnowledge);
   let isDirectory = false;
   if (path !== '-') {
     try {
@@ -132,7 +138,7 @@ async function openLog(path: string, withKnowledge: boolean): Promise<OpenedLog>
     if (file?.format !== 'x0tta6bl4-audit/1')
       throw new UsageError('<store>', `${inputName(path)} is not an x0tta6bl4 audit file`);
     return {
-      store: MemoryAuditStore.fromFile(file),
+      chains: [{ name: '', store: MemoryAuditStore.fromFile(file) }],
       embeddedKeys: async () => KeyRing.fromJSON(file.keys),
       close: async () => {},
     };
@@ -147,7 +153,30 @@ async function openLog(path: string, withKnowledge: boolean): Promise<OpenedLog>
     const knowledge = withKnowledge
       ? { actions: await opened.knowledge.listActions(), runs: await opened.knowledge.listRuns() }
       : undefined;
-    return { store, embeddedKeys: () => store.keyRing(), knowledge, close: () => opened.close() };
+    return {
+      chains: [{ name: '', store }],
+      embeddedKeys: () => store.keyRing(),
+      knowledge,
+      close: () => opened.close(),
+    };
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+}
+
+/** The log of a store on a PostgreSQL server: every chain in it (a server that is down fails at once). */
+async function openServerLog(url: string, withKnowledge: boolean): Promise<OpenedLog> {
+  const { PostgresStore } = await import('../knowledge/postgres-store.ts');
+  const opened = await PostgresStore.open(url, { existing: true, outageMs: 0, connections: 1 });
+  try {
+    const names = await opened.auditChains();
+    if (names.length === 0) throw new NotAStoreError(opened.label, 'the store holds no audit log');
+    const chains = names.map((name) => ({ name, store: opened.auditStore(name) }));
+    const knowledge = withKnowledge
+      ? { actions: await opened.listActions(), runs: await opened.listRuns() }
+      : undefined;
+    return { chains, embeddedKeys: () => chains[0].store.keyRing(), knowledge, close: () => opened.close() };
   } catch (error) {
     await opened.close();
     throw error;
@@ -177,7 +206,12 @@ async function trustedKeys(
   }
 }
 
-async function checkpointsOf(path: string | undefined, opened: OpenedLog): Promise<LogCheckpoint[]> {
+/** The checkpoints of chain `chain`: the --checkpoint file's, and those its runs recorded. */
+async function checkpointsOf(
+  path: string | undefined,
+  opened: OpenedLog,
+  chain: string,
+): Promise<LogCheckpoint[]> {
   const checkpoints: LogCheckpoint[] = [];
   if (path !== undefined) {
     const saved = await readJsonInput<AuditCheckpoint>('--checkpoint', path, 'checkpoint');
@@ -192,35 +226,69 @@ async function checkpointsOf(path: string | undefined, opened: OpenedLog): Promi
       );
     checkpoints.push({ entries: saved.entries, head: saved.head });
   }
-  for (const run of opened.knowledge?.runs ?? []) if (run.audit) checkpoints.push(run.audit);
+  for (const run of opened.knowledge?.runs ?? [])
+    if (run.audit && (run.audit.chain ?? '') === chain)
+      checkpoints.push({ entries: run.audit.entries, head: run.audit.head });
   return checkpoints;
 }
 
 async function verify(values: VerifyOptions, opened: OpenedLog, io: CommandIo): Promise<number> {
   const { ring, trust } = await trustedKeys(values.keys, opened);
   const expectHead = values['expect-head'];
-  const checkpoints = await checkpointsOf(values.checkpoint, opened);
-  const verdict = await verifyAuditLog(opened.store, ring, {
-    expectedEntries: values['expect-entries'],
-    checkpoints,
-    expectHead,
-  });
+  const several = opened.chains.length > 1;
+  if (several) {
+    const single = ['--checkpoint', '--expect-head', '--expect-entries'].find(
+      (flag) => values[flag.slice(2) as 'checkpoint' | 'expect-head' | 'expect-entries'] !== undefined,
+    );
+    if (single)
+      throw new UsageError(
+        single,
+        `names one chain's state, but the store holds ${opened.chains.length} chains (one per run): each is checked against the checkpoint its run recorded`,
+      );
+  }
+  const results: { name: string; verdict: AuditFailure | AuditSuccess; saved: number }[] = [];
+  for (const { name, store } of opened.chains) {
+    const checkpoints = await checkpointsOf(values.checkpoint, opened, name);
+    const verdict = await verifyAuditLog(store, ring, {
+      expectedEntries: values['expect-entries'],
+      checkpoints,
+      expectHead,
+    });
+    results.push({ name, verdict, saved: checkpoints.length + (expectHead === undefined ? 0 : 1) });
+  }
+  const verified = results.every((r) => r.verdict.ok);
   const coverage =
-    verdict.ok && opened.knowledge
-      ? await auditCoverage(opened.knowledge.actions, opened.knowledge.runs, opened.store)
+    verified && opened.knowledge
+      ? await auditCoverage(
+          opened.knowledge.actions,
+          opened.knowledge.runs,
+          opened.chains.map((c) => c.store),
+        )
       : undefined;
-  const ok = verdict.ok && (coverage?.gaps.length ?? 0) === 0;
+  const ok = verified && (coverage?.gaps.length ?? 0) === 0;
   if (values.json) {
-    io.out(JSON.stringify({ ...verdict, ok, trust, ...(coverage ? { coverage } : {}) }));
+    const verdicts = several
+      ? { chains: results.map((r) => ({ chain: r.name, ...r.verdict })) }
+      : results[0].verdict;
+    io.out(JSON.stringify({ ...verdicts, ok, trust, ...(coverage ? { coverage } : {}) }));
     return ok ? 0 : 1;
   }
-  if (!verdict.ok) io.out(failureLine(verdict));
-  else if (coverage && coverage.gaps.length > 0) io.out(coverageFailure(coverage));
-  else {
-    const saved = checkpoints.length + (expectHead === undefined ? 0 : 1);
-    for (const line of successLines(verdict, trust, saved, coverage)) io.out(line);
+  const prefix = (name: string) => (several ? `chain ${name}: ` : '');
+  if (!verified) {
+    for (const { name, verdict } of results) if (!verdict.ok) io.out(prefix(name) + failureLine(verdict));
+    return 1;
   }
-  return ok ? 0 : 1;
+  if (coverage && coverage.gaps.length > 0) {
+    io.out(coverageFailure(coverage));
+    return 1;
+  }
+  for (const { name, verdict, saved } of results)
+    for (const line of successLines(verdict as AuditSuccess, trust, saved)) io.out(prefix(name) + line);
+  if (coverage)
+    io.out(
+      `knowledge: each of the ${plural(coverage.actions, 'action')} and ${plural(coverage.runs, 'run')} in the store has its audit entries`,
+    );
+  return 0;
 }
 
 function failureLine(verdict: AuditFailure): string {
@@ -236,12 +304,7 @@ function coverageFailure(coverage: AuditCoverage): string {
   return `FAILED: coverage: the log does not account for ${coverage.gaps.length} records of the knowledge store (${examples}${coverage.gaps.length > 5 ? '; ...' : ''})`;
 }
 
-function successLines(
-  verdict: AuditSuccess,
-  trust: string,
-  saved: number,
-  coverage?: AuditCoverage,
-): string[] {
+function successLines(verdict: AuditSuccess, trust: string, saved: number): string[] {
   const lines = [
     `OK (${trust}): ${verdict.entries} entries in ${verdict.batches} signed batches, head ${verdict.head}`,
   ];
@@ -258,10 +321,6 @@ function successLines(
       ? `truncation: the log still holds ${plural(saved, 'saved head')} it was checked against`
       : 'truncation: not checked (whole batches cut from the end verify alone): pass --checkpoint or --expect-head',
   );
-  if (coverage)
-    lines.push(
-      `knowledge: each of the ${plural(coverage.actions, 'action')} and ${plural(coverage.runs, 'run')} in the store has its audit entries`,
-    );
   return lines;
 }
 
@@ -271,16 +330,20 @@ function plural(n: number, noun: string): string {
 
 async function show(
   values: OptionValues<typeof SHOW.options>,
-  store: AuditStore,
+  opened: OpenedLog,
   io: CommandIo,
 ): Promise<number> {
   const { from, limit = Number.MAX_SAFE_INTEGER } = values;
-  const { entries: total } = await store.size();
-  const entries = from < total ? await store.entries(from, Math.min(total, from + limit)) : [];
-  for (const e of entries) {
-    if (values.json) io.out(JSON.stringify(e));
-    else
-      io.out(`${e.seq}\t${new Date(e.ts).toISOString()}\t${e.kind}\t${e.actor}\t${JSON.stringify(e.data)}`);
+  const several = opened.chains.length > 1;
+  for (const { name, store } of opened.chains) {
+    const { entries: total } = await store.size();
+    const entries = from < total ? await store.entries(from, Math.min(total, from + limit)) : [];
+    if (several && !values.json) io.out(`# chain ${name}`);
+    for (const e of entries) {
+      if (values.json) io.out(JSON.stringify(several ? { chain: name, ...e } : e));
+      else
+        io.out(`${e.seq}\t${new Date(e.ts).toISOString()}\t${e.kind}\t${e.actor}\t${JSON.stringify(e.data)}`);
+    }
   }
   return 0;
 }
@@ -341,7 +404,7 @@ export const AUDIT_COMMANDS: CommandGroup = {
       spec: SHOW,
       run: (argv, io) =>
         runCommandSpec(SHOW, argv, io, ({ values, positionals }) =>
-          withLog(positionals[0], false, io, (opened) => show(values, opened.store, io)),
+          withLog(positionals[0], false, io, (opened) => show(values, opened, io)),
         ),
     },
   },

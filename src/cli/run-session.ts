@@ -9,7 +9,10 @@
  * (src/run/learning.ts): `restoreLearning()` before the run starts from the models the last run
  * registered, `saveLearning()` after it registers what this one learnt (each step audited).
  *
- * Without a store directory the log lives in memory and the `--audit` file is rewritten
+ * `--store postgres://...` keeps all of it on a PostgreSQL server that several engines share
+ * (src/knowledge/postgres-store.ts): the run signs its own audit chain, named by its run id.
+ *
+ * Without a store directory or server the log lives in memory and the `--audit` file is rewritten
  * atomically at every seal (at least once a second while entries arrive), so a killed run
  * leaves a verifiable file missing at most its last second, never a half-written one.
  */
@@ -19,12 +22,18 @@ import { newRunId } from '../knowledge/ids.ts';
 import { MemoryStore } from '../knowledge/memory-store.ts';
 import type { PGliteStore } from '../knowledge/pglite-store.ts';
 import { RUN_END_KIND, RUN_START_KIND, type RunRecord, type RunStore } from '../knowledge/runs.ts';
+import { isPostgresUrl } from '../knowledge/sql.ts';
 import type { ModelStore, ModelVersionRecord } from '../knowledge/models.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import { AuditLogSink } from '../loop/audit-sink.ts';
 import type { RagStore } from '../rag/store.ts';
-import type { HealingReport } from '../run/evaluate.ts';
-import { type LearntModels, type RestoredLearning, restoreLearning, saveLearning } from '../run/learning.ts';
+import {
+  type LearntModels,
+  type RestoredLearning,
+  restoreLearning,
+  type SaveLearningOptions,
+  saveLearning,
+} from '../run/learning.ts';
 import type { AuditEntry, BatchSeal, StoredEntry, UnsealedEntry } from '../security/audit-entry.ts';
 import { AuditLog, type AuditCheckpoint } from '../security/audit-log.ts';
 import { MemoryAuditStore, exportAuditFile, type AuditStore } from '../security/audit-store.ts';
@@ -35,7 +44,7 @@ import { loadOperatorKeys } from './operator-keys.ts';
 
 /** Options of {@link RunSession.open}, from `run`'s command line. */
 export interface RunSessionOptions {
-  /** 'memory' or a store directory. */
+  /** 'memory', a store directory, or a PostgreSQL server's `postgres://` URL. */
   store: string;
   /** The audit file of a memory run. */
   auditFile: string;
@@ -60,11 +69,14 @@ export class RunSession {
   readonly sink: AuditLogSink;
   /** Who signs: the key file given, or a note that the key dies with the run. */
   readonly signer: string;
+  /** The keys that sign the log (`serve` also answers sealed-telemetry handshakes with them). */
+  readonly keys: NodeKeys;
   readonly #log: AuditLog;
   readonly #record: RunRecord;
   readonly #checkpointFile: string | undefined;
   readonly #close: () => Promise<void>;
   readonly #durable: boolean;
+  readonly #auditChain: string;
 
   private constructor(parts: {
     record: RunRecord;
@@ -73,6 +85,8 @@ export class RunSession {
     ragStore: RagStore | undefined;
     log: AuditLog;
     signer: string;
+    keys: NodeKeys;
+    auditChain: string;
     checkpointFile: string | undefined;
     close: () => Promise<void>;
   }) {
@@ -83,9 +97,11 @@ export class RunSession {
     this.#log = parts.log;
     this.sink = new AuditLogSink(parts.log);
     this.signer = parts.signer;
+    this.keys = parts.keys;
     this.#checkpointFile = parts.checkpointFile;
     this.#close = parts.close;
     this.#durable = parts.durable;
+    this.#auditChain = parts.auditChain;
   }
 
   /**
@@ -105,7 +121,9 @@ export class RunSession {
     const opened =
       options.store === 'memory'
         ? memoryStore(options.auditFile, keys)
-        : await storeDirectory(options.store, keys);
+        : isPostgresUrl(options.store)
+          ? await postgresServer(options.store, keys, record.id)
+          : await storeDirectory(options.store, keys);
     try {
       const log = await AuditLog.open(opened.audit, keys);
       if (log.recovered > 0)
@@ -123,6 +141,8 @@ export class RunSession {
         ragStore: opened.ragStore,
         log,
         signer,
+        keys,
+        auditChain: opened.auditChain,
         checkpointFile: options.checkpointFile,
         close: opened.close,
       });
@@ -151,26 +171,19 @@ export class RunSession {
 
   /**
    * Registers what the run learnt as the next version of each model (parent: the version
-   * `restored`), with the run's figures and id, audited in the run's log; nothing for a memory store.
+   * `restored`), with the figures it learnt them by and the run's id, audited in the run's log;
+   * nothing for a memory store.
    */
   async saveLearning(
     learnt: LearntModels,
     restored: RestoredLearning,
-    report: HealingReport,
+    figures: Pick<SaveLearningOptions, 'dataWindow' | 'metrics'>,
   ): Promise<ModelVersionRecord[]> {
     if (!this.#durable) return [];
-    const o = report.overall;
     return saveLearning(this.knowledge, learnt, {
+      ...figures,
       restored,
       audit: this.#log,
-      dataWindow: { from: 0, to: report.ticks },
-      metrics: {
-        detectionRate: o.detectionRate,
-        healedRate: o.healedRate,
-        ...(o.mttrMedian === null ? {} : { mttrMedian: o.mttrMedian }),
-        falseAlarmsPerHour: o.falseAlarmsPerHour,
-        actions: o.actions,
-      },
       tags: [`run:${this.runId}`],
     });
   }
@@ -195,7 +208,11 @@ export class RunSession {
         ...this.#record,
         status: status === 'failed' ? 'interrupted' : status,
         endedAt: Date.now(),
-        audit: { entries: checkpoint.entries, head: checkpoint.head },
+        audit: {
+          entries: checkpoint.entries,
+          head: checkpoint.head,
+          ...(this.#auditChain === '' ? {} : { chain: this.#auditChain }),
+        },
       });
       if (this.#checkpointFile) await writeJsonAtomic(this.#checkpointFile, checkpoint);
       return checkpoint;
@@ -209,6 +226,8 @@ interface OpenedStore {
   knowledge: KnowledgeStore & RunStore & ModelStore;
   ragStore: RagStore | undefined;
   audit: AuditStore;
+  /** The audit chain the run signs: its run id on a server, '' where the store keeps one. */
+  auditChain: string;
   close(): Promise<void>;
 }
 
@@ -238,10 +257,31 @@ async function storeDirectory(path: string, keys: NodeKeys): Promise<OpenedStore
       knowledge,
       ragStore: await PGliteRagStore.fromDatabase(knowledge.database),
       audit,
+      auditChain: '',
       close: () => opened.close(),
     };
   } catch (error) {
     await opened.close();
+    throw error;
+  }
+}
+
+/** The store on a PostgreSQL server: the run signs the audit chain named by its run id. */
+async function postgresServer(url: string, keys: NodeKeys, runId: string): Promise<OpenedStore> {
+  const { PostgresStore } = await import('../knowledge/postgres-store.ts');
+  const knowledge = await PostgresStore.open(url);
+  try {
+    const audit = knowledge.auditStore(runId);
+    await audit.putKeys(keys.ring());
+    return {
+      knowledge,
+      ragStore: knowledge.ragStore(),
+      audit,
+      auditChain: runId,
+      close: () => knowledge.close(),
+    };
+  } catch (error) {
+    await knowledge.close();
     throw error;
   }
 }
@@ -251,6 +291,7 @@ function memoryStore(auditFile: string, keys: NodeKeys): OpenedStore {
     knowledge: new MemoryStore(),
     ragStore: undefined,
     audit: new AuditFileStore(auditFile, keys),
+    auditChain: '',
     close: async () => {},
   };
 }

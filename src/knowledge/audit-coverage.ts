@@ -1,5 +1,6 @@
 /**
- * Cross-checks a store's knowledge against its audit log, which share one database: every
+ * Cross-checks a store's knowledge against its audit log, which share one database (a log of
+ * one chain, or of one chain per run on a PostgreSQL server, read together): every
  * action the store holds must have its audit entries (an `action` entry naming its id, and once
  * it has an outcome a `result` entry with that outcome), and every run the store records its
  * `run.start` entry. Signatures cannot show a log cut back by whole batches; the knowledge that
@@ -27,18 +28,20 @@ export interface AuditCoverage {
 
 const PAGE = 4096;
 
-/** Checks that `audit` holds the entries of every action and run given (see the file comment). */
+/** Checks that `audit` (one chain, or every chain) holds the entries of every action and run given (see the file comment). */
 export async function auditCoverage(
   actions: readonly ActionRecord[],
   runs: readonly RunRecord[],
-  audit: AuditStore,
+  audit: AuditStore | readonly AuditStore[],
 ): Promise<AuditCoverage> {
   const started = new Set<string>();
   const outcomes = new Map<string, Set<string>>();
   const runStarts = new Set<string>();
-  const { entries: total } = await audit.size();
-  for (let from = 0; from < total; from += PAGE) {
-    for (const entry of await audit.entries(from, Math.min(total, from + PAGE))) note(entry);
+  for (const chain of Array.isArray(audit) ? audit : [audit as AuditStore]) {
+    const { entries: total } = await chain.size();
+    for (let from = 0; from < total; from += PAGE) {
+      for (const entry of await chain.entries(from, Math.min(total, from + PAGE))) note(entry);
+    }
   }
 
   function note(entry: StoredEntry): void {

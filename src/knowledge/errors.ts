@@ -1,7 +1,7 @@
 /**
  * Typed refusals of the knowledge store, portable (no node:* imports) so that every runtime's
- * stores can throw them: a path that is not a store or lacks a part asked for, and a store
- * another process is writing.
+ * stores can throw them: a path that is not a store or lacks a part asked for, a store
+ * another process is writing, and a database server out of reach.
  */
 import { ArgumentError, X0ttaError } from '../errors.ts';
 
@@ -38,3 +38,6 @@ export class StoreLockedError extends X0ttaError {
     );
   }
 }
+
+/** A store's database server could not be reached (refused, timed out, or cut off). */
+export class StoreUnreachableError extends X0ttaError {}

@@ -19,8 +19,12 @@ export interface RunRecord {
   status: 'running' | 'finished' | 'interrupted';
   /** When it ended, if it did. */
   endedAt?: number;
-  /** The audit log's sealed state when the run ended: its entry count and head hash. */
-  audit?: { entries: number; head: string };
+  /**
+   * The audit log's sealed state when the run ended: its entry count and head hash, and the
+   * chain it signed when the store keeps one per run (a PostgreSQL server; absent: the store's
+   * one chain, '').
+   */
+  audit?: { entries: number; head: string; chain?: string };
 }
 
 /** Where runs are recorded (the PGlite and memory stores implement it). */

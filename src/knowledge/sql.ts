@@ -34,6 +34,11 @@ export interface SqlDatabase extends SqlSession {
   transaction<T>(work: (tx: SqlSession) => Promise<T>): Promise<T>;
 }
 
+/** True when `store` names a PostgreSQL server (`postgres://` or `postgresql://`) rather than a directory. */
+export function isPostgresUrl(store: unknown): store is string {
+  return typeof store === 'string' && /^postgres(ql)?:\/\//i.test(store);
+}
+
 /** Every table a store may hold (knowledge, runs, audit log, RAG documents): a database with none is not one. */
 const STORE_TABLES = [
   'incidents',

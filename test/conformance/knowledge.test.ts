@@ -1,66 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  MemoryStore,
-  WriteQueue,
-  type KnowledgeStore,
-  type IncidentRecord,
-} from '../../src/knowledge/index.ts';
+import { describe, expect, it } from 'vitest';
+import { MemoryStore, WriteQueue, type KnowledgeStore } from '../../src/knowledge/index.ts';
 import { PGliteStore } from '../../src/knowledge/pglite-store.ts';
-
-const incident: IncidentRecord = {
-  id: 'inc-1',
-  openedAt: 10,
-  status: 'open',
-  signature: 'cpu-exhaustion|cpu+latencyP95',
-  nodes: ['n1', 'n2'],
-  metrics: ['cpu'],
-  rootCauses: [{ target: { node: 'n1' }, score: 0.8 }],
-  citations: ['rb-cpu-1'],
-};
-
-function behavesLikeAStore(name: string, open: () => Promise<KnowledgeStore>) {
-  describe(`${name} knowledge store`, () => {
-    let store: KnowledgeStore;
-    afterAll(() => store?.close());
-
-    it('round-trips incidents, actions, posteriors and values', async () => {
-      store = await open();
-      await store.putIncident(incident);
-      await store.putIncident({ ...incident, status: 'resolved', closedAt: 20 });
-      await store.putAction({
-        id: 'act-1',
-        incidentId: 'inc-1',
-        action: 'restart-service',
-        target: { node: 'n1' },
-        startedAt: 12,
-        outcome: 'healed',
-        score: 1.2,
-        explanation: 'x',
-      });
-      await store.putAction({
-        id: 'act-2',
-        incidentId: 'inc-9',
-        action: 'reroute',
-        target: { link: ['n1', 'n2'] },
-        startedAt: 13,
-        outcome: 'pending',
-        score: 0.1,
-        explanation: 'y',
-      });
-      await store.putPosterior({ signature: 's', action: 'restart-service', alpha: 3, beta: 1 });
-      await store.putPosterior({ signature: 's', action: 'restart-service', alpha: 4, beta: 1 });
-      await store.putValue('thresholds', { cpu: 0.7 });
-      expect(await store.listIncidents()).toEqual([{ ...incident, status: 'resolved', closedAt: 20 }]);
-      expect((await store.listActions('inc-1')).map((a) => a.id)).toEqual(['act-1']);
-      expect((await store.listActions()).map((a) => a.id)).toEqual(['act-1', 'act-2']);
-      expect(await store.listPosteriors()).toEqual([
-        { signature: 's', action: 'restart-service', alpha: 4, beta: 1 },
-      ]);
-      expect(await store.getValue('thresholds')).toEqual({ cpu: 0.7 });
-      expect(await store.getValue('missing')).toBeUndefined();
-    });
-  });
-}
+import { behavesLikeAStore, incident } from './helpers/store-contracts.ts';
 
 behavesLikeAStore('memory', async () => new MemoryStore());
 behavesLikeAStore('PGlite', () => PGliteStore.open('memory://'));

@@ -1,146 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { ArgumentError } from '../../src/errors.ts';
+import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/knowledge/memory-store.ts';
-import type { ModelStore } from '../../src/knowledge/models.ts';
 import { PGliteStore } from '../../src/knowledge/pglite-store.ts';
-import {
-  featureDrift,
-  ModelHealthMonitor,
-  ModelNotFoundError,
-  ModelRegistry,
-  ModelTransitionError,
-  PageHinkley,
-  wasserstein1,
-} from '../../src/mlops/index.ts';
-import type { AuditEvent } from '../../src/security/audit-entry.ts';
+import { featureDrift, ModelHealthMonitor, PageHinkley, wasserstein1 } from '../../src/mlops/index.ts';
 import { Rng } from '../../src/random.ts';
+import { behavesLikeARegistry } from './helpers/store-contracts.ts';
 
 const normals = (seed: number, n: number, mean = 0, sd = 1) => {
   const rng = new Rng(seed);
   return Float64Array.from({ length: n }, () => mean + sd * rng.normal());
 };
-
-function behavesLikeARegistry(label: string, open: () => Promise<ModelStore & { close(): Promise<void> }>) {
-  describe(`model registry on ${label}`, () => {
-    const opened: { close(): Promise<void> }[] = [];
-    afterAll(async () => {
-      for (const store of opened) await store.close();
-    });
-    const registry = async () => {
-      const store = await open();
-      opened.push(store);
-      const audit: AuditEvent[] = [];
-      let clock = 1_000;
-      const reg = new ModelRegistry(store, {
-        audit: { append: async (event) => audit.push(event) },
-        now: () => (clock += 1),
-      });
-      return { store, reg, audit };
-    };
-
-    it('numbers versions, keeps lineage and tags, and audits each registration first', async () => {
-      const { reg, audit } = await registry();
-      const v1 = await reg.register({
-        name: 'detector.cpu',
-        kind: 'detector',
-        artefact: { threshold: 3 },
-        parameters: { threshold: 3 },
-        metrics: { precision: 0.7 },
-        dataWindow: { from: 0, to: 3600 },
-        tags: ['baseline'],
-      });
-      const v2 = await reg.register({
-        name: 'detector.cpu',
-        kind: 'detector',
-        artefact: { threshold: 4 },
-        parameters: { threshold: 4, zClip: 8 },
-        metrics: { precision: 0.8 },
-      });
-      expect([v1.version, v2.version]).toEqual([1, 2]);
-      expect(v1.lineage).toEqual({
-        parent: null,
-        dataWindow: { from: 0, to: 3600 },
-        parameters: { threshold: 3 },
-        metrics: { precision: 0.7 },
-      });
-      expect(v2.lineage.parent).toBe(1);
-      expect(v1.digest).toMatch(/^[0-9a-f]{64}$/);
-      expect(v1.digest).not.toBe(v2.digest);
-      expect(audit.map((e) => [e.kind, (e.data as { version: number }).version])).toEqual([
-        ['model.register', 1],
-        ['model.register', 2],
-      ]);
-      expect((await reg.get('detector.cpu')).version).toBe(2);
-      expect((await reg.get('detector.cpu@1')).tags).toEqual(['baseline']);
-      const diff = await reg.diff('detector.cpu@1', 'detector.cpu@2');
-      expect(diff.parameters).toEqual({ threshold: { a: 3, b: 4 }, zClip: { a: undefined, b: 8 } });
-      expect(diff.metrics.precision.delta).toBeCloseTo(0.1, 12);
-      expect(diff.tags).toEqual({ added: [], removed: ['baseline'] });
-      expect(diff.sameArtefact).toBe(false);
-    });
-
-    it('promotes and rolls back through the champion stack, auditing every move', async () => {
-      const { reg, audit } = await registry();
-      for (const w of [1, 2, 3])
-        await reg.register({ name: 'adapter', kind: 'scoring-adapter', artefact: { w } });
-      await expect(reg.rollback('adapter')).rejects.toThrow(ModelTransitionError);
-      await reg.promote('adapter', 1);
-      await reg.promote('adapter', 3);
-      await reg.promote('adapter', 2, { alias: 'challenger' });
-      expect(await reg.aliases('adapter')).toEqual({ champion: 3, challenger: 2 });
-      expect((await reg.rollbackTarget('adapter'))?.version).toBe(1);
-      const back = await reg.rollback('adapter', { reason: 'health failing' });
-      expect(back).toMatchObject({ action: 'rollback', version: 1, reason: 'health failing', seq: 2 });
-      expect((await reg.get('adapter@champion')).artefact).toEqual({ w: 1 });
-      await expect(reg.rollback('adapter')).rejects.toThrow(/no earlier intact version/);
-      // A version registered after a promotion descends from the champion.
-      expect(
-        (await reg.register({ name: 'adapter', kind: 'scoring-adapter', artefact: { w: 4 } })).lineage.parent,
-      ).toBe(1);
-      expect(audit.filter((e) => e.kind !== 'model.register').map((e) => [e.kind, e.data])).toEqual([
-        ['model.promote', { name: 'adapter', alias: 'champion', from: null, to: 1 }],
-        ['model.promote', { name: 'adapter', alias: 'champion', from: 1, to: 3 }],
-        ['model.promote', { name: 'adapter', alias: 'challenger', from: null, to: 2 }],
-        ['model.rollback', { name: 'adapter', alias: 'champion', from: 3, to: 1, reason: 'health failing' }],
-      ]);
-      const models = await reg.models();
-      expect(models).toEqual([
-        {
-          name: 'adapter',
-          kind: 'scoring-adapter',
-          versions: 4,
-          latest: 4,
-          aliases: { champion: 1, challenger: 2 },
-        },
-      ]);
-    });
-
-    it('refuses bad names, unknown versions, kind changes and corrupted versions by name', async () => {
-      const { store, reg } = await registry();
-      await expect(reg.register({ name: 'Bad Name', kind: 'onnx', artefact: {} })).rejects.toThrow(
-        ArgumentError,
-      );
-      await expect(reg.register({ name: 'm', kind: 'nope' as 'onnx', artefact: {} })).rejects.toThrow(/kind/);
-      await expect(
-        reg.register({ name: 'm', kind: 'onnx', artefact: {}, metrics: { auc: Number.NaN } }),
-      ).rejects.toThrow(/metrics\.auc/);
-      await reg.register({ name: 'm', kind: 'onnx', artefact: { base64: 'AA==' } });
-      await expect(reg.register({ name: 'm', kind: 'embedder', artefact: {} })).rejects.toThrow(/onnx model/);
-      await expect(reg.register({ name: 'm', kind: 'onnx', artefact: {}, parent: 7 })).rejects.toThrow(
-        /no version 7/,
-      );
-      await expect(reg.get('m@9')).rejects.toThrow(ModelNotFoundError);
-      await expect(reg.get('other')).rejects.toThrow(ModelNotFoundError);
-      await expect(reg.get('m@challenger')).rejects.toThrow(/no alias challenger/);
-      await expect(reg.diff('m@', 'm')).rejects.toThrow(ArgumentError);
-      // A version whose stored artefact no longer matches its digest is never promoted.
-      const forged = { ...(await reg.get('m@1')), version: 2, artefact: { base64: 'AQ==' } };
-      expect(await store.addModelVersion(forged)).toBe(true);
-      expect(await store.addModelVersion(forged)).toBe(false);
-      await expect(reg.promote('m', 2)).rejects.toThrow(/corrupted/);
-    });
-  });
-}
 
 behavesLikeARegistry('the memory store', async () => new MemoryStore());
 behavesLikeARegistry('PGlite', () => PGliteStore.open('memory://'));

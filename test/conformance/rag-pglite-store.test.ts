@@ -3,67 +3,10 @@ import { ArgumentError } from '../../src/errors.ts';
 import { PGliteRagStore } from '../../src/knowledge/pglite-rag-store.ts';
 import { PGliteStore } from '../../src/knowledge/pglite-store.ts';
 import { RAGAnalyzer } from '../../src/rag/analyzer.ts';
-import type { RagDocument } from '../../src/rag/document.ts';
 import type { Embedder } from '../../src/rag/embedder.ts';
 import { HashedEmbedder } from '../../src/rag/hashed-embedder.ts';
-import { MemoryRagStore, type RagStore } from '../../src/rag/store.ts';
-
-const doc = (id: string, extra: Partial<RagDocument> = {}): RagDocument => ({
-  id,
-  source: 'runbook',
-  title: id,
-  faults: ['ddos'],
-  severity: 'low',
-  symptoms: ['s'],
-  metrics: [],
-  actions: ['rate-limit'],
-  body: '',
-  ...extra,
-});
-// Values a lossy encoding would change: a subnormal-range tiny, a huge, negative zero, NaN.
-const awkward = Float32Array.from([0.1, -2.5e-8, 3e30, -0, Number.NaN, 1 / 3]);
-
-function behavesLikeARagStore(name: string, open: () => Promise<RagStore & { close?(): Promise<void> }>) {
-  describe(`${name} RAG store`, () => {
-    let store: RagStore & { close?(): Promise<void> };
-    beforeAll(async () => {
-      store = await open();
-    });
-    afterAll(() => store.close?.());
-
-    it('keeps documents and bit-exact embeddings, replaces by id (moving it last) and deletes', async () => {
-      await store.putDocuments([
-        { document: doc('a'), embedding: awkward, embedderId: 'm1' },
-        {
-          document: doc('b', { timestamp: 1_700_000_000_123, resolvedBy: 'reroute', source: 'incident' }),
-          embedding: awkward.subarray(2),
-          embedderId: 'm1',
-        },
-        { document: doc('c'), embedding: awkward, embedderId: 'm1' },
-      ]);
-      await store.putDocuments([
-        { document: doc('a', { title: 'replaced' }), embedding: awkward.map((x) => x * 2), embedderId: 'm2' },
-      ]);
-      expect(await store.deleteDocument('c')).toBe(true);
-      expect(await store.deleteDocument('c')).toBe(false);
-      const listed = await store.listDocuments();
-      expect(listed.map((s) => s.document.id)).toEqual(['b', 'a']);
-      expect(listed[0].document).toEqual(
-        doc('b', { timestamp: 1_700_000_000_123, resolvedBy: 'reroute', source: 'incident' }),
-      );
-      expect(listed[1]).toMatchObject({ document: { title: 'replaced' }, embedderId: 'm2' });
-      expect(new Uint8Array(listed[0].embedding.buffer)).toEqual(new Uint8Array(awkward.slice(2).buffer));
-      expect(new Uint8Array(listed[1].embedding.buffer)).toEqual(
-        new Uint8Array(awkward.map((x) => x * 2).buffer),
-      );
-    });
-
-    it('hands out copies: changing a listed embedding changes nothing stored', async () => {
-      (await store.listDocuments())[0].embedding.fill(7);
-      expect((await store.listDocuments())[0].embedding[0]).toBe(awkward[2]);
-    });
-  });
-}
+import { MemoryRagStore } from '../../src/rag/store.ts';
+import { behavesLikeARagStore, doc } from './helpers/store-contracts.ts';
 
 behavesLikeARagStore('memory', async () => new MemoryRagStore());
 behavesLikeARagStore('PGlite', () => PGliteRagStore.open('memory://'));

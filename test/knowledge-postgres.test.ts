@@ -1,0 +1,313 @@
+/**
+ * The store on a real PostgreSQL server (test/servers/postgres.ts starts one from apt on
+ * loopback): the same contracts as the memory and PGlite stores, engines writing one database
+ * together without losing or duplicating a record, migrations applied once however many engines
+ * start at once, `run --store postgres://...` from two engines at the same time then `audit
+ * verify` of every chain (and its refusal after an edit), and the server stopped mid-write:
+ * what was written while it was away lands once it is back.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import process from 'node:process';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotAStoreError, StoreUnreachableError } from '../src/knowledge/errors.ts';
+import { IdSource } from '../src/knowledge/ids.ts';
+import { PostgresStore } from '../src/knowledge/postgres-store.ts';
+import type { IncidentRecord } from '../src/knowledge/records.ts';
+import { MIGRATIONS } from '../src/knowledge/schema.sql.ts';
+import { WriteQueue } from '../src/knowledge/write-queue.ts';
+import { AuditLog } from '../src/security/audit-log.ts';
+import { verifyAuditLog } from '../src/security/audit-verify.ts';
+import { NodeKeys } from '../src/security/keys.ts';
+import { runAudit } from './audit-cli.ts';
+import {
+  behavesLikeAStore,
+  behavesLikeAnAuditStore,
+  behavesLikeARagStore,
+  behavesLikeARegistry,
+  incident,
+} from './conformance/helpers/store-contracts.ts';
+import { freePort } from './servers/free-port.ts';
+import { type TestPostgres, startPostgres } from './servers/postgres.ts';
+
+let server: TestPostgres;
+let databases = 0;
+/** A new, empty database on the test server. */
+const freshDatabase = () => server.createDatabase(`store_${++databases}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  server = await startPostgres();
+}, 60_000);
+afterAll(() => server?.destroy());
+
+/** Runs SQL on `url` directly, as an operator (or an intruder) would. */
+async function withSql<T>(url: string, use: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await use(sql);
+  } finally {
+    await sql.end();
+  }
+}
+
+behavesLikeAStore('PostgreSQL', async () => PostgresStore.open(await freshDatabase()));
+behavesLikeAnAuditStore('PostgreSQL', async () => {
+  const store = await PostgresStore.open(await freshDatabase());
+  return Object.assign(store.auditStore(new IdSource().runId), { close: () => store.close() });
+});
+behavesLikeARagStore('PostgreSQL', async () => {
+  const store = await PostgresStore.open(await freshDatabase());
+  return Object.assign(store.ragStore(), { close: () => store.close() });
+});
+behavesLikeARegistry('PostgreSQL', async () => PostgresStore.open(await freshDatabase()));
+
+describe('PostgreSQL store', () => {
+  const keys = NodeKeys.generate({ owner: 'engine' });
+
+  it('loses and duplicates nothing when two engines write one database at once', {
+    timeout: 60_000,
+  }, async () => {
+    const url = await freshDatabase();
+    const engines = await Promise.all(
+      [0, 1].map(async () => ({ store: await PostgresStore.open(url), ids: new IdSource() })),
+    );
+    const perEngine = 60;
+    await Promise.all(
+      engines.map(async ({ store, ids }) => {
+        const log = await AuditLog.open(store.auditStore(ids.runId), keys, { batchSize: 16 });
+        for (let i = 0; i < perEngine; i++) {
+          const record: IncidentRecord = { ...incident, id: ids.incident(), openedAt: i };
+          const action = ids.action();
+          await Promise.all([
+            store.putIncident(record),
+            // The same record written twice (a retry) stays one record.
+            store.putIncident({ ...record, status: 'resolved' }),
+            store.putAction({
+              id: action,
+              incidentId: record.id,
+              action: 'restart-service',
+              target: { node: 'n1' },
+              startedAt: i,
+              outcome: 'pending',
+              score: 1,
+              explanation: '',
+            }),
+            log.append({ kind: 'action', actor: 'engine', data: { id: action } }),
+          ]);
+        }
+        await log.flush();
+      }),
+    );
+    const reader = await PostgresStore.open(url);
+    try {
+      const incidents = await reader.listIncidents();
+      const actions = await reader.listActions();
+      expect(incidents).toHaveLength(2 * perEngine);
+      expect(new Set(incidents.map((i) => i.id)).size).toBe(2 * perEngine);
+      expect(actions).toHaveLength(2 * perEngine);
+      for (const { ids } of engines)
+        expect(incidents.filter((i) => i.id.startsWith(`${ids.runId}-inc-`))).toHaveLength(perEngine);
+      expect(await reader.auditChains()).toEqual(engines.map((e) => e.ids.runId).sort());
+      for (const { ids } of engines)
+        expect(await verifyAuditLog(reader.auditStore(ids.runId), keys.ring())).toMatchObject({
+          ok: true,
+          entries: perEngine,
+          unsealed: 0,
+        });
+    } finally {
+      await reader.close();
+      for (const { store } of engines) await store.close();
+    }
+  });
+
+  it('applies each migration once when several engines start together', { timeout: 60_000 }, async () => {
+    const url = await freshDatabase();
+    const stores = await Promise.all(Array.from({ length: 6 }, () => PostgresStore.open(url)));
+    try {
+      const applied = await withSql(
+        url,
+        (sql) => sql`SELECT version FROM schema_migrations ORDER BY version`,
+      );
+      expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+      // Every engine works on the migrated schema.
+      await Promise.all(stores.map((s, i) => s.putValue(`engine-${i}`, { i })));
+      expect(await stores[0].getValue('engine-5')).toEqual({ i: 5 });
+    } finally {
+      for (const store of stores) await store.close();
+    }
+  });
+
+  it("refuses someone else's database, a missing store when asked for one, and an unreachable server", async () => {
+    const foreign = await freshDatabase();
+    await withSql(foreign, (sql) => sql`CREATE TABLE invoices (id INT PRIMARY KEY)`);
+    await expect(PostgresStore.open(foreign)).rejects.toThrow(NotAStoreError);
+    await expect(PostgresStore.open(await freshDatabase(), { existing: true })).rejects.toThrow(
+      /holds no x0tta6bl4 store/,
+    );
+    const nowhere = `postgres://engine:secret@127.0.0.1:${await freePort()}/x`;
+    const refused = PostgresStore.open(nowhere, { connectTimeoutSeconds: 2 });
+    await expect(refused).rejects.toThrow(StoreUnreachableError);
+    await expect(refused).rejects.not.toThrow(/secret/);
+    await expect(PostgresStore.open('/var/lib/store')).rejects.toThrow(/url/);
+  });
+
+  it('keeps writes while the server is down and lands them all when it returns', {
+    timeout: 90_000,
+  }, async () => {
+    const url = await freshDatabase();
+    const store = await PostgresStore.open(url, { connectTimeoutSeconds: 2 });
+    const ids = new IdSource();
+    const faults: unknown[] = [];
+    const queue = new WriteQueue(store, (error) => faults.push(error));
+    const log = await AuditLog.open(store.auditStore(ids.runId), keys, { batchSize: 8 });
+    const write = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const id = ids.incident();
+        queue.enqueue((s) => s.putIncident({ ...incident, id }));
+      }
+    };
+    try {
+      write(10);
+      await queue.flush();
+      expect(queue.stats).toMatchObject({ written: 10, pending: 0 });
+
+      await server.stop();
+      write(15);
+      await queue.flush();
+      expect(queue.stats.pending).toBe(15);
+      expect(faults.length).toBeGreaterThan(0);
+      // The audit log's writes wait for the server instead (their order is the signed chain's).
+      let audited = false;
+      const appending = (async () => {
+        for (let i = 0; i < 20; i++) await log.append({ kind: 'action', actor: 'engine', data: { i } });
+        await log.flush();
+        audited = true;
+      })();
+      await sleep(3_000);
+      expect(audited).toBe(false);
+      await server.start();
+
+      // As the loop does on each tick: flush again until the queue has drained.
+      const deadline = Date.now() + 30_000;
+      while (queue.stats.pending > 0 && Date.now() < deadline) {
+        await queue.flush();
+        if (queue.stats.pending > 0) await sleep(200);
+      }
+      await appending;
+      expect(queue.stats).toMatchObject({ written: 25, pending: 0 });
+      const stored = (await store.listIncidents()).map((i) => i.id);
+      expect(stored).toHaveLength(25);
+      expect(new Set(stored).size).toBe(25);
+      expect(await verifyAuditLog(store.auditStore(ids.runId), keys.ring())).toMatchObject({
+        ok: true,
+        entries: 20,
+        unsealed: 0,
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('run --store postgres://... and audit verify', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'x0tta6bl4-pg-cli-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  /** `x0tta6bl4 run` in its own process, as one engine of several. */
+  function runEngine(args: string[]): Promise<{ code: number | null; output: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+  }
+
+  it('two engines run on one server at once; every chain verifies, and an edited entry fails', {
+    timeout: 240_000,
+  }, async () => {
+    const url = await freshDatabase();
+    const outs = [1, 2].map((seed) => join(dir, `report-${seed}.json`));
+    const runs = await Promise.all(
+      [1, 2].map((seed, i) =>
+        runEngine([
+          '--hours',
+          '1',
+          '--faults',
+          '1',
+          '--seed',
+          String(seed),
+          '--store',
+          url,
+          '--out',
+          outs[i],
+          '--quiet',
+        ]),
+      ),
+    );
+    for (const run of runs) expect(run.code, run.output).toBe(0);
+    const reports = await Promise.all(
+      outs.map(
+        async (out) =>
+          JSON.parse(await readFile(out, 'utf8')) as { runId: string; loop: { incidentsOpened: number } },
+      ),
+    );
+
+    const verified = await runAudit(['verify', url, '--trust-embedded']);
+    expect(verified.code, verified.out.join('\n') + verified.err.join('\n')).toBe(0);
+    for (const { runId } of reports) {
+      expect(verified.out).toContainEqual(expect.stringMatching(new RegExp(`^chain ${runId}: OK `)));
+      // Each chain is checked against the checkpoint its run recorded.
+      expect(verified.out).toContainEqual(
+        `chain ${runId}: truncation: the log still holds 1 saved head it was checked against`,
+      );
+    }
+    expect(verified.out.at(-1)).toMatch(
+      /^knowledge: each of the \d+ actions and 2 runs in the store has its audit entries/,
+    );
+
+    const reader = await PostgresStore.open(url, { existing: true });
+    try {
+      const incidents = (await reader.listIncidents()).map((i) => i.id);
+      for (const { runId, loop } of reports)
+        expect(incidents.filter((id) => id.startsWith(`${runId}-inc-`))).toHaveLength(loop.incidentsOpened);
+    } finally {
+      await reader.close();
+    }
+
+    const edited = reports[1].runId;
+    await withSql(
+      url,
+      (sql) =>
+        sql`UPDATE audit_entries SET record = replace(record, '"actor":"engine"', '"actor":"intruder"')
+            WHERE chain = ${edited} AND position = 0`,
+    );
+    const refused = await runAudit(['verify', url, '--trust-embedded']);
+    expect(refused.code).toBe(1);
+    expect(refused.out[0]).toMatch(new RegExp(`^chain ${edited}: FAILED: altered at position 0`));
+    // A saved head names one chain; a store of several is checked against its runs' checkpoints.
+    const ambiguous = await runAudit(['verify', url, '--trust-embedded', '--expect-entries', '3']);
+    expect(ambiguous.code).toBe(2);
+  });
+
+  it('exits 2 for a server that is down or a database that holds no store', async () => {
+    const empty = await runAudit(['verify', await freshDatabase(), '--trust-embedded']);
+    expect(empty.code).toBe(2);
+    expect(empty.err[0]).toMatch(/holds no x0tta6bl4 store/);
+    const down = await runAudit([
+      'verify',
+      `postgres://postgres@127.0.0.1:${await freePort()}/x`,
+      '--trust-embedded',
+    ]);
+    expect(down.code).toBe(2);
+    expect(down.err[0]).toMatch(/unreachable/);
+  });
+});
