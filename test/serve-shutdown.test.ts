@@ -2,8 +2,8 @@
  * The shutdown guarantees of `x0tta6bl4 serve --store` (issue 12, section 8), with real processes.
  * SIGTERM while senders post continuously: the process exits 0, every sample answered 2xx was
  * processed by the loop (the final figures it prints say so, to the sample), the run is recorded
- * as finished and `audit verify` accepts the log against the operator's pinned keys and the head
- * it printed. SIGKILL during ingest: a restarted serve opens the store, which holds every
+ * as finished, what the engine learnt is registered in the store's model registry, and `audit
+ * verify` accepts the log against the operator's pinned keys and the head it printed. SIGKILL during ingest: a restarted serve opens the store, which holds every
  * incident the engine had shown before its last acknowledged flush (the store queue at 0 in
  * /metrics), and the log verifies.
  */
@@ -125,6 +125,14 @@ describe('serve --store under SIGTERM and SIGKILL', () => {
       const runs = await opened.knowledge.listRuns();
       expect(runs.map((r) => r.status)).toEqual(['finished']);
       expect(runs[0].audit).toEqual({ entries: figures.audit.entries, head: figures.audit.head });
+      // What the engine learnt is registered, for the next start to restore.
+      const models = new Set((await opened.knowledge.listModelVersions()).map((v) => v.name));
+      expect([...models].sort()).toEqual([
+        'engine.detector',
+        'engine.rag-incidents',
+        'engine.scoring-adapter',
+        'engine.success-rates',
+      ]);
     } finally {
       await opened.close();
     }

@@ -346,7 +346,17 @@ async function run(values: RunOptions, exported: ExportFolder | undefined): Prom
     progress.clear();
     await parts.close();
     if (learning && learnt) {
-      const versions = await session.saveLearning(learnt, learning, report);
+      const o = report.overall;
+      const versions = await session.saveLearning(learnt, learning, {
+        dataWindow: { from: 0, to: report.ticks },
+        metrics: {
+          detectionRate: o.detectionRate,
+          healedRate: o.healedRate,
+          ...(o.mttrMedian === null ? {} : { mttrMedian: o.mttrMedian }),
+          falseAlarmsPerHour: o.falseAlarmsPerHour,
+          actions: o.actions,
+        },
+      });
       notice(`learning registered: ${versions.map((v) => `${v.name}@${v.version}`).join(', ')}`);
     }
     end = stop.signal.aborted ? 'interrupted' : 'finished';

@@ -16,6 +16,8 @@ import { IdSource } from '../knowledge/ids.ts';
 import type { RagDocument } from '../rag/document.ts';
 import { loadRunbookFolder } from '../rag/folder.ts';
 import { runtimeName } from '../runtime/detect.ts';
+import type { RestoredLearning } from '../run/learning.ts';
+import { KeyRing, type PublicKeysJson } from '../security/keys.ts';
 import { ServeEngine } from '../serve/engine.ts';
 import { createHandler } from '../serve/handler.ts';
 import {
@@ -26,6 +28,7 @@ import {
   listen,
   type TlsOptions,
 } from '../serve/listen.ts';
+import type { SealedIntakeOptions } from '../serve/sealed-intake.ts';
 import { Scraper } from '../serve/scrape.ts';
 import {
   type OptionValues,
@@ -36,7 +39,7 @@ import {
   defineCommand,
   runCommandSpec,
 } from './args.ts';
-import { readInput } from './input.ts';
+import { readInput, readJsonInput } from './input.ts';
 import { readEngineFiles } from './recording.ts';
 import { RunSession } from './run-session.ts';
 
@@ -48,6 +51,7 @@ export const SERVE_COMMAND = defineCommand({
     '--topology topology.json [--config engine.json] [--port 9470] [--host 127.0.0.1]',
     '    [--store memory|<dir>] [--audit audit.json] [--keys <keyfile> [--passphrase-env VAR]]',
     '    [--tls-cert cert.pem --tls-key key.pem [--client-ca ca.pem]] [--runbooks <dir>]',
+    '    [--trust public-keys.json [--collectors a,b]]',
   ],
   details: [
     'Ways in: POST /v1/samples (NDJSON {"ts","node","metric","value"} or a JSON array), /v1/batches',
@@ -62,10 +66,17 @@ export const SERVE_COMMAND = defineCommand({
     'or .../collector/<id>) or CN: a node may only send its own samples, a collector any. Mutual',
     "TLS needs Node: Deno's and Bun's servers cannot show client certificates to the handler.",
     '',
-    '--store <dir> keeps knowledge and the signed audit log in one PGlite database there; with',
-    '--store memory the log goes to the --audit file. SIGTERM or SIGINT: stop accepting, finish',
-    'the requests in flight, process every accepted sample, seal the log, print the final figures',
-    'as one JSON line ({"stopped", "stats", "audit"}) and exit 0.',
+    'Sealed telemetry (/v1/sessions, /v1/sealed) needs --keys (the engine answers handshakes with',
+    "them) and --trust, the public keys of the nodes that may send (each key's owner is its node,",
+    'as `x0tta6bl4 keys export-public` writes them; one export or a JSON array of them); a key',
+    'owner named in --collectors may report any node.',
+    '',
+    '--store <dir> keeps knowledge and the signed audit log in one PGlite database there (or on a',
+    'PostgreSQL server: postgres://...), and what the engine learns: it starts from the models the',
+    'last run registered and registers what it learnt when it stops. With --store memory the log',
+    'goes to the --audit file. SIGTERM or SIGINT: stop accepting, finish the requests in flight,',
+    'process every accepted sample, seal the log, print the final figures as one JSON line',
+    '({"stopped", "stats", "audit"}) and exit 0.',
   ].join('\n'),
   options: {
     topology: {
@@ -109,6 +120,16 @@ export const SERVE_COMMAND = defineCommand({
       value: 'DIR',
       help: 'also cite your runbooks in DIR (any Markdown or text, sub-folders too)',
     },
+    trust: {
+      type: 'input',
+      standardInput: false,
+      help: 'public keys of the nodes that may send sealed telemetry (needs --keys)',
+    },
+    collectors: {
+      type: 'string',
+      value: 'OWNERS',
+      help: 'comma-separated key owners that may send sealed telemetry for any node',
+    },
   },
   exitCodes:
     '0 stopped by SIGTERM or SIGINT after draining, 1 an unexpected error or the port cannot be bound, 2 usage error (a bad topology or config file among them)',
@@ -132,6 +153,16 @@ export function runServeCommand(argv: string[]): Promise<number> {
       if (!mutualTlsSupported(runtime))
         throw asUsageError(new MutualTlsUnsupportedError(runtime, '--client-ca'));
     }
+    if (values.trust !== undefined && values.keys === undefined)
+      throw new UsageError(
+        '--trust',
+        "needs --keys: nodes check the engine's handshake against its public key",
+      );
+    if (values.collectors !== undefined && values.trust === undefined)
+      throw new UsageError(
+        '--collectors',
+        'needs --trust (collectors are key owners among the trusted nodes)',
+      );
     if (values.store === 'memory') checkOutputFile('--audit', values.audit);
     return serve(values, values.topology);
   });
@@ -182,7 +213,11 @@ async function serveUntil(
 
   let engine: ServeEngine | undefined;
   let listener: Listener;
+  let learning: RestoredLearning | undefined;
   try {
+    const sealed =
+      values.trust === undefined ? undefined : await sealedOptions(values, values.trust, session);
+    learning = await session.restoreLearning(notice);
     engine = await ServeEngine.start({
       topology,
       config,
@@ -191,8 +226,9 @@ async function serveUntil(
       // Incident and action ids under this process's run id: a store's history accumulates.
       ids: new IdSource(session.runId),
       runbooks,
+      learning,
     });
-    listener = await listen(createHandler(engine, { requireIdentity: tls?.clientCa !== undefined }), {
+    listener = await listen(createHandler(engine, { requireIdentity: tls?.clientCa !== undefined, sealed }), {
       port: values.port,
       hostname: values.host,
       tls,
@@ -244,6 +280,20 @@ async function serveUntil(
   );
   scraper?.stop();
   await listener.close(true);
+  await running.drain();
+  if (learning) {
+    // Taken before close, which stops the detector that holds the state.
+    const learnt = await running.learnt();
+    const stats = running.stats();
+    const versions = await session.saveLearning(learnt, learning, {
+      metrics: {
+        samplesAccepted: stats.samplesAccepted,
+        ticks: stats.ticks,
+        incidentsOpened: running.loop.stats().incidentsOpened,
+      },
+    });
+    notice(`learning registered: ${versions.map((v) => `${v.name}@${v.version}`).join(', ')}`);
+  }
   await running.close();
   const audit = await session.finish('finished');
   console.log(JSON.stringify({ stopped, stats: running.stats(), audit }));
@@ -292,4 +342,29 @@ function nextSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
       process.off('SIGTERM', onSignal);
     },
   };
+}
+
+/** The sealed intake's keys and trust: the engine's own keys, the nodes' public keys from `--trust`. */
+async function sealedOptions(
+  values: ServeValues,
+  trustFile: string,
+  session: RunSession,
+): Promise<SealedIntakeOptions> {
+  const json = await readJsonInput<PublicKeysJson | PublicKeysJson[]>(
+    '--trust',
+    trustFile,
+    'public key file',
+  );
+  const trust = new KeyRing();
+  try {
+    for (const exported of Array.isArray(json) ? json : [json]) trust.addAll(KeyRing.fromJSON(exported));
+  } catch (error) {
+    throw new UsageError('--trust', `${trustFile} holds no public keys: ${(error as Error).message}`);
+  }
+  const collectors =
+    values.collectors
+      ?.split(',')
+      .map((owner) => owner.trim())
+      .filter(Boolean) ?? [];
+  return { keys: session.keys, trust, collectors };
 }
