@@ -1,6 +1,7 @@
 /**
- * The knowledge store interface. Backends: `MemoryStore` (fast, volatile) and `PGliteStore`
- * (embedded Postgres, durable, same SQL as a PostgreSQL server). The loop never awaits a store
+ * The knowledge store interface. Backends: `MemoryStore` (fast, volatile), `PGliteStore`
+ * (embedded Postgres, durable) and `PostgresStore` (a PostgreSQL server several engines share;
+ * the same SQL as PGlite). The loop never awaits a store
  * on its hot path: it writes through a `WriteQueue`, which keeps writes when the store fails.
  */
 import type { ActionRecord, IncidentRecord, Posterior } from './records.ts';
