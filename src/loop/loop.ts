@@ -386,9 +386,9 @@ export class MapeKLoop {
   }
 
   /**
-   * The announced change `target` is under at `ts`, if any: the target is one of its nodes, on
-   * the route from one of them to its gateway (where a change's traffic goes or stops coming
-   * from), or a link touching such a node.
+   * The announced change `target` is under at `ts`, if any: the target is one of its nodes, a
+   * neighbour of one (whose links to it go dark while it is down), on the route from one of them
+   * to its gateway (where its traffic goes or stops coming from), or a link touching such a node.
    */
   #changeOf(target: Target, ts: number): { id: string } | undefined {
     if (this.#changes.length === 0) return undefined;
@@ -400,9 +400,10 @@ export class MapeKLoop {
     );
   }
 
-  /** `nodes` and every node on their routes to a gateway. */
+  /** `nodes`, their neighbours and every node on their routes to a gateway. */
   #routeOf(nodes: ReadonlySet<number>): Set<number> {
     const out = new Set(nodes);
+    for (const node of nodes) for (const j of this.#options.graph.neighbors(node)) out.add(j);
     const hops = this.#nextHop;
     if (!hops) return out;
     for (const node of nodes)
