@@ -1,8 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../src/cli/run.ts';
 import type { Target } from '../src/domain/targets.ts';
 import { ArgumentError } from '../src/errors.ts';
 import { CHANGE_GRACE_TICKS } from '../src/loop/loop.ts';
 import { MeshLoop } from '../src/run/mesh-loop.ts';
+import { quietly } from './quietly.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'x0-messy-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** A quiet 40-node mesh (no faults) and what the loop does on it. */
 async function quietMesh() {
@@ -80,5 +92,46 @@ describe('planned changes and silent agents in a run', () => {
       silences.some((s) => touches(a.target, [s.node]) && a.ts >= s.start && a.ts < s.end),
     );
     expect(onSilent).toEqual([]);
+  }, 60_000);
+});
+
+describe('x0tta6bl4 run in a messy world', () => {
+  it('runs overlapping faults with planned changes and lossy telemetry on a grid, and counts actions against changes', async () => {
+    const out = join(dir, 'messy.json');
+    const args = ['--nodes', '16', '--hours', '0.4', '--overlap', '--fault-rate', '3', '--changes', '4'];
+    const run = await quietly(() =>
+      runCommand([
+        ...args,
+        '--telemetry-loss',
+        '0.05',
+        '--topology',
+        'grid',
+        '--quiet',
+        '--out',
+        out,
+        '--audit',
+        join(dir, 'a.json'),
+      ]),
+    );
+    expect(run.code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(report.overall.injected).toBeGreaterThan(10);
+    expect(report.overall.actionsOnPlannedChanges).toBe(0);
+    expect(report.nodes).toBe(16);
+  }, 60_000);
+
+  it('fits the default faults per kind in a short run, and refuses --faults with --overlap', async () => {
+    const out = join(dir, 'short.json');
+    const short = await quietly(() =>
+      runCommand(['--nodes', '5', '--hours', '0.5', '--quiet', '--out', out, '--audit', join(dir, 'b.json')]),
+    );
+    expect(short.code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).overall.injected).toBe(9);
+    const both = await quietly(() => runCommand(['--overlap', '--faults', '2']));
+    expect(both.code).toBe(2);
+    expect(both.out).toMatch(/--faults: does not go with --overlap/);
+    const changes = await quietly(() => runCommand(['--changes', '2']));
+    expect(changes.code).toBe(2);
+    expect(changes.out).toMatch(/--changes: needs --overlap/);
   }, 60_000);
 });
