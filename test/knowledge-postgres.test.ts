@@ -3,22 +3,29 @@
  * loopback): the same contracts as the memory and PGlite stores, engines writing one database
  * together without losing or duplicating a record, migrations applied once however many engines
  * start at once, `run --store postgres://...` from two engines at the same time then `audit
- * verify` of every chain (and its refusal after an edit), and the server stopped mid-write:
+ * verify` of every chain (and its refusal after an edit), `models` and `rag` on a server's
+ * store, and the server stopped mid-write:
  * what was written while it was away lands once it is back.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandIo } from '../src/cli/args.ts';
+import { runModelsCommand } from '../src/cli/models.ts';
+import { runReadinessCommand } from '../src/cli/readiness.ts';
+import { runRagCommand } from '../src/cli/rag.ts';
 import { NotAStoreError, StoreUnreachableError } from '../src/knowledge/errors.ts';
 import { IdSource } from '../src/knowledge/ids.ts';
 import { PostgresStore } from '../src/knowledge/postgres-store.ts';
 import type { IncidentRecord } from '../src/knowledge/records.ts';
 import { MIGRATIONS } from '../src/knowledge/schema.sql.ts';
 import { WriteQueue } from '../src/knowledge/write-queue.ts';
+import { ModelRegistry } from '../src/mlops/registry.ts';
+import { recordVersion } from '../src/readiness/versions.ts';
 import { AuditLog } from '../src/security/audit-log.ts';
 import { verifyAuditLog } from '../src/security/audit-verify.ts';
 import { NodeKeys } from '../src/security/keys.ts';
@@ -30,6 +37,7 @@ import {
   behavesLikeARegistry,
   incident,
 } from './conformance/helpers/store-contracts.ts';
+import { quietly } from './quietly.ts';
 import { freePort } from './servers/free-port.ts';
 import { type TestPostgres, startPostgres } from './servers/postgres.ts';
 
@@ -138,6 +146,27 @@ describe('PostgreSQL store', () => {
       expect(await stores[0].getValue('engine-5')).toEqual({ i: 5 });
     } finally {
       for (const store of stores) await store.close();
+    }
+  });
+
+  it('migrates a store made before migrations were recorded, keeping its audit log as chain ""', async () => {
+    const url = await freshDatabase();
+    const record = JSON.stringify({ seq: 0, kind: 'run.start', note: 'written before chains' });
+    await withSql(url, async (sql) => {
+      await sql.unsafe(MIGRATIONS[0].sql);
+      await sql`INSERT INTO audit_entries (position, record) VALUES (0, ${record})`;
+    });
+    const store = await PostgresStore.open(url);
+    try {
+      expect(await store.auditChains()).toEqual(['']);
+      expect(await store.auditStore('').entries(0, 5)).toEqual([JSON.parse(record)]);
+      const applied = await withSql(
+        url,
+        (sql) => sql`SELECT version FROM schema_migrations ORDER BY version`,
+      );
+      expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    } finally {
+      await store.close();
     }
   });
 
@@ -309,5 +338,59 @@ describe('run --store postgres://... and audit verify', () => {
     ]);
     expect(down.code).toBe(2);
     expect(down.err[0]).toMatch(/unreachable/);
+  });
+
+  it('models, readiness and rag read and change a store on the server', { timeout: 60_000 }, async () => {
+    const url = await freshDatabase();
+    const store = await PostgresStore.open(url);
+    const registry = new ModelRegistry(store);
+    for (const threshold of [3, 4])
+      await registry.register({
+        name: 'detector.cpu',
+        kind: 'detector',
+        artefact: { threshold },
+        parameters: { threshold },
+        metrics: {},
+      });
+    for (const version of [1, 2])
+      await recordVersion(store, 'config', { loop: { confirmTicks: 2 } }, version);
+    await store.close();
+    const out: string[] = [];
+    const io: CommandIo = { out: (line) => out.push(line), err: () => {} };
+    expect(await runModelsCommand(['list', '--store', url], io)).toBe(0);
+    expect(out.join('\n')).toContain('detector.cpu');
+    for (const version of [1, 2])
+      expect(await runModelsCommand(['promote', `detector.cpu@${version}`, '--store', url], io)).toBe(0);
+    expect(out.at(-1)).toBe('detector.cpu@champion -> version 2 (promote)');
+    // Each change is signed into an audit chain of its own, and each verifies.
+    const verified = await runAudit(['verify', url, '--trust-embedded']);
+    expect(verified.code).toBe(0);
+    expect(
+      verified.out.filter((line) => /^chain \w+: OK .*: 1 entries in 1 signed batches/.test(line)),
+    ).toHaveLength(2);
+
+    const readiness = join(dir, 'readiness.json');
+    const ready = await quietly(() =>
+      runReadinessCommand([
+        ...['--only', 'deploy.rollback-versions', '--only', 'deploy.config-valid'],
+        ...['--store', url, '--out', readiness, '--quiet'],
+      ]),
+    );
+    const report = JSON.parse(await readFile(readiness, 'utf8'));
+    expect(report.checks.map((c: { status: string }) => c.status)).toEqual(['pass', 'pass']);
+    expect(ready.code).toBe(0);
+
+    const books = join(dir, 'books');
+    await mkdir(books);
+    await writeFile(
+      join(books, 'toaster.md'),
+      '---\nid: toaster-smoke\ntitle: Toaster emits smoke in rack 4\nfaults: [node-crash]\nsymptoms: [burning smell near rack four]\nmetrics: [temperature]\nactions: [failover]\nseverity: critical\n---\nUnplug the toaster.\n',
+    );
+    expect((await quietly(() => runRagCommand(['index', books, '--store', url]))).code).toBe(0);
+    const found = await quietly(() =>
+      runRagCommand(['query', 'burning smell by the rack', '--k', '1', '--store', url]),
+    );
+    expect(found.code).toBe(0);
+    expect(found.out).toMatch(/^1\. toaster-smoke/);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * `x0tta6bl4 models`: the model registry of a store directory (src/mlops).
+ * `x0tta6bl4 models`: the model registry of a store directory or of a store on a PostgreSQL
+ * server (`--store postgres://...`, src/knowledge/postgres-store.ts) (src/mlops).
  *
  *   models list --store <dir> [--json]
  *   models show <name>[@version|@alias] --store <dir> [--json]
@@ -10,13 +11,18 @@
  * list, show and diff read a snapshot and never write. promote and rollback take the store's
  * writer lock and append a signed `model.promote` / `model.rollback` entry to the store's audit
  * log before the alias moves, signed with the operator's key file (--keys), or, without one, a
- * key made for this command whose secret is discarded (as `run` does).
+ * key made for this command whose secret is discarded (as `run` does). On a server, which takes
+ * no writer lock (its constraints keep concurrent changes apart), a change signs an audit chain
+ * of its own, as each engine's run does.
  *
  * Exit codes: 0 done, 1 the registry refused (no such model, version or alias, nothing to roll
  * back to, a corrupted version), 2 usage error or a path that is not a store.
  */
 import { ArgumentError, X0ttaError } from '../errors.ts';
-import type { ModelVersionRecord } from '../knowledge/models.ts';
+import { newRunId } from '../knowledge/ids.ts';
+import type { ModelStore, ModelVersionRecord } from '../knowledge/models.ts';
+import { isPostgresUrl } from '../knowledge/sql.ts';
+import type { SqlAuditStore } from '../knowledge/sql-audit-store.ts';
 import { ModelNotFoundError, ModelTransitionError } from '../mlops/errors.ts';
 import { ModelRegistry, isIntactVersion, parseModelRef } from '../mlops/registry.ts';
 import { AuditLog } from '../security/audit-log.ts';
@@ -37,7 +43,7 @@ import { formatTable } from './table.ts';
 const STORE_OPTION = {
   type: 'string',
   value: 'DIR',
-  help: 'the knowledge store directory holding the registry (required)',
+  help: 'the knowledge store directory (or postgres:// URL) holding the registry (required)',
 } as const;
 const JSON_OPTION = { type: 'boolean', help: 'print JSON on stdout' } as const;
 const CHANGE_OPTIONS = {
@@ -138,13 +144,39 @@ async function withRegistry(
   }
 }
 
-async function openStore(path: string, mode: 'read' | 'write') {
+/** An opened store: its registry tables, the audit log a change is signed into, and how to let it go. */
+interface OpenedRegistryStore {
+  knowledge: ModelStore;
+  auditStore(): Promise<SqlAuditStore>;
+  close(): Promise<void>;
+}
+
+async function openStore(path: string, mode: 'read' | 'write'): Promise<OpenedRegistryStore> {
+  if (isPostgresUrl(path)) {
+    const { PostgresStore } = await import('../knowledge/postgres-store.ts');
+    // A change needs a registry to change: never create a store here.
+    const store = await PostgresStore.open(path, { existing: true });
+    return {
+      knowledge: store,
+      auditStore: async () => store.auditStore(newRunId()),
+      close: () => store.close(),
+    };
+  }
   const { openStoreForReading, openStoreForWriting } = await import('../knowledge/store-directory.ts');
-  if (mode === 'read') return openStoreForReading(path);
-  const { assertStoreDirectory } = await import('../knowledge/existing-store.ts');
-  // A change needs a registry to change: never create a store here.
-  await assertStoreDirectory(path, path);
-  return openStoreForWriting(path);
+  const { PGliteAuditStore } = await import('../knowledge/pglite-audit-store.ts');
+  let opened: Awaited<ReturnType<typeof openStoreForReading>>;
+  if (mode === 'read') opened = await openStoreForReading(path);
+  else {
+    const { assertStoreDirectory } = await import('../knowledge/existing-store.ts');
+    // A change needs a registry to change: never create a store here.
+    await assertStoreDirectory(path, path);
+    opened = await openStoreForWriting(path);
+  }
+  return {
+    knowledge: opened.knowledge,
+    auditStore: () => PGliteAuditStore.fromDatabase(opened.knowledge.database),
+    close: () => opened.close(),
+  };
 }
 
 /** The operator's keys from --keys, or a key made for this command (with a notice on stderr). */
@@ -173,8 +205,7 @@ async function change(
 ): Promise<number> {
   const keys = await loadKeys(values.keys, values['passphrase-env'], io);
   return withRegistry(requireStore(values.store), 'write', io, async (opened) => {
-    const { PGliteAuditStore } = await import('../knowledge/pglite-audit-store.ts');
-    const auditStore = await PGliteAuditStore.fromDatabase(opened.knowledge.database);
+    const auditStore = await opened.auditStore();
     await auditStore.putKeys(keys.ring());
     const log = await AuditLog.open(auditStore, keys);
     const registry = new ModelRegistry(opened.knowledge, { audit: log, actor: 'operator' });

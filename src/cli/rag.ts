@@ -18,7 +18,8 @@
  * The shipped runbooks are always searched. A store keeps indexed runbooks and their
  * embeddings: a `.json` path or an existing file is a JSON file store; anything else is a PGlite
  * data directory, which may be the engine's knowledge database (the RAG table sits beside the
- * knowledge tables). Without --store, `index` keeps its runbooks in the user's data directory
+ * knowledge tables); a `postgres://` URL is a store on a PostgreSQL server (the engines' shared
+ * one, src/knowledge/postgres-store.ts), read and written in place. Without --store, `index` keeps its runbooks in the user's data directory
  * (`$XDG_DATA_HOME/x0tta6bl4/rag.json`, `~/.local/share/...` by default, `%LOCALAPPDATA%` on
  * Windows) and `query` reads that file if it exists.
  *
@@ -35,6 +36,7 @@ import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { ArgumentError, X0ttaError } from '../errors.ts';
 import { NotAStoreError, assertStoreDirectory } from '../knowledge/existing-store.ts';
+import { isPostgresUrl } from '../knowledge/sql.ts';
 import { openStoreForReading, openStoreForWriting } from '../knowledge/store-directory.ts';
 import { PGliteRagStore } from '../knowledge/pglite-rag-store.ts';
 import { alertName, parseAlerts } from '../rag/alert.ts';
@@ -60,7 +62,7 @@ import { readInput } from './input.ts';
 const STORE_OPTION = {
   type: 'string',
   value: 'FILE.json|DIR',
-  help: `a JSON file store or a store directory (default ${defaultStorePath()})`,
+  help: `a JSON file store, a store directory or a postgres:// store (default ${defaultStorePath()})`,
 } as const;
 const EXIT_CODES =
   '0 done, 1 refused or failed (nothing written), 2 usage error or a --store that is not a store';
@@ -186,6 +188,7 @@ async function isJsonStore(path: string): Promise<boolean> {
  * data directory it opens), refused while another process writes it.
  */
 async function readStore(path: string): Promise<StoredDocument[]> {
+  if (isPostgresUrl(path)) return withServerStore(path, true, (store) => store.listDocuments());
   if (await isJsonStore(path)) {
     if (!(await stat(path).catch(() => undefined)))
       throw new NotAStoreError('--store', `${path} does not exist`);
@@ -205,12 +208,28 @@ async function readStore(path: string): Promise<StoredDocument[]> {
  * under its writer lock, and created only where nothing is: a new path or an empty folder.
  */
 async function withWritableStore<T>(path: string, use: (store: RagStore) => Promise<T>): Promise<T> {
+  if (isPostgresUrl(path)) return withServerStore(path, false, use);
   if (await isJsonStore(path)) return use(await FileRagStore.open(path));
   const opened = await openStoreForWriting(path);
   try {
     return await use(await PGliteRagStore.fromDatabase(opened.knowledge.database));
   } finally {
     await opened.close();
+  }
+}
+
+/** Runs `use` on the RAG documents of the store on the PostgreSQL server at `url` (created unless `existing`). */
+async function withServerStore<T>(
+  url: string,
+  existing: boolean,
+  use: (store: RagStore) => Promise<T>,
+): Promise<T> {
+  const { PostgresStore } = await import('../knowledge/postgres-store.ts');
+  const store = await PostgresStore.open(url, { existing });
+  try {
+    return await use(store.ragStore());
+  } finally {
+    await store.close();
   }
 }
 

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import process from 'node:process';
 import { NotAStoreError, assertStoreDirectory } from '../knowledge/existing-store.ts';
+import { isPostgresUrl } from '../knowledge/sql.ts';
 import { READINESS_CHECKS } from '../readiness/catalog.ts';
 import { createContext } from '../readiness/context.ts';
 import { renderReadinessReportHtml } from '../readiness/report-html.ts';
@@ -75,7 +76,7 @@ export function runReadinessCommand(argv: string[], io: CommandIo = consoleIo): 
       return 0;
     }
     if (checks.length === 0) throw new UsageError('--only', `no check matches ${only.join(', ')}`);
-    if (values.store !== undefined) {
+    if (values.store !== undefined && !isPostgresUrl(values.store)) {
       // Checked here, before any check opens it: PGlite would make a database of any folder.
       try {
         await assertStoreDirectory(values.store, '--store');

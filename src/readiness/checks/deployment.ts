@@ -34,13 +34,25 @@ interface DeploymentVersions {
  * Version histories read once from the deployment store, shared by the two checks using them.
  * The store is read from a snapshot (`openStoreForReading`): readiness never writes to it, and a
  * path that is not a store, or a store a live process is writing, fails the checks with the reason.
+ * A `postgres://` store (engines share it while they write) is read in place.
  */
+/** The store at `path` for reading: a snapshot of a directory, or the server a `postgres://` URL names. */
+async function openStoreToRead(path: string) {
+  const { isPostgresUrl } = await import('../../knowledge/sql.ts');
+  if (isPostgresUrl(path)) {
+    const { PostgresStore } = await import('../../knowledge/postgres-store.ts');
+    const knowledge = await PostgresStore.open(path, { existing: true });
+    return { knowledge, close: () => knowledge.close() };
+  }
+  const { openStoreForReading } = await import('../../knowledge/store-directory.ts');
+  return openStoreForReading(path);
+}
+
 function deploymentVersions(context: CheckContext): Promise<DeploymentVersions> {
   return context.shared('deployment-versions', async () => {
-    const { openStoreForReading } = await import('../../knowledge/store-directory.ts');
     const { versionHistory } = await import('../versions.ts');
     const { CHAMPION, ModelRegistry } = await import('../../mlops/registry.ts');
-    const opened = await openStoreForReading(context.storePath!);
+    const opened = await openStoreToRead(context.storePath!);
     try {
       const store = opened.knowledge;
       const registry = new ModelRegistry(store);
