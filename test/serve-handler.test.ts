@@ -118,21 +118,31 @@ describe('POST /v1/samples', () => {
       line(new Date((T0 + 0.5) * 1000).toISOString(), 'web front', 'latencyP95', 42),
       JSON.stringify({ node: 'cache@eu', metric: 'errorRate', value: 0.1 }),
       line(T0, 'nobody', 'errorRate', 0.1),
+      line(T0 + 1, 'nobody', 'errorRate', 0.2),
+      line(T0, 'db:5432', 'cpu', 10),
+      line(T0 + 1, 'db:5432', 'errorRate', 7),
     ].join('\n');
     const response = await handler(post('/v1/samples', body));
     expect(response.status).toBe(202);
     const answer = await response.json();
-    expect(answer.accepted).toBe(3);
+    expect(answer.accepted).toBe(2);
     expect(answer.refused.map((r: { line: number }) => r.line)).toEqual([2, 3, 6]);
     for (const refusal of answer.refused) expect(typeof refusal.reason).toBe('string');
+    // What the schema cannot take is said to the sender at once, per node and metric.
+    expect(answer.refusedSeries).toEqual([
+      expect.objectContaining({ reason: 'unknown-node', node: 'nobody', metric: 'errorRate', samples: 2 }),
+      expect.objectContaining({ reason: 'unknown-metric', node: 'db:5432', metric: 'cpu', samples: 1 }),
+      expect.objectContaining({ reason: 'out-of-range', node: 'db:5432', metric: 'errorRate', samples: 1 }),
+    ]);
     await engine.drain();
     const stats = engine.stats();
-    expect(stats.samplesProcessed).toBe(3);
+    expect(stats.samplesProcessed).toBe(2);
     expect(stats.samplesAccepted).toBe(2);
-    expect(stats.refusedBy['unknown-series']).toBe(1);
+    expect(stats.refusedBy['unknown-series']).toBe(3);
+    expect(stats.refusedBy['out-of-range']).toBe(1);
     const text = await metricsText(handler);
     expect(metricValue(text, 'x0tta6bl4_samples_accepted_total')).toBe(2);
-    expect(metricValue(text, 'x0tta6bl4_samples_refused_total{reason="unknown-series"}')).toBe(1);
+    expect(metricValue(text, 'x0tta6bl4_samples_refused_total{reason="unknown-series"}')).toBe(3);
     for (const refusal of answer.refused)
       expect(
         metricValue(text, `x0tta6bl4_samples_refused_total{reason="${refusal.reason}"}`),
@@ -541,7 +551,8 @@ describe('ways out', () => {
     await handler(
       post(
         '/v1/samples',
-        [line(T0, 'db:5432', 'errorRate', 7), line(T0 + 1, 'db:5432', 'errorRate', 0.1)].join('\n'),
+        // The same series twice at one time: the Monitor refuses the second when the tick runs.
+        [line(T0, 'db:5432', 'errorRate', 0.2), line(T0, 'db:5432', 'errorRate', 0.1)].join('\n'),
       ),
     );
     await engine.drain();

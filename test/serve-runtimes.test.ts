@@ -135,8 +135,11 @@ describe.each<ServeRuntime>(['node', 'deno', 'bun'])('serve on %s', (runtime) =>
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     events = (response.body as ReadableStream<Uint8Array>).getReader();
     expect(await readUntil(events, 'loop events')).toContain(': x0tta6bl4 loop events');
-    // An errorRate of 7 is outside its range [0, 1]: the Monitor refuses it, and says so.
-    const refused = await post(served.url, sampleLine(T0, 'db:5432', 'errorRate', 7));
+    // The same series twice at one time: the Monitor refuses the second when its tick runs, and says so.
+    const refused = await post(
+      served.url,
+      [sampleLine(T0, 'db:5432', 'errorRate', 0.2), sampleLine(T0, 'db:5432', 'errorRate', 0.1)].join('\n'),
+    );
     expect(refused.status).toBe(202);
     acceptedSamples += (await refused.json()).accepted;
     const text = await readUntil(events, 'event: sample-rejected');

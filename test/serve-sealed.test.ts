@@ -81,7 +81,7 @@ describe('serve --keys --trust', () => {
       expect(end, served.stderr()).toEqual({ code: 0, signal: null });
     }
     const figures = finalFigures(served.stdout());
-    expect(figures.stats.samplesAccepted).toBe(2);
+    expect(figures.stats.samplesProcessed).toBe(2);
   });
 
   it('refuses --trust without --keys, naming it', async () => {

@@ -34,7 +34,7 @@ import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink } from '../loop/contracts.ts';
 import type { LoopEvent } from '../loop/events.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
-import type { ColumnarBatch, Sample } from '../monitor/ingest.ts';
+import type { ColumnarBatch, MetricSpec, Sample } from '../monitor/ingest.ts';
 import { type AssembledTick, TickAssembler, TickClock } from '../monitor/ticks.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
 import type { RagDocument } from '../rag/document.ts';
@@ -75,6 +75,11 @@ export type SubmitResult =
       accepted: true;
       /** Samples queued. */
       samples: number;
+      /**
+       * Samples left out because the engine's schema cannot take them, one entry per node and
+       * metric (and reason): an unknown node or metric, or a value outside the metric's range.
+       */
+      refusedSeries?: SeriesRefusal[];
     }
   | {
       /** Nothing was queued. */
@@ -90,6 +95,20 @@ export type SubmitResult =
       /** What was refused, for the sender. */
       detail: string;
     };
+
+/** Samples of one node and metric left out of a submission, and why. */
+export interface SeriesRefusal {
+  /** 'unknown-node', 'unknown-metric' or 'out-of-range'. */
+  reason: 'unknown-node' | 'unknown-metric' | 'out-of-range';
+  /** The node as sent. */
+  node: string;
+  /** The metric as sent. */
+  metric: string;
+  /** How many of the submission's samples this covers. */
+  samples: number;
+  /** What was wrong, for a human. */
+  detail: string;
+}
 
 /** Running figures of a {@link ServeEngine}. */
 export interface EngineStats {
@@ -187,6 +206,7 @@ export class ServeEngine {
   readonly #alerts: AlertSender | undefined;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #nodeIndex: ReadonlyMap<string, number>;
+  readonly #metricSpecs: ReadonlyMap<string, MetricSpec>;
   readonly #queue: QueueItem[] = [];
   #queueHead = 0;
   #queued = 0;
@@ -234,6 +254,7 @@ export class ServeEngine {
     this.loop = operator.loop;
     this.nodes = this.loop.monitor.sources;
     this.#nodeIndex = new Map(this.nodes.map((node, i) => [node, i]));
+    this.#metricSpecs = new Map(this.loop.monitor.metrics.map((m) => [m.name, m]));
     this.#clock = clock;
     this.#alerts = alerts;
     this.#tickTime = new TickClock(options.config.tickSeconds);
@@ -340,7 +361,9 @@ export class ServeEngine {
    * Queues samples for the loop, all or none. A sender with an identity that is not a collector
    * may only send samples for its own node (else 'forbidden-source'). Samples that are not
    * `{ source, metric, ts, value }` with a finite time are refused one by one as 'malformed'
-   * (the format parsers refuse those before they get here).
+   * (the format parsers refuse those before they get here), and samples the schema cannot take
+   * (an unknown node or metric, a value out of range) are left out and said in `refusedSeries`;
+   * what time says of a sample (out of order, a duplicate) the Monitor judges when its tick runs.
    */
   submit(samples: readonly Sample[], peer?: Peer): SubmitResult {
     if (!Array.isArray(samples)) throw new ArgumentError('samples', 'expected an array of samples');
@@ -361,7 +384,60 @@ export class ServeEngine {
       rows = samples.filter(isSampleShape);
       this.refuse('malformed', samples.length - rows.length);
     }
-    return this.#enqueue({ rows }, rows.length);
+    const { admitted, refused } = this.#admit(rows);
+    const result = this.#enqueue({ rows: admitted }, admitted.length);
+    if (!result.accepted || refused.length === 0) return result;
+    for (const r of refused)
+      this.refuse(r.reason === 'out-of-range' ? 'out-of-range' : 'unknown-series', r.samples);
+    return { ...result, refusedSeries: refused };
+  }
+
+  /** The samples the schema takes, and the others grouped by node, metric and reason. */
+  #admit(rows: readonly Sample[]): { admitted: readonly Sample[]; refused: SeriesRefusal[] } {
+    const monitor = this.loop.monitor;
+    let refused: Map<string, SeriesRefusal> | undefined;
+    const admitted: Sample[] = [];
+    for (const row of rows) {
+      const reason = this.#schemaRefusal(row);
+      if (reason === undefined) {
+        if (refused) admitted.push(row);
+        continue;
+      }
+      // The first refusal: the rows before it were all admitted.
+      if (!refused) {
+        refused = new Map();
+        admitted.push(...rows.slice(0, rows.indexOf(row)));
+      }
+      const key = `${reason}\u0000${row.source}\u0000${row.metric}`;
+      const entry = refused.get(key);
+      if (entry) entry.samples++;
+      else
+        refused.set(key, {
+          reason,
+          node: row.source,
+          metric: row.metric,
+          samples: 1,
+          detail: this.#explain(reason, row, monitor.metrics),
+        });
+    }
+    return refused ? { admitted, refused: [...refused.values()] } : { admitted: rows, refused: [] };
+  }
+
+  #schemaRefusal(row: Sample): SeriesRefusal['reason'] | undefined {
+    if (!this.#nodeIndex.has(row.source)) return 'unknown-node';
+    const spec = this.#metricSpecs.get(row.metric);
+    if (!spec) return 'unknown-metric';
+    if ((spec.min !== undefined && row.value < spec.min) || (spec.max !== undefined && row.value > spec.max))
+      return 'out-of-range';
+    return undefined;
+  }
+
+  #explain(reason: SeriesRefusal['reason'], row: Sample, metrics: readonly MetricSpec[]): string {
+    if (reason === 'unknown-node') return `node ${JSON.stringify(row.source)} is not in the topology`;
+    if (reason === 'unknown-metric')
+      return `metric ${JSON.stringify(row.metric)} is not in the config (${metrics.map((m) => m.name).join(', ')})`;
+    const spec = this.#metricSpecs.get(row.metric) as MetricSpec;
+    return `${row.metric} takes values in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}], got ${row.value}`;
   }
 
   /**

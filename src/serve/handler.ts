@@ -224,7 +224,12 @@ export function createHandler(engine: ServeEngine, options: HandlerOptions = {})
 
 /** The answer to a submission: 202 with the counts, or the status of its refusal. */
 function answer(result: SubmitResult, refused: LineRefusal[]): Response {
-  if (result.accepted) return json(202, { accepted: result.samples, refused });
+  if (result.accepted)
+    return json(202, {
+      accepted: result.samples,
+      refused,
+      ...(result.refusedSeries ? { refusedSeries: result.refusedSeries } : {}),
+    });
   const body = { accepted: 0, refused, error: result.reason, detail: result.detail };
   switch (result.reason) {
     case 'back-pressure':
