@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: runs every bench/<area>.bench.ts (each exports one `run<Area>Bench()`),
- * prints one table and writes bench/results.json. `npm run bench -- stats similarity` runs some.
+ * prints one table and writes bench/results.json. `npm run bench -- stats similarity` runs some,
+ * and keeps the other areas' last results in the file.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { printBenchTable } from './report.ts';
 import type { BenchResult } from './types.ts';
@@ -14,6 +15,9 @@ const areas = readdirSync(dir)
   .map((f) => f.slice(0, -'.bench.ts'.length))
   .filter((area) => wanted.length === 0 || wanted.includes(area));
 
+const file = new URL('results.json', dir);
+const kept: Record<string, BenchResult[]> =
+  wanted.length > 0 && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).results ?? {}) : {};
 const results: Record<string, BenchResult[]> = {};
 for (const area of areas) {
   const module = (await import(new URL(`${area}.bench.ts`, dir).href)) as Record<string, unknown>;
@@ -31,7 +35,7 @@ const output = {
   runtime: `node ${process.version}`,
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: availableParallelism(),
-  results,
+  results: { ...kept, ...results },
 };
-writeFileSync(new URL('results.json', dir), `${JSON.stringify(output, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
 console.log('\nwrote bench/results.json');
