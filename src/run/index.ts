@@ -2,7 +2,8 @@
  * Run: the main job. The loop over the simulated mesh (MeshLoop, one wiring shared by the CLI,
  * the load tester and the readiness checks), the embedded default parts, the simulator behind
  * the Executor interface, the evaluator that scores a run against the ground truth, and the
- * save and restore of what the engine learns (learning.ts), so learning survives a restart.
+ * save and restore of what the engine learns (learning.ts), so learning survives a restart; and
+ * a messier world to run in (world.ts: overlapping faults, planned changes, imperfect telemetry).
  */
 export { runHealing, type HealingRunOptions } from './healing-run.ts';
 export { MeshLoop, LOCAL_METRICS, SIM_METRICS, type MeshLoopOptions } from './mesh-loop.ts';
@@ -42,6 +43,7 @@ export {
   type TelemetryReplayOptions,
 } from './replay.ts';
 export { RecordedTruth } from './truth-file.ts';
+export { announceChanges, scheduleWorld, telemetryWithLoss, type WorldOptions } from './world.ts';
 export {
   detectorArtefact,
   detectorState,
