@@ -188,11 +188,14 @@ describe('PostgreSQL store', () => {
     timeout: 90_000,
   }, async () => {
     const url = await freshDatabase();
-    const store = await PostgresStore.open(url, { connectTimeoutSeconds: 2 });
+    // Knowledge writes give up after a second here, so the outage outlasts them: the queue keeps them.
+    const store = await PostgresStore.open(url, { connectTimeoutSeconds: 2, outageMs: 1_000 });
+    // The audit log's writes wait for the server (the default: a minute).
+    const auditing = await PostgresStore.open(url, { connectTimeoutSeconds: 2 });
     const ids = new IdSource();
     const faults: unknown[] = [];
     const queue = new WriteQueue(store, (error) => faults.push(error));
-    const log = await AuditLog.open(store.auditStore(ids.runId), keys, { batchSize: 8 });
+    const log = await AuditLog.open(auditing.auditStore(ids.runId), keys, { batchSize: 8 });
     const write = (n: number) => {
       for (let i = 0; i < n; i++) {
         const id = ids.incident();
@@ -209,7 +212,7 @@ describe('PostgreSQL store', () => {
       await queue.flush();
       expect(queue.stats.pending).toBe(15);
       expect(faults.length).toBeGreaterThan(0);
-      // The audit log's writes wait for the server instead (their order is the signed chain's).
+      // The audit log's writes wait for the server.
       let audited = false;
       const appending = (async () => {
         for (let i = 0; i < 20; i++) await log.append({ kind: 'action', actor: 'engine', data: { i } });
@@ -238,6 +241,7 @@ describe('PostgreSQL store', () => {
       });
     } finally {
       await store.close();
+      await auditing.close();
     }
   });
 });
@@ -325,6 +329,56 @@ describe('run --store postgres://... and audit verify', () => {
     // A saved head names one chain; a store of several is checked against its runs' checkpoints.
     const ambiguous = await runAudit(['verify', url, '--trust-embedded', '--expect-entries', '3']);
     expect(ambiguous.code).toBe(2);
+  });
+
+  it('a run rides out the server stopped mid-run: it completes, and its log and knowledge are whole', {
+    timeout: 240_000,
+  }, async () => {
+    const url = await freshDatabase();
+    const out = join(dir, 'report-outage.json');
+    const running = runEngine([
+      '--hours',
+      '6',
+      '--faults',
+      '2',
+      '--seed',
+      '3',
+      '--store',
+      url,
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    // Wait until the run is writing incidents, then take the server away for a few seconds.
+    const deadline = Date.now() + 120_000;
+    let incidents = 0;
+    while (incidents === 0 && Date.now() < deadline) {
+      await sleep(250);
+      incidents = await withSql(url, async (sql) => {
+        const [row] = await sql`SELECT (SELECT count(*) FROM incidents)::int AS n`;
+        return row.n as number;
+      }).catch(() => 0);
+    }
+    expect(incidents).toBeGreaterThan(0);
+    await server.stop();
+    await sleep(3_000);
+    await server.start();
+    const run = await running;
+    expect(run.code, run.output).toBe(0);
+    const report = JSON.parse(await readFile(out, 'utf8')) as {
+      runId: string;
+      loop: { incidentsOpened: number; actionsStarted: number };
+    };
+    const verified = await runAudit(['verify', url, '--trust-embedded']);
+    expect(verified.code, verified.out.join('\n')).toBe(0);
+    const reader = await PostgresStore.open(url, { existing: true });
+    try {
+      expect(await reader.listIncidents()).toHaveLength(report.loop.incidentsOpened);
+      expect(await reader.listActions()).toHaveLength(report.loop.actionsStarted);
+      expect((await reader.listRuns()).map((r) => r.status)).toEqual(['finished']);
+    } finally {
+      await reader.close();
+    }
   });
 
   it('exits 2 for a server that is down or a database that holds no store', async () => {

@@ -148,7 +148,24 @@ function reportUnexpected(error: unknown): void {
   console.error(`x0tta6bl4${commandName}: ${message.replace(/\s*\n\s*/g, ' ')} (--debug shows the stack)`);
 }
 
+/**
+ * postgres.js 3.4 (the client of `--store postgres://...`) may throw from a timer when a
+ * connection closes under a write it had scheduled (porsager/postgres#1154, #1208): by then the
+ * query that write belonged to was rejected as CONNECTION_CLOSED, and the store retries it, so
+ * that stray throw is noted, not fatal.
+ */
+function isPostgresClosedSocketWrite(error: unknown): boolean {
+  return (
+    error instanceof TypeError &&
+    /at Immediate\.nextWrite \(.*postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? '')
+  );
+}
+
 const fatal = (error: unknown) => {
+  if (isPostgresClosedSocketWrite(error)) {
+    console.error(`x0tta6bl4${commandName}: a PostgreSQL connection closed mid-write; retrying on another`);
+    return;
+  }
   reportUnexpected(error);
   process.exit(1);
 };

@@ -9,10 +9,13 @@
  * under an advisory lock however many engines start together; and each engine signs its own
  * audit chain, named by its run id ({@link PostgresStore.auditStore}), verified chain by chain.
  *
- * A server out of reach for a while: knowledge writes fail fast, and the loop's WriteQueue keeps
- * them and writes them, in order, once the server answers again; audit writes, whose order the
- * signed chain fixes, wait for the server instead (up to `outageMs`), re-checking on each retry
- * whether a write whose commit went unacknowledged had landed, so none is lost or written twice.
+ * A server out of reach for a while (refused, cut off, restarting): every statement waits for it,
+ * retrying for up to `outageMs`, so the engine's direct reads and writes (runs, the registry, RAG
+ * documents) ride out an outage; the loop's knowledge writes wait in its WriteQueue meanwhile,
+ * which keeps them, in order, even past `outageMs` and writes them once the server answers
+ * again. Knowledge statements are idempotent (keyed upserts), so one retried after its commit
+ * went unacknowledged changes nothing; audit writes instead re-check before each retry whether
+ * the write had landed, since their positions must not be written twice.
  */
 import postgres from 'postgres';
 import { ArgumentError } from '../errors.ts';
@@ -58,13 +61,30 @@ function connect(url: string, connections: number, connectTimeoutSeconds: number
     max: connections,
     connect_timeout: connectTimeoutSeconds,
     onnotice: () => {},
-    // Records go in as the JSON text the stores make (a JSONB column parses it), not re-encoded.
+    // The client would look up every array type on each new connection, in a query whose failure
+    // (the server going away just then) nothing can catch (porsager/postgres 3.4): the stores
+    // bind only text[] and float8[], whose serializers are given here instead.
+    fetch_types: false,
     types: {
+      // Records go in as the JSON text the stores make (a JSONB column parses it), not re-encoded.
       json: {
         to: 3802,
         from: [114, 3802],
         serialize: (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x)),
         parse: (x: string) => JSON.parse(x),
+      },
+      textArray: {
+        to: 1009,
+        from: [],
+        serialize: (xs: readonly unknown[]) =>
+          `{${xs.map((x) => `"${String(x).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`,
+        parse: (x: string) => x,
+      },
+      float8Array: {
+        to: 1022,
+        from: [],
+        serialize: (xs: readonly number[]) => `{${xs.map((x) => String(x)).join(',')}}`,
+        parse: (x: string) => x,
       },
     },
   });
@@ -80,7 +100,7 @@ export class PostgresStore extends SqlKnowledgeStore {
   readonly label: string;
 
   private constructor(db: SqlDatabase, client: Client, label: string, outageMs: number) {
-    super(db, () => client.end({ timeout: 5 }));
+    super(waitingOutOutages(db, outageMs), () => client.end({ timeout: 5 }));
     this.#db = db;
     this.label = label;
     this.#outageMs = outageMs;
@@ -128,12 +148,12 @@ export class PostgresStore extends SqlKnowledgeStore {
 
   /** The chains the audit log holds, in order of name. */
   auditChains(): Promise<string[]> {
-    return auditChains(this.#db);
+    return auditChains(waitingOutOutages(this.#db, this.#outageMs));
   }
 
-  /** The RAG documents kept in this store. */
+  /** The RAG documents kept in this store (their statements wait out an outage, see the file comment). */
   ragStore(): SqlRagStore {
-    return new SqlRagStore(this.#db);
+    return new SqlRagStore(waitingOutOutages(this.#db, this.#outageMs));
   }
 }
 
@@ -155,24 +175,40 @@ export class PostgresAuditStore extends SqlAuditStore {
    * out) for up to `outageMs`; before each retry, `landed` tells whether the last attempt was
    * committed although its answer was lost, and then nothing is written again.
    */
-  protected override async persist(
-    write: () => Promise<void>,
-    landed: () => Promise<boolean>,
-  ): Promise<void> {
-    const deadline = Date.now() + this.#outageMs;
-    let delay = 50;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (attempt > 0 && (await landed())) return;
-        await write();
-        return;
-      } catch (error) {
-        if (!isConnectionError(error) || Date.now() + delay > deadline) throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, 1_000);
-    }
+  protected override persist(write: () => Promise<void>, landed: () => Promise<boolean>): Promise<void> {
+    return untilReachable(this.#outageMs, async (attempt) => {
+      if (attempt > 0 && (await landed())) return;
+      await write();
+    });
   }
+}
+
+/**
+ * Runs `work` (given its attempt number from 0) until it does not fail for want of the server,
+ * retrying with a backoff of 50 ms doubling up to 1 s for at most `outageMs`; a refusal of the
+ * statement itself, or an outage longer than that, is thrown.
+ */
+async function untilReachable<T>(outageMs: number, work: (attempt: number) => Promise<T>): Promise<T> {
+  const deadline = Date.now() + outageMs;
+  let delay = 50;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work(attempt);
+    } catch (error) {
+      if (!isConnectionError(error) || Date.now() + delay > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 1_000);
+  }
+}
+
+/** `db` with each statement, script and transaction retried while the server is out of reach. */
+function waitingOutOutages(db: SqlDatabase, outageMs: number): SqlDatabase {
+  return {
+    query: (text, params) => untilReachable(outageMs, () => db.query(text, params)),
+    exec: (text) => untilReachable(outageMs, () => db.exec(text)),
+    transaction: (work) => untilReachable(outageMs, () => db.transaction(work)),
+  };
 }
 
 /**

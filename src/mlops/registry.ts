@@ -193,7 +193,11 @@ export class ModelRegistry {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Registers the next version of `input.name` and returns it. */
+  /**
+   * Registers the next version of `input.name` and returns it. When another writer sharing the
+   * store (an engine on the same PostgreSQL server) takes that version number first, the next
+   * one is tried, a few times, each attempt audited.
+   */
   async register(input: RegisterModel): Promise<ModelVersionRecord> {
     if (!input || typeof input !== 'object') throw new ArgumentError('model', 'expected an object');
     const name = checkName(input.name);
@@ -203,6 +207,22 @@ export class ModelRegistry {
         `expected one of ${MODEL_KINDS.join(', ')}, got ${JSON.stringify(input.kind)}`,
       );
     const digest = artefactDigest(input.artefact);
+    for (let attempt = 1; ; attempt++) {
+      const record = await this.#registerOnce(input, name, digest);
+      if (record) return record;
+      if (attempt === CONCURRENT_ATTEMPTS)
+        throw new ModelTransitionError(
+          `${name} was registered by other writers meanwhile, ${attempt} times in a row`,
+        );
+    }
+  }
+
+  /** One attempt of {@link register}: the record, or undefined when another writer took its version. */
+  async #registerOnce(
+    input: RegisterModel,
+    name: string,
+    digest: string,
+  ): Promise<ModelVersionRecord | undefined> {
     const history = await this.#store.listModelVersions(name);
     const latest = history.at(-1);
     if (latest && latest.kind !== input.kind)
@@ -237,9 +257,7 @@ export class ModelRegistry {
       tags,
     };
     await this.#record('model.register', { name, version, kind: input.kind, digest, parent, tags });
-    if (!(await this.#store.addModelVersion(record)))
-      throw new ModelTransitionError(`${name}@${version} was registered by another writer meanwhile`);
-    return record;
+    return (await this.#store.addModelVersion(record)) ? record : undefined;
   }
 
   /** Every version of `name`, oldest first (ModelNotFoundError when it has none). */
@@ -303,7 +321,11 @@ export class ModelRegistry {
     return out;
   }
 
-  /** Points `alias` (default champion) of `name` at `version`; returns the stored event. */
+  /**
+   * Points `alias` (default champion) of `name` at `version`; returns the stored event. When
+   * another writer moves the alias at the same moment, the promotion goes after its change (a
+   * few times at most).
+   */
   async promote(
     name: string,
     version: number,
@@ -315,9 +337,16 @@ export class ModelRegistry {
       throw new ModelTransitionError(
         `${name}@${version} does not match its digest: refusing to promote a corrupted version`,
       );
-    const events = await this.#aliasEvents(name, alias);
-    const from = aliasStack(events).at(-1) ?? null;
-    return this.#move(events, { name, alias, action: 'promote', version, reason: options.reason }, from);
+    for (let attempt = 1; ; attempt++) {
+      const events = await this.#aliasEvents(name, alias);
+      const from = aliasStack(events).at(-1) ?? null;
+      const change = { name, alias, action: 'promote' as const, version, reason: options.reason };
+      try {
+        return await this.#move(events, change, from);
+      } catch (error) {
+        if (!(error instanceof ConcurrentChangeError) || attempt === CONCURRENT_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /**
@@ -412,7 +441,7 @@ export class ModelRegistry {
       ...(event.reason === undefined ? {} : { reason: event.reason }),
     });
     if (!(await this.#store.addModelAliasEvent(event)))
-      throw new ModelTransitionError(`${event.name}@${event.alias} was changed by another writer meanwhile`);
+      throw new ConcurrentChangeError(`${event.name}@${event.alias} was changed by another writer meanwhile`);
     return event;
   }
 
@@ -420,6 +449,12 @@ export class ModelRegistry {
     await this.#audit?.append({ kind, actor: this.#actor, data });
   }
 }
+
+/** How many times a registration or promotion is tried when other writers keep getting there first. */
+const CONCURRENT_ATTEMPTS = 5;
+
+/** An alias another writer moved between reading its events and adding one. */
+class ConcurrentChangeError extends ModelTransitionError {}
 
 function checkVersion(version: unknown): number {
   if (!Number.isInteger(version) || (version as number) < 1)
