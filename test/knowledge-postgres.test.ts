@@ -132,6 +132,35 @@ describe('PostgreSQL store', () => {
     }
   });
 
+  it('numbers the versions two engines register at once 1, 2, 3... without a gap or a clash', {
+    timeout: 60_000,
+  }, async () => {
+    const url = await freshDatabase();
+    const stores = await Promise.all([0, 1].map(() => PostgresStore.open(url)));
+    try {
+      await Promise.all(
+        stores.map(async (store, engine) => {
+          const registry = new ModelRegistry(store);
+          for (let i = 0; i < 4; i++) {
+            const { version } = await registry.register({
+              name: 'engine.detector',
+              kind: 'detector',
+              artefact: { engine, i },
+            });
+            await registry.promote('engine.detector', version);
+          }
+        }),
+      );
+      const versions = await new ModelRegistry(stores[0]).versions('engine.detector');
+      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(new Set(versions.map((v) => JSON.stringify(v.artefact))).size).toBe(8);
+      const events = await stores[0].listModelAliasEvents('engine.detector');
+      expect(events.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      for (const store of stores) await store.close();
+    }
+  });
+
   it('applies each migration once when several engines start together', { timeout: 60_000 }, async () => {
     const url = await freshDatabase();
     const stores = await Promise.all(Array.from({ length: 6 }, () => PostgresStore.open(url)));
