@@ -29,6 +29,7 @@ export {
   type EngineHealth,
   type EngineStats,
   type ServeEngineOptions,
+  type SeriesRefusal,
   type SubmitResult,
 } from './engine.ts';
 export { createHandler, SESSION_HEADER, type HandlerOptions } from './handler.ts';
