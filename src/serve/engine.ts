@@ -637,6 +637,9 @@ export class ServeEngine {
         const rate = size / seconds;
         this.#rate = this.#rate === 0 ? rate : 0.8 * this.#rate + 0.2 * rate;
       }
+      // Let the server read and answer requests between items: a long queue drained in one go
+      // would hold every answer back until it is empty.
+      await yieldToIo();
     }
   }
 
@@ -836,6 +839,13 @@ async function buildExecutor(config: ExecutorConfig, nodes: ReadonlySet<string>)
     default:
       return new PlanOnlyExecutor(DEFAULT_ACTIONS, { isNode: (id) => nodes.has(id) });
   }
+}
+
+/** Resolves after pending I/O callbacks have run (setImmediate where there is one). */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
 }
 
 function isSampleShape(sample: Sample): boolean {
