@@ -33,7 +33,7 @@ const SCHEME = 'sha256=';
 export function signWebhook(
   secret: string,
   body: string,
-  timestamp = Math.floor(Date.now() / 1000),
+  timestamp: number = Math.floor(Date.now() / 1000),
 ): Record<string, string> {
   checkSecret(secret);
   return {
@@ -60,8 +60,8 @@ export interface SignedRequest {
 export function verifyWebhookSignature(
   secret: string,
   request: SignedRequest,
-  now = Math.floor(Date.now() / 1000),
-  toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS,
+  now: number = Math.floor(Date.now() / 1000),
+  toleranceSeconds: number = SIGNATURE_TOLERANCE_SECONDS,
 ): boolean {
   checkSecret(secret);
   const { body, timestamp, signature } = request;

@@ -290,7 +290,8 @@ export function encodeRemoteWrite(series: readonly RemoteWriteSeries[]): Uint8Ar
         .join();
     writer.join();
   }
-  return snappy.compress(writer.finish());
+  // snappyjs answers in the type it is given (its published types say any buffer type).
+  return snappy.compress(writer.finish()) as Uint8Array;
 }
 
 /** Label values escaped as in the text exposition format, so a metric name reads back unambiguously. */
@@ -394,7 +395,7 @@ function unsnappy(body: Uint8Array, maxBytes: number): Uint8Array {
   }
   if (out !== length) return refuseSnappy(`the stream holds ${out} bytes, its header says ${length}`);
   try {
-    return snappy.uncompress(body, maxBytes);
+    return snappy.uncompress(body, maxBytes) as Uint8Array;
   } catch (error) {
     return refuseSnappy((error as Error).message);
   }
