@@ -211,6 +211,11 @@ describe('PostgreSQL store', () => {
     await expect(refused).rejects.toThrow(StoreUnreachableError);
     await expect(refused).rejects.not.toThrow(/secret/);
     await expect(PostgresStore.open('/var/lib/store')).rejects.toThrow(/url/);
+    await expect(PostgresStore.open(foreign, { outageMs: -1 })).rejects.toThrow(/outageMs/);
+    await expect(PostgresStore.open(foreign, { connections: 0 })).rejects.toThrow(/connections/);
+    await expect(PostgresStore.open(foreign, { connectTimeoutSeconds: 0 })).rejects.toThrow(
+      /connectTimeoutSeconds/,
+    );
   });
 
   it('keeps writes while the server is down and lands them all when it returns', {

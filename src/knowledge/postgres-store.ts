@@ -120,8 +120,11 @@ export class PostgresStore extends SqlKnowledgeStore {
     const connections = options.connections ?? 4;
     if (!Number.isSafeInteger(connections) || connections < 1)
       throw new ArgumentError('options.connections', 'expected an integer >= 1');
+    const connectTimeout = options.connectTimeoutSeconds ?? 10;
+    if (!Number.isFinite(connectTimeout) || connectTimeout <= 0)
+      throw new ArgumentError('options.connectTimeoutSeconds', 'expected a duration in s > 0');
     const label = redactUrl(url);
-    const client = connect(url, connections, options.connectTimeoutSeconds ?? 10);
+    const client = connect(url, connections, connectTimeout);
     const db = clientDatabase(client);
     try {
       await migrateStore(db, label, options.existing === true);
