@@ -2,8 +2,8 @@
  * The server side of bench/serve.bench.ts, run in a process of its own (pinned to one core by
  * the bench when `taskset` is there) so the load generators never share its core.
  *
- * `engine <nodes>`: a ServeEngine over a mesh of `<nodes>` nodes with the default metrics, ticking
- * every second of telemetry time, behind createHandler and listen() on Node: the service as
+ * `engine <nodes> <lateness>`: a ServeEngine over a mesh of `<nodes>` nodes with the default
+ * metrics, ticking every second of telemetry time with `<lateness>` seconds of lateness, behind createHandler and listen() on Node: the service as
  * `x0tta6bl4 serve` runs it. `baseline`: the same listen() answering 204 once it has read the
  * body, the transport's ceiling. Prints `{"port": <port>}` once listening; stops on SIGTERM.
  */
@@ -13,9 +13,9 @@ import { createHandler } from '../src/serve/handler.ts';
 import { listen } from '../src/serve/listen.ts';
 import type { FetchHandler } from '../src/serve/peer.ts';
 import { parseTopology } from '../src/serve/topology.ts';
-import { benchTopology, ENGINE_SETTINGS } from './serve-workloads.ts';
+import { benchTopology, engineSettings } from './serve-workloads.ts';
 
-const [mode, nodesArgument] = process.argv.slice(2);
+const [mode, nodesArgument, latenessArgument] = process.argv.slice(2);
 
 async function handlerFor(): Promise<{ handler: FetchHandler; close(): Promise<void> }> {
   if (mode === 'baseline') {
@@ -30,7 +30,7 @@ async function handlerFor(): Promise<{ handler: FetchHandler; close(): Promise<v
   if (mode !== 'engine') throw new Error(`mode must be 'engine' or 'baseline', got ${String(mode)}`);
   const engine = await ServeEngine.start({
     topology: parseTopology(benchTopology(Number(nodesArgument))),
-    config: parseEngineConfig(ENGINE_SETTINGS),
+    config: parseEngineConfig(engineSettings(Number(latenessArgument))),
   });
   return { handler: createHandler(engine), close: () => engine.close() };
 }

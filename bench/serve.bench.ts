@@ -3,9 +3,11 @@
  * createHandler, listen() on Node) in a process of its own, pinned to one core with `taskset -c 1`
  * when there is one, driven over loopback from this process. Three ways in (bench/serve-workloads.ts):
  * NDJSON in batches of 1,000 samples, columnar batches of a whole 1,000-node tick, and Prometheus
- * remote write of 1,000 series; for each, the highest rate the engine takes (samples answered 2xx
- * per second with RUN_SECONDS of CONNECTIONS requests in flight) and the p99 request latency at
- * half that rate. Every figure is measured by two load generators side by side: the project's
+ * remote write of 1,000 series; for each, and for each shape of telemetry (at its own pace: every
+ * series every 10 ms, so the loop ticks once per 800,000 samples, the ingest figure; loop-bound:
+ * every series once a second, so the loop ticks once per 8,000 samples and the rate is its tick
+ * rate), the highest rate the engine takes (samples answered 2xx per second with RUN_SECONDS of
+ * CONNECTIONS requests in flight) and the p99 request latency at half that rate. Every figure is measured by two load generators side by side: the project's
  * own (src/load's scheduler with its HDR recording and coordinated-omission correction: the closed
  * model for the maximum, the open model for the latency) and autocannon. The load tester's target
  * here is a keep-alive node:http client, not src/load's fetch-based httpTarget: fetch tops out
@@ -16,7 +18,7 @@
  * read the body, sent the same bodies by the same generators: the transport's ceiling. Each engine
  * rate is also given as a ratio of it. After each way in, the engine's own counters (GET /metrics)
  * say how many of the samples it answered 2xx its loop processed and its Monitor accepted, so a
- * rate is never one of refusals. Run: `npx tsx bench/serve.bench.ts` (about 90 s).
+ * rate is never one of refusals. Run: `npx tsx bench/index.ts serve` (about 3 minutes).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -27,9 +29,11 @@ import { runScenario } from '../src/load/run.ts';
 import type { Scenario } from '../src/load/scenario.ts';
 import { LoadCallError, type LoadTarget } from '../src/load/target.ts';
 import { runIfMain } from './report.ts';
-import { NODES, WORKLOADS, type Workload } from './serve-workloads.ts';
+import { LOOP_BOUND, NODES, OWN_PACE, type Shape, WORKLOADS, type Workload } from './serve-workloads.ts';
 import type { BenchResult } from './types.ts';
 
+/** The shapes of telemetry each way in is measured with (bench/serve-workloads.ts): the ingest figure first. */
+const SHAPES: readonly Shape[] = [OWN_PACE, LOOP_BOUND];
 /** Seconds of each measured run. */
 const RUN_SECONDS = 3;
 /** Seconds of load before a server's first measured run of a way in (JIT, connections). */
@@ -272,22 +276,51 @@ function describeFailures(failures: Record<string, number>): string {
   return entries.length ? `; failed: ${entries.map(([kind, n]) => `${n} ${kind}`).join(', ')}` : '';
 }
 
+/** The baseline's maximum rates for a way in (its bodies' times do not matter to it). */
+async function ceilingOf(workload: Workload, baseline: ServerProcess, t0: number) {
+  // The baseline cycles through the first bodies, so making bodies costs the generators nothing
+  // there and the ceiling is the server's.
+  const first = workload.sequence(t0, 1);
+  const pool = Array.from({ length: 64 }, first);
+  let sent = 0;
+  return maxRates(baseline.url, workload, new Bodies(() => pool[sent++ % pool.length]));
+}
+
 async function benchWorkload(workload: Workload, baseline: ServerProcess): Promise<BenchResult[]> {
   const t0 = Math.floor(Date.now() / 1000) + 86_400;
   const per = workload.samplesPerRequest;
-  // The baseline cycles through the first bodies (their times do not matter to it), so making
-  // bodies costs the generators nothing there and the ceiling is the server's.
-  const first = workload.sequence(t0);
-  const pool = Array.from({ length: 64 }, first);
-  let sent = 0;
-  const ceiling = await maxRates(baseline.url, workload, new Bodies(() => pool[sent++ % pool.length]));
-  const engine = await startServer(['engine', String(NODES)]);
+  const ceiling = await ceilingOf(workload, baseline, t0);
+  const rows: BenchResult[] = [];
+  for (const [tool, key] of [
+    ['src/load', 'load'],
+    ['autocannon', 'cannon'],
+  ] as const) {
+    rows.push({
+      name: `${workload.name}: baseline (204 after reading the body), ${tool}`,
+      value: ceiling[key].rate * per,
+      unit: 'samples/s',
+    });
+  }
+  for (const shape of SHAPES) rows.push(...(await benchShape(workload, shape, ceiling, t0)));
+  return rows;
+}
+
+/** The engine's rows for a way in and a shape of telemetry: maximum rates, p99 at half, and what its loop processed. */
+async function benchShape(
+  workload: Workload,
+  shape: Shape,
+  ceiling: { load: Measured; cannon: Measured },
+  t0: number,
+): Promise<BenchResult[]> {
+  const per = workload.samplesPerRequest;
+  const label = `${workload.name}, ${shape.name}`;
+  const engine = await startServer(['engine', String(NODES), String(shape.latenessSeconds)]);
   try {
-    const bodies = new Bodies(workload.sequence(t0));
+    const bodies = new Bodies(workload.sequence(t0, shape.stepsPerSecond));
     const max = await maxRates(engine.url, workload, bodies);
     const half = Math.max(max.load.rate, max.cannon.rate) / 2;
     const open: Scenario = {
-      name: `${workload.name} at half`,
+      name: `${label} at half`,
       model: 'open',
       stages: [{ rate: half, durationMs: RUN_SECONDS * 1000 }],
       maxInFlight: 1000,
@@ -300,6 +333,7 @@ async function benchWorkload(workload: Workload, baseline: ServerProcess): Promi
     const received = counters.x0tta6bl4_samples_received_total ?? 0;
     const processed = counters.x0tta6bl4_samples_processed_total ?? 0;
     const accepted = counters.x0tta6bl4_samples_accepted_total ?? 0;
+    const ticks = counters.x0tta6bl4_ticks_total ?? 0;
     const refused = Object.entries(counters)
       .filter(([name]) => name.startsWith('x0tta6bl4_samples_refused_total'))
       .map(([name, n]) => `${n} ${/reason="([^"]*)"/.exec(name)?.[1] ?? '?'}`);
@@ -309,19 +343,9 @@ async function benchWorkload(workload: Workload, baseline: ServerProcess): Promi
       ['src/load', 'load'],
       ['autocannon', 'cannon'],
     ] as const) {
-      rows.push({
-        name: `${workload.name}: baseline (204 after reading the body), ${tool}`,
-        value: ceiling[key].rate * per,
-        unit: 'samples/s',
-      });
-    }
-    for (const [tool, key] of [
-      ['src/load', 'load'],
-      ['autocannon', 'cannon'],
-    ] as const) {
       const value = max[key].rate * per;
       rows.push({
-        name: `${workload.name}: engine, ${tool} (${Math.round(max[key].rate)} requests/s${describeFailures(max[key].failures)})`,
+        name: `${label}: engine, ${tool} (${Math.round(max[key].rate)} requests/s${describeFailures(max[key].failures)})`,
         value,
         unit: 'samples/s',
         baseline: `baseline, ${tool}`,
@@ -335,7 +359,7 @@ async function benchWorkload(workload: Workload, baseline: ServerProcess): Promi
       ['autocannon --overallRate', 'cannon'],
     ] as const) {
       rows.push({
-        name: `${workload.name}: engine p99 at half the maximum (${Math.round(half)} requests/s), ${tool}${describeFailures(latency[key].failures)}`,
+        name: `${label}: engine p99 at half the maximum (${Math.round(half)} requests/s), ${tool}${describeFailures(latency[key].failures)}`,
         value: latency[key].p99,
         unit: 'ms',
         target: `<= ${P99_TARGET_MS} ms`,
@@ -343,7 +367,7 @@ async function benchWorkload(workload: Workload, baseline: ServerProcess): Promi
       });
     }
     rows.push({
-      name: `${workload.name}: engine, samples its loop processed (${processed} of the ${received} answered 2xx; the rest wait in open ticks) that its Monitor accepted (refused: ${refused.join(', ') || 'none'})`,
+      name: `${label}: engine, samples its loop processed in ${ticks} ticks (${processed} of the ${received} answered 2xx; the rest wait in open ticks) that its Monitor accepted (refused: ${refused.join(', ') || 'none'})`,
       value: processed ? (100 * accepted) / processed : 0,
       unit: '% accepted by the Monitor',
     });
