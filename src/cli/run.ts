@@ -68,7 +68,7 @@ export const RUN_COMMAND = defineCommand({
   usage: [
     '[--nodes 50] [--hours 24] [--faults 20] [--seed 1] [--workers 0] [--topology geometric]',
     '    [--overlap [--fault-rate 0.1] [--changes 1]] [--telemetry-loss 0]',
-    '    [--store memory|<dir>] [--audit audit.json] [--out report.json] [--json] [--quiet]',
+    '    [--store memory|<dir>|postgres://...] [--audit audit.json] [--out report.json] [--json] [--quiet]',
     '    [--keys <keyfile> [--passphrase-env VAR]] [--checkpoint <file>]',
     '    [--min-detection 0.95] [--min-healed 0.9] [--export <dir> [--export-format ndjson|csv]]',
   ],
@@ -154,9 +154,9 @@ export const RUN_COMMAND = defineCommand({
     },
     store: {
       type: 'string',
-      value: 'memory|DIR',
+      value: 'memory|DIR|URL',
       default: 'memory',
-      help: 'where knowledge and the audit log live',
+      help: 'where knowledge and the audit log live: memory, a PGlite directory, or a postgres:// server',
     },
     audit: {
       type: 'string',

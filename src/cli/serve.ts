@@ -49,7 +49,7 @@ export const SERVE_COMMAND = defineCommand({
   summary: 'run the engine as a service over your telemetry: HTTP(S) in, /metrics and actions out',
   usage: [
     '--topology topology.json [--config engine.json] [--port 9470] [--host 127.0.0.1]',
-    '    [--store memory|<dir>] [--audit audit.json] [--keys <keyfile> [--passphrase-env VAR]]',
+    '    [--store memory|<dir>|postgres://...] [--audit audit.json] [--keys <keyfile> [--passphrase-env VAR]]',
     '    [--tls-cert cert.pem --tls-key key.pem [--client-ca ca.pem]] [--runbooks <dir>]',
     '    [--trust public-keys.json [--collectors a,b]]',
   ],
@@ -89,9 +89,9 @@ export const SERVE_COMMAND = defineCommand({
     host: { type: 'string', value: 'ADDRESS', default: '127.0.0.1', help: 'the address to listen on' },
     store: {
       type: 'string',
-      value: 'memory|DIR',
+      value: 'memory|DIR|URL',
       default: 'memory',
-      help: 'where knowledge and the audit log live',
+      help: 'where knowledge and the audit log live: memory, a PGlite directory, or a postgres:// server',
     },
     audit: {
       type: 'string',
