@@ -116,12 +116,16 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
-  it('holds the build, the runbooks and their JSON Schema, README and LICENSE: no sources, tests or source maps', () => {
+  it('holds the build, the runbooks, the JSON Schemas, README and LICENSE: no sources, tests or source maps', () => {
     const unexpected = packed.filter(
       (p) =>
-        !/^(package\.json|README\.md|LICENSE|dist\/(src|workers)\/.+\.(js|d\.ts)|knowledge\/runbooks\/[^/]+\.md|knowledge\/runbook\.schema\.json)$/.test(
+        !/^(package\.json|README\.md|LICENSE|dist\/(src|workers)\/.+\.(js|d\.ts)|knowledge\/runbooks\/[^/]+\.md|knowledge\/runbook\.schema\.json|(dist\/)?schema\/(config|topology)\.schema\.json)$/.test(
           p,
         ),
+    );
+    // The operator's files' schemas: published for editors and validators, and in the build for the parsers.
+    expect(packed).toEqual(
+      expect.arrayContaining(['schema/config.schema.json', 'dist/schema/topology.schema.json']),
     );
     expect(unexpected).toEqual([]);
     expect(packed).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
