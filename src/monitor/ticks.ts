@@ -63,16 +63,25 @@ export class TickAssembler {
   add(samples: readonly Sample[]): AssembledTick[] {
     const bad = samples.findIndex((s) => typeof s?.ts !== 'number' || !Number.isFinite(s.ts));
     if (bad >= 0) throw new ArgumentError(`samples[${bad}].ts`, 'expected a finite number of seconds');
+    // A batch's samples mostly share a bucket: look its list up once per run of them.
+    let previous = Number.NaN;
+    let list: Sample[] = [];
+    let newest = this.#newest;
     for (const sample of samples) {
       const ts = sample.ts;
       let bucket = Math.floor(ts / this.interval);
       if (bucket <= this.#closedThrough) bucket = this.#closedThrough + 1;
-      let list = this.#open.get(bucket);
-      if (!list) this.#open.set(bucket, (list = []));
+      if (bucket !== previous) {
+        previous = bucket;
+        const open = this.#open.get(bucket);
+        if (open) list = open;
+        else this.#open.set(bucket, (list = []));
+      }
       list.push(sample);
-      this.#held++;
-      if (ts > this.#newest) this.#newest = ts;
+      if (ts > newest) newest = ts;
     }
+    this.#held += samples.length;
+    this.#newest = newest;
     return this.closeUntil(this.#newest);
   }
 
