@@ -334,6 +334,13 @@ async function benchShape(
     const processed = counters.x0tta6bl4_samples_processed_total ?? 0;
     const accepted = counters.x0tta6bl4_samples_accepted_total ?? 0;
     const ticks = counters.x0tta6bl4_ticks_total ?? 0;
+    const tickMs = (1000 * (counters.x0tta6bl4_tick_latency_seconds_sum ?? 0)) / Math.max(1, ticks);
+    // The slowest tick's bucket: the smallest bound every tick fell under.
+    const slowestBound = Object.entries(counters)
+      .filter(([name, n]) => name.startsWith('x0tta6bl4_tick_latency_seconds_bucket') && n >= ticks)
+      .map(([name]) => Number(/le="([^"]*)"/.exec(name)?.[1]))
+      .filter(Number.isFinite)
+      .reduce((least, bound) => Math.min(least, bound), Number.POSITIVE_INFINITY);
     const refused = Object.entries(counters)
       .filter(([name]) => name.startsWith('x0tta6bl4_samples_refused_total'))
       .map(([name, n]) => `${n} ${/reason="([^"]*)"/.exec(name)?.[1] ?? '?'}`);
@@ -367,7 +374,7 @@ async function benchShape(
       });
     }
     rows.push({
-      name: `${label}: engine, samples its loop processed in ${ticks} ticks (${processed} of the ${received} answered 2xx; the rest wait in open ticks) that its Monitor accepted (refused: ${refused.join(', ') || 'none'})`,
+      name: `${label}: engine, samples its loop processed in ${ticks} ticks (${tickMs.toFixed(1)} ms each on average, the slowest under ${1000 * slowestBound} ms) (${processed} of the ${received} answered 2xx; the rest wait in open ticks) that its Monitor accepted (refused: ${refused.join(', ') || 'none'})`,
       value: processed ? (100 * accepted) / processed : 0,
       unit: '% accepted by the Monitor',
     });
