@@ -154,7 +154,7 @@ describe('the pre-flight of npm test', () => {
     expect(ran.code).toBe(1);
     expect(ran.stderr.split('\n')).toEqual([
       expect.stringMatching(
-        /^npm dependencies not installed \(@electric-sql\/pglite, .*vitest\): run `npm install`$/,
+        /^npm dependencies not installed \(@bufbuild\/protobuf, @electric-sql\/pglite, .*vitest\): run `npm install`$/,
       ),
       '',
     ]);
@@ -164,7 +164,7 @@ describe('the pre-flight of npm test', () => {
     const ran = await runProgram(tsx, [join(repo, 'scripts', 'check-test-prerequisites.ts'), 'python']);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toMatch(
-      /^unknown prerequisite python: expected node, deps, wasm, deno, bun, chromium\n$/,
+      /^unknown prerequisite python: expected node, deps, wasm, deno, bun, servers, chromium\n$/,
     );
   }, 60_000);
 });
