@@ -93,6 +93,7 @@ async function start(): Promise<void> {
   lastView = undefined;
   listsVersion = -1;
   selected = undefined;
+  showLearning(info.learntRates);
   meshView.setMesh(info);
   charts?.clear();
   charts = new NodeCharts($('charts'), info.metrics, info.threshold);
@@ -248,6 +249,16 @@ function setClock(text: string): void {
 function fail(error: Error): void {
   setClock(`the engine stopped: ${error.message}`);
   console.error(error);
+}
+
+/** Says (on the storage note's tooltip, leaving the layout as it is) how many learnt success rates the planner started from. */
+function showLearning(rates: number): void {
+  const note = $('storage-note');
+  note.dataset.learntRates = String(rates);
+  note.title =
+    rates === 0
+      ? 'The planner starts from its priors.'
+      : `The planner starts from ${rates} learnt success rate${rates === 1 ? '' : 's'} (of which remedy heals what).`;
 }
 
 /** Opens the knowledge store (`?store=memory` keeps it in memory) and says what it holds. */

@@ -27,6 +27,8 @@ export interface MeshInfo extends MeshLayout {
   threshold: number;
   /** Ticks the detectors learn the mesh's normal before faults can be injected. */
   warmupTicks: number;
+  /** Learnt success rates the planner started from (read back from the store: earlier meshes and visits). */
+  learntRates: number;
 }
 
 /** Where the playground keeps its database: IndexedDB (kept across reloads) or memory (gone with the page). */

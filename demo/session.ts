@@ -151,6 +151,7 @@ export class MeshSession {
       metrics: SIM_METRICS.map((m) => m.name),
       threshold: parts.threshold,
       warmupTicks: WARMUP_TICKS,
+      learntRates: mesh.planner.successRates.all().length,
     };
   }
 
@@ -168,7 +169,10 @@ export class MeshSession {
     const parts = await createEngineParts(stores.rag ? { ragStore: stores.rag } : {});
     let history: SeriesHistory | undefined;
     const ids = new IdSource();
+    // What earlier meshes and visits learnt of which remedy heals what: the planner starts from it.
+    const successRates = (await stores.knowledge?.listPosteriors()) ?? [];
     const mesh = await MeshLoop.create({
+      learning: { successRates, versions: {}, notes: [] },
       ids,
       seed,
       nodes,

@@ -227,6 +227,7 @@ test('a reload keeps the incident history, what was learnt and the signed log; F
   const errors = watchErrors(page);
   await openPlayground(page, { paused: true });
   await expect(page.locator('#storage-note')).toContainText('IndexedDB): 0 incidents');
+  await expect(page.locator('#storage-note')).toHaveAttribute('data-learnt-rates', '0');
   const row = await injectByClick(page, 'memory-leak', targetFor('memory-leak'));
   await page.click('#pause');
   await expect(row).toHaveAttribute('data-state', 'healed', { timeout: 60_000 });
@@ -241,6 +242,8 @@ test('a reload keeps the incident history, what was learnt and the signed log; F
   await page.reload();
   await expect(page.locator('#clock')).toHaveAttribute('data-phase', 'paused', { timeout: 90_000 });
   await expect(page.locator('#storage-note')).toContainText(/IndexedDB\): [1-9]\d* incidents?/);
+  // The planner starts from the success rates the healed incident taught it.
+  await expect(page.locator('#storage-note')).toHaveAttribute('data-learnt-rates', /^[1-9]\d*$/);
   const earlier = page.locator(`.story[data-past][data-incident="${incident}"]`);
   await expect(earlier).toHaveAttribute('data-status', 'resolved');
   await expect(earlier).toContainText('earlier session');
@@ -256,6 +259,7 @@ test('a reload keeps the incident history, what was learnt and the signed log; F
   await page.click('#reset');
   await expect(page.locator('#storage-note')).toContainText('IndexedDB): 0 incidents', { timeout: 60_000 });
   await expect(page.locator('#clock')).toHaveAttribute('data-phase', 'paused', { timeout: 90_000 });
+  await expect(page.locator('#storage-note')).toHaveAttribute('data-learnt-rates', '0');
   await expect(page.locator('.story')).toHaveCount(0);
   await expect(page.locator('#audit [data-role="summary"]')).toContainText('0 entries', { timeout: 10_000 });
   expect(errors).toEqual([]);
