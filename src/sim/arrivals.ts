@@ -10,8 +10,8 @@ import { ArgumentError } from '../errors.ts';
 import { Rng } from '../random.ts';
 import { PLANNED_CHANGE_KINDS, type PlannedChangeSpec } from './changes.ts';
 import { FAULT_VARIANTS, type FaultSpec, SIM_FAULT_KINDS, type SimFaultKind } from './faults.ts';
-import { poolOf, targetPools } from './schedule.ts';
-import { Topology } from './topology.ts';
+import { checkFaultWindow, poolOf, targetPools } from './schedule.ts';
+import type { Topology } from './topology.ts';
 
 /** What to schedule. */
 export interface ArrivalOptions {
@@ -66,25 +66,11 @@ export function scheduleArrivals(options: ArrivalOptions): ArrivalSchedule {
     minDuration = 60,
     maxDuration = 600,
   } = options;
-  if (!(topology instanceof Topology))
-    throw new ArgumentError('topology', 'must be a Topology (e.g. simulator.topology)');
-  if (!(typeof hours === 'number' && hours > 0 && Number.isFinite(hours)))
-    throw new ArgumentError('hours', `must be a positive number, got ${String(hours)}`);
+  checkFaultWindow({ topology, hours, kinds, warmup, minDuration, maxDuration });
   if (!(typeof rate === 'number' && rate >= 0 && Number.isFinite(rate)))
     throw new ArgumentError('rate', `must be a finite number >= 0, got ${String(rate)}`);
   if (!(typeof changesPerHour === 'number' && changesPerHour >= 0 && Number.isFinite(changesPerHour)))
     throw new ArgumentError('changesPerHour', `must be a finite number >= 0, got ${String(changesPerHour)}`);
-  if (!Array.isArray(kinds) || kinds.length === 0)
-    throw new ArgumentError('kinds', 'must be a non-empty array of fault kinds');
-  for (const kind of kinds)
-    if (!(SIM_FAULT_KINDS as readonly string[]).includes(kind))
-      throw new ArgumentError('kinds', `unknown fault kind ${JSON.stringify(kind)}`);
-  if (!Number.isInteger(warmup) || warmup < 0)
-    throw new ArgumentError('warmup', `must be a non-negative integer, got ${String(warmup)}`);
-  if (!Number.isInteger(minDuration) || minDuration < 1)
-    throw new ArgumentError('minDuration', `must be a positive integer, got ${String(minDuration)}`);
-  if (!Number.isInteger(maxDuration) || maxDuration < minDuration)
-    throw new ArgumentError('maxDuration', `must be an integer >= minDuration, got ${String(maxDuration)}`);
 
   const rng = new Rng(options.seed);
   const changeRng = rng.fork();

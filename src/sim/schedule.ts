@@ -52,6 +52,42 @@ export function maxFaultsPerKind(
   return Math.max(0, Math.floor((Math.floor(hours * 3600) - warmup) / (kinds * 2 * minDuration)));
 }
 
+/** The options `scheduleFaults` and `scheduleArrivals` share, with their defaults filled in. */
+export interface FaultWindow {
+  /** The mesh the faults will hit. */
+  readonly topology: Topology;
+  /** Length of the run in simulated hours. */
+  readonly hours: number;
+  /** Kinds to draw from. */
+  readonly kinds: readonly SimFaultKind[];
+  /** Fault-free ticks at the start. */
+  readonly warmup: number;
+  /** Shortest fault, ticks. */
+  readonly minDuration: number;
+  /** Longest fault, ticks. */
+  readonly maxDuration: number;
+}
+
+/** Checks the options both schedulers share, alike: throws ArgumentError naming the first bad one. */
+export function checkFaultWindow(window: FaultWindow): void {
+  const { topology, hours, kinds, warmup, minDuration, maxDuration } = window;
+  if (!(topology instanceof Topology))
+    throw new ArgumentError('topology', 'must be a Topology (e.g. simulator.topology)');
+  if (!(typeof hours === 'number' && hours > 0 && Number.isFinite(hours)))
+    throw new ArgumentError('hours', `must be a positive number, got ${String(hours)}`);
+  if (!Array.isArray(kinds) || kinds.length === 0)
+    throw new ArgumentError('kinds', 'must be a non-empty array of fault kinds');
+  for (const kind of kinds)
+    if (!(SIM_FAULT_KINDS as readonly string[]).includes(kind))
+      throw new ArgumentError('kinds', `unknown fault kind ${JSON.stringify(kind)}`);
+  if (!Number.isInteger(warmup) || warmup < 0)
+    throw new ArgumentError('warmup', `must be a non-negative integer, got ${String(warmup)}`);
+  if (!Number.isInteger(minDuration) || minDuration < 1)
+    throw new ArgumentError('minDuration', `must be a positive integer, got ${String(minDuration)}`);
+  if (!Number.isInteger(maxDuration) || maxDuration < minDuration)
+    throw new ArgumentError('maxDuration', `must be an integer >= minDuration, got ${String(maxDuration)}`);
+}
+
 /** A deterministic list of fault specs sorted by start tick, ready for `MeshSimulator.inject`. */
 export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
   if (options === null || typeof options !== 'object')
@@ -66,23 +102,9 @@ export function scheduleFaults(options: ScheduleOptions): FaultSpec[] {
     maxDuration = 600,
   } = options;
   const rng = new Rng(options.seed);
-  if (!(topology instanceof Topology))
-    throw new ArgumentError('topology', 'must be a Topology (e.g. simulator.topology)');
-  if (!(typeof hours === 'number' && hours > 0 && Number.isFinite(hours)))
-    throw new ArgumentError('hours', `must be a positive number, got ${String(hours)}`);
+  checkFaultWindow({ topology, hours, kinds, warmup, minDuration, maxDuration });
   if (!Number.isInteger(perKind) || perKind < 1)
     throw new ArgumentError('perKind', `must be a positive integer, got ${String(perKind)}`);
-  if (!Array.isArray(kinds) || kinds.length === 0)
-    throw new ArgumentError('kinds', 'must be a non-empty array of fault kinds');
-  for (const kind of kinds)
-    if (!(SIM_FAULT_KINDS as readonly string[]).includes(kind))
-      throw new ArgumentError('kinds', `unknown fault kind ${JSON.stringify(kind)}`);
-  if (!Number.isInteger(warmup) || warmup < 0)
-    throw new ArgumentError('warmup', `must be a non-negative integer, got ${String(warmup)}`);
-  if (!Number.isInteger(minDuration) || minDuration < 1)
-    throw new ArgumentError('minDuration', `must be a positive integer, got ${String(minDuration)}`);
-  if (!Number.isInteger(maxDuration) || maxDuration < minDuration)
-    throw new ArgumentError('maxDuration', `must be an integer >= minDuration, got ${String(maxDuration)}`);
 
   const total = kinds.length * perKind;
   const slot = Math.floor((Math.floor(hours * 3600) - warmup) / total);
