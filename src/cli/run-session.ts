@@ -38,11 +38,40 @@ import type { AuditEntry, BatchSeal, StoredEntry, UnsealedEntry } from '../secur
 import { AuditLog, type AuditCheckpoint } from '../security/audit-log.ts';
 import { MemoryAuditStore, exportAuditFile, type AuditStore } from '../security/audit-store.ts';
 import { NodeKeys } from '../security/keys.ts';
+import type { OptionSpecs } from './args.ts';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write.ts';
 import { inputName } from './input.ts';
 import { loadOperatorKeys } from './operator-keys.ts';
 
-/** Options of {@link RunSession.open}, from `run`'s command line. */
+/**
+ * The command-line options a {@link RunSession} is opened from, declared once for every command
+ * that opens one (`run`, `serve`): spread them into the command's options.
+ */
+export const RUN_SESSION_OPTIONS = {
+  store: {
+    type: 'string',
+    value: 'memory|DIR|URL',
+    default: 'memory',
+    help: 'where knowledge and the audit log live: memory, a PGlite directory, or a postgres:// server',
+  },
+  audit: {
+    type: 'string',
+    value: 'FILE',
+    default: 'audit.json',
+    help: 'the audit log file with --store memory',
+  },
+  keys: {
+    type: 'input',
+    help: 'sign the log with this key file (x0tta6bl4 keys generate); else a key made at start dies at exit',
+  },
+  'passphrase-env': {
+    type: 'string',
+    value: 'VAR',
+    help: "the variable holding the key file's passphrase",
+  },
+} as const satisfies OptionSpecs;
+
+/** Options of {@link RunSession.open}, from the command line of `run` or `serve`. */
 export interface RunSessionOptions {
   /** 'memory', a store directory, or a PostgreSQL server's `postgres://` URL. */
   store: string;

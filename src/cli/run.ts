@@ -29,7 +29,7 @@ import {
 } from './args.ts';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write.ts';
 import { ExportFolder } from './run-export.ts';
-import { RunSession, type RunEnd } from './run-session.ts';
+import { RUN_SESSION_OPTIONS, RunSession, type RunEnd } from './run-session.ts';
 import { type Column, formatTable } from './table.ts';
 import { Progress } from './terminal.ts';
 
@@ -152,27 +152,7 @@ export const RUN_COMMAND = defineCommand({
       default: 0,
       help: 'score the series in N worker threads (at most one per core is used)',
     },
-    store: {
-      type: 'string',
-      value: 'memory|DIR|URL',
-      default: 'memory',
-      help: 'where knowledge and the audit log live: memory, a PGlite directory, or a postgres:// server',
-    },
-    audit: {
-      type: 'string',
-      value: 'FILE',
-      default: 'audit.json',
-      help: 'the audit log file of a --store memory run',
-    },
-    keys: {
-      type: 'input',
-      help: 'sign the log with this key file (x0tta6bl4 keys generate); else a key dies with the run',
-    },
-    'passphrase-env': {
-      type: 'string',
-      value: 'VAR',
-      help: "the variable holding the key file's passphrase",
-    },
+    ...RUN_SESSION_OPTIONS,
     checkpoint: { type: 'output', help: "save the log's final entry count and head, for audit verify" },
     runbooks: {
       type: 'string',

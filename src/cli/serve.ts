@@ -41,7 +41,7 @@ import {
 } from './args.ts';
 import { readInput, readJsonInput } from './input.ts';
 import { readEngineFiles } from './recording.ts';
-import { RunSession } from './run-session.ts';
+import { RUN_SESSION_OPTIONS, RunSession } from './run-session.ts';
 
 /** The command's declaration. */
 export const SERVE_COMMAND = defineCommand({
@@ -87,27 +87,7 @@ export const SERVE_COMMAND = defineCommand({
     config: { type: 'input', standardInput: false, help: 'the engine config (schema/config.schema.json)' },
     port: { type: 'integer', min: 0, max: 65535, default: 9470, help: 'the port (0: any free one)' },
     host: { type: 'string', value: 'ADDRESS', default: '127.0.0.1', help: 'the address to listen on' },
-    store: {
-      type: 'string',
-      value: 'memory|DIR|URL',
-      default: 'memory',
-      help: 'where knowledge and the audit log live: memory, a PGlite directory, or a postgres:// server',
-    },
-    audit: {
-      type: 'string',
-      value: 'FILE',
-      default: 'audit.json',
-      help: 'the audit log file with --store memory',
-    },
-    keys: {
-      type: 'input',
-      help: 'sign the log with this key file (x0tta6bl4 keys generate); else a key dies with the process',
-    },
-    'passphrase-env': {
-      type: 'string',
-      value: 'VAR',
-      help: "the variable holding the key file's passphrase",
-    },
+    ...RUN_SESSION_OPTIONS,
     'tls-cert': { type: 'input', standardInput: false, help: "the server's certificate chain (PEM)" },
     'tls-key': { type: 'input', standardInput: false, help: "the server's private key (PEM)" },
     'client-ca': {
