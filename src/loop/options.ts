@@ -22,39 +22,41 @@ export type MetricRoles = Pick<
 >;
 
 /**
+ * The loop's counts and thresholds a configuration may set (see LoopOptions for each; unset ones
+ * keep {@link LOOP_DEFAULTS}).
+ */
+export type LoopCounts = Pick<
+  LoopOptions,
+  | 'confirmTicks'
+  | 'settleTicks'
+  | 'patienceTicks'
+  | 'stableTicks'
+  | 'confidence'
+  | 'evidenceTicks'
+  | 'maxAttempts'
+  | 'holdDownTicks'
+  | 'window'
+  | 'staleTicks'
+>;
+
+/**
  * The defaults of LoopOptions' counts and thresholds, each documented on its option below
  * (test/loop-defaults.test.ts checks that the two agree).
  */
-export const LOOP_DEFAULTS: Readonly<
-  Required<
-    Pick<
-      LoopOptions,
-      | 'confirmTicks'
-      | 'settleTicks'
-      | 'patienceTicks'
-      | 'stableTicks'
-      | 'confidence'
-      | 'evidenceTicks'
-      | 'maxAttempts'
-      | 'holdDownTicks'
-      | 'window'
-      | 'staleTicks'
-      | 'eventCapacity'
-    >
-  >
-> = Object.freeze({
-  confirmTicks: 2,
-  settleTicks: 2,
-  patienceTicks: 8,
-  stableTicks: 10,
-  confidence: 0.5,
-  evidenceTicks: 12,
-  maxAttempts: 3,
-  holdDownTicks: 15,
-  window: 256,
-  staleTicks: 600,
-  eventCapacity: 10_000,
-});
+export const LOOP_DEFAULTS: Readonly<Required<LoopCounts & Pick<LoopOptions, 'eventCapacity'>>> =
+  Object.freeze({
+    confirmTicks: 2,
+    settleTicks: 2,
+    patienceTicks: 8,
+    stableTicks: 10,
+    confidence: 0.5,
+    evidenceTicks: 12,
+    maxAttempts: 3,
+    holdDownTicks: 15,
+    window: 256,
+    staleTicks: 600,
+    eventCapacity: 10_000,
+  });
 
 /** Options of `new MapeKLoop(options)`: the mesh, its metrics and their roles, and the parts of each stage. */
 export interface LoopOptions extends MetricRoles {

@@ -14,7 +14,7 @@ import { ArgumentError, ConfigError, type ConfigProblem } from '../errors.ts';
 import type { RailOptions } from '../execute/rails.ts';
 import { ALARM_THRESHOLD } from '../kernels/detector/params.ts';
 import type { RcaMetrics } from '../analyze/rca.ts';
-import type { LoopOptions, MetricRoles } from '../loop/options.ts';
+import type { LoopCounts, MetricRoles } from '../loop/options.ts';
 import type { MetricSpec } from '../monitor/ingest.ts';
 import {
   DEMAND_METRICS,
@@ -35,21 +35,6 @@ export interface MetricConfig extends MetricSpec {
   /** What the metric says about a node (none: a network metric with no special role). */
   roles?: MetricRole[];
 }
-
-/** The loop's counts a config may set (see LoopOptions for each; unset ones keep the loop's defaults). */
-export type LoopCounts = Pick<
-  LoopOptions,
-  | 'confirmTicks'
-  | 'settleTicks'
-  | 'patienceTicks'
-  | 'stableTicks'
-  | 'confidence'
-  | 'evidenceTicks'
-  | 'maxAttempts'
-  | 'holdDownTicks'
-  | 'window'
-  | 'staleTicks'
->;
 
 /** An HTTP endpoint the engine POSTs to, optionally signing with an HMAC key. */
 export interface WebhookTarget {

@@ -12,13 +12,13 @@ export {
   type EngineConfig,
   type ExecutorConfig,
   type LimitsConfig,
-  type LoopCounts,
   type MetricConfig,
   type MetricRole,
   type ScrapeConfig,
   type ScrapeTarget,
   type WebhookTarget,
 } from './config.ts';
+export type { LoopCounts } from '../loop/options.ts';
 export { createOperatorLoop, type OperatorLoop, type OperatorLoopOptions } from './operator-loop.ts';
 export type { FetchHandler, Peer, PeerIdentity } from './peer.ts';
 export { parseTopology, topologyGraph, type Topology, type TopologyNode } from './topology.ts';
