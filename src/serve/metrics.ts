@@ -44,6 +44,25 @@ class Exposition {
     return this;
   }
 
+  /** A family of one unlabelled sample. */
+  single(name: string, type: 'counter' | 'gauge', help: string, value: number): this {
+    return this.family(name, type, help).sample(name, value);
+  }
+
+  /** A family with one sample per key of `counts`, the key as label `label`, in key order. */
+  labelled(
+    name: string,
+    type: 'counter' | 'gauge',
+    help: string,
+    label: string,
+    counts: Record<string, number>,
+  ): this {
+    this.family(name, type, help);
+    for (const [key, count] of Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)))
+      this.sample(name, count, { [label]: key });
+    return this;
+  }
+
   /** A histogram in `scale` units of its own (e.g. 0.001 turns milliseconds into seconds). */
   histogram(name: string, help: string, histogram: ServeHistogram, scale = 1): this {
     this.family(name, 'histogram', help);
@@ -66,42 +85,65 @@ class Exposition {
 export function renderMetrics(engine: ServeEngine): string {
   const stats = engine.stats();
   const histograms = engine.histograms();
-  const out = new Exposition();
-  out
-    .family('x0tta6bl4_samples_received_total', 'counter', 'Samples queued for the loop by submissions.')
-    .sample('x0tta6bl4_samples_received_total', stats.samplesReceived)
-    .family('x0tta6bl4_samples_processed_total', 'counter', 'Samples the loop processed in ticks.')
-    .sample('x0tta6bl4_samples_processed_total', stats.samplesProcessed)
-    .family('x0tta6bl4_samples_accepted_total', 'counter', 'Samples the Monitor accepted.')
-    .sample('x0tta6bl4_samples_accepted_total', stats.samplesAccepted)
-    .family(
+  const out = new Exposition()
+    .single(
+      'x0tta6bl4_samples_received_total',
+      'counter',
+      'Samples queued for the loop by submissions.',
+      stats.samplesReceived,
+    )
+    .single(
+      'x0tta6bl4_samples_processed_total',
+      'counter',
+      'Samples the loop processed in ticks.',
+      stats.samplesProcessed,
+    )
+    .single(
+      'x0tta6bl4_samples_accepted_total',
+      'counter',
+      'Samples the Monitor accepted.',
+      stats.samplesAccepted,
+    )
+    .labelled(
       'x0tta6bl4_samples_refused_total',
       'counter',
       'Samples refused, by reason (whole bodies count once).',
-    );
-  for (const [reason, count] of Object.entries(stats.refusedBy).sort(([a], [b]) => a.localeCompare(b)))
-    out.sample('x0tta6bl4_samples_refused_total', count, { reason });
-  out
-    .family('x0tta6bl4_ingest_queue_samples', 'gauge', 'Samples waiting in the ingest queue.')
-    .sample('x0tta6bl4_ingest_queue_samples', stats.queueDepth)
-    .family('x0tta6bl4_bucket_pending_samples', 'gauge', 'Samples waiting in open tick buckets.')
-    .sample('x0tta6bl4_bucket_pending_samples', stats.pendingInBuckets)
-    .family('x0tta6bl4_ticks_total', 'counter', 'Ticks the loop ran.')
-    .sample('x0tta6bl4_ticks_total', stats.ticks)
-    .family('x0tta6bl4_tick_failures_total', 'counter', 'Ticks whose loop call failed.')
-    .sample('x0tta6bl4_tick_failures_total', stats.tickFailures)
+      'reason',
+      stats.refusedBy,
+    )
+    .single(
+      'x0tta6bl4_ingest_queue_samples',
+      'gauge',
+      'Samples waiting in the ingest queue.',
+      stats.queueDepth,
+    )
+    .single(
+      'x0tta6bl4_bucket_pending_samples',
+      'gauge',
+      'Samples waiting in open tick buckets.',
+      stats.pendingInBuckets,
+    )
+    .single('x0tta6bl4_ticks_total', 'counter', 'Ticks the loop ran.', stats.ticks)
+    .single('x0tta6bl4_tick_failures_total', 'counter', 'Ticks whose loop call failed.', stats.tickFailures)
     .histogram(
       'x0tta6bl4_tick_latency_seconds',
       'Wall time of one loop tick.',
       histograms.tickLatencyMs,
       0.001,
     )
-    .family('x0tta6bl4_open_incidents', 'gauge', 'Incidents announced and not yet closed.')
-    .sample('x0tta6bl4_open_incidents', stats.openIncidents)
-    .family('x0tta6bl4_actions_total', 'counter', 'Actions finished, by outcome.');
-  for (const [outcome, count] of Object.entries(stats.actionsBy).sort(([a], [b]) => a.localeCompare(b)))
-    out.sample('x0tta6bl4_actions_total', count, { outcome });
-  out
+    .single(
+      'x0tta6bl4_open_incidents',
+      'gauge',
+      'Incidents announced and not yet closed.',
+      stats.openIncidents,
+    )
+    .labelled(
+      'x0tta6bl4_actions_total',
+      'counter',
+      'Actions finished, by outcome.',
+      'outcome',
+      stats.actionsBy,
+    )
     .histogram(
       'x0tta6bl4_time_to_detect_seconds',
       "Telemetry seconds from a node's first anomaly to its incident opening.",
@@ -112,13 +154,20 @@ export function renderMetrics(engine: ServeEngine): string {
       'Telemetry seconds from an incident opening to its closing.',
       histograms.timeToRecoverSeconds,
     )
-    .family('x0tta6bl4_store_queue_depth', 'gauge', 'Knowledge writes waiting for the store.')
-    .sample('x0tta6bl4_store_queue_depth', stats.storeQueueDepth);
+    .single(
+      'x0tta6bl4_store_queue_depth',
+      'gauge',
+      'Knowledge writes waiting for the store.',
+      stats.storeQueueDepth,
+    );
   if (stats.alerts)
     out
-      .family('x0tta6bl4_alerts_sent_total', 'counter', 'Alerts delivered.')
-      .sample('x0tta6bl4_alerts_sent_total', stats.alerts.sent)
-      .family('x0tta6bl4_alerts_failed_total', 'counter', 'Alerts that could not be delivered.')
-      .sample('x0tta6bl4_alerts_failed_total', stats.alerts.failed);
+      .single('x0tta6bl4_alerts_sent_total', 'counter', 'Alerts delivered.', stats.alerts.sent)
+      .single(
+        'x0tta6bl4_alerts_failed_total',
+        'counter',
+        'Alerts that could not be delivered.',
+        stats.alerts.failed,
+      );
   return out.toString();
 }
