@@ -38,7 +38,7 @@ import type { AuditEntry, BatchSeal, StoredEntry, UnsealedEntry } from '../secur
 import { AuditLog, type AuditCheckpoint } from '../security/audit-log.ts';
 import { MemoryAuditStore, exportAuditFile, type AuditStore } from '../security/audit-store.ts';
 import { NodeKeys } from '../security/keys.ts';
-import type { OptionSpecs } from './args.ts';
+import type { OptionSpecs, OptionValues } from './args.ts';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write.ts';
 import { inputName } from './input.ts';
 import { loadOperatorKeys } from './operator-keys.ts';
@@ -85,6 +85,18 @@ export interface RunSessionOptions {
   checkpointFile?: string;
   /** Prints a notice (to stderr). */
   notice(line: string): void;
+}
+
+/** The part of {@link RunSessionOptions} the options of {@link RUN_SESSION_OPTIONS} give, from their parsed values. */
+export function sessionOptionsFrom(
+  values: OptionValues<typeof RUN_SESSION_OPTIONS>,
+): Pick<RunSessionOptions, 'store' | 'auditFile' | 'keyFile' | 'passphraseEnv'> {
+  return {
+    store: values.store,
+    auditFile: values.audit,
+    keyFile: values.keys,
+    passphraseEnv: values['passphrase-env'],
+  };
 }
 
 /** How a run ended. */

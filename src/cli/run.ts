@@ -29,7 +29,7 @@ import {
 } from './args.ts';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write.ts';
 import { ExportFolder } from './run-export.ts';
-import { RUN_SESSION_OPTIONS, RunSession, type RunEnd } from './run-session.ts';
+import { RUN_SESSION_OPTIONS, RunSession, sessionOptionsFrom, type RunEnd } from './run-session.ts';
 import { type Column, formatTable } from './table.ts';
 import { Progress } from './terminal.ts';
 
@@ -259,10 +259,7 @@ async function run(values: RunOptions, exported: ExportFolder | undefined): Prom
   let session: RunSession;
   try {
     session = await RunSession.open({
-      store: values.store!,
-      auditFile: values.audit!,
-      keyFile: values.keys,
-      passphraseEnv: values['passphrase-env'],
+      ...sessionOptionsFrom(values),
       checkpointFile: values.checkpoint,
       notice,
     });

@@ -41,7 +41,7 @@ import {
 } from './args.ts';
 import { readInput, readJsonInput } from './input.ts';
 import { readEngineFiles } from './recording.ts';
-import { RUN_SESSION_OPTIONS, RunSession } from './run-session.ts';
+import { RUN_SESSION_OPTIONS, RunSession, sessionOptionsFrom } from './run-session.ts';
 
 /** The command's declaration. */
 export const SERVE_COMMAND = defineCommand({
@@ -179,10 +179,7 @@ async function serveUntil(
   let session: RunSession;
   try {
     session = await RunSession.open({
-      store: values.store,
-      auditFile: values.audit,
-      keyFile: values.keys,
-      passphraseEnv: values['passphrase-env'],
+      ...sessionOptionsFrom(values),
       notice,
     });
   } catch (error) {
