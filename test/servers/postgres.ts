@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import process from 'node:process';
 import postgres from 'postgres';
 import { freePort } from './free-port.ts';
+import { terminate } from './process.ts';
 
 /** Where Debian installs the server binaries: `/usr/lib/postgresql/<major>/bin`. */
 const POSTGRES_ROOT = '/usr/lib/postgresql';
@@ -130,19 +131,8 @@ export async function startPostgres(): Promise<TestPostgres> {
   async function stop(): Promise<void> {
     const running = child;
     child = undefined;
-    if (!running || running.pid === undefined || running.exitCode !== null || running.signalCode !== null)
-      return;
-    running.kill('SIGINT'); // fast shutdown
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const lingered = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS);
-    });
-    const killed = await Promise.race([exited.then(() => false), lingered]);
-    clearTimeout(timer);
-    if (killed) {
-      running.kill('SIGKILL');
-      await exited;
-    }
+    // SIGINT is PostgreSQL's fast shutdown: it rolls back open transactions instead of waiting.
+    if (running) await terminate(running, exited, { signal: 'SIGINT', timeoutMs: STOP_TIMEOUT_MS });
   }
 
   const server: TestPostgres = {

@@ -104,13 +104,23 @@ async function waitReady(url: string, child: ChildProcess, spawnError: Promise<E
   throw new Error(`${url} did not answer 200 within ${READY_TIMEOUT_MS} ms`);
 }
 
-async function terminate(child: ChildProcess, exited: Promise<void>): Promise<void> {
+/**
+ * Sends `signal` (default SIGTERM) to a running child and waits for `exited`; a child still
+ * running after `timeoutMs` (default 5 s) is sent SIGKILL. A child that never started or has
+ * already exited is left alone.
+ */
+export async function terminate(
+  child: ChildProcess,
+  exited: Promise<void>,
+  options: { signal?: NodeJS.Signals; timeoutMs?: number } = {},
+): Promise<void> {
+  const { signal = 'SIGTERM', timeoutMs = STOP_TIMEOUT_MS } = options;
   // No pid: the binary never started (spawn failed), so there is nothing to stop.
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
+  child.kill(signal);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const lingered = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS);
+    timer = setTimeout(() => resolve(true), timeoutMs);
   });
   const killed = await Promise.race([exited.then(() => false), lingered]);
   clearTimeout(timer);
