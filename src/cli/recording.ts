@@ -1,7 +1,8 @@
 /**
  * What `replay` and `rca` share about the operator's files: reading the topology and the engine
- * config (a bad file is a usage error listing every problem at its JSON path), and the reporting
- * interval of a recording, inferred from its timestamps when not given.
+ * config (a bad file is a usage error listing every problem at its JSON path; `asUsage` turns
+ * an engine error about any file into one), and the reporting interval of a recording,
+ * inferred from its timestamps when not given.
  */
 import { X0ttaError } from '../errors.ts';
 import type { Sample } from '../monitor/ingest.ts';
@@ -16,13 +17,14 @@ export async function readEngineFiles(
   configFile: string | undefined,
 ): Promise<{ topology: Topology; config: EngineConfig }> {
   const topologyValue = await readJsonInput<unknown>('--topology', topologyFile, 'topology file');
-  const topology = usage('--topology', () => parseTopology(topologyValue, topologyFile));
+  const topology = asUsage('--topology', () => parseTopology(topologyValue, topologyFile));
   if (configFile === undefined) return { topology, config: DEFAULT_ENGINE_CONFIG };
   const configValue = await readJsonInput<unknown>('--config', configFile, 'config file');
-  return { topology, config: usage('--config', () => parseEngineConfig(configValue, configFile)) };
+  return { topology, config: asUsage('--config', () => parseEngineConfig(configValue, configFile)) };
 }
 
-function usage<T>(option: string, read: () => T): T {
+/** Runs `read`, turning an engine error about a file (a ConfigError, a bad value) into a UsageError naming its option. */
+export function asUsage<T>(option: string, read: () => T): T {
   try {
     return read();
   } catch (error) {

@@ -7,7 +7,6 @@
  * replay is scored by the live run's evaluator, so its root-cause figures compare with the run's.
  * See src/run/replay.ts for how ticks and route changes are fed.
  */
-import { X0ttaError } from '../errors.ts';
 import { PlanOnlyExecutor } from '../execute/plan-only.ts';
 import type { Sample } from '../monitor/ingest.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
@@ -31,7 +30,7 @@ import { consoleIo, defineCommand, type OptionValues, runCommandSpec, UsageError
 import { writeFileAtomic } from './atomic-write.ts';
 import { readInput, readJsonInput } from './input.ts';
 import { type Refusals, readRecording } from './telemetry-input.ts';
-import { inferInterval, readEngineFiles } from './recording.ts';
+import { asUsage, inferInterval, readEngineFiles } from './recording.ts';
 
 /** The command's declaration. */
 export const REPLAY_COMMAND = defineCommand({
@@ -249,16 +248,6 @@ function checkOrder(samples: readonly Sample[], baselineEnd: number, baseline: s
 
 function summary(refusals: Refusals): RefusalSummary {
   return { count: refusals.count, byReason: refusals.byReason, first: refusals.first };
-}
-
-/** Runs `read`, turning a ConfigError about a file into a UsageError naming its option. */
-function asUsage<T>(option: string, read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof X0ttaError) throw new UsageError(option, error.message);
-    throw error;
-  }
 }
 
 function printReplay(output: ReplayOutput): void {
