@@ -45,7 +45,7 @@ export interface PostgresStoreOptions {
 }
 
 /** `url` without its password, for messages. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
@@ -219,7 +219,7 @@ function waitingOutOutages(db: SqlDatabase, outageMs: number): SqlDatabase {
  * server shutting down or starting up), which a later attempt may not meet; false for a refusal
  * of the statement itself (a constraint, a syntax error) or a client that was closed.
  */
-export function isConnectionError(error: unknown): boolean {
+function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   if (typeof code !== 'string') return false;
   return (
