@@ -1,11 +1,11 @@
 /**
  * The model registry: versions of every learnt model (detector parameters and state, the
  * scoring adapter, ONNX models, embedders, success posteriors, the RAG index of past incidents)
- * in the knowledge store, each with its lineage, tags
- * and a digest of its artefact, and aliases (`champion`, `challenger`) moved by promotion and
- * rollback. An alias is a stack: `promote` pushes a version, `rollback` pops back to the one
- * promoted before it (skipping any whose artefact no longer matches its digest), so repeated
- * rollbacks walk back through the promotions instead of bouncing between two versions.
+ * in the knowledge store, each with its lineage, tags and a digest of its artefact, and aliases
+ * (`champion`, `challenger`) moved by promotion and rollback. An alias is a stack: `promote`
+ * pushes a version, `rollback` pops back to the one promoted before it (skipping any whose
+ * artefact no longer matches its digest), so repeated rollbacks walk back through the promotions
+ * instead of bouncing between two versions.
  *
  * Every registration, promotion and rollback is appended to the audit log when one is given,
  * before the store is written (as the loop audits an action before running it): the log never
