@@ -180,13 +180,13 @@ export class Evaluator {
   #escalations = 0;
 
   /**
-   * An evaluator following `events` of a run on `sim` (or replayed against its recorded truth),
-   * whose ground truth it scores against.
+   * An evaluator following `events` of a run whose ground truth `source` holds (a live run's
+   * simulator, or a replayed run's recorded truth), which it scores them against.
    * @param runbookFaults the fault kinds a cited runbook is about (undefined for other citations,
    *   such as past incidents)
    */
   constructor(
-    private readonly sim: GroundTruthSource,
+    private readonly source: GroundTruthSource,
     events: LoopEvents,
     private readonly runbookFaults: (id: string) => readonly string[] | undefined = () => undefined,
     private readonly lateTicks = 5,
@@ -249,8 +249,8 @@ export class Evaluator {
         startedAt: ts,
         outcome: action.outcome,
       });
-      const truth = this.sim.truthAt(ts);
-      const topo = this.sim.topology;
+      const truth = this.source.truthAt(ts);
+      const topo = this.source.topology;
       const healthy =
         action.target.node !== undefined
           ? !truth.faultyNodes[topo.nodeIndex(action.target.node)]
@@ -266,7 +266,7 @@ export class Evaluator {
 
   /** Whether `target` is a node of a planned change (or a link touching one) at `ts`, grace included. */
   #underPlannedChange(target: Target, ts: number): boolean {
-    const changes = this.sim.plannedChanges?.() ?? [];
+    const changes = this.source.plannedChanges?.() ?? [];
     const ends = target.node !== undefined ? [target.node] : target.link;
     return changes.some(
       (c) => c.start <= ts && ts < c.end + CHANGE_GRACE_TICKS && ends.some((id) => c.nodes.includes(id)),
@@ -276,8 +276,8 @@ export class Evaluator {
   /** Every fault injected so far, as of now, with what the engine did about it (see the definitions above). */
   faultOutcomes(): FaultOutcome[] {
     const incidents = [...this.#incidents.values()];
-    const tickets = this.sim.actions();
-    const faults = this.sim.groundTruth();
+    const tickets = this.source.actions();
+    const faults = this.source.groundTruth();
     const byId = new Map(faults.map((f) => [f.id, f]));
     // A cascade's root cause is its first fault's.
     const first = (fault: FaultRecord): FaultRecord => {
@@ -370,7 +370,7 @@ export class Evaluator {
 
   /** The figures of the run so far, against the simulator's ground truth. */
   report(options: { seed: number; hours: number }): HealingReport {
-    const faults = this.sim.groundTruth();
+    const faults = this.source.groundTruth();
     const incidents = [...this.#incidents.values()];
     const perturbing = new Set<string>();
     for (const fault of faults) {
@@ -411,9 +411,9 @@ export class Evaluator {
     const hours = options.hours;
     return {
       seed: options.seed,
-      nodes: this.sim.topology.nodeCount,
+      nodes: this.source.topology.nodeCount,
       hours,
-      ticks: this.sim.now,
+      ticks: this.source.now,
       overall: {
         ...overall,
         actions: this.#actions.length,

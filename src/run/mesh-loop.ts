@@ -164,17 +164,10 @@ export class MeshLoop {
     while (sim.now < startTick) sim.tick();
     const perKind = options.faultsPerKind ?? 2;
     const hours = options.hours ?? 1;
-    const changes = world.overlap
-      ? scheduleWorld(sim, world, { seed: options.faultSeed ?? seed, hours, startTick })
-      : [];
+    const faultSeed = options.faultSeed ?? seed;
+    const changes = world.overlap ? scheduleWorld(sim, world, { seed: faultSeed, hours, startTick }) : [];
     if (perKind !== 0 && !world.overlap) {
-      const faultSeed = options.faultSeed ?? seed;
-      for (const spec of scheduleFaults({
-        seed: faultSeed,
-        topology: sim.topology,
-        hours,
-        perKind,
-      }))
+      for (const spec of scheduleFaults({ seed: faultSeed, topology: sim.topology, hours, perKind }))
         sim.inject({ ...spec, start: (spec.start ?? 0) + startTick });
     }
     const t = sim.topology;
