@@ -18,7 +18,8 @@
  * TickClock): 5-minute data confirms an incident after two 5-minute ticks, as 1-second data does
  * after two seconds. The knowledge store keeps the loop's tick times; what the engine shows
  * (`openIncidents`, `eventInSeconds`, alerts, the time-to-detect and -recover figures) is in the
- * telemetry's own seconds.
+ * telemetry's own seconds. The open incidents, time-to-detect and -recover figures and action
+ * counts come from an IncidentWatch (incident-watch.ts) that follows the loop's events.
  *
  * Every refusal is counted by reason in `stats().refusedBy`: the Monitor's own rejections plus
  * what the engine and its handler refuse in front of it (a parser's bad lines, back-pressure,
@@ -42,6 +43,7 @@ import type { LearntModels, RestoredLearning } from '../run/learning.ts';
 import { AlertSender } from './alerts.ts';
 import type { EngineConfig, ExecutorConfig } from './config.ts';
 import { type HistogramSummary, ServeHistogram } from './histogram.ts';
+import { IncidentWatch } from './incident-watch.ts';
 import { createOperatorLoop, type OperatorLoop } from './operator-loop.ts';
 import type { Peer } from './peer.ts';
 import type { Topology } from './topology.ts';
@@ -168,12 +170,6 @@ export interface EngineHealth {
 export const TICK_LATENCY_BOUNDS_MS: readonly number[] = [
   0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
 ];
-/** Bounds of the time-to-detect and time-to-recover histograms, seconds. */
-export const INCIDENT_TIME_BOUNDS_SECONDS: readonly number[] = [
-  1, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 21600, 86400,
-];
-/** A node's anomalies belong to one streak until this many tick intervals pass without one. */
-const STREAK_GAP_TICKS = 5;
 /** Milliseconds the pump works through the queue before letting the server read and answer requests. */
 const PUMP_TURN_MS = 4;
 /** Bounds of the Retry-After estimate, seconds. */
@@ -230,13 +226,8 @@ export class ServeEngine {
   /** Samples processed per wall second, smoothed: the basis of Retry-After. */
   #rate = 0;
   readonly #refused = new Map<string, number>();
-  readonly #actions = new Map<string, number>();
-  readonly #open = new Map<string, IncidentRecord>();
-  /** Per node, the first and last anomaly of its current streak (tick time). */
-  readonly #streaks = new Map<string, { first: number; last: number }>();
+  readonly #incidents = new IncidentWatch();
   readonly #tickLatency = new ServeHistogram(TICK_LATENCY_BOUNDS_MS, 1000);
-  readonly #timeToDetect = new ServeHistogram(INCIDENT_TIME_BOUNDS_SECONDS, 1000);
-  readonly #timeToRecover = new ServeHistogram(INCIDENT_TIME_BOUNDS_SECONDS, 1000);
   #received = 0;
   #processed = 0;
   #ticks = 0;
@@ -264,7 +255,7 @@ export class ServeEngine {
       interval: options.config.tickSeconds,
       lateness: options.config.latenessSeconds,
     });
-    this.#watchLoop();
+    this.#unsubscribe.push(this.#incidents.watch(this.loop, this.#tickTime));
     if (alerts) this.#unsubscribe.push(alerts.watch(this.loop));
     const period = Math.min(5, Math.max(0.25, options.config.tickSeconds / 4));
     this.#timer = setInterval(() => this.#kick(), period * 1000);
@@ -336,7 +327,7 @@ export class ServeEngine {
 
   /** Incidents announced and not yet closed, as last reported by the loop, their times in seconds. */
   openIncidents(): IncidentRecord[] {
-    return [...this.#open.values()].map((record) => this.#incidentInSeconds(record));
+    return [...this.#incidents.open].map((record) => this.#incidentInSeconds(record));
   }
 
   /** A loop event with its times (the event's, and those of the record it carries) in the telemetry's seconds. */
@@ -501,10 +492,10 @@ export class ServeEngine {
       tickFailures: this.#tickFailures,
       ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
       tickLatencyMs: this.#tickLatency.summary(),
-      timeToDetectSeconds: this.#timeToDetect.summary(),
-      timeToRecoverSeconds: this.#timeToRecover.summary(),
-      actionsBy: Object.fromEntries(this.#actions),
-      openIncidents: this.#open.size,
+      timeToDetectSeconds: this.#incidents.timeToDetect.summary(),
+      timeToRecoverSeconds: this.#incidents.timeToRecover.summary(),
+      actionsBy: this.#incidents.actionsBy(),
+      openIncidents: this.#incidents.openCount,
       storeQueueDepth: loop.storePending,
       ...(this.#alerts
         ? { alerts: { sent: this.#alerts.stats.sent, failed: this.#alerts.stats.failed } }
@@ -520,8 +511,8 @@ export class ServeEngine {
   } {
     return {
       tickLatencyMs: this.#tickLatency,
-      timeToDetectSeconds: this.#timeToDetect,
-      timeToRecoverSeconds: this.#timeToRecover,
+      timeToDetectSeconds: this.#incidents.timeToDetect,
+      timeToRecoverSeconds: this.#incidents.timeToRecover,
     };
   }
 
@@ -790,45 +781,6 @@ export class ServeEngine {
     this.#processed += size;
     this.#lastTickAt = this.#clock();
     this.#tickLatency.record(performance.now() - started);
-  }
-
-  /** Follows the loop's events: open incidents, time to detect and recover, actions by outcome. */
-  #watchLoop(): void {
-    const loop = this.loop;
-    const seconds = (ticks: number) => this.#tickTime.seconds(ticks);
-    this.#unsubscribe.push(
-      loop.on('anomaly', ({ ts, node }) => {
-        const streak = this.#streaks.get(node);
-        if (!streak || ts - streak.last > STREAK_GAP_TICKS) this.#streaks.set(node, { first: ts, last: ts });
-        else streak.last = ts;
-      }),
-      loop.on('incident-opened', ({ ts, incident }) => {
-        this.#open.set(incident.id, incident);
-        let first = ts;
-        for (const node of incident.nodes) {
-          const streak = this.#streaks.get(node);
-          if (streak && streak.first < first) first = streak.first;
-          this.#streaks.delete(node);
-        }
-        this.#timeToDetect.record(seconds(ts - first));
-      }),
-      loop.on('diagnosis', ({ incident }) => this.#update(incident)),
-      loop.on('escalation', ({ incident }) => this.#update(incident)),
-      loop.on('incident-resolved', ({ ts, incident }) => {
-        if (!this.#open.delete(incident.id)) return;
-        this.#timeToRecover.record(seconds((incident.closedAt ?? ts) - incident.openedAt));
-      }),
-      loop.on('action-result', ({ action }) => this.#countAction(action.outcome)),
-      loop.on('rollback', ({ result }) => this.#countAction(result.ok ? 'rolled-back' : 'rollback-failed')),
-    );
-  }
-
-  #update(incident: IncidentRecord): void {
-    if (this.#open.has(incident.id)) this.#open.set(incident.id, incident);
-  }
-
-  #countAction(outcome: string): void {
-    this.#actions.set(outcome, (this.#actions.get(outcome) ?? 0) + 1);
   }
 }
 

@@ -23,7 +23,6 @@ export { createOperatorLoop, type OperatorLoop, type OperatorLoopOptions } from 
 export type { FetchHandler, Peer, PeerIdentity } from './peer.ts';
 export { parseTopology, topologyGraph, type Topology, type TopologyNode } from './topology.ts';
 export {
-  INCIDENT_TIME_BOUNDS_SECONDS,
   ServeEngine,
   TICK_LATENCY_BOUNDS_MS,
   type EngineHealth,
@@ -32,6 +31,7 @@ export {
   type SeriesRefusal,
   type SubmitResult,
 } from './engine.ts';
+export { INCIDENT_TIME_BOUNDS_SECONDS } from './incident-watch.ts';
 export { createHandler, SESSION_HEADER, type HandlerOptions } from './handler.ts';
 export { ServeHistogram, type HistogramSummary } from './histogram.ts';
 export { escapeLabel, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
