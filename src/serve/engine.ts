@@ -19,7 +19,9 @@
  * after two seconds. The knowledge store keeps the loop's tick times; what the engine shows
  * (`openIncidents`, `eventInSeconds`, alerts, the time-to-detect and -recover figures) is in the
  * telemetry's own seconds. The open incidents, time-to-detect and -recover figures and action
- * counts come from an IncidentWatch (incident-watch.ts) that follows the loop's events.
+ * counts come from an IncidentWatch (incident-watch.ts) that follows the loop's events; the
+ * schema check of submitted rows (unknown nodes and metrics, values out of range) is a
+ * SeriesAdmission (admission.ts).
  *
  * Every refusal is counted by reason in `stats().refusedBy`: the Monitor's own rejections plus
  * what the engine and its handler refuse in front of it (a parser's bad lines, back-pressure,
@@ -35,11 +37,12 @@ import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink } from '../loop/contracts.ts';
 import type { LoopEvent } from '../loop/events.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
-import type { ColumnarBatch, MetricSpec, Sample } from '../monitor/ingest.ts';
+import type { ColumnarBatch, Sample } from '../monitor/ingest.ts';
 import { type AssembledTick, TickAssembler, TickClock } from '../monitor/ticks.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
 import type { RagDocument } from '../rag/document.ts';
 import type { LearntModels, RestoredLearning } from '../run/learning.ts';
+import { type SeriesRefusal, SeriesAdmission } from './admission.ts';
 import { AlertSender } from './alerts.ts';
 import type { EngineConfig, ExecutorConfig } from './config.ts';
 import { type HistogramSummary, ServeHistogram } from './histogram.ts';
@@ -97,20 +100,6 @@ export type SubmitResult =
       /** What was refused, for the sender. */
       detail: string;
     };
-
-/** Samples of one node and metric left out of a submission, and why. */
-export interface SeriesRefusal {
-  /** 'unknown-node', 'unknown-metric' or 'out-of-range'. */
-  reason: 'unknown-node' | 'unknown-metric' | 'out-of-range';
-  /** The node as sent. */
-  node: string;
-  /** The metric as sent. */
-  metric: string;
-  /** How many of the submission's samples this covers. */
-  samples: number;
-  /** What was wrong, for a human. */
-  detail: string;
-}
 
 /** Running figures of a {@link ServeEngine}. */
 export interface EngineStats {
@@ -204,7 +193,7 @@ export class ServeEngine {
   readonly #alerts: AlertSender | undefined;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #nodeIndex: ReadonlyMap<string, number>;
-  readonly #metricSpecs: ReadonlyMap<string, MetricSpec>;
+  readonly #admission: SeriesAdmission;
   readonly #queue: QueueItem[] = [];
   #queueHead = 0;
   #queued = 0;
@@ -247,7 +236,7 @@ export class ServeEngine {
     this.loop = operator.loop;
     this.nodes = this.loop.monitor.sources;
     this.#nodeIndex = new Map(this.nodes.map((node, i) => [node, i]));
-    this.#metricSpecs = new Map(this.loop.monitor.metrics.map((m) => [m.name, m]));
+    this.#admission = new SeriesAdmission(this.nodes, this.loop.monitor.metrics);
     this.#clock = clock;
     this.#alerts = alerts;
     this.#tickTime = new TickClock(options.config.tickSeconds);
@@ -377,60 +366,12 @@ export class ServeEngine {
       rows = samples.filter(isSampleShape);
       this.refuse('malformed', samples.length - rows.length);
     }
-    const { admitted, refused } = this.#admit(rows);
+    const { admitted, refused } = this.#admission.admit(rows);
     const result = this.#enqueue({ rows: admitted }, admitted.length);
     if (!result.accepted || refused.length === 0) return result;
     for (const r of refused)
       this.refuse(r.reason === 'out-of-range' ? 'out-of-range' : 'unknown-series', r.samples);
     return { ...result, refusedSeries: refused };
-  }
-
-  /** The samples the schema takes, and the others grouped by node, metric and reason. */
-  #admit(rows: readonly Sample[]): { admitted: readonly Sample[]; refused: SeriesRefusal[] } {
-    const monitor = this.loop.monitor;
-    let refused: Map<string, SeriesRefusal> | undefined;
-    const admitted: Sample[] = [];
-    for (const row of rows) {
-      const reason = this.#schemaRefusal(row);
-      if (reason === undefined) {
-        if (refused) admitted.push(row);
-        continue;
-      }
-      // The first refusal: the rows before it were all admitted.
-      if (!refused) {
-        refused = new Map();
-        admitted.push(...rows.slice(0, rows.indexOf(row)));
-      }
-      const key = `${reason}\u0000${row.source}\u0000${row.metric}`;
-      const entry = refused.get(key);
-      if (entry) entry.samples++;
-      else
-        refused.set(key, {
-          reason,
-          node: row.source,
-          metric: row.metric,
-          samples: 1,
-          detail: this.#explain(reason, row, monitor.metrics),
-        });
-    }
-    return refused ? { admitted, refused: [...refused.values()] } : { admitted: rows, refused: [] };
-  }
-
-  #schemaRefusal(row: Sample): SeriesRefusal['reason'] | undefined {
-    if (!this.#nodeIndex.has(row.source)) return 'unknown-node';
-    const spec = this.#metricSpecs.get(row.metric);
-    if (!spec) return 'unknown-metric';
-    if ((spec.min !== undefined && row.value < spec.min) || (spec.max !== undefined && row.value > spec.max))
-      return 'out-of-range';
-    return undefined;
-  }
-
-  #explain(reason: SeriesRefusal['reason'], row: Sample, metrics: readonly MetricSpec[]): string {
-    if (reason === 'unknown-node') return `node ${JSON.stringify(row.source)} is not in the topology`;
-    if (reason === 'unknown-metric')
-      return `metric ${JSON.stringify(row.metric)} is not in the config (${metrics.map((m) => m.name).join(', ')})`;
-    const spec = this.#metricSpecs.get(row.metric) as MetricSpec;
-    return `${row.metric} takes values in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}], got ${row.value}`;
   }
 
   /**

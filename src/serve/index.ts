@@ -28,10 +28,10 @@ export {
   type EngineHealth,
   type EngineStats,
   type ServeEngineOptions,
-  type SeriesRefusal,
   type SubmitResult,
 } from './engine.ts';
 export { INCIDENT_TIME_BOUNDS_SECONDS } from './incident-watch.ts';
+export type { SeriesRefusal } from './admission.ts';
 export { createHandler, SESSION_HEADER, type HandlerOptions } from './handler.ts';
 export { ServeHistogram, type HistogramSummary } from './histogram.ts';
 export { escapeLabel, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
