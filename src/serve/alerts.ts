@@ -97,9 +97,9 @@ export interface AlertSenderStats {
 }
 
 /** Default milliseconds an alert POST may take. */
-export const ALERT_TIMEOUT_MS = 10_000;
+const ALERT_TIMEOUT_MS = 10_000;
 /** Default `alertname` label. */
-export const DEFAULT_ALERTNAME = 'X0tta6bl4Incident';
+const DEFAULT_ALERTNAME = 'X0tta6bl4Incident';
 
 const DEFAULT_RETRIES = 3;
 const DEFAULT_RESEND_SECONDS = 60;

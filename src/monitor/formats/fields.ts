@@ -48,7 +48,7 @@ function daysInMonth(year: number, month: number): number {
  * Reads a JSON-ish timestamp: a finite number of Unix seconds or an ISO 8601 string. Returns
  * the seconds, or a detail saying what was wrong.
  */
-export function readTimestamp(ts: unknown): number | string {
+function readTimestamp(ts: unknown): number | string {
   if (typeof ts === 'number') return Number.isFinite(ts) ? ts : `ts ${String(ts)} is not finite`;
   if (typeof ts === 'string') {
     const seconds = parseIsoSeconds(ts);
