@@ -12,9 +12,9 @@
  * Closing a shared audit store leaves the database open (its owner closes it); a store from
  * {@link PGliteAuditStore.open} owns its database and closes it.
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { NotAStoreError } from './errors.ts';
-import { pgliteDatabase } from './pglite-store.ts';
+import { openPGlite, pgliteDatabase } from './pglite-store.ts';
 import { migrateStore } from './sql.ts';
 import { SqlAuditStore } from './sql-audit-store.ts';
 
@@ -33,14 +33,7 @@ export class PGliteAuditStore extends SqlAuditStore {
 
   /** Opens (creating if needed) a database of its own: a directory, `idb://<name>` or `memory://`. */
   static async open(dataDir: string): Promise<PGliteAuditStore> {
-    const db = await PGlite.create(dataDir);
-    try {
-      await migrateStore(pgliteDatabase(db), dataDir);
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    return new PGliteAuditStore(db, true);
+    return new PGliteAuditStore(await openPGlite(dataDir, dataDir), true);
   }
 
   /** Uses an already open database (e.g. `PGliteStore.database`), creating or migrating the store's tables. */

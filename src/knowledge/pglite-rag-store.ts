@@ -12,9 +12,9 @@
  * Closing a shared store leaves the database open (its owner closes it); a store from
  * {@link PGliteRagStore.open} owns its database and closes it.
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { ArgumentError } from '../errors.ts';
-import { pgliteDatabase } from './pglite-store.ts';
+import { openPGlite, pgliteDatabase } from './pglite-store.ts';
 import { migrateStore } from './sql.ts';
 import { SqlRagStore } from './sql-rag-store.ts';
 
@@ -35,14 +35,7 @@ export class PGliteRagStore extends SqlRagStore {
   static async open(dataDir: string): Promise<PGliteRagStore> {
     if (typeof dataDir !== 'string' || dataDir === '')
       throw new ArgumentError('dataDir', 'expected a data directory or a PGlite URL');
-    const db = await PGlite.create(dataDir);
-    try {
-      await migrateStore(pgliteDatabase(db), dataDir);
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    return new PGliteRagStore(db, true);
+    return new PGliteRagStore(await openPGlite(dataDir, dataDir), true);
   }
 
   /** Uses an already open database (e.g. `PGliteStore.database`), creating or migrating the store's tables. */

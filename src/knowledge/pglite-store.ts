@@ -48,15 +48,24 @@ export class PGliteStore extends SqlKnowledgeStore {
    * nothing is created in it.
    */
   static async open(dataDir: string, options: PGliteStoreOptions = {}): Promise<PGliteStore> {
-    const db = await PGlite.create(dataDir);
-    try {
-      await migrateStore(pgliteDatabase(db), options.label ?? dataDir, options.existing === true);
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    return new PGliteStore(db);
+    return new PGliteStore(await openPGlite(dataDir, options.label ?? dataDir, options.existing === true));
   }
+}
+
+/**
+ * Opens the PGlite database at `dataDir` with the stores' tables created or migrated
+ * (`migrateStore`, naming the store `label`), closing it again when that fails.
+ * @internal
+ */
+export async function openPGlite(dataDir: string, label: string, existing = false): Promise<PGlite> {
+  const db = await PGlite.create(dataDir);
+  try {
+    await migrateStore(pgliteDatabase(db), label, existing);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
 }
 
 /** PGlite (or one of its transactions) as the stores' query interface. */
