@@ -10,7 +10,7 @@ import { ArgumentError } from '../errors.ts';
 import { Rng } from '../random.ts';
 import { PLANNED_CHANGE_KINDS, type PlannedChangeSpec } from './changes.ts';
 import { FAULT_VARIANTS, type FaultSpec, SIM_FAULT_KINDS, type SimFaultKind } from './faults.ts';
-import { checkFaultWindow, poolOf, targetPools } from './schedule.ts';
+import { checkFaultWindow, DEFAULT_MIN_DURATION, DEFAULT_WARMUP, poolOf, targetPools } from './schedule.ts';
 import type { Topology } from './topology.ts';
 
 /** What to schedule. */
@@ -62,8 +62,8 @@ export function scheduleArrivals(options: ArrivalOptions): ArrivalSchedule {
     rate = DEFAULT_FAULT_RATE,
     changesPerHour = 0,
     kinds = SIM_FAULT_KINDS,
-    warmup = 600,
-    minDuration = 60,
+    warmup = DEFAULT_WARMUP,
+    minDuration = DEFAULT_MIN_DURATION,
     maxDuration = 600,
   } = options;
   checkFaultWindow({ topology, hours, kinds, warmup, minDuration, maxDuration });

@@ -31,9 +31,10 @@ export interface ScheduleOptions {
   readonly maxDuration?: number;
 }
 
-/** Fault-free ticks at the start of a schedule, and the shortest fault, by default. */
-const DEFAULT_WARMUP = 600;
-const DEFAULT_MIN_DURATION = 60;
+/** Fault-free ticks at the start of a schedule by default (both schedulers'). */
+export const DEFAULT_WARMUP = 600;
+/** The shortest fault by default, ticks (both schedulers'). */
+export const DEFAULT_MIN_DURATION = 60;
 
 /**
  * The most faults of each kind that fit in `hours`: after the warm-up, every fault needs a slot
