@@ -198,6 +198,28 @@ function baseUrl(tls: boolean, hostname: string, port: number): string {
 
 const EVENT_STREAM = /^text\/event-stream\b/i;
 
+/**
+ * The Listener of a started server. Its `close` marks the server closing (a request arriving
+ * from then on is answered 503) and runs the runtime's `stop` once, however often it is called.
+ */
+function startedListener(
+  where: Pick<Listener, 'url' | 'port' | 'runtime'>,
+  inFlight: InFlight,
+  stop: (graceful: boolean) => Promise<void>,
+): Listener {
+  let closing: Promise<void> | undefined;
+  return {
+    ...where,
+    close(graceful = true) {
+      if (!closing) {
+        inFlight.closing = true;
+        closing = stop(graceful);
+      }
+      return closing;
+    },
+  };
+}
+
 /** The answer to a request that arrives while the server is closing. */
 function closingResponse(): Response {
   return new Response(JSON.stringify({ error: 'shutting-down', detail: 'the server is shutting down' }), {
@@ -416,25 +438,15 @@ async function listenNode(handler: FetchHandler, settings: Settings): Promise<Li
     serveNodeRequest(handler, inFlight, origin, req, res, peerOf).catch(() => res.destroy());
   });
 
-  let closing: Promise<void> | undefined;
-  return {
-    url: origin,
-    port,
-    runtime: 'node',
-    close(graceful = true) {
-      closing ??= (async () => {
-        inFlight.closing = true;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        if (graceful) {
-          server.closeIdleConnections();
-          await inFlight.settle(settings.closeTimeoutMs);
-        }
-        server.closeAllConnections();
-        await closed;
-      })();
-      return closing;
-    },
-  };
+  return startedListener({ url: origin, port, runtime: 'node' }, inFlight, async (graceful) => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    if (graceful) {
+      server.closeIdleConnections();
+      await inFlight.settle(settings.closeTimeoutMs);
+    }
+    server.closeAllConnections();
+    await closed;
+  });
 }
 
 async function serveNodeRequest(
@@ -643,29 +655,20 @@ async function listenDeno(handler: FetchHandler, settings: Settings): Promise<Li
     },
   });
   const port = server.addr.port;
-  let closing: Promise<void> | undefined;
-  return {
-    url: baseUrl(tls !== undefined, settings.hostname, port),
-    port,
-    runtime: 'deno',
-    close(graceful = true) {
-      closing ??= (async () => {
-        inFlight.closing = true;
-        const stopped = server.shutdown();
-        await inFlight.settle(graceful ? settings.closeTimeoutMs : 0);
-        // Deno has no forced close: past the bound, what is left is abandoned with the process.
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([
-          stopped,
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, graceful ? settings.closeTimeoutMs : 0);
-          }),
-        ]);
-        clearTimeout(timer);
-      })();
-      return closing;
-    },
-  };
+  const url = baseUrl(tls !== undefined, settings.hostname, port);
+  return startedListener({ url, port, runtime: 'deno' }, inFlight, async (graceful) => {
+    const stopped = server.shutdown();
+    await inFlight.settle(graceful ? settings.closeTimeoutMs : 0);
+    // Deno has no forced close: past the bound, what is left is abandoned with the process.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      stopped,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceful ? settings.closeTimeoutMs : 0);
+      }),
+    ]);
+    clearTimeout(timer);
+  });
 }
 
 // ---- Bun --------------------------------------------------------------------------------------
@@ -711,21 +714,12 @@ async function listenBun(handler: FetchHandler, settings: Settings): Promise<Lis
       );
     },
   });
-  let closing: Promise<void> | undefined;
-  return {
-    url: baseUrl(tls !== undefined, settings.hostname, server.port),
-    port: server.port,
-    runtime: 'bun',
-    close(graceful = true) {
-      closing ??= (async () => {
-        inFlight.closing = true;
-        if (graceful) {
-          void server.stop(false);
-          await inFlight.settle(settings.closeTimeoutMs);
-        }
-        await server.stop(true);
-      })();
-      return closing;
-    },
-  };
+  const url = baseUrl(tls !== undefined, settings.hostname, server.port);
+  return startedListener({ url, port: server.port, runtime: 'bun' }, inFlight, async (graceful) => {
+    if (graceful) {
+      void server.stop(false);
+      await inFlight.settle(settings.closeTimeoutMs);
+    }
+    await server.stop(true);
+  });
 }
