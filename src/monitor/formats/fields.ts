@@ -64,52 +64,33 @@ function readTimestamp(ts: unknown): number | string {
  * its refusal (with `line`). Used by the JSON formats, whose fields arrive already typed.
  */
 export function admitRecord(record: unknown, line: number, samples: Sample[], refused: LineRefusal[]): void {
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-    refused.push({
-      line,
+  const checked = checkRecord(record);
+  if ('reason' in checked) refused.push({ line, ...checked });
+  else samples.push(checked);
+}
+
+/** The record's sample, or the first thing wrong with it (in the order the fields are checked). */
+function checkRecord(record: unknown): Sample | Omit<LineRefusal, 'line'> {
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    return {
       reason: 'not-an-object',
       detail: `expected {"ts","node","metric","value"}, got ${describe(record)}`,
-    });
-    return;
-  }
-  const { ts, node, metric, value } = record as Record<string, unknown>;
+    };
+  const fields = record as Record<string, unknown>;
+  const { ts, node, metric, value } = fields;
   if (ts === undefined || node === undefined || metric === undefined || value === undefined) {
-    const missing = (['ts', 'node', 'metric', 'value'] as const).filter(
-      (k) => (record as Record<string, unknown>)[k] === undefined,
-    );
-    refused.push({ line, reason: 'missing-field', detail: `missing ${missing.join(', ')}` });
-    return;
+    const missing = (['ts', 'node', 'metric', 'value'] as const).filter((k) => fields[k] === undefined);
+    return { reason: 'missing-field', detail: `missing ${missing.join(', ')}` };
   }
-  if (typeof node !== 'string' || node.length === 0) {
-    refused.push({
-      line,
-      reason: 'bad-node',
-      detail: `node must be a non-empty string, got ${describe(node)}`,
-    });
-    return;
-  }
-  if (typeof metric !== 'string' || metric.length === 0) {
-    refused.push({
-      line,
-      reason: 'bad-metric',
-      detail: `metric must be a non-empty string, got ${describe(metric)}`,
-    });
-    return;
-  }
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    refused.push({
-      line,
-      reason: 'bad-value',
-      detail: `value must be a finite number, got ${describe(value)}`,
-    });
-    return;
-  }
+  if (typeof node !== 'string' || node.length === 0)
+    return { reason: 'bad-node', detail: `node must be a non-empty string, got ${describe(node)}` };
+  if (typeof metric !== 'string' || metric.length === 0)
+    return { reason: 'bad-metric', detail: `metric must be a non-empty string, got ${describe(metric)}` };
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return { reason: 'bad-value', detail: `value must be a finite number, got ${describe(value)}` };
   const seconds = typeof ts === 'number' && Number.isFinite(ts) ? ts : readTimestamp(ts);
-  if (typeof seconds === 'string') {
-    refused.push({ line, reason: 'bad-timestamp', detail: seconds });
-    return;
-  }
-  samples.push({ source: node, metric, ts: seconds, value });
+  if (typeof seconds === 'string') return { reason: 'bad-timestamp', detail: seconds };
+  return { source: node, metric, ts: seconds, value };
 }
 
 /** A short, bounded description of a value for a refusal's detail. */
