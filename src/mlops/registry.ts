@@ -223,12 +223,14 @@ export class ModelRegistry {
     name: string,
     digest: string,
   ): Promise<ModelVersionRecord | undefined> {
+    // The champion first: a version is registered before it is promoted, so a history read after
+    // it holds it, even when another writer registers and promotes in between.
+    const champion = aliasStack(await this.#aliasEvents(name, CHAMPION)).at(-1);
     const history = await this.#store.listModelVersions(name);
     const latest = history.at(-1);
     if (latest && latest.kind !== input.kind)
       throw new ArgumentError('kind', `${name} is a ${latest.kind} model, not ${input.kind}`);
     const version = (latest?.version ?? 0) + 1;
-    const champion = aliasStack(await this.#aliasEvents(name, CHAMPION)).at(-1);
     const parent = input.parent === undefined ? (champion ?? latest?.version ?? null) : input.parent;
     if (parent !== null && !history.some((v) => v.version === parent))
       throw new ArgumentError('parent', `${name} has no version ${parent}`);
