@@ -61,6 +61,7 @@ const SERVERS: ReadonlyArray<readonly [string, string[], string]> = [
   ['/usr/bin/prometheus', ['--version'], 'Prometheus'],
   ['/usr/bin/prometheus-node-exporter', ['--version'], 'node_exporter'],
   ['/usr/bin/prometheus-alertmanager', ['--version'], 'Alertmanager'],
+  ['/usr/sbin/nats-server', ['--version'], 'nats-server'],
   ['openssl', ['version'], 'OpenSSL'],
   [join(postgresBin(), 'postgres'), ['--version'], 'PostgreSQL'],
   [join(postgresBin(), 'initdb'), ['--version'], 'initdb (PostgreSQL)'],
@@ -105,7 +106,7 @@ const checks: Record<string, Check> = {
   async servers() {
     // The real servers the service's tests start on loopback (Debian's packages; `.ci/run` installs them).
     const apt =
-      'apt-get install prometheus prometheus-node-exporter prometheus-alertmanager openssl postgresql';
+      'apt-get install prometheus prometheus-node-exporter prometheus-alertmanager openssl postgresql nats-server';
     const found = await Promise.all(
       SERVERS.map(([file, args, what]) =>
         firstLine(file, args, what, apt).then((line) => `${what} ${versionIn(line)}`),
