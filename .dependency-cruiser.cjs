@@ -31,6 +31,7 @@ const LAYERS = [
       'src/compat/',
       'src/cli/',
       'src/serve/',
+      'src/cluster/',
       'src/index\\.',
     ],
   },
