@@ -1,7 +1,8 @@
-// Decision scoring: linear scores of candidate feature rows, a low-rank (LoRA-style) adapter
-// merged into the weights, constraint masks, a stable softmax with temperature, argmax, and one
-// gradient step of the adapter. Pointers are byte addresses laid out by the host
-// (src/kernels/scoring/wasm.ts); matrices are row-major f32.
+// Decision scoring: linear scores of candidate feature rows, low-rank (LoRA) adapters on the
+// feature projection and the per-action head merged into the weights, constraint masks, a stable
+// softmax with temperature, argmax, and one gradient step (forward, backward, SGD) of the
+// adapters. Pointers are byte addresses laid out by the host (src/kernels/scoring/wasm.ts);
+// matrices are row-major f32.
 import { alignedHeapBase } from './lib/heap';
 
 /** First 16-byte aligned address the host may use. */
@@ -10,19 +11,54 @@ export function heapBase(): usize {
 }
 
 /**
- * merged[j] = weights[j] + sum_k a[j*rank + k] * b[k]: folds the adapter into the weights, so a
- * batch costs one dot product per candidate whatever the rank (x.w + (x.A).B = x.(w + A.B)).
- * Scalar and in order on purpose: it runs once per parameter change, and the TS twin repeats
- * these f32 sums bit for bit, so both backends agree on which scores are NaN or infinite.
+ * merged[c*f + j] = base[j] + scale * sum_k a[j*rank + k] * b[c*rank + k] for each of `columns`
+ * columns of B (one per action for the action head, a single one for the feature projection):
+ * folds one adapter into the weights, so a batch costs one dot product per candidate whatever
+ * the rank (x.w + s (x.A).B = x.(w + s A.B)). Scalar and in order on purpose: it runs once per
+ * parameter change, and the TS twin repeats these f32 operations bit for bit, so both backends
+ * agree on which scores are NaN or infinite.
  */
-export function mergeAdapter(weights: usize, a: usize, b: usize, features: i32, rank: i32, merged: usize): void {
-  for (let j = 0; j < features; j++) {
-    let sum = load<f32>(weights + (<usize>j << 2));
-    const row = a + (<usize>(j * rank) << 2);
-    for (let k = 0; k < rank; k++) {
-      sum += load<f32>(row + (<usize>k << 2)) * load<f32>(b + (<usize>k << 2));
+export function mergeAdapter(
+  base: usize,
+  a: usize,
+  b: usize,
+  features: i32,
+  rank: i32,
+  columns: i32,
+  scale: f32,
+  merged: usize,
+): void {
+  for (let c = 0; c < columns; c++) {
+    const column = b + (<usize>(c * rank) << 2);
+    const out = merged + (<usize>(c * features) << 2);
+    for (let j = 0; j < features; j++) {
+      let delta: f32 = 0;
+      const row = a + (<usize>(j * rank) << 2);
+      for (let k = 0; k < rank; k++) {
+        delta += load<f32>(row + (<usize>k << 2)) * load<f32>(column + (<usize>k << 2));
+      }
+      store<f32>(out + (<usize>j << 2), load<f32>(base + (<usize>j << 2)) + scale * delta);
     }
-    store<f32>(merged + (<usize>j << 2), sum);
+  }
+}
+
+/**
+ * out[i] = rows[i] . merged[columns[i]] for `count` rows of `features` floats each, where
+ * merged holds one weight row per action (`mergeAdapter` of the action head) and columns[i]
+ * (i32, checked by the host) names row i's action.
+ */
+export function scoreRowsByColumn(
+  rows: usize,
+  columns: usize,
+  count: i32,
+  features: i32,
+  merged: usize,
+  out: usize,
+): void {
+  const rowBytes = <usize>features << 2;
+  for (let i = 0; i < count; i++) {
+    const weights = merged + <usize>load<i32>(columns + (<usize>i << 2)) * rowBytes;
+    store<f32>(out + (<usize>i << 2), dot(rows + <usize>i * rowBytes, weights, features));
   }
 }
 
@@ -208,22 +244,85 @@ function expNonPositive(x: v128): v128 {
   return v128.andnot(e, f32x4.lt(x, f32x4.splat(-87.33654)));
 }
 
+let bad: i32 = 0;
+
+/** Parameters the last `trainStep` would have made non-finite (0 when the step is usable). */
+export function lastBad(): i32 {
+  return bad;
+}
+
 /**
- * One gradient step of the adapter for one observed candidate x, where `step` is
- * learningRate * dLoss/dScore: B' = B - step * (x.A) and A' = A - step * x (outer) B, written to
- * aOut/bOut so the host keeps the old adapter if the step overflows. Returns how many new values
- * are not finite.
+ * One stochastic gradient step of the LoRA adapters for one observed candidate, forward and
+ * backward in one call. x is the candidate (f floats) and xd the adapter's input, x after
+ * dropout (the same pointer when there is none). The training forward is
+ *   s = x.w + scale (xd.Ap).Bp + scale (xd.Ah).bh
+ * (Ap, Bp: the feature projection's adapter, when `projection`; Ah and the action's row bh of
+ * the action head's B, when `head`). The loss is 0.5 (s - target)^2 (`loss` 0) or the logistic
+ * loss of sigmoid(s) against target in [0, 1] (`loss` 1); with g its derivative in s and
+ * step = learningRate * g * scale, the plain SGD step on each adapter is
+ *   B' = B - step (xd.A)   and   A' = A - step xd (outer) B,
+ * both from the old values, written to the *Out buffers so the host keeps the old adapter when
+ * `lastBad()` reports a non-finite value. Returns s.
  */
-export function adapterStep(x: usize, features: i32, rank: i32, a: usize, b: usize, step: f32, aOut: usize, bOut: usize): i32 {
-  // Scalar in both builds: f x r is small next to a batch, and a step is bound by its call cost.
-  let bad = 0;
+export function trainStep(
+  x: usize,
+  xd: usize,
+  features: i32,
+  rank: i32,
+  weights: usize,
+  scale: f32,
+  projection: bool,
+  ap: usize,
+  bp: usize,
+  head: bool,
+  ah: usize,
+  bh: usize,
+  loss: i32,
+  target: f64,
+  learningRate: f64,
+  apOut: usize,
+  bpOut: usize,
+  ahOut: usize,
+  bhOut: usize,
+): f32 {
+  let score = dot(x, weights, features);
+  if (projection) score += scale * lowRank(xd, features, rank, ap, bp);
+  if (head) score += scale * lowRank(xd, features, rank, ah, bh);
+  const gradient = loss == 0 ? <f64>score - target : 1.0 / (1.0 + Math.exp(-<f64>score)) - target;
+  const step = <f32>(learningRate * gradient * <f64>scale);
+  bad = 0;
+  if (projection) bad += sgd(xd, features, rank, ap, bp, step, apOut, bpOut);
+  if (head) bad += sgd(xd, features, rank, ah, bh, step, ahOut, bhOut);
+  return score;
+}
+
+/** (x.A).b for A f x r (row-major) and b r values. */
+function lowRank(x: usize, features: i32, rank: i32, a: usize, b: usize): f32 {
+  let sum: f32 = 0;
+  for (let k = 0; k < rank; k++) {
+    let h: f32 = 0;
+    for (let j = 0; j < features; j++) {
+      h += load<f32>(x + (<usize>j << 2)) * load<f32>(a + (<usize>(j * rank + k) << 2));
+    }
+    sum += h * load<f32>(b + (<usize>k << 2));
+  }
+  return sum;
+}
+
+/**
+ * B' = B - step (x.A), A' = A - step x (outer) B into aOut and bOut; returns how many new values
+ * are not finite. Scalar in both builds: f x r is small next to a batch, and a step is bound by
+ * its call cost.
+ */
+function sgd(x: usize, features: i32, rank: i32, a: usize, b: usize, step: f32, aOut: usize, bOut: usize): i32 {
+  let nonFinite = 0;
   for (let k = 0; k < rank; k++) {
     let h: f32 = 0;
     for (let j = 0; j < features; j++) {
       h += load<f32>(x + (<usize>j << 2)) * load<f32>(a + (<usize>(j * rank + k) << 2));
     }
     const next = load<f32>(b + (<usize>k << 2)) - step * h;
-    if (!isFinite(next)) bad++;
+    if (!isFinite(next)) nonFinite++;
     store<f32>(bOut + (<usize>k << 2), next);
   }
   for (let j = 0; j < features; j++) {
@@ -231,9 +330,9 @@ export function adapterStep(x: usize, features: i32, rank: i32, a: usize, b: usi
     for (let k = 0; k < rank; k++) {
       const o = <usize>(j * rank + k) << 2;
       const next = load<f32>(a + o) - scaled * load<f32>(b + (<usize>k << 2));
-      if (!isFinite(next)) bad++;
+      if (!isFinite(next)) nonFinite++;
       store<f32>(aOut + o, next);
     }
   }
-  return bad;
+  return nonFinite;
 }

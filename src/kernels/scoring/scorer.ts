@@ -1,16 +1,21 @@
 /**
- * The scorer: argument checks, the choice of backend (wasm.ts or twin.ts), the softmax options
- * and the adapter's learning step. See index.ts for the model and its numbers.
+ * The scorer: argument checks, the choice of backend (wasm.ts or twin.ts), the softmax options,
+ * the adapters' initialisation and their learning step with its dropout. See index.ts for the
+ * model and its numbers.
  */
 import { ArgumentError, DimensionError } from '../../errors.ts';
+import { Rng } from '../../random.ts';
 import { checkArray, checkFinite, checkInt, checkLength } from '../../validate.ts';
 import { chooseBackend, type BackendOptions } from '../loader.ts';
 import { ScoringTwin } from './twin.ts';
-import type { AdapterParameters, ScoreResult, ScoringCore } from './types.ts';
+import type { AdapterParameters, ScoreResult, ScorerShape, ScoringCore } from './types.ts';
 import { ScoringWasm, scoringKernel } from './wasm.ts';
 
 /** The loss an `update` step descends: squared error on the score, or logistic on sigmoid(score). */
 export type Loss = 'squared' | 'logistic';
+
+/** How A is drawn when not given (B always starts at zero, so a fresh adapter changes nothing). */
+export type AdapterInitialisation = 'kaiming-uniform' | 'gaussian';
 
 /** How to build a scorer. */
 export interface ScorerOptions extends BackendOptions {
@@ -18,13 +23,38 @@ export interface ScorerOptions extends BackendOptions {
   features: number;
   /** Adapter rank (r), >= 0; 0 means no adapter. Default 0. */
   rank?: number;
-  /** Initial parameters; missing ones default to w = 0, B = 0 and A uniform in +-1/sqrt(f). */
+  /** Factor of every adapter's output (LoRA's alpha / r), finite and > 0. Default 1. */
+  scale?: number;
+  /** Whether the feature projection (shared by every candidate) carries an adapter. Default true. */
+  projection?: boolean;
+  /**
+   * Actions of the action head (n): each action has its own row of the head's B, so it learns
+   * its own correction. Default 0 (no action head); needs rank >= 1.
+   */
+  actions?: number;
+  /**
+   * Probability of dropping each adapter input while training (inverted dropout: kept inputs
+   * are scaled by 1 / (1 - p)), in [0, 1); the masks come from a PRNG seeded by `seed`, so a
+   * run repeats exactly. Scoring never drops. Default 0.
+   */
+  dropout?: number;
+  /** Initial base weights, f values. Default 0. */
   weights?: Float32Array;
-  /** The adapter's down-projection A, f x r, row-major. */
+  /** The feature projection's down-projection A, f x r, row-major. Default: drawn (`initialisation`). */
   a?: Float32Array;
-  /** The adapter's up-projection B, r values. */
+  /** The feature projection's up-projection B, r values. Default 0. */
   b?: Float32Array;
-  /** Seed of the deterministic PRNG that initialises A when `a` is not given. Default 1. */
+  /** The action head's A, f x r, row-major. Default: drawn (`initialisation`). */
+  headA?: Float32Array;
+  /** The action head's B, n x r, row-major (action i's row at i * r). Default 0. */
+  headB?: Float32Array;
+  /**
+   * How A is drawn when not given: 'kaiming-uniform' U(+-1/sqrt(f)) (PEFT's default, Kaiming
+   * uniform with a = sqrt(5)) or 'gaussian' N(0, (1/r)^2) (PEFT's "gaussian"). Default
+   * 'kaiming-uniform'.
+   */
+  initialisation?: AdapterInitialisation;
+  /** Seed of the PRNG (src/random.ts) that draws A and the dropout masks. Default 1. */
   seed?: number;
 }
 
@@ -34,6 +64,8 @@ export interface ScoreOptions {
   allowed?: Uint8Array;
   /** Softmax temperature, finite and > 0. Default 1; lower is greedier. */
   temperature?: number;
+  /** Each candidate's action, in 0..n-1: required with an action head, refused without one. */
+  actions?: Int32Array;
 }
 
 /** Options of one learning step. */
@@ -42,6 +74,8 @@ export interface UpdateOptions {
   learningRate: number;
   /** Default 'squared'. */
   loss?: Loss;
+  /** The candidate's action, in 0..n-1: required with an action head, refused without one. */
+  action?: number;
 }
 
 /** What the scorer predicted for the observed candidate before the step, and its loss. */
@@ -65,38 +99,90 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
   }
   const features = checkInt('features', options.features, 1, 1 << 20);
   const rank = checkInt('rank', options.rank ?? 0, 0, 4096);
-  if (features * rank > MAX_ADAPTER_FLOATS) {
+  const actions = checkInt('actions', options.actions ?? 0, 0, 1 << 16);
+  if (actions > 0 && rank === 0) throw new ArgumentError('actions', 'an action head needs rank >= 1');
+  const projection = options.projection ?? true;
+  if (typeof projection !== 'boolean')
+    throw new ArgumentError('projection', `expected a boolean, got ${String(projection)}`);
+  const scale = checkFinite('scale', options.scale ?? 1);
+  if (scale <= 0) throw new ArgumentError('scale', `expected > 0, got ${scale}`);
+  const dropout = checkFinite('dropout', options.dropout ?? 0);
+  if (!(dropout >= 0 && dropout < 1))
+    throw new ArgumentError('dropout', `expected a value in [0, 1), got ${dropout}`);
+  const initialisation = options.initialisation ?? 'kaiming-uniform';
+  if (initialisation !== 'kaiming-uniform' && initialisation !== 'gaussian')
+    throw new ArgumentError(
+      'initialisation',
+      `expected 'kaiming-uniform' or 'gaussian', got ${String(initialisation)}`,
+    );
+  const seed = checkInt('seed', options.seed ?? 1, 0, 0xffffffff);
+  // Each A twice (a step writes a spare), the head's B and one merged weight row per action.
+  if (features * rank * 4 + actions * (rank + features) > MAX_ADAPTER_FLOATS) {
     throw new DimensionError(
       'rank',
-      `features x rank is at most ${MAX_ADAPTER_FLOATS}, got ${features} x ${rank}`,
+      `features x rank is at most ${MAX_ADAPTER_FLOATS / 4} (and actions x (rank + features) the rest of ${MAX_ADAPTER_FLOATS}), got ${features} x ${rank} with ${actions} actions`,
     );
   }
+  const shape: ScorerShape = { features, rank, projection: projection && rank > 0, actions, scale };
   const core =
     chooseBackend(options) === 'wasm'
-      ? new ScoringWasm(features, rank, options.module ?? (await scoringKernel.init()))
-      : new ScoringTwin(features, rank);
-  const scorer = new Scorer(core, features, rank);
+      ? new ScoringWasm(shape, options.module ?? (await scoringKernel.init()))
+      : new ScoringTwin(shape);
+  const draws = new Rng(seed);
+  const projected = shape.projection ? rank : 0;
+  // A is drawn for the projection first, then for the head, so a given seed draws the same
+  // projection whether or not there is a head.
+  const a = options.a ?? initialA(features, projected, initialisation, draws);
+  const headA = actions ? (options.headA ?? initialA(features, rank, initialisation, draws)) : undefined;
+  const scorer = new Scorer(core, shape, dropout, seed);
   scorer.setParameters({
     weights: options.weights ?? new Float32Array(features),
-    a: options.a ?? initialA(features, rank, options.seed ?? 1),
-    b: options.b ?? new Float32Array(rank),
+    a,
+    b: options.b ?? new Float32Array(projected),
+    ...(actions ? { headA, headB: options.headB ?? new Float32Array(actions * rank) } : {}),
   });
   return scorer;
 }
 
-/** Scores batches of candidates and learns its adapter; make one with `createScorer`. */
+/** Scores batches of candidates and learns its adapters; make one with `createScorer`. */
 export class Scorer {
   readonly #core: ScoringCore;
+  readonly #shape: ScorerShape;
+  readonly #dropout: number;
+  readonly #masks: Rng;
 
-  /** Wraps a backend; use `createScorer`, which also validates the shapes and sets parameters. */
-  constructor(
-    core: ScoringCore,
-    /** Features per candidate (f). */
-    readonly features: number,
-    /** Adapter rank (r). */
-    readonly rank: number,
-  ) {
+  /** Wraps a backend; use `createScorer`, which validates the options and sets the parameters. */
+  constructor(core: ScoringCore, shape: ScorerShape, dropout: number, seed: number) {
     this.#core = core;
+    this.#shape = shape;
+    this.#dropout = dropout;
+    // Its own stream, so the masks never shift A's initial draw from the same seed.
+    this.#masks = new Rng(seed).fork();
+  }
+
+  /** Features per candidate (f). */
+  get features(): number {
+    return this.#shape.features;
+  }
+
+  /** Adapter rank (r). */
+  get rank(): number {
+    return this.#shape.rank;
+  }
+
+  /** Actions of the action head (0 without one). */
+  get actions(): number {
+    return this.#shape.actions;
+  }
+
+  /** Whether the feature projection carries an adapter. */
+  get projection(): boolean {
+    return this.#shape.projection;
+  }
+
+  /** The factor of every adapter's output. */
+  get scale(): number {
+    return this.#shape.scale;
   }
 
   /** 'wasm' or 'ts'. */
@@ -107,13 +193,22 @@ export class Scorer {
   /** Replaces every parameter (copied in); shapes as in `AdapterParameters`, values finite. */
   setParameters(parameters: AdapterParameters): void {
     if (typeof parameters !== 'object' || parameters === null) {
-      throw new ArgumentError('parameters', 'expected { weights, a, b }');
+      throw new ArgumentError('parameters', 'expected { weights, a, b, headA?, headB? }');
     }
-    const { features: f, rank: r } = this;
+    const { features: f, rank: r, actions: n } = this.#shape;
+    const projected = this.#shape.projection ? r : 0;
     const weights = checkFiniteArray('weights', parameters.weights, f);
-    const a = checkFiniteArray('a', parameters.a, f * r);
-    const b = checkFiniteArray('b', parameters.b, r);
-    this.#core.setParameters({ weights, a, b });
+    const a = checkFiniteArray('a', parameters.a, f * projected);
+    const b = checkFiniteArray('b', parameters.b, projected);
+    if (!n && (parameters.headA !== undefined || parameters.headB !== undefined))
+      throw new ArgumentError('headA', 'this scorer has no action head');
+    const head = n
+      ? {
+          headA: checkFiniteArray('headA', parameters.headA, f * r),
+          headB: checkFiniteArray('headB', parameters.headB, n * r),
+        }
+      : {};
+    this.#core.setParameters({ weights, a, b, ...head });
   }
 
   /** A copy of the current parameters (save them; restore with `setParameters`). */
@@ -127,14 +222,12 @@ export class Scorer {
    */
   score(candidates: Float32Array, options: ScoreOptions = {}): ScoreResult {
     if (typeof options !== 'object' || options === null) {
-      throw new ArgumentError('options', 'expected { allowed?, temperature? }');
+      throw new ArgumentError('options', 'expected { allowed?, temperature?, actions? }');
     }
+    const f = this.#shape.features;
     const rows = checkArray<Float32Array>('candidates', candidates, Float32Array);
-    if (rows.length % this.features !== 0) {
-      throw new DimensionError(
-        'candidates',
-        `length ${rows.length} is not a multiple of features (${this.features})`,
-      );
+    if (rows.length % f !== 0) {
+      throw new DimensionError('candidates', `length ${rows.length} is not a multiple of features (${f})`);
     }
     if (rows.length > MAX_BATCH_FLOATS) {
       throw new DimensionError(
@@ -142,7 +235,7 @@ export class Scorer {
         `at most ${MAX_BATCH_FLOATS} floats per batch, got ${rows.length}`,
       );
     }
-    const count = rows.length / this.features;
+    const count = rows.length / f;
     let allowed: Uint8Array | undefined;
     if (options.allowed !== undefined) {
       allowed = checkArray<Uint8Array>('allowed', options.allowed, Uint8Array);
@@ -150,21 +243,24 @@ export class Scorer {
     }
     const temperature = checkFinite('temperature', options.temperature ?? 1);
     if (temperature <= 0) throw new ArgumentError('temperature', `expected > 0, got ${temperature}`);
-    return this.#core.score(rows, count, allowed, temperature);
+    return this.#core.score(rows, count, this.#checkActions(options.actions, count), allowed, temperature);
   }
 
   /**
-   * One stochastic gradient step of the adapter (A and B; w stays fixed, as in LoRA) for one
-   * observed candidate `x` (length f, finite) and its `outcome`: any finite number for the squared
-   * loss 0.5 (score - outcome)^2, a value in [0, 1] for the logistic loss on sigmoid(score).
-   * Needs rank >= 1. A step that would overflow f32 throws and leaves the parameters unchanged.
+   * One stochastic gradient step of the adapters (A and B of each; w stays fixed, as in LoRA)
+   * for one observed candidate `x` (length f, finite) and its `outcome`: any finite number for
+   * the squared loss 0.5 (score - outcome)^2, a value in [0, 1] for the logistic loss on
+   * sigmoid(score). The forward, the gradient and the step run in the backend (the wasm
+   * kernel's `trainStep`), on x after dropout when `dropout` > 0. Needs rank >= 1. A step that
+   * would overflow f32 throws and leaves the parameters unchanged.
    */
   update(x: Float32Array, outcome: number, options: UpdateOptions): UpdateResult {
-    if (this.rank === 0) throw new ArgumentError('rank', 'update needs an adapter (rank >= 1)');
-    const row = checkFiniteArray('x', x, this.features);
+    const { features: f, rank: r, actions: n } = this.#shape;
+    if (r === 0) throw new ArgumentError('rank', 'update needs an adapter (rank >= 1)');
+    const row = checkFiniteArray('x', x, f);
     const y = checkFinite('outcome', outcome);
     if (typeof options !== 'object' || options === null) {
-      throw new ArgumentError('options', 'expected { learningRate, loss? }');
+      throw new ArgumentError('options', 'expected { learningRate, loss?, action? }');
     }
     const learningRate = checkFinite('learningRate', options.learningRate);
     if (learningRate <= 0) throw new ArgumentError('learningRate', `expected > 0, got ${learningRate}`);
@@ -175,15 +271,48 @@ export class Scorer {
     if (loss === 'logistic' && (y < 0 || y > 1)) {
       throw new ArgumentError('outcome', `the logistic loss needs an outcome in [0, 1], got ${y}`);
     }
-    const score = this.#core.scoreOne(row);
-    const result = loss === 'squared' ? squared(score, y) : logistic(score, y);
-    if (!this.#core.step(row, learningRate * result.gradient)) {
+    let action = 0;
+    if (n) action = checkInt('action', options.action, 0, n - 1);
+    else if (options.action !== undefined)
+      throw new ArgumentError('action', 'this scorer has no action head');
+    const { score, taken } = this.#core.train({
+      x: row,
+      dropped: this.#dropout > 0 ? this.#drop(row) : row,
+      action,
+      loss: loss === 'squared' ? 0 : 1,
+      target: y,
+      learningRate,
+    });
+    if (!taken) {
       throw new ArgumentError(
         'learningRate',
         `step ${learningRate} overflows the adapter; parameters unchanged`,
       );
     }
+    const result = loss === 'squared' ? squared(score, y) : logistic(score, y);
     return { score, prediction: result.prediction, loss: result.loss };
+  }
+
+  /** Inverted dropout: each input kept with probability 1 - p and then scaled by 1 / (1 - p). */
+  #drop(x: Float32Array): Float32Array {
+    const keep = 1 - this.#dropout;
+    return x.map((v) => (this.#masks.next() < keep ? v / keep : 0));
+  }
+
+  #checkActions(actions: Int32Array | undefined, count: number): Int32Array | undefined {
+    const n = this.#shape.actions;
+    if (!n) {
+      if (actions !== undefined) throw new ArgumentError('actions', 'this scorer has no action head');
+      return undefined;
+    }
+    if (actions === undefined)
+      throw new ArgumentError('actions', `this scorer has an action head: give each candidate's action`);
+    const checked = checkArray<Int32Array>('actions', actions, Int32Array);
+    checkLength('actions', checked, count);
+    const bad = checked.findIndex((i) => i < 0 || i >= n);
+    if (bad >= 0)
+      throw new ArgumentError('actions', `element ${bad} is ${checked[bad]}; expected 0..${n - 1}`);
+    return checked;
   }
 }
 
@@ -206,19 +335,19 @@ function checkFiniteArray(name: string, value: unknown, length: number): Float32
   return array;
 }
 
-/** LoRA's initialisation: A small and random (seeded, reproducible), so B learns first. */
-function initialA(features: number, rank: number, seed: number): Float32Array {
-  checkInt('seed', seed, 0, 0xffffffff);
+/**
+ * LoRA's initialisation of A (f x r), drawn from `draws`: Kaiming-uniform U(+-1/sqrt(f)) or
+ * Gaussian N(0, (1/r)^2), as in Hugging Face PEFT. B starts at zero, so B learns first.
+ */
+function initialA(
+  features: number,
+  rank: number,
+  initialisation: AdapterInitialisation,
+  draws: Rng,
+): Float32Array {
   const a = new Float32Array(features * rank);
   const bound = 1 / Math.sqrt(features);
-  let state = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    a[i] = (2 * unit - 1) * bound;
-  }
+  for (let i = 0; i < a.length; i++)
+    a[i] = initialisation === 'gaussian' ? draws.normal() / rank : (2 * draws.next() - 1) * bound;
   return a;
 }
