@@ -117,7 +117,8 @@ interface Tally {
 /**
  * Chooses among registered policies and learns from outcomes. The planner is built at the first
  * decision and rebuilt when the set of policies (or a cost, risk or duration) changes; learned success
- * rates carry over, the scorer's adapter starts afresh.
+ * rates and the scorer's adapter carry over: the feature projection's weights whole, the action
+ * head's row of every surviving policy (a new policy's row starts at zero).
  */
 export class DecisionEngine {
   /** The registered policies (Python's `engine.ranker`). */
@@ -252,9 +253,17 @@ export class DecisionEngine {
           risk: p.risk,
           duration: p.duration,
         }));
+        const previous = this.#planner?.ready;
         this.#planner = {
           key,
-          ready: UtilityPlanner.create({ actions, backend: this.#backend }, this.successRates),
+          ready: (async () => {
+            // What the previous planner learnt, taken once it is built (it learns synchronously).
+            const adapter = previous ? (await previous).adapter() : undefined;
+            return UtilityPlanner.create(
+              { actions, backend: this.#backend, ...(adapter ? { adapter } : {}) },
+              this.successRates,
+            );
+          })(),
         };
       }
       const planner = await this.#planner.ready;

@@ -4,7 +4,8 @@
  * `AnomalyDetectionSystem` scores metric vectors against learned baselines with the stats
  * kernel; `DecisionEngine` ranks `Policy` objects with the engine's planner (src/plan's
  * `UtilityPlanner`) and learns from outcomes; `MLOpsManager` registers models and judges their
- * health over src/mlops; `LoRAConfig` is the adapter's validated settings. These names live only here, not in the root export.
+ * health over src/mlops; `LoRAConfig` configures the decision scorer's LoRA adapters (it lives in
+ * src/plan and is re-exported here). The other names live only here, not in the root export.
  */
 export {
   AnomalyDetectionSystem,
@@ -32,7 +33,8 @@ export {
   LoRAConfig,
   type LoRAConfigOptions,
   type LoRAInitialisation,
-  type LoRAScaling,
+  type LoRASettings,
+  type LoRATargetModule,
 } from './lora.ts';
 export {
   MLOpsManager,

@@ -2,8 +2,9 @@
  * The planner: turns a diagnosis into scored (action, target) candidates and picks one.
  * Each candidate is a feature vector scored in the wasm scoring kernel as expected utility
  * (learned success probability x benefit - cost - risk, plus evidence from runbooks and
- * policies), with a LoRA-style low-rank adapter that learns a correction from outcomes.
- * Every score comes with the per-feature contributions that produced it.
+ * policies), with LoRA low-rank adapters (configured by a `LoRAConfig`, src/plan/lora.ts) on the
+ * feature projection and the per-action head that learn a correction from outcomes. Every score
+ * comes with the per-feature contributions that produced it.
  */
 import type { CauseCandidate } from '../knowledge/records.ts';
 import { createScorer, type Scorer } from '../kernels/scoring/index.ts';
@@ -17,6 +18,7 @@ import {
 } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
 import { DEFAULT_ACTIONS, type ActionSpec } from './actions.ts';
+import { LoRAConfig, type LoRASettings } from './lora.ts';
 import { PolicyRegistry } from './policy.ts';
 import { mean, spread, SuccessRates } from './posteriors.ts';
 
@@ -96,8 +98,8 @@ export interface Plan {
 export interface UtilityPlannerOptions {
   /** The actions to choose among (default `DEFAULT_ACTIONS`). */
   actions?: readonly ActionSpec[];
-  /** Adapter rank (default 4). */
-  rank?: number;
+  /** The scorer's low-rank adapters (default `new LoRAConfig()`: r 8, alpha 16, both modules). */
+  lora?: LoRAConfig;
   /** Adapter learning rate (default 0.05). */
   learningRate?: number;
   /** How many root-cause targets to consider (default 3). */
@@ -111,24 +113,33 @@ export interface UtilityPlannerOptions {
   backend?: 'auto' | 'wasm' | 'ts';
   /**
    * Adapter weights learnt before (from {@link UtilityPlanner.adapter}, e.g. restored from the
-   * model registry) to start from instead of a fresh adapter; their rank sets `rank`.
+   * model registry) to start from instead of a fresh adapter. They must have been learnt under
+   * the same `lora` configuration (ArgumentError otherwise). Actions are matched by name: an
+   * action of `actions` the adapter knows keeps its row of the action head, a new one starts at
+   * zero, and rows of actions no longer offered are dropped.
    */
   adapter?: PlannerAdapter;
 }
 
 /**
- * The planner's learnt adapter: A (features x rank, row-major) and B (rank), over the fixed base
- * weights of {@link FEATURES}. Plain numbers, so it stores as JSON.
+ * The planner's learnt adapters over the fixed base weights of {@link FEATURES}, with the
+ * configuration they were learnt under. Plain numbers, so it stores as JSON.
  */
 export interface PlannerAdapter {
   /** The feature names, in vector order, that the adapter was learnt over. */
   features: readonly string[];
-  /** The adapter's rank r. */
-  rank: number;
-  /** The down-projection A, features x r, row-major. */
+  /** The LoRA configuration it was learnt under. */
+  config: LoRASettings;
+  /** The action head's actions, in row order (empty when the head is not targeted). */
+  actions: readonly string[];
+  /** The feature projection's A, features x r, row-major (empty when not targeted). */
   a: readonly number[];
-  /** The up-projection B, r values. */
+  /** The feature projection's B, r values (empty when not targeted). */
   b: readonly number[];
+  /** The action head's A, features x r, row-major (empty when not targeted). */
+  headA: readonly number[];
+  /** The action head's B, one row of r values per action of `actions`. */
+  headB: readonly number[];
 }
 
 /** Scores candidates, explains them, and learns from outcomes. Create with `UtilityPlanner.create`. */
@@ -140,8 +151,12 @@ export class UtilityPlanner {
   readonly policies: PolicyRegistry = new PolicyRegistry();
   /** Learned success posteriors per (signature, action). */
   readonly successRates: SuccessRates;
+  /** The scorer's adapter configuration. */
+  readonly lora: LoRAConfig;
   readonly #actions: Map<string, ActionSpec>;
-  readonly #options: Required<Omit<UtilityPlannerOptions, 'actions' | 'backend' | 'adapter'>>;
+  /** Each action's row in the action head, by name. */
+  readonly #actionIndex: Map<string, number>;
+  readonly #options: Required<Omit<UtilityPlannerOptions, 'actions' | 'backend' | 'adapter' | 'lora'>>;
 
   private constructor(
     private readonly scorer: Scorer,
@@ -150,7 +165,10 @@ export class UtilityPlanner {
     successRates: SuccessRates,
   ) {
     this.#actions = new Map(actions.map((a) => [a.name, a]));
-    this.#options = { rank: 4, learningRate: 0.05, targets: 3, plausible: 0.5, ...stripUndefined(options) };
+    this.#actionIndex = new Map([...this.#actions.keys()].map((name, i) => [name, i]));
+    const { lora, learningRate = 0.05, targets = 3, plausible = 0.5 } = options;
+    this.lora = lora ?? new LoRAConfig();
+    this.#options = { learningRate, targets, plausible };
     this.successRates = successRates;
   }
 
@@ -163,22 +181,44 @@ export class UtilityPlanner {
     options: UtilityPlannerOptions = {},
     successRates: SuccessRates = new SuccessRates(),
   ): Promise<UtilityPlanner> {
-    const adapter = options.adapter === undefined ? undefined : checkAdapter(options.adapter);
-    const rank = adapter?.rank ?? options.rank ?? 4;
+    const lora = options.lora ?? new LoRAConfig();
+    if (!(lora instanceof LoRAConfig)) throw new ArgumentError('options.lora', 'expected a LoRAConfig');
+    const actions = options.actions ?? DEFAULT_ACTIONS;
+    const names = [...new Set(actions.map((a) => a.name))];
+    const head = lora.targets('action-head');
+    const projection = lora.targets('feature-projection');
+    const adapter = options.adapter === undefined ? undefined : checkPlannerAdapter(options.adapter, lora);
     const scorer = await createScorer({
       features: FEATURES.length,
-      rank,
+      rank: lora.r,
+      scale: lora.scale,
+      projection,
+      actions: head ? names.length : 0,
+      dropout: lora.dropout,
+      initialisation: lora.initialisation,
+      seed: lora.seed,
       backend: options.backend,
       weights: BASE_WEIGHTS,
-      ...(adapter ? { a: Float32Array.from(adapter.a), b: Float32Array.from(adapter.b) } : {}),
+      ...(adapter && projection ? { a: Float32Array.from(adapter.a), b: Float32Array.from(adapter.b) } : {}),
+      ...(adapter && head
+        ? { headA: Float32Array.from(adapter.headA), headB: headRows(adapter, names, lora.r) }
+        : {}),
     });
-    return new UtilityPlanner(scorer, options.actions ?? DEFAULT_ACTIONS, { ...options, rank }, successRates);
+    return new UtilityPlanner(scorer, actions, { ...options, lora }, successRates);
   }
 
-  /** A copy of the adapter learnt so far, to save and pass back as `UtilityPlannerOptions.adapter`. */
+  /** A copy of the adapters learnt so far, to save and pass back as `UtilityPlannerOptions.adapter`. */
   adapter(): PlannerAdapter {
-    const { a, b } = this.scorer.parameters();
-    return { features: [...FEATURES], rank: this.scorer.rank, a: Array.from(a), b: Array.from(b) };
+    const { a, b, headA, headB } = this.scorer.parameters();
+    return {
+      features: [...FEATURES],
+      config: this.lora.toJSON(),
+      actions: this.scorer.actions ? [...this.#actionIndex.keys()] : [],
+      a: Array.from(a),
+      b: Array.from(b),
+      headA: headA ? Array.from(headA) : [],
+      headB: headB ? Array.from(headB) : [],
+    };
   }
 
   /** Known actions. */
@@ -194,11 +234,17 @@ export class UtilityPlanner {
     const rows = this.#candidates(diagnosis, tried);
     const x = new Float32Array(rows.length * FEATURES.length);
     const allowed = new Uint8Array(rows.length);
+    const actions = new Int32Array(rows.length);
     rows.forEach((row, i) => {
       x.set(row.vector, i * FEATURES.length);
       allowed[i] = row.excluded ? 0 : 1;
+      actions[i] = this.#actionIndex.get(row.action)!;
     });
-    const result = this.scorer.score(x, { allowed, temperature: 0.25 });
+    const result = this.scorer.score(x, {
+      allowed,
+      temperature: 0.25,
+      ...(this.scorer.actions ? { actions } : {}),
+    });
     const candidates = rows
       .map(
         (row, i): Candidate => ({
@@ -229,7 +275,16 @@ export class UtilityPlanner {
     const f = candidate.features;
     const realised = (healed ? f.benefit * 2 : 0) - f.cost - f.risk;
     const x = Float32Array.from(FEATURES.map((name) => f[name]));
-    this.scorer.update(x, realised, { learningRate: this.#options.learningRate });
+    const action = this.#actionIndex.get(candidate.action);
+    if (action === undefined)
+      throw new ArgumentError(
+        'candidate.action',
+        `"${candidate.action}" is not one of this planner's actions`,
+      );
+    this.scorer.update(x, realised, {
+      learningRate: this.#options.learningRate,
+      ...(this.scorer.actions ? { action } : {}),
+    });
   }
 
   #candidates(d: Diagnosis, tried: ReadonlySet<string>) {
@@ -323,23 +378,56 @@ export function attemptKey(action: string, target: Target): string {
   return `${action}@${targetKey(target)}`;
 }
 
-/** The adapter if it fits this planner's features (ArgumentError naming what does not). */
-function checkAdapter(adapter: PlannerAdapter): PlannerAdapter {
+/**
+ * The adapter if it was learnt over the planner's features under `lora` (ArgumentError naming
+ * what does not fit: a different configuration is refused, never silently re-shaped).
+ */
+export function checkPlannerAdapter(adapter: PlannerAdapter, lora: LoRAConfig): PlannerAdapter {
   if (adapter === null || typeof adapter !== 'object')
-    throw new ArgumentError('options.adapter', 'expected { features, rank, a, b }');
-  const { features, rank, a, b } = adapter;
+    throw new ArgumentError('options.adapter', 'expected { features, config, actions, a, b, headA, headB }');
+  const { features, config, actions, a, b, headA, headB } = adapter;
   if (!Array.isArray(features) || features.join() !== FEATURES.join())
     throw new ArgumentError(
       'options.adapter.features',
       `learnt over [${String(features)}], not this planner's [${FEATURES.join()}]`,
     );
-  if (!Number.isInteger(rank) || rank < 1)
-    throw new ArgumentError('options.adapter.rank', `expected an integer >= 1, got ${String(rank)}`);
-  if (!Array.isArray(a) || a.length !== FEATURES.length * rank)
-    throw new ArgumentError('options.adapter.a', `expected ${FEATURES.length * rank} numbers`);
-  if (!Array.isArray(b) || b.length !== rank)
-    throw new ArgumentError('options.adapter.b', `expected ${rank} numbers`);
+  let learnt: LoRAConfig;
+  try {
+    learnt = LoRAConfig.fromJSON(config);
+  } catch (cause) {
+    throw new ArgumentError('options.adapter.config', `is no LoRA configuration (${String(cause)})`);
+  }
+  if (!learnt.equals(lora))
+    throw new ArgumentError(
+      'options.adapter.config',
+      `learnt under LoRA (${learnt}), not this planner's (${lora}): refused, never re-shaped`,
+    );
+  const r = lora.r;
+  const f = FEATURES.length;
+  const projected = lora.targets('feature-projection') ? r : 0;
+  const headed = lora.targets('action-head');
+  const finite = (name: string, xs: unknown, length: number) => {
+    if (!Array.isArray(xs) || xs.length !== length || !xs.every(Number.isFinite))
+      throw new ArgumentError(`options.adapter.${name}`, `expected ${length} finite numbers`);
+  };
+  if (!Array.isArray(actions) || !actions.every((n) => typeof n === 'string'))
+    throw new ArgumentError('options.adapter.actions', 'expected a list of action names');
+  finite('a', a, f * projected);
+  finite('b', b, projected);
+  finite('headA', headA, headed ? f * r : 0);
+  finite('headB', headB, headed ? actions.length * r : 0);
   return adapter;
+}
+
+/** The action head's B for `names`: each known action's learnt row, zeros for a new one. */
+function headRows(adapter: PlannerAdapter, names: readonly string[], r: number): Float32Array {
+  const rows = new Float32Array(names.length * r);
+  const learnt = new Map(adapter.actions.map((name, i) => [name, i]));
+  names.forEach((name, i) => {
+    const at = learnt.get(name);
+    if (at !== undefined) rows.set(adapter.headB.slice(at * r, (at + 1) * r), i * r);
+  });
+  return rows;
 }
 
 /** Runbook support s in 0..1 counts as 4s prior successes. */
@@ -356,8 +444,4 @@ function explain(vector: Float32Array, score: number): string {
   const terms = parts.slice(0, 3).map((p) => `${p.name} ${p.value >= 0 ? '+' : ''}${p.value.toFixed(2)}`);
   if (Math.abs(learned) >= 0.01) terms.push(`learned ${learned >= 0 ? '+' : ''}${learned.toFixed(2)}`);
   return terms.join(', ');
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -57,6 +57,7 @@ export {
   type LearningParts,
   type LearntModelKey,
   type LearntModels,
+  type RestoreLearningOptions,
   type RestoredLearning,
   type SaveLearningOptions,
 } from './learning.ts';

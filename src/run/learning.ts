@@ -30,11 +30,12 @@ import type { BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import { ModelNotFoundError } from '../mlops/errors.ts';
 import { CHAMPION, isIntactVersion, type ModelAuditLog, ModelRegistry } from '../mlops/registry.ts';
 import {
-  FEATURES,
+  checkPlannerAdapter,
   type PlannerAdapter,
   type UtilityPlanner,
   type UtilityPlannerOptions,
 } from '../plan/decision.ts';
+import { LoRAConfig } from '../plan/lora.ts';
 import { RagDiagnoser } from '../rag/diagnoser.ts';
 import type { RagDocument } from '../rag/document.ts';
 import { fromBase64, toBase64 } from '../security/bytes.ts';
@@ -118,12 +119,27 @@ export interface SaveLearningOptions {
   promote?: boolean;
 }
 
+/** Options of {@link restoreLearning}. */
+export interface RestoreLearningOptions {
+  /**
+   * The LoRA configuration the engine's planner runs (default `new LoRAConfig()`, the planner's
+   * default): an adapter learnt under another one is not restored (a note says why) and the
+   * planner starts a fresh adapter.
+   */
+  lora?: LoRAConfig;
+}
+
 /**
  * The engine's learnt models in `store`: each model's champion, else its newest version. A model
- * never registered is left out silently; one that is damaged or does not fit is left out with a
- * note. Never throws for what the store holds.
+ * never registered is left out silently; one that is damaged or does not fit (an adapter learnt
+ * under another LoRA configuration included) is left out with a note. Never throws for what the
+ * store holds.
  */
-export async function restoreLearning(store: ModelStore): Promise<RestoredLearning> {
+export async function restoreLearning(
+  store: ModelStore,
+  options: RestoreLearningOptions = {},
+): Promise<RestoredLearning> {
+  const lora = options.lora ?? new LoRAConfig();
   const registry = new ModelRegistry(store);
   const restored: RestoredLearning = { versions: {}, notes: [] };
   for (const key of Object.keys(LEARNT_MODELS) as LearntModelKey[]) {
@@ -140,7 +156,8 @@ export async function restoreLearning(store: ModelStore): Promise<RestoredLearni
       restored.notes.push(`${ref} does not match its digest: not restored`);
       continue;
     }
-    const problem = ARTEFACT_CHECKS[key](record.artefact);
+    const problem =
+      key === 'adapter' ? adapterProblem(record.artefact, lora) : ARTEFACT_CHECKS[key](record.artefact);
     if (problem) {
       restored.notes.push(`${ref} ${problem}: not restored`);
       continue;
@@ -153,11 +170,13 @@ export async function restoreLearning(store: ModelStore): Promise<RestoredLearni
 
 const RESTART_HOLD = stateLayout(DEFAULT_PARAMS).window + 1;
 
-/** Why an artefact cannot be restored, per model; undefined when it can. */
-const ARTEFACT_CHECKS: Record<LearntModelKey, (artefact: unknown) => string | undefined> = {
+/** Why an artefact cannot be restored, per model but the adapter; undefined when it can. */
+const ARTEFACT_CHECKS: Record<
+  Exclude<LearntModelKey, 'adapter'>,
+  (artefact: unknown) => string | undefined
+> = {
   successRates: (a) =>
     Array.isArray(a) && a.every(isPosterior) ? undefined : 'is not a list of Beta posteriors',
-  adapter: (a) => adapterProblem(a as PlannerAdapter),
   detector: (a) => detectorProblem(a),
   incidents: (a) =>
     Array.isArray(a) && a.every((d) => d && typeof d.id === 'string' && d.source === 'incident')
@@ -178,15 +197,31 @@ function isPosterior(p: Posterior): boolean {
   );
 }
 
-function adapterProblem(adapter: PlannerAdapter): string | undefined {
-  if (!adapter || typeof adapter !== 'object') return 'is not an adapter';
-  if (!Array.isArray(adapter.features) || adapter.features.join() !== FEATURES.join())
-    return "was learnt over other features than the planner's";
-  const { rank, a, b } = adapter;
-  const finite = (xs: unknown) => Array.isArray(xs) && xs.every((x) => Number.isFinite(x));
-  if (!Number.isInteger(rank) || rank < 1 || !finite(a) || !finite(b)) return 'is not an adapter';
-  if (a.length !== FEATURES.length * rank || b.length !== rank) return 'has weights of the wrong shape';
-  return undefined;
+/** Why the planner would refuse the adapter under `lora` (its own check), or undefined. */
+function adapterProblem(adapter: unknown, lora: LoRAConfig): string | undefined {
+  try {
+    checkPlannerAdapter(adapter as PlannerAdapter, lora);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ArgumentError)) throw error;
+    const detail = error.message.slice(error.argument.length + 2);
+    switch (error.argument) {
+      case 'options.adapter.features':
+        return "was learnt over other features than the planner's";
+      case 'options.adapter.config':
+        // Learnt under another configuration: the planner starts a fresh adapter instead.
+        return detail.startsWith('learnt under')
+          ? `was ${detail.replace(/: refused.*$/, '')} (a fresh adapter starts)`
+          : 'records no LoRA configuration it was learnt under';
+      case 'options.adapter.a':
+      case 'options.adapter.b':
+      case 'options.adapter.headA':
+      case 'options.adapter.headB':
+        return 'has weights of the wrong shape';
+      default:
+        return 'is not an adapter';
+    }
+  }
 }
 
 function detectorProblem(artefact: unknown, params: DetectorParams = DEFAULT_PARAMS): string | undefined {
@@ -390,7 +425,7 @@ export async function saveLearning(
   > = {
     successRates: (a: Posterior[]) => ({ parameters: {}, counts: { posteriors: a.length } }),
     adapter: (a: PlannerAdapter) => ({
-      parameters: { rank: a.rank, features: a.features.length },
+      parameters: { lora: { ...a.config }, features: a.features.length, actions: [...a.actions] },
       counts: {},
     }),
     detector: (a: DetectorArtefact) => ({

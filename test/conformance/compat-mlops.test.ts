@@ -20,7 +20,7 @@ describe('MLOpsManager and LoRAConfig (compat)', () => {
     expect(config.alpha).toBe(16);
     expect(config.scale).toBe(2);
     expect(config.dropout).toBe(0);
-    expect(config.scaling).toBe('standard');
+    expect(config.useRslora).toBe(false);
     expect(config.initialisation).toBe('kaiming-uniform');
   });
 
@@ -29,7 +29,7 @@ describe('MLOpsManager and LoRAConfig (compat)', () => {
       r: 16,
       alpha: 32,
       dropout: 0.1,
-      scaling: 'rank-stabilised',
+      useRslora: true,
       initialisation: 'gaussian',
     });
     expect([config.r, config.alpha, config.dropout]).toEqual([16, 32, 0.1]);
@@ -38,20 +38,20 @@ describe('MLOpsManager and LoRAConfig (compat)', () => {
     expect(config.toJSON()).toMatchObject({
       r: 16,
       alpha: 32,
-      scaling: 'rank-stabilised',
+      useRslora: true,
       initialisation: 'gaussian',
     });
     expect(() => new LoRAConfig({ r: 0 })).toThrow(/^r: /);
     expect(() => new LoRAConfig({ r: 2.5 })).toThrow(ArgumentError);
     expect(() => new LoRAConfig({ alpha: -1 })).toThrow(/^alpha: /);
     expect(() => new LoRAConfig({ dropout: 1 })).toThrow(/^dropout: /);
-    expect(() => new LoRAConfig({ scaling: 'sqrt' as 'standard' })).toThrow(/^scaling: /);
+    expect(() => new LoRAConfig({ useRslora: 'yes' as unknown as boolean })).toThrow(/^useRslora: /);
   });
 
   it('targets the modules that carry an adapter, and refuses the others by name', () => {
     expect(new LoRAConfig().targetModules).toEqual([...LORA_TARGET_MODULES]);
-    expect(new LoRAConfig({ targetModules: ['decision-scorer', 'decision-scorer'] }).targetModules).toEqual([
-      'decision-scorer',
+    expect(new LoRAConfig({ targetModules: ['action-head', 'action-head'] }).targetModules).toEqual([
+      'action-head',
     ]);
     expect(() => new LoRAConfig({ targetModules: ['q_proj', 'v_proj'] })).toThrow(/no module "q_proj"/);
     expect(() => new LoRAConfig({ targetModules: [] })).toThrow(/^targetModules: /);

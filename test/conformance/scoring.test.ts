@@ -368,6 +368,240 @@ for (const backend of ['wasm', 'ts'] as const) {
   });
 }
 
+/** A's and B's of both adapters, drawn from a seed (wasm and twin get the same ones). */
+function lora(f: number, r: number, n: number, seed: number) {
+  const draw = (length: number, k: number, size: number) =>
+    Float32Array.from({ length }, (_, i) => Math.sin(seed * 7 + k * 1000 + i) * size);
+  return {
+    weights: draw(f, 0, 1),
+    a: draw(f * r, 1, 1 / Math.sqrt(f)),
+    b: draw(r, 2, 0.5),
+    headA: draw(f * r, 3, 1 / Math.sqrt(f)),
+    headB: draw(n * r, 4, 0.5),
+  };
+}
+
+/** The score of x for action i, unfolded in f64: x.w + scale ((x.A).B + (x.Ah).Bh[i]). */
+function unfolded(
+  p: ReturnType<typeof lora>,
+  x: ArrayLike<number>,
+  f: number,
+  r: number,
+  i: number,
+  scale: number,
+  projection = true,
+): number {
+  let score = 0;
+  for (let j = 0; j < f; j++) score += x[j] * p.weights[j];
+  for (let k = 0; k < r; k++) {
+    let h = 0;
+    let hh = 0;
+    for (let j = 0; j < f; j++) {
+      h += x[j] * p.a[j * r + k];
+      hh += x[j] * p.headA[j * r + k];
+    }
+    score += scale * ((projection ? h * p.b[k] : 0) + hh * p.headB[i * r + k]);
+  }
+  return score;
+}
+
+describe('LoRA adapters: action head, scale, dropout and training in the kernel', () => {
+  it('wasm and twin agree with the unfolded product, per action, for any scale', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.constantFrom(0.5, 1, 2, 16 / Math.sqrt(8)),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 1000 }),
+        async (f, r, n, count, scale, projection, seed) => {
+          const p = lora(f, r, n, seed);
+          const options = {
+            features: f,
+            rank: r,
+            actions: n,
+            scale,
+            projection,
+            weights: p.weights,
+            ...(projection ? { a: p.a, b: p.b } : {}),
+            headA: p.headA,
+            headB: p.headB,
+          };
+          const wasm = await createScorer({ ...options, backend: 'wasm' });
+          const twin = await createScorer({ ...options, backend: 'ts' });
+          const rows = Float32Array.from({ length: count * f }, (_, i) => Math.cos(seed + i));
+          const actions = Int32Array.from({ length: count }, (_, i) => (i * 5 + seed) % n);
+          const u = wasm.score(rows, { actions });
+          const v = twin.score(rows, { actions });
+          expect(u.best).toBe(v.best);
+          for (let i = 0; i < count; i++) {
+            const x = rows.subarray(i * f, (i + 1) * f);
+            const expected = unfolded(p, x, f, r, actions[i], scale, projection);
+            const bound = 1e-5 * (1 + Math.abs(expected) + f * r * scale);
+            expect(Math.abs(u.scores[i] - expected)).toBeLessThanOrEqual(bound);
+            expect(Math.abs(v.scores[i] - expected)).toBeLessThanOrEqual(bound);
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('wasm and twin agree on training steps: both adapters, rank-stabilised scale, dropout', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.constantFrom(0, 0.3),
+        fc.constantFrom('squared' as const, 'logistic' as const),
+        fc.integer({ min: 0, max: 1000 }),
+        async (f, r, n, dropout, loss, seed) => {
+          const options = { features: f, rank: r, actions: n, scale: 16 / Math.sqrt(r), dropout, seed };
+          const wasm = await createScorer({ ...options, backend: 'wasm' });
+          const twin = await createScorer({ ...options, backend: 'ts' });
+          for (let step = 0; step < 6; step++) {
+            const x = Float32Array.from({ length: f }, (_, j) => 0.5 * Math.sin(seed + step * 7 + j));
+            const outcome = (step + seed) % 2;
+            const update = { learningRate: 0.01, loss, ...(n ? { action: step % n } : {}) };
+            const u = wasm.update(x, outcome, update);
+            const v = twin.update(x, outcome, update);
+            expect(u.score).toBeCloseTo(v.score, 3);
+            expect(u.loss).toBeCloseTo(v.loss, 3);
+          }
+          const [p, q] = [wasm.parameters(), twin.parameters()];
+          for (const key of ['a', 'b', 'headA', 'headB'] as const)
+            p[key]?.forEach((value, i) => expect(value).toBeCloseTo(q[key]?.[i] ?? NaN, 3));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  for (const backend of ['wasm', 'ts'] as const) {
+    it(`takes the gradient's step: A and B move by -learningRate x dLoss, checked by finite differences (${backend})`, async () => {
+      const f = 3;
+      const r = 2;
+      const scale = 2;
+      const p = lora(f, r, 2, 11);
+      const x = new Float32Array([0.5, -1, 0.25]);
+      const lossAt = (q: typeof p) => 0.5 * (unfolded(q, x, f, r, 1, scale) - 1) ** 2;
+      const scorer = await createScorer({ features: f, rank: r, actions: 2, scale, backend, ...p });
+      const learningRate = 1e-3;
+      scorer.update(x, 1, { learningRate, action: 1 });
+      const after = scorer.parameters();
+      for (const key of ['a', 'b', 'headA', 'headB'] as const)
+        p[key].forEach((value, i) => {
+          const nudged = { ...p, [key]: Float32Array.from(p[key]) };
+          const h = 1e-3;
+          nudged[key][i] = value + h;
+          const up = lossAt(nudged);
+          nudged[key][i] = value - h;
+          const gradient = (up - lossAt(nudged)) / (2 * h);
+          expect((after[key] as Float32Array)[i] - value).toBeCloseTo(-learningRate * gradient, 5);
+        });
+    });
+
+    it(`reduces the loss on a toy problem only the action head can solve (${backend})`, async () => {
+      // Two actions with the same features: one heals, one does not. The shared projection
+      // cannot tell them apart; each action's row of the head can.
+      const scorer = await createScorer({
+        features: 4,
+        rank: 8,
+        actions: 2,
+        scale: 2,
+        projection: false,
+        backend,
+      });
+      const x = new Float32Array([1, 0.5, 0.2, 1]);
+      const total = () =>
+        scorer.update(x, 1, { learningRate: 1e-9, loss: 'logistic', action: 0 }).loss +
+        scorer.update(x, 0, { learningRate: 1e-9, loss: 'logistic', action: 1 }).loss;
+      const before = total();
+      for (let i = 0; i < 200; i++) {
+        scorer.update(x, 1, { learningRate: 0.05, loss: 'logistic', action: 0 });
+        scorer.update(x, 0, { learningRate: 0.05, loss: 'logistic', action: 1 });
+      }
+      expect(total()).toBeLessThan(before / 10);
+      const result = scorer.score(new Float32Array([...x, ...x]), { actions: new Int32Array([1, 0]) });
+      expect(result.best).toBe(1);
+      expect(result.probabilities[1]).toBeGreaterThan(0.99);
+      expect(scorer.parameters().a).toHaveLength(0);
+    });
+
+    it(`scales the adapters' output and keeps the projection's weights apart from the head's (${backend})`, async () => {
+      const p = lora(3, 2, 2, 5);
+      const x = new Float32Array([1, 2, -1]);
+      const at = async (scale: number) =>
+        (await createScorer({ features: 3, rank: 2, actions: 2, scale, backend, ...p })).score(x, {
+          actions: new Int32Array([1]),
+        }).scores[0];
+      const base = p.weights[0] + 2 * p.weights[1] - p.weights[2];
+      expect(((await at(2)) - base) / ((await at(1)) - base)).toBeCloseTo(2, 4);
+      expect(await at(0.5)).toBeCloseTo(unfolded(p, x, 3, 2, 1, 0.5), 5);
+    });
+
+    it(`draws dropout masks from the seed: reproducible, and never while scoring (${backend})`, async () => {
+      const run = async (seed: number, dropout: number) => {
+        const scorer = await createScorer({ features: 6, rank: 4, actions: 2, dropout, seed, backend });
+        const x = new Float32Array([1, -1, 0.5, 2, 0, 1]);
+        const first = scorer.score(x, { actions: new Int32Array([0]) }).scores[0];
+        expect(scorer.score(x, { actions: new Int32Array([0]) }).scores[0]).toBe(first);
+        for (let i = 0; i < 20; i++) scorer.update(x, i % 2, { learningRate: 0.05, action: i % 2 });
+        return scorer.parameters();
+      };
+      expect(await run(3, 0.5)).toEqual(await run(3, 0.5));
+      expect((await run(3, 0.5)).headB).not.toEqual((await run(4, 0.5)).headB);
+      // Same seed, same initial A: only the masks differ.
+      expect((await run(3, 0.5)).headB).not.toEqual((await run(3, 0)).headB);
+    });
+
+    it(`initialises A Kaiming-uniform or Gaussian N(0, 1/r^2), B at zero (${backend})`, async () => {
+      const kaiming = (await createScorer({ features: 64, rank: 8, actions: 3, backend })).parameters();
+      expect(kaiming.a.every((v) => Math.abs(v) <= 1 / 8)).toBe(true);
+      expect(kaiming.headA?.every((v) => Math.abs(v) <= 1 / 8)).toBe(true);
+      expect([...kaiming.b, ...(kaiming.headB ?? [])].every((v) => v === 0)).toBe(true);
+      const gaussian = (
+        await createScorer({ features: 64, rank: 8, backend, initialisation: 'gaussian', seed: 9 })
+      ).parameters().a;
+      const sd = Math.sqrt(gaussian.reduce((s, v) => s + v * v, 0) / gaussian.length);
+      expect(sd).toBeGreaterThan(0.8 / 8);
+      expect(sd).toBeLessThan(1.2 / 8);
+      expect(gaussian.some((v) => Math.abs(v) > 1 / 8)).toBe(true);
+    });
+  }
+
+  it('checks the adapter options and the actions of batches and updates', async () => {
+    await expect(createScorer({ features: 2, actions: 2 })).rejects.toThrow(/^actions: /);
+    await expect(createScorer({ features: 2, rank: 1, scale: 0 })).rejects.toThrow(/^scale: /);
+    await expect(createScorer({ features: 2, rank: 1, dropout: 1 })).rejects.toThrow(/^dropout: /);
+    await expect(
+      createScorer({ features: 2, rank: 1, initialisation: 'orthogonal' as 'gaussian' }),
+    ).rejects.toThrow(/^initialisation: /);
+    await expect(createScorer({ features: 2, rank: 1, projection: 1 as unknown as boolean })).rejects.toThrow(
+      /^projection: /,
+    );
+    await expect(
+      createScorer({ features: 2, rank: 1, actions: 2, headB: new Float32Array(3) }),
+    ).rejects.toThrow(/^headB: /);
+    await expect(createScorer({ features: 2, rank: 1, headA: new Float32Array(2) })).rejects.toThrow(
+      /^headA: /,
+    );
+    const headed = await createScorer({ features: 2, rank: 1, actions: 2 });
+    const x = new Float32Array(2);
+    expect(() => headed.score(x)).toThrow(/^actions: /);
+    expect(() => headed.score(x, { actions: new Int32Array([2]) })).toThrow(/^actions: element 0/);
+    expect(() => headed.score(x, { actions: new Int32Array(2) })).toThrow(/^actions: /);
+    expect(() => headed.update(x, 1, { learningRate: 0.1 })).toThrow(/^action: /);
+    expect(() => headed.update(x, 1, { learningRate: 0.1, action: -1 })).toThrow(/^action: /);
+    const flat = await createScorer({ features: 2, rank: 1 });
+    expect(() => flat.score(x, { actions: new Int32Array([0]) })).toThrow(/^actions: /);
+    expect(() => flat.update(x, 1, { learningRate: 0.1, action: 0 })).toThrow(/^action: /);
+  });
+});
+
 describe('scoring argument checks', () => {
   it('validates the scorer shape and backend', async () => {
     await expect(createScorer({ features: 0 })).rejects.toThrow(/^features: /);

@@ -133,6 +133,11 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
   // A is drawn for the projection first, then for the head, so a given seed draws the same
   // projection whether or not there is a head.
   const a = options.a ?? initialA(features, projected, initialisation, draws);
+  if (!actions && (options.headA !== undefined || options.headB !== undefined))
+    throw new ArgumentError(
+      options.headA !== undefined ? 'headA' : 'headB',
+      'this scorer has no action head',
+    );
   const headA = actions ? (options.headA ?? initialA(features, rank, initialisation, draws)) : undefined;
   const scorer = new Scorer(core, shape, dropout, seed);
   scorer.setParameters({
