@@ -18,6 +18,8 @@ const LAYERS = [
   // below the loop, run and serve, which register versions, feed health and roll back through them.
   { name: 'mlops', paths: ['src/mlops/'] },
   { name: 'loop', paths: ['src/loop/'] },
+  // Users' ONNX models in the loop's and the planner's place, registered in the model registry.
+  { name: 'onnx', paths: ['src/onnx/'] },
   { name: 'sim', paths: ['src/sim/'] },
   { name: 'run', paths: ['src/run/'] },
   // The entry points: commands, services, the compatibility layer, the pictures of a run (the

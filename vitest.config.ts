@@ -51,6 +51,7 @@ export default defineConfig({
       '@noble/ciphers/aes.js',
       'snappyjs',
       '@bufbuild/protobuf/wire',
+      'onnxruntime-web/wasm',
     ],
   },
   worker: { format: 'es' },
