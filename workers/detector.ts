@@ -1,31 +1,20 @@
 /**
- * Worker entry that holds one shard of the engine's streaming detectors (a DetectorBank) and
- * scores one tick of that shard per call; run it with `DetectorPool.open()`
- * (src/kernels/detector/pool.ts). State lives here, so each shard has a worker of its own.
+ * Worker entry that holds one shard of the engine's streaming detectors (a DetectorBank, see
+ * src/kernels/detector/shard.ts) and scores one tick of that shard per call; run it with
+ * `DetectorPool.open()` (src/kernels/detector/pool.ts). State lives here, so each shard has a
+ * worker of its own.
  */
 import * as Comlink from 'comlink';
-import { DetectorBank } from '../src/kernels/detector/detector.ts';
-import type { DetectorWorkerApi } from '../src/kernels/detector/pool.ts';
-import { ArgumentError } from '../src/errors.ts';
+import { type DetectorWorkerApi, shardWorkerApi } from '../src/kernels/detector/shard.ts';
 import { exposeWorker } from '../src/runtime/expose.ts';
 
-let bank: DetectorBank | undefined;
+const shard = shardWorkerApi();
 
-const api = {
-  async open(size, saved) {
-    bank = saved ? await DetectorBank.restore(saved) : await DetectorBank.create(size);
-  },
-
+exposeWorker({
+  ...shard,
+  // Scores sent in a message move rather than copy.
   update(ts, values) {
-    if (!bank) throw new ArgumentError('shard', 'open() the shard before updating it');
-    const scores = bank.update(ts, values);
+    const scores = shard.update(ts, values);
     return Comlink.transfer(scores, [scores.buffer]);
   },
-
-  save() {
-    if (!bank) throw new ArgumentError('shard', 'open() the shard before saving it');
-    return bank.save();
-  },
-} satisfies DetectorWorkerApi;
-
-exposeWorker(api);
+} satisfies DetectorWorkerApi);

@@ -373,6 +373,36 @@ export class DetectorBank {
     return { version: STATE_VERSION, params: { ...this.params }, series };
   }
 
+  /** f64 slots of one series' raw state block (see `readState`). */
+  get stateLength(): number {
+    return this.#layout.length;
+  }
+
+  /**
+   * Copies the raw state blocks of series `first` .. `first + count - 1`, in series order, into
+   * `out` (at least `count * stateLength` f64): a snapshot without the plain-object copy of
+   * `save()`, for `DetectorPool`'s checkpoints. `writeState` puts it back.
+   */
+  readState(first: number, count: number, out: Float64Array): void {
+    const L = this.#layout.length;
+    this.#checkRange(first, count);
+    checkArray<Float64Array>('out', out, Float64Array);
+    if (out.length < count * L) throw new DimensionError('out', `expected at least ${count * L} f64`);
+    out.set(this.#states().subarray(first * L, (first + count) * L));
+  }
+
+  /**
+   * Overwrites the state blocks from series `first` on with `state` (whole blocks, as
+   * `readState` copied them from a bank of the same parameters).
+   */
+  writeState(first: number, state: Float64Array): void {
+    const L = this.#layout.length;
+    checkArray<Float64Array>('state', state, Float64Array);
+    if (state.length % L !== 0) throw new DimensionError('state', `expected whole blocks of ${L} f64`);
+    this.#checkRange(first, state.length / L);
+    this.#states().set(state, first * L);
+  }
+
   /** Saved state of one series, restorable as a `SeriesDetector`. */
   saveSeries(index: number): SeriesState {
     this.#checkIndex(index);
@@ -382,8 +412,21 @@ export class DetectorBank {
   #block(index: number): Float64Array {
     this.#checkIndex(index);
     const L = this.#layout.length;
-    const all = this.#wasm ? this.#wasm.stateView() : this.#twin!;
-    return all.subarray(index * L, index * L + L);
+    return this.#states().subarray(index * L, index * L + L);
+  }
+
+  #states(): Float64Array {
+    return this.#wasm ? this.#wasm.stateView() : this.#twin!;
+  }
+
+  #checkRange(first: number, count: number): void {
+    if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 0)
+      throw new ArgumentError('first', `expected integers >= 0, got ${first} and ${count}`);
+    if (first + count > this.size)
+      throw new ArgumentError(
+        'first',
+        `series ${first} .. ${first + count - 1} exceed the bank's ${this.size}`,
+      );
   }
 
   #checkIndex(index: number): void {
