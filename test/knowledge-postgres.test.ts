@@ -288,14 +288,21 @@ describe('run --store postgres://... and audit verify', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   /** `x0tta6bl4 run` in its own process, as one engine of several. */
-  function runEngine(args: string[]): Promise<{ code: number | null; output: string }> {
+  /** A `run` child process: its exit, and what it printed so far (for a run that does not end). */
+  function runEngine(args: string[]): Promise<{ code: number | null; output: string }> & {
+    output: () => string;
+    kill: () => void;
+  } {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+    const exit = new Promise<{ code: number | null; output: string }>((resolve) =>
+      child.once('exit', (code) => resolve({ code, output })),
+    );
+    return Object.assign(exit, { output: () => output, kill: () => child.kill('SIGKILL') });
   }
 
   it('two engines run on one server at once; every chain verifies, and an edited entry fails', {
@@ -366,7 +373,7 @@ describe('run --store postgres://... and audit verify', () => {
   });
 
   it('a run rides out the server stopped mid-run: it completes, and its log and knowledge are whole', {
-    timeout: 240_000,
+    timeout: 300_000,
   }, async () => {
     const url = await freshDatabase();
     const out = join(dir, 'report-outage.json');
@@ -383,21 +390,26 @@ describe('run --store postgres://... and audit verify', () => {
       out,
       '--quiet',
     ]);
-    // Wait until the run is writing incidents, then take the server away for a few seconds.
+    let exited = false;
+    void running.then(() => (exited = true));
+    // Wait until the run is writing incidents (or has ended), then take the server away for a few seconds.
     const deadline = Date.now() + 120_000;
     let incidents = 0;
-    while (incidents === 0 && Date.now() < deadline) {
+    while (incidents === 0 && !exited && Date.now() < deadline) {
       await sleep(250);
       incidents = await withSql(url, async (sql) => {
         const [row] = await sql`SELECT (SELECT count(*) FROM incidents)::int AS n`;
         return row.n as number;
       }).catch(() => 0);
     }
-    expect(incidents).toBeGreaterThan(0);
+    expect(incidents, running.output()).toBeGreaterThan(0);
     await server.stop();
     await sleep(3_000);
     await server.start();
+    // A run that does not end is killed and its output shown, rather than timing the test out blind.
+    const stuck = setTimeout(running.kill, 150_000);
     const run = await running;
+    clearTimeout(stuck);
     expect(run.code, run.output).toBe(0);
     const report = JSON.parse(await readFile(out, 'utf8')) as {
       runId: string;
