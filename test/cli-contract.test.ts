@@ -183,6 +183,12 @@ const COMMANDS: ReadonlyArray<{ name: string; badFlag: string[]; badValue: strin
     refused: /^models rollback: <name>: missing/,
   },
   {
+    name: 'models register',
+    badFlag: ['--onx', 'm.onnx'],
+    badValue: ['--onnx', '/nonexistent/m.onnx', '--name', 'm', '--store', '.'],
+    refused: /^models register: --onnx: \/nonexistent\/m\.onnx does not exist$/,
+  },
+  {
     name: 'models diff',
     badFlag: ['a', 'b', '--bogus'],
     badValue: ['a'],

@@ -7,17 +7,24 @@
  *   models promote <name>@<version> --store <dir> [--alias champion] [--reason <text>] [--keys <key file>]
  *   models rollback <name> --store <dir> [--alias champion] [--reason <text>] [--keys <key file>]
  *   models diff <a> <b> --store <dir> [--json]
+ *   models register --onnx <file> --name <name> --store <dir> [--role <role>] [--tag <tag>]... [--keys <key file>] [--json]
  *
- * list, show and diff read a snapshot and never write. promote and rollback take the store's
- * writer lock and append a signed `model.promote` / `model.rollback` entry to the store's audit
- * log before the alias moves, signed with the operator's key file (--keys), or, without one, a
+ * list, show and diff read a snapshot and never write. promote, rollback and register take the
+ * store's writer lock and append a signed `model.promote` / `model.rollback` / `model.register`
+ * entry to the store's audit log before the change is stored, signed with the operator's key file (--keys), or, without one, a
  * key made for this command whose secret is discarded (as `run` does). On a server, which takes
  * no writer lock (its constraints keep concurrent changes apart), a change signs an audit chain
  * of its own, as each engine's run does.
  *
+ * register takes an ONNX file (x0tta6bl4/onnx): the next version of --name holds the file, and
+ * its parameters what the file declares (SHA-256, size, IR version, opsets, inputs, outputs), so
+ * it is promoted, compared and rolled back like any other model.
+ *
  * Exit codes: 0 done, 1 the registry refused (no such model, version or alias, nothing to roll
- * back to, a corrupted version), 2 usage error or a path that is not a store.
+ * back to, a corrupted version, a file that is no ONNX model, a name of another kind), 2 usage
+ * error or a path that is not a store.
  */
+import { readFile } from 'node:fs/promises';
 import { ArgumentError, X0ttaError } from '../errors.ts';
 import { newRunId } from '../knowledge/ids.ts';
 import type { ModelStore, ModelVersionRecord } from '../knowledge/models.ts';
@@ -25,6 +32,7 @@ import { isPostgresUrl } from '../knowledge/sql.ts';
 import type { SqlAuditStore } from '../knowledge/sql-audit-store.ts';
 import { ModelNotFoundError, ModelTransitionError } from '../mlops/errors.ts';
 import { ModelRegistry, isIntactVersion, parseModelRef } from '../mlops/registry.ts';
+import { onnxModelVersion } from '../onnx/registry.ts';
 import { AuditLog } from '../security/audit-log.ts';
 import { NodeKeys } from '../security/keys.ts';
 import {
@@ -98,6 +106,28 @@ const DIFF = defineCommand({
   options: { store: STORE_OPTION, json: JSON_OPTION },
   positionals: { name: '<a> <b>', min: 2, max: 2 },
   exitCodes: EXIT_READ,
+});
+
+const REGISTER = defineCommand({
+  name: 'models register',
+  summary: 'register an ONNX file as the next version of a model (checksum, inputs, outputs, opset); audited',
+  usage: [
+    '--onnx <file> --name <name> --store <dir> [--role <role>] [--tag <tag>]... [--keys <key file>] [--json]',
+  ],
+  details:
+    'The file is read whole and checked to be an ONNX model; its version records the file, its\n' +
+    'SHA-256, size, IR version, opsets, inputs and outputs. Promote it with models promote.',
+  options: {
+    onnx: { type: 'input', standardInput: false, help: 'the ONNX model file (required)' },
+    name: { type: 'string', value: 'NAME', help: 'the model name in the registry (required)' },
+    store: STORE_OPTION,
+    role: { type: 'string', value: 'ROLE', help: "what the model is for, e.g. 'detector' or 'scorer'" },
+    tag: { type: 'string', value: 'TAG', multiple: true, help: 'a free label' },
+    keys: CHANGE_OPTIONS.keys,
+    'passphrase-env': CHANGE_OPTIONS['passphrase-env'],
+    json: JSON_OPTION,
+  },
+  exitCodes: EXIT_CHANGE,
 });
 
 function requireStore(store: string | undefined): string {
@@ -219,6 +249,64 @@ async function change(
   });
 }
 
+/** Registers the ONNX file of `values.onnx` under the writer lock, the registration signed into the audit log. */
+async function registerOnnx(
+  values: {
+    onnx?: string;
+    name?: string;
+    store?: string;
+    role?: string;
+    tag?: string[];
+    keys?: string;
+    'passphrase-env'?: string;
+    json: boolean;
+  },
+  io: CommandIo,
+): Promise<number> {
+  if (values.onnx === undefined) throw new UsageError('--onnx', 'missing: the ONNX file to register');
+  if (values.name === undefined) throw new UsageError('--name', 'missing: the model name in the registry');
+  const ref = checkRef('--name', values.name);
+  if (ref.version !== undefined || ref.alias !== undefined)
+    throw new UsageError('--name', 'the model name alone: the registry numbers the version');
+  const store = requireStore(values.store);
+  let registration: ReturnType<typeof onnxModelVersion>;
+  try {
+    registration = onnxModelVersion({
+      name: values.name,
+      bytes: new Uint8Array(await readFile(values.onnx)),
+      ...(values.role === undefined ? {} : { role: values.role }),
+      ...(values.tag === undefined ? {} : { tags: values.tag }),
+    });
+  } catch (error) {
+    if (!(error instanceof ArgumentError)) throw error;
+    io.err(`models: ${values.onnx}: ${error.message}`);
+    return 1;
+  }
+  const keys = await loadKeys(values.keys, values['passphrase-env'], io);
+  return withRegistry(store, 'write', io, async (opened) => {
+    const auditStore = await opened.auditStore();
+    await auditStore.putKeys(keys.ring());
+    const log = await AuditLog.open(auditStore, keys);
+    const registry = new ModelRegistry(opened.knowledge, { audit: log, actor: 'operator' });
+    try {
+      let record: ModelVersionRecord;
+      try {
+        record = await registry.register(registration);
+      } catch (error) {
+        // A name that holds another kind of model, or a tag the registry refuses.
+        if (!(error instanceof ArgumentError)) throw error;
+        io.err(`models: ${error.message}`);
+        return 1;
+      }
+      if (values.json) io.out(JSON.stringify({ ...record, artefact: undefined }, null, 2));
+      else io.out(describeVersion(record, await registry.aliases(record.name)));
+      return 0;
+    } finally {
+      await log.flush();
+    }
+  });
+}
+
 function describeVersion(v: ModelVersionRecord, aliases: Record<string, number>): string {
   const pointing = Object.entries(aliases)
     .filter(([, version]) => version === v.version)
@@ -240,7 +328,8 @@ function describeVersion(v: ModelVersionRecord, aliases: Record<string, number>)
 /** The `models` command and its subcommands. */
 export const MODELS_COMMANDS: CommandGroup = {
   name: 'models',
-  summary: 'The model registry of a store: list, show, promote, roll back and compare model versions.',
+  summary:
+    'The model registry of a store: list, show, promote, roll back, compare and register model versions.',
   commands: {
     list: {
       spec: LIST,
@@ -321,6 +410,10 @@ export const MODELS_COMMANDS: CommandGroup = {
           );
         }),
     },
+    register: {
+      spec: REGISTER,
+      run: (argv, io) => runCommandSpec(REGISTER, argv, io, ({ values }) => registerOnnx(values, io)),
+    },
     diff: {
       spec: DIFF,
       run: (argv, io) =>
@@ -353,7 +446,7 @@ export const MODELS_COMMANDS: CommandGroup = {
   },
 };
 
-/** Runs `models <list|show|promote|rollback|diff> ...`; returns the exit code (0 done, 1 refused, 2 usage). */
+/** Runs `models <list|show|promote|rollback|register|diff> ...`; returns the exit code (0 done, 1 refused, 2 usage). */
 export function runModelsCommand(argv: string[], io: CommandIo = consoleIo): Promise<number> {
   return runGroup(MODELS_COMMANDS, argv, io);
 }

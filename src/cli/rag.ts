@@ -1,9 +1,15 @@
 /**
  * `x0tta6bl4 rag`: query the runbooks and past incidents, or add your own runbooks.
  *
- *   rag query "<text>"|- [--k 5] [--json] [--store <file.json|dir>]
- *   rag query --alert <file|-> [--k 5] [--json] [--store <file.json|dir>]
- *   rag index <dir> [--store <file.json|dir>] [--replace] [--json]
+ *   rag query "<text>"|- [--k 5] [--json] [--store <file.json|dir>] [--embedder transformers --model <dir>]
+ *   rag query --alert <file|-> [--k 5] [--json] [--store <file.json|dir>] [--embedder ...]
+ *   rag index <dir> [--store <file.json|dir>] [--replace] [--json] [--embedder transformers --model <dir>]
+ *
+ * The vectors come from the built-in hashed embedder, or with `--embedder transformers --model
+ * <dir>` from a local transformers.js feature-extraction model (a folder with config.json,
+ * tokenizer.json, tokenizer_config.json and onnx/model.onnx, such as an all-MiniLM-L6-v2 export),
+ * never downloaded. The store keeps each vector with its embedder's id: index and query with the
+ * same embedder, or the documents are embedded again in memory for the query.
  *
  * `index` walks the folder and its sub-folders and takes every Markdown (.md, .markdown, .mdx)
  * and plain-text (.txt) file: runbooks in the project's schema (front matter with `faults`,
@@ -32,7 +38,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { ArgumentError, X0ttaError } from '../errors.ts';
 import { NotAStoreError, assertStoreDirectory } from '../knowledge/existing-store.ts';
@@ -42,6 +48,7 @@ import { PGliteRagStore } from '../knowledge/pglite-rag-store.ts';
 import { alertName, parseAlerts } from '../rag/alert.ts';
 import { RAGAnalyzer } from '../rag/analyzer.ts';
 import { labelConfidence, type RagDocument } from '../rag/document.ts';
+import type { Embedder } from '../rag/embedder.ts';
 import { FileRagStore } from '../rag/file-store.ts';
 import { readRunbookFiles, runbookDocument, type RunbookFile } from '../rag/folder.ts';
 import { LabelInference } from '../rag/infer.ts';
@@ -64,6 +71,19 @@ const STORE_OPTION = {
   value: 'FILE.json|DIR',
   help: `a JSON file store, a store directory or a postgres:// store (default ${defaultStorePath()})`,
 } as const;
+const EMBEDDER_OPTIONS = {
+  embedder: {
+    type: 'string',
+    choices: ['hashed', 'transformers'],
+    default: 'hashed',
+    help: 'the vectors: the built-in hashed embedder, or a local transformers.js model (--model)',
+  },
+  model: {
+    type: 'string',
+    value: 'DIR',
+    help: 'the transformers.js model folder (config.json, tokenizer.json, onnx/model.onnx); never downloaded',
+  },
+} as const;
 const EXIT_CODES =
   '0 done, 1 refused or failed (nothing written), 2 usage error or a --store that is not a store';
 
@@ -71,8 +91,8 @@ const QUERY = defineCommand({
   name: 'rag query',
   summary: 'search the shipped runbooks, indexed runbooks and past incidents',
   usage: [
-    '"<text>"|- [--k 5] [--json] [--store <file.json|dir>]',
-    '--alert <file|-> [--k 5] [--json] [--store <file.json|dir>]',
+    '"<text>"|- [--k 5] [--json] [--store <file.json|dir>] [--embedder transformers --model <dir>]',
+    '--alert <file|-> [--k 5] [--json] [--store <file.json|dir>] [--embedder transformers --model <dir>]',
   ],
   details:
     'Never writes. - reads the question from standard input; --alert answers each alert of an\n' +
@@ -82,6 +102,7 @@ const QUERY = defineCommand({
     alert: { type: 'input', help: 'an Alertmanager alert or payload (JSON)' },
     json: { type: 'boolean', help: 'print the results as JSON on stdout' },
     store: STORE_OPTION,
+    ...EMBEDDER_OPTIONS,
   },
   positionals: { name: '"<text>"', min: 0, max: Number.MAX_SAFE_INTEGER },
   exitCodes: EXIT_CODES,
@@ -90,7 +111,7 @@ const QUERY = defineCommand({
 const INDEX = defineCommand({
   name: 'rag index',
   summary: 'index a folder of runbooks (incremental: only new and changed files are read)',
-  usage: ['<dir> [--store <file.json|dir>] [--replace] [--json]'],
+  usage: ['<dir> [--store <file.json|dir>] [--replace] [--json] [--embedder transformers --model <dir>]'],
   details:
     'Takes every .md, .markdown, .mdx and .txt file under <dir>; a file gone from the folder leaves\n' +
     'the store. An id that is already taken is refused unless --replace.',
@@ -98,6 +119,7 @@ const INDEX = defineCommand({
     store: STORE_OPTION,
     replace: { type: 'boolean', help: 'replace a shipped or earlier runbook with the same id' },
     json: { type: 'boolean', help: 'print what was indexed as JSON on stdout' },
+    ...EMBEDDER_OPTIONS,
   },
   positionals: { name: '<dir>', min: 1, max: 1 },
   exitCodes: EXIT_CODES,
@@ -112,7 +134,13 @@ export const RAG_COMMANDS: CommandGroup = {
       spec: QUERY,
       run: (argv, io) =>
         runCommandSpec(QUERY, argv, io, async ({ values, positionals }) => {
-          const args = { k: values.k, json: values.json, replace: false, store: values.store };
+          const args = {
+            k: values.k,
+            json: values.json,
+            replace: false,
+            store: values.store,
+            embedder: await embedderOption(values),
+          };
           if (values.alert !== undefined) {
             if (positionals.length > 0)
               throw new UsageError('--alert', 'takes the alert instead of a question: give one or the other');
@@ -130,9 +158,10 @@ export const RAG_COMMANDS: CommandGroup = {
     index: {
       spec: INDEX,
       run: (argv, io) =>
-        runCommandSpec(INDEX, argv, io, ({ values, positionals }) =>
-          ragErrors(() => index(positionals[0], { k: 0, ...values })),
-        ),
+        runCommandSpec(INDEX, argv, io, async ({ values, positionals }) => {
+          const embedder = await embedderOption(values);
+          return ragErrors(() => index(positionals[0], { k: 0, ...values, embedder }));
+        }),
     },
   },
 };
@@ -143,6 +172,40 @@ interface Parsed {
   json: boolean;
   replace: boolean;
   store?: string;
+  /** Loads the embedder the vectors come from (the analyzer's default when absent). */
+  embedder?: () => Promise<Embedder>;
+}
+
+/**
+ * The embedder --embedder and --model name, checked as usage errors (exit 2) before anything is
+ * read; loaded later, when the command needs it (a model that fails to load exits 1).
+ */
+async function embedderOption(values: {
+  embedder: string;
+  model?: string;
+}): Promise<(() => Promise<Embedder>) | undefined> {
+  if (values.embedder !== 'transformers') {
+    if (values.model !== undefined)
+      throw new UsageError('--model', 'names a transformers.js model: give it with --embedder transformers');
+    return undefined;
+  }
+  if (values.model === undefined)
+    throw new UsageError('--model', 'missing: --embedder transformers needs the model folder');
+  const folder = resolve(values.model);
+  if (!(await stat(folder).catch(() => undefined))?.isDirectory())
+    throw new UsageError('--model', `${values.model} is not a folder`);
+  return async () => {
+    const { TransformersEmbedder } = await import('../rag/transformers-embedder.ts');
+    try {
+      return await TransformersEmbedder.create({ model: basename(folder), localModelPath: dirname(folder) });
+    } catch (error) {
+      if (error instanceof X0ttaError) throw error;
+      throw new ArgumentError(
+        '--model',
+        `cannot load the model in ${values.model}: ${(error as Error).message}`,
+      );
+    }
+  };
 }
 
 /** Runs `rag <subcommand>`; returns the exit code (0 ok, 1 failure, 2 usage error). */
@@ -240,7 +303,7 @@ async function openForQuery(args: Parsed): Promise<RAGAnalyzer> {
     args.store !== undefined || (await stat(path).catch(() => undefined)) ? await readStore(path) : [];
   const memory = new MemoryRagStore();
   await memory.putDocuments(stored);
-  return RAGAnalyzer.create({ store: memory });
+  return RAGAnalyzer.create({ store: memory, ...(args.embedder ? { embedder: await args.embedder() } : {}) });
 }
 
 async function query(text: string, args: Parsed): Promise<number> {
@@ -358,6 +421,8 @@ async function index(dir: string, args: Parsed): Promise<number> {
     return 1;
   }
   const path = args.store ?? defaultStorePath();
+  // Loaded before the store is opened: a model that does not load leaves nothing behind.
+  const embedder = args.embedder ? await args.embedder() : undefined;
   let inference: LabelInference | undefined;
   const parsed = new Map<string, RagDocument | undefined>();
   const parse = async (file: RunbookFile) => {
@@ -382,7 +447,7 @@ async function index(dir: string, args: Parsed): Promise<number> {
     const plan = await planIndex(files, await store.listDocuments(), folder, path, parse);
     if ('error' in plan) return fail(plan.error);
     if (plan.refused.length > 0 && !args.replace) return refuse(plan.refused);
-    const analyzer = await RAGAnalyzer.create({ store });
+    const analyzer = await RAGAnalyzer.create({ store, ...(embedder ? { embedder } : {}) });
     await analyzer.indexKnowledge(plan.write);
     for (const id of plan.remove) await analyzer.removeKnowledge(id);
     if (args.json) {
