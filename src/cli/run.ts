@@ -4,18 +4,18 @@
  * SIGTERM stop it cleanly: the audit log is sealed, the store closed and the report written
  * (marked interrupted) before it exits 130 or 143; a second signal stops it at once.
  */
-import { availableParallelism } from 'node:os';
 import process from 'node:process';
 import { X0ttaError } from '../errors.ts';
 import { IdSource } from '../knowledge/ids.ts';
 import type { RagDocument } from '../rag/document.ts';
 import { loadRunbookFolder } from '../rag/folder.ts';
-import { createEngineParts } from '../run/defaults.ts';
+import { createEngineParts, WORKER_MIN_SERIES } from '../run/defaults.ts';
 import type { HealingReport, KindReport } from '../run/evaluate.ts';
 import { runReportHtml } from '../report/html.ts';
 import { runHealing } from '../run/healing-run.ts';
 import { telemetryWithLoss, type WorldOptions } from '../run/world.ts';
 import { DEFAULT_FAULT_RATE } from '../sim/arrivals.ts';
+import { SIM_METRICS } from '../run/mesh-loop.ts';
 import { maxFaultsPerKind } from '../sim/schedule.ts';
 import type { TopologyKind } from '../sim/topology.ts';
 import { MAX_NODES, MIN_NODES } from '../sim/topology.ts';
@@ -32,6 +32,7 @@ import { ExportFolder } from './run-export.ts';
 import { RUN_SESSION_OPTIONS, RunSession, sessionOptionsFrom, type RunEnd } from './run-session.ts';
 import { type Column, formatTable } from './table.ts';
 import { Progress } from './terminal.ts';
+import { parseWorkers, resolveWorkers, WORKERS_OPTION } from './workers-option.ts';
 
 /** The columns of the terminal table, with the glossary `run --help` and the README print. */
 const COLUMNS: ReadonlyArray<Column & { readonly means: string }> = [
@@ -66,7 +67,7 @@ export const RUN_COMMAND = defineCommand({
   name: 'run',
   summary: 'run the self-healing loop over a simulated mesh and print the healing report',
   usage: [
-    '[--nodes 50] [--hours 24] [--faults 20] [--seed 1] [--workers 0] [--topology geometric]',
+    '[--nodes 50] [--hours 24] [--faults 20] [--seed 1] [--workers auto] [--topology geometric]',
     '    [--overlap [--fault-rate 0.1] [--changes 1]] [--telemetry-loss 0]',
     '    [--store memory|<dir>|postgres://...] [--audit audit.json] [--out report.json] [--json] [--quiet]',
     '    [--keys <keyfile> [--passphrase-env VAR]] [--checkpoint <file>]',
@@ -94,6 +95,11 @@ export const RUN_COMMAND = defineCommand({
     'them (the report counts actionsOnPlannedChanges). --fault-rate alone implies --overlap.',
     '--telemetry-loss F loses that share of samples on the way, delivers a quarter as many late and',
     'as many twice, skews node clocks by up to half a second and silences an agent now and then.',
+    '',
+    '--workers auto (the default) scores the detectors in worker threads once the mesh is large',
+    `enough for that to pay (${WORKER_MIN_SERIES} series: ${WORKER_MIN_SERIES / SIM_METRICS.length} nodes), one per core at most; --workers 0 keeps`,
+    'them on the main thread. The report is the same for any count, and a worker that dies is',
+    "replaced from its detectors' last checkpoint.",
     '',
     '--export <dir> writes the run for replay and rca: telemetry.ndjson (or .csv) with one',
     '{"ts","node","metric","value"} sample per reporting node, metric and tick (ts = the tick in',
@@ -145,13 +151,7 @@ export const RUN_COMMAND = defineCommand({
       help: 'share of samples lost on the way (with late, duplicated and skewed ones)',
     },
     seed: { type: 'integer', min: 0, max: 2 ** 32 - 1, default: 1, help: 'seed of the mesh and the faults' },
-    workers: {
-      type: 'integer',
-      min: 0,
-      max: 1024,
-      default: 0,
-      help: 'score the series in N worker threads (at most one per core is used)',
-    },
+    workers: WORKERS_OPTION,
     ...RUN_SESSION_OPTIONS,
     checkpoint: { type: 'output', help: "save the log's final entry count and head, for audit verify" },
     runbooks: {
@@ -241,10 +241,19 @@ async function run(values: RunOptions, exported: ExportFolder | undefined): Prom
       : {}),
     ...(loss > 0 ? { telemetry: telemetryWithLoss(loss) } : {}),
   };
-  const workers = workerCount(values.workers);
   const notice = (line: string): void => {
     if (!values.quiet) console.error(`run: ${line}`);
   };
+  const series = nodes * SIM_METRICS.length;
+  const workers = resolveWorkers(
+    parseWorkers(values.workers!, (line) => console.error(line)),
+    series,
+  );
+  notice(
+    workers === 0
+      ? `scoring ${series} series on the main thread`
+      : `scoring ${series} series in ${workers} worker threads`,
+  );
   let runbooks: RagDocument[] | undefined;
   if (values.runbooks !== undefined) {
     try {
@@ -394,17 +403,6 @@ function stopOnSignals(): { signal: AbortSignal; exitCode(): number; dispose(): 
       process.off('SIGTERM', onSignal);
     },
   };
-}
-
-/**
- * Caps the worker count at the cores available: scoring is CPU-bound, so more workers only cost
- * memory (some 7 MB each before any work), and 500 of them took 3.6 GB.
- */
-function workerCount(asked: number): number {
-  const cores = availableParallelism();
-  if (asked <= cores) return asked;
-  console.error(`--workers ${asked}: using ${cores}, the number of cores available`);
-  return cores;
 }
 
 /** What falls short of the --min-detection and --min-healed gates, one line each. */

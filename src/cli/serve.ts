@@ -42,6 +42,7 @@ import {
 import { readInput, readJsonInput } from './input.ts';
 import { readEngineFiles } from './recording.ts';
 import { RUN_SESSION_OPTIONS, RunSession, sessionOptionsFrom } from './run-session.ts';
+import { parseWorkers, WORKERS_OPTION } from './workers-option.ts';
 
 /** The command's declaration. */
 export const SERVE_COMMAND = defineCommand({
@@ -51,7 +52,7 @@ export const SERVE_COMMAND = defineCommand({
     '--topology topology.json [--config engine.json] [--port 9470] [--host 127.0.0.1]',
     '    [--store memory|<dir>|postgres://...] [--audit audit.json] [--keys <keyfile> [--passphrase-env VAR]]',
     '    [--tls-cert cert.pem --tls-key key.pem [--client-ca ca.pem]] [--runbooks <dir>]',
-    '    [--trust public-keys.json [--collectors a,b]]',
+    '    [--trust public-keys.json [--collectors a,b]] [--workers auto]',
   ],
   details: [
     'Ways in: POST /v1/samples (NDJSON {"ts","node","metric","value"} or a JSON array), /v1/batches',
@@ -77,6 +78,11 @@ export const SERVE_COMMAND = defineCommand({
     'goes to the --audit file. SIGTERM or SIGINT: stop accepting, finish the requests in flight,',
     'process every accepted sample, seal the log, print the final figures as one JSON line',
     '({"stopped", "stats", "audit"}) and exit 0.',
+    '',
+    '--workers auto (the default) scores the detectors in worker threads once the topology has',
+    'enough series (nodes x metrics) for that to pay, one per core at most; 0 keeps them on the',
+    'main thread. Scores are the same for any count; a worker that dies is replaced from its',
+    "detectors' last checkpoint.",
   ].join('\n'),
   options: {
     topology: {
@@ -110,6 +116,7 @@ export const SERVE_COMMAND = defineCommand({
       value: 'OWNERS',
       help: 'comma-separated key owners that may send sealed telemetry for any node',
     },
+    workers: WORKERS_OPTION,
   },
   exitCodes:
     '0 stopped by SIGTERM or SIGINT after draining, 1 an unexpected error or the port cannot be bound, 2 usage error (a bad topology or config file among them)',
@@ -144,15 +151,16 @@ export function runServeCommand(argv: string[]): Promise<number> {
         'needs --trust (collectors are key owners among the trusted nodes)',
       );
     if (values.store === 'memory') checkOutputFile('--audit', values.audit);
-    return serve(values, values.topology);
+    const workers = parseWorkers(values.workers!, (line) => console.error(`serve: ${line}`));
+    return serve(values, values.topology, workers);
   });
 }
 
-async function serve(values: ServeValues, topologyFile: string): Promise<number> {
+async function serve(values: ServeValues, topologyFile: string, workers: number | 'auto'): Promise<number> {
   // Caught from the start: a signal during start-up stops the service cleanly once it is up.
   const signal = nextSignal();
   try {
-    return await serveUntil(signal.received, values, topologyFile);
+    return await serveUntil(signal.received, values, topologyFile, workers);
   } finally {
     signal.dispose();
   }
@@ -162,6 +170,7 @@ async function serveUntil(
   signal: Promise<NodeJS.Signals>,
   values: ServeValues,
   topologyFile: string,
+  workers: number | 'auto',
 ): Promise<number> {
   const notice = (line: string): void => console.error(`serve: ${line}`);
   const { topology, config } = await readEngineFiles(topologyFile, values.config);
@@ -204,6 +213,7 @@ async function serveUntil(
       ids: new IdSource(session.runId),
       runbooks,
       learning,
+      detectorWorkers: workers,
     });
     listener = await listen(createHandler(engine, { requireIdentity: tls?.clientCa !== undefined, sealed }), {
       port: values.port,

@@ -1,9 +1,10 @@
 /**
  * The engine's embedded defaults for the main job: the streaming detector bank (wasm, on this
- * thread or sharded across worker threads) with its shipped alarm threshold, and the RAG
- * diagnoser over the shipped runbooks.
+ * thread or sharded across worker threads, as many as the work's size and the cores make
+ * worthwhile) with its shipped alarm threshold, and the RAG diagnoser over the shipped runbooks.
  */
 import { ArgumentError } from '../errors.ts';
+import { coreCount } from '../runtime/detect.ts';
 import { ALARM_THRESHOLD } from '../kernels/detector/params.ts';
 import { type BankState, DetectorBank } from '../kernels/detector/detector.ts';
 import type { BatchScorer, Diagnoser } from '../loop/contracts.ts';
@@ -35,10 +36,31 @@ export interface SavableScorer {
   save(): BankState | Promise<BankState>;
 }
 
+/**
+ * Fewest series for which scoring in worker threads beats the calling thread: below it, a tick's
+ * messages cost more than the scoring they spread (measured with bench/workers.bench.ts).
+ */
+export const WORKER_MIN_SERIES = 4000;
+
+/**
+ * The worker threads `detectorWorkers: 'auto'` scores `series` series in: none below
+ * `WORKER_MIN_SERIES`, then one per `WORKER_MIN_SERIES / 2` series, at most one per core (the
+ * calling thread waits while they score).
+ */
+export function autoDetectorWorkers(series: number, cores: number = coreCount()): number {
+  if (!Number.isInteger(series) || series < 0)
+    throw new ArgumentError('series', `expected an integer >= 0, got ${series}`);
+  if (cores < 2 || series < WORKER_MIN_SERIES) return 0;
+  return Math.min(cores, Math.floor(series / (WORKER_MIN_SERIES / 2)));
+}
+
 /** Options of `createEngineParts`. */
 export interface EnginePartsOptions {
-  /** Worker threads the detectors run in; 0 (default) scores on the calling thread. */
-  detectorWorkers?: number;
+  /**
+   * Worker threads the detectors run in: 0 (default) scores on the calling thread, 'auto' picks
+   * the count from the series and the cores (`autoDetectorWorkers`).
+   */
+  detectorWorkers?: number | 'auto';
   /** Where the RAG analyzer keeps its documents (default: in memory). */
   ragStore?: RagStore;
   /** The operator's runbooks, indexed beside the shipped ones (e.g. from `loadRunbookFolder`). */
@@ -47,23 +69,24 @@ export interface EnginePartsOptions {
 
 /** Default parts; diagnoses are restricted to the fault kinds the simulator can inject. */
 export async function createEngineParts(options: EnginePartsOptions = {}): Promise<EngineParts> {
-  const workers = options.detectorWorkers ?? 0;
+  const asked = options.detectorWorkers ?? 0;
+  if (asked !== 'auto' && !(Number.isInteger(asked) && asked >= 0))
+    throw new ArgumentError('detectorWorkers', `expected an integer >= 0 or 'auto', got ${String(asked)}`);
   const pools: DetectorPool[] = [];
   return {
-    detector:
-      workers > 0
-        ? async (series, saved) => {
-            const pool = await DetectorPool.open(series, { shards: workers, ...(saved ? { saved } : {}) });
-            pools.push(pool);
-            return pool;
-          }
-        : async (series, saved) => {
-            if (saved === undefined) return DetectorBank.create(series);
-            const bank = await DetectorBank.restore(saved);
-            if (bank.size !== series)
-              throw new ArgumentError('saved', `holds ${bank.size} series; the loop scores ${series}`);
-            return bank;
-          },
+    detector: async (series, saved) => {
+      const workers = asked === 'auto' ? autoDetectorWorkers(series) : asked;
+      if (workers > 0) {
+        const pool = await DetectorPool.open(series, { shards: workers, ...(saved ? { saved } : {}) });
+        pools.push(pool);
+        return pool;
+      }
+      if (saved === undefined) return DetectorBank.create(series);
+      const bank = await DetectorBank.restore(saved);
+      if (bank.size !== series)
+        throw new ArgumentError('saved', `holds ${bank.size} series; the loop scores ${series}`);
+      return bank;
+    },
     threshold: ALARM_THRESHOLD,
     diagnoser: await RagDiagnoser.create({
       kinds: SIM_FAULT_KINDS,

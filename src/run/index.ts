@@ -8,10 +8,12 @@
 export { runHealing, type HealingRunOptions } from './healing-run.ts';
 export { MeshLoop, LOCAL_METRICS, SIM_METRICS, type MeshLoopOptions } from './mesh-loop.ts';
 export {
+  autoDetectorWorkers,
   createEngineParts,
   type EngineParts,
   type EnginePartsOptions,
   type SavableScorer,
+  WORKER_MIN_SERIES,
 } from './defaults.ts';
 export { SimulatorExecutor } from './sim-executor.ts';
 export {

@@ -67,6 +67,8 @@ export interface ServeEngineOptions {
   ids?: IdSource;
   /** Runbooks the diagnosis cites. */
   runbooks?: readonly RagDocument[];
+  /** Worker threads scoring the detectors (see OperatorLoopOptions.detectorWorkers; default 0). */
+  detectorWorkers?: number | 'auto';
   /** What the engine learnt before, to start from (`restoreLearning`; see OperatorLoopOptions.learning). */
   learning?: RestoredLearning;
   /** Wall clock in seconds (default `Date.now() / 1000`): closes buckets when senders go quiet. */
@@ -280,6 +282,7 @@ export class ServeEngine {
       dryRun: config.dryRun,
       runbooks: options.runbooks,
       learning: options.learning,
+      detectorWorkers: options.detectorWorkers,
     });
     return new ServeEngine(options, operator, alerts, clock);
   }

@@ -50,6 +50,11 @@ export interface OperatorLoopOptions {
   /** The operator's runbooks, indexed beside the shipped ones for diagnoses. */
   runbooks?: readonly RagDocument[];
   /**
+   * Worker threads scoring the detectors: 0 (default) on the calling thread, 'auto' by the series
+   * and the cores (see `createEngineParts`).
+   */
+  detectorWorkers?: number | 'auto';
+  /**
    * What the engine learnt before (`restoreLearning`, src/run/learning.ts): the planner starts
    * from its success rates and adapter, the detectors and Analyze's normal ranges continue where
    * they were, and past incidents are back in the RAG index.
@@ -88,7 +93,10 @@ export async function createOperatorLoop(options: OperatorLoopOptions): Promise<
     executorConfig.kind === 'command'
       ? DEFAULT_ACTIONS.filter((a) => Object.hasOwn(executorConfig.actions, a.name))
       : DEFAULT_ACTIONS;
-  const parts = await createEngineParts(options.runbooks ? { runbooks: options.runbooks } : {});
+  const parts = await createEngineParts({
+    ...(options.runbooks ? { runbooks: options.runbooks } : {}),
+    ...(options.detectorWorkers !== undefined ? { detectorWorkers: options.detectorWorkers } : {}),
+  });
   try {
     const { learning } = options;
     const names = metrics.map((m) => m.name);
