@@ -3,7 +3,8 @@
  * and aliases (`champion`, `challenger`) in the knowledge store, promoted and rolled back with an
  * audit entry each (registry.ts); health from evidence (precision, false alarms, decision
  * success, latency, input drift by PSI/KS/Wasserstein, error drift by Page-Hinkley) judged by
- * documented rules (health.ts, drift.ts, error-drift.ts).
+ * documented rules (health.ts, drift.ts, error-drift.ts); a challenger decision model evaluated
+ * in the champion's shadow, promoted by a sign test and rolled back on failing health (shadow.ts).
  */
 export { ModelNotFoundError, ModelTransitionError } from './errors.ts';
 export {
@@ -38,3 +39,13 @@ export {
   type HealthThresholds,
   type ModelHealthOptions,
 } from './health.ts';
+export {
+  DiscountedSuccessRates,
+  ShadowPlanner,
+  signTestPValue,
+  type DecisionRecipe,
+  type ShadowEvidence,
+  type ShadowOptions,
+  type ShadowOutcome,
+  type ShadowTransition,
+} from './shadow.ts';

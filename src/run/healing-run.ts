@@ -55,6 +55,10 @@ export interface HealingRunOptions {
   keepLearning?: boolean;
   /** A messier world: overlapping faults, planned changes, imperfect telemetry (see MeshLoopOptions). */
   world?: MeshLoopOptions['world'];
+  /** One action stops healing one fault kind and another starts to, midway (see MeshLoopOptions). */
+  worldChange?: MeshLoopOptions['worldChange'];
+  /** A challenger decision model run in the shadow of the planner (see MeshLoopOptions). */
+  shadow?: MeshLoopOptions['shadow'];
 }
 
 /** How long the run may hold the event loop before it lets timers and signal handlers run. */

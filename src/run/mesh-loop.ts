@@ -7,9 +7,12 @@
 import { MeshGraph } from '../analyze/graph.ts';
 import { ArgumentError } from '../errors.ts';
 import type { IdSource } from '../knowledge/ids.ts';
+import type { ModelStore } from '../knowledge/models.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
+import { MemoryStore } from '../knowledge/memory-store.ts';
 import { MapeKLoop } from '../loop/loop.ts';
+import { ShadowPlanner, type ShadowOptions } from '../mlops/shadow.ts';
 import type { MetricSpec } from '../monitor/ingest.ts';
 import { UtilityPlanner } from '../plan/decision.ts';
 import { SuccessRates } from '../plan/posteriors.ts';
@@ -22,10 +25,12 @@ import {
   TelemetryChannel,
   type TickFrame,
   type TopologyKind,
+  type WorldChange,
 } from '../sim/index.ts';
 import { createEngineParts } from './defaults.ts';
 import {
   detectorState,
+  LEARNT_MODELS,
   type LearntModels,
   plannerOptions,
   restoreIncidents,
@@ -121,6 +126,18 @@ export interface MeshLoopOptions {
    * planned changes (`overlap`, in place of `faultsPerKind`), imperfect telemetry.
    */
   world?: WorldOptions;
+  /**
+   * From a given tick on, one action stops healing one fault kind and another starts to
+   * (src/sim/world-change.ts); the engine is not told.
+   */
+  worldChange?: WorldChange;
+  /**
+   * A challenger decision model run in the shadow of the planner (src/mlops/shadow.ts): the loop
+   * plans with a ShadowPlanner, which promotes the challenger or rolls the champion back between
+   * ticks, each change registered in the model registry of `store` (of the knowledge store when
+   * not given) under `engine.success-rates`. The champion starts from `learning`'s posteriors.
+   */
+  shadow?: Omit<ShadowOptions, 'store' | 'planner' | 'champion'> & { store?: ShadowOptions['store'] };
 }
 
 /** A loop over a simulated mesh, advanced tick by tick. */
@@ -134,14 +151,20 @@ export class MeshLoop {
     readonly loop: MapeKLoop,
     readonly sim: MeshSimulator,
     private readonly executor: SimulatorExecutor,
-    /** The planner the loop decides with (its posteriors and adapter are what it learns). */
-    readonly planner: UtilityPlanner,
+    private readonly startPlanner: UtilityPlanner,
     /** The loop's detector (a DetectorBank or DetectorPool by default; its state is what it learns). */
     readonly detector: BatchScorer,
     private readonly diagnoser: Diagnoser | undefined,
     private readonly onFrame?: (frame: TickFrame, routes: RouteTable) => void,
+    /** The shadow evaluation the loop plans through, when one is configured. */
+    readonly shadow?: ShadowPlanner,
   ) {
     this.#batch = new FrameBatch(sim.topology.nodeIds.length);
+  }
+
+  /** The planner the loop decides with (its posteriors and adapter are what it learns); with a shadow, its champion. */
+  get planner(): UtilityPlanner {
+    return this.shadow?.champion ?? this.startPlanner;
   }
 
   /** The channel that degrades the telemetry on its way to the loop (its stats, silences), if any. */
@@ -160,6 +183,7 @@ export class MeshLoop {
       seed,
       topology: { kind: options.topology ?? 'geometric', nodes: options.nodes ?? 50 },
       ...(world.overlap ? { cascades: true } : {}),
+      ...(options.worldChange ? { worldChange: options.worldChange } : {}),
     });
     while (sim.now < startTick) sim.tick();
     const perKind = options.faultsPerKind ?? 2;
@@ -186,10 +210,21 @@ export class MeshLoop {
       ? detectorState(learning.detector, graph.nodeIds, metricNames)
       : undefined;
     const detector = await parts.detector(graph.size * SIM_METRICS.length, saved?.state);
-    const planner = await UtilityPlanner.create(
-      plannerOptions(learning),
-      new SuccessRates(learning?.successRates ?? []),
-    );
+    // One store for the loop's knowledge and the shadow's registry, when neither is given.
+    const store = options.store ?? (options.shadow ? new MemoryStore() : undefined);
+    const shadow = options.shadow
+      ? await ShadowPlanner.create({
+          model: LEARNT_MODELS.successRates,
+          ...options.shadow,
+          // The registry refuses (ArgumentError) a knowledge store without model tables.
+          store: options.shadow.store ?? (store as unknown as ModelStore),
+          planner: plannerOptions(learning),
+          champion: { discount: 1, successRates: learning?.successRates ?? [] },
+        })
+      : undefined;
+    const planner =
+      shadow?.champion ??
+      (await UtilityPlanner.create(plannerOptions(learning), new SuccessRates(learning?.successRates ?? [])));
     await restoreIncidents(parts.diagnoser, learning?.incidents);
     const loop = new MapeKLoop({
       graph,
@@ -203,16 +238,29 @@ export class MeshLoop {
       throughputMetric: 'throughput',
       detector,
       threshold: parts.threshold,
-      planner,
+      planner: shadow ?? planner,
       executor,
-      store: options.store,
+      store,
       diagnoser: parts.diagnoser,
       audit: options.audit,
       ids: options.ids,
     });
     if (saved?.normal) loop.restoreNormalRanges(saved.normal);
     announceChanges(loop, changes);
-    const mesh = new MeshLoop(loop, sim, executor, planner, detector, parts.diagnoser, options.onFrame);
+    if (shadow) {
+      loop.on('escalation', (event) => shadow.incidentClosed(event.incident.id));
+      loop.on('incident-resolved', (event) => shadow.incidentClosed(event.incident.id));
+    }
+    const mesh = new MeshLoop(
+      loop,
+      sim,
+      executor,
+      planner,
+      detector,
+      parts.diagnoser,
+      options.onFrame,
+      shadow,
+    );
     if (world.telemetry)
       mesh.#channel = new TelemetryChannel((seed ^ 0x5eed7e1e) >>> 0, t.nodeIds, world.telemetry);
     return mesh;
@@ -245,6 +293,8 @@ export class MeshLoop {
     }
     this.onFrame?.(frame, routes);
     await this.loop.tick(frame.tick, this.#channel ? this.#channel.deliver(frame) : this.#batch.from(frame));
+    // Promotions and rollbacks happen between ticks, once the registry has recorded them.
+    await this.shadow?.review(frame.tick);
   }
 }
 

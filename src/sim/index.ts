@@ -4,10 +4,10 @@
  * traffic toward gateways, eight per-node metrics per tick as columnar typed arrays, fault
  * injection with ground truth, remediation actions that heal only what they address, and seeded
  * fault schedules; for a messier world, faults arriving at random (overlapping, setting off
- * cascades), planned changes, and imperfect telemetry (lost, late, duplicated, skewed, silent
- * agents). One tick is one simulated second. Fault kinds, actions (their durations,
- * costs and failure chances) and targets come from the domain vocabulary (src/domain); nothing
- * here depends on a stage.
+ * cascades), planned changes, imperfect telemetry (lost, late, duplicated, skewed, silent
+ * agents), and a change of which action heals which fault midway through a run. One tick is one
+ * simulated second. Fault kinds, actions (their durations, costs and failure chances) and
+ * targets come from the domain vocabulary (src/domain); nothing here depends on a stage.
  *
  * Start with `new MeshSimulator({ seed, topology: { kind: 'geometric', nodes: 50 } })`, inject
  * `scheduleFaults({ seed, topology: sim.topology })`, call `tick()` for frames, `apply()` for
@@ -40,6 +40,7 @@ export {
   type SimAction,
 } from './actions.ts';
 export { maxFaultsPerKind, scheduleFaults, type ScheduleOptions } from './schedule.ts';
+export { checkWorldChange, type WorldChange } from './world-change.ts';
 export {
   DEFAULT_FAULT_RATE,
   scheduleArrivals,

@@ -7,7 +7,14 @@ import { ACTIONS } from '../domain/actions.ts';
 import { FAULT_SCOPE } from '../domain/faults.ts';
 import { checkTarget, type Target, type TargetScope, targetScope } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
-import { ACTION_EFFECTS, type ActionTicket, addresses, resolveAction, type SimAction } from './actions.ts';
+import {
+  ACTION_EFFECTS,
+  type ActionTicket,
+  addresses,
+  resolveAction,
+  type SimAction,
+  strikes,
+} from './actions.ts';
 import {
   activateFault,
   applyFault,
@@ -26,6 +33,7 @@ import { MeshState } from './state.ts';
 import { buildTopology, Topology, type TopologyOptions } from './topology.ts';
 import { TrafficModel } from './traffic.ts';
 import { truthAt, type TruthSnapshot } from './truth.ts';
+import { checkWorldChange, type WorldChange } from './world-change.ts';
 
 /** Route cost added around a rerouted node or link: avoided unless there is no other way. */
 const REROUTE_PENALTY = 1e6;
@@ -55,6 +63,11 @@ export interface SimOptions {
    * faults' records name the first (`FaultRecord.cause`).
    */
   readonly cascades?: boolean;
+  /**
+   * From `atTick` on, one action stops healing one fault kind and another starts to (see
+   * src/sim/world-change.ts); the engine is not told. Without it, the healing table never changes.
+   */
+  readonly worldChange?: WorldChange;
 }
 
 /** A deterministic simulated mesh with faults, actions and ground truth. */
@@ -82,6 +95,8 @@ export class MeshSimulator {
   private readonly running: { ticket: ActionTicket; type: TargetScope; index: number }[] = [];
   /** Ticks at which some hold (reroute, quarantine) lapses and routes must be recomputed. */
   private readonly holdExpiries = new Set<number>();
+  /** The change of the healing table, if any (SimOptions.worldChange). */
+  private readonly worldChange?: WorldChange;
   private nextTick = 0;
 
   /**
@@ -111,6 +126,7 @@ export class MeshSimulator {
     this.loadRng = master.fork();
     this.noiseRng = master.fork();
     this.actionRng = master.fork();
+    if (options.worldChange !== undefined) this.worldChange = checkWorldChange(options.worldChange);
     if (options.cascades === true) this.cascadeRng = master.fork();
     else if (options.cascades !== undefined && options.cascades !== false)
       throw new ArgumentError('options.cascades', `must be a boolean, got ${String(options.cascades)}`);
@@ -397,12 +413,22 @@ export class MeshSimulator {
     }
     ticket.status = 'succeeded';
     for (const fault of this.live) {
-      if (!fault.activeAt(t) || !addresses(kind, type, index, fault)) continue;
+      if (!fault.activeAt(t) || !this.heals(kind, type, index, fault, t)) continue;
       fault.end = t;
       fault.healedBy = ticket.id;
       ticket.healed.push(fault.id);
       clearFault(fault, state);
     }
+  }
+
+  /** Whether an action of `kind` landing on (type, index) at tick `t` heals `fault`, the world's change applied. */
+  private heals(kind: SimAction['kind'], type: TargetScope, index: number, fault: Fault, t: number): boolean {
+    const change = this.worldChange;
+    if (change && t >= change.atTick && fault.kind === change.kind) {
+      if (kind === change.stops) return false;
+      if (kind === change.starts) return strikes(type, index, fault);
+    }
+    return addresses(kind, type, index, fault);
   }
 
   /** Whether node i is crashed, in a restart outage or down for a planned change at tick t. */
