@@ -109,6 +109,12 @@ const COMMANDS: ReadonlyArray<{ name: string; badFlag: string[]; badValue: strin
     refused: /^serve: --port: expected an integer from 0 to 65535, got "65536"$/,
   },
   {
+    name: 'sim',
+    badFlag: ['--pubish', 'nats://127.0.0.1:4222'],
+    badValue: ['--publish', 'nats://127.0.0.1:4222', '--regions', '0'],
+    refused: /^sim: --regions: expected an integer from 1 to 1000, got "0"$/,
+  },
+  {
     name: 'nab',
     badFlag: ['--fast'],
     badValue: ['--data', '.', '--out', '.', '--threshold', '1e20'],

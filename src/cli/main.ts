@@ -31,6 +31,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'run the engine as a service over your telemetry: HTTP(S) in, /metrics and actions out',
     run: async (argv) => (await import('./serve.ts')).runServeCommand(argv),
   },
+  sim: {
+    summary: 'publish a simulated mesh over NATS JetStream for engines in other processes (serve --nats)',
+    run: async (argv) => (await import('./sim.ts')).runSimCommand(argv),
+  },
   nab: {
     summary: 'run the default detector over a NAB-layout data folder; with --windows, score it',
     run: async (argv) => (await import('./nab.ts')).runNabCommand(argv),

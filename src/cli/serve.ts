@@ -117,6 +117,16 @@ export const SERVE_COMMAND = defineCommand({
       help: 'comma-separated key owners that may send sealed telemetry for any node',
     },
     workers: WORKERS_OPTION,
+    nats: {
+      type: 'string',
+      value: 'URL',
+      help: 'run as one of many engines over NATS JetStream instead (see serve-nats.ts; takes --config, --engine-id)',
+    },
+    'engine-id': {
+      type: 'string',
+      value: 'ID',
+      help: "with --nats: this engine's id (default <host>-<pid>)",
+    },
   },
   exitCodes:
     '0 stopped by SIGTERM or SIGINT after draining, 1 an unexpected error or the port cannot be bound, 2 usage error (a bad topology or config file among them)',
@@ -126,7 +136,14 @@ type ServeValues = OptionValues<typeof SERVE_COMMAND.options>;
 
 /** Runs `x0tta6bl4 serve` with `argv` (the arguments after `serve`); resolves to the exit code once it is stopped. */
 export function runServeCommand(argv: string[]): Promise<number> {
-  return runCommandSpec(SERVE_COMMAND, argv, consoleIo, ({ values }) => {
+  return runCommandSpec(SERVE_COMMAND, argv, consoleIo, async ({ values }) => {
+    if (values.nats !== undefined)
+      return (await import('./serve-nats.ts')).serveOverNats({
+        url: values.nats,
+        ...(values.config !== undefined ? { configFile: values.config } : {}),
+        ...(values['engine-id'] !== undefined ? { engine: values['engine-id'] } : {}),
+      });
+    if (values['engine-id'] !== undefined) throw new UsageError('--engine-id', 'needs --nats');
     if (values.topology === undefined) throw new UsageError('--topology', 'missing (the topology file)');
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
       throw new UsageError(

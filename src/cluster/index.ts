@@ -1,0 +1,61 @@
+/**
+ * Cluster: many engines over NATS JetStream. The mesh is split into topology regions with few
+ * crossing links (partition.ts, layout.ts); telemetry goes to one JetStream subject per region;
+ * each engine claims regions through leases in a JetStream key-value bucket (leases.ts), consumes
+ * them with durable consumers and acknowledges after each checkpoint (region-worker.ts, engine.ts);
+ * an engine that dies lets its leases lapse and the others take its regions over from the last
+ * acknowledged message. Actions go out over request-reply with one owner per target
+ * (nats-executor.ts). A simulated mesh can stand on the other side (publisher.ts, `sim
+ * --publish`). The modules take a NatsConnection from the caller, so the transport (TCP on
+ * Node, Deno and Bun, WebSocket in a browser) is the caller's choice.
+ */
+export {
+  ClusterEngine,
+  engineLeaseKey,
+  regionLeaseKey,
+  type ClusterEngineOptions,
+  type ClusterEngineStats,
+} from './engine.ts';
+export { checkLayout, layoutOf, regionView, type ClusterLayout, type RegionView } from './layout.ts';
+export { Leases, type LeaseValue } from './leases.ts';
+export { incidentKey, NatsExecutor, type NatsExecutorOptions } from './nats-executor.ts';
+export {
+  crossingLinks,
+  partitionGraph,
+  type PartitionGraph,
+  type Partitioning,
+  type PartitionOptions,
+} from './partition.ts';
+export {
+  SimPublisher,
+  type ClusterRunResult,
+  type EngineTally,
+  type FaultWitness,
+  type SimPublisherOptions,
+} from './publisher.ts';
+export { checkpointKey, loadCheckpoint, saveCheckpoint } from './checkpoints.ts';
+export {
+  RegionWorker,
+  type RegionCheckpoint,
+  type WorkerContext,
+  type WorkerCounts,
+} from './region-worker.ts';
+export {
+  ACTIONS_SUBJECT,
+  checkEngineId,
+  EVENTS_STREAM,
+  eventsSubject,
+  keySegment,
+  LAYOUT_KEY,
+  LEASE_BUCKET,
+  PROGRESS_SUBJECT,
+  regionConsumer,
+  STATE_BUCKET,
+  TELEMETRY_STREAM,
+  telemetrySubject,
+  type ActionMessage,
+  type ClusterEventMessage,
+  type LoopEventPayload,
+  type ProgressMessage,
+  type TelemetryMessage,
+} from './subjects.ts';

@@ -1,0 +1,326 @@
+/**
+ * One region in one engine: a loop over the region's view (its nodes and their halo, layout.ts)
+ * fed from the region's durable consumer, in tick order. Acknowledgement follows durability: every
+ * `checkpointTicks` ticks (and when the region goes quiet or is handed over) the worker saves what
+ * its loop learnt (detectors, normal ranges, planner) as the region's checkpoint, waits for the
+ * events of those ticks to be stored, then acknowledges the last message (AckAll: every message up
+ * to it). So the acknowledged point is always a state another engine can start from: a taker
+ * restores the checkpoint and resumes the durable consumer after its last acknowledged message,
+ * skipping any message the checkpoint already covers (a checkpoint saved whose acknowledgement
+ * was lost).
+ */
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ArgumentError } from '../errors.ts';
+import { IdSource } from '../knowledge/ids.ts';
+import type { LoopEvent } from '../loop/events.ts';
+import type { ColumnarBatch } from '../monitor/ingest.ts';
+import type { LearntModels } from '../run/learning.ts';
+import type { EngineConfig } from '../serve/config.ts';
+import { createOperatorLoop, type OperatorLoop } from '../serve/operator-loop.ts';
+import { loadCheckpoint, saveCheckpoint } from './checkpoints.ts';
+import { type ClusterLayout, type RegionView, regionView } from './layout.ts';
+import type { NatsExecutor } from './nats-executor.ts';
+import {
+  type ClusterEventMessage,
+  decode,
+  type LoopEventPayload,
+  encode,
+  eventsSubject,
+  PROGRESS_SUBJECT,
+  type ProgressMessage,
+  regionConsumer,
+  TELEMETRY_STREAM,
+  type TelemetryMessage,
+  telemetrySubject,
+} from './subjects.ts';
+
+/** The loop events an evaluator needs, published for each region. */
+const PUBLISHED_EVENTS = [
+  'incident-opened',
+  'diagnosis',
+  'incident-resolved',
+  'escalation',
+  'action-started',
+  'action-result',
+  'rollback',
+] as const;
+
+/** Milliseconds an unacknowledged message waits before redelivery: longer than any checkpoint interval. */
+const ACK_WAIT_MS = 120_000;
+
+/** A region's checkpoint in the state bucket. */
+export interface RegionCheckpoint {
+  /** The last tick it covers. */
+  tick: number;
+  /** The engine that wrote it. */
+  engine: string;
+  /** What the region's loop had learnt by then. */
+  learnt: LearntModels;
+}
+
+/** What a worker shares with its engine. */
+export interface WorkerContext {
+  engine: string;
+  connection: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  state: KV;
+  layout: ClusterLayout;
+  config: EngineConfig;
+  executor: NatsExecutor;
+  checkpointTicks: number;
+  notice: (line: string) => void;
+  /** Counts shared by the engine's workers. */
+  counts: WorkerCounts;
+}
+
+/** Running counts of an engine's workers. */
+export interface WorkerCounts {
+  /** Ticks run by the regions' loops. */
+  ticks: number;
+  /** Samples handed to the loops. */
+  samplesProcessed: number;
+  /** Samples in acknowledged messages. */
+  samplesAcked: number;
+  /** Messages skipped because a checkpoint already covered them. */
+  duplicates: number;
+  /** Checkpoints saved. */
+  checkpoints: number;
+  /** Loop ticks that failed. */
+  tickFailures: number;
+  /** Incidents the regions' loops opened. */
+  incidentsOpened: number;
+}
+
+/** One owned region (see the module's comment). */
+export class RegionWorker {
+  readonly #ctx: WorkerContext;
+  readonly view: RegionView;
+  readonly #local: Map<number, number>;
+  #operator!: OperatorLoop;
+  #messages?: ConsumerMessages;
+  #consuming: Promise<void> = Promise.resolve();
+  /** Serialises processing and checkpoints. */
+  #chain: Promise<void> = Promise.resolve();
+  #lastTick = -1;
+  #pending: { last?: JsMsg; from: number; samples: number } = { from: -1, samples: 0 };
+  #publishes: Promise<unknown>[] = [];
+  #lastMessageAt = 0;
+  #stopped = false;
+  /** The engine that wrote the checkpoint this worker started from, if any. */
+  resumedFrom?: string;
+
+  private constructor(ctx: WorkerContext, region: number) {
+    this.#ctx = ctx;
+    this.view = regionView(ctx.layout, region);
+    this.#local = new Map(this.view.layoutIndex.map((g, i) => [g, i]));
+  }
+
+  /** The region. */
+  get region(): number {
+    return this.view.region;
+  }
+
+  /** The last tick processed. */
+  get lastTick(): number {
+    return this.#lastTick;
+  }
+
+  /** Restores the region's checkpoint (if any), resumes its durable consumer after its last acknowledged message and starts consuming. */
+  static async start(ctx: WorkerContext, region: number): Promise<RegionWorker> {
+    const worker = new RegionWorker(ctx, region);
+    await worker.#open();
+    return worker;
+  }
+
+  async #open(): Promise<void> {
+    const ctx = this.#ctx;
+    const checkpoint = await loadCheckpoint<RegionCheckpoint>(ctx.state, this.region);
+    if (checkpoint) {
+      this.#lastTick = checkpoint.tick;
+      this.resumedFrom = checkpoint.engine;
+    }
+    this.#operator = await createOperatorLoop({
+      topology: this.view.topology,
+      config: ctx.config,
+      executor: ctx.executor,
+      ids: new IdSource(),
+      ...(checkpoint ? { learning: { ...checkpoint.learnt, versions: {}, notes: [] } } : {}),
+    });
+    for (const type of PUBLISHED_EVENTS)
+      this.#operator.loop.events.addEventListener(type, (e) =>
+        this.#publishEvent((e as unknown as { detail: LoopEvent }).detail),
+      );
+    this.#operator.loop.events.addEventListener('incident-opened', () => ctx.counts.incidentsOpened++);
+    // Resume after the last acknowledged message: a consumer created afresh at that point
+    // redelivers at once what the previous owner took and never acknowledged.
+    const name = regionConsumer(this.region);
+    let floor = 0;
+    try {
+      const info = await ctx.jsm.consumers.info(TELEMETRY_STREAM, name);
+      floor = info.ack_floor.stream_seq;
+      await ctx.jsm.consumers.delete(TELEMETRY_STREAM, name);
+    } catch (error) {
+      if (!/not found/i.test((error as Error).message)) throw error;
+    }
+    await ctx.jsm.consumers.add(TELEMETRY_STREAM, {
+      durable_name: name,
+      filter_subject: telemetrySubject(this.region),
+      ack_policy: AckPolicy.All,
+      ack_wait: ACK_WAIT_MS * 1_000_000,
+      max_ack_pending: 100_000,
+      ...(floor > 0
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 }
+        : { deliver_policy: DeliverPolicy.All }),
+    });
+    const consumer = await ctx.js.consumers.get(TELEMETRY_STREAM, name);
+    this.#messages = await consumer.consume({ max_messages: 256 });
+    const messages = this.#messages;
+    this.#consuming = (async () => {
+      for await (const message of messages) {
+        if (this.#stopped) break;
+        await this.#serial(() => this.#process(message)).catch((error) =>
+          ctx.notice(`region ${this.region}: ${(error as Error).message}`),
+        );
+      }
+    })();
+  }
+
+  /** Checkpoints when messages wait unacknowledged and none came for `quietMs`. */
+  idle(quietMs: number): Promise<void> {
+    if (this.#pending.last === undefined || Date.now() - this.#lastMessageAt < quietMs)
+      return Promise.resolve();
+    return this.#serial(() => this.#checkpoint());
+  }
+
+  /** Says again how far the region is processed (a lost progress message is replaced). */
+  announce(): void {
+    if (this.#lastTick >= 0) this.#progress();
+  }
+
+  /**
+   * Stops consuming. `handOver`: checkpoint and acknowledge what was processed, so the next owner
+   * starts where this one stopped; otherwise (the lease was lost) leave it: the new owner resumes
+   * from the last acknowledged message.
+   */
+  async stop(handOver: boolean): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await this.#messages?.close().catch(() => undefined);
+    await this.#consuming.catch(() => undefined);
+    await this.#chain;
+    if (handOver) await this.#checkpoint();
+    await this.#operator.close();
+  }
+
+  #serial(task: () => Promise<void>): Promise<void> {
+    const done = this.#chain.then(task);
+    this.#chain = done.catch(() => undefined);
+    return done;
+  }
+
+  async #process(message: JsMsg): Promise<void> {
+    if (this.#stopped) return;
+    const ctx = this.#ctx;
+    this.#lastMessageAt = Date.now();
+    const telemetry = decode<TelemetryMessage>(message.data, telemetrySubject(this.region));
+    if (telemetry.tick <= this.#lastTick) {
+      // Covered by the checkpoint this worker started from.
+      ctx.counts.duplicates++;
+      this.#pending.last = message;
+      return;
+    }
+    const samples = telemetry.nodes.length * Object.keys(telemetry.metrics).length;
+    try {
+      if (telemetry.routes) this.#operator.loop.updateRoutes(this.#localRoutes(telemetry.routes));
+      await this.#operator.loop.tick(telemetry.tick, this.#batch(telemetry));
+    } catch (error) {
+      ctx.counts.tickFailures++;
+      ctx.notice(`region ${this.region} tick ${telemetry.tick}: ${(error as Error).message}`);
+    }
+    ctx.counts.ticks++;
+    ctx.counts.samplesProcessed += samples;
+    if (this.#pending.last === undefined || this.#pending.from < 0) this.#pending.from = telemetry.tick;
+    this.#pending.last = message;
+    this.#pending.samples += samples;
+    this.#lastTick = telemetry.tick;
+    this.#progress();
+    if (telemetry.tick - this.#pending.from + 1 >= ctx.checkpointTicks) await this.#checkpoint();
+  }
+
+  /** Saves the checkpoint, waits for the events to be stored, then acknowledges (see the module's comment). */
+  async #checkpoint(): Promise<void> {
+    const last = this.#pending.last;
+    if (last === undefined) return;
+    const ctx = this.#ctx;
+    const learnt = await this.#operator.learnt();
+    const checkpoint: RegionCheckpoint = { tick: this.#lastTick, engine: ctx.engine, learnt };
+    await saveCheckpoint(ctx.state, this.region, checkpoint);
+    const publishes = this.#publishes;
+    this.#publishes = [];
+    await Promise.all(publishes);
+    if (this.#pending.from >= 0) {
+      const acked: ClusterEventMessage = {
+        kind: 'acked',
+        engine: ctx.engine,
+        region: this.region,
+        from: this.#pending.from,
+        to: this.#lastTick,
+        samples: this.#pending.samples,
+      };
+      await ctx.js.publish(eventsSubject(ctx.engine), encode(acked));
+    }
+    await last.ackAck();
+    ctx.counts.samplesAcked += this.#pending.samples;
+    ctx.counts.checkpoints++;
+    this.#pending = { from: -1, samples: 0 };
+  }
+
+  #publishEvent(event: LoopEvent): void {
+    const message: ClusterEventMessage = {
+      kind: 'loop',
+      engine: this.#ctx.engine,
+      region: this.region,
+      event: event as unknown as LoopEventPayload,
+    };
+    this.#publishes.push(this.#ctx.js.publish(eventsSubject(this.#ctx.engine), encode(message)));
+  }
+
+  #progress(): void {
+    const progress: ProgressMessage = { engine: this.#ctx.engine, region: this.region, tick: this.#lastTick };
+    this.#ctx.connection.publish(PROGRESS_SUBJECT, encode(progress));
+  }
+
+  /** The message's nodes and values as a columnar batch over the view's node order. */
+  #batch(telemetry: TelemetryMessage): ColumnarBatch {
+    const sources = new Uint32Array(telemetry.nodes.length);
+    telemetry.nodes.forEach((g, k) => {
+      const local = this.#local.get(g);
+      if (local === undefined || local >= this.view.own)
+        throw new ArgumentError(`telemetry.nodes[${k}]`, `node ${g} is not in region ${this.region}`);
+      sources[k] = local;
+    });
+    const columns: Record<string, Float64Array> = {};
+    for (const [name, values] of Object.entries(telemetry.metrics)) columns[name] = Float64Array.from(values);
+    return { ts: telemetry.tick, columns, sources };
+  }
+
+  /** The layout's next hops as the view's (a hop leaving the view is no route the view knows). */
+  #localRoutes(routes: readonly number[]): Int32Array {
+    const local = new Int32Array(this.view.layoutIndex.length);
+    this.view.layoutIndex.forEach((g, i) => {
+      const next = routes[g];
+      local[i] = next === undefined || next < 0 ? -1 : (this.#local.get(next) ?? -1);
+    });
+    return local;
+  }
+}
