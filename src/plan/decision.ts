@@ -267,13 +267,24 @@ export class UtilityPlanner {
 
   /**
    * Learns from a verified outcome: the success posterior of (signature, action) and one
-   * adapter step towards the utility that was realised.
+   * adapter step towards the utility that was realised, in the scorer's own units: the base
+   * utility of the candidate's features with the outcome in place of the predicted success
+   * (probability 1 or 0, no uncertainty left). The adapter so learns only where the prediction
+   * missed; a target that left out a base term (slowness, say) would teach it to cancel that
+   * term, and a per-action head learns such an offset fast.
    */
   learn(diagnosis: Diagnosis, candidate: Candidate, healed: boolean): void {
     const support = diagnosis.recommended.find((r) => r.action === candidate.action)?.support ?? 0;
     this.successRates.observe(diagnosis.signature, candidate.action, healed, priorFromSupport(support));
     const f = candidate.features;
-    const realised = (healed ? f.benefit * 2 : 0) - f.cost - f.risk;
+    const outcome = healed ? 1 : 0;
+    const known: Candidate['features'] = {
+      ...f,
+      'success-probability': outcome,
+      'expected-gain': outcome * f.benefit * 2,
+      uncertainty: 0,
+    };
+    const realised = FEATURES.reduce((sum, name, j) => sum + BASE_WEIGHTS[j] * known[name], 0);
     const x = Float32Array.from(FEATURES.map((name) => f[name]));
     const action = this.#actionIndex.get(candidate.action);
     if (action === undefined)
