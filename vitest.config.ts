@@ -52,6 +52,7 @@ export default defineConfig({
       'snappyjs',
       '@bufbuild/protobuf/wire',
       'onnxruntime-web/wasm',
+      '@huggingface/transformers',
     ],
   },
   worker: { format: 'es' },

@@ -17,6 +17,7 @@ import { runRagCommand } from '../src/cli/rag.ts';
 import { openStoreForReading, openStoreForWriting } from '../src/knowledge/store-directory.ts';
 import { ModelRegistry } from '../src/mlops/registry.ts';
 import { OnnxDetector, onnxModelBytes } from '../src/onnx/index.ts';
+import { embeddingTable, HIDDEN, tinyEmbedderFiles, VOCAB } from './conformance/helpers/tiny-embedder.ts';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
@@ -69,26 +70,10 @@ function reluIdentityAutoencoder(features: number): Uint8Array {
   );
 }
 
-// The tiny sentence model: each word has a vector; words of one topic share most of theirs.
-const TOPICS = {
-  toaster: ['toaster', 'smoke', 'burning', 'smell', 'rack'],
-  kettle: ['kettle', 'steam', 'humidity', 'alarm', 'switch'],
-};
-const VOCAB = ['[UNK]', '[PAD]', ...Object.values(TOPICS).flat(), 'the', 'a', 'by', 'over', 'near'];
-const HIDDEN = 6;
-
-function embeddingTable(): Float32Array {
-  const table = new Float32Array(VOCAB.length * HIDDEN);
-  VOCAB.forEach((word, i) => {
-    const topic = Object.values(TOPICS).findIndex((words) => words.includes(word));
-    // Topic words point along their topic's axis, with a little of their own; others are faint.
-    if (topic >= 0) table[i * HIDDEN + topic] = 1;
-    table[i * HIDDEN + 2 + (i % (HIDDEN - 2))] += topic >= 0 ? 0.2 : 0.05;
-  });
-  return table;
-}
-
-/** A local transformers.js feature-extraction model folder: config, tokenizer, onnx/model.onnx. */
+/**
+ * A local transformers.js feature-extraction model folder: the helper's config and WordLevel
+ * tokenizer, and its embedding table looked up by Gather in an onnx/model.onnx built by onnx-proto.
+ */
 async function writeEmbedderFolder(dir: string): Promise<void> {
   await mkdir(join(dir, 'onnx'), { recursive: true });
   const table = embeddingTable();
@@ -116,42 +101,8 @@ async function writeEmbedderFolder(dir: string): Promise<void> {
     output: [valueInfo('last_hidden_state', FLOAT, ['batch', 'sequence', HIDDEN])],
   });
   await writeFile(join(dir, 'onnx', 'model.onnx'), modelBytes(graph, 14));
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', hidden_size: HIDDEN }));
-  await writeFile(
-    join(dir, 'tokenizer_config.json'),
-    JSON.stringify({
-      tokenizer_class: 'PreTrainedTokenizerFast',
-      model_max_length: 64,
-      unk_token: '[UNK]',
-      pad_token: '[PAD]',
-    }),
-  );
-  await writeFile(
-    join(dir, 'tokenizer.json'),
-    JSON.stringify({
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: ['[UNK]', '[PAD]'].map((content, id) => ({
-        id,
-        content,
-        single_word: false,
-        lstrip: false,
-        rstrip: false,
-        normalized: false,
-        special: true,
-      })),
-      normalizer: { type: 'Lowercase' },
-      pre_tokenizer: { type: 'Whitespace' },
-      post_processor: null,
-      decoder: null,
-      model: {
-        type: 'WordLevel',
-        vocab: Object.fromEntries(VOCAB.map((w, i) => [w, i])),
-        unk_token: '[UNK]',
-      },
-    }),
-  );
+  for (const [path, content] of Object.entries(tinyEmbedderFiles()))
+    if (typeof content === 'string') await writeFile(join(dir, path), content);
 }
 
 let root: string;

@@ -2,8 +2,12 @@
  * ONNX models on Node beyond the conformance suite: onnx-proto (the ONNX project's own schema)
  * reads the models the portable suites write with the wire writer as the same models it builds
  * itself; and an autoencoder built with onnx-proto runs as the engine's detector in place of the
- * built-in bank through a whole healing run.
+ * built-in bank through a whole healing run. The tiny transformers.js model the embedder suites
+ * load from test/fixtures/ is checked to be what its helper builds.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { onnx } from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { OnnxDetector } from '../src/onnx/index.ts';
@@ -11,6 +15,7 @@ import { createEngineParts } from '../src/run/defaults.ts';
 import { runHealing } from '../src/run/healing-run.ts';
 import { SIM_METRICS } from '../src/run/mesh-loop.ts';
 import { autoencoder, linearScorer, type ModelSpec } from './conformance/helpers/onnx-models.ts';
+import { TINY_EMBEDDER, tinyEmbedderFiles, VOCAB } from './conformance/helpers/tiny-embedder.ts';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
@@ -66,6 +71,24 @@ describe('the portable suites’ ONNX files', () => {
         model.spec.nodes.map((n) => n.op),
       );
     }
+  });
+});
+
+describe('the tiny transformers.js model of the embedder suites', () => {
+  it('is in test/fixtures/ exactly as the helper builds it, and onnx-proto reads its model', async () => {
+    const folder = fileURLToPath(new URL(`./fixtures/${TINY_EMBEDDER}/`, import.meta.url));
+    for (const [path, content] of Object.entries(tinyEmbedderFiles())) {
+      const stored = await readFile(join(folder, path));
+      expect(typeof content === 'string' ? stored.toString('utf8') : new Uint8Array(stored)).toEqual(content);
+    }
+    const model = decoded(tinyEmbedderFiles()['onnx/model.onnx'] as Uint8Array);
+    expect(model.graph.node.map((n: { opType: string }) => n.opType)).toEqual(['Gather']);
+    expect(
+      model.graph.input.map(
+        (i: { type: { tensorType: { elemType: number } } }) => i.type.tensorType.elemType,
+      ),
+    ).toEqual([onnx.TensorProto.DataType.INT64, onnx.TensorProto.DataType.INT64]);
+    expect(model.graph.initializer[0].dims).toEqual([VOCAB.length, 6]);
   });
 });
 

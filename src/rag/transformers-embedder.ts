@@ -3,6 +3,10 @@
  * all-MiniLM-L6-v2 ONNX export a user puts in a folder. Remote loading is switched off: the
  * folder must hold config.json, tokenizer.json, tokenizer_config.json and onnx/model.onnx (or
  * onnx/model_quantized.onnx with dtype 'q8'). Heavy: import this module only when you use it.
+ *
+ * In a browser the model folder is a URL prefix, and transformers.js would fetch
+ * onnxruntime-web's WebAssembly files from a CDN: `wasmPaths` points it at the page's own copy
+ * instead, so nothing is downloaded from elsewhere.
  */
 import { ArgumentError } from '../errors.ts';
 import type { Embedder } from './embedder.ts';
@@ -11,7 +15,10 @@ import type { Embedder } from './embedder.ts';
 export interface TransformersEmbedderOptions {
   /** Model folder name under `localModelPath` (e.g. 'all-MiniLM-L6-v2'). */
   model: string;
-  /** Folder (path on Node, Deno and Bun; URL prefix in browsers) that contains the model folder. */
+  /**
+   * Folder that contains the model folder: a path on Node, Deno and Bun; in browsers a path on
+   * the page's server, e.g. '/models/' (transformers.js takes a full http URL for a remote one).
+   */
   localModelPath: string;
   /** How token vectors become one sentence vector (default 'mean', as sentence-transformers). */
   pooling?: 'mean' | 'cls';
@@ -19,6 +26,12 @@ export interface TransformersEmbedderOptions {
   dtype?: 'fp32' | 'q8';
   /** Texts per model call (default 32): bounds the padded batch tensor. */
   batchSize?: number;
+  /**
+   * Browsers: the URL prefix (ending in '/') under which the page serves onnxruntime-web's dist
+   * files (node_modules/onnxruntime-web/dist/). Default transformers.js's, a CDN. Node, Deno and
+   * Bun run the model natively and do not use it.
+   */
+  wasmPaths?: string;
 }
 
 interface Tensor {
@@ -60,7 +73,13 @@ export class TransformersEmbedder implements Embedder {
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new ArgumentError('options.batchSize', `expected an integer >= 1, got ${String(batchSize)}`);
 
+    const { wasmPaths } = options;
+    if (wasmPaths !== undefined && (typeof wasmPaths !== 'string' || wasmPaths === ''))
+      throw new ArgumentError('options.wasmPaths', 'expected a URL prefix such as "/ort/"');
+
     const transformers = await import('@huggingface/transformers');
+    const onnxWasm = transformers.env.backends.onnx.wasm;
+    if (wasmPaths !== undefined && onnxWasm) onnxWasm.wasmPaths = wasmPaths;
     transformers.env.allowRemoteModels = false;
     transformers.env.allowLocalModels = true;
     transformers.env.localModelPath = localModelPath.endsWith('/') ? localModelPath : `${localModelPath}/`;

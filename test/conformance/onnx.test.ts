@@ -15,6 +15,7 @@ import {
 import { attemptKey, FEATURES, UtilityPlanner, type Diagnosis } from '../../src/plan/decision.ts';
 import { runtimeName } from '../../src/runtime/detect.ts';
 import { autoencoder, linearScorer, reluIdentity, weights } from './helpers/onnx-models.ts';
+import { fetchedElsewhere } from './helpers/offline.ts';
 
 // Node, Deno and Bun load the runtime's .wasm from its package; the page is served the same
 // files by the test server, which serves the repository at its root (never a CDN).
@@ -208,6 +209,7 @@ describe('OnnxDetector (an autoencoder: MatMul + Add + Relu + MatMul + Add)', ()
     expect(scores[14]).toBe(1);
     expect(scores.every((s) => s >= 0 && s <= 1)).toBe(true);
     expect(detector.nonFiniteOutputs).toBe(0);
+    expect(fetchedElsewhere()).toEqual([]);
     await detector.close();
     await expect(detector.update(1, values, scores)).rejects.toThrow(/closed/);
   });

@@ -7,7 +7,9 @@
  */
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 
-const FLOAT = 1;
+/** TensorProto.DataType numbers of the element types the helpers write. */
+const ELEMENT_TYPES = { float: 1, int64: 7 } as const;
+const FLOAT = ELEMENT_TYPES.float;
 
 /** A graph node: operator, inputs, outputs. */
 export interface NodeSpec {
@@ -23,10 +25,11 @@ export interface TensorSpec {
   values: Float32Array;
 }
 
-/** A float32 graph input or output; a string dimension is symbolic. */
+/** A graph input or output (float32 unless `type` says); a string dimension is symbolic. */
 export interface ValueSpec {
   name: string;
   shape: (number | string)[];
+  type?: keyof typeof ELEMENT_TYPES;
 }
 
 /** A whole model. */
@@ -51,7 +54,7 @@ function valueInfo(writer: BinaryWriter, field: number, value: ValueSpec): void 
     w.tag(1, WireType.LengthDelimited).string(value.name);
     message(w, 2, (type) =>
       message(type, 1, (tensor) => {
-        tensor.tag(1, WireType.Varint).int32(FLOAT);
+        tensor.tag(1, WireType.Varint).int32(ELEMENT_TYPES[value.type ?? 'float']);
         message(tensor, 2, (shape) => {
           for (const dim of value.shape)
             message(shape, 1, (d) => {
