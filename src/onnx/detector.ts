@@ -14,8 +14,9 @@
  * Values: NaN is "no sample": the model sees the feature's center there and the series scores 0
  * (in 'row' mode the row's error leaves it out). +-Infinity is a sample beyond any normal: the
  * model sees the center, and the series scores 1 (in 'row' mode the whole row does). A
- * reconstruction that is not finite scores 0 and is counted in `nonFiniteOutputs`: a broken model
- * shows in that count, not as alarms everywhere.
+ * reconstruction that is not finite is counted in `nonFiniteOutputs` and left out: its series
+ * scores 0 ('feature') or the row's mean error over the rest ('row'), so a broken model shows in
+ * that count, not as alarms everywhere.
  */
 import { ArgumentError, DimensionError } from '../errors.ts';
 import type { BatchScorer } from '../loop/contracts.ts';

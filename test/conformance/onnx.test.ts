@@ -14,7 +14,7 @@ import {
 } from '../../src/onnx/index.ts';
 import { attemptKey, FEATURES, UtilityPlanner, type Diagnosis } from '../../src/plan/decision.ts';
 import { runtimeName } from '../../src/runtime/detect.ts';
-import { autoencoder, linearScorer, reluIdentity, weights } from './helpers/onnx-models.ts';
+import { autoencoder, encodeModel, linearScorer, reluIdentity, weights } from './helpers/onnx-models.ts';
 import { fetchedElsewhere } from './helpers/offline.ts';
 
 // Node, Deno and Bun load the runtime's .wasm from its package; the page is served the same
@@ -259,6 +259,36 @@ describe('OnnxDetector (an autoencoder: MatMul + Add + Relu + MatMul + Add)', ()
     const loud = await detector.update(1, broken, new Float64Array(SERIES));
     expect(loud[2 * FEATURES_PER_NODE + 1]).toBeCloseTo(1 - Math.exp(-4), 6);
     expect(Array.from(loud).filter((s) => s > 0)).toHaveLength(1);
+    await detector.close();
+  });
+
+  it('counts reconstructions that are not finite and leaves them out of the scores', async () => {
+    // x / 0: every reconstruction is infinite or NaN.
+    const broken = encodeModel({
+      name: 'broken',
+      irVersion: 8,
+      opset: 17,
+      nodes: [{ op: 'Div', inputs: ['x', 'zero'], outputs: ['reconstruction'] }],
+      initializers: [
+        { name: 'zero', dims: [FEATURES_PER_NODE], values: new Float32Array(FEATURES_PER_NODE) },
+      ],
+      inputs: [{ name: 'x', shape: ['rows', FEATURES_PER_NODE] }],
+      outputs: [{ name: 'reconstruction', shape: ['rows', FEATURES_PER_NODE] }],
+    });
+    const detector = await OnnxDetector.create({
+      model: broken,
+      series: SERIES,
+      features: FEATURES_PER_NODE,
+      center,
+      scale,
+      runtime,
+    });
+    const scores = await detector.update(0, values, new Float64Array(SERIES).fill(0.5));
+    // Only the infinite value scores: it is a sample beyond any normal, whatever the model says.
+    expect(Array.from(scores).map((s, i) => (i === 14 ? s : s === 0))).toEqual(
+      Array.from({ length: SERIES }, (_, i) => (i === 14 ? 1 : true)),
+    );
+    expect(detector.nonFiniteOutputs).toBe(SERIES - 2);
     await detector.close();
   });
 
