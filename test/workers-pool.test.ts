@@ -24,8 +24,11 @@ afterEach(async () => {
   pool = undefined;
 });
 
-/** Runs the pool and a bank side by side; every tick's scores must be equal. */
-async function compare(options: DetectorPoolOptions): Promise<DetectorPool> {
+/**
+ * Runs the pool and a bank side by side; every tick's scores must be equal, and so must their
+ * states, saved `pause` ms after the last tick.
+ */
+async function compare(options: DetectorPoolOptions, pause = 0): Promise<DetectorPool> {
   pool = await DetectorPool.open(SERIES, options);
   const bank = await DetectorBank.create(SERIES);
   const values = new Float64Array(SERIES);
@@ -39,6 +42,7 @@ async function compare(options: DetectorPoolOptions): Promise<DetectorPool> {
     alarms += direct.filter((s) => s > 0.5).length;
   }
   expect(alarms).toBeGreaterThan(0);
+  await new Promise((resolve) => setTimeout(resolve, pause));
   expect((await pool.save()).series).toEqual(bank.save().series);
   return pool;
 }
@@ -66,6 +70,20 @@ describe('DetectorPool', () => {
         // Both shards' workers died once, on their 100th tick.
         expect(done.restarts).toBe(2);
       });
+
+  for (const shareMemory of [true, false])
+    it(`save() rebuilds a shard whose worker died after the last tick (${shareMemory ? 'shared memory' : 'messages'})`, async () => {
+      const done = await compare(
+        {
+          shards: 2,
+          checkpointEvery: 16,
+          shareMemory,
+          source: crashing(TICKS, 'idle'),
+        },
+        1000,
+      );
+      expect(done.restarts).toBe(2);
+    });
 });
 
 describe('a shard recovering from shared memory', () => {

@@ -136,7 +136,16 @@ export class DetectorPool {
 
   /** Every series' state, in series order (the shards' states joined): restorable as a bank or a pool. */
   async save(): Promise<BankState> {
-    const parts = await Promise.all(this.shards.map((s) => s.pool.run('save', [])));
+    const parts = await Promise.all(
+      this.shards.map(async (shard) => {
+        let state: BankState | undefined;
+        await this.#withRecovery(shard, async (crashed) => {
+          if (crashed) await this.#rebuild(shard, this.#ticks);
+          state = await shard.pool.run('save', []);
+        });
+        return state!;
+      }),
+    );
     return { version: parts[0].version, params: parts[0].params, series: parts.flatMap((p) => p.series) };
   }
 
@@ -163,8 +172,7 @@ export class DetectorPool {
     shared.stamps[slot] = ts;
     shared.values.set(values.subarray(shard.start, shard.start + shard.size), slot * shard.size);
     await this.#withRecovery(shard, async (crashed) => {
-      if (crashed && (await shard.pool.run('recover', [shared.memory, this.params, tick - 1])) >= tick)
-        return;
+      if (crashed && (await this.#rebuild(shard, tick - 1)) >= tick) return;
       await shard.pool.run('tick', [tick]);
     });
     scores.set(shared.scores, shard.start);
@@ -174,21 +182,35 @@ export class DetectorPool {
     const slice = values.slice(shard.start, shard.start + shard.size);
     let result: Float64Array | undefined;
     await this.#withRecovery(shard, async (crashed) => {
-      if (crashed) {
-        await shard.pool.run('open', [shard.size, shard.checkpoint]);
-        const stamps = Float64Array.from(shard.log, (entry) => entry.ts);
-        const block = new Float64Array(shard.log.length * shard.size);
-        shard.log.forEach((entry, t) => block.set(entry.values, t * shard.size));
-        await shard.pool.run('replay', [stamps, block], [stamps.buffer, block.buffer]);
-      }
+      if (crashed) await this.#rebuild(shard, tick - 1);
       const sent = slice.slice();
       result = await shard.pool.run('update', [ts, sent], [sent.buffer]);
     });
     scores.set(result!, shard.start);
-    if (tick % this.checkpointEvery === 0) {
+    shard.log.push({ ts, values: slice });
+    if (tick % this.checkpointEvery !== 0) return;
+    try {
       shard.checkpoint = await shard.pool.run('save', []);
       shard.log = [];
-    } else shard.log.push({ ts, values: slice });
+    } catch (error) {
+      // The log still holds every tick since the last checkpoint: the next tick rebuilds from it.
+      if (!(error instanceof WorkerCrashedError)) throw error;
+    }
+  }
+
+  /**
+   * Brings the shard's replacement worker to its state after tick `known`: from its checkpoints
+   * and input ring (shared memory; a checkpoint may already hold the tick after, in flight when
+   * the worker died, and its scores), or from the pool's checkpoint and log. Returns the tick reached.
+   */
+  async #rebuild(shard: Shard, known: number): Promise<number> {
+    if (shard.shared) return shard.pool.run('recover', [shard.shared.memory, this.params, known]);
+    await shard.pool.run('open', [shard.size, shard.checkpoint]);
+    const stamps = Float64Array.from(shard.log, (entry) => entry.ts);
+    const block = new Float64Array(shard.log.length * shard.size);
+    shard.log.forEach((entry, t) => block.set(entry.values, t * shard.size));
+    await shard.pool.run('replay', [stamps, block], [stamps.buffer, block.buffer]);
+    return known;
   }
 
   /**
