@@ -27,6 +27,8 @@ export interface ActionDefinition {
   readonly isolates?: true;
   /** Target type on which it only moves traffic away from the fault (rerouting around a node leaves it broken). */
   readonly stopgapOn?: TargetScope;
+  /** Leaves nothing lasting to undo (a restart, a cleared cache, a failover, a config rollback): it cannot be rolled back. */
+  readonly irreversible?: true;
 }
 
 /** The engine's action names, in catalogue order. */
@@ -58,8 +60,22 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionDefinition>> = {
     detours: true,
     stopgapOn: 'node',
   },
-  'restart-service': { scope: 'node', duration: 15, cost: 5, failureProbability: 0.05, holdTicks: 0 },
-  'clear-cache': { scope: 'node', duration: 1, cost: 1, failureProbability: 0.02, holdTicks: 0 },
+  'restart-service': {
+    scope: 'node',
+    duration: 15,
+    cost: 5,
+    failureProbability: 0.05,
+    holdTicks: 0,
+    irreversible: true,
+  },
+  'clear-cache': {
+    scope: 'node',
+    duration: 1,
+    cost: 1,
+    failureProbability: 0.02,
+    holdTicks: 0,
+    irreversible: true,
+  },
   'scale-up': { scope: 'node', duration: 30, cost: 8, failureProbability: 0.05, holdTicks: 0 },
   'scale-down': { scope: 'node', duration: 10, cost: 2, failureProbability: 0.03, holdTicks: 0 },
   'quarantine-node': {
@@ -71,9 +87,23 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionDefinition>> = {
     isolates: true,
   },
   // A standby node takes over a node's role; a backup link replaces a failed one.
-  failover: { scope: 'any', duration: 5, cost: 10, failureProbability: 0.05, holdTicks: 0 },
+  failover: {
+    scope: 'any',
+    duration: 5,
+    cost: 10,
+    failureProbability: 0.05,
+    holdTicks: 0,
+    irreversible: true,
+  },
   'rate-limit': { scope: 'node', duration: 1, cost: 2, failureProbability: 0.02, holdTicks: 900 },
-  'rollback-config': { scope: 'node', duration: 10, cost: 3, failureProbability: 0.05, holdTicks: 0 },
+  'rollback-config': {
+    scope: 'node',
+    duration: 10,
+    cost: 3,
+    failureProbability: 0.05,
+    holdTicks: 0,
+    irreversible: true,
+  },
 };
 
 /** Hand work some fault kinds need and runbooks recommend; no executor carries it out. */

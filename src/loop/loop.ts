@@ -22,7 +22,9 @@
  *
  * An action that did not heal is rolled back; the executor's answer is recorded (the action
  * becomes 'rolled-back', or a failed rollback is reported) whenever it comes, whether or not its
- * incident is still open. In dry-run mode (`dryRun`) the loop plans and records what it would do
+ * incident is still open. An irreversible action (a restart, a failover: `ActionSpec.irreversible`)
+ * has nothing to undo: it stays 'not-healed', and its result's audit entry says it was not rolled
+ * back because it cannot be. In dry-run mode (`dryRun`) the loop plans and records what it would do
  * through `executor.dryRun`, applies nothing, and hands each incident to a human.
  *
  * Audit before action: entries reach the audit sink in the order the loop decides them. An
@@ -727,8 +729,9 @@ export class MapeKLoop {
   /** The incident's action did not heal it: undo it, then try the next candidate or escalate. */
   #notHealed(incident: Incident, ts: number, reason?: string): void {
     const flight = incident.flight!;
-    this.#finishAction(incident, ts, 'not-healed', false, reason);
-    this.#rollback(flight, ts);
+    const irreversible = this.#actions.get(flight.record.action)?.irreversible === true;
+    this.#finishAction(incident, ts, 'not-healed', false, reason, irreversible);
+    if (!irreversible) this.#rollback(flight, ts);
     if (incident.attempts >= this.#maxAttempts)
       this.#escalate(incident, ts, `${incident.attempts} actions did not heal it`);
   }
@@ -752,13 +755,17 @@ export class MapeKLoop {
     else incident.diagnosis = undefined;
   }
 
-  /** Ends the incident's action: back to announced, for the next attempt or a verdict. */
+  /**
+   * Ends the incident's action: back to announced, for the next attempt or a verdict.
+   * `irreversible`: it did not heal and has nothing to undo, which its result's audit entry says.
+   */
   #finishAction(
     incident: Incident,
     ts: number,
     outcome: ActionRecord['outcome'],
     healed: boolean,
     reason = incident.flight?.result?.reason,
+    irreversible = false,
   ): void {
     const flight = incident.flight!;
     incident.flight = undefined;
@@ -778,11 +785,17 @@ export class MapeKLoop {
     if (healed) this.#stats.actionsHealed++;
     // The evidence has grown since the last diagnosis: take a fresh look before the next attempt.
     else incident.diagnosis = undefined;
-    this.#recordOutcome(flight, ts, outcome, reason);
+    this.#recordOutcome(flight, ts, outcome, reason, irreversible ? { rollback: 'irreversible' } : {});
   }
 
-  /** Sets the action's outcome and reports, audits and stores it. */
-  #recordOutcome(flight: InFlight, ts: number, outcome: ActionRecord['outcome'], reason?: string): void {
+  /** Sets the action's outcome and reports, audits (with `more` in the entry's detail) and stores it. */
+  #recordOutcome(
+    flight: InFlight,
+    ts: number,
+    outcome: ActionRecord['outcome'],
+    reason?: string,
+    more: { rollback?: 'irreversible' } = {},
+  ): void {
     const record = flight.record;
     record.outcome = outcome;
     record.finishedAt = ts;
@@ -791,7 +804,7 @@ export class MapeKLoop {
       type: 'result',
       ts,
       incidentId: record.incidentId,
-      detail: { id: record.id, outcome, reason },
+      detail: { id: record.id, outcome, reason, ...more },
     });
     this.#storeAction(record, recorded);
   }

@@ -34,6 +34,8 @@ export interface ActionSpec {
   detours?: boolean;
   /** Takes its target out of service (a quarantine): the target's own telemetry stays off its normal, so recovery is judged around it. */
   isolates?: boolean;
+  /** Leaves nothing lasting to undo (a restart, a failover): the loop does not roll it back when it did not heal. */
+  irreversible?: boolean;
 }
 
 /** A lasting side effect (a hold that must lapse or be undone) counts as this much extra risk. */
@@ -55,5 +57,6 @@ export const DEFAULT_ACTIONS: readonly ActionSpec[] = ACTION_KINDS.map((name) =>
     ...(a.stopgapOn ? { stopgapOn: a.stopgapOn } : {}),
     ...(a.detours ? { detours: true } : {}),
     ...(a.isolates ? { isolates: true } : {}),
+    ...(a.irreversible ? { irreversible: true } : {}),
   };
 });

@@ -59,15 +59,16 @@ function zScorer(series: number): BatchScorer {
 const cpu = (i: number, t: number) =>
   30 + i + 0.5 * Math.sin(t * 1.7 + i) + 0.3 * Math.cos(t * 0.37 * (i + 1));
 
-/** Always blames the node with the most evidence, and recommends restarting it. */
-const simpleDiagnoser: Diagnoser = {
+/** Always blames the node with the most evidence, and recommends `remedy` for it (restarting it by default). */
+const diagnoserFor = (remedy = 'restart-service'): Diagnoser => ({
   diagnose: () => ({
     kind: 'cpu-exhaustion',
     scope: 'node',
     citations: ['test'],
-    recommended: [{ action: 'restart-service', support: 1 }],
+    recommended: [{ action: remedy, support: 1 }],
   }),
-};
+});
+const simpleDiagnoser = diagnoserFor();
 
 async function lineLoop(options: {
   executor: Executor;
@@ -79,6 +80,8 @@ async function lineLoop(options: {
   evidenceTicks?: number;
   maxAttempts?: number;
   dryRun?: boolean;
+  /** The action the diagnoser recommends (default restart-service, which has nothing to roll back). */
+  remedy?: string;
   /** Default: ids under RUN; pass `ids: undefined` for the loop's own default. */
   ids?: IdSource;
 }) {
@@ -95,7 +98,7 @@ async function lineLoop(options: {
     threshold: 0.5,
     planner: await UtilityPlanner.create({ backend: 'ts' }),
     executor: options.executor,
-    diagnoser: simpleDiagnoser,
+    diagnoser: diagnoserFor(options.remedy),
     store: options.store,
     audit: options.audit,
     ids: 'ids' in options ? options.ids : new IdSource(RUN),
@@ -360,12 +363,12 @@ describe('MAPE-K loop on a small known world', () => {
   it('reports a rollback that fails as a failed rollback, not an escalation, while its incident is open or after it closed', async () => {
     for (const when of ['open', 'closed'] as const) {
       const executor = new ControlledExecutor();
-      const { loop, events, run } = await lineLoop({ executor, maxAttempts: 1 });
+      const { loop, events, run } = await lineLoop({ executor, maxAttempts: 1, remedy: 'rate-limit' });
       await run(0, 100, () => new Set());
       executor.hot.add(3);
       // The one action does not heal: it is rolled back and the incident escalated.
       await run(100, 130, () => executor.hot);
-      expect(executor.calls).toEqual(['apply restart-service@n3', 'rollback restart-service@n3']);
+      expect(executor.calls).toEqual(['apply rate-limit@n3', 'rollback rate-limit@n3']);
       if (when === 'closed') {
         executor.hot.clear();
         await run(130, 200, () => executor.hot);
@@ -376,7 +379,7 @@ describe('MAPE-K loop on a small known world', () => {
       const rollbacks = events.filter((e) => e.type === 'rollback');
       expect(rollbacks).toHaveLength(1);
       expect(rollbacks[0]).toMatchObject({
-        action: { action: 'restart-service', outcome: 'not-healed' },
+        action: { action: 'rate-limit', outcome: 'not-healed' },
         result: { ok: false, reason: expect.stringMatching(/undo refused/) },
       });
       expect(events.filter((e) => e.type === 'escalation')).toHaveLength(1);
@@ -391,7 +394,13 @@ describe('MAPE-K loop on a small known world', () => {
     const sink = new AuditLogSink(await AuditLog.open(auditStore, keys));
     const store = new MemoryStore();
     const executor = new ControlledExecutor();
-    const { loop, events, run } = await lineLoop({ executor, maxAttempts: 1, store, audit: sink });
+    const { loop, events, run } = await lineLoop({
+      executor,
+      maxAttempts: 1,
+      store,
+      audit: sink,
+      remedy: 'rate-limit',
+    });
     await run(0, 100, () => new Set());
     executor.hot.add(3);
     await run(100, 130, () => executor.hot);
@@ -416,6 +425,28 @@ describe('MAPE-K loop on a small known world', () => {
     ]);
     expect(entries[5].data).toMatchObject({ id: `${RUN}-act-1`, outcome: 'rolled-back', rollback: 'done' });
     expect(await verifyAuditLog(auditStore, keys.ring())).toMatchObject({ ok: true, entries: 6 });
+  });
+
+  it('does not roll back an irreversible action: it stays not-healed, and its audited result says why', async () => {
+    const keys = NodeKeys.generate({ owner: 'engine' });
+    const auditStore = new MemoryAuditStore();
+    const sink = new AuditLogSink(await AuditLog.open(auditStore, keys));
+    const store = new MemoryStore();
+    const executor = new ControlledExecutor();
+    const { loop, events, run } = await lineLoop({ executor, maxAttempts: 1, store, audit: sink });
+    await run(0, 100, () => new Set());
+    executor.hot.add(3);
+    await run(100, 130, () => executor.hot);
+    await settle();
+    await loop.flush();
+    await sink.close();
+    expect(executor.calls).toEqual(['apply restart-service@n3']);
+    expect(events.some((e) => e.type === 'rollback')).toBe(false);
+    expect((await store.listActions()).map((a) => a.outcome)).toEqual(['not-healed']);
+    expect(loop.stats()).toMatchObject({ incidentsEscalated: 1, actionsRolledBack: 0, rollbacksFailed: 0 });
+    const entries = await auditStore.entries(0, (await auditStore.size()).entries);
+    expect(entries.map((e) => e.kind)).toEqual(['plan', 'action', 'result', 'escalation']);
+    expect(entries[2].data).toMatchObject({ outcome: 'not-healed', rollback: 'irreversible' });
   });
 
   it('in dry-run mode plans and records what it would do, applies nothing, and hands the incident to a human', async () => {
@@ -561,7 +592,13 @@ describe('MAPE-K loop: audit before action, and ids unique across runs', () => {
     const executor = new ControlledExecutor();
     executor.trail = trail;
     const store = trailStore(trail);
-    const { loop, run } = await lineLoop({ executor, maxAttempts: 1, store, audit: new TrailSink(trail) });
+    const { loop, run } = await lineLoop({
+      executor,
+      maxAttempts: 1,
+      store,
+      audit: new TrailSink(trail),
+      remedy: 'rate-limit',
+    });
     await run(0, 100, () => new Set());
     executor.hot.add(3);
     // The one action does not heal: it is rolled back.
@@ -620,7 +657,13 @@ describe('MAPE-K loop: audit before action, and ids unique across runs', () => {
       const executor = new ControlledExecutor();
       const store = new MemoryStore();
       const sink = new TrailSink([], (entry) => entry.type === refused);
-      const { loop, events, run } = await lineLoop({ executor, maxAttempts: 1, store, audit: sink });
+      const { loop, events, run } = await lineLoop({
+        executor,
+        maxAttempts: 1,
+        store,
+        audit: sink,
+        remedy: 'rate-limit',
+      });
       await run(0, 100, () => new Set());
       executor.hot.add(3);
       await run(100, 140, () => executor.hot);
@@ -636,12 +679,12 @@ describe('MAPE-K loop: audit before action, and ids unique across runs', () => {
         expect(executor.calls).toEqual([]);
         expect(events.some((e) => e.type === 'action-started')).toBe(false);
         expect(escalations).toEqual([
-          `restart-service on n3 (${RUN}-act-1) not taken: the audit log could not record its intent (disk full)`,
+          `rate-limit on n3 (${RUN}-act-1) not taken: the audit log could not record its intent (disk full)`,
         ]);
         expect(actions).toEqual([]);
         expect(loop.stats()).toMatchObject({ actionsStarted: 0, actionsNotTaken: 1, auditFailures: 1 });
       } else {
-        expect(executor.calls).toEqual(['apply restart-service@n3']);
+        expect(executor.calls).toEqual(['apply rate-limit@n3']);
         expect(events.find((e) => e.type === 'rollback')).toMatchObject({
           result: {
             ok: false,
