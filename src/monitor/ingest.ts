@@ -5,6 +5,11 @@
  * same policy before its batch is looked at. What fails is counted by reason and reported to the
  * caller, never thrown and never silently dropped. Accepted values land in per-series windows and
  * in `latest`, which Analyze reads each tick.
+ *
+ * Samples come as objects (`ingest`), columnar batches (`ingestBatch`) or IndexedRows
+ * (`ingestRows`): parallel typed arrays whose series a caller already resolved (the service's
+ * admission looks every sample's node and metric up anyway), so a tick of a million samples is
+ * not looked up a second time, and a tick's rows can be ingested in slices (TickFeed).
  */
 import { ArgumentError } from '../errors.ts';
 import { Timelines, type TimeOptions, type TimeRefusal, type TimeVerdict } from './clock.ts';
@@ -79,6 +84,37 @@ export interface ColumnarBatch {
   columns: Record<string, Float64Array>;
   /** Indices into the monitor's sources that the columns' entries belong to. */
   sources?: Uint32Array;
+}
+
+/**
+ * Samples as parallel arrays, each resolved to its series index (`Monitor.seriesIndex`: source
+ * index x metrics + metric index); entry i is (`series[i]`, `ts[i]`, `values[i]`) for i below
+ * `length` (the arrays may be longer). A series of -1 stands for a sample the schema has no
+ * series for, kept as sent in `samples[i]` and ingested as `Monitor.ingest` would.
+ */
+export interface IndexedRows {
+  /** Entries held. */
+  length: number;
+  /** Series index per entry; -1 where `samples` holds the sample as sent. */
+  series: Int32Array;
+  /** Timestamp per entry, in the ticks' unit. */
+  ts: Float64Array;
+  /** Value per entry. */
+  values: Float64Array;
+  /** Where `series` is -1, the sample as sent; absent when no entry is -1. */
+  samples?: ReadonlyArray<Sample | undefined>;
+}
+
+/**
+ * A tick's samples handed to the loop as a function that ingests them once the tick is admitted
+ * and begun, possibly over several turns of the event loop (a service answers requests between
+ * slices of a large tick). `samples` is what a refused tick counts.
+ */
+export interface TickFeed {
+  /** Samples the feed ingests. */
+  samples: number;
+  /** Ingests the tick's samples into `monitor`. */
+  feed(monitor: Monitor): Promise<void> | void;
 }
 
 /** Options of a `Monitor`: its schema, window size, batch limit and time policy. */
@@ -203,7 +239,7 @@ export class Monitor {
    * same reason; listeners get one rejection with `tick: true`. Once ticks run, a sample's
    * horizon counts from the last tick's time too.
    */
-  admitTick(ts: number, batch?: ColumnarBatch | readonly Sample[]): boolean {
+  admitTick(ts: number, batch?: ColumnarBatch | readonly Sample[] | TickFeed): boolean {
     const verdict = this.#tickTime.judge(0, ts);
     if (verdict === 'next' || verdict === 'rebase') {
       if (verdict === 'rebase') this.stats.rebased++;
@@ -280,6 +316,32 @@ export class Monitor {
   }
 
   /**
+   * Ingests entries `from` (default 0) to `to` (default `rows.length`) of `rows` in order, each as
+   * `ingest` would its sample; returns how many were accepted. Rows that are not IndexedRows are
+   * refused as one 'malformed' sample, an entry whose series is not one of this Monitor's (and
+   * has no sample in `rows.samples`) as 'unknown-series'.
+   */
+  ingestRows(rows: IndexedRows, from = 0, to = rows?.length): number {
+    if (!isIndexedRows(rows) || !Number.isSafeInteger(from) || !Number.isSafeInteger(to)) {
+      this.#reject({ reason: 'malformed', count: 1 });
+      return 0;
+    }
+    const { series, ts, values, samples } = rows;
+    const count = this.latest.length;
+    const end = Math.min(to, rows.length);
+    let accepted = 0;
+    for (let i = Math.max(0, from); i < end; i++) {
+      const s = series[i];
+      if (s >= 0 && s < count) {
+        if (this.#accept(s, ts[i], values[i])) accepted++;
+      } else if (s === -1 && samples?.[i] !== undefined) {
+        if (this.ingest(samples[i] as Sample)) accepted++;
+      } else this.#reject({ reason: 'unknown-series', count: 1, ts: ts[i] });
+    }
+    return accepted;
+  }
+
+  /**
    * Counts a refusal made in front of the Monitor (a sealed envelope that did not open), so it
    * shows in `stats` and reaches listeners like the Monitor's own rejections.
    */
@@ -339,9 +401,27 @@ function isIndexList(x: unknown): boolean {
   return x === undefined || Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 }
 
-/** Samples a batch (or a list of samples) carries, as far as it can be read (for counting a refused one). */
-function samplesIn(batch: ColumnarBatch | readonly Sample[] | undefined): number {
+/** Whether `x` has IndexedRows' shape: a length within typed arrays of series, times and values. */
+function isIndexedRows(x: unknown): x is IndexedRows {
+  if (!isObject(x)) return false;
+  const { length, series, ts, values } = x as IndexedRows;
+  return (
+    Number.isSafeInteger(length) &&
+    length >= 0 &&
+    series instanceof Int32Array &&
+    ts instanceof Float64Array &&
+    values instanceof Float64Array &&
+    Math.min(series.length, ts.length, values.length) >= length
+  );
+}
+
+/** Samples a batch (a list of samples, or a feed) carries, as far as it can be read (for counting a refused one). */
+function samplesIn(batch: ColumnarBatch | readonly Sample[] | TickFeed | undefined): number {
   if (Array.isArray(batch)) return batch.length;
+  if (isObject(batch) && typeof (batch as TickFeed).feed === 'function') {
+    const samples = (batch as TickFeed).samples;
+    return Number.isSafeInteger(samples) && samples > 0 ? samples : 0;
+  }
   if (!isObject(batch) || !isObject((batch as ColumnarBatch).columns)) return 0;
   let count = 0;
   for (const column of Object.values((batch as ColumnarBatch).columns)) {
