@@ -38,6 +38,12 @@ function diagnosis(n: number): Diagnosis {
   };
 }
 
+/**
+ * The planners' adapters are held still (a learning rate of 1e-9 on an adapter that starts at
+ * zero), so the success posteriors, which the shadow evaluates, decide.
+ */
+const POSTERIORS_DECIDE = { learningRate: 1e-9 };
+
 /** A champion that has seen rollback-config heal bad-config many times. */
 const SEASONED: Posterior[] = [{ signature: 'bad-config', action: 'rollback-config', alpha: 30, beta: 1 }];
 
@@ -47,6 +53,7 @@ async function shadowOver(options: Partial<ShadowOptions> = {}) {
   const shadow = await ShadowPlanner.create({
     store,
     audit: { append: async (event) => void audit.push(event as (typeof audit)[number]) },
+    planner: POSTERIORS_DECIDE,
     champion: { discount: 1, successRates: SEASONED },
     challenger: { discount: 0.5 },
     minIncidents: 10,

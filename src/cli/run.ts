@@ -5,7 +5,7 @@
  * (marked interrupted) before it exits 130 or 143; a second signal stops it at once.
  */
 import process from 'node:process';
-import { X0ttaError } from '../errors.ts';
+import { ArgumentError, X0ttaError } from '../errors.ts';
 import { IdSource } from '../knowledge/ids.ts';
 import type { RagDocument } from '../rag/document.ts';
 import { loadRunbookFolder } from '../rag/folder.ts';
@@ -17,9 +17,11 @@ import { telemetryWithLoss, type WorldOptions } from '../run/world.ts';
 import { DEFAULT_FAULT_RATE } from '../sim/arrivals.ts';
 import { SIM_METRICS } from '../run/mesh-loop.ts';
 import { maxFaultsPerKind } from '../sim/schedule.ts';
+import { checkWorldChange, type WorldChange } from '../sim/world-change.ts';
 import type { TopologyKind } from '../sim/topology.ts';
 import { MAX_NODES, MIN_NODES } from '../sim/topology.ts';
 import {
+  asUsageError,
   type OptionValues,
   UsageError,
   checkOutputFile,
@@ -69,6 +71,7 @@ export const RUN_COMMAND = defineCommand({
   usage: [
     '[--nodes 50] [--hours 24] [--faults 20] [--seed 1] [--workers auto] [--topology geometric]',
     '    [--overlap [--fault-rate 0.1] [--changes 1]] [--telemetry-loss 0]',
+    '    [--world-change KIND:STOPS:STARTS@HOUR]',
     '    [--store memory|<dir>|postgres://...] [--audit audit.json] [--out report.json] [--json] [--quiet]',
     '    [--keys <keyfile> [--passphrase-env VAR]] [--checkpoint <file>]',
     '    [--min-detection 0.95] [--min-healed 0.9] [--export <dir> [--export-format ndjson|csv]]',
@@ -95,6 +98,8 @@ export const RUN_COMMAND = defineCommand({
     'them (the report counts actionsOnPlannedChanges). --fault-rate alone implies --overlap.',
     '--telemetry-loss F loses that share of samples on the way, delivers a quarter as many late and',
     'as many twice, skews node clocks by up to half a second and silences an agent now and then.',
+    '--world-change bad-config:rollback-config:failover@12 makes rollback-config stop healing',
+    'bad-config and failover start to from hour 12 on; the engine is not told.',
     '',
     '--workers auto (the default) scores the detectors in worker threads once the mesh is large',
     `enough for that to pay (${WORKER_MIN_SERIES} series: ${WORKER_MIN_SERIES / SIM_METRICS.length} nodes), one per core at most; --workers 0 keeps`,
@@ -149,6 +154,11 @@ export const RUN_COMMAND = defineCommand({
       max: 0.8,
       default: 0,
       help: 'share of samples lost on the way (with late, duplicated and skewed ones)',
+    },
+    'world-change': {
+      type: 'string',
+      value: 'KIND:STOPS:STARTS@HOUR',
+      help: 'from HOUR on, action STOPS no longer heals fault KIND and action STARTS does',
     },
     seed: { type: 'integer', min: 0, max: 2 ** 32 - 1, default: 1, help: 'seed of the mesh and the faults' },
     workers: WORKERS_OPTION,
@@ -214,19 +224,45 @@ export function runCommand(argv: string[]): Promise<number> {
         '--faults',
         `at most ${fit} faults of each kind fit in ${values.hours} h, got ${values.faults}`,
       );
+    const worldChange =
+      values['world-change'] === undefined
+        ? undefined
+        : parseWorldChange(values['world-change'], values.hours);
     const exported =
       values.export === undefined
         ? undefined
         : new ExportFolder(values.export, values['export-format'] as 'ndjson' | 'csv');
     try {
-      return await run(values, exported);
+      return await run(values, exported, worldChange);
     } finally {
       exported?.close();
     }
   });
 }
 
-async function run(values: RunOptions, exported: ExportFolder | undefined): Promise<number> {
+/** `KIND:STOPS:STARTS@HOUR` as the simulator's world change; UsageError naming --world-change otherwise. */
+function parseWorldChange(text: string, hours: number): WorldChange {
+  const match = /^([a-z-]+):([a-z-]+):([a-z-]+)@([0-9]+(?:\.[0-9]+)?)$/.exec(text);
+  if (!match)
+    throw new UsageError('--world-change', `expected KIND:STOPS:STARTS@HOUR, got ${JSON.stringify(text)}`);
+  const hour = Number(match[4]);
+  if (hour >= hours)
+    throw new UsageError('--world-change', `hour ${hour} is not within the run's ${hours} h`);
+  try {
+    return checkWorldChange(
+      { atTick: Math.round(hour * 3600), kind: match[1], stops: match[2], starts: match[3] } as WorldChange,
+      '--world-change',
+    );
+  } catch (error) {
+    throw error instanceof ArgumentError ? asUsageError(error) : error;
+  }
+}
+
+async function run(
+  values: RunOptions,
+  exported: ExportFolder | undefined,
+  worldChange: WorldChange | undefined,
+): Promise<number> {
   const { nodes, hours, seed } = values;
   const overlap = values.overlap === true || values['fault-rate'] !== undefined;
   const faultsPerKind = values.faults ?? Math.min(20, maxFaultsPerKind(hours));
@@ -299,6 +335,7 @@ async function run(values: RunOptions, exported: ExportFolder | undefined): Prom
       seed,
       topology: values.topology as TopologyKind,
       world,
+      ...(worldChange ? { worldChange } : {}),
       store: session.knowledge,
       audit: session.sink,
       // Incident and action ids under the run's own id: a store's history accumulates across runs.

@@ -57,6 +57,8 @@ export interface HealingRunOptions {
   world?: MeshLoopOptions['world'];
   /** One action stops healing one fault kind and another starts to, midway (see MeshLoopOptions). */
   worldChange?: MeshLoopOptions['worldChange'];
+  /** Options of the planner (see MeshLoopOptions). */
+  planner?: MeshLoopOptions['planner'];
   /** A challenger decision model run in the shadow of the planner (see MeshLoopOptions). */
   shadow?: MeshLoopOptions['shadow'];
 }

@@ -14,7 +14,7 @@ import { MemoryStore } from '../knowledge/memory-store.ts';
 import { MapeKLoop } from '../loop/loop.ts';
 import { ShadowPlanner, type ShadowOptions } from '../mlops/shadow.ts';
 import type { MetricSpec } from '../monitor/ingest.ts';
-import { UtilityPlanner } from '../plan/decision.ts';
+import { UtilityPlanner, type UtilityPlannerOptions } from '../plan/decision.ts';
 import { SuccessRates } from '../plan/posteriors.ts';
 import type { BankState } from '../kernels/detector/detector.ts';
 import {
@@ -131,6 +131,8 @@ export interface MeshLoopOptions {
    * (src/sim/world-change.ts); the engine is not told.
    */
   worldChange?: WorldChange;
+  /** Options of the planner (`UtilityPlanner.create`; the restored adapter, if any, is added to them). */
+  planner?: UtilityPlannerOptions;
   /**
    * A challenger decision model run in the shadow of the planner (src/mlops/shadow.ts): the loop
    * plans with a ShadowPlanner, which promotes the challenger or rolls the champion back between
@@ -218,13 +220,16 @@ export class MeshLoop {
           ...options.shadow,
           // The registry refuses (ArgumentError) a knowledge store without model tables.
           store: options.shadow.store ?? (store as unknown as ModelStore),
-          planner: plannerOptions(learning),
+          planner: plannerOptions(learning, options.planner),
           champion: { discount: 1, successRates: learning?.successRates ?? [] },
         })
       : undefined;
     const planner =
       shadow?.champion ??
-      (await UtilityPlanner.create(plannerOptions(learning), new SuccessRates(learning?.successRates ?? [])));
+      (await UtilityPlanner.create(
+        plannerOptions(learning, options.planner),
+        new SuccessRates(learning?.successRates ?? []),
+      ));
     await restoreIncidents(parts.diagnoser, learning?.incidents);
     const loop = new MapeKLoop({
       graph,
