@@ -3,13 +3,14 @@
  * kind, and at hour 12 rollback-config stops healing bad-config while failover starts to
  * (src/sim/world-change.ts). How long does the engine take to notice and to recover?
  *
- * Configurations, each on meshes 1, 2 and 3 (the same faults for both):
- * - `posteriors`: the engine as shipped, success posteriors that keep every outcome. The planner's
- *   scoring adapter is always on (`UtilityPlannerOptions` has no switch that turns it off: its
- *   learning rate must be > 0), so there is no "without the adapter" configuration to run.
- * - `posteriors + shadow`: the same champion, with a challenger in its shadow whose posteriors
- *   forget (discount 0.7, src/mlops/shadow.ts), promoted when a one-sided exact sign test over at
- *   least 20 scored incidents gives p <= 0.05.
+ * Configurations, each on meshes 1, 2 and 3 (the same faults for all):
+ * - `posteriors`: success posteriors that keep every outcome, the scoring adapter held still. The
+ *   planner has no switch that turns its adapter off (its learning rate must be > 0), so it is
+ *   given a learning rate of 1e-9: the adapter starts at zero (LoRA's B = 0) and stays there.
+ * - `posteriors + adapter`: the engine as shipped (the adapter learns at its default rate).
+ * - `posteriors + shadow` and `posteriors + adapter + shadow`: the same champions, each with a
+ *   challenger in its shadow whose posteriors forget (discount 0.7, src/mlops/shadow.ts), promoted
+ *   when a one-sided exact sign test over at least 20 scored incidents gives p <= 0.05.
  *
  * Figures per configuration (means over the meshes; per-mesh values in the names' brackets):
  * - notice: hours from the change to the first detected bad-config fault from which on the
@@ -22,8 +23,9 @@
  *   share healed by the first action after it (the loop's next attempts hide a dead first choice
  *   from the healed share: they cost time, not the fault);
  * - promotions and the hours from the change to the first (mean over the meshes that had one).
- * The shadow configuration's figures carry their ratio to the plain one's (the in-run baseline).
- * Twelve runs of 24 h, a few minutes on a busy two-core machine. Run alone with
+ * A configuration's figures carry their ratio to those of the one it adds to (the in-run baseline):
+ * the adapter's to `posteriors`, a shadow's to the same champion without it.
+ * Twelve runs of 24 h, five to ten minutes on a busy two-core machine. Run alone with
  * `npx tsx bench/world-change.bench.ts`, or `npm run bench -- world-change`.
  */
 import { IdSource } from '../src/knowledge/ids.ts';
@@ -49,9 +51,21 @@ const ROLLING = 5;
 /** How close to the share before the change the rolling share must come back. */
 const WITHIN = 0.1;
 
-const CONFIGURATIONS: ReadonlyArray<{ name: string; shadow?: MeshLoopOptions['shadow'] }> = [
-  { name: 'posteriors' },
-  { name: 'posteriors + shadow', shadow: { challenger: { discount: 0.7 }, minIncidents: 20, alpha: 0.05 } },
+/** The adapter held still: the planner's smallest learning rate short of none (see the module comment). */
+const ADAPTER_STILL = { learningRate: 1e-9 };
+const SHADOW: MeshLoopOptions['shadow'] = { challenger: { discount: 0.7 }, minIncidents: 20, alpha: 0.05 };
+
+const CONFIGURATIONS: ReadonlyArray<{
+  name: string;
+  /** The configuration this one adds to. */
+  baseline?: string;
+  planner?: MeshLoopOptions['planner'];
+  shadow?: MeshLoopOptions['shadow'];
+}> = [
+  { name: 'posteriors', planner: ADAPTER_STILL },
+  { name: 'posteriors + adapter', baseline: 'posteriors' },
+  { name: 'posteriors + shadow', baseline: 'posteriors', planner: ADAPTER_STILL, shadow: SHADOW },
+  { name: 'posteriors + adapter + shadow', baseline: 'posteriors + adapter', shadow: SHADOW },
 ];
 
 /** What one run says about the change. */
@@ -69,7 +83,7 @@ interface Figures {
   seconds: number;
 }
 
-async function run(seed: number, shadow: MeshLoopOptions['shadow']): Promise<Figures> {
+async function run(seed: number, configuration: (typeof CONFIGURATIONS)[number]): Promise<Figures> {
   const parts = await createEngineParts();
   const started = performance.now();
   const mesh = await MeshLoop.create({
@@ -79,7 +93,8 @@ async function run(seed: number, shadow: MeshLoopOptions['shadow']): Promise<Fig
     faultsPerKind: FAULTS_PER_KIND,
     ids: new IdSource(),
     worldChange: CHANGE,
-    ...(shadow ? { shadow } : {}),
+    ...(configuration.planner ? { planner: configuration.planner } : {}),
+    ...(configuration.shadow ? { shadow: configuration.shadow } : {}),
   });
   const runbookFaults = new Map(RUNBOOKS.map((r) => [r.id, r.faults]));
   const evaluator = new Evaluator(mesh.sim, mesh.loop.events, (id) => runbookFaults.get(id));
@@ -157,10 +172,9 @@ export async function runWorldChangeBench(): Promise<BenchResult[]> {
   const runs = new Map<string, Figures[]>();
   for (const configuration of CONFIGURATIONS) {
     const figs: Figures[] = [];
-    for (const seed of MESHES) figs.push(await run(seed, configuration.shadow));
+    for (const seed of MESHES) figs.push(await run(seed, configuration));
     runs.set(configuration.name, figs);
   }
-  const baseline = runs.get(CONFIGURATIONS[0].name)!;
   // Over the meshes where the figure exists (a first promotion only where there was one).
   const mean = (figs: readonly Figures[], key: keyof Figures) => {
     const values = figs.map((f) => f[key]).filter(Number.isFinite);
@@ -201,18 +215,21 @@ export async function runWorldChangeBench(): Promise<BenchResult[]> {
     { key: 'seconds', label: `wall time of a run (${HOURS} h)`, unit: 's' },
   ];
   const results: BenchResult[] = [];
-  for (const [name, figs] of runs)
+  for (const configuration of CONFIGURATIONS) {
+    const figs = runs.get(configuration.name)!;
+    const baseline = configuration.baseline === undefined ? undefined : runs.get(configuration.baseline)!;
     for (const row of rows) {
       const value = mean(figs, row.key);
-      const base = mean(baseline, row.key);
-      const compared = figs !== baseline && row.lowerIsBetter && base > 0;
+      const base = baseline ? mean(baseline, row.key) : Number.NaN;
+      const compared = row.lowerIsBetter && base > 0;
       results.push({
-        name: `${name}: ${row.label} ${each(figs, row.key)}`,
+        name: `${configuration.name}: ${row.label} ${each(figs, row.key)}`,
         value,
         unit: row.unit,
-        ...(compared ? { baseline: CONFIGURATIONS[0].name, ratio: value / base } : {}),
+        ...(compared ? { baseline: configuration.baseline, ratio: value / base } : {}),
       });
     }
+  }
   return results;
 }
 
