@@ -60,7 +60,7 @@ import { MemoryStore } from '../knowledge/memory-store.ts';
 import type { ActionRecord, IncidentRecord } from '../knowledge/records.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import { WriteQueue } from '../knowledge/write-queue.ts';
-import { type ColumnarBatch, Monitor, type Sample } from '../monitor/ingest.ts';
+import { type ColumnarBatch, Monitor, type Sample, type TickFeed } from '../monitor/ingest.ts';
 import type { ActionSpec } from '../plan/actions.ts';
 import { attemptKey, type Candidate, type Diagnosis } from '../plan/decision.ts';
 import type { AuditRecord } from './contracts.ts';
@@ -261,13 +261,13 @@ export class MapeKLoop {
   }
 
   /**
-   * Runs one tick: ingest `batch` (if any: a columnar batch, or samples each with its own time, as
-   * a TickAssembler groups an operator's telemetry), score, group, and advance every open incident. A tick
-   * whose time the Monitor refuses (`Monitor.admitTick`: non-finite, not after the last tick, or
+   * Runs one tick: ingest `batch` (if any: a columnar batch, samples each with its own time, as
+   * a TickAssembler groups an operator's telemetry, or a TickFeed that ingests them itself, and
+   * is awaited), score, group, and advance every open incident. A tick whose time the Monitor refuses (`Monitor.admitTick`: non-finite, not after the last tick, or
    * beyond the horizon) is counted there, batch and all, and goes no further. Rejects with
    * LoopClosedError once the loop is closed.
    */
-  tick(ts: number, batch?: ColumnarBatch | readonly Sample[]): Promise<void> {
+  tick(ts: number, batch?: ColumnarBatch | readonly Sample[] | TickFeed): Promise<void> {
     if (this.#closing)
       return Promise.reject(new LoopClosedError('the loop is closed; it takes no more ticks'));
     this.#ticking = this.#tick(ts, batch);
@@ -293,12 +293,14 @@ export class MapeKLoop {
     await this.#options.detector.close?.();
   }
 
-  async #tick(ts: number, batch?: ColumnarBatch | readonly Sample[]): Promise<void> {
+  async #tick(ts: number, batch?: ColumnarBatch | readonly Sample[] | TickFeed): Promise<void> {
     if (!this.monitor.admitTick(ts, batch)) return;
     this.#now = ts;
     this.#stats.ticks++;
     this.monitor.beginTick();
     if (Array.isArray(batch)) for (const sample of batch) this.monitor.ingest(sample);
+    else if (typeof (batch as TickFeed | undefined)?.feed === 'function')
+      await (batch as TickFeed).feed(this.monitor);
     else if (batch) this.monitor.ingestBatch(batch as ColumnarBatch);
     await this.#options.detector.update(ts, this.monitor.latest, this.#scores);
     const { anomalies } = this.#analyzer.step(ts, this.monitor.latest, this.#scores);

@@ -14,6 +14,12 @@
  * time order. Any other batch (a subset of the nodes, or one sharing its bucket with other samples
  * or another batch) is turned into rows and joins its bucket like any sample.
  *
+ * Rows: the admission that checks a submitted sample's node and metric resolves its series, so
+ * rows are queued and bucketed as IndexedRows (typed arrays, not an object per sample kept alive
+ * until its tick), and the Monitor ingests a tick's rows without looking them up again, in slices
+ * between which the server reads and answers requests (a tick of a million samples would
+ * otherwise hold every answer back while it is ingested).
+ *
  * Time: the loop counts in ticks, so it is fed tick time (seconds / `config.tickSeconds`, see
  * TickClock): 5-minute data confirms an incident after two 5-minute ticks, as 1-second data does
  * after two seconds. The knowledge store keeps the loop's tick times; what the engine shows
@@ -37,8 +43,8 @@ import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink } from '../loop/contracts.ts';
 import type { LoopEvent } from '../loop/events.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
-import type { ColumnarBatch, Sample } from '../monitor/ingest.ts';
-import { type AssembledTick, TickAssembler, TickClock } from '../monitor/ticks.ts';
+import type { ColumnarBatch, IndexedRows, Monitor, Sample } from '../monitor/ingest.ts';
+import { type AssembledRows, IndexedTickAssembler, TickClock } from '../monitor/ticks.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
 import type { RagDocument } from '../rag/document.ts';
 import type { LearntModels, RestoredLearning } from '../run/learning.ts';
@@ -163,19 +169,27 @@ export const TICK_LATENCY_BOUNDS_MS: readonly number[] = [
 ];
 /** Milliseconds the pump works through the queue before letting the server read and answer requests. */
 const PUMP_TURN_MS = 4;
+/** Rows the Monitor ingests between looks at the clock while feeding a tick. */
+const FEED_SLICE_ROWS = 8192;
 /** Bounds of the Retry-After estimate, seconds. */
 const RETRY_AFTER_MIN = 1;
 const RETRY_AFTER_MAX = 60;
 
-type QueueItem = { rows: readonly Sample[]; batch?: undefined } | { rows?: undefined; batch: ColumnarBatch };
+type QueueItem = { rows: IndexedRows; batch?: undefined } | { rows?: undefined; batch: ColumnarBatch };
 
-/** A tick ready for the loop: rows from the assembler, or a held snapshot (`whole`). */
-interface DueTick {
-  ts: number;
-  batch: ColumnarBatch | readonly Sample[];
-  size: number;
-  whole?: true;
-}
+/** A tick ready for the loop: rows from the assembler, or a held snapshot. */
+type DueTick = { ts: number; size: number } & (
+  | { rows: IndexedRows; batch?: undefined }
+  | { rows?: undefined; batch: ColumnarBatch }
+);
+
+/** No rows (what a submission that queues nothing queues). */
+const NO_ROWS: IndexedRows = {
+  length: 0,
+  series: new Int32Array(0),
+  ts: new Float64Array(0),
+  values: new Float64Array(0),
+};
 
 /** The engine as a long-running service (see the module's comment). */
 export class ServeEngine {
@@ -188,18 +202,21 @@ export class ServeEngine {
   /** The Monitor's sources (node ids), in the index order columnar batches use. */
   readonly nodes: readonly string[];
   readonly #operator: OperatorLoop;
-  readonly #assembler: TickAssembler;
+  readonly #assembler: IndexedTickAssembler;
   /** Seconds to the loop's tick time and back. */
   readonly #tickTime: TickClock;
   readonly #clock: () => number;
   readonly #alerts: AlertSender | undefined;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #nodeIndex: ReadonlyMap<string, number>;
+  readonly #metricIndex: ReadonlyMap<string, number>;
   readonly #admission: SeriesAdmission;
   readonly #queue: QueueItem[] = [];
   #queueHead = 0;
   #queued = 0;
   #pumping: Promise<void> | undefined;
+  /** When the pump's current turn began (performance.now()): it yields to the server once a turn is PUMP_TURN_MS long. */
+  #turn = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #state: 'ok' | 'draining' | 'closed' = 'ok';
   #draining: Promise<void> | undefined;
@@ -212,6 +229,8 @@ export class ServeEngine {
   readonly #rowBuckets = new Set<number>();
   /** Snapshots of every node, each alone in its bucket, held whole until the bucket is due. */
   readonly #held = new Map<number, ColumnarBatch>();
+  /** The arrays a batch turned into rows is written to (see #place). */
+  readonly #batchRows: IndexedRows = { ...NO_ROWS };
   #heldSamples = 0;
   #lastTickAt: number | undefined;
   /** Samples processed per wall second, smoothed: the basis of Retry-After. */
@@ -238,11 +257,12 @@ export class ServeEngine {
     this.loop = operator.loop;
     this.nodes = this.loop.monitor.sources;
     this.#nodeIndex = new Map(this.nodes.map((node, i) => [node, i]));
+    this.#metricIndex = new Map(this.loop.monitor.metrics.map((m, i) => [m.name, i]));
     this.#admission = new SeriesAdmission(this.nodes, this.loop.monitor.metrics);
     this.#clock = clock;
     this.#alerts = alerts;
     this.#tickTime = new TickClock(options.config.tickSeconds);
-    this.#assembler = new TickAssembler({
+    this.#assembler = new IndexedTickAssembler({
       interval: options.config.tickSeconds,
       lateness: options.config.latenessSeconds,
     });
@@ -402,7 +422,7 @@ export class ServeEngine {
     }
     if (typeof batch.ts !== 'number' || !Number.isFinite(batch.ts)) {
       this.refuse('bad-timestamp', Math.max(1, size));
-      return this.#enqueue({ rows: [] }, 0);
+      return this.#enqueue({ rows: NO_ROWS }, 0);
     }
     return this.#enqueue({ batch }, size);
   }
@@ -484,10 +504,7 @@ export class ServeEngine {
   async #drain(): Promise<void> {
     if (this.#state === 'ok') this.#state = 'draining';
     await this.settled();
-    const flushed = this.#assembler
-      .flush()
-      .map((t) => ({ ts: t.ts, batch: t.samples, size: t.samples.length }));
-    await this.#runTicks(this.#release(flushed, () => true));
+    await this.#runTicks(this.#release(this.#assembler.flush().map(dueRows), () => true));
     await this.loop.flush();
   }
 
@@ -557,7 +574,7 @@ export class ServeEngine {
   }
 
   async #pump(): Promise<void> {
-    let turn = performance.now();
+    this.#turn = performance.now();
     for (;;) {
       const item = this.#take();
       if (!item) {
@@ -580,11 +597,15 @@ export class ServeEngine {
       // drained in one go would hold every answer back until it is empty, and a yield after every
       // item would let the server take (and parse) requests faster than the queue empties, only
       // to refuse them once it is full.
-      if (now - turn >= PUMP_TURN_MS) {
-        await yieldToIo();
-        turn = performance.now();
-      }
+      await this.#endTurnIfDue(now);
     }
+  }
+
+  /** Yields to the server (and starts a new turn) once the current turn is PUMP_TURN_MS long. */
+  async #endTurnIfDue(now = performance.now()): Promise<void> {
+    if (now - this.#turn < PUMP_TURN_MS) return;
+    await yieldToIo();
+    this.#turn = performance.now();
   }
 
   #take(): QueueItem | undefined {
@@ -609,7 +630,7 @@ export class ServeEngine {
    * anything else goes to the assembler as rows, taking with it a held snapshot whose bucket it
    * shares. Returns the ticks the assembler closed on the way.
    */
-  #place(item: QueueItem): AssembledTick[] {
+  #place(item: QueueItem): AssembledRows[] {
     const batch = item.batch;
     if (!batch) return this.#placeRows(item.rows);
     if (batch.ts > this.#newest) this.#newest = batch.ts;
@@ -621,16 +642,20 @@ export class ServeEngine {
         return [];
       }
     }
-    return this.#placeRows(this.#rowsOf(batch));
+    // The assembler copies rows as it adds them, so a batch's rows can be made in the same arrays each time.
+    return this.#placeRows(this.#rowsOf(batch, this.#batchRows));
   }
 
-  #placeRows(rows: readonly Sample[]): AssembledTick[] {
-    let all = rows;
+  #placeRows(rows: IndexedRows): AssembledRows[] {
+    const parts = [rows];
     let newest = this.#newest;
     let previous = Number.NaN;
-    for (const row of rows) {
-      if (row.ts > newest) newest = row.ts;
-      const bucket = this.#landing(row.ts);
+    const { length, ts } = rows;
+    for (let i = 0; i < length; i++) {
+      // Rows mostly come in runs of one time: a run lands where its first row does.
+      if (i > 0 && ts[i] === ts[i - 1]) continue;
+      if (ts[i] > newest) newest = ts[i];
+      const bucket = this.#landing(ts[i]);
       if (bucket === previous) continue;
       previous = bucket;
       this.#rowBuckets.add(bucket);
@@ -638,11 +663,11 @@ export class ServeEngine {
       if (held) {
         this.#held.delete(bucket);
         this.#heldSamples -= batchSize(held, this.nodes.length);
-        all = [...this.#rowsOf(held), ...all];
+        parts.unshift(this.#rowsOf(held));
       }
     }
     this.#newest = newest;
-    return this.#assembler.add(all);
+    return this.#assembler.add(parts.length === 1 ? rows : concatRows(parts));
   }
 
   /**
@@ -651,13 +676,9 @@ export class ServeEngine {
    * snapshots as old. A held snapshot's bucket is marked closed in the assembler, so later samples
    * for it join the next bucket as any late sample does.
    */
-  #due(closed: AssembledTick[], now: number): DueTick[] {
+  #due(closed: AssembledRows[], now: number): DueTick[] {
     const interval = this.#assembler.interval;
-    const ticks: DueTick[] = [...closed, ...this.#assembler.closeUntil(now)].map((t) => ({
-      ts: t.ts,
-      batch: t.samples,
-      size: t.samples.length,
-    }));
+    const ticks = [...closed, ...this.#assembler.closeUntil(now)].map(dueRows);
     const last = Math.floor((now - this.#assembler.lateness) / interval) - 1;
     return this.#release(ticks, (bucket) => bucket <= last);
   }
@@ -672,7 +693,7 @@ export class ServeEngine {
       this.#heldSamples -= size;
       // Mid-bucket, so rounding cannot put the mark in the bucket before.
       this.#assembler.skipThrough((bucket + 0.5) * interval);
-      ticks.push({ ts: bucket * interval, batch, size, whole: true });
+      ticks.push({ ts: bucket * interval, batch, size });
     }
     for (const tick of ticks) {
       const bucket = Math.round(tick.ts / interval);
@@ -682,50 +703,127 @@ export class ServeEngine {
     return ticks.sort((a, b) => a.ts - b.ts);
   }
 
-  /** The batch as rows (a subset of the nodes, or one sharing its bucket with other samples). */
-  #rowsOf(batch: ColumnarBatch): Sample[] {
-    const rows: Sample[] = [];
+  /**
+   * The batch as rows (a subset of the nodes, or one sharing its bucket with other samples),
+   * metric by metric in its columns' order. A column the schema has no metric for keeps its
+   * samples as sent, for the Monitor to refuse as it refuses any such sample.
+   */
+  #rowsOf(batch: ColumnarBatch, into?: IndexedRows): IndexedRows {
     const sources = batch.sources;
     const width = sources?.length ?? this.nodes.length;
+    const metrics = Object.keys(batch.columns);
+    const capacity = width * metrics.length;
+    const rows = into ?? { ...NO_ROWS };
+    if (rows.series.length < capacity) {
+      rows.series = new Int32Array(capacity);
+      rows.ts = new Float64Array(capacity);
+      rows.values = new Float64Array(capacity);
+    }
+    const { series, ts, values } = rows;
+    ts.fill(batch.ts, 0, capacity);
+    let samples: Array<Sample | undefined> | undefined;
+    const stride = this.loop.monitor.metrics.length;
+    let length = 0;
     let unknown = 0;
-    for (const metric of Object.keys(batch.columns)) {
+    for (const metric of metrics) {
       const column = batch.columns[metric];
+      const m = this.#metricIndex.get(metric);
+      if (!sources && m !== undefined && column instanceof Float64Array && column.length >= width) {
+        // A column of every node, in node order: its values as they are.
+        for (let i = 0; i < width; i++) series[length + i] = i * stride + m;
+        values.set(column.subarray(0, width), length);
+        length += width;
+        continue;
+      }
       for (let i = 0; i < width; i++) {
-        const source = this.nodes[sources ? sources[i] : i];
-        if (source === undefined) unknown++;
-        else rows.push({ source, metric, ts: batch.ts, value: column[i] });
+        const at = sources ? sources[i] : i;
+        const source = this.nodes[at];
+        if (source === undefined) {
+          unknown++;
+          continue;
+        }
+        const value = column[i];
+        // An integer that found a node is that node's index; anything else is looked up by name.
+        const node = Number.isInteger(at) ? at : this.#nodeIndex.get(source);
+        if (m === undefined || node === undefined) {
+          series[length] = -1;
+          (samples ??= [])[length] = { source, metric, ts: batch.ts, value };
+        } else series[length] = node * stride + m;
+        values[length++] = typeof value === 'number' ? value : Number.NaN;
       }
     }
     this.refuse('unknown-series', unknown);
+    rows.length = length;
+    rows.samples = samples;
     return rows;
   }
 
   async #runTicks(ticks: DueTick[]): Promise<void> {
     for (const tick of ticks) {
-      if (tick.whole) this.#batchTicks++;
-      await this.#runTick(tick.ts, tick.batch, tick.size);
+      if (tick.batch) this.#batchTicks++;
+      await this.#runTick(tick);
     }
   }
 
-  async #runTick(ts: number, batch: ColumnarBatch | readonly Sample[], size: number): Promise<void> {
+  /**
+   * Ingests a tick's rows into the Monitor in order, a slice at a time, letting the server read
+   * and answer requests whenever a turn of the pump is spent (the tick's result is the same as
+   * ingesting them at once: nothing else touches the Monitor until the tick is done).
+   */
+  async #feed(monitor: Monitor, rows: IndexedRows): Promise<void> {
+    for (let from = 0; from < rows.length; from += FEED_SLICE_ROWS) {
+      monitor.ingestRows(rows, from, Math.min(rows.length, from + FEED_SLICE_ROWS));
+      await this.#endTurnIfDue();
+    }
+  }
+
+  async #runTick(tick: DueTick): Promise<void> {
     const started = performance.now();
     try {
       const time = this.#tickTime;
-      await this.loop.tick(
-        time.ticks(ts),
-        Array.isArray(batch)
-          ? time.samples(batch)
-          : { ...(batch as ColumnarBatch), ts: time.ticks((batch as ColumnarBatch).ts) },
-      );
+      if (tick.batch)
+        await this.loop.tick(time.ticks(tick.ts), { ...tick.batch, ts: time.ticks(tick.batch.ts) });
+      else {
+        const rows = time.rows(tick.rows);
+        await this.loop.tick(time.ticks(tick.ts), {
+          samples: rows.length,
+          feed: (monitor) => this.#feed(monitor, rows),
+        });
+      }
     } catch (error) {
       this.#tickFailures++;
       this.#lastError = (error as Error)?.message ?? String(error);
     }
     this.#ticks++;
-    this.#processed += size;
+    this.#processed += tick.size;
     this.#lastTickAt = this.#clock();
     this.#tickLatency.record(performance.now() - started);
   }
+}
+
+/** What the assembler closed, as a tick for the loop. */
+function dueRows(tick: AssembledRows): DueTick {
+  return { ts: tick.ts, rows: tick.rows, size: tick.rows.length };
+}
+
+/** `parts` one after another, as one IndexedRows. */
+function concatRows(parts: readonly IndexedRows[]): IndexedRows {
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  const series = new Int32Array(length);
+  const ts = new Float64Array(length);
+  const values = new Float64Array(length);
+  let samples: Array<Sample | undefined> | undefined;
+  let at = 0;
+  for (const part of parts) {
+    series.set(part.series.subarray(0, part.length), at);
+    ts.set(part.ts.subarray(0, part.length), at);
+    values.set(part.values.subarray(0, part.length), at);
+    part.samples?.forEach((sample, i) => {
+      if (sample !== undefined && i < part.length) (samples ??= [])[at + i] = sample;
+    });
+    at += part.length;
+  }
+  return { length, series, ts, values, ...(samples ? { samples } : {}) };
 }
 
 /** The executor `config.executor` describes; the command executor is loaded only when asked for (it needs child processes). */
