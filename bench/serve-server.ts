@@ -5,8 +5,11 @@
  * `engine <nodes> <lateness>`: a ServeEngine over a mesh of `<nodes>` nodes with the default
  * metrics, ticking every second of telemetry time with `<lateness>` seconds of lateness, behind createHandler and listen() on Node: the service as
  * `x0tta6bl4 serve` runs it. `baseline`: the same listen() answering 204 once it has read the
- * body, the transport's ceiling. Prints `{"port": <port>}` once listening; stops on SIGTERM.
+ * body, the transport's ceiling. `raw`: Node's own http server answering 204 once it has read the
+ * body, without listen()'s fetch-style adapter: the latency baseline. Prints `{"port": <port>}`
+ * once listening; stops on SIGTERM.
  */
+import { createServer } from 'node:http';
 import { parseEngineConfig } from '../src/serve/config.ts';
 import { ServeEngine } from '../src/serve/engine.ts';
 import { createHandler } from '../src/serve/handler.ts';
@@ -27,7 +30,7 @@ async function handlerFor(): Promise<{ handler: FetchHandler; close(): Promise<v
       close: async () => undefined,
     };
   }
-  if (mode !== 'engine') throw new Error(`mode must be 'engine' or 'baseline', got ${String(mode)}`);
+  if (mode !== 'engine') throw new Error(`mode must be 'engine', 'baseline' or 'raw', got ${String(mode)}`);
   const engine = await ServeEngine.start({
     topology: parseTopology(benchTopology(Number(nodesArgument))),
     config: parseEngineConfig(engineSettings(Number(latenessArgument))),
@@ -35,11 +38,42 @@ async function handlerFor(): Promise<{ handler: FetchHandler; close(): Promise<v
   return { handler: createHandler(engine), close: () => engine.close() };
 }
 
-const { handler, close } = await handlerFor();
-const server = await listen(handler, { port: 0, hostname: '127.0.0.1' });
+/** Node's http server reading each body and answering 204. */
+async function rawServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.on('data', () => undefined);
+    req.once('end', () => {
+      res.statusCode = 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function serve(): Promise<{ port: number; close(): Promise<void> }> {
+  if (mode === 'raw') return rawServer();
+  const { handler, close } = await handlerFor();
+  const server = await listen(handler, { port: 0, hostname: '127.0.0.1' });
+  return {
+    port: server.port,
+    close: async () => {
+      await server.close();
+      await close();
+    },
+  };
+}
+
+const server = await serve();
 console.log(JSON.stringify({ port: server.port }));
 process.once('SIGTERM', async () => {
   await server.close();
-  await close();
   process.exit(0);
 });

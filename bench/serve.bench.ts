@@ -16,9 +16,12 @@
  *
  * Baseline, same run: the same listen() in the same pinned process answering 204 once it has
  * read the body, sent the same bodies by the same generators: the transport's ceiling. Each engine
- * rate is also given as a ratio of it. After each way in, the engine's own counters (GET /metrics)
+ * rate is also given as a ratio of it. The p99 latencies have their own baseline: Node's http
+ * server alone (no fetch-style adapter) answering 204 once it has read the body, pinned the same
+ * way and driven at the same rate by the same generators, which on a shared machine is far from
+ * zero itself; each engine p99 is also given as a ratio of it. After each way in, the engine's own counters (GET /metrics)
  * say how many of the samples it answered 2xx its loop processed and its Monitor accepted, so a
- * rate is never one of refusals. Run: `npx tsx bench/index.ts serve` (about 3 minutes).
+ * rate is never one of refusals. Run: `npx tsx bench/index.ts serve` (about 4 minutes).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -276,20 +279,42 @@ function describeFailures(failures: Record<string, number>): string {
   return entries.length ? `; failed: ${entries.map(([kind, n]) => `${n} ${kind}`).join(', ')}` : '';
 }
 
-/** The baseline's maximum rates for a way in (its bodies' times do not matter to it). */
-async function ceilingOf(workload: Workload, baseline: ServerProcess, t0: number) {
-  // The baseline cycles through the first bodies, so making bodies costs the generators nothing
-  // there and the ceiling is the server's.
+/** The baselines' servers: listen() answering 204 (the ceiling) and node:http alone (the latency baseline). */
+interface Baselines {
+  ceiling: ServerProcess;
+  raw: ServerProcess;
+}
+
+/**
+ * Bodies for a baseline, which their times do not matter to: it cycles through the first ones, so
+ * making bodies costs the generators nothing there and what is measured is the server.
+ */
+function pooledBodies(workload: Workload, t0: number): Bodies {
   const first = workload.sequence(t0, 1);
   const pool = Array.from({ length: 64 }, first);
   let sent = 0;
-  return maxRates(baseline.url, workload, new Bodies(() => pool[sent++ % pool.length]));
+  return new Bodies(() => pool[sent++ % pool.length]);
 }
 
-async function benchWorkload(workload: Workload, baseline: ServerProcess): Promise<BenchResult[]> {
+/** The p99 latency of node:http alone at `rate` requests/s, by both generators. */
+async function rawLatency(
+  workload: Workload,
+  raw: ServerProcess,
+  t0: number,
+  open: Scenario,
+  rate: number,
+): Promise<{ load: Measured; cannon: Measured }> {
+  const bodies = pooledBodies(workload, t0);
+  return {
+    load: await loadTester(raw.url, workload, bodies.next, open),
+    cannon: await cannon(raw.url, workload, bodies.next, rate),
+  };
+}
+
+async function benchWorkload(workload: Workload, baselines: Baselines): Promise<BenchResult[]> {
   const t0 = Math.floor(Date.now() / 1000) + 86_400;
   const per = workload.samplesPerRequest;
-  const ceiling = await ceilingOf(workload, baseline, t0);
+  const ceiling = await maxRates(baselines.ceiling.url, workload, pooledBodies(workload, t0));
   const rows: BenchResult[] = [];
   for (const [tool, key] of [
     ['src/load', 'load'],
@@ -301,7 +326,7 @@ async function benchWorkload(workload: Workload, baseline: ServerProcess): Promi
       unit: 'samples/s',
     });
   }
-  for (const shape of SHAPES) rows.push(...(await benchShape(workload, shape, ceiling, t0)));
+  for (const shape of SHAPES) rows.push(...(await benchShape(workload, shape, ceiling, baselines.raw, t0)));
   return rows;
 }
 
@@ -310,6 +335,7 @@ async function benchShape(
   workload: Workload,
   shape: Shape,
   ceiling: { load: Measured; cannon: Measured },
+  raw: ServerProcess,
   t0: number,
 ): Promise<BenchResult[]> {
   const per = workload.samplesPerRequest;
@@ -330,6 +356,7 @@ async function benchShape(
     bodies.prepare(1.1 * half * RUN_SECONDS);
     const latency = { load, cannon: await cannon(engine.url, workload, bodies.next, half) };
     const counters = await drained(engine.url);
+    const rawP99 = await rawLatency(workload, raw, t0, open, half);
     const received = counters.x0tta6bl4_samples_received_total ?? 0;
     const processed = counters.x0tta6bl4_samples_processed_total ?? 0;
     const accepted = counters.x0tta6bl4_samples_accepted_total ?? 0;
@@ -365,10 +392,18 @@ async function benchShape(
       ['src/load open model, CO-corrected', 'load'],
       ['autocannon --overallRate', 'cannon'],
     ] as const) {
+      const baseline = `node:http alone at ${Math.round(half)} requests/s, ${tool}`;
+      rows.push({
+        name: `${label}: baseline p99 (${baseline})${describeFailures(rawP99[key].failures)}`,
+        value: rawP99[key].p99,
+        unit: 'ms',
+      });
       rows.push({
         name: `${label}: engine p99 at half the maximum (${Math.round(half)} requests/s), ${tool}${describeFailures(latency[key].failures)}`,
         value: latency[key].p99,
         unit: 'ms',
+        baseline,
+        ratio: latency[key].p99 / rawP99[key].p99,
         target: `<= ${P99_TARGET_MS} ms`,
         met: latency[key].p99 <= P99_TARGET_MS,
       });
@@ -387,12 +422,13 @@ async function benchShape(
 /** Runs the serve benchmark and returns its figures. */
 export async function runServeBench(): Promise<BenchResult[]> {
   const unpin = pinSelfOffServerCore();
-  const baseline = await startServer(['baseline']);
+  const baselines = { ceiling: await startServer(['baseline']), raw: await startServer(['raw']) };
   const results: BenchResult[] = [];
   try {
-    for (const workload of WORKLOADS) results.push(...(await benchWorkload(workload, baseline)));
+    for (const workload of WORKLOADS) results.push(...(await benchWorkload(workload, baselines)));
   } finally {
-    await baseline.stop();
+    await baselines.ceiling.stop();
+    await baselines.raw.stop();
     agent.destroy();
     unpin();
   }
