@@ -773,12 +773,15 @@ export class ServeEngine {
   /**
    * Ingests a tick's rows into the Monitor in order, a slice at a time, letting the server read
    * and answer requests whenever a turn of the pump is spent (the tick's result is the same as
-   * ingesting them at once: nothing else touches the Monitor until the tick is done).
+   * ingesting them at once: nothing else touches the Monitor until the tick is done). Only while
+   * the queue is less than half full: nothing leaves the queue until the tick is done, and
+   * requests read past that would mostly be parsed only to be refused.
    */
   async #feed(monitor: Monitor, rows: IndexedRows): Promise<void> {
+    const room = this.config.limits.queueSamples / 2;
     for (let from = 0; from < rows.length; from += FEED_SLICE_ROWS) {
       monitor.ingestRows(rows, from, Math.min(rows.length, from + FEED_SLICE_ROWS));
-      await this.#endTurnIfDue();
+      if (this.#queued < room) await this.#endTurnIfDue();
     }
   }
 
