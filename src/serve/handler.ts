@@ -34,6 +34,7 @@ import {
 } from '../security/errors.ts';
 import type { ServeEngine, SubmitResult } from './engine.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
+import { textResponse } from './listen.ts';
 import type { FetchHandler, Peer } from './peer.ts';
 import { SealedIntake, type SealedIntakeOptions } from './sealed-intake.ts';
 
@@ -287,7 +288,7 @@ function sealedRefusal(error: unknown): unknown {
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  return textResponse(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });

@@ -17,6 +17,11 @@
  * `headersTimeoutMs` on Node; Bun's server closes a connection whose headers stall after some 10 s
  * of its own (its idle timeout, set from `headersTimeoutMs`, bounds idle connections), and
  * `Deno.serve` has no header timeout at all: on Deno, put a proxy with one in front.
+ * Node's requests are undici Requests whose `signal` is made only when a handler asks for it
+ * (following a signal costs such a Request more than the rest of it), and answers made with
+ * `textResponse` are written as their text, not read back out of the Response's stream: at
+ * thousands of telemetry requests a second, the transport's own cost per request adds up.
+ *
  * Graceful close: the server stops accepting connections; a request arriving on an open
  * connection from then on is answered 503 without reaching the handler; event streams
  * (`text/event-stream`) are ended, since they last as long as their client wants; requests already
@@ -197,6 +202,19 @@ function baseUrl(tls: boolean, hostname: string, port: number): string {
 }
 
 const EVENT_STREAM = /^text\/event-stream\b/i;
+
+/** The text of each Response made by {@link textResponse}, for a transport to write as it is. */
+const knownText = new WeakMap<Response, string>();
+
+/**
+ * A Response whose body is `text`; Node's transport writes the text itself instead of reading it
+ * back out of the Response (the other runtimes' servers take the Response as any).
+ */
+export function textResponse(text: string, init: ResponseInit): Response {
+  const response = new Response(text, init);
+  knownText.set(response, text);
+  return response;
+}
 
 /**
  * The Listener of a started server. Its `close` marks the server closing (a request arriving
@@ -463,14 +481,14 @@ async function serveNodeRequest(
     return;
   }
   const end = inFlight.begin();
-  res.once('close', end);
-  const aborted = new AbortController();
+  const gone = new ClientGone();
   res.once('close', () => {
-    if (!res.writableFinished) aborted.abort();
+    end();
+    if (!res.writableFinished) gone.abort();
   });
   let response: Response;
   try {
-    const request = nodeRequest(origin, req, aborted.signal);
+    const request = nodeRequest(origin, req, gone);
     if (!request) {
       req.resume();
       response = new Response(
@@ -502,8 +520,37 @@ async function serveNodeRequest(
   await writeNodeResponse(response, res);
 }
 
+/** Whether a request's client went away before its answer was written, as an AbortSignal made only when asked for. */
+class ClientGone {
+  #gone = false;
+  #controller: AbortController | undefined;
+
+  /** Its signal: aborted once the client has gone. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#gone) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  /** Marks the client gone, aborting the signal if it was made. */
+  abort(): void {
+    this.#gone = true;
+    this.#controller?.abort();
+  }
+}
+
+/** A Request whose `signal` is its client's ClientGone, made only when asked for. */
+class NodeRequest extends Request {
+  constructor(url: string, init: RequestInit, gone: ClientGone) {
+    super(url, init);
+    Object.defineProperty(this, 'signal', { get: () => gone.signal });
+  }
+}
+
 /** A web Request for a Node request, its body streamed; undefined when its URL or headers cannot be one. */
-function nodeRequest(origin: string, req: IncomingMessage, signal: AbortSignal): Request | undefined {
+function nodeRequest(origin: string, req: IncomingMessage, gone: ClientGone): Request | undefined {
   const target = req.url ?? '/';
   let url: string;
   if (target.startsWith('/')) url = origin + target;
@@ -518,12 +565,11 @@ function nodeRequest(origin: string, req: IncomingMessage, signal: AbortSignal):
     for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
     const method = req.method ?? 'GET';
     const body = method === 'GET' || method === 'HEAD' ? undefined : nodeBodyStream(req);
-    return new Request(url, {
-      method,
-      headers,
-      signal,
-      ...(body ? { body, duplex: 'half' } : {}),
-    } as RequestInit);
+    return new NodeRequest(
+      url,
+      { method, headers, ...(body ? { body, duplex: 'half' } : {}) } as RequestInit,
+      gone,
+    );
   } catch {
     return undefined;
   }
@@ -575,6 +621,12 @@ async function writeNodeResponse(response: Response, res: ServerResponse): Promi
   for (const [name, value] of response.headers) res.setHeader(name, value);
   if (!response.body) {
     res.end();
+    return;
+  }
+  const text = knownText.get(response);
+  if (text !== undefined && !response.bodyUsed) {
+    res.setHeader('content-length', Buffer.byteLength(text));
+    res.end(text);
     return;
   }
   if (!EVENT_STREAM.test(response.headers.get('content-type') ?? '')) {
