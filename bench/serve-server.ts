@@ -7,7 +7,9 @@
  * `x0tta6bl4 serve` runs it. `baseline`: the same listen() answering 204 once it has read the
  * body, the transport's ceiling. `raw`: Node's own http server answering 204 once it has read the
  * body, without listen()'s fetch-style adapter: the latency baseline. Prints `{"port": <port>}`
- * once listening; stops on SIGTERM.
+ * once listening; stops on SIGTERM. Every mode answers `GET /__cpu` with the CPU time its process
+ * has used, in microseconds (`{"cpu": <us>}`): on a machine others share, the CPU seconds a run
+ * cost the server say what the wall-clock rates cannot.
  */
 import { createServer } from 'node:http';
 import { parseEngineConfig } from '../src/serve/config.ts';
@@ -19,6 +21,15 @@ import { parseTopology } from '../src/serve/topology.ts';
 import { benchTopology, engineSettings } from './serve-workloads.ts';
 
 const [mode, nodesArgument, latenessArgument] = process.argv.slice(2);
+
+/** Where the bench reads the server's CPU time. */
+const CPU_PATH = '/__cpu';
+
+/** The CPU time this process has used, microseconds, as the answer's JSON. */
+function cpuJson(): string {
+  const { user, system } = process.cpuUsage();
+  return JSON.stringify({ cpu: user + system });
+}
 
 async function handlerFor(): Promise<{ handler: FetchHandler; close(): Promise<void> }> {
   if (mode === 'baseline') {
@@ -41,6 +52,10 @@ async function handlerFor(): Promise<{ handler: FetchHandler; close(): Promise<v
 /** Node's http server reading each body and answering 204. */
 async function rawServer(): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
+    if (req.url === CPU_PATH) {
+      res.end(cpuJson());
+      return;
+    }
     req.on('data', () => undefined);
     req.once('end', () => {
       res.statusCode = 204;
@@ -61,7 +76,13 @@ async function rawServer(): Promise<{ port: number; close(): Promise<void> }> {
 async function serve(): Promise<{ port: number; close(): Promise<void> }> {
   if (mode === 'raw') return rawServer();
   const { handler, close } = await handlerFor();
-  const server = await listen(handler, { port: 0, hostname: '127.0.0.1' });
+  const server = await listen(
+    (request, peer) =>
+      new URL(request.url).pathname === CPU_PATH
+        ? Promise.resolve(new Response(cpuJson()))
+        : handler(request, peer),
+    { port: 0, hostname: '127.0.0.1' },
+  );
   return {
     port: server.port,
     close: async () => {

@@ -19,7 +19,10 @@
  * rate is also given as a ratio of it. The p99 latencies have their own baseline: Node's http
  * server alone (no fetch-style adapter) answering 204 once it has read the body, pinned the same
  * way and driven at the same rate by the same generators, which on a shared machine is far from
- * zero itself; each engine p99 is also given as a ratio of it. After each way in, the engine's own counters (GET /metrics)
+ * zero itself; each engine p99 is also given as a ratio of it. And since rates measured on a
+ * machine others share are partly theirs, each maximum-rate run also reads the CPU time the
+ * server's process spent on it: samples answered 2xx per CPU second of the server (what one core
+ * of its own would take), the engine's as a ratio of the baseline's. After each way in, the engine's own counters (GET /metrics)
  * say how many of the samples it answered 2xx its loop processed and its Monitor accepted, so a
  * rate is never one of refusals. Run: `npx tsx bench/index.ts serve` (about 4 minutes).
  */
@@ -189,6 +192,8 @@ interface Measured {
   rate: number;
   p99: number;
   failures: Record<string, number>;
+  /** Requests answered 2xx per CPU second of the server's process (maximum-rate runs). */
+  perCpuSecond?: number;
 }
 
 async function loadTester(
@@ -232,6 +237,21 @@ async function cannon(
   return { rate: result['2xx'] / result.duration, p99: result.latency.p99, failures };
 }
 
+/** The CPU time the server at `url` has used, microseconds. */
+async function serverCpu(url: URL): Promise<number> {
+  return ((await (await fetch(new URL('/__cpu', url))).json()) as { cpu: number }).cpu;
+}
+
+/** Runs `measure` and adds the server's 2xx requests per CPU second over it. */
+async function withCpu(url: URL, measure: () => Promise<Measured>): Promise<Measured> {
+  const before = await serverCpu(url);
+  const started = performance.now();
+  const measured = await measure();
+  const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = ((await serverCpu(url)) - before) / 1e6;
+  return { ...measured, perCpuSecond: (measured.rate * seconds) / cpuSeconds };
+}
+
 const closed = (name: string, seconds: number): Scenario => ({
   name,
   model: 'closed',
@@ -248,9 +268,11 @@ async function maxRates(
   const expected = (1.2 * RUN_SECONDS * workload.target) / workload.samplesPerRequest;
   await loadTester(url, workload, bodies.next, closed('warm-up', WARMUP_SECONDS));
   bodies.prepare(expected);
-  const load = await loadTester(url, workload, bodies.next, closed(workload.name, RUN_SECONDS));
+  const load = await withCpu(url, () =>
+    loadTester(url, workload, bodies.next, closed(workload.name, RUN_SECONDS)),
+  );
   bodies.prepare(expected);
-  return { load, cannon: await cannon(url, workload, bodies.next) };
+  return { load, cannon: await withCpu(url, () => cannon(url, workload, bodies.next)) };
 }
 
 /** The engine's counters, from its /metrics. */
@@ -325,6 +347,11 @@ async function benchWorkload(workload: Workload, baselines: Baselines): Promise<
       value: ceiling[key].rate * per,
       unit: 'samples/s',
     });
+    rows.push({
+      name: `${workload.name}: baseline per CPU second of its process, ${tool}`,
+      value: (ceiling[key].perCpuSecond ?? 0) * per,
+      unit: 'samples/CPU-s',
+    });
   }
   for (const shape of SHAPES) rows.push(...(await benchShape(workload, shape, ceiling, baselines.raw, t0)));
   return rows;
@@ -386,6 +413,16 @@ async function benchShape(
         ratio: value / (ceiling[key].rate * per),
         target: `>= ${workload.target.toLocaleString('en-US')} samples/s`,
         met: value >= workload.target,
+      });
+      const perCpu = (max[key].perCpuSecond ?? 0) * per;
+      rows.push({
+        name: `${label}: engine, samples answered 2xx per CPU second of its process, ${tool}`,
+        value: perCpu,
+        unit: 'samples/CPU-s',
+        baseline: `baseline per CPU second, ${tool}`,
+        ratio: perCpu / ((ceiling[key].perCpuSecond ?? 0) * per),
+        target: `>= ${workload.target.toLocaleString('en-US')} samples/s`,
+        met: perCpu >= workload.target,
       });
     }
     for (const [tool, key] of [
