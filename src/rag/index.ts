@@ -7,7 +7,7 @@
  * diagnoser contract. ./file-store.ts (node:fs) backs the CLI and is not exported here; the
  * durable store in the knowledge database is src/knowledge/pglite-rag-store.ts.
  */
-export { RAGAnalyzer } from './analyzer.ts';
+export { RAGAnalyzer, RETRIEVAL_DIM } from './analyzer.ts';
 export type {
   CandidateAction,
   Citation,
