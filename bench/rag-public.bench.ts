@@ -45,6 +45,9 @@
  *   of the title, Meaning, Impact and Diagnosis + Mitigation fields, and agreement of inferred
  *   fault kinds: 0.774 / 0.950 at 384, 0.767 / 0.962 at 1536; other feature subsets 0.717-0.774
  *   top-1. Not kept: at 1536 it loses four questions first for two in the top 3.
+ * - other vector rows per runbook beside the whole text and the lead (the title alone; title
+ *   with Impact; title with Diagnosis; one row per section; the whole text only; no whole-text
+ *   row): 0.761 / 0.950 at 1536, each fold choosing another layout.
  * Single settings moved by one question at most were not kept. The misses left are mostly
  * sibling runbooks of one component (Alertmanager cluster down against crash-looping, node not
  * ready against readiness flapping), told apart by meaning more than by words.
