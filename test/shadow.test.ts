@@ -75,7 +75,7 @@ async function incident(
   const tried = new Set<string>();
   const executed: string[] = [];
   for (let attempt = 0; attempt < 3; attempt++) {
-    const chosen = shadow.plan(d, tried).chosen;
+    const chosen = (await shadow.plan(d, tried)).chosen;
     if (!chosen) break;
     executed.push(chosen.action);
     const healed = heals(chosen.action);
@@ -115,7 +115,7 @@ describe('ShadowPlanner', () => {
   it('returns the champion’s plan and registers both models at the start', async () => {
     const { shadow, registry, audit } = await shadowOver();
     const plan = shadow.plan(diagnosis(1));
-    expect(plan).toEqual(shadow.champion.plan(diagnosis(1)));
+    expect(plan).toEqual(shadow.champion.plan(diagnosis(1), new Set()));
     expect(await registry.aliases(MODEL)).toEqual({ champion: 1, challenger: 2 });
     expect(audit.map((e) => e.kind)).toEqual([
       'model.register',

@@ -28,8 +28,12 @@ export interface BatchScorer {
 export interface Planner {
   /** The actions it plans with; the loop reads what an action does (isolates, lapsesAfter) from here. */
   readonly actions: readonly ActionSpec[];
-  /** Scores every candidate for `diagnosis`, leaving out those whose `attemptKey` is in `tried`. */
-  plan(diagnosis: Diagnosis, tried: ReadonlySet<string>): Plan;
+  /**
+   * Scores every candidate for `diagnosis`, leaving out those whose `attemptKey` is in `tried`. A
+   * planner whose model answers asynchronously (an OnnxPlanner) returns a promise, which the loop
+   * awaits before it acts; the incident waits for it.
+   */
+  plan(diagnosis: Diagnosis, tried: ReadonlySet<string>): Plan | Promise<Plan>;
   /** Learns from the outcome of a completed action. */
   learn(diagnosis: Diagnosis, candidate: Candidate, healed: boolean): void;
   /** The learned success rates, of which the loop stores the one an outcome changed. */

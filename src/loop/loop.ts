@@ -62,7 +62,7 @@ import type { KnowledgeStore } from '../knowledge/store.ts';
 import { WriteQueue } from '../knowledge/write-queue.ts';
 import { type ColumnarBatch, Monitor, type Sample, type TickFeed } from '../monitor/ingest.ts';
 import type { ActionSpec } from '../plan/actions.ts';
-import { attemptKey, type Candidate, type Diagnosis } from '../plan/decision.ts';
+import { attemptKey, type Candidate, type Diagnosis, type Plan } from '../plan/decision.ts';
 import type { AuditRecord } from './contracts.ts';
 import { type LoopEventOf, LoopEvents, type LoopEventType } from './events.ts';
 import { LOOP_DEFAULTS, type LoopOptions, type LoopStats } from './options.ts';
@@ -506,7 +506,7 @@ export class MapeKLoop {
         ts,
         `${agentLost} stopped reporting but answers: its agent failed, not the node`,
       );
-    this.#act(incident, ts, healthy, summary);
+    return this.#act(incident, ts, healthy, summary);
   }
 
   /**
@@ -560,7 +560,7 @@ export class MapeKLoop {
     this.#persistIncident(incident.record);
   }
 
-  #act(incident: Incident, ts: number, healthy: number, summary: IncidentSummary): void {
+  #act(incident: Incident, ts: number, healthy: number, summary: IncidentSummary): Promise<void> | void {
     const diagnosis = incident.diagnosis!;
     // An announced change explains an incident it is the likeliest cause of: hold it.
     const causes = summary.rootCauses;
@@ -570,7 +570,14 @@ export class MapeKLoop {
     diagnosis.rootCauses =
       this.#changes.length > 0 ? causes.filter((c) => !this.#changeOf(c.target, ts)) : causes;
     diagnosis.severity = summary.severity;
-    const plan = this.#options.planner.plan(diagnosis, incident.tried);
+    const planned = this.#options.planner.plan(diagnosis, incident.tried);
+    // A planner that answers later (an ONNX model's) is awaited; a synchronous one goes on at once.
+    if (planned instanceof Promise) return planned.then((plan) => this.#start(incident, ts, healthy, plan));
+    return this.#start(incident, ts, healthy, planned);
+  }
+
+  /** Starts the plan's chosen action when the rails allow it, else escalates or waits. */
+  #start(incident: Incident, ts: number, healthy: number, plan: Plan): void {
     const chosen = plan.chosen;
     if (!chosen) return this.#escalate(incident, ts, 'no candidate action left');
     if (this.#changeOf(chosen.target, ts)) return;

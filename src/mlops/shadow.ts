@@ -39,6 +39,12 @@
  * The registered artefact is the posteriors (the shape src/run/learning.ts restores) with the
  * discount among the version's parameters. The scoring adapter is another model: a rolled-back
  * champion starts from the planner options' adapter.
+ *
+ * Any planner can be the challenger (a {@link DecisionPlanner}: an OnnxPlanner ranking with a
+ * user's model, say), given as the recipe's `planner`; one answering asynchronously makes `plan`
+ * return a promise, which the loop awaits. Its versions carry its success rates, the parameter
+ * `own` 1 and the tag `planner`; the model itself is fixed, so a rollback to such a version
+ * returns to the same planner object rather than rebuilding one from the posteriors.
  */
 import { ArgumentError } from '../errors.ts';
 import type { ModelStore, ModelVersionRecord } from '../knowledge/models.ts';
@@ -122,12 +128,34 @@ export function signTestPValue(wins: number, losses: number): number {
   return Math.min(1, p);
 }
 
+/**
+ * A planner the shadow can run (the loop's Planner contract with the success rates it registers):
+ * the UtilityPlanner, or one of the caller's, such as an OnnxPlanner.
+ */
+export interface DecisionPlanner {
+  /** The actions it plans with. */
+  readonly actions: readonly ActionSpec[];
+  /** Its plan for `diagnosis`, leaving out the attempts in `tried`; a promise when its model answers later. */
+  plan(diagnosis: Diagnosis, tried: ReadonlySet<string>): Plan | Promise<Plan>;
+  /** Learns from the outcome of a completed action. */
+  learn(diagnosis: Diagnosis, candidate: Candidate, healed: boolean): void;
+  /** Its learnt success rates, registered as its version's artefact. */
+  readonly successRates: SuccessRates;
+  /** The UtilityPlanner it builds on (an OnnxPlanner's), whose posteriors and adapter are what it learns. */
+  readonly base?: UtilityPlanner;
+}
+
 /** How a decision model learns: see the module comment. */
 export interface DecisionRecipe {
   /** Share of earlier evidence kept at each outcome: 1 keeps all (the engine's default), below 1 forgets. */
   discount: number;
-  /** Posteriors it starts from (default: the champion's). */
+  /** Posteriors it starts from (default: the champion's); ignored with `planner`. */
   successRates?: readonly Posterior[];
+  /**
+   * A planner of the caller's making, used as it is in place of a UtilityPlanner built from
+   * `discount` and `successRates` (`discount` then only describes it in the registry).
+   */
+  planner?: DecisionPlanner;
 }
 
 /** Options of {@link ShadowPlanner.create}. */
@@ -198,11 +226,36 @@ export interface ShadowTransition {
   reason: string;
 }
 
-/** A planner and how it learns, with its registry version. */
+/** What a shadow did over its whole life, as a report shows it (plain JSON). */
+export interface ShadowSummary {
+  /** The registry name of the decision model. */
+  model: string;
+  /** The champion's and the challenger's versions now, and their discounts. */
+  versions: ShadowPlanner['versions'];
+  /** Incidents scored over the whole run, and the challenger's wins and losses among them. */
+  scored: { incidents: number; wins: number; losses: number; imputed: number };
+  /** The evidence since the current champion took office (the test's input). */
+  evidence: ShadowEvidence;
+  /** Promotions made. */
+  promotions: number;
+  /** Rollbacks made. */
+  rollbacks: number;
+  /** Every promotion and rollback, oldest first. */
+  transitions: ShadowTransition[];
+  /** The champion's health at the last review. */
+  health: HealthStatus;
+  /** Decisions the challenger could not make. */
+  challengerErrors: number;
+  /** Changes the registry could not record. */
+  registryFailures: string[];
+}
+
+/** A planner and how it learns, with its registry version; `own` when the caller made it. */
 interface Slot {
-  planner: UtilityPlanner;
+  planner: DecisionPlanner;
   discount: number;
   version: number;
+  own: boolean;
 }
 
 /** An incident whose challenger outcome is not known yet. */
@@ -228,6 +281,7 @@ export class ShadowPlanner {
   #health: ModelHealthMonitor;
   #lastHealth: HealthStatus = 'unknown';
   #tally = { incidents: 0, wins: 0, losses: 0 };
+  readonly #totals = { incidents: 0, wins: 0, losses: 0, imputed: 0 };
   #dirty = false;
   readonly #shadowPlans = new Map<string, Plan>();
   readonly #open = new Map<string, OpenPair>();
@@ -236,6 +290,8 @@ export class ShadowPlanner {
   readonly #transitions: ShadowTransition[] = [];
   #challengerErrors = 0;
   readonly #registryFailures: string[] = [];
+  /** The caller's planners by the registry versions registered from them (a rollback returns to the object). */
+  readonly #ownPlanners = new Map<number, DecisionPlanner>();
 
   private constructor(registry: ModelRegistry, options: ShadowOptions, champion: Slot, challenger: Slot) {
     this.#registry = registry;
@@ -266,7 +322,15 @@ export class ShadowPlanner {
     if (!(alpha > 0 && alpha < 1))
       throw new ArgumentError('options.alpha', `expected a level in (0, 1), got ${String(alpha)}`);
     if (!options.challenger || typeof options.challenger !== 'object')
-      throw new ArgumentError('options.challenger', 'expected { discount, successRates? }');
+      throw new ArgumentError('options.challenger', 'expected { discount, successRates?, planner? }');
+    for (const [name, recipe] of [
+      ['options.champion.planner', options.champion],
+      ['options.challenger.planner', options.challenger],
+    ] as const) {
+      const own = recipe?.planner;
+      if (own !== undefined && !isDecisionPlanner(own))
+        throw new ArgumentError(name, 'expected a planner with actions, plan, learn and successRates');
+    }
     const registry = new ModelRegistry(options.store, {
       ...(options.audit ? { audit: options.audit } : {}),
       actor: options.actor ?? 'shadow',
@@ -274,13 +338,20 @@ export class ShadowPlanner {
     const model = options.model ?? 'engine.success-rates';
     const championRecipe = options.champion ?? { discount: 1 };
     const start = championRecipe.successRates ?? [];
-    const build = async (recipe: DecisionRecipe, name: string): Promise<Omit<Slot, 'version'>> => ({
-      planner: await UtilityPlanner.create(
-        options.planner ?? {},
-        successRates(recipe.discount, recipe.successRates ?? start, name),
-      ),
-      discount: recipe.discount,
-    });
+    const build = async (recipe: DecisionRecipe, name: string): Promise<Omit<Slot, 'version'>> => {
+      const own = recipe.planner;
+      const discount = own ? validDiscount(recipe.discount, name) : recipe.discount;
+      return {
+        planner:
+          own ??
+          (await UtilityPlanner.create(
+            options.planner ?? {},
+            successRates(recipe.discount, recipe.successRates ?? start, name),
+          )),
+        discount,
+        own: own !== undefined,
+      };
+    };
     const champion = await build(championRecipe, 'options.champion.discount');
     const challenger = await build(options.challenger, 'options.challenger.discount');
     const shadow = new ShadowPlanner(
@@ -315,12 +386,12 @@ export class ShadowPlanner {
   }
 
   /** The planner acting now. */
-  get champion(): UtilityPlanner {
+  get champion(): DecisionPlanner {
     return this.#champion.planner;
   }
 
   /** The planner in the shadow. */
-  get challenger(): UtilityPlanner {
+  get challenger(): DecisionPlanner {
     return this.#challenger.planner;
   }
 
@@ -358,6 +429,22 @@ export class ShadowPlanner {
     return this.#outcomes;
   }
 
+  /** The whole run's figures, for a report (see {@link ShadowSummary}). */
+  summary(): ShadowSummary {
+    return {
+      model: this.#model,
+      versions: this.versions,
+      scored: { ...this.#totals },
+      evidence: this.evidence,
+      promotions: this.#transitions.filter((t) => t.action === 'promote').length,
+      rollbacks: this.#transitions.filter((t) => t.action === 'rollback').length,
+      transitions: this.#transitions.map((t) => ({ ...t })),
+      health: this.#lastHealth,
+      challengerErrors: this.#challengerErrors,
+      registryFailures: [...this.#registryFailures],
+    };
+  }
+
   /** Decisions the challenger could not make (its planner threw); each scores as a challenger failure. */
   get challengerErrors(): number {
     return this.#challengerErrors;
@@ -368,17 +455,33 @@ export class ShadowPlanner {
     return this.#registryFailures;
   }
 
-  /** The champion's plan, which the loop acts on; the challenger's is recorded for the incident. */
-  plan(diagnosis: Diagnosis, tried: ReadonlySet<string> = new Set()): Plan {
+  /**
+   * The champion's plan, which the loop acts on; the challenger's is recorded for the incident.
+   * A promise when either planner answers asynchronously: it settles once both have.
+   */
+  plan(diagnosis: Diagnosis, tried: ReadonlySet<string> = new Set()): Plan | Promise<Plan> {
     const plan = this.#champion.planner.plan(diagnosis, tried);
+    let shadow: Plan | Promise<Plan> | undefined;
     try {
-      this.#shadowPlans.set(diagnosis.incidentId, this.#challenger.planner.plan(diagnosis, tried));
+      shadow = this.#challenger.planner.plan(diagnosis, tried);
     } catch {
-      // Whatever the challenger does, the champion's plan stands; its missing choice is a failure.
-      this.#challengerErrors++;
-      this.#shadowPlans.delete(diagnosis.incidentId);
+      shadow = undefined;
     }
+    if (shadow instanceof Promise || plan instanceof Promise)
+      return Promise.all([plan, Promise.resolve(shadow).catch(() => undefined)]).then(([p, s]) => {
+        this.#recordShadow(diagnosis.incidentId, s);
+        return p;
+      });
+    this.#recordShadow(diagnosis.incidentId, shadow);
     return plan;
+  }
+
+  /** Keeps the challenger's plan for the incident; whatever the challenger did, the champion's plan stands. */
+  #recordShadow(incidentId: string, shadow: Plan | undefined): void {
+    if (shadow) return void this.#shadowPlans.set(incidentId, shadow);
+    // Its missing choice scores as a failure.
+    this.#challengerErrors++;
+    this.#shadowPlans.delete(incidentId);
   }
 
   /** Both planners learn the outcome; the incident's pair is scored once its outcomes are known. */
@@ -443,9 +546,12 @@ export class ShadowPlanner {
   }
 
   #score(pair: OpenPair, challengerHealed: boolean, imputed: boolean): void {
-    this.#tally.incidents++;
-    if (pair.championHealed && !challengerHealed) this.#tally.losses++;
-    else if (!pair.championHealed && challengerHealed) this.#tally.wins++;
+    for (const tally of [this.#tally, this.#totals]) {
+      tally.incidents++;
+      if (pair.championHealed && !challengerHealed) tally.losses++;
+      else if (!pair.championHealed && challengerHealed) tally.wins++;
+    }
+    if (imputed) this.#totals.imputed++;
     this.#outcomes.push({ ...pair, challengerHealed, imputed });
     if (this.#outcomes.length > OUTCOMES_KEPT) this.#outcomes.shift();
     this.#dirty = true;
@@ -494,14 +600,17 @@ export class ShadowPlanner {
     const posteriors = target?.artefact;
     if (!target || !Array.isArray(posteriors)) return false;
     const discount = Number(target.lineage.parameters.discount ?? 1);
+    const own = this.#ownPlanners.get(target.version);
     const reason = `health failing: ${report.findings
       .filter((f) => f.status === 'failing')
       .map((f) => `${f.figure} ${f.rule}`)
       .join('; ')}`;
-    const planner = await UtilityPlanner.create(
-      this.#plannerOptions,
-      successRates(discount, posteriors as Posterior[], 'discount'),
-    );
+    const planner =
+      own ??
+      (await UtilityPlanner.create(
+        this.#plannerOptions,
+        successRates(discount, posteriors as Posterior[], 'discount'),
+      ));
     const demoted = this.#champion;
     await this.#registry.rollback(this.#model, { reason });
     const kept = await this.#register(demoted, { parent: demoted.version, tags: ['shadow', 'demoted'] });
@@ -509,7 +618,7 @@ export class ShadowPlanner {
       alias: CHALLENGER,
       reason: 'the rolled-back champion stays on as the challenger',
     });
-    this.#champion = { planner, discount, version: target.version };
+    this.#champion = { planner, discount, version: target.version, own: own !== undefined };
     this.#challenger = { ...demoted, version: kept.version };
     this.#transitions.push({
       action: 'rollback',
@@ -535,28 +644,49 @@ export class ShadowPlanner {
     this.#shadowPlans.clear();
   }
 
-  #register(
+  async #register(
     slot: Omit<Slot, 'version'>,
     meta: { parent?: number; tags: string[]; metrics?: Record<string, number> },
   ): Promise<ModelVersionRecord> {
     const artefact = slot.planner.successRates.all();
-    return this.#registry.register({
+    const record = await this.#registry.register({
       name: this.#model,
       kind: 'success-rates',
       artefact,
       ...(meta.parent === undefined ? {} : { parent: meta.parent }),
-      parameters: { discount: slot.discount },
+      parameters: { discount: slot.discount, ...(slot.own ? { own: 1 } : {}) },
       metrics: { posteriors: artefact.length, ...(meta.metrics ?? {}) },
-      tags: meta.tags,
+      tags: slot.own ? [...meta.tags, 'planner'] : meta.tags,
     });
+    if (slot.own) this.#ownPlanners.set(record.version, slot.planner);
+    return record;
   }
 }
 
 /** Plain success rates for discount 1, forgetting ones below. */
 function successRates(discount: number, initial: readonly Posterior[], name: string): SuccessRates {
+  validDiscount(discount, name);
+  return discount === 1 ? new SuccessRates(initial) : new DiscountedSuccessRates(discount, initial);
+}
+
+/** `discount` when in (0, 1]; ArgumentError naming `name` otherwise. */
+function validDiscount(discount: number, name: string): number {
   if (!(discount > 0 && discount <= 1))
     throw new ArgumentError(name, `expected a number in (0, 1], got ${String(discount)}`);
-  return discount === 1 ? new SuccessRates(initial) : new DiscountedSuccessRates(discount, initial);
+  return discount;
+}
+
+/** Whether `value` has what the shadow calls on a planner. */
+function isDecisionPlanner(value: unknown): value is DecisionPlanner {
+  const p = value as Partial<DecisionPlanner> | null;
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    Array.isArray(p.actions) &&
+    typeof p.plan === 'function' &&
+    typeof p.learn === 'function' &&
+    typeof p.successRates?.all === 'function'
+  );
 }
 
 function rateKey(signature: string, action: string): string {

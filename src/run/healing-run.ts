@@ -6,6 +6,7 @@ import type { IdSource } from '../knowledge/ids.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink, Diagnoser } from '../loop/contracts.ts';
 import type { MapeKLoop } from '../loop/loop.ts';
+import type { ShadowPlanner } from '../mlops/shadow.ts';
 import type { FaultRecord, Topology, TopologyKind } from '../sim/index.ts';
 import { RUNBOOKS } from '../rag/runbooks.generated.ts';
 import { maxFaultsPerKind } from '../sim/index.ts';
@@ -69,7 +70,8 @@ const YIELD_EVERY_MS = 50;
 /**
  * Runs the loop over the simulator and returns the scored report, the loop (for its stats), the
  * mesh it healed (to draw where the faults struck), the faults as the simulator recorded them
- * (the ground truth an export carries) and, with `keepLearning`, what the engine learnt.
+ * (the ground truth an export carries), with `keepLearning` what the engine learnt, and with
+ * `shadow` the shadow evaluation (its figures and transitions).
  */
 export async function runHealing(options: HealingRunOptions): Promise<{
   report: HealingReport;
@@ -77,6 +79,7 @@ export async function runHealing(options: HealingRunOptions): Promise<{
   topology: Topology;
   groundTruth: FaultRecord[];
   learnt?: LearntModels;
+  shadow?: ShadowPlanner;
 }> {
   const seed = options.seed ?? 1;
   const hours = options.hours ?? 24;
@@ -110,5 +113,6 @@ export async function runHealing(options: HealingRunOptions): Promise<{
     topology: mesh.sim.topology,
     groundTruth: mesh.sim.groundTruth(),
     ...(learnt ? { learnt } : {}),
+    ...(mesh.shadow ? { shadow: mesh.shadow } : {}),
   };
 }

@@ -166,7 +166,9 @@ export class MeshLoop {
 
   /** The planner the loop decides with (its posteriors and adapter are what it learns); with a shadow, its champion. */
   get planner(): UtilityPlanner {
-    return this.shadow?.champion ?? this.startPlanner;
+    const champion = this.shadow?.champion;
+    if (champion instanceof UtilityPlanner) return champion;
+    return champion?.base ?? this.startPlanner;
   }
 
   /** The channel that degrades the telemetry on its way to the loop (its stats, silences), if any. */
@@ -225,11 +227,12 @@ export class MeshLoop {
         })
       : undefined;
     const planner =
-      shadow?.champion ??
-      (await UtilityPlanner.create(
-        plannerOptions(learning, options.planner),
-        new SuccessRates(learning?.successRates ?? []),
-      ));
+      shadow?.champion instanceof UtilityPlanner
+        ? shadow.champion
+        : await UtilityPlanner.create(
+            plannerOptions(learning, options.planner),
+            new SuccessRates(learning?.successRates ?? []),
+          );
     await restoreIncidents(parts.diagnoser, learning?.incidents);
     const loop = new MapeKLoop({
       graph,
