@@ -28,7 +28,7 @@ export const SIM_COMMAND = defineCommand({
   summary: 'publish a simulated mesh over NATS JetStream for engines in other processes (serve --nats)',
   usage: [
     '--publish nats://127.0.0.1:4222 [--nodes 300] [--hours 1] [--faults N] [--seed 1]',
-    '    [--topology geometric] [--regions 6] [--lead 2] [--lease-seconds 3] [--out report.json] [--truth truth.json]',
+    '    [--topology geometric] [--regions 6] [--lead 2] [--lease-seconds 4] [--out report.json] [--truth truth.json]',
   ],
   details: [
     'Splits the mesh into --regions topology regions with few crossing links and publishes each',

@@ -2,13 +2,17 @@
  * Region checkpoints in the state bucket. A region's loop state is megabytes (the detector keeps
  * hundreds of numbers per series), more than one NATS message may carry (1 MB by default), so a
  * checkpoint is gzipped (CompressionStream: every runtime has it) and written in parts under a
- * generation (`checkpoint.<region>.<generation>.<part>`), then the manifest `checkpoint.<region>`
- * names that generation, then the previous generation's parts are deleted. A reader follows the
- * manifest, so it never sees half a checkpoint: a writer that dies before the manifest leaves the
- * previous checkpoint whole.
+ * prefix of its own (`checkpoint.<region>.<writer>.<generation>.<part>`), then the manifest
+ * `checkpoint.<region>` names that prefix, then the parts the manifest named before are purged. A
+ * reader follows the manifest, so it never sees half a checkpoint.
+ *
+ * Fencing: the manifest is written at the revision its writer last saw (compare-and-set), and a
+ * new owner of the region rewrites it first thing (`CheckpointWriter.take`). An engine that lost
+ * the region without knowing it (its lease lapsed while it was stalled) fails its next write with
+ * a CheckpointFencedError and stops, instead of overwriting the new owner's checkpoint.
  */
 import type { KV } from '@nats-io/kv';
-import { ArgumentError } from '../errors.ts';
+import { ArgumentError, X0ttaError } from '../errors.ts';
 import { decode, encode } from './subjects.ts';
 
 /** Bytes per part: well under the default 1 MB message limit. */
@@ -16,56 +20,98 @@ const PART_BYTES = 512 * 1024;
 
 /** What the manifest of a region's checkpoint says. */
 interface Manifest {
-  generation: number;
+  /** Who wrote it last. */
+  writer: string;
+  /** The prefix of its parts' keys; absent when no checkpoint was saved yet. */
+  prefix?: string;
   parts: number;
   bytes: number;
 }
+
+/** Another engine wrote the region's checkpoint since this one last did: it owns the region now. */
+export class CheckpointFencedError extends X0ttaError {}
 
 /** The manifest key of region `region`'s checkpoint. */
 export function checkpointKey(region: number): string {
   return `checkpoint.${region}`;
 }
 
-function partKey(region: number, generation: number, part: number): string {
-  return `checkpoint.${region}.${generation}.${part}`;
-}
+/** One owner's reads and writes of a region's checkpoint (see the module's comment). */
+export class CheckpointWriter {
+  #revision = 0;
+  #manifest: Manifest | undefined;
+  #generation = 0;
 
-/** Saves `value` as region `region`'s checkpoint (see the module's comment). */
-export async function saveCheckpoint(kv: KV, region: number, value: unknown): Promise<void> {
-  const previous = await readManifest(kv, region);
-  const generation = (previous?.generation ?? 0) + 1;
-  const bytes = await gzip(encode(value));
-  const parts = Math.max(1, Math.ceil(bytes.length / PART_BYTES));
-  for (let p = 0; p < parts; p++)
-    await kv.put(partKey(region, generation, p), bytes.subarray(p * PART_BYTES, (p + 1) * PART_BYTES));
-  await kv.put(checkpointKey(region), encode({ generation, parts, bytes: bytes.length } satisfies Manifest));
-  if (previous)
-    for (let p = 0; p < previous.parts; p++) await kv.purge(partKey(region, previous.generation, p));
-}
+  /**
+   * @param kv the state bucket
+   * @param region the region
+   * @param writer this engine's id (it names the parts' keys)
+   */
+  constructor(
+    private readonly kv: KV,
+    readonly region: number,
+    readonly writer: string,
+  ) {}
 
-/** Region `region`'s last checkpoint, or undefined when none was saved. */
-export async function loadCheckpoint<T>(kv: KV, region: number): Promise<T | undefined> {
-  const manifest = await readManifest(kv, region);
-  if (!manifest) return undefined;
-  const bytes = new Uint8Array(manifest.bytes);
-  let at = 0;
-  for (let p = 0; p < manifest.parts; p++) {
-    const entry = await kv.get(partKey(region, manifest.generation, p));
-    if (entry?.operation !== 'PUT')
-      throw new ArgumentError(
-        checkpointKey(region),
-        `part ${p} of generation ${manifest.generation} is missing`,
-      );
-    bytes.set(entry.value, at);
-    at += entry.value.length;
+  /**
+   * Reads the region's checkpoint (undefined when none was saved) and takes the manifest over
+   * (rewritten under this writer at its revision), so that a previous owner's later write fails.
+   */
+  async take<T>(): Promise<T | undefined> {
+    const key = checkpointKey(this.region);
+    const entry = await this.kv.get(key);
+    const live = entry?.operation === 'PUT' && entry.value.length > 0;
+    const manifest = live ? decode<Manifest>(entry.value, key) : undefined;
+    const value = manifest?.prefix === undefined ? undefined : await this.#read<T>(manifest);
+    const taken: Manifest = { ...(manifest ?? { parts: 0, bytes: 0 }), writer: this.writer };
+    this.#revision = live
+      ? await this.#cas(() => this.kv.update(key, encode(taken), entry.revision))
+      : await this.#cas(() => this.kv.create(key, encode(taken)));
+    this.#manifest = taken;
+    return value;
   }
-  return decode<T>(await gunzip(bytes), checkpointKey(region));
-}
 
-async function readManifest(kv: KV, region: number): Promise<Manifest | undefined> {
-  const entry = await kv.get(checkpointKey(region));
-  if (entry?.operation !== 'PUT' || entry.value.length === 0) return undefined;
-  return decode<Manifest>(entry.value, checkpointKey(region));
+  /** Saves `value` as the region's checkpoint; throws a CheckpointFencedError if another engine wrote since. */
+  async save(value: unknown): Promise<void> {
+    const bytes = await gzip(encode(value));
+    const prefix = `${checkpointKey(this.region)}.${this.writer}.${++this.#generation}`;
+    const parts = Math.max(1, Math.ceil(bytes.length / PART_BYTES));
+    for (let p = 0; p < parts; p++)
+      await this.kv.put(`${prefix}.${p}`, bytes.subarray(p * PART_BYTES, (p + 1) * PART_BYTES));
+    const manifest: Manifest = { writer: this.writer, prefix, parts, bytes: bytes.length };
+    const previous = this.#manifest;
+    this.#revision = await this.#cas(() =>
+      this.kv.update(checkpointKey(this.region), encode(manifest), this.#revision),
+    );
+    this.#manifest = manifest;
+    if (previous?.prefix !== undefined)
+      for (let p = 0; p < previous.parts; p++) await this.kv.purge(`${previous.prefix}.${p}`);
+  }
+
+  async #read<T>(manifest: Manifest): Promise<T> {
+    const bytes = new Uint8Array(manifest.bytes);
+    let at = 0;
+    for (let p = 0; p < manifest.parts; p++) {
+      const entry = await this.kv.get(`${manifest.prefix}.${p}`);
+      if (entry?.operation !== 'PUT')
+        throw new ArgumentError(checkpointKey(this.region), `part ${manifest.prefix}.${p} is missing`);
+      bytes.set(entry.value, at);
+      at += entry.value.length;
+    }
+    return decode<T>(await gunzip(bytes), checkpointKey(this.region));
+  }
+
+  async #cas(write: () => Promise<number>): Promise<number> {
+    try {
+      return await write();
+    } catch (error) {
+      if (/wrong last sequence|key exists/i.test((error as Error).message))
+        throw new CheckpointFencedError(
+          `${checkpointKey(this.region)}: written by another engine since (${this.writer} no longer owns region ${this.region})`,
+        );
+      throw error;
+    }
+  }
 }
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {

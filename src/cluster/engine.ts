@@ -5,8 +5,9 @@
  * regions (create-if-absent on `region.<n>`), one over it hands the extra ones over (checkpoint,
  * acknowledge, delete the lease). An engine that dies stops refreshing: its leases lapse after the
  * bucket's time to live and the others take its regions over from their last acknowledged message
- * (region-worker.ts). A lease found taken by another engine at a refresh stops that region's
- * worker at once, without acknowledging.
+ * (region-worker.ts). A lease found lapsed at a refresh stops that region's
+ * worker at once, without acknowledging; it is claimed afresh (from the last acknowledged message) if
+ * it is still unowned and wanted.
  */
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
@@ -50,13 +51,18 @@ export interface ClusterEngineStats extends WorkerCounts {
   takeovers: number;
   /** Regions handed over to balance the load. */
   handedOver: number;
-  /** Regions whose lease was found taken by another engine. */
+  /** Regions whose lease was found lapsed at a refresh. */
   leasesLost: number;
+  /** Regions stopped because their lease was not refreshed in time (fencing). */
+  leasesInDoubt: number;
   /** Actions left to the engine that owned their target (one owner per incident). */
   actionsDeferred: number;
   /** Heartbeats that failed (the connection was down). */
   heartbeatFailures: number;
 }
+
+/** Milliseconds before a lease's time to live runs out at which its holder stops trusting it. */
+const LEASE_MARGIN_MS = 300;
 
 /** The key of region `region`'s lease. */
 export function regionLeaseKey(region: number): string {
@@ -75,14 +81,15 @@ export class ClusterEngine {
   readonly #workers = new Map<number, RegionWorker>();
   readonly #heartbeatMs: number;
   readonly #quietMs: number;
-  #timer?: ReturnType<typeof setTimeout>;
-  #beating: Promise<void> = Promise.resolve();
+  readonly #timers: Array<ReturnType<typeof setTimeout>> = [];
+  readonly #turns = new Set<Promise<void>>();
   #closed = false;
   #claims = 0;
   #takeovers = 0;
   #handedOver = 0;
   #leasesLost = 0;
   #heartbeatFailures = 0;
+  #leasesInDoubt = 0;
 
   private constructor(ctx: WorkerContext, leases: Leases, heartbeatMs: number, quietMs: number) {
     this.#ctx = ctx;
@@ -134,6 +141,14 @@ export class ClusterEngine {
       tickFailures: 0,
       incidentsOpened: 0,
     };
+    const ttl = (await leaseBucket!.status()).ttl;
+    // Trusted while refreshed lately; otherwise (the refresh timer was held up) refreshed now at
+    // the revision last seen, which succeeds only if the lease never lapsed.
+    const holdsLease = async (region: number): Promise<boolean> => {
+      const key = regionLeaseKey(region);
+      if (leases.age(key) < ttl / 3) return true;
+      return leases.confirm(key).catch(() => leases.age(key) < ttl - LEASE_MARGIN_MS);
+    };
     const ctx: WorkerContext = {
       engine,
       connection: nc,
@@ -146,9 +161,16 @@ export class ClusterEngine {
       checkpointTicks: options.checkpointTicks ?? 120,
       notice,
       counts,
+      holdsLease,
+      // Replaced by the engine below, which knows its workers.
+      onLeaseInDoubt: () => {},
     };
     const started = new ClusterEngine(ctx, leases, options.heartbeatMs ?? 1000, options.quietMs ?? 500);
-    await leases.claim(engineLeaseKey(engine), { startedAt: Date.now() });
+    ctx.onLeaseInDoubt = (region) => {
+      started.#leasesInDoubt++;
+      notice(`region ${region}: lease not refreshed in time; stopping it without acknowledging`);
+      void started.#abandon(region);
+    };
     await started.#heartbeat();
     started.#schedule();
     return started;
@@ -169,6 +191,7 @@ export class ClusterEngine {
       takeovers: this.#takeovers,
       handedOver: this.#handedOver,
       leasesLost: this.#leasesLost,
+      leasesInDoubt: this.#leasesInDoubt,
       actionsDeferred: this.#ctx.executor.deferred,
       heartbeatFailures: this.#heartbeatFailures,
     };
@@ -178,30 +201,48 @@ export class ClusterEngine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#timer);
-    await this.#beating;
+    for (const timer of this.#timers) clearTimeout(timer);
+    await Promise.all(this.#turns);
     for (const region of this.regions()) await this.#handOver(region);
     await this.#leases.release(engineLeaseKey(this.#ctx.engine)).catch(() => undefined);
   }
 
+  /** Two loops, each waiting for its own previous turn: lease refreshes never wait for a claim. */
   #schedule(): void {
-    if (this.#closed) return;
-    this.#timer = setTimeout(() => {
-      this.#beating = this.#heartbeat().finally(() => this.#schedule());
-    }, this.#heartbeatMs);
+    const every = (slot: number, task: () => Promise<void>) => {
+      const next = (): void => {
+        if (this.#closed) return;
+        this.#timers[slot] = setTimeout(() => {
+          const turn = task().finally(next);
+          this.#turns.add(turn);
+          void turn.finally(() => this.#turns.delete(turn));
+        }, this.#heartbeatMs);
+      };
+      next();
+    };
+    every(0, () => this.#refresh());
+    every(1, () => this.#heartbeat());
   }
 
-  async #heartbeat(): Promise<void> {
+  /** Refreshes every lease; stops the workers of regions another engine took. */
+  async #refresh(): Promise<void> {
     try {
       for (const key of await this.#leases.refresh()) {
         const region = regionOf(key);
         if (region === undefined) continue;
         this.#leasesLost++;
-        this.#ctx.notice(`lost region ${region}: another engine took it`);
-        const worker = this.#workers.get(region);
-        this.#workers.delete(region);
-        await worker?.stop(false);
+        this.#ctx.notice(`lost region ${region}: its lease lapsed`);
+        await this.#abandon(region);
       }
+    } catch (error) {
+      this.#heartbeatFailures++;
+      this.#ctx.notice(`lease refresh: ${(error as Error).message}`);
+    }
+  }
+
+  /** Says it is alive, balances the regions, checkpoints quiet ones and repeats their progress. */
+  async #heartbeat(): Promise<void> {
+    try {
       await this.#leases.claim(engineLeaseKey(this.#ctx.engine), { startedAt: Date.now() });
       await this.#balance();
       for (const worker of this.#workers.values()) {
@@ -212,6 +253,14 @@ export class ClusterEngine {
       this.#heartbeatFailures++;
       this.#ctx.notice(`heartbeat: ${(error as Error).message}`);
     }
+  }
+
+  /** Stops a region's worker without acknowledging and lets its lease lapse (it is lost or in doubt). */
+  async #abandon(region: number): Promise<void> {
+    const worker = this.#workers.get(region);
+    this.#workers.delete(region);
+    this.#leases.forget(regionLeaseKey(region));
+    await worker?.stop(false);
   }
 
   /** Takes or hands over regions toward an even share (see the module's comment). */
@@ -225,7 +274,9 @@ export class ClusterEngine {
     const owned = await this.#leases.list('region.');
     // Each engine starts looking at its own place in the ring, so they do not all race for region 0.
     const start = hashOf(this.#ctx.engine) % regions;
-    for (let k = 0; k < regions && this.#workers.size < share; k++) {
+    // One claim a turn: starting a region's loop takes a while, and a stampede of claims at start
+    // (before the other engines are seen) would only be handed back.
+    for (let k = 0, claimed = 0; k < regions && this.#workers.size < share && claimed === 0; k++) {
       const region = (start + k) % regions;
       const key = regionLeaseKey(region);
       if (this.#workers.has(region) || owned.has(key)) continue;
@@ -238,6 +289,7 @@ export class ClusterEngine {
         throw error;
       }
       const worker = this.#workers.get(region)!;
+      claimed++;
       this.#claims++;
       const from = worker.resumedFrom;
       if (from !== undefined && from !== this.#ctx.engine) this.#takeovers++;

@@ -27,14 +27,19 @@ export {
   type PartitionOptions,
 } from './partition.ts';
 export {
+  frameMessages,
   SimPublisher,
   type ClusterRunResult,
   type EngineTally,
   type FaultWitness,
+  type OpenIncident,
   type SimPublisherOptions,
 } from './publisher.ts';
-export { checkpointKey, loadCheckpoint, saveCheckpoint } from './checkpoints.ts';
+export { CheckpointFencedError, checkpointKey, CheckpointWriter } from './checkpoints.ts';
 export {
+  localIndex,
+  regionBatch,
+  regionRoutes,
   RegionWorker,
   type RegionCheckpoint,
   type WorkerContext,

@@ -22,6 +22,8 @@ export interface LeaseValue {
 interface Held {
   revision: number;
   value: LeaseValue;
+  /** When the bucket last took a write of it (Date.now()). */
+  writtenAt: number;
 }
 
 /** Whether `error` is the bucket's refusal of a create or update (the key exists, or moved on). */
@@ -53,6 +55,12 @@ export class Leases {
     return this.#held.has(key);
   }
 
+  /** Milliseconds since lease `key` was last written (created or refreshed); Infinity when not held. */
+  age(key: string): number {
+    const held = this.#held.get(key);
+    return held ? Date.now() - held.writtenAt : Number.POSITIVE_INFINITY;
+  }
+
   /**
    * Takes `key` if nobody holds it (create-if-absent); resolves to whether this engine holds it
    * now. A connection error rejects (the caller tries again later).
@@ -60,9 +68,10 @@ export class Leases {
   async claim(key: string, extra: Record<string, unknown> = {}): Promise<boolean> {
     if (this.#held.has(key)) return true;
     const value: LeaseValue = { ...extra, engine: this.engine };
+    const sentAt = Date.now();
     try {
       const revision = await this.kv.create(key, encode(value));
-      this.#held.set(key, { revision, value });
+      this.#held.set(key, { revision, value, writtenAt: sentAt });
       return true;
     } catch (error) {
       if (isConflict(error)) return false;
@@ -78,14 +87,24 @@ export class Leases {
   }
 
   /**
-   * Refreshes every held lease (their time to live starts again); resolves to the keys lost: taken
-   * by another engine after they lapsed. A lease that lapsed and nobody took is taken again. A
-   * connection error rejects, keeping every lease as held (the bucket decides when it lapses).
+   * Refreshes every held lease (their time to live starts again); resolves to the keys lost: they
+   * lapsed (and may have been taken by another engine). A connection error rejects, keeping every
+   * lease as held (the bucket decides when it lapses).
    */
   async refresh(): Promise<string[]> {
-    const lost: string[] = [];
-    for (const [key, held] of [...this.#held]) if (!(await this.#write(key, held.value))) lost.push(key);
-    return lost;
+    const held = [...this.#held];
+    const kept = await Promise.all(held.map(([key, lease]) => this.#write(key, lease.value)));
+    return held.flatMap(([key], i) => (kept[i] ? [] : [key]));
+  }
+
+  /**
+   * Refreshes lease `key` now: resolves to true when it was still this engine's (the bucket took
+   * the write at the revision last seen, so it never lapsed), false when it lapsed or is not held.
+   */
+  async confirm(key: string): Promise<boolean> {
+    const held = this.#held.get(key);
+    if (!held) return false;
+    return (await this.#write(key, held.value)) && this.#held.has(key);
   }
 
   /** Gives `key` up (deletes it when still held by this engine, so another may take it at once). */
@@ -124,25 +143,24 @@ export class Leases {
     return decode<LeaseValue>(entry.value, key);
   }
 
+  /**
+   * Writes `value` at the revision held. Resolves to false when the lease lapsed (its revision moved
+   * on): the holder then treats it as lost and claims it afresh if it still wants it. A lease
+   * released (or written) by another call meanwhile is left as it is.
+   */
   async #write(key: string, value: LeaseValue): Promise<boolean> {
     const held = this.#held.get(key);
-    if (!held) return false;
+    if (!held) return true;
+    const sentAt = Date.now();
     try {
       const revision = await this.kv.update(key, encode(value), held.revision);
-      this.#held.set(key, { revision, value });
+      if (this.#held.get(key) === held) this.#held.set(key, { revision, value, writtenAt: sentAt });
       return true;
     } catch (error) {
       if (!isConflict(error)) throw error;
     }
-    // The revision moved on: the lease lapsed. Taken again if nobody else has.
+    if (this.#held.get(key) !== held) return true;
     this.#held.delete(key);
-    try {
-      const revision = await this.kv.create(key, encode(value));
-      this.#held.set(key, { revision, value });
-      return true;
-    } catch (error) {
-      if (isConflict(error)) return false;
-      throw error;
-    }
+    return false;
   }
 }

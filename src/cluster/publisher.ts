@@ -65,7 +65,7 @@ export interface SimPublisherOptions {
   seed?: number;
   /** Simulated hours (default 1). */
   hours?: number;
-  /** Faults of each kind (default: as many as fit in `hours`, at most 20). */
+  /** Faults of each kind (default: as many as fit in `hours`, at most 20); 0 schedules none. */
   faultsPerKind?: number;
   /** How the mesh is generated (default 'geometric'). */
   topology?: TopologyKind;
@@ -73,7 +73,7 @@ export interface SimPublisherOptions {
   regions?: number;
   /** Ticks the mesh may run ahead of the slowest region (default 2). */
   lead?: number;
-  /** Seconds a lease lives unless refreshed (default 3). */
+  /** Seconds a lease lives unless refreshed (default 4). */
   leaseSeconds?: number;
   /** Progress lines. */
   notice?: (line: string) => void;
@@ -91,7 +91,19 @@ export interface EngineTally {
   applied: number;
 }
 
-/** What one fault met: the engines whose incidents saw it and the one whose action ended it. */
+/** An incident an engine opened and has not resolved. */
+export interface OpenIncident {
+  /** The incident's id. */
+  id: string;
+  /** The engine whose loop opened it. */
+  engine: string;
+  /** The region it was opened in. */
+  region: number;
+  /** Its nodes when it opened. */
+  nodes: string[];
+}
+
+/** What became of one fault: its ticks and the engine whose action ended it. */
 export interface FaultWitness {
   /** The fault's id. */
   id: number;
@@ -140,6 +152,7 @@ export class SimPublisher {
   readonly #samplesByTick: Map<number, number>[];
   readonly #engines = new Map<string, EngineTally>();
   readonly #ticketEngine = new Map<number, string>();
+  readonly #open = new Map<string, OpenIncident>();
   readonly #waiting: Array<{ ticket: ActionTicket; message: Msg }> = [];
   readonly #subscriptions: Subscription[] = [];
   readonly #seed: number;
@@ -182,7 +195,7 @@ export class SimPublisher {
     if (!Number.isInteger(lead) || lead < 1)
       throw new ArgumentError('lead', `expected an integer >= 1, got ${String(lead)}`);
     if (!(hours > 0)) throw new ArgumentError('hours', `expected a positive number, got ${String(hours)}`);
-    const leaseSeconds = options.leaseSeconds ?? 3;
+    const leaseSeconds = options.leaseSeconds ?? 4;
     if (!(leaseSeconds >= 1))
       throw new ArgumentError('leaseSeconds', `expected >= 1, got ${String(leaseSeconds)}`);
     const sim = new MeshSimulator({
@@ -190,7 +203,8 @@ export class SimPublisher {
       topology: { kind: options.topology ?? 'geometric', nodes: options.nodes ?? 300 },
     });
     const perKind = options.faultsPerKind ?? Math.min(20, maxFaultsPerKind(hours));
-    for (const spec of scheduleFaults({ seed, topology: sim.topology, hours, perKind })) sim.inject(spec);
+    if (perKind > 0)
+      for (const spec of scheduleFaults({ seed, topology: sim.topology, hours, perKind })) sim.inject(spec);
     const t = sim.topology;
     const topology: Topology = {
       nodes: t.nodeIds.map((id, i) => ({ id, x: t.x[i], y: t.y[i] })),
@@ -245,7 +259,7 @@ export class SimPublisher {
       const routes = this.sim.routes;
       const changed = routes.version !== routesVersion;
       routesVersion = routes.version;
-      const messages = this.#frameMessages(frame, changed ? Array.from(routes.nextHop) : undefined);
+      const messages = frameMessages(this.layout, frame, changed ? Array.from(routes.nextHop) : undefined);
       for (const m of messages) {
         const count = m.nodes.length * METRIC_NAMES.length;
         samples += count;
@@ -283,6 +297,11 @@ export class SimPublisher {
       groundTruth,
       wallSeconds: (performance.now() - started) / 1000,
     };
+  }
+
+  /** The incidents the engines opened and have not resolved yet, as their events say. */
+  openIncidents(): OpenIncident[] {
+    return [...this.#open.values()];
   }
 
   /** Stops answering actions and reading events. */
@@ -354,7 +373,17 @@ export class SimPublisher {
       return;
     }
     const event = message.event;
-    if (event.type === 'incident-opened') tally.incidents++;
+    const incident = event.incident as { id: string; nodes: string[] } | undefined;
+    if (event.type === 'incident-opened' && incident) {
+      tally.incidents++;
+      this.#open.set(incident.id, {
+        id: incident.id,
+        engine: message.engine,
+        region: message.region,
+        nodes: incident.nodes,
+      });
+    }
+    if (event.type === 'incident-resolved' && incident) this.#open.delete(incident.id);
     if (event.type === 'action-started') tally.actions++;
     this.#events.emit(event as never);
   }
@@ -402,26 +431,6 @@ export class SimPublisher {
     }
   }
 
-  #frameMessages(
-    frame: { tick: number; metrics: Readonly<Record<string, Float64Array>>; reporting: Uint8Array },
-    routes: number[] | undefined,
-  ): TelemetryMessage[] {
-    const messages: TelemetryMessage[] = Array.from({ length: this.layout.regions }, (_, region) => ({
-      region,
-      tick: frame.tick,
-      nodes: [],
-      metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, [] as number[]])),
-      ...(routes ? { routes } : {}),
-    }));
-    for (let i = 0; i < frame.reporting.length; i++) {
-      if (!frame.reporting[i]) continue;
-      const m = messages[this.layout.regionOf[i]];
-      m.nodes.push(i);
-      for (const name of METRIC_NAMES) m.metrics[name].push(frame.metrics[name][i]);
-    }
-    return messages;
-  }
-
   /** Publishes to JetStream, retrying while the server is away (a restart): nothing published is lost. */
   async #publish(subject: string, data: Uint8Array): Promise<void> {
     for (let attempt = 0; ; attempt++) {
@@ -461,6 +470,31 @@ export class SimPublisher {
       };
     });
   }
+}
+
+/**
+ * A simulator frame as one telemetry message per region: the region's reporting nodes and their
+ * values, and every node's next hop when `routes` is given (the routes changed).
+ */
+export function frameMessages(
+  layout: ClusterLayout,
+  frame: { tick: number; metrics: Readonly<Record<string, Float64Array>>; reporting: Uint8Array },
+  routes?: number[],
+): TelemetryMessage[] {
+  const messages: TelemetryMessage[] = Array.from({ length: layout.regions }, (_, region) => ({
+    region,
+    tick: frame.tick,
+    nodes: [],
+    metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, [] as number[]])),
+    ...(routes ? { routes } : {}),
+  }));
+  for (let i = 0; i < frame.reporting.length; i++) {
+    if (!frame.reporting[i]) continue;
+    const m = messages[layout.regionOf[i]];
+    m.nodes.push(i);
+    for (const name of METRIC_NAMES) m.metrics[name].push(frame.metrics[name][i]);
+  }
+  return messages;
 }
 
 /** Deletes a previous run's streams and buckets and creates the telemetry and events streams. */

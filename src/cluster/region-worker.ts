@@ -26,7 +26,7 @@ import type { ColumnarBatch } from '../monitor/ingest.ts';
 import type { LearntModels } from '../run/learning.ts';
 import type { EngineConfig } from '../serve/config.ts';
 import { createOperatorLoop, type OperatorLoop } from '../serve/operator-loop.ts';
-import { loadCheckpoint, saveCheckpoint } from './checkpoints.ts';
+import { CheckpointFencedError, CheckpointWriter } from './checkpoints.ts';
 import { type ClusterLayout, type RegionView, regionView } from './layout.ts';
 import type { NatsExecutor } from './nats-executor.ts';
 import {
@@ -57,6 +57,12 @@ const PUBLISHED_EVENTS = [
 /** Milliseconds an unacknowledged message waits before redelivery: longer than any checkpoint interval. */
 const ACK_WAIT_MS = 120_000;
 
+/** Milliseconds a region works through messages before letting timers run. */
+const YIELD_EVERY_MS = 20;
+
+/** Claims made by this process: part of each claim's consumer name. */
+let claimCount = 0;
+
 /** A region's checkpoint in the state bucket. */
 export interface RegionCheckpoint {
   /** The last tick it covers. */
@@ -81,6 +87,10 @@ export interface WorkerContext {
   notice: (line: string) => void;
   /** Counts shared by the engine's workers. */
   counts: WorkerCounts;
+  /** Whether the region's lease is still this engine's (refreshed now when it was not lately). */
+  holdsLease: (region: number) => Promise<boolean>;
+  /** Called once when the worker found its lease in doubt and stopped processing. */
+  onLeaseInDoubt: (region: number) => void;
 }
 
 /** Running counts of an engine's workers. */
@@ -116,13 +126,18 @@ export class RegionWorker {
   #publishes: Promise<unknown>[] = [];
   #lastMessageAt = 0;
   #stopped = false;
+  /** Set when the lease was in doubt: nothing more is processed or acknowledged. */
+  #halted = false;
   /** The engine that wrote the checkpoint this worker started from, if any. */
   resumedFrom?: string;
 
+  readonly #checkpoints: CheckpointWriter;
+
   private constructor(ctx: WorkerContext, region: number) {
     this.#ctx = ctx;
+    this.#checkpoints = new CheckpointWriter(ctx.state, region, ctx.engine);
     this.view = regionView(ctx.layout, region);
-    this.#local = new Map(this.view.layoutIndex.map((g, i) => [g, i]));
+    this.#local = localIndex(this.view);
   }
 
   /** The region. */
@@ -144,7 +159,7 @@ export class RegionWorker {
 
   async #open(): Promise<void> {
     const ctx = this.#ctx;
-    const checkpoint = await loadCheckpoint<RegionCheckpoint>(ctx.state, this.region);
+    const checkpoint = await this.#checkpoints.take<RegionCheckpoint>();
     if (checkpoint) {
       this.#lastTick = checkpoint.tick;
       this.resumedFrom = checkpoint.engine;
@@ -163,14 +178,15 @@ export class RegionWorker {
     this.#operator.loop.events.addEventListener('incident-opened', () => ctx.counts.incidentsOpened++);
     // Resume after the last acknowledged message: a consumer created afresh at that point
     // redelivers at once what the previous owner took and never acknowledged.
-    const name = regionConsumer(this.region);
+    // Each owner consumes through a durable consumer of its own, named for this claim: the
+    // previous owner's is read for its acknowledged point and deleted, so a previous owner that
+    // does not know it lost the region can neither take nor acknowledge a message any more.
+    const name = regionConsumer(this.region, `${ctx.engine}-${++claimCount}`);
     let floor = 0;
-    try {
-      const info = await ctx.jsm.consumers.info(TELEMETRY_STREAM, name);
-      floor = info.ack_floor.stream_seq;
-      await ctx.jsm.consumers.delete(TELEMETRY_STREAM, name);
-    } catch (error) {
-      if (!/not found/i.test((error as Error).message)) throw error;
+    for await (const info of ctx.jsm.consumers.list(TELEMETRY_STREAM)) {
+      if (!info.name.startsWith(regionConsumer(this.region, ''))) continue;
+      floor = Math.max(floor, info.ack_floor.stream_seq);
+      await ctx.jsm.consumers.delete(TELEMETRY_STREAM, info.name).catch(() => false);
     }
     await ctx.jsm.consumers.add(TELEMETRY_STREAM, {
       durable_name: name,
@@ -186,11 +202,18 @@ export class RegionWorker {
     this.#messages = await consumer.consume({ max_messages: 256 });
     const messages = this.#messages;
     this.#consuming = (async () => {
+      let yieldedAt = Date.now();
       for await (const message of messages) {
         if (this.#stopped) break;
         await this.#serial(() => this.#process(message)).catch((error) =>
           ctx.notice(`region ${this.region}: ${(error as Error).message}`),
         );
+        // A loop tick's awaits settle as microtasks, which would starve the timers that refresh
+        // the leases while a backlog is worked through: give the event loop a turn now and then.
+        if (Date.now() - yieldedAt >= YIELD_EVERY_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          yieldedAt = Date.now();
+        }
       }
     })();
   }
@@ -229,8 +252,15 @@ export class RegionWorker {
   }
 
   async #process(message: JsMsg): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#halted) return;
     const ctx = this.#ctx;
+    if (!(await ctx.holdsLease(this.region))) {
+      // Fencing: another engine may hold the region by now. Process and acknowledge nothing more;
+      // whoever owns it next resumes after the last acknowledged message.
+      this.#halted = true;
+      setTimeout(() => ctx.onLeaseInDoubt(this.region), 0);
+      return;
+    }
     this.#lastMessageAt = Date.now();
     const telemetry = decode<TelemetryMessage>(message.data, telemetrySubject(this.region));
     if (telemetry.tick <= this.#lastTick) {
@@ -241,8 +271,9 @@ export class RegionWorker {
     }
     const samples = telemetry.nodes.length * Object.keys(telemetry.metrics).length;
     try {
-      if (telemetry.routes) this.#operator.loop.updateRoutes(this.#localRoutes(telemetry.routes));
-      await this.#operator.loop.tick(telemetry.tick, this.#batch(telemetry));
+      if (telemetry.routes)
+        this.#operator.loop.updateRoutes(regionRoutes(this.view, this.#local, telemetry.routes));
+      await this.#operator.loop.tick(telemetry.tick, regionBatch(this.view, this.#local, telemetry));
     } catch (error) {
       ctx.counts.tickFailures++;
       ctx.notice(`region ${this.region} tick ${telemetry.tick}: ${(error as Error).message}`);
@@ -260,11 +291,23 @@ export class RegionWorker {
   /** Saves the checkpoint, waits for the events to be stored, then acknowledges (see the module's comment). */
   async #checkpoint(): Promise<void> {
     const last = this.#pending.last;
-    if (last === undefined) return;
+    if (last === undefined || this.#halted) return;
     const ctx = this.#ctx;
+    if (!(await ctx.holdsLease(this.region))) {
+      this.#halted = true;
+      setTimeout(() => ctx.onLeaseInDoubt(this.region), 0);
+      return;
+    }
     const learnt = await this.#operator.learnt();
     const checkpoint: RegionCheckpoint = { tick: this.#lastTick, engine: ctx.engine, learnt };
-    await saveCheckpoint(ctx.state, this.region, checkpoint);
+    try {
+      await this.#checkpoints.save(checkpoint);
+    } catch (error) {
+      if (!(error instanceof CheckpointFencedError)) throw error;
+      this.#halted = true;
+      setTimeout(() => ctx.onLeaseInDoubt(this.region), 0);
+      return;
+    }
     const publishes = this.#publishes;
     this.#publishes = [];
     await Promise.all(publishes);
@@ -299,28 +342,44 @@ export class RegionWorker {
     const progress: ProgressMessage = { engine: this.#ctx.engine, region: this.region, tick: this.#lastTick };
     this.#ctx.connection.publish(PROGRESS_SUBJECT, encode(progress));
   }
+}
 
-  /** The message's nodes and values as a columnar batch over the view's node order. */
-  #batch(telemetry: TelemetryMessage): ColumnarBatch {
-    const sources = new Uint32Array(telemetry.nodes.length);
-    telemetry.nodes.forEach((g, k) => {
-      const local = this.#local.get(g);
-      if (local === undefined || local >= this.view.own)
-        throw new ArgumentError(`telemetry.nodes[${k}]`, `node ${g} is not in region ${this.region}`);
-      sources[k] = local;
-    });
-    const columns: Record<string, Float64Array> = {};
-    for (const [name, values] of Object.entries(telemetry.metrics)) columns[name] = Float64Array.from(values);
-    return { ts: telemetry.tick, columns, sources };
-  }
+/** Each layout index of `view`'s nodes to its index in the view. */
+export function localIndex(view: RegionView): Map<number, number> {
+  return new Map(view.layoutIndex.map((g, i) => [g, i]));
+}
 
-  /** The layout's next hops as the view's (a hop leaving the view is no route the view knows). */
-  #localRoutes(routes: readonly number[]): Int32Array {
-    const local = new Int32Array(this.view.layoutIndex.length);
-    this.view.layoutIndex.forEach((g, i) => {
-      const next = routes[g];
-      local[i] = next === undefined || next < 0 ? -1 : (this.#local.get(next) ?? -1);
-    });
-    return local;
-  }
+/**
+ * A region's telemetry as a columnar batch over the view's node order; throws an ArgumentError
+ * for a node that is not the region's own.
+ */
+export function regionBatch(
+  view: RegionView,
+  local: ReadonlyMap<number, number>,
+  telemetry: TelemetryMessage,
+): ColumnarBatch {
+  const sources = new Uint32Array(telemetry.nodes.length);
+  telemetry.nodes.forEach((g, k) => {
+    const index = local.get(g);
+    if (index === undefined || index >= view.own)
+      throw new ArgumentError(`telemetry.nodes[${k}]`, `node ${g} is not in region ${view.region}`);
+    sources[k] = index;
+  });
+  const columns: Record<string, Float64Array> = {};
+  for (const [name, values] of Object.entries(telemetry.metrics)) columns[name] = Float64Array.from(values);
+  return { ts: telemetry.tick, columns, sources };
+}
+
+/** The layout's next hops as the view's (a hop leaving the view is no route the view knows). */
+export function regionRoutes(
+  view: RegionView,
+  local: ReadonlyMap<number, number>,
+  routes: readonly number[],
+): Int32Array {
+  const out = new Int32Array(view.layoutIndex.length);
+  view.layoutIndex.forEach((g, i) => {
+    const next = routes[g];
+    out[i] = next === undefined || next < 0 ? -1 : (local.get(next) ?? -1);
+  });
+  return out;
 }

@@ -32,9 +32,9 @@ export function eventsSubject(engine: string): string {
   return `x0tta6bl4.events.${engine}`;
 }
 
-/** The durable consumer of region `region`: one name, so whoever owns the region resumes it. */
-export function regionConsumer(region: number): string {
-  return `region-${region}`;
+/** The durable consumer of region `region` for one claim `claim` (`''`: the prefix of them all). */
+export function regionConsumer(region: number, claim: string): string {
+  return `region-${region}-${claim}`;
 }
 
 /**
