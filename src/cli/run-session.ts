@@ -24,6 +24,7 @@ import type { PGliteStore } from '../knowledge/pglite-store.ts';
 import { RUN_END_KIND, RUN_START_KIND, type RunRecord, type RunStore } from '../knowledge/runs.ts';
 import { isPostgresUrl } from '../knowledge/sql.ts';
 import type { ModelStore, ModelVersionRecord } from '../knowledge/models.ts';
+import type { ModelAuditLog } from '../mlops/registry.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import { AuditLogSink } from '../loop/audit-sink.ts';
 import type { RagStore } from '../rag/store.ts';
@@ -227,6 +228,11 @@ export class RunSession {
       audit: this.#log,
       tags: [`run:${this.runId}`],
     });
+  }
+
+  /** The run's signed audit log, as the model registry records into it (the shadow's promotions and rollbacks). */
+  get modelAudit(): ModelAuditLog {
+    return this.#log;
   }
 
   /** The log's state so far (for progress reports). */

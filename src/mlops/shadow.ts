@@ -145,6 +145,17 @@ export interface DecisionPlanner {
   readonly base?: UtilityPlanner;
 }
 
+/**
+ * Default settings: the test's minimum of scored incidents and level, and the discount of the
+ * challenger the CLI runs (`run --shadow`, `serve --shadow`): 0.7, the world-change bench's, which
+ * forgets an action that stopped working within a few outcomes.
+ */
+export const SHADOW_DEFAULTS: {
+  readonly minIncidents: number;
+  readonly alpha: number;
+  readonly discount: number;
+} = { minIncidents: 20, alpha: 0.05, discount: 0.7 };
+
 /** How a decision model learns: see the module comment. */
 export interface DecisionRecipe {
   /** Share of earlier evidence kept at each outcome: 1 keeps all (the engine's default), below 1 forgets. */
@@ -297,8 +308,8 @@ export class ShadowPlanner {
     this.#registry = registry;
     this.#model = options.model ?? 'engine.success-rates';
     this.#plannerOptions = options.planner ?? {};
-    this.#minIncidents = options.minIncidents ?? 20;
-    this.#alpha = options.alpha ?? 0.05;
+    this.#minIncidents = options.minIncidents ?? SHADOW_DEFAULTS.minIncidents;
+    this.#alpha = options.alpha ?? SHADOW_DEFAULTS.alpha;
     this.#healthOptions = options.health ?? {};
     this.#health = new ModelHealthMonitor(this.#healthOptions);
     this.#champion = champion;
@@ -312,13 +323,13 @@ export class ShadowPlanner {
   static async create(options: ShadowOptions): Promise<ShadowPlanner> {
     if (options === null || typeof options !== 'object')
       throw new ArgumentError('options', 'expected { store, challenger, ... }');
-    const minIncidents = options.minIncidents ?? 20;
+    const minIncidents = options.minIncidents ?? SHADOW_DEFAULTS.minIncidents;
     if (!Number.isInteger(minIncidents) || minIncidents < 1)
       throw new ArgumentError(
         'options.minIncidents',
         `expected an integer >= 1, got ${String(minIncidents)}`,
       );
-    const alpha = options.alpha ?? 0.05;
+    const alpha = options.alpha ?? SHADOW_DEFAULTS.alpha;
     if (!(alpha > 0 && alpha < 1))
       throw new ArgumentError('options.alpha', `expected a level in (0, 1), got ${String(alpha)}`);
     if (!options.challenger || typeof options.challenger !== 'object')
