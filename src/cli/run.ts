@@ -7,7 +7,6 @@
 import process from 'node:process';
 import { ArgumentError, X0ttaError } from '../errors.ts';
 import { IdSource } from '../knowledge/ids.ts';
-import { SHADOW_DEFAULTS } from '../mlops/shadow.ts';
 import type { RagDocument } from '../rag/document.ts';
 import { loadRunbookFolder } from '../rag/folder.ts';
 import { createEngineParts, WORKER_MIN_SERIES } from '../run/defaults.ts';
@@ -34,6 +33,14 @@ import { writeFileAtomic, writeJsonAtomic } from './atomic-write.ts';
 import { ExportFolder } from './run-export.ts';
 import { RUN_SESSION_OPTIONS, RunSession, sessionOptionsFrom, type RunEnd } from './run-session.ts';
 import { type Column, formatTable } from './table.ts';
+import {
+  auditedShadow,
+  SHADOW_DETAILS,
+  SHADOW_OPTIONS,
+  SHADOW_USAGE,
+  type ShadowSettings,
+  shadowSettings,
+} from './shadow-option.ts';
 import { Progress } from './terminal.ts';
 import { parseWorkers, resolveWorkers, WORKERS_OPTION } from './workers-option.ts';
 
@@ -73,7 +80,7 @@ export const RUN_COMMAND = defineCommand({
     '[--nodes 50] [--hours 24] [--faults 20] [--seed 1] [--workers auto] [--topology geometric]',
     '    [--overlap [--fault-rate 0.1] [--changes 1]] [--telemetry-loss 0]',
     '    [--world-change KIND:STOPS:STARTS@HOUR]',
-    '    [--shadow [--shadow-discount 0.7] [--shadow-min-incidents 20] [--shadow-alpha 0.05]]',
+    `    ${SHADOW_USAGE}`,
     '    [--store memory|<dir>|postgres://...] [--audit audit.json] [--out report.json] [--json] [--quiet]',
     '    [--keys <keyfile> [--passphrase-env VAR]] [--checkpoint <file>]',
     '    [--min-detection 0.95] [--min-healed 0.9] [--export <dir> [--export-format ndjson|csv]]',
@@ -103,13 +110,8 @@ export const RUN_COMMAND = defineCommand({
     '--world-change bad-config:rollback-config:failover@12 makes rollback-config stop healing',
     'bad-config and failover start to from hour 12 on; the engine is not told.',
     '',
-    '--shadow runs a challenger beside the planner: the same planner whose success rates forget',
-    '(each outcome keeps --shadow-discount of the earlier evidence), its choices recorded and never',
-    'carried out. It is promoted once --shadow-min-incidents incidents are scored and a one-sided',
-    'exact sign test on the incidents one healed and the other did not gives p <= --shadow-alpha;',
-    'the champion is rolled back to its previous version when its health turns failing. Each change',
-    "is a model registry version in the store, signed into the audit log; the report's shadow",
-    'section gives the incidents scored, wins, losses, promotions and rollbacks.',
+    ...SHADOW_DETAILS,
+    "The report's shadow section gives the incidents scored, wins, losses, promotions and rollbacks.",
     '',
     '--workers auto (the default) scores the detectors in worker threads once the mesh is large',
     `enough for that to pay (${WORKER_MIN_SERIES} series: ${WORKER_MIN_SERIES / SIM_METRICS.length} nodes), one per core at most; --workers 0 keeps`,
@@ -170,30 +172,7 @@ export const RUN_COMMAND = defineCommand({
       value: 'KIND:STOPS:STARTS@HOUR',
       help: 'from HOUR on, action STOPS no longer heals fault KIND and action STARTS does',
     },
-    shadow: {
-      type: 'boolean',
-      help: 'run a challenger whose success rates forget in the shadow of the planner',
-    },
-    'shadow-discount': {
-      type: 'number',
-      min: 0,
-      aboveMin: true,
-      max: 1,
-      help: `share of earlier evidence the challenger keeps at each outcome (default ${SHADOW_DEFAULTS.discount})`,
-    },
-    'shadow-min-incidents': {
-      type: 'integer',
-      min: 1,
-      max: 1_000_000,
-      help: `incidents scored before the challenger may be promoted (default ${SHADOW_DEFAULTS.minIncidents})`,
-    },
-    'shadow-alpha': {
-      type: 'number',
-      min: 0,
-      aboveMin: true,
-      max: 0.5,
-      help: `significance level of the promotion's sign test (default ${SHADOW_DEFAULTS.alpha})`,
-    },
+    ...SHADOW_OPTIONS,
     seed: { type: 'integer', min: 0, max: 2 ** 32 - 1, default: 1, help: 'seed of the mesh and the faults' },
     workers: WORKERS_OPTION,
     ...RUN_SESSION_OPTIONS,
@@ -258,8 +237,7 @@ export function runCommand(argv: string[]): Promise<number> {
         '--faults',
         `at most ${fit} faults of each kind fit in ${values.hours} h, got ${values.faults}`,
       );
-    for (const flag of ['shadow-discount', 'shadow-min-incidents', 'shadow-alpha'] as const)
-      if (values[flag] !== undefined && !values.shadow) throw new UsageError(`--${flag}`, 'needs --shadow');
+    const shadow = shadowSettings(values);
     const worldChange =
       values['world-change'] === undefined
         ? undefined
@@ -269,7 +247,7 @@ export function runCommand(argv: string[]): Promise<number> {
         ? undefined
         : new ExportFolder(values.export, values['export-format'] as 'ndjson' | 'csv');
     try {
-      return await run(values, exported, worldChange);
+      return await run(values, exported, worldChange, shadow);
     } finally {
       exported?.close();
     }
@@ -298,6 +276,7 @@ async function run(
   values: RunOptions,
   exported: ExportFolder | undefined,
   worldChange: WorldChange | undefined,
+  shadowed: ShadowSettings | undefined,
 ): Promise<number> {
   const { nodes, hours, seed } = values;
   const overlap = values.overlap === true || values['fault-rate'] !== undefined;
@@ -372,17 +351,7 @@ async function run(
       topology: values.topology as TopologyKind,
       world,
       ...(worldChange ? { worldChange } : {}),
-      ...(values.shadow
-        ? {
-            shadow: {
-              challenger: { discount: values['shadow-discount'] ?? SHADOW_DEFAULTS.discount },
-              minIncidents: values['shadow-min-incidents'] ?? SHADOW_DEFAULTS.minIncidents,
-              alpha: values['shadow-alpha'] ?? SHADOW_DEFAULTS.alpha,
-              audit: session.modelAudit,
-              actor: `run:${session.runId}`,
-            },
-          }
-        : {}),
+      ...(shadowed ? { shadow: auditedShadow(shadowed, session.modelAudit, `run:${session.runId}`) } : {}),
       store: session.knowledge,
       audit: session.sink,
       // Incident and action ids under the run's own id: a store's history accumulates across runs.

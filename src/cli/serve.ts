@@ -42,6 +42,14 @@ import {
 import { readInput, readJsonInput } from './input.ts';
 import { readEngineFiles } from './recording.ts';
 import { RUN_SESSION_OPTIONS, RunSession, sessionOptionsFrom } from './run-session.ts';
+import {
+  auditedShadow,
+  SHADOW_DETAILS,
+  SHADOW_OPTIONS,
+  SHADOW_USAGE,
+  type ShadowSettings,
+  shadowSettings,
+} from './shadow-option.ts';
 import { parseWorkers, WORKERS_OPTION } from './workers-option.ts';
 
 /** The command's declaration. */
@@ -53,6 +61,7 @@ export const SERVE_COMMAND = defineCommand({
     '    [--store memory|<dir>|postgres://...] [--audit audit.json] [--keys <keyfile> [--passphrase-env VAR]]',
     '    [--tls-cert cert.pem --tls-key key.pem [--client-ca ca.pem]] [--runbooks <dir>]',
     '    [--trust public-keys.json [--collectors a,b]] [--workers auto]',
+    `    ${SHADOW_USAGE}`,
   ],
   details: [
     'Ways in: POST /v1/samples (NDJSON {"ts","node","metric","value"} or a JSON array), /v1/batches',
@@ -83,6 +92,9 @@ export const SERVE_COMMAND = defineCommand({
     'enough series (nodes x metrics) for that to pay, one per core at most; 0 keeps them on the',
     'main thread. Scores are the same for any count; a worker that dies is replaced from its',
     "detectors' last checkpoint.",
+    '',
+    ...SHADOW_DETAILS,
+    'The final figures (stats.shadow) give the incidents scored, wins, losses, promotions and rollbacks.',
   ].join('\n'),
   options: {
     topology: {
@@ -117,6 +129,7 @@ export const SERVE_COMMAND = defineCommand({
       help: 'comma-separated key owners that may send sealed telemetry for any node',
     },
     workers: WORKERS_OPTION,
+    ...SHADOW_OPTIONS,
     nats: {
       type: 'string',
       value: 'URL',
@@ -168,16 +181,22 @@ export function runServeCommand(argv: string[]): Promise<number> {
         'needs --trust (collectors are key owners among the trusted nodes)',
       );
     if (values.store === 'memory') checkOutputFile('--audit', values.audit);
+    const shadow = shadowSettings(values);
     const workers = parseWorkers(values.workers!, (line) => console.error(`serve: ${line}`));
-    return serve(values, values.topology, workers);
+    return serve(values, values.topology, workers, shadow);
   });
 }
 
-async function serve(values: ServeValues, topologyFile: string, workers: number | 'auto'): Promise<number> {
+async function serve(
+  values: ServeValues,
+  topologyFile: string,
+  workers: number | 'auto',
+  shadow: ShadowSettings | undefined,
+): Promise<number> {
   // Caught from the start: a signal during start-up stops the service cleanly once it is up.
   const signal = nextSignal();
   try {
-    return await serveUntil(signal.received, values, topologyFile, workers);
+    return await serveUntil(signal.received, values, topologyFile, workers, shadow);
   } finally {
     signal.dispose();
   }
@@ -188,6 +207,7 @@ async function serveUntil(
   values: ServeValues,
   topologyFile: string,
   workers: number | 'auto',
+  shadow: ShadowSettings | undefined,
 ): Promise<number> {
   const notice = (line: string): void => console.error(`serve: ${line}`);
   const { topology, config } = await readEngineFiles(topologyFile, values.config);
@@ -231,6 +251,7 @@ async function serveUntil(
       runbooks,
       learning,
       detectorWorkers: workers,
+      ...(shadow ? { shadow: auditedShadow(shadow, session.modelAudit, `serve:${session.runId}`) } : {}),
     });
     listener = await listen(createHandler(engine, { requireIdentity: tls?.clientCa !== undefined, sealed }), {
       port: values.port,

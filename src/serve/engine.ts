@@ -47,13 +47,14 @@ import type { ColumnarBatch, IndexedRows, Monitor, Sample } from '../monitor/ing
 import { type AssembledRows, IndexedTickAssembler, TickClock } from '../monitor/ticks.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
 import type { RagDocument } from '../rag/document.ts';
+import type { ShadowSummary } from '../mlops/shadow.ts';
 import type { LearntModels, RestoredLearning } from '../run/learning.ts';
 import { type SeriesRefusal, SeriesAdmission } from './admission.ts';
 import { AlertSender } from './alerts.ts';
 import type { EngineConfig, ExecutorConfig } from './config.ts';
 import { type HistogramSummary, ServeHistogram } from './histogram.ts';
 import { IncidentWatch } from './incident-watch.ts';
-import { createOperatorLoop, type OperatorLoop } from './operator-loop.ts';
+import { createOperatorLoop, type OperatorLoop, type OperatorLoopOptions } from './operator-loop.ts';
 import type { Peer } from './peer.ts';
 import type { Topology } from './topology.ts';
 
@@ -77,6 +78,8 @@ export interface ServeEngineOptions {
   detectorWorkers?: number | 'auto';
   /** What the engine learnt before, to start from (`restoreLearning`; see OperatorLoopOptions.learning). */
   learning?: RestoredLearning;
+  /** A challenger in the shadow of the planner (see OperatorLoopOptions.shadow), reviewed after each tick. */
+  shadow?: OperatorLoopOptions['shadow'];
   /** Wall clock in seconds (default `Date.now() / 1000`): closes buckets when senders go quiet. */
   clock?: () => number;
 }
@@ -145,6 +148,8 @@ export interface EngineStats {
   storeQueueDepth: number;
   /** Alerts sent and failed, when alerts are configured. */
   alerts?: { sent: number; failed: number };
+  /** The shadow evaluation's figures, when a challenger runs (incidents scored, wins, losses, promotions, rollbacks). */
+  shadow?: ShadowSummary;
 }
 
 /** What a probe sees. */
@@ -305,6 +310,7 @@ export class ServeEngine {
       runbooks: options.runbooks,
       learning: options.learning,
       detectorWorkers: options.detectorWorkers,
+      ...(options.shadow ? { shadow: options.shadow } : {}),
     });
     return new ServeEngine(options, operator, alerts, clock);
   }
@@ -466,6 +472,7 @@ export class ServeEngine {
       ...(this.#alerts
         ? { alerts: { sent: this.#alerts.stats.sent, failed: this.#alerts.stats.failed } }
         : {}),
+      ...(this.#operator.shadow ? { shadow: this.#operator.shadow.summary() } : {}),
     };
   }
 
@@ -798,6 +805,8 @@ export class ServeEngine {
           feed: (monitor) => this.#feed(monitor, rows),
         });
       }
+      // Promotions and rollbacks happen between ticks, once the registry has recorded them.
+      await this.#operator.shadow?.review(time.ticks(tick.ts));
     } catch (error) {
       this.#tickFailures++;
       this.#lastError = (error as Error)?.message ?? String(error);

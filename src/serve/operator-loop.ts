@@ -6,13 +6,18 @@
  * it with `loop.tick(ts, samples)`, each tick's samples as rows with their own times, in tick
  * time (seconds / `config.tickSeconds`, see TickClock in src/monitor/ticks.ts): the loop counts ticks.
  * Given what the engine learnt before (src/run/learning.ts), it starts from it, and `learnt()`
- * hands back what it knows now, for the caller to register in the model registry.
+ * hands back what it knows now, for the caller to register in the model registry. With `shadow`,
+ * the loop plans through a ShadowPlanner (src/mlops/shadow.ts): a challenger beside the planner,
+ * never acted on, which the caller reviews between ticks (`shadow.review(tick)`).
  */
 import type { MeshGraph } from '../analyze/graph.ts';
 import type { Executor } from '../execute/executor.ts';
 import type { IdSource } from '../knowledge/ids.ts';
+import { MemoryStore } from '../knowledge/memory-store.ts';
+import type { ModelStore } from '../knowledge/models.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink } from '../loop/contracts.ts';
+import { ShadowPlanner, type ShadowOptions } from '../mlops/shadow.ts';
 import { DEFAULT_HORIZON } from '../monitor/clock.ts';
 import { MapeKLoop } from '../loop/loop.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
@@ -22,6 +27,7 @@ import type { RagDocument } from '../rag/document.ts';
 import { createEngineParts } from '../run/defaults.ts';
 import {
   detectorState,
+  LEARNT_MODELS,
   type LearntModels,
   plannerOptions,
   type RestoredLearning,
@@ -60,6 +66,12 @@ export interface OperatorLoopOptions {
    * they were, and past incidents are back in the RAG index.
    */
   learning?: RestoredLearning;
+  /**
+   * A challenger decision model in the shadow of the planner, registered in the model registry
+   * of `store` (a knowledge store that keeps models; a fresh MemoryStore when none is given) under
+   * `engine.success-rates`; the champion starts from `learning`'s posteriors.
+   */
+  shadow?: Omit<ShadowOptions, 'store' | 'planner' | 'champion'>;
 }
 
 /** A loop over the operator's systems, the graph it reasons on, and how to stop both. */
@@ -68,6 +80,8 @@ export interface OperatorLoop {
   loop: MapeKLoop;
   /** The topology's graph (nodes in the file's order). */
   graph: MeshGraph;
+  /** The shadow evaluation the loop plans through, with `options.shadow`: review it between ticks. */
+  shadow?: ShadowPlanner;
   /** What the engine has learnt so far, to register with `saveLearning`; take it before `close`. */
   learnt(): Promise<LearntModels>;
   /** Closes the loop (waiting for its tick, rollbacks and store writes) and the detector's workers. */
@@ -102,10 +116,24 @@ export async function createOperatorLoop(options: OperatorLoopOptions): Promise<
     const names = metrics.map((m) => m.name);
     const saved = learning?.detector ? detectorState(learning.detector, graph.nodeIds, names) : undefined;
     const detector = await parts.detector(graph.size * metrics.length, saved?.state);
-    const planner = await UtilityPlanner.create(
-      plannerOptions(learning, { actions }),
-      new SuccessRates(learning?.successRates ?? []),
-    );
+    const store = options.store ?? (options.shadow ? new MemoryStore() : undefined);
+    const shadow = options.shadow
+      ? await ShadowPlanner.create({
+          model: LEARNT_MODELS.successRates,
+          ...options.shadow,
+          // The registry refuses (ArgumentError) a knowledge store without model tables.
+          store: store as unknown as ModelStore,
+          planner: plannerOptions(learning, { actions }),
+          champion: { discount: 1, successRates: learning?.successRates ?? [] },
+        })
+      : undefined;
+    const planner =
+      shadow?.champion instanceof UtilityPlanner
+        ? shadow.champion
+        : await UtilityPlanner.create(
+            plannerOptions(learning, { actions }),
+            new SuccessRates(learning?.successRates ?? []),
+          );
     await restoreIncidents(parts.diagnoser, learning?.incidents);
     const loop = new MapeKLoop({
       ...config.loop,
@@ -114,9 +142,9 @@ export async function createOperatorLoop(options: OperatorLoopOptions): Promise<
       ...metricRoles(config),
       detector,
       threshold: config.threshold,
-      planner,
+      planner: shadow ?? planner,
       executor: options.executor,
-      store: options.store,
+      store,
       diagnoser: parts.diagnoser,
       audit: options.audit,
       ids: options.ids,
@@ -126,12 +154,23 @@ export async function createOperatorLoop(options: OperatorLoopOptions): Promise<
       time: { horizon: DEFAULT_HORIZON / config.tickSeconds },
     });
     if (saved?.normal) loop.restoreNormalRanges(saved.normal);
+    if (shadow) {
+      loop.on('escalation', (event) => shadow.incidentClosed(event.incident.id));
+      loop.on('incident-resolved', (event) => shadow.incidentClosed(event.incident.id));
+    }
+    // With a shadow, what the engine learnt is its champion's (a promoted one's, after a promotion).
+    const acting = (): UtilityPlanner => {
+      const champion = shadow?.champion;
+      if (champion instanceof UtilityPlanner) return champion;
+      return champion?.base ?? planner;
+    };
     return {
       loop,
       graph,
+      ...(shadow ? { shadow } : {}),
       learnt: () =>
         snapshotLearning({
-          planner,
+          planner: acting(),
           detector,
           sources: graph.nodeIds,
           metrics: names,
