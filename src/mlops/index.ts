@@ -41,11 +41,14 @@ export {
 } from './health.ts';
 export {
   DiscountedSuccessRates,
+  SHADOW_DEFAULTS,
   ShadowPlanner,
   signTestPValue,
+  type DecisionPlanner,
   type DecisionRecipe,
   type ShadowEvidence,
   type ShadowOptions,
   type ShadowOutcome,
+  type ShadowSummary,
   type ShadowTransition,
 } from './shadow.ts';
