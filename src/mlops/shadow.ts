@@ -199,7 +199,7 @@ export interface ShadowOutcome {
   incidentId: string;
   /** The champion's first completed action. */
   champion: string;
-  /** null;|The challenger's choice at that decision; null when it had none. */
+  /** The challenger's choice at that decision; null when it had none. */
   challenger: string | null;
   /** Whether the champion's action healed. */
   championHealed: boolean;
@@ -223,7 +223,7 @@ export interface ShadowEvidence {
 
 /** A promotion or a rollback, as the shadow made it. */
 export interface ShadowTransition {
-  /** 'rollback';|What happened. */
+  /** What happened. */
   action: 'promote' | 'rollback';
   /** The tick of the review that made it. */
   tick: number;

@@ -321,7 +321,7 @@ export class Monitor {
    * refused as one 'malformed' sample, an entry whose series is not one of this Monitor's (and
    * has no sample in `rows.samples`) as 'unknown-series'.
    */
-  ingestRows(rows: IndexedRows, from = 0, to = rows?.length): number {
+  ingestRows(rows: IndexedRows, from: number = 0, to: number = rows?.length): number {
     if (!isIndexedRows(rows) || !Number.isSafeInteger(from) || !Number.isSafeInteger(to)) {
       this.#reject({ reason: 'malformed', count: 1 });
       return 0;
