@@ -20,14 +20,6 @@
  * it (loss, latency, errors, memory...) is too, or a load metric is far beyond any busy day
  * (`LOAD_ALONE` times the normal width), and then all of its anomalous series count.
  *
- * A fault's end moves traffic too: when a node's links come back (a partition heals, a crashed
- * neighbour returns), the traffic held back or sent around flows again at once, and the queues
- * and load around it surge while it drains. A node's links are back when its link metric's
- * anomaly ends or when its detector alarms as the metric jumps to the good side by more than the
- * exit width (a long fault's anomaly may have ended already, its range having widened). For
- * `holdDownTicks` then, the demand metrics of that node and its neighbours start no anomaly (they
- * re-learn their normal), while their other metrics are watched as before.
- *
  * The analyzer holds the open incidents (one map, see IncidentTracker) and takes them through
  * their analysis: `confirm` once they have shown enough evidence (their series' baselines are
  * kept from then on), `freeze` when handed to a human, `close` or `drop`. It keeps its own copy
@@ -145,10 +137,6 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
   readonly #metricScores: Float64Array;
   /** Tick until which a node's anomalies are ignored (recovery transients after a fix). */
   readonly #holdUntil: Float64Array;
-  /** Tick until which a node's demand metrics start no anomaly (traffic returning after a fault near it ended). */
-  readonly #demandHoldUntil: Float64Array;
-  /** Each series' value at the last tick it reported. */
-  readonly #previous: Float64Array;
   readonly #normalLevel: Float64Array;
   readonly #normalSpread: Float64Array;
   readonly #normalCount: Uint32Array;
@@ -188,8 +176,6 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
     this.#reported = new Uint8Array(graph.size);
     this.#metricScores = new Float64Array(graph.size * metrics.length);
     this.#holdUntil = new Float64Array(graph.size).fill(-Infinity);
-    this.#demandHoldUntil = new Float64Array(graph.size).fill(-Infinity);
-    this.#previous = new Float64Array(graph.size * metrics.length).fill(Number.NaN);
     this.#normalLevel = new Float64Array(graph.size * metrics.length);
     this.#normalSpread = new Float64Array(graph.size * metrics.length);
     this.#normalCount = new Uint32Array(graph.size * metrics.length);
@@ -322,16 +308,12 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
     const exit = this.#options.exitWidth ?? 4;
     const arm = this.#options.armTicks ?? 30;
     const anomalies: NodeAnomaly[] = [];
-    const link = this.#index(this.#options.linkMetric);
-    /** Nodes whose links came back this tick: traffic returns around them. */
-    const returning: number[] = [];
     const involved = this.#involved;
     involved.fill(0);
     for (const incident of this.#tracker.open.values())
       for (const n of incident.nodes.keys()) involved[n] = 1;
     for (let node = 0; node < graph.size; node++) {
       const held = ts < this.#holdUntil[node];
-      const demandHeld = held || ts < this.#demandHoldUntil[node];
       let reported = false;
       let peak = 0;
       let symptom = false;
@@ -346,25 +328,12 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
         const alarm = scores[s] >= threshold;
         if (alarm) this.#alarmedAt[s] = ts;
         const deviation = this.#deviation(s, x);
-        const heldHere = this.#demand[j] ? demandHeld : held;
-        const jump = x - this.#previous[s];
-        this.#previous[s] = x;
-        if (
-          j === link &&
-          alarm &&
-          !this.#harmful(j, jump) &&
-          Math.abs(jump) > exit * Math.max(this.#normalSpread[s], 1e-9)
-        )
-          returning.push(node);
         if (this.#active[s]) {
-          if (deviation <= exit) {
-            this.#active[s] = 0;
-            if (j === link) returning.push(node);
-          }
+          if (deviation <= exit) this.#active[s] = 0;
         } else if (
           deviation > enter &&
           ts - this.#alarmedAt[s] <= arm &&
-          !heldHere &&
+          !held &&
           this.#harmful(j, x - this.#normalLevel[s])
         ) {
           this.#active[s] = 1;
@@ -372,7 +341,7 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
         // Values of an anomalous series, or of an incident's node, are suspect: they teach the
         // range only slowly, so that it still follows the daily cycle and slow benign drifts
         // (which would otherwise keep a long incident's nodes anomalous for ever).
-        if (heldHere) this.#learnNormal(s, x, HOLD_ALPHA);
+        if (held) this.#learnNormal(s, x, HOLD_ALPHA);
         else if (!alarm)
           this.#learnNormal(s, x, this.#active[s] || involved[node] ? SUSPECT_ALPHA : NORMAL_ALPHA);
         // The score of an ongoing anomaly: the detector's, or how far out the value is.
@@ -398,20 +367,10 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
         });
       }
     }
-    for (const node of returning) this.#holdDemand(node, ts + (this.#options.holdDownTicks ?? 15));
     const opened = this.#tracker.observe(ts, anomalies);
     for (const incident of this.#tracker.open.values())
       if (incident.confirmed) captureBands(this.#evidence, incident);
     return { anomalies, opened };
-  }
-
-  /** Traffic returns around `node` (see the module comment): its and its neighbours' demand metrics settle until `until`. */
-  #holdDemand(node: number, until: number): void {
-    const m = this.#options.metrics.length;
-    for (const n of [node, ...this.#graph.neighbors(node)]) {
-      this.#demandHoldUntil[n] = Math.max(this.#demandHoldUntil[n], until);
-      for (let j = 0; j < m; j++) if (this.#demand[j]) this.#active[n * m + j] = 0;
-    }
   }
 
   /**

@@ -255,50 +255,6 @@ describe('Analyzer', () => {
   });
 });
 
-describe('Analyzer: traffic returning when links come back', () => {
-  const LINK_METRICS = ['cpu', 'loss', 'throughput', 'link'];
-  const BASE = [50, 0.01, 100, 1];
-  const at = (node: number, metric: string) => node * LINK_METRICS.length + LINK_METRICS.indexOf(metric);
-  /** n1's links fail over ticks [370, 400) unless `linksStayUp`; n2's cpu surges from tick 400 (and its loss with `lossToo`). */
-  function run(options: { linksStayUp?: boolean; lossToo?: boolean }) {
-    const a = new Analyzer({
-      graph,
-      windows: new SeriesWindows(graph.size * LINK_METRICS.length, 64),
-      metrics: LINK_METRICS,
-      localMetrics: ['cpu'],
-      threshold: 0.5,
-      harmful: { cpu: 'up', loss: 'up', throughput: 'down', link: 'down' },
-      loadMetrics: ['cpu'],
-      lossMetric: 'loss',
-      linkMetric: 'link',
-      throughputMetric: 'throughput',
-    });
-    const size = graph.size * LINK_METRICS.length;
-    const values = new Float64Array(size);
-    const scores = new Float64Array(size);
-    const n2: number[] = [];
-    for (let t = 0; t < 440; t++) {
-      for (let s = 0; s < size; s++) values[s] = BASE[s % 4] * (1 + 0.02 * Math.sin(t * 1.3 + s));
-      scores.fill(0);
-      if (!options.linksStayUp && t >= 370 && t < 400) values[at(1, 'link')] = 0.2;
-      if (!options.linksStayUp && (t === 370 || t === 400)) scores[at(1, 'link')] = 1;
-      if (t >= 400) values[at(2, 'cpu')] = 300;
-      if (options.lossToo && t >= 400) values[at(2, 'loss')] = 0.3;
-      if (t === 400) scores[at(2, 'cpu')] = scores[at(2, 'loss')] = 1;
-      const { anomalies } = a.step(t, values, scores);
-      if (t > 400 && anomalies.some((x) => x.node === 2)) n2.push(t);
-    }
-    return n2;
-  }
-
-  it("takes the neighbours' load surge for the returning traffic, not a fault, while their other metrics count", () => {
-    // The same surge is a fault when no links came back just before it.
-    expect(run({ linksStayUp: true }).length).toBeGreaterThan(10);
-    expect(run({})).toEqual([]);
-    expect(run({ lossToo: true }).length).toBeGreaterThan(10);
-  });
-});
-
 describe('MeshGraph routes', () => {
   it('follows the routing table once set, and names a next hop that is no neighbour', () => {
     const g = new MeshGraph(
