@@ -89,11 +89,17 @@ export class LeaseWatch {
   /** Resolves once `done(owners)` holds, polling every 100 ms; rejects after `timeoutMs`. */
   async until(done: (owners: Array<string | undefined>) => boolean, timeoutMs: number): Promise<number> {
     const started = Date.now();
+    let failure: unknown;
     for (;;) {
-      const owners = await this.owners().catch(() => undefined);
+      const owners = await this.owners().catch((error) => {
+        failure = error;
+        return undefined;
+      });
       if (owners && done(owners)) return Date.now() - started;
       if (Date.now() - started > timeoutMs)
-        throw new Error(`leases not as expected within ${timeoutMs} ms: ${JSON.stringify(owners)}`);
+        throw new Error(
+          `leases not as expected within ${timeoutMs} ms: ${JSON.stringify(owners)} (${(failure as Error)?.message})`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -113,7 +119,7 @@ export interface ClusterRunOptions {
   regions?: number;
   /** Faults of each kind (default: as many as fit; 0 none). */
   faultsPerKind?: number;
-  /** Ticks the mesh may run ahead of the slowest region (default 2). */
+  /** Ticks the mesh may run ahead of the slowest region (default 10: engine processes share two cores with the test). */
   lead?: number;
   /** Called at each tick published, with the engines running (a test kills one there). */
   onTick?: (
@@ -143,7 +149,7 @@ export async function clusterRun(options: ClusterRunOptions): Promise<{
       hours: options.hours ?? 0.5,
       regions: options.regions ?? 6,
       ...(options.faultsPerKind !== undefined ? { faultsPerKind: options.faultsPerKind } : {}),
-      ...(options.lead !== undefined ? { lead: options.lead } : {}),
+      lead: options.lead ?? 10,
     });
     const started = await Promise.all(options.engines.map((id) => startEngine(options.url, id)));
     for (const engine of started) engines.set(engine.id, engine);

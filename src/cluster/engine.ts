@@ -61,6 +61,9 @@ export interface ClusterEngineStats extends WorkerCounts {
   heartbeatFailures: number;
 }
 
+/** Milliseconds a heartbeat step (a refresh, a balancing) may take before it is given up. */
+const STEP_TIMEOUT_MS = 5000;
+
 /** Milliseconds before a lease's time to live runs out at which its holder stops trusting it. */
 const LEASE_MARGIN_MS = 300;
 
@@ -227,7 +230,7 @@ export class ClusterEngine {
   /** Refreshes every lease; stops the workers of regions another engine took. */
   async #refresh(): Promise<void> {
     try {
-      for (const key of await this.#leases.refresh()) {
+      for (const key of await within(STEP_TIMEOUT_MS, 'refreshing leases', () => this.#leases.refresh())) {
         const region = regionOf(key);
         if (region === undefined) continue;
         this.#leasesLost++;
@@ -243,12 +246,16 @@ export class ClusterEngine {
   /** Says it is alive, balances the regions, checkpoints quiet ones and repeats their progress. */
   async #heartbeat(): Promise<void> {
     try {
-      await this.#leases.claim(engineLeaseKey(this.#ctx.engine), { startedAt: Date.now() });
-      await this.#balance();
+      // First, and not waited for: a region busy with a long tick must hold up neither the others
+      // nor the balancing, and progress is said again however the bucket answers.
       for (const worker of this.#workers.values()) {
-        await worker.idle(this.#quietMs);
         worker.announce();
+        void worker.idle(this.#quietMs);
       }
+      await within(STEP_TIMEOUT_MS, 'claiming the engine lease', () =>
+        this.#leases.claim(engineLeaseKey(this.#ctx.engine), { startedAt: Date.now() }),
+      );
+      await within(STEP_TIMEOUT_MS, 'balancing', () => this.#balance());
     } catch (error) {
       this.#heartbeatFailures++;
       this.#ctx.notice(`heartbeat: ${(error as Error).message}`);
@@ -279,7 +286,7 @@ export class ClusterEngine {
     for (let k = 0, claimed = 0; k < regions && this.#workers.size < share && claimed === 0; k++) {
       const region = (start + k) % regions;
       const key = regionLeaseKey(region);
-      if (this.#workers.has(region) || owned.has(key)) continue;
+      if (this.#workers.has(region) || owned.has(key) || this.#leases.holds(key)) continue;
       if (!(await this.#leases.claim(key, { region }))) continue;
       try {
         const worker = await RegionWorker.start(this.#ctx, region);
@@ -314,6 +321,18 @@ export class ClusterEngine {
 function regionOf(key: string): number | undefined {
   const match = /^region\.(\d+)$/.exec(key);
   return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Runs `step`, rejecting if it has not settled within `ms` (a bucket read that never answers must
+ * not stop the heartbeat; the step itself runs on and its result is dropped).
+ */
+function within<T>(ms: number, what: string, step: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([step(), late]).finally(() => clearTimeout(timer));
 }
 
 /** A small stable hash (FNV-1a) of an id. */

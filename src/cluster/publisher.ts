@@ -359,7 +359,7 @@ export class SimPublisher {
         if (stop) break;
         this.#onEvent(decode<ClusterEventMessage>(message.data, EVENTS_STREAM));
       }
-    })();
+    })().catch((error) => this.#notice(`events: ${(error as Error).message}`));
   }
 
   #onEvent(message: ClusterEventMessage): void {

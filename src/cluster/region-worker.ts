@@ -128,6 +128,8 @@ export class RegionWorker {
   #stopped = false;
   /** Set when the lease was in doubt: nothing more is processed or acknowledged. */
   #halted = false;
+  /** Whether a quiet-time checkpoint is queued. */
+  #idling = false;
   /** The engine that wrote the checkpoint this worker started from, if any. */
   resumedFrom?: string;
 
@@ -220,9 +222,14 @@ export class RegionWorker {
 
   /** Checkpoints when messages wait unacknowledged and none came for `quietMs`. */
   idle(quietMs: number): Promise<void> {
-    if (this.#pending.last === undefined || Date.now() - this.#lastMessageAt < quietMs)
+    if (this.#idling || this.#pending.last === undefined || Date.now() - this.#lastMessageAt < quietMs)
       return Promise.resolve();
-    return this.#serial(() => this.#checkpoint());
+    this.#idling = true;
+    return this.#serial(() => this.#checkpoint())
+      .catch((error) => this.#ctx.notice(`region ${this.region} checkpoint: ${(error as Error).message}`))
+      .finally(() => {
+        this.#idling = false;
+      });
   }
 
   /** Says again how far the region is processed (a lost progress message is replaced). */
