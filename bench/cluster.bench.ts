@@ -3,9 +3,10 @@
  * (temporary store, random port) and real engine processes (`x0tta6bl4 serve --nats`):
  * - direct ingest, the baseline: the same six region loops over the same 300-node mesh fed in this
  *   process, no NATS (samples/s);
- * - aggregate samples/s through NATS with 1, 2 and 3 engines: the mesh published free-running
- *   (the lead large enough never to wait) and the run timed until every region's every tick is
- *   acknowledged; each against the direct baseline;
+ * - aggregate samples/s through NATS with 1, 2 and 3 engines: once the engines hold every region,
+ *   the mesh published free-running (the lead large enough never to wait) and the run timed until
+ *   every region's every tick is acknowledged (checkpoints included); each against the direct
+ *   baseline;
  * - the per-sample cost through NATS: one engine's wall time per sample over direct ingest's
  *   (a ratio), and the JetStream publish capacity of one server (region messages/s, samples/s);
  * - a projection from those measured costs of the engines and NATS servers a 100,000-node mesh
@@ -31,8 +32,8 @@ import type { BenchResult } from './types.ts';
 
 const NODES = 300;
 const REGIONS = 6;
-/** Ticks per run: ten simulated minutes. */
-const TICKS = 600;
+/** Ticks per run: half a simulated hour. */
+const TICKS = 1800;
 /** The projection's mesh. */
 const TARGET_NODES = 100_000;
 const TARGET_METRICS_PER_SECOND = 8;
@@ -142,6 +143,7 @@ async function throughNats(url: string, engines: number): Promise<number> {
     regions: REGIONS,
     faultsPerKind: 0,
     lead: TICKS,
+    settled: true,
   });
   if (result.unacknowledged.length > 0)
     throw new Error(`${result.unacknowledged.length} region ticks unacknowledged`);

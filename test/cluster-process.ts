@@ -121,6 +121,8 @@ export interface ClusterRunOptions {
   faultsPerKind?: number;
   /** Ticks the mesh may run ahead of the slowest region (default 10: engine processes share two cores with the test). */
   lead?: number;
+  /** Start publishing only once the engines hold every region (evenly), so start-up is not timed. */
+  settled?: boolean;
   /** Called at each tick published, with the engines running (a test kills one there). */
   onTick?: (
     tick: number,
@@ -153,6 +155,19 @@ export async function clusterRun(options: ClusterRunOptions): Promise<{
     });
     const started = await Promise.all(options.engines.map((id) => startEngine(options.url, id)));
     for (const engine of started) engines.set(engine.id, engine);
+    if (options.settled) {
+      const regions = options.regions ?? 6;
+      const watch = await LeaseWatch.open(options.url, regions);
+      const fair = Math.floor(regions / options.engines.length);
+      await watch
+        .until(
+          (owners) =>
+            owners.every((o) => o !== undefined) &&
+            options.engines.every((id) => owners.filter((o) => o === id).length >= fair),
+          60_000,
+        )
+        .finally(() => watch.close());
+    }
     const stalled = setInterval(() => {
       for (const engine of engines.values()) console.warn(`${engine.id}:`, engine.stderr().slice(-1500));
     }, 120_000);
