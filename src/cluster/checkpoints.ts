@@ -43,6 +43,7 @@ export class CheckpointWriter {
   #generation = 0;
 
   /**
+   * A writer of region `region`'s checkpoint.
    * @param kv the state bucket
    * @param region the region
    * @param writer this engine's id (it names the parts' keys)

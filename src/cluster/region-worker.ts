@@ -75,15 +75,25 @@ export interface RegionCheckpoint {
 
 /** What a worker shares with its engine. */
 export interface WorkerContext {
+  /** The engine's id. */
   engine: string;
+  /** Its NATS connection. */
   connection: NatsConnection;
+  /** JetStream over it. */
   js: JetStreamClient;
+  /** JetStream's management API over it (consumers). */
   jsm: JetStreamManager;
+  /** The state bucket (checkpoints). */
   state: KV;
+  /** The cluster's layout. */
   layout: ClusterLayout;
+  /** The engine config every region's loop runs with. */
   config: EngineConfig;
+  /** Carries the loops' actions out. */
   executor: NatsExecutor;
+  /** Ticks between checkpoints. */
   checkpointTicks: number;
+  /** Progress lines. */
   notice: (line: string) => void;
   /** Counts shared by the engine's workers. */
   counts: WorkerCounts;
@@ -114,6 +124,7 @@ export interface WorkerCounts {
 /** One owned region (see the module's comment). */
 export class RegionWorker {
   readonly #ctx: WorkerContext;
+  /** The region's view (its nodes and halo). */
   readonly view: RegionView;
   readonly #local: Map<number, number>;
   #operator!: OperatorLoop;
