@@ -35,7 +35,7 @@ export {
   type LoRAInitialisation,
   type LoRASettings,
   type LoRATargetModule,
-} from './lora.ts';
+} from '../plan/lora.ts';
 export {
   MLOpsManager,
   type MLOpsManagerOptions,
