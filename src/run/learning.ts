@@ -7,10 +7,10 @@
  * - {@link restoreLearning} reads each model's champion (else its newest version), refusing one
  *   whose artefact no longer matches its digest or has the wrong shape (with a note saying why,
  *   so a damaged model costs a warm-up, never the run);
- * - the engine starts from it: `UtilityPlanner.create(plannerOptions(restored), new
- *   SuccessRates(restored.successRates))`, the detector factory given `detectorState(...)`, and
- *   {@link restoreIncidents} into the diagnoser (MeshLoop does all three for its options'
- *   `learning`);
+ * - the engine starts from it: {@link plannerFromLearning} (`UtilityPlanner.create(plannerOptions(
+ *   restored), new SuccessRates(restored.successRates))`, a ShadowPlanner's champion with a
+ *   shadow), the detector factory given `detectorState(...)`, and {@link restoreIncidents} into
+ *   the diagnoser (MeshLoop and the serve operator loop do all three for their `learning`);
  * - {@link snapshotLearning} takes what the engine holds at the end, and {@link saveLearning}
  *   registers it as the next version of each model (parent: the version restored) and makes it
  *   the champion, each step an audit entry when a log is given.
@@ -29,13 +29,15 @@ import type { NormalRanges } from '../analyze/analyzer.ts';
 import type { BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import { ModelNotFoundError } from '../mlops/errors.ts';
 import { CHAMPION, isIntactVersion, type ModelAuditLog, ModelRegistry } from '../mlops/registry.ts';
+import { ShadowPlanner, type ShadowOptions } from '../mlops/shadow.ts';
 import {
   checkPlannerAdapter,
   type PlannerAdapter,
-  type UtilityPlanner,
+  UtilityPlanner,
   type UtilityPlannerOptions,
 } from '../plan/decision.ts';
 import { LoRAConfig } from '../plan/lora.ts';
+import { SuccessRates } from '../plan/posteriors.ts';
 import { RagDiagnoser } from '../rag/diagnoser.ts';
 import type { RagDocument } from '../rag/document.ts';
 import { fromBase64, toBase64 } from '../security/bytes.ts';
@@ -250,6 +252,34 @@ export function plannerOptions(
   options: UtilityPlannerOptions = {},
 ): UtilityPlannerOptions {
   return restored?.adapter ? { ...options, adapter: restored.adapter } : options;
+}
+
+/**
+ * The planner a loop decides with, started from `learning` (its adapter and success posteriors)
+ * under `options`; with `shadow`, also the ShadowPlanner the loop plans through, whose champion
+ * that planner is (the shadow's model defaults to the success-rates model's name).
+ */
+export async function plannerFromLearning(
+  learning: Pick<RestoredLearning, 'adapter' | 'successRates'> | undefined,
+  options: UtilityPlannerOptions,
+  shadow: Omit<ShadowOptions, 'planner' | 'champion'> | undefined,
+): Promise<{ planner: UtilityPlanner; shadow?: ShadowPlanner }> {
+  const successRates = learning?.successRates ?? [];
+  if (!shadow)
+    return {
+      planner: await UtilityPlanner.create(plannerOptions(learning, options), new SuccessRates(successRates)),
+    };
+  const shadowPlanner = await ShadowPlanner.create({
+    model: LEARNT_MODELS.successRates,
+    ...shadow,
+    planner: plannerOptions(learning, options),
+    champion: { discount: 1, successRates },
+  });
+  const planner =
+    shadowPlanner.champion instanceof UtilityPlanner
+      ? shadowPlanner.champion
+      : await UtilityPlanner.create(plannerOptions(learning, options), new SuccessRates(successRates));
+  return { planner, shadow: shadowPlanner };
 }
 
 /**

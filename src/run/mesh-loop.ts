@@ -12,10 +12,9 @@ import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink, BatchScorer, Diagnoser } from '../loop/contracts.ts';
 import { MemoryStore } from '../knowledge/memory-store.ts';
 import { MapeKLoop } from '../loop/loop.ts';
-import { ShadowPlanner, type ShadowOptions } from '../mlops/shadow.ts';
+import type { ShadowOptions, ShadowPlanner } from '../mlops/shadow.ts';
 import type { MetricSpec } from '../monitor/ingest.ts';
 import { UtilityPlanner, type UtilityPlannerOptions } from '../plan/decision.ts';
-import { SuccessRates } from '../plan/posteriors.ts';
 import type { BankState } from '../kernels/detector/detector.ts';
 import {
   MeshSimulator,
@@ -30,9 +29,8 @@ import {
 import { createEngineParts } from './defaults.ts';
 import {
   detectorState,
-  LEARNT_MODELS,
   type LearntModels,
-  plannerOptions,
+  plannerFromLearning,
   restoreIncidents,
   type RestoredLearning,
   snapshotLearning,
@@ -216,23 +214,15 @@ export class MeshLoop {
     const detector = await parts.detector(graph.size * SIM_METRICS.length, saved?.state);
     // One store for the loop's knowledge and the shadow's registry, when neither is given.
     const store = options.store ?? (options.shadow ? new MemoryStore() : undefined);
-    const shadow = options.shadow
-      ? await ShadowPlanner.create({
-          model: LEARNT_MODELS.successRates,
-          ...options.shadow,
-          // The registry refuses (ArgumentError) a knowledge store without model tables.
-          store: options.shadow.store ?? (store as unknown as ModelStore),
-          planner: plannerOptions(learning, options.planner),
-          champion: { discount: 1, successRates: learning?.successRates ?? [] },
-        })
-      : undefined;
-    const planner =
-      shadow?.champion instanceof UtilityPlanner
-        ? shadow.champion
-        : await UtilityPlanner.create(
-            plannerOptions(learning, options.planner),
-            new SuccessRates(learning?.successRates ?? []),
-          );
+    const { planner, shadow } = await plannerFromLearning(
+      learning,
+      options.planner ?? {},
+      options.shadow && {
+        ...options.shadow,
+        // The registry refuses (ArgumentError) a knowledge store without model tables.
+        store: options.shadow.store ?? (store as unknown as ModelStore),
+      },
+    );
     await restoreIncidents(parts.diagnoser, learning?.incidents);
     const loop = new MapeKLoop({
       graph,

@@ -17,19 +17,17 @@ import { MemoryStore } from '../knowledge/memory-store.ts';
 import type { ModelStore } from '../knowledge/models.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink } from '../loop/contracts.ts';
-import { ShadowPlanner, type ShadowOptions } from '../mlops/shadow.ts';
+import type { ShadowOptions, ShadowPlanner } from '../mlops/shadow.ts';
 import { DEFAULT_HORIZON } from '../monitor/clock.ts';
 import { MapeKLoop } from '../loop/loop.ts';
 import { DEFAULT_ACTIONS } from '../plan/actions.ts';
 import { UtilityPlanner } from '../plan/decision.ts';
-import { SuccessRates } from '../plan/posteriors.ts';
 import type { RagDocument } from '../rag/document.ts';
 import { createEngineParts } from '../run/defaults.ts';
 import {
   detectorState,
-  LEARNT_MODELS,
   type LearntModels,
-  plannerOptions,
+  plannerFromLearning,
   type RestoredLearning,
   restoreIncidents,
   snapshotLearning,
@@ -117,23 +115,12 @@ export async function createOperatorLoop(options: OperatorLoopOptions): Promise<
     const saved = learning?.detector ? detectorState(learning.detector, graph.nodeIds, names) : undefined;
     const detector = await parts.detector(graph.size * metrics.length, saved?.state);
     const store = options.store ?? (options.shadow ? new MemoryStore() : undefined);
-    const shadow = options.shadow
-      ? await ShadowPlanner.create({
-          model: LEARNT_MODELS.successRates,
-          ...options.shadow,
-          // The registry refuses (ArgumentError) a knowledge store without model tables.
-          store: store as unknown as ModelStore,
-          planner: plannerOptions(learning, { actions }),
-          champion: { discount: 1, successRates: learning?.successRates ?? [] },
-        })
-      : undefined;
-    const planner =
-      shadow?.champion instanceof UtilityPlanner
-        ? shadow.champion
-        : await UtilityPlanner.create(
-            plannerOptions(learning, { actions }),
-            new SuccessRates(learning?.successRates ?? []),
-          );
+    const { planner, shadow } = await plannerFromLearning(
+      learning,
+      { actions },
+      // The registry refuses (ArgumentError) a knowledge store without model tables.
+      options.shadow && { ...options.shadow, store: store as unknown as ModelStore },
+    );
     await restoreIncidents(parts.diagnoser, learning?.incidents);
     const loop = new MapeKLoop({
       ...config.loop,
