@@ -22,7 +22,7 @@ import { frameMessages } from '../src/cluster/publisher.ts';
 import { localIndex, regionBatch, regionRoutes } from '../src/cluster/region-worker.ts';
 import { encode } from '../src/cluster/subjects.ts';
 import { SimulatorExecutor } from '../src/run/sim-executor.ts';
-import { MeshSimulator } from '../src/sim/index.ts';
+import { METRIC_NAMES, MeshSimulator } from '../src/sim/index.ts';
 import { parseEngineConfig } from '../src/serve/config.ts';
 import { createOperatorLoop } from '../src/serve/operator-loop.ts';
 import { clusterRun } from '../test/cluster-process.ts';
@@ -103,16 +103,7 @@ async function publishCapacity(
       tick: 0,
       nodes: Array.from({ length: nodes }, (_, i) => i),
       metrics: Object.fromEntries(
-        [
-          'cpu',
-          'memory',
-          'packetLoss',
-          'latencyP95',
-          'throughput',
-          'errorRate',
-          'queueDepth',
-          'linkQuality',
-        ].map((m) => [m, Array.from({ length: nodes }, (_, i) => 12.345678 + i / 7)]),
+        METRIC_NAMES.map((m) => [m, Array.from({ length: nodes }, (_, i) => 12.345678 + i / 7)]),
       ),
     });
     const js = jetstream(connection);
