@@ -91,14 +91,14 @@ export function resolveAction(action: SimAction, topology: Topology): { type: Ta
 }
 
 /** Whether target (type, index) is `fault`'s root cause (any link of a partition's cut). */
-export function strikes(type: TargetScope, index: number, fault: Fault): boolean {
+export function isRootCause(type: TargetScope, index: number, fault: Fault): boolean {
   const cause = fault.kind === 'partition' ? fault.cutLinks.includes(index) : fault.index === index;
   return targetScope(fault.target) === type && cause;
 }
 
 /** Whether an action of `kind` on target (type, index) heals `fault`, ignoring routing. */
 export function addresses(kind: ActionKind, type: TargetScope, index: number, fault: Fault): boolean {
-  if (!strikes(type, index, fault)) return false;
+  if (!isRootCause(type, index, fault)) return false;
   if (!ACTION_EFFECTS[kind].heals[type]?.includes(fault.kind)) return false;
   return kind !== 'clear-cache' || fault.variant === 'cache';
 }

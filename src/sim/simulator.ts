@@ -13,7 +13,7 @@ import {
   addresses,
   resolveAction,
   type SimAction,
-  strikes,
+  isRootCause,
 } from './actions.ts';
 import {
   activateFault,
@@ -426,7 +426,7 @@ export class MeshSimulator {
     const change = this.worldChange;
     if (change && t >= change.atTick && fault.kind === change.kind) {
       if (kind === change.stops) return false;
-      if (kind === change.starts) return strikes(type, index, fault);
+      if (kind === change.starts) return isRootCause(type, index, fault);
     }
     return addresses(kind, type, index, fault);
   }
