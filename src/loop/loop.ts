@@ -263,9 +263,10 @@ export class MapeKLoop {
   /**
    * Runs one tick: ingest `batch` (if any: a columnar batch, samples each with its own time, as
    * a TickAssembler groups an operator's telemetry, or a TickFeed that ingests them itself, and
-   * is awaited), score, group, and advance every open incident. A tick whose time the Monitor refuses (`Monitor.admitTick`: non-finite, not after the last tick, or
-   * beyond the horizon) is counted there, batch and all, and goes no further. Rejects with
-   * LoopClosedError once the loop is closed.
+   * is awaited), score, group, and advance every open incident. A tick whose time the Monitor
+   * refuses (`Monitor.admitTick`: non-finite, not after the last tick, or beyond the horizon) is
+   * counted there, batch and all, and goes no further. Rejects with LoopClosedError once the
+   * loop is closed.
    */
   tick(ts: number, batch?: ColumnarBatch | readonly Sample[] | TickFeed): Promise<void> {
     if (this.#closing)
