@@ -11,10 +11,10 @@
  *
  * list, show and diff read a snapshot and never write. promote, rollback and register take the
  * store's writer lock and append a signed `model.promote` / `model.rollback` / `model.register`
- * entry to the store's audit log before the change is stored, signed with the operator's key file (--keys), or, without one, a
- * key made for this command whose secret is discarded (as `run` does). On a server, which takes
- * no writer lock (its constraints keep concurrent changes apart), a change signs an audit chain
- * of its own, as each engine's run does.
+ * entry to the store's audit log before the change is stored, signed with the operator's key
+ * file (--keys), or, without one, a key made for this command whose secret is discarded (as
+ * `run` does). On a server, which takes no writer lock (its constraints keep concurrent changes
+ * apart), a change signs an audit chain of its own, as each engine's run does.
  *
  * register takes an ONNX file (x0tta6bl4/onnx): the next version of --name holds the file, and
  * its parameters what the file declares (SHA-256, size, IR version, opsets, inputs, outputs), so
