@@ -275,6 +275,9 @@ type OpenPair = Omit<ShadowOutcome, 'challengerHealed' | 'imputed'>;
 /** Scored incidents kept for inspection (the newest). */
 const OUTCOMES_KEPT = 1000;
 
+/** The decision model's registry name when the options give none (the engine's success rates'). */
+const DEFAULT_MODEL = 'engine.success-rates';
+
 /**
  * The loop's planner (it satisfies the loop's Planner contract): plans with the champion, runs
  * the challenger in the shadow, and promotes or rolls back at {@link review}. See the module comment.
@@ -306,7 +309,7 @@ export class ShadowPlanner {
 
   private constructor(registry: ModelRegistry, options: ShadowOptions, champion: Slot, challenger: Slot) {
     this.#registry = registry;
-    this.#model = options.model ?? 'engine.success-rates';
+    this.#model = options.model ?? DEFAULT_MODEL;
     this.#plannerOptions = options.planner ?? {};
     this.#minIncidents = options.minIncidents ?? SHADOW_DEFAULTS.minIncidents;
     this.#alpha = options.alpha ?? SHADOW_DEFAULTS.alpha;
@@ -346,7 +349,7 @@ export class ShadowPlanner {
       ...(options.audit ? { audit: options.audit } : {}),
       actor: options.actor ?? 'shadow',
     });
-    const model = options.model ?? 'engine.success-rates';
+    const model = options.model ?? DEFAULT_MODEL;
     const championRecipe = options.champion ?? { discount: 1 };
     const start = championRecipe.successRates ?? [];
     const build = async (recipe: DecisionRecipe, name: string): Promise<Omit<Slot, 'version'>> => {
