@@ -22,6 +22,7 @@ import { DetectorBank } from '../src/kernels/detector/detector.ts';
 import { ALARM_THRESHOLD } from '../src/kernels/detector/params.ts';
 import type { BenchResult } from './types.ts';
 import { runIfMain } from './report.ts';
+import { percentile, ticksPerSecond } from './timing.ts';
 
 /** Ticks measured per size: enough for a stable p99 without making 10,000 nodes take minutes. */
 const SIZES = [
@@ -104,15 +105,6 @@ function rowMajor(frame: TickFrame, out: Float64Array): void {
     const column = frame.metrics[name];
     for (let i = 0; i < column.length; i++) out[i * m + j] = frame.reporting[i] ? column[i] : NaN;
   });
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-
-function ticksPerSecond(ms: number[]): number {
-  return (ms.length * 1000) / ms.reduce((a, b) => a + b, 0);
 }
 
 /** Runs the engine benchmarks. */

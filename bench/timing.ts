@@ -17,3 +17,14 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
+
+/** The value at rank floor(p * n) of `values` sorted (p in [0, 1]; the largest for p near 1). */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+/** Ticks per second of wall time, from each tick's time in ms. */
+export function ticksPerSecond(ms: number[]): number {
+  return (ms.length * 1000) / ms.reduce((a, b) => a + b, 0);
+}

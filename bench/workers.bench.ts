@@ -25,6 +25,7 @@ import { DetectorPool } from '../src/kernels/detector/pool.ts';
 import { LOCAL_METRICS, SIM_METRICS } from '../src/run/mesh-loop.ts';
 import { METRIC_NAMES, MeshSimulator } from '../src/sim/index.ts';
 import { runIfMain } from './report.ts';
+import { percentile, ticksPerSecond } from './timing.ts';
 import type { BenchResult } from './types.ts';
 
 /** Measured ticks per size: a stable p99 without making 50,000 nodes take many minutes. */
@@ -99,15 +100,6 @@ async function measure(nodes: number, ticks: number, detector: BatchScorer): Pro
     await loop.close();
   }
   return latencies;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-
-function ticksPerSecond(ms: number[]): number {
-  return (ms.length * 1000) / ms.reduce((a, b) => a + b, 0);
 }
 
 /** Runs the workers benchmarks. */

@@ -35,6 +35,7 @@ import { Evaluator, type FaultOutcome } from '../src/run/evaluate.ts';
 import { MeshLoop, type MeshLoopOptions } from '../src/run/mesh-loop.ts';
 import type { WorldChange } from '../src/sim/index.ts';
 import { runIfMain } from './report.ts';
+import { median } from './timing.ts';
 import type { BenchResult } from './types.ts';
 
 const HOURS = 24;
@@ -156,15 +157,12 @@ function figures(
   };
 }
 
+/** Median ticks from detection to heal of the faults healed; NaN when none was. */
 function medianTtr(faults: readonly FaultOutcome[]): number {
-  const ttr = faults
-    .flatMap((f) =>
-      f.healedAt !== undefined && f.detectedAt !== undefined ? [f.healedAt - f.detectedAt] : [],
-    )
-    .sort((a, b) => a - b);
-  if (ttr.length === 0) return Number.NaN;
-  const mid = ttr.length >> 1;
-  return ttr.length % 2 ? ttr[mid] : (ttr[mid - 1] + ttr[mid]) / 2;
+  const ttr = faults.flatMap((f) =>
+    f.healedAt !== undefined && f.detectedAt !== undefined ? [f.healedAt - f.detectedAt] : [],
+  );
+  return ttr.length === 0 ? Number.NaN : median(ttr);
 }
 
 /** Every configuration on every mesh: per configuration, the mean of each figure (and the per-mesh values). */
