@@ -24,11 +24,15 @@ export interface EngineProcess {
   stdout(): string;
 }
 
-/** Starts `x0tta6bl4 serve --nats <url> --engine-id <id>`; resolves once it says it is ready. */
-export async function startEngine(url: string, id: string): Promise<EngineProcess> {
+/** Starts `x0tta6bl4 serve --nats <url> --engine-id <id> ...args`; resolves once it says it is ready. */
+export async function startEngine(
+  url: string,
+  id: string,
+  args: readonly string[] = [],
+): Promise<EngineProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--nats', url, '--engine-id', id],
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--nats', url, '--engine-id', id, ...args],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -114,6 +118,8 @@ export class LeaseWatch {
 export interface ClusterRunOptions {
   url: string;
   engines: string[];
+  /** More arguments of every engine's `serve --nats` (e.g. `--store postgres://...`). */
+  engineArgs?: readonly string[];
   seed?: number;
   hours?: number;
   regions?: number;
@@ -153,7 +159,9 @@ export async function clusterRun(options: ClusterRunOptions): Promise<{
       ...(options.faultsPerKind !== undefined ? { faultsPerKind: options.faultsPerKind } : {}),
       lead: options.lead ?? 10,
     });
-    const started = await Promise.all(options.engines.map((id) => startEngine(options.url, id)));
+    const started = await Promise.all(
+      options.engines.map((id) => startEngine(options.url, id, options.engineArgs)),
+    );
     for (const engine of started) engines.set(engine.id, engine);
     if (options.settled) {
       const regions = options.regions ?? 6;

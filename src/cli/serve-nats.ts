@@ -6,6 +6,11 @@
  * on standard error. SIGTERM or SIGINT hands every region over (checkpoint, acknowledge, release
  * the lease) and prints the final figures as one JSON line; kill -9 leaves its leases to lapse and
  * the other engines take its regions over.
+ *
+ * With `--store` (a `postgres://` server the engines share, or a store directory) the engine opens a
+ * RunSession as `serve` does: its regions' loops keep incidents, actions and success rates there,
+ * under ids of its run id, and it signs its own audit chain (named by its run id), sealed and
+ * recorded at SIGTERM. The regions' learnt models stay in their NATS checkpoints.
  */
 import { hostname } from 'node:os';
 import process from 'node:process';
@@ -13,10 +18,12 @@ import { connect } from '@nats-io/transport-node';
 import { ClusterEngine } from '../cluster/engine.ts';
 import { checkEngineId } from '../cluster/subjects.ts';
 import { X0ttaError } from '../errors.ts';
+import { IdSource } from '../knowledge/ids.ts';
 import { type EngineConfig, parseEngineConfig } from '../serve/config.ts';
 import { UsageError } from './args.ts';
 import { readJsonInput } from './input.ts';
 import { asUsage } from './recording.ts';
+import { RunSession, type RunSessionOptions } from './run-session.ts';
 
 /** Options of {@link serveOverNats}. */
 export interface ServeOverNatsOptions {
@@ -26,6 +33,8 @@ export interface ServeOverNatsOptions {
   configFile?: string;
   /** This engine's id (default `<host>-<pid>`). */
   engine?: string;
+  /** Where knowledge and the engine's audit chain live (`--store` and its options); memory keeps none. */
+  session?: Pick<RunSessionOptions, 'store' | 'auditFile' | 'keyFile' | 'passphraseEnv'>;
 }
 
 /** The config file's engine config, or the defaults with 1-second ticks (the simulator's). */
@@ -60,24 +69,33 @@ export async function serveOverNats(options: ServeOverNatsOptions): Promise<numb
   const signal = new Promise<NodeJS.Signals>((resolve) => (stopped = resolve));
   process.once('SIGINT', stopped);
   process.once('SIGTERM', stopped);
+  let session: RunSession | undefined;
   try {
     let engine: ClusterEngine;
     try {
+      if (options.session && options.session.store !== 'memory')
+        session = await RunSession.open({ ...options.session, notice });
       engine = await ClusterEngine.start({
         connection,
         engine: id,
         config,
         notice,
+        ...(session
+          ? { store: session.knowledge, audit: session.sink, ids: new IdSource(session.runId) }
+          : {}),
       });
     } catch (error) {
       notice((error as Error).message);
+      await session?.finish('failed').catch(() => undefined);
       return error instanceof X0ttaError ? 2 : 1;
     }
     console.log(`engine ${id} ready: regions ${engine.regions().join(',') || 'none yet'}`);
+    if (session) notice(`run ${session.runId}: audit chain signed by ${session.signer}`);
     const received = await signal;
     notice(`${received}: handing every region over`);
     await engine.close();
-    console.log(JSON.stringify({ stopped: received, stats: engine.stats() }));
+    const audit = session ? await session.finish('finished') : undefined;
+    console.log(JSON.stringify({ stopped: received, stats: engine.stats(), ...(audit ? { audit } : {}) }));
     return 0;
   } finally {
     process.off('SIGINT', stopped);

@@ -88,6 +88,11 @@ export const SERVE_COMMAND = defineCommand({
     'process every accepted sample, seal the log, print the final figures as one JSON line',
     '({"stopped", "stats", "audit"}) and exit 0.',
     '',
+    '--nats <url> runs the engine as one of many over NATS JetStream instead (topology regions',
+    'claimed through leases; `x0tta6bl4 sim --publish <url>` feeds them). With --store the engines',
+    "keep knowledge on one store (postgres://...), each signing its own audit chain; regions'",
+    'learnt models stay in their NATS checkpoints.',
+    '',
     '--workers auto (the default) scores the detectors in worker threads once the topology has',
     'enough series (nodes x metrics) for that to pay, one per core at most; 0 keeps them on the',
     'main thread. Scores are the same for any count; a worker that dies is replaced from its',
@@ -133,7 +138,7 @@ export const SERVE_COMMAND = defineCommand({
     nats: {
       type: 'string',
       value: 'URL',
-      help: 'run as one of many engines over NATS JetStream instead (see serve-nats.ts; takes --config, --engine-id)',
+      help: 'run as one of many engines over NATS JetStream instead (see serve-nats.ts; takes --config, --engine-id, --store, --keys)',
     },
     'engine-id': {
       type: 'string',
@@ -150,12 +155,19 @@ type ServeValues = OptionValues<typeof SERVE_COMMAND.options>;
 /** Runs `x0tta6bl4 serve` with `argv` (the arguments after `serve`); resolves to the exit code once it is stopped. */
 export function runServeCommand(argv: string[]): Promise<number> {
   return runCommandSpec(SERVE_COMMAND, argv, consoleIo, async ({ values }) => {
-    if (values.nats !== undefined)
+    if (values.nats !== undefined) {
+      if (values.store === 'memory' && values.keys !== undefined)
+        throw new UsageError(
+          '--keys',
+          'with --nats needs --store (a postgres:// server or a store directory)',
+        );
       return (await import('./serve-nats.ts')).serveOverNats({
         url: values.nats,
+        session: sessionOptionsFrom(values),
         ...(values.config !== undefined ? { configFile: values.config } : {}),
         ...(values['engine-id'] !== undefined ? { engine: values['engine-id'] } : {}),
       });
+    }
     if (values['engine-id'] !== undefined) throw new UsageError('--engine-id', 'needs --nats');
     if (values.topology === undefined) throw new UsageError('--topology', 'missing (the topology file)');
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))

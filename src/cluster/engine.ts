@@ -12,6 +12,9 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { IdSource } from '../knowledge/ids.ts';
+import type { KnowledgeStore } from '../knowledge/store.ts';
+import type { AuditSink } from '../loop/contracts.ts';
 import { type EngineConfig, parseEngineConfig } from '../serve/config.ts';
 import { type ClusterLayout, checkLayout } from './layout.ts';
 import { Leases } from './leases.ts';
@@ -37,6 +40,12 @@ export interface ClusterEngineOptions {
   layoutTimeoutMs?: number;
   /** Progress lines (claims, hand-overs, lost leases). */
   notice?: (line: string) => void;
+  /** Where the regions' loops keep knowledge (e.g. a PostgreSQL server the engines share; default: memory). */
+  store?: KnowledgeStore;
+  /** The engine's own signed audit log, recording every region's decisions (default: none). */
+  audit?: AuditSink;
+  /** The engine's incident and action ids (default: fresh ones per region). */
+  ids?: IdSource;
 }
 
 /** Running figures of a {@link ClusterEngine}. */
@@ -167,6 +176,9 @@ export class ClusterEngine {
       holdsLease,
       // Replaced by the engine below, which knows its workers.
       onLeaseInDoubt: () => {},
+      ...(options.store ? { store: options.store } : {}),
+      ...(options.audit ? { audit: options.audit } : {}),
+      ...(options.ids ? { ids: options.ids } : {}),
     };
     const started = new ClusterEngine(ctx, leases, options.heartbeatMs ?? 1000, options.quietMs ?? 500);
     ctx.onLeaseInDoubt = (region) => {

@@ -21,6 +21,8 @@ import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ArgumentError } from '../errors.ts';
 import { IdSource } from '../knowledge/ids.ts';
+import type { KnowledgeStore } from '../knowledge/store.ts';
+import type { AuditSink } from '../loop/contracts.ts';
 import type { LoopEvent } from '../loop/events.ts';
 import type { ColumnarBatch } from '../monitor/ingest.ts';
 import type { LearntModels } from '../run/learning.ts';
@@ -101,6 +103,12 @@ export interface WorkerContext {
   holdsLease: (region: number) => Promise<boolean>;
   /** Called once when the worker found its lease in doubt and stopped processing. */
   onLeaseInDoubt: (region: number) => void;
+  /** Where every region's loop keeps incidents, actions and success rates (default: a MemoryStore each). */
+  store?: KnowledgeStore;
+  /** The engine's signed audit log, shared by its regions' loops (default: none). */
+  audit?: AuditSink;
+  /** The engine's incident and action ids, shared by its regions' loops so none repeats (default: a fresh IdSource each). */
+  ids?: IdSource;
 }
 
 /** Running counts of an engine's workers. */
@@ -181,7 +189,9 @@ export class RegionWorker {
       topology: this.view.topology,
       config: ctx.config,
       executor: ctx.executor,
-      ids: new IdSource(),
+      ids: ctx.ids ?? new IdSource(),
+      ...(ctx.store ? { store: ctx.store } : {}),
+      ...(ctx.audit ? { audit: ctx.audit } : {}),
       ...(checkpoint ? { learning: { ...checkpoint.learnt, versions: {}, notes: [] } } : {}),
     });
     for (const type of PUBLISHED_EVENTS)
