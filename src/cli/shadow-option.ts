@@ -37,7 +37,8 @@ export const SHADOW_OPTIONS = {
 
 /** The usage line of the shadow's options. */
 export const SHADOW_USAGE =
-  '[--shadow [--shadow-discount 0.7] [--shadow-min-incidents 20] [--shadow-alpha 0.05]]';
+  `[--shadow [--shadow-discount ${SHADOW_DEFAULTS.discount}] ` +
+  `[--shadow-min-incidents ${SHADOW_DEFAULTS.minIncidents}] [--shadow-alpha ${SHADOW_DEFAULTS.alpha}]]`;
 
 /** The help paragraph of the shadow's options. */
 export const SHADOW_DETAILS: readonly string[] = [
