@@ -20,7 +20,7 @@
  */
 import { ArgumentError, DimensionError } from '../errors.ts';
 import type { BatchScorer } from '../loop/contracts.ts';
-import { OnnxModel } from './model.ts';
+import { loadRowModel, type OnnxModel } from './model.ts';
 import type { OnnxRuntimeOptions } from './runtime-options.ts';
 
 /** How reconstruction errors become series scores. */
@@ -114,13 +114,7 @@ export class OnnxDetector implements BatchScorer {
         'options.attribution',
         `expected 'feature' or 'row', got ${String(attribution)}`,
       );
-    const model = await OnnxModel.load(options.model, options);
-    try {
-      model.expectRowWidth(features, 'options.features');
-    } catch (error) {
-      await model.close();
-      throw error;
-    }
+    const model = await loadRowModel(options.model, options, features, 'options.features');
     return new OnnxDetector(model, series, features, center, scale, errorScale, attribution);
   }
 

@@ -130,3 +130,23 @@ export class OnnxModel {
     await session?.release();
   }
 }
+
+/**
+ * Loads `bytes` as {@link OnnxModel.load} does and checks that its input takes rows of `width`
+ * values ({@link OnnxModel.expectRowWidth}, naming `argument`), releasing the session when not.
+ */
+export async function loadRowModel(
+  bytes: Uint8Array,
+  options: OnnxModelOptions,
+  width: number,
+  argument: string,
+): Promise<OnnxModel> {
+  const model = await OnnxModel.load(bytes, options);
+  try {
+    model.expectRowWidth(width, argument);
+  } catch (error) {
+    await model.close();
+    throw error;
+  }
+  return model;
+}

@@ -18,7 +18,7 @@ import type { ScoreResult } from '../kernels/scoring/types.ts';
 import { type Candidate, type Diagnosis, FEATURES, type Plan, UtilityPlanner } from '../plan/decision.ts';
 import type { ActionSpec } from '../plan/actions.ts';
 import type { SuccessRates } from '../plan/posteriors.ts';
-import { OnnxModel } from './model.ts';
+import { loadRowModel, type OnnxModel } from './model.ts';
 import type { OnnxRuntimeOptions } from './runtime-options.ts';
 
 /** Options of {@link OnnxScorer.create}. */
@@ -53,13 +53,7 @@ export class OnnxScorer {
       throw new ArgumentError('options.features', `expected an integer >= 1, got ${String(features)}`);
     // The kernel's softmax and argmax over the model's scores: one feature, weight 1.
     const choice = await createScorer({ features: 1, weights: new Float32Array([1]), backend: 'ts' });
-    const model = await OnnxModel.load(options.model, options);
-    try {
-      model.expectRowWidth(features, 'options.features');
-    } catch (error) {
-      await model.close();
-      throw error;
-    }
+    const model = await loadRowModel(options.model, options, features, 'options.features');
     return new OnnxScorer(model, choice, features);
   }
 
