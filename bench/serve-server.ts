@@ -3,10 +3,11 @@
  * the bench when `taskset` is there) so the load generators never share its core.
  *
  * `engine <nodes> <lateness>`: a ServeEngine over a mesh of `<nodes>` nodes with the default
- * metrics, ticking every second of telemetry time with `<lateness>` seconds of lateness, behind createHandler and listen() on Node: the service as
- * `x0tta6bl4 serve` runs it. `baseline`: the same listen() answering 204 once it has read the
- * body, the transport's ceiling. `raw`: Node's own http server answering 204 once it has read the
- * body, without listen()'s fetch-style adapter: the latency baseline. Prints `{"port": <port>}`
+ * metrics, ticking every second of telemetry time with `<lateness>` seconds of lateness, behind
+ * createHandler and listen() on Node: the service as `x0tta6bl4 serve` runs it. `baseline`: the
+ * same listen() answering 204 once it has read the body, the transport's ceiling. `raw`: Node's
+ * own http server answering 204 once it has read the body, without listen()'s fetch-style
+ * adapter: the latency baseline. Prints `{"port": <port>}`
  * once listening; stops on SIGTERM. Every mode answers `GET /__cpu` with the CPU time its process
  * has used, in microseconds (`{"cpu": <us>}`): on a machine others share, the CPU seconds a run
  * cost the server say what the wall-clock rates cannot.

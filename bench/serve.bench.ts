@@ -1,30 +1,33 @@
 /**
  * Serve benchmark (issue 12, section 7): the engine as `x0tta6bl4 serve` runs it (ServeEngine,
  * createHandler, listen() on Node) in a process of its own, pinned to one core with `taskset -c 1`
- * when there is one, driven over loopback from this process. Three ways in (bench/serve-workloads.ts):
- * NDJSON in batches of 1,000 samples, columnar batches of a whole 1,000-node tick, and Prometheus
- * remote write of 1,000 series; for each, and for each shape of telemetry (at its own pace: every
- * series every 10 ms, so the loop ticks once per 800,000 samples, the ingest figure; loop-bound:
- * every series once a second, so the loop ticks once per 8,000 samples and the rate is its tick
- * rate), the highest rate the engine takes (samples answered 2xx per second with RUN_SECONDS of
- * CONNECTIONS requests in flight) and the p99 request latency at half that rate. Every figure is measured by two load generators side by side: the project's
- * own (src/load's scheduler with its HDR recording and coordinated-omission correction: the closed
- * model for the maximum, the open model for the latency) and autocannon. The load tester's target
- * here is a keep-alive node:http client, not src/load's fetch-based httpTarget: fetch tops out
- * near 4,500 small requests/s on the benchmark machine, below what the server takes, and would
- * measure itself. Bodies are made ahead of each run, so the generators spend the run sending.
+ * when there is one, driven over loopback from this process. Three ways in
+ * (bench/serve-workloads.ts): NDJSON in batches of 1,000 samples, columnar batches of a whole
+ * 1,000-node tick, and Prometheus remote write of 1,000 series; for each, and for each shape of
+ * telemetry (at its own pace: every series every 10 ms, so the loop ticks once per 800,000
+ * samples, the ingest figure; loop-bound: every series once a second, so the loop ticks once per
+ * 8,000 samples and the rate is its tick rate), the highest rate the engine takes (samples
+ * answered 2xx per second with RUN_SECONDS of CONNECTIONS requests in flight) and the p99 request
+ * latency at half that rate. Every figure is measured by two load generators side by side: the
+ * project's own (src/load's scheduler with its HDR recording and coordinated-omission correction:
+ * the closed model for the maximum, the open model for the latency) and autocannon. The load
+ * tester's target here is a keep-alive node:http client, not src/load's fetch-based httpTarget:
+ * fetch tops out near 4,500 small requests/s on the benchmark machine, below what the server
+ * takes, and would measure itself. Bodies are made ahead of each run, so the generators spend the
+ * run sending.
  *
- * Baseline, same run: the same listen() in the same pinned process answering 204 once it has
- * read the body, sent the same bodies by the same generators: the transport's ceiling. Each engine
- * rate is also given as a ratio of it. The p99 latencies have their own baseline: Node's http
- * server alone (no fetch-style adapter) answering 204 once it has read the body, pinned the same
- * way and driven at the same rate by the same generators, which on a shared machine is far from
- * zero itself; each engine p99 is also given as a ratio of it. And since rates measured on a
- * machine others share are partly theirs, each maximum-rate run also reads the CPU time the
- * server's process spent on it: samples answered 2xx per CPU second of the server (what one core
- * of its own would take), the engine's as a ratio of the baseline's. After each way in, the engine's own counters (GET /metrics)
- * say how many of the samples it answered 2xx its loop processed and its Monitor accepted, so a
- * rate is never one of refusals. Run: `npx tsx bench/index.ts serve` (about 4 minutes).
+ * Baseline, same run: the same listen() in the same pinned process answering 204 once it has read
+ * the body, sent the same bodies by the same generators: the transport's ceiling. Each engine rate
+ * is also given as a ratio of it. The p99 latencies have their own baseline: Node's http server
+ * alone (no fetch-style adapter) answering 204 once it has read the body, pinned the same way and
+ * driven at the same rate by the same generators, which on a shared machine is far from zero
+ * itself; each engine p99 is also given as a ratio of it. And since rates measured on a machine
+ * others share are partly theirs, each maximum-rate run also reads the CPU time the server's
+ * process spent on it: samples answered 2xx per CPU second of the server (what one core of its own
+ * would take), the engine's as a ratio of the baseline's. After each way in, the engine's own
+ * counters (GET /metrics) say how many of the samples it answered 2xx its loop processed and its
+ * Monitor accepted, so a rate is never one of refusals. Run: `npx tsx bench/index.ts serve` (about
+ * 4 minutes).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
