@@ -21,13 +21,13 @@
  * JSON) from a file or stdin (-) and answers each alert: the runbook its runbook_url or
  * alertname names comes first; `query -` reads the question itself from stdin.
  *
- * The shipped runbooks are always searched. A store keeps indexed runbooks and their
- * embeddings: a `.json` path or an existing file is a JSON file store; anything else is a PGlite
- * data directory, which may be the engine's knowledge database (the RAG table sits beside the
- * knowledge tables); a `postgres://` URL is a store on a PostgreSQL server (the engines' shared
- * one, src/knowledge/postgres-store.ts), read and written in place. Without --store, `index` keeps its runbooks in the user's data directory
- * (`$XDG_DATA_HOME/x0tta6bl4/rag.json`, `~/.local/share/...` by default, `%LOCALAPPDATA%` on
- * Windows) and `query` reads that file if it exists.
+ * The shipped runbooks are always searched. A store keeps indexed runbooks and their embeddings: a
+ * `.json` path or an existing file is a JSON file store; anything else is a PGlite data directory,
+ * which may be the engine's knowledge database (the RAG table sits beside the knowledge tables); a
+ * `postgres://` URL is a store on a PostgreSQL server (the engines' shared one,
+ * src/knowledge/postgres-store.ts), read and written in place. Without --store, `index` keeps its
+ * runbooks in the user's data directory (`$XDG_DATA_HOME/x0tta6bl4/rag.json`, `~/.local/share/...`
+ * by default, `%LOCALAPPDATA%` on Windows) and `query` reads that file if it exists.
  *
  * `query` never writes: it reads the store into memory (a store directory through a snapshot)
  * and searches there, and a --store that is not a store is an error (exit 2), never turned into

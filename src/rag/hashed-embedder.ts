@@ -26,13 +26,14 @@ export interface HashedEmbedderOptions {
 }
 
 /**
- * Words carry the meaning; bigrams keep phrases ("packet loss", "crash loop") apart from their words; trigrams give
- * robustness to spelling and inflection but are many per word, hence a small weight; concept
- * tags bridge vocabularies. Set a priori; a sweep on the dev half of the query set (char 0.1-0.5,
- * bigram 0-0.5, concept 0.5-2, dim 384-768, corpus IDF weighting) moved Recall@3 of the hybrid
- * by at most one query, so they were left as they are. On the public runbooks (issue 19) the
- * dimension mattered more than the weights: the RAG analyzer's retrieval uses `RETRIEVAL_DIM`
- * (analyzer.ts); 384 stays the default here, for label inference and callers of their own.
+ * Words carry the meaning; bigrams keep phrases ("packet loss", "crash loop") apart from their
+ * words; trigrams give robustness to spelling and inflection but are many per word, hence a small
+ * weight; concept tags bridge vocabularies. Set a priori; a sweep on the dev half of the query set
+ * (char 0.1-0.5, bigram 0-0.5, concept 0.5-2, dim 384-768, corpus IDF weighting) moved Recall@3 of
+ * the hybrid by at most one query, so they were left as they are. On the public runbooks (issue
+ * 19) the dimension mattered more than the weights: the RAG analyzer's retrieval uses
+ * `RETRIEVAL_DIM` (analyzer.ts); 384 stays the default here, for label inference and callers of
+ * their own.
  */
 export const DEFAULT_WEIGHTS: Readonly<FeatureWeights> = { word: 1, bigram: 0.5, char: 0.25, concept: 1 };
 

@@ -11,8 +11,9 @@
  *
  * Start with `new MeshSimulator({ seed, topology: { kind: 'geometric', nodes: 50 } })`, inject
  * `scheduleFaults({ seed, topology: sim.topology })`, call `tick()` for frames, `apply()` for
- * actions (`{ kind: 'restart-service', target: { node: 'n3' } }`), and `truthAt()` / `isFaulty()` to score an engine. A node that is down reports
- * nothing: its `reporting` flag is 0 and its metrics are NaN for that tick.
+ * actions (`{ kind: 'restart-service', target: { node: 'n3' } }`), and `truthAt()` / `isFaulty()`
+ * to score an engine. A node that is down reports nothing: its `reporting` flag is 0 and its
+ * metrics are NaN for that tick.
  */
 export { MeshSimulator, type SimOptions } from './simulator.ts';
 export {
