@@ -44,8 +44,8 @@ export const WORKER_MIN_SERIES = 4000;
 
 /**
  * The worker threads `detectorWorkers: 'auto'` scores `series` series in: none below
- * `WORKER_MIN_SERIES`, then one per `WORKER_MIN_SERIES / 2` series, at most one per core (the
- * calling thread waits while they score).
+ * `WORKER_MIN_SERIES` or with fewer than 2 `cores`, then one per `WORKER_MIN_SERIES / 2` series,
+ * at most one per core (the calling thread waits while they score).
  */
 export function autoDetectorWorkers(series: number, cores: number = coreCount()): number {
   if (!Number.isInteger(series) || series < 0)
