@@ -15,7 +15,14 @@
 import { ArgumentError, DimensionError } from '../errors.ts';
 import { createScorer, type ScoreOptions, type Scorer } from '../kernels/scoring/scorer.ts';
 import type { ScoreResult } from '../kernels/scoring/types.ts';
-import { type Candidate, type Diagnosis, FEATURES, type Plan, UtilityPlanner } from '../plan/decision.ts';
+import {
+  type Candidate,
+  type Diagnosis,
+  FEATURES,
+  PLAN_TEMPERATURE,
+  type Plan,
+  UtilityPlanner,
+} from '../plan/decision.ts';
 import type { ActionSpec } from '../plan/actions.ts';
 import type { SuccessRates } from '../plan/posteriors.ts';
 import { loadRowModel, type OnnxModel } from './model.ts';
@@ -91,7 +98,7 @@ export interface OnnxPlannerOptions {
   scorer: OnnxScorer;
   /** Builds the candidates and keeps the success rates (default a fresh UtilityPlanner). */
   planner?: UtilityPlanner;
-  /** Softmax temperature of the candidates' probabilities (default 0.25, as the UtilityPlanner's). */
+  /** Softmax temperature of the candidates' probabilities (default the planner's, `PLAN_TEMPERATURE`). */
   temperature?: number;
 }
 
@@ -113,7 +120,7 @@ export class OnnxPlanner {
         'options.scorer',
         `scores ${options.scorer.features} features; the planner's candidates have ${FEATURES.length} (${FEATURES.join(', ')})`,
       );
-    const temperature = options.temperature ?? 0.25;
+    const temperature = options.temperature ?? PLAN_TEMPERATURE;
     if (!Number.isFinite(temperature) || temperature <= 0)
       throw new ArgumentError(
         'options.temperature',

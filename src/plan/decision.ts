@@ -66,6 +66,9 @@ const BASE_WEIGHTS = new Float32Array([0, 0, 2, -0.5, -1, 0.5, 0.1, 0.3, -2]);
 /** Durations are compared on this scale (ticks): a one-minute action counts as fully slow. */
 const SLOW_TICKS = 60;
 
+/** Softmax temperature of the planner's choice probabilities over its candidates' scores. */
+export const PLAN_TEMPERATURE = 0.25;
+
 /** One scored (action, target) pair. */
 export interface Candidate {
   /** The action's name. */
@@ -242,7 +245,7 @@ export class UtilityPlanner {
     });
     const result = this.scorer.score(x, {
       allowed,
-      temperature: 0.25,
+      temperature: PLAN_TEMPERATURE,
       ...(this.scorer.actions ? { actions } : {}),
     });
     const candidates = rows
