@@ -233,6 +233,23 @@ async function change(
     registry: ModelRegistry,
   ) => Promise<{ name: string; alias: string; version: number; action: string }>,
 ): Promise<number> {
+  return withSignedRegistry(values, io, async (registry) => {
+    const event = await move(registry);
+    io.out(`${event.name}@${event.alias} -> version ${event.version} (${event.action})`);
+    return 0;
+  });
+}
+
+/**
+ * Runs `body` with the store's registry open for writing (under its writer lock), each change
+ * signed into the store's audit log with the operator's key (--keys, else a throwaway one); the
+ * log is flushed after, whatever `body` did.
+ */
+async function withSignedRegistry(
+  values: { store?: string; keys?: string; 'passphrase-env'?: string },
+  io: CommandIo,
+  body: (registry: ModelRegistry) => Promise<number>,
+): Promise<number> {
   const keys = await loadKeys(values.keys, values['passphrase-env'], io);
   return withRegistry(requireStore(values.store), 'write', io, async (opened) => {
     const auditStore = await opened.auditStore();
@@ -240,9 +257,7 @@ async function change(
     const log = await AuditLog.open(auditStore, keys);
     const registry = new ModelRegistry(opened.knowledge, { audit: log, actor: 'operator' });
     try {
-      const event = await move(registry);
-      io.out(`${event.name}@${event.alias} -> version ${event.version} (${event.action})`);
-      return 0;
+      return await body(registry);
     } finally {
       await log.flush();
     }
@@ -268,7 +283,8 @@ async function registerOnnx(
   const ref = checkRef('--name', values.name);
   if (ref.version !== undefined || ref.alias !== undefined)
     throw new UsageError('--name', 'the model name alone: the registry numbers the version');
-  const store = requireStore(values.store);
+  // Checked before the file is read; withSignedRegistry opens it.
+  requireStore(values.store);
   let registration: ReturnType<typeof onnxModelVersion>;
   try {
     registration = onnxModelVersion({
@@ -282,28 +298,19 @@ async function registerOnnx(
     io.err(`models: ${values.onnx}: ${error.message}`);
     return 1;
   }
-  const keys = await loadKeys(values.keys, values['passphrase-env'], io);
-  return withRegistry(store, 'write', io, async (opened) => {
-    const auditStore = await opened.auditStore();
-    await auditStore.putKeys(keys.ring());
-    const log = await AuditLog.open(auditStore, keys);
-    const registry = new ModelRegistry(opened.knowledge, { audit: log, actor: 'operator' });
+  return withSignedRegistry(values, io, async (registry) => {
+    let record: ModelVersionRecord;
     try {
-      let record: ModelVersionRecord;
-      try {
-        record = await registry.register(registration);
-      } catch (error) {
-        // A name that holds another kind of model, or a tag the registry refuses.
-        if (!(error instanceof ArgumentError)) throw error;
-        io.err(`models: ${error.message}`);
-        return 1;
-      }
-      if (values.json) io.out(JSON.stringify({ ...record, artefact: undefined }, null, 2));
-      else io.out(describeVersion(record, await registry.aliases(record.name)));
-      return 0;
-    } finally {
-      await log.flush();
+      record = await registry.register(registration);
+    } catch (error) {
+      // A name that holds another kind of model, or a tag the registry refuses.
+      if (!(error instanceof ArgumentError)) throw error;
+      io.err(`models: ${error.message}`);
+      return 1;
     }
+    if (values.json) io.out(JSON.stringify({ ...record, artefact: undefined }, null, 2));
+    else io.out(describeVersion(record, await registry.aliases(record.name)));
+    return 0;
   });
 }
 
