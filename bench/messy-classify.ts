@@ -23,7 +23,7 @@ import type { Candidate } from '../src/plan/decision.ts';
 import { createEngineParts } from '../src/run/defaults.ts';
 import { runHealing } from '../src/run/healing-run.ts';
 import type { FaultRecord, Topology, TopologyKind } from '../src/sim/index.ts';
-import { MESSY_WORLD } from './messy.bench.ts';
+import { MESSY_HOURS, MESSY_NODES, MESSY_WORLD } from './messy.bench.ts';
 
 /** Hops within which an active fault counts as near an action's target. */
 const NEAR = 3;
@@ -87,8 +87,8 @@ export async function classifyHealthyActions(
     groundTruth,
     topology: mesh,
   } = await runHealing({
-    nodes: 300,
-    hours: 6,
+    nodes: MESSY_NODES,
+    hours: MESSY_HOURS,
     seed,
     topology,
     world: MESSY_WORLD,

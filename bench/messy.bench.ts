@@ -21,8 +21,10 @@ import { maxFaultsPerKind, scheduleArrivals, scheduleFaults, type TopologyKind }
 import { runIfMain } from './report.ts';
 import type { BenchResult } from './types.ts';
 
-const NODES = 300;
-const HOURS = 6;
+/** Nodes of the benchmark's mesh. */
+export const MESSY_NODES = 300;
+/** Simulated hours of each run. */
+export const MESSY_HOURS = 6;
 /** Faults per node per hour: 300 nodes x 0.1 x a mean fault of 330 ticks is about 2.75 active at a time. */
 const FAULT_RATE = 0.1;
 const LOSS = 0.02;
@@ -72,8 +74,8 @@ export async function pooledRun(
       groundTruth,
       topology: mesh,
     } = await runHealing({
-      nodes: NODES,
-      hours: HOURS,
+      nodes: MESSY_NODES,
+      hours: MESSY_HOURS,
       seed,
       topology,
       ...(world ? { world } : {}),
@@ -83,11 +85,11 @@ export async function pooledRun(
     reports.push(report);
     cascades.push(groundTruth.filter((f) => f.cause !== undefined).length);
     const schedule = world
-      ? scheduleArrivals({ seed, topology: mesh, hours: HOURS, rate: FAULT_RATE }).faults
-      : scheduleFaults({ seed, topology: mesh, hours: HOURS, perKind: maxFaultsPerKind(HOURS) });
+      ? scheduleArrivals({ seed, topology: mesh, hours: MESSY_HOURS, rate: FAULT_RATE }).faults
+      : scheduleFaults({ seed, topology: mesh, hours: MESSY_HOURS, perKind: maxFaultsPerKind(MESSY_HOURS) });
     for (const f of schedule) scheduledTicks += f.duration!;
   }
-  const after = reports.length * (HOURS * 3600 - WARMUP);
+  const after = reports.length * (MESSY_HOURS * 3600 - WARMUP);
   return pool(
     reports,
     cascades.reduce((a, b) => a + b, 0),
@@ -113,7 +115,8 @@ function pool(reports: HealingReport[], cascades: number, meanActive: number): P
     actions,
     actionsOnHealthyShare: actions ? onHealthy / actions : 0,
     actionsOnPlannedChanges: reports.reduce((s, r) => s + r.overall.actionsOnPlannedChanges, 0),
-    falseAlarmsPerHour: reports.reduce((s, r) => s + r.overall.falseAlarms, 0) / (reports.length * HOURS),
+    falseAlarmsPerHour:
+      reports.reduce((s, r) => s + r.overall.falseAlarms, 0) / (reports.length * MESSY_HOURS),
     meanActive,
     cascades,
   };
@@ -170,7 +173,7 @@ export async function runMessyBench(
     const started = performance.now();
     const messy = await pooledRun(topology, seeds, MESSY_WORLD);
     const isolated = await pooledRun(topology, seeds, undefined);
-    const label = `${topology}, ${NODES} nodes, ${HOURS} h, ${seeds.length} seed${seeds.length > 1 ? 's' : ''}`;
+    const label = `${topology}, ${MESSY_NODES} nodes, ${MESSY_HOURS} h, ${seeds.length} seed${seeds.length > 1 ? 's' : ''}`;
     results.push(...rows(label, messy, isolated), {
       name: `wall time (${label}, both runs)`,
       value: (performance.now() - started) / 1000,
