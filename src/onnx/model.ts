@@ -76,12 +76,23 @@ export class OnnxModel {
       if (value.type !== 'float')
         throw new ArgumentError(argument, `${value.name} holds ${value.type}; the plug-ins exchange float32`);
     const ort = await loadOnnxRuntime(options.runtime);
-    // The session takes the bytes as they are; a copy keeps a caller's later writes out of it.
-    const session = await ort.InferenceSession.create(bytes.slice(), {
-      executionProviders: ['wasm'],
-      graphOptimizationLevel: 'all',
-    });
-    return new OnnxModel(ort, session, info, input, output);
+    // The runtime's wasm start (at the first session) sets global.Worker to node:worker_threads'
+    // on Node and Bun, for its threads; with one thread nothing uses it, so the process's own
+    // global is put back (the engine's worker pools, Bun's web Worker, rely on it).
+    const worker = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
+    try {
+      // The session takes the bytes as they are; a copy keeps a caller's later writes out of it.
+      const session = await ort.InferenceSession.create(bytes.slice(), {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: 'all',
+      });
+      return new OnnxModel(ort, session, info, input, output);
+    } finally {
+      if (ort.env.wasm.numThreads === 1) {
+        if (worker) Object.defineProperty(globalThis, 'Worker', worker);
+        else delete (globalThis as { Worker?: unknown }).Worker;
+      }
+    }
   }
 
   /**

@@ -63,7 +63,7 @@ export function spawnWorker(
   let raw: RawWorker | undefined;
   const ready = new Promise<Endpoint>((resolve, reject) => {
     fail = reject;
-    raw = typeof Worker === 'function' ? webWorker(source, die) : nodeWorker(source.url, die);
+    raw = hasWebWorkers() ? webWorker(source, die) : nodeWorker(source.url, die);
     const { endpoint } = raw;
     timer = setTimeout(() => die(`did not start within ${startTimeout} ms`), startTimeout);
     const watch = (event: MessageEvent): void => {
@@ -102,6 +102,15 @@ interface RawWorker {
 }
 
 type Die = (reason: string, cause?: unknown) => void;
+
+/**
+ * Whether the global `Worker` is the web's. Emscripten builds (onnxruntime-web's among them)
+ * set `global.Worker` to node:worker_threads' Worker when they start on Node or Bun, which has
+ * no addEventListener: that one is driven as a Node worker.
+ */
+function hasWebWorkers(): boolean {
+  return typeof Worker === 'function' && typeof Worker.prototype?.addEventListener === 'function';
+}
 
 function webWorker(source: WorkerSource, die: Die): RawWorker {
   const worker = source.create?.() ?? new Worker(source.url, { type: 'module' });

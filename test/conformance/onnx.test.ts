@@ -61,10 +61,16 @@ describe('ONNX model files', () => {
 describe('OnnxScorer (a linear model: MatMul + Add)', () => {
   const model = linearScorer(FEATURE_COUNT);
   let scorer: OnnxScorer;
+  // The runtime's start sets global.Worker to node:worker_threads' on Node and Bun.
+  const workerBefore = (globalThis as { Worker?: unknown }).Worker;
   beforeAll(async () => {
     scorer = await OnnxScorer.create({ model: model.bytes, runtime });
   });
   afterAll(() => scorer?.close());
+
+  it("leaves the process's global Worker as it was (worker pools rely on it)", () => {
+    expect((globalThis as { Worker?: unknown }).Worker).toBe(workerBefore);
+  });
 
   it('scores every candidate as the TypeScript reference does', async () => {
     const rows = weights(25 * FEATURE_COUNT, 3).map((v) => v * 4);
