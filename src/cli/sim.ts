@@ -9,6 +9,7 @@
 import process from 'node:process';
 import { connect } from '@nats-io/transport-node';
 import { SimPublisher } from '../cluster/publisher.ts';
+import { DEFAULT_LEASE_SECONDS } from '../cluster/subjects.ts';
 import { X0ttaError } from '../errors.ts';
 import { truthFile } from '../run/export.ts';
 import { MAX_NODES, MIN_NODES, type TopologyKind } from '../sim/index.ts';
@@ -78,7 +79,7 @@ export const SIM_COMMAND = defineCommand({
       type: 'integer',
       min: 1,
       max: 3600,
-      default: 3,
+      default: DEFAULT_LEASE_SECONDS,
       help: 'seconds a lease lives unless refreshed',
     },
     out: { type: 'output', help: 'write the healing report (JSON) here' },

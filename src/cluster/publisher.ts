@@ -46,6 +46,7 @@ import {
   EVENTS_STREAM,
   encode,
   LAYOUT_KEY,
+  DEFAULT_LEASE_SECONDS,
   LEASE_BUCKET,
   PROGRESS_SUBJECT,
   type ProgressMessage,
@@ -195,7 +196,7 @@ export class SimPublisher {
     if (!Number.isInteger(lead) || lead < 1)
       throw new ArgumentError('lead', `expected an integer >= 1, got ${String(lead)}`);
     if (!(hours > 0)) throw new ArgumentError('hours', `expected a positive number, got ${String(hours)}`);
-    const leaseSeconds = options.leaseSeconds ?? 4;
+    const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
     if (!(leaseSeconds >= 1))
       throw new ArgumentError('leaseSeconds', `expected >= 1, got ${String(leaseSeconds)}`);
     const sim = new MeshSimulator({

@@ -13,6 +13,8 @@ export const TELEMETRY_STREAM = 'X0TTA6BL4_TELEMETRY';
 export const EVENTS_STREAM = 'X0TTA6BL4_EVENTS';
 /** The bucket of leases (regions, engines, incidents): entries lapse unless refreshed. */
 export const LEASE_BUCKET = 'x0tta6bl4-leases';
+/** Seconds a lease lives unless its engine refreshes it (the lease bucket's time to live). */
+export const DEFAULT_LEASE_SECONDS = 4;
 /** The bucket of the layout and each region's checkpoint: entries are kept. */
 export const STATE_BUCKET = 'x0tta6bl4-state';
 /** The key of the layout in {@link STATE_BUCKET}. */
