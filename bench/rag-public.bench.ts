@@ -18,11 +18,12 @@
  *
  * Ideas measured that way (top-1 / top-3 over the 159 questions, each scored in its held-out
  * fold; "at 384" against the former setting's 0.761 / 0.937 without any choice, "at 1536"
- * against the shipped setting's 0.792 / 0.950; plain BM25 0.673 / 0.862):
- * - kept: the default embedder's dimension (384, 768, 1024, 1536, 2048): 0.780 / 0.950; every
- *   fold preferred each larger dimension to 384, four of five chose 1536 (hash collisions at 384
+ * against the 1536 setting's 0.792 / 0.950; plain BM25 0.673 / 0.862):
+ * - the default embedder's dimension (384, 768, 1024, 1536, 2048): 0.780 / 0.950; every fold
+ *   preferred each larger dimension to 384, four of five chose 1536 (hash collisions at 384
  *   decided close calls between sibling runbooks). Test half 0.709 / 0.911 -> 0.823 / 0.949; the
- *   dev half, where the former parameters had been chosen, 0.813 / 0.963 -> 0.762 / 0.950.
+ *   dev half, where the former parameters had been chosen, 0.813 / 0.963 -> 0.762 / 0.950. Not
+ *   shipped: over the shipped runbooks it changed the engine's remedies (see RETRIEVAL_DIM).
  * - every tunable parameter at once (dimension 384 or 1536, title 1-3, meaning 1-2, concepts
  *   0.5-1, RRF k 10-60, lexical weight 1-2, BM25F alone): 0.761 / 0.943, below the fixed
  *   setting: the folds chose different settings, the differences between them are noise.
