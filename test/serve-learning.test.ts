@@ -6,28 +6,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/knowledge/memory-store.ts';
 import { restoreLearning, saveLearning } from '../src/run/learning.ts';
-import { parseEngineConfig } from '../src/serve/config.ts';
 import { ServeEngine } from '../src/serve/engine.ts';
-import { parseTopology } from '../src/serve/topology.ts';
+import { CHAIN_CONFIG, chainTopology, T0 } from './serve-chain.ts';
 
 const NODES = ['db:5432', 'api/v1', 'web front'];
-const T0 = 1_700_000_000;
-const topology = parseTopology({
-  nodes: NODES.map((id) => ({ id })),
-  links: [
-    ['db:5432', 'api/v1'],
-    ['api/v1', 'web front'],
-  ],
-  gateways: ['web front'],
-});
-const config = parseEngineConfig({
-  tickSeconds: 1,
-  latenessSeconds: 0,
-  metrics: [
-    { name: 'errorRate', min: 0, max: 1, harmful: 'up', roles: ['local'] },
-    { name: 'latencyP95', min: 0, harmful: 'up' },
-  ],
-});
+const topology = chainTopology(NODES);
+const config = CHAIN_CONFIG;
 
 const engines: ServeEngine[] = [];
 afterEach(async () => {

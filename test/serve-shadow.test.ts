@@ -12,29 +12,13 @@ import { runServeCommand } from '../src/cli/serve.ts';
 import type { Executor } from '../src/execute/executor.ts';
 import { MemoryStore } from '../src/knowledge/memory-store.ts';
 import { ModelRegistry } from '../src/mlops/registry.ts';
-import { parseEngineConfig } from '../src/serve/config.ts';
 import { ServeEngine } from '../src/serve/engine.ts';
-import { parseTopology } from '../src/serve/topology.ts';
+import { CHAIN_CONFIG, chainTopology, T0 } from './serve-chain.ts';
 import { quietly } from './quietly.ts';
 
 const NODES = ['db', 'api', 'web'];
-const T0 = 1_700_000_000;
-const topology = parseTopology({
-  nodes: NODES.map((id) => ({ id })),
-  links: [
-    ['db', 'api'],
-    ['api', 'web'],
-  ],
-  gateways: ['web'],
-});
-const config = parseEngineConfig({
-  tickSeconds: 1,
-  latenessSeconds: 0,
-  metrics: [
-    { name: 'errorRate', min: 0, max: 1, harmful: 'up', roles: ['local'] },
-    { name: 'latencyP95', min: 0, harmful: 'up' },
-  ],
-});
+const topology = chainTopology(NODES);
+const config = CHAIN_CONFIG;
 
 const engines: ServeEngine[] = [];
 afterEach(async () => {

@@ -3,28 +3,12 @@
 // then detects and learns exactly as with its detectors on the main thread.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DetectorPool } from '../src/kernels/detector/pool.ts';
-import { parseEngineConfig } from '../src/serve/config.ts';
 import { ServeEngine } from '../src/serve/engine.ts';
-import { parseTopology } from '../src/serve/topology.ts';
+import { CHAIN_CONFIG, chainTopology, T0 } from './serve-chain.ts';
 
 const NODES = ['db', 'api', 'web'];
-const T0 = 1_700_000_000;
-const topology = parseTopology({
-  nodes: NODES.map((id) => ({ id })),
-  links: [
-    ['db', 'api'],
-    ['api', 'web'],
-  ],
-  gateways: ['web'],
-});
-const config = parseEngineConfig({
-  tickSeconds: 1,
-  latenessSeconds: 0,
-  metrics: [
-    { name: 'errorRate', min: 0, max: 1, harmful: 'up', roles: ['local'] },
-    { name: 'latencyP95', min: 0, harmful: 'up' },
-  ],
-});
+const topology = chainTopology(NODES);
+const config = CHAIN_CONFIG;
 
 afterEach(() => {
   vi.restoreAllMocks();
