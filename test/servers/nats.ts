@@ -10,14 +10,12 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
-import { terminate } from './process.ts';
+import { OutputTail, terminate } from './process.ts';
 
 /** Where Debian installs the server. */
 export const NATS_SERVER = '/usr/sbin/nats-server';
 /** How long a (re)started server may take to accept connections. */
 const READY_TIMEOUT_MS = 15_000;
-/** How much of the server's output is kept for error messages. */
-const OUTPUT_KEEP_CHARS = 8_000;
 
 /** A running test NATS server. */
 export interface TestNats {
@@ -43,7 +41,7 @@ export async function startNats(): Promise<TestNats> {
     throw new Error(`${NATS_SERVER} is not installed: apt-get install nats-server`);
   const dir = mkdtempSync(join(tmpdir(), 'x0tta6bl4-nats-'));
   const port = await freePort();
-  let output = '';
+  const output = new OutputTail();
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let destroyed = false;
@@ -52,11 +50,7 @@ export async function startNats(): Promise<TestNats> {
     const started = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEEP_CHARS);
-    };
-    started.stdout?.on('data', keep);
-    started.stderr?.on('data', keep);
+    output.follow(started);
     exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
     child = started;
     await waitReady(port, started);
@@ -72,7 +66,7 @@ export async function startNats(): Promise<TestNats> {
     url: `nats://127.0.0.1:${port}`,
     port,
     dir,
-    output: () => output,
+    output: () => output.text,
     stop,
     start,
     async destroy() {
@@ -86,7 +80,7 @@ export async function startNats(): Promise<TestNats> {
     await start();
   } catch (error) {
     await server.destroy();
-    throw new Error(`nats-server did not get ready: ${(error as Error).message}\n${output}`);
+    throw new Error(`nats-server did not get ready: ${(error as Error).message}\n${output.text}`);
   }
   return server;
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import process from 'node:process';
 import postgres from 'postgres';
 import { freePort } from './free-port.ts';
-import { terminate } from './process.ts';
+import { OutputTail, terminate } from './process.ts';
 
 /** Where Debian installs the server binaries: `/usr/lib/postgresql/<major>/bin`. */
 const POSTGRES_ROOT = '/usr/lib/postgresql';
@@ -21,8 +21,6 @@ const POSTGRES_ROOT = '/usr/lib/postgresql';
 const READY_TIMEOUT_MS = 30_000;
 /** How long a stopped server may take to exit before it is killed. */
 const STOP_TIMEOUT_MS = 10_000;
-/** How much of the server's output is kept for error messages. */
-const OUTPUT_KEEP_CHARS = 8_000;
 /** The unprivileged user the server runs as when the tests run as root. */
 const UNPRIVILEGED = { uid: 65534, gid: 65534, name: 'nobody' };
 
@@ -97,7 +95,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   }
   const port = await freePort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  let output = '';
+  const output = new OutputTail();
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let destroyed = false;
@@ -118,11 +116,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       'max_connections=60',
     ]);
     const started = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEEP_CHARS);
-    };
-    started.stdout?.on('data', keep);
-    started.stderr?.on('data', keep);
+    output.follow(started);
     exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
     child = started;
     await waitReady(url, started);
@@ -139,7 +133,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     url,
     port,
     dir,
-    output: () => output,
+    output: () => output.text,
     async createDatabase(name: string) {
       const admin = postgres(url, { max: 1, onnotice: () => {} });
       try {
@@ -162,7 +156,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     await start();
   } catch (error) {
     await server.destroy();
-    throw new Error(`postgres did not get ready: ${(error as Error).message}\n${output}`);
+    throw new Error(`postgres did not get ready: ${(error as Error).message}\n${output.text}`);
   }
   return server;
 }

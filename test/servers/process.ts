@@ -17,6 +17,21 @@ const STOP_TIMEOUT_MS = 5_000;
 /** How much of a server's output is kept for error messages. */
 const OUTPUT_KEEP_CHARS = 8_000;
 
+/** The tail of what a server printed (across its restarts), for error messages. */
+export class OutputTail {
+  /** The last OUTPUT_KEEP_CHARS characters of its standard output and error. */
+  text = '';
+
+  /** Keeps what `child` prints from now on. */
+  follow(child: ChildProcess): void {
+    const keep = (chunk: Buffer): void => {
+      this.text = (this.text + chunk.toString('utf8')).slice(-OUTPUT_KEEP_CHARS);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+}
+
 /** A running server binary. */
 export interface RunningServer {
   /** `http://127.0.0.1:<port>`, no trailing slash. */
@@ -52,13 +67,9 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), `x0tta6bl4-${spec.name}-`));
   const port = spec.port ?? (await freePort());
   spec.prepare?.(dir, port);
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEEP_CHARS);
-  };
+  const output = new OutputTail();
   const child = spawn(spec.command, spec.args(port, dir), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  output.follow(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const url = `http://127.0.0.1:${port}`;
@@ -67,7 +78,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
     url,
     port,
     dir,
-    output: () => output,
+    output: () => output.text,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -79,7 +90,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
     await waitReady(`${url}${spec.readyPath}`, child, spawnError);
   } catch (error) {
     await server.stop();
-    throw new Error(`${spec.name} did not get ready: ${(error as Error).message}\n${output}`);
+    throw new Error(`${spec.name} did not get ready: ${(error as Error).message}\n${output.text}`);
   }
   return server;
 }
