@@ -11,7 +11,7 @@
  * runs; if it dies, the lease lapses and a waiting engine takes it and acts: the incident is
  * finished by another engine.
  */
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { targetKey } from '../domain/targets.ts';
 import type { ActionRequest, ExecutionResult, Executor } from '../execute/executor.ts';
 import type { Leases } from './leases.ts';

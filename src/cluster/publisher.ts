@@ -21,7 +21,7 @@ import {
   jetstreamManager,
 } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { ActionKind } from '../domain/actions.ts';
 import { ArgumentError } from '../errors.ts';
 import { LoopEvents } from '../loop/events.ts';
