@@ -5,7 +5,8 @@
  * `engine <id> ready` once it holds its first regions' leases, and a line per claim and hand-over
  * on standard error. SIGTERM or SIGINT hands every region over (checkpoint, acknowledge, release
  * the lease) and prints the final figures as one JSON line; kill -9 leaves its leases to lapse and
- * the other engines take its regions over.
+ * the other engines take its regions over, as does a stop while the NATS server is unreachable
+ * (exit code 1, `handoverFailed` in the JSON line; the store and audit chain are still closed).
  *
  * With `--store` (a `postgres://` server the engines share, or a store directory) the engine opens a
  * RunSession as `serve` does: its regions' loops keep incidents, actions and success rates there,
@@ -93,10 +94,23 @@ export async function serveOverNats(options: ServeOverNatsOptions): Promise<numb
     if (session) notice(`run ${session.runId}: audit chain signed by ${session.signer}`);
     const received = await signal;
     notice(`${received}: handing every region over`);
-    await engine.close();
+    // With the NATS server gone the hand-over cannot finish; the knowledge and the audit chain
+    // are still closed properly, and the regions' leases lapse for another engine to take over.
+    const handover = await engine.close().then(
+      () => undefined,
+      (error: Error) => `${error.name}: ${error.message}`,
+    );
+    if (handover) notice(`regions not handed over (${handover}): their leases lapse instead`);
     const audit = session ? await session.finish('finished') : undefined;
-    console.log(JSON.stringify({ stopped: received, stats: engine.stats(), ...(audit ? { audit } : {}) }));
-    return 0;
+    console.log(
+      JSON.stringify({
+        stopped: received,
+        stats: engine.stats(),
+        ...(handover ? { handoverFailed: handover } : {}),
+        ...(audit ? { audit } : {}),
+      }),
+    );
+    return handover ? 1 : 0;
   } finally {
     process.off('SIGINT', stopped);
     process.off('SIGTERM', stopped);
