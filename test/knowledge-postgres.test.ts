@@ -4,7 +4,7 @@
  * together without losing or duplicating a record, migrations applied once however many engines
  * start at once, `run --store postgres://...` from two engines at the same time then `audit
  * verify` of every chain (and its refusal after an edit), `models` and `rag` on a server's
- * store, and the server stopped mid-write:
+ * store, and the server stopped for 30 s mid-write:
  * what was written while it was away lands once it is back.
  */
 import { spawn } from 'node:child_process';
@@ -46,6 +46,8 @@ let databases = 0;
 /** A new, empty database on the test server. */
 const freshDatabase = () => server.createDatabase(`store_${++databases}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How long the outage tests keep the server away (issue 16: "PostgreSQL unreachable for 30 s"). */
+const OUTAGE_MS = 30_000;
 
 beforeAll(async () => {
   server = await startPostgres();
@@ -218,8 +220,8 @@ describe('PostgreSQL store', () => {
     );
   });
 
-  it('keeps writes while the server is down and lands them all when it returns', {
-    timeout: 90_000,
+  it('keeps writes while the server is down for 30 s and lands them all when it returns', {
+    timeout: 90_000 + OUTAGE_MS,
   }, async () => {
     const url = await freshDatabase();
     // Knowledge writes give up after a second here, so the outage outlasts them: the queue keeps them.
@@ -253,7 +255,7 @@ describe('PostgreSQL store', () => {
         await log.flush();
         audited = true;
       })();
-      await sleep(3_000);
+      await sleep(OUTAGE_MS);
       expect(audited).toBe(false);
       await server.start();
 
@@ -372,8 +374,8 @@ describe('run --store postgres://... and audit verify', () => {
     expect(ambiguous.code).toBe(2);
   });
 
-  it('a run rides out the server stopped mid-run: it completes, and its log and knowledge are whole', {
-    timeout: 300_000,
+  it('a run rides out the server stopped for 30 s mid-run: it completes, and its log and knowledge are whole', {
+    timeout: 300_000 + OUTAGE_MS,
   }, async () => {
     const url = await freshDatabase();
     const out = join(dir, 'report-outage.json');
@@ -392,7 +394,7 @@ describe('run --store postgres://... and audit verify', () => {
     ]);
     let exited = false;
     void running.then(() => (exited = true));
-    // Wait until the run is writing incidents (or has ended), then take the server away for a few seconds.
+    // Wait until the run is writing incidents (or has ended), then take the server away.
     const deadline = Date.now() + 120_000;
     let incidents = 0;
     while (incidents === 0 && !exited && Date.now() < deadline) {
@@ -404,7 +406,7 @@ describe('run --store postgres://... and audit verify', () => {
     }
     expect(incidents, running.output()).toBeGreaterThan(0);
     await server.stop();
-    await sleep(3_000);
+    await sleep(OUTAGE_MS);
     await server.start();
     // A run that does not end is killed and its output shown, rather than timing the test out blind.
     const stuck = setTimeout(running.kill, 150_000);
