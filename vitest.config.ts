@@ -14,6 +14,7 @@ export default defineConfig({
           name: 'node',
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
+          globalSetup: ['test/runtime/nats-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -22,6 +23,7 @@ export default defineConfig({
         test: {
           name: 'chromium',
           include: ['test/conformance/**/*.test.ts'],
+          globalSetup: ['test/runtime/nats-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           browser: {
@@ -53,6 +55,13 @@ export default defineConfig({
       '@bufbuild/protobuf/wire',
       'onnxruntime-web/wasm',
       '@huggingface/transformers',
+      // The cluster over NATS (its config validator, the clients; transport-node is imported,
+      // never run, in the browser, which connects over WebSocket).
+      'ajv/dist/2020.js',
+      '@nats-io/nats-core',
+      '@nats-io/jetstream',
+      '@nats-io/kv',
+      '@nats-io/transport-node',
     ],
   },
   worker: { format: 'es' },

@@ -129,9 +129,18 @@ const SKIPPED_OR_FOCUSED =
   /\b(describe|it|test|suite|bench)\.(skip|only|todo|skipIf|runIf)\b|\b(xit|xtest|xdescribe|fit|fdescribe)\s*\(/;
 
 /** Where a portable suite's relative imports may lead (repository paths), besides its two packages. */
-// The test tools, and two libraries the engine's own wire formats run on everywhere (a suite
-// builds deliberately broken remote-write bodies with them).
-const PORTABLE_PACKAGES = new Set(['vitest', 'fast-check', 'snappyjs', '@bufbuild/protobuf/wire']);
+// The test tools, two libraries the engine's own wire formats run on everywhere (a suite
+// builds deliberately broken remote-write bodies with them), and the NATS clients the cluster
+// runs on (transport-node is imported only off the browser, which connects over WebSocket).
+const PORTABLE_PACKAGES = new Set([
+  'vitest',
+  'fast-check',
+  'snappyjs',
+  '@bufbuild/protobuf/wire',
+  '@nats-io/nats-core',
+  '@nats-io/transport-node',
+  '@nats-io/kv',
+]);
 const PORTABLE_FOLDERS = /^(src|test\/fixtures|test\/conformance\/helpers)\//;
 
 /** Whether `spec`, imported by the repository file `from`, keeps a conformance suite portable. */
