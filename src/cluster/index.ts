@@ -7,8 +7,13 @@
  * acknowledged message. Actions go out over request-reply with one owner per target
  * (nats-executor.ts). A simulated mesh can stand on the other side (publisher.ts, `sim
  * --publish`). The modules take a NatsConnection from the caller, so the transport (TCP on
- * Node, Deno and Bun, WebSocket in a browser) is the caller's choice.
+ * Node, Deno and Bun, WebSocket in a browser) is the caller's choice: nothing here imports a
+ * transport or a `node:` builtin, and `x0tta6bl4/cluster` runs on all four runtimes.
  */
+// The NATS clients' types this API takes and exposes, so its users and its documentation see them.
+export type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+export type { KV } from '@nats-io/kv';
+export type { NatsConnection } from '@nats-io/nats-core';
 export {
   ClusterEngine,
   engineLeaseKey,
