@@ -15,13 +15,15 @@
  * `--params` overrides detector parameters (JSON object, e.g. '{"refractory":150}'), for
  * evaluating a variant.
  *
- *   nab --cv <partitions> --data <dir> --windows <json> [--grid <json>] [--params <json>]
+ *   nab --cv <partitions> --data <dir> --windows <json> [--grid <json> | --jitter <n>] [--params <json>]
  *
  * cross-validates instead (no results are written): for each partition (comma-separated:
  * `category` leaves one category out, `file` one file, `KxR` is K folds stratified by category
  * repeated R times), the threshold is chosen on the training folds and the held-out files are
  * scored at it; `--grid` (JSON object of parameter -> values) tunes those parameters inside the
- * folds too. `--windows -` reads the windows from standard input; `--json` prints the results
+ * folds too. `--jitter <n>` cross-validates (standard profile) the parameters and n seeded draws
+ * around them, every parameter jittered by a factor exp(0.1 N(0,1)), and reports the draws' mean,
+ * spread and extremes: how much of a score is the parameters' luck. `--windows -` reads the windows from standard input; `--json` prints the results
  * (and the per-file reading issues) as one JSON object on stdout. Exit codes: 0 done, 2 usage
  * error or unreadable input.
  */
@@ -37,6 +39,7 @@ import {
 } from '../kernels/detector/params.ts';
 import { crossValidateDetector, formatCrossValidation } from '../analyze/nab/cross-validate.ts';
 import { describeIssues, parseNabCsv, parseWindows } from '../analyze/nab/csv.ts';
+import { formatJitter, jitterCrossValidate } from '../analyze/nab/jitter.ts';
 import {
   detectCorpus,
   evaluateCorpus,
@@ -50,6 +53,9 @@ import { readJsonInput } from './input.ts';
 /** Name of the detector in result file names, as NAB names its detectors. */
 export const NAB_DETECTOR_NAME = 'x0tta6bl4';
 
+/** `--jitter`'s spread: each parameter's log factor has this standard deviation (about +-10%). */
+const JITTER_SPREAD = 0.1;
+
 /** The command's declaration: usage, options and exit codes. */
 export const NAB_COMMAND = defineCommand({
   name: 'nab',
@@ -57,7 +63,8 @@ export const NAB_COMMAND = defineCommand({
   usage: [
     '--data <dir> --out <dir> [--windows <json>] [--params <json>] [--backend auto|wasm|ts]',
     '    [--threshold <t>] [--strict] [--json]',
-    '--cv <category,file,KxR> --data <dir> --windows <json> [--grid <json>] [--params <json>] [--json]',
+    '--cv <category,file,KxR> --data <dir> --windows <json> [--grid <json> | --jitter <n>] [--params <json>]',
+    '    [--json]',
   ],
   details:
     'Writes <out>/<category>/x0tta6bl4_<name>.csv (timestamp,value,anomaly_score) for every\n' +
@@ -88,6 +95,13 @@ export const NAB_COMMAND = defineCommand({
       help: 'cross-validate: comma-separated partitions (category, file, KxR stratified k-fold)',
     },
     grid: { type: 'string', value: 'JSON', help: 'with --cv: parameter -> values to tune inside the folds' },
+    jitter: {
+      type: 'integer',
+      value: 'N',
+      min: 1,
+      max: 1000,
+      help: 'with --cv: also cross-validate N draws with every parameter jittered by about 10%',
+    },
     json: { type: 'boolean', help: 'print the results as JSON on stdout' },
   },
   exitCodes: '0 done, 2 usage error or unreadable input',
@@ -130,6 +144,8 @@ export function runNabCommand(argv: string[], io: CommandIo = consoleIo): Promis
     if (cv !== undefined && values.windows === undefined)
       throw new UsageError('--windows', 'is required with --cv');
     if (values.grid !== undefined && cv === undefined) throw new UsageError('--grid', 'needs --cv');
+    if (values.jitter !== undefined && (cv === undefined || values.grid !== undefined))
+      throw new UsageError('--jitter', 'needs --cv and no --grid');
     try {
       const params: DetectorParams =
         values.params === undefined
@@ -146,6 +162,21 @@ export function runNabCommand(argv: string[], io: CommandIo = consoleIo): Promis
       );
       if (!values.json)
         for (const key of Object.keys(issues)) io.out(`${key}: ${describeIssues(issues[key])}`);
+      if (cv !== undefined && values.jitter !== undefined) {
+        const result = await jitterCrossValidate(files, windows!, {
+          params,
+          draws: values.jitter,
+          spread: JITTER_SPREAD,
+          partitions: cv.split(','),
+          detect: (corpus, p) => detectCorpus(corpus, { params: p, backend }),
+        });
+        io.out(
+          values.json
+            ? JSON.stringify({ issues, jitter: result }, null, 2)
+            : formatJitter(result, JITTER_SPREAD),
+        );
+        return 0;
+      }
       if (cv !== undefined) {
         const result = await crossValidateDetector(files, windows!, {
           params,

@@ -42,3 +42,11 @@ export type {
   ParamGrid,
   ProfileCv,
 } from './cross-validate.ts';
+export { formatJitter, jitterCrossValidate, jitterParams } from './jitter.ts';
+export type {
+  CorpusDetector,
+  DesignFigures,
+  JitterCrossValidation,
+  JitterOptions,
+  Spread,
+} from './jitter.ts';
