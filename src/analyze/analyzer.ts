@@ -27,6 +27,7 @@
  * engine's actions disturb settle (see Settling).
  */
 import { ArgumentError, DimensionError } from '../errors.ts';
+import { checkInt } from '../validate.ts';
 import type { Target } from '../domain/targets.ts';
 import type { CauseCandidate } from '../knowledge/records.ts';
 import type { SeriesWindows } from '../monitor/ring.ts';
@@ -43,6 +44,7 @@ import {
   IncidentTracker,
   type IncidentOptions,
   type NodeAnomaly,
+  type SavedIncident,
   type TrackedIncident,
 } from './incidents.ts';
 import { rankRootCauses } from './root-cause.ts';
@@ -102,6 +104,27 @@ export interface NormalRanges {
   spread: number[];
   /** Samples learnt from per series (the gate is open until NORMAL_WARMUP of them). */
   count: number[];
+}
+
+/**
+ * What an Analyzer holds besides its normal ranges (those travel with the detector's state), as
+ * plain JSON ({@link Analyzer.save}); a time that never happened (-Infinity) is null.
+ */
+export interface AnalyzerState {
+  /** Per node: consecutive ticks without a report. */
+  silentFor: number[];
+  /** Per node: 1 once it has reported. */
+  reported: number[];
+  /** Per node: tick until which its anomalies are ignored. */
+  holdUntil: Array<number | null>;
+  /** Per series: 1 while anomalous. */
+  active: number[];
+  /** Per series: the last tick its detector alarmed. */
+  alarmedAt: Array<number | null>;
+  /** Action effects still to lapse (see Settling). */
+  lapses: Array<{ at: number; nodes: number[] }>;
+  /** The open incidents' evidence, oldest first. */
+  incidents: SavedIncident[];
 }
 
 /** What Analyze concluded about an incident. */
@@ -447,6 +470,71 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
     this.#normalLevel.set(ranges.level);
     this.#normalSpread.set(ranges.spread);
     this.#normalCount.set(ranges.count.map((c) => Math.min(Math.floor(c), 0xffffffff)));
+  }
+
+  /**
+   * Everything the analyzer holds but its normal ranges (`normalRanges`) and its copy of the
+   * routes, as plain JSON: the open incidents' evidence, each series' anomaly and alarm, each
+   * node's silence and hold-down, the effects still to lapse. Another analyzer over the same mesh
+   * and metrics goes on from it ({@link restore}).
+   */
+  save(): AnalyzerState {
+    const times = (values: Float64Array) => Array.from(values, (v) => (Number.isFinite(v) ? v : null));
+    return {
+      silentFor: Array.from(this.#silentFor),
+      reported: Array.from(this.#reported),
+      holdUntil: times(this.#holdUntil),
+      active: Array.from(this.#active),
+      alarmedAt: times(this.#alarmedAt),
+      lapses: this.#settling.save(),
+      incidents: this.#tracker.save(),
+    };
+  }
+
+  /**
+   * Goes on from `state` (another analyzer's {@link save} over as many nodes and metrics), before
+   * the first `step`; each open incident is made the caller's by `revive` (default the
+   * constructor's `extend`) and returned. Throws an ArgumentError, or a DimensionError for an
+   * array of the wrong length, naming the first field that does not fit, before changing anything.
+   */
+  restore(state: AnalyzerState, revive?: (incident: TrackedIncident) => T): T[] {
+    if (!state || typeof state !== 'object') throw new ArgumentError('state', 'expected an object');
+    const nodes = this.#silentFor.length;
+    const series = this.#active.length;
+    const read = (key: keyof AnalyzerState, length: number, max: number, times = false): Float64Array => {
+      const values = state[key];
+      if (!Array.isArray(values) || values.length !== length)
+        throw new DimensionError(`state.${key}`, `expected ${length} values`);
+      return Float64Array.from(values as Array<number | null>, (v, i) => {
+        if (times && v === null) return -Infinity;
+        if (times) {
+          if (typeof v !== 'number' || !Number.isFinite(v))
+            throw new ArgumentError(`state.${key}[${i}]`, `expected a tick or null, got ${String(v)}`);
+          return v;
+        }
+        return checkInt(`state.${key}[${i}]`, v, 0, max);
+      });
+    };
+    const silentFor = read('silentFor', nodes, 0xffffffff);
+    const reported = read('reported', nodes, 1);
+    const holdUntil = read('holdUntil', nodes, 0, true);
+    const active = read('active', series, 1);
+    const alarmedAt = read('alarmedAt', series, 0, true);
+    const lapsesBefore = this.#settling.save();
+    this.#settling.restore(state.lapses);
+    let incidents: T[];
+    try {
+      incidents = this.#tracker.restore(state.incidents, series, revive);
+    } catch (error) {
+      this.#settling.restore(lapsesBefore);
+      throw error;
+    }
+    this.#silentFor.set(silentFor);
+    this.#reported.set(reported);
+    this.#holdUntil.set(holdUntil);
+    this.#active.set(active);
+    this.#alarmedAt.set(alarmedAt);
+    return incidents;
   }
 
   /** Whether `node` is silent now (stopped reporting for at least `silenceTicks`). */

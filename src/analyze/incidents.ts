@@ -10,7 +10,9 @@
  * The tracker's map is the one collection of open incidents: a caller that follows incidents
  * further (the loop, through its `extend` function) keeps its state on the same objects.
  */
+import { ArgumentError, DimensionError } from '../errors.ts';
 import { IdSource } from '../knowledge/ids.ts';
+import { checkFinite, checkInt } from '../validate.ts';
 import type { MeshGraph } from './graph.ts';
 import type { Band } from './recovery.ts';
 
@@ -61,6 +63,24 @@ export interface TrackedIncident {
   /** Shown enough evidence to be followed: its series' bands are captured from then on. */
   confirmed?: boolean;
   /** Takes in no new nodes (see `freeze`). */
+  frozen?: boolean;
+}
+
+/** A tracked incident as plain JSON ({@link IncidentTracker.save}): its evidence, for another tracker to go on with. */
+export interface SavedIncident {
+  /** The incident's id. */
+  id: string;
+  /** Tick of its first anomalous node. */
+  openedAt: number;
+  /** Last tick any of its nodes was anomalous. */
+  lastActive: number;
+  /** Evidence per node, `metricScore` as plain numbers. */
+  nodes: Array<Omit<NodeEvidence, 'metricScore'> & { metricScore: number[] }>;
+  /** Series index and its band from before the incident (null when it had too few samples). */
+  bands: Array<[number, Band | null]>;
+  /** Shown enough evidence to be followed. */
+  confirmed?: boolean;
+  /** Takes in no new nodes. */
   frozen?: boolean;
 }
 
@@ -153,6 +173,84 @@ export class IncidentTracker<T extends TrackedIncident = TrackedIncident> {
   /** Stops tracking an incident (resolved, escalated and quiet, or dropped). */
   close(id: string): void {
     this.#open.delete(id);
+  }
+
+  /** The open incidents' evidence as plain JSON, oldest first, for {@link restore}. */
+  save(): SavedIncident[] {
+    return [...this.#open.values()].map((incident) => ({
+      id: incident.id,
+      openedAt: incident.openedAt,
+      lastActive: incident.lastActive,
+      nodes: [...incident.nodes.values()].map((e) => ({ ...e, metricScore: Array.from(e.metricScore) })),
+      bands: [...incident.bands].map(([series, band]) => [series, band ? { ...band } : null]),
+      ...(incident.confirmed ? { confirmed: true } : {}),
+      ...(incident.frozen ? { frozen: true } : {}),
+    }));
+  }
+
+  /**
+   * Replaces the open incidents with `saved` (another tracker's {@link save} over the same mesh
+   * and metrics), each made the caller's by `revive` (default: the tracker's `extend`); returns
+   * them. `seriesCount` bounds the bands' series indices. Throws an ArgumentError (DimensionError
+   * for a wrong length) naming the first field that does not fit, before changing anything.
+   */
+  restore(
+    saved: readonly SavedIncident[],
+    seriesCount: number,
+    revive: (incident: TrackedIncident) => T = this.extend,
+  ): T[] {
+    if (!Array.isArray(saved)) throw new ArgumentError('incidents', 'expected an array');
+    const ids = new Set<string>();
+    const tracked = saved.map((s, i) => {
+      const at = `incidents[${i}]`;
+      if (!s || typeof s !== 'object') throw new ArgumentError(at, 'expected an object');
+      if (typeof s.id !== 'string' || s.id === '' || ids.has(s.id))
+        throw new ArgumentError(`${at}.id`, 'expected a non-empty id, once');
+      ids.add(s.id);
+      checkFinite(`${at}.openedAt`, s.openedAt);
+      checkFinite(`${at}.lastActive`, s.lastActive);
+      const { nodes, bands }: Pick<SavedIncident, 'nodes' | 'bands'> = s;
+      if (!Array.isArray(nodes) || !Array.isArray(bands))
+        throw new ArgumentError(`${at}.nodes`, 'expected arrays of nodes and bands');
+      const incident: TrackedIncident = {
+        id: s.id,
+        openedAt: s.openedAt,
+        lastActive: s.lastActive,
+        nodes: new Map(nodes.map((e, k) => [e?.node, this.#evidence(e, `${at}.nodes[${k}]`)])),
+        bands: new Map(
+          bands.map(([series, band], k) => {
+            checkInt(`${at}.bands[${k}][0]`, series, 0, seriesCount - 1);
+            if (band !== null) {
+              checkFinite(`${at}.bands[${k}][1].center`, band?.center);
+              checkFinite(`${at}.bands[${k}][1].halfWidth`, band?.halfWidth);
+            }
+            return [series, band === null ? null : { center: band.center, halfWidth: band.halfWidth }];
+          }),
+        ),
+      };
+      if (s.confirmed === true) incident.confirmed = true;
+      if (s.frozen === true) incident.frozen = true;
+      return incident;
+    });
+    const revived = tracked.map((incident) => revive(incident));
+    this.#open.clear();
+    for (const incident of revived) this.#open.set(incident.id, incident);
+    return revived;
+  }
+
+  #evidence(e: SavedIncident['nodes'][number], at: string): NodeEvidence {
+    if (!e || typeof e !== 'object') throw new ArgumentError(at, 'expected an object');
+    checkInt(`${at}.node`, e.node, 0, this.graph.size - 1);
+    if (!Array.isArray(e.metricScore) || e.metricScore.length !== this.metricCount)
+      throw new DimensionError(`${at}.metricScore`, `expected ${this.metricCount} numbers`);
+    e.metricScore.forEach((v, m) => checkFinite(`${at}.metricScore[${m}]`, v));
+    return {
+      node: e.node,
+      onset: checkFinite(`${at}.onset`, e.onset),
+      lastSeen: checkFinite(`${at}.lastSeen`, e.lastSeen),
+      peak: checkFinite(`${at}.peak`, e.peak),
+      metricScore: Float64Array.from(e.metricScore),
+    };
   }
 
   #reaches(incident: TrackedIncident, anomaly: NodeAnomaly, ts: number): boolean {

@@ -6,6 +6,8 @@
  * hold-down) instead of raising alarms.
  */
 import type { Target } from '../domain/targets.ts';
+import { ArgumentError } from '../errors.ts';
+import { checkFinite, checkInt } from '../validate.ts';
 import { nodesOf } from './evidence.ts';
 import type { MeshGraph } from './graph.ts';
 
@@ -79,6 +81,28 @@ export class Settling {
       for (const node of nodesOf(this.graph, healedBy))
         for (const n of this.graph.around(node, 2)) settling.add(n);
     this.#hold(settling, now);
+  }
+
+  /** The action effects still to lapse, as plain JSON (node indices), for {@link restore}. */
+  save(): Array<{ at: number; nodes: number[] }> {
+    return this.#lapses.map((l) => ({ at: l.at, nodes: [...l.nodes] }));
+  }
+
+  /**
+   * Takes the lapses another Settling over the same mesh saved (`save`); ArgumentError naming the
+   * first that does not fit (a tick that is not finite, a node the mesh lacks), changing nothing.
+   */
+  restore(lapses: ReadonlyArray<{ at: number; nodes: readonly number[] }>): void {
+    if (!Array.isArray(lapses)) throw new ArgumentError('lapses', 'expected an array');
+    const checked = lapses.map((l, i) => {
+      const nodes: readonly number[] = l?.nodes;
+      if (!Array.isArray(nodes)) throw new ArgumentError(`lapses[${i}]`, 'expected { at, nodes }');
+      return {
+        at: checkFinite(`lapses[${i}].at`, l.at),
+        nodes: nodes.map((n, k) => checkInt(`lapses[${i}].nodes[${k}]`, n, 0, this.graph.size - 1)),
+      };
+    });
+    this.#lapses = checked;
   }
 
   /** Settles whatever lapses at `ts`; call it before each analysis step. */

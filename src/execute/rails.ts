@@ -5,6 +5,7 @@
  */
 import { type Target, targetKey } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
+import { checkFinite, checkInt } from '../validate.ts';
 
 /** Limits of the safety rails, in the caller's time unit. */
 export interface RailOptions {
@@ -34,6 +35,24 @@ export type RailVerdict =
       reason: 'rate-limit' | 'circuit-open' | 'cooldown' | 'backoff' | 'busy' | 'quorum';
       until?: number;
     };
+
+/** What the rails remember, as plain JSON ({@link SafetyRails.save}); a breaker never opened is null. */
+export interface RailsState {
+  /** When the actions of the rate window started. */
+  starts: number[];
+  /** Target key and the end of its cooldown. */
+  targetFreeAt: Array<[string, number]>;
+  /** Incident and when it may be retried. */
+  incidentRetryAt: Array<[string, number]>;
+  /** Incident and its failed actions in a row. */
+  incidentFailures: Array<[string, number]>;
+  /** Incidents with an action under way. */
+  busyIncidents: string[];
+  /** Failed actions in a row (toward the breaker). */
+  consecutiveFailures: number;
+  /** When the breaker closes again. */
+  breakerOpenUntil: number | null;
+}
 
 /** Rate limit, circuit breaker, per-target cooldown, per-incident back-off, one action per incident, quorum. */
 export class SafetyRails {
@@ -121,6 +140,61 @@ export class SafetyRails {
   /** Whether the circuit breaker is open at `now`. */
   breakerOpen(now: number): boolean {
     return now < this.#breakerOpenUntil;
+  }
+
+  /** What the rails remember, as plain JSON, for another SafetyRails to go on with ({@link restore}). */
+  save(): RailsState {
+    return {
+      starts: [...this.#starts],
+      targetFreeAt: [...this.#targetFreeAt],
+      incidentRetryAt: [...this.#incidentRetryAt],
+      incidentFailures: [...this.#incidentFailures],
+      busyIncidents: [...this.#busyIncidents],
+      consecutiveFailures: this.#consecutiveFailures,
+      breakerOpenUntil: Number.isFinite(this.#breakerOpenUntil) ? this.#breakerOpenUntil : null,
+    };
+  }
+
+  /**
+   * Goes on from what other rails saved ({@link save}), replacing what these remember; throws an
+   * ArgumentError naming the first field that does not fit, changing nothing.
+   */
+  restore(state: RailsState): void {
+    if (!state || typeof state !== 'object') throw new ArgumentError('state', 'expected an object');
+    const pairs = (key: 'targetFreeAt' | 'incidentRetryAt' | 'incidentFailures'): Array<[string, number]> => {
+      const entries = state[key];
+      if (!Array.isArray(entries)) throw new ArgumentError(`state.${key}`, 'expected [key, number] pairs');
+      return entries.map((entry, i) => {
+        if (!Array.isArray(entry) || typeof entry[0] !== 'string')
+          throw new ArgumentError(`state.${key}[${i}]`, 'expected [key, number]');
+        return [entry[0], checkFinite(`state.${key}[${i}][1]`, entry[1])];
+      });
+    };
+    if (!Array.isArray(state.starts)) throw new ArgumentError('state.starts', 'expected an array of times');
+    const starts = state.starts.map((t, i) => checkFinite(`state.starts[${i}]`, t));
+    const targetFreeAt = pairs('targetFreeAt');
+    const incidentRetryAt = pairs('incidentRetryAt');
+    const incidentFailures = pairs('incidentFailures');
+    if (!Array.isArray(state.busyIncidents) || !state.busyIncidents.every((id) => typeof id === 'string'))
+      throw new ArgumentError('state.busyIncidents', 'expected an array of incident ids');
+    const failures = checkInt('state.consecutiveFailures', state.consecutiveFailures, 0);
+    const breaker =
+      state.breakerOpenUntil === null
+        ? -Infinity
+        : checkFinite('state.breakerOpenUntil', state.breakerOpenUntil);
+    this.#starts.splice(0, this.#starts.length, ...starts);
+    for (const [map, entries] of [
+      [this.#targetFreeAt, targetFreeAt],
+      [this.#incidentRetryAt, incidentRetryAt],
+      [this.#incidentFailures, incidentFailures],
+    ] as const) {
+      map.clear();
+      for (const [key, value] of entries) map.set(key, value);
+    }
+    this.#busyIncidents.clear();
+    for (const id of state.busyIncidents) this.#busyIncidents.add(id);
+    this.#consecutiveFailures = failures;
+    this.#breakerOpenUntil = breaker;
   }
 
   #expire(now: number): void {

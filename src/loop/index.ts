@@ -11,6 +11,7 @@ export {
   type LoopOptions,
   type LoopStats,
 } from './loop.ts';
+export { LOOP_STATE_VERSION, type LoopState, type SavedFlight, type SavedProgress } from './state.ts';
 export { LOOP_DEFAULTS, type MetricRoles } from './options.ts';
 export {
   EventStream,

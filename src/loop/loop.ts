@@ -66,17 +66,18 @@ import { attemptKey, type Candidate, type Diagnosis, type Plan } from '../plan/d
 import type { AuditRecord } from './contracts.ts';
 import { type LoopEventOf, LoopEvents, type LoopEventType } from './events.ts';
 import { LOOP_DEFAULTS, type LoopOptions, type LoopStats } from './options.ts';
+import {
+  checkLoopState,
+  type IncidentProgress,
+  LOOP_STATE_VERSION,
+  type LoopState,
+  type SavedFlight,
+  type SavedProgress,
+} from './state.ts';
 
 export type { LoopOptions, LoopStats } from './options.ts';
 
-/**
- * Where an incident stands. `candidate`: showing evidence, not yet confirmed. `announced`:
- * opened, being diagnosed or waiting for an action the rails allow. `acting`: an action is being
- * applied. `verifying`: the action completed and its effect is judged from telemetry. `resolved`:
- * closed, healed by an action or passed on its own. `escalated`: handed to a human, followed until
- * its telemetry is back to normal.
- */
-export type IncidentProgress = 'candidate' | 'announced' | 'acting' | 'verifying' | 'resolved' | 'escalated';
+export type { IncidentProgress, LoopState } from './state.ts';
 
 /**
  * A planned change announced to the loop (`MapeKLoop.announceChange`): work on `nodes` from tick
@@ -425,6 +426,120 @@ export class MapeKLoop {
       const until = ts + (this.#options.holdDownTicks ?? LOOP_DEFAULTS.holdDownTicks);
       for (const node of this.#routeOf(change.nodes)) this.#analyzer.holdDown(node, until);
     }
+  }
+
+  /**
+   * The loop's state as plain JSON (see state.ts): the open incidents with their evidence and
+   * progress (an action under way included), the analyzer's, the rails', the routes and the
+   * announced changes. What it learnt (detector, normal ranges, planner) is saved apart. Take it
+   * between ticks; another loop over the same mesh and metrics goes on from it with {@link restore}.
+   */
+  save(): LoopState {
+    const state: LoopState = {
+      version: LOOP_STATE_VERSION,
+      now: Number.isFinite(this.#now) ? this.#now : null,
+      analyzer: this.#analyzer.save(),
+      incidents: [...this.#analyzer.incidents()].map((incident) => this.#saveProgress(incident)),
+      rails: this.rails.save(),
+      agentsLost: [...this.#agentsLost],
+      ...(this.#nextHop ? { routes: Array.from(this.#nextHop) } : {}),
+      changes: this.#changes.map((c) => ({ ...c, nodes: [...c.nodes] })),
+    };
+    // Plain JSON: a copy that shares nothing with the live incidents, as it would arrive by wire.
+    return JSON.parse(JSON.stringify(state)) as LoopState;
+  }
+
+  /**
+   * Goes on from `state`, a {@link save} of a loop over the same mesh and metrics (another
+   * engine's, that stopped or died), before the first tick: its open incidents continue here
+   * under their ids, at the progress they had. An action that was under way whose executor's
+   * answer went to the saving loop counts as completed at the next tick and is judged from
+   * telemetry (and the executor's `verify`, if it has one), as any completed action is: healed, or
+   * rolled back and the next candidate tried. Throws an ArgumentError (a DimensionError for an
+   * array of the wrong length) naming the first field that does not fit, before taking anything.
+   */
+  restore(state: LoopState): void {
+    if (this.#stats.ticks > 0 || this.#closing)
+      throw new ArgumentError('state', 'a loop takes a saved state only before its first tick');
+    const nodes = this.#options.graph.size;
+    checkLoopState(state, nodes);
+    const progress = new Map(state.incidents.map((p) => [p.id, p]));
+    const evidence = Array.isArray(state.analyzer?.incidents) ? state.analyzer.incidents : [];
+    if (progress.size !== state.incidents.length || evidence.some((e) => !progress.has(e?.id)))
+      throw new ArgumentError(
+        'state.incidents',
+        "expected one progress per incident of the analyzer's, once each",
+      );
+    if (evidence.length !== progress.size)
+      throw new ArgumentError(
+        'state.incidents',
+        `holds ${progress.size} incidents; the analyzer ${evidence.length}`,
+      );
+    // Checked on copies first, so that a state refused changes nothing.
+    new SafetyRails(this.rails.options).restore(state.rails);
+    if (state.routes) this.#options.graph.copy().setRoutes(state.routes);
+    this.#analyzer.restore(state.analyzer, (tracked) => this.#revive(tracked, progress.get(tracked.id)!));
+    this.rails.restore(state.rails);
+    this.#now = state.now ?? -Infinity;
+    if (state.routes) this.updateRoutes(state.routes);
+    this.#agentsLost.clear();
+    for (const node of state.agentsLost) this.#agentsLost.add(node);
+    this.#changes.splice(
+      0,
+      this.#changes.length,
+      ...state.changes.map((c) => ({ ...c, nodes: new Set(c.nodes) })),
+    );
+  }
+
+  #saveProgress(incident: Incident): SavedProgress {
+    const flight = incident.flight;
+    return {
+      id: incident.id,
+      progress: incident.progress,
+      record: incident.record,
+      evidenceTicks: incident.evidenceTicks,
+      ...(incident.diagnosis ? { diagnosis: incident.diagnosis } : {}),
+      tried: [...incident.tried],
+      attempts: incident.attempts,
+      ...(flight
+        ? {
+            flight: {
+              record: flight.record,
+              request: flight.request,
+              candidate: flight.candidate,
+              ...(flight.result ? { result: flight.result } : {}),
+              ...(flight.doneAt !== undefined ? { doneAt: flight.doneAt } : {}),
+              ...(flight.recoveredAt !== undefined ? { recoveredAt: flight.recoveredAt } : {}),
+              // A verification not answered yet is asked again by whoever goes on.
+              ...(flight.verification?.healthy !== undefined
+                ? { verification: flight.verification as Required<SavedFlight>['verification'] }
+                : {}),
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** Makes a restored incident the loop's again, at its saved progress (see {@link restore}). */
+  #revive(tracked: TrackedIncident, saved: SavedProgress): Incident {
+    const incident: Incident = Object.assign(tracked, {
+      progress: saved.progress,
+      record: saved.record,
+      evidenceTicks: saved.evidenceTicks,
+      tried: new Set(saved.tried),
+      attempts: saved.attempts,
+      ...(saved.diagnosis ? { diagnosis: saved.diagnosis } : {}),
+    });
+    const flight = saved.flight;
+    if (flight)
+      incident.flight = {
+        ...flight,
+        result: flight.result ?? {
+          ok: true,
+          reason: 'its executor answered the loop that started it; judged from telemetry',
+        },
+      };
+    return incident;
   }
 
   /** Waits for queued knowledge writes, those waiting for their audit records included (e.g. before shutdown). */
