@@ -5,6 +5,9 @@
  * engine (ServeEngine), its handler and the runtime's server (listen.ts), scrapes the config's
  * targets, and prints the URL it listens on.
  *
+ * With `--nats` it runs as one engine of a cluster instead (serve-nats.ts), and with `--publish`
+ * as the cluster's HTTP gateway, publishing what it takes to NATS (serve-publish.ts).
+ *
  * SIGTERM or SIGINT stops it cleanly: the server stops accepting and finishes the requests in
  * flight, the engine processes every sample it accepted (`close`), the store is flushed and the
  * audit log sealed; then it prints its final figures as one JSON line and exits 0. A second signal
@@ -62,6 +65,9 @@ export const SERVE_COMMAND = defineCommand({
     '    [--tls-cert cert.pem --tls-key key.pem [--client-ca ca.pem]] [--runbooks <dir>]',
     '    [--trust public-keys.json [--collectors a,b]] [--workers auto]',
     `    ${SHADOW_USAGE}`,
+    '--publish nats://127.0.0.1:4222 [--topology topology.json] [--config engine.json] [--regions 6]',
+    '    [--port 9470] [--host 127.0.0.1] [--tls-cert cert.pem --tls-key key.pem [--client-ca ca.pem]]',
+    '--nats nats://127.0.0.1:4222 [--config engine.json] [--engine-id ID] [--store ...] [--keys ...]',
   ],
   details: [
     'Ways in: POST /v1/samples (NDJSON {"ts","node","metric","value"} or a JSON array), /v1/batches',
@@ -92,6 +98,17 @@ export const SERVE_COMMAND = defineCommand({
     'claimed through leases; `x0tta6bl4 sim --publish <url>` feeds them). With --store the engines',
     "keep knowledge on one store (postgres://...), each signing its own audit chain; regions'",
     'learnt models stay in their NATS checkpoints.',
+    '',
+    '--publish <url> is the HTTP gateway of such a cluster: it takes telemetry as serve does (every',
+    "way in, the same refusals, /metrics and /healthz) and the config's scrape targets, and instead",
+    "of running a loop publishes each admitted sample to its topology region's JetStream subject",
+    "for the engines; it answers their actions with the config's executor (webhook, command or",
+    'plan-only). A submission is answered 202 once JetStream stored every tick its samples landed in',
+    '(up to tickSeconds + latenessSeconds after their time), or 503 when it did not in time. It',
+    "writes the cluster's layout (--topology in --regions regions, default 6) if there is none, or",
+    "checks the one there matches --topology. Without --config it uses the engines' defaults",
+    '(1-second ticks); give gateway and engines the same config. /metrics counts the samples',
+    'published, superseded (a newer value in the same tick), failed and refused.',
     '',
     '--workers auto (the default) scores the detectors in worker threads once the topology has',
     'enough series (nodes x metrics) for that to pay, one per core at most; 0 keeps them on the',
@@ -145,6 +162,17 @@ export const SERVE_COMMAND = defineCommand({
       value: 'ID',
       help: "with --nats: this engine's id (default <host>-<pid>)",
     },
+    publish: {
+      type: 'string',
+      value: 'URL',
+      help: 'be the HTTP gateway of engines over NATS JetStream: publish what comes in, answer their actions',
+    },
+    regions: {
+      type: 'integer',
+      min: 1,
+      max: 1000,
+      help: "with --publish: regions of a new cluster layout (default 6; an existing layout's otherwise)",
+    },
   },
   exitCodes:
     '0 stopped by SIGTERM or SIGINT after draining, 1 an unexpected error or the port cannot be bound, 2 usage error (a bad topology or config file among them)',
@@ -155,6 +183,8 @@ type ServeValues = OptionValues<typeof SERVE_COMMAND.options>;
 /** Runs `x0tta6bl4 serve` with `argv` (the arguments after `serve`); resolves to the exit code once it is stopped. */
 export function runServeCommand(argv: string[]): Promise<number> {
   return runCommandSpec(SERVE_COMMAND, argv, consoleIo, async ({ values }) => {
+    if (values.publish !== undefined) return servePublish(values, values.publish);
+    if (values.regions !== undefined) throw new UsageError('--regions', 'needs --publish');
     if (values.nats !== undefined) {
       if (values.store === 'memory' && values.keys !== undefined)
         throw new UsageError(
@@ -170,18 +200,7 @@ export function runServeCommand(argv: string[]): Promise<number> {
     }
     if (values['engine-id'] !== undefined) throw new UsageError('--engine-id', 'needs --nats');
     if (values.topology === undefined) throw new UsageError('--topology', 'missing (the topology file)');
-    if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
-      throw new UsageError(
-        values['tls-cert'] === undefined ? '--tls-key' : '--tls-cert',
-        'needs --tls-cert and --tls-key together',
-      );
-    if (values['client-ca'] !== undefined) {
-      if (values['tls-cert'] === undefined)
-        throw new UsageError('--client-ca', 'needs --tls-cert and --tls-key (mutual TLS is TLS)');
-      const runtime = runtimeName();
-      if (!mutualTlsSupported(runtime))
-        throw asUsageError(new MutualTlsUnsupportedError(runtime, '--client-ca'));
-    }
+    checkTlsOptions(values);
     if (values.trust !== undefined && values.keys === undefined)
       throw new UsageError(
         '--trust',
@@ -197,6 +216,57 @@ export function runServeCommand(argv: string[]): Promise<number> {
     const workers = parseWorkers(values.workers!, (line) => console.error(`serve: ${line}`));
     return serve(values, values.topology, workers, shadow);
   });
+}
+
+/** Checks --tls-cert, --tls-key and --client-ca go together, and mutual TLS runs here. */
+function checkTlsOptions(values: ServeValues): void {
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+    throw new UsageError(
+      values['tls-cert'] === undefined ? '--tls-key' : '--tls-cert',
+      'needs --tls-cert and --tls-key together',
+    );
+  if (values['client-ca'] !== undefined) {
+    if (values['tls-cert'] === undefined)
+      throw new UsageError('--client-ca', 'needs --tls-cert and --tls-key (mutual TLS is TLS)');
+    const runtime = runtimeName();
+    if (!mutualTlsSupported(runtime))
+      throw asUsageError(new MutualTlsUnsupportedError(runtime, '--client-ca'));
+  }
+}
+
+/** `serve --publish <url>`: the cluster's HTTP gateway (serve-publish.ts) until SIGTERM or SIGINT. */
+async function servePublish(values: ServeValues, url: string): Promise<number> {
+  if (values.nats !== undefined)
+    throw new UsageError('--publish', 'is the gateway and --nats an engine: run them as two processes');
+  // What only a loop of its own uses: the gateway keeps no knowledge and signs no log.
+  const loopOnly: Array<[string, boolean]> = [
+    ['--engine-id', values['engine-id'] !== undefined],
+    ['--store', values.store !== 'memory'],
+    ['--keys', values.keys !== undefined],
+    ['--trust', values.trust !== undefined],
+    ['--collectors', values.collectors !== undefined],
+    ['--runbooks', values.runbooks !== undefined],
+    ['--shadow', shadowSettings(values) !== undefined],
+  ];
+  for (const [flag, given] of loopOnly)
+    if (given) throw new UsageError(flag, 'not with --publish (the engines run the loop; give it to them)');
+  checkTlsOptions(values);
+  const tls = await readTls(values);
+  const signal = nextSignal();
+  try {
+    return await (await import('./serve-publish.ts')).servePublishing({
+      url,
+      port: values.port,
+      host: values.host,
+      stopped: signal.received,
+      ...(values.topology !== undefined ? { topologyFile: values.topology } : {}),
+      ...(values.config !== undefined ? { configFile: values.config } : {}),
+      ...(values.regions !== undefined ? { regions: values.regions } : {}),
+      ...(tls ? { tls } : {}),
+    });
+  } finally {
+    signal.dispose();
+  }
 }
 
 async function serve(

@@ -13,14 +13,7 @@
  * `open` starts a fresh run: it replaces the streams and buckets of any previous one (engines are
  * started after it, or restarted).
  */
-import {
-  DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-  jetstream,
-  jetstreamManager,
-} from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
+import { DeliverPolicy, type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { ActionKind } from '../domain/actions.ts';
 import { ArgumentError } from '../errors.ts';
@@ -38,8 +31,8 @@ import {
 } from '../sim/index.ts';
 import type { Topology } from '../serve/topology.ts';
 import { type ClusterLayout, layoutOf } from './layout.ts';
+import { type ActionAnswer, answerActions, openBuckets, replaceStreams } from './streams.ts';
 import {
-  ACTIONS_SUBJECT,
   type ActionMessage,
   type ClusterEventMessage,
   decode,
@@ -47,11 +40,8 @@ import {
   encode,
   LAYOUT_KEY,
   DEFAULT_LEASE_SECONDS,
-  LEASE_BUCKET,
   PROGRESS_SUBJECT,
   type ProgressMessage,
-  STATE_BUCKET,
-  TELEMETRY_STREAM,
   type TelemetryMessage,
   telemetrySubject,
 } from './subjects.ts';
@@ -221,9 +211,7 @@ export class SimPublisher {
     const nc = options.connection;
     const jsm = await jetstreamManager(nc);
     await replaceStreams(jsm);
-    const kvm = new Kvm(nc);
-    const state: KV = await kvm.create(STATE_BUCKET, { history: 1 });
-    await kvm.create(LEASE_BUCKET, { history: 1, ttl: leaseSeconds * 1000 });
+    const { state } = await openBuckets(nc, leaseSeconds);
     await state.put(LAYOUT_KEY, encode(layout));
     const publisher = new SimPublisher(nc, sim, layout, {
       seed,
@@ -323,11 +311,7 @@ export class SimPublisher {
 
   /** Answers actions, follows progress and reads the engines' events into the evaluator. */
   #listen(): void {
-    const actions = this.#nc.subscribe(ACTIONS_SUBJECT, {
-      callback: (error, message) => {
-        if (!error) this.#act(message);
-      },
-    });
+    const actions = answerActions(this.#nc, (request, reply, message) => this.#act(request, reply, message));
     const progress = this.#nc.subscribe(PROGRESS_SUBJECT, {
       callback: (error, message) => {
         if (error) return;
@@ -389,15 +373,7 @@ export class SimPublisher {
     this.#events.emit(event as never);
   }
 
-  #act(message: Msg): void {
-    let request: ActionMessage;
-    try {
-      request = decode<ActionMessage>(message.data, ACTIONS_SUBJECT);
-    } catch (error) {
-      message.respond(encode({ ok: false, reason: (error as Error).message }));
-      return;
-    }
-    const reply = (result: { ok: boolean; reason?: string }) => message.respond(encode(result));
+  #act(request: ActionMessage, reply: (answer: ActionAnswer) => void, message: Msg): void {
     try {
       if (request.op === 'reachable') return void reply({ ok: this.sim.reachable(request.node) });
       const action = { kind: request.request.action as ActionKind, target: request.request.target };
@@ -496,14 +472,4 @@ export function frameMessages(
     for (const name of METRIC_NAMES) m.metrics[name].push(frame.metrics[name][i]);
   }
   return messages;
-}
-
-/** Deletes a previous run's streams and buckets and creates the telemetry and events streams. */
-async function replaceStreams(jsm: JetStreamManager): Promise<void> {
-  const existing = new Set<string>();
-  for await (const name of jsm.streams.names()) existing.add(name);
-  for (const name of [TELEMETRY_STREAM, EVENTS_STREAM, `KV_${STATE_BUCKET}`, `KV_${LEASE_BUCKET}`])
-    if (existing.has(name)) await jsm.streams.delete(name);
-  await jsm.streams.add({ name: TELEMETRY_STREAM, subjects: ['x0tta6bl4.telemetry.>'] });
-  await jsm.streams.add({ name: EVENTS_STREAM, subjects: ['x0tta6bl4.events.>'] });
 }

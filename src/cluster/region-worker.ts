@@ -394,7 +394,9 @@ export function regionBatch(
     sources[k] = index;
   });
   const columns: Record<string, Float64Array> = {};
-  for (const [name, values] of Object.entries(telemetry.metrics)) columns[name] = Float64Array.from(values);
+  // A value that did not come is null in JSON: NaN, which holds no value (Float64Array.from would make it 0).
+  for (const [name, values] of Object.entries(telemetry.metrics))
+    columns[name] = Float64Array.from(values, (v) => v ?? Number.NaN);
   return { ts: telemetry.tick, columns, sources };
 }
 

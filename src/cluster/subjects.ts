@@ -62,7 +62,7 @@ export interface TelemetryMessage {
   tick: number;
   /** Indices (in the layout's node order) of the nodes that reported. */
   nodes: number[];
-  /** Per metric, one value per entry of `nodes`. */
+  /** Per metric, one value per entry of `nodes` (null where a node sent none: the gateway's sparse ticks). */
   metrics: Record<string, number[]>;
   /** Every node's next hop (layout indices, -1 for none), when the routes changed at this tick. */
   routes?: number[];

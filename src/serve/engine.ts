@@ -103,10 +103,11 @@ export type SubmitResult =
       /**
        * 'back-pressure': the queue is full, retry later; 'draining': the engine is shutting down;
        * 'too-large': more samples than the whole queue holds, never accepted as one submission;
-       * 'forbidden-source': an identity sent samples for a node it does not speak for.
+       * 'forbidden-source': an identity sent samples for a node it does not speak for;
+       * 'unavailable': where the samples go did not take them (the NATS gateway's JetStream).
        */
-      reason: 'back-pressure' | 'draining' | 'too-large' | 'forbidden-source';
-      /** For the first two: seconds after which a retry may succeed. */
+      reason: 'back-pressure' | 'draining' | 'too-large' | 'forbidden-source' | 'unavailable';
+      /** For 'back-pressure', 'draining' and 'unavailable': seconds after which a retry may succeed. */
       retryAfterSeconds?: number;
       /** What was refused, for the sender. */
       detail: string;
@@ -843,8 +844,8 @@ function concatRows(parts: readonly IndexedRows[]): IndexedRows {
   return { length, series, ts, values, ...(samples ? { samples } : {}) };
 }
 
-/** The executor `config.executor` describes; the command executor is loaded only when asked for (it needs child processes). */
-async function buildExecutor(config: ExecutorConfig, nodes: ReadonlySet<string>): Promise<Executor> {
+/** The executor `config.executor` describes (for the nodes `nodes`); the command executor is loaded only when asked for (it needs child processes). */
+export async function buildExecutor(config: ExecutorConfig, nodes: ReadonlySet<string>): Promise<Executor> {
   switch (config.kind) {
     case 'webhook':
       return new WebhookExecutor({ url: config.url, secret: config.secret, timeoutMs: config.timeoutMs });

@@ -13,14 +13,18 @@
  * identity where one is required 401, samples for another node from a non-collector 403, a full
  * queue 429 with Retry-After (Prometheus retries it), a draining engine 503 with Retry-After.
  * Every refusal is counted by reason in the engine's stats; the handler never throws, and
- * anything unexpected is a 500 with a JSON error.
+ * anything unexpected is a 500 with a JSON error. What it serves is a ServeEngine, or any
+ * TelemetryIntake (the NATS gateway of `serve --publish`, whose submissions settle once JetStream
+ * has stored them, and which answers 503 when it could not).
  *
  * Ways out (GET): `/metrics`, `/healthz`, `/readyz`, `/v1/incidents`, `/v1/events` (server-sent
  * events of the loop's events, with a heartbeat comment, ending when the client goes or the loop
  * closes). Probes and reads need no identity; only telemetry does.
  */
 import { X0ttaError } from '../errors.ts';
-import type { ColumnarBatch } from '../monitor/ingest.ts';
+import type { IncidentRecord } from '../knowledge/records.ts';
+import type { LoopEvent, LoopEvents } from '../loop/events.ts';
+import type { ColumnarBatch, Sample } from '../monitor/ingest.ts';
 import { parseSamples } from '../monitor/formats/ndjson.ts';
 import { parseOtlpMetrics } from '../monitor/formats/otlp.ts';
 import { parseRemoteWrite } from '../monitor/formats/remote-write.ts';
@@ -32,7 +36,8 @@ import {
   UnauthorizedSourceError,
   UnsupportedVersionError,
 } from '../security/errors.ts';
-import type { ServeEngine, SubmitResult } from './engine.ts';
+import type { EngineConfig } from './config.ts';
+import type { EngineHealth, ServeEngine, SubmitResult } from './engine.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 import { textResponse } from './listen.ts';
 import type { FetchHandler, Peer } from './peer.ts';
@@ -46,6 +51,28 @@ export interface HandlerOptions {
   sealed?: SealedIntakeOptions;
   /** Milliseconds between heartbeat comments on `/v1/events` (default 15,000). */
   heartbeatMs?: number;
+}
+
+/** What the handler serves: what a ServeEngine offers it, a submission's answer possibly later. */
+export interface TelemetryIntake {
+  /** The engine config (limits, the remote write and OTLP node labels). */
+  readonly config: EngineConfig;
+  /** The nodes, in the index order columnar batches use. */
+  readonly nodes: readonly string[];
+  /** Takes samples, all or none (see ServeEngine.submit). */
+  submit(samples: readonly Sample[], peer?: Peer): SubmitResult | Promise<SubmitResult>;
+  /** Takes a columnar batch (see ServeEngine.submitBatch). */
+  submitBatch(batch: ColumnarBatch, peer?: Peer): SubmitResult | Promise<SubmitResult>;
+  /** Counts samples refused in front of it, by reason. */
+  refuse(reason: string, count?: number): void;
+  /** What the probes report. */
+  health(): EngineHealth;
+  /** Incidents open now, their times in seconds. */
+  openIncidents(): IncidentRecord[];
+  /** The loop events `/v1/events` streams. */
+  readonly loop: { readonly events: LoopEvents };
+  /** A loop event with its times in the telemetry's seconds. */
+  eventInSeconds(event: LoopEvent): LoopEvent;
 }
 
 /** Header naming the session of a sealed envelope, and the one the handshake's answer carries. */
@@ -71,10 +98,20 @@ class Refusal extends X0ttaError {
 type Route = (request: Request, peer: Peer | undefined) => Promise<Response>;
 
 /**
- * The handler of `engine` (see the module's comment). Throws what SealedIntake throws for bad
- * `options.sealed`.
+ * The handler of `engine` (see the module's comment); another TelemetryIntake brings its own
+ * `/metrics` text (`exposition`). Throws what SealedIntake throws for bad `options.sealed`.
  */
-export function createHandler(engine: ServeEngine, options: HandlerOptions = {}): FetchHandler {
+export function createHandler(engine: ServeEngine, options?: HandlerOptions): FetchHandler;
+export function createHandler(
+  engine: TelemetryIntake,
+  options: HandlerOptions & { exposition: () => string },
+): FetchHandler;
+export function createHandler(
+  engine: TelemetryIntake,
+  options: HandlerOptions & { exposition?: () => string } = {},
+): FetchHandler {
+  // The overloads give a ServeEngine whenever no exposition is given.
+  const exposition = options.exposition ?? (() => renderMetrics(engine as ServeEngine));
   const limits = engine.config.limits;
   const intake = options.sealed ? new SealedIntake(engine.nodes, options.sealed) : undefined;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
@@ -94,10 +131,10 @@ export function createHandler(engine: ServeEngine, options: HandlerOptions = {})
       checkType(request, types);
       const parsed = parse(await body(request, peer));
       for (const refusal of parsed.refused) engine.refuse(refusal.reason, 1);
-      return answer(engine.submit(parsed.samples, peer), parsed.refused);
+      return answer(await engine.submit(parsed.samples, peer), parsed.refused);
     };
 
-  const submitBatch = (batch: ColumnarBatch, peer: Peer | undefined): Response => {
+  const submitBatch = async (batch: ColumnarBatch, peer: Peer | undefined): Promise<Response> => {
     const refused: LineRefusal[] = [];
     if (!Number.isFinite(batch.ts))
       refused.push({
@@ -105,7 +142,7 @@ export function createHandler(engine: ServeEngine, options: HandlerOptions = {})
         reason: 'bad-timestamp',
         detail: `batch time ${batch.ts} is not a finite number`,
       });
-    return answer(engine.submitBatch(batch, peer), refused);
+    return answer(await engine.submitBatch(batch, peer), refused);
   };
 
   const sealedOnly = (): SealedIntake => {
@@ -130,7 +167,7 @@ export function createHandler(engine: ServeEngine, options: HandlerOptions = {})
           nodeLabel: engine.config.remoteWrite.nodeLabel,
         });
         for (const refusal of parsed.refused) engine.refuse(refusal.reason, 1);
-        return answer(engine.submit(parsed.samples, peer), parsed.refused);
+        return answer(await engine.submit(parsed.samples, peer), parsed.refused);
       },
     },
     '/v1/metrics': {
@@ -173,7 +210,7 @@ export function createHandler(engine: ServeEngine, options: HandlerOptions = {})
     },
     '/metrics': {
       GET: async () =>
-        new Response(renderMetrics(engine), {
+        new Response(exposition(), {
           status: 200,
           headers: { 'content-type': METRICS_CONTENT_TYPE },
         }),
@@ -235,7 +272,8 @@ function answer(result: SubmitResult, refused: LineRefusal[]): Response {
   switch (result.reason) {
     case 'back-pressure':
     case 'draining':
-      return json(result.reason === 'draining' ? 503 : 429, body, {
+    case 'unavailable':
+      return json(result.reason === 'back-pressure' ? 429 : 503, body, {
         'retry-after': String(result.retryAfterSeconds ?? 1),
       });
     case 'too-large':
@@ -246,7 +284,7 @@ function answer(result: SubmitResult, refused: LineRefusal[]): Response {
 }
 
 /** Turns what a route threw into its response, counting the refusal (whole bodies count once). */
-function refusalResponse(engine: ServeEngine, error: unknown): Response {
+function refusalResponse(engine: TelemetryIntake, error: unknown): Response {
   if (error instanceof Refusal) {
     engine.refuse(error.reason, 1);
     return json(error.status, { error: error.reason, detail: error.message }, error.headers);
@@ -369,7 +407,7 @@ async function readBody(request: Request, limit: number, timeoutMs: number): Pro
 }
 
 /** `/v1/events`: the loop's events as server-sent events, a heartbeat comment now and then, until the client goes or the loop closes. */
-function eventStream(engine: ServeEngine, request: Request, heartbeatMs: number): Response {
+function eventStream(engine: TelemetryIntake, request: Request, heartbeatMs: number): Response {
   const events = engine.loop.events[Symbol.asyncIterator]();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let ended = false;

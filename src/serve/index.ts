@@ -32,7 +32,7 @@ export {
 } from './engine.ts';
 export { INCIDENT_TIME_BOUNDS_SECONDS } from './incident-watch.ts';
 export type { SeriesRefusal } from './admission.ts';
-export { createHandler, SESSION_HEADER, type HandlerOptions } from './handler.ts';
+export { createHandler, SESSION_HEADER, type HandlerOptions, type TelemetryIntake } from './handler.ts';
 export { ServeHistogram, type HistogramSummary } from './histogram.ts';
 export { escapeLabel, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 export { SealedIntake, type SealedBatch, type SealedIntakeOptions } from './sealed-intake.ts';
