@@ -102,6 +102,7 @@ type Route = (request: Request, peer: Peer | undefined) => Promise<Response>;
  * `/metrics` text (`exposition`). Throws what SealedIntake throws for bad `options.sealed`.
  */
 export function createHandler(engine: ServeEngine, options?: HandlerOptions): FetchHandler;
+/** The handler of another TelemetryIntake (the NATS gateway), with its own `/metrics` text. */
 export function createHandler(
   engine: TelemetryIntake,
   options: HandlerOptions & { exposition: () => string },
