@@ -39,6 +39,17 @@ const LAYERS = [
   },
 ];
 
+/** Modules that are server-side by nature (separate subpath exports): the only ones with node: imports. */
+const SERVER_SIDE = [
+  'src/cli/',
+  'src/serve/listen\\.',
+  'src/execute/command-executor\\.',
+  'src/knowledge/(store-directory|existing-store|store-lock)\\.',
+  'src/rag/(file-store|folder)\\.',
+  // It reads a checkout and probes a process; its node: imports are dynamic, so it loads anywhere.
+  'src/readiness/',
+];
+
 /** A regular expression matching any of `paths`, anchored at the repository root. */
 const anyOf = (paths) => `^(${paths.join('|')})`;
 
@@ -95,6 +106,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^workers/' },
       to: { path: '^src/', pathNot: anyOf(LAYERS.slice(0, 3).flatMap((layer) => layer.paths)) },
+    },
+    {
+      name: 'node-builtins-server-side-only',
+      comment:
+        'src/ runs unchanged on Node, Deno, Bun and browsers; only the commands and the modules that are servers, processes or files by nature import node: builtins',
+      severity: 'error',
+      from: { path: '^src/', pathNot: anyOf(SERVER_SIDE) },
+      to: { dependencyTypes: ['core'] },
     },
     {
       name: 'no-test-or-bench-from-shipped-code',
