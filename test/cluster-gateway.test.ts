@@ -8,6 +8,9 @@
  * answered; a sample for an unknown node is refused and counted; with NATS away a submission is
  * answered 503 and its samples counted as failed, not lost in silence; and a second gateway with
  * another topology is refused (exit 2) instead of feeding engines partitioned for the first.
+ * In-process, the framing: one message per region and tick, a newer value superseding an older one
+ * of the same tick (counted), a metric a node did not send carried as null and read by the engine
+ * as no value (NaN), and a restarted gateway keeping the layout there.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -16,7 +19,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClusterEventMessage, decode, eventsSubject } from '../src/cluster/subjects.ts';
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { NatsGateway } from '../src/cluster/gateway.ts';
+import { localIndex, regionBatch } from '../src/cluster/region-worker.ts';
+import { regionView } from '../src/cluster/layout.ts';
+import {
+  type ClusterEventMessage,
+  decode,
+  eventsSubject,
+  TELEMETRY_STREAM,
+  type TelemetryMessage,
+} from '../src/cluster/subjects.ts';
+import { PlanOnlyExecutor } from '../src/execute/plan-only.ts';
+import { DEFAULT_ACTIONS } from '../src/plan/actions.ts';
+import { parseEngineConfig } from '../src/serve/config.ts';
+import { parseTopology } from '../src/serve/topology.ts';
 import { MeshSimulator, METRIC_NAMES } from '../src/sim/index.ts';
 import { type EngineProcess, startEngine, stopEngine } from './cluster-process.ts';
 import { type ServeProcess, serveFailure, startServe } from './serve-process.ts';
@@ -261,5 +278,116 @@ describe('serve --publish: the HTTP gateway of engines over NATS', () => {
     expect(failure.stderr).toMatch(
       /topology: does not match the cluster's layout .*2 nodes, the layout has 40/,
     );
+  });
+});
+
+describe('the gateway in-process: framing and layout', () => {
+  let own: TestNats;
+  let connection: NatsConnection;
+  beforeAll(async () => {
+    own = await startNats();
+    connection = await connect({ servers: own.url });
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await own?.destroy();
+  });
+
+  const topology = parseTopology({
+    nodes: ['a', 'b', 'c', 'd'].map((id) => ({ id })),
+    links: [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd'],
+    ],
+  });
+  const config = parseEngineConfig({
+    tickSeconds: 1,
+    latenessSeconds: 0,
+    metrics: [{ name: 'cpu' }, { name: 'memory' }],
+  });
+  const open = (regions?: number) =>
+    NatsGateway.open({
+      connection,
+      config,
+      executor: new PlanOnlyExecutor(DEFAULT_ACTIONS, { isNode: () => true }),
+      topology,
+      ...(regions !== undefined ? { regions } : {}),
+    });
+
+  it('publishes one message per region and tick, newest value kept, a missing metric as no value', async () => {
+    const gateway = await open(2);
+    try {
+      const row = (ts: number, node: string, metric: string, value: number) => ({
+        source: node,
+        metric,
+        ts,
+        value,
+      });
+      const answer = await gateway.submit([
+        row(10, 'a', 'cpu', 0.1),
+        row(10.5, 'a', 'cpu', 0.2),
+        row(10, 'a', 'memory', 0.3),
+        row(10, 'b', 'cpu', 0.4),
+        row(10, 'd', 'memory', 0.5),
+        // A later tick, so tick 10 closes with it.
+        row(11, 'a', 'cpu', 0.6),
+      ]);
+      expect(answer).toEqual({ accepted: true, samples: 6 });
+      await gateway.drain();
+      expect(gateway.stats()).toMatchObject({
+        samplesReceived: 6,
+        samplesPublished: 5,
+        samplesSuperseded: 1,
+        samplesFailed: 0,
+        ticksPublished: 2,
+        pendingSamples: 0,
+      });
+
+      const consumer = await jetstream(connection).consumers.get(TELEMETRY_STREAM, {
+        deliver_policy: DeliverPolicy.All,
+      });
+      const messages: TelemetryMessage[] = [];
+      while (messages.length < gateway.stats().messagesPublished) {
+        const message = await consumer.next({ expires: 5000 });
+        if (message) messages.push(decode<TelemetryMessage>(message.data, 'telemetry'));
+      }
+      const index = (id: string) => gateway.nodes.indexOf(id);
+      const tick10 = messages.filter((m) => m.tick === 10);
+      expect(tick10.map((m) => m.region).sort()).toEqual([...new Set(gateway.layout.regionOf)].sort());
+      const regionOfA = gateway.layout.regionOf[index('a')];
+      const withA = tick10.find((m) => m.region === regionOfA)!;
+      const a = withA.nodes.indexOf(index('a'));
+      expect(withA.metrics.cpu[a]).toBe(0.2);
+      expect(withA.metrics.memory[a]).toBe(0.3);
+      // b sent no memory: null on the wire, no value (NaN) for the engine's region.
+      const b = withA.nodes.indexOf(index('b'));
+      // The chain a-b-c-d in two regions: a and b share one.
+      expect(b).toBeGreaterThanOrEqual(0);
+      expect(withA.metrics.memory[b]).toBeNull();
+      const view = regionView(gateway.layout, regionOfA);
+      const batch = regionBatch(view, localIndex(view), withA);
+      expect(Number.isNaN(batch.columns.memory[b])).toBe(true);
+      expect(batch.columns.cpu[b]).toBe(0.4);
+      expect(messages.filter((m) => m.tick === 11)).toEqual([
+        { region: regionOfA, tick: 11, nodes: [index('a')], metrics: { cpu: [0.6] } },
+      ]);
+    } finally {
+      await gateway.close();
+    }
+    expect(await gateway.submit([{ source: 'a', metric: 'cpu', ts: 12, value: 1 }])).toMatchObject({
+      accepted: false,
+      reason: 'draining',
+    });
+  });
+
+  it('a restarted gateway keeps the layout there, and refuses other regions than it has', async () => {
+    const first = await open(2);
+    const layout = first.layout;
+    await first.close();
+    const again = await open();
+    expect(again.layout).toEqual(layout);
+    await again.close();
+    await expect(open(3)).rejects.toThrow(/regions: the cluster's layout has 2 regions, not 3/);
   });
 });

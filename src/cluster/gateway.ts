@@ -25,7 +25,7 @@
  * is refused by its message id and its senders are answered 503). The gateway follows the engines'
  * loop events from its start, so `/v1/incidents` and `/v1/events` show the whole mesh's.
  */
-import { DeliverPolicy, type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Target } from '../domain/targets.ts';
 import { ArgumentError } from '../errors.ts';
@@ -50,6 +50,7 @@ import {
   decode,
   EVENTS_STREAM,
   encode,
+  eventsSubject,
   type TelemetryMessage,
   telemetrySubject,
 } from './subjects.ts';
@@ -140,15 +141,13 @@ export class NatsGateway implements TelemetryIntake {
   readonly #refused = new Map<string, number>();
   readonly #actions = new Map<string, number>();
   readonly #open = new Map<string, IncidentRecord>();
-  readonly #subscription: Subscription;
+  readonly #subscriptions: Subscription[];
   readonly #timer: ReturnType<typeof setInterval>;
   /** Ticks are published one after another: an engine's region drops a tick older than its last. */
   #chain: Promise<void> = Promise.resolve();
   #closedThrough = Number.NEGATIVE_INFINITY;
   #state: 'ok' | 'draining' | 'closed' = 'ok';
   #closing: Promise<void> | undefined;
-  #stopEvents: () => void = () => {};
-  #eventsDone: Promise<void> = Promise.resolve();
   #received = 0;
   #pending = 0;
   #published = 0;
@@ -178,12 +177,12 @@ export class NatsGateway implements TelemetryIntake {
     this.#clock = options.clock ?? (() => Date.now() / 1000);
     this.#publishTimeoutMs = options.publishTimeoutMs ?? config.limits.requestTimeoutMs;
     this.#notice = options.notice ?? (() => {});
-    this.#subscription = answerActions(connection, (request, reply) => {
+    const actions = answerActions(connection, (request, reply) => {
       void this.#carryOut(request).then(reply, (error: unknown) =>
         reply({ ok: false, reason: (error as Error)?.message ?? String(error) }),
       );
     });
-    this.#followEvents();
+    this.#subscriptions = [actions, this.#followEvents(connection)];
     const period = Math.min(5, Math.max(0.25, config.tickSeconds / 4));
     this.#timer = setInterval(() => {
       if (this.#state === 'ok') this.#publishClosed(this.#assembler.closeUntil(this.#clock()));
@@ -444,9 +443,7 @@ export class NatsGateway implements TelemetryIntake {
     this.#closing ??= (async () => {
       await this.drain();
       clearInterval(this.#timer);
-      this.#subscription.unsubscribe();
-      this.#stopEvents();
-      await this.#eventsDone;
+      for (const subscription of this.#subscriptions) subscription.unsubscribe();
       this.loop.events.close();
       this.#state = 'closed';
     })();
@@ -659,30 +656,22 @@ export class NatsGateway implements TelemetryIntake {
     return { ok: answer.ok === true, ...(answer.reason !== undefined ? { reason: answer.reason } : {}) };
   }
 
-  /** Follows the engines' loop events (from now on) into `loop.events` and the open incidents. */
-  #followEvents(): void {
-    let stop = false;
-    this.#stopEvents = () => {
-      stop = true;
-    };
-    this.#eventsDone = (async () => {
-      const consumer = await this.#js.consumers.get(EVENTS_STREAM, { deliver_policy: DeliverPolicy.New });
-      const messages = await consumer.consume();
-      this.#stopEvents = () => {
-        stop = true;
-        void messages.close();
-      };
-      if (stop) await messages.close();
-      for await (const message of messages) {
-        if (stop) break;
+  /**
+   * Follows the engines' loop events as they are published (a plain subscription to their
+   * subjects: what the gateway shows starts with it) into `loop.events` and the open incidents.
+   */
+  #followEvents(connection: NatsConnection): Subscription {
+    return connection.subscribe(eventsSubject('*'), {
+      callback: (error, message) => {
+        if (error) return;
         try {
           const event = decode<ClusterEventMessage>(message.data, EVENTS_STREAM);
           if (event.kind === 'loop') this.#onEvent(event.event as unknown as LoopEvent);
-        } catch (error) {
-          this.#notice(`events: ${(error as Error).message}`);
+        } catch (failure) {
+          this.#notice(`events: ${(failure as Error).message}`);
         }
-      }
-    })().catch((error) => this.#notice(`events: ${(error as Error).message}`));
+      },
+    });
   }
 
   #onEvent(event: LoopEvent): void {
