@@ -5,7 +5,13 @@
  * actions disturb settle. The streaming detectors are a kernel (src/kernels/detector); the NAB
  * scorer lives in ./nab (its own entry point).
  */
-export { Analyzer, type AnalyzerOptions, type IncidentSummary, type NormalRanges } from './analyzer.ts';
+export {
+  Analyzer,
+  type AnalyzerOptions,
+  type AnalyzerState,
+  type IncidentSummary,
+  type NormalRanges,
+} from './analyzer.ts';
 export type { DiagnosisContext } from './evidence.ts';
 export { MeshGraph } from './graph.ts';
 export {
@@ -13,6 +19,7 @@ export {
   type IncidentOptions,
   type NodeAnomaly,
   type NodeEvidence,
+  type SavedIncident,
   type TrackedIncident,
 } from './incidents.ts';
 export { rankRootCauses, type RootCauseOptions } from './root-cause.ts';

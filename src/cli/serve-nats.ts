@@ -11,7 +11,10 @@
  * With `--store` (a `postgres://` server the engines share, or a store directory) the engine opens a
  * RunSession as `serve` does: its regions' loops keep incidents, actions and success rates there,
  * under ids of its run id, and it signs its own audit chain (named by its run id), sealed and
- * recorded at SIGTERM. The regions' learnt models stay in their NATS checkpoints.
+ * recorded at SIGTERM. Each region's learnt models are also registered in the store's model
+ * registry, named for the region (`region-<n>.engine.success-rates`...: src/cluster/region-models.ts),
+ * when the engine hands the region over and every half hour of ticks while it holds it, each
+ * version audited in the engine's chain and descending from the region's previous one.
  */
 import { hostname } from 'node:os';
 import process from 'node:process';
@@ -82,7 +85,12 @@ export async function serveOverNats(options: ServeOverNatsOptions): Promise<numb
         config,
         notice,
         ...(session
-          ? { store: session.knowledge, audit: session.sink, ids: new IdSource(session.runId) }
+          ? {
+              store: session.knowledge,
+              audit: session.sink,
+              ids: new IdSource(session.runId),
+              models: { store: session.knowledge, audit: session.modelAudit, tags: [`run:${session.runId}`] },
+            }
           : {}),
       });
     } catch (error) {

@@ -2,9 +2,11 @@
  * Region checkpoints in the state bucket. A region's loop state is megabytes (the detector keeps
  * hundreds of numbers per series), more than one NATS message may carry (1 MB by default), so a
  * checkpoint is gzipped (CompressionStream: every runtime has it) and written in parts under a
- * prefix of its own (`checkpoint.<region>.<writer>.<generation>.<part>`), then the manifest
- * `checkpoint.<region>` names that prefix, then the parts the manifest named before are purged. A
- * reader follows the manifest, so it never sees half a checkpoint.
+ * prefix of its own (`checkpoint.<region>.<writer>.<claim>.<generation>.<part>`, `claim` drawn at
+ * random for each CheckpointWriter, so an engine that claims a region again never writes, then
+ * purges, the parts its earlier claim's manifest names), then the manifest `checkpoint.<region>`
+ * names that prefix, then the parts the manifest named before are purged. A reader follows the
+ * manifest, so it never sees half a checkpoint.
  *
  * Fencing: the manifest is written at the revision its writer last saw (compare-and-set), and a
  * new owner of the region rewrites it first thing (`CheckpointWriter.take`). An engine that lost
@@ -41,6 +43,10 @@ export class CheckpointWriter {
   #revision = 0;
   #manifest: Manifest | undefined;
   #generation = 0;
+  /** This writer's own segment of its parts' keys (see the module's comment). */
+  readonly #claim = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
 
   /**
    * A writer of region `region`'s checkpoint.
@@ -75,7 +81,7 @@ export class CheckpointWriter {
   /** Saves `value` as the region's checkpoint; throws a CheckpointFencedError if another engine wrote since. */
   async save(value: unknown): Promise<void> {
     const bytes = await gzip(encode(value));
-    const prefix = `${checkpointKey(this.region)}.${this.writer}.${++this.#generation}`;
+    const prefix = `${checkpointKey(this.region)}.${this.writer}.${this.#claim}.${++this.#generation}`;
     const parts = Math.max(1, Math.ceil(bytes.length / PART_BYTES));
     for (let p = 0; p < parts; p++)
       await this.kv.put(`${prefix}.${p}`, bytes.subarray(p * PART_BYTES, (p + 1) * PART_BYTES));

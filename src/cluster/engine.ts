@@ -19,6 +19,7 @@ import { type EngineConfig, parseEngineConfig } from '../serve/config.ts';
 import { type ClusterLayout, checkLayout } from './layout.ts';
 import { Leases } from './leases.ts';
 import { NatsExecutor } from './nats-executor.ts';
+import type { ClusterModels } from './region-models.ts';
 import { RegionWorker, type WorkerContext, type WorkerCounts } from './region-worker.ts';
 import { checkEngineId, decode, LAYOUT_KEY, LEASE_BUCKET, STATE_BUCKET } from './subjects.ts';
 
@@ -46,6 +47,8 @@ export interface ClusterEngineOptions {
   audit?: AuditSink;
   /** The engine's incident and action ids (default: fresh ones per region). */
   ids?: IdSource;
+  /** Where the regions' learnt models are registered, named per region (default: nowhere; see region-models.ts). */
+  models?: ClusterModels;
 }
 
 /** Running figures of a {@link ClusterEngine}. */
@@ -152,6 +155,10 @@ export class ClusterEngine {
       checkpoints: 0,
       tickFailures: 0,
       incidentsOpened: 0,
+      incidentsResumed: 0,
+      checkpointMs: 0,
+      modelVersions: 0,
+      modelFailures: 0,
     };
     const ttl = (await leaseBucket!.status()).ttl;
     // Trusted while refreshed lately; otherwise (the refresh timer was held up) refreshed now at
@@ -179,6 +186,7 @@ export class ClusterEngine {
       ...(options.store ? { store: options.store } : {}),
       ...(options.audit ? { audit: options.audit } : {}),
       ...(options.ids ? { ids: options.ids } : {}),
+      ...(options.models ? { models: options.models } : {}),
     };
     const started = new ClusterEngine(ctx, leases, options.heartbeatMs ?? 1000, options.quietMs ?? 500);
     ctx.onLeaseInDoubt = (region) => {

@@ -42,6 +42,13 @@ export {
 } from './publisher.ts';
 export { CheckpointFencedError, checkpointKey, CheckpointWriter } from './checkpoints.ts';
 export {
+  type ClusterModels,
+  DEFAULT_REGISTER_TICKS,
+  RegionModels,
+  regionModelName,
+  regionModelPrefix,
+} from './region-models.ts';
+export {
   localIndex,
   regionBatch,
   regionRoutes,

@@ -1,13 +1,19 @@
 /**
  * One region in one engine: a loop over the region's view (its nodes and their halo, layout.ts)
  * fed from the region's durable consumer, in tick order. Acknowledgement follows durability: every
- * `checkpointTicks` ticks (and when the region goes quiet or is handed over) the worker saves what
- * its loop learnt (detectors, normal ranges, planner) as the region's checkpoint, waits for the
- * events of those ticks to be stored, then acknowledges the last message (AckAll: every message up
- * to it). So the acknowledged point is always a state another engine can start from: a taker
- * restores the checkpoint and resumes the durable consumer after its last acknowledged message,
- * skipping any message the checkpoint already covers (a checkpoint saved whose acknowledgement
- * was lost).
+ * `checkpointTicks` ticks, after every tick on which the loop's incidents moved (one opened, an
+ * action started or ended, one resolved or escalated), and when the region goes quiet or is handed
+ * over, the worker saves what its loop learnt (detectors, normal ranges, planner) and its state
+ * (the open incidents with their evidence and progress, MapeKLoop.save) as the region's
+ * checkpoint, waits for the events of those ticks to be stored, then acknowledges the last message
+ * (AckAll: every message up to it). So the acknowledged point is always a state another engine can
+ * start from: a taker restores the checkpoint, finishes the incidents it holds under their ids,
+ * and resumes the durable consumer after its last acknowledged message, skipping any message the
+ * checkpoint already covers (a checkpoint saved whose acknowledgement was lost).
+ *
+ * With a model registry (`WorkerContext.models`), the region's learnt models are also registered
+ * there, named for the region, each version descending from the region's previous one
+ * (region-models.ts).
  */
 import {
   AckPolicy,
@@ -24,13 +30,15 @@ import { IdSource } from '../knowledge/ids.ts';
 import type { KnowledgeStore } from '../knowledge/store.ts';
 import type { AuditSink } from '../loop/contracts.ts';
 import type { LoopEvent } from '../loop/events.ts';
+import type { LoopState } from '../loop/state.ts';
 import type { ColumnarBatch } from '../monitor/ingest.ts';
-import type { LearntModels } from '../run/learning.ts';
+import type { LearntModels, RestoredLearning } from '../run/learning.ts';
 import type { EngineConfig } from '../serve/config.ts';
 import { createOperatorLoop, type OperatorLoop } from '../serve/operator-loop.ts';
 import { CheckpointFencedError, CheckpointWriter } from './checkpoints.ts';
 import { type ClusterLayout, type RegionView, regionView } from './layout.ts';
 import type { NatsExecutor } from './nats-executor.ts';
+import { type ClusterModels, RegionModels } from './region-models.ts';
 import {
   type ClusterEventMessage,
   decode,
@@ -73,6 +81,8 @@ export interface RegionCheckpoint {
   engine: string;
   /** What the region's loop had learnt by then. */
   learnt: LearntModels;
+  /** The region's loop state then: its open incidents, for the next owner to finish. */
+  loop?: LoopState;
 }
 
 /** What a worker shares with its engine. */
@@ -109,6 +119,8 @@ export interface WorkerContext {
   audit?: AuditSink;
   /** The engine's incident and action ids, shared by its regions' loops so none repeats (default: a fresh IdSource each). */
   ids?: IdSource;
+  /** Where the regions' learnt models are registered (default: nowhere; they stay in the checkpoints). */
+  models?: ClusterModels;
 }
 
 /** Running counts of an engine's workers. */
@@ -127,6 +139,14 @@ export interface WorkerCounts {
   tickFailures: number;
   /** Incidents the regions' loops opened. */
   incidentsOpened: number;
+  /** Open incidents taken from the checkpoints of the regions claimed, finished here under their ids. */
+  incidentsResumed: number;
+  /** Milliseconds spent saving checkpoints (the loop's state and what it learnt, gzipped, written). */
+  checkpointMs: number;
+  /** Model versions registered for the regions (`WorkerContext.models`). */
+  modelVersions: number;
+  /** Registrations of a region's models that failed (reported as a notice each). */
+  modelFailures: number;
 }
 
 /** One owned region (see the module's comment). */
@@ -149,6 +169,10 @@ export class RegionWorker {
   #halted = false;
   /** Whether a quiet-time checkpoint is queued. */
   #idling = false;
+  /** Whether the loop published an event since the last checkpoint (its incidents moved). */
+  #eventful = false;
+  /** The region's model registrations, with a registry. */
+  #models?: RegionModels;
   /** The engine that wrote the checkpoint this worker started from, if any. */
   resumedFrom?: string;
 
@@ -185,6 +209,7 @@ export class RegionWorker {
       this.#lastTick = checkpoint.tick;
       this.resumedFrom = checkpoint.engine;
     }
+    const registered = await this.#openModels();
     this.#operator = await createOperatorLoop({
       topology: this.view.topology,
       config: ctx.config,
@@ -192,8 +217,13 @@ export class RegionWorker {
       ids: ctx.ids ?? new IdSource(),
       ...(ctx.store ? { store: ctx.store } : {}),
       ...(ctx.audit ? { audit: ctx.audit } : {}),
-      ...(checkpoint ? { learning: { ...checkpoint.learnt, versions: {}, notes: [] } } : {}),
+      ...(checkpoint
+        ? { learning: { ...checkpoint.learnt, versions: {}, notes: [] } }
+        : registered
+          ? { learning: registered }
+          : {}),
     });
+    if (checkpoint?.loop) this.#resume(checkpoint.loop, checkpoint.engine);
     for (const type of PUBLISHED_EVENTS)
       this.#operator.loop.events.addEventListener(type, (e) =>
         this.#publishEvent((e as unknown as { detail: LoopEvent }).detail),
@@ -241,6 +271,54 @@ export class RegionWorker {
     })();
   }
 
+  /**
+   * With a registry: reads the region's registered models (the lineage of the versions this owner
+   * registers) and returns them when there are any, to start from when NATS holds no checkpoint.
+   * A store that cannot be read costs the lineage, not the claim.
+   */
+  async #openModels(): Promise<RestoredLearning | undefined> {
+    const ctx = this.#ctx;
+    if (!ctx.models) return undefined;
+    this.#models = new RegionModels(ctx.models, this.region, ctx.engine);
+    try {
+      const registered = await this.#models.open(this.#lastTick);
+      for (const line of registered.notes) ctx.notice(`region ${this.region} models: ${line}`);
+      const versions = Object.entries(registered.versions).map(([key, version]) => `${key}@${version}`);
+      if (versions.length === 0) return undefined;
+      // A checkpoint in NATS is newer than any version registered: the registry is the lineage only.
+      if (this.resumedFrom === undefined)
+        ctx.notice(`region ${this.region}: starting from its registered models ${versions.join(', ')}`);
+      return registered;
+    } catch (error) {
+      ctx.notice(`region ${this.region} models: ${(error as Error).message}; registering without a parent`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Goes on with the incidents the checkpoint's writer had open, under their ids. A state the
+   * loop refuses (ArgumentError: another version's, or damaged) is reported and the region's
+   * incidents are detected afresh.
+   */
+  #resume(state: LoopState, writer: string): void {
+    const ctx = this.#ctx;
+    try {
+      this.#operator.loop.restore(state);
+    } catch (error) {
+      if (!(error instanceof ArgumentError)) throw error;
+      ctx.notice(
+        `region ${this.region}: the checkpoint's loop state is refused (${error.message}); its incidents are detected afresh`,
+      );
+      return;
+    }
+    const ids = state.incidents.map((p) => p.id);
+    ctx.counts.incidentsResumed += ids.length;
+    if (ids.length > 0)
+      ctx.notice(
+        `region ${this.region}: resumed ${ids.length} open incidents of ${writer}'s: ${ids.join(', ')}`,
+      );
+  }
+
   /** Checkpoints when messages wait unacknowledged and none came for `quietMs`. */
   idle(quietMs: number): Promise<void> {
     if (this.#idling || this.#pending.last === undefined || Date.now() - this.#lastMessageAt < quietMs)
@@ -269,7 +347,8 @@ export class RegionWorker {
     await this.#messages?.close().catch(() => undefined);
     await this.#consuming.catch(() => undefined);
     await this.#chain;
-    if (handOver) await this.#checkpoint();
+    if (handOver) await this.#checkpoint(true);
+    await this.#models?.settled();
     await this.#operator.close();
   }
 
@@ -313,29 +392,45 @@ export class RegionWorker {
     this.#pending.samples += samples;
     this.#lastTick = telemetry.tick;
     this.#progress();
-    if (telemetry.tick - this.#pending.from + 1 >= ctx.checkpointTicks) await this.#checkpoint();
+    if (this.#eventful || telemetry.tick - this.#pending.from + 1 >= ctx.checkpointTicks)
+      await this.#checkpoint();
   }
 
-  /** Saves the checkpoint, waits for the events to be stored, then acknowledges (see the module's comment). */
-  async #checkpoint(): Promise<void> {
+  /**
+   * Saves the checkpoint, waits for the events to be stored, then acknowledges (see the module's
+   * comment); registers the region's models when due, or when `final` (the region is handed over).
+   */
+  async #checkpoint(final = false): Promise<void> {
     const last = this.#pending.last;
-    if (last === undefined || this.#halted) return;
+    const register = this.#models?.due(this.#lastTick, final) ?? false;
+    if ((last === undefined && !register) || this.#halted) return;
     const ctx = this.#ctx;
     if (!(await ctx.holdsLease(this.region))) {
       this.#halted = true;
       setTimeout(() => ctx.onLeaseInDoubt(this.region), 0);
       return;
     }
+    const started = performance.now();
     const learnt = await this.#operator.learnt();
-    const checkpoint: RegionCheckpoint = { tick: this.#lastTick, engine: ctx.engine, learnt };
+    this.#eventful = false;
+    const checkpoint: RegionCheckpoint = {
+      tick: this.#lastTick,
+      engine: ctx.engine,
+      learnt,
+      loop: this.#operator.loop.save(),
+    };
     try {
-      await this.#checkpoints.save(checkpoint);
+      if (last !== undefined) await this.#checkpoints.save(checkpoint);
     } catch (error) {
       if (!(error instanceof CheckpointFencedError)) throw error;
       this.#halted = true;
       setTimeout(() => ctx.onLeaseInDoubt(this.region), 0);
       return;
+    } finally {
+      ctx.counts.checkpointMs += performance.now() - started;
     }
+    if (register) this.#register(learnt);
+    if (last === undefined) return;
     const publishes = this.#publishes;
     this.#publishes = [];
     await Promise.all(publishes);
@@ -356,7 +451,22 @@ export class RegionWorker {
     this.#pending = { from: -1, samples: 0 };
   }
 
+  /** Registers the region's models in the background; `stop` waits for it. */
+  #register(learnt: LearntModels): void {
+    const ctx = this.#ctx;
+    this.#models!.register(learnt, this.#lastTick).then(
+      (records) => {
+        ctx.counts.modelVersions += records.length;
+      },
+      (error) => {
+        ctx.counts.modelFailures++;
+        ctx.notice(`region ${this.region} models: registering failed: ${(error as Error).message}`);
+      },
+    );
+  }
+
   #publishEvent(event: LoopEvent): void {
+    this.#eventful = true;
     const message: ClusterEventMessage = {
       kind: 'loop',
       engine: this.#ctx.engine,

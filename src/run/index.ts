@@ -59,6 +59,7 @@ export {
   type LearningParts,
   type LearntModelKey,
   type LearntModels,
+  type ModelNamePrefix,
   type RestoreLearningOptions,
   type RestoredLearning,
   type SaveLearningOptions,

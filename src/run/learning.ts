@@ -103,8 +103,18 @@ export interface RestoredLearning extends Partial<LearntModels> {
   notes: string[];
 }
 
+/**
+ * A prefix of the learnt models' names, for models learnt per part of a mesh: with
+ * `region-3.`, region 3's success rates are `region-3.engine.success-rates`. Lower-case letters,
+ * digits, `.`, `_` and `-`, as model names.
+ */
+export interface ModelNamePrefix {
+  /** Put before each name of {@link LEARNT_MODELS} (default none). */
+  prefix?: string;
+}
+
 /** Options of {@link saveLearning}. */
-export interface SaveLearningOptions {
+export interface SaveLearningOptions extends ModelNamePrefix {
   /** What the run started from: each new version's parent is the version restored (else none). */
   restored?: RestoredLearning;
   /** Receives a `model.register` and a `model.promote` entry per model before it is stored. */
@@ -122,7 +132,7 @@ export interface SaveLearningOptions {
 }
 
 /** Options of {@link restoreLearning}. */
-export interface RestoreLearningOptions {
+export interface RestoreLearningOptions extends ModelNamePrefix {
   /**
    * The LoRA configuration the engine's planner runs (default `new LoRAConfig()`, the planner's
    * default): an adapter learnt under another one is not restored (a note says why) and the
@@ -145,7 +155,7 @@ export async function restoreLearning(
   const registry = new ModelRegistry(store);
   const restored: RestoredLearning = { versions: {}, notes: [] };
   for (const key of Object.keys(LEARNT_MODELS) as LearntModelKey[]) {
-    const name = LEARNT_MODELS[key];
+    const name = `${options.prefix ?? ''}${LEARNT_MODELS[key]}`;
     let record: ModelVersionRecord;
     try {
       record = await registry.get(name);
@@ -468,7 +478,7 @@ export async function saveLearning(
   for (const key of Object.keys(LEARNT_MODELS) as LearntModelKey[]) {
     const artefact = learnt[key];
     if (artefact === undefined) continue;
-    const name = LEARNT_MODELS[key];
+    const name = `${options.prefix ?? ''}${LEARNT_MODELS[key]}`;
     const { parameters, counts } = described[key](artefact as never);
     const record = await registry.register({
       name,
