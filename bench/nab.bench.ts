@@ -5,7 +5,10 @@
  * beside the score on the files the parameters were tuned on; then with the two most sensitive
  * parameters tuned inside the folds too (nested), which the parameters' own overfitting shows in;
  * and the jittered neighbourhood of the defaults (every parameter by a factor exp(0.1 N(0,1)),
- * 20 seeded draws, threshold cross-validated), the robustness figure designs are compared on.
+ * 20 seeded draws, threshold cross-validated), the robustness figure designs are compared on; and
+ * the same files at half their sampling rate (rows averaged in pairs), scored at their own best
+ * threshold and at the full-rate one: how much the design depends on the row count of its time
+ * constants.
  * Reads the NAB corpus from
  * `NAB_DIR` (default `../shared/nab` beside the repository: `data/` and `combined_windows.json`);
  * without it, reports nothing. Run: `npx tsx bench/nab.bench.ts`.
@@ -15,9 +18,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crossValidateDetector } from '../src/analyze/nab/cross-validate.ts';
 import { parseNabCsv, parseWindows } from '../src/analyze/nab/csv.ts';
+import { coarsenCorpus } from '../src/analyze/nab/coarsen.ts';
 import { jitterCrossValidate } from '../src/analyze/nab/jitter.ts';
 import { PROFILE_NAMES } from '../src/analyze/nab/profiles.ts';
-import type { NabFile } from '../src/analyze/nab/runner.ts';
+import { detectCorpus, evaluateCorpus, type NabFile } from '../src/analyze/nab/runner.ts';
 import { DEFAULT_PARAMS } from '../src/kernels/detector/params.ts';
 import type { BenchResult } from './types.ts';
 import { runIfMain } from './report.ts';
@@ -60,6 +64,9 @@ export async function runNabBench(): Promise<BenchResult[]> {
     draws: JITTER_DRAWS,
     partitions: ['category', '2x10'],
   });
+  const halfRate = coarsenCorpus(files, 2);
+  const fullRateThreshold = cv.profiles.standard.tunedThreshold;
+  const coarse = evaluateCorpus(halfRate, await detectCorpus(halfRate), windows, fullRateThreshold);
   const results: BenchResult[] = [];
   for (const profile of PROFILE_NAMES) {
     const p = cv.profiles[profile];
@@ -97,6 +104,18 @@ export async function runNabBench(): Promise<BenchResult[]> {
       unit: 'score',
     });
   });
+  results.push(
+    {
+      name: 'NAB standard, the tuning files at half their sampling rate (rows averaged in pairs), own best threshold',
+      value: coarse.optimised.standard.normalised,
+      unit: 'score',
+    },
+    {
+      name: `NAB standard, the tuning files at half their sampling rate, at the full-rate threshold ${fullRateThreshold.toFixed(4)}`,
+      value: coarse.atThreshold.standard.normalised,
+      unit: 'score',
+    },
+  );
   return results;
 }
 

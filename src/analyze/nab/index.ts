@@ -50,3 +50,4 @@ export type {
   JitterOptions,
   Spread,
 } from './jitter.ts';
+export { coarsenCorpus } from './coarsen.ts';
