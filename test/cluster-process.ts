@@ -2,14 +2,16 @@
  * The cluster's processes for tests: `x0tta6bl4 serve --nats` engines as child processes (killed
  * with SIGKILL or stopped with SIGTERM), and the simulated mesh published from the test's own
  * process (SimPublisher), so a test can act at a chosen tick. One NATS connection of the test's own
- * reads the lease bucket to see who owns which region.
+ * reads the lease bucket to see who owns which region (LeaseWatch), and follows the engines'
+ * events: which engine opened and which closed each incident, how far each region is acknowledged
+ * (EventWatch).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { regionLeaseKey } from '../src/cluster/engine.ts';
 import { type ClusterRunResult, SimPublisher } from '../src/cluster/publisher.ts';
-import { LEASE_BUCKET } from '../src/cluster/subjects.ts';
+import { type ClusterEventMessage, decode, eventsSubject, LEASE_BUCKET } from '../src/cluster/subjects.ts';
 import { ROOT } from './serve-process.ts';
 
 /** An engine process. */
@@ -111,6 +113,72 @@ export class LeaseWatch {
   /** Closes the connection. */
   close(): Promise<void> {
     return this.connection.close();
+  }
+}
+
+/** An incident as the engines' events tell it: who opened it, and who closed it, how. */
+export interface WatchedIncident {
+  id: string;
+  region: number;
+  /** The engine whose loop opened it, and the tick. */
+  openedBy: string;
+  openedAt: number;
+  /** The engine whose loop closed it (resolved, or escalated and back to normal), the tick and status. */
+  closedBy?: string;
+  closedAt?: number;
+  status?: string;
+  /** The engines that acted on it. */
+  actedBy: Set<string>;
+}
+
+/** Follows the engines' events on a connection of the test's own (see the module's comment). */
+export class EventWatch {
+  /** Incidents by id. */
+  readonly incidents = new Map<string, WatchedIncident>();
+  /** The last tick acknowledged, per region (a checkpoint covers it). */
+  readonly acked = new Map<number, number>();
+  readonly #reading: Promise<void>;
+  readonly #subscription: ReturnType<NatsConnection['subscribe']>;
+
+  constructor(connection: NatsConnection) {
+    const subscription = connection.subscribe(eventsSubject('*'));
+    this.#subscription = subscription;
+    this.#reading = (async () => {
+      for await (const message of subscription)
+        this.#take(decode<ClusterEventMessage>(message.data, 'events'));
+    })();
+  }
+
+  #take(message: ClusterEventMessage): void {
+    if (message.kind === 'acked') {
+      this.acked.set(message.region, Math.max(this.acked.get(message.region) ?? -1, message.to));
+      return;
+    }
+    const { type, ts, incident, action } = message.event as {
+      type: string;
+      ts: number;
+      incident?: { id: string; status: string };
+      action?: { incidentId: string };
+    };
+    if (type === 'incident-opened' && incident && !this.incidents.has(incident.id))
+      this.incidents.set(incident.id, {
+        id: incident.id,
+        region: message.region,
+        openedBy: message.engine,
+        openedAt: ts,
+        actedBy: new Set(),
+      });
+    const watched = this.incidents.get(incident?.id ?? action?.incidentId ?? '');
+    if (!watched) return;
+    if (type === 'incident-resolved')
+      Object.assign(watched, { closedBy: message.engine, closedAt: ts, status: incident!.status });
+    if (type === 'action-started') watched.actedBy.add(message.engine);
+  }
+
+  /** Stops following. */
+  async close(): Promise<void> {
+    this.#subscription.unsubscribe();
+    await this.#reading;
   }
 }
 
