@@ -134,6 +134,68 @@ export interface DetectorParams {
  * - A variance floor of 1e-12 (1 + mean^2) made the scores depend on the unit and offset of the
  *   series (see VARIANCE_FLOOR); the floor relative to the range fixes that and leaves every
  *   figure above unchanged (these files, at their own scales, never came near the floor).
+ *
+ * Less brittle designs (issue 17, second attempt), compared on robustness rather than on a peak:
+ * `x0tta6bl4 nab --cv category,2x10 --jitter 20` (and the bench) cross-validates the threshold at
+ * the parameters and at 20 seeded draws around them (every parameter times exp(0.1 N(0,1)), the
+ * forgetting factor through its memory, counts rounded), the same draws for every design, so
+ * differences are paired. Figures are tuning files / CV leave one category out / CV 2x10.
+ * - The shipped detector: 80.14 / 78.66 / 78.12; nested (vigilance 0.10-0.12 and refractory
+ *   90-150 tuned in the folds too) 78.66 / 76.64 (category / 2x10); jittered 74.89 / 72.35
+ *   (sd 2.74) / 72.85 (sd 2.18). One parameter jittered at a time (CV 2x10, 12 draws, 78.12
+ *   unjittered): vigilance 74.70, alarmLevel 76.70, learningRate 76.74, zAlpha 77.06, cusumSlack
+ *   77.10, zClip 77.12, refractory and zFloor 77.53, forgetting 77.56, cusumGate 77.57,
+ *   prototypes and zWeight 77.80, breakout 78.06, rangeDecay 78.10 (bucket 3 does not move at
+ *   10%). Over the draws, nyc_taxi loses most (4.18 raw at the defaults, 2.33 on average: its
+ *   Thanksgiving window scores 0.756 at the defaults and is missed at vigilance 0.105, 0.115 and
+ *   0.12), then exchange-4_cpm_results (-0.58), art_noisy (-0.56) and Twitter_volume_AAPL (-0.55).
+ * - Each design below (in the TS twin; jittered figures as the paired change, +- standard error
+ *   over the 20 draws), and none improves both the cross-validated and the jittered figures, so
+ *   the kernel is unchanged:
+ * - A soft gate, the fused surprise times min(1, max(novelty / vigilance, overshoot / breakout
+ *   reach))^g instead of the hard "new pattern or breakout" (alarm on the weighted surprise):
+ *   g 4: 77.25 / 75.77 / 74.06, nested 71.68 / 72.95, jittered -0.97 / -0.59 / -1.41 (+-0.3-0.5);
+ *   g 16: 78.36 / 76.88 / 76.39, jittered -0.16 / +0.01 / -0.23 (CV 2x10 at g 2 / 8: 72.8 / 73.8).
+ * - Soft floors: the z and rate tail probabilities raised to min(1, z / zFloor)^4 instead of
+ *   counting from zFloor: 79.97 / 78.49 / 77.95, jittered +0.02 / -0.22 / -0.03; the CUSUM
+ *   surprise times min(1, cusum / cusumGate)^12 instead of the gate: 79.57 / 78.83 / 77.72,
+ *   jittered -0.04 / -0.06 / -0.21 (power 4: 77.73 / 76.63 / 75.58).
+ * - Seasonal views on slot means (a time-of-day profile of 48 half-hour slots and a day-of-week
+ *   one of 168 hours, each slot a running mean of the values stamped in it, so any sampling rate;
+ *   the residual over its running RMS, own calibrator): weekly, in the gate: 80.17 / 78.69 /
+ *   78.15, jittered -0.01 / -0.20 / +0.01; daily and weekly (the smaller residual): 80.10 / 78.61
+ *   / 78.08, jittered -0.39 / -0.35 / -0.40; opening the gate from 6 / 4 residual sds: 69.56 /
+ *   63.73 / 68.01 and 62.3 / 55.4 / 60.1 (false positives).
+ * - Calibration that does not depend on the file's length: surprise over ln(max(400, t)) instead
+ *   of ln(memory) before a memory's worth of points: 79.89 / 78.98 / 77.82, jittered -0.04 /
+ *   +0.14 / -0.20 (100 or 700 instead of 400: CV 2x10 77.73 / 77.90); a memory that grows with
+ *   the series, max(1000, t / 4) points, surprise over its log: 78.79 / 77.41 / 76.38, jittered
+ *   +0.17 / +0.69 / +0.11 (t / 2: 77.20 / 73.12 / 73.34; t / 8: as shipped).
+ * - A soft quiet period: after an alarm the score is damped by (1 - hold / (refractory + 1))^k
+ *   and a damped surprise at alarmLevel alarms again: k 20: 80.14 / 78.66 / 78.12 (unchanged),
+ *   jittered +0.32 / +1.05 / +0.26 (+-0.14-0.36); damped by exp(-10 hold / refractory): 80.06 /
+ *   78.58 / 78.04, jittered +0.42 / +1.00 / +0.47; k 1-5 lose 1.8-2.1 on leave one category out.
+ *   Not shipped: the cross-validated score does not improve, and nearly all of the jittered gain
+ *   is one file (exchange-4_cpm_results, two windows 125 rows apart: +0.39-0.58 raw). With the
+ *   growing memory above: 78.79 / 77.41 / 76.38, jittered +0.43 / +1.21 / +0.40.
+ * - Prototypes created at a fixed vigilance 0.11 while the gate's vigilance is jittered alone:
+ *   jittered -2.21 / -2.29 / -2.89: the gate and the memory's resolution have to move together.
+ * - The gate on the pattern's calibrated tail probability (p <= 0.003 / 0.01 / 0.03) instead of
+ *   novelty > vigilance: 67.65 / 66.23 / 64.99, 73.10 / 71.67 / 71.45, 69.86 / 68.59 / 66.72.
+ * - Ensembles over vigilance x0.9 / 1 / 1.1 (three detectors per series): the largest score
+ *   76.91 / 75.52 / 74.01, jittered -1.94 / -1.70 / -2.17; the mean 58.1 / 56.1 / 55.8 and the
+ *   median 67.0 / 65.6 / 64.9 (the three alarm at different rows, so averaging dilutes them).
+ * - At half the sampling rate (`coarsenCorpus`, rows averaged in pairs; in the bench) the
+ *   defaults score 56.39 at their own best threshold and 45.86 at the full-rate one (every 2nd
+ *   row kept: 56.64 / 50.17, every 3rd: 46.45 / 37.60); the designs above 56.2-57.7 / 45.9-50.1
+ *   (soft gate 16: 57.27 / 46.76, the length-free calibration 57.69 / 47.08, the growing memory
+ *   56.21 / 50.07), where a plain running z-score with the same 120-point quiet period goes from
+ *   47.33 to 43.43. With every time constant halved (refractory
+ *   60, forgetting 0.998, zAlpha 0.006, rangeDecay 1.4e-4, bucket 2) the half-rate files score
+ *   67.92: the loss is the constants counted in rows. NAB's held-out files are sampled at the
+ *   same rates as these (5 minutes; nyc_taxi 30; the ad exchange an hour), so this is a stress
+ *   figure, not the held-out gap's cause; constants in time would need a reference interval,
+ *   itself a fit to NAB's five minutes.
  */
 export const DEFAULT_PARAMS: DetectorParams = Object.freeze({
   bucket: 3,
