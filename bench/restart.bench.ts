@@ -1,214 +1,296 @@
 /**
- * Learning that survives a restart: two-day runs on 50-node meshes. Day 1 heals 12 simulated
- * hours (20 faults of each kind: the main job's count in half its 24 hours, to keep the bench
- * near a minute of CPU) with its knowledge in a PGlite store and registers what the
- * engine learnt (success rates, scoring adapter, detector state with its normal ranges, past
- * incidents) in that store's model registry. The engine stops; day 2 starts a new engine on the
- * same store, restores the learnt models and heals the next 12 hours of the same mesh (its clock
- * and daily cycle go on from where day 1 ended) under another fault schedule. The same day 2 is
- * also run from an empty store, so the effect of the restored learning shows against the same
- * faults.
+ * Learning that survives a restart: two-day runs on 50-node meshes (bench/restart-days.ts). An
+ * engine heals day 1 (12 simulated hours, 20 faults of each kind) and registers what it learnt
+ * (success rates, scoring adapter, detector state with its normal ranges, past incidents) in a
+ * PGlite store's model registry. Day 2 (the next 12 hours of the same mesh, its clock and daily
+ * cycle going on, another fault schedule) is healed three ways: by a new engine that restores the
+ * learnt models from that store ("day 2 restored", what the issue asks about), by a new engine
+ * on an empty store ("day 2 fresh"), and by day 1's engine going on without a restart ("day 2
+ * continued", the reference a lossless restart would match).
  *
- * The seed family: meshes 1, 2 and 3, day 1 under fault seed s, day 2 under fault seed s + 1000.
- * One mesh alone gives 20 faults of a kind a day, and whether an action takes effect is drawn at
- * random (each action's failure probability), so one fault more or less (5%) is noise; the three
- * meshes are pooled, 60 faults of each kind a day.
+ * The seed family: meshes 1-3, each with two fault schedules, A = the mesh's seed and B = it
+ * plus 1000, run in both orders (A then B, B then A). So every day heals the same faults (each
+ * schedule once per mesh), and a fault's outcome on one day pairs with the same fault's on
+ * another: 120 faults of each kind per day, 1,080 in all.
  *
- * Per fault kind: healed share and median time to recover (ticks from detection to the healing
- * action) of day 1, of day 2 restored and of day 2 fresh; the day-2 figures carry their ratio to
- * day 1 (the in-run baseline). The target is the issue's: day 2 restored heals at least as well
- * as day 1 and no slower. Also false alarms per hour, the wall time of the days and the time to
- * save and restore the learnt models. The nine runs take about a minute of CPU (two and a half
- * minutes of wall time on a busy two-core machine).
+ * Which comparison answers the issue ("day 2 heals at least as well and no slower than day 1"):
+ * day 2 restored against day 1, over those same faults (only the hours of the day differ). Day 2
+ * fresh, the same faults at the same hours with nothing restored, tells what the restored
+ * learning does (and day 2 fresh against day 1 what the hours of the day do); day 2 continued
+ * tells what the restart itself loses. One fault moves a kind's share by 0.8 points (1/120), so
+ * gaps of a few points are noise: each share carries its Wilson 95% interval, and each paired
+ * difference Newcombe's 95% interval for paired proportions (method 10) with the faults day 2
+ * restored gained and lost; a gap whose interval spans 0 is not told apart from noise.
+ *
+ * Time to recover (MTTR): ticks from the fault's start to the action that healed it, so a slower
+ * detection counts too; per day its mean with a normal 95% interval and its median, and, over
+ * the faults healed on both days compared, the mean paired difference with its 95% interval.
+ *
+ * Also false alarms per hour, the wall time of a day and the time to save and restore the learnt
+ * models. The six jobs (48 simulated hours each, about three minutes of CPU in all) run in two
+ * child processes at a time on a machine with two cores or more, one at a time otherwise.
  * Run alone with `npx tsx bench/restart.bench.ts`, or through `npm run bench`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { IdSource } from '../src/knowledge/ids.ts';
-import { PGliteRagStore } from '../src/knowledge/pglite-rag-store.ts';
-import { PGliteStore } from '../src/knowledge/pglite-store.ts';
-import { createEngineParts } from '../src/run/defaults.ts';
-import type { FaultOutcome, HealingReport } from '../src/run/evaluate.ts';
-import { runHealing } from '../src/run/healing-run.ts';
-import { type RestoredLearning, restoreLearning, saveLearning } from '../src/run/learning.ts';
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { printTarget } from '../src/domain/targets.ts';
+import type { FaultOutcome } from '../src/run/evaluate.ts';
 import { runIfMain } from './report.ts';
+import { type DayOutcome, HOURS, type TwoDayJob, type TwoDays } from './restart-days.ts';
+import { median } from './timing.ts';
 import type { BenchResult } from './types.ts';
 
-const HOURS = 12;
 const MESHES = [1, 2, 3];
-const FAULTS_PER_KIND = 20;
-/** Day 2's fault seed is day 1's plus this. */
-const NEXT_DAY_SEEDS = 1000;
+/** Schedule B of a mesh is its schedule A (its seed) plus this. */
+const SECOND_SCHEDULE = 1000;
+/** The normal quantile of a two-sided 95% interval. */
+const Z95 = 1.959964;
 
-interface Day {
-  report: HealingReport;
-  seconds: number;
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const childScript = fileURLToPath(new URL('./restart-days.ts', import.meta.url));
+
+/** Both orders of each mesh's two schedules (A = the mesh's seed, B = A + 1000). */
+export function restartJobs(meshes: readonly number[]): TwoDayJob[] {
+  return meshes.flatMap((mesh) => [
+    { mesh, firstSchedule: mesh, secondSchedule: mesh + SECOND_SCHEDULE },
+    { mesh, firstSchedule: mesh + SECOND_SCHEDULE, secondSchedule: mesh },
+  ]);
 }
 
-/** One day on a store directory: restored from it when `restore`, saved to it afterwards. */
-async function day(
-  dir: string,
-  options: { seed: number; faultSeed: number; startTick: number; restore: boolean },
-): Promise<Day & { restoreSeconds: number; saveSeconds: number; restored: RestoredLearning }> {
-  const store = await PGliteStore.open(dir);
-  try {
-    const t0 = performance.now();
-    const restored = options.restore ? await restoreLearning(store) : { versions: {}, notes: [] };
-    const restoreSeconds = (performance.now() - t0) / 1000;
-    const parts = await createEngineParts({ ragStore: await PGliteRagStore.fromDatabase(store.database) });
-    const t1 = performance.now();
-    const { report, learnt } = await runHealing({
-      ...parts,
-      seed: options.seed,
-      faultSeed: options.faultSeed,
-      startTick: options.startTick,
-      hours: HOURS,
-      faultsPerKind: FAULTS_PER_KIND,
-      store,
-      ids: new IdSource(),
-      learning: restored,
-      keepLearning: true,
+/** Runs one job in a child process and reads its days from the child's stdout. */
+function runChild(job: TwoDayJob): Promise<TwoDays> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', childScript, JSON.stringify(job)], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    await parts.close();
-    const seconds = (performance.now() - t1) / 1000;
-    const t2 = performance.now();
-    await saveLearning(store, learnt!, {
-      restored,
-      dataWindow: { from: options.startTick, to: options.startTick + report.ticks },
-      metrics: { healedRate: report.overall.healedRate },
+    const out: Buffer[] = [];
+    let errors = '';
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(Buffer.concat(out).toString()) as TwoDays);
+      else reject(new Error(`restart-days ${JSON.stringify(job)} exited with ${code}: ${errors}`));
     });
-    return { report, seconds, restoreSeconds, saveSeconds: (performance.now() - t2) / 1000, restored };
-  } finally {
-    await store.close();
+  });
+}
+
+/** Every job's days, `parallel` child processes at a time (default: two, or one on one core). */
+export async function restartRuns(
+  jobs: readonly TwoDayJob[] = restartJobs(MESHES),
+  parallel = Math.min(2, availableParallelism()),
+): Promise<TwoDays[]> {
+  const results: TwoDays[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const at = next++;
+      results[at] = await runChild(jobs[at]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, worker));
+  return results;
+}
+
+/** A fault's identity across days: mesh, schedule, kind, target and start within its day. */
+function faultKey(day: DayOutcome, fault: FaultOutcome): string {
+  return `${day.mesh}/${day.schedule}/${fault.kind}/${printTarget(fault.target)}/${fault.injectedAt - day.startTick}`;
+}
+
+/** Ticks from a fault's start to the action that healed it; undefined when none did. */
+function timeToRecover(fault: FaultOutcome): number | undefined {
+  return fault.healedAt === undefined ? undefined : fault.healedAt - fault.injectedAt;
+}
+
+/** Wilson's 95% score interval of `k` successes in `n`. */
+export function wilson(k: number, n: number): [number, number] {
+  if (n === 0) return [0, 1];
+  const p = k / n;
+  const z2 = Z95 * Z95;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (Z95 / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+/**
+ * The difference of two paired shares (first minus second) with Newcombe's 95% interval for
+ * paired proportions (method 10: Wilson intervals of each share, joined by the pairs'
+ * correlation); `gained` pairs hold only in the first, `lost` only in the second.
+ */
+export function pairedDifference(pairs: ReadonlyArray<readonly [boolean, boolean]>): {
+  difference: number;
+  low: number;
+  high: number;
+  gained: number;
+  lost: number;
+} {
+  const n = pairs.length;
+  const both = pairs.filter(([x, y]) => x && y).length;
+  const gained = pairs.filter(([x, y]) => x && !y).length;
+  const lost = pairs.filter(([x, y]) => !x && y).length;
+  const neither = n - both - gained - lost;
+  if (n === 0) return { difference: 0, low: -1, high: 1, gained, lost };
+  const p1 = (both + gained) / n;
+  const p2 = (both + lost) / n;
+  const [l1, u1] = wilson(both + gained, n);
+  const [l2, u2] = wilson(both + lost, n);
+  const margins = (both + gained) * (lost + neither) * (both + lost) * (gained + neither);
+  const phi = margins > 0 ? (both * neither - gained * lost) / Math.sqrt(margins) : 0;
+  const difference = p1 - p2;
+  const low = difference - Math.sqrt((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2);
+  const high = difference + Math.sqrt((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2);
+  return { difference, low, high, gained, lost };
+}
+
+/** Mean of `xs` with a normal 95% interval. */
+function meanInterval(xs: readonly number[]): { mean: number; low: number; high: number } {
+  const n = xs.length;
+  if (n === 0) return { mean: Number.NaN, low: Number.NaN, high: Number.NaN };
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
+  const half = Z95 * Math.sqrt(variance / n);
+  return { mean, low: mean - half, high: mean + half };
+}
+
+const DAYS = {
+  first: 'day 1',
+  restored: 'day 2 restored',
+  fresh: 'day 2 fresh',
+  continued: 'day 2 continued',
+} as const;
+/** The days day 2 restored is compared with, fault by fault. */
+const AGAINST = ['first', 'fresh', 'continued'] as const;
+type DayName = keyof typeof DAYS;
+
+/** One day's faults of one kind (or all), keyed across days. */
+type Pool = Map<string, FaultOutcome>;
+
+function pools(runs: readonly TwoDays[], name: DayName, kind: string | undefined): Pool {
+  const pool: Pool = new Map();
+  for (const run of runs)
+    for (const fault of run[name].faults)
+      if (kind === undefined || fault.kind === kind) {
+        const key = faultKey(run[name], fault);
+        if (pool.has(key)) throw new Error(`two faults of ${DAYS[name]} are both ${key}`);
+        pool.set(key, fault);
+      }
+  return pool;
+}
+
+const percent = (x: number) => (x * 100).toFixed(1);
+const points = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
+const ticks = (x: number) => x.toFixed(1);
+
+/** The healed and MTTR rows of one kind (or all kinds). */
+function rows(label: string, days: Record<DayName, Pool>): BenchResult[] {
+  const keys = [...days.first.keys()];
+  for (const name of ['restored', 'fresh', 'continued'] as const)
+    if (days[name].size !== keys.length || keys.some((k) => !days[name].has(k)))
+      throw new Error(`${label}: ${DAYS[name]} did not heal the same faults as day 1`);
+  const healed = (name: DayName, key: string) => days[name].get(key)?.healedAt !== undefined;
+  const share = (name: DayName) => keys.filter((k) => healed(name, k)).length / keys.length;
+  const ttr = (name: DayName) => keys.flatMap((k) => timeToRecover(days[name].get(k)!) ?? []);
+  const results: BenchResult[] = [];
+  for (const name of Object.keys(DAYS) as DayName[]) {
+    const k = keys.filter((key) => healed(name, key)).length;
+    const [low, high] = wilson(k, keys.length);
+    results.push({
+      name: `${label}: healed, ${DAYS[name]}`,
+      value: share(name),
+      unit: `share (${k}/${keys.length}; 95% ${percent(low)}-${percent(high)}%)`,
+      ...(name === 'first' ? {} : { baseline: 'day 1', ratio: share(name) / share('first') }),
+      ...(name === 'restored' ? { target: '>= day 1', met: share('restored') >= share('first') } : {}),
+    });
   }
+  for (const against of AGAINST) {
+    const d = pairedDifference(keys.map((k) => [healed('restored', k), healed(against, k)] as const));
+    results.push({
+      name: `${label}: healed, day 2 restored - ${DAYS[against]} (same faults)`,
+      value: d.difference * 100,
+      unit: `points (95% ${points(d.low)} to ${points(d.high)}; +${d.gained} -${d.lost} faults)`,
+    });
+  }
+  const mean = (name: DayName) => meanInterval(ttr(name)).mean;
+  for (const name of Object.keys(DAYS) as DayName[]) {
+    const times = ttr(name);
+    const m = meanInterval(times);
+    results.push({
+      name: `${label}: MTTR, ${DAYS[name]}`,
+      value: m.mean,
+      unit: `ticks mean (95% ${ticks(m.low)}-${ticks(m.high)}; median ${times.length ? median(times) : Number.NaN}; ${times.length} healed)`,
+      ...(name === 'first' ? {} : { baseline: 'day 1', ratio: m.mean / mean('first') }),
+      ...(name === 'restored' ? { target: '<= day 1', met: !(mean('restored') > mean('first')) } : {}),
+    });
+  }
+  for (const against of AGAINST) {
+    const differences = keys.flatMap((k) => {
+      const a = timeToRecover(days.restored.get(k)!);
+      const b = timeToRecover(days[against].get(k)!);
+      return a === undefined || b === undefined ? [] : [a - b];
+    });
+    const d = meanInterval(differences);
+    results.push({
+      name: `${label}: MTTR, day 2 restored - ${DAYS[against]} (faults healed on both)`,
+      value: d.mean,
+      unit: `ticks (95% ${ticks(d.low)} to ${ticks(d.high)}; ${differences.length} faults)`,
+    });
+  }
+  return results;
 }
 
-/** Healed share and median time to recover of some faults (pooled over runs). */
-interface Figures {
-  healed: number;
-  mttr: number | null;
-}
-
-function figures(faults: readonly FaultOutcome[]): Figures {
-  const ttr = faults.flatMap((f) =>
-    f.healedAt !== undefined && f.detectedAt !== undefined ? [f.healedAt - f.detectedAt] : [],
-  );
-  const healed = faults.filter((f) => f.healedAt !== undefined).length;
-  return { healed: faults.length ? healed / faults.length : Number.NaN, mttr: median(ttr) };
-}
-
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** Healed share and MTTR of one kind (or all) on each day, day 2 against day 1. */
-function rows(label: string, first: Figures, restored: Figures, fresh: Figures): BenchResult[] {
-  const mttr = (f: Figures) => f.mttr ?? Number.NaN;
-  const ratio = (value: number, baseline: number) => (baseline > 0 ? value / baseline : Number.NaN);
-  return [
-    { name: `${label}: healed, day 1`, value: first.healed, unit: 'share' },
+/** The figures of some two-day runs: per kind and over all kinds, false alarms, wall times. */
+export function summariseRestartRuns(runs: readonly TwoDays[]): BenchResult[] {
+  const kinds = [...new Set(runs.flatMap((r) => r.first.faults.map((f) => f.kind)))].sort();
+  const perKind = runs.reduce((sum, r) => sum + r.first.faults.length, 0) / kinds.length;
+  const results: BenchResult[] = [
     {
-      name: `${label}: healed, day 2 restored`,
-      value: restored.healed,
-      unit: 'share',
-      baseline: 'day 1',
-      ratio: ratio(restored.healed, first.healed),
-      target: '>= day 1',
-      met: restored.healed >= first.healed,
-    },
-    {
-      name: `${label}: healed, day 2 fresh`,
-      value: fresh.healed,
-      unit: 'share',
-      baseline: 'day 1',
-      ratio: ratio(fresh.healed, first.healed),
-    },
-    { name: `${label}: MTTR, day 1`, value: mttr(first), unit: 'ticks' },
-    {
-      name: `${label}: MTTR, day 2 restored`,
-      value: mttr(restored),
-      unit: 'ticks',
-      baseline: 'day 1',
-      ratio: ratio(mttr(restored), mttr(first)),
-      target: '<= day 1',
-      // A kind healed on neither day has no MTTR to compare; one healed only on day 1 is slower.
-      met: first.mttr === null || (restored.mttr !== null && restored.mttr <= first.mttr),
-    },
-    {
-      name: `${label}: MTTR, day 2 fresh`,
-      value: mttr(fresh),
-      unit: 'ticks',
-      baseline: 'day 1',
-      ratio: ratio(mttr(fresh), mttr(first)),
+      name: 'faults of each kind per day (same faults every day; one fault moves a share by 1/n)',
+      value: perKind,
+      unit: 'faults',
     },
   ];
-}
-
-/** The two-day runs, pooled per kind and over all kinds, with the days' wall times. */
-export async function runRestartBench(): Promise<BenchResult[]> {
-  const root = await mkdtemp(join(tmpdir(), 'x0tta-restart-bench-'));
-  const days = { first: [] as Day[], restored: [] as Day[], fresh: [] as Day[] };
-  let save = 0;
-  let restore = 0;
-  try {
-    for (const seed of MESHES) {
-      const store = join(root, `mesh-${seed}`);
-      const nextDay = { seed, faultSeed: seed + NEXT_DAY_SEEDS, startTick: HOURS * 3600 };
-      const first = await day(store, { seed, faultSeed: seed, startTick: 0, restore: false });
-      const restored = await day(store, { ...nextDay, restore: true });
-      const { notes, versions } = restored.restored;
-      if (notes.length > 0 || Object.keys(versions).length !== 4)
-        throw new Error(`mesh ${seed}: day 2 did not restore all four models: ${notes.join('; ')}`);
-      days.first.push(first);
-      days.restored.push(restored);
-      days.fresh.push(await day(join(root, `empty-${seed}`), { ...nextDay, restore: false }));
-      save += first.saveSeconds;
-      restore += restored.restoreSeconds;
-    }
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
-  const pooled = (runs: Day[], kind?: string) =>
-    figures(runs.flatMap((d) => d.report.faults.filter((f) => kind === undefined || f.kind === kind)));
-  const results: BenchResult[] = [];
-  const kinds = [...new Set(days.first.flatMap((d) => Object.keys(d.report.byKind)))].sort();
   for (const kind of [...kinds, undefined])
     results.push(
-      ...rows(
-        kind ?? 'all kinds',
-        pooled(days.first, kind),
-        pooled(days.restored, kind),
-        pooled(days.fresh, kind),
-      ),
+      ...rows(kind ?? 'all kinds', {
+        first: pools(runs, 'first', kind),
+        restored: pools(runs, 'restored', kind),
+        fresh: pools(runs, 'fresh', kind),
+        continued: pools(runs, 'continued', kind),
+      }),
     );
-  const perHour = (runs: Day[]) =>
-    runs.reduce((sum, d) => sum + d.report.overall.falseAlarms, 0) / (runs.length * HOURS);
-  const seconds = (runs: Day[]) => runs.reduce((sum, d) => sum + d.seconds, 0) / runs.length;
-  results.push(
-    { name: 'false alarms, day 1', value: perHour(days.first), unit: 'per hour' },
-    {
-      name: 'false alarms, day 2 restored',
-      value: perHour(days.restored),
+  const perHour = (name: DayName) =>
+    runs.reduce((sum, r) => sum + r[name].falseAlarms, 0) / (runs.length * HOURS);
+  const seconds = (name: DayName) => runs.reduce((sum, r) => sum + r[name].seconds, 0) / runs.length;
+  const average = (xs: number[]) => (xs.reduce((a, b) => a + b, 0) / xs.length) * 1000;
+  for (const name of Object.keys(DAYS) as DayName[])
+    results.push({
+      name: `false alarms, ${DAYS[name]}`,
+      value: perHour(name),
       unit: 'per hour',
-      baseline: 'day 1',
-      ratio: perHour(days.first) > 0 ? perHour(days.restored) / perHour(days.first) : Number.NaN,
+      ...(name === 'first' ? {} : { baseline: 'day 1', ratio: perHour(name) / perHour('first') }),
+    });
+  for (const name of Object.keys(DAYS) as DayName[])
+    results.push({ name: `wall time of a day (${HOURS} h), ${DAYS[name]}`, value: seconds(name), unit: 's' });
+  results.push(
+    {
+      name: 'save of the learnt models (end of day 1)',
+      value: average(runs.map((r) => r.saveSeconds)),
+      unit: 'ms',
     },
-    { name: 'false alarms, day 2 fresh', value: perHour(days.fresh), unit: 'per hour' },
-    { name: `wall time of a day (${HOURS} h), day 1`, value: seconds(days.first), unit: 's' },
-    { name: `wall time of a day (${HOURS} h), day 2 restored`, value: seconds(days.restored), unit: 's' },
-    { name: `wall time of a day (${HOURS} h), day 2 fresh`, value: seconds(days.fresh), unit: 's' },
-    { name: 'save of the learnt models (end of day 1)', value: (save / MESHES.length) * 1000, unit: 'ms' },
     {
       name: 'restore of the learnt models (start of day 2)',
-      value: (restore / MESHES.length) * 1000,
+      value: average(runs.map((r) => r.restoreSeconds)),
       unit: 'ms',
     },
   );
   return results;
+}
+
+/** The two-day runs of the seed family, summarised. */
+export async function runRestartBench(): Promise<BenchResult[]> {
+  return summariseRestartRuns(await restartRuns());
 }
 
 await runIfMain(import.meta.url, runRestartBench);
