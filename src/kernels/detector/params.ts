@@ -178,6 +178,15 @@ export interface DetectorParams {
  *   Not shipped: the cross-validated score does not improve, and nearly all of the jittered gain
  *   is one file (exchange-4_cpm_results, two windows 125 rows apart: +0.39-0.58 raw). With the
  *   growing memory above: 78.79 / 77.41 / 76.38, jittered +0.43 / +1.21 / +0.40.
+ * - A quiet period whose length ramps with the surprise, refractory * clamp((surprise - (1 - w)
+ *   alarmLevel) / (2 w alarmLevel), 0, 1), instead of all or nothing at alarmLevel: w 0.1 / 0.2
+ *   / 0.35: 79.74 / 76.82 / 77.86, 78.42 / 75.51 / 76.36, 76.11 / 74.33 / 73.71; jittered -0.59
+ *   / -0.23 / -0.97, -0.96 / -1.13 / -1.55, -1.80 / -2.15 / -2.86.
+ * - The whole detector on deseasonalised input, x minus lambda times its half-hour slot's running
+ *   mean less the level (each slot learning at 0.1 or 0.3 per day, lambda = 1 - residual / total
+ *   mean square, from two days on; all causal): 0.1: 77.47 / 76.00 / 75.69, jittered +0.07 /
+ *   +0.07 / -0.22; 0.3: 78.32 / 76.88 / 76.60, jittered -0.56 / -1.14 / -0.77; lambda 0 or 1
+ *   (cut at 0.5): 78.10 / 76.78 / 76.41, jittered -0.45 / -0.30 / -0.60.
  * - Prototypes created at a fixed vigilance 0.11 while the gate's vigilance is jittered alone:
  *   jittered -2.21 / -2.29 / -2.89: the gate and the memory's resolution have to move together.
  * - The gate on the pattern's calibrated tail probability (p <= 0.003 / 0.01 / 0.03) instead of
