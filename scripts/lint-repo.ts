@@ -189,10 +189,16 @@ export const REPOSITORY_CHECKS: readonly RepositoryCheck[] = [
       const found: string[] = [];
       for (const file of await shipped(tree)) {
         const lines = file.text.split('\n');
+        // An overloaded function's implementation follows its documented overloads.
+        const overloads = new Set(
+          [...file.text.matchAll(/^export (?:async )?function (\w+)\([^{]*?\):[^{;]*;$/gms)].map((m) => m[1]),
+        );
         lines.forEach((line, i) => {
+          const name = /^export (?:async )?function (\w+)/.exec(line)?.[1];
           if (
             /^export (async )?(function|class|abstract class)\b/.test(line) &&
-            !lines[i - 1]?.trim().endsWith('*/')
+            !lines[i - 1]?.trim().endsWith('*/') &&
+            !(name && overloads.has(name))
           )
             found.push(`${file.path}:${i + 1}: ${line.trim().slice(0, 80)}`);
         });
