@@ -18,7 +18,10 @@
  * alone show a busy node, not a failing one, and throughput that falls alone a quieter one
  * (demand metrics): a node is anomalous only once some other metric of
  * it (loss, latency, errors, memory...) is too, or a load metric is far beyond any busy day
- * (`LOAD_ALONE` times the normal width), and then all of its anomalous series count.
+ * (`LOAD_ALONE` times the normal width), and then all of its anomalous series count. A busy day
+ * is judged over a long memory too (`LONG_ALPHA`): a fault elsewhere that holds a node's traffic
+ * back for a while (a partition, a crash upstream) teaches its normal range the quiet, and when
+ * the traffic comes back its load is back where it was before, which is no symptom.
  *
  * The analyzer holds the open incidents (one map, see IncidentTracker) and takes them through
  * their analysis: `confirm` once they have shown enough evidence (their series' baselines are
@@ -95,6 +98,11 @@ const SUSPECT_ALPHA = 0.0005;
 const LOAD_ALONE = 4;
 /** Smoothing while a node is held down after a fix: its range moves to the new normal within the hold. */
 const HOLD_ALPHA = 0.2;
+/**
+ * Smoothing of the long-memory range (about 2,000 samples, longer than most faults), learnt from
+ * the same samples as the normal range: what load was before a fault elsewhere held it back.
+ */
+const LONG_ALPHA = 0.0005;
 
 /** Each series' learnt normal level, its mean absolute deviation, and the samples it learnt from. */
 export interface NormalRanges {
@@ -104,6 +112,10 @@ export interface NormalRanges {
   spread: number[];
   /** Samples learnt from per series (the gate is open until NORMAL_WARMUP of them). */
   count: number[];
+  /** Long-memory level per series (see LONG_ALPHA); when absent on restore, the normal level. */
+  longLevel?: number[];
+  /** Long-memory mean absolute deviation per series; when absent on restore, the normal spread. */
+  longSpread?: number[];
 }
 
 /**
@@ -163,6 +175,9 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
   readonly #normalLevel: Float64Array;
   readonly #normalSpread: Float64Array;
   readonly #normalCount: Uint32Array;
+  /** The long-memory range (see LONG_ALPHA): demand metrics alone are a symptom only outside it too. */
+  readonly #longLevel: Float64Array;
+  readonly #longSpread: Float64Array;
   /** 1 while a series is anomalous (between its start and its return inside the exit range). */
   readonly #active: Uint8Array;
   /** Last tick a series' detector alarmed. */
@@ -202,6 +217,8 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
     this.#normalLevel = new Float64Array(graph.size * metrics.length);
     this.#normalSpread = new Float64Array(graph.size * metrics.length);
     this.#normalCount = new Uint32Array(graph.size * metrics.length);
+    this.#longLevel = new Float64Array(graph.size * metrics.length);
+    this.#longSpread = new Float64Array(graph.size * metrics.length);
     this.#active = new Uint8Array(graph.size * metrics.length);
     this.#alarmedAt = new Float64Array(graph.size * metrics.length).fill(-Infinity);
     this.#involved = new Uint8Array(graph.size);
@@ -371,7 +388,11 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
         const score = this.#active[s] ? Math.max(scores[s], 1 - enter / (deviation + enter)) : 0;
         this.#metricScores[s] = score;
         if (score > peak) peak = score;
-        if (score > 0 && (!this.#demand[j] || deviation > LOAD_ALONE * enter)) symptom = true;
+        if (
+          score > 0 &&
+          (!this.#demand[j] || (deviation > LOAD_ALONE * enter && this.#pastLong(s, j, x, enter)))
+        )
+          symptom = true;
       }
       if (!symptom) peak = 0;
       if (reported) {
@@ -403,6 +424,12 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
   #deviation(s: number, x: number): number {
     if (this.#normalCount[s] < NORMAL_WARMUP) return Infinity;
     return Math.abs(x - this.#normalLevel[s]) / Math.max(this.#normalSpread[s], 1e-9);
+  }
+
+  /** Whether x is outside series s's long-memory range by more than `width`, in metric j's harmful direction. */
+  #pastLong(s: number, j: number, x: number, width: number): boolean {
+    const delta = x - this.#longLevel[s];
+    return this.#harmful(j, delta) && Math.abs(delta) > width * Math.max(this.#longSpread[s], 1e-9);
   }
 
   /**
@@ -439,6 +466,10 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
     const deviation = Math.abs(x - this.#normalLevel[s]);
     this.#normalLevel[s] += alpha * (x - this.#normalLevel[s]);
     this.#normalSpread[s] += alpha * (deviation - this.#normalSpread[s]);
+    const long = Math.max(LONG_ALPHA, 1 / n);
+    const longDeviation = Math.abs(x - this.#longLevel[s]);
+    this.#longLevel[s] += long * (x - this.#longLevel[s]);
+    this.#longSpread[s] += long * (longDeviation - this.#longSpread[s]);
   }
 
   /**
@@ -450,6 +481,8 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
       level: Array.from(this.#normalLevel),
       spread: Array.from(this.#normalSpread),
       count: Array.from(this.#normalCount),
+      longLevel: Array.from(this.#longLevel),
+      longSpread: Array.from(this.#longSpread),
     };
   }
 
@@ -460,16 +493,19 @@ export class Analyzer<T extends TrackedIncident = TrackedIncident> {
    */
   restoreNormalRanges(ranges: NormalRanges): void {
     const series = this.#normalLevel.length;
-    for (const key of ['level', 'spread', 'count'] as const) {
+    for (const key of ['level', 'spread', 'count', 'longLevel', 'longSpread'] as const) {
       const values = ranges?.[key];
+      if (values === undefined && (key === 'longLevel' || key === 'longSpread')) continue;
       if (!Array.isArray(values) || values.length !== series)
         throw new DimensionError(`ranges.${key}`, `expected ${series} numbers (one per series)`);
-      if (!values.every((v) => Number.isFinite(v) && (key === 'level' || v >= 0)))
+      if (!values.every((v) => Number.isFinite(v) && (key === 'level' || key === 'longLevel' || v >= 0)))
         throw new ArgumentError(`ranges.${key}`, 'expected finite numbers (spreads and counts >= 0)');
     }
     this.#normalLevel.set(ranges.level);
     this.#normalSpread.set(ranges.spread);
     this.#normalCount.set(ranges.count.map((c) => Math.min(Math.floor(c), 0xffffffff)));
+    this.#longLevel.set(ranges.longLevel ?? ranges.level);
+    this.#longSpread.set(ranges.longSpread ?? ranges.spread);
   }
 
   /**

@@ -133,6 +133,40 @@ describe('Analyzer', () => {
     expect(hurt.every((nodes) => nodes.has('n4'))).toBe(true);
   });
 
+  it('does not flag load that comes back to where it was before a fault elsewhere held it back, but does a surge', () => {
+    const cpu = series(4, 'cpu');
+    // An hour of normal load, then ten minutes held back (its traffic stranded by a partition
+    // nearby): the normal range learns the quiet, the long memory still knows the old load.
+    const history = (a: Analyzer) =>
+      feed(
+        a,
+        0,
+        4200,
+        (t, s) => (s === cpu && t >= 3600 ? 20 * (1 + 0.02 * Math.sin(t)) : undefined),
+        () => false,
+      );
+    const back = analyzer();
+    history(back);
+    const returned = feed(
+      back,
+      4200,
+      4215,
+      (t, s) => (s === cpu ? normal(t, s) : undefined),
+      (t, s) => s === cpu && t === 4200,
+    );
+    expect(returned.every((nodes) => nodes.size === 0)).toBe(true);
+    const surged = analyzer();
+    history(surged);
+    const surge = feed(
+      surged,
+      4200,
+      4215,
+      (_t, s) => (s === cpu ? 98 : undefined),
+      (t, s) => s === cpu && t === 4200,
+    );
+    expect(surge.every((nodes) => nodes.has('n4'))).toBe(true);
+  });
+
   it('does not flag a node whose traffic merely falls, when throughput is a demand metric', () => {
     const a = analyzer(graph, { demandMetrics: ['throughput'] });
     feed(
