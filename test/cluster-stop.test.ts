@@ -44,6 +44,7 @@ describe('an engine stopped with its NATS server gone', () => {
       audit: { entries: expect.any(Number) },
     });
     const verified = await runAudit(['verify', store, '--trust-embedded']);
-    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.code, verified.err.join('\n')).toBe(0);
+    expect([...verified.out, ...verified.err].join('\n')).not.toMatch(/unsealed/);
   });
 });
