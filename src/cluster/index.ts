@@ -6,9 +6,10 @@
  * an engine that dies lets its leases lapse and the others take its regions over from the last
  * acknowledged message. Actions go out over request-reply with one owner per target
  * (nats-executor.ts). A simulated mesh can stand on the other side (publisher.ts, `sim
- * --publish`). The modules take a NatsConnection from the caller, so the transport (TCP on
- * Node, Deno and Bun, WebSocket in a browser) is the caller's choice: nothing here imports a
- * transport or a `node:` builtin, and `x0tta6bl4/cluster` runs on all four runtimes.
+ * --publish`), or a real one behind the HTTP gateway (gateway.ts, `serve --publish`). The
+ * modules take a NatsConnection from the caller, so the transport (TCP on Node, Deno and Bun,
+ * WebSocket in a browser) is the caller's choice: nothing here imports a transport or a `node:`
+ * builtin, and `x0tta6bl4/cluster` runs on all four runtimes.
  */
 // The NATS clients' types this API takes and exposes, so its users and its documentation see them.
 export type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
@@ -41,6 +42,7 @@ export {
   type SimPublisherOptions,
 } from './publisher.ts';
 export { CheckpointFencedError, checkpointKey, CheckpointWriter } from './checkpoints.ts';
+export { type GatewayStats, NatsGateway, type NatsGatewayOptions } from './gateway.ts';
 export {
   type ClusterModels,
   DEFAULT_REGISTER_TICKS,
