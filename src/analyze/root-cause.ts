@@ -22,7 +22,10 @@
  *   a node whose callees are all healthy keeps its own blame.
  * A metric far off its normal counts as moved even when its detector has not (or no longer)
  * alarmed. Routes come from the graph's routing table (or, without one, from hops to the gateways).
- * Earlier onset breaks near-ties. Scores become confidences with a softmax.
+ * Earlier onset breaks near-ties. A node or link that none of these cues points at (a node whose
+ * only symptom is the quality of its links, a link between two merely busy nodes) is no candidate:
+ * its onset alone is no evidence, and as the only candidate it would take all the confidence.
+ * Scores become confidences with a softmax.
  */
 import { linkTarget, nodeTarget, printTarget } from '../domain/targets.ts';
 import type { CauseCandidate } from '../knowledge/records.ts';
@@ -95,13 +98,15 @@ export function rankRootCauses(
     const e = incident.nodes.get(node);
     const victim =
       view.overloadVictim(node) || view.corruptionWitness(node, blame.nodes) || calls.victims.has(node);
-    const score =
+    const evidence =
       (victim ? VICTIM : 1) *
         (WEIGHTS.own * (view.ownBreadth(node) / widest) +
           WEIGHTS.blame * share(blame.nodes.get(node)?.weight)) +
       WEIGHTS.blame * callShare(node) +
-      WEIGHTS.silent * (view.silent(node) ? 1 : 0) +
-      early(e?.onset ?? blame.nodes.get(node)?.onset ?? calls.nodes.get(node)?.onset ?? first);
+      WEIGHTS.silent * (view.silent(node) ? 1 : 0);
+    if (evidence === 0) continue;
+    const score =
+      evidence + early(e?.onset ?? blame.nodes.get(node)?.onset ?? calls.nodes.get(node)?.onset ?? first);
     raw.push({ target: nodeTarget(graph.nodeIds[node]), score });
   }
 
@@ -120,11 +125,12 @@ export function rankRootCauses(
     if (view.silent(a) || view.silent(b)) continue;
     const weakEnds = (view.weakLinks(a) ? 1 : 0) + (view.weakLinks(b) ? 1 : 0);
     const onset = Math.min(...[a, b].map((n) => incident.nodes.get(n)?.onset ?? Infinity));
-    const score =
+    const evidence =
       WEIGHTS.link * (weakEnds / 2) +
       WEIGHTS.blame * share(blame.links.get(link)) +
-      (cut.has(link) ? WEIGHTS.cut : 0) +
-      early(onset);
+      (cut.has(link) ? WEIGHTS.cut : 0);
+    if (evidence === 0) continue;
+    const score = evidence + early(onset);
     raw.push({
       target: linkTarget(graph.nodeIds[a], graph.nodeIds[b]),
       score,

@@ -351,6 +351,19 @@ describe('rankRootCauses', () => {
     expect(top({ n2: { metrics: ['loss'] }, n4: { metrics: ['loss'] } }).target).toEqual({ node: 'n5' });
   });
 
+  it('names no cause that no evidence points at: a node whose only symptom is the quality of its links', () => {
+    // n4's link quality fell, but none of its own metrics moved, no neighbour's link weakened with
+    // it and no loss points at it: which of its four links it is, nothing says, and not the node.
+    expect(rankRootCauses(incident({ n4: { metrics: ['linkQuality'] } }), grid, options)).toEqual([]);
+    // A link between two merely busy nodes is no suspect either; the busy nodes are.
+    const busy = rankRootCauses(
+      incident({ n1: { metrics: ['cpu'] }, n2: { metrics: ['cpu'] } }),
+      grid,
+      options,
+    );
+    expect(busy.map((c) => printTarget(c.target)).sort()).toEqual(['n1', 'n2']);
+  });
+
   it('blames the source of a surge, not the node it overloads upstream', () => {
     const surge = top({
       n1: { metrics: ['cpu', 'queue'], onset: 0 },
