@@ -18,7 +18,6 @@
  */
 import { hostname } from 'node:os';
 import process from 'node:process';
-import { connect } from '@nats-io/transport-node';
 import { ClusterEngine } from '../cluster/engine.ts';
 import { checkEngineId } from '../cluster/subjects.ts';
 import { X0ttaError } from '../errors.ts';
@@ -26,6 +25,7 @@ import { IdSource } from '../knowledge/ids.ts';
 import { type EngineConfig, parseEngineConfig } from '../serve/config.ts';
 import { UsageError } from './args.ts';
 import { readJsonInput } from './input.ts';
+import { connectNats } from './nats-connect.ts';
 import { asUsage } from './recording.ts';
 import { RunSession, type RunSessionOptions } from './run-session.ts';
 
@@ -62,13 +62,8 @@ export async function serveOverNats(options: ServeOverNatsOptions): Promise<numb
   } catch (error) {
     throw new UsageError('--engine-id', (error as Error).message);
   }
-  let connection: Awaited<ReturnType<typeof connect>>;
-  try {
-    connection = await connect({ servers: options.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
-  } catch (error) {
-    notice(`cannot reach ${options.url}: ${(error as Error).message}`);
-    return 1;
-  }
+  const connection = await connectNats(options.url, notice);
+  if (!connection) return 1;
   let stopped: (signal: NodeJS.Signals) => void = () => {};
   const signal = new Promise<NodeJS.Signals>((resolve) => (stopped = resolve));
   process.once('SIGINT', stopped);

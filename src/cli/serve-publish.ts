@@ -8,17 +8,17 @@
  * SIGTERM or SIGINT: stop accepting, finish the requests in flight, publish every accepted sample,
  * then print the final figures as one JSON line ({"stopped", "stats"}) and exit 0.
  */
-import { connect } from '@nats-io/transport-node';
 import { NatsGateway } from '../cluster/gateway.ts';
 import { X0ttaError } from '../errors.ts';
 import { type EngineConfig, parseEngineConfig } from '../serve/config.ts';
 import { buildExecutor } from '../serve/engine.ts';
 import { createHandler } from '../serve/handler.ts';
 import { type Listener, ListenError, listen, type TlsOptions } from '../serve/listen.ts';
-import { Scraper } from '../serve/scrape.ts';
 import { parseTopology, type Topology } from '../serve/topology.ts';
 import { readJsonInput } from './input.ts';
+import { connectNats } from './nats-connect.ts';
 import { asUsage } from './recording.ts';
+import { startScraper } from './scraping.ts';
 
 /** Options of {@link servePublishing}. */
 export interface ServePublishingOptions {
@@ -58,13 +58,8 @@ export async function servePublishing(options: ServePublishingOptions): Promise<
   const notice = (line: string) => console.error(`serve: ${line}`);
   const config = await readConfig(options.configFile);
   const topology = await readTopology(options.topologyFile);
-  let connection: Awaited<ReturnType<typeof connect>>;
-  try {
-    connection = await connect({ servers: options.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
-  } catch (error) {
-    notice(`cannot reach ${options.url}: ${(error as Error).message}`);
-    return 1;
-  }
+  const connection = await connectNats(options.url, notice);
+  if (!connection) return 1;
   try {
     // The plan-only executor checks targets against the mesh, known once the layout is.
     const nodes = new Set<string>();
@@ -110,23 +105,7 @@ export async function servePublishing(options: ServePublishingOptions): Promise<
       }
       throw error;
     }
-    const scraper = config.scrape
-      ? new Scraper({
-          targets: config.scrape.targets,
-          intervalSeconds: config.scrape.intervalSeconds,
-          nodeLabel: config.scrape.nodeLabel,
-          maxBodyBytes: config.limits.maxBodyBytes,
-          onSamples(parsed) {
-            for (const refusal of parsed.refused) running.refuse(refusal.reason, 1);
-            // Refusals and publish failures are counted by the gateway; the next scrape brings fresh values.
-            void running.submit(parsed.samples);
-          },
-          onError(target, error) {
-            notice(`scrape ${target.url}: ${(error as Error)?.message ?? String(error)}`);
-          },
-        })
-      : undefined;
-    scraper?.start();
+    const scraper = startScraper(config, running, notice);
 
     console.log(`listening on ${listener.url}`);
     notice(

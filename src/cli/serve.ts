@@ -32,7 +32,6 @@ import {
   type TlsOptions,
 } from '../serve/listen.ts';
 import type { SealedIntakeOptions } from '../serve/sealed-intake.ts';
-import { Scraper } from '../serve/scrape.ts';
 import {
   type OptionValues,
   UsageError,
@@ -45,6 +44,7 @@ import {
 import { readInput, readJsonInput } from './input.ts';
 import { readEngineFiles } from './recording.ts';
 import { RUN_SESSION_OPTIONS, RunSession, sessionOptionsFrom } from './run-session.ts';
+import { startScraper } from './scraping.ts';
 import {
   auditedShadow,
   SHADOW_DETAILS,
@@ -359,23 +359,7 @@ async function serveUntil(
   }
   const running = engine;
 
-  const scraper = config.scrape
-    ? new Scraper({
-        targets: config.scrape.targets,
-        intervalSeconds: config.scrape.intervalSeconds,
-        nodeLabel: config.scrape.nodeLabel,
-        maxBodyBytes: config.limits.maxBodyBytes,
-        onSamples(parsed) {
-          for (const refusal of parsed.refused) running.refuse(refusal.reason, 1);
-          // A refusal (a full queue) is counted by the engine; the next scrape brings fresh values.
-          running.submit(parsed.samples);
-        },
-        onError(target, error) {
-          notice(`scrape ${target.url}: ${(error as Error)?.message ?? String(error)}`);
-        },
-      })
-    : undefined;
-  scraper?.start();
+  const scraper = startScraper(config, running, notice);
 
   console.log(`listening on ${listener.url}`);
   notice(

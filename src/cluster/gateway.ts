@@ -34,12 +34,13 @@ import type { IncidentRecord } from '../knowledge/records.ts';
 import { type LoopEvent, LoopEvents } from '../loop/events.ts';
 import type { ColumnarBatch, IndexedRows, Sample } from '../monitor/ingest.ts';
 import { type AssembledRows, IndexedTickAssembler, TickClock } from '../monitor/ticks.ts';
-import { SeriesAdmission } from '../serve/admission.ts';
 import type { EngineConfig } from '../serve/config.ts';
 import type { EngineHealth, SubmitResult } from '../serve/engine.ts';
 import type { TelemetryIntake } from '../serve/handler.ts';
+import { IntakeGuard } from '../serve/intake-guard.ts';
 import { escapeLabel } from '../serve/metrics.ts';
 import type { Peer } from '../serve/peer.ts';
+import { eventInSeconds, incidentInSeconds } from '../serve/telemetry-seconds.ts';
 import type { Topology } from '../serve/topology.ts';
 import type { ClusterLayout } from './layout.ts';
 import { type ActionAnswer, answerActions, ensureStreams, openBuckets, settleLayout } from './streams.ts';
@@ -129,8 +130,7 @@ export class NatsGateway implements TelemetryIntake {
   readonly loop: { readonly events: LoopEvents } = { events: new LoopEvents() };
   readonly #js: JetStreamClient;
   readonly #executor: Executor;
-  readonly #admission: SeriesAdmission;
-  readonly #nodeIndex: ReadonlyMap<string, number>;
+  readonly #guard: IntakeGuard;
   readonly #metricNames: readonly string[];
   readonly #assembler: IndexedTickAssembler;
   readonly #tickTime: TickClock;
@@ -138,7 +138,6 @@ export class NatsGateway implements TelemetryIntake {
   readonly #publishTimeoutMs: number;
   readonly #notice: (line: string) => void;
   readonly #waiters = new Map<number, BucketWaiter>();
-  readonly #refused = new Map<string, number>();
   readonly #actions = new Map<string, number>();
   readonly #open = new Map<string, IncidentRecord>();
   readonly #subscriptions: Subscription[];
@@ -166,8 +165,18 @@ export class NatsGateway implements TelemetryIntake {
     this.nodes = layout.topology.nodes.map((n) => n.id);
     this.#js = jetstream(connection);
     this.#executor = options.executor;
-    this.#admission = new SeriesAdmission(this.nodes, config.metrics);
-    this.#nodeIndex = new Map(this.nodes.map((node, i) => [node, i]));
+    this.#guard = new IntakeGuard({
+      nodes: this.nodes,
+      metrics: config.metrics,
+      limit: config.limits.queueSamples,
+      wording: {
+        draining: 'the gateway is shutting down',
+        tooLarge: (samples, limit) =>
+          `${samples} samples in one submission; the gateway holds ${limit} (send smaller batches)`,
+        full: (waiting, limit) => `${waiting} of ${limit} samples wait to be published`,
+        retryAfterSeconds: () => 1,
+      },
+    });
     this.#metricNames = config.metrics.map((m) => m.name);
     this.#assembler = new IndexedTickAssembler({
       interval: config.tickSeconds,
@@ -215,31 +224,11 @@ export class NatsGateway implements TelemetryIntake {
    * 'unavailable' when it did not in time.
    */
   submit(samples: readonly Sample[], peer?: Peer): Promise<SubmitResult> {
-    if (!Array.isArray(samples)) throw new ArgumentError('samples', 'expected an array of samples');
-    const identity = peer?.identity;
-    if (identity && !identity.collector) {
-      const other = samples.find((s) => s?.source !== identity.node);
-      if (other) {
-        this.refuse('forbidden-source', samples.length);
-        return Promise.resolve({
-          accepted: false,
-          reason: 'forbidden-source',
-          detail: `${identity.node} may only send samples for itself, not for ${String(other?.source)}`,
-        });
-      }
-    }
-    let rows = samples;
-    if (!samples.every(isSampleShape)) {
-      rows = samples.filter(isSampleShape);
-      this.refuse('malformed', samples.length - rows.length);
-    }
-    const { admitted, refused } = this.#admission.admit(rows);
-    return this.#publishRows(admitted).then((result) => {
-      if (!result.accepted || refused.length === 0) return result;
-      for (const r of refused)
-        this.refuse(r.reason === 'out-of-range' ? 'out-of-range' : 'unknown-series', r.samples);
-      return { ...result, refusedSeries: refused };
-    });
+    const check = this.#guard.checkSamples(samples, peer);
+    if ('accepted' in check) return Promise.resolve(check);
+    return this.#publishRows(check.admitted).then((result) =>
+      this.#guard.withRefusedSeries(result, check.refused),
+    );
   }
 
   /**
@@ -248,28 +237,9 @@ export class NatsGateway implements TelemetryIntake {
    * entries. Throws an ArgumentError for something that is not a ColumnarBatch.
    */
   submitBatch(batch: ColumnarBatch, peer?: Peer): Promise<SubmitResult> {
-    if (!batch || typeof batch !== 'object' || typeof batch.columns !== 'object' || batch.columns === null)
-      throw new ArgumentError('batch', 'expected a ColumnarBatch');
+    const check = this.#guard.checkBatch(batch, peer);
+    if (typeof check !== 'number') return Promise.resolve(check);
     const width = batch.sources?.length ?? this.nodes.length;
-    const size = width * Object.keys(batch.columns).length;
-    const identity = peer?.identity;
-    if (identity && !identity.collector) {
-      const own = this.#nodeIndex.get(identity.node);
-      const sources = batch.sources;
-      const foreign = sources ? sources.some((s) => s !== own) : !(this.nodes.length === 1 && own === 0);
-      if (foreign) {
-        this.refuse('forbidden-source', size);
-        return Promise.resolve({
-          accepted: false,
-          reason: 'forbidden-source',
-          detail: `${identity.node} may only send its own node's values (a batch with sources = [its index])`,
-        });
-      }
-    }
-    if (typeof batch.ts !== 'number' || !Number.isFinite(batch.ts)) {
-      this.refuse('bad-timestamp', Math.max(1, size));
-      return Promise.resolve({ accepted: true, samples: 0 });
-    }
     const samples: Sample[] = [];
     let unknown = 0;
     for (const [metric, column] of Object.entries(batch.columns))
@@ -285,11 +255,7 @@ export class NatsGateway implements TelemetryIntake {
 
   /** Counts `count` samples refused in front of the gateway, by reason. */
   refuse(reason: string, count = 1): void {
-    if (typeof reason !== 'string' || reason === '')
-      throw new ArgumentError('reason', 'expected a reason code');
-    if (!Number.isSafeInteger(count) || count < 0)
-      throw new ArgumentError('count', 'expected an integer >= 0');
-    if (count > 0) this.#refused.set(reason, (this.#refused.get(reason) ?? 0) + count);
+    this.#guard.refuse(reason, count);
   }
 
   /** What a probe sees: `queueDepth` is the samples not yet published, `ticks` the ticks published. */
@@ -306,20 +272,12 @@ export class NatsGateway implements TelemetryIntake {
 
   /** The incidents the engines opened since the gateway started and have not resolved, times in seconds. */
   openIncidents(): IncidentRecord[] {
-    return [...this.#open.values()].map((record) => this.#incidentInSeconds(record));
+    return [...this.#open.values()].map((record) => incidentInSeconds(record, this.#tickTime));
   }
 
   /** A loop event with its times (the event's, and those of the record it carries) in the telemetry's seconds. */
   eventInSeconds(event: LoopEvent): LoopEvent {
-    const ts = this.#tickTime.seconds(event.ts);
-    if ('incident' in event) return { ...event, ts, incident: this.#incidentInSeconds(event.incident) };
-    if ('action' in event) {
-      const { startedAt, finishedAt } = event.action;
-      const action = { ...event.action, startedAt: this.#tickTime.seconds(startedAt) };
-      if (finishedAt !== undefined) action.finishedAt = this.#tickTime.seconds(finishedAt);
-      return { ...event, ts, action };
-    }
-    return { ...event, ts };
+    return eventInSeconds(event, this.#tickTime);
   }
 
   /** Running figures (see GatewayStats). */
@@ -329,7 +287,7 @@ export class NatsGateway implements TelemetryIntake {
       samplesPublished: this.#published,
       samplesSuperseded: this.#superseded,
       samplesFailed: this.#failed,
-      refusedBy: Object.fromEntries(this.#refused),
+      refusedBy: this.#guard.refusedBy(),
       pendingSamples: this.#pending,
       messagesPublished: this.#messages,
       ticksPublished: this.#ticks,
@@ -453,33 +411,8 @@ export class NatsGateway implements TelemetryIntake {
   /** Puts admitted rows in their buckets and waits until every bucket they landed in is published. */
   async #publishRows(rows: IndexedRows): Promise<SubmitResult> {
     const size = rows.length;
-    if (this.#state !== 'ok') {
-      this.refuse('draining', size);
-      return {
-        accepted: false,
-        reason: 'draining',
-        retryAfterSeconds: 60,
-        detail: 'the gateway is shutting down',
-      };
-    }
-    const limit = this.config.limits.queueSamples;
-    if (size > limit) {
-      this.refuse('too-large', size);
-      return {
-        accepted: false,
-        reason: 'too-large',
-        detail: `${size} samples in one submission; the gateway holds ${limit} (send smaller batches)`,
-      };
-    }
-    if (this.#pending + size > limit) {
-      this.refuse('back-pressure', size);
-      return {
-        accepted: false,
-        reason: 'back-pressure',
-        retryAfterSeconds: 1,
-        detail: `${this.#pending} of ${limit} samples wait to be published`,
-      };
-    }
+    const refusal = this.#guard.checkRoom(size, this.#pending, this.#state === 'ok');
+    if (refusal) return refusal;
     if (size === 0) return { accepted: true, samples: 0 };
     // The buckets the rows land in, as the assembler places them: their own, or the first open one
     // after those already published.
@@ -683,13 +616,6 @@ export class NatsGateway implements TelemetryIntake {
     }
     this.loop.events.emit(event);
   }
-
-  #incidentInSeconds(record: IncidentRecord): IncidentRecord {
-    const copy = structuredClone(record);
-    copy.openedAt = this.#tickTime.seconds(record.openedAt);
-    if (record.closedAt !== undefined) copy.closedAt = this.#tickTime.seconds(record.closedAt);
-    return copy;
-  }
 }
 
 /** An action request as the executor takes it; throws an ArgumentError for one that is not. */
@@ -714,15 +640,4 @@ function actionRequest(value: unknown): ActionRequest {
     checked = { link: [target.link[0], target.link[1]] };
   else throw new ArgumentError('request.target', 'expected { node } or { link: [a, b] }');
   return { id: request.id, incidentId: request.incidentId, action: request.action, target: checked };
-}
-
-function isSampleShape(sample: Sample): boolean {
-  return (
-    typeof sample === 'object' &&
-    sample !== null &&
-    typeof sample.source === 'string' &&
-    typeof sample.metric === 'string' &&
-    typeof sample.ts === 'number' &&
-    Number.isFinite(sample.ts)
-  );
 }

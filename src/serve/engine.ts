@@ -27,7 +27,8 @@
  * telemetry's own seconds. The open incidents, time-to-detect and -recover figures and action
  * counts come from an IncidentWatch (incident-watch.ts) that follows the loop's events; the
  * schema check of submitted rows (unknown nodes and metrics, values out of range) is a
- * SeriesAdmission (admission.ts).
+ * SeriesAdmission (admission.ts), behind the IntakeGuard (intake-guard.ts) that checks identity,
+ * shape and room as the NATS gateway checks them.
  *
  * Every refusal is counted by reason in `stats().refusedBy`: the Monitor's own rejections plus
  * what the engine and its handler refuse in front of it (a parser's bad lines, back-pressure,
@@ -49,14 +50,17 @@ import { DEFAULT_ACTIONS } from '../plan/actions.ts';
 import type { RagDocument } from '../rag/document.ts';
 import type { ShadowSummary } from '../mlops/shadow.ts';
 import type { LearntModels, RestoredLearning } from '../run/learning.ts';
-import { type SeriesRefusal, SeriesAdmission } from './admission.ts';
 import { AlertSender } from './alerts.ts';
 import type { EngineConfig, ExecutorConfig } from './config.ts';
 import { type HistogramSummary, ServeHistogram } from './histogram.ts';
 import { IncidentWatch } from './incident-watch.ts';
+import { batchSize, IntakeGuard, type SubmitResult } from './intake-guard.ts';
 import { createOperatorLoop, type OperatorLoop, type OperatorLoopOptions } from './operator-loop.ts';
 import type { Peer } from './peer.ts';
+import { eventInSeconds, incidentInSeconds } from './telemetry-seconds.ts';
 import type { Topology } from './topology.ts';
+
+export type { SubmitResult } from './intake-guard.ts';
 
 /** Options of {@link ServeEngine.start}. */
 export interface ServeEngineOptions {
@@ -83,35 +87,6 @@ export interface ServeEngineOptions {
   /** Wall clock in seconds (default `Date.now() / 1000`): closes buckets when senders go quiet. */
   clock?: () => number;
 }
-
-/** The engine's answer to a submission. */
-export type SubmitResult =
-  | {
-      /** The samples are queued: the loop will process every one of them. */
-      accepted: true;
-      /** Samples queued. */
-      samples: number;
-      /**
-       * Samples left out because the engine's schema cannot take them, one entry per node and
-       * metric (and reason): an unknown node or metric, or a value outside the metric's range.
-       */
-      refusedSeries?: SeriesRefusal[];
-    }
-  | {
-      /** Nothing was queued. */
-      accepted: false;
-      /**
-       * 'back-pressure': the queue is full, retry later; 'draining': the engine is shutting down;
-       * 'too-large': more samples than the whole queue holds, never accepted as one submission;
-       * 'forbidden-source': an identity sent samples for a node it does not speak for;
-       * 'unavailable': where the samples go did not take them (the NATS gateway's JetStream).
-       */
-      reason: 'back-pressure' | 'draining' | 'too-large' | 'forbidden-source' | 'unavailable';
-      /** For 'back-pressure', 'draining' and 'unavailable': seconds after which a retry may succeed. */
-      retryAfterSeconds?: number;
-      /** What was refused, for the sender. */
-      detail: string;
-    };
 
 /** Running figures of a {@link ServeEngine}. */
 export interface EngineStats {
@@ -216,7 +191,7 @@ export class ServeEngine {
   readonly #unsubscribe: Array<() => void> = [];
   readonly #nodeIndex: ReadonlyMap<string, number>;
   readonly #metricIndex: ReadonlyMap<string, number>;
-  readonly #admission: SeriesAdmission;
+  readonly #guard: IntakeGuard;
   readonly #queue: QueueItem[] = [];
   #queueHead = 0;
   #queued = 0;
@@ -243,7 +218,6 @@ export class ServeEngine {
   #lastTickAt: number | undefined;
   /** Samples processed per wall second, smoothed: the basis of Retry-After. */
   #rate = 0;
-  readonly #refused = new Map<string, number>();
   readonly #incidents = new IncidentWatch();
   readonly #tickLatency = new ServeHistogram(TICK_LATENCY_BOUNDS_MS, 1000);
   #received = 0;
@@ -264,9 +238,20 @@ export class ServeEngine {
     this.#operator = operator;
     this.loop = operator.loop;
     this.nodes = this.loop.monitor.sources;
-    this.#nodeIndex = new Map(this.nodes.map((node, i) => [node, i]));
+    this.#guard = new IntakeGuard({
+      nodes: this.nodes,
+      metrics: this.loop.monitor.metrics,
+      limit: options.config.limits.queueSamples,
+      wording: {
+        draining: 'the engine is shutting down',
+        tooLarge: (samples, limit) =>
+          `${samples} samples in one submission; the queue holds ${limit} (send smaller batches)`,
+        full: (waiting, limit) => `the ingest queue is full (${waiting} of ${limit} samples waiting)`,
+        retryAfterSeconds: () => this.#retryAfter(),
+      },
+    });
+    this.#nodeIndex = this.#guard.nodeIndex;
     this.#metricIndex = new Map(this.loop.monitor.metrics.map((m, i) => [m.name, i]));
-    this.#admission = new SeriesAdmission(this.nodes, this.loop.monitor.metrics);
     this.#clock = clock;
     this.#alerts = alerts;
     this.#tickTime = new TickClock(options.config.tickSeconds);
@@ -348,27 +333,12 @@ export class ServeEngine {
 
   /** Incidents announced and not yet closed, as last reported by the loop, their times in seconds. */
   openIncidents(): IncidentRecord[] {
-    return [...this.#incidents.open].map((record) => this.#incidentInSeconds(record));
+    return [...this.#incidents.open].map((record) => incidentInSeconds(record, this.#tickTime));
   }
 
   /** A loop event with its times (the event's, and those of the record it carries) in the telemetry's seconds. */
   eventInSeconds(event: LoopEvent): LoopEvent {
-    const ts = this.#tickTime.seconds(event.ts);
-    if ('incident' in event) return { ...event, ts, incident: this.#incidentInSeconds(event.incident) };
-    if ('action' in event) {
-      const { startedAt, finishedAt } = event.action;
-      const action = { ...event.action, startedAt: this.#tickTime.seconds(startedAt) };
-      if (finishedAt !== undefined) action.finishedAt = this.#tickTime.seconds(finishedAt);
-      return { ...event, ts, action };
-    }
-    return { ...event, ts };
-  }
-
-  #incidentInSeconds(record: IncidentRecord): IncidentRecord {
-    const copy = structuredClone(record);
-    copy.openedAt = this.#tickTime.seconds(record.openedAt);
-    if (record.closedAt !== undefined) copy.closedAt = this.#tickTime.seconds(record.closedAt);
-    return copy;
+    return eventInSeconds(event, this.#tickTime);
   }
 
   /**
@@ -380,30 +350,10 @@ export class ServeEngine {
    * what time says of a sample (out of order, a duplicate) the Monitor judges when its tick runs.
    */
   submit(samples: readonly Sample[], peer?: Peer): SubmitResult {
-    if (!Array.isArray(samples)) throw new ArgumentError('samples', 'expected an array of samples');
-    const identity = peer?.identity;
-    if (identity && !identity.collector) {
-      const other = samples.find((s) => s?.source !== identity.node);
-      if (other) {
-        this.refuse('forbidden-source', samples.length);
-        return {
-          accepted: false,
-          reason: 'forbidden-source',
-          detail: `${identity.node} may only send samples for itself, not for ${String(other?.source)}`,
-        };
-      }
-    }
-    let rows = samples;
-    if (!samples.every(isSampleShape)) {
-      rows = samples.filter(isSampleShape);
-      this.refuse('malformed', samples.length - rows.length);
-    }
-    const { admitted, refused } = this.#admission.admit(rows);
-    const result = this.#enqueue({ rows: admitted }, admitted.length);
-    if (!result.accepted || refused.length === 0) return result;
-    for (const r of refused)
-      this.refuse(r.reason === 'out-of-range' ? 'out-of-range' : 'unknown-series', r.samples);
-    return { ...result, refusedSeries: refused };
+    const check = this.#guard.checkSamples(samples, peer);
+    if ('accepted' in check) return check;
+    const result = this.#enqueue({ rows: check.admitted }, check.admitted.length);
+    return this.#guard.withRefusedSeries(result, check.refused);
   }
 
   /**
@@ -412,37 +362,15 @@ export class ServeEngine {
    * entries. Throws an ArgumentError for something that is not a ColumnarBatch.
    */
   submitBatch(batch: ColumnarBatch, peer?: Peer): SubmitResult {
-    if (!batch || typeof batch !== 'object' || typeof batch.columns !== 'object' || batch.columns === null)
-      throw new ArgumentError('batch', 'expected a ColumnarBatch');
-    const size = batchSize(batch, this.nodes.length);
-    const identity = peer?.identity;
-    if (identity && !identity.collector) {
-      const own = this.#nodeIndex.get(identity.node);
-      const sources = batch.sources;
-      const foreign = sources ? sources.some((s) => s !== own) : !(this.nodes.length === 1 && own === 0);
-      if (foreign) {
-        this.refuse('forbidden-source', size);
-        return {
-          accepted: false,
-          reason: 'forbidden-source',
-          detail: `${identity.node} may only send its own node's values (a batch with sources = [its index])`,
-        };
-      }
-    }
-    if (typeof batch.ts !== 'number' || !Number.isFinite(batch.ts)) {
-      this.refuse('bad-timestamp', Math.max(1, size));
-      return this.#enqueue({ rows: NO_ROWS }, 0);
-    }
-    return this.#enqueue({ batch }, size);
+    const check = this.#guard.checkBatch(batch, peer);
+    if (typeof check === 'number') return this.#enqueue({ batch }, check);
+    // A batch answered without samples to take still hears 'draining' while the engine drains.
+    return check.accepted ? this.#enqueue({ rows: NO_ROWS }, 0) : check;
   }
 
   /** Counts `count` samples refused in front of the engine (a parser's bad lines, an identity check), by reason. */
   refuse(reason: string, count = 1): void {
-    if (typeof reason !== 'string' || reason === '')
-      throw new ArgumentError('reason', 'expected a reason code');
-    if (!Number.isSafeInteger(count) || count < 0)
-      throw new ArgumentError('count', 'expected an integer >= 0');
-    if (count > 0) this.#refused.set(reason, (this.#refused.get(reason) ?? 0) + count);
+    this.#guard.refuse(reason, count);
   }
 
   /** Running figures (see EngineStats). */
@@ -451,7 +379,8 @@ export class ServeEngine {
     const refusedBy: Record<string, number> = {};
     for (const [reason, count] of Object.entries(monitor.rejectedBy))
       if (count > 0) refusedBy[reason] = count;
-    for (const [reason, count] of this.#refused) refusedBy[reason] = (refusedBy[reason] ?? 0) + count;
+    for (const [reason, count] of Object.entries(this.#guard.refusedBy()))
+      refusedBy[reason] = (refusedBy[reason] ?? 0) + count;
     const loop = this.loop.stats();
     return {
       samplesReceived: this.#received,
@@ -529,33 +458,8 @@ export class ServeEngine {
   }
 
   #enqueue(item: QueueItem, samples: number): SubmitResult {
-    if (this.#state !== 'ok') {
-      this.refuse('draining', samples);
-      return {
-        accepted: false,
-        reason: 'draining',
-        retryAfterSeconds: RETRY_AFTER_MAX,
-        detail: 'the engine is shutting down',
-      };
-    }
-    const limit = this.config.limits.queueSamples;
-    if (samples > limit) {
-      this.refuse('too-large', samples);
-      return {
-        accepted: false,
-        reason: 'too-large',
-        detail: `${samples} samples in one submission; the queue holds ${limit} (send smaller batches)`,
-      };
-    }
-    if (this.#queued + samples > limit) {
-      this.refuse('back-pressure', samples);
-      return {
-        accepted: false,
-        reason: 'back-pressure',
-        retryAfterSeconds: this.#retryAfter(),
-        detail: `the ingest queue is full (${this.#queued} of ${limit} samples waiting)`,
-      };
-    }
+    const refusal = this.#guard.checkRoom(samples, this.#queued, this.#state === 'ok');
+    if (refusal) return refusal;
     if (samples > 0) {
       this.#queue.push(item);
       this.#queued += samples;
@@ -867,21 +771,4 @@ function yieldToIo(): Promise<void> {
   return new Promise((resolve) =>
     typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
   );
-}
-
-function isSampleShape(sample: Sample): boolean {
-  return (
-    typeof sample === 'object' &&
-    sample !== null &&
-    typeof sample.source === 'string' &&
-    typeof sample.metric === 'string' &&
-    typeof sample.ts === 'number' &&
-    Number.isFinite(sample.ts)
-  );
-}
-
-/** Values a batch carries: its width times its columns. */
-function batchSize(batch: ColumnarBatch, nodes: number): number {
-  const width = batch.sources?.length ?? nodes;
-  return width * Object.keys(batch.columns).length;
 }
