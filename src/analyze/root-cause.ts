@@ -59,6 +59,11 @@ const WEIGHTS = { own: 1.0, blame: 1.2, silent: 1.5, link: 0.6, cut: 2.5, onset:
 /** Deviations from normal at which a node's link quality counts as fallen, and its loss as risen, without an alarm. */
 const WEAK_LINK_DRIFT = 3;
 const LOSS_DRIFT = 6;
+/**
+ * Deviations at which the loss of a node near the incident that is not part of it counts: its
+ * detector may be holding back after an earlier alarm, but a jump this far is no noise.
+ */
+const FAR_LOSS_DRIFT = 24;
 /** Deviations at which a node's own metric counts as moved without an alarm. */
 const OWN_DRIFT = 6;
 /** Ticks by which an overloaded upstream node may be seen before the node whose surge it carries. */
@@ -224,15 +229,32 @@ class View {
 /**
  * Follows each lossy node's loss along its route (see the module comment): blame per node (with
  * the onset of the first node pointing at it) and per link, and how many lossy nodes there are.
- * A node whose own queue overflows explains its loss itself.
+ * A node whose own queue overflows explains its loss itself. Nodes within the incident's reach
+ * whose loss is far off its normal (FAR_LOSS_DRIFT) without an alarm count too, from the
+ * incident's last tick: a relay that corrupts what it forwards shows first as errors at its next
+ * hop, and the loss of the nodes forwarding through it is what points at it.
  */
 function blameLoss(view: View) {
   const nodes = new Map<number, { weight: number; onset: number }>();
   const links = new Map<number, number>();
   let lossy = 0;
   const { graph, incident } = view;
-  for (const e of incident.nodes.values()) {
-    if (!view.lossy(e.node) || view.overloaded(e.node)) continue;
+  const near = new Set<number>();
+  if (view.options.lossMetric !== undefined && view.options.drift)
+    for (const e of incident.nodes.values())
+      for (const n of graph.around(e.node, 2))
+        if (
+          !incident.nodes.has(n) &&
+          !view.silent(n) &&
+          view.options.drift(n, view.options.lossMetric) >= FAR_LOSS_DRIFT
+        )
+          near.add(n);
+  const lossyNodes = [
+    ...[...incident.nodes.values()].filter((e) => view.lossy(e.node)),
+    ...[...near].map((node) => ({ node, onset: incident.lastActive })),
+  ];
+  for (const e of lossyNodes) {
+    if (view.overloaded(e.node)) continue;
     lossy++;
     const hops = nextHops(view, e.node);
     for (const hop of hops) {

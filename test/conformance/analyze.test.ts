@@ -364,6 +364,29 @@ describe('rankRootCauses', () => {
     expect(busy.map((c) => printTarget(c.target)).sort()).toEqual(['n1', 'n2']);
   });
 
+  it("follows the loss of a node near the incident whose detector kept quiet, when it is far off normal: a relay's corruption", () => {
+    // n1 corrupts what it forwards: n2 (its next hop) shows errors, n0 (forwarding through n1)
+    // loses traffic but its detector has not alarmed, so n0 is not part of the incident.
+    const withErrors = { ...options, localMetrics: new Set([0, 1, 4]) };
+    const errors = new Float64Array(5);
+    errors[4] = 1;
+    const n2 = grid.indexOf('n2');
+    const corrupted: TrackedIncident = {
+      id: 'i',
+      openedAt: 0,
+      lastActive: 0,
+      bands: new Map(),
+      nodes: new Map([[n2, { node: n2, onset: 0, lastSeen: 0, peak: 1, metricScore: errors }]]),
+    };
+    const lossAtN0 = (deviations: number) => (node: number, metric: number) =>
+      node === grid.indexOf('n0') && metric === METRIC.loss ? deviations : 0;
+    const far = rankRootCauses(corrupted, grid, { ...withErrors, drift: lossAtN0(80) });
+    expect(printTarget(far[0].target)).toBe('n1');
+    // Loss a little off normal is noise, not a witness: n2's errors are its own.
+    const noise = rankRootCauses(corrupted, grid, { ...withErrors, drift: lossAtN0(10) });
+    expect(printTarget(noise[0].target)).toBe('n2');
+  });
+
   it('blames the source of a surge, not the node it overloads upstream', () => {
     const surge = top({
       n1: { metrics: ['cpu', 'queue'], onset: 0 },
