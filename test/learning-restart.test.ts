@@ -257,6 +257,34 @@ describe('learning survives a restart', () => {
     expect(restarted.rejected(2)).toBe(0);
     expect(() => detectorState({ ...artefact, slots: 8 }, ['a'], ['cpu'])).toThrow(/blocks of another size/);
 
+    // Analyze's normal ranges, the long-memory ones included, travel by series name too.
+    const ranges = (offset: number) => Array.from({ length: 4 }, (_, k) => k + offset);
+    const normal = {
+      level: ranges(10),
+      spread: ranges(20),
+      count: ranges(30),
+      longLevel: ranges(40),
+      longSpread: ranges(50),
+    };
+    const withNormal = detectorArtefact(bank.save(), ['a', 'b'], ['cpu', 'memory'], normal);
+    expect(detectorState(withNormal, ['c', 'b'], ['memory', 'cpu']).normal).toEqual({
+      level: [0, 0, 13, 12],
+      spread: [0, 0, 23, 22],
+      count: [0, 0, 33, 32],
+      longLevel: [0, 0, 43, 42],
+      longSpread: [0, 0, 53, 52],
+    });
+    // An artefact saved before the long-memory ranges existed restores without them.
+    const { longLevel: _level, longSpread: _spread, ...older } = normal;
+    expect(detectorState({ ...withNormal, normal: older }, ['b'], ['cpu']).normal).toEqual({
+      level: [12],
+      spread: [22],
+      count: [32],
+    });
+    expect(() =>
+      detectorState({ ...withNormal, normal: { ...normal, longSpread: [1] } }, ['b'], ['cpu']),
+    ).toThrow(/long-memory normal ranges of another size/);
+
     const adapter = (await UtilityPlanner.create({ backend: 'ts' })).adapter();
     const rates = [{ signature: 'congestion', action: 'reroute', alpha: 3, beta: 1 }];
     // Not promoted: each start restores the newest version.

@@ -253,6 +253,14 @@ function detectorProblem(artefact: unknown, params: DetectorParams = DEFAULT_PAR
     )
   )
     return 'has normal ranges of another size';
+  // The long-memory ranges came later: an artefact without them is still good.
+  if (
+    a.normal !== undefined &&
+    !(['longLevel', 'longSpread'] as const).every(
+      (k) => a.normal?.[k] === undefined || (Array.isArray(a.normal[k]) && a.normal[k].length === count),
+    )
+  )
+    return 'has long-memory normal ranges of another size';
   return undefined;
 }
 
@@ -318,7 +326,16 @@ export function detectorArtefact(
     slots,
     state: toBase64(new Uint8Array(blocks.buffer)),
     ...(normal
-      ? { normal: { level: [...normal.level], spread: [...normal.spread], count: [...normal.count] } }
+      ? {
+          normal: {
+            level: [...normal.level],
+            spread: [...normal.spread],
+            count: [...normal.count],
+            ...(normal.longLevel && normal.longSpread
+              ? { longLevel: [...normal.longLevel], longSpread: [...normal.longSpread] }
+              : {}),
+          },
+        }
       : {}),
   };
 }
@@ -346,7 +363,14 @@ export function detectorState(
   const sourceAt = new Map(artefact.sources.map((s, i) => [s, i]));
   const metricAt = new Map(artefact.metrics.map((m, i) => [m, i]));
   const series: number[][] = [];
-  const normal: NormalRanges = { level: [], spread: [], count: [] };
+  const { longLevel, longSpread } = artefact.normal ?? {};
+  const savedLong = longLevel && longSpread ? { level: longLevel, spread: longSpread } : undefined;
+  const normal: NormalRanges = {
+    level: [],
+    spread: [],
+    count: [],
+    ...(savedLong ? { longLevel: [], longSpread: [] } : {}),
+  };
   let matched = 0;
   for (const source of sources)
     for (const metric of metrics) {
@@ -357,6 +381,8 @@ export function detectorState(
         normal.level.push(0);
         normal.spread.push(0);
         normal.count.push(0);
+        normal.longLevel?.push(0);
+        normal.longSpread?.push(0);
         continue;
       }
       const k = s * artefact.metrics.length + m;
@@ -368,6 +394,10 @@ export function detectorState(
         normal.level.push(artefact.normal.level[k]);
         normal.spread.push(artefact.normal.spread[k]);
         normal.count.push(artefact.normal.count[k]);
+        if (savedLong) {
+          normal.longLevel?.push(savedLong.level[k]);
+          normal.longSpread?.push(savedLong.spread[k]);
+        }
       }
       matched++;
     }
