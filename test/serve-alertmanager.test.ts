@@ -14,38 +14,16 @@ import {
   verifyWebhookSignature,
 } from '../src/execute/webhook-signature.ts';
 import type { IncidentRecord } from '../src/knowledge/records.ts';
-import type { BatchScorer, Diagnoser } from '../src/loop/contracts.ts';
+import type { Diagnoser } from '../src/loop/contracts.ts';
 import type { LoopEvent } from '../src/loop/events.ts';
 import { MapeKLoop } from '../src/loop/loop.ts';
 import { DEFAULT_ACTIONS } from '../src/plan/actions.ts';
 import { UtilityPlanner } from '../src/plan/decision.ts';
 import { type Alert, AlertSender } from '../src/serve/alerts.ts';
 import { type ReceivedAlert, startAlertmanager, type TestAlertmanager } from './servers/alertmanager.ts';
+import { cpu, zScorer } from './conformance/helpers/z-scorer.ts';
 
 const NODES = 6;
-/** A plain z-score detector over one metric per node: alarms (score 1) beyond 5 sigma. */
-function zScorer(series: number): BatchScorer {
-  const mean = new Float64Array(series);
-  const m2 = new Float64Array(series);
-  const count = new Float64Array(series);
-  return {
-    size: series,
-    update(_ts, values, scores) {
-      for (let s = 0; s < series; s++) {
-        const x = values[s];
-        const sd = count[s] > 10 ? Math.sqrt(m2[s] / count[s]) : Infinity;
-        scores[s] = Math.abs(x - mean[s]) / (sd + 1e-9) > 5 ? 1 : 0;
-        if (scores[s] === 0) {
-          const d = x - mean[s];
-          mean[s] += d / ++count[s];
-          m2[s] += d * (x - mean[s]);
-        }
-      }
-    },
-  };
-}
-const cpu = (i: number, t: number) =>
-  30 + i + 0.5 * Math.sin(t * 1.7 + i) + 0.3 * Math.cos(t * 0.37 * (i + 1));
 const diagnoser: Diagnoser = {
   diagnose: () => ({
     kind: 'cpu-exhaustion',

@@ -16,36 +16,12 @@ import type { BatchScorer } from '../../src/loop/contracts.ts';
 import type { LoopEvent } from '../../src/loop/events.ts';
 import { type LoopState, MapeKLoop } from '../../src/loop/loop.ts';
 import { UtilityPlanner } from '../../src/plan/decision.ts';
+import { cpu, zScorer } from './helpers/z-scorer.ts';
 
 const LINE = 6;
 const IDS = Array.from({ length: LINE }, (_, i) => `n${i}`);
 const RUN_A = '01HF7YAT00AAAAAAAAAAAAAAAA';
 const RUN_B = '01HF7YAT00BBBBBBBBBBBBBBBB';
-
-/** Scores |z| against a running mean and variance; alarms (score 1) beyond 5 sigma. */
-function zScorer(series: number): BatchScorer {
-  const mean = new Float64Array(series);
-  const m2 = new Float64Array(series);
-  const count = new Float64Array(series);
-  return {
-    size: series,
-    update(_ts, values, scores) {
-      for (let s = 0; s < series; s++) {
-        const x = values[s];
-        const sd = count[s] > 10 ? Math.sqrt(m2[s] / count[s]) : Infinity;
-        scores[s] = Math.abs(x - mean[s]) / (sd + 1e-9) > 5 ? 1 : 0;
-        if (scores[s] === 0) {
-          const d = x - mean[s];
-          mean[s] += d / ++count[s];
-          m2[s] += d * (x - mean[s]);
-        }
-      }
-    },
-  };
-}
-
-const cpu = (i: number, t: number) =>
-  30 + i + 0.5 * Math.sin(t * 1.7 + i) + 0.3 * Math.cos(t * 0.37 * (i + 1));
 
 /**
  * Records each call; `answer` says whether apply answers (curing the target when it restarts

@@ -22,42 +22,13 @@ import { SimulatorExecutor } from '../../src/run/sim-executor.ts';
 import { DetectorBank } from '../../src/kernels/detector/detector.ts';
 import { ALARM_THRESHOLD } from '../../src/kernels/detector/params.ts';
 import { MeshSimulator, METRIC_NAMES, SIM_FAULT_KINDS, type TickFrame } from '../../src/sim/index.ts';
+import { cpu, zScorer } from './helpers/z-scorer.ts';
 
 /** A line of `n` nodes with one metric, 'cpu', and a plain z-score detector: a tiny, fully known world. */
 const LINE = 6;
 /** The run id of the line world's loops, so their ids are known: `${RUN}-act-1`. */
 const RUN = '01HF7YAT00AAAAAAAAAAAAAAAA';
 const METRICS = [{ name: 'cpu', min: 0, max: 100 }];
-
-/** Scores |z| against a running mean and variance; alarms (score 1) beyond 5 sigma. */
-function zScorer(series: number): BatchScorer {
-  const mean = new Float64Array(series);
-  const m2 = new Float64Array(series);
-  const count = new Float64Array(series);
-  return {
-    size: series,
-    update(_ts, values, scores) {
-      for (let s = 0; s < series; s++) {
-        const x = values[s];
-        if (Number.isNaN(x)) {
-          scores[s] = 0;
-          continue;
-        }
-        const sd = count[s] > 10 ? Math.sqrt(m2[s] / count[s]) : Infinity;
-        scores[s] = Math.abs(x - mean[s]) / (sd + 1e-9) > 5 ? 1 : 0;
-        if (scores[s] === 0) {
-          const d = x - mean[s];
-          mean[s] += d / ++count[s];
-          m2[s] += d * (x - mean[s]);
-        }
-      }
-    },
-  };
-}
-
-/** Baseline cpu of node i at tick t: a level per node plus small deterministic wobble. */
-const cpu = (i: number, t: number) =>
-  30 + i + 0.5 * Math.sin(t * 1.7 + i) + 0.3 * Math.cos(t * 0.37 * (i + 1));
 
 /** Always blames the node with the most evidence, and recommends `remedy` for it (restarting it by default). */
 const diagnoserFor = (remedy = 'restart-service'): Diagnoser => ({
