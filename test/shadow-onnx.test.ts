@@ -13,10 +13,11 @@ import type { Posterior } from '../src/knowledge/records.ts';
 import { ModelRegistry } from '../src/mlops/registry.ts';
 import { ShadowPlanner } from '../src/mlops/shadow.ts';
 import { OnnxPlanner, OnnxScorer } from '../src/onnx/index.ts';
-import { attemptKey, type Diagnosis, FEATURES, UtilityPlanner } from '../src/plan/decision.ts';
+import { FEATURES, UtilityPlanner } from '../src/plan/decision.ts';
 import { SuccessRates } from '../src/plan/posteriors.ts';
 import { MeshLoop } from '../src/run/mesh-loop.ts';
 import { SIM_FAULT_KINDS } from '../src/sim/index.ts';
+import { diagnosis, incident } from './shadow-incidents.ts';
 
 const MODEL = 'engine.success-rates';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -70,41 +71,6 @@ async function onnxPlanner(
   const scorer = await OnnxScorer.create({ model: linearModel(weights) });
   const base = await UtilityPlanner.create(STILL, new SuccessRates(successRates));
   return OnnxPlanner.create({ scorer, planner: base });
-}
-
-function diagnosis(n: number): Diagnosis {
-  return {
-    incidentId: `inc-${n}`,
-    signature: 'bad-config',
-    kind: 'bad-config',
-    scope: 'node',
-    severity: 0.6,
-    metrics: ['errorRate'],
-    rootCauses: [{ target: { node: 'n1' }, score: 0.9 }],
-    recommended: [
-      { action: 'rollback-config', support: 0.8 },
-      { action: 'failover', support: 0.3 },
-    ],
-  };
-}
-
-/** One incident planned by the shadow (awaiting its plans), executed by `heals` and learnt; the actions executed. */
-async function incident(shadow: ShadowPlanner, n: number, heals: (action: string) => boolean) {
-  const d = diagnosis(n);
-  const tried = new Set<string>();
-  const executed: string[] = [];
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const chosen = (await shadow.plan(d, tried)).chosen;
-    if (!chosen) break;
-    executed.push(chosen.action);
-    const healed = heals(chosen.action);
-    shadow.learn(d, chosen, healed);
-    tried.add(attemptKey(chosen.action, chosen.target));
-    if (healed) break;
-  }
-  shadow.incidentClosed(d.incidentId);
-  await shadow.review(n * 600);
-  return executed;
 }
 
 describe('an ONNX planner as the challenger', () => {

@@ -16,27 +16,11 @@ import {
   type ShadowOptions,
   signTestPValue,
 } from '../src/mlops/shadow.ts';
-import { attemptKey, type Diagnosis } from '../src/plan/decision.ts';
 import { MeshLoop, type MeshLoopOptions } from '../src/run/mesh-loop.ts';
 import { SIM_FAULT_KINDS } from '../src/sim/index.ts';
+import { diagnosis, incident } from './shadow-incidents.ts';
 
 const MODEL = 'engine.success-rates';
-
-function diagnosis(n: number): Diagnosis {
-  return {
-    incidentId: `inc-${n}`,
-    signature: 'bad-config',
-    kind: 'bad-config',
-    scope: 'node',
-    severity: 0.6,
-    metrics: ['errorRate'],
-    rootCauses: [{ target: { node: 'n1' }, score: 0.9 }],
-    recommended: [
-      { action: 'rollback-config', support: 0.8 },
-      { action: 'failover', support: 0.3 },
-    ],
-  };
-}
 
 /**
  * The planners' adapters are held still (a learning rate of 1e-9 on an adapter that starts at
@@ -60,32 +44,6 @@ async function shadowOver(options: Partial<ShadowOptions> = {}) {
     ...options,
   });
   return { shadow, store, audit, registry: new ModelRegistry(store) };
-}
-
-/**
- * One incident: the loop's attempts (at most three), each planned by the shadow, executed by
- * `heals` and learnt; returns the actions executed.
- */
-async function incident(
-  shadow: ShadowPlanner,
-  n: number,
-  heals: (action: string) => boolean,
-): Promise<string[]> {
-  const d = diagnosis(n);
-  const tried = new Set<string>();
-  const executed: string[] = [];
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const chosen = (await shadow.plan(d, tried)).chosen;
-    if (!chosen) break;
-    executed.push(chosen.action);
-    const healed = heals(chosen.action);
-    shadow.learn(d, chosen, healed);
-    tried.add(attemptKey(chosen.action, chosen.target));
-    if (healed) break;
-  }
-  shadow.incidentClosed(d.incidentId);
-  await shadow.review(n * 600);
-  return executed;
 }
 
 /** The world after the change: rollback-config no longer heals bad-config, failover does. */
